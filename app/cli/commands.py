@@ -1,0 +1,154 @@
+"""The command-line commands; each parses arguments, calls a package, prints, and exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from app import __version__
+from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, debug_enabled
+from app.fileio import InputError, SaveError
+
+JSON_HELP = "Print exactly one JSON document on standard output."
+
+
+class Failure(click.ClickException):
+    """An error to print as one sentence on stderr, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_UNUSABLE) -> None:
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
+        click.echo(f"error: {self.message}", err=True)
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(
+    __version__, "--version", prog_name="gatewright", message="%(prog)s %(version)s"
+)
+@click.pass_context
+def cli(context: click.Context) -> None:
+    """Gatewright: design, check and rehearse ML deployment SOPs.
+
+    Without a command, opens the designer.
+    """
+    if context.invoked_subcommand is None:
+        context.invoke(gui)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def templates(as_json: bool) -> None:
+    """List the built-in SOP templates."""
+    from app.model.templates import list_templates
+
+    infos = list_templates()
+    if as_json:
+        payload = [{"id": t.id, "title": t.title, "summary": t.summary} for t in infos]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    width = max((len(t.id) for t in infos), default=0)
+    for info in infos:
+        click.echo(f"{info.id:<{width}}  {info.title}")
+        click.echo(f"{'':<{width}}  {info.summary}")
+
+
+@cli.command()
+@click.argument("template")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the new SOP document (*.sop.json).",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def new(template: str, output: Path, force: bool) -> None:
+    """Create a new SOP document from a built-in TEMPLATE."""
+    from app.model.io import save_document
+    from app.model.templates import UnknownTemplateError, load_template
+
+    if output.exists() and not force:
+        raise Failure(
+            f"{output}: already exists; choose another name or pass --force to replace it"
+        )
+    try:
+        doc = load_template(template)
+    except UnknownTemplateError as error:
+        raise Failure(str(error)) from None
+    save_document(doc, output, backup=force)
+    click.echo(f"wrote {output} from template {template!r} ({len(doc.nodes)} nodes)", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def validate(file: Path, as_json: bool) -> None:
+    """Check an SOP document; exit 1 when it has errors."""
+    from app.cli.report import print_diagnostics
+    from app.model.io import load_document
+    from app.validate.engine import validate as run_rules
+
+    doc = load_document(file)
+    diagnostics = run_rules(doc)
+    print_diagnostics(str(file), diagnostics, as_json)
+    if any(d.severity == "error" for d in diagnostics):
+        sys.exit(EXIT_NEGATIVE)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["sop"]))
+def schema(what: str) -> None:
+    """Print the JSON Schema of a Gatewright file format."""
+    from app.model.schema import sop_schema
+
+    click.echo(json.dumps(sop_schema(), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+def gui(file: Path | None) -> None:
+    """Open the designer (optionally with FILE)."""
+    from app.ui.launch import NoDisplayError, launch
+
+    try:
+        code = launch(str(file) if file else None)
+    except NoDisplayError as error:
+        raise Failure(str(error)) from None
+    sys.exit(code)
+
+
+def run(args: list[str]) -> int:
+    """Invoke the command line with the contract's error style and exit codes."""
+    try:
+        cli.main(args=args, prog_name="gatewright", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 130
+    except (InputError, SaveError) as error:
+        click.echo(f"error: {error}", err=True)
+        return EXIT_UNUSABLE
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        return 130
+    except Exception as error:  # the last line of defence: never a traceback
+        if debug_enabled():
+            raise
+        click.echo(
+            f"error: internal error ({type(error).__name__}: {error}); "
+            "set GATEWRIGHT_DEBUG=1 for details and please report it",
+            err=True,
+        )
+        return 70
+    return EXIT_OK

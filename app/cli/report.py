@@ -1,0 +1,44 @@
+"""Printing validation diagnostics for people (grouped by severity) and for machines (JSON)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from app.validate.diagnostics import SEVERITIES, Diagnostic
+
+
+def diagnostics_json(source: str, diagnostics: Sequence[Diagnostic]) -> dict[str, object]:
+    counts = {severity: 0 for severity in SEVERITIES}
+    for diagnostic in diagnostics:
+        counts[diagnostic.severity] += 1
+    return {
+        "file": source,
+        "valid": counts["error"] == 0,
+        "counts": counts,
+        "diagnostics": [diagnostic.to_json() for diagnostic in diagnostics],
+    }
+
+
+def print_diagnostics(source: str, diagnostics: Sequence[Diagnostic], as_json: bool) -> None:
+    if as_json:
+        payload = diagnostics_json(source, diagnostics)
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if not diagnostics:
+        click.echo(f"{source}: valid, no problems found")
+        return
+    for severity in SEVERITIES:
+        group = [d for d in diagnostics if d.severity == severity]
+        if not group:
+            continue
+        click.echo(f"{severity.upper()}S ({len(group)})" if len(group) > 1 else severity.upper())
+        for diagnostic in group:
+            where = f" [{', '.join(diagnostic.elements)}]" if diagnostic.elements else ""
+            click.echo(f"  {diagnostic.rule}{where}: {diagnostic.message}")
+            if diagnostic.fix:
+                click.echo(f"      fix: {diagnostic.fix}")
+    counts = ", ".join(f"{sum(d.severity == s for d in diagnostics)} {s}" for s in SEVERITIES)
+    click.echo(f"{source}: {counts}")

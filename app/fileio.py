@@ -1,0 +1,209 @@
+"""Reading and writing Gatewright's files safely: size limits, clear errors, atomic saves."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from app.problems import Problem, problems_from
+
+MAX_INPUT_BYTES = 16 * 1024 * 1024
+"""Largest input file read (16 MiB); a 1,000-node SOP is well under 1 MiB."""
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class InputError(Exception):
+    """Input that cannot be used; ``str()`` is one sentence naming the file and the place."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems or [Problem((), "cannot be used")]
+        super().__init__(str(self))
+
+    @classmethod
+    def single(cls, source: str, message: str, path: tuple[Any, ...] = ()) -> InputError:
+        return cls(source, [Problem(path, message)])
+
+    def __str__(self) -> str:
+        first = self.problems[0]
+        where = f"{first.where}: " if first.where else ""
+        more = len(self.problems) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return f"{self.source}: {where}{first.message}{tail}"
+
+    def lines(self, limit: int = 10) -> list[str]:
+        """Every problem on its own line, up to ``limit``."""
+        shown = [f"{self.source}: {problem}" for problem in self.problems[:limit]]
+        if len(self.problems) > limit:
+            shown.append(f"... and {len(self.problems) - limit} more")
+        return shown
+
+
+class SaveError(Exception):
+    """A file that could not be written; the previous version is left untouched."""
+
+
+def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of a file, or an :class:`InputError` saying plainly why not."""
+    source = str(path)
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise InputError.single(source, "is a folder, not a file")
+        with open(file, "rb") as stream:
+            data = stream.read(limit + 1)
+    except FileNotFoundError:
+        raise InputError.single(source, "does not exist") from None
+    except PermissionError:
+        raise InputError.single(source, "cannot be read: permission denied") from None
+    except IsADirectoryError:
+        raise InputError.single(source, "is a folder, not a file") from None
+    except OSError as error:
+        raise InputError.single(source, f"cannot be read: {error.strerror or error}") from None
+    if len(data) > limit:
+        raise InputError.single(
+            source,
+            f"is larger than the {limit // (1024 * 1024)} MiB limit for Gatewright input files",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError.single(
+            source,
+            f"is not UTF-8 text (byte {error.start} is 0x{data[error.start]:02x}); "
+            "save it with UTF-8 encoding",
+        ) from None
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object; keep one")
+        result[key] = value
+    return result
+
+
+def parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        detail = error.msg[0].lower() + error.msg[1:]
+        if error.pos >= len(text.rstrip()):
+            detail += " (the file ends too early: is it truncated?)"
+        raise InputError.single(source, f"{where}: invalid JSON: {detail}") from None
+    except ValueError as error:  # a duplicate key
+        raise InputError.single(source, f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise InputError.single(source, "invalid JSON: nested too deeply") from None
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    import yaml  # only YAML files pay for importing it
+
+    class _NoAliasLoader(yaml.SafeLoader):
+        """Refuses anchors and aliases, which SOP files never need and YAML bombs use."""
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.events.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    "aliases (*name) are not allowed in Gatewright files",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=_NoAliasLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise InputError.single(source, f"{where}invalid YAML: {error.problem}") from None
+    except (yaml.YAMLError, RecursionError) as error:
+        raise InputError.single(source, f"invalid YAML: {error}") from None
+
+
+def parse_data(text: str, source: str) -> Any:
+    """Parse JSON, or YAML when ``source`` ends in .yaml or .yml."""
+    if source.lower().endswith(YAML_SUFFIXES):
+        return parse_yaml(text, source)
+    return parse_json(text, source)
+
+
+def validate_data(schema: type[BaseModel] | TypeAdapter[Any], data: Any, source: str) -> Any:
+    """Validate parsed data into a model, turning every error into a located problem."""
+    try:
+        if isinstance(schema, TypeAdapter):
+            return schema.validate_python(data)
+        return schema.model_validate(data)
+    except ValidationError as error:
+        raise InputError(source, problems_from(error, data)) from None
+    except RecursionError:
+        raise InputError.single(source, "is nested too deeply to be used") from None
+
+
+def load_model(schema: type[BaseModel] | TypeAdapter[Any], path: str | os.PathLike[str]) -> Any:
+    """Read, parse and validate one file; every failure is an :class:`InputError`."""
+    source = str(path)
+    return validate_data(schema, parse_data(read_text(path), source), source)
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool = False) -> None:
+    """Replace ``path`` with ``data`` all at once: readers see the old file or the new one.
+
+    The data goes to a temporary file in the same folder, is flushed and fsynced, then
+    moved over the target with ``os.replace``. With ``backup``, the previous version is
+    kept as ``path.bak``. On any failure the previous file is left as it was.
+    """
+    target = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise SaveError(f"{target}: is a folder; choose a file name")
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=folder
+        )
+    except FileNotFoundError:
+        raise SaveError(f"{target}: the folder {folder} does not exist") from None
+    except OSError as error:
+        raise SaveError(f"{target}: cannot write in {folder}: {error.strerror}") from None
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if target.exists():
+            shutil.copymode(target, temporary)
+            if backup:
+                shutil.copy2(target, f"{target}.bak")
+        os.replace(temporary, target)
+        _fsync_folder(folder)
+    except BaseException as error:
+        Path(temporary).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise SaveError(f"{target}: could not be saved: {error.strerror or error}") from None
+        raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

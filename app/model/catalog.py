@@ -1,0 +1,52 @@
+"""Document-level catalogs: roles with their members, metrics, and canvas positions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from app.spec.types import FileModel, Number, Slug, Text
+
+
+class Role(FileModel):
+    """A group of people who approve gates or carry out actions."""
+
+    id: Slug = Field(description="Identifier of the role, e.g. `ml-lead`.")
+    name: Text = Field(description="Readable name, e.g. `ML engineering lead`.")
+    description: Text = Field("", description="What the role is responsible for.")
+    members: list[Text] = Field(
+        default_factory=list,
+        description=(
+            "Person ids (as they appear in approvals' `by`); a role without members "
+            "cannot have its approvals verified."
+        ),
+    )
+
+
+class Metric(FileModel):
+    """A measurable quantity that criteria and triggers compare against thresholds."""
+
+    id: Slug = Field(description="Identifier used by criteria and evidence, e.g. `accuracy`.")
+    name: Text = Field(description="Readable name, e.g. `Accuracy`.")
+    unit: Text = Field("", description="Unit shown next to values, e.g. `ms` or `ratio`.")
+    direction: Literal["higher", "lower"] = Field(
+        "higher", description="Whether higher or lower values are better."
+    )
+    min: Number | None = Field(None, description="Smallest meaningful value, if bounded.")
+    max: Number | None = Field(None, description="Largest meaningful value, if bounded.")
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> Metric:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(
+                f"metric {self.id!r} has min {self.min} above max {self.max}; swap them"
+            )
+        return self
+
+
+class Position(FileModel):
+    """Where a node sits on the canvas (scene coordinates of its centre)."""
+
+    x: Number = Field(description="Horizontal position, growing to the right.")
+    y: Number = Field(description="Vertical position, growing downwards.")

@@ -1,0 +1,225 @@
+"""The SOP document: identity, catalogs, the graph of nodes and edges, and canvas layout."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from app.model.catalog import Metric, Position, Role
+from app.model.edges import Edge
+from app.model.editing import DocumentEditing
+from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
+from app.model.events import Observers
+from app.model.nodes import Node, NodeBase
+from app.spec.types import FileModel, Slug, Text, suggest_slug
+
+FORMAT = "gatewright.sop/1"
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+)
+T = TypeVar("T")
+LintLevel = Literal["error", "warning", "info", "off"]
+
+
+def _first_duplicate(ids: Iterable[str]) -> tuple[int, str] | None:
+    seen: set[str] = set()
+    for index, element_id in enumerate(ids):
+        if element_id in seen:
+            return index, element_id
+        seen.add(element_id)
+    return None
+
+
+class Sop(DocumentEditing, FileModel):
+    """A standard operating procedure for taking models to production, drawn as a graph."""
+
+    format: Literal["gatewright.sop/1"] = Field(
+        description='File format and version; always "gatewright.sop/1" for this release.'
+    )
+    id: Slug = Field(description="Identifier of the SOP, e.g. `credit-model-release`.")
+    title: Text = Field(description="Title printed on the SOP.")
+    version: Text = Field(description="The SOP's own semantic version, e.g. `1.2.0`.")
+    owner: Text = Field("", description="Who owns and maintains this SOP.")
+    description: Text = Field("", description="Purpose and scope of the SOP.")
+    tiers: list[Slug] = Field(
+        min_length=1,
+        description="Risk tiers, least strict first, e.g. [low, medium, high].",
+    )
+    roles: list[Role] = Field(default_factory=list, description="Roles and their members.")
+    metrics: list[Metric] = Field(default_factory=list, description="The metric catalog.")
+    nodes: list[Node] = Field(
+        default_factory=list, description="Stages, gates, triggers, actions and checks."
+    )
+    edges: list[Edge] = Field(default_factory=list, description="Connections between nodes.")
+    layout: dict[Slug, Position] = Field(
+        default_factory=dict,
+        description="Canvas position of each node, kept apart so semantic diffs stay clean.",
+    )
+    lint: dict[Slug, LintLevel] = Field(
+        default_factory=dict,
+        description="Severity per validation rule id (error, warning, info) or `off`.",
+    )
+
+    _observers: Observers = PrivateAttr(default_factory=Observers)
+    _revision: int = PrivateAttr(0)
+    _node_index: dict[str, int] | None = PrivateAttr(None)
+    _edge_index: dict[str, int] | None = PrivateAttr(None)
+    _derived: dict[str, tuple[int, Any]] = PrivateAttr(default_factory=dict)
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, version: str) -> str:
+        if not SEMVER.match(version):
+            raise ValueError(f"{version!r} is not a semantic version; write it like 1.0.0")
+        return version
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers_unique(cls, tiers: list[str]) -> list[str]:
+        duplicate = _first_duplicate(tiers)
+        if duplicate:
+            raise ValueError(f"tier {duplicate[1]!r} is listed twice; name each tier once")
+        return tiers
+
+    @field_validator("layout")
+    @classmethod
+    def _layout_sorted(cls, layout: dict[str, Position]) -> dict[str, Position]:
+        # Sorted keys keep saved files stable whatever order nodes were placed in.
+        return dict(sorted(layout.items()))
+
+    @model_validator(mode="after")
+    def _structure(self) -> Sop:
+        for collection in ("roles", "metrics"):
+            duplicate = _first_duplicate(item.id for item in getattr(self, collection))
+            if duplicate:
+                index, element_id = duplicate
+                raise DocumentStructureError(
+                    (collection, index, "id"),
+                    f"{collection[:-1]} id {element_id!r} is used twice; give each a unique id",
+                )
+        node_ids = [node.id for node in self.nodes]
+        duplicate = _first_duplicate(node_ids)
+        if duplicate:
+            index, element_id = duplicate
+            raise DocumentStructureError(
+                ("nodes", index, "id"),
+                f"node id {element_id!r} is used twice; give each node a unique id",
+            )
+        known = set(node_ids)
+        seen_edges: set[str] = set()
+        for index, edge in enumerate(self.edges):
+            if edge.id in known or edge.id in seen_edges:
+                raise DocumentStructureError(
+                    ("edges", index, "id"),
+                    f"edge id {edge.id!r} is already used by another node or edge; "
+                    "ids are unique across nodes and edges",
+                )
+            seen_edges.add(edge.id)
+            for end in ("source", "target"):
+                if getattr(edge, end) not in known:
+                    raise DocumentStructureError(
+                        ("edges", index, end),
+                        f"edge {edge.id!r} points to {getattr(edge, end)!r}, which is not a "
+                        "node; add that node or remove the edge",
+                    )
+        for node_id in self.layout:
+            if node_id not in known:
+                raise DocumentStructureError(
+                    ("layout", node_id),
+                    f"the layout places {node_id!r}, which is not a node; remove that entry",
+                )
+        return self
+
+    # -- lookups -----------------------------------------------------------------------
+
+    @property
+    def revision(self) -> int:
+        """Counts changes made through the intent methods; caches key on it."""
+        return self._revision
+
+    def derived(self, key: str, build: Callable[[Sop], T]) -> T:
+        """``build(self)``, cached until the next change (graphs, diagnostics...)."""
+        cached = self._derived.get(key)
+        if cached is not None and cached[0] == self._revision:
+            return cached[1]
+        value = build(self)
+        self._derived[key] = (self._revision, value)
+        return value
+
+    def _nodes_by_id(self) -> dict[str, int]:
+        if self._node_index is None:
+            self._node_index = {node.id: i for i, node in enumerate(self.nodes)}
+        return self._node_index
+
+    def _edges_by_id(self) -> dict[str, int]:
+        if self._edge_index is None:
+            self._edge_index = {edge.id: i for i, edge in enumerate(self.edges)}
+        return self._edge_index
+
+    def has_node(self, node_id: str) -> bool:
+        return node_id in self._nodes_by_id()
+
+    def has_edge(self, edge_id: str) -> bool:
+        return edge_id in self._edges_by_id()
+
+    def node(self, node_id: str) -> NodeBase:
+        try:
+            return self.nodes[self._nodes_by_id()[node_id]]
+        except KeyError:
+            raise UnknownNodeError(node_id) from None
+
+    def edge(self, edge_id: str) -> Edge:
+        try:
+            return self.edges[self._edges_by_id()[edge_id]]
+        except KeyError:
+            raise UnknownEdgeError(edge_id) from None
+
+    def node_position(self, node_id: str) -> int:
+        """Index of a node in ``nodes``."""
+        try:
+            return self._nodes_by_id()[node_id]
+        except KeyError:
+            raise UnknownNodeError(node_id) from None
+
+    def edge_position(self, edge_id: str) -> int:
+        try:
+            return self._edges_by_id()[edge_id]
+        except KeyError:
+            raise UnknownEdgeError(edge_id) from None
+
+    def role(self, role_id: str) -> Role | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
+    def metric(self, metric_id: str) -> Metric | None:
+        return next((metric for metric in self.metrics if metric.id == metric_id), None)
+
+    def nodes_of_kind(self, kind: str) -> list[Any]:
+        return [node for node in self.nodes if node.kind == kind]
+
+    def incident_edges(self, node_id: str) -> list[Edge]:
+        return [edge for edge in self.edges if node_id in (edge.source, edge.target)]
+
+    def fresh_id(self, base: str) -> str:
+        """An unused node or edge id derived from ``base`` (``base``, ``base-2``, ...)."""
+        stem = suggest_slug(base)[:56]
+        taken = self._nodes_by_id().keys() | self._edges_by_id().keys()
+        candidate, counter = stem, 2
+        while candidate in taken:
+            candidate, counter = f"{stem}-{counter}", counter + 1
+        return candidate
+
+
+def new_document(
+    sop_id: str = "untitled", title: str = "Untitled SOP", tiers: list[str] | None = None
+) -> Sop:
+    """A blank document with the usual three risk tiers."""
+    return Sop(
+        format=FORMAT,
+        id=sop_id,
+        title=title,
+        version="0.1.0",
+        tiers=tiers or ["low", "medium", "high"],
+    )

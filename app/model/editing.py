@@ -1,0 +1,264 @@
+"""Intent-level edits of an SOP document, each checked, counted and announced to observers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from app.model.catalog import Position
+from app.model.connections import can_connect, connection_options
+from app.model.edges import Edge
+from app.model.errors import (
+    DuplicateIdError,
+    IllegalConnectionError,
+    InvalidValueError,
+    ModelError,
+    UnknownNodeError,
+)
+from app.model.events import Listener, ModelEvent
+from app.model.nodes import Node, NodeBase
+from app.problems import problems_from
+from app.spec.types import check_slug
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+
+_NODE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Node)
+_FROZEN_NODE_FIELDS = frozenset({"id", "kind"})
+_EDITABLE_EDGE_FIELDS = frozenset({"kind"})
+_DOCUMENT_FIELDS = ("id", "title", "version", "owner", "description", "tiers", "roles", "metrics")
+
+
+@dataclass(frozen=True)
+class NodeRemoval:
+    """What ``remove_node`` took away, enough to put it all back with ``restore_node``."""
+
+    index: int
+    node: NodeBase
+    edges: list[tuple[int, Edge]] = field(default_factory=list)
+    position: Position | None = None
+
+
+def _invalid(error: ValidationError, data: Any, prefix: str) -> InvalidValueError:
+    problems = problems_from(error, data)
+    first = problems[0] if problems else None
+    where = first.where.removeprefix("$").lstrip(".") if first else ""
+    detail = f"{prefix}{'.' + where if where else ''}: {first.message if first else error}"
+    return InvalidValueError(detail)
+
+
+class DocumentEditing:
+    """The edit operations of :class:`~app.model.document.Sop`, kept apart from its fields."""
+
+    # -- observers ---------------------------------------------------------------------
+
+    def subscribe(self: Sop, listener: Listener) -> None:
+        """Call ``listener(event)`` after every change made through an intent method."""
+        self._observers.subscribe(listener)
+
+    def unsubscribe(self: Sop, listener: Listener) -> None:
+        self._observers.unsubscribe(listener)
+
+    def _changed(self: Sop, change: Any, ids: list[str], field: str | None = None) -> None:
+        self._revision += 1
+        self._node_index = None
+        self._edge_index = None
+        self._observers.emit(ModelEvent(change, tuple(ids), field))
+
+    # -- nodes -------------------------------------------------------------------------
+
+    def add_node(self: Sop, node: NodeBase | dict[str, Any], position: Any = None) -> NodeBase:
+        """Append a node (a model or a dict with ``kind``); optionally place it at ``(x, y)``."""
+        return self.insert_node(len(self.nodes), node, position)
+
+    def insert_node(
+        self: Sop, index: int, node: NodeBase | dict[str, Any], position: Any = None
+    ) -> NodeBase:
+        """Insert a node at ``index`` in ``nodes`` (undo of a removal puts it back in place)."""
+        if isinstance(node, dict):
+            try:
+                node = _NODE_ADAPTER.validate_python(node)
+            except ValidationError as error:
+                raise _invalid(error, node, "node") from None
+        if not isinstance(node, NodeBase):
+            raise InvalidValueError(f"expected a node, got {type(node).__name__}")
+        if self.has_node(node.id) or self.has_edge(node.id):
+            raise DuplicateIdError(node.id)
+        if not 0 <= index <= len(self.nodes):
+            raise ModelError(f"node index {index} is outside 0..{len(self.nodes)}")
+        self.nodes.insert(index, node)
+        if position is not None:
+            self._place(node.id, position)
+        self._changed("node-added", [node.id])
+        return node
+
+    def remove_node(self: Sop, node_id: str) -> NodeRemoval:
+        """Remove a node with its incident edges and its position; returns what was removed."""
+        index = self.node_position(node_id)
+        node = self.nodes[index]
+        edges = [(i, e) for i, e in enumerate(self.edges) if node_id in (e.source, e.target)]
+        for i, _edge in reversed(edges):
+            del self.edges[i]
+        if edges:
+            self._changed("edge-removed", [edge.id for _i, edge in edges])
+        del self.nodes[index]
+        position = self.layout.pop(node_id, None)
+        self._changed("node-removed", [node_id])
+        return NodeRemoval(index, node, edges, position)
+
+    def restore_node(self: Sop, removal: NodeRemoval) -> None:
+        """Put back exactly what :meth:`remove_node` removed, at the same indices."""
+        self.insert_node(removal.index, removal.node, removal.position)
+        for index, edge in removal.edges:
+            self.insert_edge(index, edge)
+
+    def rename_node(self: Sop, old_id: str, new_id: str) -> None:
+        """Give a node a new id, updating its edges and its position."""
+        index = self.node_position(old_id)
+        try:
+            check_slug(new_id)
+        except ValueError as error:
+            raise InvalidValueError(str(error)) from None
+        if new_id == old_id:
+            return
+        if self.has_node(new_id) or self.has_edge(new_id):
+            raise DuplicateIdError(new_id)
+        self.nodes[index] = self.nodes[index].model_copy(update={"id": new_id})
+        for i, edge in enumerate(self.edges):
+            if old_id in (edge.source, edge.target):
+                self.edges[i] = edge.model_copy(
+                    update={
+                        "source": new_id if edge.source == old_id else edge.source,
+                        "target": new_id if edge.target == old_id else edge.target,
+                    }
+                )
+        if old_id in self.layout:
+            self._place(new_id, self.layout.pop(old_id))
+        self._changed("node-renamed", [old_id, new_id], "id")
+
+    def move(self: Sop, node_id: str, x: float, y: float) -> Position | None:
+        """Place a node on the canvas; returns its previous position (None if it had none)."""
+        if not self.has_node(node_id):
+            raise UnknownNodeError(node_id)
+        old = self.layout.get(node_id)
+        self._place(node_id, (x, y))
+        self._revision += 1
+        self._observers.emit(ModelEvent("node-moved", (node_id,), "layout"))
+        return old
+
+    def _place(self: Sop, node_id: str, position: Any) -> None:
+        if not isinstance(position, Position):
+            try:
+                x, y = position
+                position = Position(x=x, y=y)
+            except (TypeError, ValueError) as error:
+                raise InvalidValueError(f"position of {node_id!r}: {error}") from None
+        is_new = node_id not in self.layout
+        self.layout[node_id] = position
+        if is_new:  # keep keys sorted so that saved files stay stable
+            self.layout = dict(sorted(self.layout.items()))
+
+    # -- edges -------------------------------------------------------------------------
+
+    def connect(
+        self: Sop,
+        source: str,
+        target: str,
+        kind: str | None = None,
+        edge_id: str | None = None,
+    ) -> Edge:
+        """Draw an edge; ``kind`` may be left out when the node kinds allow only one."""
+        if kind is None:
+            options = connection_options(self, source, target)
+            if len(options) != 1:
+                verdict = can_connect(self, source, target, None)
+                raise IllegalConnectionError(
+                    verdict.reason or f"choose the edge kind: {' or '.join(options)}"
+                )
+            kind = options[0]
+        edge = Edge(
+            id=edge_id or self.fresh_id(f"{source}-{kind}-{target}"),
+            source=source,
+            target=target,
+            kind=kind,  # type: ignore[arg-type]
+        )
+        return self.insert_edge(len(self.edges), edge)
+
+    def insert_edge(self: Sop, index: int, edge: Edge) -> Edge:
+        """Insert an edge at ``index``, after checking the connection rules."""
+        if self.has_node(edge.id) or self.has_edge(edge.id):
+            raise DuplicateIdError(edge.id)
+        verdict = can_connect(self, edge.source, edge.target, edge.kind)
+        if not verdict:
+            raise IllegalConnectionError(verdict.reason)
+        if not 0 <= index <= len(self.edges):
+            raise ModelError(f"edge index {index} is outside 0..{len(self.edges)}")
+        self.edges.insert(index, edge)
+        self._changed("edge-added", [edge.id])
+        return edge
+
+    def disconnect(self: Sop, edge_id: str) -> tuple[int, Edge]:
+        """Remove an edge; returns its index and the edge, for undo."""
+        index = self.edge_position(edge_id)
+        edge = self.edges.pop(index)
+        self._changed("edge-removed", [edge_id])
+        return index, edge
+
+    # -- fields ------------------------------------------------------------------------
+
+    def set_field(self: Sop, element_id: str, field: str, value: Any) -> Any:
+        """Set one field of a node or edge after validating it; returns the old value."""
+        if self.has_node(element_id):
+            if field in _FROZEN_NODE_FIELDS:
+                raise InvalidValueError(
+                    f"{field!r} cannot be set: use rename_node for ids; a node keeps its kind"
+                )
+            index = self.node_position(element_id)
+            current: Any = self.nodes[index]
+            collection, change = self.nodes, "node-changed"
+        else:
+            index = self.edge_position(element_id)
+            current = self.edges[index]
+            collection, change = self.edges, "edge-changed"
+            if field not in _EDITABLE_EDGE_FIELDS:
+                raise InvalidValueError(
+                    f"only an edge's kind can be changed; to move its ends, disconnect and "
+                    f"connect again (tried {field!r})"
+                )
+        if field not in type(current).model_fields:
+            raise InvalidValueError(f"a {current.kind} has no field {field!r}")
+        old = getattr(current, field)
+        data = current.model_dump()
+        data[field] = value
+        try:
+            updated = type(current).model_validate(data)
+        except ValidationError as error:
+            raise _invalid(error, data, element_id) from None
+        if change == "edge-changed":
+            collection.pop(index)
+            verdict = can_connect(self, updated.source, updated.target, updated.kind)
+            collection.insert(index, current)
+            if not verdict:
+                raise IllegalConnectionError(verdict.reason)
+        collection[index] = updated
+        self._changed(change, [element_id], field)
+        return old
+
+    def set_document_field(self: Sop, field: str, value: Any) -> Any:
+        """Set a document-level field (title, tiers, roles, metrics...); returns the old value."""
+        if field not in _DOCUMENT_FIELDS:
+            raise InvalidValueError(
+                f"{field!r} is not a document field that can be set ({', '.join(_DOCUMENT_FIELDS)})"
+            )
+        old = getattr(self, field)
+        data = self.model_dump(include={"format", "id", "title", "version", "tiers"})
+        data[field] = value
+        try:
+            trial = type(self).model_validate(data | {field: value})
+        except ValidationError as error:
+            raise _invalid(error, data, "document") from None
+        setattr(self, field, getattr(trial, field))
+        self._changed("document-changed", [], field)
+        return old

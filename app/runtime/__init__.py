@@ -1,0 +1,1 @@
+"""The light pipeline runtime: evaluates a compiled gate spec (check, monitor, backtest)."""

@@ -1,0 +1,1 @@
+"""The compiled gate specification and the decision vocabulary it shares with documents."""

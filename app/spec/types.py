@@ -1,0 +1,114 @@
+"""Field types shared by every Gatewright file format: slugs, finite numbers, the base model."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_SLUG = re.compile(SLUG_PATTERN)
+
+
+def json_type_name(value: Any) -> str:
+    """Name a Python value the way a person reading JSON would."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def suggest_slug(text: str) -> str:
+    """The nearest valid id for some text: lowercase, hyphens for anything else."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
+    return slug or "item"
+
+
+def check_slug(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"an id must be a string, got {json_type_name(value)}")
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid id: use 1 to 63 lowercase letters, digits and "
+            f"hyphens, starting with a letter or digit (for example {suggest_slug(value)!r})"
+        )
+    return value
+
+
+def check_number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, got {json_type_name(value)}")
+    if not math.isfinite(value):
+        shown = "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+        raise ValueError(f"must be a finite number, got {shown}")
+    return value
+
+
+def check_non_negative(value: Any) -> int | float:
+    value = check_number(value)
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {value}")
+    return value
+
+
+def check_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"must be a whole number, got {json_type_name(value)}")
+    if value < 1:
+        raise ValueError(f"must be at least 1, got {value}")
+    return value
+
+
+def check_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {json_type_name(value)}")
+    return value
+
+
+Slug = Annotated[
+    str,
+    PlainValidator(check_slug),
+    WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN}),
+]
+"""An identifier: ``^[a-z0-9][a-z0-9-]{0,62}$``."""
+
+Number = Annotated[
+    int | float,
+    PlainValidator(check_number),
+    WithJsonSchema({"type": "number"}),
+]
+"""A finite JSON number (never a bool, never NaN or infinity); ints stay ints on save."""
+
+NonNegative = Annotated[
+    int | float,
+    PlainValidator(check_non_negative),
+    WithJsonSchema({"type": "number", "minimum": 0}),
+]
+"""A finite number that is 0 or more (minutes, durations)."""
+
+Count = Annotated[
+    int,
+    PlainValidator(check_count),
+    WithJsonSchema({"type": "integer", "minimum": 1}),
+]
+"""A whole number, 1 or more (approvals, windows)."""
+
+Text = Annotated[str, PlainValidator(check_text), WithJsonSchema({"type": "string"})]
+"""A string that is never coerced from another type."""
+
+
+class FileModel(BaseModel):
+    """A part of a public file format: unknown fields are refused, defaults are not written."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=False, frozen=False)

@@ -1,0 +1,1 @@
+"""The designer: the only package that imports Qt."""

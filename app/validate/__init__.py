@@ -1,0 +1,1 @@
+"""The validation engine: rules over an SOP document and its graph, producing diagnostics."""

@@ -1,0 +1,1 @@
+"""Exporters turn an SOP document and its compiled spec into PDFs, diagrams and pipelines."""

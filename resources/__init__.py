@@ -1,0 +1,1 @@
+"""Icons, styles and fonts shipped with Gatewright, as package data."""

@@ -1,0 +1,1 @@
+"""The built-in SOP templates (``*.sop.json``) and simulation scenarios, shipped as package data."""

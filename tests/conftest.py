@@ -1,0 +1,53 @@
+"""Shared fixtures; Qt runs offscreen so that no test needs a display."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from app.model import Gate, Sop, Stage, Trigger, new_document
+
+
+@pytest.fixture
+def small_doc() -> Sop:
+    """dev -> gate -> prod, a reject path, and prod monitored by a trigger with a runbook."""
+    doc = new_document("small", "Small SOP")
+    doc.set_document_field(
+        "roles",
+        [
+            {"id": "ml-lead", "name": "ML lead", "members": ["alice", "bob"]},
+            {"id": "sre", "name": "SRE", "members": ["sam"]},
+        ],
+    )
+    doc.set_document_field(
+        "metrics",
+        [{"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1}],
+    )
+    doc.add_node(Stage(id="dev", name="Development", environment="development"), (0, 0))
+    doc.add_node(
+        Gate(
+            id="gate",
+            name="Release gate",
+            criteria=[{"id": "acc", "metric": "accuracy", "op": ">=", "value": 0.9}],
+            approval={"rules": [{"role": "ml-lead", "count": 1}]},
+        ),
+        (190, 0),
+    )
+    doc.add_node(Stage(id="prod", name="Production", environment="production"), (380, 0))
+    doc.add_node(
+        Trigger(id="acc-drop", name="Accuracy drop", metric="accuracy", op="<", value=0.85),
+        (380, 200),
+    )
+    doc.add_node({"kind": "action", "id": "revert", "name": "Revert", "role": "sre", "minutes": 5})
+    doc.add_node({"kind": "check", "id": "verify", "name": "Verify"})
+    doc.connect("dev", "gate", "promote", "dev-to-gate")
+    doc.connect("gate", "prod", "promote", "gate-to-prod")
+    doc.connect("gate", "dev", "reject", "gate-reject")
+    doc.connect("prod", "acc-drop", "monitor", "prod-watch")
+    doc.connect("acc-drop", "revert", "rollback", "start-revert")
+    doc.connect("revert", "verify", "next", "revert-then-verify")
+    doc.connect("verify", "prod", "next", "verify-then-prod")
+    return doc

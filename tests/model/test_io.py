@@ -1,0 +1,152 @@
+"""Loading and saving documents: canonical text, atomic saves, YAML, format migration."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from app.fileio import InputError, SaveError, write_atomic
+from app.model import Sop
+from app.model import io as sop_io
+from app.model.io import dumps_document, load_document, loads_document, save_document
+
+
+def test_save_then_load_round_trips_byte_for_byte(small_doc: Sop, tmp_path: Path) -> None:
+    path = tmp_path / "x.sop.json"
+    save_document(small_doc, path)
+    text = path.read_text(encoding="utf-8")
+    assert dumps_document(load_document(path)) == text
+    assert text.endswith("}\n") and '  "format": "gatewright.sop/1"' in text
+
+
+def test_canonical_text_omits_defaults_and_keeps_ints(small_doc: Sop) -> None:
+    data = json.loads(dumps_document(small_doc))
+    gate = next(n for n in data["nodes"] if n["id"] == "gate")
+    assert "severity" not in gate["criteria"][0]  # blocking is the default
+    assert data["layout"]["gate"] == {"x": 190, "y": 0}
+
+
+def test_non_ascii_text_is_written_as_utf8(small_doc: Sop, tmp_path: Path) -> None:
+    small_doc.set_document_field("title", "Modèle de crédit — 信用")
+    path = tmp_path / "x.sop.json"
+    save_document(small_doc, path)
+    assert "Modèle de crédit — 信用" in path.read_text(encoding="utf-8")
+
+
+def test_save_keeps_the_previous_version_as_bak(small_doc: Sop, tmp_path: Path) -> None:
+    path = tmp_path / "x.sop.json"
+    save_document(small_doc, path)
+    first = path.read_text()
+    small_doc.set_document_field("title", "Second")
+    save_document(small_doc, path)
+    assert Path(f"{path}.bak").read_text() == first
+    assert "Second" in path.read_text()
+
+
+def test_interrupted_save_leaves_the_old_file_intact(
+    small_doc: Sop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "x.sop.json"
+    save_document(small_doc, path)
+    before = path.read_bytes()
+    small_doc.set_document_field("title", "Never saved")
+    real_fsync = os.fsync
+
+    def failing_fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(SaveError, match="No space left"):
+        save_document(small_doc, path)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_write_interrupted_midway_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "f.txt"
+    path.write_text("old")
+
+    class Boom(Exception):
+        pass
+
+    real_fdopen = os.fdopen
+
+    def half_writer(descriptor, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        stream = real_fdopen(descriptor, mode, *args, **kwargs)
+        real_write = stream.write
+
+        def write(data):  # type: ignore[no-untyped-def]
+            real_write(data[: len(data) // 2])
+            raise Boom
+
+        stream.write = write
+        return stream
+
+    monkeypatch.setattr(os, "fdopen", half_writer)
+    with pytest.raises(Boom):
+        write_atomic(path, "new content that never lands")
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_save_into_a_missing_folder_is_a_clear_error(small_doc: Sop, tmp_path: Path) -> None:
+    with pytest.raises(SaveError, match="does not exist"):
+        save_document(small_doc, tmp_path / "nope" / "x.sop.json")
+
+
+def test_save_keeps_file_permissions(small_doc: Sop, tmp_path: Path) -> None:
+    path = tmp_path / "x.sop.json"
+    save_document(small_doc, path)
+    path.chmod(0o640)
+    save_document(small_doc, path)
+    assert path.stat().st_mode & 0o777 == 0o640
+
+
+def test_yaml_documents_load(small_doc: Sop, tmp_path: Path) -> None:
+    yaml = pytest.importorskip("yaml")
+    path = tmp_path / "x.sop.yaml"
+    path.write_text(yaml.safe_dump(json.loads(dumps_document(small_doc))), encoding="utf-8")
+    assert dumps_document(load_document(path)) == dumps_document(small_doc)
+
+
+def test_a_byte_order_mark_is_accepted(small_doc: Sop, tmp_path: Path) -> None:
+    path = tmp_path / "bom.sop.json"
+    path.write_bytes(b"\xef\xbb\xbf" + dumps_document(small_doc).encode())
+    assert load_document(path).id == "small"
+
+
+def test_migration_hook_upgrades_older_formats(
+    small_doc: Sop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = json.loads(dumps_document(small_doc))
+    data["format"] = "gatewright.sop/0"
+    data["name"] = data.pop("title")  # pretend format 0 called the title "name"
+
+    def zero_to_one(old: dict) -> dict:
+        upgraded = dict(old)
+        upgraded["title"] = upgraded.pop("name")
+        return upgraded
+
+    monkeypatch.setitem(sop_io.MIGRATIONS, "gatewright.sop/0", ("gatewright.sop/1", zero_to_one))
+    assert loads_document(json.dumps(data)).title == "Small SOP"
+
+
+def test_unknown_format_names_the_format(small_doc: Sop) -> None:
+    data = json.loads(dumps_document(small_doc))
+    data["format"] = "gatewright.sop/9"
+    with pytest.raises(InputError, match=r"newer Gatewright"):
+        loads_document(json.dumps(data), "x.sop.json")
+
+
+def test_error_names_file_path_and_node(small_doc: Sop) -> None:
+    data = json.loads(dumps_document(small_doc))
+    data["nodes"][1]["criteria"][0]["value"] = "high"
+    with pytest.raises(InputError) as caught:
+        loads_document(json.dumps(data), "x.sop.json")
+    assert str(caught.value) == (
+        "x.sop.json: $.nodes[1].criteria[0].value: must be a number, got a string (node 'gate')"
+    )
