@@ -57,6 +57,8 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str
     try:
         if file.is_dir():
             raise InputError.single(source, "is a folder, not a file")
+        if file.exists() and not file.is_file():  # a pipe or device could block forever
+            raise InputError.single(source, "is not a regular file")
         with open(file, "rb") as stream:
             data = stream.read(limit + 1)
     except FileNotFoundError:
@@ -71,6 +73,11 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str
         raise InputError.single(
             source,
             f"is larger than the {limit // (1024 * 1024)} MiB limit for Gatewright input files",
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:1024]:
+        looks = "UTF-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "UTF-16 or binary"
+        raise InputError.single(
+            source, f"is not UTF-8 text (it looks like {looks}); save it with UTF-8 encoding"
         )
     try:
         return data.decode("utf-8-sig")
@@ -91,14 +98,27 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _parse_int(digits: str) -> int | float:
+    # An integer too large for a float becomes infinity, which number fields refuse by name
+    # (instead of OverflowError, or Python's 4,300-digit limit, escaping as a crash).
+    return int(digits) if len(digits) < 300 else float(digits)
+
+
 def parse_json(text: str, source: str) -> Any:
+    if not text.strip():
+        raise InputError.single(source, "is empty; a Gatewright file holds one JSON object")
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=_parse_int)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         detail = error.msg[0].lower() + error.msg[1:]
+        before = text[: error.pos].rstrip()
         if error.pos >= len(text.rstrip()):
             detail += " (the file ends too early: is it truncated?)"
+        elif text.startswith(("//", "/*", "#"), error.pos):
+            detail += " (JSON does not allow comments)"
+        elif before.endswith(",") and text.startswith(("}", "]"), error.pos):
+            detail += " (remove the comma before it: JSON does not allow a trailing comma)"
         raise InputError.single(source, f"{where}: invalid JSON: {detail}") from None
     except ValueError as error:  # a duplicate key
         raise InputError.single(source, f"invalid JSON: {error}") from None
@@ -128,8 +148,15 @@ def parse_yaml(text: str, source: str) -> Any:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise InputError.single(source, f"{where}invalid YAML: {error.problem}") from None
-    except (yaml.YAMLError, RecursionError) as error:
+        context = ""
+        if error.context and error.context_mark and error.context_mark is not mark:
+            context = f" ({error.context} starting on line {error.context_mark.line + 1})"
+        if "'\\t'" in str(error.problem):
+            context += " (indent YAML with spaces, not tabs)"
+        raise InputError.single(source, f"{where}invalid YAML: {error.problem}{context}") from None
+    except RecursionError:
+        raise InputError.single(source, "invalid YAML: nested too deeply") from None
+    except yaml.YAMLError as error:
         raise InputError.single(source, f"invalid YAML: {error}") from None
 
 
@@ -150,6 +177,8 @@ def validate_data(schema: type[BaseModel] | TypeAdapter[Any], data: Any, source:
         raise InputError(source, problems_from(error, data)) from None
     except RecursionError:
         raise InputError.single(source, "is nested too deeply to be used") from None
+    except OverflowError:  # an integer too large for a float (from YAML)
+        raise InputError.single(source, "holds a number too large to be used") from None
 
 
 def load_model(schema: type[BaseModel] | TypeAdapter[Any], path: str | os.PathLike[str]) -> Any:
@@ -187,6 +216,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
             shutil.copymode(target, temporary)
             if backup:
                 shutil.copy2(target, f"{target}.bak")
+        else:  # mkstemp makes 0600 files; a new file gets the usual umask-based mode
+            os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, target)
         _fsync_folder(folder)
     except BaseException as error:
@@ -194,6 +225,12 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
         if isinstance(error, OSError):
             raise SaveError(f"{target}: could not be saved: {error.strerror or error}") from None
         raise
+
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_folder(folder: Path) -> None:

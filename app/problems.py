@@ -41,7 +41,7 @@ def render_path(path: tuple[PathItem, ...]) -> str:
     return text
 
 
-def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[PathItem, ...]:
+def _real_path(loc: tuple[Any, ...], data: Any, missing: bool = False) -> tuple[PathItem, ...]:
     """Drop pydantic's union tags from ``loc`` by walking the input alongside it."""
     path: list[PathItem] = []
     current = data
@@ -51,8 +51,8 @@ def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[PathItem, ...]:
         if in_list or (isinstance(current, dict) and item in current):
             path.append(item)
             current = current[item]
-        elif isinstance(current, dict) and last and isinstance(item, str):
-            path.append(item)  # a missing or unexpected field: name it
+        elif missing and isinstance(current, dict) and last and isinstance(item, str):
+            path.append(item)  # a missing field: name it (any other last item is a union tag)
         elif not isinstance(current, dict | list):
             break
     return tuple(path)
@@ -72,24 +72,76 @@ def _element_label(path: tuple[PathItem, ...], data: Any) -> str:
     return ""
 
 
+def _shown(value: Any) -> str:
+    """A value as it would be written in the file: ``'text'``, ``0.9``, ``true``, ``null``."""
+    if value is None or isinstance(value, bool):
+        return json_type_name(value)
+    if isinstance(value, str | int | float):
+        return repr(value)
+    return json_type_name(value)
+
+
+def _owner(loc: tuple[Any, ...]) -> str:
+    """``a check criterion`` or ``a stage`` from the last union tag in ``loc``, else ``""``."""
+    for item in reversed(loc):
+        if isinstance(item, str) and item.endswith(("-criterion", "-node")):
+            kind, _, what = item.rpartition("-")
+            return f"a {kind} criterion" if what == "criterion" else f"a {kind}"
+    return ""
+
+
+_CRITERION_FORMS = (
+    "`metric` with `op` and `value` (or `baseline: true`), `check` with `equals`, or `artifact`"
+)
+_FORM_KEYS = frozenset(
+    {"metric", "op", "value", "baseline", "delta", "check", "equals", "artifact"}
+)
+
+
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    value = error.get("input")
     if kind == "missing":
         return "this required field is missing"
     if kind == "extra_forbidden":
-        return f"unknown field {error['loc'][-1]!r}; check its spelling or remove it"
+        field, owner = error["loc"][-1], _owner(tuple(error["loc"]))
+        if owner.endswith("criterion") and field in _FORM_KEYS:
+            return (
+                f"{field!r} does not belong in {owner}; each criterion has one form: "
+                f"{_CRITERION_FORMS}"
+            )
+        where = f" for {owner}" if owner else ""
+        return f"unknown field {field!r}{where}; check its spelling or remove it"
+    if kind == "node_kind":
+        if not isinstance(value, dict):
+            return f"must be an object (a node with `id`, `kind` and `name`), got {_shown(value)}"
+        if "kind" not in value:
+            return "this node has no `kind`; give it one of stage, gate, trigger, action, check"
+        got = _shown(value["kind"])
+        return f"`kind` must be one of stage, gate, trigger, action, check; got {got}"
+    if kind == "criterion_form" and not isinstance(value, dict):
+        return f"must be an object (a criterion), got {_shown(value)}"
     if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
+        message = str(ctx.get("error", error["msg"]))
+        if message.endswith(", got a number") and isinstance(value, int | float):
+            return message.removesuffix("a number") + _shown(value)  # "got 1.5", not "a number"
+        return message
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return error["msg"].replace("Input should be", "must be") + f", got {error['input']!r}"
-    if kind in ("too_short", "too_long"):
-        return error["msg"].replace("List should have", "must have")
+        return error["msg"].replace("Input should be", "must be") + f", got {_shown(value)}"
+    if kind == "too_short":
+        least = ctx.get("min_length", 1)
+        return f"must have at least {least} item{'s' if least != 1 else ''}, got {len(value)}"
+    if kind == "too_long":
+        most = ctx.get("max_length", 0)
+        return f"must have at most {most} item{'s' if most != 1 else ''}, got {len(value)}"
     if kind == "literal_error":
-        return f"must be {ctx.get('expected', 'one of the allowed values')}, got {error['input']!r}"
+        expected = str(ctx.get("expected", "one of the allowed values"))
+        expected = {"True": "true", "False": "false", "None": "null"}.get(expected, expected)
+        return f"must be {expected}, got {_shown(value)}"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
         expected = "a list" if kind == "list_type" else "an object"
-        return f"must be {expected}, got {json_type_name(error['input'])}"
+        return f"must be {expected}, got {json_type_name(value)}"
     if kind in ("string_type", "int_type", "bool_type", "float_type"):
         expected = {
             "string_type": "a string",
@@ -97,8 +149,8 @@ def _message(error: dict[str, Any]) -> str:
             "bool_type": "true or false",
             "float_type": "a number",
         }[kind]
-        return f"must be {expected}, got {json_type_name(error['input'])}"
-    return error["msg"]
+        return f"must be {expected}, got {json_type_name(value)}"
+    return error["msg"].replace("Input should be", "must be")
 
 
 def problems_from(error: ValidationError, data: Any) -> list[Problem]:
@@ -108,7 +160,14 @@ def problems_from(error: ValidationError, data: Any) -> list[Problem]:
         loc = tuple(item["loc"])
         ctx_error = (item.get("ctx") or {}).get("error")
         extra_path = getattr(ctx_error, "path", None)
-        path = _real_path(loc, data) + (tuple(extra_path) if extra_path else ())
-        message = _message(item) + _element_label(path, data)
+        path = _real_path(loc, data, item["type"] == "missing")
+        path += tuple(extra_path) if extra_path else ()
+        if item["type"] == "node_kind" and isinstance(item.get("input"), dict):
+            path += ("kind",)
+        message = _message(item)
+        label = _element_label(path, data)
+        word, _, quoted = label.strip(" ()").partition(" ")
+        if f"{word} {quoted}" not in message and f"{word} id {quoted}" not in message:
+            message += label  # but not "node 'a' ... (node 'a')"
         problems.append(Problem(path, message))
     return problems

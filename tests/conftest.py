@@ -20,6 +20,7 @@ def small_doc() -> Sop:
         [
             {"id": "ml-lead", "name": "ML lead", "members": ["alice", "bob"]},
             {"id": "sre", "name": "SRE", "members": ["sam"]},
+            {"id": "risk", "name": "Model risk", "members": ["rita", "raj"]},
         ],
     )
     doc.set_document_field(
@@ -32,7 +33,9 @@ def small_doc() -> Sop:
             id="gate",
             name="Release gate",
             criteria=[{"id": "acc", "metric": "accuracy", "op": ">=", "value": 0.9}],
-            approval={"rules": [{"role": "ml-lead", "count": 1}]},
+            approval={
+                "rules": [{"role": "ml-lead", "count": 1}, {"role": "risk", "tiers": ["high"]}]
+            },
         ),
         (190, 0),
     )

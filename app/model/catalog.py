@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from app.spec.types import FileModel, Number, Slug, Text
+from app.spec.types import FileModel, Key, Number, Slug, Text
 
 
 class Role(FileModel):
@@ -27,7 +27,12 @@ class Role(FileModel):
 class Metric(FileModel):
     """A measurable quantity that criteria and triggers compare against thresholds."""
 
-    id: Slug = Field(description="Identifier used by criteria and evidence, e.g. `accuracy`.")
+    id: Key = Field(
+        description=(
+            "Identifier used by criteria and evidence, e.g. `accuracy` or `latency_p95_ms` "
+            "(underscores allowed, as evidence keys)."
+        )
+    )
     name: Text = Field(description="Readable name, e.g. `Accuracy`.")
     unit: Text = Field("", description="Unit shown next to values, e.g. `ms` or `ratio`.")
     direction: Literal["higher", "lower"] = Field(

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from app.model.catalog import Metric, Position, Role
 from app.model.edges import Edge
@@ -21,6 +21,7 @@ SEMVER = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
 )
 T = TypeVar("T")
+Scope = Literal["graph", "content", "layout"]
 LintLevel = Literal["error", "warning", "info", "off"]
 
 
@@ -31,6 +32,16 @@ def _first_duplicate(ids: Iterable[str]) -> tuple[int, str] | None:
             return index, element_id
         seen.add(element_id)
     return None
+
+
+class LintRule(FileModel):
+    """A rule's severity and options, e.g. ``{"level": "warning", "submitter_roles": [...]}``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    level: LintLevel | None = Field(
+        None, description="Severity, or `off`; absent keeps the default."
+    )
 
 
 class Sop(DocumentEditing, FileModel):
@@ -58,13 +69,18 @@ class Sop(DocumentEditing, FileModel):
         default_factory=dict,
         description="Canvas position of each node, kept apart so semantic diffs stay clean.",
     )
-    lint: dict[Slug, LintLevel] = Field(
+    lint: dict[Slug, LintLevel | LintRule] = Field(
         default_factory=dict,
-        description="Severity per validation rule id (error, warning, info) or `off`.",
+        description=(
+            "Validation settings per rule id: a severity (error, warning, info) or `off`, "
+            "or an object with `level` and the rule's options."
+        ),
     )
 
     _observers: Observers = PrivateAttr(default_factory=Observers)
-    _revision: int = PrivateAttr(0)
+    _revisions: dict[str, int] = PrivateAttr(
+        default_factory=lambda: {"layout": 0, "content": 0, "graph": 0}
+    )
     _node_index: dict[str, int] | None = PrivateAttr(None)
     _edge_index: dict[str, int] | None = PrivateAttr(None)
     _derived: dict[str, tuple[int, Any]] = PrivateAttr(default_factory=dict)
@@ -137,16 +153,22 @@ class Sop(DocumentEditing, FileModel):
 
     @property
     def revision(self) -> int:
-        """Counts changes made through the intent methods; caches key on it."""
-        return self._revision
+        """Counts every change made through the intent methods, moves included."""
+        return self._revisions["layout"]
 
-    def derived(self, key: str, build: Callable[[Sop], T]) -> T:
-        """``build(self)``, cached until the next change (graphs, diagnostics...)."""
+    def derived(self, key: str, build: Callable[[Sop], T], depends: Scope = "content") -> T:
+        """``build(self)``, cached until a change within ``depends``.
+
+        ``graph``: nodes or edges added, removed, renamed or re-kinded; ``content``: that
+        or any field; ``layout``: that or any move. Validation depends on content, so
+        dragging a node never re-validates.
+        """
+        revision = self._revisions[depends]
         cached = self._derived.get(key)
-        if cached is not None and cached[0] == self._revision:
+        if cached is not None and cached[0] == revision:
             return cached[1]
         value = build(self)
-        self._derived[key] = (self._revision, value)
+        self._derived[key] = (revision, value)
         return value
 
     def _nodes_by_id(self) -> dict[str, int]:

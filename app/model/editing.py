@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 _NODE_ADAPTER: TypeAdapter[Any] = TypeAdapter(Node)
 _FROZEN_NODE_FIELDS = frozenset({"id", "kind"})
 _EDITABLE_EDGE_FIELDS = frozenset({"kind"})
+# What each change can affect: "graph" changes also change content and layout, and so on.
+_SCOPES = {"node-moved": "layout", "node-changed": "content", "document-changed": "content"}
+_WIDER = {
+    "layout": ("layout",),
+    "content": ("layout", "content"),
+    "graph": ("layout", "content", "graph"),
+}
 _DOCUMENT_FIELDS = ("id", "title", "version", "owner", "description", "tiers", "roles", "metrics")
 
 
@@ -62,9 +69,12 @@ class DocumentEditing:
         self._observers.unsubscribe(listener)
 
     def _changed(self: Sop, change: Any, ids: list[str], field: str | None = None) -> None:
-        self._revision += 1
-        self._node_index = None
-        self._edge_index = None
+        scope = _SCOPES.get(change, "graph")
+        for counted in _WIDER[scope]:
+            self._revisions[counted] += 1
+        if scope == "graph":
+            self._node_index = None
+            self._edge_index = None
         self._observers.emit(ModelEvent(change, tuple(ids), field))
 
     # -- nodes -------------------------------------------------------------------------
@@ -144,8 +154,7 @@ class DocumentEditing:
             raise UnknownNodeError(node_id)
         old = self.layout.get(node_id)
         self._place(node_id, (x, y))
-        self._revision += 1
-        self._observers.emit(ModelEvent("node-moved", (node_id,), "layout"))
+        self._changed("node-moved", [node_id], "layout")
         return old
 
     def _place(self: Sop, node_id: str, position: Any) -> None:

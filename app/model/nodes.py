@@ -6,8 +6,9 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from app.model.errors import DocumentStructureError
 from app.spec.criteria import Approval, Criterion, Operator
-from app.spec.types import Count, FileModel, NonNegative, Number, Slug, Text
+from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
 
 NODE_KINDS: tuple[str, ...] = ("stage", "gate", "trigger", "action", "check")
 Environment = Literal["development", "validation", "staging", "production", "other"]
@@ -37,10 +38,11 @@ class NodeBase(FileModel):
 
     def criterion_ids_unique(self, criteria: list[Any]) -> None:
         seen: set[str] = set()
-        for criterion in criteria:
+        for index, criterion in enumerate(criteria):
             if criterion.id in seen:
-                raise ValueError(
-                    f"node {self.id!r} has two criteria with id {criterion.id!r}; rename one"
+                raise DocumentStructureError(
+                    ("criteria", index, "id"),
+                    f"node {self.id!r} has two criteria with id {criterion.id!r}; rename one",
                 )
             seen.add(criterion.id)
 
@@ -111,7 +113,7 @@ class Trigger(NodeBase):
 
     KIND: ClassVar[str] = "trigger"
     kind: Literal["trigger"] = Field(description="Always `trigger`.")
-    metric: Slug = Field(description="Metric id from the catalog, watched in telemetry.")
+    metric: Key = Field(description="Metric id from the catalog, watched in telemetry.")
     op: Operator = Field(description="Comparison that, when true, means the stage is unhealthy.")
     value: Number = Field(description="Threshold of the unhealthy condition.")
     for_windows: Count = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -35,8 +36,9 @@ def _files() -> dict[str, resources.abc.Traversable]:
 
 
 def _summary(description: str) -> str:
-    first = description.strip().split(". ")[0].strip()
-    return first if first.endswith(".") else first + "."
+    """The first sentence: up to a full stop followed by a capitalised word."""
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z])", description.strip(), maxsplit=1)[0].strip()
+    return first if first.endswith((".", "!", "?")) else first + "."
 
 
 def template_ids() -> list[str]:

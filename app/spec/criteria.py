@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Discriminator, Field, Tag, field_validator
+from pydantic import (
+    Discriminator,
+    Field,
+    PlainValidator,
+    StrictBool,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+)
 
-from app.spec.types import Count, FileModel, Number, Slug, Text
+from app.spec.types import Count, FileModel, Key, Number, Slug, Text, json_type_name
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 OPERATORS: tuple[str, ...] = (">=", ">", "<=", "<", "==", "!=")
@@ -54,7 +62,7 @@ class CriterionBase(FileModel):
 class MetricCriterion(CriterionBase):
     """Passes when ``evidence.metrics[metric] op value``."""
 
-    metric: Slug = Field(description="Metric id from the document's metric catalog.")
+    metric: Key = Field(description="Metric id from the document's metric catalog.")
     op: Operator = Field(description="Comparison operator.")
     value: Number = Field(description="Threshold the observed metric is compared with.")
 
@@ -63,14 +71,20 @@ class MetricCriterion(CriterionBase):
         return "metric"
 
 
+def _must_be_true(value: Any) -> bool:
+    if value is not True:
+        raise ValueError(f"must be true (compare with the baseline), got {json_type_name(value)}")
+    return True
+
+
 class BaselineCriterion(CriterionBase):
     """Passes when ``evidence.metrics[metric] op evidence.baseline[metric] + delta``."""
 
-    metric: Slug = Field(description="Metric id from the document's metric catalog.")
+    metric: Key = Field(description="Metric id from the document's metric catalog.")
     op: Operator = Field(description="Comparison operator.")
-    baseline: Literal[True] = Field(
-        description="Always true: compare with the baseline (the model in production)."
-    )
+    baseline: Annotated[
+        Literal[True], PlainValidator(_must_be_true), WithJsonSchema({"const": True})
+    ] = Field(description="Always true: compare with the baseline (the model in production).")
     delta: Number = Field(
         0, description="Added to the baseline value before comparing (may be negative)."
     )
@@ -89,7 +103,7 @@ JsonScalar = Annotated[
 class CheckCriterion(CriterionBase):
     """Passes when ``evidence.checks[check] == equals``."""
 
-    check: Slug = Field(description="Name of a check the pipeline reports, e.g. `security-scan`.")
+    check: Key = Field(description="Name of a check the pipeline reports, e.g. `security-scan`.")
     equals: JsonScalar = Field("passed", description="Value the check must report, e.g. `passed`.")
 
     @property
@@ -100,7 +114,7 @@ class CheckCriterion(CriterionBase):
 class ArtifactCriterion(CriterionBase):
     """Passes when ``artifact`` is listed in ``evidence.artifacts``."""
 
-    artifact: Slug = Field(
+    artifact: Key = Field(
         description="Artifact that must be present, e.g. `model-card`, `data-card`, `lineage`."
     )
 
@@ -161,7 +175,7 @@ class Approval(FileModel):
     rules: list[ApprovalRule] = Field(
         default_factory=list, description="Approval rules; none means no approval is required."
     )
-    separation_of_duties: bool = Field(
+    separation_of_duties: StrictBool = Field(
         True, description="When true, the submitter of a candidate cannot approve it."
     )
     window_hours: Number | None = Field(

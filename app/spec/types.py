@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _SLUG = re.compile(SLUG_PATTERN)
+KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 def json_type_name(value: Any) -> str:
@@ -42,6 +44,18 @@ def check_slug(value: Any) -> str:
         raise ValueError(
             f"{value!r} is not a valid id: use 1 to 63 lowercase letters, digits and "
             f"hyphens, starting with a letter or digit (for example {suggest_slug(value)!r})"
+        )
+    return value
+
+
+def check_key(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a name must be a string, got {json_type_name(value)}")
+    if not _KEY.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use 1 to 63 lowercase letters, digits, hyphens "
+            f"and underscores, starting with a letter or digit (for example "
+            f"{suggest_slug(value).replace('-', '_')!r})"
         )
     return value
 
@@ -82,6 +96,14 @@ Slug = Annotated[
     WithJsonSchema({"type": "string", "pattern": SLUG_PATTERN}),
 ]
 """An identifier: ``^[a-z0-9][a-z0-9-]{0,62}$``."""
+
+Key = Annotated[
+    str,
+    PlainValidator(check_key),
+    WithJsonSchema({"type": "string", "pattern": KEY_PATTERN}),
+]
+"""A name that evidence files use as a key (metrics, checks, artifacts): a slug that may
+also hold underscores, as ML tools usually write them (``latency_p95_ms``)."""
 
 Number = Annotated[
     int | float,

@@ -1,38 +1,40 @@
-"""Runs the registered rules over a document, applying severities, `lint` config and suppression."""
+"""Runs the registered rules over a document, applying severities, settings and suppression."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
+from app.validate.config import resolve
 from app.validate.diagnostics import Diagnostic
 from app.validate.graph import document_graph
-from app.validate.registry import RULES, Rule
-
-
-def _level(rule: Rule, config: Mapping[str, str]) -> str:
-    return config.get(rule.id, rule.severity)
+from app.validate.registry import RULES
 
 
 def validate(
-    doc: Sop, config: Mapping[str, str] | None = None, rules: Iterable[str] | None = None
+    doc: Sop,
+    settings: Mapping[str, Any] | None = None,
+    rules: Iterable[str] | None = None,
 ) -> list[Diagnostic]:
-    """Every diagnostic for ``doc``, in a stable order (errors first, then by rule and element).
+    """Every diagnostic for ``doc``, in a stable order (errors first, then rule, elements).
 
-    ``config`` maps rule ids to a severity or ``off`` and takes precedence over the
-    document's own ``lint`` section; a node's ``suppress`` list silences rules on it.
+    ``settings`` (e.g. from a ``.gatewright-lint.toml``) maps rule ids to a severity,
+    ``off``, or ``{"level": ..., option: value}``; the document's own ``lint`` section
+    wins over it. A node's ``suppress`` list silences rules on that node.
     """
-    levels = {**doc.lint, **(config or {})}
+    resolved, problems = resolve(settings or {}, doc.lint)
     graph = document_graph(doc)
     suppressed = {node.id: set(node.suppress) for node in doc.nodes if node.suppress}
     selected = [RULES[rule_id] for rule_id in rules] if rules is not None else RULES.values()
-    found: list[Diagnostic] = []
+    found = list(problems)
     for rule in selected:
-        level = _level(rule, levels)
+        setting = resolved.get(rule.id)
+        level = (setting.level if setting else None) or rule.severity
         if level == "off":
             continue
-        for finding in rule.check(doc, graph):
+        for finding in rule.run(doc, graph, setting.options if setting else {}):
             if any(rule.id in suppressed.get(element, ()) for element in finding.elements):
                 continue
             found.append(
@@ -46,3 +48,8 @@ def validate(
                 )
             )
     return sorted(found, key=Diagnostic.sort_key)
+
+
+def validate_cached(doc: Sop) -> list[Diagnostic]:
+    """``validate(doc)`` with the document's own settings, cached until its content changes."""
+    return doc.derived("validate.diagnostics", validate)

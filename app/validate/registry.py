@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from app.validate.diagnostics import Severity
 
 if TYPE_CHECKING:
-    import networkx as nx
-
     from app.model.document import Sop
+    from app.validate.graph import SopGraph
 
 
 @dataclass(frozen=True)
@@ -24,7 +23,8 @@ class Finding:
     path: tuple[str, ...] = ()
 
 
-RuleCheck = Callable[["Sop", "nx.MultiDiGraph"], Iterable[Finding]]
+RuleCheck = Callable[..., Iterable[Finding]]
+"""``check(doc, graph)``, or ``check(doc, graph, options)`` for a rule that has options."""
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,31 @@ class Rule:
     description: str
     fix: str
     check: RuleCheck
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def run(self, doc: Sop, graph: SopGraph, options: Mapping[str, Any]) -> Iterable[Finding]:
+        if self.options:
+            return self.check(doc, graph, {**self.options, **options})
+        return self.check(doc, graph)
 
 
 RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, family: str, severity: Severity, description: str, fix: str
+    rule_id: str,
+    family: str,
+    severity: Severity,
+    description: str,
+    fix: str,
+    options: Mapping[str, Any] | None = None,
 ) -> Callable[[RuleCheck], RuleCheck]:
-    """Register a rule function under a stable id."""
+    """Register a rule function under a stable id (``options``: names and defaults)."""
 
     def register(check: RuleCheck) -> RuleCheck:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id!r} is registered twice")
-        RULES[rule_id] = Rule(rule_id, family, severity, description, fix, check)
+        RULES[rule_id] = Rule(rule_id, family, severity, description, fix, check, options or {})
         return check
 
     return register
-
-
-def element_ids(*elements: Any) -> tuple[str, ...]:
-    return tuple(getattr(element, "id", element) for element in elements)

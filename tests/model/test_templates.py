@@ -66,7 +66,7 @@ def test_list_templates_gives_title_and_one_sentence_summary() -> None:
     infos = {info.id: info for info in list_templates()}
     assert infos["deployment-gate"].title
     for info in infos.values():
-        assert info.summary.endswith(".") and len(info.summary) < 200
+        assert info.summary.endswith(".") and len(info.summary) < 240
 
 
 def test_unknown_template_lists_the_choices() -> None:

@@ -1,5 +1,7 @@
-"""Rule families; importing this package registers every rule."""
+"""Rule families, one module each; importing this package registers every rule."""
 
-from app.validate.rules import references
+from app.validate.rules import data, gates, risk, roles, rollback, structure
 
-__all__ = ["references"]
+FAMILIES = ("structure", "gates", "rollback", "roles", "data", "risk")
+
+__all__ = ["FAMILIES", "data", "gates", "risk", "roles", "rollback", "structure"]

@@ -1,0 +1,140 @@
+"""Data rules: metrics exist, thresholds are in range and point the right way, tiers exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from app.validate.graph import SopGraph
+from app.validate.registry import Finding, rule
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+
+_TOWARDS_LOWER = {"<", "<="}
+_TOWARDS_HIGHER = {">", ">="}
+
+
+def criteria_of(doc: Sop) -> Iterator[tuple[Any, Any]]:
+    """Every (node, criterion) of gates and checks, in document order."""
+    for node in doc.nodes:
+        for criterion in getattr(node, "criteria", ()):
+            yield node, criterion
+
+
+def thresholds_of(doc: Sop) -> Iterator[tuple[Any, str, str, Any, str]]:
+    """(node, metric, op, value, label) for metric criteria and triggers."""
+    for node, criterion in criteria_of(doc):
+        if criterion.form == "metric":
+            label = f"criterion {criterion.id!r} of {node.name!r}"
+            yield node, criterion.metric, criterion.op, criterion.value, label
+    for trigger in doc.nodes_of_kind("trigger"):
+        yield trigger, trigger.metric, trigger.op, trigger.value, f"trigger {trigger.name!r}"
+
+
+@rule(
+    "metric-defined",
+    "data",
+    "error",
+    "Every metric criterion and trigger names a metric of the catalog.",
+    "Add the metric to the document's metric catalog, or choose one that is there.",
+)
+def metric_defined(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    known = {metric.id for metric in doc.metrics}
+    for node, criterion in criteria_of(doc):
+        metric = getattr(criterion, "metric", None)
+        if metric is not None and metric not in known:
+            yield Finding(
+                f"criterion {criterion.id!r} of {node.name!r} uses metric {metric!r}, "
+                "which is not in the catalog",
+                (node.id,),
+            )
+    for trigger in doc.nodes_of_kind("trigger"):
+        if trigger.metric not in known:
+            yield Finding(
+                f"trigger {trigger.name!r} watches metric {trigger.metric!r}, "
+                "which is not in the catalog",
+                (trigger.id,),
+            )
+
+
+@rule(
+    "threshold-in-range",
+    "data",
+    "error",
+    "Thresholds lie within their metric's min and max.",
+    "Use a threshold between the metric's min and max (e.g. accuracy is between 0 and 1).",
+)
+def threshold_in_range(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    catalog = {metric.id: metric for metric in doc.metrics}
+    for node, metric_id, _op, value, label in thresholds_of(doc):
+        metric = catalog.get(metric_id)
+        if metric is None:
+            continue
+        low = metric.min if metric.min is not None else float("-inf")
+        high = metric.max if metric.max is not None else float("inf")
+        if not low <= value <= high:
+            bounds = f"{metric.min if metric.min is not None else '-'} to "
+            bounds += f"{metric.max if metric.max is not None else '-'}"
+            yield Finding(
+                f"{label} uses {value:g} for {metric.name!r}, outside its range {bounds}",
+                (node.id,),
+            )
+
+
+@rule(
+    "threshold-direction",
+    "data",
+    "warning",
+    "Gate and check thresholds hold the line in the metric's good direction; triggers watch "
+    "its bad direction.",
+    "For a higher-is-better metric, gates use >= and triggers use <; the reverse for "
+    "lower-is-better.",
+)
+def threshold_direction(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    catalog = {metric.id: metric for metric in doc.metrics}
+    for node, metric_id, op, value, label in thresholds_of(doc):
+        metric = catalog.get(metric_id)
+        if metric is None:
+            continue
+        bad_ops = _TOWARDS_LOWER if metric.direction == "higher" else _TOWARDS_HIGHER
+        if node.kind == "trigger":  # a trigger describes the BAD state
+            bad_ops = _TOWARDS_HIGHER if metric.direction == "higher" else _TOWARDS_LOWER
+            meaning = "fires when the metric is good"
+        else:
+            meaning = "lets worse models through"
+        if op in bad_ops:
+            yield Finding(
+                f"{label}: {metric_id} {op} {value:g} {meaning} ({metric.name!r} is "
+                f"{metric.direction}-is-better)",
+                (node.id,),
+            )
+
+
+@rule(
+    "criterion-tier-known",
+    "data",
+    "error",
+    "Tiers named by criteria and approval rules are tiers of the document.",
+    "Use one of the document's tiers, or add the tier to `tiers`.",
+)
+def criterion_tier_known(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    known = set(doc.tiers)
+    listed = ", ".join(doc.tiers)
+    for node, criterion in criteria_of(doc):
+        for tier in criterion.tiers or ():
+            if tier not in known:
+                yield Finding(
+                    f"criterion {criterion.id!r} of {node.name!r} names tier {tier!r}, "
+                    f"which is not one of {listed}",
+                    (node.id,),
+                )
+    for gate in doc.nodes_of_kind("gate"):
+        for approval_rule in gate.approval.rules:
+            for tier in approval_rule.tiers or ():
+                if tier not in known:
+                    yield Finding(
+                        f"an approval rule of {gate.name!r} names tier {tier!r}, "
+                        f"which is not one of {listed}",
+                        (gate.id,),
+                    )

@@ -1,0 +1,129 @@
+"""Role rules: roles exist, have members, can satisfy the approvals asked of them, are used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import networkx as nx
+
+from app.validate.graph import SopGraph
+from app.validate.registry import Finding, rule
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+
+
+def approval_roles(doc: Sop) -> set[str]:
+    return {r.role for gate in doc.nodes_of_kind("gate") for r in gate.approval.rules}
+
+
+@rule(
+    "role-defined",
+    "roles",
+    "error",
+    "Every role named by an approval rule or an action is defined.",
+    "Define the role (with its members) under roles, or choose an existing role.",
+)
+def role_defined(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    known = {role.id for role in doc.roles}
+    for gate in doc.nodes_of_kind("gate"):
+        for approval_rule in gate.approval.rules:
+            if approval_rule.role not in known:
+                yield Finding(
+                    f"gate {gate.name!r} asks for approval by role {approval_rule.role!r}, "
+                    "which is not defined",
+                    (gate.id,),
+                )
+    for action in doc.nodes_of_kind("action"):
+        if action.role is not None and action.role not in known:
+            yield Finding(
+                f"action {action.name!r} is assigned to role {action.role!r}, which is not defined",
+                (action.id,),
+            )
+
+
+@rule(
+    "role-has-members",
+    "roles",
+    "warning",
+    "Roles that approve gates list their members, so that approvals can be verified.",
+    "List the people (as they sign approvals) under the role's members.",
+)
+def role_has_members(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    used = approval_roles(doc)
+    for role in doc.roles:
+        if role.id in used and not role.members:
+            yield Finding(
+                f"role {role.name!r} approves gates but has no members, so no approval by it "
+                "can be verified (gatewright check ignores them)",
+                (role.id,),
+            )
+
+
+@lru_cache(maxsize=1024)
+def _distinct_people_suffice(demands: tuple[tuple[int, frozenset[str]], ...]) -> bool:
+    """Whether distinct people can meet every (count, eligible members) demand at once."""
+    if sum(count for count, _m in demands) > len(frozenset().union(*(m for _c, m in demands))):
+        return False
+    flow = nx.DiGraph()
+    for index, (count, members) in enumerate(demands):
+        flow.add_edge("source", ("rule", index), capacity=count)
+        for person in members:
+            flow.add_edge(("rule", index), ("person", person), capacity=1)
+            flow.add_edge(("person", person), "sink", capacity=1)
+    value, _ = nx.maximum_flow(flow, "source", "sink")
+    return value == sum(count for count, _m in demands)
+
+
+@rule(
+    "separation-feasible",
+    "roles",
+    "error",
+    "Each gate's approvals can be given by enough distinct people (one person counts once).",
+    "Add members to the role, or ask for fewer approvals.",
+)
+def separation_feasible(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    members = {role.id: frozenset(role.members) for role in doc.roles}
+    for gate in doc.nodes_of_kind("gate"):
+        approval = gate.approval
+        reported: set[str] = set()
+        for tier in doc.tiers:
+            rules = [r for r in approval.rules if r.tiers is None or tier in r.tiers]
+            rules = [r for r in rules if members.get(r.role)]  # others: role-* rules report
+            short = [r for r in rules if r.count > len(members[r.role])]
+            for r in short:
+                message = (
+                    f"gate {gate.name!r} asks for {r.count} approvals from role {r.role!r}, "
+                    f"which has {len(members[r.role])} member(s)"
+                )
+                if message not in reported:
+                    reported.add(message)
+                    yield Finding(message, (gate.id,))
+            if short or approval.mode == "any" or len(rules) < 2:
+                continue
+            demands = tuple((r.count, members[r.role]) for r in rules)
+            if not _distinct_people_suffice(demands):
+                total = sum(r.count for r in rules)
+                message = (
+                    f"gate {gate.name!r} needs {total} approvals from distinct people for tier "
+                    f"{tier!r}, but its roles share members and cannot provide that many"
+                )
+                if gate.id not in reported:
+                    reported.add(gate.id)
+                    yield Finding(message, (gate.id,))
+
+
+@rule(
+    "role-unused",
+    "roles",
+    "info",
+    "Every defined role approves a gate or carries out an action.",
+    "Give the role something to do, or remove it.",
+)
+def role_unused(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    used = approval_roles(doc) | {a.role for a in doc.nodes_of_kind("action") if a.role}
+    for role in doc.roles:
+        if role.id not in used:
+            yield Finding(f"role {role.name!r} is defined but never used", (role.id,))

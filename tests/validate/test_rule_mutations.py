@@ -1,0 +1,199 @@
+"""Mutator tests: break one thing in a valid template, get exactly that rule's diagnostic."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from app.model.document import Sop
+from app.model.templates import template_text
+from app.validate.engine import validate
+from app.validate.registry import RULES
+
+Data = dict[str, Any]
+
+
+def node(data: Data, node_id: str) -> Data:
+    return next(n for n in data["nodes"] if n["id"] == node_id)
+
+
+def edge(data: Data, edge_id: str) -> Data:
+    return next(e for e in data["edges"] if e["id"] == edge_id)
+
+
+def role(data: Data, role_id: str) -> Data:
+    return next(r for r in data["roles"] if r["id"] == role_id)
+
+
+def add_edge(data: Data, edge_id: str, source: str, target: str, kind: str) -> None:
+    data["edges"].append({"id": edge_id, "source": source, "target": target, "kind": kind})
+
+
+def add_gate(data: Data, gate_id: str, source: str, target: str, reject_to: str) -> None:
+    data["nodes"].append(
+        {
+            "id": gate_id,
+            "kind": "gate",
+            "name": gate_id.replace("-", " ").title(),
+            "criteria": [{"id": "acc", "metric": "accuracy", "op": ">=", "value": 0.9}],
+            "approval": {"rules": [{"role": "ds-lead"}]},
+        }
+    )
+    add_edge(data, f"{source}-into-{gate_id}", source, gate_id, "promote")
+    add_edge(data, f"{gate_id}-onto-{target}", gate_id, target, "promote")
+    add_edge(data, f"{gate_id}-back", gate_id, reject_to, "reject")
+
+
+def add_stage(data: Data, stage_id: str, environment: str | None = "other") -> None:
+    stage = {"id": stage_id, "kind": "stage", "name": stage_id.title()}
+    if environment:
+        stage["environment"] = environment
+    data["nodes"].append(stage)
+
+
+def second_entry(d: Data) -> None:
+    add_stage(d, "sandbox")
+    add_gate(d, "sandbox-gate", "sandbox", "validation", reject_to="sandbox")
+
+
+def promotion_loop(d: Data) -> None:
+    add_gate(d, "loop-gate", "production", "validation", reject_to="production")
+
+
+def dead_end(d: Data) -> None:
+    add_stage(d, "archive")
+    add_gate(d, "archive-gate", "staging", "archive", reject_to="staging")
+
+
+def unmonitored_production(d: Data) -> None:
+    add_stage(d, "production-eu", "production")
+    add_gate(d, "eu-gate", "staging", "production-eu", reject_to="staging")
+
+
+def shared_members(d: Data) -> None:
+    role(d, "compliance-officer")["members"] = ["grace"]
+    gate = node(d, "production-gate")
+    gate["approval"]["rules"][1]["count"] = 2  # 2 security + 1 compliance from {grace, hiro}
+
+
+def no_independent_high_tier(d: Data) -> None:
+    for rule in node(d, "production-gate")["approval"]["rules"]:
+        rule["tiers"] = ["low", "medium"]
+
+
+def set_(getter: Callable[[Data], Data], **changes: Any) -> Callable[[Data], None]:
+    return lambda d: getter(d).update(changes)
+
+
+MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
+    "single-entry": (second_entry, ("development", "sandbox")),
+    "stage-reachable": (
+        lambda d: d["nodes"].append(
+            {"id": "stray", "kind": "action", "name": "Stray", "role": "sre-oncall"}
+        ),
+        ("stray",),
+    ),
+    "production-reachable": (set_(lambda d: node(d, "production"), environment="other"), ()),
+    "no-promotion-cycle": (
+        promotion_loop,
+        ("loop-gate", "production", "production-gate", "staging", "staging-gate", "validation"),
+    ),
+    "edge-kind-allowed": (
+        lambda d: add_edge(d, "odd-monitor", "production", "acc-initiate", "monitor"),
+        ("odd-monitor",),
+    ),
+    "no-dead-end": (dead_end, ("archive",)),
+    "duplicate-name": (
+        set_(lambda d: node(d, "staging"), name="Validation"),
+        ("validation", "staging"),
+    ),
+    "gate-between-stages": (
+        lambda d: add_edge(d, "extra-in", "validation", "production-gate", "promote"),
+        ("production-gate",),
+    ),
+    "ungated-promotion": (
+        lambda d: add_edge(d, "shortcut", "staging", "production", "promote"),
+        ("shortcut",),
+    ),
+    "gate-has-criteria": (
+        set_(lambda d: node(d, "validation-gate"), criteria=[]),
+        ("validation-gate",),
+    ),
+    "gate-has-approval": (
+        lambda d: node(d, "validation-gate")["approval"].update(rules=[]),
+        ("validation-gate",),
+    ),
+    "gate-has-reject-path": (
+        lambda d: d["edges"].remove(edge(d, "validation-gate-reject")),
+        ("validation-gate",),
+    ),
+    "reject-goes-back": (
+        set_(lambda d: edge(d, "staging-gate-reject"), target="production"),
+        ("staging-gate-reject",),
+    ),
+    "production-has-rollback": (unmonitored_production, ("production-eu",)),
+    "rollback-target-upstream": (
+        set_(lambda d: edge(d, "production-watches-accuracy-drop"), source="staging"),
+        ("accuracy-drop", "production"),
+    ),
+    "runbook-ordered": (
+        lambda d: add_edge(d, "skip-ahead", "acc-initiate", "acc-redeploy", "next"),
+        ("acc-initiate",),
+    ),
+    "action-has-role": (lambda d: node(d, "acc-approve").pop("role"), ("acc-approve",)),
+    "rollback-within-sla": (
+        set_(lambda d: node(d, "accuracy-drop"), max_minutes=30),
+        ("accuracy-drop", "acc-initiate", "acc-approve", "acc-redeploy"),
+    ),
+    "role-defined": (set_(lambda d: node(d, "acc-approve"), role="ghost-role"), ("acc-approve",)),
+    "role-has-members": (set_(lambda d: role(d, "product-owner"), members=[]), ("product-owner",)),
+    "separation-feasible": (shared_members, ("production-gate",)),
+    "role-unused": (
+        lambda d: d["roles"].append({"id": "auditor", "name": "Auditor", "members": ["zoe"]}),
+        ("auditor",),
+    ),
+    "metric-defined": (
+        set_(lambda d: node(d, "accuracy-drop"), metric="precision"),
+        ("accuracy-drop",),
+    ),
+    "threshold-in-range": (
+        lambda d: node(d, "staging-gate")["criteria"][0].update(value=1.5),
+        ("staging-gate",),
+    ),
+    "threshold-direction": (
+        lambda d: node(d, "staging-gate")["criteria"][0].update(op="<="),
+        ("staging-gate",),
+    ),
+    "criterion-tier-known": (
+        lambda d: node(d, "production-gate")["criteria"][4].update(tiers=["critical"]),
+        ("production-gate",),
+    ),
+    "high-tier-needs-independent-approval": (no_independent_high_tier, ("production-gate",)),
+}
+
+
+def template_data() -> Data:
+    return json.loads(template_text("deployment-gate"))
+
+
+def test_every_rule_has_a_mutation() -> None:
+    assert set(MUTATIONS) == set(RULES)
+
+
+def test_the_template_starts_clean() -> None:
+    assert validate(Sop.model_validate(template_data())) == []
+
+
+@pytest.mark.parametrize("rule_id", sorted(MUTATIONS))
+def test_one_break_one_diagnostic(rule_id: str) -> None:
+    mutate, elements = MUTATIONS[rule_id]
+    data = template_data()
+    mutate(data)
+    diagnostics = validate(Sop.model_validate(data))
+    assert [(d.rule, d.elements) for d in diagnostics] == [(rule_id, elements)]
+    (found,) = diagnostics
+    assert found.severity == RULES[rule_id].severity
+    assert found.message and found.fix
