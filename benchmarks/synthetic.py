@@ -6,10 +6,11 @@ from typing import Any
 
 
 def large_document(units: int = 200) -> dict[str, Any]:
-    """A valid document with ``5 * units`` nodes and about ``7.5 * units`` edges.
+    """A valid document with ``5 * units + 1`` nodes and about ``7.5 * units`` edges.
 
     Each unit is a stage, the gate after it, and a trigger watching the stage with a
     one-action runbook ending in a check; every other gate has a second reject path.
+    The last gate leads to production, which the last trigger watches.
     """
     nodes: list[dict[str, Any]] = []
     edges: list[dict[str, Any]] = []
@@ -69,15 +70,18 @@ def large_document(units: int = 200) -> dict[str, Any]:
         for row, node_id in enumerate((trigger, action, check), start=1):
             layout[node_id] = {"x": 2 * i * 190, "y": row * 130}
         edge(stage, gate, "promote")
-        if not last:
-            edge(gate, f"s-{i + 1}", "promote")
+        edge(gate, "production" if last else f"s-{i + 1}", "promote")
         edge(gate, stage, "reject")
         if i % 2 and i > 1:
             edge(gate, f"s-{i - 2}", "reject")
-        edge(stage, trigger, "monitor")
+        edge("production" if last else stage, trigger, "monitor")
         edge(trigger, action, "rollback")
         edge(action, check, "next")
         edge(check, stage, "next")
+    nodes.append(
+        {"id": "production", "kind": "stage", "name": "Production", "environment": "production"}
+    )
+    layout["production"] = {"x": 2 * units * 190, "y": 0}
     return {
         "format": "gatewright.sop/1",
         "id": "large",

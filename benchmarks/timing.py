@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import subprocess
 import time
@@ -9,13 +10,19 @@ from collections.abc import Callable, Sequence
 
 
 def median_seconds(work: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:
+    """Median wall time of ``work()``, with the garbage collector paused as timeit does."""
     for _ in range(warmup):
         work()
     samples = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        samples.append(time.perf_counter() - start)
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            work()
+            samples.append(time.perf_counter() - start)
+        finally:
+            gc.enable()
     return statistics.median(samples)
 
 

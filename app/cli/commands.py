@@ -91,13 +91,35 @@ def validate(file: Path, as_json: bool) -> None:
     """Check an SOP document; exit 1 when it has errors."""
     from app.cli.report import print_diagnostics
     from app.model.io import load_document
+    from app.validate.config import load_lint_file
     from app.validate.engine import validate as run_rules
 
     doc = load_document(file)
-    diagnostics = run_rules(doc)
+    diagnostics = run_rules(doc, load_lint_file(file))
     print_diagnostics(str(file), diagnostics, as_json)
     if any(d.severity == "error" for d in diagnostics):
         sys.exit(EXIT_NEGATIVE)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def rules(as_json: bool) -> None:
+    """List the validation rules with their default severity."""
+    from app.cli.report import print_rules
+
+    print_rules(as_json)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+def assess(file: Path, as_json: bool) -> None:
+    """Score an SOP against the five maturity levels of automated deployment."""
+    from app.cli.report import print_assessment
+    from app.model.io import load_document
+    from app.validate.assess import assess_document
+
+    print_assessment(str(file), assess_document(load_document(file)), as_json)
 
 
 @cli.command()

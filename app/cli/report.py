@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
@@ -42,3 +43,46 @@ def print_diagnostics(source: str, diagnostics: Sequence[Diagnostic], as_json: b
                 click.echo(f"      fix: {diagnostic.fix}")
     counts = ", ".join(f"{sum(d.severity == s for d in diagnostics)} {s}" for s in SEVERITIES)
     click.echo(f"{source}: {counts}")
+
+
+def print_rules(as_json: bool) -> None:
+    from app.validate.engine import RULES
+    from app.validate.rules import FAMILIES
+
+    ordered = sorted(RULES.values(), key=lambda r: FAMILIES.index(r.family))
+    if as_json:
+        payload = [
+            {
+                "id": r.id,
+                "family": r.family,
+                "severity": r.severity,
+                "description": r.description,
+                "fix": r.fix,
+                "options": dict(r.options),
+            }
+            for r in ordered
+        ]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    width = max(len(r.id) for r in ordered)
+    family = ""
+    for r in ordered:
+        if r.family != family:
+            family = r.family
+            click.echo(f"{family}:")
+        click.echo(f"  {r.id:<{width}}  {r.severity:<7}  {r.description}")
+
+
+def print_assessment(source: str, assessment: Any, as_json: bool) -> None:
+    if as_json:
+        payload = {"file": source, **assessment.to_json()}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    overall = assessment.to_json()
+    click.echo(f"{assessment.title}: maturity level {overall['level']} ({overall['level_name']})")
+    for score in assessment.categories:
+        click.echo(f"\n{score.name}: level {score.level} ({score.level_name})")
+        for item in score.evidence:
+            click.echo(f"  + {item}")
+        for item in score.next_steps:
+            click.echo(f"  - to reach {item}")

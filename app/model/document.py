@@ -12,8 +12,8 @@ from app.model.catalog import Metric, Position, Role
 from app.model.edges import Edge
 from app.model.editing import DocumentEditing
 from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
-from app.model.events import Observers
 from app.model.nodes import Node, NodeBase
+from app.model.state import DocumentState
 from app.spec.types import FileModel, Slug, Text, suggest_slug
 
 FORMAT = "gatewright.sop/1"
@@ -77,13 +77,7 @@ class Sop(DocumentEditing, FileModel):
         ),
     )
 
-    _observers: Observers = PrivateAttr(default_factory=Observers)
-    _revisions: dict[str, int] = PrivateAttr(
-        default_factory=lambda: {"layout": 0, "content": 0, "graph": 0}
-    )
-    _node_index: dict[str, int] | None = PrivateAttr(None)
-    _edge_index: dict[str, int] | None = PrivateAttr(None)
-    _derived: dict[str, tuple[int, Any]] = PrivateAttr(default_factory=dict)
+    _state: DocumentState = PrivateAttr(default_factory=DocumentState)
 
     @field_validator("version")
     @classmethod
@@ -152,9 +146,14 @@ class Sop(DocumentEditing, FileModel):
     # -- lookups -----------------------------------------------------------------------
 
     @property
+    def state(self) -> DocumentState:
+        """Observers, revision counters and caches (read without pydantic's slow path)."""
+        return self.__pydantic_private__["_state"]  # type: ignore[index]
+
+    @property
     def revision(self) -> int:
         """Counts every change made through the intent methods, moves included."""
-        return self._revisions["layout"]
+        return self.state.revisions["layout"]
 
     def derived(self, key: str, build: Callable[[Sop], T], depends: Scope = "content") -> T:
         """``build(self)``, cached until a change within ``depends``.
@@ -163,23 +162,26 @@ class Sop(DocumentEditing, FileModel):
         or any field; ``layout``: that or any move. Validation depends on content, so
         dragging a node never re-validates.
         """
-        revision = self._revisions[depends]
-        cached = self._derived.get(key)
+        state = self.state
+        revision = state.revisions[depends]
+        cached = state.derived.get(key)
         if cached is not None and cached[0] == revision:
             return cached[1]
         value = build(self)
-        self._derived[key] = (revision, value)
+        state.derived[key] = (revision, value)
         return value
 
     def _nodes_by_id(self) -> dict[str, int]:
-        if self._node_index is None:
-            self._node_index = {node.id: i for i, node in enumerate(self.nodes)}
-        return self._node_index
+        state = self.state
+        if state.node_index is None:
+            state.node_index = {node.id: i for i, node in enumerate(self.nodes)}
+        return state.node_index
 
     def _edges_by_id(self) -> dict[str, int]:
-        if self._edge_index is None:
-            self._edge_index = {edge.id: i for i, edge in enumerate(self.edges)}
-        return self._edge_index
+        state = self.state
+        if state.edge_index is None:
+            state.edge_index = {edge.id: i for i, edge in enumerate(self.edges)}
+        return state.edge_index
 
     def has_node(self, node_id: str) -> bool:
         return node_id in self._nodes_by_id()
@@ -219,7 +221,8 @@ class Sop(DocumentEditing, FileModel):
         return next((metric for metric in self.metrics if metric.id == metric_id), None)
 
     def nodes_of_kind(self, kind: str) -> list[Any]:
-        return [node for node in self.nodes if node.kind == kind]
+        """The nodes of one kind in document order (a cached list: do not modify it)."""
+        return self.derived("model.nodes-by-kind", _nodes_by_kind).get(kind, [])
 
     def incident_edges(self, node_id: str) -> list[Edge]:
         return [edge for edge in self.edges if node_id in (edge.source, edge.target)]
@@ -232,6 +235,13 @@ class Sop(DocumentEditing, FileModel):
         while candidate in taken:
             candidate, counter = f"{stem}-{counter}", counter + 1
         return candidate
+
+
+def _nodes_by_kind(doc: Sop) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for node in doc.nodes:
+        groups.setdefault(node.kind, []).append(node)
+    return groups
 
 
 def new_document(

@@ -63,19 +63,20 @@ class DocumentEditing:
 
     def subscribe(self: Sop, listener: Listener) -> None:
         """Call ``listener(event)`` after every change made through an intent method."""
-        self._observers.subscribe(listener)
+        self.state.observers.subscribe(listener)
 
     def unsubscribe(self: Sop, listener: Listener) -> None:
-        self._observers.unsubscribe(listener)
+        self.state.observers.unsubscribe(listener)
 
     def _changed(self: Sop, change: Any, ids: list[str], field: str | None = None) -> None:
         scope = _SCOPES.get(change, "graph")
+        state = self.state
         for counted in _WIDER[scope]:
-            self._revisions[counted] += 1
+            state.revisions[counted] += 1
         if scope == "graph":
-            self._node_index = None
-            self._edge_index = None
-        self._observers.emit(ModelEvent(change, tuple(ids), field))
+            state.node_index = None
+            state.edge_index = None
+        state.observers.emit(ModelEvent(change, tuple(ids), field))
 
     # -- nodes -------------------------------------------------------------------------
 

@@ -43,34 +43,28 @@ class SopGraph:
 
     graph: nx.MultiDiGraph
     promote: nx.DiGraph
-    entries: list[str]
-    runbooks: dict[str, Runbook]
-    monitored_by: dict[str, list[str]]
-    _ancestors: dict[str, int]
-    _bit: dict[str, int]
+    kinds: dict[str, str]
+    outgoing: dict[tuple[str, str], list[tuple[str, str]]]
+    incoming: dict[tuple[str, str], list[tuple[str, str]]]
+    entries: list[str] = field(default_factory=list)
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+    monitored_by: dict[str, list[str]] = field(default_factory=dict)
+    _ancestors: dict[str, int] = field(default_factory=dict)
+    _bit: dict[str, int] = field(default_factory=dict)
+    _successors: dict[str, list[str]] | None = None
+    _cycles: list[tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+    _acyclic: bool = False
 
     def out_edges(self, node_id: str, kind: str) -> list[tuple[str, str]]:
         """``(edge id, target)`` of the edges of ``kind`` leaving ``node_id``."""
-        return [
-            (key, target)
-            for _source, target, key, edge_kind in self.graph.out_edges(
-                node_id, keys=True, data="kind"
-            )
-            if edge_kind == kind
-        ]
+        return self.outgoing.get((node_id, kind), [])
 
     def in_edges(self, node_id: str, kind: str) -> list[tuple[str, str]]:
         """``(edge id, source)`` of the edges of ``kind`` entering ``node_id``."""
-        return [
-            (key, source)
-            for source, _target, key, edge_kind in self.graph.in_edges(
-                node_id, keys=True, data="kind"
-            )
-            if edge_kind == kind
-        ]
+        return self.incoming.get((node_id, kind), [])
 
     def kind(self, node_id: str) -> str:
-        return self.graph.nodes[node_id]["kind"]
+        return self.kinds[node_id]
 
     def is_upstream(self, earlier: str, later: str) -> bool:
         """Whether ``earlier`` comes before ``later`` on the promote path."""
@@ -78,7 +72,56 @@ class SopGraph:
         return bit is not None and bool(self._ancestors.get(later, 0) & bit)
 
     def reachable_from(self, node_id: str) -> set[str]:
-        return nx.descendants(self.graph, node_id) | {node_id}
+        """Every node reachable from ``node_id`` through edges of any kind (itself included)."""
+        successors = self.successors()
+        seen, stack = {node_id}, [node_id]
+        while stack:
+            for target in successors.get(stack.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    def promotion_cycles(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each promote cycle as (its nodes sorted, one loop through it in order)."""
+        if self._cycles is None:
+            self._cycles = []
+            if self._acyclic:
+                return self._cycles
+            order = {node: index for index, node in enumerate(self.kinds)}
+            for component in nx.strongly_connected_components(self.promote):
+                (first, *rest) = sorted(component, key=order.__getitem__)
+                if not rest and not self.promote.has_edge(first, first):
+                    continue
+                loop = nx.find_cycle(self.promote.subgraph(component), first)
+                self._cycles.append((tuple(sorted(component)), tuple(s for s, _t in loop)))
+        return self._cycles
+
+    def successors(self) -> dict[str, list[str]]:
+        if self._successors is None:
+            self._successors = {}
+            for (source, _kind), pairs in self.outgoing.items():
+                self._successors.setdefault(source, []).extend(t for _e, t in pairs)
+        return self._successors
+
+
+def _acyclic_ancestors(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, int]] | None:
+    """Ancestor bitsets by Kahn's algorithm in plain Python; None when there is a cycle."""
+    bit = {node: 1 << index for index, node in enumerate(promote.nodes)}
+    waiting = {node: promote.in_degree(node) for node in promote.nodes}
+    ready = [node for node, count in waiting.items() if count == 0]
+    ancestors = dict.fromkeys(bit, 0)
+    done = 0
+    while ready:
+        node = ready.pop()
+        done += 1
+        reach = ancestors[node] | bit[node]
+        for target in promote.successors(node):
+            ancestors[target] |= reach
+            waiting[target] -= 1
+            if waiting[target] == 0:
+                ready.append(target)
+    return (ancestors, bit) if done == len(bit) else None
 
 
 def _ancestor_bitsets(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, int]]:
@@ -149,23 +192,31 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
 
 
 def build_sop_graph(doc: Sop) -> SopGraph:
-    graph = build_graph(doc)
+    kinds = {node.id: node.kind for node in doc.nodes}
+    outgoing: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    incoming: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for edge in doc.edges:
+        outgoing.setdefault((edge.source, edge.kind), []).append((edge.id, edge.target))
+        incoming.setdefault((edge.target, edge.kind), []).append((edge.id, edge.source))
     promote = nx.DiGraph()
-    promote.add_nodes_from(node.id for node in doc.nodes if node.kind in ("stage", "gate"))
+    promote.add_nodes_from(node_id for node_id, kind in kinds.items() if kind in ("stage", "gate"))
     promote.add_edges_from(
         (edge.source, edge.target)
         for edge in doc.edges
         if edge.kind == "promote" and edge.source in promote and edge.target in promote
     )
-    entries = [
-        node.id for node in doc.nodes if node.kind == "stage" and promote.in_degree(node.id) == 0
+    sop_graph = SopGraph(build_graph(doc), promote, kinds, outgoing, incoming)
+    sop_graph.entries = [
+        node_id
+        for node_id, kind in kinds.items()
+        if kind == "stage" and not incoming.get((node_id, "promote"))
     ]
-    ancestors, bit = _ancestor_bitsets(promote)
-    monitored_by: dict[str, list[str]] = {}
+    acyclic = _acyclic_ancestors(promote)
+    sop_graph._acyclic = acyclic is not None
+    sop_graph._ancestors, sop_graph._bit = acyclic or _ancestor_bitsets(promote)
     for edge in doc.edges:
         if edge.kind == "monitor":
-            monitored_by.setdefault(edge.target, []).append(edge.source)
-    sop_graph = SopGraph(graph, promote, entries, {}, monitored_by, ancestors, bit)
+            sop_graph.monitored_by.setdefault(edge.target, []).append(edge.source)
     for node in doc.nodes:
         if node.kind == "trigger":
             sop_graph.runbooks[node.id] = _walk_runbook(sop_graph, node.id)

@@ -18,8 +18,9 @@ _TOWARDS_HIGHER = {">", ">="}
 def criteria_of(doc: Sop) -> Iterator[tuple[Any, Any]]:
     """Every (node, criterion) of gates and checks, in document order."""
     for node in doc.nodes:
-        for criterion in getattr(node, "criteria", ()):
-            yield node, criterion
+        if node.kind in ("gate", "check"):
+            for criterion in node.criteria:
+                yield node, criterion
 
 
 def thresholds_of(doc: Sop) -> Iterator[tuple[Any, str, str, Any, str]]:
@@ -42,7 +43,7 @@ def thresholds_of(doc: Sop) -> Iterator[tuple[Any, str, str, Any, str]]:
 def metric_defined(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     known = {metric.id for metric in doc.metrics}
     for node, criterion in criteria_of(doc):
-        metric = getattr(criterion, "metric", None)
+        metric = criterion.metric if criterion.form in ("metric", "baseline") else None
         if metric is not None and metric not in known:
             yield Finding(
                 f"criterion {criterion.id!r} of {node.name!r} uses metric {metric!r}, "

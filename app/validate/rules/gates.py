@@ -43,10 +43,8 @@ def gate_between_stages(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
 )
 def ungated_promotion(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     for edge in doc.edges:
-        if edge.kind != "promote":
-            continue
-        source, target = doc.node(edge.source), doc.node(edge.target)
-        if source.kind == target.kind == "stage":
+        if edge.kind == "promote" and graph.kind(edge.source) == graph.kind(edge.target) == "stage":
+            source, target = doc.node(edge.source), doc.node(edge.target)
             yield Finding(
                 f"{source.name!r} promotes straight to {target.name!r} without a gate",
                 (edge.id,),

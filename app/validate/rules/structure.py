@@ -6,9 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from app.model.edges import endpoints_allowed
+from app.model.edges import ALLOWED_ENDPOINTS, endpoints_allowed
 from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
 
@@ -79,8 +77,8 @@ def production_reachable(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
         return
     if len(graph.entries) != 1:
         return
-    reached = nx.descendants(graph.promote, graph.entries[0]) | {graph.entries[0]}
-    if not any(stage in reached for stage in production):
+    entry = graph.entries[0]
+    if not any(stage == entry or graph.is_upstream(entry, stage) for stage in production):
         yield Finding(
             "the promote path from the entry stage never reaches production",
             tuple(production),
@@ -95,17 +93,9 @@ def production_reachable(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     "Remove the promote edge that closes the loop; send candidates back with a reject edge.",
 )
 def no_promotion_cycle(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
-    for component in nx.strongly_connected_components(graph.promote):
-        if len(component) == 1:
-            (only,) = component
-            if not graph.promote.has_edge(only, only):
-                continue
-        start = min(component, key=doc.node_position)
-        cycle = [
-            source for source, _target in nx.find_cycle(graph.promote.subgraph(component), start)
-        ]
+    for component, cycle in graph.promotion_cycles():
         names = " -> ".join(doc.node(n).name for n in [*cycle, cycle[0]])
-        yield Finding(f"promotion loops: {names}", tuple(sorted(component)), path=tuple(cycle))
+        yield Finding(f"promotion loops: {names}", component, path=cycle)
 
 
 @rule(
@@ -116,14 +106,18 @@ def no_promotion_cycle(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     "Change the edge's kind, or connect it to a node of the right kind.",
 )
 def edge_kind_allowed(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    kinds = graph.kinds
     for edge in doc.edges:
-        source, target = doc.node(edge.source), doc.node(edge.target)
-        if edge.kind == "promote" and source.kind == target.kind == "stage":
+        source, target = kinds[edge.source], kinds[edge.target]
+        if (source, target) in ALLOWED_ENDPOINTS[edge.kind]:
+            continue
+        if edge.kind == "promote" and source == target == "stage":
             continue  # ungated-promotion says it better
-        verdict = endpoints_allowed(edge.kind, source.kind, target.kind)
+        verdict = endpoints_allowed(edge.kind, source, target)
         if not verdict:
+            names = doc.node(edge.source).name, doc.node(edge.target).name
             yield Finding(
-                f"edge {edge.id!r} from {source.name!r} to {target.name!r}: {verdict.reason}",
+                f"edge {edge.id!r} from {names[0]!r} to {names[1]!r}: {verdict.reason}",
                 (edge.id,),
             )
 
