@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
 
@@ -17,10 +18,39 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"gatewright {__version__}")
         return EXIT_OK
+    if args and args[0] in ("check", "monitor"):
+        # Pipelines call these on every deployment: skip click, and pydantic's plugin scan.
+        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        from app.cli.pipeline import main as pipeline_main
+
+        return guarded(lambda: pipeline_main(args[0], args[1:]))
     from app.cli.commands import run
 
-    return run(args)
+    return guarded(lambda: run(args))
 
 
 def debug_enabled() -> bool:
     return os.environ.get("GATEWRIGHT_DEBUG", "") not in ("", "0")
+
+
+def guarded(work: Callable[[], int]) -> int:
+    """Run a command; whatever escapes it becomes one sentence on stderr, never a traceback."""
+    try:
+        return work()
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            return done.code or EXIT_OK
+        print(done.code, file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last line of defence
+        if debug_enabled():
+            raise
+        print(
+            f"error: internal error ({type(error).__name__}: {error}); "
+            "set GATEWRIGHT_DEBUG=1 for details and please report it",
+            file=sys.stderr,
+        )
+        return 70

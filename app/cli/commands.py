@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import click
 
 from app import __version__
-from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, debug_enabled
+from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.fileio import InputError, SaveError
 
 JSON_HELP = "Print exactly one JSON document on standard output."
@@ -122,13 +124,62 @@ def assess(file: Path, as_json: bool) -> None:
     print_assessment(str(file), assess_document(load_document(file)), as_json)
 
 
+@cli.command(name="compile")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the spec (JSON; YAML when the name ends in .yaml).",
+)
+def compile_command(file: Path, output: Path) -> None:
+    """Compile an SOP into the gate spec pipelines run; exit 1 if the SOP has errors."""
+    from app.cli.report import print_diagnostics
+    from app.model.io import load_document
+    from app.spec.compile import CompileRefusedError, compile_data
+    from app.spec.files import write_spec
+    from app.validate.config import load_lint_file
+
+    doc = load_document(file)
+    try:
+        data = compile_data(doc, load_lint_file(file))
+    except CompileRefusedError as refused:
+        click.echo(f"error: {file}: {refused}", err=True)
+        with redirect_to_stderr():
+            print_diagnostics(str(file), refused.diagnostics, as_json=False)
+        sys.exit(EXIT_NEGATIVE)
+    write_spec(data, output)
+    click.echo(f"wrote {output} ({len(data['gates'])} gates, digest {data['digest']})", err=True)
+
+
+def _pipeline_command(name: str, summary: str) -> None:
+    """Register a pipeline command whose arguments argparse parses (see app.cli.pipeline)."""
+
+    @cli.command(
+        name=name,
+        help=f"{summary} Run `gatewright {name} --help` for its options.",
+        add_help_option=False,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+    @click.pass_context
+    def command(context: click.Context) -> None:
+        from app.cli.pipeline import main as pipeline_main
+
+        sys.exit(pipeline_main(name, context.args))
+
+
+_pipeline_command("check", "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.")
+_pipeline_command("monitor", "Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.")
+
+
 @cli.command()
-@click.argument("what", type=click.Choice(["sop"]))
+@click.argument("what", type=click.Choice(["sop", "spec", "evidence", "telemetry"]))
 def schema(what: str) -> None:
     """Print the JSON Schema of a Gatewright file format."""
-    from app.model.schema import sop_schema
+    from app.cli.schemas import schema_of
 
-    click.echo(json.dumps(sop_schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(schema_of(what), indent=2, ensure_ascii=False))
 
 
 @cli.command()
@@ -142,6 +193,12 @@ def gui(file: Path | None) -> None:
     except NoDisplayError as error:
         raise Failure(str(error)) from None
     sys.exit(code)
+
+
+@contextmanager
+def redirect_to_stderr() -> Iterator[None]:
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 def run(args: list[str]) -> int:
@@ -159,18 +216,4 @@ def run(args: list[str]) -> int:
     except (InputError, SaveError) as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_UNUSABLE
-    except SystemExit as done:
-        return done.code if isinstance(done.code, int) else EXIT_OK
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        return 130
-    except Exception as error:  # the last line of defence: never a traceback
-        if debug_enabled():
-            raise
-        click.echo(
-            f"error: internal error ({type(error).__name__}: {error}); "
-            "set GATEWRIGHT_DEBUG=1 for details and please report it",
-            err=True,
-        )
-        return 70
     return EXIT_OK

@@ -80,4 +80,16 @@ class MainWindow(QMainWindow):
             label.setTextWidth(130)
             bounds = label.boundingRect()
             label.setPos(x - bounds.width() / 2, y - bounds.height() / 2)
-        self.view.fitInView(self.scene.itemsBoundingRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        self.fit_to_view()
+
+    def fit_to_view(self) -> None:
+        bounds = self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
+        self.view.fitInView(bounds, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().resizeEvent(event)
+        self.fit_to_view()
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.fit_to_view()

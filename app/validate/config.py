@@ -58,13 +58,24 @@ def resolve(*layers: Mapping[str, Any]) -> tuple[dict[str, RuleSetting], list[Di
     return merged, problems
 
 
-def _config_problem(message: str) -> Diagnostic:
+def _config_problem(message: str, elements: tuple[str, ...] = ()) -> Diagnostic:
     return Diagnostic(
         rule="lint-config",
         severity="warning",
         message=message,
         fix="Check the spelling; `gatewright rules` lists every rule and its options.",
+        elements=elements,
     )
+
+
+def unknown_suppressions(doc: Any) -> list[Diagnostic]:
+    """A ``suppress`` entry naming no rule silences nothing: say so."""
+    return [
+        _config_problem(f"node {node.name!r} suppresses unknown rule {rule_id!r}", (node.id,))
+        for node in doc.nodes
+        for rule_id in node.suppress
+        if rule_id not in RULES
+    ]
 
 
 def load_lint_file(document_path: str | Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
-from app.validate.config import resolve
+from app.validate.config import resolve, unknown_suppressions
 from app.validate.diagnostics import Diagnostic
 from app.validate.graph import document_graph
 from app.validate.registry import RULES
@@ -25,6 +25,7 @@ def validate(
     wins over it. A node's ``suppress`` list silences rules on that node.
     """
     resolved, problems = resolve(settings or {}, doc.lint)
+    problems += unknown_suppressions(doc)
     graph = document_graph(doc)
     suppressed = {node.id: set(node.suppress) for node in doc.nodes if node.suppress}
     selected = [RULES[rule_id] for rule_id in rules] if rules is not None else RULES.values()

@@ -179,8 +179,10 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
         if not following:
             if kind == "check":
                 book.problem = f"ends at check {current!r}; connect it to the target stage"
-            else:
+            elif kind == "action":
                 book.problem = f"ends at action {current!r}; end the runbook with a check"
+            else:
+                book.problem = f"runs into {kind} {current!r}; a runbook holds actions and a check"
             book.culprits = (current,)
             return book
         if len(following) > 1:

@@ -71,6 +71,7 @@ def dead_end(d: Data) -> None:
 def unmonitored_production(d: Data) -> None:
     add_stage(d, "production-eu", "production")
     add_gate(d, "eu-gate", "staging", "production-eu", reject_to="staging")
+    node(d, "eu-gate")["approval"]["rules"].append({"role": "compliance-officer"})
 
 
 def shared_members(d: Data) -> None:
@@ -197,3 +198,37 @@ def test_one_break_one_diagnostic(rule_id: str) -> None:
     (found,) = diagnostics
     assert found.severity == RULES[rule_id].severity
     assert found.message and found.fix
+
+
+def test_independent_approval_must_hold_under_any_mode_too() -> None:
+    data = template_data()
+    node(data, "production-gate")["approval"].update(
+        mode="any", rules=[{"role": "ds-lead"}, {"role": "compliance-officer"}]
+    )
+    found = validate(Sop.model_validate(data))
+    assert ("high-tier-needs-independent-approval", ("production-gate",)) in [
+        (d.rule, d.elements) for d in found
+    ]
+
+
+def test_every_gate_into_production_needs_independent_approval() -> None:
+    data = template_data()
+    add_gate(data, "fast-track", "validation", "production", reject_to="validation")
+    found = validate(Sop.model_validate(data))
+    assert [(d.rule, d.elements) for d in found if d.severity == "error"] == [
+        ("high-tier-needs-independent-approval", ("fast-track",))
+    ]
+
+
+def test_a_baseline_criterion_pointing_the_wrong_way_is_a_warning() -> None:
+    data = template_data()
+    node(data, "staging-gate")["criteria"][2]["op"] = "<="
+    found = validate(Sop.model_validate(data))
+    assert [(d.rule, d.elements) for d in found] == [("threshold-direction", ("staging-gate",))]
+
+
+def test_a_misspelt_suppression_is_reported() -> None:
+    data = template_data()
+    node(data, "staging")["suppress"] = ["no-such-rule"]
+    found = validate(Sop.model_validate(data))
+    assert [(d.rule, d.elements) for d in found] == [("lint-config", ("staging",))]

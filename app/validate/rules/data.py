@@ -23,12 +23,17 @@ def criteria_of(doc: Sop) -> Iterator[tuple[Any, Any]]:
                 yield node, criterion
 
 
-def thresholds_of(doc: Sop) -> Iterator[tuple[Any, str, str, Any, str]]:
-    """(node, metric, op, value, label) for metric criteria and triggers."""
+def thresholds_of(doc: Sop, baselines: bool = False) -> Iterator[tuple[Any, str, str, Any, str]]:
+    """(node, metric, op, value, label) for metric criteria (and baseline ones) and triggers.
+
+    A baseline criterion's value is its delta, relative to the baseline.
+    """
     for node, criterion in criteria_of(doc):
+        label = f"criterion {criterion.id!r} of {node.name!r}"
         if criterion.form == "metric":
-            label = f"criterion {criterion.id!r} of {node.name!r}"
             yield node, criterion.metric, criterion.op, criterion.value, label
+        elif baselines and criterion.form == "baseline":
+            yield node, criterion.metric, criterion.op, criterion.delta, label + " (baseline)"
     for trigger in doc.nodes_of_kind("trigger"):
         yield trigger, trigger.metric, trigger.op, trigger.value, f"trigger {trigger.name!r}"
 
@@ -94,7 +99,7 @@ def threshold_in_range(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
 )
 def threshold_direction(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     catalog = {metric.id: metric for metric in doc.metrics}
-    for node, metric_id, op, value, label in thresholds_of(doc):
+    for node, metric_id, op, value, label in thresholds_of(doc, baselines=True):
         metric = catalog.get(metric_id)
         if metric is None:
             continue

@@ -30,7 +30,7 @@ def submitter_roles(doc: Sop, options: Mapping[str, Any]) -> set[str]:
     "high-tier-needs-independent-approval",
     "risk",
     "error",
-    "For the strictest risk tier, a gate into production needs an approval from a role "
+    "For the strictest risk tier, every gate into production needs an approval from a role "
     "independent of the submitting team.",
     "Add an approval rule for a risk, compliance or security role (sharing no members with "
     "the submitting team) on the gate into production.",
@@ -55,15 +55,16 @@ def high_tier_needs_independent_approval(
         },
         key=doc.node_position,
     )
-    if not gates:
-        return
-    for gate_id in gates:
-        rules = [r for r in doc.node(gate_id).approval.rules if r.tiers is None or tier in r.tiers]
-        if any(r.role in independent for r in rules):
-            return
     team_text = ", ".join(sorted(team)) or "none identified"
-    yield Finding(
-        f"no gate into production asks tier {tier!r} candidates for an approval independent "
-        f"of the submitting team (team roles: {team_text})",
-        tuple(gates),
-    )
+    for gate_id in gates:
+        gate = doc.node(gate_id)
+        rules = [r for r in gate.approval.rules if r.tiers is None or tier in r.tiers]
+        # Under "any", one satisfied rule promotes: every rule must then be independent.
+        test = all if gate.approval.mode == "any" else any
+        if rules and test(r.role in independent for r in rules):
+            continue
+        yield Finding(
+            f"gate {gate.name!r} into production can promote tier {tier!r} candidates without "
+            f"an approval independent of the submitting team (team roles: {team_text})",
+            (gate_id,),
+        )

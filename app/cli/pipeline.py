@@ -1,0 +1,118 @@
+"""`check` and `monitor`, the commands pipelines call on every deployment.
+
+They are parsed with argparse and dispatched before click is imported, so that a pipeline
+step pays only for Python, pydantic and the spec models (see benchmarks/bench_check.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+
+DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
+COMMANDS = ("check", "monitor")
+JSON_HELP = "Print exactly one JSON document on standard output."
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_UNUSABLE)
+
+
+def parser(command: str) -> argparse.ArgumentParser:
+    if command == "check":
+        p = _Parser(
+            prog="gatewright check",
+            description="Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
+        )
+        p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
+        p.add_argument("--gate", required=True, help="Id of the gate to decide.")
+        p.add_argument("--evidence", required=True, help="Evidence file (JSON or YAML).")
+    else:
+        p = _Parser(
+            prog="gatewright monitor",
+            description="Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.",
+        )
+        p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
+        p.add_argument("--stage", required=True, help="Id of the stage to watch.")
+        p.add_argument("--telemetry", required=True, help="Telemetry windows, oldest first.")
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+    return p
+
+
+def _emit(payload: dict[str, object]) -> None:
+    print(json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -> int:
+    from app.fileio import InputError, load_model
+    from app.runtime import UnknownElementError, check
+    from app.spec.evidence import Evidence
+    from app.spec.files import load_spec
+
+    spec = load_spec(spec_path)
+    evidence = load_model(Evidence, evidence_path)
+    try:
+        decision = check(spec, gate_id, evidence)
+    except UnknownElementError as error:
+        raise InputError.single(spec_path, str(error)) from None
+    if as_json:
+        _emit(decision.to_json())
+    else:
+        print(f"{decision.gate}: {decision.decision.upper()}")
+        for reason in decision.reasons:
+            print(f"  - {reason}")
+        for ignored in decision.approvals.ignored:
+            print(f"  (ignored approval by {ignored['by']}: {ignored['reason']})")
+    return DECISION_EXIT[decision.decision]
+
+
+def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: bool) -> int:
+    from app.fileio import InputError, load_model
+    from app.runtime import UnknownElementError, monitor
+    from app.spec.evidence import Telemetry
+    from app.spec.files import load_spec
+
+    spec = load_spec(spec_path)
+    telemetry = load_model(Telemetry, telemetry_path)
+    try:
+        result = monitor(spec, stage_id, telemetry)
+    except UnknownElementError as error:
+        raise InputError.single(spec_path, str(error)) from None
+    if as_json:
+        _emit(result.to_json())
+    elif result.plan is None:
+        print(f"{stage_id}: HEALTHY")
+    else:
+        plan = result.plan
+        print(f"{stage_id}: ROLLBACK (fired: {', '.join(result.fired)})")
+        print(f"  target: {plan.target}; within {plan.max_minutes or '?'} minutes")
+        for number, action in enumerate(plan.actions, start=1):
+            print(f"  {number}. {action.name} [{action.role}, {action.minutes:g} min]")
+        for criterion in plan.checks:
+            print(f"  check: {criterion.name or criterion.id}")
+    return EXIT_NEGATIVE if result.decision == "rollback" else EXIT_OK
+
+
+def main(command: str, args: Sequence[str]) -> int:
+    """Parse and run one pipeline command with the contract's error style."""
+    from app.fileio import InputError
+
+    options = parser(command).parse_args(list(args))
+    runners: dict[str, Callable[[], int]] = {
+        "check": lambda: run_check(options.spec, options.gate, options.evidence, options.json),
+        "monitor": lambda: run_monitor(
+            options.spec, options.stage, options.telemetry, options.json
+        ),
+    }
+    try:
+        return runners[command]()
+    except InputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_UNUSABLE

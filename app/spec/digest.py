@@ -1,0 +1,48 @@
+"""The spec digest: SHA-256 over canonical JSON, and the canonical text a spec file holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+class DigestMismatchError(ValueError):
+    """The spec's content does not match its digest: it was changed after compiling."""
+
+    def __init__(self, expected: str, found: str) -> None:
+        self.expected, self.found = expected, found
+        super().__init__(
+            f"digest mismatch: the spec says {found or 'nothing'} but its content hashes to "
+            f"{expected}; it was changed after compiling, so recompile it with gatewright compile"
+        )
+
+
+def canonical_json(data: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8, no NaN: the bytes the digest is taken over."""
+    text = json.dumps(
+        data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8")
+
+
+def sha256_digest(payload: bytes) -> str:
+    return "sha256:" + hashlib.sha256(payload).hexdigest()
+
+
+def spec_digest(data: dict[str, Any]) -> str:
+    """The digest of a spec (as plain JSON data), computed without its ``digest`` field."""
+    return sha256_digest(canonical_json({k: v for k, v in data.items() if k != "digest"}))
+
+
+def verify_digest(data: dict[str, Any]) -> None:
+    """Raise :class:`DigestMismatchError` unless ``data["digest"]`` matches its content."""
+    found = data.get("digest")
+    expected = spec_digest(data)
+    if found != expected:
+        raise DigestMismatchError(expected, found if isinstance(found, str) else "")
+
+
+def spec_text(data: dict[str, Any]) -> str:
+    """The text ``gatewright compile`` writes: 2-space JSON in field order, then a newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"

@@ -1,0 +1,117 @@
+"""The compiled gate specification (``GateSpec``): what pipelines run, sealed by a digest."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from app.spec.criteria import Approval, Criterion, Operator
+from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
+
+API_VERSION = "gatewright/v1"
+PREVIOUS_STABLE = "previous-stable"
+
+
+class SpecMetadata(FileModel):
+    name: Slug = Field(description="Id of the SOP the spec was compiled from.")
+    title: Text = Field(description="Title of the SOP.")
+    version: Text = Field(description="The SOP's semantic version.")
+    source_digest: Text = Field(
+        description=(
+            "`sha256:<hex>` of the source document's canonical text, i.e. of the "
+            "`.sop.json` file as Gatewright saves it."
+        )
+    )
+
+
+class SpecRole(FileModel):
+    id: Slug = Field(description="Role id, as approvals in evidence name it.")
+    name: Text = Field(description="Readable role name.")
+    members: list[Text] = Field(description="People who may approve for this role.")
+
+
+class SpecStage(FileModel):
+    id: Slug = Field(description="Stage id.")
+    name: Text = Field(description="Stage name.")
+    order: int = Field(description="Position on the promote path, 1 for the entry stage.")
+    environment: Text | None = Field(None, description="Kind of environment, when set.")
+
+
+class SpecGate(FileModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: Slug = Field(description="Gate id, as `gatewright check --gate` names it.")
+    name: Text = Field(description="Gate name.")
+    from_: Slug = Field(alias="from", description="Stage a candidate leaves through this gate.")
+    to: Slug = Field(description="Stage a promoted candidate enters.")
+    on_reject: Slug | None = Field(description="Stage a rejected candidate goes back to.")
+    criteria: list[Criterion] = Field(description="Criteria, in the order the SOP lists them.")
+    approval: Approval = Field(description="Who must approve.")
+
+
+class SpecTrigger(FileModel):
+    id: Slug = Field(description="Trigger id.")
+    name: Text = Field(description="Trigger name.")
+    metric: Key = Field(description="Metric watched in telemetry windows.")
+    op: Operator = Field(description="Comparison describing the BAD state.")
+    value: Number = Field(description="Threshold of the bad state.")
+    for_windows: Count = Field(description="Consecutive breached windows needed to fire.")
+    on_missing: Literal["breach", "ignore"] = Field(
+        description="Whether a window without a usable value is a breach or skipped."
+    )
+
+
+class SpecAction(FileModel):
+    id: Slug = Field(description="Action id.")
+    name: Text = Field(description="What to do.")
+    role: Slug | None = Field(description="Role that carries it out.")
+    minutes: NonNegative = Field(description="Expected minutes.")
+
+
+class SpecRollback(FileModel):
+    id: Slug = Field(description="Policy id: the first trigger that starts this runbook.")
+    stage: Slug = Field(description="Stage whose telemetry the triggers watch.")
+    triggers: list[SpecTrigger] = Field(description="Conditions that start this rollback.")
+    target: Text = Field(
+        description=(
+            "`previous-stable` to redeploy the stage's previous stable version, or the id of "
+            "the earlier stage to demote to."
+        )
+    )
+    actions: list[SpecAction] = Field(description="The runbook's actions, in order.")
+    checks: list[Criterion] = Field(description="Criteria verifying the system afterwards.")
+    max_minutes: Number | None = Field(description="SLA: the rollback must finish within this.")
+
+
+class GateSpec(FileModel):
+    """An executable gate specification compiled from an SOP document."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    apiVersion: Literal["gatewright/v1"] = Field(description="Spec format version.")
+    kind: Literal["GateSpec"] = Field(description="Always `GateSpec`.")
+    metadata: SpecMetadata = Field(description="Where the spec comes from.")
+    tiers: list[Slug] = Field(description="Risk tiers, least strict first.")
+    roles: list[SpecRole] = Field(description="Roles and their members.")
+    stages: list[SpecStage] = Field(description="Stages in promote-path order.")
+    gates: list[SpecGate] = Field(description="Gates in promote-path order.")
+    rollback: list[SpecRollback] = Field(description="Rollback policies.")
+    digest: Text = Field(
+        description=(
+            "`sha256:<hex>` of the canonical JSON of the whole spec without this field "
+            '(sorted keys, separators (",", ":"), UTF-8).'
+        )
+    )
+
+    def gate(self, gate_id: str) -> SpecGate | None:
+        return next((gate for gate in self.gates if gate.id == gate_id), None)
+
+    def role(self, role_id: str) -> SpecRole | None:
+        return next((role for role in self.roles if role.id == role_id), None)
+
+    def policies_for(self, stage_id: str) -> list[SpecRollback]:
+        return [policy for policy in self.rollback if policy.stage == stage_id]
+
+    def strictest_tier(self) -> str:
+        return self.tiers[-1]
