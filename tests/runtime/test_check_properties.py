@@ -1,0 +1,99 @@
+"""Properties of check: fail-closed under removal, monotone under approvals, tamper-evident."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.fileio import InputError
+from app.runtime import check
+from app.spec.files import load_spec, write_spec
+from tests.runtime.conftest import approval
+
+SETTINGS = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-5, 500),
+    st.sampled_from(["x", None, True]),
+)
+METRICS = st.dictionaries(
+    st.sampled_from(["accuracy", "latency", "auc", "fairness-gap", "calibration"]), VALUES
+)
+PEOPLE = st.sampled_from(["alice", "bob", "carol", "rita", "raj", "mallory", "sam"])
+ROLES = st.sampled_from(["ml-lead", "risk", "sre", "ceo"])
+TIMES = st.sampled_from(["2026-11-20T10:00:00Z", "2026-11-10T10:00:00Z", "2026-11-22T10:00:00Z"])
+RECORDS = st.builds(
+    approval, PEOPLE, ROLES, TIMES, st.sampled_from(["approve", "approve", "reject"])
+)
+
+
+def evidence_with(base: dict, metrics: dict, records: list, tier: str) -> dict:
+    evidence = copy.deepcopy(base)
+    evidence["metrics"].update(metrics)
+    evidence["approvals"] = records
+    evidence["candidate"]["tier"] = tier
+    return evidence
+
+
+@SETTINGS
+@given(
+    METRICS,
+    st.lists(RECORDS, max_size=5),
+    st.sampled_from(["low", "medium", "high"]),
+    st.sampled_from(["accuracy", "latency", "auc", "fairness-gap"]),
+)
+def test_removing_a_metric_never_turns_reject_into_promote(
+    spec, passing_evidence, metrics, records, tier, removed
+) -> None:
+    evidence = evidence_with(passing_evidence, metrics, records, tier)
+    before = check(spec, "gate", evidence).decision
+    evidence["metrics"].pop(removed, None)
+    after = check(spec, "gate", evidence).decision
+    if before == "reject":
+        assert after != "promote"
+    if before == "hold":
+        assert after != "promote"
+
+
+@SETTINGS
+@given(METRICS, st.lists(RECORDS, max_size=5), RECORDS, st.sampled_from(["low", "high"]))
+def test_an_approval_never_turns_promote_into_hold_or_reject(
+    spec, passing_evidence, metrics, records, extra, tier
+) -> None:
+    evidence = evidence_with(passing_evidence, metrics, records, tier)
+    before = check(spec, "gate", evidence).decision
+    evidence["approvals"].append(extra)
+    after = check(spec, "gate", evidence).decision
+    if before == "promote" and extra["decision"] == "approve":
+        assert after == "promote"
+
+
+@pytest.fixture
+def spec_file(spec_data, tmp_path: Path) -> Path:
+    path = tmp_path / "spec.json"
+    write_spec(spec_data, path)
+    return path
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_any_single_byte_change_to_a_spec_file_is_detected(spec_file: Path, data) -> None:
+    original = spec_file.read_bytes()
+    position = data.draw(st.integers(0, len(original) - 1))
+    byte = data.draw(st.integers(0, 255).filter(lambda b: b != original[position]))
+    tampered = spec_file.with_name("tampered.json")
+    tampered.write_bytes(original[:position] + bytes([byte]) + original[position + 1 :])
+    with pytest.raises(InputError):
+        load_spec(tampered)
+
+
+def test_the_untouched_spec_file_loads(spec_file: Path) -> None:
+    assert load_spec(spec_file).gate("gate") is not None
