@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import click
@@ -146,11 +144,44 @@ def compile_command(file: Path, output: Path) -> None:
         data = compile_data(doc, load_lint_file(file))
     except CompileRefusedError as refused:
         click.echo(f"error: {file}: {refused}", err=True)
-        with redirect_to_stderr():
-            print_diagnostics(str(file), refused.diagnostics, as_json=False)
+        print_diagnostics(str(file), refused.diagnostics, as_json=False, err=True)
         sys.exit(EXIT_NEGATIVE)
     write_spec(data, output)
     click.echo(f"wrote {output} ({len(data['gates'])} gates, digest {data['digest']})", err=True)
+
+
+@cli.command(name="export")
+@click.argument(
+    "format_name",
+    metavar="FORMAT",
+    type=click.Choice(["pdf", "svg", "png", "dot", "markdown", "github", "gitlab", "argo"]),
+)
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output file, or folder for github, gitlab and argo.",
+)
+@click.option(
+    "--allow-invalid",
+    is_flag=True,
+    help="Export an SOP with validation errors (the PDF carries a draft banner).",
+)
+@click.option(
+    "--spec-path",
+    default="gatewright/spec.json",
+    show_default=True,
+    help="Where pipelines find the compiled spec, relative to the repository root.",
+)
+def export_command(
+    format_name: str, file: Path, output: Path, allow_invalid: bool, spec_path: str
+) -> None:
+    """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo."""
+    from app.cli.exporting import run_export
+
+    sys.exit(run_export(format_name, file, output, allow_invalid, spec_path))
 
 
 def _pipeline_command(name: str, summary: str) -> None:
@@ -193,12 +224,6 @@ def gui(file: Path | None) -> None:
     except NoDisplayError as error:
         raise Failure(str(error)) from None
     sys.exit(code)
-
-
-@contextmanager
-def redirect_to_stderr() -> Iterator[None]:
-    with redirect_stdout(sys.stderr):
-        yield
 
 
 def run(args: list[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -23,26 +24,30 @@ def diagnostics_json(source: str, diagnostics: Sequence[Diagnostic]) -> dict[str
     }
 
 
-def print_diagnostics(source: str, diagnostics: Sequence[Diagnostic], as_json: bool) -> None:
+def print_diagnostics(
+    source: str, diagnostics: Sequence[Diagnostic], as_json: bool, err: bool = False
+) -> None:
+    """Diagnostics grouped by severity (or one JSON document) on stdout, or stderr with err."""
+    echo = functools.partial(click.echo, err=err)
     if as_json:
         payload = diagnostics_json(source, diagnostics)
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        echo(json.dumps(payload, indent=2, ensure_ascii=False))
         return
     if not diagnostics:
-        click.echo(f"{source}: valid, no problems found")
+        echo(f"{source}: valid, no problems found")
         return
     for severity in SEVERITIES:
         group = [d for d in diagnostics if d.severity == severity]
         if not group:
             continue
-        click.echo(f"{severity.upper()}S ({len(group)})" if len(group) > 1 else severity.upper())
+        echo(f"{severity.upper()}S ({len(group)})" if len(group) > 1 else severity.upper())
         for diagnostic in group:
             where = f" [{', '.join(diagnostic.elements)}]" if diagnostic.elements else ""
-            click.echo(f"  {diagnostic.rule}{where}: {diagnostic.message}")
+            echo(f"  {diagnostic.rule}{where}: {diagnostic.message}")
             if diagnostic.fix:
-                click.echo(f"      fix: {diagnostic.fix}")
+                echo(f"      fix: {diagnostic.fix}")
     counts = ", ".join(f"{sum(d.severity == s for d in diagnostics)} {s}" for s in SEVERITIES)
-    click.echo(f"{source}: {counts}")
+    echo(f"{source}: {counts}")
 
 
 def print_rules(as_json: bool) -> None:
