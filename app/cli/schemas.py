@@ -10,10 +10,18 @@ def schema_of(what: str) -> dict[str, Any]:
         from app.model.schema import sop_schema
 
         return sop_schema()
+    from app.simulate.drill import DrillScenario
+    from app.simulate.scenario import Scenario
     from app.spec.evidence import Evidence, Telemetry
     from app.spec.schema import GateSpec
 
-    model = {"spec": GateSpec, "evidence": Evidence, "telemetry": Telemetry}[what]
+    model = {
+        "spec": GateSpec,
+        "evidence": Evidence,
+        "telemetry": Telemetry,
+        "scenario": Scenario,
+        "drill": DrillScenario,
+    }[what]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:gatewright:schema:{what}:1",

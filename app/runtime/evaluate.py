@@ -184,13 +184,11 @@ def _ignore_reason(
     submitter: str | None,
     now: datetime,
 ) -> str | None:
-    role = spec.role(record.role)
-    named = {rule.role for rule in gate.approval.rules}
-    if role is None or record.role not in named:
+    if spec.role(record.role) is None or all(r.role != record.role for r in gate.approval.rules):
         return "unknown-role"
-    if record.role not in {rule.role for rule in applicable}:
+    if all(rule.role != record.role for rule in applicable):
         return "not-applicable-tier"
-    if record.by not in role.members:
+    if record.by not in spec.members(record.role):
         return "not-a-member"
     if gate.approval.separation_of_duties and submitter is not None and record.by == submitter:
         return "self-approval"

@@ -41,29 +41,39 @@ def _breached(trigger: SpecTrigger, metrics: dict[str, Any]) -> bool | None:
     return OPERATORS[trigger.op](raw, trigger.value)
 
 
-def consecutive_breaches(trigger: SpecTrigger, telemetry: Telemetry) -> int:
-    """How many of the latest counted windows in a row are breached."""
-    run = 0
-    for window in reversed(telemetry.windows):
-        breached = _breached(trigger, window.metrics)
-        if breached is None:
-            continue
-        if not breached:
-            break
-        run += 1
-    return run
+class StageWatch:
+    """Watches one stage window by window; ``monitor`` and the simulator both use it."""
+
+    def __init__(self, spec: GateSpec, stage: str) -> None:
+        self.stage = stage
+        self.policies = spec.policies_for(stage)
+        self.runs = {t.id: 0 for p in self.policies for t in p.triggers}
+
+    def observe(self, metrics: dict[str, Any]) -> None:
+        """Count one more window: a breach extends a trigger's run, a healthy window ends it."""
+        for policy in self.policies:
+            for trigger in policy.triggers:
+                breached = _breached(trigger, metrics)
+                if breached is None:
+                    continue
+                self.runs[trigger.id] = self.runs[trigger.id] + 1 if breached else 0
+
+    def result(self) -> MonitorResult:
+        result = MonitorResult(self.stage, "healthy", breaches=dict(self.runs))
+        for policy in self.policies:
+            for trigger in policy.triggers:
+                if self.runs[trigger.id] >= trigger.for_windows:
+                    result.fired.append(trigger.id)
+                    if result.plan is None:
+                        result.plan = policy
+        if result.fired:
+            result.decision = "rollback"
+        return result
 
 
 def watch(spec: GateSpec, stage: str, telemetry: Telemetry) -> MonitorResult:
-    result = MonitorResult(stage, "healthy")
-    for policy in spec.policies_for(stage):
-        for trigger in policy.triggers:
-            run = consecutive_breaches(trigger, telemetry)
-            result.breaches[trigger.id] = run
-            if run >= trigger.for_windows:
-                result.fired.append(trigger.id)
-                if result.plan is None:
-                    result.plan = policy
-    if result.fired:
-        result.decision = "rollback"
-    return result
+    """The verdict after all windows, oldest first."""
+    stage_watch = StageWatch(spec, stage)
+    for window in telemetry.windows:
+        stage_watch.observe(window.metrics)
+    return stage_watch.result()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -104,11 +104,22 @@ class GateSpec(FileModel):
         )
     )
 
+    def model_post_init(self, context: Any, /) -> None:
+        # Lookups by id, built once: check() runs many times per spec in a simulation.
+        self.__pydantic_private__ = {
+            "gates": {gate.id: gate for gate in self.gates},
+            "roles": {role.id: role for role in self.roles},
+            "members": {role.id: frozenset(role.members) for role in self.roles},
+        }
+
     def gate(self, gate_id: str) -> SpecGate | None:
-        return next((gate for gate in self.gates if gate.id == gate_id), None)
+        return self.__pydantic_private__["gates"].get(gate_id)  # type: ignore[index]
 
     def role(self, role_id: str) -> SpecRole | None:
-        return next((role for role in self.roles if role.id == role_id), None)
+        return self.__pydantic_private__["roles"].get(role_id)  # type: ignore[index]
+
+    def members(self, role_id: str) -> frozenset[str]:
+        return self.__pydantic_private__["members"].get(role_id, frozenset())  # type: ignore[index]
 
     def policies_for(self, stage_id: str) -> list[SpecRollback]:
         return [policy for policy in self.rollback if policy.stage == stage_id]

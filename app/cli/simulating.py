@@ -1,0 +1,222 @@
+"""`gatewright simulate` and `gatewright drill`: run the simulator and drills from the terminal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.cli import EXIT_OK
+
+
+def _spec_of(file: Path):  # type: ignore[no-untyped-def]
+    from app.model.io import load_document
+    from app.spec.compile import CompileRefusedError, compile_spec
+    from app.validate.config import load_lint_file
+
+    doc = load_document(file)
+    try:
+        return doc, compile_spec(doc, load_lint_file(file))
+    except CompileRefusedError as refused:
+        raise click.ClickException(f"{file}: {refused}") from None
+
+
+def _record(workspace: str | None, record: bool, write: Any) -> None:
+    """Save into the workspace; a workspace problem is reported but never loses the result."""
+    if not record:
+        return
+    from app.store.workspace import Workspace
+
+    try:
+        with Workspace.open(workspace) as store:
+            write(store)
+    except Exception as error:
+        click.echo(f"warning: not saved in the workspace: {error}", err=True)
+
+
+DORA_LINES = (
+    ("deployment frequency", "deployment_frequency_per_day", " per day"),
+    ("lead time for changes", "lead_time_hours", " hours"),
+    ("change failure rate", "change_failure_rate", ""),
+    ("time to restore", "time_to_restore_hours", " hours"),
+)
+
+
+def key_level(key: str) -> str:
+    """``lead_time_hours`` -> ``lead_time_level`` (the level that goes with a figure)."""
+    stem = key.removesuffix("_per_day").removesuffix("_hours")
+    return f"{stem}_level"
+
+
+def _level(figure: Any, level: Any) -> str:
+    return "-" if figure is None else f"{figure} ({level})"
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    dora = summary["dora"]
+    click.echo(
+        f"Scenario {summary['scenario']} (seed {summary['seed']}): "
+        f"{summary['candidates']} candidates over {summary['simulated_days']:g} days"
+    )
+    click.echo(
+        f"{'gate':<28}{'entered':>8}{'passed':>8}{'rejected':>9}{'held':>6}{'wait h (median)':>17}"
+    )
+    for gate, stats in summary["gates"].items():
+        wait = stats["wait_hours_median"]
+        click.echo(
+            f"{gate:<28}{stats['entered']:>8}{stats['passed']:>8}{stats['rejected']:>9}"
+            f"{stats['held']:>6}{'-' if wait is None else f'{wait:.2f}':>17}"
+        )
+    click.echo("DORA metrics:")
+    for label, key, unit in DORA_LINES:
+        click.echo(f"  {label:<22}{_level(dora[key], dora[key_level(key)])}{unit}")
+    for rollback in summary["rollbacks"]:
+        sla = "met" if rollback["sla_met"] else "MISSED"
+        click.echo(
+            f"  rollback of candidate {rollback['candidate']} by {rollback['policy']}: "
+            f"{rollback['minutes']:g} min (SLA {rollback['max_minutes']}: {sla})"
+        )
+
+
+def run_simulate(
+    file: Path,
+    scenario_name: str,
+    seed: int,
+    runs: int,
+    as_json: bool,
+    workspace: str | None,
+    record: bool,
+) -> int:
+    from app.simulate.engine import simulate
+    from app.simulate.library import load_builtin
+    from app.simulate.montecarlo import monte_carlo
+    from app.simulate.scenario import Scenario
+
+    doc, spec = _spec_of(file)
+    scenario = load_builtin(Scenario, scenario_name)
+    if runs == 1:
+        result = simulate(spec, scenario, seed)
+        payload, summary = result.to_json(), result.summary()
+        events = result.events
+    else:
+        from rich.progress import Progress
+
+        stderr = click.get_text_stream("stderr")
+        with Progress(transient=True, disable=not stderr.isatty()) as bar:
+            task = bar.add_task("Simulating", total=runs)
+            payload = summary = monte_carlo(
+                spec,
+                scenario,
+                seed,
+                runs,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        events = []
+    _record(
+        workspace,
+        record,
+        lambda store: store.record_run(
+            sop_id=doc.id,
+            scenario=scenario.id,
+            seed=seed,
+            runs=runs,
+            parameters={"file": str(file), "spec_digest": spec.digest},
+            summary=summary,
+            events=events,
+        ),
+    )
+    if as_json:
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    elif runs == 1:
+        print_summary(summary)
+    else:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def _ask(step: Any) -> Any:
+    click.echo(f"\n{step.prompt}")
+    if step.kind == "text":
+        return click.prompt("Your answer", type=str)
+    for number, choice in enumerate(step.choices, start=1):
+        click.echo(f"  {number}. {choice.label}")
+    if step.kind == "multi":
+        raw = click.prompt("Choose (numbers separated by commas)", type=str)
+        picks = [int(p) for p in raw.replace(" ", "").split(",") if p.isdigit()]
+        return [step.choices[p - 1].id for p in picks if 1 <= p <= len(step.choices)]
+    pick = click.prompt("Choose a number", type=click.IntRange(1, len(step.choices)))
+    return step.choices[pick - 1].id
+
+
+def run_drill(
+    file: Path,
+    scenario_name: str,
+    answers_file: Path | None,
+    as_json: bool,
+    trainee: str,
+    workspace: str | None,
+    record: bool,
+) -> int:
+    from app.fileio import InputError, load_model
+    from app.simulate.drill import DrillError, DrillScenario, DrillSession, run_scripted
+    from app.simulate.library import load_builtin
+
+    doc, spec = _spec_of(file)
+    scenario = load_builtin(DrillScenario, scenario_name)
+    started = datetime.now(UTC)
+    try:
+        session = DrillSession(spec, scenario)
+        if answers_file is not None:
+            from pydantic import RootModel
+
+            answers = load_model(RootModel[dict[str, Any]], answers_file).root
+            try:
+                result = run_scripted(session, answers)
+            except DrillError as error:
+                raise InputError.single(str(answers_file), str(error)) from None
+        else:
+            if not as_json:
+                for line in session.briefing():
+                    click.echo(line)
+            while (step := session.step()) is not None:
+                while True:
+                    try:
+                        feedback = session.answer(_ask(step))
+                        break
+                    except DrillError as error:
+                        click.echo(str(error))
+                click.echo(
+                    ("Correct. " if feedback.correct else "Not quite. ") + feedback.explanation
+                )
+            result = session.result()
+    except DrillError as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    finished = datetime.now(UTC)
+    _record(
+        workspace,
+        record,
+        lambda store: store.record_drill(
+            sop_id=doc.id,
+            trainee=trainee,
+            scenario=scenario.id,
+            answers=[{"step": k, "answer": v} for k, v in result.answers.items()],
+            score=result.to_json(),
+            started_at=started.isoformat().replace("+00:00", "Z"),
+            finished_at=finished.isoformat().replace("+00:00", "Z"),
+            seconds=(finished - started).total_seconds(),
+        ),
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    click.echo(
+        f"\nDebrief: {result.score:g} / {result.max_score:g} points; simulated recovery "
+        f"{result.minutes:g} min"
+        + (f" against an SLA of {result.sla_minutes:g} min" if result.sla_minutes else "")
+    )
+    for mistake in result.mistakes:
+        click.echo(f"  - {mistake.step}: {mistake.explanation} (-{mistake.points_lost:g})")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Simulation of SOPs against scenarios, rollback drills, and DORA metrics."""

@@ -1,0 +1,42 @@
+"""A small discrete-event scheduler: processes are generators that yield how long they wait."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Generator
+from datetime import UTC, datetime, timedelta
+
+Process = Generator[float, None, None]
+
+EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
+"""Simulated time 0: a Monday at midnight UTC (working hours are counted from it)."""
+
+
+def at(minutes: float) -> datetime:
+    return EPOCH + timedelta(minutes=minutes)
+
+
+class Scheduler:
+    """Runs processes in time order; ties run in the order they were scheduled."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._queue: list[tuple[float, int, Process]] = []
+        self._sequence = 0
+
+    def start(self, process: Process, delay: float = 0.0) -> None:
+        self._push(self.now + delay, process)
+
+    def _push(self, time: float, process: Process) -> None:
+        self._sequence += 1
+        heapq.heappush(self._queue, (time, self._sequence, process))
+
+    def run(self) -> None:
+        while self._queue:
+            time, _sequence, process = heapq.heappop(self._queue)
+            self.now = time
+            try:
+                wait = next(process)
+            except StopIteration:
+                continue
+            self._push(time + max(0.0, wait), process)

@@ -1,0 +1,39 @@
+"""Built-in simulation scenarios and drills (package data), or files given by path."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from app.fileio import InputError, load_model, parse_data, validate_data
+from app.simulate.drill import DrillScenario
+from app.simulate.scenario import Scenario
+
+M = TypeVar("M", bound=BaseModel)
+FOLDERS = {Scenario: "scenarios", DrillScenario: "drills"}
+
+
+def builtin_ids(model: type[BaseModel]) -> list[str]:
+    folder = resources.files("sop_templates") / FOLDERS[model]
+    return sorted(
+        e.name.removesuffix(".json") for e in folder.iterdir() if e.name.endswith(".json")
+    )
+
+
+def load_builtin(model: type[M], name: str) -> M:
+    """A built-in scenario or drill by id, or one from a file path."""
+    if Path(name).suffix.lower() in (".json", ".yaml", ".yml") or "/" in name:
+        return load_model(model, name)
+    entry = resources.files("sop_templates") / FOLDERS[model] / f"{name}.json"
+    if not entry.is_file():
+        kind = "scenario" if model is Scenario else "drill"
+        raise InputError.single(
+            name,
+            f"there is no built-in {kind} {name!r}; choose one of: "
+            f"{', '.join(builtin_ids(model))}, or give a file path",
+        )
+    source = f"{FOLDERS[model]}/{name}.json"
+    return validate_data(model, parse_data(entry.read_text(encoding="utf-8"), source), source)

@@ -1,0 +1,185 @@
+"""Simulation scenarios: candidates arriving over time, approvers, telemetry faults, actions."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from app.spec.types import FileModel, Key, NonNegative, Number, Slug, Text
+
+SCENARIO_FORMAT = "gatewright.scenario/1"
+
+
+class Fixed(FileModel):
+    dist: Literal["fixed"] = Field(description="Always the same value.")
+    value: Number = Field(description="The value.")
+
+
+class Normal(FileModel):
+    dist: Literal["normal"] = Field(description="A normal distribution, clipped to [min, max].")
+    mean: Number = Field(description="Mean.")
+    sd: NonNegative = Field(description="Standard deviation.")
+    min: Number | None = Field(None, description="Lowest value drawn.")
+    max: Number | None = Field(None, description="Highest value drawn.")
+
+
+class Uniform(FileModel):
+    dist: Literal["uniform"] = Field(description="Uniform between low and high.")
+    low: Number = Field(description="Lowest value.")
+    high: Number = Field(description="Highest value.")
+
+
+class LogNormal(FileModel):
+    dist: Literal["lognormal"] = Field(description="Log-normal: right-skewed delays.")
+    median: NonNegative = Field(description="Median value.")
+    sigma: NonNegative = Field(description="Spread of the logarithm.")
+
+
+class Exponential(FileModel):
+    dist: Literal["exponential"] = Field(description="Exponential: memoryless waits.")
+    mean: NonNegative = Field(description="Mean value.")
+
+
+Distribution = Annotated[
+    Fixed | Normal | Uniform | LogNormal | Exponential, Field(discriminator="dist")
+]
+
+
+def draw(dist: Distribution, rng: random.Random) -> float:
+    """One value from a distribution, with the simulation's own random generator."""
+    if isinstance(dist, Fixed):
+        return float(dist.value)
+    if isinstance(dist, Normal):
+        value = rng.gauss(dist.mean, dist.sd)
+        low = dist.min if dist.min is not None else -math.inf
+        high = dist.max if dist.max is not None else math.inf
+        return min(max(value, low), high)
+    if isinstance(dist, Uniform):
+        return rng.uniform(dist.low, dist.high)
+    if isinstance(dist, LogNormal):
+        return dist.median * math.exp(rng.gauss(0, dist.sigma)) if dist.median else 0.0
+    return rng.expovariate(1 / dist.mean) if dist.mean else 0.0
+
+
+class Candidates(FileModel):
+    """Candidate models arriving at the entry stage."""
+
+    count: int = Field(ge=1, le=100_000, description="How many candidates arrive.")
+    every_hours: Distribution = Field(description="Time between two arrivals, in hours.")
+    tiers: dict[Slug, NonNegative] = Field(
+        default_factory=dict, description="Risk tier -> weight; empty: the strictest tier."
+    )
+    submitters: list[Text] = Field(
+        default_factory=lambda: ["submitter"], description="People who submit candidates."
+    )
+    metrics: dict[Key, Distribution] = Field(
+        default_factory=dict, description="Metric values at every gate (drawn per candidate)."
+    )
+    stage_metrics: dict[Slug, dict[Key, Distribution]] = Field(
+        default_factory=dict, description="Per gate id: metric distributions overriding those."
+    )
+    baseline: dict[Key, Number] = Field(
+        default_factory=dict, description="Metric values of the model in production."
+    )
+    checks: dict[Key, dict[Text, NonNegative]] = Field(
+        default_factory=dict, description="Check -> outcome -> weight, e.g. passed: 0.95."
+    )
+    artifacts: dict[Key, NonNegative] = Field(
+        default_factory=dict, description="Artifact -> probability that it is present."
+    )
+    missing: dict[Key, NonNegative] = Field(
+        default_factory=dict, description="Metric -> probability that the pipeline omits it."
+    )
+
+
+class Approvers(FileModel):
+    """How the members of one role respond to approval requests."""
+
+    delay_hours: Distribution = Field(description="Time until a member responds, in hours.")
+    reject_probability: NonNegative = Field(0, le=1, description="Chance a response rejects.")
+    respond_probability: NonNegative = Field(
+        1, le=1, description="Chance a member responds at all."
+    )
+    working_hours: tuple[int, int] | None = Field(
+        None, description="Responses only between these hours of the day, e.g. [9, 17]."
+    )
+
+
+class Fault(FileModel):
+    """Something going wrong in production after a release."""
+
+    kind: Literal["drop", "spike", "gap", "missing"] = Field(
+        description=(
+            "`drop` sets the metric to `value`; `spike` multiplies it by `factor`; `gap` adds "
+            "`value` (a fairness gap opening); `missing` removes it from the windows."
+        )
+    )
+    metric: Key = Field(description="Metric affected.")
+    probability: NonNegative = Field(le=1, description="Chance that a release suffers it.")
+    after_windows: int = Field(0, ge=0, description="Healthy windows before it starts.")
+    windows: int = Field(1_000, ge=1, description="How many windows it lasts.")
+    value: Number = Field(0, description="For drop: the value; for gap: the amount added.")
+    factor: Number = Field(1, description="For spike: the multiplier.")
+
+
+class Telemetry(FileModel):
+    window_minutes: NonNegative = Field(60, description="Length of a telemetry window.")
+    watch_windows: int = Field(24, ge=1, le=10_000, description="Windows watched per release.")
+    metrics: dict[Key, Distribution] = Field(
+        default_factory=dict, description="Healthy production values per window."
+    )
+    faults: list[Fault] = Field(default_factory=list, description="Faults that may happen.")
+
+
+class ActionTiming(FileModel):
+    factor: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=1),
+        description="Multiplier of the action's expected minutes.",
+    )
+    failure_probability: NonNegative = Field(
+        0, le=1, description="Chance the action fails and must be repeated."
+    )
+
+
+class Scenario(FileModel):
+    """What a simulation runs the SOP against."""
+
+    format: Literal["gatewright.scenario/1"] = Field(description="Always gatewright.scenario/1.")
+    id: Slug = Field(description="Scenario id.")
+    title: Text = Field(description="Readable title.")
+    description: Text = Field("", description="What the scenario represents.")
+    sop: Slug | None = Field(None, description="Template id the scenario was written for.")
+    candidates: Candidates = Field(description="Arriving candidates.")
+    approvers: dict[Slug, Approvers] = Field(
+        default_factory=dict, description="Behaviour per role id."
+    )
+    default_approvers: Approvers = Field(
+        default_factory=lambda: Approvers(delay_hours=Fixed(dist="fixed", value=4)),
+        description="Behaviour of roles not listed under approvers.",
+    )
+    approval_timeout_hours: NonNegative = Field(
+        168, description="A gate still waiting for approvals after this rejects the candidate."
+    )
+    hold_review: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=24),
+        description="Hours a person takes to look at a candidate held for missing data.",
+    )
+    deploy_minutes: Distribution = Field(
+        default_factory=lambda: Fixed(dist="fixed", value=0),
+        description="Minutes a deployment to the next stage takes.",
+    )
+    telemetry: Telemetry = Field(default_factory=Telemetry, description="Production telemetry.")
+    actions: ActionTiming = Field(default_factory=ActionTiming, description="Default timing.")
+    action_overrides: dict[Slug, ActionTiming] = Field(
+        default_factory=dict, description="Timing per action id."
+    )
+
+    @model_validator(mode="after")
+    def _weights(self) -> Scenario:
+        for check, outcomes in self.candidates.checks.items():
+            if outcomes and sum(outcomes.values()) <= 0:
+                raise ValueError(f"check {check!r} needs an outcome with a positive weight")
+        return self

@@ -1,0 +1,230 @@
+"""The simulator: deterministic, closed-form checks, DORA metrics and their level bands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from app.model import Sop
+from app.simulate.dora import (
+    DAY,
+    HOUR,
+    WEEK,
+    Release,
+    dora_metrics,
+    failure_rate_level,
+    frequency_level,
+    lead_time_level,
+    restore_level,
+)
+from app.simulate.engine import derive_seed, gate_chain, simulate
+from app.simulate.montecarlo import monte_carlo, percentile
+from app.simulate.scenario import Scenario
+from app.spec.compile import compile_spec
+from app.spec.schema import GateSpec
+
+
+def fixed(value: float) -> dict[str, Any]:
+    return {"dist": "fixed", "value": value}
+
+
+def scenario(**overrides: Any) -> Scenario:
+    """Candidates that pass the small SOP's gate; one ML lead answers after 5 hours."""
+    data: dict[str, Any] = {
+        "format": "gatewright.scenario/1",
+        "id": "closed-form",
+        "title": "Closed form",
+        "candidates": {
+            "count": 4,
+            "every_hours": fixed(48),
+            "tiers": {"low": 1},
+            "submitters": ["carol"],
+            "metrics": {"accuracy": fixed(0.95)},
+        },
+        "approvers": {"ml-lead": {"delay_hours": fixed(5)}},
+        "telemetry": {
+            "window_minutes": 60,
+            "watch_windows": 4,
+            "metrics": {"accuracy": fixed(0.95)},
+        },
+    }
+    for key, value in overrides.items():
+        section, _, field = key.partition("__")
+        if field:
+            data[section][field] = value
+        else:
+            data[section] = value
+    return Scenario.model_validate(data)
+
+
+@pytest.fixture
+def spec(small_doc: Sop) -> GateSpec:
+    return compile_spec(small_doc)
+
+
+def test_same_seed_same_bytes_different_seed_different_run(spec) -> None:
+    busy = scenario(
+        candidates__every_hours={"dist": "exponential", "mean": 10},
+        approvers={"ml-lead": {"delay_hours": {"dist": "lognormal", "median": 3, "sigma": 0.8}}},
+    )
+    first = json.dumps(simulate(spec, busy, 11).to_json(), sort_keys=True)
+    again = json.dumps(simulate(spec, busy, 11).to_json(), sort_keys=True)
+    other = json.dumps(simulate(spec, busy, 12).to_json(), sort_keys=True)
+    assert first == again
+    assert first != other
+
+
+def test_lead_time_is_exactly_the_approval_delay(spec) -> None:
+    summary = simulate(spec, scenario(), 0).summary()
+    assert summary["dora"]["deployments"] == 4
+    assert summary["dora"]["lead_time_hours"] == 5.0
+    assert summary["gates"]["gate"] == {
+        "entered": 4,
+        "passed": 4,
+        "rejected": 0,
+        "held": 4,
+        "wait_hours_median": 5.0,
+        "wait_hours_p90": 5.0,
+    }
+
+
+def test_monte_carlo_percentiles_of_a_fixed_delay_collapse(spec) -> None:
+    result = monte_carlo(spec, scenario(), seed=3, runs=5)
+    assert result["dora"]["lead_time_hours"] == {"median": 5.0, "p10": 5.0, "p90": 5.0}
+    assert result["runs"] == 5
+
+
+def test_derived_seeds_are_stable_and_distinct() -> None:
+    assert derive_seed(1, 0) == derive_seed(1, 0)
+    assert len({derive_seed(1, run) for run in range(100)}) == 100
+
+
+def test_failing_criteria_reject_at_entry_and_leave_the_pipeline(spec) -> None:
+    summary = simulate(spec, scenario(candidates__metrics={"accuracy": fixed(0.5)}), 0).summary()
+    assert summary["gates"]["gate"]["rejected"] == 4
+    assert summary["dora"]["deployments"] == 0
+
+
+def test_approvals_never_arriving_expire_at_the_timeout(spec) -> None:
+    quiet = scenario(
+        approvers={"ml-lead": {"delay_hours": fixed(1), "respond_probability": 0}},
+        approval_timeout_hours=10,
+    )
+    result = simulate(spec, quiet, 0)
+    expired = [e for e in result.events if e["type"] == "gate-expired"]
+    assert len(expired) == 4 and expired[0]["t"] == 600.0
+
+
+def test_working_hours_delay_answers_to_the_next_morning(spec) -> None:
+    office = scenario(approvers={"ml-lead": {"delay_hours": fixed(1), "working_hours": [9, 17]}})
+    first = simulate(spec, office, 0).events
+    approval = next(e for e in first if e["type"] == "approval")
+    assert approval["t"] == 9 * 60  # submitted at midnight: answered at 9:00, not 1:00
+
+
+def test_a_fault_fires_the_trigger_and_the_runbook_runs(spec) -> None:
+    faulty = scenario(
+        telemetry={
+            "window_minutes": 60,
+            "watch_windows": 6,
+            "metrics": {"accuracy": fixed(0.95)},
+            "faults": [
+                {
+                    "kind": "drop",
+                    "metric": "accuracy",
+                    "probability": 1,
+                    "after_windows": 1,
+                    "value": 0.5,
+                }
+            ],
+        },
+        candidates__count=1,
+    )
+    result = simulate(spec, faulty, 0)
+    types = [e["type"] for e in result.events]
+    assert types[-5:] == [
+        "trigger-fired",
+        "rollback-started",
+        "action-done",
+        "checks-run",
+        "rollback-finished",
+    ]
+    (rollback,) = result.rollbacks
+    assert rollback == {
+        "candidate": 0,
+        "policy": "acc-drop",
+        "minutes": 5.0,
+        "max_minutes": None,
+        "sla_met": True,
+        "checks_passed": True,
+    }
+    dora = result.summary()["dora"]
+    assert dora["change_failure_rate"] == 1.0
+    # The fault starts after one window (60 min); it fires at the end of window 2 and the
+    # 5-minute action restores service 65 minutes after the fault began.
+    assert dora["time_to_restore_hours"] == round(65 / 60, 4)
+
+
+def test_gate_chain_follows_the_promote_path(spec) -> None:
+    assert [g.id for g in gate_chain(spec)] == ["gate"]
+
+
+def test_dora_on_a_hand_built_log() -> None:
+    releases = [
+        Release(0, arrived=0, deployed=2 * HOUR),
+        Release(1, arrived=DAY, deployed=DAY + 4 * HOUR, failed=True, restore_minutes=30),
+        Release(2, arrived=2 * DAY, deployed=2 * DAY + 6 * HOUR),
+        Release(3, arrived=3 * DAY, deployed=3 * DAY + 8 * HOUR, failed=True, restore_minutes=90),
+    ]
+    figures = dora_metrics(releases, period_minutes=4 * DAY)
+    assert figures == {
+        "deployments": 4,
+        "deployment_frequency_per_day": 1.0,
+        "deployment_frequency_level": "elite",
+        "lead_time_hours": 5.0,
+        "lead_time_level": "elite",
+        "change_failure_rate": 0.5,
+        "change_failure_rate_level": "low",
+        "time_to_restore_hours": 1.0,
+        "time_to_restore_level": "high",
+    }
+
+
+def test_no_releases_gives_no_figures() -> None:
+    figures = dora_metrics([], period_minutes=DAY)
+    assert figures["deployments"] == 0 and figures["lead_time_hours"] is None
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "level"),
+    [
+        (frequency_level, 1.0, "elite"),
+        (frequency_level, 0.999, "high"),
+        (frequency_level, 1 / 7, "high"),
+        (frequency_level, 1 / 7 - 1e-9, "medium"),
+        (frequency_level, 1 / 30, "medium"),
+        (frequency_level, 1 / 30 - 1e-9, "low"),
+        (lead_time_level, DAY - 1e-6, "elite"),
+        (lead_time_level, DAY, "high"),
+        (lead_time_level, WEEK, "medium"),
+        (lead_time_level, 30 * DAY, "low"),
+        (failure_rate_level, 0.05, "elite"),
+        (failure_rate_level, 0.0501, "high"),
+        (failure_rate_level, 0.15, "high"),
+        (failure_rate_level, 0.30, "medium"),
+        (failure_rate_level, 0.31, "low"),
+        (restore_level, HOUR - 1e-6, "elite"),
+        (restore_level, HOUR, "high"),
+        (restore_level, DAY, "medium"),
+        (restore_level, WEEK, "low"),
+    ],
+)
+def test_level_bands_at_their_boundaries(function, value, level) -> None:
+    assert function(value) == level
+
+
+def test_percentile_interpolates() -> None:
+    assert percentile([1, 2, 3, 4, 5], 0.5) == 3
+    assert percentile([0, 10], 0.1) == pytest.approx(1.0)
