@@ -10,6 +10,7 @@ import click
 
 from app import __version__
 from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.workspace_commands import register as register_workspace_commands
 from app.fileio import InputError, SaveError
 
 JSON_HELP = "Print exactly one JSON document on standard output."
@@ -184,6 +185,73 @@ def export_command(
     sys.exit(run_export(format_name, file, output, allow_invalid, spec_path))
 
 
+WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user data folder)."
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--scenario", "scenario_name", required=True, help="Built-in scenario id or a scenario file."
+)
+@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same run).")
+@click.option(
+    "--runs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Monte Carlo runs with seeds derived from --seed.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--workspace", default=None, help=WORKSPACE_HELP)
+@click.option("--no-record", is_flag=True, help="Do not save the run in the workspace.")
+def simulate(
+    file: Path,
+    scenario_name: str,
+    seed: int,
+    runs: int,
+    as_json: bool,
+    workspace: str | None,
+    no_record: bool,
+) -> None:
+    """Simulate an SOP against a scenario: gate statistics and DORA metrics."""
+    from app.cli.simulating import run_simulate
+
+    sys.exit(run_simulate(file, scenario_name, seed, runs, as_json, workspace, not no_record))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--scenario", "scenario_name", required=True, help="Built-in drill id or a drill file."
+)
+@click.option(
+    "--answers",
+    "answers_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Answer every step from this JSON file instead of asking.",
+)
+@click.option("--trainee", default="trainee", show_default=True, help="Who is rehearsing.")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--workspace", default=None, help=WORKSPACE_HELP)
+@click.option("--no-record", is_flag=True, help="Do not save the drill in the workspace.")
+def drill(
+    file: Path,
+    scenario_name: str,
+    answers_file: Path | None,
+    trainee: str,
+    as_json: bool,
+    workspace: str | None,
+    no_record: bool,
+) -> None:
+    """Rehearse a rollback: a drill scored against the SOP's own runbooks."""
+    from app.cli.simulating import run_drill
+
+    sys.exit(
+        run_drill(file, scenario_name, answers_file, as_json, trainee, workspace, not no_record)
+    )
+
+
 def _pipeline_command(name: str, summary: str) -> None:
     """Register a pipeline command whose arguments argparse parses (see app.cli.pipeline)."""
 
@@ -205,7 +273,27 @@ _pipeline_command("monitor", "Watch a stage: exit 0 healthy, 1 rollback, 2 unusa
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["sop", "spec", "evidence", "telemetry"]))
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--gate", "gate_id", required=True, help="Id of the gate to replay.")
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Historical candidates, one per row: a .csv or .jsonl file.",
+)
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--per-row", is_flag=True, help="Decide row by row with check's code (slower).")
+def backtest(spec: Path, gate_id: str, results: Path, as_json: bool, per_row: bool) -> None:
+    """Replay a gate's criteria over historical candidates: pass rates, outcomes, blockers."""
+    from app.cli.backtest_report import run_backtest
+
+    run_backtest(spec, gate_id, results, as_json, per_row)
+
+
+@cli.command()
+@click.argument(
+    "what", type=click.Choice(["sop", "spec", "evidence", "telemetry", "scenario", "drill"])
+)
 def schema(what: str) -> None:
     """Print the JSON Schema of a Gatewright file format."""
     from app.cli.schemas import schema_of
@@ -224,6 +312,9 @@ def gui(file: Path | None) -> None:
     except NoDisplayError as error:
         raise Failure(str(error)) from None
     sys.exit(code)
+
+
+register_workspace_commands(cli)
 
 
 def run(args: list[str]) -> int:

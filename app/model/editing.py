@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
-from app.model.edges import Edge
+from app.model.edges import Edge, endpoints_allowed
 from app.model.errors import (
     DuplicateIdError,
     IllegalConnectionError,
@@ -158,6 +158,13 @@ class DocumentEditing:
         self._changed("node-moved", [node_id], "layout")
         return old
 
+    def unplace(self: Sop, node_id: str) -> Position | None:
+        """Forget a node's canvas position (undo of a first placement); returns it."""
+        old = self.layout.pop(node_id, None)
+        if old is not None:
+            self._changed("node-moved", [node_id], "layout")
+        return old
+
     def _place(self: Sop, node_id: str, position: Any) -> None:
         if not isinstance(position, Position):
             try:
@@ -218,20 +225,17 @@ class DocumentEditing:
 
     # -- fields ------------------------------------------------------------------------
 
-    def set_field(self: Sop, element_id: str, field: str, value: Any) -> Any:
-        """Set one field of a node or edge after validating it; returns the old value."""
+    def checked_field(self: Sop, element_id: str, field: str, value: Any) -> Any:
+        """The node or edge ``element_id`` with ``field`` set to ``value``, validated but not
+        applied: raises the same typed errors as :meth:`set_field` (editors ask first)."""
         if self.has_node(element_id):
             if field in _FROZEN_NODE_FIELDS:
                 raise InvalidValueError(
                     f"{field!r} cannot be set: use rename_node for ids; a node keeps its kind"
                 )
-            index = self.node_position(element_id)
-            current: Any = self.nodes[index]
-            collection, change = self.nodes, "node-changed"
+            current: Any = self.nodes[self.node_position(element_id)]
         else:
-            index = self.edge_position(element_id)
-            current = self.edges[index]
-            collection, change = self.edges, "edge-changed"
+            current = self.edges[self.edge_position(element_id)]
             if field not in _EDITABLE_EDGE_FIELDS:
                 raise InvalidValueError(
                     f"only an edge's kind can be changed; to move its ends, disconnect and "
@@ -239,36 +243,55 @@ class DocumentEditing:
                 )
         if field not in type(current).model_fields:
             raise InvalidValueError(f"a {current.kind} has no field {field!r}")
-        old = getattr(current, field)
         data = current.model_dump()
         data[field] = value
         try:
             updated = type(current).model_validate(data)
         except ValidationError as error:
             raise _invalid(error, data, element_id) from None
-        if change == "edge-changed":
-            collection.pop(index)
-            verdict = can_connect(self, updated.source, updated.target, updated.kind)
-            collection.insert(index, current)
-            if not verdict:
-                raise IllegalConnectionError(verdict.reason)
+        if isinstance(updated, Edge):
+            others = [e for e in self.edges if e.id != element_id]
+            duplicate = any(
+                (e.source, e.target, e.kind) == (updated.source, updated.target, updated.kind)
+                for e in others
+            )
+            verdict = endpoints_allowed(
+                updated.kind, self.node(updated.source).kind, self.node(updated.target).kind
+            )
+            if duplicate or not verdict:
+                raise IllegalConnectionError(verdict.reason or "that edge exists already")
+        return updated
+
+    def set_field(self: Sop, element_id: str, field: str, value: Any) -> Any:
+        """Set one field of a node or edge after validating it; returns the old value."""
+        updated = self.checked_field(element_id, field, value)
+        if isinstance(updated, Edge):
+            collection, index, change = self.edges, self.edge_position(element_id), "edge-changed"
+        else:
+            collection, index, change = self.nodes, self.node_position(element_id), "node-changed"
+        old = getattr(collection[index], field)
         collection[index] = updated
         self._changed(change, [element_id], field)
         return old
 
-    def set_document_field(self: Sop, field: str, value: Any) -> Any:
-        """Set a document-level field (title, tiers, roles, metrics...); returns the old value."""
+    def checked_document_field(self: Sop, field: str, value: Any) -> Any:
+        """``value`` validated for document field ``field`` (not applied); typed errors."""
         if field not in _DOCUMENT_FIELDS:
             raise InvalidValueError(
                 f"{field!r} is not a document field that can be set ({', '.join(_DOCUMENT_FIELDS)})"
             )
-        old = getattr(self, field)
         data = self.model_dump(include={"format", "id", "title", "version", "tiers"})
         data[field] = value
         try:
             trial = type(self).model_validate(data | {field: value})
         except ValidationError as error:
             raise _invalid(error, data, "document") from None
-        setattr(self, field, getattr(trial, field))
+        return getattr(trial, field)
+
+    def set_document_field(self: Sop, field: str, value: Any) -> Any:
+        """Set a document-level field (title, tiers, roles, metrics...); returns the old value."""
+        checked = self.checked_document_field(field, value)
+        old = getattr(self, field)
+        setattr(self, field, checked)
         self._changed("document-changed", [], field)
         return old

@@ -36,6 +36,6 @@ def launch(path: str | None = None) -> int:
     app.setOrganizationName("Gatewright")
     window = MainWindow()
     if path:
-        window.open_path(path)
+        window.files.open_path(path)
     window.show()
     return app.exec()

@@ -1,95 +1,345 @@
-"""The designer's main window (a first version: opens a document and shows its graph)."""
+"""The designer's main window: canvas, palette, inspector, problems, outline, menus."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainterPath, QPen
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QGraphicsScene,
-    QGraphicsView,
+    QApplication,
+    QDockWidget,
+    QInputDialog,
+    QLabel,
     QMainWindow,
-    QMessageBox,
+    QUndoView,
+    QWidget,
 )
 
 from app import __version__
-from app.fileio import InputError
-from app.model.document import Sop
-from app.model.io import load_document
+from app.model.autolayout import layered_layout
+from app.model.document import Sop, new_document
+from app.model.errors import ModelError
+from app.ui.canvas.scene import SopScene
+from app.ui.canvas.view import Overview, SopView
+from app.ui.editor import DocumentEditor
+from app.ui.files import FileController
+from app.ui.panels.outline import OutlinePanel
+from app.ui.panels.palette import Palette
+from app.ui.panels.problems import ProblemsPanel
+from app.validate.diagnostics import Diagnostic
+from app.validate.engine import validate_cached
 
-_FILL = {
-    "stage": "#dbeafe",
-    "gate": "#fef3c7",
-    "trigger": "#fee2e2",
-    "action": "#ede9fe",
-    "check": "#dcfce7",
-}
+VALIDATION_DELAY_MS = 150
+_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self) -> None:
+    def __init__(self, doc: Sop | None = None) -> None:
         super().__init__()
-        self.scene = QGraphicsScene(self)
-        self.view = QGraphicsView(self.scene, self)
-        self.view.setRenderHint(self.view.renderHints().Antialiasing, True)
+        self.setObjectName("MainWindow")
+        self.editor = DocumentEditor(doc or new_document(), self)
+        self.files = FileController(self, self.editor)
+        self.scene = SopScene(self.editor)
+        self.view = SopView(self.scene, self)
         self.setCentralWidget(self.view)
-        self.resize(1200, 760)
-        self.setWindowTitle(f"Gatewright {__version__}")
-        self.statusBar().showMessage("Open an SOP with `gatewright gui FILE`")
-        self.document: Sop | None = None
+        self.clipboard: dict | None = None
+        self.diagnostics: list[Diagnostic] = []
+        self._validation = QTimer(self, singleShot=True, interval=VALIDATION_DELAY_MS)
+        self._validation.timeout.connect(self.revalidate)
+        self._build_docks()
+        self._build_actions()
+        self._build_status()
+        self.editor.documentReplaced.connect(self._document_replaced)
+        self.editor.stack.cleanChanged.connect(lambda _clean: self._update_title())
+        self.editor.stack.indexChanged.connect(lambda _index: self._changed())
+        self.scene.selectionChanged.connect(self._selection_changed)
+        self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.resize(1280, 800)
+        self._restore_settings()
+        self._document_replaced(self.editor.doc)
+
+    # -- layout ------------------------------------------------------------------------
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")
+        dock.setWidget(widget)
+        widget.setAccessibleName(title)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        from app.ui.panels.inspector import InspectorPanel
+
+        self.palette = Palette()
+        self.palette.kindChosen.connect(self._arm_palette)
+        self.outline = OutlinePanel()
+        self.outline.elementChosen.connect(self.select_element)
+        self.inspector = InspectorPanel(self.editor)
+        self.problems = ProblemsPanel()
+        self.problems.elementChosen.connect(self.select_element)
+        self.problems.elementOpened.connect(self._open_in_inspector)
+        self.undo_view = QUndoView(self.editor.stack)
+        self.overview = Overview(self.scene, self.view)
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("Palette", self.palette, left)
+        self.outline_dock = self._dock("Outline", self.outline, left)
+        self.inspector_dock = self._dock("Inspector", self.inspector, right)
+        self.history_dock = self._dock("History", self.undo_view, right)
+        self.overview_dock = self._dock("Overview", self.overview, right)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        self.problems_dock = self._dock(
+            "Problems", self.problems, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 360], horizontal)
+        self.resizeDocks([self.inspector_dock, self.overview_dock], [520, 180], vertical)
+        self.resizeDocks([self.problems_dock], [150], vertical)
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip or text.replace("&", ""))
+        action.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        keys = QKeySequence.StandardKey
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New", self.files.new_blank, keys.New)
+        self._action(file_menu, "New from &template…", self.new_from_template, "Ctrl+Shift+N")
+        self._action(file_menu, "&Open…", self.files.open_dialog, keys.Open)
+        self.save_action = self._action(file_menu, "&Save", self.files.save, keys.Save)
+        self._action(file_menu, "Save &as…", self.files.save_as, keys.SaveAs)
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, keys.Quit)
+
+        edit = bar.addMenu("&Edit")
+        undo = self.editor.stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence(keys.Undo))
+        redo = self.editor.stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence(keys.Redo))
+        edit.addActions([undo, redo])
+        edit.addSeparator()
+        self._action(edit, "Cu&t", self.cut, keys.Cut)
+        self._action(edit, "&Copy", self.copy, keys.Copy)
+        self._action(edit, "&Paste", self.paste, keys.Paste)
+        self._action(edit, "D&uplicate", self.duplicate, "Ctrl+D")
+        self._action(edit, "&Delete", self.delete_selection, keys.Delete)
+        self._action(edit, "Select &all", self.select_all, keys.SelectAll)
+        edit.addSeparator()
+        self._action(edit, "&Find…", self.find, keys.Find)
+        self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
+
+        view = bar.addMenu("&View")
+        self._action(view, "Zoom &in", lambda: self.view.zoom_by(1.2), keys.ZoomIn)
+        self._action(view, "Zoom &out", lambda: self.view.zoom_by(1 / 1.2), keys.ZoomOut)
+        self._action(view, "&Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
+        self._action(view, "&Fit to window", self.view.fit, "Ctrl+9")
+        view.addSeparator()
+        for dock in (
+            self.palette_dock,
+            self.outline_dock,
+            self.inspector_dock,
+            self.history_dock,
+            self.overview_dock,
+            self.problems_dock,
+        ):
+            view.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, keys.HelpContents)
+        self._action(help_menu, "&About Gatewright", self.show_about)
+
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("toolbar-main")
+        toolbar.addActions([undo, redo])
+
+    def _build_status(self) -> None:
+        self.zoom_label = QLabel("100%")
+        self.selection_label = QLabel("")
+        self.validity_label = QLabel("")
+        for label in (self.selection_label, self.validity_label, self.zoom_label):
+            self.statusBar().addPermanentWidget(label)
+        self.view.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{z * 100:.0f}%"))
+
+    # -- document state ----------------------------------------------------------------
+
+    def _document_replaced(self, doc: Sop) -> None:
+        self.outline.show_document(doc)
+        self.inspector.show_selection([])
+        self._update_title()
+        self.revalidate()
+        QTimer.singleShot(0, self.view.fit)
+
+    def _changed(self) -> None:
+        self._update_title()
+        self._validation.start()
+        self.outline.show_document(self.editor.doc)
+        self.inspector.refresh()
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(
+            f"{self.editor.doc.title} ({self.files.display_name()})[*] - Gatewright"
+        )
+        self.setWindowModified(not self.editor.stack.isClean())
+
+    def revalidate(self) -> None:
+        self.diagnostics = validate_cached(self.editor.doc)
+        worst: dict[str, tuple[str, str]] = {}
+        for d in self.diagnostics:
+            for element in d.elements:
+                if element not in worst or _RANK[d.severity] < _RANK[worst[element][0]]:
+                    worst[element] = (d.severity, d.message)
+        self.scene.set_problems(worst)
+        self.problems.show_diagnostics(self.diagnostics)
+        errors = sum(d.severity == "error" for d in self.diagnostics)
+        warnings = sum(d.severity == "warning" for d in self.diagnostics)
+        self.validity_label.setText(
+            "✔ valid"
+            if not errors and not warnings
+            else f"{errors} error(s), {warnings} warning(s)"
+        )
+
+    # -- selection ---------------------------------------------------------------------
+
+    def _selection_changed(self) -> None:
+        ids = self.scene.selected_ids()
+        self.selection_label.setText(f"{len(ids)} selected" if ids else "")
+        self.inspector.show_selection(ids)
+
+    def select_element(self, element_id: str) -> None:
+        self.scene.select_ids([element_id])
+        self.view.centre_on(element_id)
+
+    def _open_in_inspector(self, element_id: str) -> None:
+        self.select_element(element_id)
+        self.inspector_dock.raise_()
+        self.inspector.setFocus()
+
+    def _arm_palette(self, kind: str) -> None:
+        self.scene.pending_kind = kind
+        self.statusBar().showMessage(f"Click on the canvas to place a {kind}", 5000)
+
+    # -- edit commands -----------------------------------------------------------------
+
+    def copy(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.clipboard = self.editor.copy(ids)
+            QApplication.clipboard().setText(", ".join(ids))
+
+    def cut(self) -> None:
+        self.copy()
+        self.delete_selection()
+
+    def paste(self) -> None:
+        if self.clipboard:
+            self.scene.select_ids(self.editor.paste(self.clipboard))
+
+    def duplicate(self) -> None:
+        ids = self.scene.selected_ids()
+        if ids:
+            self.scene.select_ids(self.editor.paste(self.editor.copy(ids)))
+
+    def delete_selection(self) -> None:
+        self.editor.delete(self.scene.selected_ids())
+
+    def select_all(self) -> None:
+        for item in self.scene.items():
+            item.setSelected(bool(item.data(0)))
+
+    def auto_layout(self) -> None:
+        positions = self._layout_positions()
+        self.editor.move(positions, "Auto-layout")
+        self.view.fit()
+
+    def _layout_positions(self) -> dict[str, tuple[float, float]]:
+        try:
+            from exporters.graphviz import GraphvizMissingError, layout_positions
+
+            try:
+                return dict(layout_positions(self.editor.doc))
+            except GraphvizMissingError as error:
+                self.statusBar().showMessage(f"{error} Using the built-in layout.", 8000)
+        except ImportError:
+            pass
+        return {i: (p.x, p.y) for i, p in layered_layout(self.editor.doc).items()}
+
+    def find(self) -> None:
+        text, ok = QInputDialog.getText(self, "Find", "Name or id:")
+        if not ok or not text.strip():
+            return
+        needle = text.strip().casefold()
+        for node in self.editor.doc.nodes:
+            if needle in node.id.casefold() or needle in node.name.casefold():
+                self.select_element(node.id)
+                return
+        self.statusBar().showMessage(f"Nothing matches {text!r}", 5000)
+
+    def new_from_template(self) -> None:
+        choices = self.files.template_ids()
+        labels = [f"{title} ({template_id})" for template_id, title in choices]
+        label, ok = QInputDialog.getItem(self, "New from template", "Template:", labels, 0, False)
+        if ok:
+            self.files.new_from_template(choices[labels.index(label)][0])
 
     def open_path(self, path: str) -> None:
-        try:
-            doc = load_document(path)
-        except InputError as error:
-            QMessageBox.warning(self, "Cannot open SOP", str(error))
+        self.files.open_path(path)
+
+    # -- dialogs -----------------------------------------------------------------------
+
+    def show_shortcuts(self) -> None:
+        from app.ui.dialogs.shortcuts import ShortcutsDialog
+
+        ShortcutsDialog(self).exec()
+
+    def show_about(self) -> None:
+        from app.ui.dialogs.about import show_about
+
+        show_about(self, __version__)
+
+    # -- settings and closing ----------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard():
+            event.ignore()
             return
-        self.show_document(doc)
-        self.setWindowTitle(f"{doc.title} - Gatewright")
-        self.statusBar().showMessage(f"{path}: {len(doc.nodes)} nodes, {len(doc.edges)} edges")
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.scene.selectionChanged.disconnect(self._selection_changed)
+        event.accept()
 
-    def show_document(self, doc: Sop) -> None:
-        self.document = doc
-        self.scene.clear()
-        centres = {}
-        for node in doc.nodes:
-            position = doc.layout.get(node.id)
-            x, y = (position.x, position.y) if position else (0, 0)
-            centres[node.id] = (x, y)
-        pen = QPen(QColor("#475569"), 1.5)
-        for edge in doc.edges:
-            (x1, y1), (x2, y2) = centres[edge.source], centres[edge.target]
-            line_pen = QPen(pen)
-            if edge.kind != "promote":
-                line_pen.setStyle(Qt.PenStyle.DashLine)
-                line_pen.setColor(QColor("#d97706" if edge.kind == "reject" else "#dc2626"))
-            self.scene.addLine(x1, y1, x2, y2, line_pen)
-        for node in doc.nodes:
-            x, y = centres[node.id]
-            rect = QRectF(x - 70, y - 28, 140, 56)
-            path = QPainterPath()
-            if node.kind == "gate":
-                path.moveTo(x, y - 34)
-                path.lineTo(x + 74, y)
-                path.lineTo(x, y + 34)
-                path.lineTo(x - 74, y)
-                path.closeSubpath()
-            else:
-                path.addRoundedRect(rect, 10, 10)
-            self.scene.addPath(path, pen, QBrush(QColor(_FILL[node.kind])))
-            label = self.scene.addText(node.name)
-            label.setTextWidth(130)
-            bounds = label.boundingRect()
-            label.setPos(x - bounds.width() / 2, y - bounds.height() / 2)
-        self.fit_to_view()
+    def try_edit(self, action) -> bool:  # type: ignore[no-untyped-def]
+        """Run an edit; a refusal shows in the status bar instead of a dialog."""
+        try:
+            action()
+        except ModelError as error:
+            self.statusBar().showMessage(str(error), 8000)
+            return False
+        return True
 
-    def fit_to_view(self) -> None:
-        bounds = self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40)
-        self.view.fitInView(bounds, Qt.AspectRatioMode.KeepAspectRatio)
 
-    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().resizeEvent(event)
-        self.fit_to_view()
-
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        self.fit_to_view()
+def open_window(path: str | None = None) -> MainWindow:
+    window = MainWindow()
+    if path:
+        window.files.open_path(Path(path))
+    return window

@@ -1,0 +1,1 @@
+"""The local SQLite workspace: document revisions, simulation runs, drills and the audit chain."""

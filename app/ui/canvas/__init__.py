@@ -1,0 +1,1 @@
+"""The canvas: scene, items and view of an SOP graph."""

@@ -1,0 +1,288 @@
+"""Canvas items: dumb shapes with setters; they never hold the document or its nodes."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsPathItem,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from exporters.style import EDGE_STYLES, ERROR_BORDER, NODE_STYLES
+
+GRID = 10.0
+SIZES = {
+    "stage": (150.0, 56.0),
+    "gate": (150.0, 80.0),
+    "trigger": (140.0, 62.0),
+    "action": (150.0, 56.0),
+    "check": (140.0, 56.0),
+}
+SEVERITY_COLOURS = {"error": ERROR_BORDER, "warning": "#d97706", "info": "#2563eb"}
+HANDLE_RADIUS = 6.0
+
+
+def outline_path(kind: str) -> QPainterPath:
+    """The node's outline centred on (0, 0), in the shared visual language."""
+    width, height = SIZES[kind]
+    rect = QRectF(-width / 2, -height / 2, width, height)
+    path = QPainterPath()
+    shape = NODE_STYLES[kind].outline
+    if shape == "rounded-rect":
+        path.addRoundedRect(rect, 14, 14)
+    elif shape == "diamond":
+        path.addPolygon(
+            QPolygonF(
+                [
+                    QPointF(0, rect.top()),
+                    QPointF(rect.right(), 0),
+                    QPointF(0, rect.bottom()),
+                    QPointF(rect.left(), 0),
+                ]
+            )
+        )
+        path.closeSubpath()
+    elif shape == "octagon":
+        cut = 14.0
+        points = [
+            (rect.left() + cut, rect.top()),
+            (rect.right() - cut, rect.top()),
+            (rect.right(), rect.top() + cut),
+            (rect.right(), rect.bottom() - cut),
+            (rect.right() - cut, rect.bottom()),
+            (rect.left() + cut, rect.bottom()),
+            (rect.left(), rect.bottom() - cut),
+            (rect.left(), rect.top() + cut),
+        ]
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
+        path.closeSubpath()
+    elif shape == "note":
+        fold = 12.0
+        path.addPolygon(
+            QPolygonF(
+                [
+                    QPointF(rect.left(), rect.top()),
+                    QPointF(rect.right() - fold, rect.top()),
+                    QPointF(rect.right(), rect.top() + fold),
+                    QPointF(rect.right(), rect.bottom()),
+                    QPointF(rect.left(), rect.bottom()),
+                ]
+            )
+        )
+        path.closeSubpath()
+    else:
+        path.addRect(rect)
+    return path
+
+
+class NodeItem(QGraphicsObject):
+    """One node: outline, name, a caption (roles, minutes, condition), a problem badge."""
+
+    def __init__(self, node_id: str, kind: str) -> None:
+        super().__init__()
+        self.node_id, self.kind = node_id, kind
+        self.name, self.caption = "", ""
+        self.problem: str | None = None
+        self.highlight: str | None = None
+        self._path = outline_path(kind)
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+            | QGraphicsItem.GraphicsItemFlag.ItemIsFocusable
+        )
+        self.setAcceptHoverEvents(True)
+        self.setZValue(1)
+        self._hover = False
+
+    # setters ----------------------------------------------------------------------------
+
+    def set_text(self, name: str, caption: str) -> None:
+        self.name, self.caption = name, caption
+        self.setToolTip(f"{name}\n{caption}" if caption else name)
+        self.update()
+
+    def set_problem(self, severity: str | None, message: str = "") -> None:
+        self.problem = severity
+        if message:
+            self.setToolTip(f"{self.name}\n{severity}: {message}")
+        self.update()
+
+    def set_highlight(self, colour: str | None) -> None:
+        """A coloured halo (simulation tokens, fired triggers, find results)."""
+        self.highlight = colour
+        self.update()
+
+    # geometry ---------------------------------------------------------------------------
+
+    def boundingRect(self) -> QRectF:
+        return self._path.boundingRect().adjusted(-10, -10, 14, 10)
+
+    def shape(self) -> QPainterPath:
+        return self._path
+
+    def handle_rect(self) -> QRectF:
+        """The connection handle: a small circle on the right edge."""
+        right = self._path.boundingRect().right()
+        r = HANDLE_RADIUS
+        return QRectF(right - r, -r, 2 * r, 2 * r)
+
+    def boundary_point(self, towards: QPointF) -> QPointF:
+        """Where a line from the centre towards ``towards`` (scene) leaves the outline."""
+        local = self.mapFromScene(towards)
+        length = math.hypot(local.x(), local.y()) or 1.0
+        direction = QPointF(local.x() / length, local.y() / length)
+        low, high = 0.0, max(SIZES[self.kind])
+        for _ in range(18):
+            middle = (low + high) / 2
+            if self._path.contains(direction * middle):
+                low = middle
+            else:
+                high = middle
+        return self.mapToScene(direction * low)
+
+    def itemChange(self, change, value):  # type: ignore[no-untyped-def]
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
+            point = QPointF(value)
+            return QPointF(round(point.x() / GRID) * GRID, round(point.y() / GRID) * GRID)
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
+            self.scene().node_moved(self)  # type: ignore[attr-defined]
+        return super().itemChange(change, value)
+
+    def hoverEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._hover = True
+        self.update()
+
+    def hoverLeaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._hover = False
+        self.update()
+
+    # painting ---------------------------------------------------------------------------
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
+    ) -> None:
+        style = NODE_STYLES[self.kind]
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self.highlight:
+            halo = QPen(QColor(self.highlight), 7)
+            halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+            painter.setPen(halo)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(self._path)
+        border = QColor(SEVERITY_COLOURS["error"] if self.problem == "error" else style.border)
+        pen = QPen(border, 3.0 if self.isSelected() else 1.6)
+        if self.isSelected():
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(QColor(style.fill)))
+        painter.drawPath(self._path)
+        bounds = self._path.boundingRect()
+        text_box = bounds.adjusted(
+            16 if self.kind == "gate" else 8, 4, -16 if self.kind == "gate" else -8, -4
+        )
+        painter.setPen(QColor(style.text))
+        font = QFont(painter.font())
+        font.setPointSizeF(8.5)
+        font.setBold(True)
+        painter.setFont(font)
+        flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+        if self.caption:
+            top = QRectF(
+                text_box.left(), text_box.top(), text_box.width(), text_box.height() * 0.62
+            )
+            painter.drawText(top, flags, self.name)
+            font.setBold(False)
+            font.setPointSizeF(7.0)
+            painter.setFont(font)
+            painter.setPen(QColor("#374151"))
+            bottom = QRectF(
+                text_box.left(), top.bottom(), text_box.width(), text_box.height() * 0.38
+            )
+            painter.drawText(bottom, flags, self.caption)
+        else:
+            painter.drawText(text_box, flags, self.name)
+        if self.problem:
+            badge = QRectF(bounds.right() - 8, bounds.top() - 8, 16, 16)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(SEVERITY_COLOURS[self.problem]))
+            painter.drawEllipse(badge)
+            painter.setPen(QColor("white"))
+            painter.drawText(
+                badge, int(Qt.AlignmentFlag.AlignCenter), "!" if self.problem != "info" else "i"
+            )
+        if self._hover or self.isSelected():
+            painter.setPen(QPen(QColor("#111827"), 1))
+            painter.setBrush(QColor("#f9fafb"))
+            painter.drawEllipse(self.handle_rect())
+
+
+class EdgeItem(QGraphicsPathItem):
+    """A connection: a line or curve with an arrow head, styled by its kind."""
+
+    def __init__(self, edge_id: str, kind: str) -> None:
+        super().__init__()
+        self.edge_id = edge_id
+        self.kind = kind
+        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
+        self.setZValue(0)
+        self.problem: str | None = None
+        self.apply_style()
+
+    def apply_style(self) -> None:
+        style = EDGE_STYLES[self.kind]
+        colour = QColor(SEVERITY_COLOURS["error"] if self.problem == "error" else style.color)
+        pen = QPen(colour, style.width + (1.5 if self.isSelected() else 0))
+        if style.dash:
+            pen.setDashPattern(list(style.dash))
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        self.setPen(pen)
+        self.setToolTip(style.label)
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.apply_style()
+
+    def set_problem(self, severity: str | None) -> None:
+        self.problem = severity
+        self.apply_style()
+
+    def set_ends(self, start: QPointF, end: QPointF, bend: float = 0.0) -> None:
+        path = QPainterPath(start)
+        if bend:
+            middle = (start + end) / 2
+            normal = QPointF(-(end - start).y(), (end - start).x())
+            length = math.hypot(normal.x(), normal.y()) or 1.0
+            control = middle + normal * (bend / length)
+            path.quadTo(control, end)
+            tail = control
+        else:
+            path.lineTo(end)
+            tail = start
+        line = QLineF(end, tail)
+        angle = math.radians(line.angle())
+        size = 9.0
+        for side in (math.pi / 7, -math.pi / 7):
+            path.moveTo(end)
+            path.lineTo(
+                end + QPointF(math.cos(angle + side) * size, -math.sin(angle + side) * size)
+            )
+        self.setPath(path)
+
+    def itemChange(self, change, value):  # type: ignore[no-untyped-def]
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.apply_style()
+        return super().itemChange(change, value)
+
+    def shape(self) -> QPainterPath:
+        from PySide6.QtGui import QPainterPathStroker
+
+        stroker = QPainterPathStroker()
+        stroker.setWidth(10)
+        return stroker.createStroke(self.path())

@@ -1,0 +1,313 @@
+"""The scene: keeps the model-id -> item map, follows document events, routes interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import (
+    QGraphicsLineItem,
+    QGraphicsScene,
+    QGraphicsSceneDragDropEvent,
+    QGraphicsSceneMouseEvent,
+    QMenu,
+    QToolTip,
+)
+
+from app.model.document import Sop
+from app.model.errors import ModelError
+from app.model.events import ModelEvent
+from app.ui.canvas.items import EdgeItem, NodeItem
+from app.ui.editor import DocumentEditor
+from exporters.content import node_caption
+
+NODE_KIND_MIME = "application/x-gatewright-node-kind"
+
+
+class SopScene(QGraphicsScene):
+    """Items are created, updated and removed only in answer to document events."""
+
+    message = Signal(str)  # feedback for the status bar (refused connections...)
+
+    def __init__(self, editor: DocumentEditor) -> None:
+        super().__init__()
+        self.editor = editor
+        self.nodes: dict[str, NodeItem] = {}
+        self.edges: dict[str, EdgeItem] = {}
+        self.pending_kind: str | None = None
+        self.locked = False
+        self._syncing = False
+        self._connect_from: NodeItem | None = None
+        self._rubber: QGraphicsLineItem | None = None
+        self._press_positions: dict[str, QPointF] = {}
+        self.setBackgroundBrush(QColor("#f8fafc"))
+        self.setSceneRect(-2000, -2000, 8000, 6000)
+        editor.documentReplaced.connect(self.rebuild)
+        self.rebuild(editor.doc)
+
+    @property
+    def doc(self) -> Sop:
+        return self.editor.doc
+
+    # -- following the document --------------------------------------------------------
+
+    def rebuild(self, doc: Sop) -> None:
+        for previous in getattr(self, "_watched", []):
+            previous.unsubscribe(self.on_event)
+        self.clear()
+        self.nodes.clear()
+        self.edges.clear()
+        doc.subscribe(self.on_event)
+        self._watched = [doc]
+        for node in doc.nodes:
+            self._add_node_item(node.id)
+        for edge in doc.edges:
+            self._add_edge_item(edge.id)
+
+    def on_event(self, event: ModelEvent) -> None:
+        handler = {
+            "node-added": self._on_node_added,
+            "node-removed": self._on_node_removed,
+            "node-changed": self._on_node_changed,
+            "node-moved": self._on_node_moved,
+            "node-renamed": self._on_node_renamed,
+            "edge-added": self._on_edge_added,
+            "edge-removed": self._on_edge_removed,
+            "edge-changed": self._on_edge_changed,
+            "document-changed": self._on_document_changed,
+        }[event.change]
+        handler(event)
+
+    def _add_node_item(self, node_id: str) -> None:
+        node = self.doc.node(node_id)
+        item = NodeItem(node_id, node.kind)
+        item.setData(0, node_id)
+        item.set_text(node.name, node_caption(self.doc, node))
+        self.addItem(item)
+        self.nodes[node_id] = item
+        self._place(node_id)
+
+    def _place(self, node_id: str) -> None:
+        position = self.doc.layout.get(node_id)
+        item = self.nodes[node_id]
+        self._syncing = True
+        item.setPos(position.x if position else 0, position.y if position else 0)
+        self._syncing = False
+        self._reroute(node_id)
+
+    def _add_edge_item(self, edge_id: str) -> None:
+        edge = self.doc.edge(edge_id)
+        item = EdgeItem(edge_id, edge.kind)
+        item.setData(0, edge_id)
+        self.addItem(item)
+        self.edges[edge_id] = item
+        self._route(edge_id)
+
+    def _route(self, edge_id: str) -> None:
+        edge = self.doc.edge(edge_id)
+        source, target = self.nodes[edge.source], self.nodes[edge.target]
+        start = source.boundary_point(target.pos())
+        end = target.boundary_point(source.pos())
+        backwards = edge.kind in ("reject", "next") and target.pos().x() < source.pos().x()
+        self.edges[edge_id].set_ends(start, end, bend=60.0 if backwards else 0.0)
+
+    def _reroute(self, node_id: str) -> None:
+        for edge in self.doc.edges:
+            if node_id in (edge.source, edge.target) and edge.id in self.edges:
+                self._route(edge.id)
+
+    def _on_node_added(self, event: ModelEvent) -> None:
+        self._add_node_item(event.ids[0])
+
+    def _on_node_removed(self, event: ModelEvent) -> None:
+        item = self.nodes.pop(event.ids[0], None)
+        if item is not None:
+            self.removeItem(item)
+
+    def _on_node_changed(self, event: ModelEvent) -> None:
+        node = self.doc.node(event.ids[0])
+        self.nodes[node.id].set_text(node.name, node_caption(self.doc, node))
+
+    def _on_node_moved(self, event: ModelEvent) -> None:
+        if event.ids[0] in self.nodes:
+            self._place(event.ids[0])
+
+    def _on_node_renamed(self, event: ModelEvent) -> None:
+        old, new = event.ids
+        item = self.nodes.pop(old)
+        item.node_id = new
+        item.setData(0, new)
+        self.nodes[new] = item
+
+    def _on_edge_added(self, event: ModelEvent) -> None:
+        self._add_edge_item(event.ids[0])
+
+    def _on_edge_removed(self, event: ModelEvent) -> None:
+        for edge_id in event.ids:
+            item = self.edges.pop(edge_id, None)
+            if item is not None:
+                self.removeItem(item)
+
+    def _on_edge_changed(self, event: ModelEvent) -> None:
+        edge = self.doc.edge(event.ids[0])
+        self.edges[edge.id].set_kind(edge.kind)
+        self._route(edge.id)
+
+    def _on_document_changed(self, event: ModelEvent) -> None:
+        for node in self.doc.nodes:  # roles and metrics appear in captions
+            self.nodes[node.id].set_text(node.name, node_caption(self.doc, node))
+
+    # -- live feedback from items ------------------------------------------------------
+
+    def node_moved(self, item: NodeItem) -> None:
+        if not self._syncing:
+            self._reroute(item.node_id)
+
+    def set_problems(self, by_element: dict[str, tuple[str, str]]) -> None:
+        """Badges: element id -> (worst severity, first message); others are cleared."""
+        for node_id, item in self.nodes.items():
+            severity, message = by_element.get(node_id, (None, ""))
+            if item.problem != severity:
+                item.set_problem(severity, message)
+        for edge_id, item in self.edges.items():
+            severity, _message = by_element.get(edge_id, (None, ""))
+            if item.problem != severity:
+                item.set_problem(severity)
+
+    def selected_ids(self) -> list[str]:
+        return [item.data(0) for item in self.selectedItems() if item.data(0)]
+
+    def select_ids(self, ids: list[str]) -> None:
+        self.clearSelection()
+        for element_id in ids:
+            item = self.nodes.get(element_id) or self.edges.get(element_id)
+            if item is not None:
+                item.setSelected(True)
+
+    # -- interactions ------------------------------------------------------------------
+
+    def node_at(self, point: QPointF) -> NodeItem | None:
+        for item in self.items(point):
+            if isinstance(item, NodeItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self.locked:
+            return super().mousePressEvent(event)
+        point = event.scenePos()
+        if self.pending_kind is not None and self.node_at(point) is None:
+            kind, self.pending_kind = self.pending_kind, None
+            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
+            return None
+        item = self.node_at(point)
+        if item is not None and item.handle_rect().contains(item.mapFromScene(point)):
+            self._connect_from = item
+            self._rubber = self.addLine(
+                point.x(),
+                point.y(),
+                point.x(),
+                point.y(),
+                QPen(QColor("#2563eb"), 1.5, Qt.PenStyle.DashLine),
+            )
+            return None
+        super().mousePressEvent(event)
+        self._press_positions = {
+            i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)
+        }
+        return None
+
+    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._connect_from is None or self._rubber is None:
+            return super().mouseMoveEvent(event)
+        start = self._connect_from.pos()
+        point = event.scenePos()
+        self._rubber.setLine(start.x(), start.y(), point.x(), point.y())
+        target = self.node_at(point)
+        if target is not None and target is not self._connect_from:
+            reason = self.editor.why_not(self._connect_from.node_id, target.node_id)
+            colour = "#dc2626" if reason else "#16a34a"
+            self._rubber.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
+            if reason and event.widget() is not None:
+                QToolTip.showText(event.screenPos(), reason, event.widget())
+            elif event.widget() is not None:
+                QToolTip.hideText()
+        return None
+
+    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        if self._connect_from is not None:
+            source, self._connect_from = self._connect_from, None
+            if self._rubber is not None:
+                self.removeItem(self._rubber)
+                self._rubber = None
+            QToolTip.hideText()
+            target = self.node_at(event.scenePos())
+            if target is not None and target is not source:
+                self.finish_connection(source.node_id, target.node_id, event.screenPos())
+            return None
+        super().mouseReleaseEvent(event)
+        self.commit_drag()
+        return None
+
+    def commit_drag(self) -> None:
+        """A drag moved items live; now record the move as one command."""
+        moved = {}
+        for node_id in self._press_positions:
+            item = self.nodes.get(node_id)
+            position = self.doc.layout.get(node_id)
+            if item is None:
+                continue
+            here = (item.pos().x(), item.pos().y())
+            if position is None or (position.x, position.y) != here:
+                moved[node_id] = here
+        self._press_positions = {}
+        if moved:
+            self.editor.move(moved)
+
+    def finish_connection(self, source: str, target: str, screen_pos: Any = None) -> str | None:
+        """Connect, asking for the kind when several fit; a refusal becomes a message."""
+        kinds = self.editor.connection_kinds(source, target)
+        if not kinds:
+            self.message.emit(f"Cannot connect: {self.editor.why_not(source, target)}")
+            return None
+        kind = kinds[0]
+        if len(kinds) > 1 and screen_pos is not None:
+            menu = QMenu()
+            for option in kinds:
+                menu.addAction(option).setData(option)
+            chosen = menu.exec(
+                screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos
+            )
+            if chosen is None:
+                return None
+            kind = chosen.data()
+        try:
+            return self.editor.connect(source, target, kind)
+        except ModelError as error:
+            self.message.emit(f"Cannot connect: {error}")
+            return None
+
+    # -- palette drops -----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        if event.mimeData().hasFormat(NODE_KIND_MIME) and not self.locked:
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        if event.mimeData().hasFormat(NODE_KIND_MIME):
+            event.acceptProposedAction()
+        else:
+            super().dragMoveEvent(event)
+
+    def dropEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
+        data = event.mimeData()
+        if data.hasFormat(NODE_KIND_MIME) and not self.locked:
+            kind = bytes(data.data(NODE_KIND_MIME)).decode()
+            point = event.scenePos()
+            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
+            event.acceptProposedAction()
+        else:
+            super().dropEvent(event)

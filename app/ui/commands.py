@@ -1,0 +1,140 @@
+"""Undoable edits: each command calls document intent methods only, and keeps what undo needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QUndoCommand
+
+from app.model.catalog import Position
+from app.model.document import Sop
+from app.model.edges import Edge
+from app.model.editing import NodeRemoval
+from app.model.nodes import NodeBase
+
+
+class AddNodeCommand(QUndoCommand):
+    def __init__(
+        self,
+        doc: Sop,
+        node: NodeBase,
+        position: tuple[float, float],
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(f"Add {node.kind} {node.name!r}", parent)
+        self.doc, self.node, self.position = doc, node, position
+
+    def redo(self) -> None:
+        self.doc.add_node(self.node, self.position)
+
+    def undo(self) -> None:
+        self.doc.remove_node(self.node.id)
+
+
+class RemoveNodeCommand(QUndoCommand):
+    def __init__(self, doc: Sop, node_id: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Delete {doc.node(node_id).name!r}", parent)
+        self.doc, self.node_id = doc, node_id
+        self.removal: NodeRemoval | None = None
+
+    def redo(self) -> None:
+        self.removal = self.doc.remove_node(self.node_id)
+
+    def undo(self) -> None:
+        assert self.removal is not None
+        self.doc.restore_node(self.removal)
+
+
+class ConnectCommand(QUndoCommand):
+    def __init__(self, doc: Sop, edge: Edge, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Connect {edge.source} to {edge.target} ({edge.kind})", parent)
+        self.doc, self.edge = doc, edge
+
+    def redo(self) -> None:
+        self.doc.insert_edge(len(self.doc.edges), self.edge)
+
+    def undo(self) -> None:
+        self.doc.disconnect(self.edge.id)
+
+
+class DisconnectCommand(QUndoCommand):
+    def __init__(self, doc: Sop, edge_id: str, parent: QUndoCommand | None = None) -> None:
+        super().__init__(f"Delete edge {edge_id}", parent)
+        self.doc, self.edge_id = doc, edge_id
+        self.index, self.edge = -1, None
+
+    def redo(self) -> None:
+        self.index, self.edge = self.doc.disconnect(self.edge_id)
+
+    def undo(self) -> None:
+        assert self.edge is not None
+        self.doc.insert_edge(self.index, self.edge)
+
+
+class SetFieldCommand(QUndoCommand):
+    def __init__(
+        self, doc: Sop, element_id: str, field: str, value: Any, parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Change {field} of {element_id}", parent)
+        self.doc, self.element_id, self.field, self.value = doc, element_id, field, value
+        self.old: Any = None
+
+    def redo(self) -> None:
+        self.old = self.doc.set_field(self.element_id, self.field, self.value)
+
+    def undo(self) -> None:
+        self.doc.set_field(self.element_id, self.field, self.old)
+
+
+class SetDocumentFieldCommand(QUndoCommand):
+    def __init__(
+        self, doc: Sop, field: str, value: Any, parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Change {field}", parent)
+        self.doc, self.field, self.value = doc, field, value
+        self.old: Any = None
+
+    def redo(self) -> None:
+        self.old = self.doc.set_document_field(self.field, self.value)
+
+    def undo(self) -> None:
+        self.doc.set_document_field(self.field, self.old)
+
+
+class RenameNodeCommand(QUndoCommand):
+    def __init__(
+        self, doc: Sop, old_id: str, new_id: str, parent: QUndoCommand | None = None
+    ) -> None:
+        super().__init__(f"Rename {old_id} to {new_id}", parent)
+        self.doc, self.old_id, self.new_id = doc, old_id, new_id
+
+    def redo(self) -> None:
+        self.doc.rename_node(self.old_id, self.new_id)
+
+    def undo(self) -> None:
+        self.doc.rename_node(self.new_id, self.old_id)
+
+
+class MoveCommand(QUndoCommand):
+    """Moves several nodes at once (one drag is one command)."""
+
+    def __init__(
+        self,
+        doc: Sop,
+        moves: dict[str, tuple[Position | None, tuple[float, float]]],
+        text: str = "Move",
+        parent: QUndoCommand | None = None,
+    ) -> None:
+        super().__init__(text if len(moves) != 1 else f"Move {next(iter(moves))}", parent)
+        self.doc, self.moves = doc, moves
+
+    def redo(self) -> None:
+        for node_id, (_old, (x, y)) in self.moves.items():
+            self.doc.move(node_id, x, y)
+
+    def undo(self) -> None:
+        for node_id, (old, _new) in self.moves.items():
+            if old is None:
+                self.doc.unplace(node_id)
+            else:
+                self.doc.move(node_id, old.x, old.y)

@@ -1,0 +1,1 @@
+"""Dialogs: keyboard shortcuts, about, template gallery, recovery."""

@@ -1,0 +1,55 @@
+"""A keyboard-navigable outline of the SOP: the accessible way around the canvas."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+
+from app.model.document import Sop
+
+GROUPS = (
+    ("stage", "Stages"),
+    ("gate", "Gates"),
+    ("trigger", "Triggers"),
+    ("action", "Actions"),
+    ("check", "Checks"),
+)
+
+
+class OutlinePanel(QTreeWidget):
+    elementChosen = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setHeaderLabels(["Element", "Id"])
+        self.setAccessibleName("SOP outline")
+        self.itemSelectionChanged.connect(self._chosen)
+
+    def show_document(self, doc: Sop) -> None:
+        selected = (
+            self.currentItem().data(0, Qt.ItemDataRole.UserRole) if self.currentItem() else None
+        )
+        self.blockSignals(True)
+        self.clear()
+        for kind, title in GROUPS:
+            nodes = doc.nodes_of_kind(kind)
+            group = QTreeWidgetItem([f"{title} ({len(nodes)})", ""])
+            self.addTopLevelItem(group)
+            for node in nodes:
+                item = QTreeWidgetItem([node.name, node.id])
+                item.setData(0, Qt.ItemDataRole.UserRole, node.id)
+                group.addChild(item)
+                for criterion in getattr(node, "criteria", []) if kind in ("gate", "check") else []:
+                    child = QTreeWidgetItem([criterion.name or criterion.id, criterion.id])
+                    child.setData(0, Qt.ItemDataRole.UserRole, node.id)
+                    item.addChild(child)
+                if node.id == selected:
+                    self.setCurrentItem(item)
+            group.setExpanded(True)
+        self.blockSignals(False)
+
+    def _chosen(self) -> None:
+        item = self.currentItem()
+        element = item.data(0, Qt.ItemDataRole.UserRole) if item else None
+        if element:
+            self.elementChosen.emit(element)
