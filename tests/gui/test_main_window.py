@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from app.model.io import save_document
-from app.ui.main_window import MainWindow
+from app.model.io import save_document  # noqa: E402
+from app.ui.main_window import MainWindow  # noqa: E402
 
 
 def test_window_shows_a_document(qtbot, small_doc, tmp_path: Path) -> None:
@@ -19,5 +19,6 @@ def test_window_shows_a_document(qtbot, small_doc, tmp_path: Path) -> None:
     qtbot.addWidget(window)
     window.open_path(str(path))
     assert window.windowTitle().startswith("Small SOP")
-    assert window.document is not None and window.document.id == "small"
-    assert len(window.scene.items()) >= len(small_doc.nodes) + len(small_doc.edges)
+    assert window.editor.doc.id == "small"
+    assert set(window.scene.nodes) == {n.id for n in small_doc.nodes}
+    assert set(window.scene.edges) == {e.id for e in small_doc.edges}
