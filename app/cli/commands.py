@@ -10,21 +10,11 @@ import click
 
 from app import __version__
 from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.errors import Failure
 from app.cli.workspace_commands import register as register_workspace_commands
 from app.fileio import InputError, SaveError
 
 JSON_HELP = "Print exactly one JSON document on standard output."
-
-
-class Failure(click.ClickException):
-    """An error to print as one sentence on stderr, with an exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_UNUSABLE) -> None:
-        super().__init__(message)
-        self.exit_code = code
-
-    def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"error: {self.message}", err=True)
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

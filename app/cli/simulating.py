@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from app.cli import EXIT_OK
+from app.cli import EXIT_NEGATIVE, EXIT_OK
+from app.cli.errors import Failure
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
@@ -21,7 +22,7 @@ def _spec_of(file: Path):  # type: ignore[no-untyped-def]
     try:
         return doc, compile_spec(doc, load_lint_file(file))
     except CompileRefusedError as refused:
-        raise click.ClickException(f"{file}: {refused}") from None
+        raise Failure(f"{file}: {refused}", EXIT_NEGATIVE) from None
 
 
 def _record(workspace: str | None, record: bool, write: Any) -> None:
@@ -81,6 +82,30 @@ def print_summary(summary: dict[str, Any]) -> None:
         )
 
 
+def print_monte_carlo(summary: dict[str, Any]) -> None:
+    click.echo(
+        f"Scenario {summary['scenario']}: {summary['runs']} runs from seed "
+        f"{summary['seed']} (median, p10-p90)"
+    )
+    for label, key, unit in DORA_LINES:
+        spread = summary["dora"][key]
+        text = (
+            "-"
+            if spread is None
+            else (f"{spread['median']:g}{unit} ({spread['p10']:g}-{spread['p90']:g})")
+        )
+        click.echo(f"  {label:<22}{text}")
+    for gate, figures in summary["gates"].items():
+        passed = figures["passed"]
+        click.echo(
+            f"  {gate:<28} passed {passed['median']:g} ({passed['p10']:g}-{passed['p90']:g})"
+            if passed
+            else f"  {gate}"
+        )
+    rollbacks = summary["rollbacks"]
+    click.echo(f"  rollbacks: {rollbacks['total']} ({rollbacks['sla_met']} within their SLA)")
+
+
 def run_simulate(
     file: Path,
     scenario_name: str,
@@ -133,21 +158,22 @@ def run_simulate(
     elif runs == 1:
         print_summary(summary)
     else:
-        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        print_monte_carlo(summary)
     return EXIT_OK
 
 
-def _ask(step: Any) -> Any:
-    click.echo(f"\n{step.prompt}")
+def _ask(step: Any, err: bool) -> Any:
+    """Ask one step; with ``err`` (--json) the conversation goes to stderr."""
+    click.echo(f"\n{step.prompt}", err=err)
     if step.kind == "text":
-        return click.prompt("Your answer", type=str)
+        return click.prompt("Your answer", type=str, err=err)
     for number, choice in enumerate(step.choices, start=1):
-        click.echo(f"  {number}. {choice.label}")
+        click.echo(f"  {number}. {choice.label}", err=err)
     if step.kind == "multi":
-        raw = click.prompt("Choose (numbers separated by commas)", type=str)
+        raw = click.prompt("Choose (numbers separated by commas)", type=str, err=err)
         picks = [int(p) for p in raw.replace(" ", "").split(",") if p.isdigit()]
         return [step.choices[p - 1].id for p in picks if 1 <= p <= len(step.choices)]
-    pick = click.prompt("Choose a number", type=click.IntRange(1, len(step.choices)))
+    pick = click.prompt("Choose a number", type=click.IntRange(1, len(step.choices)), err=err)
     return step.choices[pick - 1].id
 
 
@@ -178,22 +204,22 @@ def run_drill(
             except DrillError as error:
                 raise InputError.single(str(answers_file), str(error)) from None
         else:
-            if not as_json:
-                for line in session.briefing():
-                    click.echo(line)
+            for line in session.briefing():
+                click.echo(line, err=as_json)
             while (step := session.step()) is not None:
                 while True:
                     try:
-                        feedback = session.answer(_ask(step))
+                        feedback = session.answer(_ask(step, as_json))
                         break
                     except DrillError as error:
-                        click.echo(str(error))
+                        click.echo(str(error), err=as_json)
                 click.echo(
-                    ("Correct. " if feedback.correct else "Not quite. ") + feedback.explanation
+                    ("Correct. " if feedback.correct else "Not quite. ") + feedback.explanation,
+                    err=as_json,
                 )
             result = session.result()
     except DrillError as error:
-        raise click.ClickException(f"{file}: {error}") from None
+        raise Failure(f"{file}: {error}") from None
     finished = datetime.now(UTC)
     _record(
         workspace,

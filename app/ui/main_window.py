@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.resize(1280, 800)
         self._restore_settings()
+        self._install_modes()
         self._document_replaced(self.editor.doc)
 
     # -- layout ------------------------------------------------------------------------
@@ -122,7 +123,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", self.close, keys.Quit)
 
-        edit = bar.addMenu("&Edit")
+        edit = self.edit_menu = bar.addMenu("&Edit")
         undo = self.editor.stack.createUndoAction(self, "&Undo")
         undo.setShortcut(QKeySequence(keys.Undo))
         redo = self.editor.stack.createRedoAction(self, "&Redo")
@@ -294,6 +295,37 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> None:
         self.files.open_path(path)
+
+    # -- simulation and drill modes ----------------------------------------------------
+
+    def _install_modes(self) -> None:
+        from app.ui.simulation.drill_mode import DrillMode
+        from app.ui.simulation.mode import SimulationMode
+
+        self.simulation = SimulationMode(self)
+        self.drill = DrillMode(self)
+        menu = self.menuBar().addMenu("&Simulate")
+        menu.addAction(self.simulation.action)
+        menu.addAction(self.drill.action)
+        menu.addAction(self.drill.trainer_action)
+        toolbar = self.addToolBar("Modes")
+        toolbar.setObjectName("toolbar-modes")
+        toolbar.addAction(self.simulation.action)
+        toolbar.addAction(self.drill.action)
+
+    def set_editing_locked(self, locked: bool) -> None:
+        """Simulation and drills lock editing, as token simulation does in bpmn-js."""
+        self.scene.locked = locked
+        for item in self.scene.nodes.values():
+            item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not locked)
+        for widget in (self.palette, self.inspector):
+            widget.setEnabled(not locked)
+        for action in self.edit_menu.actions():
+            action.setEnabled(not locked)
+        self.statusBar().showMessage(
+            "Editing is locked while a simulation or drill runs" if locked else "Editing unlocked",
+            4000,
+        )
 
     # -- dialogs -----------------------------------------------------------------------
 

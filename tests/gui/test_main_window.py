@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from app.model.io import save_document  # noqa: E402
-from app.ui.main_window import MainWindow  # noqa: E402
+from app.model.io import save_document
+from app.ui.main_window import MainWindow
 
 
 def test_window_shows_a_document(qtbot, small_doc, tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Simulation and drill modes of the designer: the token simulation and rollback drills."""

@@ -1,0 +1,297 @@
+"""Drill mode: a trainee answers each step of a rollback on the canvas; a trainer reviews."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.fileio import InputError
+from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
+from app.simulate.library import builtin_ids, load_builtin
+from app.spec.compile import CompileRefusedError, compile_spec
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class DrillPanel(QWidget):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scenario = QComboBox()
+        self.scenario.addItems(builtin_ids(DrillScenario))
+        self.scenario.setAccessibleName("Drill")
+        self.trainee = QLineEdit("trainee")
+        self.trainee.setAccessibleName("Trainee name")
+        self.start = QPushButton("Start drill")
+        self.briefing = QLabel("Choose a drill and a trainee, then start.")
+        self.briefing.setWordWrap(True)
+        self.prompt = QLabel("")
+        self.prompt.setWordWrap(True)
+        self.prompt.setStyleSheet("font-weight: bold")
+        self.choices = QVBoxLayout()
+        self.answer = QPushButton("Answer")
+        self.feedback = QLabel("")
+        self.feedback.setWordWrap(True)
+        self.clock = QLabel("")
+        self.clock.setAccessibleName("Drill clock")
+        self.export = QPushButton("Export report PDF…")
+        self.export.setEnabled(False)
+        form = QFormLayout()
+        form.addRow("Drill", self.scenario)
+        form.addRow("Trainee", self.trainee)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.start)
+        for widget in (self.briefing, self.clock, self.prompt):
+            layout.addWidget(widget)
+        layout.addLayout(self.choices)
+        layout.addWidget(self.answer)
+        layout.addWidget(self.feedback)
+        layout.addWidget(self.export)
+        layout.addStretch(1)
+
+
+class DrillMode(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session: DrillSession | None = None
+        self.result: DrillResult | None = None
+        self.recorded: dict[str, Any] | None = None
+        self.started = datetime.now(UTC)
+        self.inputs: list[Any] = []
+        self.panel = DrillPanel()
+        self.dock = QDockWidget("Drill", window)
+        self.dock.setObjectName("dock-drill")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.action = QAction("&Drill mode", window, checkable=True)
+        self.action.setShortcut(QKeySequence("F6"))
+        self.action.toggled.connect(self.set_active)
+        self.trainer_action = QAction("&Trainer view…", window)
+        self.trainer_action.triggered.connect(self.show_trainer_view)
+        self.panel.start.clicked.connect(self.start)
+        self.panel.answer.clicked.connect(self.submit)
+        self.panel.export.clicked.connect(self.export_report)
+        self.panel.answer.setEnabled(False)
+
+    def set_active(self, active: bool) -> None:
+        self.window.set_editing_locked(active)
+        self.dock.setVisible(active)
+        if not active:
+            for item in self.window.scene.nodes.values():
+                item.set_highlight(None)
+
+    # -- running a drill ---------------------------------------------------------------
+
+    def start(self, scenario: DrillScenario | None = None) -> DrillSession | None:
+        try:
+            scenario = scenario or load_builtin(DrillScenario, self.panel.scenario.currentText())
+            spec = compile_spec(self.window.editor.doc)
+            self.session = DrillSession(spec, scenario)
+        except (InputError, CompileRefusedError, DrillError) as error:
+            self.panel.briefing.setText(f"Cannot start this drill: {error}")
+            return None
+        self.started = datetime.now(UTC)
+        self.result = None
+        self.panel.export.setEnabled(False)
+        self.panel.briefing.setText("\n".join(self.session.briefing()))
+        for item in self.window.scene.nodes.values():
+            item.set_highlight(None)
+        stage = self.window.scene.nodes.get(scenario.stage)
+        if stage is not None:
+            stage.set_highlight("#dc2626")
+            self.window.view.centre_on(scenario.stage)
+        self.show_step()
+        return self.session
+
+    def show_step(self) -> None:
+        while self.panel.choices.count():
+            widget = self.panel.choices.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        self.inputs = []
+        assert self.session is not None
+        sla = self.session.plan.max_minutes if self.session.plan else None
+        self.panel.clock.setText(
+            f"Clock: {self.session.minutes:g} min" + (f" of a {sla:g}-minute SLA" if sla else "")
+        )
+        step = self.session.step()
+        if step is None:
+            self.finish()
+            return
+        self.panel.prompt.setText(step.prompt)
+        if step.kind == "text":
+            box = QPlainTextEdit()
+            box.setAccessibleName("Lesson learned")
+            self.panel.choices.addWidget(box)
+            self.inputs = [box]
+        else:
+            group = QButtonGroup(self.panel)
+            for choice in step.choices:
+                button = (
+                    QCheckBox(choice.label) if step.kind == "multi" else QRadioButton(choice.label)
+                )
+                button.setProperty("choice", choice.id)
+                button.setAccessibleName(choice.label)
+                if step.kind == "single":
+                    group.addButton(button)
+                self.panel.choices.addWidget(button)
+                self.inputs.append(button)
+        self.panel.answer.setEnabled(True)
+
+    def current_answer(self) -> Any:
+        step = self.session.step() if self.session else None
+        if step is None:
+            return None
+        if step.kind == "text":
+            return self.inputs[0].toPlainText()
+        chosen = [b.property("choice") for b in self.inputs if b.isChecked()]
+        return chosen if step.kind == "multi" else (chosen[0] if chosen else None)
+
+    def submit(self, value: Any = None) -> None:
+        """Answer the current step (from the widgets, or ``value`` when given)."""
+        if self.session is None or self.session.step() is None:
+            return
+        answer = self.current_answer() if value is None or value is False else value
+        if answer is None:
+            self.panel.feedback.setText("Choose an answer first.")
+            return
+        step = self.session.step()
+        try:
+            feedback = self.session.answer(answer)
+        except DrillError as error:
+            self.panel.feedback.setText(str(error))
+            return
+        self.panel.feedback.setText(("✔ " if feedback.correct else "✖ ") + feedback.explanation)
+        if step is not None and isinstance(answer, str) and answer in self.window.scene.nodes:
+            self.window.scene.nodes[answer].set_highlight(
+                "#16a34a" if feedback.correct else "#f59e0b"
+            )
+        self.show_step()
+
+    def finish(self) -> None:
+        assert self.session is not None
+        self.result = self.session.result()
+        self.panel.answer.setEnabled(False)
+        self.panel.prompt.setText(f"Debrief: {self.result.score:g} / {self.result.max_score:g}")
+        lines = [f"- {m.step}: {m.explanation} (-{m.points_lost:g})" for m in self.result.mistakes]
+        self.panel.feedback.setText("\n".join(lines) or "No mistakes: full marks.")
+        self.recorded = self._record()
+        self.panel.export.setEnabled(self.recorded is not None)
+
+    def _record(self) -> dict[str, Any] | None:
+        from app.store.workspace import Workspace
+
+        assert self.result is not None and self.session is not None
+        finished = datetime.now(UTC)
+        try:
+            with Workspace.open() as store:
+                drill_id = store.record_drill(
+                    sop_id=self.window.editor.doc.id,
+                    trainee=self.panel.trainee.text().strip() or "trainee",
+                    scenario=self.session.scenario.id,
+                    answers=[{"step": k, "answer": v} for k, v in self.result.answers.items()],
+                    score=self.result.to_json(),
+                    started_at=self.started.isoformat().replace("+00:00", "Z"),
+                    finished_at=finished.isoformat().replace("+00:00", "Z"),
+                    seconds=(finished - self.started).total_seconds(),
+                )
+                return store.drill(drill_id)
+        except Exception as error:
+            self.window.statusBar().showMessage(f"Drill not saved in the workspace: {error}")
+            return None
+
+    def export_report(self, path: str | None = None, drill: dict[str, Any] | None = None) -> None:
+        from exporters.drill_report import drill_report_pdf
+
+        drill = drill or self.recorded
+        if drill is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self.window, "Drill report", "drill-report.pdf", "PDF (*.pdf)"
+            )
+        if path:
+            drill_report_pdf(drill, Path(path))
+            self.window.statusBar().showMessage(f"Wrote {path}", 6000)
+
+    # -- trainer view ------------------------------------------------------------------
+
+    def show_trainer_view(self) -> None:
+        TrainerView(self).exec()
+
+
+class TrainerView(QDialog):
+    """Past drills from the workspace, by trainee and scenario; export any as a PDF."""
+
+    def __init__(self, mode: DrillMode) -> None:
+        super().__init__(mode.window)
+        from app.store.workspace import Workspace
+
+        self.mode = mode
+        self.setWindowTitle("Drills in the workspace")
+        try:
+            with Workspace.open() as store:
+                self.drills = [store.drill(d["id"]) for d in store.drills()]
+        except Exception as error:
+            self.drills = []
+            self.setToolTip(str(error))
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by trainee or drill…")
+        self.table = QTableWidget(len(self.drills), 5)
+        self.table.setHorizontalHeaderLabels(["When", "Trainee", "Drill", "Score", "Minutes"])
+        self.table.setAccessibleName("Recorded drills")
+        for row, drill in enumerate(self.drills):
+            score = drill.get("score", {})
+            values = (
+                drill.get("finished_at", ""),
+                drill.get("trainee", ""),
+                drill.get("scenario", ""),
+                f"{score.get('score', 0):g}",
+                f"{score.get('minutes', 0):g}",
+            )
+            for column, value in enumerate(values):
+                self.table.setItem(row, column, QTableWidgetItem(str(value)))
+        self.export = QPushButton("Export report PDF…")
+        self.export.clicked.connect(self.export_selected)
+        self.filter.textChanged.connect(self.apply_filter)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.table)
+        layout.addWidget(self.export)
+        self.resize(720, 420)
+
+    def apply_filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        for row in range(self.table.rowCount()):
+            cells = " ".join(self.table.item(row, c).text() for c in (1, 2))
+            self.table.setRowHidden(row, bool(needle) and needle not in cells.casefold())
+
+    def export_selected(self) -> None:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        if rows:
+            self.mode.export_report(drill=self.drills[rows[0]])

@@ -1,0 +1,392 @@
+"""Argo Workflows export: a Workflow for the promote path and rollbacks, the spec as a ConfigMap.
+
+Argo substitutes ``{{...}}`` in template fields, so user text (names) only appears in YAML
+comments; containers run commands as argument arrays (no shell) holding ids and paths only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.spec.digest import spec_text
+from exporters import pipelines as p
+from exporters.pipelines import Commented
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+    from exporters.context import ExportContext
+
+WORKFLOW_FILE = "argo/workflow.yaml"
+CONFIGMAP_FILE = "argo/spec-configmap.yaml"
+PLACEHOLDER_IMAGE = "busybox:1.36"
+SPEC_MOUNT = "/gatewright/spec"
+SPEC_FILE = f"{SPEC_MOUNT}/spec.json"
+LIB_MOUNT = "/gatewright/lib"
+EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
+SPEC_VOLUME = "gatewright-spec"
+LIB_VOLUME = "gatewright-lib"
+IMAGE_PARAM = "{{workflow.parameters.gatewright-image}}"
+PIP_PARAM = "{{workflow.parameters.gatewright-pip-spec}}"
+CONTAINER_PATH = f"{LIB_MOUNT}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+"""PATH of the gate container: gatewright installed by the init container comes first."""
+LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
+
+
+def configmap_name(spec: dict[str, Any]) -> str:
+    return f"{spec['metadata']['name']}-gatewright-spec"
+
+
+def _generate_name(spec: dict[str, Any]) -> str:
+    # Argo adds 5 characters, and workflow names end up in 63-character pod labels.
+    return spec["metadata"]["name"][:50].rstrip("-") + "-"
+
+
+def _evidence_param(gate_id: str) -> str:
+    return f"evidence-{gate_id}"
+
+
+# -- templates ------------------------------------------------------------------------------
+
+
+def _deploy_template(stage: dict[str, Any]) -> Commented:
+    template = {
+        "name": f"deploy-{stage['id']}",
+        "container": {
+            "image": PLACEHOLDER_IMAGE,
+            "command": ["echo"],
+            "args": ["Replace this template with your deployment to", stage["id"]],
+        },
+    }
+    lines = [f"Stage {stage['id']} ({p.one_line(stage['name'])}): deployment placeholder."]
+    return Commented(template, tuple(lines))
+
+
+def _check_template(gate: dict[str, Any]) -> Commented:
+    template = {
+        "name": f"check-{gate['id']}",
+        "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
+        "initContainers": [
+            {
+                "name": "install-gatewright",
+                "image": IMAGE_PARAM,
+                "command": ["python", "-m", "pip", "install"],
+                "args": [
+                    "--disable-pip-version-check",
+                    "--no-cache-dir",
+                    "--target",
+                    LIB_MOUNT,
+                    PIP_PARAM,
+                ],
+                "volumeMounts": [{"name": LIB_VOLUME, "mountPath": LIB_MOUNT}],
+            }
+        ],
+        "container": {
+            "image": IMAGE_PARAM,
+            "command": ["gatewright"],
+            "args": [
+                "check",
+                SPEC_FILE,
+                "--gate",
+                gate["id"],
+                "--evidence",
+                EVIDENCE_FILE,
+                "--json",
+            ],
+            "env": [
+                {
+                    "name": "PATH",
+                    "value": CONTAINER_PATH,
+                },
+                {"name": "PYTHONPATH", "value": LIB_MOUNT},
+            ],
+            "volumeMounts": [
+                {"name": SPEC_VOLUME, "mountPath": SPEC_MOUNT, "readOnly": True},
+                {"name": LIB_VOLUME, "mountPath": LIB_MOUNT},
+            ],
+        },
+    }
+    back = f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
+    criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
+    lines = [
+        f"Gate {gate['id']} ({p.one_line(gate['name'])}): {gate['from']} -> {gate['to']}{back}.",
+        f"Criteria: {criteria}. Exit 0 promotes; 1 reject, 2 unusable and 3 hold fail the step.",
+    ]
+    return Commented(template, tuple(lines))
+
+
+def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Commented:
+    words = p.approval_words(gate["approval"])  # ids only: Argo templates every string
+    template = {
+        "name": f"approve-{gate['id']}",
+        "metadata": {"annotations": {"gatewright.dev/approval": words}},
+        "suspend": {},
+        "inputs": {
+            "parameters": [
+                {
+                    "name": "evidence",
+                    "description": (
+                        f"Evidence JSON for gate {gate['id']} with the approvals recorded "
+                        f"({words})."
+                    ),
+                }
+            ]
+        },
+        "outputs": {"parameters": [{"name": "evidence", "valueFrom": {"supplied": {}}}]},
+    }
+    lines = [
+        f"Approval of gate {gate['id']}: "
+        + p.one_line(p.approval_words(gate["approval"], role_names), 400)
+        + ".",
+        "Approvers resume this step with the evidence, approvals recorded, as its `evidence`",
+        "output; the check step that follows enforces the quorum from it.",
+    ]
+    return Commented(template, tuple(lines))
+
+
+def _runbook_templates() -> list[Commented]:
+    action = {
+        "name": "runbook-action",
+        "inputs": {"parameters": [{"name": "action-id"}, {"name": "role", "value": "anyone"}]},
+        "container": {
+            "image": PLACEHOLDER_IMAGE,
+            "command": ["echo"],
+            "args": [
+                "Replace with runbook action",
+                "{{inputs.parameters.action-id}}",
+                "carried out by",
+                "{{inputs.parameters.role}}",
+            ],
+        },
+    }
+    check = {
+        "name": "runbook-check",
+        "inputs": {"parameters": [{"name": "check-id"}]},
+        "container": {
+            "image": PLACEHOLDER_IMAGE,
+            "command": ["echo"],
+            "args": ["Replace with a check that this holds:", "{{inputs.parameters.check-id}}"],
+        },
+    }
+    return [
+        Commented(action, ("Placeholder for one rollback action: replace with your own.",)),
+        Commented(check, ("Placeholder for one check after a rollback: replace with yours.",)),
+    ]
+
+
+def _rollback_template(policy: dict[str, Any]) -> Commented:
+    steps: list[list[dict[str, Any]]] = []
+    lines = [
+        f"Rollback {policy['id']} of stage {policy['stage']} (target: {policy['target']}); "
+        "run it with --entrypoint "
+        f"rollback-{policy['id']} when `gatewright monitor` exits 1.",
+        "Triggers: "
+        + "; ".join(
+            f"{trigger['id']} ({p.one_line(trigger['name'], 60)})" for trigger in policy["triggers"]
+        )
+        + ".",
+    ]
+    for number, action in enumerate(policy["actions"], start=1):
+        parameters = [{"name": "action-id", "value": action["id"]}]
+        if action.get("role"):
+            parameters.append({"name": "role", "value": action["role"]})
+        steps.append(
+            [
+                {
+                    "name": f"action-{action['id']}",
+                    "template": "runbook-action",
+                    "arguments": {"parameters": parameters},
+                }
+            ]
+        )
+        role = f", {action['role']}" if action.get("role") else ""
+        lines.append(
+            f"  {number}. {p.one_line(action['name'], 60)} ({action['id']}{role}, "
+            f"{action['minutes']:g} min)"
+        )
+    for number, check in enumerate(policy["checks"], start=1):
+        steps.append(
+            [
+                {
+                    "name": f"verify-{number}",
+                    "template": "runbook-check",
+                    "arguments": {"parameters": [{"name": "check-id", "value": check["id"]}]},
+                }
+            ]
+        )
+        lines.append(f"  check: {p.one_line(check.get('name') or check['id'], 60)}")
+    if not steps:
+        steps.append(
+            [
+                {
+                    "name": "add-your-steps",
+                    "template": "runbook-action",
+                    "arguments": {"parameters": [{"name": "action-id", "value": "none"}]},
+                }
+            ]
+        )
+    template: dict[str, Any] = {
+        "name": f"rollback-{policy['id']}",
+        "metadata": {"annotations": {"gatewright.dev/rollback-target": policy["target"]}},
+        "steps": steps,
+    }
+    minutes = p.timeout_minutes(policy)
+    if minutes:
+        template["metadata"]["annotations"]["gatewright.dev/sla-minutes"] = str(minutes)
+        lines.append(f"SLA: {minutes} minutes.")
+    return Commented(template, tuple(lines))
+
+
+def _promote_template(spec: dict[str, Any]) -> Commented:
+    steps: list[list[dict[str, Any]]] = []
+    for step in p.promote_path(spec):
+        if step.kind == "deploy":
+            steps.append([{"name": step.job_id, "template": step.job_id}])
+            continue
+        gate = step.data
+        evidence = f"{{{{workflow.parameters.{_evidence_param(gate['id'])}}}}}"
+        if gate["approval"].get("rules"):
+            steps.append(
+                [
+                    {
+                        "name": f"approve-{gate['id']}",
+                        "template": f"approve-{gate['id']}",
+                        "arguments": {"parameters": [{"name": "evidence", "value": evidence}]},
+                    }
+                ]
+            )
+            evidence = f"{{{{steps.approve-{gate['id']}.outputs.parameters.evidence}}}}"
+        steps.append(
+            [
+                {
+                    "name": f"check-{gate['id']}",
+                    "template": f"check-{gate['id']}",
+                    "arguments": {"artifacts": [{"name": "evidence", "raw": {"data": evidence}}]},
+                }
+            ]
+        )
+    lines = ["The promote path: deploy, (approve,) check, deploy... in the SOP's order."]
+    return Commented({"name": "promote", "steps": steps}, tuple(lines))
+
+
+# -- documents ------------------------------------------------------------------------------
+
+HEADER = [
+    "",
+    "How the SOP is enforced here",
+    "- Apply the spec first: kubectl apply -f argo/spec-configmap.yaml. The ConfigMap holds",
+    "  the compiled spec byte for byte; gate steps mount it read-only at",
+    f"  {SPEC_FILE}, and gatewright verifies its digest before deciding.",
+    "- Submit with the evidence of each gate, e.g.",
+    '  argo submit argo/workflow.yaml -p evidence-<gate-id>="$(cat evidence/<gate-id>.json)"',
+    "- deploy-<stage> templates are placeholders: replace them with your deployments.",
+    "- check-<gate> steps run `gatewright check` as an argument array (no shell) in the",
+    "  gatewright-image, after an init container pip-installs gatewright-pip-spec (use an",
+    "  image with gatewright preinstalled and drop the init container if you prefer).",
+    *[f"  {line}" for line in p.CHECK_EXIT_CODES],
+    "  Only 0 lets the workflow go on; any other exit fails the step and stops the",
+    "  workflow, a hold included (fail closed): record what is missing and resubmit.",
+    "- Gates that need approvals first suspend at approve-<gate-id>. Approvers resume it",
+    "  with the evidence, approvals recorded, as the output parameter `evidence` (the",
+    "  resume form of the UI, or: argo node set WORKFLOW --output-parameter",
+    '  evidence="$(cat FILE)" --node-field-selector displayName=approve-<gate-id>, then',
+    "  argo resume WORKFLOW). Resuming is not approving:",
+    *[f"  {line}" for line in p.QUORUM_LINES],
+    "- rollback-<policy> templates hold the runbooks; run one with",
+    "  argo submit argo/workflow.yaml --entrypoint rollback-<policy> when",
+    "  `gatewright monitor` exits 1 for its stage.",
+]
+
+
+def workflow(spec: dict[str, Any]) -> dict[str, Any]:
+    role_names = p.role_names_of(spec)
+    templates: list[Any] = [_promote_template(spec)]
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": "gatewright-image",
+            "value": p.PYTHON_IMAGE,
+            "description": "Image the gate steps run in (Python 3.11 or later).",
+        },
+        {
+            "name": "gatewright-pip-spec",
+            "value": p.PIP_SPEC,
+            "description": "What pip installs, e.g. gatewright==1.2.3 to pin a version.",
+        },
+    ]
+    for step in p.promote_path(spec):
+        if step.kind == "deploy":
+            templates.append(_deploy_template(step.data))
+            continue
+        gate = step.data
+        parameters.append(
+            {
+                "name": _evidence_param(gate["id"]),
+                "value": "{}",
+                "description": f"Evidence JSON for gate {gate['id']} (gatewright contract 4).",
+            }
+        )
+        if gate["approval"].get("rules"):
+            templates.append(_approve_template(gate, role_names))
+        templates.append(_check_template(gate))
+    for policy in spec["rollback"]:
+        templates.append(_rollback_template(policy))
+    if spec["rollback"]:
+        templates.extend(_runbook_templates())
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "Workflow",
+        "metadata": {
+            "generateName": _generate_name(spec),
+            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
+            "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
+        },
+        "spec": {
+            "entrypoint": "promote",
+            "arguments": {"parameters": parameters},
+            "volumes": [
+                {"name": SPEC_VOLUME, "configMap": {"name": configmap_name(spec)}},
+                {"name": LIB_VOLUME, "emptyDir": {}},
+            ],
+            "templates": templates,
+        },
+    }
+
+
+def configmap(spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": configmap_name(spec),
+            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
+            "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
+        },
+        "data": {"spec.json": p.Block(spec_text(spec))},
+    }
+
+
+def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
+    """Write the Workflow, the spec ConfigMap and the spec into the folder ``out``."""
+    spec = p.require_spec(context, format_name)
+    spec_path = p.checked_spec_path(context)
+    p.prepare_folder(out)
+    total = 3
+    header = [
+        *p.header_lines(spec, "argo", spec_path),
+        f"SOP title: {p.one_line(spec['metadata']['title'])}",
+    ]
+    context.progress(0, total, "Writing the spec")
+    written = [p.write_export_spec(spec, out, spec_path)]
+    context.progress(1, total, "Writing the Argo workflow")
+    written.append(p.write_file(out / WORKFLOW_FILE, p.dump_yaml(workflow(spec), header + HEADER)))
+    context.progress(2, total, "Writing the spec ConfigMap")
+    configmap_header = [
+        *header,
+        "",
+        "The compiled spec for the gate steps of argo/workflow.yaml; apply it before submitting.",
+    ]
+    written.append(
+        p.write_file(out / CONFIGMAP_FILE, p.dump_yaml(configmap(spec), configmap_header))
+    )
+    context.progress(total, total, "Done")
+    return written

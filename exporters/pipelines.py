@@ -1,0 +1,430 @@
+"""What the GitHub, GitLab and Argo exporters share: the promote path, safe YAML, words, files."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import textwrap
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from app.fileio import SaveError, write_atomic
+from app.spec.files import write_spec
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+    from exporters.context import ExportContext
+
+PYTHON_IMAGE = "python:3.11-slim"
+"""The image pipeline steps install gatewright into (a public image; pin a digest if you like)."""
+PIP_SPEC = "gatewright"
+"""What `pip install` is given; pipelines keep it in a variable so teams can pin a version."""
+EVIDENCE_DIR = "evidence"
+TELEMETRY_DIR = "telemetry"
+DECISION_FILE = "gatewright-decision.json"
+MONITOR_FILE = "gatewright-monitor.json"
+POLICY_OF = (
+    'import json, sys; print((json.load(open(sys.argv[1]))["plan"] or {}).get("policy", ""))'
+)
+"""Python printing the policy id from ``gatewright monitor --json`` output (for ``-c '...'``)."""
+SAFE_SPEC_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
+COMMENT_LIMIT = 100
+COMMENT_WIDTH = 92
+
+
+class ExportRefusedError(SaveError):
+    """A pipeline export that cannot be written as asked; nothing was written."""
+
+
+# -- inputs ---------------------------------------------------------------------------------
+
+
+def require_spec(context: ExportContext, format_name: str) -> dict[str, Any]:
+    """The compiled spec, or a refusal: pipelines run the spec, so a draft cannot be exported."""
+    if context.spec is None or context.draft:
+        raise ExportRefusedError(
+            f"cannot export {format_name}: the SOP has validation errors and no compiled spec; "
+            "pipelines run the spec, so fix the errors first (gatewright validate lists them)"
+        )
+    return context.spec
+
+
+def checked_spec_path(context: ExportContext) -> str:
+    """``context.spec_path`` if it is a plain relative path inside the repository, else refuse.
+
+    The path is written into pipeline files as data, and the spec is written below the
+    export folder, so it may not climb out (``..``), be absolute, or hold odd characters.
+    """
+    path = context.spec_path
+    parts = PurePosixPath(path).parts
+    if not SAFE_SPEC_PATH.match(path) or ".." in parts or "." in parts:
+        raise ExportRefusedError(
+            f"--spec-path {path!r}: use a relative path inside the repository made of letters, "
+            "digits, '.', '_', '-' and '/', e.g. gatewright/spec.json"
+        )
+    if not path.lower().endswith((".json", ".yaml", ".yml")):
+        raise ExportRefusedError(
+            f"--spec-path {path!r}: the spec file name must end in .json, .yaml or .yml"
+        )
+    return path
+
+
+def prepare_folder(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise ExportRefusedError(f"{out}: is a file; pipeline exports write a folder")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_file(path: Path, text: str) -> Path:
+    """Write one export file atomically, creating its folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
+    return path
+
+
+def write_export_spec(spec: dict[str, Any], out: Path, spec_path: str) -> Path:
+    """The compiled spec where the pipeline looks for it (its digest still verifies)."""
+    target = out / spec_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_spec(spec, target)
+    return target
+
+
+def json_text(data: Any) -> str:
+    """JSON as Gatewright writes it: UTF-8, 2-space indent, a final newline."""
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# -- the promote path -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One job of the promote path: deploying a stage, or deciding a gate."""
+
+    kind: str  # "deploy" | "gate"
+    id: str
+    data: dict[str, Any]
+    needs: tuple[PathStep, ...] = field(default=())
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+def promote_path(spec: dict[str, Any]) -> list[PathStep]:
+    """Deploy and gate jobs in promote order, each with the jobs it must wait for.
+
+    A stage's deploy waits for every gate into it; a gate waits for its source stage's deploy.
+    Stages come in the spec's topological order, so every job follows what it needs.
+    """
+    deploys: dict[str, PathStep] = {}
+    steps: list[PathStep] = []
+    for stage in spec["stages"]:
+        gates_in = []
+        for gate in gates_into(spec, stage["id"]):
+            source = deploys.get(gate["from"])
+            step = PathStep("gate", gate["id"], gate, (source,) if source else ())
+            steps.append(step)
+            gates_in.append(step)
+        deploy = PathStep("deploy", stage["id"], stage, tuple(gates_in))
+        deploys[stage["id"]] = deploy
+        steps.append(deploy)
+    return steps
+
+
+def gates_into(spec: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
+    return [gate for gate in spec["gates"] if gate["to"] == stage_id]
+
+
+def monitored_stages(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stages with rollback policies, in promote order."""
+    watched = {policy["stage"] for policy in spec["rollback"]}
+    return [stage for stage in spec["stages"] if stage["id"] in watched]
+
+
+def policies_for(spec: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
+    return [policy for policy in spec["rollback"] if policy["stage"] == stage_id]
+
+
+def gate_can_hold(gate: dict[str, Any]) -> bool:
+    """Whether ``gatewright check`` may answer hold: approvals to wait for, or hold policies."""
+    if gate["approval"].get("rules"):
+        return True
+    return any(
+        criterion.get("on_missing") == "hold" or criterion.get("on_invalid") == "hold"
+        for criterion in gate["criteria"]
+    )
+
+
+def timeout_minutes(policy: dict[str, Any]) -> int | None:
+    """A rollback's SLA as whole minutes (rounded up), when it has one."""
+    minutes = policy.get("max_minutes")
+    return math.ceil(minutes) if minutes else None
+
+
+def stage_bake_minutes(doc: Sop, stage_id: str) -> int:
+    """Bake minutes of a canary or shadow stage in the document, 0 when it has none."""
+    if not doc.has_node(stage_id):
+        return 0
+    strategy = getattr(doc.node(stage_id), "strategy", None)
+    if strategy is None or strategy.type not in ("canary", "shadow"):
+        return 0
+    return math.ceil(strategy.bake_minutes)
+
+
+def evidence_file(gate_id: str, folder: str = EVIDENCE_DIR) -> str:
+    return f"{folder}/{gate_id}.json"
+
+
+def telemetry_file(stage_id: str, folder: str = TELEMETRY_DIR) -> str:
+    return f"{folder}/{stage_id}.json"
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def role_label(role_id: str, role_names: Mapping[str, str] | None) -> str:
+    """``ML lead (ml-lead)`` with names, else the id alone (for targets where text is unsafe)."""
+    if role_names and role_names.get(role_id):
+        return f"{role_names[role_id]} ({role_id})"
+    return role_id
+
+
+def rule_words(rule: dict[str, Any], role_names: Mapping[str, str] | None = None) -> str:
+    count = rule.get("count", 1)
+    words = (
+        f"{count} approval{'s' if count != 1 else ''} from {role_label(rule['role'], role_names)}"
+    )
+    tiers = rule.get("tiers")
+    if tiers:
+        words += f", tier{'s' if len(tiers) > 1 else ''} {', '.join(tiers)} only"
+    return words
+
+
+def approval_words(approval: dict[str, Any], role_names: Mapping[str, str] | None = None) -> str:
+    """An approval rule as one sentence, e.g. for a comment or an annotation."""
+    rules = approval.get("rules") or []
+    if not rules:
+        return "no approval required"
+    parts = [rule_words(rule, role_names) for rule in rules]
+    if len(parts) == 1:
+        sentence = parts[0]
+    elif approval.get("mode", "all") == "all":
+        sentence = "all of: " + "; ".join(parts)
+    else:
+        sentence = "any one of: " + "; ".join(parts)
+    if approval.get("separation_of_duties", True):
+        sentence += "; the submitter cannot approve"
+    window = approval.get("window_hours")
+    if window:
+        sentence += f"; approvals older than {window:g} hours do not count"
+    return sentence
+
+
+def approval_role_ids(approval: dict[str, Any]) -> list[str]:
+    """Role ids named by an approval's rules, first mention first."""
+    return list(dict.fromkeys(rule["role"] for rule in approval.get("rules") or []))
+
+
+def role_names_of(spec: dict[str, Any]) -> dict[str, str]:
+    return {role["id"]: role["name"] for role in spec["roles"]}
+
+
+def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
+    """User text made safe for a comment: one line (every kind of break and control
+    character becomes a space), whitespace collapsed, cut to ``limit`` characters."""
+    cleaned = "".join(
+        " " if unicodedata.category(char)[0] in "CZ" and char != " " else char for char in text
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def comment(lines: list[str], indent: int = 0, width: int = COMMENT_WIDTH) -> str:
+    """Comment lines (each already one line) at ``indent``, long ones wrapped; empty
+    strings become a bare ``#``."""
+    pad = " " * indent
+    out = []
+    for line in lines:
+        body = line.lstrip(" ")
+        lead = " " * (len(line) - len(body))
+        follow = lead + "  "
+        wrapped = textwrap.wrap(
+            body,
+            width=max(width - indent - 2, 40),
+            initial_indent=lead,
+            subsequent_indent=follow,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        out.extend(f"{pad}# {part}\n" for part in wrapped or [""])
+    return "".join(part if part.strip() != "#" else part.rstrip(" \n") + "\n" for part in out)
+
+
+def header_lines(spec: dict[str, Any], command: str, spec_path: str) -> list[str]:
+    """Where a file comes from and how to regenerate it (ids only: safe in every target)."""
+    meta = spec["metadata"]
+    return [
+        f"Generated by `gatewright export {command}` from the SOP {meta['name']} "
+        f"(version {meta['version']}).",
+        f"The compiled spec is {spec_path}, digest {spec['digest']}.",
+        "Gatewright refuses a spec whose digest does not match: recompile and re-export the",
+        "SOP instead of editing the spec or the generated gate steps by hand.",
+    ]
+
+
+CHECK_EXIT_CODES = [
+    "Exit codes of `gatewright check`: 0 promote, 1 reject, 3 hold (approvals are short or",
+    "data is inconclusive: a person must act), 2 the input cannot be used.",
+]
+
+QUORUM_LINES = [
+    "The SOP's approval quorum is enforced by `gatewright check` from the approvals recorded",
+    'in the evidence ("approvals": [{"by", "role", "decision", "at"}]): it counts only listed',
+    "members of each role, each person once per gate, never the submitter when separation",
+    "of duties is on, and only within the approval window; a missing quorum is a hold.",
+]
+
+
+# -- YAML -----------------------------------------------------------------------------------
+
+
+class Block(str):
+    """Text written as a YAML literal block (``|``), e.g. a file's content."""
+
+
+class Script(Block):
+    """A constant shell script, written as a literal block; it never holds user text."""
+
+
+@dataclass(frozen=True)
+class Commented:
+    """A mapping value or list item with comment lines written just above it."""
+
+    value: Any
+    lines: tuple[str, ...]
+
+
+_YAML11_WORDS = {
+    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ".inf", ".nan",
+}  # fmt: skip
+_PLAIN_KEY = re.compile(r"^\.?[A-Za-z_][A-Za-z0-9_./-]*$")
+
+
+class _Dumper(yaml.SafeDumper):
+    """Quotes every string value, keeps safe keys plain, never writes anchors or aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Lists are indented under their key, as people write workflow files.
+        super().increase_indent(flow, False)
+
+    def represent_mapping(self, tag: str, mapping: Any, flow_style: Any = None) -> yaml.Node:
+        pairs = []
+        node = yaml.MappingNode(tag, pairs, flow_style=flow_style)
+        for key, value in mapping.items():
+            if not isinstance(key, str):
+                raise TypeError(f"YAML keys must be strings, got {key!r}")
+            plain = _PLAIN_KEY.match(key) and key.lower() not in _YAML11_WORDS
+            key_node = yaml.ScalarNode("tag:yaml.org,2002:str", key, style=None if plain else '"')
+            pairs.append((key_node, self.represent_data(value)))
+        node.flow_style = self.default_flow_style if pairs else True
+        return node
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    style = "|" if isinstance(text, Block) else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(Block, _represent_str)
+_Dumper.add_representer(Script, _represent_str)
+
+
+def _dump(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1_000_000,  # one string, one line: no folding of long user text
+    )
+
+
+def plain(data: Any) -> Any:
+    """The data without comments (what a YAML parser reads back)."""
+    if isinstance(data, Commented):
+        return plain(data.value)
+    if isinstance(data, dict):
+        return {key: plain(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [plain(item) for item in data]
+    if isinstance(data, Block):
+        return str(data)
+    return data
+
+
+def _has_comments(data: Any) -> bool:
+    if isinstance(data, Commented):
+        return True
+    if isinstance(data, dict):
+        return any(_has_comments(value) for value in data.values())
+    if isinstance(data, list):
+        return any(_has_comments(item) for item in data)
+    return False
+
+
+def _indent(text: str, indent: int) -> str:
+    pad = " " * indent
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+
+
+def _render(data: Any, indent: int) -> str:
+    """Block YAML of ``data`` at ``indent``, with the comments of :class:`Commented` parts."""
+    if not _has_comments(data):
+        return _indent(_dump(data), indent)
+    parts: list[str] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            lines: tuple[str, ...] = ()
+            if isinstance(value, Commented):
+                lines, value = value.lines, value.value
+            parts.append(comment(list(lines), indent))
+            if isinstance(value, dict | list) and value and _has_comments(value):
+                key_line = _dump({key: 0}).rstrip("\n").removesuffix(" 0")
+                parts.append(" " * indent + key_line + "\n")
+                parts.append(_render(value, indent + 2))
+            else:
+                parts.append(_indent(_dump({key: value}), indent))
+    elif isinstance(data, list):
+        for item in data:
+            lines = ()
+            if isinstance(item, Commented):
+                lines, item = item.lines, item.value
+            if _has_comments(item):
+                raise ValueError("comments inside a list item are not supported")
+            parts.append(comment(list(lines), indent))
+            parts.append(_indent(_dump([item]), indent))
+    else:
+        raise ValueError("only mappings and lists carry comments")
+    return "".join(parts)
+
+
+def dump_yaml(data: Any, header: list[str] | None = None) -> str:
+    """YAML text: every string value double-quoted (scripts as literal blocks), no anchors,
+    comments where :class:`Commented` asks, and checked to read back as exactly ``data``."""
+    text = comment(header or []) + _render(data, 0)
+    if yaml.safe_load(text) != plain(data):
+        raise ValueError("internal error: the YAML written does not read back as the data")
+    return text

@@ -1,0 +1,623 @@
+"""Pipeline exporters (GitHub Actions, GitLab CI, Argo Workflows): schemas, safety, goldens.
+
+Every export is validated against the platform's official schema with check-jsonschema
+(GitHub and GitLab: its built-in vendored schemas, offline; Argo: the vendored schema in
+../shared/schemas beside the repository, skipped with a reason when it is absent).
+
+Golden files: tests/exporters/golden/{github,gitlab,argo}/ hold the three exports of the
+startup-lightweight template, compared byte for byte. After an intended change, refresh
+them and review the diff:
+
+    GATEWRIGHT_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/exporters/test_pipelines.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.cli import main
+from app.model.io import load_document
+from app.model.templates import load_template, template_ids
+from app.spec.compile import compile_data
+from app.spec.digest import spec_text
+from app.spec.files import load_spec
+from exporters import argo, github, gitlab
+from exporters.context import ExportContext
+from exporters.pipelines import ExportRefusedError, dump_yaml, one_line
+from exporters.registry import export
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"
+GOLDEN = Path(__file__).parent / "golden"
+ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
+FORMATS = ("github", "gitlab", "argo")
+SPEC_PATH = "gatewright/spec.json"
+YAML_FILES = {
+    "github": [github.PROMOTE_FILE, github.MONITOR_FILE],
+    "gitlab": [gitlab.CI_FILE],
+    "argo": [argo.WORKFLOW_FILE],
+}
+SCHEMA_ARGS = {
+    "github": ["--builtin-schema", "vendor.github-workflows"],
+    "gitlab": ["--builtin-schema", "vendor.gitlab-ci"],
+    "argo": ["--schemafile", str(ARGO_SCHEMA)],
+}
+needs_argo_schema = pytest.mark.skipif(
+    not ARGO_SCHEMA.is_file(),
+    reason=f"the vendored Argo schema is not at {ARGO_SCHEMA} (../shared is not beside the repo)",
+)
+SCHEMA_FORMATS = [
+    pytest.param(name, marks=needs_argo_schema) if name == "argo" else name for name in FORMATS
+]
+
+ALLOWED_GITHUB_EXPRESSIONS = (
+    "${{ '${{' }}",  # the escape that shows user text's own ${{ as written
+    "${{ inputs.evidence_dir || 'evidence' }}",
+    "${{ inputs.telemetry_dir || 'telemetry' }}",
+    "${{ steps.monitor.outputs.decision }}",
+    "${{ steps.monitor.outputs.policy }}",
+)
+"""The only expressions the GitHub exporter may write; user text can add none."""
+
+DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>", '"];')
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
+    context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
+    return export(fmt, doc, out, context)
+
+
+def check_schema(fmt: str, files: list[Path]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", *SCHEMA_ARGS[fmt], *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def assert_no_anchors(text: str) -> None:
+    for event in yaml.parse(text):
+        assert not isinstance(event, yaml.AliasEvent), "the YAML uses an alias"
+        assert getattr(event, "anchor", None) is None, "the YAML defines an anchor"
+
+
+def find_values(data: Any, keys: set[str]) -> list[Any]:
+    """Every value stored under one of ``keys``, anywhere in ``data``."""
+    found: list[Any] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in keys:
+                found.append(value)
+            found.extend(find_values(value, keys))
+    elif isinstance(data, list):
+        for item in data:
+            found.extend(find_values(item, keys))
+    return found
+
+
+def strings_in(data: Any) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in strings_in(value)]
+    if isinstance(data, list):
+        return [s for item in data for s in strings_in(item)]
+    return []
+
+
+def script_bodies(fmt: str, data: Any) -> list[str]:
+    """Every piece of text a shell or a container runs."""
+    keys = {
+        "github": {"run"},
+        "gitlab": {"script", "before_script", "after_script"},
+        "argo": {"command", "args"},
+    }[fmt]
+    return [s for value in find_values(data, keys) for s in strings_in(value)]
+
+
+def user_texts(raw: Any) -> set[str]:
+    """Every piece of free text in a raw SOP document: names, descriptions, members..."""
+    texts: set[str] = set()
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key in {"title", "owner", "description", "name", "unit"} and isinstance(value, str):
+                texts.add(value)
+            elif key == "members":
+                texts.update(value)
+            else:
+                texts |= user_texts(value)
+    elif isinstance(raw, list):
+        for item in raw:
+            texts |= user_texts(item)
+    return {text for text in texts if text}
+
+
+def loaded(folder: Path, fmt: str) -> dict[str, Any]:
+    return {name: yaml.safe_load((folder / name).read_text()) for name in YAML_FILES[fmt]}
+
+
+def venv_tool(name: str) -> Path:
+    tool = Path(sys.executable).parent / name
+    if not tool.exists() or shutil.which("bash") is None:
+        pytest.skip(f"{name} is not installed beside {sys.executable}, or there is no bash")
+    return tool
+
+
+def tool_env(**values: str) -> dict[str, str]:
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path, **values}
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    root = tmp_path_factory.mktemp("templates")
+    folders = {}
+    for template_id in template_ids():
+        doc = load_template(template_id)
+        for fmt in FORMATS:
+            folder = root / template_id / fmt
+            export_doc(doc, fmt, folder)
+            folders[template_id, fmt] = folder
+    return folders
+
+
+@pytest.fixture(scope="module")
+def hostile_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("hostile")
+    doc = load_document(HOSTILE)
+    for fmt in FORMATS:
+        export_doc(doc, fmt, root / fmt)
+    return {fmt: root / fmt for fmt in FORMATS}
+
+
+@pytest.fixture(scope="module")
+def hostile_raw() -> dict[str, Any]:
+    return json.loads(HOSTILE.read_text(encoding="utf-8"))
+
+
+# -- every template -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", SCHEMA_FORMATS)
+def test_every_template_validates_against_the_official_schema(fmt, template_exports) -> None:
+    files = [
+        folder / name
+        for (_template, kind), folder in template_exports.items()
+        if kind == fmt
+        for name in YAML_FILES[fmt]
+    ]
+    assert len(files) >= len(template_ids()) * len(YAML_FILES[fmt])
+    check_schema(fmt, files)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_template_export_holds_a_verified_spec_and_clean_yaml(fmt, template_exports) -> None:
+    for (template_id, kind), folder in template_exports.items():
+        if kind != fmt:
+            continue
+        spec = load_spec(folder / SPEC_PATH)
+        assert spec.metadata.name == template_id
+        for name in YAML_FILES[fmt]:
+            text = (folder / name).read_text()
+            assert_no_anchors(text)
+            assert spec.digest in text, "every pipeline file names the spec digest it runs"
+
+
+def test_every_gate_and_stage_has_its_jobs(template_exports) -> None:
+    for template_id in template_ids():
+        spec = load_spec(template_exports[template_id, "github"] / SPEC_PATH)
+        jobs = loaded(template_exports[template_id, "github"], "github")[github.PROMOTE_FILE][
+            "jobs"
+        ]
+        ci = loaded(template_exports[template_id, "gitlab"], "gitlab")[gitlab.CI_FILE]
+        workflow = loaded(template_exports[template_id, "argo"], "argo")[argo.WORKFLOW_FILE]
+        templates = {template["name"] for template in workflow["spec"]["templates"]}
+        for stage in spec.stages:
+            assert jobs[f"deploy-{stage.id}"]["environment"] == stage.id
+            assert ci[f"deploy-{stage.id}"]["environment"] == {"name": stage.id, "action": "start"}
+            assert f"deploy-{stage.id}" in templates
+        for gate in spec.gates:
+            assert jobs[f"gate-{gate.id}"]["needs"] == [f"deploy-{gate.from_}"]
+            assert f"gate-{gate.id}" in jobs[f"deploy-{gate.to}"]["needs"]
+            assert f"check-{gate.id}" in ci and f"check-{gate.id}" in templates
+            assert (f"approve-{gate.id}" in templates) == bool(gate.approval.rules)
+        for policy in spec.rollback:
+            assert f"rollback-{policy.id}" in templates
+            assert f"rollback-{policy.id}" in ci
+
+
+def test_export_through_the_command_line(tmp_path: Path, capsys) -> None:
+    source = REPO / "sop_templates" / "startup-lightweight.sop.json"
+    for fmt in FORMATS:
+        out = tmp_path / fmt
+        code = main(["export", fmt, str(source), "-o", str(out)])
+        _, err = capsys.readouterr()
+        assert code == 0, err
+        assert "wrote" in err
+        assert load_spec(out / SPEC_PATH).metadata.name == "startup-lightweight"
+        for name in YAML_FILES[fmt]:
+            assert (out / name).is_file()
+
+
+def test_spec_path_option_moves_the_spec_and_the_pipeline_follows(tmp_path: Path) -> None:
+    doc = load_template("startup-lightweight")
+    export_doc(doc, "github", tmp_path, spec_path="deploy/release.spec.json")
+    load_spec(tmp_path / "deploy" / "release.spec.json")
+    jobs = yaml.safe_load((tmp_path / github.PROMOTE_FILE).read_text())["jobs"]
+    assert jobs["gate-review-gate"]["env"]["SPEC"] == "deploy/release.spec.json"
+    export_doc(doc, "gitlab", tmp_path / "gl", spec_path="deploy/release.spec.json")
+    ci = yaml.safe_load((tmp_path / "gl" / gitlab.CI_FILE).read_text())
+    assert ci["variables"]["GATEWRIGHT_SPEC"]["value"] == "deploy/release.spec.json"
+
+
+@pytest.mark.parametrize("bad", ["../outside.json", "/etc/spec.json", "a/./b.json", "s p.json"])
+def test_a_spec_path_outside_the_repository_is_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ExportRefusedError, match="spec-path"):
+        export_doc(load_template("startup-lightweight"), "gitlab", tmp_path / "out", bad)
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "outside.json").exists()
+
+
+def test_a_bad_spec_path_on_the_command_line_exits_2(tmp_path: Path, capsys) -> None:
+    source = REPO / "sop_templates" / "startup-lightweight.sop.json"
+    code = main(["export", "argo", str(source), "-o", str(tmp_path), "--spec-path", "../x.json"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "--spec-path" in err and "Traceback" not in err
+
+
+def test_an_invalid_sop_is_refused_even_with_allow_invalid(tmp_path: Path, capsys) -> None:
+    data = json.loads((REPO / "sop_templates" / "startup-lightweight.sop.json").read_text())
+    data["edges"] = [edge for edge in data["edges"] if edge["id"] != "release-gate-to-production"]
+    source = tmp_path / "broken.sop.json"
+    source.write_text(json.dumps(data))
+    for fmt in FORMATS:
+        out = tmp_path / fmt
+        code = main(["export", fmt, str(source), "-o", str(out), "--allow-invalid"])
+        _, err = capsys.readouterr()
+        assert code == 1
+        assert "validation errors" in err
+        assert not out.exists()
+
+
+def test_exporters_refuse_a_context_without_a_spec(tmp_path: Path) -> None:
+    doc = load_template("startup-lightweight")
+    for fmt in FORMATS:
+        with pytest.raises(ExportRefusedError, match="validation errors"):
+            export(fmt, doc, tmp_path / fmt, ExportContext(spec=None, draft=True))
+        assert not (tmp_path / fmt).exists()
+
+
+# -- the hostile document -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", SCHEMA_FORMATS)
+def test_hostile_exports_still_validate(fmt, hostile_exports) -> None:
+    check_schema(fmt, [hostile_exports[fmt] / name for name in YAML_FILES[fmt]])
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_text_never_reaches_a_script(fmt, hostile_exports, hostile_raw) -> None:
+    texts = user_texts(hostile_raw)
+    assert len(texts) > 10
+    for name, data in loaded(hostile_exports[fmt], fmt).items():
+        bodies = script_bodies(fmt, data)
+        assert bodies, f"{name} runs something"
+        for body in bodies:
+            for text in texts:
+                assert text not in body, f"{name}: user text {text!r} inside {body!r}"
+            for fragment in DANGEROUS:
+                assert fragment not in body, f"{name}: {fragment!r} inside {body!r}"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_yaml_parses_back_without_anchors(fmt, hostile_exports) -> None:
+    for name in YAML_FILES[fmt]:
+        text = (hostile_exports[fmt] / name).read_text()
+        assert_no_anchors(text)
+        yaml.safe_load(text)
+    spec = load_spec(hostile_exports[fmt] / SPEC_PATH)
+    assert spec.metadata.title == json.loads(HOSTILE.read_text())["title"]
+
+
+def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) -> None:
+    nodes = {node["id"]: node for node in hostile_raw["nodes"]}
+    files = loaded(hostile_exports["github"], "github")
+    jobs = files[github.PROMOTE_FILE]["jobs"]
+    assert set(jobs) == {"deploy-dev", "gate-gate", "deploy-prod"}
+    shown = github.unescape_literal
+    assert shown(jobs["gate-gate"]["name"]) == "Gate: " + nodes["gate"]["name"]
+    assert shown(jobs["deploy-dev"]["name"]) == "Deploy: " + nodes["dev"]["name"]
+    assert shown(jobs["deploy-prod"]["name"]) == "Deploy: " + nodes["prod"]["name"]
+    monitor_jobs = files[github.MONITOR_FILE]["jobs"]
+    assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop"}
+    steps = monitor_jobs["rollback-acc-drop"]["steps"]
+    assert shown(steps[1]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    assert (
+        shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
+    )
+
+
+def test_github_writes_no_expression_of_its_own_making(hostile_exports, template_exports) -> None:
+    folders = [hostile_exports["github"]] + [
+        folder for (_t, fmt), folder in template_exports.items() if fmt == "github"
+    ]
+    assert set(ALLOWED_GITHUB_EXPRESSIONS) == set(github.KNOWN_EXPRESSIONS)
+    for folder in folders:
+        for name in YAML_FILES["github"]:
+            text = (folder / name).read_text()
+            position = 0
+            while (index := text.find("${{", position)) != -1:
+                known = next(
+                    (e for e in ALLOWED_GITHUB_EXPRESSIONS if text.startswith(e, index)), None
+                )
+                assert known, f"{folder / name}: unexpected expression {text[index : index + 60]!r}"
+                position = index + len(known)
+
+
+def test_github_env_holds_no_user_text(hostile_exports, hostile_raw) -> None:
+    texts = user_texts(hostile_raw)
+    for name, data in loaded(hostile_exports["github"], "github").items():
+        for value in strings_in(find_values(data, {"env", "with", "if", "outputs"})):
+            assert not any(text in value for text in texts), f"{name}: {value!r}"
+
+
+def test_hostile_gitlab_names_are_unexpanded_variables(hostile_exports, hostile_raw) -> None:
+    texts = user_texts(hostile_raw)
+    nodes = {node["id"]: node for node in hostile_raw["nodes"]}
+    ci = loaded(hostile_exports["gitlab"], "gitlab")[gitlab.CI_FILE]
+    expected_jobs = {
+        ".gatewright", "deploy-dev", "check-gate", "approve-gate", "deploy-prod",
+        "monitor-prod", "rollback-acc-drop",
+    }  # fmt: skip
+    assert set(ci) == {"stages", "variables"} | expected_jobs
+    assert ci["check-gate"]["variables"]["GATE_NAME"] == {
+        "value": nodes["gate"]["name"],
+        "expand": False,
+    }
+    assert ci["deploy-prod"]["variables"]["STAGE_NAME"]["value"] == nodes["prod"]["name"]
+    assert ci["rollback-acc-drop"]["variables"]["ACTION_1_NAME"]["value"] == nodes["revert"]["name"]
+    for job in expected_jobs:
+        for value in ci[job].get("variables", {}).values():
+            if isinstance(value, str):
+                assert not any(text in value for text in texts), value
+            elif any(text in value["value"] for text in texts):
+                assert value["expand"] is False
+
+
+def test_hostile_argo_keeps_user_text_out_of_templated_fields(hostile_exports) -> None:
+    files = loaded(hostile_exports["argo"], "argo")
+    workflow = files[argo.WORKFLOW_FILE]
+    allowed = ("{{workflow.parameters.", "{{steps.", "{{inputs.parameters.")
+    for value in strings_in(workflow):
+        for fragment in DANGEROUS:
+            assert fragment not in value, value
+        index = value.find("{{")
+        while index != -1:
+            assert value.startswith(allowed, index), f"unexpected template in {value!r}"
+            index = value.find("{{", index + 2)
+    configmap = yaml.safe_load((hostile_exports["argo"] / argo.CONFIGMAP_FILE).read_text())
+    spec = compile_data(load_document(HOSTILE))
+    assert configmap["data"]["spec.json"] == spec_text(spec)
+
+
+def test_comments_hold_user_text_on_one_line() -> None:
+    hostile = "a\nb\r\nc\x85d\u2028e\u2029f\tg\x00h\u200bi ${{ x }}"
+    assert one_line(hostile) == "a b c d e f g h i ${{ x }}"
+    assert one_line("x" * 500, 20) == "x" * 19 + "…"
+
+
+@pytest.mark.parametrize("text", ["on", "yes", "No", "null", "~", "007", "1e3", "- a", "a: b", ""])
+def test_yaml_strings_are_always_quoted(text: str) -> None:
+    dumped = dump_yaml({"key": text, text or "empty": [text]})
+    assert yaml.safe_load(dumped) == {"key": text, text or "empty": [text]}
+    assert f'key: "{text}"' in dumped
+
+
+# -- the generated scripts behave -----------------------------------------------------------
+
+NOW = "2026-11-21T10:00:00Z"
+PROMOTE_EVIDENCE = {
+    "candidate": {"model": "m", "version": "1.0.0", "tier": "low", "submitted_by": "ana"},
+    "metrics": {"accuracy": 0.91},
+    "baseline": {"accuracy": 0.9},
+    "checks": {"ci-tests": "passed"},
+    "artifacts": [],
+    "approvals": [
+        {"by": "ben", "role": "ml-engineer", "decision": "approve", "at": "2026-11-21T09:00:00Z"}
+    ],
+    "now": NOW,
+}
+EVIDENCE_CASES = {
+    "promote": PROMOTE_EVIDENCE,
+    "reject": {**PROMOTE_EVIDENCE, "checks": {"ci-tests": "failed"}},
+    "hold": {**PROMOTE_EVIDENCE, "approvals": []},
+    "unusable": None,  # no evidence file at all
+}
+
+
+@pytest.fixture(scope="module")
+def startup_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("startup")
+    doc = load_template("startup-lightweight")
+    for fmt in FORMATS:
+        export_doc(doc, fmt, root / fmt)
+    return {fmt: root / fmt for fmt in FORMATS}
+
+
+def evidence_file(tmp_path: Path, case: str) -> Path:
+    path = tmp_path / f"{case}.json"
+    if EVIDENCE_CASES[case] is not None:
+        path.write_text(json.dumps(EVIDENCE_CASES[case]))
+    return path
+
+
+def run_bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # As GitHub and GitLab run them: bash with errexit and pipefail.
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "code", "message"),
+    [
+        ("promote", 0, "promotes the candidate"),
+        ("reject", 1, "::error title=Gate rejected::"),
+        ("hold", 1, "::warning title=Gate on hold::"),
+        ("unusable", 2, "::error title=Gate could not decide::"),
+    ],
+)
+def test_github_gate_step_maps_exit_codes(startup_exports, tmp_path, case, code, message) -> None:
+    venv_tool("gatewright")
+    folder = startup_exports["github"]
+    job = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())["jobs"]["gate-review-gate"]
+    step = next(step for step in job["steps"] if step.get("name") == "Decide the gate")
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    env = tool_env(
+        SPEC=str(folder / job["env"]["SPEC"]),
+        GATE_ID=job["env"]["GATE_ID"],
+        EVIDENCE=str(evidence_file(tmp_path, case)),
+        GITHUB_STEP_SUMMARY=str(summary),
+        GITHUB_OUTPUT=str(outputs),
+    )
+    done = run_bash(step["run"], tmp_path, env)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert message in done.stdout
+    assert f"## Gate `review-gate`: {case}" in summary.read_text()
+    if case != "unusable":
+        assert json.loads((tmp_path / "gatewright-decision.json").read_text())["decision"] == case
+
+
+@pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
+def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case, code) -> None:
+    venv_tool("gatewright")
+    folder = startup_exports["gitlab"]
+    ci = yaml.safe_load((folder / gitlab.CI_FILE).read_text())
+    job = ci["check-review-gate"]
+    assert job["allow_failure"] == {"exit_codes": [3]}
+    approve = ci["approve-review-gate"]
+    assert approve["rules"][0]["when"] == "manual"
+    assert approve["rules"][0]["allow_failure"] is False
+    assert approve["script"] == job["script"]
+    pwned = tmp_path / "pwned"
+    env = tool_env(
+        GATEWRIGHT_SPEC=str(folder / SPEC_PATH),
+        GATE_ID="review-gate",
+        GATE_NAME=f"$(touch {pwned}) `touch {pwned}`",  # names arrive as data
+        EVIDENCE=str(evidence_file(tmp_path, case)),
+    )
+    done = run_bash("\n".join(job["script"]), tmp_path, env)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert f"$(touch {pwned})" in done.stdout
+    assert not pwned.exists()
+
+
+@pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
+def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, case, code) -> None:
+    tool = venv_tool("gatewright")
+    folder = startup_exports["argo"]
+    configmap = yaml.safe_load((folder / argo.CONFIGMAP_FILE).read_text())
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(configmap["data"]["spec.json"], encoding="utf-8")
+    workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    container = template["container"]
+    assert container["command"] == ["gatewright"]
+    local = {argo.SPEC_FILE: str(spec_file), argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case))}
+    args = [local.get(arg, arg) for arg in container["args"]]
+    done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)
+    assert done.returncode == code, done.stderr
+    assert json.loads(done.stdout)["decision"] == case
+
+
+@pytest.mark.parametrize(
+    ("error_rate", "decision", "policy"),
+    [(0.2, "rollback", "error-spike"), (0.0, "healthy", "")],
+)
+def test_github_monitor_step_names_the_rollback_to_run(
+    startup_exports, tmp_path, error_rate, decision, policy
+) -> None:
+    venv_tool("gatewright")
+    folder = startup_exports["github"]
+    jobs = yaml.safe_load((folder / github.MONITOR_FILE).read_text())["jobs"]
+    job = jobs["monitor-production"]
+    step = next(step for step in job["steps"] if step.get("id") == "monitor")
+    telemetry = tmp_path / "telemetry.json"
+    window = {"metrics": {"error-rate": error_rate, "latency-p95-ms": 100}}
+    telemetry.write_text(json.dumps({"windows": [{"at": NOW, **window}] * 2}))
+    outputs = tmp_path / "outputs"
+    env = tool_env(
+        SPEC=str(folder / SPEC_PATH),
+        STAGE_ID="production",
+        TELEMETRY=str(telemetry),
+        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
+        GITHUB_OUTPUT=str(outputs),
+    )
+    done = run_bash(step["run"], tmp_path, env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert outputs.read_text().splitlines() == [f"decision={decision}", f"policy={policy}"]
+    assert jobs["rollback-error-spike"]["if"] == (
+        "needs['monitor-production'].outputs.policy == 'error-spike'"
+    )
+
+
+# -- golden files ---------------------------------------------------------------------------
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_golden_exports_of_startup_lightweight(fmt, tmp_path: Path) -> None:
+    out = tmp_path / fmt
+    export_doc(load_template("startup-lightweight"), fmt, out)
+    produced = files_under(out)
+    golden = GOLDEN / fmt
+    if os.environ.get("GATEWRIGHT_UPDATE_GOLDEN"):
+        shutil.rmtree(golden, ignore_errors=True)
+        for name, payload in produced.items():
+            (golden / name).parent.mkdir(parents=True, exist_ok=True)
+            (golden / name).write_bytes(payload)
+    assert golden.is_dir(), f"no golden files in {golden}: run with GATEWRIGHT_UPDATE_GOLDEN=1"
+    expected = files_under(golden)
+    assert sorted(produced) == sorted(expected)
+    for name, payload in produced.items():
+        if payload != expected[name]:
+            diff = difflib.unified_diff(
+                expected[name].decode().splitlines(),
+                payload.decode().splitlines(),
+                f"golden/{fmt}/{name}",
+                f"export/{name}",
+                lineterm="",
+                n=2,
+            )
+            pytest.fail("\n".join(list(diff)[:60]) + "\n(GATEWRIGHT_UPDATE_GOLDEN=1 refreshes)")

@@ -1,0 +1,118 @@
+"""Simulation and drill modes in the designer: locked editing, replay, scoring, workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from app.model.templates import load_template
+from app.simulate.drill import DrillScenario, perfect_answers
+from app.simulate.engine import simulate
+from app.simulate.library import load_builtin
+from app.simulate.scenario import Scenario
+from app.spec.compile import compile_spec
+from app.store.workspace import Workspace
+from app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    window = MainWindow(load_template("deployment-gate"))
+    qtbot.addWidget(window)
+    return window
+
+
+def test_simulation_mode_locks_editing(window: MainWindow) -> None:
+    window.simulation.action.setChecked(True)
+    assert window.scene.locked
+    assert not window.palette.isEnabled() and not window.inspector.isEnabled()
+    assert not any(a.isEnabled() for a in window.edit_menu.actions() if a.text())
+    item = window.scene.nodes["staging"]
+    assert not item.flags() & item.GraphicsItemFlag.ItemIsMovable
+    window.simulation.action.setChecked(False)
+    assert not window.scene.locked and window.palette.isEnabled()
+
+
+def test_player_reaches_the_headless_events(window: MainWindow) -> None:
+    scenario = load_builtin(Scenario, "deployment-gate-month")
+    window.simulation.controls.seed.setValue(4)
+    window.simulation.action.setChecked(True)
+    result = window.simulation.run(scenario)
+    headless = simulate(compile_spec(load_template("deployment-gate")), scenario, 4)
+    assert result is not None and result.events == headless.events
+    for _ in range(25):
+        window.simulation.step()
+    assert window.simulation.index == 24
+    window.simulation.back()
+    assert window.simulation.index == 23
+    window.simulation.reset()
+    assert window.simulation.index == -1
+    assert "event 0 of" in window.simulation.controls.clock.text()
+
+
+def test_selecting_an_event_selects_its_element(window: MainWindow) -> None:
+    window.simulation.action.setChecked(True)
+    window.simulation.run(load_builtin(Scenario, "deployment-gate-month"))
+    row = next(i for i, e in enumerate(window.simulation.events) if e["type"] == "gate-entered")
+    window.simulation.log.table.selectRow(row)
+    element = window.simulation.events[row]["element"]
+    assert window.scene.selected_ids() == [element]
+    assert window.scene.nodes[element].highlight is not None  # the gate waits: it glows
+
+
+def test_a_run_is_recorded_in_the_workspace(window: MainWindow) -> None:
+    window.simulation.run(load_builtin(Scenario, "deployment-gate-month"))
+    with Workspace.open() as store:
+        assert store.latest_run("deployment-gate")["scenario"] == "deployment-gate-month"
+
+
+def drill_window(qtbot, drill_id: str) -> tuple[MainWindow, DrillScenario]:
+    scenario = load_builtin(DrillScenario, drill_id)
+    window = MainWindow(load_template(scenario.sop))
+    qtbot.addWidget(window)
+    window.drill.action.setChecked(True)
+    return window, scenario
+
+
+@pytest.mark.parametrize("drill_id", ["bias-detected", "false-alarm-latency-blip"])
+def test_perfect_answers_reach_full_marks_and_are_recorded(
+    qtbot, drill_id: str, tmp_path: Path
+) -> None:
+    window, scenario = drill_window(qtbot, drill_id)
+    session = window.drill.start(scenario)
+    assert session is not None and window.scene.locked
+    for step in list(session.steps):
+        window.drill.submit(perfect_answers(session)[step.key])
+    assert window.drill.result is not None and window.drill.result.score == 100
+    assert "Debrief: 100" in window.drill.panel.prompt.text()
+    with Workspace.open() as store:
+        assert store.drills()[0]["scenario"] == drill_id
+    report = tmp_path / "report.pdf"
+    window.drill.export_report(str(report))
+    assert report.read_bytes().startswith(b"%PDF")
+
+
+def test_a_wrong_step_is_explained_and_costs_its_points(qtbot) -> None:
+    window, scenario = drill_window(qtbot, "bias-detected")
+    session = window.drill.start(scenario)
+    answers = perfect_answers(session)
+    answers["target"] = next(c.id for c in session.steps[2].choices if c.id != answers["target"])
+    for step in list(session.steps):
+        window.drill.submit(answers[step.key])
+        if step.key == "target":
+            assert window.drill.panel.feedback.text().startswith("✖")
+    assert window.drill.result.score == 85
+    assert window.drill.result.mistakes[0].step == "target"
+
+
+def test_answering_through_the_widgets(qtbot) -> None:
+    window, scenario = drill_window(qtbot, "bias-detected")
+    session = window.drill.start(scenario)
+    expected = perfect_answers(session)["trigger"]
+    button = next(b for b in window.drill.inputs if b.property("choice") == expected)
+    button.setChecked(True)
+    window.drill.panel.answer.click()
+    assert window.drill.panel.feedback.text().startswith("✔")

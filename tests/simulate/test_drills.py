@@ -1,0 +1,553 @@
+"""Built-in drills and scenarios against the templates; drill scoring; the `drill` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.cli.commands import cli
+from app.model import Sop
+from app.model.templates import list_templates, load_template
+from app.runtime import monitor
+from app.simulate.drill import (
+    DrillError,
+    DrillScenario,
+    DrillSession,
+    perfect_answers,
+    run_scripted,
+)
+from app.simulate.engine import gate_chain, simulate
+from app.simulate.library import builtin_ids, load_builtin
+from app.simulate.scenario import Scenario
+from app.spec.compile import compile_spec
+from app.spec.schema import GateSpec
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "sop_templates"
+DRILLS = builtin_ids(DrillScenario)
+SCENARIOS = builtin_ids(Scenario)
+TEMPLATE_IDS = [t.id for t in list_templates()]
+
+# The trigger each shipped drill is written to fire ([] for a false alarm).
+INTENDED = {
+    "engagement-drop": ["engagement-drop"],
+    "bias-detected": ["fairness-breach"],
+    "data-pipeline-failure": ["system-errors"],
+    "latency-misconfiguration": ["latency-spike"],
+    "false-alarm-latency-blip": [],
+    "canary-error-spike": ["canary-errors-high"],
+}
+RESULT_KEYS = {
+    "drill",
+    "score",
+    "max_score",
+    "minutes",
+    "sla_minutes",
+    "sla_met",
+    "answers",
+    "mistakes",
+}
+MISTAKE_KEYS = {"step", "chosen", "expected", "explanation", "points_lost"}
+
+_SPECS: dict[str, GateSpec] = {}
+
+
+def spec_of(template: str) -> GateSpec:
+    if template not in _SPECS:
+        _SPECS[template] = compile_spec(load_template(template))
+    return _SPECS[template]
+
+
+def drill(drill_id: str) -> DrillScenario:
+    return load_builtin(DrillScenario, drill_id)
+
+
+def session(drill_id: str, template: str | None = None) -> DrillSession:
+    scenario = drill(drill_id)
+    return DrillSession(spec_of(template or scenario.sop), scenario)
+
+
+def score(drill_id: str, **changes: Any) -> dict[str, Any]:
+    """The result JSON of a drill answered perfectly except for ``changes``."""
+    answers = perfect_answers(session(drill_id))
+    answers.update(changes)
+    return run_scripted(session(drill_id), answers).to_json()
+
+
+@pytest.fixture(autouse=True)
+def _workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the real user data folder, even if a test forgets --no-record."""
+    monkeypatch.setenv("GATEWRIGHT_WORKSPACE", str(tmp_path / "workspace.db"))
+
+
+def test_the_required_drills_ship() -> None:
+    assert set(INTENDED) <= set(DRILLS)
+
+
+# -- every shipped drill against its template ------------------------------------------
+
+
+@pytest.mark.parametrize("drill_id", DRILLS)
+def test_drill_is_well_formed_for_its_template(drill_id: str) -> None:
+    scenario = drill(drill_id)
+    if scenario.sop is None:
+        pytest.skip("the drill names no template")
+    assert scenario.sop in TEMPLATE_IDS
+    assert scenario.story and scenario.alerts and scenario.lesson_hint and scenario.requires
+    assert 8 <= len(scenario.telemetry.windows) <= 20
+    spec = spec_of(scenario.sop)
+    assert scenario.stage in {s.id for s in spec.stages}
+    watched = {t.metric for p in spec.policies_for(scenario.stage) for t in p.triggers}
+    assert set(scenario.requires) <= watched
+
+
+@pytest.mark.parametrize("drill_id", sorted(INTENDED))
+def test_drill_fires_the_intended_trigger(drill_id: str) -> None:
+    scenario = drill(drill_id)
+    verdict = monitor(spec_of(scenario.sop), scenario.stage, scenario.telemetry)
+    assert verdict.fired == INTENDED[drill_id]
+    assert verdict.decision == ("rollback" if INTENDED[drill_id] else "healthy")
+
+
+@pytest.mark.parametrize("drill_id", DRILLS)
+def test_perfect_answers_score_full_marks(drill_id: str) -> None:
+    if drill(drill_id).sop is None:
+        pytest.skip("the drill names no template")
+    result = score(drill_id)
+    assert set(result) == RESULT_KEYS
+    assert result["drill"] == drill_id
+    assert result["score"] == result["max_score"] == 100
+    assert result["mistakes"] == []
+    if result["sla_minutes"] is None:  # a false alarm: nothing to restore
+        assert result["sla_met"] is None
+    else:
+        assert result["sla_met"] is True
+        assert result["minutes"] <= result["sla_minutes"]
+    json.dumps(result)  # JSON-ready as it is
+
+
+def test_perfect_run_adds_up_the_runbook_minutes() -> None:
+    live = session("bias-detected")
+    plan = live.plan
+    assert plan is not None and plan.id == "fairness-breach"
+    result = run_scripted(live, perfect_answers(session("bias-detected")))
+    assert result.minutes == drill("bias-detected").minutes_to_notice + sum(
+        a.minutes for a in plan.actions
+    )
+
+
+# -- each kind of mistake --------------------------------------------------------------
+
+# bias-detected (financial-credit-model) has 4 actions, so each action/role step is
+# worth 30 / 8 = 3.75 points, and its SLA (1440 min) leaves room for mistake minutes.
+SHARE = 30 / 8
+
+
+def only_mistake(result: dict[str, Any], step: str, points: float) -> dict[str, Any]:
+    assert [m["step"] for m in result["mistakes"]] == [step]
+    mistake = result["mistakes"][0]
+    assert set(mistake) == MISTAKE_KEYS
+    assert mistake["points_lost"] == pytest.approx(points)
+    assert result["score"] == pytest.approx(100 - points)
+    return mistake
+
+
+def test_wrong_trigger_loses_20() -> None:
+    mistake = only_mistake(score("bias-detected", trigger="population-drift"), "trigger", 20)
+    assert mistake["expected"] == ["fairness-breach"]
+    assert "population-drift did not fire; fairness-breach did" in mistake["explanation"]
+
+
+def test_none_when_a_trigger_fired_loses_20() -> None:
+    mistake = only_mistake(score("bias-detected", trigger="none"), "trigger", 20)
+    assert "fairness-breach fired" in mistake["explanation"]
+    assert "consecutive windows" in mistake["explanation"]
+
+
+def test_waiting_when_a_trigger_fired_loses_15() -> None:
+    mistake = only_mistake(score("bias-detected", decision="wait"), "decision", 15)
+    assert "roll back now" in mistake["explanation"]
+
+
+def test_rolling_back_on_the_false_alarm_loses_40() -> None:
+    result = score("false-alarm-latency-blip", decision="rollback")
+    mistake = only_mistake(result, "decision", 40)
+    assert mistake["expected"] == "wait"
+    assert "false alarm" in mistake["explanation"]
+    assert result["sla_met"] is None
+
+
+def test_naming_a_trigger_on_the_false_alarm_loses_40() -> None:
+    result = score("false-alarm-latency-blip", trigger="latency-spike")
+    mistake = only_mistake(result, "trigger", 40)
+    assert mistake["expected"] == ["none"]
+    assert "did not last the required windows" in mistake["explanation"]
+
+
+def test_empty_lesson_on_the_false_alarm_loses_20() -> None:
+    mistake = only_mistake(score("false-alarm-latency-blip", lesson=""), "lesson", 20)
+    assert "at least a sentence" in mistake["explanation"]
+
+
+def test_wrong_target_loses_15() -> None:
+    result = score("bias-detected", target="independent-validation")
+    mistake = only_mistake(result, "target", 15)
+    assert mistake["expected"] == "previous-stable"
+    assert "Redeploy the previous stable version" in mistake["explanation"]
+
+
+def test_two_swapped_actions_lose_two_shares() -> None:
+    perfect = perfect_answers(session("bias-detected"))
+    result = score(
+        "bias-detected", **{"action-1": perfect["action-2"], "action-2": perfect["action-1"]}
+    )
+    assert [m["step"] for m in result["mistakes"]] == ["action-1", "action-2"]
+    assert all(m["points_lost"] == pytest.approx(SHARE) for m in result["mistakes"])
+    assert result["score"] == pytest.approx(100 - 2 * SHARE)
+    first = result["mistakes"][0]
+    assert first["expected"] == "fair-escalate"
+    assert (
+        first["explanation"] == "Step 1 is 'Escalate to compliance': the runbook's order matters."
+    )
+
+
+def test_wrong_role_loses_one_share() -> None:
+    mistake = only_mistake(score("bias-detected", **{"role-2": "it-operations"}), "role-2", SHARE)
+    assert mistake["expected"] == "fair-lending-compliance"
+    assert mistake["explanation"] == "'Approve rollback' is carried out by fair-lending-compliance."
+
+
+def test_wrong_checks_lose_10() -> None:
+    mistake = only_mistake(score("bias-detected", checks=["air-restored"]), "checks", 10)
+    assert mistake["expected"] == ["air-restored", "incident-record"]
+    assert "air-restored, incident-record" in mistake["explanation"]
+
+
+def test_extra_check_is_also_wrong() -> None:
+    checks = ["air-restored", "incident-record", "psi-ok"]
+    only_mistake(score("bias-detected", checks=checks), "checks", 10)
+
+
+def test_empty_lesson_loses_10_and_shows_the_hint() -> None:
+    mistake = only_mistake(score("bias-detected", lesson="   "), "lesson", 10)
+    assert "at least a sentence" in mistake["explanation"]
+    assert drill("bias-detected").lesson_hint in mistake["explanation"]
+
+
+def test_every_mistake_costs_five_minutes() -> None:
+    perfect = score("bias-detected")
+    result = score("bias-detected", trigger="none", target="independent-validation", lesson="no")
+    assert len(result["mistakes"]) == 3
+    assert result["minutes"] == perfect["minutes"] + 3 * 5
+    assert result["score"] == pytest.approx(100 - 20 - 15 - 10)
+    assert result["sla_met"] is True
+
+
+def test_mistakes_on_a_runbook_at_its_sla_also_miss_the_sla() -> None:
+    """latency-misconfiguration: 5 + 55 runbook minutes against an SLA of 60."""
+    assert score("latency-misconfiguration")["sla_met"] is True
+    result = score("latency-misconfiguration", lesson="")
+    assert result["sla_met"] is False
+    assert [m["step"] for m in result["mistakes"]] == ["lesson", "sla"]
+    assert result["score"] == 100 - 10 - 10
+
+
+# -- the SLA -----------------------------------------------------------------------------
+
+
+def tight_sla_drill(doc: Sop, max_minutes: float) -> tuple[GateSpec, DrillScenario]:
+    """small_doc with its runbook (5 min) under an SLA of ``max_minutes``; accuracy fell."""
+    doc.set_field("acc-drop", "max_minutes", max_minutes)
+    doc.set_field(
+        "verify", "criteria", [{"id": "acc-ok", "metric": "accuracy", "op": ">=", "value": 0.9}]
+    )
+    spec = compile_spec(doc)
+    windows = [
+        {"at": f"2026-01-05T{hour:02d}:00:00Z", "metrics": {"accuracy": value}}
+        for hour, value in enumerate([0.93, 0.92, 0.93, 0.92, 0.91, 0.93, 0.92, 0.8, 0.79, 0.78])
+    ]
+    scenario = DrillScenario.model_validate(
+        {
+            "format": "gatewright.drill/1",
+            "id": "tight-sla",
+            "title": "Tight SLA",
+            "stage": "prod",
+            "story": "Accuracy fell after a release.",
+            "requires": ["accuracy"],
+            "telemetry": {"windows": windows},
+            "minutes_to_notice": 5,
+        }
+    )
+    return spec, scenario
+
+
+def test_going_over_the_sla_costs_10(small_doc: Sop) -> None:
+    spec, scenario = tight_sla_drill(small_doc, 12)  # 5 to notice + 5 revert = 10 <= 12
+    perfect = run_scripted(
+        DrillSession(spec, scenario), perfect_answers(DrillSession(spec, scenario))
+    )
+    assert perfect.to_json()["sla_met"] is True and perfect.score == 100
+    assert perfect.minutes == 10 and perfect.sla_minutes == 12
+
+    answers = perfect_answers(DrillSession(spec, scenario)) | {"role-1": "ml-lead"}
+    result = run_scripted(DrillSession(spec, scenario), answers).to_json()
+    assert result["minutes"] == 15 and result["sla_met"] is False
+    steps = [m["step"] for m in result["mistakes"]]
+    assert steps == ["role-1", "sla"]
+    sla = result["mistakes"][1]
+    assert sla["points_lost"] == 10 and sla["expected"] == 12 and sla["chosen"] == 15
+    assert "15 minutes against an SLA of 12" in sla["explanation"]
+    assert result["score"] == pytest.approx(100 - 15 - 10)  # one action: shares of 15
+
+
+def test_no_sla_means_no_penalty(small_doc: Sop) -> None:
+    spec, scenario = tight_sla_drill(small_doc, 12)
+    small_doc.set_field("acc-drop", "max_minutes", None)
+    spec = compile_spec(small_doc)
+    answers = perfect_answers(DrillSession(spec, scenario)) | {"lesson": ""}
+    result = run_scripted(DrillSession(spec, scenario), answers)
+    assert result.sla_minutes is None and result.sla_met is None
+    assert result.score == 90
+
+
+# -- drills that do not fit the SOP ------------------------------------------------------
+
+
+def test_drill_needing_an_unwatched_metric_is_refused() -> None:
+    with pytest.raises(DrillError, match="click-through-rate") as refused:
+        session("engagement-drop", template="deployment-gate")
+    assert "ecommerce-recommendation" in str(refused.value)
+
+
+def test_drill_on_an_unknown_stage_is_refused() -> None:
+    with pytest.raises(DrillError, match="canary"):
+        session("canary-error-spike", template="deployment-gate")
+
+
+def test_answer_outside_the_choices_is_refused() -> None:
+    answers = perfect_answers(session("bias-detected")) | {"target": "the-moon"}
+    with pytest.raises(DrillError, match="the-moon"):
+        run_scripted(session("bias-detected"), answers)
+
+
+# -- the command line --------------------------------------------------------------------
+
+
+def template_file(template: str) -> str:
+    return str(TEMPLATES / f"{template}.sop.json")
+
+
+def write_answers(tmp_path: Path, answers: Any, name: str = "answers.json") -> Path:
+    path = tmp_path / name
+    path.write_text(answers if isinstance(answers, str) else json.dumps(answers))
+    return path
+
+
+def drill_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["drill", *args])  # app.cli.commands.run behind the entry point's guard
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_scores_an_answers_file(capsys, tmp_path: Path) -> None:
+    answers = write_answers(tmp_path, perfect_answers(session("engagement-drop")))
+    code, out, err = drill_cli(
+        capsys,
+        template_file("ecommerce-recommendation"),
+        "--scenario",
+        "engagement-drop",
+        "--answers",
+        str(answers),
+        "--json",
+        "--no-record",
+    )
+    assert code == 0, err
+    result = json.loads(out)
+    assert set(result) == RESULT_KEYS
+    assert result["score"] == 100 and result["sla_met"] is True
+
+
+def test_cli_reports_mistakes_in_the_score(capsys, tmp_path: Path) -> None:
+    answers = perfect_answers(session("data-pipeline-failure")) | {"trigger": "accuracy-drop"}
+    code, out, _ = drill_cli(
+        capsys,
+        template_file("rollback-procedure"),
+        "--scenario",
+        "data-pipeline-failure",
+        "--answers",
+        str(write_answers(tmp_path, answers)),
+        "--json",
+        "--no-record",
+    )
+    assert code == 0
+    result = json.loads(out)
+    assert result["score"] == 80 and result["mistakes"][0]["step"] == "trigger"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "this is not JSON {",
+        "[1, 2, 3]",
+        {"trigger": "system-errors"},  # every other key is missing
+        "not-a-choice",
+        "missing-lesson",
+    ],
+    ids=["not-json", "not-an-object", "missing-keys", "not-a-choice", "missing-lesson"],
+)
+def test_cli_bad_answers_file(capsys, tmp_path: Path, content: Any) -> None:
+    perfect = perfect_answers(session("data-pipeline-failure"))
+    if content == "not-a-choice":
+        content = perfect | {"target": "yesterday"}
+    elif content == "missing-lesson":
+        content = {k: v for k, v in perfect.items() if k != "lesson"}
+    answers = write_answers(tmp_path, content, "bad-answers.json")
+    code, out, err = drill_cli(
+        capsys,
+        template_file("rollback-procedure"),
+        "--scenario",
+        "data-pipeline-failure",
+        "--answers",
+        str(answers),
+        "--json",
+        "--no-record",
+    )
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ") and str(answers) in lines[0]
+    assert "Traceback" not in err
+
+
+def test_cli_missing_answers_file(capsys, tmp_path: Path) -> None:
+    code, _, err = drill_cli(
+        capsys,
+        template_file("rollback-procedure"),
+        "--scenario",
+        "data-pipeline-failure",
+        "--answers",
+        str(tmp_path / "nowhere.json"),
+        "--no-record",
+    )
+    assert code == 2 and err.startswith("error: ") and "nowhere.json" in err
+
+
+def test_cli_unknown_drill(capsys) -> None:
+    code, _, err = drill_cli(
+        capsys, template_file("rollback-procedure"), "--scenario", "no-such-drill", "--no-record"
+    )
+    assert code == 2 and "data-pipeline-failure" in err and "Traceback" not in err
+
+
+def test_cli_drill_that_does_not_fit_the_sop(capsys) -> None:
+    code, _, err = drill_cli(
+        capsys, template_file("deployment-gate"), "--scenario", "engagement-drop", "--no-record"
+    )
+    assert code != 0 and "click-through-rate" in err and "Traceback" not in err
+
+
+def interactive_input(live: DrillSession, answers: dict[str, Any]) -> str:
+    """The lines a trainee types: choice numbers, comma-separated for multi, text for lessons."""
+    lines = []
+    for step in live.steps:
+        wanted = answers[step.key]
+        ids = [c.id for c in step.choices]
+        if step.kind == "text":
+            lines.append(wanted)
+        elif step.kind == "multi":
+            lines.append(",".join(str(ids.index(w) + 1) for w in wanted))
+        else:
+            lines.append(str(ids.index(wanted) + 1))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "drill_id"),
+    [
+        ("rollback-procedure", "latency-misconfiguration"),
+        ("rollback-procedure", "false-alarm-latency-blip"),
+    ],
+)
+def test_cli_interactive_reaches_a_debrief(template: str, drill_id: str) -> None:
+    live = session(drill_id, template)
+    typed = interactive_input(live, perfect_answers(live))
+    result = CliRunner().invoke(
+        cli, ["drill", template_file(template), "--scenario", drill_id, "--no-record"], input=typed
+    )
+    assert result.exit_code == 0, result.output
+    assert drill(drill_id).story in result.output
+    assert "Debrief: 100 / 100 points" in result.output
+    assert "Not quite" not in result.output
+
+
+def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
+    live = session("latency-misconfiguration")
+    typed = interactive_input(live, perfect_answers(live) | {"target": "staging"})
+    # An out-of-range number is asked again before the first real answer.
+    result = CliRunner().invoke(
+        cli,
+        [
+            "drill",
+            template_file("rollback-procedure"),
+            "--scenario",
+            "latency-misconfiguration",
+            "--no-record",
+        ],
+        input="99\n" + typed,
+    )
+    assert result.exit_code == 0, result.output
+    assert "Not quite. This policy's target is" in result.output
+    # 5 extra minutes push the 60-minute runbook over its SLA: -15 and -10.
+    assert "Debrief: 75 / 100 points; simulated recovery 65 min against an SLA of 60 min" in (
+        result.output
+    )
+    assert "- sla: Recovery took 65 minutes against an SLA of 60. (-10)" in result.output
+
+
+# -- built-in scenarios ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scenario_id", SCENARIOS)
+def test_builtin_scenario_validates(scenario_id: str) -> None:
+    scenario = load_builtin(Scenario, scenario_id)
+    assert scenario.id == scenario_id
+    assert scenario.sop is None or scenario.sop in TEMPLATE_IDS
+
+
+@pytest.mark.parametrize("template", TEMPLATE_IDS)
+def test_every_template_has_a_month_scenario_that_simulates(template: str) -> None:
+    scenario = load_builtin(Scenario, f"{template}-month")
+    assert scenario.sop == template
+    assert scenario.candidates.count <= 40
+    spec = spec_of(template)
+    roles = {r.id: set(r.members) for r in spec.roles}
+    approving = {rule.role for g in spec.gates for rule in g.approval.rules}
+    assert approving <= set(scenario.approvers), "every approval role has approvers"
+    # Submitters are real members, so separation of duties applies to them.
+    members = set().union(*roles.values())
+    assert set(scenario.candidates.submitters) <= members
+    summary = simulate(spec, scenario, 0).summary()
+    assert summary["candidates"] == scenario.candidates.count
+    assert summary["dora"]["deployments"] > 0
+    assert summary["dora"]["lead_time_hours"] is not None
+    first_gate = next(iter(summary["gates"].values()))
+    assert first_gate["entered"] == scenario.candidates.count
+
+
+@pytest.mark.parametrize("template", TEMPLATE_IDS)
+def test_month_scenario_telemetry_covers_breach_on_missing_triggers(template: str) -> None:
+    """A trigger that treats a missing metric as a breach would fire on every release."""
+    scenario = load_builtin(Scenario, f"{template}-month")
+    spec = spec_of(template)
+    production = gate_chain(spec)[-1].to  # the stage the simulator watches
+    for policy in spec.policies_for(production):
+        for trigger in policy.triggers:
+            if trigger.on_missing == "breach":
+                assert trigger.metric in scenario.telemetry.metrics, trigger.id
+    watched = {t.metric for p in spec.policies_for(production) for t in p.triggers}
+    assert {f.metric for f in scenario.telemetry.faults} <= watched
