@@ -94,10 +94,14 @@ def json_safe(value: Any) -> Any:
 
 
 def _number(value: Any) -> float | int | None:
-    """A usable number, or None for anything else (bool, string, NaN, infinity...)."""
+    """A usable number, or None for anything else (bool, string, NaN, infinity, an integer
+    too large for a float...)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value if math.isfinite(value) else None
+    try:
+        return value if math.isfinite(value) else None
+    except OverflowError:
+        return None
 
 
 def _same(left: Any, right: Any) -> bool:
@@ -151,7 +155,7 @@ def evaluate_criterion(criterion: Any, evidence: Evidence, tier: str) -> Criteri
         base_raw = evidence.baseline.get(criterion.metric, MISSING)
         sign = "+" if criterion.delta >= 0 else "-"
         expected = f"{criterion.op} baseline {sign} {abs(criterion.delta):g}"
-        if raw in (MISSING, None) or base_raw in (MISSING, None):
+        if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
             return result("missing", None if raw is MISSING else raw, expected)
         value, base = _number(raw), _number(base_raw)
         if value is None or base is None:
@@ -284,7 +288,7 @@ def decide(spec: GateSpec, gate: SpecGate, evidence: Evidence) -> Decision:
         decision, reasons = "hold", holds
     else:
         decision = "promote"
-        applicable = sum(r.status != "skipped" for r in results)
+        applicable = sum(r.status != "skipped" and r.severity == "blocking" for r in results)
         reasons = [f"all {applicable} applicable blocking criteria pass"]
         if approvals.status == "satisfied":
             people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)

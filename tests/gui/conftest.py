@@ -13,3 +13,18 @@ def isolated_settings(tmp_path, monkeypatch) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
     monkeypatch.setenv("GATEWRIGHT_WORKSPACE", str(tmp_path / "workspace.db"))
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(monkeypatch) -> None:
+    """Modal dialogs would wait forever offscreen: answer them as a careful user would.
+
+    Closing a window with unsaved edits discards them (tests never want them saved), and
+    message boxes are acknowledged. A test that cares about a dialog patches it itself.
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    buttons = QMessageBox.StandardButton
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: buttons.Discard)
+    for name in ("warning", "information", "critical"):
+        monkeypatch.setattr(QMessageBox, name, lambda *a, **k: buttons.Ok)
