@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 from app.cli import main
 from app.model.templates import load_template
 from app.runtime import UnknownElementError, check
-from app.runtime import backtest as module
-from app.runtime.backtest import BacktestInputError, backtest
+from app.runtime.backtest import BacktestInputError, backtest, reading, replay
 from app.spec.compile import compile_data
 from app.spec.files import load_spec, write_spec
 from app.spec.schema import GateSpec
@@ -375,8 +374,8 @@ def test_chunk_and_block_boundaries_change_nothing(
     path = tmp_path / "crlf.csv"
     path.write_text(text + "1,2\r\n" + text.split("\r\n", 1)[1], encoding="utf-8", newline="")
     whole = both(path)
-    monkeypatch.setattr(module, "CHUNK_ROWS", 4)
-    monkeypatch.setattr(module, "BLOCK_BYTES", 7)
+    monkeypatch.setattr(reading, "CHUNK_ROWS", 4)
+    monkeypatch.setattr(reading, "BLOCK_BYTES", 7)
     assert both(path) == whole
     assert whole["rows"] == 84 and whole["bad_rows"]["first"] == [
         {"line": 44, "reason": "has 2 fields where the header has 8"}
@@ -444,7 +443,7 @@ def test_bad_jsonl_lines_are_counted_and_the_first_twenty_listed(tmp_path: Path)
     assert bad["first"][0]["reason"].startswith("is not valid JSON: expecting property name")
     assert bad["first"][1]["reason"] == "is a list, not a JSON object"
     assert bad["first"][2]["reason"] == "is a string, not a JSON object"
-    assert len(bad["first"]) == module.SHOWN_BAD_ROWS
+    assert len(bad["first"]) == replay.SHOWN_BAD_ROWS
 
 
 def test_a_file_that_cannot_be_used_is_an_input_error(tmp_path: Path) -> None:
