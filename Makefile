@@ -42,3 +42,27 @@ bench: install
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
+
+# -- the desktop bundle (packaging/): PyInstaller one-folder build, and its smoke test ----
+
+.PHONY: package package-test
+PACKAGE_STAMP := $(VENV)/.package-stamp
+BUNDLE := dist/gatewright
+
+$(PACKAGE_STAMP): pyproject.toml $(STAMP) packaging/package-deps.sh
+	@bash packaging/package-deps.sh build
+	$(BIN)/python -m pip install --quiet -e '.[test,package]'
+	@touch $@
+
+# Builds dist/gatewright/ (run it as dist/gatewright/gatewright); about 1.5 minutes.
+package: $(PACKAGE_STAMP)
+	@start=$$(date +%s); \
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/gatewright.spec || exit 1; \
+	echo "built $(BUNDLE) in $$(( $$(date +%s) - start )) s: $$(du -sh $(BUNDLE) | cut -f1)"
+
+# Runs the built program: CLI, PDF export, the designer under Xvfb (about 20 s).
+package-test:
+	@test -x $(BUNDLE)/gatewright || $(MAKE) package
+	@bash packaging/package-deps.sh test
+	bash packaging/smoke_test.sh $(BUNDLE)

@@ -100,3 +100,135 @@ def large_document(units: int = 200) -> dict[str, Any]:
         "edges": edges,
         "layout": dict(sorted(layout.items())),
     }
+
+
+def gate_chain(gates: int = 100) -> dict[str, Any]:
+    """A valid document whose promote path passes ``gates`` gates, as a PDF stress test.
+
+    Stages ``s-0`` ... ``s-<gates>`` alternate with gates that each carry four criteria
+    (metric, baseline, check, artifact) and a tiered two-role approval, and reject back to
+    the stage before them. Production (the last stage) is watched by one trigger whose
+    runbook has two actions and a check.
+    """
+    nodes: list[dict[str, Any]] = []
+    edges: list[dict[str, Any]] = []
+
+    def edge(source: str, target: str, kind: str) -> None:
+        edges.append({"id": f"e{len(edges)}", "source": source, "target": target, "kind": kind})
+
+    for i in range(gates + 1):
+        last = i == gates
+        nodes.append(
+            {
+                "id": f"s-{i}",
+                "kind": "stage",
+                "name": "Production" if last else f"Stage {i}",
+                "environment": "production" if last else "staging",
+            }
+        )
+        if last:
+            break
+        nodes.append(
+            {
+                "id": f"g-{i}",
+                "kind": "gate",
+                "name": f"Gate {i}: quality and approval",
+                "description": f"Checks candidate quality before stage {i + 1}.",
+                "criteria": [
+                    {
+                        "id": "acc",
+                        "name": "Accuracy floor",
+                        "metric": "accuracy",
+                        "op": ">=",
+                        "value": 0.9,
+                    },
+                    {
+                        "id": "base",
+                        "name": "No regression",
+                        "metric": "accuracy",
+                        "op": ">=",
+                        "baseline": True,
+                        "delta": -0.01,
+                        "on_missing": "hold",
+                    },
+                    {
+                        "id": "scan",
+                        "name": "Security scan",
+                        "check": "security-scan",
+                        "equals": "passed",
+                    },
+                    {
+                        "id": "card",
+                        "name": "Model card",
+                        "artifact": "model-card",
+                        "tiers": ["high"],
+                    },
+                ],
+                "approval": {
+                    "rules": [
+                        {"role": "lead", "count": 1},
+                        {"role": "risk", "count": 2, "tiers": ["high"]},
+                    ],
+                    "window_hours": 72,
+                },
+            }
+        )
+        edge(f"s-{i}", f"g-{i}", "promote")
+        edge(f"g-{i}", f"s-{i + 1}", "promote")
+        edge(f"g-{i}", f"s-{i}", "reject")
+    nodes += [
+        {
+            "id": "drop",
+            "kind": "trigger",
+            "name": "Accuracy drop",
+            "metric": "accuracy",
+            "op": "<",
+            "value": 0.85,
+            "for_windows": 3,
+            "max_minutes": 30,
+        },
+        {
+            "id": "revert",
+            "kind": "action",
+            "name": "Revert to previous version",
+            "role": "sre",
+            "minutes": 5,
+        },
+        {
+            "id": "notify",
+            "kind": "action",
+            "name": "Notify stakeholders",
+            "role": "lead",
+            "minutes": 10,
+        },
+        {
+            "id": "verify",
+            "kind": "check",
+            "name": "Verify recovery",
+            "criteria": [{"id": "ok", "metric": "accuracy", "op": ">=", "value": 0.88}],
+        },
+    ]
+    edge(f"s-{gates}", "drop", "monitor")
+    edge("drop", "revert", "rollback")
+    edge("revert", "notify", "next")
+    edge("notify", "verify", "next")
+    edge("verify", f"s-{gates}", "next")
+    return {
+        "format": "gatewright.sop/1",
+        "id": "gate-chain",
+        "title": f"Generated SOP with {gates} gates",
+        "version": "1.0.0",
+        "owner": "Benchmarks",
+        "description": "A long promote path that stresses the PDF exporter.",
+        "tiers": ["low", "medium", "high"],
+        "roles": [
+            {"id": "lead", "name": "Lead", "members": ["ann", "ben"]},
+            {"id": "risk", "name": "Model risk", "members": ["rita", "raj", "rob"]},
+            {"id": "sre", "name": "SRE", "members": ["sam", "sue"]},
+        ],
+        "metrics": [
+            {"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1},
+        ],
+        "nodes": nodes,
+        "edges": edges,
+    }

@@ -8,26 +8,7 @@ import click
 
 from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.report import print_diagnostics
-
-
-def build_context(doc, file: Path, spec_path: str):  # type: ignore[no-untyped-def]
-    """The export context of a document: diagnostics, spec (when valid), assessment."""
-    from app.spec.compile import compile_data
-    from app.validate.assess import assess_document
-    from app.validate.config import load_lint_file
-    from app.validate.engine import validate
-    from exporters.context import ExportContext
-
-    settings = load_lint_file(file)
-    diagnostics = validate(doc, settings)
-    errors = [d for d in diagnostics if d.severity == "error"]
-    return ExportContext(
-        spec=None if errors else compile_data(doc, settings),
-        diagnostics=[d.to_json() for d in diagnostics],
-        assessment=assess_document(doc).to_json(),
-        spec_path=spec_path,
-        draft=bool(errors),
-    ), diagnostics
+from app.export_context import build_context
 
 
 def run_export(

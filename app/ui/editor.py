@@ -11,9 +11,9 @@ from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
 from app.model.edges import Edge
-from app.model.errors import IllegalConnectionError, InvalidValueError
+from app.model.errors import IllegalConnectionError, InvalidValueError, UnknownNodeError
 from app.model.nodes import NODE_CLASSES
-from app.spec.types import check_slug
+from app.spec.types import check_number, check_slug
 from app.ui.commands import (
     AddNodeCommand,
     ConnectCommand,
@@ -61,6 +61,10 @@ class DocumentEditor(QObject):
 
     def new_node(self, kind: str, name: str | None = None) -> Any:
         """A fresh node of ``kind`` with an unused id and a readable default name."""
+        if kind not in DEFAULT_NAMES:
+            raise InvalidValueError(
+                f"{kind!r} is not a node kind; choose one of {', '.join(DEFAULT_NAMES)}"
+            )
         base = DEFAULT_NAMES[kind]
         count = sum(1 for node in self.doc.nodes if node.kind == kind) + 1
         node_name = name or f"{base} {count}"
@@ -72,6 +76,7 @@ class DocumentEditor(QObject):
 
     def add_node(self, kind: str, position: tuple[float, float], name: str | None = None) -> str:
         node = self.new_node(kind, name)
+        _check_position(node.id, position)
         self.stack.push(AddNodeCommand(self.doc, node, position))
         return node.id
 
@@ -98,6 +103,10 @@ class DocumentEditor(QObject):
         """Place nodes; nodes already there are skipped; one command for all."""
         moves: dict[str, tuple[Position | None, tuple[float, float]]] = {}
         for node_id, (x, y) in positions.items():
+            # A command whose redo fails would still land on the stack: check first.
+            if not self.doc.has_node(node_id):
+                raise UnknownNodeError(node_id)
+            _check_position(node_id, (x, y))
             old = self.doc.layout.get(node_id)
             if old is None or (old.x, old.y) != (x, y):
                 moves[node_id] = (old, (x, y))
@@ -105,6 +114,8 @@ class DocumentEditor(QObject):
             self.stack.push(MoveCommand(self.doc, moves, text))
 
     def rename(self, old_id: str, new_id: str) -> None:
+        if not self.doc.has_node(old_id):
+            raise UnknownNodeError(old_id)
         if old_id == new_id:
             return
         try:
@@ -178,6 +189,8 @@ class DocumentEditor(QObject):
     def paste(self, payload: dict[str, Any], offset: tuple[float, float] = (40, 40)) -> list[str]:
         """Add copies with fresh ids (edges follow), shifted by ``offset``; one undo step."""
         renamed: dict[str, str] = {}
+        if not payload.get("nodes"):
+            return []  # an empty macro would still be an undo step
         self.stack.beginMacro(f"Paste {len(payload.get('nodes', []))} node(s)")
         try:
             for data in payload.get("nodes", []):
@@ -203,6 +216,15 @@ class DocumentEditor(QObject):
         finally:
             self.stack.endMacro()
         return list(renamed.values())
+
+
+def _check_position(node_id: str, position: tuple[float, float]) -> None:
+    try:
+        x, y = position
+        check_number(x)
+        check_number(y)
+    except (TypeError, ValueError) as error:
+        raise InvalidValueError(f"position of {node_id!r}: {error}") from None
 
 
 def _same(left: Any, right: Any) -> bool:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
 
 
 class NoDisplayError(RuntimeError):
@@ -24,8 +28,34 @@ def _check_display() -> None:
     )
 
 
+def offer_recovery(window: MainWindow) -> list[MainWindow]:
+    """Offer every journal left by a designer that stopped without saving.
+
+    The first restored document goes into ``window`` when it holds nothing yet (untitled
+    and unchanged); each further one gets a window of its own. Returns the new windows.
+    """
+    from app.ui.journal import find_journals
+    from app.ui.main_window import MainWindow
+
+    opened: list[MainWindow] = []
+    own = window.files.journal.path.absolute()
+    for entry in find_journals(window.files.recent_files()):
+        if entry.file.absolute() == own or not entry.file.exists():
+            continue
+        target = window
+        if window.files.path is not None or window.files.modified:
+            target = MainWindow()
+        if target.files.offer_recovery(entry) and target is not window:
+            target.show()
+            opened.append(target)
+        elif target is not window:
+            target.files.close_cleanly()
+            target.deleteLater()
+    return opened
+
+
 def launch(path: str | None = None) -> int:
-    """Run the designer until its window closes; returns the exit code."""
+    """Run the designer until its last window closes; returns the exit code."""
     _check_display()
     from PySide6.QtWidgets import QApplication
 
@@ -36,6 +66,9 @@ def launch(path: str | None = None) -> int:
     app.setOrganizationName("Gatewright")
     window = MainWindow()
     if path:
-        window.files.open_path(path)
+        window.files.open_path(path)  # offers the file's own journal, if it has one
     window.show()
-    return app.exec()
+    windows = [window, *offer_recovery(window)]  # kept referenced while the designer runs
+    code = app.exec()
+    del windows
+    return code

@@ -112,16 +112,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         keys = QKeySequence.StandardKey
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self._action(file_menu, "&New", self.files.new_blank, keys.New)
-        self._action(file_menu, "New from &template…", self.new_from_template, "Ctrl+Shift+N")
-        self._action(file_menu, "&Open…", self.files.open_dialog, keys.Open)
-        self.save_action = self._action(file_menu, "&Save", self.files.save, keys.Save)
-        self._action(file_menu, "Save &as…", self.files.save_as, keys.SaveAs)
-        file_menu.addSeparator()
-        self.export_menu = file_menu.addMenu("&Export")
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, keys.Quit)
+        self._build_file_menu()
 
         edit = self.edit_menu = bar.addMenu("&Edit")
         undo = self.editor.stack.createUndoAction(self, "&Undo")
@@ -286,12 +277,51 @@ class MainWindow(QMainWindow):
                 return
         self.statusBar().showMessage(f"Nothing matches {text!r}", 5000)
 
+    # -- files: File menu, Export submenu, dropped files ---------------------------------
+
+    def _build_file_menu(self) -> None:
+        from app.ui.exporting import EXPORTS, ExportController
+        from app.ui.files import SopFileDrop
+
+        keys = QKeySequence.StandardKey
+        files = self.files
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
+        self._action(file_menu, "&New", files.new_blank, keys.New)
+        self._action(file_menu, "New from &template…", self.new_from_template, "Ctrl+Shift+N")
+        self._action(file_menu, "&Open…", files.open_dialog, keys.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(lambda: files.fill_recent_menu(self.recent_menu))
+        files.fill_recent_menu(self.recent_menu)
+        self.save_action = self._action(file_menu, "&Save", files.save, keys.Save)
+        self._action(file_menu, "Save &as…", files.save_as, keys.SaveAs)
+        self.revert_action = self._action(
+            file_menu, "Re&vert", files.revert, tip="Reload the document from disk"
+        )
+        file_menu.addSeparator()
+        self.export_menu = file_menu.addMenu("&Export")
+        self.exports = ExportController(self, self.editor, lambda: files.path)
+        for choice in EXPORTS:
+            self._action(
+                self.export_menu,
+                choice.label,
+                lambda key=choice.key: self.exports.export_dialog(key),
+                tip=f"Export the SOP as {choice.title}",
+            )
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", self.close, keys.Quit)
+
+        show = lambda text: self.statusBar().showMessage(text, 8000)  # noqa: E731
+        files.message.connect(show)
+        self.exports.message.connect(show)
+        files.pathChanged.connect(lambda _path: self._update_title())
+        self.setAcceptDrops(True)
+        self._file_drop = SopFileDrop(files)
+        self.installEventFilter(self._file_drop)
+        # The canvas takes drags for its palette; SOP files dropped on it open too.
+        self.view.viewport().installEventFilter(self._file_drop)
+
     def new_from_template(self) -> None:
-        choices = self.files.template_ids()
-        labels = [f"{title} ({template_id})" for template_id, title in choices]
-        label, ok = QInputDialog.getItem(self, "New from template", "Template:", labels, 0, False)
-        if ok:
-            self.files.new_from_template(choices[labels.index(label)][0])
+        self.files.new_from_gallery()
 
     def open_path(self, path: str) -> None:
         self.files.open_path(path)
@@ -354,6 +384,11 @@ class MainWindow(QMainWindow):
         if not self.files.confirm_discard():
             event.ignore()
             return
+        self.files.close_cleanly()  # saved or knowingly discarded: no journal to recover
+        # Deleting the window deletes the undo stack, whose clear() would still signal the
+        # title and journal handlers of a half-destroyed window.
+        for signal in (self.editor.stack.cleanChanged, self.editor.stack.indexChanged):
+            signal.disconnect()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())

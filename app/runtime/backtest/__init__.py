@@ -29,7 +29,6 @@ runs, with the gate's approval rules removed. numpy is imported here only: ``che
 
 from __future__ import annotations
 
-from app.runtime.backtest import reading, replay
 from app.runtime.backtest.columns import _Columns
 from app.runtime.backtest.decide import _decide_columns
 from app.runtime.backtest.plan import _Plan

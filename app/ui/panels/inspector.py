@@ -2,86 +2,122 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from app.model.errors import ModelError
+from app.model.document import Sop
+from app.model.events import ModelEvent
 from app.ui.editor import DocumentEditor
+from app.ui.panels.binding import Form
+from app.ui.panels.document_editor import DocumentForm
+from app.ui.panels.node_forms import edge_form, node_form
+
+SelectionKey = tuple[str, ...]
+
+
+def selection_summary(nodes: int, edges: int) -> str:
+    """``3 nodes, 2 edges selected``."""
+    parts = [
+        f"{count} {noun}{'s' if count != 1 else ''}"
+        for count, noun in ((nodes, "node"), (edges, "edge"))
+        if count
+    ]
+    return f"{', '.join(parts)} selected"
+
+
+class SummaryView(QWidget):
+    """What several selected elements show: how many of each."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.label = QLabel(text)
+        self.label.setAccessibleName("Selection summary")
+        self.label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.label)
+        layout.addWidget(QLabel("Select one element to edit its fields."))
+        layout.addStretch(1)
+
+    def load(self) -> None:
+        """Nothing to refresh: the key that built this view holds the counts."""
 
 
 class InspectorPanel(QScrollArea):
+    """Shows the form for the selection; ``refresh`` (after every undo-stack change) updates
+    values in place and rebuilds only when the selected element's kind or id changes."""
+
     def __init__(self, editor: DocumentEditor) -> None:
         super().__init__()
         self.editor = editor
         self.setWidgetResizable(True)
         self.setAccessibleName("Inspector")
         self.ids: list[str] = []
-        self.body = QWidget()
-        self.setWidget(self.body)
-        self.layout_ = QVBoxLayout(self.body)
-        self.error = QLabel("")
-        self.error.setStyleSheet("color: #b91c1c")
-        self.error.setWordWrap(True)
-        self.form = QFormLayout()
-        self.layout_.addLayout(self.form)
-        self.layout_.addWidget(self.error)
-        self.layout_.addStretch(1)
-
-    def show_selection(self, ids: list[str]) -> None:
-        self.ids = ids
+        self.key: SelectionKey = ()
+        self.form: Form | SummaryView | None = None
+        self._watched: Sop | None = None
+        editor.documentReplaced.connect(self._watch)
+        self._watch(editor.doc)
         self.refresh()
 
-    def refresh(self) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        doc = self.editor.doc
-        ids = [i for i in self.ids if doc.has_node(i) or doc.has_edge(i)]
-        if len(ids) != 1 or not doc.has_node(ids[0]):
-            self.form.addRow(QLabel(f"{len(ids)} selected" if ids else "Nothing selected"))
+    # -- following the document --------------------------------------------------------
+
+    def _watch(self, doc: Sop) -> None:
+        if self._watched is not None:
+            self._watched.unsubscribe(self._on_event)
+        self._watched = doc
+        doc.subscribe(self._on_event)
+
+    def _on_event(self, event: ModelEvent) -> None:
+        # A renamed node stays selected and its form stays open (no rebuild, no lost focus).
+        if event.change != "node-renamed":
             return
-        node = doc.node(ids[0])
-        self.form.addRow("Kind", QLabel(node.kind))
-        identifier = QLineEdit(node.id)
-        identifier.setAccessibleName("Id")
-        identifier.editingFinished.connect(
-            lambda: self._apply(lambda: self.editor.rename(node.id, identifier.text().strip()))
-        )
-        self.form.addRow("Id", identifier)
-        name = QLineEdit(node.name)
-        name.setAccessibleName("Name")
-        name.setToolTip(type(node).model_fields["name"].description or "")
-        name.editingFinished.connect(
-            lambda: self._apply(lambda: self.editor.set_property(node.id, "name", name.text()))
-        )
-        self.form.addRow("Name", name)
-        description = QPlainTextEdit(node.description)
-        description.setAccessibleName("Description")
-        description.setFixedHeight(80)
-        description.focusOutEvent = self._commit_on_blur(  # type: ignore[method-assign]
-            description,
-            lambda: self.editor.set_property(node.id, "description", description.toPlainText()),
-        )
-        self.form.addRow("Description", description)
+        old, new = event.ids
+        self.ids = [new if element_id == old else element_id for element_id in self.ids]
+        if isinstance(self.form, Form) and self.form.element_id == old:
+            self.form.element_id = new
+            self.key = (*self.key[:-1], new)
 
-    def _commit_on_blur(self, widget, commit):  # type: ignore[no-untyped-def]
-        original = type(widget).focusOutEvent
+    # -- the selection -----------------------------------------------------------------
 
-        def handler(event):  # type: ignore[no-untyped-def]
-            self._apply(commit)
-            original(widget, event)
+    def show_selection(self, ids: list[str]) -> None:
+        self.ids = list(ids)
+        self.refresh()
 
-        return handler
+    def _selection_key(self) -> SelectionKey:
+        doc = self.editor.doc
+        nodes = [i for i in self.ids if doc.has_node(i)]
+        edges = [i for i in self.ids if doc.has_edge(i)]
+        if not nodes and not edges:
+            return ("document",)
+        if len(nodes) + len(edges) > 1:
+            return ("summary", str(len(nodes)), str(len(edges)))
+        if nodes:
+            return (doc.node(nodes[0]).kind, nodes[0])
+        return ("edge", edges[0])
 
-    def _apply(self, change) -> None:  # type: ignore[no-untyped-def]
-        try:
-            change()
-            self.error.setText("")
-        except ModelError as error:
-            self.error.setText(str(error))
+    def refresh(self) -> None:
+        key = self._selection_key()
+        if key != self.key or self.form is None:
+            self._build(key)
+        else:
+            self.form.load()
+
+    def _build(self, key: SelectionKey) -> None:
+        doc = self.editor.doc
+        form: Form | SummaryView
+        if key[0] == "document":
+            form = DocumentForm(self.editor)
+        elif key[0] == "summary":
+            form = SummaryView(selection_summary(int(key[1]), int(key[2])))
+        elif key[0] == "edge":
+            form = edge_form(self.editor, doc.edge(key[1]))
+        else:
+            form = node_form(self.editor, doc.node(key[1]))
+        old = self.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.setWidget(form)
+        self.form, self.key = form, key
+        # "Open in inspector" focuses the first field of the form.
+        sections = form.sections if isinstance(form, Form) else []
+        first = next((w for s in sections for w in s.focusables if w.isEnabled()), None)
+        self.setFocusProxy(first)
