@@ -1,0 +1,361 @@
+"""What the document exports say about an SOP: orders, runbooks, rules in words, RACI, drills.
+
+Plain, unescaped text and data derived from the document model alone (it works for drafts
+that do not compile). Each exporter escapes it for its target: DOT, ReportLab, Markdown.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.model.document import Sop
+from app.model.nodes import NodeBase
+from app.spec.criteria import Approval, CriterionBase
+
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+PREVIOUS_STABLE_WORDS = "the previous stable version"
+
+
+def clean(text: str) -> str:
+    """Text safe to encode and to put in XML: control characters and lone surrogates become �."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def one_line(text: str) -> str:
+    """``clean`` text with its line breaks turned into spaces (headings, table cells)."""
+    return " ".join(clean(text).split("\n"))
+
+
+def number(value: Any) -> str:
+    """A threshold as printed everywhere: ``0.8``, ``300``, ``1e-05``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def minutes(value: Any) -> str:
+    return f"{number(value)} min"
+
+
+# -- the promote path ----------------------------------------------------------------------
+
+
+def _promote_successors(doc: Sop) -> tuple[list[str], dict[str, list[str]]]:
+    members = [n.id for n in doc.nodes if n.kind in ("stage", "gate")]
+    known = set(members)
+    successors: dict[str, list[str]] = defaultdict(list)
+    for edge in doc.edges:
+        if edge.kind == "promote" and edge.source in known and edge.target in known:
+            successors[edge.source].append(edge.target)
+    return members, successors
+
+
+def promote_order(doc: Sop) -> list[str]:
+    """Stages and gates in topological order of the promote path, ties in document order.
+
+    The same order the compiler gives; nodes caught in a cycle (a draft) follow in
+    document order instead of being dropped.
+    """
+    members, successors = _promote_successors(doc)
+    position = {node_id: index for index, node_id in enumerate(members)}
+    indegree = dict.fromkeys(members, 0)
+    for targets in successors.values():
+        for target in targets:
+            indegree[target] += 1
+    ready = [position[n] for n in members if indegree[n] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        node_id = members[heapq.heappop(ready)]
+        order.append(node_id)
+        for target in successors[node_id]:
+            indegree[target] -= 1
+            if indegree[target] == 0:
+                heapq.heappush(ready, position[target])
+    done = set(order)
+    return order + [n for n in members if n not in done]
+
+
+def promote_columns(doc: Sop) -> dict[str, int]:
+    """Longest-path column of every stage and gate (0 for the entry stage)."""
+    _members, successors = _promote_successors(doc)
+    order = promote_order(doc)
+    index = {node_id: i for i, node_id in enumerate(order)}
+    column = dict.fromkeys(order, 0)
+    for node_id in order:
+        for target in successors[node_id]:
+            if index[target] > index[node_id]:  # skip edges that close a cycle
+                column[target] = max(column[target], column[node_id] + 1)
+    return column
+
+
+def stage_orders(doc: Sop) -> dict[str, int]:
+    """Position of each stage on the promote path, 1 for the entry stage."""
+    stages = [n for n in promote_order(doc) if doc.node(n).kind == "stage"]
+    return {stage_id: i for i, stage_id in enumerate(stages, start=1)}
+
+
+def _adjacency(doc: Sop) -> dict[tuple[str, str, bool], list[str]]:
+    ends: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
+    for edge in doc.edges:
+        ends[(edge.source, edge.kind, True)].append(edge.target)
+        ends[(edge.target, edge.kind, False)].append(edge.source)
+    return ends
+
+
+def linked(doc: Sop, node_id: str, kind: str, outgoing: bool = True) -> list[str]:
+    """Ids at the other end of ``kind`` edges leaving (or entering) ``node_id``, in edge order."""
+    ends = doc.derived("exporters.adjacency", _adjacency, depends="graph")
+    return ends.get((node_id, kind, outgoing), [])
+
+
+def names(doc: Sop, ids: list[str], empty: str = "none") -> str:
+    return ", ".join(one_line(doc.node(i).name) for i in ids) if ids else empty
+
+
+# -- catalog words -------------------------------------------------------------------------
+
+
+def role_name(doc: Sop, role_id: str | None) -> str:
+    if role_id is None:
+        return "no role"
+    role = doc.role(role_id)
+    return one_line(role.name) if role else f"{role_id} (unknown role)"
+
+
+def metric_name(doc: Sop, metric_id: str) -> str:
+    metric = doc.metric(metric_id)
+    return one_line(metric.name) if metric else metric_id
+
+
+def tiers_text(tiers: list[str] | None) -> str:
+    return "all" if tiers is None else ", ".join(tiers) or "none"
+
+
+def strategy_text(stage: Any) -> str:
+    strategy = stage.strategy
+    if strategy.type == "canary":
+        steps = " → ".join(f"{number(s)}%" for s in strategy.steps) or "steps not set"
+        bake = f", {minutes(strategy.bake_minutes)} each" if strategy.bake_minutes else ""
+        return f"canary {steps}{bake}"
+    if strategy.type == "shadow" and strategy.bake_minutes:
+        return f"shadow for {minutes(strategy.bake_minutes)}"
+    return strategy.type
+
+
+# -- criteria and approvals ----------------------------------------------------------------
+
+FORM_WORDS = {"metric": "metric", "baseline": "baseline", "check": "check", "artifact": "artifact"}
+DATA_POLICY_HEADER = "If missing / invalid"
+
+
+@dataclass(frozen=True)
+class CriterionRow:
+    """One criterion as the tables print it."""
+
+    id: str
+    name: str
+    form: str
+    subject: str
+    op: str
+    threshold: str
+    data_policy: str
+    severity: str
+    tiers: str
+
+
+def criterion_row(doc: Sop, criterion: CriterionBase) -> CriterionRow:
+    form = criterion.form
+    c: Any = criterion
+    if form in ("metric", "baseline"):
+        subject = f"{c.metric} ({metric_name(doc, c.metric)})"
+        op = c.op
+        if form == "metric":
+            threshold = number(c.value)
+        elif c.delta:
+            sign = "+" if c.delta > 0 else "-"
+            threshold = f"baseline {sign} {number(abs(c.delta))}"
+        else:
+            threshold = "baseline"
+    elif form == "check":
+        subject, op = c.check, "=="
+        threshold = number(c.equals) if not isinstance(c.equals, str) else one_line(c.equals)
+    else:
+        subject, op, threshold = c.artifact, "—", "listed in evidence"
+    return CriterionRow(
+        id=criterion.id,
+        name=one_line(criterion.name) or criterion.id,
+        form=FORM_WORDS[form],
+        subject=subject,
+        op=op,
+        threshold=threshold,
+        data_policy=f"{criterion.on_missing} / {criterion.on_invalid}",
+        severity=criterion.severity,
+        tiers=tiers_text(criterion.tiers),
+    )
+
+
+def criterion_sentence(doc: Sop, criterion: CriterionBase) -> str:
+    """``error-rate <= 0.01`` style, for checklists."""
+    row = criterion_row(doc, criterion)
+    if criterion.form == "artifact":
+        return f"{row.name}: artifact {row.subject} is present"
+    return f"{row.name}: {row.subject.split(' ')[0]} {row.op} {row.threshold}"
+
+
+def _tier_words(tiers: list[str] | None) -> str:
+    if tiers is None:
+        return ""
+    if len(tiers) == 1:
+        return f" ({tiers[0]} tier only)"
+    return f" ({', '.join(tiers[:-1])} and {tiers[-1]} tiers only)"
+
+
+def approval_words(doc: Sop, approval: Approval) -> str:
+    """``2 of ML lead and 1 of Model risk (high tier only); not the submitter; within 72 hours``."""
+    if not approval.rules:
+        return "No approval required: the criteria alone decide."
+    joiner = " and " if approval.mode == "all" else " or "
+    parts = [
+        f"{rule.count} of {role_name(doc, rule.role)}{_tier_words(rule.tiers)}"
+        for rule in approval.rules
+    ]
+    text = joiner.join(parts)
+    text += (
+        "; not the submitter" if approval.separation_of_duties else "; the submitter may approve"
+    )
+    if approval.window_hours is not None:
+        text += f"; within {number(approval.window_hours)} hours"
+    return text
+
+
+def approval_short(doc: Sop, approval: Approval, multiline: bool = False) -> str:
+    """``2× Security, 1× Compliance (high)`` for diagram labels (one rule a line if asked)."""
+    parts = [
+        f"{rule.count}× {role_name(doc, rule.role)}"
+        + (f" ({', '.join(rule.tiers)})" if rule.tiers is not None else "")
+        for rule in approval.rules
+    ]
+    if approval.mode == "any":
+        return ("\nor " if multiline else " or ").join(parts)
+    return ("\n" if multiline else ", ").join(parts)
+
+
+def trigger_condition(doc: Sop, trigger: Any) -> str:
+    """``accuracy < 0.85 for 3 consecutive windows``: the BAD state that starts a rollback."""
+    windows = trigger.for_windows
+    span = "1 window" if windows == 1 else f"{windows} consecutive windows"
+    return f"{trigger.metric} {trigger.op} {number(trigger.value)} for {span}"
+
+
+def missing_words(trigger: Any) -> str:
+    if trigger.on_missing == "breach":
+        return "a window without a usable value counts as breached"
+    return "windows without a usable value are skipped"
+
+
+def node_caption(doc: Sop, node: NodeBase) -> str:
+    """The short second line under a node's name in diagrams."""
+    n: Any = node
+    if node.kind == "stage":
+        parts = [n.environment] if n.environment else []
+        if n.strategy.type != "direct":
+            parts.append(strategy_text(n))
+        return " · ".join(parts)
+    if node.kind == "gate":
+        return approval_short(doc, n.approval, multiline=True)
+    if node.kind == "action":
+        return f"{role_name(doc, n.role)} · {minutes(n.minutes)}"
+    if node.kind == "trigger":
+        condition = f"{n.metric} {n.op} {number(n.value)}"
+        if n.for_windows > 1:
+            condition += f" ×{n.for_windows}"
+        return condition + (f" · SLA {minutes(n.max_minutes)}" if n.max_minutes else "")
+    count = len(n.criteria)
+    return f"{count} criteri{'on' if count == 1 else 'a'}"
+
+
+# -- runbooks ------------------------------------------------------------------------------
+
+
+@dataclass
+class Runbook:
+    """The chain a trigger starts (rollback edge, then next edges) and where it ends."""
+
+    trigger: Any
+    stages: list[str]
+    steps: list[Any] = field(default_factory=list)
+    target: str | None = None
+    problem: str = ""
+
+    @property
+    def actions(self) -> list[Any]:
+        return [s for s in self.steps if s.kind == "action"]
+
+    @property
+    def checks(self) -> list[Any]:
+        return [s for s in self.steps if s.kind == "check"]
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(a.minutes for a in self.actions)
+
+    def target_words(self, doc: Sop) -> str:
+        if self.target is None:
+            return "none: the runbook does not reach a stage"
+        name = one_line(doc.node(self.target).name)
+        if self.target in self.stages:
+            return f"{PREVIOUS_STABLE_WORDS} of {name} (redeploy it)"
+        return f"demote to the earlier stage {name}"
+
+    def sla_words(self) -> str:
+        sla = self.trigger.max_minutes
+        total = self.total_minutes
+        if sla is None:
+            return f"No SLA set; the actions take {minutes(total)}."
+        if total <= sla:
+            return (
+                f"{minutes(sla)}; the actions take {minutes(total)}: fits "
+                f"({minutes(sla - total)} to spare)."
+            )
+        return (
+            f"{minutes(sla)}; the actions take {minutes(total)}: does NOT fit "
+            f"({minutes(total - sla)} over)."
+        )
+
+
+def runbook(doc: Sop, trigger: Any) -> Runbook:
+    book = Runbook(trigger, linked(doc, trigger.id, "monitor", outgoing=False))
+    starts = linked(doc, trigger.id, "rollback")
+    if not starts:
+        book.problem = "no rollback edge leaves the trigger"
+        return book
+    current, seen = starts[0], {trigger.id}
+    if len(starts) > 1:
+        book.problem = "the trigger starts more than one chain; the first is shown"
+    while True:
+        node = doc.node(current)
+        if node.kind == "stage":
+            book.target = current
+            return book
+        if current in seen or node.kind not in ("action", "check"):
+            book.problem = f"the chain runs into {node.kind} “{one_line(node.name)}” again"
+            return book
+        seen.add(current)
+        book.steps.append(node)
+        following = linked(doc, current, "next")
+        if not following:
+            book.problem = f"the chain ends at {node.kind} “{one_line(node.name)}”"
+            return book
+        current = following[0]
+
+
+def runbooks(doc: Sop) -> list[Runbook]:
+    return [runbook(doc, trigger) for trigger in doc.nodes_of_kind("trigger")]

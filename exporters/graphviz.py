@@ -1,0 +1,297 @@
+"""The SOP diagram through Graphviz: DOT text, SVG, PNG, and node positions for auto-layout.
+
+Labels are HTML-like labels built here with full XML escaping and doubled backslashes,
+so that user text never reaches DOT's quoting rules or Graphviz's escapes (``\\N``,
+``\\G``): a name such as ``"];``, ``\\N`` or ``<b>bold</b>`` is drawn as the literal text
+it is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import statistics
+import textwrap
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import graphviz
+from graphviz.quoting import quote as quote_id
+
+from app.fileio import write_atomic
+from app.model.document import Sop
+from app.model.nodes import NodeBase
+from exporters import content
+from exporters.context import ExportContext
+from exporters.style import (
+    CAPTION_TEXT,
+    EDGE_STYLES,
+    ERROR_BORDER,
+    ERROR_MARK,
+    ERROR_WIDTH,
+    FONT_FAMILY,
+    NODE_STYLES,
+)
+
+NAME_WIDTH = {"gate": 13, "trigger": 15}
+"""Characters per line of a node's name (diamonds and octagons waste their corners)."""
+DEFAULT_NAME_WIDTH = 20
+MAX_NAME_LINES = 5
+SCENE_COLUMN = 190
+"""Horizontal distance between promote-path columns in scene pixels (app.model.autolayout)."""
+# Back edges and cross links may not stretch the promote path.
+UNCONSTRAINED = {"reject", "monitor"}
+
+
+class GraphvizMissingError(RuntimeError):
+    """The Graphviz ``dot`` program is not installed or not on PATH."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the Graphviz `dot` program was not found on PATH; install Graphviz "
+            "(on Debian or Ubuntu: apt-get install graphviz; on macOS: brew install graphviz) "
+            "to export diagrams"
+        )
+
+
+def _lines(text: str, width: int, limit: int) -> list[str]:
+    """Wrapped lines; words up to twice ``width`` stay whole, longer ones are cut."""
+    text = content.clean(text)
+    if len(text) <= width and "\n" not in text:
+        return [text]
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        for line in textwrap.wrap(
+            paragraph, width, break_on_hyphens=False, break_long_words=False
+        ) or [""]:
+            lines.extend(textwrap.wrap(line, 2 * width) or [""])
+    if len(lines) > limit:
+        lines = [*lines[: limit - 1], lines[limit - 1][: width - 1] + "…"]
+    return lines
+
+
+def _html(lines: list[str]) -> str:
+    # Graphviz expands \N, \G, \L... even in HTML-like labels (after decoding entities),
+    # and reads a doubled backslash as one: doubling every backslash keeps text literal.
+    return "<br/>".join(escape(line).replace("\\", "\\\\") for line in lines)
+
+
+def node_label(doc: Sop, node: NodeBase, error: bool = False) -> str:
+    """The HTML-like label of a node: bold name, a small caption, a red "!" when in error."""
+    width = NAME_WIDTH.get(node.kind, DEFAULT_NAME_WIDTH)
+    name = f"<b>{_html(_lines(node.name, width, MAX_NAME_LINES))}</b>"
+    if error:
+        name = f'<font color="{ERROR_BORDER}"><b>{ERROR_MARK} </b></font>{name}'
+    caption = content.node_caption(doc, node)
+    if caption:
+        small = _html(_lines(caption, width + 6, 8))
+        name += f'<br/><font point-size="7" color="{CAPTION_TEXT}">{small}</font>'
+    return f"<{name}>"
+
+
+def _error_elements(diagnostics: list[dict[str, Any]] | None) -> set[str]:
+    return {
+        str(element)
+        for diagnostic in diagnostics or []
+        if diagnostic.get("severity") == "error"
+        for element in diagnostic.get("elements", [])
+    }
+
+
+def _rank_groups(doc: Sop) -> list[list[str]]:
+    """Columns the runbook rows share with the promote path, so they sit below it.
+
+    A runbook row (the trigger, then its steps) starts under the stage it watches, or
+    further left when that keeps it within the promote path's width: the diagram stays
+    as wide as the promote path where it can (a wide diagram prints tiny).
+    """
+    columns = content.promote_columns(doc)
+    anchors: dict[int, str] = {}
+    for node_id, column in columns.items():
+        anchors.setdefault(column, node_id)
+    last = max(columns.values(), default=0)
+    groups: dict[int, list[str]] = {c: [n] for c, n in sorted(anchors.items())}
+    for book in content.runbooks(doc):
+        watched = [columns[s] for s in book.stages if s in columns]
+        if not watched:
+            continue
+        row = [book.trigger.id, *(step.id for step in book.steps)]
+        start = max(0, min(watched[0], last - len(row) + 1))
+        for offset, node_id in enumerate(row):
+            if start + offset <= last and node_id not in columns:
+                groups[start + offset].append(node_id)
+                columns[node_id] = start + offset
+    return [group for group in groups.values() if len(group) > 1]
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def quote(element_id: str) -> str:
+    """A node or element id as a DOT string (ids are slugs; anything else is quoted safely)."""
+    return f'"{element_id}"' if _SLUG.match(element_id) else quote_id(element_id)
+
+
+def _node_attributes(kind: str, error: bool = False) -> str:
+    style = NODE_STYLES[kind]
+    shape = "rounded,filled" if style.rounded else "filled"
+    border = (
+        f'color="{ERROR_BORDER}" penwidth={ERROR_WIDTH:g}' if error else f'color="{style.border}"'
+    )
+    fill = f'fillcolor="{style.fill}" fontcolor="{style.text}"'
+    return f'shape={style.shape} style="{shape}" {fill} {border}'
+
+
+_NODE_ATTRIBUTES = {kind: _node_attributes(kind) for kind in NODE_STYLES}
+_EDGE_ATTRIBUTES = {
+    kind: f'color="{style.color}" style={style.style} penwidth={style.width:g}'
+    + (" weight=8" if kind == "promote" else "")
+    for kind, style in EDGE_STYLES.items()
+}
+
+
+def diagram_graph(
+    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
+) -> graphviz.Digraph:
+    """The diagram as a ``graphviz.Digraph``: promote path left to right, runbooks below."""
+    errors = _error_elements(diagnostics)
+    graph = graphviz.Digraph(name="sop")
+    graph.attr(
+        "graph",
+        rankdir="LR",
+        newrank="true",
+        nodesep="0.25",
+        ranksep="0.35",
+        pad="0.2",
+        bgcolor="white",
+        fontname=FONT_FAMILY,
+    )
+    if title:
+        heading = _html(_lines(f"{doc.title} (version {doc.version})", 90, 3))
+        graph.attr("graph", label=f"<<b>{heading}</b>>", labelloc="t", fontsize="14")
+    graph.attr("node", fontname=FONT_FAMILY, fontsize="9", margin="0.08,0.04", penwidth="1.2")
+    graph.attr("edge", fontname=FONT_FAMILY, fontsize="8", arrowsize="0.7")
+    # Statements are written here rather than through Digraph.node/edge, which quote every
+    # attribute again for every element: this is what keeps a 500-node layout cheap.
+    # Labels are HTML-like strings built by node_label; every other value is ours.
+    body = graph.body
+    for node in doc.nodes:
+        failed = node.id in errors
+        attributes = _node_attributes(node.kind, True) if failed else _NODE_ATTRIBUTES[node.kind]
+        body.append(
+            f"\t{quote(node.id)} [label={node_label(doc, node, failed)} "
+            f"id={quote('node-' + node.id)} {attributes}]\n"
+        )
+    kinds = {node.id: node.kind for node in doc.nodes}
+    for edge in doc.edges:
+        backwards = edge.kind in ("next", "rollback") and kinds[edge.target] == "stage"
+        free = " constraint=false" if edge.kind in UNCONSTRAINED or backwards else ""
+        body.append(
+            f"\t{quote(edge.source)} -> {quote(edge.target)} [id={quote('edge-' + edge.id)} "
+            f"{_EDGE_ATTRIBUTES[edge.kind]}{free}]\n"
+        )
+    for group in _rank_groups(doc):
+        body.append(f"\t{{rank=same; {'; '.join(quote(n) for n in group)}}}\n")
+    return graph
+
+
+def diagram_dot(
+    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
+) -> str:
+    """The diagram as DOT text."""
+    return diagram_graph(doc, diagnostics, title).source
+
+
+def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissingError() from None
+
+
+def diagram_svg(
+    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
+) -> bytes:
+    """The diagram as SVG (UTF-8)."""
+    return _pipe(diagram_graph(doc, diagnostics, title), "svg")
+
+
+def diagram_png(
+    doc: Sop,
+    dpi: int = 150,
+    diagnostics: list[dict[str, Any]] | None = None,
+    title: bool = False,
+) -> bytes:
+    """The diagram as PNG at ``dpi`` dots per inch."""
+    graph = diagram_graph(doc, diagnostics, title)
+    graph.attr("graph", dpi=str(dpi))
+    return _pipe(graph, "png")
+
+
+# A literal newline rather than ^ with MULTILINE lets the regex engine skip ahead fast.
+_OBJECT_FIELD = re.compile(r'\n {6}"(name|pos)": ("(?:[^"\\]|\\.)*")')
+
+
+def _node_centres(text: str) -> dict[str, tuple[float, float]]:
+    """``name -> (x, y)`` of every node in ``dot -Tjson`` output, in points (y up).
+
+    Reads the name and pos lines of the objects list instead of parsing megabytes of
+    drawing operations; falls back to a full parse if the output looks different.
+    """
+    end = text.find('\n  "edges"')
+    centres: dict[str, tuple[float, float]] = {}
+    name: str | None = None
+    for match in _OBJECT_FIELD.finditer(text, 0, end if end >= 0 else len(text)):
+        value = json.loads(match.group(2))
+        if match.group(1) == "name":
+            name = value
+        elif name is not None:
+            x, y = value.split(",")[:2]
+            centres[name], name = (float(x), float(y)), None
+    if centres:
+        return centres
+    for item in json.loads(text).get("objects", []):
+        if "pos" in item:
+            x, y = item["pos"].split(",")[:2]
+            centres[str(item["name"])] = (float(x), float(y))
+    return centres
+
+
+def layout_positions(doc: Sop) -> dict[str, tuple[float, float]]:
+    """Node centres from Graphviz, in scene coordinates (y grows downwards).
+
+    Points are scaled so that neighbouring promote-path columns sit about 190 px apart,
+    as in ``app.model.autolayout``; the top-left node centre is at (0, 0).
+    """
+    raw = {
+        name: (x, -y)
+        for name, (x, y) in _node_centres(_pipe(diagram_graph(doc), "json").decode()).items()
+        if doc.has_node(name)
+    }
+    columns = sorted({round(raw[n][0]) for n in content.promote_order(doc) if n in raw})
+    gaps = [b - a for a, b in itertools.pairwise(columns) if b - a > 1]
+    scale = SCENE_COLUMN / statistics.median(gaps) if gaps else 1.0
+    left = min((x for x, _ in raw.values()), default=0.0)
+    top = min((y for _, y in raw.values()), default=0.0)
+    return {
+        node_id: (round((x - left) * scale, 1), round((y - top) * scale, 1))
+        for node_id, (x, y) in raw.items()
+    }
+
+
+def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
+    """Write the diagram as ``svg``, ``png`` or ``dot`` to ``out``."""
+    if format_name == "dot":
+        data: bytes | str = diagram_dot(doc, context.diagnostics, title=True)
+    elif format_name == "svg":
+        data = diagram_svg(doc, context.diagnostics, title=True)
+    elif format_name == "png":
+        data = diagram_png(doc, dpi=150, diagnostics=context.diagnostics, title=True)
+    else:
+        raise ValueError(f"the graphviz exporter writes svg, png or dot, not {format_name!r}")
+    context.progress(0, 1, f"Writing {format_name.upper()}")
+    write_atomic(out, data)
+    context.progress(1, 1, "Done")
+    return [out]

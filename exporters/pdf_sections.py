@@ -1,0 +1,301 @@
+"""The PDF's sections about the SOP itself: title page, scope, stages, gates, RACI, sign-off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer, Table
+
+from app.model.document import Sop
+from exporters import content, operations
+from exporters.context import ExportContext
+from exporters.pdf_layout import Heading, table_of_contents
+from exporters.pdf_style import SopTable, cell, facts_style, para, styles, table_style
+
+Cell = str | Flowable
+SECTION_ROOM = 150
+"""A gate or runbook starts on a new page when less than this (points) is left."""
+
+
+def grid(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Cell]],
+    fractions: Sequence[float],
+    width: float,
+    row_height: float | None = None,
+) -> Table:
+    """A table of escaped text cells (wrapping paragraphs where a line is not enough)."""
+    s = styles()
+    widths = [width * f for f in fractions]
+    data: list[list[Cell]] = [[cell(h, s.head, w) for h, w in zip(header, widths, strict=True)]]
+    for row in rows:
+        data.append(
+            [
+                cell(c, s.cell, w) if isinstance(c, str) else c
+                for c, w in zip(row, widths, strict=True)
+            ]
+        )
+    heights = None if row_height is None else [None, *([row_height] * len(rows))]
+    table = SopTable(data, colWidths=widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
+    table.setStyle(table_style(rows=len(data)))
+    return table
+
+
+def facts(rows: Sequence[tuple[str, str]], width: float, key: float = 0.24) -> Table:
+    """A two-column key/value table without a header row."""
+    s = styles()
+    widths = [width * key, width * (1 - key)]
+    data = [[cell(k, s.key, widths[0]), cell(v, s.cell, widths[1])] for k, v in rows]
+    table = SopTable(data, colWidths=widths, hAlign="LEFT")
+    table.setStyle(facts_style())
+    return table
+
+
+def spec_digests(context: ExportContext) -> tuple[str, str]:
+    if context.spec is None:
+        return "not compiled: draft", "not compiled: draft"
+    metadata = context.spec.get("metadata", {})
+    return str(metadata.get("source_digest", "unknown")), str(context.spec.get("digest", "unknown"))
+
+
+def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
+    s = styles()
+    source, digest = spec_digests(context)
+    errors = len(context.errors)
+    status = "Valid: compiled into the gate specification below"
+    if context.draft:
+        plural = "s" if errors != 1 else ""
+        status = f"DRAFT: NOT VALID ({errors} validation error{plural}); not for approval or use"
+    elif context.spec is None:
+        status = "Not compiled: no gate specification was supplied with this export"
+    level = "not assessed"
+    if context.assessment:
+        level = f"{context.assessment.get('level')} ({context.assessment.get('level_name')})"
+    rows = [
+        ("Version", doc.version),
+        ("Owner", doc.owner or "not set"),
+        ("Identifier", doc.id),
+        ("Risk tiers", " → ".join(doc.tiers) + " (least strict first)"),
+        ("Status", status),
+        ("Source digest", source),
+        ("Spec digest", digest),
+        ("Maturity level", level),
+    ]
+    return [
+        Spacer(1, 60),
+        para("Standard operating procedure", s.subtitle),
+        para(doc.title, s.title),
+        Spacer(1, 12),
+        facts(rows, width),
+        Spacer(1, 18),
+        para(
+            "This document is generated from the SOP file. The spec digest identifies the "
+            "exact gate specification that pipelines run; the source digest identifies the "
+            "SOP file it was compiled from. A change to either means a new version of this "
+            "document.",
+            s.small,
+        ),
+        PageBreak(),
+        Heading("Contents", s.h1, toc=False),
+        table_of_contents(),
+        # The contents keep a page to themselves, so filling them in on the second pass
+        # moves nothing and multiBuild settles after two passes instead of three.
+        PageBreak(),
+    ]
+
+
+def purpose(doc: Sop, width: float) -> list[Flowable]:
+    s = styles()
+    out: list[Flowable] = [Heading("Purpose and scope", s.h1)]
+    out.append(para(doc.description or "No description has been written yet.", s.body))
+    out.append(Heading("Roles", s.h2, level=1))
+    role_rows = [
+        [r.name, ", ".join(r.members) or "no members listed", r.description] for r in doc.roles
+    ]
+    if role_rows:
+        out.append(grid(["Role", "Members", "Responsibility"], role_rows, [0.25, 0.3, 0.45], width))
+    else:
+        out.append(para("No roles are defined.", s.body))
+    out.append(Heading("Metrics", s.h2, level=1))
+    metric_rows = [
+        [
+            m.id,
+            m.name,
+            m.unit or "—",
+            f"{m.direction} is better",
+            f"{content.number(m.min) if m.min is not None else '−∞'} to "
+            f"{content.number(m.max) if m.max is not None else '+∞'}",
+        ]
+        for m in doc.metrics
+    ]
+    if metric_rows:
+        out.append(
+            grid(
+                ["Metric", "Name", "Unit", "Direction", "Range"],
+                metric_rows,
+                [0.22, 0.28, 0.12, 0.18, 0.2],
+                width,
+            )
+        )
+    else:
+        out.append(para("No metrics are catalogued.", s.body))
+    return out
+
+
+def stages(doc: Sop, width: float) -> list[Flowable]:
+    s = styles()
+    orders = content.stage_orders(doc)
+    ordered = sorted(doc.nodes_of_kind("stage"), key=lambda n: orders.get(n.id, len(orders) + 1))
+    rows = [
+        [
+            str(orders.get(n.id, "—")),
+            n.name,
+            n.environment or "—",
+            content.strategy_text(n),
+            n.description,
+        ]
+        for n in ordered
+    ]
+    return [
+        Heading("Stages", s.h1),
+        para("The environments a model passes through, in promote-path order.", s.body),
+        grid(
+            ["Order", "Stage", "Environment", "Strategy", "Description"],
+            rows,
+            [0.08, 0.22, 0.14, 0.2, 0.36],
+            width,
+        ),
+    ]
+
+
+CRITERIA_HEADER = (
+    "Criterion",
+    "Form",
+    "Metric / check / artifact",
+    "Op",
+    "Threshold",
+    content.DATA_POLICY_HEADER,
+    "Severity",
+    "Tiers",
+)
+CRITERIA_WIDTHS = (0.22, 0.08, 0.19, 0.05, 0.13, 0.11, 0.09, 0.13)
+
+
+def criteria_table(doc: Sop, criteria: Sequence[Any], width: float) -> Flowable:
+    if not criteria:
+        return para("No criteria.", styles().body)
+    rows = []
+    for criterion in criteria:
+        r = content.criterion_row(doc, criterion)
+        rows.append(
+            [r.name, r.form, r.subject, r.op, r.threshold, r.data_policy, r.severity, r.tiers]
+        )
+    return grid(CRITERIA_HEADER, rows, CRITERIA_WIDTHS, width)
+
+
+def gates(doc: Sop, width: float) -> list[Flowable]:
+    s = styles()
+    out: list[Flowable] = [Heading("Gates", s.h1)]
+    order = [n for n in content.promote_order(doc) if doc.node(n).kind == "gate"]
+    if not order:
+        out.append(para("The SOP has no gates.", s.body))
+    for gate_id in order:
+        gate: Any = doc.node(gate_id)
+        out += [
+            CondPageBreak(SECTION_ROOM),
+            Heading(f"Gate: {content.one_line(gate.name)}", s.h2, level=1),
+        ]
+        if gate.description:
+            out.append(para(gate.description, s.lead))
+        sources = content.linked(doc, gate.id, "promote", outgoing=False)
+        targets = content.linked(doc, gate.id, "promote")
+        rejects = content.linked(doc, gate.id, "reject")
+        rows = [
+            ("From", content.names(doc, sources)),
+            ("To", content.names(doc, targets)),
+            ("On reject", content.names(doc, rejects, "no reject path")),
+            ("Approval", content.approval_words(doc, gate.approval)),
+        ]
+        for rule in gate.approval.rules:
+            role = doc.role(rule.role)
+            members = ", ".join(role.members) if role and role.members else "no members listed"
+            rows.append((f"Eligible: {content.role_name(doc, rule.role)}", members))
+        out += [facts(rows, width), Spacer(1, 5), criteria_table(doc, gate.criteria, width)]
+    return out
+
+
+def raci_section(doc: Sop, width: float) -> list[Flowable]:
+    s = styles()
+    matrix = operations.raci(doc)
+    out: list[Flowable] = [Heading("Responsibilities (RACI)", s.h1)]
+    out.append(facts(list(operations.RACI_LEGEND), width, key=0.06))
+    out.append(Spacer(1, 6))
+    if not matrix.roles or not matrix.rows:
+        out.append(para("No gates or runbook actions to assign yet.", s.body))
+        return out
+    share = 0.7 / len(matrix.roles)
+    rows: list[list[Cell]] = [
+        [f"{'Gate' if row.kind == 'gate' else 'Action'}: {row.activity}"]
+        + [row.marks.get(role_id, "") for role_id, _name in matrix.roles]
+        for row in matrix.rows
+    ]
+    header = ["Activity", *(name for _id, name in matrix.roles)]
+    table = grid(header, rows, [0.3, *([share] * len(matrix.roles))], width)
+    table.setStyle(
+        [
+            ("ALIGN", (1, 1), (-1, -1), "CENTER"),
+            ("FONTNAME", (1, 1), (-1, -1), s.mark.fontName),
+        ]
+    )
+    out.append(table)
+    return out
+
+
+def signoff(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
+    s = styles()
+    _source, digest = spec_digests(context)
+    rows = [[role.name, "", "", ""] for role in doc.roles] or [["Owner", "", "", ""]]
+    return [
+        Heading("Sign-off", s.h1),
+        para(
+            f"By signing, each role confirms it has read this SOP (version {doc.version}, "
+            f"spec digest {digest}) and accepts the responsibilities it assigns.",
+            s.body,
+        ),
+        grid(["Role", "Name", "Signature", "Date"], rows, [0.3, 0.25, 0.3, 0.15], width, 30),
+    ]
+
+
+def revisions(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
+    s = styles()
+    rows = [list(r) for r in operations.revision_rows(doc, context.revisions)]
+    return [
+        Heading("Revision history", s.h1),
+        grid(["Version", "Date", "Author", "Change"], rows, [0.14, 0.18, 0.2, 0.48], width),
+    ]
+
+
+def findings(context: ExportContext, width: float) -> list[Flowable]:
+    s = styles()
+    if not context.diagnostics:
+        return []
+    rows = [
+        [
+            str(d.get("severity", "")),
+            str(d.get("rule", "")),
+            f"{d.get('message', '')} {d.get('fix', '')}".strip(),
+            ", ".join(str(e) for e in d.get("elements", [])),
+        ]
+        for d in context.diagnostics
+    ]
+    intro = (
+        "The SOP has validation errors: it cannot be compiled, and this document is a draft."
+        if context.errors
+        else "Warnings and notes from validation; none blocks compilation."
+    )
+    return [
+        Heading("Validation findings", s.h1),
+        para(intro, s.body),
+        grid(["Severity", "Rule", "Finding", "Elements"], rows, [0.1, 0.2, 0.5, 0.2], width),
+    ]

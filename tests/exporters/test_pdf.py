@@ -1,0 +1,263 @@
+"""PDF exporter: content an auditor checks, outline, embedded fonts, draft banner, hostile text."""
+
+from __future__ import annotations
+
+import io
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from app.cli import main
+from app.cli.exporting import build_context
+from app.model.document import Sop
+from app.model.io import load_document
+from app.model.templates import load_template, template_ids, template_text
+from exporters import content, pdf_style
+from exporters.context import ExportContext
+from exporters.pdf import render_pdf
+from exporters.pdf_layout import DRAFT_TEXT
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"
+NO_FIGURES = "No simulation or drill results recorded in the workspace yet"
+
+
+def template_path(template_id: str) -> Path:
+    return REPO / "sop_templates" / f"{template_id}.sop.json"
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+@cache
+def rendered(source: str) -> bytes:
+    """The PDF of a template id or a file, with the context the CLI builds (cached)."""
+    path = Path(source) if source.endswith(".json") else template_path(source)
+    doc = load_document(path)
+    context, _diagnostics = build_context(doc, path, "gatewright/spec.json")
+    return render_pdf(doc, context)
+
+
+def reader(data: bytes) -> PdfReader:
+    return PdfReader(io.BytesIO(data))
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [page.extract_text() for page in reader(data).pages]
+
+
+def outline_titles(items: list) -> list[str]:
+    titles = []
+    for item in items:
+        if isinstance(item, list):
+            titles += outline_titles(item)
+        else:
+            titles.append(item.title)
+    return titles
+
+
+def expected_strings(doc: Sop) -> list[str]:
+    """Everything the brief says an auditor must find: gates, thresholds, roles, actions."""
+    wanted = [content.one_line(g.name) for g in doc.nodes_of_kind("gate")]
+    wanted += [r.name for r in doc.roles]
+    wanted += [content.one_line(a.name) for a in doc.nodes_of_kind("action")]
+    for node in doc.nodes:
+        for criterion in getattr(node, "criteria", []):
+            wanted.append(content.criterion_row(doc, criterion).threshold)
+    return wanted
+
+
+def test_cli_writes_a_pdf(tmp_path, capsys) -> None:
+    out = tmp_path / "sop.pdf"
+    assert main(["export", "pdf", str(template_path("startup-lightweight")), "-o", str(out)]) == 0
+    assert out.read_bytes().startswith(b"%PDF-")
+    assert f"wrote {out}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("template_id", template_ids())
+def test_every_template_reads_completely(template_id) -> None:
+    doc = load_template(template_id)
+    data = rendered(template_id)
+    pdf = reader(data)
+    assert 4 <= len(pdf.pages) <= 40
+    text = squeeze("".join(page_texts(data)))
+    for wanted in expected_strings(doc):
+        assert squeeze(wanted) in text, wanted
+    for section in ("Purpose and scope", "Process diagram", "Stages", "Gates", "Sign-off"):
+        assert squeeze(section) in text
+    assert DRAFT_TEXT not in "".join(page_texts(data))
+    assert squeeze(NO_FIGURES) in text
+
+
+@pytest.mark.parametrize("template_id", ["startup-lightweight", "rollback-procedure"])
+def test_outline_has_a_bookmark_per_section(template_id) -> None:
+    doc = load_template(template_id)
+    titles = outline_titles(reader(rendered(template_id)).outline)
+    for section in (
+        "Purpose and scope",
+        "Process diagram",
+        "Stages",
+        "Gates",
+        "Responsibilities (RACI)",
+        "Rollback runbooks",
+        "Maturity assessment",
+        "Drill checklist for trainers",
+        "Simulation and drill results",
+        "Sign-off",
+        "Revision history",
+    ):
+        assert section in titles
+    for gate in doc.nodes_of_kind("gate"):
+        assert f"Gate: {gate.name}" in titles
+    for trigger in doc.nodes_of_kind("trigger"):
+        assert f"Runbook: {trigger.name}" in titles and f"Drill: {trigger.name}" in titles
+
+
+def test_contents_page_lists_sections_with_page_numbers() -> None:
+    contents = page_texts(rendered("deployment-gate"))[1]
+    assert "Contents" in contents and "Rollback runbooks" in contents
+    assert any(ch.isdigit() for ch in contents)
+
+
+@pytest.mark.parametrize("source", ["startup-lightweight", str(HOSTILE)])
+def test_every_font_is_embedded(source) -> None:
+    fonts = {}
+    for page in reader(rendered(source)).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            fonts[str(font["/BaseFont"])] = font
+    assert fonts
+    for name, font in fonts.items():
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is None:  # a composite font: the descriptor sits on its descendant
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        descriptor = descriptor.get_object()
+        assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), name
+    assert any("DejaVuSans" in name for name in fonts)
+
+
+def test_footer_carries_title_and_page_numbers() -> None:
+    texts = page_texts(rendered("startup-lightweight"))
+    for number, text in enumerate(texts, start=1):
+        assert f"page {number} of {len(texts)}" in text
+        assert "Lightweight Model Release (Startup)" in text
+
+
+def broken_template(tmp_path: Path) -> Path:
+    """startup-lightweight with one runbook cut off from its trigger: validation errors."""
+    data = json.loads(template_text("startup-lightweight"))
+    data["edges"] = [e for e in data["edges"] if e["id"] != "error-spike-starts-err-rollback"]
+    path = tmp_path / "broken.sop.json"
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return path
+
+
+def test_invalid_sop_needs_allow_invalid(tmp_path, capsys) -> None:
+    broken, out = broken_template(tmp_path), tmp_path / "draft.pdf"
+    assert main(["export", "pdf", str(broken), "-o", str(out)]) == 1
+    assert "--allow-invalid" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_draft_banner_on_every_page_of_an_allowed_invalid_export(tmp_path) -> None:
+    broken, out = broken_template(tmp_path), tmp_path / "draft.pdf"
+    assert main(["export", "pdf", str(broken), "-o", str(out), "--allow-invalid"]) == 0
+    texts = page_texts(out.read_bytes())
+    assert all(DRAFT_TEXT in text for text in texts)
+    joined = squeeze("".join(texts))
+    assert squeeze("not compiled: draft") in joined
+    assert squeeze("Validation findings") in joined and "runbook-ordered" in joined
+
+
+def test_valid_export_with_allow_invalid_has_no_banner(tmp_path) -> None:
+    out = tmp_path / "valid.pdf"
+    path = template_path("startup-lightweight")
+    assert main(["export", "pdf", str(path), "-o", str(out), "--allow-invalid"]) == 0
+    assert DRAFT_TEXT not in "".join(page_texts(out.read_bytes()))
+
+
+def test_hostile_text_is_printed_literally() -> None:
+    doc = load_document(HOSTILE)
+    text = squeeze("".join(page_texts(rendered(str(HOSTILE)))))
+    literal = [
+        "<b>bold</b>",
+        "${{ github.event.issue.title }}",
+        "$(touch /tmp/pwned)",
+        'Say "hi"',
+        "`id` key: value",
+        "<script>alert(1)</script>",
+        'ML "lead" $(id) ${{ env.X }}',
+        "SRE: on-call <i>team</i>",
+        'eve"; rm -rf ~ ${{ secrets.X }}',
+    ]
+    for wanted in [*literal, *(content.one_line(n.name) for n in doc.nodes)]:
+        assert squeeze(wanted) in text, wanted
+
+
+def test_non_latin_text_renders_with_embedded_fonts() -> None:
+    data = json.loads(template_text("startup-lightweight"))
+    data["title"] = "Évaluation — Модель"
+    data["nodes"][0]["name"] = "Développement — 信用"
+    doc = Sop.model_validate(data)
+    text = "".join(page_texts(render_pdf(doc, ExportContext())))
+    assert "Évaluation — Модель" in text
+    if pdf_style.register_fonts().cjk:
+        assert "Développement — 信用" in text
+    else:
+        assert "Développement —" in text
+
+
+def test_figures_and_revisions_are_tabled() -> None:
+    doc = load_template("startup-lightweight")
+    context = ExportContext(
+        figures={"simulation": {"deploy_frequency_per_week": 3.5, "runs": 200}, "drills": 4},
+        revisions=[
+            {"version": "1.0.0", "date": "2026-01-02", "author": "eli", "message": "First"},
+            {"version": "1.1.0", "date": "2026-02-03", "author": "fay", "message": "Canary"},
+        ],
+    )
+    text = squeeze("".join(page_texts(render_pdf(doc, context))))
+    for wanted in ("simulation.deploy_frequency_per_week", "3.5", "drills", "2026-02-03", "Canary"):
+        assert squeeze(wanted) in text
+    assert squeeze(NO_FIGURES) not in text
+
+
+def test_progress_is_reported_between_sections() -> None:
+    calls: list[tuple[int, int, str]] = []
+    doc = load_template("startup-lightweight")
+    render_pdf(doc, ExportContext(progress=lambda d, t, s: calls.append((d, t, s))))
+    done = [d for d, _t, _s in calls]
+    assert done == sorted(done) and len(calls) > 10
+    assert calls[-1][0] == calls[-1][1]
+    assert {"Gates", "Rollback runbooks", "Sign-off sheet"} <= {s for *_x, s in calls}
+
+
+def test_progress_can_cancel() -> None:
+    def cancel(done: int, total: int, step: str) -> None:
+        if step == "Gates":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        render_pdf(load_template("startup-lightweight"), ExportContext(progress=cancel))
+
+
+def test_pdf_without_graphviz_says_how_to_get_the_diagram(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    text = squeeze(
+        "".join(page_texts(render_pdf(load_template("startup-lightweight"), ExportContext())))
+    )
+    assert squeeze("apt-get install graphviz") in text
+
+
+def test_missing_fonts_name_the_package(monkeypatch) -> None:
+    monkeypatch.setattr(pdf_style, "_find_face", lambda filename: None)
+    with pytest.raises(pdf_style.FontMissingError, match="fonts-dejavu-core"):
+        pdf_style.register_fonts.__wrapped__()
+
+
+def test_markup_escapes_user_text() -> None:
+    assert pdf_style.markup('<b>x</b> & "y"\nz') == '&lt;b&gt;x&lt;/b&gt; &amp; "y"<br/>z'
