@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -129,8 +130,7 @@ def run_simulate(
     else:
         from rich.progress import Progress
 
-        stderr = click.get_text_stream("stderr")
-        with Progress(transient=True, disable=not stderr.isatty()) as bar:
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("Simulating", total=runs)
             payload = summary = monte_carlo(
                 spec,

@@ -1,0 +1,113 @@
+"""The export context of a document (diagnostics, spec, assessment), shared by CLI and designer."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.model.document import Sop
+    from app.validate.diagnostics import Diagnostic
+    from exporters.context import ExportContext
+
+DEFAULT_SPEC_PATH = "gatewright/spec.json"
+
+
+def build_context(
+    doc: Sop, file: str | Path | None, spec_path: str = DEFAULT_SPEC_PATH
+) -> tuple[ExportContext, list[Diagnostic]]:
+    """Validate (with the lint settings beside ``file``), compile when valid, and assess.
+
+    ``file`` None (an untitled document) means no lint settings. The context is a draft
+    when there are validation errors; it then carries no spec.
+    """
+    from app.spec.compile import compile_data
+    from app.validate.assess import assess_document
+    from app.validate.config import load_lint_file
+    from app.validate.engine import validate
+    from exporters.context import ExportContext
+
+    settings = load_lint_file(file) if file is not None else {}
+    diagnostics = validate(doc, settings)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    figures, revisions, simulations = workspace_record(doc.id)
+    context = ExportContext(
+        spec=None if errors else compile_data(doc, settings),
+        diagnostics=[d.to_json() for d in diagnostics],
+        assessment=assess_document(doc, simulations=simulations).to_json(),
+        figures=figures,
+        revisions=revisions,
+        spec_path=spec_path,
+        draft=bool(errors),
+    )
+    return context, diagnostics
+
+
+def _level(value: Any, level: Any) -> str:
+    return "–" if value is None else f"{value:g} ({level})"
+
+
+def workspace_record(sop_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
+    """The latest simulation and drill figures, the revisions, and how many runs the
+    workspace holds for an SOP; empty when there is no workspace (never creates one)."""
+    from app.store.workspace import Workspace, default_path
+
+    if not default_path().exists():
+        return {}, [], 0
+    try:
+        with Workspace.open(None, create=False) as store:
+            runs = store.runs(sop_id)
+            drills = store.drills(sop_id=sop_id)
+            revisions = store.revisions(sop_id)
+    except Exception:
+        return {}, [], 0
+    figures: dict[str, Any] = {}
+    if runs:
+        latest = runs[0]
+        summary = latest["summary"] if isinstance(latest["summary"], dict) else {}
+        dora = summary.get("dora", {})
+        figures["Latest simulation"] = {
+            "scenario": f"{latest['scenario']} (seed {latest['seed']}, {latest['runs']} run(s))",
+            "recorded": latest.get("recorded_at", ""),
+            **(
+                {
+                    "deployments per day": _level(
+                        dora.get("deployment_frequency_per_day"),
+                        dora.get("deployment_frequency_level"),
+                    ),
+                    "lead time (hours)": _level(
+                        dora.get("lead_time_hours"), dora.get("lead_time_level")
+                    ),
+                    "change failure rate": _level(
+                        dora.get("change_failure_rate"), dora.get("change_failure_rate_level")
+                    ),
+                    "time to restore (hours)": _level(
+                        dora.get("time_to_restore_hours"), dora.get("time_to_restore_level")
+                    ),
+                }
+                if dora and "deployments" in dora
+                else {}
+            ),
+        }
+    if drills:
+        scores = [d["score"].get("score", 0) for d in drills if isinstance(d["score"], dict)]
+        last = drills[0]
+        figures["Rollback drills"] = {
+            "sessions": len(drills),
+            "median score": statistics.median(scores) if scores else "–",
+            "latest": f"{last['trainee']}, {last['scenario']}, "
+            f"{last['score'].get('score', 0):g}/100"
+            if isinstance(last["score"], dict)
+            else f"{last['trainee']}, {last['scenario']}",
+        }
+    history = [
+        {
+            "version": r["version"],
+            "date": r.get("saved_at", ""),
+            "author": r.get("author", ""),
+            "message": r.get("message", ""),
+        }
+        for r in revisions
+    ]
+    return figures, history, len(runs)
