@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from app.cli import EXIT_NEGATIVE, EXIT_OK
+from app.cli.errors import Failure
 from app.cli.report import print_diagnostics
 from app.export_context import build_context
+
+
+def _export(format_name: str, doc, output: Path, context) -> list[Path]:  # type: ignore[no-untyped-def]
+    """Run an exporter; a missing system program or font becomes one sentence, exit 2."""
+    from exporters.graphviz import GraphvizMissingError
+    from exporters.pdf_style import FontMissingError
+    from exporters.registry import export
+
+    try:
+        return export(format_name, doc, output, context)
+    except (GraphvizMissingError, FontMissingError) as error:
+        raise Failure(f"cannot export {format_name}: {error}") from None
 
 
 def run_export(
     format_name: str, file: Path, output: Path, allow_invalid: bool, spec_path: str
 ) -> int:
     from app.model.io import load_document
-    from exporters.registry import FORMATS, export
+    from exporters.registry import FORMATS
 
     fmt = FORMATS[format_name]
     doc = load_document(file)
@@ -32,16 +46,16 @@ def run_export(
     if format_name == "pdf":
         from rich.progress import Progress
 
-        with Progress(transient=True, disable=not click.get_text_stream("stderr").isatty()) as bar:
+        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
             task = bar.add_task("Writing PDF", total=None)
 
             def report(done: int, total: int, step: str) -> None:
                 bar.update(task, completed=done, total=total, description=step)
 
             context.progress = report
-            written = export(format_name, doc, output, context)
+            written = _export(format_name, doc, output, context)
     else:
-        written = export(format_name, doc, output, context)
+        written = _export(format_name, doc, output, context)
     for path in written:
         click.echo(f"wrote {path}", err=True)
     return EXIT_OK
