@@ -7,6 +7,8 @@ watches the open file for changes made by someone else.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,7 +102,7 @@ class FileController(QObject):
         self.journal.failed.connect(self.message)
         self._disk_text: str | None = None
         """The text of ``path`` as we last loaded or saved it (to tell others' changes)."""
-        self._asking = False
+        self._asking = self._recheck = False
         self._missing_reported = False
         self.watcher = QFileSystemWatcher(self)
         self.watcher.fileChanged.connect(lambda _name: self._settle.start())
@@ -145,9 +147,11 @@ class FileController(QObject):
         from app.ui.dialogs.gallery import TemplateGallery
 
         gallery = TemplateGallery(self.window)
-        if gallery.exec() != TemplateGallery.DialogCode.Accepted:
-            return
+        accepted = gallery.exec() == TemplateGallery.DialogCode.Accepted
         chosen = gallery.chosen_id
+        gallery.deleteLater()
+        if not accepted:
+            return
         if chosen is None:
             self.new_blank()
         else:
@@ -195,12 +199,12 @@ class FileController(QObject):
             self.message.emit(str(error))
             return False
         if process_alive(entry.pid):
-            self.message.emit(
-                f"{path.name} is also being edited by another Gatewright (process {entry.pid})"
-            )
+            where = "in another window" if entry.pid == os.getpid() else f"by process {entry.pid}"
+            self.message.emit(f"{path.name} is also being edited {where}")
             return False
         if entry.text == disk_text:  # the edits were saved after all
-            journal.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                journal.unlink(missing_ok=True)
             return False
         return self.offer_recovery(entry)
 
@@ -235,7 +239,8 @@ class FileController(QObject):
         self.adopt(doc, entry.original, disk_text)
         self.editor.stack.resetClean()  # unsaved: the title shows the modified mark
         if self.journal.write() and entry.file.absolute() != self.journal.path.absolute():
-            entry.file.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # at worst it is offered again, never lost
+                entry.file.unlink(missing_ok=True)
         self.message.emit(f"Restored the unsaved edits of {self.display_name()}")
         return True
 
@@ -255,6 +260,7 @@ class FileController(QObject):
         self.journal.set_document(path)
         self.path = path
         self._disk_text = disk_text
+        self._missing_reported = False
         self._watch()
         self.editor.replace_document(doc)
         if path is not None:
@@ -380,7 +386,10 @@ class FileController(QObject):
 
     def check_disk(self) -> None:
         """Compare the file with what we last loaded or saved; ask when someone changed it."""
-        if self.path is None or self._asking:
+        if self.path is None:
+            return
+        if self._asking:  # changed again while we ask: look once more afterwards
+            self._recheck = True
             return
         path = self.path
         if path.exists() and str(path) not in self.watcher.files():
@@ -402,7 +411,7 @@ class FileController(QObject):
         if text == self._disk_text:
             return
         self._missing_reported = False
-        self._asking = True
+        self._asking, self._recheck = True, False
         try:
             answer = ask_choice(
                 self.window,
@@ -417,6 +426,8 @@ class FileController(QObject):
             )
         finally:
             self._asking = False
+            if self._recheck:
+                self._settle.start()
         if answer == "Reload":
             try:
                 doc = loads_document(text, str(path))

@@ -385,14 +385,16 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.files.close_cleanly()  # saved or knowingly discarded: no journal to recover
-        # Deleting the window deletes the undo stack, whose clear() would still signal the
-        # title and journal handlers of a half-destroyed window.
-        for signal in (self.editor.stack.cleanChanged, self.editor.stack.indexChanged):
-            signal.disconnect()
         settings = QSettings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
-        self.scene.selectionChanged.disconnect(self._selection_changed)
+        if not getattr(self, "_closed", False):  # a window may be closed twice
+            self._closed = True
+            self.scene.selectionChanged.disconnect(self._selection_changed)
+            # Deleting the window deletes the undo stack, whose clear() would still signal
+            # the title and journal handlers of a half-destroyed window.
+            self.editor.stack.cleanChanged.disconnect()
+            self.editor.stack.indexChanged.disconnect()
         event.accept()
 
     def try_edit(self, action) -> bool:  # type: ignore[no-untyped-def]

@@ -1,0 +1,212 @@
+"""The template gallery: a blank SOP or a built-in template, each with title, summary, thumbnail."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.model.document import Sop
+from app.model.templates import TemplateInfo, list_templates, load_template
+
+THUMBNAIL = QSize(200, 112)
+ROW_HEIGHT = THUMBNAIL.height() + 16
+BLANK_ID = ""
+"""The id of the "Blank SOP" row (:attr:`TemplateGallery.chosen_id` is then None)."""
+SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+_thumbnails: dict[str, QPixmap] = {}
+"""Rendered once per process: templates do not change while the designer runs."""
+
+
+def render_thumbnail(doc: Sop, size: QSize = THUMBNAIL) -> QPixmap:
+    """The document's diagram drawn by the canvas itself, scaled to fit ``size``."""
+    from app.ui.canvas.scene import SopScene
+    from app.ui.editor import DocumentEditor
+
+    editor = DocumentEditor(doc)
+    scene = SopScene(editor)
+    pixmap = QPixmap(size)
+    pixmap.fill(QColor("#f8fafc"))
+    try:
+        source = scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
+        if source.isEmpty():
+            return pixmap
+        # Diagrams are wide: scale to fit and centre, rather than hug the top edge.
+        scale = min(size.width() / source.width(), size.height() / source.height())
+        width, height = source.width() * scale, source.height() * scale
+        target = QRectF((size.width() - width) / 2, (size.height() - height) / 2, width, height)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        scene.render(painter, target, source)
+        painter.end()
+    finally:
+        doc.unsubscribe(scene.on_event)
+        scene.deleteLater()
+        editor.deleteLater()
+    return pixmap
+
+
+def template_thumbnail(template_id: str) -> QPixmap:
+    if template_id not in _thumbnails:
+        _thumbnails[template_id] = render_thumbnail(load_template(template_id))
+    return _thumbnails[template_id]
+
+
+def _blank_thumbnail() -> QPixmap:
+    pixmap = QPixmap(THUMBNAIL)
+    pixmap.fill(QColor("#f8fafc"))
+    painter = QPainter(pixmap)
+    painter.setPen(QColor("#94a3b8"))
+    font = painter.font()
+    font.setPointSize(28)
+    painter.setFont(font)
+    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, "+")
+    painter.end()
+    return pixmap
+
+
+class _TemplateDelegate(QStyledItemDelegate):
+    """Thumbnail on the left, the title in bold, the summary wrapped below it."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        return QSize(560, ROW_HEIGHT)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        painter.save()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        palette = option.palette  # type: ignore[attr-defined]
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        if selected:
+            painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight))
+        icon = index.data(Qt.ItemDataRole.DecorationRole)
+        picture = QRect(rect.left() + 8, rect.top() + 8, THUMBNAIL.width(), THUMBNAIL.height())
+        if isinstance(icon, QIcon):
+            icon.paint(painter, picture)
+        painter.setPen(QColor("#cbd5e1"))
+        painter.drawRect(picture.adjusted(0, 0, -1, -1))
+        text_color = palette.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        painter.setPen(text_color)
+        left = picture.right() + 14
+        title_font = QFont(option.font)  # type: ignore[attr-defined]
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.1)
+        painter.setFont(title_font)
+        title_rect = QRect(left, rect.top() + 8, rect.right() - left - 8, 24)
+        painter.drawText(
+            title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, index.data()
+        )
+        painter.setFont(option.font)  # type: ignore[attr-defined]
+        summary_rect = QRect(
+            left,
+            title_rect.bottom() + 4,
+            title_rect.width(),
+            rect.bottom() - 8 - title_rect.bottom(),
+        )
+        painter.drawText(
+            summary_rect,
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            index.data(SUMMARY_ROLE) or "",
+        )
+        if option.state & QStyle.StateFlag.State_HasFocus:  # type: ignore[attr-defined]
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight).darker(130))
+            painter.drawRect(rect.adjusted(1, 1, -2, -2))
+        painter.restore()
+
+
+class TemplateGallery(QDialog):
+    """Choose what File > New from template starts with; Enter or a double-click opens it."""
+
+    def __init__(
+        self, parent: QWidget | None = None, templates: list[TemplateInfo] | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("TemplateGallery")
+        self.setWindowTitle("New SOP from a template")
+        self.resize(680, 620)
+        heading = QLabel("Start from a blank SOP or from one of the built-in procedures:")
+        heading.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setObjectName("template-list")
+        self.list.setAccessibleName("Templates")
+        self.list.setAccessibleDescription("Use the arrow keys to choose; Enter opens the template")
+        self.list.setItemDelegate(_TemplateDelegate(self.list))
+        self.list.setIconSize(THUMBNAIL)
+        self.list.setUniformItemSizes(True)
+        heading.setBuddy(self.list)
+        self._add_item(BLANK_ID, "Blank SOP", "An empty procedure to design from scratch.")
+        self.list.item(0).setIcon(QIcon(_blank_thumbnail()))
+        for info in templates if templates is not None else list_templates():
+            self._add_item(info.id, info.title, info.summary)
+        self.list.setCurrentRow(1 if self.list.count() > 1 else 0)
+        self.list.itemActivated.connect(lambda _item: self.accept())  # Enter, double-click
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Open | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Open).setText("&Create")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.list)
+        layout.addWidget(buttons)
+        self.list.setFocus()
+        # Thumbnails are drawn one per turn of the event loop, so the dialog opens at once.
+        self._waiting = list(range(1, self.list.count()))
+        self._drawing = QTimer(self, singleShot=True, interval=0)  # dies with the dialog
+        self._drawing.timeout.connect(self._draw_next_thumbnail)
+        self._drawing.start()
+
+    def _add_item(self, template_id: str, title: str, summary: str) -> None:
+        item = QListWidgetItem(title)
+        item.setData(ID_ROLE, template_id)
+        item.setData(SUMMARY_ROLE, summary)
+        item.setToolTip(summary)
+        item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, summary)
+        self.list.addItem(item)
+
+    def _draw_next_thumbnail(self) -> None:
+        if not self._waiting:
+            return
+        item = self.list.item(self._waiting.pop(0))
+        # A broken template still shows its title; opening it explains what is wrong.
+        with contextlib.suppress(Exception):
+            item.setIcon(QIcon(template_thumbnail(item.data(ID_ROLE))))
+        if self._waiting:
+            self._drawing.start()
+
+    def draw_all_thumbnails(self) -> None:
+        """Draw every remaining thumbnail now (screenshots and tests)."""
+        while self._waiting:
+            self._draw_next_thumbnail()
+
+    @property
+    def chosen_id(self) -> str | None:
+        """The chosen template id, or None for a blank SOP."""
+        item = self.list.currentItem()
+        template_id = item.data(ID_ROLE) if item is not None else BLANK_ID
+        return template_id or None

@@ -1,0 +1,329 @@
+"""The recovery journal: every committed edit is on disk before the designer waits for input.
+
+After each command the whole canonical document goes to a journal file, next to the
+document (``.NAME.gatewright-journal``) or, for an untitled one, in the workspace folder.
+Writes made in one turn of the event loop are coalesced by a zero-timer, so the journal
+always holds the last committed edit once control is back in the event loop: a killed
+process loses nothing. A write replaces the file atomically (temporary file, ``os.replace``)
+without fsync, which is what a killed process needs; the fsync that survives a power cut
+follows at most every ``SYNC_INTERVAL_MS``. Saving or closing cleanly removes the journal.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.model.io import dumps_document
+from app.ui.editor import DocumentEditor
+
+FORMAT = "gatewright.journal/1"
+SUFFIX = ".gatewright-journal"
+SYNC_INTERVAL_MS = 200
+
+_untitled_numbers = itertools.count(1)
+
+
+class JournalError(Exception):
+    """A journal file that cannot be read; ``str()`` names the file."""
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One journal found on disk: which document it belongs to and its unsaved text."""
+
+    file: Path
+    original: Path | None
+    written_at: str
+    pid: int
+    title: str
+    text: str
+
+    @property
+    def document_changed_since(self) -> bool:
+        """True when the document file was saved (by anyone) after this journal was written."""
+        if self.original is None or not self.original.exists():
+            return False
+        try:
+            return self.original.stat().st_mtime > self.file.stat().st_mtime
+        except OSError:
+            return False
+
+    def matches_document(self) -> bool:
+        """True when the document on disk already holds exactly the journaled text."""
+        if self.original is None:
+            return False
+        try:
+            return self.original.read_text(encoding="utf-8") == self.text
+        except (OSError, UnicodeDecodeError):
+            return False
+
+
+def journal_path_for(document: Path) -> Path:
+    """The journal of a saved document: a hidden file beside it."""
+    return document.parent / f".{document.name}{SUFFIX}"
+
+
+def journal_folder() -> Path:
+    """Where untitled documents are journaled: the workspace's folder."""
+    from app.store.workspace import default_path
+
+    return default_path().parent
+
+
+def untitled_journal_path() -> Path:
+    """A fresh journal name for one untitled window of this process."""
+    return journal_folder() / f"untitled-{os.getpid()}-{next(_untitled_numbers)}{SUFFIX}"
+
+
+def utc_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def journal_payload(text: str, original: Path | None, title: str) -> str:
+    record = {
+        "format": FORMAT,
+        "path": str(original) if original is not None else None,
+        "written_at": utc_stamp(),
+        "pid": os.getpid(),
+        "title": title,
+        "document": text,
+    }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def read_journal(file: Path) -> JournalEntry:
+    """Read one journal, or raise :class:`JournalError` saying why it cannot be used."""
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise JournalError(f"{file}: cannot be read as a recovery journal ({error})") from None
+    if not isinstance(record, dict) or record.get("format") != FORMAT:
+        raise JournalError(f"{file}: is not a Gatewright recovery journal ({FORMAT})")
+    text = record.get("document")
+    if not isinstance(text, str):
+        raise JournalError(f"{file}: holds no document text")
+    original = record.get("path")
+    pid = record.get("pid")
+    return JournalEntry(
+        file=file,
+        original=Path(original) if isinstance(original, str) and original else None,
+        written_at=str(record.get("written_at", "")),
+        pid=pid if isinstance(pid, int) else 0,
+        title=str(record.get("title", "")),
+        text=text,
+    )
+
+
+def process_alive(pid: int) -> bool:
+    """Whether the process that wrote a journal still runs (it is still editing: leave it be).
+
+    This process counts: its journals belong to its open windows.
+    """
+    if pid == os.getpid():
+        return True
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def find_journals(documents: Iterable[Path] = ()) -> list[JournalEntry]:
+    """Journals left behind by processes that ended without saving, oldest first.
+
+    Looks in the workspace folder (untitled documents, and journals set aside with
+    "Decide later") and beside each of ``documents`` (e.g. the recent files). Journals of
+    running designers and unreadable files are skipped.
+    """
+    candidates: list[Path] = []
+    folder = journal_folder()
+    if folder.is_dir():
+        candidates.extend(sorted(folder.glob(f"*{SUFFIX}")))
+    for document in documents:
+        candidate = journal_path_for(Path(document))
+        if candidate.is_file():
+            candidates.append(candidate)
+    found: dict[Path, JournalEntry] = {}
+    for candidate in candidates:
+        try:
+            entry = read_journal(candidate)
+        except JournalError:
+            continue
+        if process_alive(entry.pid) or entry.matches_document():
+            continue
+        found.setdefault(candidate.resolve(), entry)
+    return sorted(found.values(), key=lambda e: e.written_at)
+
+
+def set_aside(entry: JournalEntry) -> Path:
+    """Move a journal into the workspace folder so that editing its document cannot overwrite it."""
+    folder = journal_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    beside_document = entry.original is not None and (
+        entry.file.absolute() == journal_path_for(entry.original).absolute()
+    )
+    if not beside_document:
+        return entry.file  # untitled journals are nobody's to overwrite
+    stem = entry.original.name if entry.original else "untitled"
+    target = folder / f"later-{stem}-{os.getpid()}-{next(_untitled_numbers)}{SUFFIX}"
+    os.replace(entry.file, target)
+    return target
+
+
+def write_quick(path: Path, text: str) -> None:
+    """Replace ``path`` atomically without waiting for the disk (see the module docstring)."""
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def sync_to_disk(path: Path) -> None:
+    """fsync a file and its folder (after :func:`write_quick`), so a power cut keeps it."""
+    flags = os.O_RDONLY
+    for target in (path, path.parent):
+        try:
+            descriptor = os.open(target, flags)
+        except OSError:
+            continue
+        try:
+            os.fsync(descriptor)
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
+
+
+class RecoveryJournal(QObject):
+    """Follows one editor's undo stack and keeps its journal file current."""
+
+    failed = Signal(str)
+    written = Signal(object)  # the journal Path, after each write
+
+    def __init__(self, editor: DocumentEditor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.document: Path | None = None
+        self.path = untitled_journal_path()
+        self._pending = False
+        self._on_disk = False
+        self._unsynced = False
+        self._last_error = ""
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self.flush)
+        self._sync_timer = QTimer(self, singleShot=True, interval=SYNC_INTERVAL_MS)
+        self._sync_timer.timeout.connect(self.sync)
+        editor.stack.indexChanged.connect(self._stack_changed)
+
+    @property
+    def exists(self) -> bool:
+        return self._on_disk
+
+    def set_document(self, document: Path | None) -> None:
+        """Journal for another location (after Open or Save As); the old journal goes."""
+        if document is not None:
+            document = document.absolute()
+        if document == self.document and document is not None:
+            return
+        self.discard()
+        self.document = document
+        self.path = journal_path_for(document) if document else untitled_journal_path()
+
+    def _stack_changed(self, _index: int) -> None:
+        try:
+            clean = self.editor.stack.isClean()
+        except RuntimeError:  # the stack is being destroyed with its window
+            return
+        if clean:
+            self.discard()
+        else:
+            self.schedule()
+
+    def schedule(self) -> None:
+        """Write before the event loop waits again; edits of one turn share one write."""
+        self._pending = True
+        self._flush_timer.start()
+
+    def flush(self) -> None:
+        """Write the journal now if an edit is waiting for it."""
+        self._flush_timer.stop()
+        if not self._pending:
+            return
+        self._pending = False
+        self.write()
+
+    def write(self) -> bool:
+        """Write the whole document to the journal; False (and ``failed``) if it cannot be."""
+        text = dumps_document(self.editor.doc)
+        payload = journal_payload(text, self.document, self.editor.doc.title)
+        try:
+            self._write_somewhere(payload)
+        except OSError as error:
+            message = f"cannot write the recovery journal {self.path}: {error.strerror or error}"
+            if message != self._last_error:  # say it once, not after every edit
+                self._last_error = message
+                self.failed.emit(message)
+            return False
+        self._last_error = ""
+        self._on_disk = True
+        self._unsynced = True
+        if not self._sync_timer.isActive():
+            self._sync_timer.start()
+        self.written.emit(self.path)
+        return True
+
+    def _write_somewhere(self, payload: str) -> None:
+        """Beside the document if its folder can be written, else in the workspace folder."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_quick(self.path, payload)
+        except OSError:
+            if self.document is None or self.path != journal_path_for(self.document):
+                raise
+            # A read-only folder (a shared drive, a checkout): the startup scan finds it here.
+            number = next(_untitled_numbers)
+            self.path = journal_folder() / f"{self.document.name}-{os.getpid()}-{number}{SUFFIX}"
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_quick(self.path, payload)
+
+    def sync(self) -> None:
+        if self._unsynced and self._on_disk:
+            self._unsynced = False
+            sync_to_disk(self.path)
+
+    def discard(self) -> None:
+        """Remove this window's journal (saved, reverted, or closed cleanly)."""
+        self._pending = False
+        self._unsynced = False
+        self._flush_timer.stop()
+        self._sync_timer.stop()
+        if self._on_disk:
+            self._on_disk = False
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError as error:
+                self.failed.emit(f"cannot remove the recovery journal {self.path}: {error}")
