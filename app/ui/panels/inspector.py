@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app.model.document import Sop
 from app.model.events import ModelEvent
@@ -31,6 +31,7 @@ class SummaryView(QWidget):
         super().__init__()
         self.label = QLabel(text)
         self.label.setAccessibleName("Selection summary")
+        self.label.setStyleSheet("font-weight: 600; font-size: 10.5pt;")
         self.label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.label)
@@ -54,6 +55,7 @@ class InspectorPanel(QScrollArea):
         self.key: SelectionKey = ()
         self.form: Form | SummaryView | None = None
         self._watched: Sop | None = None
+        self._building = False
         editor.documentReplaced.connect(self._watch)
         self._watch(editor.doc)
         self.refresh()
@@ -95,6 +97,8 @@ class InspectorPanel(QScrollArea):
         return ("edge", edges[0])
 
     def refresh(self) -> None:
+        if self._building:  # a pending edit committed while the old form goes
+            return
         key = self._selection_key()
         if key != self.key or self.form is None:
             self._build(key)
@@ -102,6 +106,20 @@ class InspectorPanel(QScrollArea):
             self.form.load()
 
     def _build(self, key: SelectionKey) -> None:
+        self._building = True
+        try:
+            self._commit_pending()
+            self._replace_form(key)
+        finally:
+            self._building = False
+
+    def _commit_pending(self) -> None:
+        """What is being typed in the old form is applied before the form goes, not lost."""
+        focused = QApplication.focusWidget()
+        if self.form is not None and focused is not None and self.form.isAncestorOf(focused):
+            focused.clearFocus()
+
+    def _replace_form(self, key: SelectionKey) -> None:
         doc = self.editor.doc
         form: Form | SummaryView
         if key[0] == "document":

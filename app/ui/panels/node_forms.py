@@ -1,0 +1,216 @@
+"""The inspector's forms for one node (by kind) or one edge."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QLineEdit
+
+import app.validate.engine  # noqa: F401 - registers the rules listed in RULES
+from app.model.edges import EDGE_MEANING, Edge, edge_kinds_between
+from app.model.nodes import ENVIRONMENTS, Action, NodeBase, Stage, Strategy, Trigger
+from app.spec.criteria import OPERATORS
+from app.ui.editor import DocumentEditor
+from app.ui.panels.approval_editor import ApprovalEditor
+from app.ui.panels.binding import Form
+from app.ui.panels.criteria_table import CriteriaTable
+from app.ui.panels.fields import (
+    ChecklistField,
+    ChoiceField,
+    CountField,
+    LineField,
+    OptionalNumberField,
+    TextBlockField,
+    set_enabled,
+    set_text,
+)
+from app.ui.panels.values import Option, field_tip, format_list, parse_number, parse_number_list
+from app.validate.registry import RULES
+
+DEFAULT_SLA_MINUTES = 60
+STRATEGIES = ("direct", "shadow", "canary", "blue-green")
+
+
+def _choices(values: Any) -> list[Option]:
+    return [(value, value) for value in values]
+
+
+def _strategy_type(strategy: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A new strategy type; steps belong to canaries only, so they go with the change."""
+    updated = {**strategy, "type": kind}
+    if kind != "canary":
+        updated.pop("steps", None)
+    return updated
+
+
+def node_form(editor: DocumentEditor, node: NodeBase) -> Form:
+    form = Form(editor, node.id, "")
+    model = type(node)
+    general = form.section("General")
+    general.field("Id", LineField(parse=str.strip), "id", tip=field_tip(model, "id"))
+    general.field("Name", LineField(), "name", tip=field_tip(model, "name"))
+    general.field(
+        "Description",
+        TextBlockField(),
+        "description",
+        tip=field_tip(model, "description") + " (Ctrl+Enter or leaving the field applies it.)",
+    )
+    KIND_SECTIONS[node.kind](form, editor)
+    checks = form.section("Validation")
+    suppress = ChecklistField(visible_rows=4)
+    suppress.set_options(
+        [(rule.id, rule.id, f"{rule.description} ({rule.severity})") for rule in RULES.values()]
+    )
+    checks.field("Suppress rules", suppress, "suppress", tip=field_tip(model, "suppress"))
+
+    def heading() -> None:
+        current = editor.doc.node(form.element_id) if form.element_id else node
+        set_text(form.heading, f"{current.kind.capitalize()}: {current.name}")
+
+    form.hooks.append(heading)
+    form.finish()
+    return form
+
+
+def _stage(form: Form, editor: DocumentEditor) -> None:
+    section = form.section("Stage")
+    section.field(
+        "Environment",
+        ChoiceField([("(none)", None), *_choices(ENVIRONMENTS)]),
+        "environment",
+        tip=field_tip(Stage, "environment"),
+    )
+    strategy = section.field(
+        "Strategy",
+        ChoiceField(_choices(STRATEGIES)),
+        "strategy",
+        ("type",),
+        tip=field_tip(Strategy, "type"),
+        apply=_strategy_type,
+    )
+    steps = section.field(
+        "Canary steps (%)",
+        LineField(parse=parse_number_list, show=format_list),
+        "strategy",
+        ("steps",),
+        tip=field_tip(Strategy, "steps") + " Comma-separated.",
+    )
+    steps.setPlaceholderText("e.g. 5, 25, 50, 100")
+    bake = section.field(
+        "Bake minutes",
+        LineField(parse=parse_number),
+        "strategy",
+        ("bake_minutes",),
+        tip=field_tip(Strategy, "bake_minutes"),
+    )
+
+    def enable() -> None:
+        kind = strategy.value()
+        set_enabled(steps, kind == "canary")
+        set_enabled(bake, kind in ("canary", "shadow"))
+
+    form.hooks.append(enable)
+
+
+def _criteria(form: Form, editor: DocumentEditor, title: str = "Criteria") -> CriteriaTable:
+    section = form.section(title)
+    table = CriteriaTable(
+        source=lambda: list(form.binder.current("criteria", lean=True)),
+        commit=lambda records, error: form.binder.commit("criteria", records, error),
+        metrics=lambda: [metric.id for metric in editor.doc.metrics],
+        tiers=lambda: list(editor.doc.tiers),
+    )
+    return form.table(section, table)
+
+
+def _gate(form: Form, editor: DocumentEditor) -> None:
+    _criteria(form, editor)
+    ApprovalEditor(form)
+
+
+def _check(form: Form, editor: DocumentEditor) -> None:
+    _criteria(form, editor)
+
+
+def _metric_choices(editor: DocumentEditor) -> Callable[[], list[Option]]:
+    return lambda: [(metric.id, metric.id) for metric in editor.doc.metrics]
+
+
+def _trigger(form: Form, editor: DocumentEditor) -> None:
+    section = form.section("Trigger (the unhealthy condition)")
+    tip = lambda name: field_tip(Trigger, name)  # noqa: E731
+    section.field("Metric", ChoiceField(_metric_choices(editor)), "metric", tip=tip("metric"))
+    section.field("Operator", ChoiceField(_choices(OPERATORS)), "op", tip=tip("op"))
+    section.field("Value", LineField(parse=parse_number), "value", tip=tip("value"))
+    section.field("For windows", CountField(), "for_windows", tip=tip("for_windows"))
+    section.field(
+        "On missing",
+        ChoiceField([("breach", "breach"), ("ignore", "ignore")]),
+        "on_missing",
+        tip=tip("on_missing"),
+    )
+    section.field(
+        "SLA (max minutes)",
+        OptionalNumberField("none", DEFAULT_SLA_MINUTES),
+        "max_minutes",
+        tip=tip("max_minutes"),
+    )
+
+
+def _action(form: Form, editor: DocumentEditor) -> None:
+    section = form.section("Action")
+    roles = lambda: [("(none)", None), *_choices(r.id for r in editor.doc.roles)]  # noqa: E731
+    section.field("Role", ChoiceField(roles), "role", tip=field_tip(Action, "role"))
+    section.field(
+        "Minutes", LineField(parse=parse_number), "minutes", tip=field_tip(Action, "minutes")
+    )
+
+
+KIND_SECTIONS: dict[str, Callable[[Form, DocumentEditor], None]] = {
+    "stage": _stage,
+    "gate": _gate,
+    "trigger": _trigger,
+    "action": _action,
+    "check": _check,
+}
+
+
+def edge_form(editor: DocumentEditor, edge: Edge) -> Form:
+    """Only the kind can change, and only to a kind legal between the two ends."""
+    form = Form(editor, edge.id, "Edge")
+    section = form.section("Edge")
+
+    def current() -> Edge:
+        return editor.doc.edge(form.element_id or edge.id)
+
+    def legal_kinds() -> list[Option]:
+        now = current()
+        nodes = editor.doc.node
+        return _choices(edge_kinds_between(nodes(now.source).kind, nodes(now.target).kind))
+
+    ends: dict[str, QLineEdit] = {}
+    for label, name in (("Id", "id"), ("Source", "source"), ("Target", "target")):
+        shown = QLineEdit()
+        shown.setReadOnly(True)
+        ends[name] = section.add(label, shown, field_tip(Edge, name))  # type: ignore[assignment]
+    section.field("Kind", ChoiceField(legal_kinds), "kind", tip=field_tip(Edge, "kind"))
+    meaning = QLabel()
+    meaning.setWordWrap(True)
+    meaning.setStyleSheet("color: #475569;")
+    section.add_wide(meaning)
+
+    def show_ends() -> None:
+        now = current()
+        for name, shown in ends.items():
+            node_id = getattr(now, name)
+            text = node_id if name == "id" else f"{editor.doc.node(node_id).name} ({node_id})"
+            if shown.text() != text:
+                shown.setText(text)
+                shown.setCursorPosition(0)
+        set_text(meaning, f"A {now.kind} edge {EDGE_MEANING.get(now.kind, '')}.")
+        set_text(form.heading, f"Edge: {now.kind}")
+
+    form.hooks.append(show_ends)
+    form.finish()
+    return form

@@ -1,0 +1,343 @@
+"""An editable table of records (criteria, roles, metrics, tiers...): every cell edit, add,
+remove or move builds the new list and commits it once, so each is one undo step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QStyle,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.panels.cell_editors import RecordDelegate
+from app.ui.panels.fields import InlineError
+from app.ui.panels.values import Option, format_value
+
+Index = QModelIndex | QPersistentModelIndex
+_MISSING = object()
+_EDIT = Qt.ItemDataRole.EditRole
+
+
+def _no_choices(_record: Any) -> list[Option]:
+    return []
+
+
+@dataclass
+class Column:
+    """How one column shows, edits and writes a record.
+
+    ``editor(record)`` names the cell's editor: ``text``, ``choice``, ``count`` or ``subset``;
+    an empty string makes the cell read-only (a field the record's form does not have).
+    ``put(record, edited)`` returns the record with the edited value (text editors pass the
+    typed text; ``put`` parses it).
+    """
+
+    header: str
+    tip: str
+    show: Callable[[Any], str]
+    get: Callable[[Any], Any]
+    put: Callable[[Any, Any], Any]
+    editor: Callable[[Any], str] = lambda _record: "text"
+    choices: Callable[[Any], list[Option]] = _no_choices
+    cell_tip: Callable[[Any], str] | None = None
+    max_width: int = 220
+
+
+def show_subset(values: Sequence[Any] | None) -> str:
+    return ", ".join(values) if values else "all"
+
+
+def key_column(
+    key: str,
+    header: str,
+    tip: str,
+    *,
+    editor: str = "text",
+    parse: Callable[[str], Any] = str,
+    show: Callable[[Any], str] = format_value,
+    choices: Callable[[Any], list[Option]] = _no_choices,
+    default: Any = _MISSING,
+    max_width: int = 220,
+) -> Column:
+    """A column editing ``record[key]`` of dict records; a value equal to ``default`` is
+    left out of the record, as the file leaves defaults out."""
+
+    def get(record: dict[str, Any]) -> Any:
+        return record.get(key, None if default is _MISSING else default)
+
+    def put(record: dict[str, Any], edited: Any) -> dict[str, Any]:
+        value = parse(edited) if editor == "text" and isinstance(edited, str) else edited
+        updated = dict(record)
+        # Left out: a default, or an empty subset (no tiers listed means every tier).
+        if (default is not _MISSING and value == default) or (editor == "subset" and not value):
+            updated.pop(key, None)
+        else:
+            updated[key] = value
+        return updated
+
+    def shown(record: dict[str, Any]) -> str:
+        value = get(record)
+        if editor == "subset":
+            return show_subset(value)
+        if editor == "choice":
+            labels = {repr(stored): label for label, stored in choices(record)}
+            return labels.get(repr(value), format_value(value))
+        return show(value)
+
+    return Column(header, tip, shown, get, put, lambda _r: editor, choices, max_width=max_width)
+
+
+class RecordModel(QAbstractTableModel):
+    """The records as plain data; the document stays the one source of truth: a refused
+    edit leaves the records as they were, so the cell shows the old value again."""
+
+    def __init__(self, columns: list[Column], commit: Callable[[list[Any]], bool]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.records: list[Any] = []
+        self.commit = commit
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        record, column = self.records[index.row()], self.columns[index.column()]
+        editor = column.editor(record)
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = column.show(record)
+            return text if editor or text else "—"  # a field this record's form lacks
+        if role == _EDIT:
+            return column.show(record) if editor == "text" else column.get(record)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.cell_tip(record) if column.cell_tip else column.tip
+        if role == Qt.ItemDataRole.ForegroundRole and not editor:
+            return QColor("#94a3b8")
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.isValid() and self.columns[index.column()].editor(self.records[index.row()]):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.columns):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            header = self.columns[section].header
+            return header[:1].upper() + header[1:]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.columns[section].tip
+        return None
+
+    def setData(self, index: Index, value: Any, role: int = _EDIT) -> bool:
+        if role != _EDIT or not index.isValid():
+            return False
+        row = index.row()
+        record = self.records[row]
+        updated = self.columns[index.column()].put(record, value)
+        if updated == record:
+            return True
+        records = list(self.records)
+        records[row] = updated
+        if self.commit(records):
+            return True
+        self.dataChanged.emit(index, index)  # repaint the old value
+        return False
+
+    def set_records(self, records: list[Any]) -> None:
+        if records == self.records:
+            return
+        if len(records) == len(self.records):
+            self.records = records
+            last = self.index(len(records) - 1, len(self.columns) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+        else:
+            self.beginResetModel()
+            self.records = records
+            self.endResetModel()
+
+
+class RecordTable(QWidget):
+    """The table with its Add / Remove (/ Move up / Move down) buttons and its error label."""
+
+    def __init__(
+        self,
+        noun: str,
+        columns: list[Column],
+        *,
+        source: Callable[[], list[Any]],
+        commit: Callable[[list[Any], InlineError], bool],
+        new_record: Callable[[list[Any]], Any],
+        movable: bool = False,
+        rows: tuple[int, int] = (2, 8),
+    ) -> None:
+        super().__init__()
+        self.noun, self.source, self._commit_records = noun, source, commit
+        self.new_record, self.rows = new_record, rows
+        self.model = RecordModel(columns, self.commit)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(RecordDelegate(self.view))
+        self.view.setAccessibleName(noun.capitalize() + " table")
+        self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+            | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+        self.view.setWordWrap(False)
+        self.view.verticalHeader().setVisible(False)
+        row_height = self.view.fontMetrics().height() + 10
+        self.view.verticalHeader().setDefaultSectionSize(row_height)
+        self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setHighlightSections(False)
+        self.view.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
+        self.model.modelReset.connect(self._fit_columns)
+        self.error = InlineError()
+        self.buttons: dict[str, QToolButton] = {}
+        bar = QHBoxLayout()
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(4)
+        actions: list[tuple[str, str, str, Callable[[], Any]]] = [
+            ("add", "+ Add", f"Add {noun}", self.add),
+            ("remove", "− Remove", f"Remove {noun}", self.remove),
+        ]
+        if movable:
+            actions += [
+                ("up", "↑", f"Move {noun} up", lambda: self.move(-1)),
+                ("down", "↓", f"Move {noun} down", lambda: self.move(1)),
+            ]
+        for name, text, label, slot in actions:
+            button = QToolButton()
+            button.setText(text)
+            button.setAccessibleName(label)
+            button.setToolTip(label if name != "remove" else f"Remove the selected {noun}")
+            button.clicked.connect(lambda _checked=False, slot=slot: slot())
+            self.buttons[name] = button
+            bar.addWidget(button)
+        bar.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.view)
+        layout.addLayout(bar)
+        layout.addWidget(self.error)
+        self._fitted_columns = False
+
+    # -- reading the document ----------------------------------------------------------
+
+    def load(self) -> None:
+        self.model.set_records(self.source())
+        if not self._fitted_columns:
+            self._fit_columns()
+        self._fit_height()
+        self._update_buttons()
+
+    def _fit_columns(self) -> None:
+        if not self.model.records:
+            return
+        self._fitted_columns = True
+        last = self.model.columnCount() - 1
+        for number, column in enumerate(self.model.columns[:last]):
+            width = max(self.view.sizeHintForColumn(number), self._header_width(number))
+            self.view.setColumnWidth(number, min(max(width, 48), column.max_width))
+
+    def _header_width(self, number: int) -> int:
+        return self.view.horizontalHeader().sectionSizeHint(number)
+
+    def _fit_height(self) -> None:
+        """Tall enough for every row up to ``rows[1]``, so the inspector scrolls, not tables."""
+        low, high = self.rows
+        count = len(self.model.records)
+        shown = min(max(count, low), high)
+        view, extent = self.view, self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        height = view.horizontalHeader().sizeHint().height()
+        height += shown * view.verticalHeader().defaultSectionSize() + 2 * view.frameWidth()
+        room = view.width() - 2 * view.frameWidth() - (extent if count > high else 0)
+        if self._content_width() > room:
+            height += extent
+        if view.height() != height or view.minimumHeight() != height:
+            view.setFixedHeight(height)
+
+    def _content_width(self) -> int:
+        header = self.view.horizontalHeader()
+        last = self.model.columnCount() - 1
+        widths = [header.sectionSize(number) for number in range(last)]
+        return sum(widths) + (self.view.sizeHintForColumn(last) if last >= 0 else 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()
+
+    # -- editing -----------------------------------------------------------------------
+
+    def commit(self, records: list[Any]) -> bool:
+        if not self._commit_records(records, self.error):
+            return False
+        self.load()  # normally done already by the inspector's refresh; cheap when so
+        return True
+
+    def current_row(self) -> int:
+        index = self.view.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def select(self, row: int, column: int = 0) -> None:
+        if 0 <= row < self.model.rowCount():
+            self.view.setCurrentIndex(self.model.index(row, max(column, 0)))
+
+    def add(self) -> None:
+        records = list(self.model.records)
+        if self.commit([*records, self.new_record(records)]):
+            self.select(len(self.model.records) - 1)
+
+    def remove(self) -> None:
+        row = self.current_row()
+        if row < 0:
+            return
+        records = list(self.model.records)
+        del records[row]
+        if self.commit(records):
+            self.select(min(row, len(records) - 1), self.view.currentIndex().column())
+
+    def move(self, step: int) -> None:
+        row, column = self.current_row(), self.view.currentIndex().column()
+        target = row + step
+        records = list(self.model.records)
+        if row < 0 or not 0 <= target < len(records):
+            return
+        records[row], records[target] = records[target], records[row]
+        if self.commit(records):
+            self.select(target, column)
+
+    def _update_buttons(self) -> None:
+        row, count = self.current_row(), len(self.model.records)
+        wanted = {"add": True, "remove": row >= 0, "up": row > 0, "down": 0 <= row < count - 1}
+        for name, button in self.buttons.items():
+            if button.isEnabled() != wanted[name]:
+                button.setEnabled(wanted[name])
+
+    def focus_order(self) -> list[QWidget]:
+        return [self.view, *self.buttons.values()]
