@@ -87,6 +87,7 @@ class DrillMode(QObject):
         self.dock.setObjectName("dock-drill")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        window.tabifyDockWidget(window.inspector_dock, self.dock)
         self.dock.hide()
         self.action = QAction("&Drill mode", window, checkable=True)
         self.action.setShortcut(QKeySequence("F6"))
@@ -101,6 +102,8 @@ class DrillMode(QObject):
     def set_active(self, active: bool) -> None:
         self.window.set_editing_locked(active)
         self.dock.setVisible(active)
+        if active:
+            self.dock.raise_()
         if not active:
             for item in self.window.scene.nodes.values():
                 item.set_highlight(None)

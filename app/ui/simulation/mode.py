@@ -44,6 +44,10 @@ class SimulationMode(QObject):
             self._dock("Event log", self.log, Qt.DockWidgetArea.BottomDockWidgetArea),
             self._dock("Simulation summary", scroll, Qt.DockWidgetArea.RightDockWidgetArea),
         ]
+        controls_dock, log_dock, summary_dock = self.docks
+        window.tabifyDockWidget(window.problems_dock, log_dock)
+        window.tabifyDockWidget(window.inspector_dock, controls_dock)
+        window.tabifyDockWidget(controls_dock, summary_dock)
         self.action = QAction("&Simulation mode", window, checkable=True)
         self.action.setShortcut(QKeySequence("F5"))
         self.action.setStatusTip("Run the SOP against a scenario; editing is locked meanwhile")
@@ -75,6 +79,9 @@ class SimulationMode(QObject):
         self.window.set_editing_locked(active)
         for dock in self.docks:
             dock.setVisible(active)
+        if active:
+            for dock in self.docks[:2]:
+                dock.raise_()
         if not active:
             self.pause()
             self.clear_overlay()
