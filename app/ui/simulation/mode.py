@@ -14,7 +14,7 @@ from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.simulation.panels import ControlsPanel, EventLog, SummaryPanel, clock_text
-from app.ui.simulation.replay import replay
+from app.ui.simulation.replay import CanvasState, apply, replay
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -31,6 +31,7 @@ class SimulationMode(QObject):
         self.index = -1
         self.active = False
         self.tokens: dict[str, QGraphicsSimpleTextItem] = {}
+        self.state: CanvasState | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.step)
         self.controls = ControlsPanel(builtin_ids(Scenario))
@@ -61,7 +62,7 @@ class SimulationMode(QObject):
         c.reset.clicked.connect(self.reset)
         c.speed.valueChanged.connect(lambda value: self.timer.setInterval(1000 // value))
         self.timer.setInterval(1000 // c.speed.value())
-        self.log.eventChosen.connect(self.jump)
+        self.log.eventChosen.connect(self.choose)
 
     def _dock(self, title: str, widget: Any, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self.window)
@@ -113,6 +114,7 @@ class SimulationMode(QObject):
             return None
         self.result = simulate(spec, scenario, self.controls.seed.value())
         self.events = self.result.events
+        self.state = None
         self.log.show_events(self.events)
         summary = self.result.summary()
         lead = [(r.deployed - r.arrived) / 60 for r in self.result.releases]
@@ -161,23 +163,35 @@ class SimulationMode(QObject):
         self.pause()
         self.jump(-1)
 
+    def choose(self, index: int) -> None:
+        """An event picked in the log: show the state then, and select its element."""
+        self.jump(index)
+        element = self.events[index].get("element") if 0 <= index < len(self.events) else None
+        if element in self.window.scene.nodes:
+            self.window.scene.select_ids([element])
+
     def jump(self, index: int) -> None:
         """Show the state right after event ``index`` (-1: before the first event)."""
-        self.index = max(-1, min(index, len(self.events) - 1))
+        index = max(-1, min(index, len(self.events) - 1))
+        if index == self.index + 1 and self.state is not None and index >= 0:
+            apply(self.state, self.events[index])  # one step forward: no need to replay
+        else:
+            self.state = replay(self.events, index)
+        self.index = index
         self.render()
         self.log.mark(self.index)
-        if self.index >= 0:
-            element = self.events[self.index].get("element")
-            if element in self.window.scene.nodes:
-                self.window.scene.select_ids([element])
 
     def render(self) -> None:
-        state = replay(self.events, self.index)
+        state = self.state or replay(self.events, self.index)
         scene = self.window.scene
         for node_id, item in scene.nodes.items():
-            item.set_highlight(state.glow.get(node_id))
+            glow = state.glow.get(node_id)
+            if item.highlight != glow:
+                item.set_highlight(glow)
             verdict = state.verdicts.get(node_id)
-            item.setToolTip(f"{item.name}\n{verdict}" if verdict else item.name)
+            tip = f"{item.name}\n{verdict}" if verdict else item.name
+            if item.toolTip() != tip:
+                item.setToolTip(tip)
         self.clear_tokens()
         for element, candidates in state.tokens().items():
             item = scene.nodes.get(element)
