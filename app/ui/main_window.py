@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_settings()
         self._install_modes()
+        self._follow_colour_scheme()
         self._document_replaced(self.editor.doc)
 
     # -- layout ------------------------------------------------------------------------
@@ -325,6 +326,20 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> None:
         self.files.open_path(path)
+
+    # -- appearance --------------------------------------------------------------------
+
+    def _follow_colour_scheme(self) -> None:
+        """Widgets follow the system's palette through Qt; the canvas is a page, so in a dark
+        scheme it dims to a grey paper instead of turning black, keeping every node and edge
+        colour of the shared visual language legible."""
+        hints = QApplication.styleHints()
+        self.apply_colour_scheme(hints.colorScheme())
+        hints.colorSchemeChanged.connect(self.apply_colour_scheme)
+
+    def apply_colour_scheme(self, scheme: Qt.ColorScheme) -> None:
+        dark = scheme == Qt.ColorScheme.Dark
+        self.scene.setBackgroundBrush(QColor("#d1d5db" if dark else "#f8fafc"))
 
     # -- simulation and drill modes ----------------------------------------------------
 
