@@ -82,6 +82,7 @@ class DocumentEditor(QObject):
 
     def delete(self, ids: list[str]) -> None:
         """Delete nodes (with their edges) and edges as one undoable step."""
+        ids = list(dict.fromkeys(ids))  # an id given twice would be removed twice
         nodes = [i for i in ids if self.doc.has_node(i)]
         doomed = set(nodes)
         edges = [
@@ -93,11 +94,13 @@ class DocumentEditor(QObject):
         if not nodes and not edges:
             return
         self.stack.beginMacro(f"Delete {len(nodes) + len(edges)} item(s)")
-        for edge_id in edges:
-            self.stack.push(DisconnectCommand(self.doc, edge_id))
-        for node_id in nodes:
-            self.stack.push(RemoveNodeCommand(self.doc, node_id))
-        self.stack.endMacro()
+        try:
+            for edge_id in edges:
+                self.stack.push(DisconnectCommand(self.doc, edge_id))
+            for node_id in nodes:
+                self.stack.push(RemoveNodeCommand(self.doc, node_id))
+        finally:
+            self.stack.endMacro()
 
     def move(self, positions: dict[str, tuple[float, float]], text: str = "Move") -> None:
         """Place nodes; nodes already there are skipped; one command for all."""

@@ -167,6 +167,7 @@ class MainWindow(QMainWindow):
     # -- document state ----------------------------------------------------------------
 
     def _document_replaced(self, doc: Sop) -> None:
+        self._outline_revision = doc.state.revisions["content"]
         self.outline.show_document(doc)
         self.inspector.show_selection([])
         self._update_title()
@@ -176,7 +177,11 @@ class MainWindow(QMainWindow):
     def _changed(self) -> None:
         self._update_title()
         self._validation.start()
-        self.outline.show_document(self.editor.doc)
+        # Moves change only the layout: the outline (names, kinds, criteria) stays as it is.
+        content = self.editor.doc.state.revisions["content"]
+        if content != self._outline_revision:
+            self._outline_revision = content
+            self.outline.show_document(self.editor.doc)
         self.inspector.refresh()
 
     def _update_title(self) -> None:

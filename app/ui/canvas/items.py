@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
@@ -26,6 +35,15 @@ SIZES = {
 }
 SEVERITY_COLOURS = {"error": ERROR_BORDER, "warning": "#d97706", "info": "#2563eb"}
 HANDLE_RADIUS = 6.0
+TEXT_DETAIL = 0.4
+"""Below this scale (an 8.5 pt name under 3.5 px) a bar stands in for the unreadable text."""
+
+# itemChange runs for every change of every item: compare against plain module constants
+# rather than looking the enum members up each time.
+_POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
+_POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
+_SELECTION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
+_TEXT_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
 
 
 def outline_path(kind: str) -> QPainterPath:
@@ -90,7 +108,13 @@ class NodeItem(QGraphicsObject):
         self.name, self.caption = "", ""
         self.problem: str | None = None
         self.highlight: str | None = None
-        self._path = outline_path(kind)
+        self._path = _OUTLINES.get(kind) or _OUTLINES.setdefault(kind, outline_path(kind))
+        self._bounds = self._path.boundingRect()
+        self._bounding = self._bounds.adjusted(-10, -10, 14, 10)
+        inset = 16 if kind == "gate" else 8
+        self._text_box = self._bounds.adjusted(inset, 4, -inset, -4)
+        self._text_bar = QRectF(0, 0, self._text_box.width() * 0.6, 7)
+        self._text_bar.moveCenter(self._text_box.center())
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -100,6 +124,7 @@ class NodeItem(QGraphicsObject):
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self._hover = False
+        self._snapping = True
 
     # setters ----------------------------------------------------------------------------
 
@@ -119,40 +144,52 @@ class NodeItem(QGraphicsObject):
         self.highlight = colour
         self.update()
 
+    def place(self, x: float, y: float) -> None:
+        """Show the node exactly where the document has it; only the user's drags snap."""
+        self._snapping = False
+        try:
+            self.setPos(x, y)
+        finally:
+            self._snapping = True
+
     # geometry ---------------------------------------------------------------------------
 
     def boundingRect(self) -> QRectF:
-        return self._path.boundingRect().adjusted(-10, -10, 14, 10)
+        return self._bounding
 
     def shape(self) -> QPainterPath:
         return self._path
 
     def handle_rect(self) -> QRectF:
         """The connection handle: a small circle on the right edge."""
-        right = self._path.boundingRect().right()
+        right = self._bounds.right()
         r = HANDLE_RADIUS
         return QRectF(right - r, -r, 2 * r, 2 * r)
 
     def boundary_point(self, towards: QPointF) -> QPointF:
         """Where a line from the centre towards ``towards`` (scene) leaves the outline."""
-        local = self.mapFromScene(towards)
-        length = math.hypot(local.x(), local.y()) or 1.0
-        direction = QPointF(local.x() / length, local.y() / length)
+        here = self.pos()  # nodes are never rotated nor scaled: local = scene - pos
+        dx, dy = towards.x() - here.x(), towards.y() - here.y()
+        length = math.hypot(dx, dy) or 1.0
+        dx, dy = dx / length, dy / length
+        contains = self._path.contains
         low, high = 0.0, max(SIZES[self.kind])
-        for _ in range(18):
+        for _ in range(12):  # 1/4096 of the node's size: well under a pixel
             middle = (low + high) / 2
-            if self._path.contains(direction * middle):
+            if contains(QPointF(dx * middle, dy * middle)):
                 low = middle
             else:
                 high = middle
-        return self.mapToScene(direction * low)
+        return QPointF(here.x() + dx * low, here.y() + dy * low)
 
     def itemChange(self, change, value):  # type: ignore[no-untyped-def]
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange:
+        if change == _POSITION_CHANGE and self._snapping:
             point = QPointF(value)
             return QPointF(round(point.x() / GRID) * GRID, round(point.y() / GRID) * GRID)
-        if change == QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged and self.scene():
-            self.scene().node_moved(self)  # type: ignore[attr-defined]
+        if change == _POSITION_CHANGED:
+            scene = self.scene()
+            if scene is not None:
+                scene.node_moved(self)  # type: ignore[attr-defined]
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -168,46 +205,45 @@ class NodeItem(QGraphicsObject):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        style = NODE_STYLES[self.kind]
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        paints = _node_paints(self.kind)
+        selected = self.isSelected()
         if self.highlight:
             halo = QPen(QColor(self.highlight), 7)
             halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
             painter.setPen(halo)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(self._path)
-        border = QColor(SEVERITY_COLOURS["error"] if self.problem == "error" else style.border)
-        pen = QPen(border, 3.0 if self.isSelected() else 1.6)
-        if self.isSelected():
-            pen.setStyle(Qt.PenStyle.DashLine)
+        if self.problem == "error":
+            pen = QPen(QColor(SEVERITY_COLOURS["error"]), 3.0 if selected else 1.6)
+            if selected:
+                pen.setStyle(Qt.PenStyle.DashLine)
+        else:
+            pen = paints.selected_border if selected else paints.border
         painter.setPen(pen)
-        painter.setBrush(QBrush(QColor(style.fill)))
+        painter.setBrush(paints.fill)
         painter.drawPath(self._path)
-        bounds = self._path.boundingRect()
-        text_box = bounds.adjusted(
-            16 if self.kind == "gate" else 8, 4, -16 if self.kind == "gate" else -8, -4
-        )
-        painter.setPen(QColor(style.text))
-        font = QFont(painter.font())
-        font.setPointSizeF(8.5)
-        font.setBold(True)
-        painter.setFont(font)
-        flags = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
-        if self.caption:
+        bounds = self._bounds
+        text_box = self._text_box
+        if painter.worldTransform().m11() < TEXT_DETAIL:  # views scale, never rotate
+            # Too small to read: a bar where the name is, as maps draw distant labels.
+            painter.fillRect(self._text_bar, paints.text_bar)
+        elif self.caption:
+            painter.setPen(paints.text)
+            painter.setFont(paints.name_font)
             top = QRectF(
                 text_box.left(), text_box.top(), text_box.width(), text_box.height() * 0.62
             )
-            painter.drawText(top, flags, self.name)
-            font.setBold(False)
-            font.setPointSizeF(7.0)
-            painter.setFont(font)
-            painter.setPen(QColor("#374151"))
+            painter.drawText(top, _TEXT_FLAGS, self.name)
+            painter.setFont(paints.caption_font)
+            painter.setPen(paints.caption)
             bottom = QRectF(
                 text_box.left(), top.bottom(), text_box.width(), text_box.height() * 0.38
             )
-            painter.drawText(bottom, flags, self.caption)
+            painter.drawText(bottom, _TEXT_FLAGS, self.caption)
         else:
-            painter.drawText(text_box, flags, self.name)
+            painter.setPen(paints.text)
+            painter.setFont(paints.name_font)
+            painter.drawText(text_box, _TEXT_FLAGS, self.name)
         if self.problem:
             badge = QRectF(bounds.right() - 8, bounds.top() - 8, 16, 16)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -217,10 +253,41 @@ class NodeItem(QGraphicsObject):
             painter.drawText(
                 badge, int(Qt.AlignmentFlag.AlignCenter), "!" if self.problem != "info" else "i"
             )
-        if self._hover or self.isSelected():
+        if self._hover or selected:
             painter.setPen(QPen(QColor("#111827"), 1))
             painter.setBrush(QColor("#f9fafb"))
             painter.drawEllipse(self.handle_rect())
+
+
+class _NodePaints:
+    """Pens, brushes and fonts of one node kind, made once rather than on every paint."""
+
+    def __init__(self, kind: str) -> None:
+        style = NODE_STYLES[kind]
+        self.border = QPen(QColor(style.border), 1.6)
+        self.selected_border = QPen(QColor(style.border), 3.0)
+        self.selected_border.setStyle(Qt.PenStyle.DashLine)
+        self.fill = QBrush(QColor(style.fill))
+        self.text = QColor(style.text)
+        self.caption = QColor("#374151")
+        self.text_bar = QBrush(QColor(style.text).lighter(250))
+        self.name_font = QFont()
+        self.name_font.setPointSizeF(8.5)
+        self.name_font.setBold(True)
+        self.caption_font = QFont()
+        self.caption_font.setPointSizeF(7.0)
+
+
+_OUTLINES: dict[str, QPainterPath] = {}
+_PAINTS: dict[str, _NodePaints] = {}
+
+
+def _node_paints(kind: str) -> _NodePaints:
+    # Made on first paint, when a QApplication (and so its default font) surely exists.
+    paints = _PAINTS.get(kind)
+    if paints is None:
+        paints = _PAINTS[kind] = _NodePaints(kind)
+    return paints
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -233,6 +300,7 @@ class EdgeItem(QGraphicsPathItem):
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(0)
         self.problem: str | None = None
+        self._shape: QPainterPath | None = None
         self.apply_style()
 
     def apply_style(self) -> None:
@@ -273,16 +341,20 @@ class EdgeItem(QGraphicsPathItem):
             path.lineTo(
                 end + QPointF(math.cos(angle + side) * size, -math.sin(angle + side) * size)
             )
+        self._shape = None
         self.setPath(path)
 
     def itemChange(self, change, value):  # type: ignore[no-untyped-def]
-        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+        if change == _SELECTION_CHANGED:
             self.apply_style()
         return super().itemChange(change, value)
 
     def shape(self) -> QPainterPath:
-        from PySide6.QtGui import QPainterPathStroker
+        """A 10 px band around the line, so that a thin edge is easy to pick."""
+        if self._shape is None:
+            self._shape = _EDGE_STROKER.createStroke(self.path())
+        return self._shape
 
-        stroker = QPainterPathStroker()
-        stroker.setWidth(10)
-        return stroker.createStroke(self.path())
+
+_EDGE_STROKER = QPainterPathStroker()
+_EDGE_STROKER.setWidth(10)

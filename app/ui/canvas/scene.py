@@ -35,6 +35,11 @@ class SopScene(QGraphicsScene):
         self.editor = editor
         self.nodes: dict[str, NodeItem] = {}
         self.edges: dict[str, EdgeItem] = {}
+        # node id -> ids of its edges, and edge id -> (source, target): rerouting after a
+        # move touches the node's own edges, never the whole list.
+        self._incident: dict[str, set[str]] = {}
+        self._ends: dict[str, tuple[str, str]] = {}
+        self._badged: set[str] = set()  # ids whose items may carry a problem badge
         self.pending_kind: str | None = None
         self.locked = False
         self._syncing = False
@@ -58,6 +63,9 @@ class SopScene(QGraphicsScene):
         self.clear()
         self.nodes.clear()
         self.edges.clear()
+        self._incident.clear()
+        self._ends.clear()
+        self._badged.clear()
         doc.subscribe(self.on_event)
         self._watched = [doc]
         for node in doc.nodes:
@@ -92,7 +100,7 @@ class SopScene(QGraphicsScene):
         position = self.doc.layout.get(node_id)
         item = self.nodes[node_id]
         self._syncing = True
-        item.setPos(position.x if position else 0, position.y if position else 0)
+        item.place(position.x if position else 0, position.y if position else 0)
         self._syncing = False
         self._reroute(node_id)
 
@@ -102,6 +110,9 @@ class SopScene(QGraphicsScene):
         item.setData(0, edge_id)
         self.addItem(item)
         self.edges[edge_id] = item
+        self._ends[edge_id] = (edge.source, edge.target)
+        self._incident.setdefault(edge.source, set()).add(edge_id)
+        self._incident.setdefault(edge.target, set()).add(edge_id)
         self._route(edge_id)
 
     def _route(self, edge_id: str) -> None:
@@ -113,15 +124,15 @@ class SopScene(QGraphicsScene):
         self.edges[edge_id].set_ends(start, end, bend=60.0 if backwards else 0.0)
 
     def _reroute(self, node_id: str) -> None:
-        for edge in self.doc.edges:
-            if node_id in (edge.source, edge.target) and edge.id in self.edges:
-                self._route(edge.id)
+        for edge_id in self._incident.get(node_id, ()):
+            self._route(edge_id)
 
     def _on_node_added(self, event: ModelEvent) -> None:
         self._add_node_item(event.ids[0])
 
     def _on_node_removed(self, event: ModelEvent) -> None:
         item = self.nodes.pop(event.ids[0], None)
+        self._incident.pop(event.ids[0], None)  # its edges went first, with their own event
         if item is not None:
             self.removeItem(item)
 
@@ -139,6 +150,16 @@ class SopScene(QGraphicsScene):
         item.node_id = new
         item.setData(0, new)
         self.nodes[new] = item
+        edge_ids = self._incident.pop(old, set())
+        self._incident[new] = edge_ids
+        for edge_id in edge_ids:
+            source, target = self._ends[edge_id]
+            self._ends[edge_id] = (
+                new if source == old else source,
+                new if target == old else target,
+            )
+        if old in self._badged:
+            self._badged.add(new)
 
     def _on_edge_added(self, event: ModelEvent) -> None:
         self._add_edge_item(event.ids[0])
@@ -146,6 +167,8 @@ class SopScene(QGraphicsScene):
     def _on_edge_removed(self, event: ModelEvent) -> None:
         for edge_id in event.ids:
             item = self.edges.pop(edge_id, None)
+            for end in self._ends.pop(edge_id, ()):
+                self._incident.get(end, set()).discard(edge_id)
             if item is not None:
                 self.removeItem(item)
 
@@ -165,15 +188,21 @@ class SopScene(QGraphicsScene):
             self._reroute(item.node_id)
 
     def set_problems(self, by_element: dict[str, tuple[str, str]]) -> None:
-        """Badges: element id -> (worst severity, first message); others are cleared."""
-        for node_id, item in self.nodes.items():
-            severity, message = by_element.get(node_id, (None, ""))
-            if item.problem != severity:
-                item.set_problem(severity, message)
-        for edge_id, item in self.edges.items():
-            severity, _message = by_element.get(edge_id, (None, ""))
-            if item.problem != severity:
-                item.set_problem(severity)
+        """Badges: element id -> (worst severity, first message); others are cleared.
+
+        Only the elements badged before or now are visited, not every item.
+        """
+        for element_id in self._badged | by_element.keys():
+            severity, message = by_element.get(element_id, (None, ""))
+            node = self.nodes.get(element_id)
+            if node is not None:
+                if node.problem != severity:
+                    node.set_problem(severity, message)
+                continue
+            edge = self.edges.get(element_id)
+            if edge is not None and edge.problem != severity:
+                edge.set_problem(severity)
+        self._badged = set(by_element)
 
     def selected_ids(self) -> list[str]:
         return [item.data(0) for item in self.selectedItems() if item.data(0)]
@@ -273,20 +302,23 @@ class SopScene(QGraphicsScene):
             return None
         kind = kinds[0]
         if len(kinds) > 1 and screen_pos is not None:
-            menu = QMenu()
-            for option in kinds:
-                menu.addAction(option).setData(option)
-            chosen = menu.exec(
-                screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos
-            )
+            chosen = self.choose_kind(kinds, screen_pos)
             if chosen is None:
                 return None
-            kind = chosen.data()
+            kind = chosen
         try:
             return self.editor.connect(source, target, kind)
         except ModelError as error:
             self.message.emit(f"Cannot connect: {error}")
             return None
+
+    def choose_kind(self, kinds: list[str], screen_pos: Any) -> str | None:
+        """Ask which kind of edge to draw, in a menu at the pointer; None if dismissed."""
+        menu = QMenu()
+        for option in kinds:
+            menu.addAction(option).setData(option)
+        chosen = menu.exec(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
+        return None if chosen is None else chosen.data()
 
     # -- palette drops -----------------------------------------------------------------
 

@@ -120,7 +120,12 @@ class Overview(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Overview of the canvas")
-        scene.changed.connect(lambda _regions: self.refit())
+        # A bound method, not a lambda: Qt drops the connection when this view is deleted,
+        # while the scene (owned by the window's Python object) may live on and change.
+        scene.changed.connect(self._scene_changed)
+
+    def _scene_changed(self, _regions: object) -> None:
+        self.refit()
 
     def refit(self) -> None:
         bounds = self.scene().itemsBoundingRect().adjusted(-40, -40, 40, 40)
