@@ -444,25 +444,19 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
                 "environment_name": stage["id"],
                 "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{stage['id']}",
                 "payload": payload,
-                "gatewright": {
-                    "stage": stage["id"],
-                    "gates_into": [gate["id"] for gate in gates],
-                    "approval": [p.approval_words(gate["approval"], role_names) for gate in gates],
-                    "notes": notes,
-                },
+                "gatewright": p.stage_note(stage, gates, role_names, notes),
             }
         )
-    return {
-        "about": (
+    return p.payload_document(
+        (
             "GitHub environment protection for each stage of the SOP, as payloads for "
             "PUT /repos/{owner}/{repo}/environments/{environment_name}. Fill in the reviewer "
             "ids, drop the gatewright_* fields if your tooling is strict, then apply each "
             "payload, e.g. gh api --method PUT repos/OWNER/REPO/environments/NAME --input FILE."
         ),
-        "sop": spec["metadata"]["name"],
-        "spec_digest": spec["digest"],
-        "environments": entries,
-    }
+        spec,
+        entries,
+    )
 
 
 # -- entry point ----------------------------------------------------------------------------

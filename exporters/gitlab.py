@@ -361,25 +361,19 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
                     "deploy_access_levels": [{"access_level": MAINTAINER_ACCESS}],
                     "approval_rules": rules,
                 },
-                "gatewright": {
-                    "stage": stage["id"],
-                    "gates_into": [gate["id"] for gate in gates],
-                    "approval": [p.approval_words(gate["approval"], role_names) for gate in gates],
-                    "notes": notes,
-                },
+                "gatewright": p.stage_note(stage, gates, role_names, notes),
             }
         )
-    return {
-        "about": (
+    return p.payload_document(
+        (
             "GitLab protected environments for each stage of the SOP, as payloads for "
             "POST /projects/:id/protected_environments (Premium). Fill in the group ids, drop "
             "the gatewright_* fields if your tooling is strict, then send each payload. "
             "deploy_access_levels 40 means maintainers."
         ),
-        "sop": spec["metadata"]["name"],
-        "spec_digest": spec["digest"],
-        "environments": entries,
-    }
+        spec,
+        entries,
+    )
 
 
 # -- entry point ----------------------------------------------------------------------------

@@ -428,3 +428,27 @@ def dump_yaml(data: Any, header: list[str] | None = None) -> str:
     if yaml.safe_load(text) != plain(data):
         raise ValueError("internal error: the YAML written does not read back as the data")
     return text
+
+
+def stage_note(
+    stage: dict[str, Any], gates: list[dict[str, Any]], role_names: dict[str, str], notes: list[str]
+) -> dict[str, Any]:
+    """The ``gatewright`` block beside an environment payload: where its approvals come from."""
+    return {
+        "stage": stage["id"],
+        "gates_into": [gate["id"] for gate in gates],
+        "approval": [approval_words(gate["approval"], role_names) for gate in gates],
+        "notes": notes,
+    }
+
+
+def payload_document(
+    about: str, spec: dict[str, Any], entries: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A file of environment payloads: what they are for, the SOP and spec, the entries."""
+    return {
+        "about": about,
+        "sop": spec["metadata"]["name"],
+        "spec_digest": spec["digest"],
+        "environments": entries,
+    }
