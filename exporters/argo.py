@@ -365,28 +365,37 @@ def configmap(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
-    """Write the Workflow, the spec ConfigMap and the spec into the folder ``out``."""
-    spec = p.require_spec(context, format_name)
-    spec_path = p.checked_spec_path(context)
-    p.prepare_folder(out)
-    total = 3
-    header = [
+def _header(spec: dict[str, Any], spec_path: str) -> list[str]:
+    return [
         *p.header_lines(spec, "argo", spec_path),
         f"SOP title: {p.one_line(spec['metadata']['title'])}",
     ]
-    context.progress(0, total, "Writing the spec")
-    written = [p.write_export_spec(spec, out, spec_path)]
-    context.progress(1, total, "Writing the Argo workflow")
-    written.append(p.write_file(out / WORKFLOW_FILE, p.dump_yaml(workflow(spec), header + HEADER)))
-    context.progress(2, total, "Writing the spec ConfigMap")
-    configmap_header = [
-        *header,
+
+
+def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
+    """Write the Workflow, the spec ConfigMap and the spec into the folder ``out``."""
+    configmap_note = [
         "",
         "The compiled spec for the gate steps of argo/workflow.yaml; apply it before submitting.",
     ]
-    written.append(
-        p.write_file(out / CONFIGMAP_FILE, p.dump_yaml(configmap(spec), configmap_header))
+    return p.write_pipeline_export(
+        format_name,
+        out,
+        context,
+        [
+            (
+                "Writing the Argo workflow",
+                WORKFLOW_FILE,
+                lambda spec, spec_path: p.dump_yaml(
+                    workflow(spec), _header(spec, spec_path) + HEADER
+                ),
+            ),
+            (
+                "Writing the spec ConfigMap",
+                CONFIGMAP_FILE,
+                lambda spec, spec_path: p.dump_yaml(
+                    configmap(spec), _header(spec, spec_path) + configmap_note
+                ),
+            ),
+        ],
     )
-    context.progress(total, total, "Done")
-    return written

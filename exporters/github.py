@@ -464,18 +464,23 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
     """Write the workflows, the environment payloads and the spec into the folder ``out``."""
-    spec = p.require_spec(context, format_name)
-    spec_path = p.checked_spec_path(context)
-    p.prepare_folder(out)
-    total = 4
-    context.progress(0, total, "Writing the spec")
-    written = [p.write_export_spec(spec, out, spec_path)]
-    context.progress(1, total, "Writing the promote workflow")
-    written.append(p.write_file(out / PROMOTE_FILE, promote_workflow(spec, spec_path)))
-    context.progress(2, total, "Writing the monitor workflow")
-    if spec["rollback"]:
-        written.append(p.write_file(out / MONITOR_FILE, monitor_workflow(spec, spec_path)))
-    context.progress(3, total, "Writing the environment payloads")
-    written.append(p.write_file(out / ENVIRONMENTS_FILE, p.json_text(environments(spec, doc))))
-    context.progress(total, total, "Done")
-    return written
+    return p.write_pipeline_export(
+        format_name,
+        out,
+        context,
+        [
+            ("Writing the promote workflow", PROMOTE_FILE, promote_workflow),
+            (
+                "Writing the monitor workflow",
+                MONITOR_FILE,
+                lambda spec, spec_path: (
+                    monitor_workflow(spec, spec_path) if spec["rollback"] else None
+                ),
+            ),
+            (
+                "Writing the environment payloads",
+                ENVIRONMENTS_FILE,
+                lambda spec, _spec_path: p.json_text(environments(spec, doc)),
+            ),
+        ],
+    )

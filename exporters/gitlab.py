@@ -381,15 +381,16 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
     """Write .gitlab-ci.yml, the protected-environment payloads and the spec into ``out``."""
-    spec = p.require_spec(context, format_name)
-    spec_path = p.checked_spec_path(context)
-    p.prepare_folder(out)
-    total = 3
-    context.progress(0, total, "Writing the spec")
-    written = [p.write_export_spec(spec, out, spec_path)]
-    context.progress(1, total, "Writing .gitlab-ci.yml")
-    written.append(p.write_file(out / CI_FILE, ci_config(spec, spec_path)))
-    context.progress(2, total, "Writing the protected-environment payloads")
-    written.append(p.write_file(out / ENVIRONMENTS_FILE, p.json_text(protected_environments(spec))))
-    context.progress(total, total, "Done")
-    return written
+    return p.write_pipeline_export(
+        format_name,
+        out,
+        context,
+        [
+            ("Writing .gitlab-ci.yml", CI_FILE, ci_config),
+            (
+                "Writing the protected-environment payloads",
+                ENVIRONMENTS_FILE,
+                lambda spec, _spec_path: p.json_text(protected_environments(spec)),
+            ),
+        ],
+    )

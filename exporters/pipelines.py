@@ -7,7 +7,7 @@ import math
 import re
 import textwrap
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -94,6 +94,31 @@ def write_export_spec(spec: dict[str, Any], out: Path, spec_path: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     write_spec(spec, target)
     return target
+
+
+Part = tuple[str, str, Callable[[dict[str, Any], str], "str | None"]]
+"""One file of a pipeline export: (progress step, path in the folder, build(spec, spec_path));
+``build`` returns None to leave the file out."""
+
+
+def write_pipeline_export(
+    format_name: str, out: Path, context: ExportContext, parts: list[Part]
+) -> list[Path]:
+    """The one way every pipeline export is written: refuse without a spec, write the spec
+    where the pipeline looks for it, then each part, reporting progress along the way."""
+    spec = require_spec(context, format_name)
+    spec_path = checked_spec_path(context)
+    prepare_folder(out)
+    total = len(parts) + 1
+    context.progress(0, total, "Writing the spec")
+    written = [write_export_spec(spec, out, spec_path)]
+    for step, (label, name, build) in enumerate(parts, start=1):
+        context.progress(step, total, label)
+        text = build(spec, spec_path)
+        if text is not None:
+            written.append(write_file(out / name, text))
+    context.progress(total, total, "Done")
+    return written
 
 
 def json_text(data: Any) -> str:
