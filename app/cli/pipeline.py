@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 
@@ -50,18 +51,28 @@ def _emit(payload: dict[str, object]) -> None:
     print(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
-def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -> int:
+def _evaluate(spec_path: str, input_path: str, schema: type, run: Callable) -> Any:  # type: ignore[type-arg]
+    """Load the spec (digest first) and the input file, then ``run(spec, input)``; an
+    unknown gate or stage names the spec file."""
     from app.fileio import InputError, load_model
-    from app.runtime import UnknownElementError, check
-    from app.spec.evidence import Evidence
+    from app.runtime import UnknownElementError
     from app.spec.files import load_spec
 
     spec = load_spec(spec_path)
-    evidence = load_model(Evidence, evidence_path)
+    given = load_model(schema, input_path)
     try:
-        decision = check(spec, gate_id, evidence)
+        return run(spec, given)
     except UnknownElementError as error:
         raise InputError.single(spec_path, str(error)) from None
+
+
+def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -> int:
+    from app.runtime import check
+    from app.spec.evidence import Evidence
+
+    decision = _evaluate(
+        spec_path, evidence_path, Evidence, lambda spec, evidence: check(spec, gate_id, evidence)
+    )
     if as_json:
         _emit(decision.to_json())
     else:
@@ -74,17 +85,15 @@ def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -
 
 
 def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: bool) -> int:
-    from app.fileio import InputError, load_model
-    from app.runtime import UnknownElementError, monitor
+    from app.runtime import monitor
     from app.spec.evidence import Telemetry
-    from app.spec.files import load_spec
 
-    spec = load_spec(spec_path)
-    telemetry = load_model(Telemetry, telemetry_path)
-    try:
-        result = monitor(spec, stage_id, telemetry)
-    except UnknownElementError as error:
-        raise InputError.single(spec_path, str(error)) from None
+    result = _evaluate(
+        spec_path,
+        telemetry_path,
+        Telemetry,
+        lambda spec, telemetry: monitor(spec, stage_id, telemetry),
+    )
     if as_json:
         _emit(result.to_json())
     elif result.plan is None:

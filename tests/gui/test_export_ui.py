@@ -17,33 +17,11 @@ from app.model.templates import load_template
 from app.spec.digest import verify_digest
 from app.ui.exporting import EXPORTS
 from app.ui.main_window import MainWindow
+from tests.gui.dialogs import answer
 
 TEMPLATE = "deployment-gate"
 NEEDS_DOT = {"png", "svg"}
 MAGIC = {"pdf": b"%PDF", "png": b"\x89PNG", "svg": b"<?xml"}
-
-
-@pytest.fixture(autouse=True)
-def _no_blocking_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
-    )
-
-
-def answer(monkeypatch: pytest.MonkeyPatch, label: str) -> list[str]:
-    """Make every worded message box click ``label``; returns what the boxes said."""
-    shown: list[str] = []
-
-    def click(box: QMessageBox) -> int:
-        shown.append(f"{box.windowTitle()}\n{box.text()}\n{box.informativeText()}")
-        for button in box.buttons():
-            if button.text().replace("&", "") == label:
-                button.click()
-                return 0
-        raise AssertionError(f"no button {label!r} in {[b.text() for b in box.buttons()]}")
-
-    monkeypatch.setattr(QMessageBox, "exec", click)
-    return shown
 
 
 @pytest.fixture

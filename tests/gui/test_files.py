@@ -22,36 +22,9 @@ from app.store.workspace import Workspace
 from app.ui.dialogs.gallery import TemplateGallery
 from app.ui.files import MAX_RECENT
 from app.ui.main_window import MainWindow
+from tests.gui.dialogs import answer, discard_on_close
 
 TEMPLATE = "deployment-gate"
-
-
-def discard_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows left modified by a test close without a blocking prompt."""
-    monkeypatch.setattr(
-        QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard)
-    )
-
-
-@pytest.fixture(autouse=True)
-def _no_blocking_prompt(monkeypatch: pytest.MonkeyPatch) -> None:
-    discard_on_close(monkeypatch)
-
-
-def answer(monkeypatch: pytest.MonkeyPatch, label: str) -> list[str]:
-    """Make every worded message box click ``label``; returns the texts it showed."""
-    shown: list[str] = []
-
-    def click(box: QMessageBox) -> int:
-        shown.append(f"{box.text()}\n{box.informativeText()}")
-        for button in box.buttons():
-            if button.text().replace("&", "") == label:
-                button.click()
-                return 0
-        raise AssertionError(f"no button {label!r} in {[b.text() for b in box.buttons()]}")
-
-    monkeypatch.setattr(QMessageBox, "exec", click)
-    return shown
 
 
 @pytest.fixture
