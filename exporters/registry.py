@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,8 +53,21 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
+Exporter = Callable[[str, "Sop", Path, "ExportContext"], list[Path]]
+
+
+def exporter_for(name: str) -> Exporter:
+    """The export function of a format, its module (and the libraries it needs) imported.
+
+    Call it on the main thread before exporting in a worker thread: importing C extensions
+    such as reportlab's for the first time from a worker thread has crashed the process.
+    """
+    module = importlib.import_module(FORMATS[name].module)
+    if FORMATS[name].module == "exporters.pdf":
+        importlib.import_module("svglib.svglib")  # imported lazily by the PDF diagram
+    return module.export
+
+
 def export(name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
     """Run one exporter; returns the files it wrote."""
-    fmt = FORMATS[name]
-    module = importlib.import_module(fmt.module)
-    return module.export(name, doc, out, context)
+    return exporter_for(name)(name, doc, out, context)

@@ -82,11 +82,12 @@ def _write_spec(_name: str, _doc: Sop, out: Path, context: ExportContext) -> lis
 
 
 def _exporter(choice: ExportChoice) -> Callable[[str, Sop, Path, ExportContext], list[Path]]:
+    """Resolved on the GUI thread, so the worker never imports a library for the first time."""
     if choice.key == "spec":
         return _write_spec
-    from exporters.registry import export
+    from exporters.registry import exporter_for
 
-    return export
+    return exporter_for(choice.key)
 
 
 class _ExportRun(QThread):
@@ -102,12 +103,13 @@ class _ExportRun(QThread):
     ) -> None:
         super().__init__(parent)
         self.choice, self.doc, self.out, self.context = choice, doc, out, context
+        self.exporter = _exporter(choice)  # here, in the GUI thread: see exporter_for
         self.written: list[Path] = []
         self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            self.written = _exporter(self.choice)(self.choice.key, self.doc, self.out, self.context)
+            self.written = self.exporter(self.choice.key, self.doc, self.out, self.context)
         except BaseException as error:  # reported in the GUI thread, never lost
             self.error = error
 
