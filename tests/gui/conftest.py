@@ -28,3 +28,17 @@ def no_modal_dialogs(monkeypatch) -> None:
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: buttons.Discard)
     for name in ("warning", "information", "critical"):
         monkeypatch.setattr(QMessageBox, name, lambda *a, **k: buttons.Ok)
+
+
+@pytest.fixture
+def window(qtbot):  # type: ignore[no-untyped-def]
+    """The designer, shown, on the deployment-gate template (modules may define their own)."""
+    from app.model.templates import load_template
+    from app.ui.main_window import MainWindow
+
+    made = MainWindow(load_template("deployment-gate"))
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    yield made
+    made.editor.stack.setClean()  # closing must not ask to save
