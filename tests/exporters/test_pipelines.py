@@ -17,8 +17,6 @@ import difflib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -35,134 +33,25 @@ from exporters import argo, github, gitlab
 from exporters.context import ExportContext
 from exporters.pipelines import ExportRefusedError, dump_yaml, one_line
 from exporters.registry import export
-
-REPO = Path(__file__).resolve().parents[2]
-HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"
-GOLDEN = Path(__file__).parent / "golden"
-ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
-FORMATS = ("github", "gitlab", "argo")
-SPEC_PATH = "gatewright/spec.json"
-YAML_FILES = {
-    "github": [github.PROMOTE_FILE, github.MONITOR_FILE],
-    "gitlab": [gitlab.CI_FILE],
-    "argo": [argo.WORKFLOW_FILE],
-}
-SCHEMA_ARGS = {
-    "github": ["--builtin-schema", "vendor.github-workflows"],
-    "gitlab": ["--builtin-schema", "vendor.gitlab-ci"],
-    "argo": ["--schemafile", str(ARGO_SCHEMA)],
-}
-needs_argo_schema = pytest.mark.skipif(
-    not ARGO_SCHEMA.is_file(),
-    reason=f"the vendored Argo schema is not at {ARGO_SCHEMA} (../shared is not beside the repo)",
+from tests.exporters.pipelines_support import (
+    ALLOWED_GITHUB_EXPRESSIONS,
+    DANGEROUS,
+    FORMATS,
+    GOLDEN,
+    HOSTILE,
+    REPO,
+    SCHEMA_FORMATS,
+    SPEC_PATH,
+    YAML_FILES,
+    assert_no_anchors,
+    check_schema,
+    export_doc,
+    find_values,
+    loaded,
+    script_bodies,
+    strings_in,
+    user_texts,
 )
-SCHEMA_FORMATS = [
-    pytest.param(name, marks=needs_argo_schema) if name == "argo" else name for name in FORMATS
-]
-
-ALLOWED_GITHUB_EXPRESSIONS = (
-    "${{ '${{' }}",  # the escape that shows user text's own ${{ as written
-    "${{ inputs.evidence_dir || 'evidence' }}",
-    "${{ inputs.telemetry_dir || 'telemetry' }}",
-    "${{ steps.monitor.outputs.decision }}",
-    "${{ steps.monitor.outputs.policy }}",
-)
-"""The only expressions the GitHub exporter may write; user text can add none."""
-
-DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>", '"];')
-
-
-# -- helpers --------------------------------------------------------------------------------
-
-
-def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
-    context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
-    return export(fmt, doc, out, context)
-
-
-def check_schema(fmt: str, files: list[Path]) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "check_jsonschema", *SCHEMA_ARGS[fmt], *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-
-
-def assert_no_anchors(text: str) -> None:
-    for event in yaml.parse(text):
-        assert not isinstance(event, yaml.AliasEvent), "the YAML uses an alias"
-        assert getattr(event, "anchor", None) is None, "the YAML defines an anchor"
-
-
-def find_values(data: Any, keys: set[str]) -> list[Any]:
-    """Every value stored under one of ``keys``, anywhere in ``data``."""
-    found: list[Any] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in keys:
-                found.append(value)
-            found.extend(find_values(value, keys))
-    elif isinstance(data, list):
-        for item in data:
-            found.extend(find_values(item, keys))
-    return found
-
-
-def strings_in(data: Any) -> list[str]:
-    if isinstance(data, str):
-        return [data]
-    if isinstance(data, dict):
-        return [s for value in data.values() for s in strings_in(value)]
-    if isinstance(data, list):
-        return [s for item in data for s in strings_in(item)]
-    return []
-
-
-def script_bodies(fmt: str, data: Any) -> list[str]:
-    """Every piece of text a shell or a container runs."""
-    keys = {
-        "github": {"run"},
-        "gitlab": {"script", "before_script", "after_script"},
-        "argo": {"command", "args"},
-    }[fmt]
-    return [s for value in find_values(data, keys) for s in strings_in(value)]
-
-
-def user_texts(raw: Any) -> set[str]:
-    """Every piece of free text in a raw SOP document: names, descriptions, members..."""
-    texts: set[str] = set()
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if key in {"title", "owner", "description", "name", "unit"} and isinstance(value, str):
-                texts.add(value)
-            elif key == "members":
-                texts.update(value)
-            else:
-                texts |= user_texts(value)
-    elif isinstance(raw, list):
-        for item in raw:
-            texts |= user_texts(item)
-    return {text for text in texts if text}
-
-
-def loaded(folder: Path, fmt: str) -> dict[str, Any]:
-    return {name: yaml.safe_load((folder / name).read_text()) for name in YAML_FILES[fmt]}
-
-
-def venv_tool(name: str) -> Path:
-    tool = Path(sys.executable).parent / name
-    if not tool.exists() or shutil.which("bash") is None:
-        pytest.skip(f"{name} is not installed beside {sys.executable}, or there is no bash")
-    return tool
-
-
-def tool_env(**values: str) -> dict[str, str]:
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    return {**os.environ, "PATH": path, **values}
-
 
 # -- fixtures -------------------------------------------------------------------------------
 
@@ -430,159 +319,6 @@ def test_yaml_strings_are_always_quoted(text: str) -> None:
     dumped = dump_yaml({"key": text, text or "empty": [text]})
     assert yaml.safe_load(dumped) == {"key": text, text or "empty": [text]}
     assert f'key: "{text}"' in dumped
-
-
-# -- the generated scripts behave -----------------------------------------------------------
-
-NOW = "2026-11-21T10:00:00Z"
-PROMOTE_EVIDENCE = {
-    "candidate": {"model": "m", "version": "1.0.0", "tier": "low", "submitted_by": "ana"},
-    "metrics": {"accuracy": 0.91},
-    "baseline": {"accuracy": 0.9},
-    "checks": {"ci-tests": "passed"},
-    "artifacts": [],
-    "approvals": [
-        {"by": "ben", "role": "ml-engineer", "decision": "approve", "at": "2026-11-21T09:00:00Z"}
-    ],
-    "now": NOW,
-}
-EVIDENCE_CASES = {
-    "promote": PROMOTE_EVIDENCE,
-    "reject": {**PROMOTE_EVIDENCE, "checks": {"ci-tests": "failed"}},
-    "hold": {**PROMOTE_EVIDENCE, "approvals": []},
-    "unusable": None,  # no evidence file at all
-}
-
-
-@pytest.fixture(scope="module")
-def startup_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("startup")
-    doc = load_template("startup-lightweight")
-    for fmt in FORMATS:
-        export_doc(doc, fmt, root / fmt)
-    return {fmt: root / fmt for fmt in FORMATS}
-
-
-def evidence_file(tmp_path: Path, case: str) -> Path:
-    path = tmp_path / f"{case}.json"
-    if EVIDENCE_CASES[case] is not None:
-        path.write_text(json.dumps(EVIDENCE_CASES[case]))
-    return path
-
-
-def run_bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    # As GitHub and GitLab run them: bash with errexit and pipefail.
-    return subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        check=False,
-    )
-
-
-@pytest.mark.parametrize(
-    ("case", "code", "message"),
-    [
-        ("promote", 0, "promotes the candidate"),
-        ("reject", 1, "::error title=Gate rejected::"),
-        ("hold", 1, "::warning title=Gate on hold::"),
-        ("unusable", 2, "::error title=Gate could not decide::"),
-    ],
-)
-def test_github_gate_step_maps_exit_codes(startup_exports, tmp_path, case, code, message) -> None:
-    venv_tool("gatewright")
-    folder = startup_exports["github"]
-    job = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())["jobs"]["gate-review-gate"]
-    step = next(step for step in job["steps"] if step.get("name") == "Decide the gate")
-    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
-    env = tool_env(
-        SPEC=str(folder / job["env"]["SPEC"]),
-        GATE_ID=job["env"]["GATE_ID"],
-        EVIDENCE=str(evidence_file(tmp_path, case)),
-        GITHUB_STEP_SUMMARY=str(summary),
-        GITHUB_OUTPUT=str(outputs),
-    )
-    done = run_bash(step["run"], tmp_path, env)
-    assert done.returncode == code, done.stdout + done.stderr
-    assert message in done.stdout
-    assert f"## Gate `review-gate`: {case}" in summary.read_text()
-    if case != "unusable":
-        assert json.loads((tmp_path / "gatewright-decision.json").read_text())["decision"] == case
-
-
-@pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
-def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case, code) -> None:
-    venv_tool("gatewright")
-    folder = startup_exports["gitlab"]
-    ci = yaml.safe_load((folder / gitlab.CI_FILE).read_text())
-    job = ci["check-review-gate"]
-    assert job["allow_failure"] == {"exit_codes": [3]}
-    approve = ci["approve-review-gate"]
-    assert approve["rules"][0]["when"] == "manual"
-    assert approve["rules"][0]["allow_failure"] is False
-    assert approve["script"] == job["script"]
-    pwned = tmp_path / "pwned"
-    env = tool_env(
-        GATEWRIGHT_SPEC=str(folder / SPEC_PATH),
-        GATE_ID="review-gate",
-        GATE_NAME=f"$(touch {pwned}) `touch {pwned}`",  # names arrive as data
-        EVIDENCE=str(evidence_file(tmp_path, case)),
-    )
-    done = run_bash("\n".join(job["script"]), tmp_path, env)
-    assert done.returncode == code, done.stdout + done.stderr
-    assert f"$(touch {pwned})" in done.stdout
-    assert not pwned.exists()
-
-
-@pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
-def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, case, code) -> None:
-    tool = venv_tool("gatewright")
-    folder = startup_exports["argo"]
-    configmap = yaml.safe_load((folder / argo.CONFIGMAP_FILE).read_text())
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(configmap["data"]["spec.json"], encoding="utf-8")
-    workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
-    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
-    container = template["container"]
-    assert container["command"] == ["gatewright"]
-    local = {argo.SPEC_FILE: str(spec_file), argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case))}
-    args = [local.get(arg, arg) for arg in container["args"]]
-    done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)
-    assert done.returncode == code, done.stderr
-    assert json.loads(done.stdout)["decision"] == case
-
-
-@pytest.mark.parametrize(
-    ("error_rate", "decision", "policy"),
-    [(0.2, "rollback", "error-spike"), (0.0, "healthy", "")],
-)
-def test_github_monitor_step_names_the_rollback_to_run(
-    startup_exports, tmp_path, error_rate, decision, policy
-) -> None:
-    venv_tool("gatewright")
-    folder = startup_exports["github"]
-    jobs = yaml.safe_load((folder / github.MONITOR_FILE).read_text())["jobs"]
-    job = jobs["monitor-production"]
-    step = next(step for step in job["steps"] if step.get("id") == "monitor")
-    telemetry = tmp_path / "telemetry.json"
-    window = {"metrics": {"error-rate": error_rate, "latency-p95-ms": 100}}
-    telemetry.write_text(json.dumps({"windows": [{"at": NOW, **window}] * 2}))
-    outputs = tmp_path / "outputs"
-    env = tool_env(
-        SPEC=str(folder / SPEC_PATH),
-        STAGE_ID="production",
-        TELEMETRY=str(telemetry),
-        GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
-        GITHUB_OUTPUT=str(outputs),
-    )
-    done = run_bash(step["run"], tmp_path, env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert outputs.read_text().splitlines() == [f"decision={decision}", f"policy={policy}"]
-    assert jobs["rollback-error-spike"]["if"] == (
-        "needs['monitor-production'].outputs.policy == 'error-spike'"
-    )
 
 
 # -- golden files ---------------------------------------------------------------------------

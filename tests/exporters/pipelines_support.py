@@ -1,0 +1,145 @@
+"""Constants and helpers shared by the pipeline-exporter tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from app.spec.compile import compile_data
+from exporters import argo, github, gitlab
+from exporters.context import ExportContext
+from exporters.registry import export
+
+REPO = Path(__file__).resolve().parents[2]
+HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"
+GOLDEN = Path(__file__).parent / "golden"
+ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
+FORMATS = ("github", "gitlab", "argo")
+SPEC_PATH = "gatewright/spec.json"
+YAML_FILES = {
+    "github": [github.PROMOTE_FILE, github.MONITOR_FILE],
+    "gitlab": [gitlab.CI_FILE],
+    "argo": [argo.WORKFLOW_FILE],
+}
+SCHEMA_ARGS = {
+    "github": ["--builtin-schema", "vendor.github-workflows"],
+    "gitlab": ["--builtin-schema", "vendor.gitlab-ci"],
+    "argo": ["--schemafile", str(ARGO_SCHEMA)],
+}
+needs_argo_schema = pytest.mark.skipif(
+    not ARGO_SCHEMA.is_file(),
+    reason=f"the vendored Argo schema is not at {ARGO_SCHEMA} (../shared is not beside the repo)",
+)
+SCHEMA_FORMATS = [
+    pytest.param(name, marks=needs_argo_schema) if name == "argo" else name for name in FORMATS
+]
+
+ALLOWED_GITHUB_EXPRESSIONS = (
+    "${{ '${{' }}",  # the escape that shows user text's own ${{ as written
+    "${{ inputs.evidence_dir || 'evidence' }}",
+    "${{ inputs.telemetry_dir || 'telemetry' }}",
+    "${{ steps.monitor.outputs.decision }}",
+    "${{ steps.monitor.outputs.policy }}",
+)
+"""The only expressions the GitHub exporter may write; user text can add none."""
+
+DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>", '"];')
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
+    context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
+    return export(fmt, doc, out, context)
+
+
+def check_schema(fmt: str, files: list[Path]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", *SCHEMA_ARGS[fmt], *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def assert_no_anchors(text: str) -> None:
+    for event in yaml.parse(text):
+        assert not isinstance(event, yaml.AliasEvent), "the YAML uses an alias"
+        assert getattr(event, "anchor", None) is None, "the YAML defines an anchor"
+
+
+def find_values(data: Any, keys: set[str]) -> list[Any]:
+    """Every value stored under one of ``keys``, anywhere in ``data``."""
+    found: list[Any] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in keys:
+                found.append(value)
+            found.extend(find_values(value, keys))
+    elif isinstance(data, list):
+        for item in data:
+            found.extend(find_values(item, keys))
+    return found
+
+
+def strings_in(data: Any) -> list[str]:
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in strings_in(value)]
+    if isinstance(data, list):
+        return [s for item in data for s in strings_in(item)]
+    return []
+
+
+def script_bodies(fmt: str, data: Any) -> list[str]:
+    """Every piece of text a shell or a container runs."""
+    keys = {
+        "github": {"run"},
+        "gitlab": {"script", "before_script", "after_script"},
+        "argo": {"command", "args"},
+    }[fmt]
+    return [s for value in find_values(data, keys) for s in strings_in(value)]
+
+
+def user_texts(raw: Any) -> set[str]:
+    """Every piece of free text in a raw SOP document: names, descriptions, members..."""
+    texts: set[str] = set()
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key in {"title", "owner", "description", "name", "unit"} and isinstance(value, str):
+                texts.add(value)
+            elif key == "members":
+                texts.update(value)
+            else:
+                texts |= user_texts(value)
+    elif isinstance(raw, list):
+        for item in raw:
+            texts |= user_texts(item)
+    return {text for text in texts if text}
+
+
+def loaded(folder: Path, fmt: str) -> dict[str, Any]:
+    return {name: yaml.safe_load((folder / name).read_text()) for name in YAML_FILES[fmt]}
+
+
+def venv_tool(name: str) -> Path:
+    tool = Path(sys.executable).parent / name
+    if not tool.exists() or shutil.which("bash") is None:
+        pytest.skip(f"{name} is not installed beside {sys.executable}, or there is no bash")
+    return tool
+
+
+def tool_env(**values: str) -> dict[str, str]:
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {**os.environ, "PATH": path, **values}
