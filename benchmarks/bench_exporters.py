@@ -4,11 +4,9 @@ layout of a 500-node SOP against running `dot -Tjson` alone on the same DOT text
 
 from __future__ import annotations
 
-import gc
 import io
 import statistics
 import subprocess
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +21,7 @@ from app.spec.compile import compile_data
 from app.validate.assess import assess_document
 from app.validate.engine import validate
 from benchmarks.synthetic import gate_chain, large_document
-from benchmarks.timing import report
+from benchmarks.timing import report, timed_once
 from exporters import graphviz as gv
 from exporters.context import ExportContext
 from exporters.pdf import build_story, render_pdf
@@ -39,14 +37,7 @@ def paired_medians(
     samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
         for work, times in ((ours, samples[0]), (floor, samples[1])):
-            gc.collect()
-            gc.disable()
-            try:
-                start = time.perf_counter()
-                work()
-                times.append(time.perf_counter() - start)
-            finally:
-                gc.enable()
+            times.append(timed_once(work))
     return statistics.median(samples[0]), statistics.median(samples[1])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import time
 
 from app.model.templates import load_template
@@ -79,13 +80,16 @@ def main() -> None:
     scenario = release_scenario(spec, 10_000)
     small = simulate(spec, release_scenario(spec, 200), 1).summary()
     assert small["dora"]["deployments"] >= 150, small["gates"]
-    start = time.perf_counter()
-    result = simulate(spec, scenario, 7)
-    seconds = time.perf_counter() - start
+    runs = []
+    for _ in range(3):  # this machine's speed wanders by a fifth from run to run
+        start = time.perf_counter()
+        result = simulate(spec, scenario, 7)
+        runs.append(time.perf_counter() - start)
+    seconds = statistics.median(runs)
     releases = len(result.releases)
     report(
         f"simulation of {scenario.candidates.count} candidates, {releases} releases, 5 gates",
-        f"{seconds:.2f} s, {len(result.events) / seconds:,.0f} events/s",
+        f"{seconds:.2f} s (median of 3), {len(result.events) / seconds:,.0f} events/s",
         seconds / 2.0,
         "the 2 s budget",
         "< 2 s",

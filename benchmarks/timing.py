@@ -8,22 +8,23 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 
+from app.runtime.collection import collection_paused
+
 
 def median_seconds(work: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:
     """Median wall time of ``work()``, with the garbage collector paused as timeit does."""
     for _ in range(warmup):
         work()
-    samples = []
-    for _ in range(repeat):
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            work()
-            samples.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return statistics.median(samples)
+    return statistics.median(timed_once(work) for _ in range(repeat))
+
+
+def timed_once(work: Callable[[], object]) -> float:
+    """Wall time of one ``work()`` after a collection, with the collector paused."""
+    gc.collect()
+    with collection_paused():
+        start = time.perf_counter()
+        work()
+        return time.perf_counter() - start
 
 
 def median_process_seconds(command: Sequence[str], repeat: int = 11) -> float:

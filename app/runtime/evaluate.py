@@ -1,7 +1,6 @@
 """``check``: evidence -> promote / reject / hold, with the fail-closed semantics of the contract.
 
 Nothing from a file is ever evaluated as code: operators are looked up in a fixed table.
-Approver identity comes only from ``by`` matched against the spec's role members.
 """
 
 from __future__ import annotations
@@ -9,12 +8,12 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from app.spec.criteria import ApprovalRule
-from app.spec.evidence import ApprovalRecord, Evidence
+from app.runtime.approvals import ApprovalLike, ApprovalOutcome, evaluate_approvals, rules_for
+from app.spec.criteria import ArtifactCriterion, BaselineCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec, SpecGate
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -28,14 +27,75 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 MISSING = object()
 
 
-@dataclass
+class CandidateLike(Protocol):
+    @property
+    def tier(self) -> str | None: ...
+    @property
+    def submitted_by(self) -> str | None: ...
+
+
+class EvidenceLike(Protocol):
+    """What the runtime reads of evidence: ``Evidence``, or the simulator's own records."""
+
+    @property
+    def candidate(self) -> CandidateLike: ...
+    @property
+    def metrics(self) -> dict[str, Any]: ...
+    @property
+    def baseline(self) -> dict[str, Any]: ...
+    @property
+    def checks(self) -> dict[str, Any]: ...
+    @property
+    def artifacts(self) -> list[str]: ...
+    @property
+    def approvals(self) -> list[ApprovalLike]: ...
+    @property
+    def now(self) -> datetime | None: ...
+
+
+@dataclass(slots=True)
 class CriterionResult:
-    id: str
+    """One criterion's outcome; its ``expected`` text is written only when someone reads it."""
+
+    criterion: Any
     status: str  # pass | fail | missing | invalid | skipped
-    severity: str
     observed: Any
-    expected: str
-    policy: str = ""  # for missing/invalid: fail or hold
+    base: Any = None  # baseline criteria: the baseline value compared against, when usable
+
+    @property
+    def id(self) -> str:
+        return str(self.criterion.id)
+
+    @property
+    def severity(self) -> str:
+        return str(self.criterion.severity)
+
+    @property
+    def policy(self) -> str:
+        """For a missing or invalid value, its policy (``fail`` or ``hold``); else empty."""
+        if self.status == "missing":
+            return str(self.criterion.on_missing)
+        return str(self.criterion.on_invalid) if self.status == "invalid" else ""
+
+    @property
+    def expected(self) -> str:
+        """What would pass, as a reader sees it: ``>= 0.9``, ``== 'passed'``, ``present``..."""
+        criterion = self.criterion
+        if self.status == "skipped":
+            return f"applies to tiers {', '.join(criterion.tiers)}"
+        form = criterion.form
+        if form == "artifact":
+            return "present"
+        if form == "check":
+            return f"== {_fmt(criterion.equals)}"
+        if form == "metric":
+            return f"{criterion.op} {criterion.value:g}"
+        delta = criterion.delta
+        sign = "+" if delta >= 0 else "-"
+        if self.base is None:
+            return f"{criterion.op} baseline {sign} {abs(delta):g}"
+        threshold = self.base + delta
+        return f"{criterion.op} {threshold:g} (baseline {self.base:g} {sign} {abs(delta):g})"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,15 +105,6 @@ class CriterionResult:
             "observed": json_safe(self.observed),
             "expected": self.expected,
         }
-
-
-@dataclass
-class ApprovalOutcome:
-    status: str  # satisfied | pending | rejected | not_required
-    counted: list[dict[str, str]] = field(default_factory=list)
-    ignored: list[dict[str, str]] = field(default_factory=list)
-    short: list[str] = field(default_factory=list)
-    rejected_by: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -123,124 +174,62 @@ def _fmt(value: Any) -> str:
     )
 
 
-def evaluate_criterion(criterion: Any, evidence: Evidence, tier: str) -> CriterionResult:
-    """One criterion against the evidence (its tier applicability decided by the caller)."""
+Outcome = tuple[str, Any, Any]  # status, observed value, baseline value
 
-    def result(status: str, observed: Any, expected: str) -> CriterionResult:
-        policy = (
-            criterion.on_missing
-            if status == "missing"
-            else (criterion.on_invalid if status == "invalid" else "")
-        )
-        return CriterionResult(criterion.id, status, criterion.severity, observed, expected, policy)
 
-    if criterion.tiers is not None and tier not in criterion.tiers:
-        return result("skipped", None, f"applies to tiers {', '.join(criterion.tiers)}")
-    form = criterion.form
-    if form == "artifact":
-        present = criterion.artifact in evidence.artifacts
-        return result("pass" if present else "missing", present, "present")
-    if form == "check":
-        observed = evidence.checks.get(criterion.check, MISSING)
-        expected = f"== {_fmt(criterion.equals)}"
-        if observed is MISSING or observed is None:
-            return result("missing", None, expected)
-        if isinstance(observed, dict | list) or (
-            isinstance(observed, float) and not math.isfinite(observed)
-        ):
-            return result("invalid", observed, expected)
-        return result("pass" if _same(observed, criterion.equals) else "fail", observed, expected)
+def _artifact(criterion: Any, evidence: EvidenceLike) -> Outcome:
+    present = criterion.artifact in evidence.artifacts
+    return ("pass" if present else "missing"), present, None
+
+
+def _check(criterion: Any, evidence: EvidenceLike) -> Outcome:
+    observed = evidence.checks.get(criterion.check, MISSING)
+    if observed is MISSING or observed is None:
+        return "missing", None, None
+    if isinstance(observed, dict | list) or (
+        isinstance(observed, float) and not math.isfinite(observed)
+    ):
+        return "invalid", observed, None
+    return ("pass" if _same(observed, criterion.equals) else "fail"), observed, None
+
+
+def _baseline(criterion: Any, evidence: EvidenceLike) -> Outcome:
     raw = evidence.metrics.get(criterion.metric, MISSING)
-    if form == "baseline":
-        base_raw = evidence.baseline.get(criterion.metric, MISSING)
-        sign = "+" if criterion.delta >= 0 else "-"
-        expected = f"{criterion.op} baseline {sign} {abs(criterion.delta):g}"
-        if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
-            return result("missing", None if raw is MISSING else raw, expected)
-        value, base = _number(raw), _number(base_raw)
-        if value is None or base is None:
-            return result("invalid", raw if value is None else base_raw, expected)
-        threshold = base + criterion.delta
-        expected = (
-            f"{criterion.op} {threshold:g} (baseline {base:g} {sign} {abs(criterion.delta):g})"
-        )
-        passed = OPERATORS[criterion.op](value, threshold)
-        return result("pass" if passed else "fail", value, expected)
-    expected = f"{criterion.op} {criterion.value:g}"
+    base_raw = evidence.baseline.get(criterion.metric, MISSING)
+    if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
+        return "missing", (None if raw is MISSING else raw), None
+    value, base = _number(raw), _number(base_raw)
+    if value is None or base is None:
+        return "invalid", (raw if value is None else base_raw), None
+    passed = OPERATORS[criterion.op](value, base + criterion.delta)
+    return ("pass" if passed else "fail"), value, base
+
+
+def _metric(criterion: Any, evidence: EvidenceLike) -> Outcome:
+    raw = evidence.metrics.get(criterion.metric, MISSING)
     if raw is MISSING or raw is None:
-        return result("missing", None, expected)
+        return "missing", None, None
     value = _number(raw)
     if value is None:
-        return result("invalid", raw, expected)
+        return "invalid", raw, None
     passed = OPERATORS[criterion.op](value, criterion.value)
-    return result("pass" if passed else "fail", value, expected)
+    return ("pass" if passed else "fail"), value, None
 
 
-def _rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
-    return [rule for rule in gate.approval.rules if rule.tiers is None or tier in rule.tiers]
+_FORMS: dict[type, Callable[[Any, EvidenceLike], Outcome]] = {
+    MetricCriterion: _metric,
+    BaselineCriterion: _baseline,
+    CheckCriterion: _check,
+    ArtifactCriterion: _artifact,
+}
 
 
-def _ignore_reason(
-    record: ApprovalRecord,
-    spec: GateSpec,
-    gate: SpecGate,
-    applicable: list[ApprovalRule],
-    submitter: str | None,
-    now: datetime,
-) -> str | None:
-    if spec.role(record.role) is None or all(r.role != record.role for r in gate.approval.rules):
-        return "unknown-role"
-    if all(rule.role != record.role for rule in applicable):
-        return "not-applicable-tier"
-    if record.by not in spec.members(record.role):
-        return "not-a-member"
-    if gate.approval.separation_of_duties and submitter is not None and record.by == submitter:
-        return "self-approval"
-    if record.at > now:
-        return "future"
-    window = gate.approval.window_hours
-    if window is not None and record.at < now - timedelta(hours=window):
-        return "expired"
-    return None
-
-
-def evaluate_approvals(
-    spec: GateSpec, gate: SpecGate, evidence: Evidence, tier: str, now: datetime
-) -> ApprovalOutcome:
-    applicable = _rules_for(gate, tier)
-    outcome = ApprovalOutcome(status="pending")
-    seen: set[str] = set()
-    by_role: dict[str, set[str]] = {}
-    for record in evidence.approvals:
-        reason = _ignore_reason(
-            record, spec, gate, applicable, evidence.candidate.submitted_by, now
-        )
-        if reason is None and record.by in seen:
-            reason = "duplicate-person"
-        if reason is not None:
-            outcome.ignored.append({"by": record.by, "reason": reason})
-            continue
-        seen.add(record.by)
-        if record.decision == "reject":
-            outcome.rejected_by.append({"by": record.by, "role": record.role})
-            outcome.counted.append({"by": record.by, "role": record.role, "decision": "reject"})
-            continue
-        by_role.setdefault(record.role, set()).add(record.by)
-        outcome.counted.append({"by": record.by, "role": record.role, "decision": "approve"})
-    met = []
-    for rule in applicable:
-        have = len(by_role.get(rule.role, ()))
-        met.append(have >= rule.count)
-        if have < rule.count:
-            outcome.short.append(f"{rule.count - have} more from {rule.role} ({have}/{rule.count})")
-    if outcome.rejected_by:
-        outcome.status = "rejected"
-    elif not applicable:
-        outcome.status = "not_required"
-    elif all(met) if gate.approval.mode == "all" else any(met):
-        outcome.status = "satisfied"
-        outcome.short = []
-    return outcome
+def evaluate_criterion(criterion: Any, evidence: EvidenceLike, tier: str) -> CriterionResult:
+    """One criterion against the evidence (its tier applicability decided by the caller)."""
+    tiers = criterion.tiers
+    if tiers is not None and tier not in tiers:
+        return CriterionResult(criterion, "skipped", None)
+    return CriterionResult(criterion, *_FORMS[type(criterion)](criterion, evidence))
 
 
 def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[str], list[str]]:
@@ -249,7 +238,7 @@ def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[s
     holds: list[str] = []
     codes: list[str] = []
     for r in results:
-        if r.severity != "blocking" or r.status in ("pass", "skipped"):
+        if r.status in ("pass", "skipped") or r.severity != "blocking":
             continue
         observed = _fmt(json_safe(r.observed))
         if r.status == "fail":
@@ -267,33 +256,84 @@ def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[s
     return rejects, holds, codes
 
 
-def decide(spec: GateSpec, gate: SpecGate, evidence: Evidence) -> Decision:
-    tier = evidence.candidate.tier
-    if tier not in spec.tiers:
-        tier = spec.strictest_tier()
-    now = evidence.now or datetime.now(UTC)
-    results = [evaluate_criterion(c, evidence, tier) for c in gate.criteria]
-    approvals = evaluate_approvals(spec, gate, evidence, tier, now)
+class GateReview:
+    """One candidate at one gate, decided again as approvals arrive.
 
-    rejects, holds, codes = _criteria_reasons(results)
-    for item in approvals.rejected_by:
-        rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
-        codes.append(f"approval-rejected:{item['by']}")
-    if approvals.status == "pending":
-        holds.append("approvals pending: " + "; ".join(approvals.short))
-        codes.append("approvals-pending")
-    if rejects:
-        decision, reasons = "reject", rejects
-    elif holds:
-        decision, reasons = "hold", holds
-    else:
-        decision = "promote"
-        applicable = sum(r.status != "skipped" and r.severity == "blocking" for r in results)
-        reasons = [f"all {applicable} applicable blocking criteria pass"]
-        if approvals.status == "satisfied":
-            people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)
-            reasons.append(f"approvals satisfied by {people}")
+    The criteria read only the evidence's data, which does not change while a candidate
+    waits for approvers, so they are evaluated once; each ``decision`` re-reads the approvals
+    recorded so far in ``evidence.approvals``. ``decide`` is a review decided once.
+    """
+
+    def __init__(self, spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> None:
+        self.spec, self.gate, self.evidence = spec, gate, evidence
+        tier = evidence.candidate.tier
+        self.tier: str = tier if tier in spec.tiers else spec.strictest_tier()
+        self.criteria = [evaluate_criterion(c, evidence, self.tier) for c in gate.criteria]
+        self._verdict = _criteria_reasons(self.criteria)
+        self._rules = rules_for(gate, self.tier)
+
+    @property
+    def criteria_outcome(self) -> str:
+        """What the criteria alone decide: ``reject``, ``hold`` (a data policy asks a person
+        to look), or ``promote`` as far as they are concerned."""
+        rejects, holds, _codes = self._verdict
+        return "reject" if rejects else ("hold" if holds else "promote")
+
+    @property
+    def needs_approvals(self) -> bool:
+        """Whether an approval rule applies to this candidate's tier."""
+        return bool(self._rules)
+
+    @property
+    def approvals_needed(self) -> int:
+        """The fewest approvals that can satisfy the gate for this tier (0: none required).
+
+        Until that many have been recorded the approvals can only be pending, or rejected by a
+        rejection, so a caller may wait for them before asking for a ``decision`` again."""
+        counts = [rule.count for rule in self._rules]
+        if not counts:
+            return 0
+        return sum(counts) if self.gate.approval.mode == "all" else min(counts)
+
+    def decision(self, now: datetime | None = None) -> Decision:
+        """The decision at ``now`` (default: the evidence's time, else the current time)."""
+        evidence = self.evidence
+        approvals = evaluate_approvals(
+            self.spec,
+            self.gate,
+            evidence.approvals,
+            self._rules,
+            evidence.candidate.submitted_by,
+            now or evidence.now or datetime.now(UTC),
+        )
+        rejects, holds, codes = self._verdict
+        rejects, holds, codes = list(rejects), list(holds), list(codes)
+        for item in approvals.rejected_by:
+            rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
+            codes.append(f"approval-rejected:{item['by']}")
+        if approvals.status == "pending":
+            holds.append("approvals pending: " + "; ".join(approvals.short))
+            codes.append("approvals-pending")
+        if rejects:
+            decision, reasons = "reject", rejects
+        elif holds:
+            decision, reasons = "hold", holds
         else:
-            reasons.append(f"no approval is required for tier {tier!r}")
-        codes.append("promoted")
-    return Decision(gate.id, decision, spec.digest, results, approvals, reasons, codes)
+            decision = "promote"
+            applicable = sum(
+                r.status != "skipped" and r.severity == "blocking" for r in self.criteria
+            )
+            reasons = [f"all {applicable} applicable blocking criteria pass"]
+            if approvals.status == "satisfied":
+                people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)
+                reasons.append(f"approvals satisfied by {people}")
+            else:
+                reasons.append(f"no approval is required for tier {self.tier!r}")
+            codes.append("promoted")
+        gate, digest = self.gate.id, self.spec.digest
+        return Decision(gate, decision, digest, self.criteria, approvals, reasons, codes)
+
+
+def decide(spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> Decision:
+    """The decision on ``evidence`` at ``gate``: promote, reject or hold."""
+    return GateReview(spec, gate, evidence).decision()

@@ -49,14 +49,20 @@ class StageWatch:
         self.policies = spec.policies_for(stage)
         self.runs = {t.id: 0 for p in self.policies for t in p.triggers}
 
-    def observe(self, metrics: dict[str, Any]) -> None:
-        """Count one more window: a breach extends a trigger's run, a healthy window ends it."""
+    def observe(self, metrics: dict[str, Any]) -> bool:
+        """Count one more window: a breach extends a trigger's run, a healthy window ends it.
+
+        Returns whether a trigger has now fired (``result`` says which, and the plan)."""
+        fired = False
+        runs = self.runs
         for policy in self.policies:
             for trigger in policy.triggers:
                 breached = _breached(trigger, metrics)
                 if breached is None:
                     continue
-                self.runs[trigger.id] = self.runs[trigger.id] + 1 if breached else 0
+                runs[trigger.id] = runs[trigger.id] + 1 if breached else 0
+                fired = fired or runs[trigger.id] >= trigger.for_windows
+        return fired
 
     def result(self) -> MonitorResult:
         result = MonitorResult(self.stage, "healthy", breaches=dict(self.runs))

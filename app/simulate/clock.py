@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Generator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 Process = Generator[float, None, None]
 
@@ -12,8 +12,12 @@ EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 """Simulated time 0: a Monday at midnight UTC (working hours are counted from it)."""
 
 
+_EPOCH_SECONDS = EPOCH.timestamp()
+
+
 def at(minutes: float) -> datetime:
-    return EPOCH + timedelta(minutes=minutes)
+    """The moment ``minutes`` of simulated time after ``EPOCH``."""
+    return datetime.fromtimestamp(_EPOCH_SECONDS + minutes * 60, UTC)
 
 
 class Scheduler:

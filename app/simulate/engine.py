@@ -1,8 +1,13 @@
 """The simulator: candidates move through the compiled spec's gates, releases are watched and
 rolled back, and every event is logged with its simulated time.
 
-Decisions are never re-implemented here: gates are decided by ``app.runtime.check`` and
-production by ``app.runtime.monitor.StageWatch``, the code pipelines run.
+Decisions are never re-implemented here: gates are decided by ``app.runtime``'s
+``GateReview`` (the code behind ``check``) and production by ``app.runtime.monitor.StageWatch``,
+the code pipelines run.
+
+Candidates do not share anything at a gate, so each one's walk through the gates is worked
+out in one go, with explicit times, when it arrives; the scheduler only orders what candidates
+share: production, where a newer release replaces the one being watched.
 """
 
 from __future__ import annotations
@@ -10,68 +15,17 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
-import statistics
-from dataclasses import dataclass, field
 from typing import Any
 
-from app.runtime import check
-from app.runtime.evaluate import evaluate_criterion
-from app.runtime.monitor import StageWatch
+from app.runtime.collection import collection_paused
+from app.runtime.evaluate import GateReview, evaluate_criterion
+from app.runtime.monitor import MonitorResult, StageWatch
 from app.simulate.clock import EPOCH, Process, Scheduler, at
-from app.simulate.dora import Release, dora_metrics
-from app.simulate.scenario import Approvers, Scenario, draw
-from app.spec.evidence import ApprovalRecord, Candidate, Evidence
+from app.simulate.dora import Release
+from app.simulate.results import HOUR, GateStats, SimulationResult
+from app.simulate.scenario import Fault, Scenario
+from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
-
-HOUR = 60.0
-
-
-@dataclass
-class GateStats:
-    entered: int = 0
-    passed: int = 0
-    rejected: int = 0
-    held: int = 0
-    waits: list[float] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        waits = sorted(self.waits)
-        return {
-            "entered": self.entered,
-            "passed": self.passed,
-            "rejected": self.rejected,
-            "held": self.held,
-            "wait_hours_median": round(statistics.median(waits) / HOUR, 4) if waits else None,
-            "wait_hours_p90": round(waits[int(0.9 * (len(waits) - 1))] / HOUR, 4)
-            if waits
-            else None,
-        }
-
-
-@dataclass
-class SimulationResult:
-    scenario: str
-    seed: int
-    events: list[dict[str, Any]]
-    gates: dict[str, GateStats]
-    releases: list[Release]
-    rollbacks: list[dict[str, Any]]
-    period_minutes: float
-    candidates: int
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "scenario": self.scenario,
-            "seed": self.seed,
-            "candidates": self.candidates,
-            "simulated_days": round(self.period_minutes / (24 * HOUR), 4),
-            "gates": {gate: stats.to_json() for gate, stats in self.gates.items()},
-            "dora": dora_metrics(self.releases, self.period_minutes),
-            "rollbacks": self.rollbacks,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        return {**self.summary(), "events": self.events}
 
 
 def derive_seed(seed: int, run: int) -> int:
@@ -102,21 +56,43 @@ class Simulation:
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
         self.events: list[dict[str, Any]] = []
+        self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
-        self.members = {role.id: role.members for role in spec.roles}
         people = scenario.candidates
-        self.check_outcomes = [
-            (name, list(outcomes), list(itertools.accumulate(outcomes.values())))
-            for name, outcomes in people.checks.items()
-        ]
+        self.sources = {
+            gate.id: EvidenceSource(
+                gate.criteria,
+                {**people.metrics, **people.stage_metrics.get(gate.id, {})},
+                people.missing,
+                people.checks,
+                people.artifacts,
+                people.baseline,
+            )
+            for gate in self.chain
+        }
+        self.askers = {
+            gate.id: [
+                (
+                    rule.role,
+                    rule.tiers,
+                    scenario.approvers.get(rule.role, scenario.default_approvers),
+                    role.members if (role := spec.role(rule.role)) else [],
+                )
+                for rule in gate.approval.rules
+            ]
+            for gate in self.chain
+        }
 
     # -- logging -----------------------------------------------------------------------
 
-    def log(self, event: str, element: str | None, candidate: int | None, **detail: Any) -> None:
-        record: dict[str, Any] = {"t": round(self.clock.now, 3), "type": event}
+    def log(
+        self, t: float, event: str, element: str | None, candidate: int | None, **detail: Any
+    ) -> None:
+        """Record an event at simulated minute ``t``."""
+        record: dict[str, Any] = {"t": round(t, 3), "type": event}
         if element is not None:
             record["element"] = element
         if candidate is not None:
@@ -124,6 +100,8 @@ class Simulation:
         if detail:
             record["detail"] = detail
         self.events.append(record)
+        if t > self.latest:
+            self.latest = t
 
     # -- candidates --------------------------------------------------------------------
 
@@ -138,7 +116,7 @@ class Simulation:
             self.gates,
             self.releases,
             self.rollbacks,
-            max(self.clock.now, 1.0),
+            max(self.clock.now, self.latest, 1.0),
             self.scenario.candidates.count,
         )
 
@@ -148,161 +126,114 @@ class Simulation:
         cumulative = list(itertools.accumulate(people.tiers.values())) or [1.0]
         for index in range(people.count):
             if index:
-                yield draw(people.every_hours, self.rng) * HOUR
+                yield people.every_hours.sample(self.rng) * HOUR
             tier = self.rng.choices(tiers, cum_weights=cumulative)[0]
             submitter = self.rng.choice(people.submitters)
-            self.clock.start(self.candidate(index, tier, submitter))
+            self.clock.start(self.candidate(index, Entrant(tier, submitter)))
 
-    def evidence(
-        self, index: int, gate: SpecGate, tier: str, submitter: str, complete: bool = False
-    ) -> Evidence:
-        """What the pipeline knows about a candidate at a gate (drawn once per gate visit).
-
-        ``complete``: after a person reviewed a hold, the missing data has been supplied.
-        """
-        people, rng = self.scenario.candidates, self.rng
-        distributions = {**people.metrics, **people.stage_metrics.get(gate.id, {})}
-        metrics = {
-            name: round(draw(dist, rng), 6)
-            for name, dist in distributions.items()
-            if complete or rng.random() >= people.missing.get(name, 0.0)
-        }
-        checks = {
-            name: rng.choices(outcomes, cum_weights=cumulative)[0]
-            for name, outcomes, cumulative in self.check_outcomes
-        }
-        artifacts = [name for name, p in people.artifacts.items() if rng.random() < p]
-        # Built with model_construct: the simulator made these values itself, so validating
-        # them again would only cost time; check() still applies the full semantics.
-        return Evidence.model_construct(
-            candidate=Candidate.model_construct(
-                model=f"candidate-{index}", version="1", tier=tier, submitted_by=submitter
-            ),
-            metrics=metrics,
-            baseline=dict(people.baseline),
-            checks=checks,
-            artifacts=artifacts,
-            approvals=[],
-            now=at(self.clock.now),
+    def candidate(self, index: int, entrant: Entrant) -> Process:
+        """A candidate's walk through the gates, then its release when it reaches the end."""
+        arrived = t = self.clock.now
+        first = self.spec.stages[0].id
+        self.log(
+            t, "candidate-arrived", first, index, tier=entrant.tier, submitter=entrant.submitted_by
         )
-
-    def responses(self, gate: SpecGate, tier: str, submitter: str) -> list[tuple[float, Any]]:
-        """When each asked approver answers (minutes from now) and what they answer."""
-        planned = []
-        for rule in gate.approval.rules:
-            if rule.tiers is not None and tier not in rule.tiers:
-                continue
-            behaviour: Approvers = self.scenario.approvers.get(
-                rule.role, self.scenario.default_approvers
-            )
-            people = [p for p in self.members.get(rule.role, []) if p != submitter]
-            for person in people:
-                if self.rng.random() >= behaviour.respond_probability:
-                    continue
-                delay = self.working_time(draw(behaviour.delay_hours, self.rng) * HOUR, behaviour)
-                decision = (
-                    "reject" if self.rng.random() < behaviour.reject_probability else ("approve")
-                )
-                planned.append((delay, (person, rule.role, decision)))
-        planned.sort(key=lambda item: item[0])
-        return planned
-
-    def working_time(self, delay: float, behaviour: Approvers) -> float:
-        if behaviour.working_hours is None:
-            return delay
-        start, end = behaviour.working_hours
-        moment = self.clock.now + delay
-        hour = (moment / HOUR) % 24
-        if start <= hour < end:
-            return delay
-        wait = ((start - hour) % 24) * HOUR
-        return delay + wait
-
-    def candidate(self, index: int, tier: str, submitter: str) -> Process:
-        arrived = self.clock.now
-        self.log("candidate-arrived", self.spec.stages[0].id, index, tier=tier, submitter=submitter)
         for gate in self.chain:
-            stats = self.gates[gate.id]
-            stats.entered += 1
-            entered = self.clock.now
-            self.log("gate-entered", gate.id, index)
-            evidence = self.evidence(index, gate, tier, submitter)
-            decision = check(self.spec, gate.id, evidence)
-            if any(
-                r.status in ("missing", "invalid")
-                and r.policy == "hold"
-                and r.severity == "blocking"
-                for r in decision.criteria
-            ) and (decision.decision == "hold"):
-                stats.held += 1
-                self.log("gate-held", gate.id, index, reason="data needs a person's review")
-                yield draw(self.scenario.hold_review, self.rng) * HOUR
-                self.log("gate-reviewed", gate.id, index)
-                evidence = self.evidence(index, gate, tier, submitter, complete=True)
-                decision = check(self.spec, gate.id, evidence)
-                if decision.decision == "reject":
-                    stats.rejected += 1
-                    stats.waits.append(self.clock.now - entered)
-                    self.log("gate-rejected", gate.id, index, reasons=decision.reasons)
-                    return
-            elif decision.decision == "reject":
-                stats.rejected += 1
-                stats.waits.append(0.0)
-                self.log("gate-rejected", gate.id, index, reasons=decision.reasons)
+            left = self.through_gate(index, gate, entrant, t)
+            if left is None:
                 return
-            elif decision.decision == "hold":
-                stats.held += 1
-            outcome = yield from self.await_approvals(index, gate, evidence, entered)
-            stats.waits.append(self.clock.now - entered)
-            if outcome != "promote":
-                stats.rejected += 1
-                return
-            stats.passed += 1
-            yield draw(self.scenario.deploy_minutes, self.rng)
-            self.log("deployed", gate.to, index)
+            t = left + self.scenario.deploy_minutes.sample(self.rng)
+            self.log(t, "deployed", gate.to, index)
         if self.chain:
+            yield t - self.clock.now
             self.release(index, arrived)
 
-    def await_approvals(
-        self, index: int, gate: SpecGate, evidence: Evidence, entered: float
-    ) -> Process:
-        records: list[ApprovalRecord] = evidence.approvals
-        deadline = entered + self.scenario.approval_timeout_hours * HOUR
-        candidate = evidence.candidate
-        planned = self.responses(gate, candidate.tier, candidate.submitted_by)
-        needed = max((r.count for r in gate.approval.rules), default=0)
-        for delay, (person, role, answer) in planned:
-            if entered + delay > deadline:
-                break
-            yield max(0.0, entered + delay - self.clock.now)
-            records.append(
-                ApprovalRecord.model_construct(
-                    by=person, role=role, decision=answer, at=at(self.clock.now)
-                )
-            )
-            self.log("approval", gate.id, index, by=person, role=role, decision=answer)
-            if answer == "approve" and len(records) < needed:
-                continue
-            evidence.now = at(self.clock.now)
-            decision = check(self.spec, gate.id, evidence)
-            if decision.decision != "hold":
-                return self.decided(index, gate, decision.decision, decision.reasons)
-        evidence.now = at(self.clock.now)
-        decision = check(self.spec, gate.id, evidence)
-        if decision.decision != "hold":
-            return self.decided(index, gate, decision.decision, decision.reasons)
-        yield max(0.0, deadline - self.clock.now)
-        self.log("gate-expired", gate.id, index, waiting=decision.approvals.short)
-        return "reject"
+    def through_gate(self, index: int, gate: SpecGate, entrant: Entrant, t: float) -> float | None:
+        """The minute the candidate leaves ``gate`` promoted, or None when it is rejected."""
+        stats, source = self.gates[gate.id], self.sources[gate.id]
+        stats.entered += 1
+        entered = t
+        self.log(t, "gate-entered", gate.id, index)
+        review = GateReview(self.spec, gate, source.draw(self.rng, entrant))
+        if review.criteria_outcome == "hold":
+            stats.held += 1
+            self.log(t, "gate-held", gate.id, index, reason="data needs a person's review")
+            t += self.scenario.hold_review.sample(self.rng) * HOUR
+            self.log(t, "gate-reviewed", gate.id, index)
+            review = GateReview(self.spec, gate, source.draw(self.rng, entrant, complete=True))
+        elif review.needs_approvals and review.criteria_outcome == "promote":
+            stats.held += 1  # check says hold while approvals are pending
+        if review.criteria_outcome == "reject":
+            decision, reasons = "reject", review.decision(at(t)).reasons
+        else:
+            t, decision, reasons = self.await_approvals(index, review, entered, t)
+        stats.waits.append(t - entered)
+        if decision != "promote":
+            stats.rejected += 1
+            if reasons is not None:
+                self.log(t, "gate-rejected", gate.id, index, reasons=reasons)
+            return None
+        stats.passed += 1
+        self.log(t, "gate-passed", gate.id, index, reasons=reasons)
+        return t
 
-    def decided(self, index: int, gate: SpecGate, decision: str, reasons: list[str]) -> str:
-        self.log(
-            "gate-passed" if decision == "promote" else "gate-rejected",
-            gate.id,
-            index,
-            reasons=reasons,
-        )
-        return decision
+    def await_approvals(
+        self, index: int, review: GateReview, entered: float, asked: float
+    ) -> tuple[float, str, list[str] | None]:
+        """Approvers answer over time; the gate is decided again once their answers can count.
+
+        Returns when the gate decided, what, and why (None when it timed out, logged here)."""
+        gate, evidence = review.gate, review.evidence
+        records: list[Response] = evidence.approvals  # type: ignore[assignment]
+        deadline = entered + self.scenario.approval_timeout_hours * HOUR
+        t = asked
+        for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
+            if moment > deadline:
+                break
+            t = max(t, moment)
+            records.append(Response(person, role, answer, at(t)))
+            self.log(t, "approval", gate.id, index, by=person, role=role, decision=answer)
+            if answer == "approve" and len(records) < review.approvals_needed:
+                continue
+            decision = review.decision(at(t))
+            if decision.decision != "hold":
+                return t, decision.decision, decision.reasons
+        decision = review.decision(at(t))
+        if decision.decision != "hold":
+            return t, decision.decision, decision.reasons
+        t = max(t, deadline)
+        self.log(t, "gate-expired", gate.id, index, waiting=decision.approvals.short)
+        return t, "reject", None
+
+    def responses(
+        self, gate: SpecGate, entrant: Entrant, asked: float
+    ) -> list[tuple[float, str, str, str]]:
+        """Each asked approver's answer, in time order: when, who, for which role, what."""
+        planned = []
+        rng, tier, submitter = self.rng, entrant.tier, entrant.submitted_by
+        for role, tiers, behaviour, people in self.askers[gate.id]:
+            if tiers is not None and tier not in tiers:
+                continue
+            respond, reject = behaviour.respond_probability, behaviour.reject_probability
+            for person in people:
+                if person == submitter or (respond < 1 and rng.random() >= respond):
+                    continue
+                moment = asked + behaviour.delay_hours.sample(rng) * HOUR
+                if behaviour.working_hours is not None:
+                    moment = self.working_time(moment, behaviour.working_hours)
+                answer = "reject" if reject and rng.random() < reject else "approve"
+                planned.append((moment, person, role, answer))
+        planned.sort()
+        return planned
+
+    @staticmethod
+    def working_time(moment: float, working_hours: tuple[int, int]) -> float:
+        """``moment``, moved to the next start of working hours when it falls outside them."""
+        start, end = working_hours
+        hour = (moment / HOUR) % 24
+        if start <= hour < end:
+            return moment
+        return moment + ((start - hour) % 24) * HOUR
 
     # -- production --------------------------------------------------------------------
 
@@ -318,9 +249,12 @@ class Simulation:
         self.clock.start(self.watch(release))
 
     def watch(self, release: dict[str, Any]) -> Process:
+        """Production telemetry, window by window, until a trigger fires or the watch ends.
+
+        The windows are worked out ahead; the watch then waits to the window that decides and
+        stops silently if a newer release replaced this one meanwhile."""
         telemetry, rng = self.scenario.telemetry, self.rng
-        stage = self.chain[-1].to
-        watcher = StageWatch(self.spec, stage)
+        stage, index = self.chain[-1].to, release["candidate"]
         faults = [f for f in telemetry.faults if rng.random() < f.probability][:1]
         fault = faults[0] if faults else None
         fault_start = release["deployed"] + (
@@ -328,79 +262,98 @@ class Simulation:
         )
         if fault:
             self.log(
+                self.clock.now,
                 "fault-injected",
                 stage,
-                release["candidate"],
+                index,
                 fault=fault.kind,
                 metric=fault.metric,
                 starts_in_windows=fault.after_windows,
             )
+        windows, verdict = self.telemetry_verdict(stage, fault)
+        yield windows * telemetry.window_minutes
+        if self.live is not release:
+            return  # a newer release replaced this one
+        if verdict.plan is None:
+            self.log(self.clock.now, "release-healthy", stage, index)
+            return
+        self.log(
+            self.clock.now,
+            "trigger-fired",
+            verdict.fired[0],
+            index,
+            fired=verdict.fired,
+            policy=verdict.plan.id,
+        )
+        yield from self.roll_back(release, verdict.plan, fault_start)
+
+    def telemetry_verdict(self, stage: str, fault: Fault | None) -> tuple[int, MonitorResult]:
+        """How many windows until the watch decides, and its verdict then."""
+        telemetry, rng = self.scenario.telemetry, self.rng
+        watcher = StageWatch(self.spec, stage)
         for window in range(telemetry.watch_windows):
-            yield telemetry.window_minutes
-            if self.live is not release:
-                return  # a newer release replaced this one
-            metrics = {name: draw(dist, rng) for name, dist in telemetry.metrics.items()}
+            metrics = {name: dist.sample(rng) for name, dist in telemetry.metrics.items()}
             if fault and fault.after_windows <= window < fault.after_windows + fault.windows:
                 apply_fault(fault, metrics)
-            watcher.observe(metrics)
-            verdict = watcher.result()
-            if verdict.plan is not None:
-                self.log(
-                    "trigger-fired",
-                    verdict.fired[0],
-                    release["candidate"],
-                    fired=verdict.fired,
-                    policy=verdict.plan.id,
-                )
-                yield from self.roll_back(release, verdict.plan, fault_start)
-                return
-        self.log("release-healthy", stage, release["candidate"])
+            if watcher.observe(metrics):
+                return window + 1, watcher.result()
+        return telemetry.watch_windows, watcher.result()
 
     def roll_back(self, release: dict[str, Any], plan: SpecRollback, fault_start: float) -> Process:
         fired = self.clock.now
         rng, index = self.rng, release["candidate"]
-        self.log("rollback-started", plan.id, index, target=plan.target)
+        self.log(fired, "rollback-started", plan.id, index, target=plan.target)
         for action in plan.actions:
             timing = self.scenario.action_overrides.get(action.id, self.scenario.actions)
             attempts = 1
             while True:
-                yield max(0.0, action.minutes * draw(timing.factor, rng))
+                yield max(0.0, action.minutes * timing.factor.sample(rng))
                 if rng.random() >= timing.failure_probability:
                     break
-                self.log("action-failed", action.id, index, role=action.role, attempt=attempts)
+                self.log(
+                    self.clock.now,
+                    "action-failed",
+                    action.id,
+                    index,
+                    role=action.role,
+                    attempt=attempts,
+                )
                 attempts += 1
-            self.log("action-done", action.id, index, role=action.role, attempts=attempts)
+            self.log(
+                self.clock.now, "action-done", action.id, index, role=action.role, attempts=attempts
+            )
         # After the rollback the system runs healthy telemetry again; checks and artifacts
         # come out as the scenario's pipeline usually reports them.
-        people = self.scenario.candidates
-        restored = Evidence.model_construct(
-            candidate=Candidate.model_construct(),
-            metrics={
-                name: draw(dist, rng) for name, dist in self.scenario.telemetry.metrics.items()
-            },
-            baseline=dict(people.baseline),
-            checks={
-                name: rng.choices(outcomes, cum_weights=cumulative)[0]
-                for name, outcomes, cumulative in self.check_outcomes
-            },
-            artifacts=[name for name, p in people.artifacts.items() if rng.random() < p],
-            approvals=[],
-            now=at(self.clock.now),
+        people, tier = self.scenario.candidates, self.spec.strictest_tier()
+        source = EvidenceSource(
+            plan.checks,
+            self.scenario.telemetry.metrics,
+            {},
+            people.checks,
+            people.artifacts,
+            people.baseline,
         )
-        results = [evaluate_criterion(c, restored, self.spec.strictest_tier()) for c in plan.checks]
+        restored: Submission = source.draw(rng, Entrant(tier, ""))
+        results = [evaluate_criterion(c, restored, tier) for c in plan.checks]
         passed = all(r.status in ("pass", "skipped") for r in results if r.severity == "blocking")
+        now = self.clock.now
         self.log(
-            "checks-run", plan.id, index, passed=passed, results={r.id: r.status for r in results}
+            now,
+            "checks-run",
+            plan.id,
+            index,
+            passed=passed,
+            results={r.id: r.status for r in results},
         )
-        minutes = self.clock.now - fired
+        minutes = now - fired
         met = plan.max_minutes is None or minutes <= plan.max_minutes
-        self.log("rollback-finished", plan.id, index, minutes=round(minutes, 3), sla_met=met)
+        self.log(now, "rollback-finished", plan.id, index, minutes=round(minutes, 3), sla_met=met)
         self.releases[release["position"]] = Release(
             index,
             release["arrived"],
             release["deployed"],
             failed=True,
-            restore_minutes=self.clock.now - fault_start,
+            restore_minutes=now - fault_start,
         )
         self.rollbacks.append(
             {
@@ -416,7 +369,7 @@ class Simulation:
             self.live = None
 
 
-def apply_fault(fault: Any, metrics: dict[str, float]) -> None:
+def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:
     if fault.kind == "missing":
         metrics.pop(fault.metric, None)
     elif fault.kind == "drop":
@@ -429,7 +382,8 @@ def apply_fault(fault: Any, metrics: dict[str, float]) -> None:
 
 def simulate(spec: GateSpec, scenario: Scenario, seed: int = 0) -> SimulationResult:
     """One deterministic run: the same spec, scenario and seed give the same result."""
-    return Simulation(spec, scenario, seed).run()
+    with collection_paused():  # events are many small acyclic objects
+        return Simulation(spec, scenario, seed).run()
 
 
-__all__ = ["EPOCH", "SimulationResult", "derive_seed", "gate_chain", "simulate"]
+__all__ = ["EPOCH", "GateStats", "SimulationResult", "derive_seed", "gate_chain", "simulate"]

@@ -17,6 +17,9 @@ class Fixed(FileModel):
     dist: Literal["fixed"] = Field(description="Always the same value.")
     value: Number = Field(description="The value.")
 
+    def sample(self, rng: random.Random) -> float:
+        return float(self.value)
+
 
 class Normal(FileModel):
     dist: Literal["normal"] = Field(description="A normal distribution, clipped to [min, max].")
@@ -25,11 +28,22 @@ class Normal(FileModel):
     min: Number | None = Field(None, description="Lowest value drawn.")
     max: Number | None = Field(None, description="Highest value drawn.")
 
+    def sample(self, rng: random.Random) -> float:
+        value = rng.gauss(self.mean, self.sd)
+        if self.min is not None and value < self.min:
+            value = float(self.min)
+        if self.max is not None and value > self.max:
+            value = float(self.max)
+        return value
+
 
 class Uniform(FileModel):
     dist: Literal["uniform"] = Field(description="Uniform between low and high.")
     low: Number = Field(description="Lowest value.")
     high: Number = Field(description="Highest value.")
+
+    def sample(self, rng: random.Random) -> float:
+        return rng.uniform(self.low, self.high)
 
 
 class LogNormal(FileModel):
@@ -37,31 +51,22 @@ class LogNormal(FileModel):
     median: NonNegative = Field(description="Median value.")
     sigma: NonNegative = Field(description="Spread of the logarithm.")
 
+    def sample(self, rng: random.Random) -> float:
+        return self.median * math.exp(rng.gauss(0, self.sigma)) if self.median else 0.0
+
 
 class Exponential(FileModel):
     dist: Literal["exponential"] = Field(description="Exponential: memoryless waits.")
     mean: NonNegative = Field(description="Mean value.")
 
+    def sample(self, rng: random.Random) -> float:
+        return rng.expovariate(1 / self.mean) if self.mean else 0.0
+
 
 Distribution = Annotated[
     Fixed | Normal | Uniform | LogNormal | Exponential, Field(discriminator="dist")
 ]
-
-
-def draw(dist: Distribution, rng: random.Random) -> float:
-    """One value from a distribution, with the simulation's own random generator."""
-    if isinstance(dist, Fixed):
-        return float(dist.value)
-    if isinstance(dist, Normal):
-        value = rng.gauss(dist.mean, dist.sd)
-        low = dist.min if dist.min is not None else -math.inf
-        high = dist.max if dist.max is not None else math.inf
-        return min(max(value, low), high)
-    if isinstance(dist, Uniform):
-        return rng.uniform(dist.low, dist.high)
-    if isinstance(dist, LogNormal):
-        return dist.median * math.exp(rng.gauss(0, dist.sigma)) if dist.median else 0.0
-    return rng.expovariate(1 / dist.mean) if dist.mean else 0.0
+"""Each distribution draws one value with ``sample(rng)``, the simulation's own generator."""
 
 
 class Candidates(FileModel):

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.fileio import InputError
-from app.runtime import check
+from app.runtime import as_spec, check
+from app.runtime.evaluate import GateReview
+from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.files import load_spec, write_spec
 from tests.runtime.conftest import approval
 
@@ -97,3 +99,28 @@ def test_any_single_byte_change_to_a_spec_file_is_detected(spec_file: Path, data
 
 def test_the_untouched_spec_file_loads(spec_file: Path) -> None:
     assert load_spec(spec_file).gate("gate") is not None
+
+
+@SETTINGS
+@given(METRICS, st.lists(RECORDS, max_size=6), st.sampled_from(["low", "medium", "high"]))
+def test_a_review_decided_as_approvals_arrive_agrees_with_check_at_every_step(
+    spec, passing_evidence, metrics, records, tier
+) -> None:
+    """The simulator's incremental path (``GateReview``) and ``check`` give the same decision,
+    and the gate never promotes before ``approvals_needed`` approvals have been recorded."""
+    model = as_spec(spec)
+    gate = model.gate("gate")
+    evidence = Evidence.model_validate(evidence_with(passing_evidence, metrics, [], tier))
+    review = GateReview(model, gate, evidence)
+    fresh = check(model, "gate", evidence)
+    held_on_data = any(code.startswith("criterion-") for code in fresh.codes)
+    waiting_for_approvals = fresh.decision == "hold" and not held_on_data
+    assert review.criteria_outcome == ("promote" if waiting_for_approvals else fresh.decision)
+    for record in records:
+        evidence.approvals.append(ApprovalRecord.model_validate(record))
+        incremental = review.decision()
+        fresh = check(model, "gate", evidence)
+        assert incremental.to_json() == fresh.to_json()
+        approving = [r for r in evidence.approvals if r.decision == "approve"]
+        if len(approving) < review.approvals_needed:
+            assert incremental.approvals.status != "satisfied"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,7 @@ from app.runtime.backtest.decide import _decide_columns, _decide_rows
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open
 from app.runtime.backtest.result import BacktestInputError, BacktestResult
+from app.runtime.collection import collection_paused
 from app.spec.schema import GateSpec
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -48,23 +48,17 @@ def backtest(
     plan = _Plan(model, target, FORMATS[extension])
     result = plan.empty_result(os.fspath(path), "per-row" if per_row else "vectorised")
     stream, size = _open(path)
-    collecting = gc.isenabled()
-    gc.disable()  # chunks are many small acyclic objects: collecting them finds nothing
-    try:
-        with stream:
-            lines = _Lines(stream)
-            chunks = _csv_chunks(lines, plan) if plan.csv else _jsonl_chunks(lines, plan)
-            for chunk in chunks:
-                result.bad_rows += len(chunk.bad)
-                result.bad_lines.extend(chunk.bad[: SHOWN_BAD_ROWS - len(result.bad_lines)])
-                if chunk.rows and per_row:
-                    _decide_rows(plan, chunk.rows, result)
-                elif chunk.rows:
-                    _decide_columns(plan, _Columns(plan, chunk.rows), result)
-                if progress is not None:
-                    progress(lines.done, size)
-    finally:
-        if collecting:
-            gc.enable()
+    with collection_paused(), stream:  # chunks are many small acyclic objects
+        lines = _Lines(stream)
+        chunks = _csv_chunks(lines, plan) if plan.csv else _jsonl_chunks(lines, plan)
+        for chunk in chunks:
+            result.bad_rows += len(chunk.bad)
+            result.bad_lines.extend(chunk.bad[: SHOWN_BAD_ROWS - len(result.bad_lines)])
+            if chunk.rows and per_row:
+                _decide_rows(plan, chunk.rows, result)
+            elif chunk.rows:
+                _decide_columns(plan, _Columns(plan, chunk.rows), result)
+            if progress is not None:
+                progress(lines.done, size)
     result.absent_columns = plan.absent_columns()
     return result

@@ -1,0 +1,105 @@
+"""What the simulated pipeline hands the runtime: candidates, approvers' answers, evidence.
+
+The simulator makes these values itself, so it passes them to ``app.runtime`` as plain records
+(the runtime's ``CandidateLike``, ``ApprovalLike`` and ``EvidenceLike``) instead of validating
+them into pydantic models; the decisions are the same.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from app.simulate.scenario import Distribution
+
+
+class Entrant(NamedTuple):
+    """A candidate as the runtime reads it."""
+
+    tier: str
+    submitted_by: str
+
+
+class Response(NamedTuple):
+    """An approver's answer as the runtime reads it."""
+
+    by: str
+    role: str
+    decision: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Submission:
+    """What the pipeline knows about a candidate at a gate."""
+
+    candidate: Entrant
+    metrics: dict[str, float]
+    baseline: dict[str, float]
+    checks: dict[str, str]
+    artifacts: list[str]
+    approvals: list[Response] = field(default_factory=list)
+    now: datetime | None = None
+
+
+class Outcomes:
+    """One check's outcomes and their weights; a single outcome is drawn without randomness."""
+
+    def __init__(self, weights: dict[str, float]) -> None:
+        self.outcomes = [name for name, weight in weights.items() if weight > 0]
+        self.cumulative = list(itertools.accumulate(weights[name] for name in self.outcomes))
+
+    def sample(self, rng: random.Random) -> str:
+        if len(self.outcomes) == 1:
+            return self.outcomes[0]
+        return self.outcomes[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
+
+
+class EvidenceSource:
+    """Draws the evidence a list of criteria reads, and nothing else.
+
+    A criterion only ever reads its own metric, check or artifact, so values no criterion
+    reads would not change a decision; they are not drawn.
+    """
+
+    def __init__(
+        self,
+        criteria: Iterable[Any],
+        metrics: dict[str, Distribution],
+        missing: dict[str, float],
+        checks: dict[str, dict[str, float]],
+        artifacts: dict[str, float],
+        baseline: dict[str, float],
+    ) -> None:
+        read: dict[str, set[str]] = {"metric": set(), "check": set(), "artifact": set()}
+        for criterion in criteria:
+            form = "metric" if criterion.form == "baseline" else criterion.form
+            read[form].add(getattr(criterion, form))
+        self.metrics = [
+            (name, dist, missing.get(name, 0.0))
+            for name, dist in metrics.items()
+            if name in read["metric"]
+        ]
+        self.checks = [  # a check without any outcome is never reported: it stays missing
+            (name, Outcomes(weights))
+            for name, weights in checks.items()
+            if name in read["check"] and any(weight > 0 for weight in weights.values())
+        ]
+        self.artifacts = [(name, p) for name, p in artifacts.items() if name in read["artifact"]]
+        self.baseline = {name: value for name, value in baseline.items() if name in read["metric"]}
+
+    def draw(self, rng: random.Random, entrant: Entrant, complete: bool = False) -> Submission:
+        """One visit's evidence. ``complete``: a person supplied any missing data."""
+        metrics = {
+            name: dist.sample(rng)
+            for name, dist, missing in self.metrics
+            if complete or not missing or rng.random() >= missing
+        }
+        checks = {name: outcomes.sample(rng) for name, outcomes in self.checks}
+        artifacts = [name for name, p in self.artifacts if p >= 1 or rng.random() < p]
+        return Submission(entrant, metrics, dict(self.baseline), checks, artifacts)
