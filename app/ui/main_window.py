@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
@@ -29,6 +30,10 @@ from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
+
+if TYPE_CHECKING:
+    from app.ui.simulation.drill_mode import DrillMode
+    from app.ui.simulation.mode import SimulationMode
 
 VALIDATION_DELAY_MS = 150
 _RANK = {"error": 0, "warning": 1, "info": 2}
@@ -349,19 +354,45 @@ class MainWindow(QMainWindow):
     # -- simulation and drill modes ----------------------------------------------------
 
     def _install_modes(self) -> None:
-        from app.ui.simulation.drill_mode import DrillMode
-        from app.ui.simulation.mode import SimulationMode
-
-        self.simulation = SimulationMode(self)
-        self.drill = DrillMode(self)
+        """The mode actions now; the modes themselves (the simulator, drills and their docks)
+        are built the first time one is used, so that opening the designer does not wait
+        for them."""
+        self._modes: dict[str, Any] = {}
+        self.simulation_action = QAction("&Simulation mode", self, checkable=True)
+        self.simulation_action.setShortcut(QKeySequence("F5"))
+        self.simulation_action.setStatusTip(
+            "Run the SOP against a scenario; editing is locked meanwhile"
+        )
+        self.simulation_action.toggled.connect(lambda on: self.simulation.set_active(on))
+        self.drill_action = QAction("&Drill mode", self, checkable=True)
+        self.drill_action.setShortcut(QKeySequence("F6"))
+        self.drill_action.setStatusTip("Rehearse a rollback incident step by step")
+        self.drill_action.toggled.connect(lambda on: self.drill.set_active(on))
+        self.trainer_action = QAction("&Trainer view…", self)
+        self.trainer_action.triggered.connect(lambda: self.drill.show_trainer_view())
         menu = self.menuBar().addMenu("&Simulate")
-        menu.addAction(self.simulation.action)
-        menu.addAction(self.drill.action)
-        menu.addAction(self.drill.trainer_action)
+        menu.addActions([self.simulation_action, self.drill_action, self.trainer_action])
         toolbar = self.addToolBar("Modes")
         toolbar.setObjectName("toolbar-modes")
-        toolbar.addAction(self.simulation.action)
-        toolbar.addAction(self.drill.action)
+        toolbar.addActions([self.simulation_action, self.drill_action])
+
+    @property
+    def simulation(self) -> SimulationMode:
+        """Simulation mode (F5), built on first use."""
+        if "simulation" not in self._modes:
+            from app.ui.simulation.mode import SimulationMode
+
+            self._modes["simulation"] = SimulationMode(self, self.simulation_action)
+        return self._modes["simulation"]  # type: ignore[no-any-return]
+
+    @property
+    def drill(self) -> DrillMode:
+        """Drill mode (F6) and the trainer view, built on first use."""
+        if "drill" not in self._modes:
+            from app.ui.simulation.drill_mode import DrillMode
+
+            self._modes["drill"] = DrillMode(self, self.drill_action)
+        return self._modes["drill"]  # type: ignore[no-any-return]
 
     def set_editing_locked(self, locked: bool) -> None:
         """Simulation and drills lock editing, as token simulation does in bpmn-js."""

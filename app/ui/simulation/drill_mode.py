@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -74,7 +74,7 @@ class DrillPanel(QWidget):
 
 
 class DrillMode(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, action: QAction) -> None:
         super().__init__(window)
         self.window = window
         self.session: DrillSession | None = None
@@ -88,12 +88,9 @@ class DrillMode(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.inspector_dock, self.dock)
+        window.restoreDockWidget(self.dock)  # where the user left it, built after restoreState
         self.dock.hide()
-        self.action = QAction("&Drill mode", window, checkable=True)
-        self.action.setShortcut(QKeySequence("F6"))
-        self.action.toggled.connect(self.set_active)
-        self.trainer_action = QAction("&Trainer view…", window)
-        self.trainer_action.triggered.connect(self.show_trainer_view)
+        self.action = action  # the window's F6 action, which turns the mode on and off
         self.panel.start.clicked.connect(self.start)
         self.panel.answer.clicked.connect(self.submit)
         self.panel.export.clicked.connect(self.export_report)

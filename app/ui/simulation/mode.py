@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
+from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsSimpleTextItem, QScrollArea
 
 from app.fileio import InputError
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 class SimulationMode(QObject):
     """Owns the simulation docks and the player; installed once per window."""
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: MainWindow, action: QAction) -> None:
         super().__init__(window)
         self.window = window
         self.result: SimulationResult | None = None
@@ -49,10 +49,7 @@ class SimulationMode(QObject):
         window.tabifyDockWidget(window.problems_dock, log_dock)
         window.tabifyDockWidget(window.inspector_dock, controls_dock)
         window.tabifyDockWidget(controls_dock, summary_dock)
-        self.action = QAction("&Simulation mode", window, checkable=True)
-        self.action.setShortcut(QKeySequence("F5"))
-        self.action.setStatusTip("Run the SOP against a scenario; editing is locked meanwhile")
-        self.action.toggled.connect(self.set_active)
+        self.action = action  # the window's F5 action, which turns the mode on and off
         c = self.controls
         c.run.clicked.connect(self.run)
         c.play.clicked.connect(self.play)
@@ -69,6 +66,7 @@ class SimulationMode(QObject):
         dock.setObjectName(f"dock-{title.lower().replace(' ', '-')}")
         dock.setWidget(widget)
         self.window.addDockWidget(area, dock)
+        self.window.restoreDockWidget(dock)  # where the user left it, built after restoreState
         dock.hide()
         return dock
 
