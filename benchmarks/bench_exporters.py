@@ -5,9 +5,7 @@ layout of a 500-node SOP against running `dot -Tjson` alone on the same DOT text
 from __future__ import annotations
 
 import io
-import statistics
 import subprocess
-from collections.abc import Callable
 from typing import Any
 
 from reportlab.graphics import renderPDF
@@ -21,24 +19,12 @@ from app.spec.compile import compile_data
 from app.validate.assess import assess_document
 from app.validate.engine import validate
 from benchmarks.synthetic import gate_chain, large_document
-from benchmarks.timing import report, timed_once
+from benchmarks.timing import paired_medians, report
 from exporters import graphviz as gv
 from exporters.context import ExportContext
 from exporters.pdf import build_story, render_pdf
 from exporters.pdf_diagram import DrawingWindow, svg_drawing
 from exporters.pdf_style import register_fonts
-
-
-def paired_medians(
-    ours: Callable[[], object], floor: Callable[[], object], repeat: int = 7
-) -> tuple[float, float]:
-    """Median seconds of both, run alternately so that both see the same machine load."""
-    ours(), floor()
-    samples: tuple[list[float], list[float]] = ([], [])
-    for _ in range(repeat):
-        for work, times in ((ours, samples[0]), (floor, samples[1])):
-            times.append(timed_once(work))
-    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def context_of(doc: Sop) -> ExportContext:

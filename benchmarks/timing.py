@@ -18,6 +18,18 @@ def median_seconds(work: Callable[[], object], repeat: int = 15, warmup: int = 2
     return statistics.median(timed_once(work) for _ in range(repeat))
 
 
+def paired_medians(
+    ours: Callable[[], object], floor: Callable[[], object], repeat: int = 7
+) -> tuple[float, float]:
+    """Median seconds of both, run alternately so that both see the same machine load."""
+    ours(), floor()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for work, times in ((ours, samples[0]), (floor, samples[1])):
+            times.append(timed_once(work))
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def timed_once(work: Callable[[], object]) -> float:
     """Wall time of one ``work()`` after a collection, with the collector paused."""
     gc.collect()

@@ -207,6 +207,14 @@ class NodeItem(QGraphicsObject):
     ) -> None:
         paints = _node_paints(self.kind)
         selected = self.isSelected()
+        distant = painter.worldTransform().m11() < TEXT_DETAIL  # views scale, never rotate
+        if distant and not (selected or self.highlight or self.problem or self._hover):
+            # The common case when zoomed out, kept to the fewest calls: outline and a bar.
+            painter.setPen(paints.border)
+            painter.setBrush(paints.fill)
+            painter.drawPath(self._path)
+            painter.fillRect(self._text_bar, paints.text_bar)
+            return
         if self.highlight:
             halo = QPen(QColor(self.highlight), 7)
             halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -224,7 +232,7 @@ class NodeItem(QGraphicsObject):
         painter.drawPath(self._path)
         bounds = self._bounds
         text_box = self._text_box
-        if painter.worldTransform().m11() < TEXT_DETAIL:  # views scale, never rotate
+        if distant:
             # Too small to read: a bar where the name is, as maps draw distant labels.
             painter.fillRect(self._text_bar, paints.text_bar)
         elif self.caption:
