@@ -8,10 +8,10 @@ from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import SimpleDocTemplate, Spacer
 
 from app.fileio import write_atomic
-from exporters.pdf_style import para, styles, table_style
+from exporters.pdf_style import SopTable, para, styles, table_style
 
 
 def _cell(text: Any) -> Any:
@@ -45,7 +45,7 @@ def drill_report_pdf(drill: dict[str, Any], out: Path) -> Path:
         ),
         ("Time taken by the trainee", f"{float(drill.get('seconds', 0)):.0f} seconds"),
     ]
-    table = Table(
+    table = SopTable(
         [[_cell("Figure"), _cell("Value")], *[[_cell(k), _cell(v)] for k, v in facts]],
         colWidths=[60 * mm, 110 * mm],
     )
@@ -53,7 +53,7 @@ def drill_report_pdf(drill: dict[str, Any], out: Path) -> Path:
     story += [table, Spacer(1, 5 * mm), para("Answers", s.h1)]
     answers = score.get("answers", {})
     rows = [[_cell("Step"), _cell("Answer")]] + [[_cell(k), _cell(v)] for k, v in answers.items()]
-    answer_table = Table(rows, colWidths=[40 * mm, 130 * mm], repeatRows=1)
+    answer_table = SopTable(rows, colWidths=[40 * mm, 130 * mm], repeatRows=1)
     answer_table.setStyle(table_style(rows=len(rows)))
     story += [answer_table, Spacer(1, 5 * mm), para("Mistakes and explanations", s.h1)]
     mistakes = score.get("mistakes", [])
@@ -71,7 +71,7 @@ def drill_report_pdf(drill: dict[str, Any], out: Path) -> Path:
             ]
             for m in mistakes
         ]
-        mistakes_table = Table(
+        mistakes_table = SopTable(
             rows, colWidths=[22 * mm, 30 * mm, 30 * mm, 73 * mm, 15 * mm], repeatRows=1
         )
         mistakes_table.setStyle(table_style(rows=len(rows)))

@@ -13,7 +13,6 @@ from functools import partial
 from pathlib import Path
 
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
-from reportlab.platypus.tableofcontents import TableOfContents
 
 from app.fileio import write_atomic
 from app.model.document import Sop
@@ -24,13 +23,15 @@ from exporters.pdf_diagram import diagram_flowables
 from exporters.pdf_layout import (
     LANDSCAPE,
     PORTRAIT,
+    Contents,
     Furniture,
     Heading,
     SopCanvas,
     SopDocTemplate,
+    contents_entries,
     frame_size,
 )
-from exporters.pdf_style import markup, para, register_fonts, styles
+from exporters.pdf_style import para, register_fonts, styles
 
 
 def _diagram(doc: Sop, context: ExportContext, _width: float) -> list[Flowable]:
@@ -82,25 +83,6 @@ def furniture(doc: Sop, context: ExportContext) -> Furniture:
     return Furniture(doc.title, doc.version, f"spec {short}", context.draft, reason)
 
 
-def _prime_contents(story: list[Flowable]) -> bool:
-    """Fill the contents with every entry (page numbers unknown) before the first pass.
-
-    The contents then take their final size from the start, the pages after them do not
-    move between passes, and multiBuild settles after two passes even when the contents
-    run over several pages.
-    """
-    toc = next((f for f in story if isinstance(f, TableOfContents)), None)
-    marks, primed = 0, False
-    for flowable in story:
-        if isinstance(flowable, Heading) and flowable.outline_text is not None:
-            marks += 1  # the same keys SopDocTemplate.afterFlowable gives
-            if toc is not None and flowable.toc:
-                text = markup(flowable.outline_text)
-                toc.addEntry(flowable.level, text, 0, f"section-{marks}")
-                primed = True
-    return primed
-
-
 def build_story(doc: Sop, context: ExportContext) -> list[Flowable]:
     """Every section's flowables in order; ``context.progress`` hears of each section."""
     register_fonts()
@@ -113,16 +95,18 @@ def build_story(doc: Sop, context: ExportContext) -> list[Flowable]:
 
 
 def typeset(doc: Sop, context: ExportContext, story: list[Flowable]) -> bytes:
-    """Lay the story out on pages: a measuring pass for the contents, then the real one."""
+    """Lay the story out on pages, in one pass: page numbers (the footers' totals, the
+    contents' entries) are filled in when the last page is known."""
     total = len(SECTIONS) + 1
     context.progress(len(SECTIONS), total, "Laying out pages")
-    # Primed contents make pass 1 report real page numbers that differ from the primed
-    # zeros, so a second pass always follows and pass 1 may skip drawing.
-    primed = _prime_contents(story)
+    entries = contents_entries(story)
+    for flowable in story:
+        if isinstance(flowable, Contents):
+            flowable.set_entries(entries)
     buffer = io.BytesIO()
     pages = furniture(doc, context)
-    template = SopDocTemplate(buffer, pages, sketch_first_pass=primed)
-    template.multiBuild(story, canvasmaker=partial(SopCanvas, furniture=pages))
+    template = SopDocTemplate(buffer, pages)
+    template.build(story, canvasmaker=partial(SopCanvas, furniture=pages))
     context.progress(total, total, "Done")
     return buffer.getvalue()
 

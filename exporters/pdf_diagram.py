@@ -15,7 +15,16 @@ from reportlab.platypus import Flowable, Image, PageBreak, Spacer, Table
 
 from app.model.document import Sop
 from exporters import graphviz as gv
-from exporters.pdf_style import SopImage, covers, para, register_fonts, rich, styles, table_style
+from exporters.pdf_style import (
+    SopImage,
+    SopTable,
+    covers,
+    para,
+    register_fonts,
+    rich,
+    styles,
+    table_style,
+)
 from exporters.style import EDGE_STYLES, FONT_FAMILY, NODE_STYLES
 
 LEGIBLE_SCALE = 0.62
@@ -83,8 +92,6 @@ class DrawingWindow(Flowable):
 
     def draw(self) -> None:
         canvas = self.canv
-        if getattr(canvas, "sketch", False):
-            return
         canvas.saveState()
         path = canvas.beginPath()
         path.rect(0, 0, self.width, self.height)
@@ -109,7 +116,7 @@ def legend(frame_width: float) -> Table:
     columns = 4
     rows = [cells[i : i + columns] for i in range(0, len(cells), columns)]
     rows[-1] += [""] * (columns - len(rows[-1]))
-    table = Table(rows, colWidths=[frame_width / columns] * columns)
+    table = SopTable(rows, colWidths=[frame_width / columns] * columns)
     style = table_style(zebra=False)
     style.add("BACKGROUND", (0, 0), (-1, 0), colors.white)
     table.setStyle(style)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from ast import literal_eval
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,14 +13,13 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, TableStyle
-from reportlab.platypus.tableofcontents import TableOfContents
+from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
 from exporters.content import one_line
 from exporters.pdf_style import (
     DRAFT,
     MUTED,
     RULE,
-    Sketched,
     SopParagraph,
     markup,
     register_fonts,
@@ -64,9 +65,7 @@ class Heading(SopParagraph):
 class SopDocTemplate(BaseDocTemplate):
     """Portrait pages with a landscape template for wide diagrams; headings feed the outline."""
 
-    def __init__(
-        self, target: Any, furniture: Furniture, sketch_first_pass: bool = False, **kwargs: Any
-    ) -> None:
+    def __init__(self, target: Any, furniture: Furniture, **kwargs: Any) -> None:
         super().__init__(
             target,
             pagesize=PORTRAIT,
@@ -83,12 +82,7 @@ class SopDocTemplate(BaseDocTemplate):
             **kwargs,
         )
         self.furniture = furniture
-        self.sketch_first_pass = sketch_first_pass
-        """Skip drawing tables and diagrams on pass 1, which only measures pages for the
-        contents; only safe when the contents were primed, so that a second pass follows."""
         self._marks = 0
-        self.passes = 0
-        """Build passes so far: multiBuild lays the story out again until the contents settle."""
         templates = []
         for name, page in (("portrait", PORTRAIT), ("landscape", LANDSCAPE)):
             width, height = frame_size(page)
@@ -98,8 +92,6 @@ class SopDocTemplate(BaseDocTemplate):
 
     def beforeDocument(self) -> None:
         self._marks = 0
-        self.passes += 1
-        self.canv.sketch = self.sketch_first_pass and self.passes == 1  # type: ignore[attr-defined]
 
     def afterFlowable(self, flowable: Any) -> None:
         if not isinstance(flowable, Heading) or flowable.outline_text is None:
@@ -108,13 +100,62 @@ class SopDocTemplate(BaseDocTemplate):
         key = f"section-{self._marks}"
         self.canv.bookmarkPage(key)
         self.canv.addOutlineEntry(flowable.outline_text, key, level=flowable.level, closed=True)
-        if flowable.toc:
-            entry = markup(flowable.outline_text)
-            self.notify("TOCEntry", (flowable.level, entry, self.page, key))
+        self.canv.heading_pages[key] = self.page  # type: ignore[attr-defined]
 
 
-class Contents(Sketched, TableOfContents):
-    pass
+def contents_entries(story: list[Any]) -> list[tuple[int, str, str]]:
+    """The contents' entries (level, markup, key), known before layout: the headings in
+    order, keyed as ``afterFlowable`` keys their bookmarks."""
+    entries, marks = [], 0
+    for flowable in story:
+        if isinstance(flowable, Heading) and flowable.outline_text is not None:
+            marks += 1
+            if flowable.toc:
+                entries.append((flowable.level, markup(flowable.outline_text), f"section-{marks}"))
+    return entries
+
+
+PAGE_COLUMN = 28.0
+"""Room kept at the right of each contents line for its page number."""
+FORM_WIDTH = 120.0
+"""Widest number drawn later (``SopCanvas.draw_later``): "page 999 of 999" with room to spare."""
+
+
+class Contents(TableOfContents):
+    """The table of contents, laid out in the same single pass as everything else.
+
+    Its entries are the story's headings, known before layout (``set_entries``); their
+    page numbers are not, so each line draws a dot leader and a reference to a PDF form
+    that ``SopCanvas.save`` fills in with the page the heading landed on.
+    """
+
+    def set_entries(self, entries: list[tuple[int, str, str]]) -> None:
+        self._lastEntries = [(level, text, 0, key) for level, text, key in entries]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        size = super().wrap(availWidth, availHeight)  # builds the table, names a callback
+
+        def entry_end(canvas: Any, _kind: str, label: str) -> None:
+            _page, level, key = label.split(",")
+            key = literal_eval(key)
+            style = self.getLevelStyle(int(level))
+            column = availWidth - PAGE_COLUMN
+            drawPageNumbers(canvas, style, [], column, availHeight, " . ")
+            y = canvas._curr_tx_info["cur_y"]
+            canvas.saveState()
+            canvas.translate(availWidth, y)
+            canvas.draw_later(
+                f"contents-page-{key}",
+                style.fontName,
+                style.fontSize,
+                style.textColor,
+                lambda: str(canvas.heading_pages.get(key, "")),
+            )
+            canvas.restoreState()
+            canvas.linkRect("", key, (column, y, availWidth, y + style.leading), relative=1)
+
+        self.canv.setNamedCB("drawTOCEntryEnd", entry_end)
+        return size
 
 
 def table_of_contents() -> TableOfContents:
@@ -134,37 +175,52 @@ def table_of_contents() -> TableOfContents:
 
 
 class SopCanvas(Canvas):
-    """Defers each page until the total is known, for "page 3 of 12" footers."""
+    """Writes each page as it is laid out. What is only known at the end (the total in the
+    footer's "page 3 of 12", the pages in the contents) is drawn as a reference to a PDF
+    form, and ``save`` defines the forms once the last page is known."""
 
     def __init__(self, *args: Any, furniture: Furniture, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.furniture = furniture
-        self._pages: list[dict[str, Any]] = []
+        self.pages_done = 0
+        self.heading_pages: dict[str, int] = {}
+        """Heading key -> page, as the headings land (``SopDocTemplate.afterFlowable``)."""
+        self._later: dict[str, tuple[str, float, Any, Callable[[], str]]] = {}
+
+    def draw_later(
+        self, name: str, font: str, size: float, colour: Any, text: Callable[[], str]
+    ) -> None:
+        """Draw ``text()``, known only when the document is complete, right-aligned at the
+        origin: a form named ``name`` now, its content at ``save``."""
+        self._later[name] = (font, size, colour, text)
+        self.doForm(name)
 
     def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self._decorate()
+        super().showPage()
+        self.pages_done += 1
 
     def save(self) -> None:
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._decorate(total)
-            super().showPage()
+        for name, (font, size, colour, text) in self._later.items():
+            self.beginForm(name, -FORM_WIDTH, -size, 0, 2 * size)
+            self.setFont(font, size)
+            self.setFillColor(colour)
+            self.drawRightString(0, 0, text())
+            self.endForm()
         super().save()
 
-    def _decorate(self, total: int) -> None:
+    def _decorate(self) -> None:
         fonts = register_fonts()
         width, height = self._pagesize
         furniture = self.furniture
+        page = self._pageNumber
         self.saveState()
         self.setStrokeColor(RULE)
         self.setLineWidth(0.5)
         self.line(MARGIN, MARGIN + 4 * mm, width - MARGIN, MARGIN + 4 * mm)
         self.setFont(fonts.regular, 7.5)
         self.setFillColor(MUTED)
-        right = f"page {self._pageNumber} of {total}"
-        room = width - 2 * MARGIN - stringWidth(right, fonts.regular, 7.5) - 12
+        room = width - 2 * MARGIN - stringWidth(f"page {page} of {page}00", fonts.regular, 7.5)
         left = f"{one_line(furniture.title)} · version {furniture.version} · {furniture.digest}"
         while left and stringWidth(left, fonts.regular, 7.5) > room:
             left = left[:-2] + "…" if len(left) > 2 else ""
@@ -173,8 +229,15 @@ class SopCanvas(Canvas):
             self.setFont(font, 7.5)
             self.drawString(x, MARGIN, run)
             x += stringWidth(run, font, 7.5)
-        self.setFont(fonts.regular, 7.5)
-        self.drawRightString(width - MARGIN, MARGIN, right)
+        self.translate(width - MARGIN, MARGIN)
+        self.draw_later(
+            f"footer-page-{page}",
+            fonts.regular,
+            7.5,
+            MUTED,
+            lambda: f"page {page} of {self.pages_done}",
+        )
+        self.translate(MARGIN - width, -MARGIN)
         if furniture.draft:
             self._draft_banner(width, height)
         self.restoreState()

@@ -99,8 +99,6 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         PageBreak(),
         Heading("Contents", s.h1, toc=False),
         table_of_contents(),
-        # The contents keep a page to themselves, so filling them in on the second pass
-        # moves nothing and multiBuild settles after two passes instead of three.
         PageBreak(),
     ]
 

@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, Table, TableStyle
+from reportlab.platypus.tables import CellStyle
 
 from exporters.content import clean
 
@@ -223,8 +224,8 @@ def styles() -> Styles:
 def cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
     """A table cell: plain text when it fits on one line (cheap to lay out), else a paragraph.
 
-    Plain cells are drawn as literal strings, never parsed as markup; the table's style
-    gives them the paragraph's font and size (``cell_commands``).
+    Plain cells are drawn as literal strings, never parsed as markup; the table gives them
+    the paragraph's font and size (``SopTable``'s cell defaults, ``header_commands``).
     """
     text = clean(text)
     if (
@@ -236,40 +237,50 @@ def cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
     return para(text, style)
 
 
-def cell_commands(header: bool = True) -> list[tuple[object, ...]]:
-    """Font, size and colour for plain-text cells, matching the cell and head paragraphs."""
-    s = styles()
-    commands: list[tuple[object, ...]] = [
-        ("FONTNAME", (0, 0), (-1, -1), s.cell.fontName),
-        ("FONTSIZE", (0, 0), (-1, -1), s.cell.fontSize),
-        ("LEADING", (0, 0), (-1, -1), s.cell.leading),
-        ("TEXTCOLOR", (0, 0), (-1, -1), INK),
+def header_commands() -> list[tuple[object, ...]]:
+    """The header row's font and colour for plain-text cells, matching the head paragraphs."""
+    return [
+        ("FONTNAME", (0, 0), (-1, 0), styles().head.fontName),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
     ]
-    if header:
-        commands += [
-            ("FONTNAME", (0, 0), (-1, 0), s.head.fontName),
-            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
-        ]
-    return commands
 
 
-class Sketched:
-    """Skips drawing on the measuring pass (``canvas.sketch``, see ``SopDocTemplate``).
+@cache
+def _cell_style() -> type[CellStyle]:
+    """ReportLab's cell defaults (Helvetica 10 on 12, 6-point padding, bottom-aligned) made
+    ours: the cell paragraph's font, size and colour, top-aligned, with our padding."""
+    s = styles()
+    defaults = {
+        "fontname": s.cell.fontName,
+        "fontsize": s.cell.fontSize,
+        "leading": s.cell.leading,
+        "color": INK,
+        "valign": "TOP",
+        "leftPadding": PADDING,
+        "rightPadding": PADDING,
+        "topPadding": 2,
+        "bottomPadding": 3,
+    }
+    return type("SopCellStyle", (CellStyle,), defaults)
 
-    The first multiBuild pass only finds the page of every heading for the contents;
-    its output is thrown away, so laying out without painting is enough.
+
+class SopTable(Table):
+    """A table in the document's style that also remembers its last layout (a frame wraps a
+    table again before splitting it, with the same room, and cell paragraphs are the costly
+    part to measure).
+
+    Its cells start from our defaults (``_cell_style``) rather than ReportLab's: style
+    commands spanning the whole table are applied cell by cell, which made setting font,
+    size, alignment and padding that way most of the cost of building a large table.
     """
 
-    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
-        if not getattr(canvas, "sketch", False):
-            super().drawOn(canvas, x, y, _sW)  # type: ignore[misc]
-
-
-class SopTable(Sketched, Table):
-    """A table that also remembers its last layout: multiBuild lays every table out once
-    per pass with the same room, and cell paragraphs are the costly part to measure."""
-
     _laid_out: tuple[float, float] | None = None
+
+    def __init__(self, data: Any, *args: Any, **kwargs: Any) -> None:
+        columns = len(data[0]) if data else 0
+        style = _cell_style()
+        kwargs.setdefault("cellStyles", [[style("") for _ in range(columns)] for _ in data])
+        super().__init__(data, *args, **kwargs)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         if self._laid_out == (availWidth, availHeight):
@@ -283,9 +294,9 @@ class SopTable(Sketched, Table):
         return super().split(availWidth, availHeight)
 
 
-class SopParagraph(Sketched, Paragraph):
-    """A paragraph that keeps its line breaks while the width stays the same (multiBuild
-    and table splits measure the same paragraph again and again)."""
+class SopParagraph(Paragraph):
+    """A paragraph that keeps its line breaks while the width stays the same (frames and
+    table splits measure the same paragraph again and again)."""
 
     _laid_out: float | None = None
 
@@ -301,7 +312,7 @@ class SopParagraph(Sketched, Paragraph):
         return super().split(availWidth, availHeight)
 
 
-class SopImage(Sketched, Image):
+class SopImage(Image):
     pass
 
 
@@ -316,15 +327,11 @@ def rich(markup_text: str, style: ParagraphStyle) -> Paragraph:
 
 
 def table_style(zebra: bool = True, rows: int = 0) -> TableStyle:
+    """A ``SopTable``'s look: a header row, a grid, zebra rows."""
     commands: list[tuple[object, ...]] = [
-        *cell_commands(),
+        *header_commands(),
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]
     if zebra:
         commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, rows, 2)]
@@ -335,14 +342,8 @@ def facts_style() -> TableStyle:
     """Key/value tables: a shaded key column, no header row."""
     return TableStyle(
         [
-            *cell_commands(header=False),
             ("FONTNAME", (0, 0), (0, -1), styles().key.fontName),
             ("BACKGROUND", (0, 0), (0, -1), KEY_FILL),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-            ("LEFTPADDING", (0, 0), (-1, -1), PADDING),
-            ("RIGHTPADDING", (0, 0), (-1, -1), PADDING),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ]
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from app.cli.exporting import build_context
 from app.model.document import Sop
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids, template_text
+from benchmarks.synthetic import gate_chain
 from exporters import content, pdf_style
 from exporters.context import ExportContext
 from exporters.pdf import render_pdf
@@ -117,10 +120,62 @@ def test_outline_has_a_bookmark_per_section(template_id) -> None:
         assert f"Runbook: {trigger.name}" in titles and f"Drill: {trigger.name}" in titles
 
 
-def test_contents_page_lists_sections_with_page_numbers() -> None:
-    contents = page_texts(rendered("deployment-gate"))[1]
-    assert "Contents" in contents and "Rollback runbooks" in contents
-    assert any(ch.isdigit() for ch in contents)
+def bookmark_pages(data: bytes) -> dict[str, int]:
+    """Outline title -> the page (from 1) its bookmark opens."""
+    pdf, pages = reader(data), {}
+
+    def walk(items: list) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                pages.setdefault(item.title, pdf.get_destination_page_number(item) + 1)
+
+    walk(pdf.outline)
+    return pages
+
+
+def contents_lines(data: bytes) -> dict[str, int]:
+    """Contents entry -> the page number it prints, read as a person reads the page
+    (``pdftotext -layout``: the numbers are forms placed at the end of each line)."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+    entries: dict[str, int] = {}
+    for page in text.split("\f")[1:]:
+        lines = [line for line in page.splitlines() if ". ." in line]
+        if not lines and entries:
+            break  # past the contents
+        for line in lines:
+            title, _space, number = line.rstrip().rpartition(" ")
+            if number.isdigit():
+                entries.setdefault(title.split(" . ")[0].strip(" ."), int(number))
+    return entries
+
+
+@pytest.mark.parametrize("source", ["deployment-gate", "long"])
+def test_contents_and_bookmarks_open_the_page_each_section_starts_on(source) -> None:
+    """The contents are laid out in the same single pass as the sections, their page numbers
+    filled in at the end: every number must be the page the section's bookmark opens, also
+    when the contents run over several pages."""
+    if source == "long":
+        doc = Sop.model_validate(gate_chain(60))
+        context, _diagnostics = build_context(doc, None, "gatewright/spec.json")
+        data = render_pdf(doc, context)
+    else:
+        data = rendered(source)
+    printed, bookmarks = contents_lines(data), bookmark_pages(data)
+    assert len(printed) >= (20 if source == "deployment-gate" else 70)
+    if source == "long":  # the contents run over more than one page
+        assert bookmarks["Purpose and scope"] - bookmarks["Contents"] >= 2
+    assert len(set(bookmarks.values())) > 5, "bookmarks open different pages"
+    for title, page in printed.items():
+        assert bookmarks[title] == page, title
+    texts = page_texts(data)
+    assert bookmarks["Revision history"] == len(texts)
+    assert f"page {len(texts)} of {len(texts)}" in texts[-1]
 
 
 @pytest.mark.parametrize("source", ["startup-lightweight", str(HOSTILE)])
