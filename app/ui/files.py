@@ -245,15 +245,20 @@ class FileController(QObject):
         return True
 
     def open_dropped(self, paths: Sequence[Path]) -> None:
-        """Open the first dropped SOP once the drop is over (no dialog inside a drop)."""
+        """Open dropped SOPs once the drop is over (no dialog inside a drop): the first in
+        this window, each further one in a window of its own."""
         if paths:
             QTimer.singleShot(0, lambda: self._open_dropped(list(paths)))
 
     def _open_dropped(self, paths: list[Path]) -> None:
-        if not self.confirm_discard():
-            return
-        if self.open_path(paths[0]) and len(paths) > 1:
-            self.message.emit(f"Opened {paths[0].name}; drop one file at a time to open others")
+        from app.ui.main_window import open_window
+
+        first, *others = paths
+        if self.confirm_discard():
+            self.open_path(first)
+        opened = [path.name for path in others if open_window(path) is not None]
+        if opened:
+            self.message.emit(f"Opened {', '.join(opened)} in new windows")
 
     def adopt(self, doc: Sop, path: Path | None, disk_text: str | None = None) -> None:
         """Start editing ``doc`` as the file ``path`` (None: untitled)."""

@@ -441,6 +441,9 @@ class MainWindow(QMainWindow):
         settings.setValue("window/state", self.saveState())
         if not getattr(self, "_closed", False):  # a window may be closed twice
             self._closed = True
+            if self in _KEPT:
+                _KEPT.remove(self)
+                self.deleteLater()
             self.scene.selectionChanged.disconnect(self._selection_changed)
             # Deleting the window deletes the undo stack, whose clear() would still signal
             # the title and journal handlers of a half-destroyed window.
@@ -458,8 +461,17 @@ class MainWindow(QMainWindow):
         return True
 
 
-def open_window(path: str | None = None) -> MainWindow:
+_KEPT: list[MainWindow] = []
+"""Windows opened from another one (further dropped files), kept alive until they close."""
+
+
+def open_window(path: str | Path) -> MainWindow | None:
+    """A new designer window on ``path``, shown; None (and no window) when it cannot open."""
     window = MainWindow()
-    if path:
-        window.files.open_path(Path(path))
+    if not window.files.open_path(Path(path)):
+        window.files.close_cleanly()
+        window.deleteLater()
+        return None
+    _KEPT.append(window)
+    window.show()
     return window

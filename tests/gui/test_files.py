@@ -360,3 +360,25 @@ def test_a_broken_file_is_refused_with_a_message(
     qtbot.waitUntil(lambda: bool(warnings), timeout=3000)
     assert str(broken) in warnings[0]
     assert window.files.path == template_file
+
+
+def test_dropping_several_files_opens_each_in_a_window(
+    qtbot, window: MainWindow, template_file: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from app.ui import main_window
+
+    second = tmp_path / "second.sop.json"
+    second.write_text(template_text("startup-lightweight"), encoding="utf-8")
+    broken = tmp_path / "broken.sop.json"
+    broken.write_text("{", encoding="utf-8")
+    before = list(main_window._KEPT)
+    # (the broken file's warning is answered by the suite's no_modal_dialogs fixture)
+    QApplication.sendEvent(window, _drop_event([template_file], QDragEnterEvent))
+    QApplication.sendEvent(window, _drop_event([template_file, second, broken]))
+    qtbot.waitUntil(lambda: window.files.path == template_file, timeout=3000)
+    qtbot.waitUntil(lambda: len(main_window._KEPT) == len(before) + 1, timeout=3000)
+    other = main_window._KEPT[-1]
+    assert other.files.path == second.absolute() and other.isVisible()
+    assert other.editor.doc.title == load_document(second).title
+    other.close()
+    assert other not in main_window._KEPT
