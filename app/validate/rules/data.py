@@ -15,27 +15,44 @@ _TOWARDS_LOWER = {"<", "<="}
 _TOWARDS_HIGHER = {">", ">="}
 
 
-def criteria_of(doc: Sop) -> Iterator[tuple[Any, Any]]:
-    """Every (node, criterion) of gates and checks, in document order."""
-    for node in doc.nodes:
-        if node.kind in ("gate", "check"):
-            for criterion in node.criteria:
-                yield node, criterion
+def criteria_of(doc: Sop) -> list[tuple[Any, Any]]:
+    """Every (node, criterion) of gates and checks, in document order (built once per
+    content change: several rules read it)."""
+    return doc.derived("validate.criteria", _criteria)
 
 
-def thresholds_of(doc: Sop, baselines: bool = False) -> Iterator[tuple[Any, str, str, Any, str]]:
+def _criteria(doc: Sop) -> list[tuple[Any, Any]]:
+    return [
+        (node, criterion)
+        for node in doc.nodes
+        if node.kind in ("gate", "check")
+        for criterion in node.criteria
+    ]
+
+
+def thresholds_of(doc: Sop, baselines: bool = False) -> list[tuple[Any, str, str, Any, str]]:
     """(node, metric, op, value, label) for metric criteria (and baseline ones) and triggers.
 
     A baseline criterion's value is its delta, relative to the baseline.
     """
+    every = doc.derived("validate.thresholds", _thresholds)
+    return [entry[:5] for entry in every if baselines or not entry[5]]
+
+
+def _thresholds(doc: Sop) -> list[tuple[Any, str, str, Any, str, bool]]:
+    found = []
     for node, criterion in criteria_of(doc):
-        label = f"criterion {criterion.id!r} of {node.name!r}"
-        if criterion.form == "metric":
-            yield node, criterion.metric, criterion.op, criterion.value, label
-        elif baselines and criterion.form == "baseline":
-            yield node, criterion.metric, criterion.op, criterion.delta, label + " (baseline)"
+        form = criterion.form
+        if form == "metric":
+            label = f"criterion {criterion.id!r} of {node.name!r}"
+            found.append((node, criterion.metric, criterion.op, criterion.value, label, False))
+        elif form == "baseline":
+            label = f"criterion {criterion.id!r} of {node.name!r} (baseline)"
+            found.append((node, criterion.metric, criterion.op, criterion.delta, label, True))
     for trigger in doc.nodes_of_kind("trigger"):
-        yield trigger, trigger.metric, trigger.op, trigger.value, f"trigger {trigger.name!r}"
+        label = f"trigger {trigger.name!r}"
+        found.append((trigger, trigger.metric, trigger.op, trigger.value, label, False))
+    return found
 
 
 @rule(
