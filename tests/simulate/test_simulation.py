@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
@@ -21,8 +22,10 @@ from app.simulate.dora import (
 )
 from app.simulate.engine import derive_seed, gate_chain, simulate
 from app.simulate.montecarlo import monte_carlo, percentile
-from app.simulate.scenario import Scenario
+from app.simulate.scenario import Fixed, Scenario
+from app.simulate.submission import Entrant, EvidenceSource
 from app.spec.compile import compile_spec
+from app.spec.criteria import ArtifactCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec
 
 
@@ -228,3 +231,28 @@ def test_level_bands_at_their_boundaries(function, value, level) -> None:
 def test_percentile_interpolates() -> None:
     assert percentile([1, 2, 3, 4, 5], 0.5) == 3
     assert percentile([0, 10], 0.1) == pytest.approx(1.0)
+
+
+def test_evidence_holds_only_what_the_criteria_read() -> None:
+    """The simulated pipeline draws the values a gate's criteria read: other metrics are not
+    drawn, a check listed without any outcome is never reported (the criterion finds it
+    missing), a certain artifact is always present."""
+    criteria = [
+        MetricCriterion(id="acc", metric="accuracy", op=">=", value=0.9),
+        CheckCriterion(id="scan", check="security-scan"),
+        CheckCriterion(id="tests", check="unit-tests"),
+        ArtifactCriterion(id="card", artifact="model-card"),
+    ]
+    source = EvidenceSource(
+        criteria,
+        {"accuracy": Fixed(dist="fixed", value=0.95), "latency": Fixed(dist="fixed", value=9)},
+        {},
+        {"security-scan": {}, "unit-tests": {"passed": 1, "failed": 0}},
+        {"model-card": 1, "data-card": 0.5},
+        {"accuracy": 0.9, "latency": 10},
+    )
+    evidence = source.draw(random.Random(1), Entrant("high", "carol"))
+    assert evidence.metrics == {"accuracy": 0.95}
+    assert evidence.checks == {"unit-tests": "passed"}
+    assert evidence.artifacts == ["model-card"]
+    assert evidence.baseline == {"accuracy": 0.9}
