@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -380,18 +382,20 @@ class MainWindow(QMainWindow):
     def simulation(self) -> SimulationMode:
         """Simulation mode (F5), built on first use."""
         if "simulation" not in self._modes:
-            from app.ui.simulation.mode import SimulationMode
+            with busy():
+                from app.ui.simulation.mode import SimulationMode
 
-            self._modes["simulation"] = SimulationMode(self, self.simulation_action)
+                self._modes["simulation"] = SimulationMode(self, self.simulation_action)
         return self._modes["simulation"]  # type: ignore[no-any-return]
 
     @property
     def drill(self) -> DrillMode:
         """Drill mode (F6) and the trainer view, built on first use."""
         if "drill" not in self._modes:
-            from app.ui.simulation.drill_mode import DrillMode
+            with busy():
+                from app.ui.simulation.drill_mode import DrillMode
 
-            self._modes["drill"] = DrillMode(self, self.drill_action)
+                self._modes["drill"] = DrillMode(self, self.drill_action)
         return self._modes["drill"]  # type: ignore[no-any-return]
 
     def set_editing_locked(self, locked: bool) -> None:
@@ -459,6 +463,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(error), 8000)
             return False
         return True
+
+
+@contextmanager
+def busy() -> Iterator[None]:
+    """A wait cursor while the block runs (building a mode the first time it is used)."""
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        yield
+    finally:
+        QApplication.restoreOverrideCursor()
 
 
 _KEPT: list[MainWindow] = []

@@ -25,6 +25,23 @@ def window(qtbot) -> MainWindow:
     return window
 
 
+def test_modes_are_built_on_first_use_from_their_actions(window: MainWindow) -> None:
+    """Opening the designer builds neither mode; F5 and F6 (their actions) build each once."""
+    assert window._modes == {}
+    assert window.simulation_action.shortcut().toString() == "F5"
+    assert window.drill_action.shortcut().toString() == "F6"
+    window.simulation_action.trigger()
+    assert set(window._modes) == {"simulation"} and window.simulation.active
+    assert all(dock.isVisibleTo(window) for dock in window.simulation.docks)
+    window.simulation_action.trigger()
+    assert not window.simulation.active and not window.scene.locked
+    window.drill_action.trigger()
+    assert set(window._modes) == {"simulation", "drill"}
+    assert window.drill.dock.isVisibleTo(window) and window.scene.locked
+    window.drill_action.trigger()
+    assert not window.scene.locked
+
+
 def test_simulation_mode_locks_editing(window: MainWindow) -> None:
     window.simulation.action.setChecked(True)
     assert window.scene.locked
