@@ -40,13 +40,45 @@ def rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
     return [rule for rule in gate.approval.rules if rule.tiers is None or tier in rule.tiers]
 
 
+@dataclass(slots=True)
+class ApprovalPolicy:
+    """What decides a gate's approvals for one candidate, looked up once per candidate."""
+
+    rules: list[ApprovalRule]  # the rules that apply to the candidate's tier
+    mode: str
+    known_roles: frozenset[str]  # the gate's roles that the spec defines
+    applicable_roles: frozenset[str]
+    members: dict[str, frozenset[str]]
+    window: timedelta | None
+    own: str | None  # the submitter, when separation of duties forbids self-approval
+
+    @classmethod
+    def of(cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None) -> ApprovalPolicy:
+        """The policy, made once per spec, gate, tier and submitter."""
+        key = ("approval-policy", gate.id, tier, submitter)
+        return spec.memo(key, lambda: cls._make(spec, gate, tier, submitter))
+
+    @classmethod
+    def _make(
+        cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None
+    ) -> ApprovalPolicy:
+        approval = gate.approval
+        rules = rules_for(gate, tier)
+        known = frozenset(r.role for r in approval.rules if spec.role(r.role) is not None)
+        window = approval.window_hours
+        return cls(
+            rules,
+            approval.mode,
+            known,
+            frozenset(rule.role for rule in rules),
+            {role: spec.members(role) for role in known},
+            timedelta(hours=window) if window is not None else None,
+            submitter if approval.separation_of_duties else None,
+        )
+
+
 def evaluate_approvals(
-    spec: GateSpec,
-    gate: SpecGate,
-    records: list[ApprovalLike],
-    applicable: list[ApprovalRule],
-    submitter: str | None,
-    now: datetime,
+    policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime
 ) -> ApprovalOutcome:
     """The approvals outcome at ``now`` from the records so far, oldest first.
 
@@ -56,21 +88,18 @@ def evaluate_approvals(
     (``self-approval``), it is dated after ``now`` (``future``) or before the approval window
     (``expired``), or its person already counted at this gate (``duplicate-person``).
     """
-    gate_roles = {rule.role for rule in gate.approval.rules}
-    applicable_roles = {rule.role for rule in applicable}
-    window = gate.approval.window_hours
-    oldest = now - timedelta(hours=window) if window is not None else None
-    own = submitter if gate.approval.separation_of_duties else None
+    oldest = now - policy.window if policy.window is not None else None
+    own, members = policy.own, policy.members
     outcome = ApprovalOutcome("pending", [], [], [], [])
     seen: set[str] = set()
     by_role: dict[str, set[str]] = {}
     for record in records:
         by, role, at = record.by, record.role, record.at
-        if role not in gate_roles or spec.role(role) is None:
+        if role not in policy.known_roles:
             reason: str | None = "unknown-role"
-        elif role not in applicable_roles:
+        elif role not in policy.applicable_roles:
             reason = "not-applicable-tier"
-        elif by not in spec.members(role):
+        elif by not in members[role]:
             reason = "not-a-member"
         elif own is not None and by == own:
             reason = "self-approval"
@@ -92,6 +121,7 @@ def evaluate_approvals(
             continue
         by_role.setdefault(role, set()).add(by)
         outcome.counted.append({"by": by, "role": role, "decision": "approve"})
+    applicable = policy.rules
     met = []
     for rule in applicable:
         have = len(by_role.get(rule.role, ()))
@@ -102,7 +132,7 @@ def evaluate_approvals(
         outcome.status = "rejected"
     elif not applicable:
         outcome.status = "not_required"
-    elif all(met) if gate.approval.mode == "all" else any(met):
+    elif all(met) if policy.mode == "all" else any(met):
         outcome.status = "satisfied"
         outcome.short = []
     return outcome

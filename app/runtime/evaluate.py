@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from app.runtime.approvals import ApprovalLike, ApprovalOutcome, evaluate_approvals, rules_for
+from app.runtime.approvals import ApprovalLike, ApprovalOutcome, ApprovalPolicy, evaluate_approvals
 from app.spec.criteria import ArtifactCriterion, BaselineCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec, SpecGate
 
@@ -270,7 +270,7 @@ class GateReview:
         self.tier: str = tier if tier in spec.tiers else spec.strictest_tier()
         self.criteria = [evaluate_criterion(c, evidence, self.tier) for c in gate.criteria]
         self._verdict = _criteria_reasons(self.criteria)
-        self._rules = rules_for(gate, self.tier)
+        self.approval = ApprovalPolicy.of(spec, gate, self.tier, evidence.candidate.submitted_by)
 
     @property
     def criteria_outcome(self) -> str:
@@ -282,7 +282,7 @@ class GateReview:
     @property
     def needs_approvals(self) -> bool:
         """Whether an approval rule applies to this candidate's tier."""
-        return bool(self._rules)
+        return bool(self.approval.rules)
 
     @property
     def approvals_needed(self) -> int:
@@ -290,7 +290,7 @@ class GateReview:
 
         Until that many have been recorded the approvals can only be pending, or rejected by a
         rejection, so a caller may wait for them before asking for a ``decision`` again."""
-        counts = [rule.count for rule in self._rules]
+        counts = [rule.count for rule in self.approval.rules]
         if not counts:
             return 0
         return sum(counts) if self.gate.approval.mode == "all" else min(counts)
@@ -298,14 +298,8 @@ class GateReview:
     def decision(self, now: datetime | None = None) -> Decision:
         """The decision at ``now`` (default: the evidence's time, else the current time)."""
         evidence = self.evidence
-        approvals = evaluate_approvals(
-            self.spec,
-            self.gate,
-            evidence.approvals,
-            self._rules,
-            evidence.candidate.submitted_by,
-            now or evidence.now or datetime.now(UTC),
-        )
+        when = now or evidence.now or datetime.now(UTC)
+        approvals = evaluate_approvals(self.approval, evidence.approvals, when)
         rejects, holds, codes = self._verdict
         rejects, holds, codes = list(rejects), list(holds), list(codes)
         for item in approvals.rejected_by:

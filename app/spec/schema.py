@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable, Hashable
+from typing import Any, Literal, TypeVar
 
 from pydantic import ConfigDict, Field
 
 from app.spec.criteria import Approval, Criterion, Operator
 from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
+
+T = TypeVar("T")
 
 API_VERSION = "gatewright/v1"
 PREVIOUS_STABLE = "previous-stable"
@@ -105,12 +108,22 @@ class GateSpec(FileModel):
     )
 
     def model_post_init(self, context: Any, /) -> None:
-        # Lookups by id, built once: check() runs many times per spec in a simulation.
+        # Lookups by id, built once: check() runs many times per spec in a simulation. They
+        # (and ``memo``) assume that a spec is not changed after it is made; nothing does.
         self.__pydantic_private__ = {
             "gates": {gate.id: gate for gate in self.gates},
             "roles": {role.id: role for role in self.roles},
             "members": {role.id: frozenset(role.members) for role in self.roles},
+            "memo": {},
         }
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, made once per key for this spec: lookups derived from it that the
+        runtime asks for on every decision (the approval policy of a gate for a tier...)."""
+        memo: dict[Hashable, Any] = self.__pydantic_private__["memo"]  # type: ignore[index]
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]  # type: ignore[no-any-return]
 
     def gate(self, gate_id: str) -> SpecGate | None:
         return self.__pydantic_private__["gates"].get(gate_id)  # type: ignore[index]
@@ -122,7 +135,10 @@ class GateSpec(FileModel):
         return self.__pydantic_private__["members"].get(role_id, frozenset())  # type: ignore[index]
 
     def policies_for(self, stage_id: str) -> list[SpecRollback]:
-        return [policy for policy in self.rollback if policy.stage == stage_id]
+        return self.memo(
+            ("policies", stage_id),
+            lambda: [policy for policy in self.rollback if policy.stage == stage_id],
+        )
 
     def strictest_tier(self) -> str:
         return self.tiers[-1]
