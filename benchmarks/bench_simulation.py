@@ -13,7 +13,8 @@ from benchmarks.timing import report
 
 
 def release_scenario(spec, count: int) -> Scenario:  # type: ignore[no-untyped-def]
-    """Every candidate passes every gate, so each one becomes a production release."""
+    """Every candidate passes every gate (and the canary watch), so each one becomes a
+    production release; a few of them fail there and are rolled back."""
     stage_metrics, checks, artifacts, baseline = {}, {}, {}, {}
     for gate in spec.gates:
         metrics = stage_metrics.setdefault(gate.id, {})
@@ -61,6 +62,7 @@ def release_scenario(spec, count: int) -> Scenario:  # type: ignore[no-untyped-d
                     {
                         "kind": "drop" if t.op in ("<", "<=") else "spike",
                         "metric": t.metric,
+                        "stage": p.stage,
                         "probability": 0.05,
                         "after_windows": 2,
                         "value": 0,
@@ -68,6 +70,7 @@ def release_scenario(spec, count: int) -> Scenario:  # type: ignore[no-untyped-d
                     }
                     for p in spec.rollback
                     for t in p.triggers
+                    if p.stage == spec.gates[-1].to  # production: every candidate is released
                 ][:1],
             },
         }

@@ -11,6 +11,12 @@ import pytest
 from app.model import Gate, Sop, Stage, Trigger, new_document
 
 
+@pytest.fixture(autouse=True)
+def own_workspace(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every test gets a workspace of its own: none reads or writes the user's."""
+    monkeypatch.setenv("GATEWRIGHT_WORKSPACE", str(tmp_path / "own-workspace.db"))
+
+
 @pytest.fixture
 def small_doc() -> Sop:
     """dev -> gate -> prod, a reject path, and prod monitored by a trigger with a runbook."""

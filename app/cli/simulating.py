@@ -78,7 +78,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     for rollback in summary["rollbacks"]:
         sla = "met" if rollback["sla_met"] else "MISSED"
         click.echo(
-            f"  rollback of candidate {rollback['candidate']} by {rollback['policy']}: "
+            f"  rollback of candidate {rollback['candidate']} in {rollback['stage']} "
+            f"by {rollback['policy']}: "
             f"{rollback['minutes']:g} min (SLA {rollback['max_minutes']}: {sla})"
         )
 

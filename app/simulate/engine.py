@@ -5,9 +5,10 @@ Decisions are never re-implemented here: gates are decided by ``app.runtime``'s
 ``GateReview`` (the code behind ``check``) and production by ``app.runtime.monitor.StageWatch``,
 the code pipelines run.
 
-Candidates do not share anything at a gate, so each one's walk through the gates is worked
-out in one go, with explicit times, when it arrives; the scheduler only orders what candidates
-share: production, where a newer release replaces the one being watched.
+Candidates do not share anything at a gate, so each one's walk through the gates (and through
+any stage watched before production, a canary say) is worked out in one go, with explicit
+times, when it arrives; the scheduler only orders what candidates share: production, where a
+newer release replaces the one being watched.
 """
 
 from __future__ import annotations
@@ -73,6 +74,11 @@ class Simulation:
             )
             for gate in self.chain
         }
+        final = self.chain[-1].to if self.chain else None
+        self.watched_on_the_way = {
+            policy.stage for policy in spec.rollback if policy.stage != final
+        } & {gate.to for gate in self.chain}
+        """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {
             gate.id: [
                 (
@@ -144,6 +150,11 @@ class Simulation:
                 return
             t = left + self.scenario.deploy_minutes.sample(self.rng)
             self.log(t, "deployed", gate.to, index)
+            if gate.to in self.watched_on_the_way:
+                watched = self.watch_before_production(index, gate.to, t)
+                if watched is None:
+                    return
+                t = watched
         if self.chain:
             yield t - self.clock.now
             self.release(index, arrived)
@@ -253,16 +264,52 @@ class Simulation:
 
         The windows are worked out ahead; the watch then waits to the window that decides and
         stops silently if a newer release replaced this one meanwhile."""
-        telemetry, rng = self.scenario.telemetry, self.rng
         stage, index = self.chain[-1].to, release["candidate"]
-        faults = [f for f in telemetry.faults if rng.random() < f.probability][:1]
-        fault = faults[0] if faults else None
-        fault_start = release["deployed"] + (
-            fault.after_windows * telemetry.window_minutes if fault else 0
+        deployed = release["deployed"]
+        decided, verdict, fault_start = self.stage_telemetry(index, stage, deployed)
+        yield decided - self.clock.now
+        if self.live is not release:
+            return  # a newer release replaced this one
+        if verdict.plan is None:
+            self.log(decided, "release-healthy", stage, index)
+            return
+        restored = self.roll_back(index, stage, verdict, decided)
+        self.releases[release["position"]] = Release(
+            index, release["arrived"], deployed, failed=True, restore_minutes=restored - fault_start
         )
+        yield restored - self.clock.now
+        if self.live is release:
+            self.live = None
+
+    def watch_before_production(self, index: int, stage: str, t: float) -> float | None:
+        """A stage watched before production (a canary, an A/B test): the candidate stays
+        for its telemetry windows. Returns when it moves on, or None when a trigger fired
+        and the stage was rolled back (the candidate goes no further)."""
+        decided, verdict, _fault_start = self.stage_telemetry(index, stage, t)
+        if verdict.plan is None:
+            self.log(decided, "stage-healthy", stage, index)
+            return decided
+        self.roll_back(index, stage, verdict, decided)
+        return None
+
+    def stage_telemetry(
+        self, index: int, stage: str, deployed: float
+    ) -> tuple[float, MonitorResult, float]:
+        """Draw a fault (at most one) and the telemetry of ``stage`` from ``deployed`` on.
+
+        Returns when the watch decides, its verdict, and when the fault started."""
+        telemetry, rng = self.scenario.telemetry, self.rng
+        faults = [
+            f
+            for f in telemetry.faults
+            if (f.stage is None or f.stage == stage) and rng.random() < f.probability
+        ][:1]
+        fault = faults[0] if faults else None
+        fault_start = deployed
         if fault:
+            fault_start += fault.after_windows * telemetry.window_minutes
             self.log(
-                self.clock.now,
+                deployed,
                 "fault-injected",
                 stage,
                 index,
@@ -271,21 +318,7 @@ class Simulation:
                 starts_in_windows=fault.after_windows,
             )
         windows, verdict = self.telemetry_verdict(stage, fault)
-        yield windows * telemetry.window_minutes
-        if self.live is not release:
-            return  # a newer release replaced this one
-        if verdict.plan is None:
-            self.log(self.clock.now, "release-healthy", stage, index)
-            return
-        self.log(
-            self.clock.now,
-            "trigger-fired",
-            verdict.fired[0],
-            index,
-            fired=verdict.fired,
-            policy=verdict.plan.id,
-        )
-        yield from self.roll_back(release, verdict.plan, fault_start)
+        return deployed + windows * telemetry.window_minutes, verdict, fault_start
 
     def telemetry_verdict(self, stage: str, fault: Fault | None) -> tuple[int, MonitorResult]:
         """How many windows until the watch decides, and its verdict then."""
@@ -299,29 +332,23 @@ class Simulation:
                 return window + 1, watcher.result()
         return telemetry.watch_windows, watcher.result()
 
-    def roll_back(self, release: dict[str, Any], plan: SpecRollback, fault_start: float) -> Process:
-        fired = self.clock.now
-        rng, index = self.rng, release["candidate"]
-        self.log(fired, "rollback-started", plan.id, index, target=plan.target)
+    def roll_back(self, index: int, stage: str, verdict: MonitorResult, fired: float) -> float:
+        """Run the fired trigger's plan from minute ``fired``: its actions in order (with
+        their durations and failed attempts), then its checks. Returns when it is done."""
+        plan: SpecRollback = verdict.plan  # type: ignore[assignment]
+        rng, t = self.rng, fired
+        self.log(t, "trigger-fired", verdict.fired[0], index, fired=verdict.fired, policy=plan.id)
+        self.log(t, "rollback-started", plan.id, index, target=plan.target)
         for action in plan.actions:
             timing = self.scenario.action_overrides.get(action.id, self.scenario.actions)
             attempts = 1
             while True:
-                yield max(0.0, action.minutes * timing.factor.sample(rng))
+                t += max(0.0, action.minutes * timing.factor.sample(rng))
                 if rng.random() >= timing.failure_probability:
                     break
-                self.log(
-                    self.clock.now,
-                    "action-failed",
-                    action.id,
-                    index,
-                    role=action.role,
-                    attempt=attempts,
-                )
+                self.log(t, "action-failed", action.id, index, role=action.role, attempt=attempts)
                 attempts += 1
-            self.log(
-                self.clock.now, "action-done", action.id, index, role=action.role, attempts=attempts
-            )
+            self.log(t, "action-done", action.id, index, role=action.role, attempts=attempts)
         # After the rollback the system runs healthy telemetry again; checks and artifacts
         # come out as the scenario's pipeline usually reports them.
         people, tier = self.scenario.candidates, self.spec.strictest_tier()
@@ -336,28 +363,15 @@ class Simulation:
         restored: Submission = source.draw(rng, Entrant(tier, ""))
         results = [evaluate_criterion(c, restored, tier) for c in plan.checks]
         passed = all(r.status in ("pass", "skipped") for r in results if r.severity == "blocking")
-        now = self.clock.now
-        self.log(
-            now,
-            "checks-run",
-            plan.id,
-            index,
-            passed=passed,
-            results={r.id: r.status for r in results},
-        )
-        minutes = now - fired
+        statuses = {r.id: r.status for r in results}
+        self.log(t, "checks-run", plan.id, index, passed=passed, results=statuses)
+        minutes = t - fired
         met = plan.max_minutes is None or minutes <= plan.max_minutes
-        self.log(now, "rollback-finished", plan.id, index, minutes=round(minutes, 3), sla_met=met)
-        self.releases[release["position"]] = Release(
-            index,
-            release["arrived"],
-            release["deployed"],
-            failed=True,
-            restore_minutes=now - fault_start,
-        )
+        self.log(t, "rollback-finished", plan.id, index, minutes=round(minutes, 3), sla_met=met)
         self.rollbacks.append(
             {
                 "candidate": index,
+                "stage": stage,
                 "policy": plan.id,
                 "minutes": round(minutes, 3),
                 "max_minutes": plan.max_minutes,
@@ -365,8 +379,7 @@ class Simulation:
                 "checks_passed": passed,
             }
         )
-        if self.live is release:
-            self.live = None
+        return t
 
 
 def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:

@@ -123,7 +123,15 @@ class Fault(FileModel):
         )
     )
     metric: Key = Field(description="Metric affected.")
-    probability: NonNegative = Field(le=1, description="Chance that a release suffers it.")
+    stage: Slug | None = Field(
+        None,
+        description=(
+            "Stage whose telemetry it strikes (production, a canary...); absent: any watched stage."
+        ),
+    )
+    probability: NonNegative = Field(
+        le=1, description="Chance that a release (or a stay in a watched stage) suffers it."
+    )
     after_windows: int = Field(0, ge=0, description="Healthy windows before it starts.")
     windows: int = Field(1_000, ge=1, description="How many windows it lasts.")
     value: Number = Field(0, description="For drop: the value; for gap: the amount added.")

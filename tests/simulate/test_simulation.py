@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from app.model import Sop
+from app.model.templates import load_template
 from app.simulate.dora import (
     DAY,
     HOUR,
@@ -27,6 +28,7 @@ from app.simulate.submission import Entrant, EvidenceSource
 from app.spec.compile import compile_spec
 from app.spec.criteria import ArtifactCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec
+from benchmarks.bench_simulation import release_scenario
 
 
 def fixed(value: float) -> dict[str, Any]:
@@ -157,6 +159,7 @@ def test_a_fault_fires_the_trigger_and_the_runbook_runs(spec) -> None:
     (rollback,) = result.rollbacks
     assert rollback == {
         "candidate": 0,
+        "stage": "prod",
         "policy": "acc-drop",
         "minutes": 5.0,
         "max_minutes": None,
@@ -256,3 +259,33 @@ def test_evidence_holds_only_what_the_criteria_read() -> None:
     assert evidence.checks == {"unit-tests": "passed"}
     assert evidence.artifacts == ["model-card"]
     assert evidence.baseline == {"accuracy": 0.9}
+
+
+def test_a_canary_is_watched_before_production_and_its_rollback_stops_the_candidate() -> None:
+    """Triggers on a stage before production (here a canary) watch candidates while they
+    stay there: a healthy canary lets them on, a fault there rolls the canary back and the
+    candidate never reaches production (no production release, no change failure)."""
+    spec = compile_spec(load_template("automated-pipeline"))
+    healthy = release_scenario(spec, 3)
+    result = simulate(spec, healthy, 5)
+    kinds = [(e["type"], e.get("element")) for e in result.events]
+    assert kinds.count(("stage-healthy", "canary")) == 3
+    assert result.summary()["dora"]["deployments"] == 3
+    data = healthy.model_dump(mode="json")
+    data["telemetry"]["faults"] = [
+        {
+            "kind": "spike",
+            "metric": "error-rate",
+            "stage": "canary",
+            "probability": 1,
+            "factor": 100,
+        }
+    ]
+    result = simulate(spec, Scenario.model_validate(data), 5)
+    assert {r["stage"] for r in result.rollbacks} == {"canary"}
+    assert len(result.rollbacks) == 3
+    assert {r["policy"] for r in result.rollbacks} == {"canary-errors-high"}
+    assert not [
+        e for e in result.events if e["type"] == "deployed" and e["element"] == "production"
+    ]
+    assert result.summary()["dora"]["deployments"] == 0
