@@ -321,11 +321,15 @@ class Simulation:
         return deployed + windows * telemetry.window_minutes, verdict, fault_start
 
     def telemetry_verdict(self, stage: str, fault: Fault | None) -> tuple[int, MonitorResult]:
-        """How many windows until the watch decides, and its verdict then."""
+        """How many windows until the watch decides, and its verdict then.
+
+        Only the metrics the stage's triggers read are drawn, as at gates."""
         telemetry, rng = self.scenario.telemetry, self.rng
         watcher = StageWatch(self.spec, stage)
+        read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
+        drawn = [(name, dist) for name, dist in telemetry.metrics.items() if name in read]
         for window in range(telemetry.watch_windows):
-            metrics = {name: dist.sample(rng) for name, dist in telemetry.metrics.items()}
+            metrics = {name: dist.sample(rng) for name, dist in drawn}
             if fault and fault.after_windows <= window < fault.after_windows + fault.windows:
                 apply_fault(fault, metrics)
             if watcher.observe(metrics):
