@@ -118,12 +118,15 @@ def run_simulate(
     record: bool,
 ) -> int:
     from app.simulate.engine import simulate
+    from app.simulate.fit import scenario_warnings
     from app.simulate.library import load_builtin
     from app.simulate.montecarlo import monte_carlo
     from app.simulate.scenario import Scenario
 
     doc, spec = _spec_of(file)
     scenario = load_builtin(Scenario, scenario_name)
+    for warning in scenario_warnings(spec, scenario):
+        click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
     if runs == 1:
         result = simulate(spec, scenario, seed)
         payload, summary = result.to_json(), result.summary()

@@ -133,3 +133,14 @@ def test_answering_through_the_widgets(qtbot) -> None:
     button.setChecked(True)
     window.drill.panel.answer.click()
     assert window.drill.panel.feedback.text().startswith("✔")
+
+
+def test_a_scenario_that_does_not_fit_says_so_in_the_status_bar(window: MainWindow) -> None:
+    data = load_builtin(Scenario, "deployment-gate-month").model_dump(mode="json")
+    data["candidates"]["stage_metrics"]["no-such-gate"] = {}
+    window.simulation_action.trigger()
+    assert window.simulation.run(Scenario.model_validate(data)) is not None
+    message = window.statusBar().currentMessage()
+    assert message.startswith(
+        "Scenario deployment-gate-month: candidates.stage_metrics.no-such-gate"
+    )

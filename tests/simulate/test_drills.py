@@ -22,6 +22,7 @@ from app.simulate.drill import (
     run_scripted,
 )
 from app.simulate.engine import gate_chain, simulate
+from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
 from app.spec.compile import compile_spec
@@ -531,6 +532,7 @@ def test_every_template_has_a_month_scenario_that_simulates(template: str) -> No
     # Submitters are real members, so separation of duties applies to them.
     members = set().union(*roles.values())
     assert set(scenario.candidates.submitters) <= members
+    assert scenario_warnings(spec, scenario) == []
     summary = simulate(spec, scenario, 0).summary()
     assert summary["candidates"] == scenario.candidates.count
     assert summary["dora"]["deployments"] > 0
@@ -544,10 +546,33 @@ def test_month_scenario_telemetry_covers_breach_on_missing_triggers(template: st
     """A trigger that treats a missing metric as a breach would fire on every release."""
     scenario = load_builtin(Scenario, f"{template}-month")
     spec = spec_of(template)
-    production = gate_chain(spec)[-1].to  # the stage the simulator watches
-    for policy in spec.policies_for(production):
+    on_path = {gate.to for gate in gate_chain(spec)}  # the stages the simulator watches
+    policies = [policy for policy in spec.rollback if policy.stage in on_path]
+    for policy in policies:
         for trigger in policy.triggers:
             if trigger.on_missing == "breach":
                 assert trigger.metric in scenario.telemetry.metrics, trigger.id
-    watched = {t.metric for p in spec.policies_for(production) for t in p.triggers}
+    watched = {t.metric for p in policies for t in p.triggers}
     assert {f.metric for f in scenario.telemetry.faults} <= watched
+
+
+def test_cli_simulate_warns_of_a_scenario_that_does_not_fit(capsys, tmp_path: Path) -> None:
+    scenario = load_builtin(Scenario, "automated-pipeline-month").model_dump(mode="json")
+    scenario["approvers"]["release-mgr"] = scenario["approvers"]["release-manager"]
+    path = tmp_path / "misfit.json"
+    path.write_text(json.dumps(scenario))
+    code = main(
+        [
+            "simulate",
+            template_file("automated-pipeline"),
+            "--scenario",
+            str(path),
+            "--json",
+            "--no-record",
+        ]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["candidates"] == scenario["candidates"]["count"]
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"warning: scenario {path}: approvers.release-mgr names role ")

@@ -22,6 +22,7 @@ from app.simulate.dora import (
     restore_level,
 )
 from app.simulate.engine import derive_seed, gate_chain, simulate
+from app.simulate.fit import scenario_warnings
 from app.simulate.montecarlo import monte_carlo, percentile
 from app.simulate.scenario import Fixed, Scenario
 from app.simulate.submission import Entrant, EvidenceSource
@@ -289,3 +290,27 @@ def test_a_canary_is_watched_before_production_and_its_rollback_stops_the_candid
         e for e in result.events if e["type"] == "deployed" and e["element"] == "production"
     ]
     assert result.summary()["dora"]["deployments"] == 0
+
+
+def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
+    misfit = scenario(
+        candidates__stage_metrics={"gate": {"accuracy": fixed(0.95)}, "gaet": {}},
+        approvers={"ml-lead": {"delay_hours": fixed(5)}, "ml-laed": {"delay_hours": fixed(1)}},
+        telemetry={
+            "faults": [
+                {"kind": "drop", "metric": "accuracy", "stage": "prod", "probability": 1},
+                {"kind": "drop", "metric": "acuracy", "stage": "canary", "probability": 1},
+            ]
+        },
+        action_overrides={"nope": {"failure_probability": 0.5}},
+    )
+    warnings = scenario_warnings(spec, misfit)
+    assert [w.split(" names ")[0] for w in warnings] == [
+        "candidates.stage_metrics.gaet",
+        "approvers.ml-laed",
+        "action_overrides.nope",
+        "telemetry.faults[1].stage",
+        "telemetry.faults[1].metric",
+    ]
+    assert "'gaet', which the SOP does not have (gate)" in warnings[0]
+    assert scenario_warnings(spec, scenario()) == []

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsSimpleTextItem,
 
 from app.fileio import InputError
 from app.simulate.engine import SimulationResult, simulate
+from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
@@ -119,6 +120,12 @@ class SimulationMode(QObject):
         self.summary.show_summary(summary, lead)
         self._record(scenario, summary)
         self.reset()
+        warnings = scenario_warnings(spec, scenario)
+        if warnings:
+            more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
+            self.window.statusBar().showMessage(
+                f"Scenario {scenario.id}: {warnings[0]}{more}", 15000
+            )
         return self.result
 
     def _record(self, scenario: Scenario, summary: dict[str, Any]) -> None:
