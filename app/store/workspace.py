@@ -7,6 +7,7 @@ import getpass
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -44,6 +45,33 @@ _DRILL_JSON = ("answers", "score")
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+def _prepare(connection: sqlite3.Connection) -> Any:
+    """Set the connection up (WAL, full sync, foreign keys) and migrate the file.
+
+    Two processes opening a new file at once race to switch it to WAL, and SQLite answers
+    the loser "locked" at once, without waiting for the busy timeout; the setup is then
+    tried again until ``BUSY_SECONDS`` have passed."""
+    from sqlite_utils import Database
+
+    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000):d}")
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            # FULL syncs the log at every commit: a power cut cannot lose a recorded drill
+            # or audit entry. Bulk records pay it once per batch.
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            db = Database(connection, execute_plugins=False)
+            migrate(db)
+            return db
+        except sqlite3.OperationalError as error:
+            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+            if code not in (5, 6) or time.monotonic() > deadline:  # busy, locked
+                raise
+            time.sleep(0.02)
 
 
 class WorkspaceError(InputError):
@@ -177,16 +205,7 @@ class Workspace:
         except sqlite3.Error as error:
             raise WorkspaceError.single(source, _describe(error)) from None
         try:
-            connection.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000):d}")
-            connection.execute("PRAGMA journal_mode = WAL").fetchone()
-            # FULL syncs the log at every commit: a power cut cannot lose a recorded drill
-            # or audit entry. Bulk records pay it once per batch.
-            connection.execute("PRAGMA synchronous = FULL")
-            connection.execute("PRAGMA foreign_keys = ON")
-            from sqlite_utils import Database
-
-            db = Database(connection, execute_plugins=False)
-            migrate(db)
+            db = _prepare(connection)
         except SchemaError as error:
             connection.close()
             raise WorkspaceError.single(source, str(error)) from None

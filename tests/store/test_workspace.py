@@ -348,3 +348,64 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path) -> None:
             list(range(200)) * 2
         )
         assert workspace.verify_audit() is None
+
+
+OPENER = """
+import sys, time
+from pathlib import Path
+from app.store.workspace import Workspace
+
+path, go = sys.argv[1], Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+with Workspace.open(path) as workspace:
+    workspace.audit("test.opened", "x", {}, actor="t")
+"""
+
+
+def test_processes_creating_the_same_new_workspace_at_once_all_open_it(tmp_path: Path) -> None:
+    """The loser of the race to switch a new file to WAL is told "locked" at once by SQLite,
+    without the busy timeout; opening tries again instead of failing."""
+    root = Path(app.__file__).resolve().parents[1]
+    for round_ in range(8):
+        path, go = tmp_path / f"new-{round_}.db", tmp_path / f"go-{round_}"
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPENER, str(path), str(go)],
+                cwd=root,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        time.sleep(0.3)
+        go.touch()
+        for opener in openers:
+            _out, err = opener.communicate(timeout=60)
+            assert opener.returncode == 0, err
+        with Workspace.open(path) as workspace:
+            assert len(workspace.audit_entries()) == 3
+
+
+def test_opening_tries_again_when_sqlite_answers_locked_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite answers "locked" without waiting when two processes switch a new file to WAL
+    at once; opening must try again rather than report a lock held for ten seconds."""
+    from app.store import workspace as module
+
+    calls = []
+    real = module.migrate
+
+    def locked_twice(db):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) <= 2:
+            error = sqlite3.OperationalError("database is locked")
+            error.sqlite_errorcode = 5  # SQLITE_BUSY
+            raise error
+        return real(db)
+
+    monkeypatch.setattr(module, "migrate", locked_twice)
+    with Workspace.open(tmp_path / "new.db") as workspace:
+        assert workspace.audit_entries() == []
+    assert len(calls) == 3
