@@ -204,7 +204,12 @@ def diagram_dot(
     return diagram_graph(doc, diagnostics, title).source
 
 
-def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+def render(graph: graphviz.Digraph, fmt: str, dpi: int | None = None) -> bytes:
+    """``graph`` laid out and drawn by ``dot`` as ``fmt`` (svg, png...), raster formats at
+    ``dpi`` dots per inch; ``graph`` itself is left as it was."""
+    if dpi is not None:
+        graph = graph.copy()
+        graph.attr("graph", dpi=str(dpi))
     try:
         return graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
@@ -215,7 +220,7 @@ def diagram_svg(
     doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
 ) -> bytes:
     """The diagram as SVG (UTF-8)."""
-    return _pipe(diagram_graph(doc, diagnostics, title), "svg")
+    return render(diagram_graph(doc, diagnostics, title), "svg")
 
 
 def diagram_png(
@@ -225,9 +230,7 @@ def diagram_png(
     title: bool = False,
 ) -> bytes:
     """The diagram as PNG at ``dpi`` dots per inch."""
-    graph = diagram_graph(doc, diagnostics, title)
-    graph.attr("graph", dpi=str(dpi))
-    return _pipe(graph, "png")
+    return render(diagram_graph(doc, diagnostics, title), "png", dpi)
 
 
 # A literal newline rather than ^ with MULTILINE lets the regex engine skip ahead fast.
@@ -267,7 +270,7 @@ def layout_positions(doc: Sop) -> dict[str, tuple[float, float]]:
     """
     raw = {
         name: (x, -y)
-        for name, (x, y) in _node_centres(_pipe(diagram_graph(doc), "json").decode()).items()
+        for name, (x, y) in _node_centres(render(diagram_graph(doc), "json").decode()).items()
         if doc.has_node(name)
     }
     columns = sorted({round(raw[n][0]) for n in content.promote_order(doc) if n in raw})

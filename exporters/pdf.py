@@ -19,7 +19,7 @@ from app.model.document import Sop
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext
-from exporters.pdf_diagram import diagram_flowables
+from exporters.pdf_diagram import diagram_flowables, render_diagram
 from exporters.pdf_layout import (
     LANDSCAPE,
     PORTRAIT,
@@ -36,9 +36,8 @@ from exporters.pdf_style import para, register_fonts, styles
 
 def _diagram(doc: Sop, context: ExportContext, _width: float) -> list[Flowable]:
     s = styles()
-    flowables, wide = diagram_flowables(
-        doc, context.diagnostics, frame_size(PORTRAIT), frame_size(LANDSCAPE)
-    )
+    render = render_diagram(doc, context.diagnostics, frame_size(PORTRAIT), frame_size(LANDSCAPE))
+    flowables, wide = diagram_flowables(render)
     page = "landscape" if wide else "portrait"
     caption = para(
         "The promote path runs left to right; each trigger's runbook runs below it. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from xml.etree import ElementTree
@@ -123,42 +124,82 @@ def legend(frame_width: float) -> Table:
     return table
 
 
-def diagram_flowables(
+@dataclass
+class DiagramRender:
+    """What Graphviz made for the PDF's diagram, and how it fits the page."""
+
+    graph: Any = None  # the DOT graph, drawn once as SVG, and as PNG when that is needed
+    svg: bytes = b""
+    root: ElementTree.Element | None = None
+    size: tuple[float, float] = (1.0, 1.0)
+    frame: tuple[float, float] = (1.0, 1.0)  # the usable width and height on its page
+    wide: bool = False
+    overview: bytes | None = None  # a PNG, when no page makes the diagram legible
+    missing: str = ""  # why there is no diagram (Graphviz is not installed)
+
+    @property
+    def scale(self) -> float:
+        return min(self.frame[0] / self.size[0], self.frame[1] / self.size[1], 1.0)
+
+    @property
+    def detail(self) -> float:
+        return min(DETAIL_SCALE, self.frame[1] / self.size[1])
+
+    def slices(self) -> tuple[int, float, float]:
+        """How many enlarged detail slices, how wide each is, and the step between them."""
+        span = self.frame[0] / self.detail
+        step = span * (1 - OVERLAP)
+        legible = self.scale >= LEGIBLE_SCALE
+        return (0 if legible else max(1, math.ceil((self.size[0] - span) / step) + 1)), span, step
+
+
+def render_diagram(
     doc: Sop,
     diagnostics: list[dict[str, Any]],
     portrait: tuple[float, float],
     landscape: tuple[float, float],
-) -> tuple[list[Flowable], bool]:
-    """The diagram fitted to a page frame, with enlarged detail slices when it prints small.
+) -> DiagramRender:
+    """Run Graphviz for the diagram: the SVG, and a PNG overview when the diagram is too
+    large to print legibly. Only subprocesses and XML: it may run on a worker thread while
+    the other sections are built. ``portrait`` and ``landscape`` are the page frames."""
+    graph = gv.diagram_graph(doc, diagnostics)
+    try:
+        svg = gv.render(graph, "svg")
+    except gv.GraphvizMissingError as error:
+        return DiagramRender(missing=str(error))
+    root = ElementTree.fromstring(svg)
+    width, height = (
+        float(root.get(side, "1pt").removesuffix("pt")) for side in ("width", "height")
+    )
+    wide = width > height
+    page_width, page_height = landscape if wide else portrait
+    render = DiagramRender(graph, svg, root, (width, height), (page_width, page_height - 90), wide)
+    count, _span, _step = render.slices()
+    if count > MAX_DETAIL_PAGES or render.detail < LEGIBLE_SCALE:
+        # No page size makes this legible: an overview at print resolution (cheaper than
+        # converting thousands of vector shapes nobody can read).
+        render.overview = gv.render(graph, "png", max(10, int(render.scale * OVERVIEW_DPI)))
+    return render
 
-    ``portrait`` and ``landscape`` are the frames (width, height) of both page shapes; a
-    diagram wider than tall goes on a landscape page. Returns the flowables and whether
-    they need the landscape page (so the caller picks the page template before them).
+
+def diagram_flowables(render: DiagramRender) -> tuple[list[Flowable], bool]:
+    """The diagram fitted to its page, with enlarged detail slices when it prints small.
+
+    Returns the flowables and whether they need the landscape page (so the caller picks
+    the page template before them).
     """
     s = styles()
-    try:
-        svg = gv.diagram_svg(doc, diagnostics)
-    except gv.GraphvizMissingError as error:
-        return [para(f"The diagram is not included: {error}.", s.body)], False
-    root = ElementTree.fromstring(svg)
-    size = [float(root.get(side, "1pt").removesuffix("pt")) for side in ("width", "height")]
-    wide = size[0] > size[1]
-    width, height = landscape if wide else portrait
-    usable_height = height - 90  # heading, caption and legend
-    scale = min(width / size[0], usable_height / size[1], 1.0)
-    detail = min(DETAIL_SCALE, usable_height / size[1])
-    span = width / detail
-    step = span * (1 - OVERLAP)
-    count = max(1, math.ceil((size[0] - span) / step) + 1) if scale < LEGIBLE_SCALE else 0
-    if count > MAX_DETAIL_PAGES or detail < LEGIBLE_SCALE:
-        # No page size makes this legible: print an overview at print resolution (cheaper
-        # than converting thousands of vector shapes nobody can read) and point to the SVG.
+    if render.root is None:
+        return [para(f"The diagram is not included: {render.missing}.", s.body)], False
+    width, usable_height = render.frame
+    wide = render.wide
+    if render.overview is not None:
         note = (
             "The diagram is too large to print legibly; export it with "
             "`gatewright export svg` (or png) to read it at full size."
         )
         return [
-            _png(doc, diagnostics, scale * OVERVIEW_DPI, width, usable_height),
+            _fitted(render.overview, width, usable_height),
             Spacer(1, 6),
             legend(width),
             Spacer(1, 6),
@@ -166,15 +207,17 @@ def diagram_flowables(
         ], wide
     # svglib draws each text run in one font; labels the embedded fonts cannot show (CJK
     # without a CJK font, rarer scripts) go through Graphviz's own PNG, which falls back.
-    drawing = svg_drawing(svg) if covers(_svg_text(root)) else None
+    drawing = svg_drawing(render.svg) if covers(_svg_text(render.root)) else None
     if drawing is None:
-        dpi = min(FALLBACK_DPI, MAX_PNG_PIXELS * 72 / max(size))
-        return [
-            _png(doc, diagnostics, dpi, width, usable_height),
-            Spacer(1, 4),
-            legend(width),
-        ], wide
-    flowables: list[Flowable] = [DrawingWindow(drawing, scale), Spacer(1, 6), legend(width)]
+        dpi = min(FALLBACK_DPI, MAX_PNG_PIXELS * 72 / max(render.size))
+        png = gv.render(render.graph, "png", max(10, int(dpi)))
+        return [_fitted(png, width, usable_height), Spacer(1, 4), legend(width)], wide
+    flowables: list[Flowable] = [
+        DrawingWindow(drawing, render.scale),
+        Spacer(1, 6),
+        legend(width),
+    ]
+    count, span, step = render.slices()
     if not count:
         return flowables, wide
     slicer = DiagramSlicer(drawing)
@@ -184,16 +227,13 @@ def diagram_flowables(
         flowables += [
             PageBreak(),
             rich(caption, s.small),
-            DrawingWindow(slicer.window(x0, span), detail, x0, span),
+            DrawingWindow(slicer.window(x0, span), render.detail, x0, span),
         ]
     return flowables, wide
 
 
-def _png(
-    doc: Sop, diagnostics: list[dict[str, Any]], dpi: float, width: float, height: float
-) -> Image:
-    """Graphviz's PNG of the diagram, fitted into ``width`` x ``height`` points."""
-    png = gv.diagram_png(doc, dpi=max(10, int(dpi)), diagnostics=diagnostics)
+def _fitted(png: bytes, width: float, height: float) -> Image:
+    """A PNG of the diagram, fitted into ``width`` x ``height`` points."""
     image = SopImage(io.BytesIO(png))
     image.png = png  # type: ignore[attr-defined]  # what was embedded, for benchmarks' floors
     scale = min(width / image.imageWidth, height / image.imageHeight)
