@@ -1,8 +1,9 @@
 """Does a scenario fit the SOP it runs against? Names it uses that the spec does not know.
 
 A scenario written for one SOP and run against another (or with a typo) silently does
-nothing where it names an unknown gate, role, stage, metric or action: metrics drawn for a
-gate that does not exist, a fault that never strikes. These warnings say so.
+nothing where it names something the SOP does not have or never reads: a tier, a gate, a
+metric, check or artifact no criterion reads, a role, a stage, a rollback action; metrics
+drawn for nothing, a fault that never strikes. These warnings say so.
 """
 
 from __future__ import annotations
@@ -11,12 +12,25 @@ from app.simulate.scenario import Scenario
 from app.spec.schema import GateSpec
 
 
+def _reads(criteria: list[object]) -> dict[str, set[str]]:
+    """The metrics, checks and artifacts a list of criteria reads."""
+    read: dict[str, set[str]] = {"metric": set(), "check": set(), "artifact": set()}
+    for criterion in criteria:
+        form = getattr(criterion, "form", "")
+        field = "metric" if form == "baseline" else form
+        if field in read:
+            read[field].add(getattr(criterion, field))
+    return read
+
+
 def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
     """One sentence per name in ``scenario`` that ``spec`` has no use for, with its place."""
     gates = {gate.id for gate in spec.gates}
     roles = {role.id for role in spec.roles}
     stages = {stage.id for stage in spec.stages}
     actions = {action.id for policy in spec.rollback for action in policy.actions}
+    at_gates = _reads([c for gate in spec.gates for c in gate.criteria])
+    after_rollback = _reads([c for policy in spec.rollback for c in policy.checks])
     watched = {trigger.metric for policy in spec.rollback for trigger in policy.triggers}
     warnings = []
 
@@ -24,19 +38,42 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
         choices = ", ".join(sorted(known)) or "none"
         warnings.append(f"{place} names {kind} {name!r}, which the SOP does not have ({choices})")
 
-    for gate in scenario.candidates.stage_metrics:
+    people = scenario.candidates
+    for tier in people.tiers:
+        if tier not in spec.tiers:
+            unknown(f"candidates.tiers.{tier}", tier, "tier", set(spec.tiers))
+    for section, names, read in (
+        ("metrics", people.metrics, at_gates["metric"]),
+        ("missing", people.missing, at_gates["metric"]),
+        ("checks", people.checks, at_gates["check"] | after_rollback["check"]),
+        ("artifacts", people.artifacts, at_gates["artifact"] | after_rollback["artifact"]),
+    ):
+        for name in names:
+            if name not in read:
+                unknown(f"candidates.{section}.{name}", name, f"{section[:-1]} read", read)
+    for gate, metrics in people.stage_metrics.items():
         if gate not in gates:
             unknown(f"candidates.stage_metrics.{gate}", gate, "gate", gates)
+            continue
+        read = _reads(spec.gate(gate).criteria)["metric"]  # type: ignore[union-attr]
+        for name in metrics:
+            if name not in read:
+                place = f"candidates.stage_metrics.{gate}.{name}"
+                unknown(place, name, f"metric read at {gate}", read)
     for role in scenario.approvers:
         if role not in roles:
             unknown(f"approvers.{role}", role, "role", roles)
-    for action in scenario.action_overrides:
-        if action not in actions:
-            unknown(f"action_overrides.{action}", action, "rollback action", actions)
+    telemetry_read = watched | after_rollback["metric"]
+    for name in scenario.telemetry.metrics:
+        if name not in telemetry_read:
+            unknown(f"telemetry.metrics.{name}", name, "watched metric", telemetry_read)
     for index, fault in enumerate(scenario.telemetry.faults):
         place = f"telemetry.faults[{index}]"
         if fault.stage is not None and fault.stage not in stages:
             unknown(f"{place}.stage", fault.stage, "stage", stages)
         if fault.metric not in watched:
             unknown(f"{place}.metric", fault.metric, "watched metric", watched)
+    for action in scenario.action_overrides:
+        if action not in actions:
+            unknown(f"action_overrides.{action}", action, "rollback action", actions)
     return warnings

@@ -294,23 +294,31 @@ def test_a_canary_is_watched_before_production_and_its_rollback_stops_the_candid
 
 def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
     misfit = scenario(
+        candidates__tiers={"low": 1, "hihg": 1},
+        candidates__metrics={"accuracy": fixed(0.95), "acuracy": fixed(0.9)},
+        candidates__checks={"unit-test": {"passed": 1}},
         candidates__stage_metrics={"gate": {"accuracy": fixed(0.95)}, "gaet": {}},
         approvers={"ml-lead": {"delay_hours": fixed(5)}, "ml-laed": {"delay_hours": fixed(1)}},
         telemetry={
+            "metrics": {"accuracy": fixed(0.95), "latency": fixed(10)},
             "faults": [
                 {"kind": "drop", "metric": "accuracy", "stage": "prod", "probability": 1},
                 {"kind": "drop", "metric": "acuracy", "stage": "canary", "probability": 1},
-            ]
+            ],
         },
         action_overrides={"nope": {"failure_probability": 0.5}},
     )
     warnings = scenario_warnings(spec, misfit)
     assert [w.split(" names ")[0] for w in warnings] == [
+        "candidates.tiers.hihg",
+        "candidates.metrics.acuracy",
+        "candidates.checks.unit-test",
         "candidates.stage_metrics.gaet",
         "approvers.ml-laed",
-        "action_overrides.nope",
+        "telemetry.metrics.latency",
         "telemetry.faults[1].stage",
         "telemetry.faults[1].metric",
+        "action_overrides.nope",
     ]
-    assert "'gaet', which the SOP does not have (gate)" in warnings[0]
+    assert "'gaet', which the SOP does not have (gate)" in warnings[3]
     assert scenario_warnings(spec, scenario()) == []
