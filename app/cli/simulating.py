@@ -117,33 +117,19 @@ def run_simulate(
     workspace: str | None,
     record: bool,
 ) -> int:
-    from app.simulate.engine import simulate
+    from app.simulate.clock import ScenarioRangeError
     from app.simulate.fit import scenario_warnings
     from app.simulate.library import load_builtin
-    from app.simulate.montecarlo import monte_carlo
     from app.simulate.scenario import Scenario
 
     doc, spec = _spec_of(file)
     scenario = load_builtin(Scenario, scenario_name)
     for warning in scenario_warnings(spec, scenario):
         click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
-    if runs == 1:
-        result = simulate(spec, scenario, seed)
-        payload, summary = result.to_json(), result.summary()
-        events = result.events
-    else:
-        from rich.progress import Progress
-
-        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-            task = bar.add_task("Simulating", total=runs)
-            payload = summary = monte_carlo(
-                spec,
-                scenario,
-                seed,
-                runs,
-                progress=lambda done, total: bar.update(task, completed=done),
-            )
-        events = []
+    try:
+        payload, summary, events = _run(spec, scenario, seed, runs)
+    except ScenarioRangeError as error:
+        raise Failure(f"scenario {scenario_name}: {error}") from None
     _record(
         workspace,
         record,
@@ -164,6 +150,28 @@ def run_simulate(
     else:
         print_monte_carlo(summary)
     return EXIT_OK
+
+
+def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list[Any]]:
+    """One run (its JSON, summary and events) or Monte Carlo runs (their summary twice)."""
+    from app.simulate.engine import simulate
+    from app.simulate.montecarlo import monte_carlo
+
+    if runs == 1:
+        result = simulate(spec, scenario, seed)
+        return result.to_json(), result.summary(), result.events
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("Simulating", total=runs)
+        summary = monte_carlo(
+            spec,
+            scenario,
+            seed,
+            runs,
+            progress=lambda done, total: bar.update(task, completed=done),
+        )
+    return summary, summary, []
 
 
 def _ask(step: Any, err: bool) -> Any:

@@ -13,11 +13,27 @@ EPOCH = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 _EPOCH_SECONDS = EPOCH.timestamp()
+LAST_MINUTE = (datetime(9999, 1, 1, tzinfo=UTC) - EPOCH).total_seconds() / 60
+"""The latest simulated minute a date can hold (dates end with the year 9999)."""
+
+
+class ScenarioRangeError(ValueError):
+    """The scenario's numbers carry simulated time out of what a date can hold."""
+
+
+def check_minute(minutes: float) -> float:
+    """``minutes`` itself, when a date can hold it; else a :class:`ScenarioRangeError`."""
+    if not 0 <= minutes <= LAST_MINUTE:  # also NaN and the infinities
+        raise ScenarioRangeError(
+            f"simulated time reaches {minutes:g} minutes, past what a date can hold (the year "
+            "9999): the scenario's arrival gaps, delays, windows or action times are too large"
+        )
+    return minutes
 
 
 def at(minutes: float) -> datetime:
     """The moment ``minutes`` of simulated time after ``EPOCH``."""
-    return datetime.fromtimestamp(_EPOCH_SECONDS + minutes * 60, UTC)
+    return datetime.fromtimestamp(_EPOCH_SECONDS + check_minute(minutes) * 60, UTC)
 
 
 class Scheduler:

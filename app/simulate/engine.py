@@ -21,12 +21,16 @@ from typing import Any
 from app.runtime.collection import collection_paused
 from app.runtime.evaluate import GateReview, evaluate_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
-from app.simulate.clock import EPOCH, Process, Scheduler, at
+from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.results import HOUR, GateStats, SimulationResult
 from app.simulate.scenario import Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
+
+MAX_ATTEMPTS = 100
+"""An action that failed this often is counted done (by escalation): a scenario whose
+failure probability is close to 1 would otherwise repeat it nearly forever."""
 
 
 def derive_seed(seed: int, run: int) -> int:
@@ -98,7 +102,7 @@ class Simulation:
         self, t: float, event: str, element: str | None, candidate: int | None, **detail: Any
     ) -> None:
         """Record an event at simulated minute ``t``."""
-        record: dict[str, Any] = {"t": round(t, 3), "type": event}
+        record: dict[str, Any] = {"t": round(check_minute(t), 3), "type": event}
         if element is not None:
             record["element"] = element
         if candidate is not None:
@@ -148,7 +152,7 @@ class Simulation:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
-            t = left + self.scenario.deploy_minutes.sample(self.rng)
+            t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
             self.log(t, "deployed", gate.to, index)
             if gate.to in self.watched_on_the_way:
                 watched = self.watch_before_production(index, gate.to, t)
@@ -169,7 +173,7 @@ class Simulation:
         if review.criteria_outcome == "hold":
             stats.held += 1
             self.log(t, "gate-held", gate.id, index, reason="data needs a person's review")
-            t += self.scenario.hold_review.sample(self.rng) * HOUR
+            t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
             self.log(t, "gate-reviewed", gate.id, index)
             review = GateReview(self.spec, gate, source.draw(self.rng, entrant, complete=True))
         elif review.needs_approvals and review.criteria_outcome == "promote":
@@ -229,7 +233,7 @@ class Simulation:
             for person in people:
                 if person == submitter or (respond < 1 and rng.random() >= respond):
                     continue
-                moment = asked + behaviour.delay_hours.sample(rng) * HOUR
+                moment = asked + max(0.0, behaviour.delay_hours.sample(rng)) * HOUR
                 if behaviour.working_hours is not None:
                     moment = self.working_time(moment, behaviour.working_hours)
                 answer = "reject" if reject and rng.random() < reject else "approve"
@@ -348,7 +352,7 @@ class Simulation:
             attempts = 1
             while True:
                 t += max(0.0, action.minutes * timing.factor.sample(rng))
-                if rng.random() >= timing.failure_probability:
+                if rng.random() >= timing.failure_probability or attempts == MAX_ATTEMPTS:
                     break
                 self.log(t, "action-failed", action.id, index, role=action.role, attempt=attempts)
                 attempts += 1

@@ -36,21 +36,24 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
 
     def unknown(place: str, name: str, kind: str, known: set[str]) -> None:
         choices = ", ".join(sorted(known)) or "none"
-        warnings.append(f"{place} names {kind} {name!r}, which the SOP does not have ({choices})")
+        warnings.append(f"{place}: {name!r} is not a {kind} of this SOP ({choices})")
 
     people = scenario.candidates
     for tier in people.tiers:
         if tier not in spec.tiers:
             unknown(f"candidates.tiers.{tier}", tier, "tier", set(spec.tiers))
-    for section, names, read in (
-        ("metrics", people.metrics, at_gates["metric"]),
-        ("missing", people.missing, at_gates["metric"]),
-        ("checks", people.checks, at_gates["check"] | after_rollback["check"]),
-        ("artifacts", people.artifacts, at_gates["artifact"] | after_rollback["artifact"]),
+    checks = at_gates["check"] | after_rollback["check"]
+    artifacts = at_gates["artifact"] | after_rollback["artifact"]
+    for section, kind, names, read in (
+        ("metrics", "metric", people.metrics, at_gates["metric"]),
+        ("missing", "metric", people.missing, at_gates["metric"]),
+        ("baseline", "metric", people.baseline, at_gates["metric"]),
+        ("checks", "check", people.checks, checks),
+        ("artifacts", "artifact", people.artifacts, artifacts),
     ):
         for name in names:
             if name not in read:
-                unknown(f"candidates.{section}.{name}", name, f"{section[:-1]} read", read)
+                unknown(f"candidates.{section}.{name}", name, f"{kind} read by a criterion", read)
     for gate, metrics in people.stage_metrics.items():
         if gate not in gates:
             unknown(f"candidates.stage_metrics.{gate}", gate, "gate", gates)

@@ -6,9 +6,9 @@ import math
 import random
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from app.spec.types import FileModel, Key, NonNegative, Number, Slug, Text
+from app.spec.types import FileModel, Key, NonNegative, Number, Probability, Slug, Text
 
 SCENARIO_FORMAT = "gatewright.scenario/1"
 
@@ -52,7 +52,8 @@ class LogNormal(FileModel):
     sigma: NonNegative = Field(description="Spread of the logarithm.")
 
     def sample(self, rng: random.Random) -> float:
-        return self.median * math.exp(rng.gauss(0, self.sigma)) if self.median else 0.0
+        # exp() overflows past e**709: a draw that far out is "forever" anyway.
+        return self.median * math.exp(min(rng.gauss(0, self.sigma), 700.0)) if self.median else 0.0
 
 
 class Exponential(FileModel):
@@ -78,7 +79,9 @@ class Candidates(FileModel):
         default_factory=dict, description="Risk tier -> weight; empty: the strictest tier."
     )
     submitters: list[Text] = Field(
-        default_factory=lambda: ["submitter"], description="People who submit candidates."
+        default_factory=lambda: ["submitter"],
+        min_length=1,
+        description="People who submit candidates (at least one).",
     )
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Metric values at every gate (drawn per candidate)."
@@ -92,10 +95,10 @@ class Candidates(FileModel):
     checks: dict[Key, dict[Text, NonNegative]] = Field(
         default_factory=dict, description="Check -> outcome -> weight, e.g. passed: 0.95."
     )
-    artifacts: dict[Key, NonNegative] = Field(
+    artifacts: dict[Key, Probability] = Field(
         default_factory=dict, description="Artifact -> probability that it is present."
     )
-    missing: dict[Key, NonNegative] = Field(
+    missing: dict[Key, Probability] = Field(
         default_factory=dict, description="Metric -> probability that the pipeline omits it."
     )
 
@@ -104,13 +107,18 @@ class Approvers(FileModel):
     """How the members of one role respond to approval requests."""
 
     delay_hours: Distribution = Field(description="Time until a member responds, in hours.")
-    reject_probability: NonNegative = Field(0, le=1, description="Chance a response rejects.")
-    respond_probability: NonNegative = Field(
-        1, le=1, description="Chance a member responds at all."
-    )
+    reject_probability: Probability = Field(0, description="Chance a response rejects.")
+    respond_probability: Probability = Field(1, description="Chance a member responds at all.")
     working_hours: tuple[int, int] | None = Field(
         None, description="Responses only between these hours of the day, e.g. [9, 17]."
     )
+
+    @field_validator("working_hours")
+    @classmethod
+    def _a_day(cls, hours: tuple[int, int] | None) -> tuple[int, int] | None:
+        if hours is not None and not 0 <= hours[0] < hours[1] <= 24:
+            raise ValueError(f"must be [start, end] with 0 <= start < end <= 24, got {list(hours)}")
+        return hours
 
 
 class Fault(FileModel):
@@ -129,8 +137,8 @@ class Fault(FileModel):
             "Stage whose telemetry it strikes (production, a canary...); absent: any watched stage."
         ),
     )
-    probability: NonNegative = Field(
-        le=1, description="Chance that a release (or a stay in a watched stage) suffers it."
+    probability: Probability = Field(
+        description="Chance that a release (or a stay in a watched stage) suffers it."
     )
     after_windows: int = Field(0, ge=0, description="Healthy windows before it starts.")
     windows: int = Field(1_000, ge=1, description="How many windows it lasts.")
@@ -152,9 +160,16 @@ class ActionTiming(FileModel):
         default_factory=lambda: Fixed(dist="fixed", value=1),
         description="Multiplier of the action's expected minutes.",
     )
-    failure_probability: NonNegative = Field(
-        0, le=1, description="Chance the action fails and must be repeated."
+    failure_probability: Probability = Field(
+        0, description="Chance the action fails and must be repeated (below 1)."
     )
+
+    @field_validator("failure_probability")
+    @classmethod
+    def _can_succeed(cls, value: float) -> float:
+        if value >= 1:
+            raise ValueError("must be below 1: an action that always fails is repeated forever")
+        return value
 
 
 class Scenario(FileModel):
@@ -192,7 +207,16 @@ class Scenario(FileModel):
 
     @model_validator(mode="after")
     def _weights(self) -> Scenario:
-        for check, outcomes in self.candidates.checks.items():
-            if outcomes and sum(outcomes.values()) <= 0:
-                raise ValueError(f"check {check!r} needs an outcome with a positive weight")
+        weights = [("tiers", "a tier", self.candidates.tiers)]
+        weights += [
+            (f"check {check!r}", "an outcome", outcomes)
+            for check, outcomes in self.candidates.checks.items()
+        ]
+        for name, part, values in weights:
+            total = sum(values.values())
+            if values and not 0 < total < math.inf:
+                raise ValueError(
+                    f"{name} needs {part} with a positive weight, and weights that add up "
+                    "to a finite number"
+                )
         return self

@@ -76,6 +76,13 @@ def check_non_negative(value: Any) -> int | float:
     return value
 
 
+def check_probability(value: Any) -> int | float:
+    value = check_number(value)
+    if not 0 <= value <= 1:
+        raise ValueError(f"must be a probability between 0 and 1, got {value}")
+    return value
+
+
 def check_count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"must be a whole number, got {json_type_name(value)}")
@@ -118,6 +125,13 @@ NonNegative = Annotated[
     WithJsonSchema({"type": "number", "minimum": 0}),
 ]
 """A finite number that is 0 or more (minutes, durations)."""
+
+Probability = Annotated[
+    int | float,
+    PlainValidator(check_probability),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1}),
+]
+"""A chance, from 0 (never) to 1 (always)."""
 
 Count = Annotated[
     int,

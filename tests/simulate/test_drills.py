@@ -575,4 +575,4 @@ def test_cli_simulate_warns_of_a_scenario_that_does_not_fit(capsys, tmp_path: Pa
     assert code == 0, err
     assert json.loads(out)["candidates"] == scenario["candidates"]["count"]
     (line,) = err.strip().splitlines()
-    assert line.startswith(f"warning: scenario {path}: approvers.release-mgr names role ")
+    assert line.startswith(f"warning: scenario {path}: approvers.release-mgr: 'release-mgr' is not")

@@ -309,7 +309,7 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
         action_overrides={"nope": {"failure_probability": 0.5}},
     )
     warnings = scenario_warnings(spec, misfit)
-    assert [w.split(" names ")[0] for w in warnings] == [
+    assert [w.split(": ")[0] for w in warnings] == [
         "candidates.tiers.hihg",
         "candidates.metrics.acuracy",
         "candidates.checks.unit-test",
@@ -320,5 +320,35 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
         "telemetry.faults[1].metric",
         "action_overrides.nope",
     ]
-    assert "'gaet', which the SOP does not have (gate)" in warnings[3]
+    assert warnings[3] == "candidates.stage_metrics.gaet: 'gaet' is not a gate of this SOP (gate)"
     assert scenario_warnings(spec, scenario()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"actions": {"failure_probability": 1}}, "must be below 1"),
+        (
+            {"approvers": {"ml-lead": {"delay_hours": fixed(1), "reject_probability": 1.5}}},
+            "between 0 and 1",
+        ),
+        (
+            {"approvers": {"ml-lead": {"delay_hours": fixed(1), "working_hours": [17, 9]}}},
+            "0 <= start < end <= 24",
+        ),
+        ({"candidates__submitters": []}, "at least 1"),
+        ({"candidates__tiers": {"low": 0}}, "positive weight"),
+        ({"candidates__checks": {"scan": {"passed": 1e308, "failed": 1e308}}}, "finite"),
+    ],
+)
+def test_scenario_values_that_cannot_run_are_refused(change, words) -> None:
+    with pytest.raises(ValueError, match=words):
+        scenario(**change)
+
+
+def test_times_a_date_cannot_hold_stop_the_run_with_a_clear_error(spec) -> None:
+    from app.simulate.clock import ScenarioRangeError
+
+    far = scenario(candidates__every_hours=fixed(1e300))
+    with pytest.raises(ScenarioRangeError, match="past what a date can hold"):
+        simulate(spec, far, 0)

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsSimpleTextItem, QScrollArea
 
 from app.fileio import InputError
+from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
 from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin_ids, load_builtin
@@ -111,7 +112,11 @@ class SimulationMode(QObject):
         except CompileRefusedError as refused:
             self.window.statusBar().showMessage(f"Cannot simulate: {refused}", 10000)
             return None
-        self.result = simulate(spec, scenario, self.controls.seed.value())
+        try:
+            self.result = simulate(spec, scenario, self.controls.seed.value())
+        except ScenarioRangeError as error:
+            self.window.statusBar().showMessage(f"Cannot simulate {scenario.id}: {error}", 15000)
+            return None
         self.events = self.result.events
         self.state = None
         self.log.show_events(self.events)
