@@ -8,7 +8,6 @@ import io
 import subprocess
 from typing import Any
 
-from reportlab.graphics import renderPDF
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table
@@ -37,28 +36,6 @@ def context_of(doc: Sop) -> ExportContext:
     )
 
 
-class _Window(Flowable):
-    """The floor's way to draw a slice of a drawing: scale, clip, render."""
-
-    def __init__(self, drawing: Any, scale: float, x0: float, span: float) -> None:
-        super().__init__()
-        self.drawing, self.scale, self.x0, self.span = drawing, scale, x0, span
-        self.width, self.height = span * scale, drawing.height * scale
-
-    def wrap(self, *_args: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def draw(self) -> None:
-        canvas = self.canv
-        canvas.saveState()
-        path = canvas.beginPath()
-        path.rect(0, 0, self.width, self.height)
-        canvas.clipPath(path, stroke=0, fill=0)
-        canvas.scale(self.scale, self.scale)
-        renderPDF.draw(self.drawing, canvas, -self.x0, 0)
-        canvas.restoreState()
-
-
 def floor_inputs(doc: Sop, context: ExportContext) -> tuple[list[Any], list[Any], list[Any], bytes]:
     """What the floor gets: every table's cells and widths, the diagram windows and images
     (a diagram too large to print legibly is a PNG overview), the SVG."""
@@ -84,7 +61,7 @@ def floor_pdf(tables: list[Any], windows: list[Any], images: list[Any], svg: byt
     story: list[Flowable] = [Image(io.BytesIO(png), w, h) for png, w, h in images]
     if windows:
         drawing = svg_drawing(svg)
-        story += [_Window(drawing, *window) for window in windows]
+        story += [DrawingWindow(drawing, *window) for window in windows]
     for cells, widths in tables:
         data = [[c if isinstance(c, str) else Paragraph(c[1], style) for c in row] for row in cells]
         table = Table(data, colWidths=widths, repeatRows=1)

@@ -9,18 +9,8 @@ drawn for nothing, a fault that never strikes. These warnings say so.
 from __future__ import annotations
 
 from app.simulate.scenario import Scenario
+from app.simulate.submission import reads
 from app.spec.schema import GateSpec
-
-
-def _reads(criteria: list[object]) -> dict[str, set[str]]:
-    """The metrics, checks and artifacts a list of criteria reads."""
-    read: dict[str, set[str]] = {"metric": set(), "check": set(), "artifact": set()}
-    for criterion in criteria:
-        form = getattr(criterion, "form", "")
-        field = "metric" if form == "baseline" else form
-        if field in read:
-            read[field].add(getattr(criterion, field))
-    return read
 
 
 def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
@@ -29,8 +19,8 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
     roles = {role.id for role in spec.roles}
     stages = {stage.id for stage in spec.stages}
     actions = {action.id for policy in spec.rollback for action in policy.actions}
-    at_gates = _reads([c for gate in spec.gates for c in gate.criteria])
-    after_rollback = _reads([c for policy in spec.rollback for c in policy.checks])
+    at_gates = reads([c for gate in spec.gates for c in gate.criteria])
+    after_rollback = reads([c for policy in spec.rollback for c in policy.checks])
     watched = {trigger.metric for policy in spec.rollback for trigger in policy.triggers}
     warnings = []
 
@@ -58,7 +48,7 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
         if gate not in gates:
             unknown(f"candidates.stage_metrics.{gate}", gate, "gate", gates)
             continue
-        read = _reads(spec.gate(gate).criteria)["metric"]  # type: ignore[union-attr]
+        read = reads(spec.gate(gate).criteria)["metric"]  # type: ignore[union-attr]
         for name in metrics:
             if name not in read:
                 place = f"candidates.stage_metrics.{gate}.{name}"

@@ -60,6 +60,16 @@ class Outcomes:
         return self.outcomes[bisect.bisect(self.cumulative, rng.random() * self.cumulative[-1])]
 
 
+def reads(criteria: Iterable[Any]) -> dict[str, set[str]]:
+    """The metrics, checks and artifacts a list of criteria reads (by form; a baseline
+    criterion reads its metric)."""
+    read: dict[str, set[str]] = {"metric": set(), "check": set(), "artifact": set()}
+    for criterion in criteria:
+        form = "metric" if criterion.form == "baseline" else criterion.form
+        read[form].add(getattr(criterion, form))
+    return read
+
+
 class EvidenceSource:
     """Draws the evidence a list of criteria reads, and nothing else.
 
@@ -76,10 +86,7 @@ class EvidenceSource:
         artifacts: dict[str, float],
         baseline: dict[str, float],
     ) -> None:
-        read: dict[str, set[str]] = {"metric": set(), "check": set(), "artifact": set()}
-        for criterion in criteria:
-            form = "metric" if criterion.form == "baseline" else criterion.form
-            read[form].add(getattr(criterion, form))
+        read = reads(criteria)
         self.metrics = [
             (name, dist, missing.get(name, 0.0))
             for name, dist in metrics.items()
