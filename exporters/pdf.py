@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from app.model.document import Sop
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext
-from exporters.pdf_diagram import diagram_flowables, render_diagram
+from exporters.pdf_diagram import DiagramRender, diagram_flowables, render_diagram
 from exporters.pdf_layout import (
     LANDSCAPE,
     PORTRAIT,
@@ -34,9 +35,8 @@ from exporters.pdf_layout import (
 from exporters.pdf_style import para, register_fonts, styles
 
 
-def _diagram(doc: Sop, context: ExportContext, _width: float) -> list[Flowable]:
+def _diagram(render: DiagramRender, context: ExportContext) -> list[Flowable]:
     s = styles()
-    render = render_diagram(doc, context.diagnostics, frame_size(PORTRAIT), frame_size(LANDSCAPE))
     flowables, wide = diagram_flowables(render)
     page = "landscape" if wide else "portrait"
     caption = para(
@@ -57,10 +57,10 @@ def _diagram(doc: Sop, context: ExportContext, _width: float) -> list[Flowable]:
 
 Section = Callable[[Sop, ExportContext, float], list[Flowable]]
 
-SECTIONS: list[tuple[str, Section]] = [
+SECTIONS: list[tuple[str, Section | None]] = [
     ("Title page", sections.title_page),
     ("Purpose and scope", lambda d, _c, w: sections.purpose(d, w)),
-    ("Diagram", _diagram),
+    ("Diagram", None),  # drawn by Graphviz while the sections after it are built
     ("Stages", lambda d, _c, w: sections.stages(d, w)),
     ("Gates", lambda d, _c, w: sections.gates(d, w)),
     ("RACI matrix", lambda d, _c, w: sections.raci_section(d, w)),
@@ -83,14 +83,28 @@ def furniture(doc: Sop, context: ExportContext) -> Furniture:
 
 
 def build_story(doc: Sop, context: ExportContext) -> list[Flowable]:
-    """Every section's flowables in order; ``context.progress`` hears of each section."""
+    """Every section's flowables in order; ``context.progress`` hears of each section.
+
+    Graphviz lays the diagram out in its own process, started first: the sections are
+    built meanwhile, and the diagram's flowables go into their place when it is done.
+    """
     register_fonts()
     width, _height = frame_size(PORTRAIT)
-    story: list[Flowable] = []
-    for done, (name, build) in enumerate(SECTIONS):
-        context.progress(done, len(SECTIONS) + 1, name)
-        story += build(doc, context, width)
-    return story
+    parts: list[list[Flowable]] = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphviz") as pool:
+        drawn = pool.submit(
+            render_diagram,
+            doc,
+            context.diagnostics,
+            frame_size(PORTRAIT),
+            frame_size(LANDSCAPE),
+        )
+        for done, (name, build) in enumerate(SECTIONS):
+            context.progress(done, len(SECTIONS) + 1, name)
+            parts.append([] if build is None else build(doc, context, width))
+        diagram = [name for name, _build in SECTIONS].index("Diagram")
+        parts[diagram] = _diagram(drawn.result(), context)
+    return [flowable for part in parts for flowable in part]
 
 
 def typeset(doc: Sop, context: ExportContext, story: list[Flowable]) -> bytes:

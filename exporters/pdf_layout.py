@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from ast import literal_eval
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,15 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, TableStyle
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 from reportlab.platypus.tableofcontents import TableOfContents, drawPageNumbers
 
 from exporters.content import one_line
@@ -126,18 +133,35 @@ class Contents(TableOfContents):
 
     Its entries are the story's headings, known before layout (``set_entries``); their
     page numbers are not, so each line draws a dot leader and a reference to a PDF form
-    that ``SopCanvas.save`` fills in with the page the heading landed on.
+    that ``SopCanvas.save`` fills in with the page the heading landed on. The entries'
+    table is built once: its paragraphs keep their line breaks through every wrap and
+    split, and each line is one link to its heading.
     """
+
+    _built_for: float | None = None
 
     def set_entries(self, entries: list[tuple[int, str, str]]) -> None:
         self._lastEntries = [(level, text, 0, key) for level, text, key in entries]
+        self._built_for = None
+
+    def _build_table(self, width: float) -> None:
+        rows: list[list[Flowable]] = []
+        for level, text, _page, key in self._lastEntries:
+            style = self.getLevelStyle(level)
+            label = f"{level},{key}"  # keys are "section-N": no commas, no quotes
+            if style.spaceBefore:
+                rows.append([Spacer(1, style.spaceBefore)])
+            end = f'<onDraw name="drawTOCEntryEnd" label="{label}"/>'
+            rows.append([SopParagraph(text + end, style)])
+        self._table = Table(rows, colWidths=(width,), style=self.tableStyle)
+        self._built_for = width
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        size = super().wrap(availWidth, availHeight)  # builds the table, names a callback
+        if self._built_for != availWidth:
+            self._build_table(availWidth)
 
         def entry_end(canvas: Any, _kind: str, label: str) -> None:
-            _page, level, key = label.split(",")
-            key = literal_eval(key)
+            level, key = label.split(",")
             style = self.getLevelStyle(int(level))
             column = availWidth - PAGE_COLUMN
             drawPageNumbers(canvas, style, [], column, availHeight, " . ")
@@ -152,10 +176,11 @@ class Contents(TableOfContents):
                 lambda: str(canvas.heading_pages.get(key, "")),
             )
             canvas.restoreState()
-            canvas.linkRect("", key, (column, y, availWidth, y + style.leading), relative=1)
+            canvas.linkRect("", key, (0, y, availWidth, y + style.leading), relative=1)
 
         self.canv.setNamedCB("drawTOCEntryEnd", entry_end)
-        return size
+        self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        return self.width, self.height
 
 
 def table_of_contents() -> TableOfContents:

@@ -82,6 +82,10 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         ("Spec digest", digest),
         ("Maturity level", level),
     ]
+    # The contents open a fresh page, so the heading cannot be stranded; keeping it with
+    # them would lay out every entry twice (once whole, to see whether they fit).
+    contents_heading = Heading("Contents", s.h1, toc=False)
+    contents_heading.keepWithNext = 0
     return [
         Spacer(1, 60),
         para("Standard operating procedure", s.subtitle),
@@ -97,7 +101,7 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
             s.small,
         ),
         PageBreak(),
-        Heading("Contents", s.h1, toc=False),
+        contents_heading,
         table_of_contents(),
         PageBreak(),
     ]

@@ -135,6 +135,18 @@ def bookmark_pages(data: bytes) -> dict[str, int]:
     return pages
 
 
+def contents_links(data: bytes, first: int) -> list[int]:
+    """The pages (from 1) opened by the links on the contents pages, from page ``first``."""
+    pdf, opened = reader(data), []
+    for page in pdf.pages[first - 1 :]:
+        links = [a.get_object() for a in page.get("/Annots", [])]
+        links = [link for link in links if link.get("/Subtype") == "/Link"]
+        if not links:
+            break
+        opened += [pdf.get_page_number(link["/Dest"][0].get_object()) + 1 for link in links]
+    return opened
+
+
 def contents_lines(data: bytes) -> dict[str, int]:
     """Contents entry -> the page number it prints, read as a person reads the page
     (``pdftotext -layout``: the numbers are forms placed at the end of each line)."""
@@ -175,6 +187,8 @@ def test_contents_and_bookmarks_open_the_page_each_section_starts_on(source) -> 
         assert bookmarks[title] == page, title
     texts = page_texts(data)
     assert bookmarks["Revision history"] == len(texts)
+    # Each contents line is one link, and it opens the page the line prints.
+    assert sorted(contents_links(data, bookmarks["Contents"])) == sorted(printed.values())
     assert f"page {len(texts)} of {len(texts)}" in texts[-1]
 
 
