@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -56,6 +57,16 @@ def offer_recovery(window: MainWindow) -> list[MainWindow]:
     return opened
 
 
+ENGINE_MODULES = (
+    "app.model.autolayout",
+    "app.model.templates",
+    "app.store.workspace",
+    "app.validate.engine",
+    "exporters.content",
+)
+"""What the designer's first window needs from the layers below the UI."""
+
+
 def _load_engine() -> None:
     """Import the layers below the UI before Qt is imported.
 
@@ -64,11 +75,8 @@ def _load_engine() -> None:
     pydantic, networkx and the model. Imported first, they are never read twice; this
     saves about a tenth of the designer's start-up.
     """
-    import app.model.autolayout  # noqa: F401
-    import app.model.templates  # noqa: F401
-    import app.store.workspace  # noqa: F401
-    import app.validate.engine  # noqa: F401
-    import exporters.content  # noqa: F401
+    for name in ENGINE_MODULES:
+        importlib.import_module(name)
 
 
 def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
