@@ -143,6 +143,26 @@ def parse_yaml(text: str, source: str) -> Any:
                 )
             return super().compose_node(parent, index)
 
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            """A mapping, refusing a key that appears twice (YAML would keep the last)."""
+            seen: list[Any] = []
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    problem = f"the key {key!r} appears twice in one mapping; keep one"
+                    raise yaml.constructor.ConstructorError(
+                        None, None, problem, key_node.start_mark
+                    )
+                seen.append(key)
+            return super().construct_mapping(node, deep=deep)
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            if len(node.value) >= 300:  # as in JSON: too large for a float is infinity
+                return float("inf")
+            return super().construct_yaml_int(node)
+
+    _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+
     try:
         return yaml.load(text, Loader=_NoAliasLoader)
     except yaml.MarkedYAMLError as error:

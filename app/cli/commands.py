@@ -175,6 +175,9 @@ def export_command(
     sys.exit(run_export(format_name, file, output, allow_invalid, spec_path))
 
 
+MAX_SEED = 2**63 - 1
+"""The largest seed: workspaces keep seeds as SQLite's signed 64-bit integers. (Python's
+generator seeds with an int's absolute value, so negative seeds are refused too.)"""
 WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user data folder)."
 
 
@@ -183,7 +186,13 @@ WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user dat
 @click.option(
     "--scenario", "scenario_name", required=True, help="Built-in scenario id or a scenario file."
 )
-@click.option("--seed", default=0, show_default=True, help="Random seed (same seed, same run).")
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, MAX_SEED),
+    help="Random seed, 0 or more (same seed, same run).",
+)
 @click.option(
     "--runs",
     default=1,

@@ -8,7 +8,23 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from app.spec.types import FileModel, Key, NonNegative, Number, Probability, Slug, Text
+from app.spec.types import (
+    FileModel,
+    Key,
+    NonNegative,
+    Number,
+    Probability,
+    Slug,
+    Text,
+    whole,
+)
+
+Hour = whole(0, 24)
+"""An hour of the day, 0 to 24 (24: the end of the day)."""
+CandidateCount = whole(1, 100_000)
+WatchWindows = whole(1, 10_000)
+Windows = whole(1)
+HealthyWindows = whole(0)
 
 SCENARIO_FORMAT = "gatewright.scenario/1"
 
@@ -73,7 +89,7 @@ Distribution = Annotated[
 class Candidates(FileModel):
     """Candidate models arriving at the entry stage."""
 
-    count: int = Field(ge=1, le=100_000, description="How many candidates arrive.")
+    count: CandidateCount = Field(description="How many candidates arrive.")
     every_hours: Distribution = Field(description="Time between two arrivals, in hours.")
     tiers: dict[Slug, NonNegative] = Field(
         default_factory=dict, description="Risk tier -> weight; empty: the strictest tier."
@@ -109,7 +125,7 @@ class Approvers(FileModel):
     delay_hours: Distribution = Field(description="Time until a member responds, in hours.")
     reject_probability: Probability = Field(0, description="Chance a response rejects.")
     respond_probability: Probability = Field(1, description="Chance a member responds at all.")
-    working_hours: tuple[int, int] | None = Field(
+    working_hours: tuple[Hour, Hour] | None = Field(
         None, description="Responses only between these hours of the day, e.g. [9, 17]."
     )
 
@@ -140,15 +156,15 @@ class Fault(FileModel):
     probability: Probability = Field(
         description="Chance that a release (or a stay in a watched stage) suffers it."
     )
-    after_windows: int = Field(0, ge=0, description="Healthy windows before it starts.")
-    windows: int = Field(1_000, ge=1, description="How many windows it lasts.")
+    after_windows: HealthyWindows = Field(0, description="Healthy windows before it starts.")
+    windows: Windows = Field(1_000, description="How many windows it lasts.")
     value: Number = Field(0, description="For drop: the value; for gap: the amount added.")
     factor: Number = Field(1, description="For spike: the multiplier.")
 
 
 class Telemetry(FileModel):
     window_minutes: NonNegative = Field(60, description="Length of a telemetry window.")
-    watch_windows: int = Field(24, ge=1, le=10_000, description="Windows watched per release.")
+    watch_windows: WatchWindows = Field(24, description="Windows watched per release.")
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Healthy production values per window."
     )

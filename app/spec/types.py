@@ -83,12 +83,29 @@ def check_probability(value: Any) -> int | float:
     return value
 
 
-def check_count(value: Any) -> int:
+def check_whole(value: Any, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole JSON number in ``minimum..maximum`` (never a bool, a float or a string)."""
+    if isinstance(value, float) and math.isinf(value):  # digits past a float's range
+        raise ValueError("must be a whole number, got a number too large to use")
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"must be a whole number, got {json_type_name(value)}")
-    if value < 1:
-        raise ValueError(f"must be at least 1, got {value}")
+    if value < minimum:
+        raise ValueError(f"must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"must be at most {maximum:,}, got {value:,}")
     return value
+
+
+def whole(minimum: int = 0, maximum: int | None = None) -> Any:
+    """The type of a whole number from ``minimum`` to ``maximum`` (no upper bound: None)."""
+    schema: dict[str, Any] = {"type": "integer", "minimum": minimum}
+    if maximum is not None:
+        schema["maximum"] = maximum
+    return Annotated[
+        int,
+        PlainValidator(lambda value: check_whole(value, minimum, maximum)),
+        WithJsonSchema(schema),
+    ]
 
 
 def check_text(value: Any) -> str:
@@ -133,11 +150,7 @@ Probability = Annotated[
 ]
 """A chance, from 0 (never) to 1 (always)."""
 
-Count = Annotated[
-    int,
-    PlainValidator(check_count),
-    WithJsonSchema({"type": "integer", "minimum": 1}),
-]
+Count = whole(1)
 """A whole number, 1 or more (approvals, windows)."""
 
 Text = Annotated[str, PlainValidator(check_text), WithJsonSchema({"type": "string"})]

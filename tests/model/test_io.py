@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -111,6 +112,27 @@ def test_yaml_documents_load(small_doc: Sop, tmp_path: Path) -> None:
     path = tmp_path / "x.sop.yaml"
     path.write_text(yaml.safe_dump(json.loads(dumps_document(small_doc))), encoding="utf-8")
     assert dumps_document(load_document(path)) == dumps_document(small_doc)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("format: gatewright.sop/1\nid: a\nid: b\n", "line 3, column 1: .*'id' appears twice"),
+        ("format: gatewright.sop/1\nid: a\nlimit: " + "9" * 5000 + "\n", None),
+    ],
+)
+def test_yaml_duplicate_keys_and_endless_numbers_are_refused(tmp_path: Path, text, words) -> None:
+    """YAML would keep the last of two equal keys, and Python refuses to read an integer
+    of over 4,300 digits: both become a message naming the file, never a crash."""
+    pytest.importorskip("yaml")
+    path = tmp_path / "x.sop.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        load_document(path)
+    message = str(refused.value)
+    assert message.startswith(str(path))
+    if words:
+        assert re.search(words, message), message
 
 
 def test_a_byte_order_mark_is_accepted(small_doc: Sop, tmp_path: Path) -> None:

@@ -339,6 +339,25 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
         ({"candidates__submitters": []}, "at least 1"),
         ({"candidates__tiers": {"low": 0}}, "positive weight"),
         ({"candidates__checks": {"scan": {"passed": 1e308, "failed": 1e308}}}, "finite"),
+        # Whole numbers are never coerced: true is not 1 candidate, "40" is not 40.
+        ({"candidates__count": True}, "whole number, got true"),
+        ({"candidates__count": "40"}, "whole number, got a string"),
+        ({"candidates__count": 100_001}, "at most 100,000"),
+        ({"telemetry": {"watch_windows": 2.5}}, "whole number"),
+        (
+            {"approvers": {"ml-lead": {"delay_hours": fixed(1), "working_hours": [9, "17"]}}},
+            "whole number, got a string",
+        ),
+        (
+            {
+                "telemetry": {
+                    "faults": [
+                        {"kind": "drop", "metric": "m", "probability": 1, "after_windows": -1}
+                    ]
+                }
+            },
+            "at least 0",
+        ),
     ],
 )
 def test_scenario_values_that_cannot_run_are_refused(change, words) -> None:
