@@ -24,8 +24,10 @@ def builtin_ids(model: type[BaseModel]) -> list[str]:
 
 
 def load_builtin(model: type[M], name: str) -> M:
-    """A built-in scenario or drill by id, or one from a file path."""
-    if Path(name).suffix.lower() in (".json", ".yaml", ".yml") or "/" in name:
+    """A built-in scenario or drill by id, or one from a file path (a name that is an
+    existing file, has a path separator or ends in .json, .yaml or .yml)."""
+    path = Path(name)
+    if path.suffix.lower() in (".json", ".yaml", ".yml") or "/" in name or path.is_file():
         return load_model(model, name)
     entry = resources.files("sop_templates") / FOLDERS[model] / f"{name}.json"
     if not entry.is_file():

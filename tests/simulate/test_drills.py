@@ -589,3 +589,14 @@ def test_cli_simulate_refuses_seeds_it_cannot_keep_apart_or_save(capsys, seed: s
     _out, err = capsys.readouterr()
     assert code == 2
     assert "--seed" in err and seed in err
+
+
+def test_a_scenario_file_named_without_suffix_is_read_from_disk(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A name that is an existing file is that file, not a built-in id."""
+    scenario = load_builtin(Scenario, "deployment-gate-month").model_dump(mode="json")
+    scenario["id"] = "mine"
+    (tmp_path / "mine").write_text(json.dumps(scenario), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_builtin(Scenario, "mine").id == "mine"

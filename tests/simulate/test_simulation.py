@@ -304,6 +304,7 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
             "faults": [
                 {"kind": "drop", "metric": "accuracy", "stage": "prod", "probability": 1},
                 {"kind": "drop", "metric": "acuracy", "stage": "canary", "probability": 1},
+                {"kind": "drop", "metric": "accuracy", "stage": "dev", "probability": 1},
             ],
         },
         action_overrides={"nope": {"failure_probability": 0.5}},
@@ -318,8 +319,10 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
         "telemetry.metrics.latency",
         "telemetry.faults[1].stage",
         "telemetry.faults[1].metric",
+        "telemetry.faults[2].stage",
         "action_overrides.nope",
     ]
+    assert "'dev' is not a watched stage of this SOP (prod)" in warnings[-2]
     assert warnings[3] == "candidates.stage_metrics.gaet: 'gaet' is not a gate of this SOP (gate)"
     assert scenario_warnings(spec, scenario()) == []
 
