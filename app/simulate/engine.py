@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import random
+from operator import itemgetter
 from typing import Any
 
 from app.runtime.collection import collection_paused
@@ -66,6 +67,8 @@ class Simulation:
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
+        self.drawn: dict[str, list[tuple[str, Any]]] = {}
+        """Per watched stage: the telemetry distributions its triggers read."""
         people = scenario.candidates
         self.sources = {
             gate.id: EvidenceSource(
@@ -102,7 +105,7 @@ class Simulation:
         self, t: float, event: str, element: str | None, candidate: int | None, **detail: Any
     ) -> None:
         """Record an event at simulated minute ``t``."""
-        record: dict[str, Any] = {"t": round(check_minute(t), 3), "type": event}
+        record: dict[str, Any] = {"t": round(t, 3), "type": event}  # checked in ``run``
         if element is not None:
             record["element"] = element
         if candidate is not None:
@@ -118,7 +121,8 @@ class Simulation:
     def run(self) -> SimulationResult:
         self.clock.start(self.arrivals())
         self.clock.run()
-        self.events.sort(key=lambda e: e["t"])  # stable: same-time events keep their order
+        check_minute(self.latest)  # every logged time is at most this (and none is negative)
+        self.events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
         return SimulationResult(
             self.scenario.id,
             self.seed,
@@ -330,8 +334,11 @@ class Simulation:
         Only the metrics the stage's triggers read are drawn, as at gates."""
         telemetry, rng = self.scenario.telemetry, self.rng
         watcher = StageWatch(self.spec, stage)
-        read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
-        drawn = [(name, dist) for name, dist in telemetry.metrics.items() if name in read]
+        drawn = self.drawn.get(stage)
+        if drawn is None:
+            read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
+            drawn = [(name, dist) for name, dist in telemetry.metrics.items() if name in read]
+            self.drawn[stage] = drawn
         for window in range(telemetry.watch_windows):
             metrics = {name: dist.sample(rng) for name, dist in drawn}
             if fault and fault.after_windows <= window < fault.after_windows + fault.windows:
