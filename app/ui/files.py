@@ -98,6 +98,7 @@ class FileController(QObject):
         super().__init__(window)
         self.window, self.editor = window, editor
         self.path: Path | None = None
+        self.max_recent = MAX_RECENT  # a preference
         self.journal = RecoveryJournal(editor, self)
         self.journal.failed.connect(self.message)
         self._disk_text: str | None = None
@@ -347,12 +348,12 @@ class FileController(QObject):
         present = [name for name in stored if Path(name).is_file()]
         if present != stored:
             settings.setValue(RECENT_KEY, present)
-        return [Path(name) for name in present]
+        return [Path(name) for name in present[: self.max_recent]]
 
     def add_recent(self, path: Path) -> None:
         settings = QSettings()
         name = str(Path(path).absolute())
-        names = [name, *(n for n in _recent_setting(settings) if n != name)][:MAX_RECENT]
+        names = [name, *(n for n in _recent_setting(settings) if n != name)][: self.max_recent]
         settings.setValue(RECENT_KEY, names)
         settings.sync()  # the startup scan for journals reads it even after a crash
 

@@ -30,6 +30,13 @@ from app.ui.files import FileController
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
+from app.ui.preferences import (
+    Preferences,
+    apply_colour_scheme,
+    is_dark,
+    load_preferences,
+    save_preferences,
+)
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 
@@ -65,7 +72,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_settings()
         self._install_modes()
-        self._follow_colour_scheme()
+        self._follow_preferences()
         self._document_replaced(self.editor.doc)
 
     # -- layout ------------------------------------------------------------------------
@@ -138,6 +145,10 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         self._action(edit, "&Find…", self.find, keys.Find)
         self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
+        edit.addSeparator()
+        own = keys.Preferences if QKeySequence.keyBindings(keys.Preferences) else "Ctrl+,"
+        preferences = self._action(edit, "&Preferences…", self.show_preferences, own)
+        preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
 
         view = bar.addMenu("&View")
         self._action(view, "Zoom &in", lambda: self.view.zoom_by(1.2), keys.ZoomIn)
@@ -341,17 +352,37 @@ class MainWindow(QMainWindow):
 
     # -- appearance --------------------------------------------------------------------
 
-    def _follow_colour_scheme(self) -> None:
-        """Widgets follow the system's palette through Qt; the canvas is a page, so in a dark
-        scheme it dims to a grey paper instead of turning black, keeping every node and edge
-        colour of the shared visual language legible."""
-        hints = QApplication.styleHints()
-        self.apply_colour_scheme(hints.colorScheme())
-        hints.colorSchemeChanged.connect(self.apply_colour_scheme)
+    def _follow_preferences(self) -> None:
+        self.apply_preferences(load_preferences())
+        QApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self._paint_canvas())
 
-    def apply_colour_scheme(self, scheme: Qt.ColorScheme) -> None:
-        dark = scheme == Qt.ColorScheme.Dark
+    def apply_preferences(self, preferences: Preferences) -> None:
+        """Use ``preferences`` in this window (every window does, when they change)."""
+        self.preferences = preferences
+        apply_colour_scheme(preferences.colour_scheme)
+        self._paint_canvas()
+        self.scene.grid = preferences.grid if preferences.snap_to_grid else 0
+        self._validation.setInterval(preferences.validation_delay_ms)
+        self.files.max_recent = preferences.recent_count
+
+    def _paint_canvas(self) -> None:
+        """Widgets take the scheme's palette; the canvas is a page, so in a dark scheme it
+        dims to a grey paper instead of turning black, keeping every node and edge colour of
+        the shared visual language legible."""
+        dark = is_dark(self.preferences.colour_scheme)
         self.scene.setBackgroundBrush(QColor("#d1d5db" if dark else "#f8fafc"))
+
+    def show_preferences(self) -> None:
+        from app.ui.dialogs.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.preferences, self)
+        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
+            return
+        chosen = dialog.chosen()
+        save_preferences(chosen)
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow):
+                widget.apply_preferences(chosen)
 
     # -- simulation and drill modes ----------------------------------------------------
 

@@ -184,8 +184,11 @@ class NodeItem(QGraphicsObject):
 
     def itemChange(self, change, value):  # type: ignore[no-untyped-def]
         if change == _POSITION_CHANGE and self._snapping:
-            point = QPointF(value)
-            return QPointF(round(point.x() / GRID) * GRID, round(point.y() / GRID) * GRID)
+            scene = self.scene()
+            grid = scene.grid if scene is not None else GRID  # type: ignore[attr-defined]
+            if grid:
+                point = QPointF(value)
+                return QPointF(round(point.x() / grid) * grid, round(point.y() / grid) * grid)
         if change == _POSITION_CHANGED:
             scene = self.scene()
             if scene is not None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from app.model.document import Sop
 from app.model.errors import ModelError
 from app.model.events import ModelEvent
-from app.ui.canvas.items import EdgeItem, NodeItem
+from app.ui.canvas.items import GRID, EdgeItem, NodeItem
 from app.ui.editor import DocumentEditor
 from exporters.content import node_caption
 
@@ -42,6 +42,8 @@ class SopScene(QGraphicsScene):
         self._badged: set[str] = set()  # ids whose items may carry a problem badge
         self.pending_kind: str | None = None
         self.locked = False
+        self.grid = GRID
+        """The step dragged nodes snap to (0: no snapping); a preference."""
         self._syncing = False
         self._connect_from: NodeItem | None = None
         self._rubber: QGraphicsLineItem | None = None
