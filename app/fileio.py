@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -145,15 +146,17 @@ def parse_yaml(text: str, source: str) -> Any:
 
         def construct_mapping(self, node: Any, deep: bool = False) -> Any:
             """A mapping, refusing a key that appears twice (YAML would keep the last)."""
-            seen: list[Any] = []
+            seen: set[Any] = set()
             for key_node, _value in node.value:
                 key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, Hashable):
+                    continue  # refused below, with its place
                 if key in seen:
                     problem = f"the key {key!r} appears twice in one mapping; keep one"
                     raise yaml.constructor.ConstructorError(
                         None, None, problem, key_node.start_mark
                     )
-                seen.append(key)
+                seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
         def construct_yaml_int(self, node: Any) -> Any:
