@@ -39,9 +39,11 @@ window.show()
 app.processEvents()
 """
 )
-# Start-up ends when the window is shown: the clock stops there, before the interpreter and
-# Qt tear down (which for the designer takes as long again, and is quitting, not starting).
+# Start-up ends when the window is shown: the designer's clock stops there, before the
+# interpreter and Qt tear down (which takes as long again, and is quitting, not starting).
+# The floor is what the issue names: a bare QMainWindow shown and closed, as a process.
 _SHOWN = "os._exit(0)\n"
+_CLOSED = "window.close()\napp.processEvents()\n"
 # The designer starts as `gatewright gui FILE` does (the model and validation load before
 # Qt); opening a file validates it before the window is shown.
 DESIGNER_WINDOW = """
@@ -144,7 +146,7 @@ def bench_cold_start(folder: str) -> None:
     template = _largest_template()
     document = Path(folder) / f"{template}.sop.json"
     document.write_text(template_text(template), encoding="utf-8")
-    floor = median_process_seconds([sys.executable, "-c", BARE_WINDOW + _SHOWN], repeat=7)
+    floor = median_process_seconds([sys.executable, "-c", BARE_WINDOW + _CLOSED], repeat=7)
     ours = median_process_seconds(
         [sys.executable, "-c", DESIGNER_WINDOW + _SHOWN, str(document)], repeat=7
     )
@@ -153,7 +155,7 @@ def bench_cold_start(folder: str) -> None:
         f"designer cold start, {template} open and validated, window shown",
         f"{ours * 1000:.0f} ms",
         ratio,
-        f"a bare QMainWindow shown ({floor * 1000:.0f} ms)",
+        f"a bare QMainWindow shown and closed ({floor * 1000:.0f} ms)",
         "< 1.0 s and < 5x",
         ours < 1.0 and ratio < 5,
     )
