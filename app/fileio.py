@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.problems import Problem, problems_from
+from app.spec.types import bounded_int
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest input file read (16 MiB); a 1,000-node SOP is well under 1 MiB."""
@@ -99,17 +100,11 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _parse_int(digits: str) -> int | float:
-    # An integer too large for a float becomes infinity, which number fields refuse by name
-    # (instead of OverflowError, or Python's 4,300-digit limit, escaping as a crash).
-    return int(digits) if len(digits) < 300 else float(digits)
-
-
 def parse_json(text: str, source: str) -> Any:
     if not text.strip():
         raise InputError.single(source, "is empty; a Gatewright file holds one JSON object")
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=_parse_int)
+        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=bounded_int)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         detail = error.msg[0].lower() + error.msg[1:]
@@ -148,6 +143,8 @@ def parse_yaml(text: str, source: str) -> Any:
             """A mapping, refusing a key that appears twice (YAML would keep the last)."""
             seen: set[Any] = set()
             for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # ``<<``: PyYAML merges it below
                 key = self.construct_object(key_node, deep=True)
                 if not isinstance(key, Hashable):
                     continue  # refused below, with its place
@@ -160,9 +157,8 @@ def parse_yaml(text: str, source: str) -> Any:
             return super().construct_mapping(node, deep=deep)
 
         def construct_yaml_int(self, node: Any) -> Any:
-            if len(node.value) >= 300:  # as in JSON: too large for a float is infinity
-                return float("inf")
-            return super().construct_yaml_int(node)
+            read = super().construct_yaml_int
+            return bounded_int(node.value, lambda _text: read(node))  # as in JSON
 
     _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
 

@@ -91,19 +91,18 @@ def build_story(doc: Sop, context: ExportContext) -> list[Flowable]:
     register_fonts()
     width, _height = frame_size(PORTRAIT)
     parts: list[list[Flowable]] = []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphviz") as pool:
-        drawn = pool.submit(
-            render_diagram,
-            doc,
-            context.diagnostics,
-            frame_size(PORTRAIT),
-            frame_size(LANDSCAPE),
-        )
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphviz")
+    drawn = pool.submit(
+        render_diagram, doc, context.diagnostics, frame_size(PORTRAIT), frame_size(LANDSCAPE)
+    )
+    try:
         for done, (name, build) in enumerate(SECTIONS):
-            context.progress(done, len(SECTIONS) + 1, name)
+            context.progress(done, len(SECTIONS) + 1, name)  # may cancel the export
             parts.append([] if build is None else build(doc, context, width))
         diagram = [name for name, _build in SECTIONS].index("Diagram")
         parts[diagram] = _diagram(drawn.result(), context)
+    finally:
+        pool.shutdown(wait=False)  # a cancelled export does not wait for Graphviz to finish
     return [flowable for part in parts for flowable in part]
 
 

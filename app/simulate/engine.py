@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import random
 from operator import itemgetter
 from typing import Any
@@ -53,6 +54,12 @@ def gate_chain(spec: GateSpec) -> list[SpecGate]:
     return chain
 
 
+def watched_stages(spec: GateSpec) -> set[str]:
+    """The stages a simulation watches: those on the promote path with rollback triggers
+    (production, and any stage before it a candidate waits in, a canary say)."""
+    return {policy.stage for policy in spec.rollback} & {gate.to for gate in gate_chain(spec)}
+
+
 class Simulation:
     """One run of a scenario against a spec with one seed."""
 
@@ -82,9 +89,7 @@ class Simulation:
             for gate in self.chain
         }
         final = self.chain[-1].to if self.chain else None
-        self.watched_on_the_way = {
-            policy.stage for policy in spec.rollback if policy.stage != final
-        } & {gate.to for gate in self.chain}
+        self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {
             gate.id: [
@@ -249,6 +254,8 @@ class Simulation:
     def working_time(moment: float, working_hours: tuple[int, int]) -> float:
         """``moment``, moved to the next start of working hours when it falls outside them."""
         start, end = working_hours
+        if not math.isfinite(moment):
+            return moment  # never: past any deadline
         hour = (moment / HOUR) % 24
         if start <= hour < end:
             return moment
@@ -356,14 +363,17 @@ class Simulation:
         self.log(t, "rollback-started", plan.id, index, target=plan.target)
         for action in plan.actions:
             timing = self.scenario.action_overrides.get(action.id, self.scenario.actions)
-            attempts = 1
+            attempts, done = 1, {"role": action.role}
             while True:
                 t += max(0.0, action.minutes * timing.factor.sample(rng))
-                if rng.random() >= timing.failure_probability or attempts == MAX_ATTEMPTS:
+                if rng.random() >= timing.failure_probability:
+                    break
+                if attempts == MAX_ATTEMPTS:
+                    done["escalated"] = True  # failed again: counted done, see MAX_ATTEMPTS
                     break
                 self.log(t, "action-failed", action.id, index, role=action.role, attempt=attempts)
                 attempts += 1
-            self.log(t, "action-done", action.id, index, role=action.role, attempts=attempts)
+            self.log(t, "action-done", action.id, index, **done, attempts=attempts)
         # After the rollback the system runs healthy telemetry again; checks and artifacts
         # come out as the scenario's pipeline usually reports them.
         people, tier = self.scenario.candidates, self.spec.strictest_tier()

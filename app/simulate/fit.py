@@ -8,7 +8,7 @@ drawn for nothing, a fault that never strikes. These warnings say so.
 
 from __future__ import annotations
 
-from app.simulate.engine import gate_chain
+from app.simulate.engine import watched_stages
 from app.simulate.scenario import Scenario
 from app.simulate.submission import reads
 from app.spec.schema import GateSpec
@@ -23,8 +23,7 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
     at_gates = reads([c for gate in spec.gates for c in gate.criteria])
     after_rollback = reads([c for policy in spec.rollback for c in policy.checks])
     watched = {trigger.metric for policy in spec.rollback for trigger in policy.triggers}
-    on_path = {gate.to for gate in gate_chain(spec)}
-    watched_stages = {policy.stage for policy in spec.rollback} & on_path
+    watched_on_path = watched_stages(spec)
     warnings = []
 
     def unknown(place: str, name: str, kind: str, known: set[str]) -> None:
@@ -67,9 +66,9 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
         place = f"telemetry.faults[{index}]"
         if fault.stage is not None and fault.stage not in stages:
             unknown(f"{place}.stage", fault.stage, "stage", stages)
-        elif fault.stage is not None and fault.stage not in watched_stages:
+        elif fault.stage is not None and fault.stage not in watched_on_path:
             # A real stage, but no trigger watches it on the promote path: it never strikes.
-            unknown(f"{place}.stage", fault.stage, "watched stage", watched_stages)
+            unknown(f"{place}.stage", fault.stage, "watched stage", watched_on_path)
         if fault.metric not in watched:
             unknown(f"{place}.metric", fault.metric, "watched metric", watched)
     for action in scenario.action_overrides:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,14 +24,17 @@ def builtin_ids(model: type[BaseModel]) -> list[str]:
     )
 
 
-def load_builtin(model: type[M], name: str) -> M:
-    """A built-in scenario or drill by id, or one from a file path (a name that is an
-    existing file, has a path separator or ends in .json, .yaml or .yml)."""
-    path = Path(name)
-    if path.suffix.lower() in (".json", ".yaml", ".yml") or "/" in name or path.is_file():
-        return load_model(model, name)
+def _is_file(path: Path | Traversable) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long for the file system, say
+        return False
+
+
+def builtin(model: type[M], name: str) -> M:
+    """A built-in scenario or drill by id (the designer's lists offer only these)."""
     entry = resources.files("sop_templates") / FOLDERS[model] / f"{name}.json"
-    if not entry.is_file():
+    if not _is_file(entry):
         kind = "scenario" if model is Scenario else "drill"
         raise InputError.single(
             name,
@@ -39,3 +43,12 @@ def load_builtin(model: type[M], name: str) -> M:
         )
     source = f"{FOLDERS[model]}/{name}.json"
     return validate_data(model, parse_data(entry.read_text(encoding="utf-8"), source), source)
+
+
+def load_builtin(model: type[M], name: str) -> M:
+    """A scenario or drill from a file path (a name that is an existing file, has a path
+    separator or ends in .json, .yaml or .yml), else a built-in one by id."""
+    path = Path(name)
+    if path.suffix.lower() in (".json", ".yaml", ".yml") or "/" in name or _is_file(path):
+        return load_model(model, name)
+    return builtin(model, name)

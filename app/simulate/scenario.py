@@ -22,9 +22,9 @@ from app.spec.types import (
 Hour = whole(0, 24)
 """An hour of the day, 0 to 24 (24: the end of the day)."""
 CandidateCount = whole(1, 100_000)
-WatchWindows = whole(1, 10_000)
-Windows = whole(1)
-HealthyWindows = whole(0)
+Windows = whole(1, 10_000)
+"""A number of telemetry windows (a watch holds at most 10,000)."""
+HealthyWindows = whole(0, 10_000)
 
 SCENARIO_FORMAT = "gatewright.scenario/1"
 
@@ -164,7 +164,7 @@ class Fault(FileModel):
 
 class Telemetry(FileModel):
     window_minutes: NonNegative = Field(60, description="Length of a telemetry window.")
-    watch_windows: WatchWindows = Field(24, description="Windows watched per release.")
+    watch_windows: Windows = Field(24, description="Windows watched per release.")
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Healthy production values per window."
     )

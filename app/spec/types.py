@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+import sys
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
@@ -57,6 +59,20 @@ def check_key(value: Any) -> str:
             f"and underscores, starting with a letter or digit (for example "
             f"{suggest_slug(value).replace('-', '_')!r})"
         )
+    return value
+
+
+def bounded_int(text: str, read: Callable[[str], int] = int) -> int | float:
+    """The integer ``text`` (as ``read`` reads it), or infinity with its sign when it is
+    beyond what a float can hold. Number fields then refuse it by name, where an
+    OverflowError (or Python's 4,300-digit limit on reading an int) would escape as a crash.
+    JSON and YAML files, evidence and backtest rows all read their integers through it."""
+    try:
+        value = read(text)
+    except ValueError:  # over 4,300 decimal digits
+        return -math.inf if text.lstrip().startswith("-") else math.inf
+    if abs(value) > sys.float_info.max:
+        return math.inf if value > 0 else -math.inf
     return value
 
 

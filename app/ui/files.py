@@ -32,11 +32,14 @@ from app.ui.journal import (
     read_journal,
     set_aside,
 )
+from app.ui.preferences import LIMITS, Preferences
 
 FILTER = "Gatewright SOP (*.sop.json *.sop.yaml *.sop.yml);;All files (*)"
 SOP_SUFFIXES = (".sop.json", ".sop.yaml", ".sop.yml")
 RECENT_KEY = "files/recent"
-MAX_RECENT = 10
+KEPT_RECENT = LIMITS["recent_count"][1]
+"""Files remembered, whatever the menu shows: the start-up scan for crash journals reads
+them all."""
 REVISION_MESSAGE = "saved from the designer"
 CHANGE_SETTLE_MS = 150
 """Wait this long after a change on disk before reading: other programs write in steps."""
@@ -98,7 +101,7 @@ class FileController(QObject):
         super().__init__(window)
         self.window, self.editor = window, editor
         self.path: Path | None = None
-        self.max_recent = MAX_RECENT  # a preference
+        self.max_recent = Preferences.recent_count  # File > Open Recent shows this many
         self.journal = RecoveryJournal(editor, self)
         self.journal.failed.connect(self.message)
         self._disk_text: str | None = None
@@ -348,12 +351,12 @@ class FileController(QObject):
         present = [name for name in stored if Path(name).is_file()]
         if present != stored:
             settings.setValue(RECENT_KEY, present)
-        return [Path(name) for name in present[: self.max_recent]]
+        return [Path(name) for name in present]
 
     def add_recent(self, path: Path) -> None:
         settings = QSettings()
         name = str(Path(path).absolute())
-        names = [name, *(n for n in _recent_setting(settings) if n != name)][: self.max_recent]
+        names = [name, *(n for n in _recent_setting(settings) if n != name)][:KEPT_RECENT]
         settings.setValue(RECENT_KEY, names)
         settings.sync()  # the startup scan for journals reads it even after a crash
 
@@ -363,7 +366,7 @@ class FileController(QObject):
     def fill_recent_menu(self, menu: QMenu) -> None:
         """Rebuild File > Open Recent (connect to the menu's aboutToShow)."""
         menu.clear()
-        recent = self.recent_files()
+        recent = self.recent_files()[: self.max_recent]
         for number, path in enumerate(recent, start=1):
             label = f"&{number % 10} {path.name}" if number <= 10 else path.name
             action = menu.addAction(label)

@@ -31,6 +31,8 @@ from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
 from app.ui.preferences import (
+    DIM_PAPER,
+    PAPER,
     Preferences,
     apply_colour_scheme,
     is_dark,
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
 
-VALIDATION_DELAY_MS = 150
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.clipboard: dict | None = None
         self.diagnostics: list[Diagnostic] = []
-        self._validation = QTimer(self, singleShot=True, interval=VALIDATION_DELAY_MS)
+        self._validation = QTimer(self, singleShot=True, interval=Preferences.validation_delay_ms)
         self._validation.timeout.connect(self.revalidate)
         self._build_docks()
         self._build_actions()
@@ -354,7 +355,12 @@ class MainWindow(QMainWindow):
 
     def _follow_preferences(self) -> None:
         self.apply_preferences(load_preferences())
-        QApplication.styleHints().colorSchemeChanged.connect(lambda _scheme: self._paint_canvas())
+        # A bound method: PySide disconnects it when the window goes (a lambda would keep
+        # every closed window alive, and call into it).
+        QApplication.styleHints().colorSchemeChanged.connect(self._system_scheme_changed)
+
+    def _system_scheme_changed(self, _scheme: Qt.ColorScheme) -> None:
+        self._paint_canvas()
 
     def apply_preferences(self, preferences: Preferences) -> None:
         """Use ``preferences`` in this window (every window does, when they change)."""
@@ -370,15 +376,17 @@ class MainWindow(QMainWindow):
         dims to a grey paper instead of turning black, keeping every node and edge colour of
         the shared visual language legible."""
         dark = is_dark(self.preferences.colour_scheme)
-        self.scene.setBackgroundBrush(QColor("#d1d5db" if dark else "#f8fafc"))
+        self.scene.setBackgroundBrush(QColor(DIM_PAPER if dark else PAPER))
 
     def show_preferences(self) -> None:
         from app.ui.dialogs.preferences import PreferencesDialog
 
         dialog = PreferencesDialog(self.preferences, self)
-        if dialog.exec() != PreferencesDialog.DialogCode.Accepted:
-            return
+        accepted = dialog.exec() == PreferencesDialog.DialogCode.Accepted
         chosen = dialog.chosen()
+        dialog.deleteLater()
+        if not accepted:
+            return
         save_preferences(chosen)
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow):

@@ -14,8 +14,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.ui.canvas.items import GRID
+
 SCHEMES = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 GROUP = "preferences"
+PAPER, DIM_PAPER = "#f8fafc", "#d1d5db"
+"""The canvas: a light page, dimmed to grey paper in the dark scheme."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Preferences:
     colour_scheme: str = "system"
     """``system``, ``light`` or ``dark``."""
     snap_to_grid: bool = True
-    grid: int = 10
+    grid: int = GRID
     """Grid step in scene pixels that dragged nodes snap to."""
     validation_delay_ms: int = 150
     """Quiet time after an edit before the rules run again."""
@@ -47,7 +51,7 @@ def _stored(name: str, raw: Any, default: Any) -> Any:
             return default
         low, high = LIMITS[name]
         return value if low <= value <= high else default
-    return raw if raw in SCHEMES else default
+    return raw if isinstance(raw, str) and raw in SCHEMES else default
 
 
 def load_preferences() -> Preferences:

@@ -330,3 +330,37 @@ def test_missing_fonts_name_the_package(monkeypatch) -> None:
 
 def test_markup_escapes_user_text() -> None:
     assert pdf_style.markup('<b>x</b> & "y"\nz') == '&lt;b&gt;x&lt;/b&gt; &amp; "y"<br/>z'
+
+
+def test_cancelling_does_not_wait_for_graphviz(monkeypatch) -> None:
+    """Graphviz draws on a worker thread; an export cancelled meanwhile returns at once."""
+    import threading
+
+    from exporters import pdf
+
+    release, started, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_graphviz(*_args):  # type: ignore[no-untyped-def]
+        started.set()
+        try:
+            release.wait(10)
+        finally:
+            finished.set()
+        raise AssertionError("never used: the export was cancelled")
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(done: int, _total: int, _step: str) -> None:
+        if done == 3:
+            raise Cancelled
+
+    monkeypatch.setattr(pdf, "render_diagram", slow_graphviz)
+    doc = load_template("deployment-gate")
+    context = ExportContext(progress=cancel)
+    try:
+        with pytest.raises(Cancelled):
+            pdf.build_story(doc, context)
+        assert started.is_set() and not finished.is_set()  # returned while Graphviz runs
+    finally:
+        release.set()

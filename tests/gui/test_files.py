@@ -20,8 +20,9 @@ from app.model.io import dumps_document, load_document
 from app.model.templates import list_templates, template_text
 from app.store.workspace import Workspace
 from app.ui.dialogs.gallery import TemplateGallery
-from app.ui.files import MAX_RECENT
+from app.ui.files import KEPT_RECENT
 from app.ui.main_window import MainWindow
+from app.ui.preferences import Preferences
 from tests.gui.dialogs import answer, discard_on_close
 
 TEMPLATE = "deployment-gate"
@@ -125,18 +126,19 @@ def test_revert_reloads_after_confirmation(
 
 def test_recent_files_newest_first_capped_and_pruned(window: MainWindow, tmp_path: Path) -> None:
     paths = []
-    for number in range(MAX_RECENT + 2):
+    for number in range(KEPT_RECENT + 2):
         path = tmp_path / f"doc{number}.sop.json"
         path.write_text(template_text(TEMPLATE), encoding="utf-8")
-        window.files.open_path(path)
+        window.files.add_recent(path)
         paths.append(path)
-    recent = window.files.recent_files()
-    assert recent == list(reversed(paths))[:MAX_RECENT]
+    recent = window.files.recent_files()  # all kept: the start-up scan for journals reads them
+    assert recent == list(reversed(paths))[:KEPT_RECENT]
     paths[-1].unlink()
-    assert window.files.recent_files() == list(reversed(paths))[1:MAX_RECENT]
+    assert window.files.recent_files() == list(reversed(paths))[1:KEPT_RECENT]
 
     window.files.fill_recent_menu(window.recent_menu)
     labels = [a.text() for a in window.recent_menu.actions() if a.text()]
+    assert len(labels) == Preferences.recent_count + 1  # the menu shows as many as preferred
     assert labels[0] == f"&1 {paths[-2].name}"
     assert labels[-1] == "&Clear the list"
     window.recent_menu.actions()[0].trigger()

@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 from app.model.templates import load_template
 from app.simulate.drill import DrillScenario, perfect_answers
 from app.simulate.engine import simulate
-from app.simulate.library import load_builtin
+from app.simulate.library import builtin, load_builtin
 from app.simulate.scenario import Scenario
 from app.spec.compile import compile_spec
 from app.store.workspace import Workspace
@@ -144,3 +144,13 @@ def test_a_scenario_that_does_not_fit_says_so_in_the_status_bar(window: MainWind
     assert message.startswith(
         "Scenario deployment-gate-month: candidates.stage_metrics.no-such-gate"
     )
+
+
+def test_the_scenario_list_offers_built_ins_only(window: MainWindow, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A file in the working folder named like a built-in scenario is not read instead."""
+    (tmp_path / "deployment-gate-month").write_text("not a scenario", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    controls = window.simulation.controls
+    controls.scenario.setCurrentText("deployment-gate-month")
+    assert controls.scenario.currentText() == "deployment-gate-month"
+    assert window.simulation.scenario() == builtin(Scenario, "deployment-gate-month")

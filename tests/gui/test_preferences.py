@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from app.model.templates import load_template
 from app.ui.dialogs.preferences import PreferencesDialog
@@ -58,10 +58,11 @@ def test_preferences_round_trip_and_bad_stored_values_fall_back(qapp) -> None:  
     assert load_preferences() == chosen
     settings = QSettings()
     for name, bad in (
-        ("colour_scheme", "purple"),
+        ("colour_scheme", ["dark", "light"]),  # "dark, light" in an INI file reads as a list
         ("snap_to_grid", "perhaps"),
         ("grid", "ten"),
         ("validation_delay_ms", 10**9),
+        ("grid", ["1", "2"]),
         ("recent_count", -4),
     ):
         settings.setValue(f"preferences/{name}", bad)
@@ -74,6 +75,7 @@ def test_the_dark_scheme_reaches_every_open_window(qtbot, monkeypatch) -> None: 
         qtbot.addWidget(window)
         window.show()
     light_canvas = first.scene.backgroundBrush().color().name()
+    platform = QApplication.palette().color(WINDOW)
     choose(monkeypatch, first, colour_scheme="dark")
     QApplication.processEvents()
     assert QApplication.palette().color(WINDOW).lightness() < 80
@@ -85,6 +87,24 @@ def test_the_dark_scheme_reaches_every_open_window(qtbot, monkeypatch) -> None: 
     choose(monkeypatch, second, colour_scheme="light")
     assert QApplication.palette().color(WINDOW).lightness() > 180
     assert first.scene.backgroundBrush().color().name() == light_canvas
+    choose(monkeypatch, first, colour_scheme="dark")
+    choose(monkeypatch, first, colour_scheme="system")  # the platform's palette again
+    assert QApplication.palette().color(WINDOW) == platform
+
+
+def test_cancel_changes_nothing(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow()
+    qtbot.addWidget(window)
+
+    def cancel(dialog: PreferencesDialog) -> int:
+        dialog.scheme.setCurrentIndex(dialog.scheme.findData("dark"))
+        dialog.grid.setValue(50)
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(PreferencesDialog, "exec", cancel)
+    window.show_preferences()
+    assert window.preferences == Preferences() == load_preferences()
+    assert window.scene.grid == Preferences.grid
 
 
 def test_grid_step_and_snapping_follow_the_preference(qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -94,9 +114,7 @@ def test_grid_step_and_snapping_follow_the_preference(qtbot, monkeypatch) -> Non
     item.setPos(QPointF(103, 47))
     assert (item.pos().x(), item.pos().y()) == (100, 50)  # the default 10 px grid
     choose(monkeypatch, window, grid=25)
-    item.setPos(QPointF(103, 47))
-    assert (item.pos().x(), item.pos().y()) == (100, 50)
-    item.setPos(QPointF(113, 63))
+    item.setPos(QPointF(113, 63))  # (110, 60) on the 10 px grid
     assert (item.pos().x(), item.pos().y()) == (125, 75)
     choose(monkeypatch, window, snap_to_grid=False)
     item.setPos(QPointF(113, 63))
@@ -112,15 +130,26 @@ def test_validation_delay_and_recent_count(qtbot, monkeypatch, tmp_path: Path) -
         path = tmp_path / f"{name}.sop.json"
         path.write_text("{}", encoding="utf-8")
         window.files.add_recent(path)
-    assert [p.name for p in window.files.recent_files()] == ["c.sop.json", "b.sop.json"]
+    window.files.fill_recent_menu(window.recent_menu)
+    shown = [a.text() for a in window.recent_menu.actions() if a.text().startswith("&")]
+    assert shown[:3] == ["&1 c.sop.json", "&2 b.sop.json", "&Clear the list"]
+    # All are kept: the start-up scan for crash journals reads beyond what the menu shows.
+    assert [p.name for p in window.files.recent_files()] == [
+        "c.sop.json",
+        "b.sop.json",
+        "a.sop.json",
+    ]
 
 
-def test_restore_defaults_and_cancel(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_restore_defaults_button(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = PreferencesDialog(Preferences("dark", False, 40, 0, 5))
     qtbot.addWidget(dialog)
     assert not dialog.grid.isEnabled()  # no snapping: the step does not apply
     assert dialog.chosen() == Preferences("dark", False, 40, 0, 5)
-    dialog.show_preferences(Preferences())
+    buttons = dialog.findChild(QDialogButtonBox)
+    qtbot.mouseClick(
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults), Qt.MouseButton.LeftButton
+    )
     assert dialog.chosen() == Preferences()
     assert dialog.grid.isEnabled()
 
@@ -130,3 +159,17 @@ def test_preferences_is_in_the_edit_menu(qtbot) -> None:  # type: ignore[no-unty
     qtbot.addWidget(window)
     (action,) = [a for a in window.edit_menu.actions() if a.text() == "&Preferences…"]
     assert not action.shortcut().isEmpty()
+
+
+def test_refusals_stay_readable_in_the_dark_scheme(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from app.ui.panels.fields import DARK_ERROR_COLOUR, ERROR_COLOUR, InlineError
+
+    label = InlineError()
+    qtbot.addWidget(label)
+    label.show_message("must be a number")
+    assert ERROR_COLOUR in label.styleSheet()
+    apply_colour_scheme("dark")
+    label.show()
+    QApplication.processEvents()
+    label.show_message("must be at least 0")
+    assert DARK_ERROR_COLOUR in label.styleSheet()

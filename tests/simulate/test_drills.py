@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.cli.commands import cli
+from app.fileio import InputError
 from app.model import Sop
 from app.model.templates import list_templates, load_template
 from app.runtime import monitor
@@ -600,3 +601,19 @@ def test_a_scenario_file_named_without_suffix_is_read_from_disk(
     (tmp_path / "mine").write_text(json.dumps(scenario), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert load_builtin(Scenario, "mine").id == "mine"
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_clearly() -> None:
+    with pytest.raises(InputError, match="there is no built-in scenario"):
+        load_builtin(Scenario, "x" * 300)
+
+
+def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
+    """The duplicate-key check leaves YAML's ``<<`` merge to PyYAML."""
+    path = tmp_path / "merged.yaml"
+    path.write_text(
+        "format: gatewright.scenario/1\nid: merged\ntitle: Merged\ncandidates:\n"
+        "  <<: {count: 4}\n  every_hours: {dist: fixed, value: 1}\n",
+        encoding="utf-8",
+    )
+    assert load_builtin(Scenario, str(path)).candidates.count == 4

@@ -374,3 +374,37 @@ def test_times_a_date_cannot_hold_stop_the_run_with_a_clear_error(spec) -> None:
     far = scenario(candidates__every_hours=fixed(1e300))
     with pytest.raises(ScenarioRangeError, match="past what a date can hold"):
         simulate(spec, far, 0)
+    # Telemetry windows too long for a date: only the check at the end of the run sees them.
+    endless = scenario(telemetry__window_minutes=1e308)
+    with pytest.raises(ScenarioRangeError, match="past what a date can hold"):
+        simulate(spec, endless, 0)
+
+
+def test_an_approver_who_never_answers_in_working_hours_lets_the_gate_expire(spec) -> None:
+    """An endless delay stays endless when moved to working hours: the gate times out."""
+    never = {"dist": "uniform", "low": 1e308, "high": 1e308}
+    slow = scenario(approvers={"ml-lead": {"delay_hours": never, "working_hours": [9, 17]}})
+    result = simulate(spec, slow, 0)
+    types = [e["type"] for e in result.events]
+    assert "approval" not in types and "gate-passed" not in types
+    assert types.count("gate-expired") == slow.candidates.count
+
+
+def test_an_action_failing_past_the_attempt_limit_is_escalated(spec) -> None:
+    from app.simulate.engine import MAX_ATTEMPTS
+
+    faulty = scenario(
+        telemetry={
+            "window_minutes": 60,
+            "watch_windows": 4,
+            "metrics": {"accuracy": fixed(0.95)},
+            "faults": [{"kind": "drop", "metric": "accuracy", "probability": 1, "value": 0}],
+        },
+        actions={"failure_probability": 0.99999},
+    )
+    done = [e for e in simulate(spec, faulty, 0).events if e["type"] == "action-done"]
+    assert done and all(e["detail"]["escalated"] for e in done)
+    assert {e["detail"]["attempts"] for e in done} == {MAX_ATTEMPTS}
+    healthy = scenario(telemetry=faulty.telemetry.model_dump(mode="json"))
+    done = [e for e in simulate(spec, healthy, 0).events if e["type"] == "action-done"]
+    assert done and not any("escalated" in e["detail"] for e in done)

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.result import BacktestInputError, BadRow
-from app.spec.types import json_type_name
+from app.spec.types import bounded_int, json_type_name
 
 CHUNK_ROWS = 32_768
 BLOCK_BYTES = 4 << 20
@@ -199,14 +199,8 @@ def _sort_records(
     return _Chunk(rows, bad)
 
 
-def _parse_int(digits: str) -> int | float:
-    # As app.fileio reads evidence: an integer too long for a float becomes infinity, an
-    # invalid value, instead of an OverflowError inside a comparison.
-    return int(digits) if len(digits) < 300 else float(digits)
-
-
 def _jsonl_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
-    decode = json.JSONDecoder(parse_int=_parse_int).decode
+    decode = json.JSONDecoder(parse_int=bounded_int).decode
     numbered = enumerate(lines, start=1)
     while True:
         rows: list[dict[str, Any]] = []

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from exporters.style import EDGE_STYLES, ERROR_BORDER, NODE_STYLES
 
-GRID = 10.0
+GRID = 10
 SIZES = {
     "stage": (150.0, 56.0),
     "gate": (150.0, 80.0),

@@ -20,6 +20,7 @@ from app.model.errors import ModelError
 from app.model.events import ModelEvent
 from app.ui.canvas.items import GRID, EdgeItem, NodeItem
 from app.ui.editor import DocumentEditor
+from app.ui.preferences import PAPER
 from exporters.content import node_caption
 
 NODE_KIND_MIME = "application/x-gatewright-node-kind"
@@ -48,7 +49,7 @@ class SopScene(QGraphicsScene):
         self._connect_from: NodeItem | None = None
         self._rubber: QGraphicsLineItem | None = None
         self._press_positions: dict[str, QPointF] = {}
-        self.setBackgroundBrush(QColor("#f8fafc"))
+        self.setBackgroundBrush(QColor(PAPER))
         self.setSceneRect(-2000, -2000, 8000, 6000)
         editor.documentReplaced.connect(self.rebuild)
         self.rebuild(editor.doc)

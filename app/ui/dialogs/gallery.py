@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.model.document import Sop
 from app.model.templates import TemplateInfo, list_templates, load_template
+from app.ui.preferences import PAPER
 
 THUMBNAIL = QSize(200, 112)
 ROW_HEIGHT = THUMBNAIL.height() + 16
@@ -41,7 +42,7 @@ def render_thumbnail(doc: Sop, size: QSize = THUMBNAIL) -> QPixmap:
     editor = DocumentEditor(doc)
     scene = SopScene(editor)
     pixmap = QPixmap(size)
-    pixmap.fill(QColor("#f8fafc"))
+    pixmap.fill(QColor(PAPER))
     try:
         source = scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
         if source.isEmpty():
@@ -70,7 +71,7 @@ def template_thumbnail(template_id: str) -> QPixmap:
 
 def _blank_thumbnail() -> QPixmap:
     pixmap = QPixmap(THUMBNAIL)
-    pixmap.fill(QColor("#f8fafc"))
+    pixmap.fill(QColor(PAPER))
     painter = QPainter(pixmap)
     painter.setPen(QColor("#94a3b8"))
     font = painter.font()

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QFocusEvent, QKeyEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from app.ui.panels.values import Option, as_number, format_value
 
-ERROR_COLOUR = "#b91c1c"
+ERROR_COLOUR, DARK_ERROR_COLOUR = "#b91c1c", "#f87171"
+"""Refusals in red: a dark red on light widgets, a light one on dark widgets."""
 
 
 def set_text(widget: QLabel | QLineEdit, text: str) -> None:
@@ -48,7 +49,7 @@ class InlineError(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
-        self.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self._colour = ""
         self.setAccessibleName("Error message")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setVisible(False)
@@ -57,6 +58,12 @@ class InlineError(QLabel):
         # Guarded: a refresh clears every label, and most have nothing to clear.
         if message != self.text():
             self.setText(message)
+        if message:
+            dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+            colour = DARK_ERROR_COLOUR if dark else ERROR_COLOUR
+            if colour != self._colour:  # the colour scheme may have changed meanwhile
+                self._colour = colour
+                self.setStyleSheet(f"color: {colour};")
         if self.isHidden() == bool(message):
             self.setVisible(bool(message))
 

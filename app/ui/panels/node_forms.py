@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 import app.validate.engine  # noqa: F401 - registers the rules listed in RULES
@@ -197,7 +198,7 @@ def edge_form(editor: DocumentEditor, edge: Edge) -> Form:
     section.field("Kind", ChoiceField(legal_kinds), "kind", tip=field_tip(Edge, "kind"))
     meaning = QLabel()
     meaning.setWordWrap(True)
-    meaning.setStyleSheet("color: #475569;")
+    meaning.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # muted in either scheme
     section.add_wide(meaning)
 
     def show_ends() -> None:

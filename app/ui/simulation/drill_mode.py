@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.fileio import InputError
 from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
-from app.simulate.library import builtin_ids, load_builtin
+from app.simulate.library import builtin, builtin_ids
 from app.spec.compile import CompileRefusedError, compile_spec
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class DrillMode(QObject):
 
     def start(self, scenario: DrillScenario | None = None) -> DrillSession | None:
         try:
-            scenario = scenario or load_builtin(DrillScenario, self.panel.scenario.currentText())
+            scenario = scenario or builtin(DrillScenario, self.panel.scenario.currentText())
             spec = compile_spec(self.window.editor.doc)
             self.session = DrillSession(spec, scenario)
         except (InputError, CompileRefusedError, DrillError) as error:

@@ -8,11 +8,11 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsSimpleTextItem, QScrollArea
 
-from app.fileio import InputError
+from app.fileio import InputError, load_model
 from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
 from app.simulate.fit import scenario_warnings
-from app.simulate.library import builtin_ids, load_builtin
+from app.simulate.library import builtin, builtin_ids
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.simulation.panels import ControlsPanel, EventLog, SummaryPanel, clock_text
@@ -88,16 +88,15 @@ class SimulationMode(QObject):
             self.clear_overlay()
 
     def scenario(self) -> Scenario | None:
-        name = self.controls.scenario.currentText()
+        name, path = self.controls.scenario.currentText(), ""
         if name == "From file…":
             path, _ = QFileDialog.getOpenFileName(
-                self.window, "Scenario", "", "Scenario (*.json *.yaml)"
+                self.window, "Scenario", "", "Scenario (*.json *.yaml *.yml)"
             )
             if not path:
                 return None
-            name = path
         try:
-            return load_builtin(Scenario, name)
+            return load_model(Scenario, path) if path else builtin(Scenario, name)
         except InputError as error:
             self.window.statusBar().showMessage(str(error), 10000)
             return None
