@@ -120,3 +120,16 @@ def test_no_traceback_for_a_directory_in_a_subprocess(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "is a folder" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_pydantic_plugins_are_skipped_unless_the_user_chose(monkeypatch) -> None:
+    import os
+
+    from app import skip_pydantic_plugins
+
+    monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
+    skip_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__"
+    monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # the user wants their plugins
+    skip_pydantic_plugins()
+    assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""

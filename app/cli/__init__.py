@@ -6,6 +6,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from app import skip_pydantic_plugins
+
 EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
 
 
@@ -18,9 +20,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"gatewright {__version__}")
         return EXIT_OK
+    skip_pydantic_plugins()
     if args and args[0] in ("check", "monitor"):
-        # Pipelines call these on every deployment: skip click, and pydantic's plugin scan.
-        os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+        # Pipelines call these on every deployment: skip click.
         from app.cli.pipeline import main as pipeline_main
 
         return guarded(lambda: pipeline_main(args[0], args[1:]))

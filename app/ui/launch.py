@@ -7,6 +7,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from app import skip_pydantic_plugins
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
@@ -82,6 +84,7 @@ def _load_engine() -> None:
 def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     """The application and its shown windows: ``path`` opened, left journals offered."""
     _check_display()
+    skip_pydantic_plugins()
     _load_engine()
     from PySide6.QtWidgets import QApplication
 
