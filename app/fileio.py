@@ -215,9 +215,14 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
     """
     target = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise SaveError(f"{target}: is a folder; choose a file name")
+    if target.exists() and not target.is_file():
+        _write_through(target, payload)  # a device or a pipe (/dev/stdout): never replaced
+        return
+    if target.is_symlink():
+        target = target.resolve()  # save the file the link points to; the link stays
+    folder = target.parent if str(target.parent) else Path(".")
     try:
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=".tmp", dir=folder
@@ -244,6 +249,14 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
         if isinstance(error, OSError):
             raise SaveError(f"{target}: could not be saved: {error.strerror or error}") from None
         raise
+
+
+def _write_through(target: Path, payload: bytes) -> None:
+    try:
+        with open(target, "wb") as stream:
+            stream.write(payload)
+    except OSError as error:
+        raise SaveError(f"{target}: could not be written: {error.strerror or error}") from None
 
 
 def _current_umask() -> int:

@@ -133,3 +133,19 @@ def test_pydantic_plugins_are_skipped_unless_the_user_chose(monkeypatch) -> None
     monkeypatch.setenv("PYDANTIC_DISABLE_PLUGINS", "")  # the user wants their plugins
     skip_pydantic_plugins()
     assert os.environ["PYDANTIC_DISABLE_PLUGINS"] == ""
+
+
+def test_a_full_disk_on_standard_output_is_one_sentence(monkeypatch, capsys) -> None:
+    import errno
+    import io
+
+    class FullDisk(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("sys.stdout", FullDisk())
+    code = main(["templates", "--json"])
+    assert code == 2
+    assert (
+        capsys.readouterr().err.strip() == "error: cannot write the output: No space left on device"
+    )

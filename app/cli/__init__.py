@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -38,7 +39,9 @@ def debug_enabled() -> bool:
 def guarded(work: Callable[[], int]) -> int:
     """Run a command; whatever escapes it becomes one sentence on stderr, never a traceback."""
     try:
-        return work()
+        code = work()
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        return code
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             return done.code or EXIT_OK
@@ -47,12 +50,29 @@ def guarded(work: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_UNUSABLE
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRORS:
+            return _internal(error)
+        print(f"error: cannot write the output: {error.strerror}", file=sys.stderr)
+        return EXIT_UNUSABLE
     except Exception as error:  # the last line of defence
-        if debug_enabled():
-            raise
-        print(
-            f"error: internal error ({type(error).__name__}: {error}); "
-            "set GATEWRIGHT_DEBUG=1 for details and please report it",
-            file=sys.stderr,
-        )
-        return 70
+        return _internal(error)
+
+
+_OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+"""Errors of writing the output (a full disk, a quota, a failing device), not of Gatewright."""
+
+
+def _internal(error: Exception) -> int:
+    if debug_enabled():
+        raise error
+    print(
+        f"error: internal error ({type(error).__name__}: {error}); "
+        "set GATEWRIGHT_DEBUG=1 for details and please report it",
+        file=sys.stderr,
+    )
+    return 70

@@ -172,3 +172,31 @@ def test_error_names_file_path_and_node(small_doc: Sop) -> None:
     assert str(caught.value) == (
         "x.sop.json: $.nodes[1].criteria[0].value: must be a number, got a string (node 'gate')"
     )
+
+
+def test_saving_through_a_link_writes_the_file_it_points_to(small_doc: Sop, tmp_path: Path) -> None:
+    real = tmp_path / "real.sop.json"
+    save_document(small_doc, real)
+    link = tmp_path / "link.sop.json"
+    link.symlink_to(real)
+    small_doc.set_document_field("title", "Changed through the link")
+    save_document(small_doc, link)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert load_document(real).title == "Changed through the link"
+
+
+def test_a_pipe_is_written_through_never_replaced(tmp_path: Path) -> None:
+    """Devices and pipes (`-o /dev/stdout`) are written to; moving a file over them would
+    replace them (as root, even /dev/null)."""
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    write_atomic(fifo, "through the pipe")
+    reader.join(10)
+    assert received == [b"through the pipe"]
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
