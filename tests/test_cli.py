@@ -149,3 +149,27 @@ def test_a_full_disk_on_standard_output_is_one_sentence(monkeypatch, capsys) -> 
     assert (
         capsys.readouterr().err.strip() == "error: cannot write the output: No space left on device"
     )
+
+
+def test_json_output_is_streamed_in_batches(monkeypatch) -> None:
+    """A large document is written as it is encoded, in few writes, never as one string."""
+    import io
+    import json as jsonlib
+
+    from app.cli import output
+
+    writes: list[int] = []
+
+    class Counting(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(len(text))
+            return super().write(text)
+
+    stream = Counting()
+    monkeypatch.setattr("sys.stdout", stream)
+    payload = {"events": [{"t": i, "type": "gate-entered", "детали": "ü"} for i in range(20_000)]}
+    output.print_json(payload)
+    assert jsonlib.loads(stream.getvalue()) == payload
+    assert stream.getvalue().endswith("}\n")
+    assert 1 < len(writes) < 100
+    assert max(writes) < 2 * output._BATCH

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from app.cli.output import print_json
 from app.fileio import InputError
 from app.runtime.backtest import BacktestInputError, BacktestResult, backtest
 from app.spec.files import load_spec
@@ -32,7 +32,7 @@ def run_backtest(
     except BacktestInputError as error:
         raise InputError.single(str(results), str(error)) from None
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        print_json(result.to_json())
     else:
         print_backtest(result)
 

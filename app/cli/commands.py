@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import click
 from app import __version__
 from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.errors import Failure
+from app.cli.output import print_json
 from app.cli.workspace_commands import register as register_workspace_commands
 from app.fileio import InputError, SaveError
 
@@ -40,7 +40,7 @@ def templates(as_json: bool) -> None:
     infos = list_templates()
     if as_json:
         payload = [{"id": t.id, "title": t.title, "summary": t.summary} for t in infos]
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload)
         return
     width = max((len(t.id) for t in infos), default=0)
     for info in infos:
@@ -297,7 +297,7 @@ def schema(what: str) -> None:
     """Print the JSON Schema of a Gatewright file format."""
     from app.cli.schemas import schema_of
 
-    click.echo(json.dumps(schema_of(what), indent=2, ensure_ascii=False))
+    print_json(schema_of(what))
 
 
 @cli.command()

@@ -7,12 +7,12 @@ step pays only for Python, pydantic and the spec models (see benchmarks/bench_ch
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.output import print_json
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
 COMMANDS = ("check", "monitor")
@@ -47,10 +47,6 @@ def parser(command: str) -> argparse.ArgumentParser:
     return p
 
 
-def _emit(payload: dict[str, object]) -> None:
-    print(json.dumps(payload, indent=2, ensure_ascii=False))
-
-
 def _evaluate(spec_path: str, input_path: str, schema: type, run: Callable) -> Any:  # type: ignore[type-arg]
     """Load the spec (digest first) and the input file, then ``run(spec, input)``; an
     unknown gate or stage names the spec file."""
@@ -74,7 +70,7 @@ def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -
         spec_path, evidence_path, Evidence, lambda spec, evidence: check(spec, gate_id, evidence)
     )
     if as_json:
-        _emit(decision.to_json())
+        print_json(decision.to_json())
     else:
         print(f"{decision.gate}: {decision.decision.upper()}")
         for reason in decision.reasons:
@@ -95,7 +91,7 @@ def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: boo
         lambda spec, telemetry: monitor(spec, stage_id, telemetry),
     )
     if as_json:
-        _emit(result.to_json())
+        print_json(result.to_json())
     elif result.plan is None:
         print(f"{stage_id}: HEALTHY")
     else:

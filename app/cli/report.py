@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from app.cli.output import print_json
 from app.validate.diagnostics import SEVERITIES, Diagnostic
 
 
@@ -31,7 +31,7 @@ def print_diagnostics(
     echo = functools.partial(click.echo, err=err)
     if as_json:
         payload = diagnostics_json(source, diagnostics)
-        echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload, err=err)
         return
     if not diagnostics:
         echo(f"{source}: valid, no problems found")
@@ -67,7 +67,7 @@ def print_rules(as_json: bool) -> None:
             }
             for r in ordered
         ]
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload)
         return
     width = max(len(r.id) for r in ordered)
     family = ""
@@ -81,7 +81,7 @@ def print_rules(as_json: bool) -> None:
 def print_assessment(source: str, assessment: Any, as_json: bool) -> None:
     if as_json:
         payload = {"file": source, **assessment.to_json()}
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload)
         return
     overall = assessment.to_json()
     click.echo(f"{assessment.title}: maturity level {overall['level']} ({overall['level_name']})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +11,7 @@ import click
 
 from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
+from app.cli.output import print_json
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
@@ -144,7 +144,7 @@ def run_simulate(
         ),
     )
     if as_json:
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        print_json(payload)
     elif runs == 1:
         print_summary(summary)
     else:
@@ -248,7 +248,7 @@ def run_drill(
         ),
     )
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        print_json(result.to_json())
         return EXIT_OK
     click.echo(
         f"\nDebrief: {result.score:g} / {result.max_score:g} points; simulated recovery "

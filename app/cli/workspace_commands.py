@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from app.cli import EXIT_NEGATIVE
+from app.cli.output import print_json
 
 if TYPE_CHECKING:
     from app.store.workspace import Workspace
@@ -39,10 +40,6 @@ def _open(workspace: Path | None) -> Workspace:
     # A path given by hand that does not exist is most likely a typo: say so rather than
     # create an empty workspace there. The default location is created on first use.
     return Workspace.open(workspace, create=workspace is None)
-
-
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def _printable(value: Any) -> str:
@@ -81,7 +78,7 @@ def history(file: Path, as_json: bool, workspace: Path | None) -> None:
         revisions = store.revisions(doc.id)
         source = store.source
     if as_json:
-        _echo_json(
+        print_json(
             {
                 "file": str(file),
                 "sop_id": doc.id,
@@ -144,7 +141,7 @@ def drills(trainee: str | None, as_json: bool, workspace: Path | None) -> None:
         found = store.drills(trainee=trainee)
         source = store.source
     if as_json:
-        _echo_json({"workspace": source, "trainee": trainee, "drills": found})
+        print_json({"workspace": source, "trainee": trainee, "drills": found})
         return
     if not found:
         who = f" by {_printable(trainee)}" if trainee is not None else ""
@@ -180,7 +177,7 @@ def audit_verify(as_json: bool, workspace: Path | None) -> None:
         broken, count, last_hash = store.audit_check()
         source = store.source
     if as_json:
-        _echo_json(
+        print_json(
             {
                 "workspace": source,
                 "intact": broken is None,
@@ -208,7 +205,7 @@ def audit_list(as_json: bool, workspace: Path | None) -> None:
         entries = store.audit_entries()
         source = store.source
     if as_json:
-        _echo_json({"workspace": source, "entries": entries})
+        print_json({"workspace": source, "entries": entries})
         return
     if not entries:
         click.echo(f"the audit log of {source} is empty")
