@@ -157,9 +157,7 @@ def bench_cold_start(folder: str) -> None:
     document = Path(folder) / f"{template}.sop.json"
     document.write_text(template_text(template), encoding="utf-8")
     floor = median_process_seconds([sys.executable, "-c", BARE_WINDOW + _CLOSED + _SHOWN], repeat=7)
-    ours = median_process_seconds(
-        [sys.executable, "-c", DESIGNER_WINDOW, str(document)], repeat=7
-    )
+    ours = median_process_seconds([sys.executable, "-c", DESIGNER_WINDOW, str(document)], repeat=7)
     ratio = ours / floor
     report(
         f"designer cold start, {template} open and validated, window shown",
