@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -35,7 +36,9 @@ OVERLAP = 0.08
 FALLBACK_DPI = 220
 MAX_DETAIL_PAGES = 8
 OVERVIEW_DPI = 200
-"""Resolution of a raster overview on paper (the PNG is rendered at this times the scale)."""
+"""Resolution of a raster overview on paper (Graphviz scales the diagram to fit its page)."""
+OVERVIEW_LIKELY_NODES = 60
+"""From this many nodes a diagram usually prints as an overview: it is drawn alongside the SVG."""
 MAX_PNG_PIXELS = 8000
 """Longest side of the fallback PNG: a huge SOP would otherwise make a huge image."""
 
@@ -153,6 +156,14 @@ class DiagramRender:
         return (0 if legible else max(1, math.ceil((self.size[0] - span) / step) + 1)), span, step
 
 
+def overview_png(graph: Any, frame: tuple[float, float]) -> bytes:
+    """The whole diagram as a PNG at print resolution, scaled down by Graphviz to fit
+    ``frame`` (width and height in points)."""
+    graph = graph.copy()
+    graph.attr("graph", size=f"{frame[0] / 72:.3f},{frame[1] / 72:.3f}")
+    return gv.render(graph, "png", OVERVIEW_DPI)
+
+
 def render_diagram(
     doc: Sop,
     diagnostics: list[dict[str, Any]],
@@ -161,24 +172,36 @@ def render_diagram(
 ) -> DiagramRender:
     """Run Graphviz for the diagram: the SVG, and a PNG overview when the diagram is too
     large to print legibly. Only subprocesses and XML: it may run on a worker thread while
-    the other sections are built. ``portrait`` and ``landscape`` are the page frames."""
+    the other sections are built. ``portrait`` and ``landscape`` are the page frames.
+
+    A diagram of many nodes usually needs the overview, and it is usually wide (the promote
+    path runs left to right): its landscape overview is drawn alongside the SVG, in a
+    second Graphviz process, rather than after it."""
     graph = gv.diagram_graph(doc, diagnostics)
-    try:
-        svg = gv.render(graph, "svg")
-    except gv.GraphvizMissingError as error:
-        return DiagramRender(missing=str(error))
-    root = ElementTree.fromstring(svg)
-    width, height = (
-        float(root.get(side, "1pt").removesuffix("pt")) for side in ("width", "height")
-    )
-    wide = width > height
-    page_width, page_height = landscape if wide else portrait
-    render = DiagramRender(graph, svg, root, (width, height), (page_width, page_height - 90), wide)
-    count, _span, _step = render.slices()
-    if count > MAX_DETAIL_PAGES or render.detail < LEGIBLE_SCALE:
-        # No page size makes this legible: an overview at print resolution (cheaper than
-        # converting thousands of vector shapes nobody can read).
-        render.overview = gv.render(graph, "png", max(10, int(render.scale * OVERVIEW_DPI)))
+    wide_frame = (landscape[0], landscape[1] - 90)
+    many = len(doc.nodes) >= OVERVIEW_LIKELY_NODES
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphviz-png") as pool:
+        likely = pool.submit(overview_png, graph, wide_frame) if many else None
+        try:
+            svg = gv.render(graph, "svg")
+        except gv.GraphvizMissingError as error:
+            return DiagramRender(missing=str(error))
+        root = ElementTree.fromstring(svg)
+        width, height = (
+            float(root.get(side, "1pt").removesuffix("pt")) for side in ("width", "height")
+        )
+        wide = width > height
+        page_width, page_height = landscape if wide else portrait
+        frame = (page_width, page_height - 90)
+        render = DiagramRender(graph, svg, root, (width, height), frame, wide)
+        count, _span, _step = render.slices()
+        if count > MAX_DETAIL_PAGES or render.detail < LEGIBLE_SCALE:
+            # No page size makes this legible: an overview at print resolution (cheaper
+            # than converting thousands of vector shapes nobody can read).
+            if likely is not None and frame == wide_frame:
+                render.overview = likely.result()
+            else:
+                render.overview = overview_png(graph, frame)
     return render
 
 
