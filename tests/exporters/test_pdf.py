@@ -364,3 +364,25 @@ def test_cancelling_does_not_wait_for_graphviz(monkeypatch) -> None:
         assert started.is_set() and not finished.is_set()  # returned while Graphviz runs
     finally:
         release.set()
+
+
+@pytest.mark.parametrize(("gates", "overview"), [(20, False), (30, True), (100, True)])
+def test_a_diagram_too_wide_for_detail_pages_prints_as_an_overview(gates, overview) -> None:
+    """20 gates print as enlarged detail slices; from 30 the slices would pass the limit, so
+    the diagram is one PNG, scaled by Graphviz to the landscape page at print resolution."""
+    import struct
+
+    from exporters.pdf_diagram import MAX_DETAIL_PAGES, OVERVIEW_DPI, render_diagram
+    from exporters.pdf_layout import LANDSCAPE, PORTRAIT, frame_size
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    doc = Sop.model_validate(gate_chain(gates))
+    render = render_diagram(doc, [], frame_size(PORTRAIT), frame_size(LANDSCAPE))
+    assert render.wide and (render.overview is not None) == overview
+    if not overview:
+        assert 0 < render.slices()[0] <= MAX_DETAIL_PAGES
+        return
+    width, height = struct.unpack(">II", render.overview[16:24])  # the PNG header
+    assert abs(width - render.frame[0] / 72 * OVERVIEW_DPI) <= 2
+    assert height <= render.frame[1] / 72 * OVERVIEW_DPI
