@@ -154,3 +154,16 @@ def test_the_scenario_list_offers_built_ins_only(window: MainWindow, tmp_path, m
     controls.scenario.setCurrentText("deployment-gate-month")
     assert controls.scenario.currentText() == "deployment-gate-month"
     assert window.simulation.scenario() == builtin(Scenario, "deployment-gate-month")
+
+
+def test_a_run_that_cannot_be_done_clears_the_previous_results(window: MainWindow) -> None:
+    window.simulation.action.setChecked(True)
+    good = builtin(Scenario, "deployment-gate-month")
+    assert window.simulation.run(good) is not None
+    assert window.simulation.log.table.rowCount() > 0
+    data = good.model_dump(mode="json")
+    data["telemetry"]["window_minutes"] = 1e308  # past what a date can hold
+    assert window.simulation.run(Scenario.model_validate(data)) is None
+    assert window.simulation.events == [] and window.simulation.log.table.rowCount() == 0
+    assert window.simulation.summary.gates.rowCount() == 0
+    assert "Cannot simulate" in window.simulation.summary.dora.text()

@@ -114,7 +114,13 @@ class SimulationMode(QObject):
         try:
             self.result = simulate(spec, scenario, self.controls.seed.value())
         except ScenarioRangeError as error:
-            self.window.statusBar().showMessage(f"Cannot simulate {scenario.id}: {error}", 15000)
+            message = f"Cannot simulate {scenario.id}: {error}"
+            self.window.statusBar().showMessage(message, 15000)
+            # The previous run's log and figures would read as this scenario's: clear them.
+            self.result, self.events, self.state = None, [], None
+            self.log.show_events([])
+            self.summary.clear(message)
+            self.reset()
             return None
         self.events = self.result.events
         self.state = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -157,6 +158,13 @@ class SummaryPanel(QWidget):
         layout = QVBoxLayout(self)
         for widget in (self.dora, self.gates, self.lead, self.waits, self.restore):
             layout.addWidget(widget)
+
+    def clear(self, message: str) -> None:
+        """No results to show (a run that could not be done): ``message`` says why."""
+        self.dora.setText(escape(message))
+        self.gates.setRowCount(0)
+        for chart in (self.lead, self.waits, self.restore):
+            chart.set_bars([])
 
     def show_summary(self, summary: dict[str, Any], lead_hours: list[float]) -> None:
         dora = summary["dora"]
