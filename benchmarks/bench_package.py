@@ -26,6 +26,17 @@ def folder_bytes(folder: Path) -> int:
     return total
 
 
+def sources() -> list[Path]:
+    """The files a bundle is built from: the packages and the packaging recipe."""
+    folders = ("app", "exporters", "sop_templates", "resources", "packaging")
+    return [
+        path
+        for folder in folders
+        for path in (ROOT / folder).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+
+
 def venv_program() -> Path:
     """The venv's `gatewright` script: beside this interpreter, else the project's .venv."""
     beside = Path(sys.executable).with_name("gatewright")
@@ -40,6 +51,12 @@ def main() -> None:
     if not venv.is_file():
         print(f"package: no venv program at {venv}; run `make install` first")
         return
+    newest = max(path.stat().st_mtime for path in sources())
+    if BUNDLED.stat().st_mtime < newest:
+        print(
+            "package: note, the bundle is older than the newest source file; "
+            "`make package` rebuilds it (its figures below are the old build's)"
+        )
     size = folder_bytes(BUNDLE)
     files = sum(1 for p in BUNDLE.rglob("*") if p.is_file())
     venv_folder = venv.parent.parent
