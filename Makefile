@@ -61,8 +61,12 @@ package: $(PACKAGE_STAMP)
 		--workpath build/pyinstaller packaging/gatewright.spec || exit 1; \
 	echo "built $(BUNDLE) in $$(( $$(date +%s) - start )) s: $$(du -sh $(BUNDLE) | cut -f1)"
 
-# Runs the built program: CLI, PDF export, the designer under Xvfb (about 20 s).
+# Runs the built program: CLI, PDF export, the designer under Xvfb (about 20 s). The bundle
+# is rebuilt first when it is missing or older than any source it is built from.
+PACKAGED := app exporters sop_templates resources packaging
 package-test:
-	@test -x $(BUNDLE)/gatewright || $(MAKE) package
+	@if [ ! -x $(BUNDLE)/gatewright ] || [ -n "$$(find $(PACKAGED) -type f \
+		-newer $(BUNDLE)/gatewright -not -path '*/__pycache__/*' | head -n 1)" ]; then \
+		$(MAKE) package; fi
 	@bash packaging/package-deps.sh test
 	bash packaging/smoke_test.sh $(BUNDLE)
