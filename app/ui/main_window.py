@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -417,25 +418,23 @@ class MainWindow(QMainWindow):
         toolbar.setObjectName("toolbar-modes")
         toolbar.addActions([self.simulation_action, self.drill_action])
 
+    def _mode(self, module: str, name: str, action: QAction) -> Any:
+        """The mode class ``name`` of ``app.ui.simulation.<module>``, built on first use."""
+        if name not in self._modes:
+            with busy():
+                mode = getattr(importlib.import_module(f"app.ui.simulation.{module}"), name)
+                self._modes[name] = mode(self, action)
+        return self._modes[name]
+
     @property
     def simulation(self) -> SimulationMode:
         """Simulation mode (F5), built on first use."""
-        if "simulation" not in self._modes:
-            with busy():
-                from app.ui.simulation.mode import SimulationMode
-
-                self._modes["simulation"] = SimulationMode(self, self.simulation_action)
-        return self._modes["simulation"]  # type: ignore[no-any-return]
+        return self._mode("mode", "SimulationMode", self.simulation_action)  # type: ignore[no-any-return]
 
     @property
     def drill(self) -> DrillMode:
         """Drill mode (F6) and the trainer view, built on first use."""
-        if "drill" not in self._modes:
-            with busy():
-                from app.ui.simulation.drill_mode import DrillMode
-
-                self._modes["drill"] = DrillMode(self, self.drill_action)
-        return self._modes["drill"]  # type: ignore[no-any-return]
+        return self._mode("drill_mode", "DrillMode", self.drill_action)  # type: ignore[no-any-return]
 
     def set_editing_locked(self, locked: bool) -> None:
         """Simulation and drills lock editing, as token simulation does in bpmn-js."""

@@ -31,12 +31,12 @@ def test_modes_are_built_on_first_use_from_their_actions(window: MainWindow) -> 
     assert window.simulation_action.shortcut().toString() == "F5"
     assert window.drill_action.shortcut().toString() == "F6"
     window.simulation_action.trigger()
-    assert set(window._modes) == {"simulation"} and window.simulation.active
+    assert set(window._modes) == {"SimulationMode"} and window.simulation.active
     assert all(dock.isVisibleTo(window) for dock in window.simulation.docks)
     window.simulation_action.trigger()
     assert not window.simulation.active and not window.scene.locked
     window.drill_action.trigger()
-    assert set(window._modes) == {"simulation", "drill"}
+    assert set(window._modes) == {"SimulationMode", "DrillMode"}
     assert window.drill.dock.isVisibleTo(window) and window.scene.locked
     window.drill_action.trigger()
     assert not window.scene.locked

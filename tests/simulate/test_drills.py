@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.cli.commands import cli
-from app.fileio import InputError
 from app.model import Sop
 from app.model.templates import list_templates, load_template
 from app.runtime import monitor
@@ -22,8 +21,6 @@ from app.simulate.drill import (
     perfect_answers,
     run_scripted,
 )
-from app.simulate.engine import gate_chain, simulate
-from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
 from app.spec.compile import compile_spec
@@ -512,108 +509,3 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
 
 
 # -- built-in scenarios ------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("scenario_id", SCENARIOS)
-def test_builtin_scenario_validates(scenario_id: str) -> None:
-    scenario = load_builtin(Scenario, scenario_id)
-    assert scenario.id == scenario_id
-    assert scenario.sop is None or scenario.sop in TEMPLATE_IDS
-
-
-@pytest.mark.parametrize("template", TEMPLATE_IDS)
-def test_every_template_has_a_month_scenario_that_simulates(template: str) -> None:
-    scenario = load_builtin(Scenario, f"{template}-month")
-    assert scenario.sop == template
-    assert scenario.candidates.count <= 40
-    spec = spec_of(template)
-    roles = {r.id: set(r.members) for r in spec.roles}
-    approving = {rule.role for g in spec.gates for rule in g.approval.rules}
-    assert approving <= set(scenario.approvers), "every approval role has approvers"
-    # Submitters are real members, so separation of duties applies to them.
-    members = set().union(*roles.values())
-    assert set(scenario.candidates.submitters) <= members
-    assert scenario_warnings(spec, scenario) == []
-    summary = simulate(spec, scenario, 0).summary()
-    assert summary["candidates"] == scenario.candidates.count
-    assert summary["dora"]["deployments"] > 0
-    assert summary["dora"]["lead_time_hours"] is not None
-    first_gate = next(iter(summary["gates"].values()))
-    assert first_gate["entered"] == scenario.candidates.count
-
-
-@pytest.mark.parametrize("template", TEMPLATE_IDS)
-def test_month_scenario_telemetry_covers_breach_on_missing_triggers(template: str) -> None:
-    """A trigger that treats a missing metric as a breach would fire on every release."""
-    scenario = load_builtin(Scenario, f"{template}-month")
-    spec = spec_of(template)
-    on_path = {gate.to for gate in gate_chain(spec)}  # the stages the simulator watches
-    policies = [policy for policy in spec.rollback if policy.stage in on_path]
-    for policy in policies:
-        for trigger in policy.triggers:
-            if trigger.on_missing == "breach":
-                assert trigger.metric in scenario.telemetry.metrics, trigger.id
-    watched = {t.metric for p in policies for t in p.triggers}
-    assert {f.metric for f in scenario.telemetry.faults} <= watched
-
-
-def test_cli_simulate_warns_of_a_scenario_that_does_not_fit(capsys, tmp_path: Path) -> None:
-    scenario = load_builtin(Scenario, "automated-pipeline-month").model_dump(mode="json")
-    scenario["approvers"]["release-mgr"] = scenario["approvers"]["release-manager"]
-    path = tmp_path / "misfit.json"
-    path.write_text(json.dumps(scenario))
-    code = main(
-        [
-            "simulate",
-            template_file("automated-pipeline"),
-            "--scenario",
-            str(path),
-            "--json",
-            "--no-record",
-        ]
-    )
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    assert json.loads(out)["candidates"] == scenario["candidates"]["count"]
-    (line,) = err.strip().splitlines()
-    assert line.startswith(f"warning: scenario {path}: approvers.release-mgr: 'release-mgr' is not")
-
-
-@pytest.mark.parametrize("seed", ["-5", str(2**63)])
-def test_cli_simulate_refuses_seeds_it_cannot_keep_apart_or_save(capsys, seed: str) -> None:
-    """Python seeds with an int's absolute value (-5 would repeat 5), and a workspace keeps
-    seeds as 64-bit integers: both are refused before anything runs."""
-    scenario = ["--scenario", "deployment-gate-month"]
-    code = main(
-        ["simulate", template_file("deployment-gate"), *scenario, "--seed", seed, "--no-record"]
-    )
-    _out, err = capsys.readouterr()
-    assert code == 2
-    assert "--seed" in err and seed in err
-
-
-def test_a_scenario_file_named_without_suffix_is_read_from_disk(
-    tmp_path: Path, monkeypatch
-) -> None:
-    """A name that is an existing file is that file, not a built-in id."""
-    scenario = load_builtin(Scenario, "deployment-gate-month").model_dump(mode="json")
-    scenario["id"] = "mine"
-    (tmp_path / "mine").write_text(json.dumps(scenario), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert load_builtin(Scenario, "mine").id == "mine"
-
-
-def test_a_name_too_long_for_the_file_system_is_refused_clearly() -> None:
-    with pytest.raises(InputError, match="there is no built-in scenario"):
-        load_builtin(Scenario, "x" * 300)
-
-
-def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
-    """The duplicate-key check leaves YAML's ``<<`` merge to PyYAML."""
-    path = tmp_path / "merged.yaml"
-    path.write_text(
-        "format: gatewright.scenario/1\nid: merged\ntitle: Merged\ncandidates:\n"
-        "  <<: {count: 4}\n  every_hours: {dist: fixed, value: 1}\n",
-        encoding="utf-8",
-    )
-    assert load_builtin(Scenario, str(path)).candidates.count == 4
