@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from app import skip_pydantic_plugins
+from app.process import skip_pydantic_plugins
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
 

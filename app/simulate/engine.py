@@ -20,7 +20,7 @@ import random
 from operator import itemgetter
 from typing import Any
 
-from app.runtime.collection import collection_paused
+from app.process import collection_paused
 from app.runtime.evaluate import GateReview, evaluate_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute

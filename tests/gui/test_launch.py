@@ -10,7 +10,7 @@ from pathlib import Path
 from app.model.templates import template_text
 
 START = """
-import os, sys
+import gc, os, sys
 from app.ui.launch import start
 app, windows = start(sys.argv[1])
 loaded = list(sys.modules)
@@ -18,12 +18,14 @@ w = windows[0]
 print(w.files.path.name, w.isVisible(), w.validity_label.text())
 print(" ".join(str(loaded.index(m)) for m in ("networkx", "pydantic", "PySide6")))
 print(os.environ["PYDANTIC_DISABLE_PLUGINS"])
+print(gc.isenabled(), gc.get_freeze_count())
 os._exit(0)
 """
 
 
 def test_start_opens_the_file_and_loads_the_engine_before_qt(tmp_path: Path) -> None:
-    """PySide6 reads the source of each module imported after it: the engine comes first."""
+    """PySide6 reads the source of each module imported after it: the engine comes first.
+    The cyclic collector is paused while the designer starts and re-enabled after."""
     document = tmp_path / "rollback.sop.json"
     document.write_text(template_text("rollback-procedure"), encoding="utf-8")
     env = dict(
@@ -42,8 +44,11 @@ def test_start_opens_the_file_and_loads_the_engine_before_qt(tmp_path: Path) -> 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    shown, order, plugins = done.stdout.splitlines()
+    shown, order, plugins, collector = done.stdout.splitlines()
     assert plugins == "__all__"  # Gatewright uses none; finding them costs every start
     assert shown == "rollback.sop.json True ✔ valid"
     networkx, pydantic, pyside = map(int, order.split())
     assert networkx < pyside and pydantic < pyside
+    # The collector is back on, and the start-up's objects are out of its way for good.
+    enabled, frozen = collector.split()
+    assert enabled == "True" and int(frozen) > 10_000
