@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from app.process import skip_pydantic_plugins
+from app.process import collection_paused, skip_pydantic_plugins
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
 
@@ -23,10 +23,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     skip_pydantic_plugins()
     if args and args[0] in ("check", "monitor"):
-        # Pipelines call these on every deployment: skip click.
-        from app.cli.pipeline import main as pipeline_main
+        # Pipelines call these on every deployment: skip click, and the cyclic collector,
+        # which would re-scan the classes pydantic builds while importing (one decision
+        # makes no cyclic garbage).
+        with collection_paused():
+            from app.cli.pipeline import main as pipeline_main
 
-        return guarded(lambda: pipeline_main(args[0], args[1:]))
+            return guarded(lambda: pipeline_main(args[0], args[1:]))
     from app.cli.commands import run
 
     return guarded(lambda: run(args))
