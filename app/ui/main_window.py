@@ -28,6 +28,7 @@ from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import Overview, SopView
 from app.ui.editor import DocumentEditor
 from app.ui.files import FileController
+from app.ui.insert_menu import build_insert_menu, insert_node
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
 
         self.palette = Palette()
         self.palette.kindChosen.connect(self._arm_palette)
+        self.palette.kindInserted.connect(lambda kind: insert_node(self, kind))
         self.outline = OutlinePanel()
         self.outline.elementChosen.connect(self.select_element)
         self.inspector = InspectorPanel(self.editor)
@@ -151,6 +153,7 @@ class MainWindow(QMainWindow):
         own = keys.Preferences if QKeySequence.keyBindings(keys.Preferences) else "Ctrl+,"
         preferences = self._action(edit, "&Preferences…", self.show_preferences, own)
         preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.insert_menu = build_insert_menu(self)
 
         view = bar.addMenu("&View")
         self._action(view, "Zoom &in", lambda: self.view.zoom_by(1.2), keys.ZoomIn)
@@ -443,7 +446,7 @@ class MainWindow(QMainWindow):
             item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not locked)
         for widget in (self.palette, self.inspector):
             widget.setEnabled(not locked)
-        for action in self.edit_menu.actions():
+        for action in (*self.edit_menu.actions(), *self.insert_menu.actions()):
             action.setEnabled(not locked)
         self.statusBar().showMessage(
             "Editing is locked while a simulation or drill runs" if locked else "Editing unlocked",

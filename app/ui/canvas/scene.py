@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import (
     QGraphicsLineItem,
@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
 from app.model.document import Sop
 from app.model.errors import ModelError
 from app.model.events import ModelEvent
-from app.ui.canvas.items import GRID, EdgeItem, NodeItem
+from app.ui.canvas.items import GRID, SIZES, EdgeItem, NodeItem
 from app.ui.editor import DocumentEditor
 from app.ui.preferences import PAPER
 from exporters.content import node_caption
 
 NODE_KIND_MIME = "application/x-gatewright-node-kind"
+SPACING = 40.0
+"""The clear space kept around a node placed by keyboard."""
 
 
 class SopScene(QGraphicsScene):
@@ -322,6 +324,38 @@ class SopScene(QGraphicsScene):
             menu.addAction(option).setData(option)
         chosen = menu.exec(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
         return None if chosen is None else chosen.data()
+
+    # -- keyboard ----------------------------------------------------------------------
+
+    def free_spot(self, near: QPointF, kind: str) -> tuple[float, float]:
+        """Where a new ``kind`` node goes: on the grid at ``near``, or the first place
+        below it where it overlaps no other node."""
+        width, height = SIZES[kind]
+        step = self.grid or GRID
+        x, y = round(near.x() / step) * step, round(near.y() / step) * step
+        down = round((height + SPACING) / step) * step
+        for _ in range(1000):
+            room = QRectF(x - width / 2, y - height / 2, width, height)
+            room.adjust(-SPACING / 2, -SPACING / 2, SPACING / 2, SPACING / 2)
+            if not any(isinstance(item, NodeItem) for item in self.items(room)):
+                break
+            y += down
+        return float(x), float(y)
+
+    def nudge(self, dx: int, dy: int) -> bool:
+        """Move the selected nodes by (dx, dy) grid steps, live, as a drag does;
+        ``commit_drag`` records the move as one command once the key is released.
+
+        Returns False when there is nothing to move (no node selected, editing locked)."""
+        items = [item for item in self.selectedItems() if isinstance(item, NodeItem)]
+        if not items or self.locked:
+            return False
+        if not self._press_positions:
+            self._press_positions = {item.node_id: item.pos() for item in items}
+        step = self.grid or 1
+        for item in items:
+            item.setPos(item.pos() + QPointF(dx * step, dy * step))
+        return True
 
     # -- palette drops -----------------------------------------------------------------
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from app.ui.canvas.scene import SopScene
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 4.0
+NUDGES = {
+    Qt.Key.Key_Left: (-1, 0),
+    Qt.Key.Key_Right: (1, 0),
+    Qt.Key.Key_Up: (0, -1),
+    Qt.Key.Key_Down: (0, 1),
+}
+"""Arrow keys move the selected nodes by a grid step (ten with Shift)."""
 
 
 class SopView(QGraphicsView):
@@ -24,6 +31,7 @@ class SopView(QGraphicsView):
         self.setAccessibleName("SOP canvas")
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self._space = False
+        self._nudging = False
         self._panning = False
         self._last = None
 
@@ -76,6 +84,17 @@ class SopView(QGraphicsView):
             self._space = True
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
             return
+        nudge = NUDGES.get(event.key())  # type: ignore[call-overload]
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if nudge is not None and modifiers in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.ShiftModifier,
+        ):
+            steps = 10 if modifiers == Qt.KeyboardModifier.ShiftModifier else 1
+            if self.scene().nudge(nudge[0] * steps, nudge[1] * steps):  # type: ignore[attr-defined]
+                self._nudging = True
+                self.ensureVisible(self.scene().selectedItems()[0], 20, 20)
+                return
         super().keyPressEvent(event)
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
@@ -83,7 +102,20 @@ class SopView(QGraphicsView):
             self._space = False
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             return
+        if event.key() in NUDGES and not event.isAutoRepeat() and self._nudging:
+            self._end_nudge()
+            return
         super().keyReleaseEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if self._nudging:  # the arrow key will be released elsewhere
+            self._end_nudge()
+        super().focusOutEvent(event)
+
+    def _end_nudge(self) -> None:
+        """Arrow keys moved the selection live; record it as one move, as a drag is."""
+        self._nudging = False
+        self.scene().commit_drag()  # type: ignore[attr-defined]
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:

@@ -40,7 +40,9 @@ class ShortcutsDialog(QDialog):
             *menu_shortcuts(window),
             ("Canvas", "Zoom", "Ctrl+wheel or pinch"),
             ("Canvas", "Pan", "Space+drag or middle button"),
-            ("Canvas", "Connect", "Drag from a node's right handle"),
+            ("Canvas", "Connect", "Drag from a node's right handle (or Insert › Connect)"),
+            ("Canvas", "Move the selected nodes", "Arrow keys (with Shift: ten grid steps)"),
+            ("Palette", "Add the highlighted kind", "Enter"),
         ]
         table = QTableWidget(len(rows), 3, self)
         table.setHorizontalHeaderLabels(["Menu", "Command", "Shortcut"])

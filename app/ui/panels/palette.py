@@ -1,9 +1,9 @@
-"""The palette of node kinds: click then click on the canvas, or drag onto it."""
+"""The palette of node kinds: click then click on the canvas, drag onto it, or press Enter."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QDrag, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QDrag, QIcon, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from app.ui.canvas.items import outline_path
@@ -33,6 +33,9 @@ def kind_icon(kind: str, size: int = 40) -> QIcon:
 
 class Palette(QListWidget):
     kindChosen = Signal(str)
+    """A click: the next click on the canvas places a node of this kind."""
+    kindInserted = Signal(str)
+    """Enter: add a node of this kind at once, where Insert › Stage… would."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,10 +45,19 @@ class Palette(QListWidget):
         for kind in KINDS:
             item = QListWidgetItem(kind_icon(kind), NODE_STYLES[kind].label)
             item.setData(Qt.ItemDataRole.UserRole, kind)
-            item.setToolTip(f"Click, then click on the canvas; or drag onto it ({kind})")
+            item.setToolTip(
+                f"Click, then click on the canvas; or drag onto it; or press Enter ({kind})"
+            )
             self.addItem(item)
         self.itemActivated.connect(self._chosen)
         self.itemClicked.connect(self._chosen)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        item = self.currentItem()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
+            self.kindInserted.emit(item.data(Qt.ItemDataRole.UserRole))
+            return
+        super().keyPressEvent(event)
 
     def _chosen(self, item: QListWidgetItem) -> None:
         self.kindChosen.emit(item.data(Qt.ItemDataRole.UserRole))

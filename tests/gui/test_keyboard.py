@@ -1,0 +1,219 @@
+"""Editing without a mouse: Insert menu, palette Enter, arrow-key moves, Connect dialog."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
+
+from app.model.document import new_document
+from app.model.io import dumps_document
+from app.ui.dialogs.connect import ConnectDialog
+from app.ui.insert_menu import connect_selection, insert_node
+from app.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def blank(qtbot):  # type: ignore[no-untyped-def]
+    made = MainWindow(new_document())
+    qtbot.addWidget(made)
+    made.show()
+    qtbot.waitExposed(made)
+    yield made
+    made.editor.stack.setClean()
+
+
+def _action(window: MainWindow, text: str):  # type: ignore[no-untyped-def]
+    for action in window.insert_menu.actions():
+        if action.text().replace("&", "") == text:
+            return action
+    raise AssertionError(f"no Insert › {text}")
+
+
+def _position(window: MainWindow, node_id: str) -> tuple[float, float]:
+    place = window.editor.doc.layout[node_id]
+    return place.x, place.y
+
+
+def _key(widget, key: Qt.Key, kind: QEvent.Type, repeat: bool = False, shift: bool = False):  # type: ignore[no-untyped-def]
+    modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(widget, QKeyEvent(kind, key, modifiers, "", repeat))
+
+
+def test_insert_menu_has_a_shortcut_for_each_kind_and_connect(blank: MainWindow) -> None:
+    shortcuts = {
+        action.text().replace("&", ""): action.shortcut().toString()
+        for action in blank.insert_menu.actions()
+        if not action.isSeparator()
+    }
+    assert shortcuts == {
+        "Stage": "Ctrl+1",
+        "Gate": "Ctrl+2",
+        "Trigger": "Ctrl+3",
+        "Action": "Ctrl+4",
+        "Check": "Ctrl+5",
+        "Connect…": "Ctrl+K",
+    }
+
+
+def test_inserted_nodes_go_beside_the_selection_and_never_on_another(blank: MainWindow) -> None:
+    _action(blank, "Stage").trigger()
+    (stage,) = blank.scene.selected_ids()
+    assert blank.editor.doc.node(stage).kind == "stage"
+    assert blank.view.hasFocus() or not blank.isActiveWindow()
+    _action(blank, "Gate").trigger()  # beside the selected stage
+    (gate,) = blank.scene.selected_ids()
+    stage_x, stage_y = _position(blank, stage)
+    gate_x, gate_y = _position(blank, gate)
+    assert gate_x > stage_x + 150 and gate_y == stage_y
+    blank.scene.select_ids([stage])
+    _action(blank, "Check").trigger()  # beside the stage again: the gate is there, so below
+    (check,) = blank.scene.selected_ids()
+    check_x, check_y = _position(blank, check)
+    assert check_x > stage_x + 150 and check_y > gate_y + 60
+    boxes = [blank.scene.nodes[i].sceneBoundingRect() for i in (stage, gate, check)]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    assert blank.editor.stack.count() == 3  # one undoable step each
+    for _ in range(3):
+        blank.editor.stack.undo()
+    assert blank.editor.doc.nodes == []
+
+
+def test_palette_enter_inserts_and_a_click_only_arms(blank: MainWindow) -> None:
+    palette = blank.palette
+    palette.setCurrentRow(1)  # gate
+    QTest.keyClick(palette, Qt.Key.Key_Return)
+    assert [n.kind for n in blank.editor.doc.nodes] == ["gate"]
+    item = palette.item(0)
+    QTest.mouseClick(
+        palette.viewport(), Qt.MouseButton.LeftButton, pos=palette.visualItemRect(item).center()
+    )
+    assert blank.scene.pending_kind == "stage"
+    assert len(blank.editor.doc.nodes) == 1  # placed by the next click on the canvas
+
+
+def test_arrow_keys_move_the_selection_as_one_step_per_press(window: MainWindow) -> None:
+    before = dumps_document(window.editor.doc)
+    node = window.editor.doc.nodes[0].id
+    x, y = _position(window, node)
+    window.scene.select_ids([node])
+    view, depth = window.view, window.editor.stack.count()
+    _key(view, Qt.Key.Key_Right, QEvent.Type.KeyPress)
+    _key(view, Qt.Key.Key_Right, QEvent.Type.KeyRelease, repeat=True)  # held: auto-repeat
+    _key(view, Qt.Key.Key_Right, QEvent.Type.KeyPress, repeat=True)
+    _key(view, Qt.Key.Key_Right, QEvent.Type.KeyRelease)
+    assert _position(window, node) == (x + 20, y)
+    assert window.editor.stack.count() == depth + 1  # held key: one move, as a drag
+    _key(view, Qt.Key.Key_Up, QEvent.Type.KeyPress, shift=True)
+    _key(view, Qt.Key.Key_Up, QEvent.Type.KeyRelease, shift=True)
+    assert _position(window, node) == (x + 20, y - 100)  # Shift: ten grid steps
+    window.editor.stack.undo()
+    window.editor.stack.undo()
+    assert dumps_document(window.editor.doc) == before
+
+
+def test_arrow_keys_without_a_selection_change_nothing(window: MainWindow) -> None:
+    window.scene.clearSelection()
+    before = dumps_document(window.editor.doc)
+    QTest.keyClick(window.view, Qt.Key.Key_Left)
+    assert dumps_document(window.editor.doc) == before
+    assert window.editor.stack.count() == 0
+
+
+def test_a_nudge_is_recorded_when_focus_leaves_before_the_key_is_released(
+    window: MainWindow,
+) -> None:
+    node = window.editor.doc.nodes[0].id
+    x, y = _position(window, node)
+    window.scene.select_ids([node])
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyPress)
+    QApplication.sendEvent(
+        window.view, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.TabFocusReason)
+    )
+    assert _position(window, node) == (x, y + 10)
+
+
+def test_connect_dialog_lists_allowed_targets_first_and_says_why_not(blank: MainWindow) -> None:
+    editor = blank.editor
+    dev = editor.add_node("stage", (0, 0), "Development")
+    gate = editor.add_node("gate", (200, 0), "Validation gate")
+    prod = editor.add_node("stage", (400, 0), "Production")
+    dialog = ConnectDialog(editor, dev, blank)
+    rows = [dialog.targets.item(i).text() for i in range(dialog.targets.count())]
+    assert rows[0].startswith("Validation gate")  # the one a stage may connect to
+    assert dialog.chosen() == (gate, "promote")
+    dialog.filter.setText("prod")
+    assert dialog.targets.currentItem().text().startswith("Production")
+    assert dialog.chosen() is None  # a stage cannot promote straight to a stage
+    assert dialog.reason.text().startswith("Cannot connect: ")
+    assert dialog.reason.text() == "Cannot connect: " + editor.why_not(dev, prod)
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+    dialog.filter.setText("no such node")
+    assert dialog.chosen() is None and "No node matches" in dialog.reason.text()
+    dialog.deleteLater()
+
+
+def test_connect_through_the_menu_is_one_undoable_step(
+    blank: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = blank.editor
+    dev = editor.add_node("stage", (0, 0), "Development")
+    gate = editor.add_node("gate", (200, 0), "Validation gate")
+
+    def pick_gate(dialog: ConnectDialog) -> int:
+        dialog.filter.setText("validation")
+        QTest.keyClick(dialog.filter, Qt.Key.Key_Down)  # the list follows from the filter
+        return QDialog.DialogCode.Accepted.value
+
+    monkeypatch.setattr(ConnectDialog, "exec", pick_gate)
+    assert connect_selection(blank) is None  # nothing selected: a hint, no dialog
+    assert "Select the one node" in blank.statusBar().currentMessage()
+    blank.scene.select_ids([dev])
+    depth = editor.stack.count()
+    edge = connect_selection(blank)
+    assert edge is not None
+    made = editor.doc.edge(edge)
+    assert (made.source, made.target, made.kind) == (dev, gate, "promote")
+    assert blank.scene.selected_ids() == [edge]
+    assert editor.stack.count() == depth + 1
+    editor.stack.undo()
+    assert not editor.doc.has_edge(edge)
+
+
+def test_locked_editing_disables_the_insert_menu(blank: MainWindow) -> None:
+    blank.set_editing_locked(True)
+    assert not any(a.isEnabled() for a in blank.insert_menu.actions() if not a.isSeparator())
+    assert insert_node(blank, "stage") is None
+    assert blank.editor.doc.nodes == []
+    blank.set_editing_locked(False)
+    assert _action(blank, "Stage").isEnabled()
+
+
+def test_a_stage_gate_stage_chain_by_keyboard_alone(
+    blank: MainWindow, qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Shortcuts reach the window: add, connect with Ctrl+K and Enter, undo all."""
+    blank.activateWindow()
+    qtbot.waitActive(blank)
+    control = Qt.KeyboardModifier.ControlModifier
+
+    def press_enter(dialog: ConnectDialog) -> int:
+        dialog.show()
+        QTest.keyClick(dialog.targets, Qt.Key.Key_Return)  # the first allowed target
+        return dialog.result()
+
+    monkeypatch.setattr(ConnectDialog, "exec", press_enter)
+    QTest.keyClick(blank.view, Qt.Key.Key_1, control)
+    (development,) = blank.scene.selected_ids()
+    QTest.keyClick(blank.view, Qt.Key.Key_2, control)  # beside it, and now selected
+    (gate,) = blank.scene.selected_ids()
+    blank.scene.select_ids([development])
+    QTest.keyClick(blank.view, Qt.Key.Key_K, control)
+    edges = blank.editor.doc.edges
+    assert [(e.source, e.target, e.kind) for e in edges] == [(development, gate, "promote")]
+    assert blank.editor.stack.count() == 3
+    while blank.editor.stack.canUndo():
+        blank.editor.stack.undo()
+    assert dumps_document(blank.editor.doc) == dumps_document(new_document())
