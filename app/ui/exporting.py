@@ -25,6 +25,7 @@ from app.model.document import Sop
 from app.model.io import dumps_document, loads_document
 from app.ui.editor import DocumentEditor
 from app.ui.files import ask_choice
+from app.ui.plain import literal
 from exporters.context import ExportContext
 
 MAX_LISTED_ERRORS = 12
@@ -222,7 +223,7 @@ class ExportController(QObject):
         try:
             context, _diagnostics = build_context(doc, self.document_path(), spec_path)
         except InputError as error:  # e.g. a broken .gatewright-lint.toml beside the file
-            QMessageBox.warning(self.window, f"Cannot export {choice.title}", str(error))
+            QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(str(error)))
             return None
         if context.draft and not self.confirm_invalid(choice, context.errors):
             self.message.emit(f"{choice.title} export cancelled: the SOP has validation errors")
@@ -262,7 +263,9 @@ class ExportController(QObject):
         try:
             staging, staged_out = self._staging(choice, out)
         except OSError as error:
-            QMessageBox.warning(self.window, f"Cannot export {choice.title}", f"{out}: {error}")
+            QMessageBox.warning(
+                self.window, f"Cannot export {choice.title}", literal(f"{out}: {error}")
+            )
             return None
         context.progress = self._progress
         dialog = self.dialog = QProgressDialog(
@@ -295,7 +298,7 @@ class ExportController(QObject):
             else:
                 written = self._move_into_place(run.written, staged_out, out)
         except OSError as error:
-            QMessageBox.warning(self.window, f"Cannot export {choice.title}", str(error))
+            QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(str(error)))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             if created and not written:
@@ -312,7 +315,7 @@ class ExportController(QObject):
             self.message.emit(f"{choice.title} export cancelled; nothing was written")
             return
         text = str(error) or type(error).__name__
-        QMessageBox.warning(self.window, f"Cannot export {choice.title}", text)
+        QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(text))
         self.message.emit(f"{choice.title} export failed; nothing was written")
 
     @staticmethod

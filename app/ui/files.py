@@ -13,7 +13,16 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QMimeData, QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QFileSystemWatcher,
+    QMimeData,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
@@ -32,6 +41,7 @@ from app.ui.journal import (
     read_journal,
     set_aside,
 )
+from app.ui.plain import literal
 from app.ui.preferences import LIMITS, Preferences
 
 FILTER = "Gatewright SOP (*.sop.json *.sop.yaml *.sop.yml);;All files (*)"
@@ -59,6 +69,7 @@ def ask_choice(
     The first choice is the default, the last one answers Escape.
     """
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # file names and messages shown as they are
     if informative:
         box.setInformativeText(informative)
     if detailed:
@@ -124,7 +135,7 @@ class FileController(QObject):
         answer = QMessageBox.question(
             self.window,
             "Unsaved changes",
-            f"Save the changes to {self.display_name()} first?",
+            literal(f"Save the changes to {self.display_name()} first?"),
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
             | QMessageBox.StandardButton.Cancel,
@@ -185,7 +196,7 @@ class FileController(QObject):
             text = read_text(path)
             doc = loads_document(text, str(path))
         except InputError as error:
-            QMessageBox.warning(self.window, "Cannot open SOP", str(error))
+            QMessageBox.warning(self.window, "Cannot open SOP", literal(str(error)))
             return False
         if offer_recovery and self._offer_journal_of(path, text):
             return True
@@ -232,7 +243,9 @@ class FileController(QObject):
         try:
             doc = loads_document(entry.text, str(entry.file))
         except InputError as error:
-            QMessageBox.warning(self.window, "Cannot restore the unsaved edits", str(error))
+            QMessageBox.warning(
+                self.window, "Cannot restore the unsaved edits", literal(str(error))
+            )
             return False
         disk_text = None
         if entry.original is not None and entry.original.is_file():
@@ -295,7 +308,7 @@ class FileController(QObject):
         try:
             save_document(doc, path)
         except SaveError as error:
-            QMessageBox.warning(self.window, "Cannot save SOP", str(error))
+            QMessageBox.warning(self.window, "Cannot save SOP", literal(str(error)))
             return False
         renamed = path != self.path
         self.journal.set_document(path)  # a new location drops the old journal
@@ -371,7 +384,7 @@ class FileController(QObject):
             label = f"&{number % 10} {path.name}" if number <= 10 else path.name
             action = menu.addAction(label)
             action.setStatusTip(str(path))
-            action.setToolTip(str(path))
+            action.setToolTip(literal(str(path)))
             action.triggered.connect(lambda _checked=False, p=path: self.open_recent(p))
         if not recent:
             menu.addAction("No recent files").setEnabled(False)
@@ -441,7 +454,7 @@ class FileController(QObject):
             try:
                 doc = loads_document(text, str(path))
             except InputError as error:
-                QMessageBox.warning(self.window, "Cannot reload SOP", str(error))
+                QMessageBox.warning(self.window, "Cannot reload SOP", literal(str(error)))
                 answer = None
             else:
                 self.adopt(doc, path, text)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.ui.plain import literal
 from exporters.style import EDGE_STYLES, ERROR_BORDER, NODE_STYLES
 
 GRID = 10
@@ -130,13 +131,13 @@ class NodeItem(QGraphicsObject):
 
     def set_text(self, name: str, caption: str) -> None:
         self.name, self.caption = name, caption
-        self.setToolTip(f"{name}\n{caption}" if caption else name)
+        self.setToolTip(literal(f"{name}\n{caption}" if caption else name))
         self.update()
 
     def set_problem(self, severity: str | None, message: str = "") -> None:
         self.problem = severity
         if message:
-            self.setToolTip(f"{self.name}\n{severity}: {message}")
+            self.setToolTip(literal(f"{self.name}\n{severity}: {message}"))
         self.update()
 
     def set_highlight(self, colour: str | None) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui.editor import DocumentEditor
+from app.ui.plain import literal
 from exporters.style import NODE_STYLES
 
 _ID = Qt.ItemDataRole.UserRole
@@ -58,11 +59,12 @@ class ConnectDialog(QDialog):
             item.setData(_KINDS, kinds)
             if refused:
                 item.setForeground(muted)
-                item.setToolTip(editor.why_not(source, node.id))
+                item.setToolTip(literal(editor.why_not(source, node.id)))
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Edge kind")
         self.reason = QLabel(self)
         self.reason.setWordWrap(True)
+        self.reason.setTextFormat(Qt.TextFormat.PlainText)  # names may hold <tags>
         self.reason.setAccessibleName("Why this connection is refused")
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self

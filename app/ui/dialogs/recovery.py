@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app.ui.journal import JournalEntry
@@ -29,6 +30,7 @@ class RecoveryDialog(QMessageBox):
         super().__init__(parent)
         self.setObjectName("RecoveryDialog")
         self.setIcon(QMessageBox.Icon.Warning)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # the title and path as they are
         self.setWindowTitle("Recover unsaved edits")
         where = str(entry.original) if entry.original else "an untitled document"
         title = entry.title or "Untitled"

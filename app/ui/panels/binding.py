@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QGroupBox, QLabel, QVBoxLa
 from app.model.errors import ModelError
 from app.ui.editor import DocumentEditor
 from app.ui.panels.fields import InlineError
+from app.ui.plain import plain_label
 
 Key = tuple[str | int, ...]
 """A path inside a field's value: ``("mode",)`` in ``approval``, ``("steps",)`` in ``strategy``."""
@@ -232,7 +233,7 @@ class Form(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(6, 6, 6, 6)
         self.column.setSpacing(8)
-        self.heading = QLabel(heading)
+        self.heading = plain_label(heading)
         self.heading.setAccessibleName("Inspector heading")
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-weight: 600; font-size: 10.5pt;")

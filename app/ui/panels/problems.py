@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from app.ui.plain import literal
 from app.validate.diagnostics import Diagnostic
 
 ICONS = {"error": "✖", "warning": "▲", "info": "ℹ"}
@@ -38,7 +39,7 @@ class ProblemsPanel(QTableWidget):
             cells = (f"{ICONS[d.severity]} {d.severity}", d.rule, d.message, d.fix)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(text)
+                item.setToolTip(literal(text))
                 item.setData(Qt.ItemDataRole.UserRole, d.elements[0] if d.elements else "")
                 self.setItem(row, column, item)
         self.blockSignals(False)

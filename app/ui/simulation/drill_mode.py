@@ -31,6 +31,7 @@ from app.fileio import InputError
 from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
 from app.simulate.library import builtin, builtin_ids
 from app.spec.compile import CompileRefusedError, compile_spec
+from app.ui.plain import plain_label
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -45,14 +46,14 @@ class DrillPanel(QWidget):
         self.trainee = QLineEdit("trainee")
         self.trainee.setAccessibleName("Trainee name")
         self.start = QPushButton("Start drill")
-        self.briefing = QLabel("Choose a drill and a trainee, then start.")
+        self.briefing = plain_label("Choose a drill and a trainee, then start.")
         self.briefing.setWordWrap(True)
-        self.prompt = QLabel("")
+        self.prompt = plain_label()
         self.prompt.setWordWrap(True)
         self.prompt.setStyleSheet("font-weight: bold")
         self.choices = QVBoxLayout()
         self.answer = QPushButton("Answer")
-        self.feedback = QLabel("")
+        self.feedback = plain_label()
         self.feedback.setWordWrap(True)
         self.clock = QLabel("")
         self.clock.setAccessibleName("Drill clock")

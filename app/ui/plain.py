@@ -1,0 +1,25 @@
+"""User text shown literally where Qt would guess it is rich text.
+
+Tooltips, message boxes and labels in Qt's default (automatic) format render text as HTML
+when it looks like HTML: a stage named ``<b>Prod</b>`` would show in bold, and one named
+``<script>`` would vanish. Names, file paths and messages that quote them go through
+``literal`` (tooltips, message boxes) or into labels set to plain text (``plain_label``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import Qt  # QtGui adds convertFromPlainText to the namespace
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+def literal(text: str) -> str:
+    """``text`` as rich text that shows exactly ``text`` (line breaks kept)."""
+    return Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)  # type: ignore[attr-defined]
+
+
+def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A label that shows its text as typed, whatever it looks like."""
+    label = QLabel(parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setText(text)
+    return label
