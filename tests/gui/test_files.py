@@ -22,6 +22,7 @@ from app.store.workspace import Workspace
 from app.ui.dialogs.gallery import TemplateGallery
 from app.ui.files import KEPT_RECENT
 from app.ui.main_window import MainWindow
+from app.ui.plain import literal
 from app.ui.preferences import Preferences
 from tests.gui.dialogs import answer, discard_on_close
 
@@ -232,7 +233,7 @@ def test_close_asks_about_unsaved_changes(
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
     assert not window.close()
-    assert asked == ["Save the changes to gate.sop.json first?"]
+    assert asked == [literal("Save the changes to gate.sop.json first?")]  # shown as typed
     assert window.isVisible()
     monkeypatch.setattr(
         QMessageBox, "question", staticmethod(lambda *a: QMessageBox.StandardButton.Save)

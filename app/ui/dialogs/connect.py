@@ -28,6 +28,7 @@ from exporters.style import NODE_STYLES
 
 _ID = Qt.ItemDataRole.UserRole
 _KINDS = Qt.ItemDataRole.UserRole + 1
+_WHY_NOT = Qt.ItemDataRole.UserRole + 2
 _LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
 
 
@@ -58,8 +59,10 @@ class ConnectDialog(QDialog):
             item.setData(_ID, node.id)
             item.setData(_KINDS, kinds)
             if refused:
+                why_not = editor.why_not(source, node.id)
+                item.setData(_WHY_NOT, why_not)
                 item.setForeground(muted)
-                item.setToolTip(literal(editor.why_not(source, node.id)))
+                item.setToolTip(literal(why_not))
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Edge kind")
         self.reason = QLabel(self)
@@ -80,10 +83,6 @@ class ConnectDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.reason)
         layout.addWidget(self.buttons)
-        self._why = {
-            item.data(_ID): item.toolTip()
-            for item in map(self.targets.item, range(self.targets.count()))
-        }
         self.filter.textChanged.connect(self._filter)
         self.targets.currentItemChanged.connect(lambda _now, _before: self._picked())
         self.targets.itemActivated.connect(lambda _item: self._accept_if_allowed())
@@ -121,7 +120,7 @@ class ConnectDialog(QDialog):
         elif kinds:
             self.reason.setText("")
         else:
-            self.reason.setText(f"Cannot connect: {self._why[item.data(_ID)]}")
+            self.reason.setText(f"Cannot connect: {item.data(_WHY_NOT)}")
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(bool(kinds))
 
