@@ -146,6 +146,7 @@ class MainWindow(QMainWindow):
         self._action(edit, "D&uplicate", self.duplicate, "Ctrl+D")
         self._action(edit, "&Delete", self.delete_selection, keys.Delete)
         self._action(edit, "Select &all", self.select_all, keys.SelectAll)
+        self._action(edit, "Edit &name", self.edit_name, "F2", "Type the selection's name")
         edit.addSeparator()
         self._action(edit, "&Find…", self.find, keys.Find)
         self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
@@ -245,6 +246,16 @@ class MainWindow(QMainWindow):
         self.select_element(element_id)
         self.inspector_dock.raise_()
         self.inspector.setFocus()
+
+    def edit_name(self) -> None:
+        """F2: the inspector's Name field (Id for an edge), ready to be typed over."""
+        if not self.scene.selected_ids():
+            self.statusBar().showMessage("Select an element to name, then F2", 6000)
+            return
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+        if not self.inspector.focus_field("Name"):
+            self.inspector.focus_field("Id")
 
     def _arm_palette(self, kind: str) -> None:
         self.scene.pending_kind = kind

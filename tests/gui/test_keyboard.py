@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit
 
 from app.model.document import new_document
 from app.model.io import dumps_document
@@ -217,3 +217,22 @@ def test_a_stage_gate_stage_chain_by_keyboard_alone(
     while blank.editor.stack.canUndo():
         blank.editor.stack.undo()
     assert dumps_document(blank.editor.doc) == dumps_document(new_document())
+
+
+def test_f2_puts_the_keyboard_in_the_name_field(blank: MainWindow, qtbot) -> None:  # type: ignore[no-untyped-def]
+    blank.activateWindow()
+    qtbot.waitActive(blank)
+    blank.edit_name()
+    assert "Select an element" in blank.statusBar().currentMessage()
+    node = insert_node(blank, "gate")
+    assert node is not None
+    (action,) = [a for a in blank.edit_menu.actions() if a.shortcut().toString() == "F2"]
+    action.trigger()
+    field = QApplication.focusWidget()
+    assert isinstance(field, QLineEdit) and field.accessibleName() == "Name"
+    assert field.selectedText() == blank.editor.doc.node(node).name  # typed over
+    depth = blank.editor.stack.count()
+    QTest.keyClicks(field, "Model card review")
+    QTest.keyClick(field, Qt.Key.Key_Return)
+    assert blank.editor.doc.node(node).name == "Model card review"
+    assert blank.editor.stack.count() == depth + 1

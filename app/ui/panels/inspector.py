@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from app.model.document import Sop
 from app.model.events import ModelEvent
@@ -95,6 +96,20 @@ class InspectorPanel(QScrollArea):
         if nodes:
             return (doc.node(nodes[0]).kind, nodes[0])
         return ("edge", edges[0])
+
+    def focus_field(self, label: str) -> bool:
+        """Put the keyboard in the form's field labelled ``label`` (its text selected, ready
+        to be typed over); False when the form has no such field."""
+        if self.form is None:
+            return False
+        for widget in self.form.findChildren(QWidget):
+            if widget.accessibleName() == label and widget.isEnabled():
+                widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+                if isinstance(widget, QLineEdit):
+                    widget.selectAll()
+                self.ensureWidgetVisible(widget)
+                return True
+        return False
 
     def refresh(self) -> None:
         if self._building:  # a pending edit committed while the old form goes
