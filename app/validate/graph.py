@@ -35,6 +35,8 @@ class Runbook:
     target: str | None = None
     problem: str = ""
     culprits: tuple[str, ...] = ()
+    fix: str = ""
+    """A fix for this problem when the rule's general one does not fit it."""
 
 
 @dataclass
@@ -153,7 +155,8 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
     book = Runbook(trigger)
     starts = sop_graph.out_edges(trigger, "rollback")
     if not starts:
-        book.problem, book.culprits = "has no runbook: no rollback edge leaves it", (trigger,)
+        book.problem, book.culprits = "is missing: no rollback edge leaves the trigger", (trigger,)
+        book.fix = "Connect the trigger to the first action of its runbook with a rollback edge."
         return book
     if len(starts) > 1:
         targets = ", ".join(repr(t) for _e, t in starts)

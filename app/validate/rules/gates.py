@@ -82,7 +82,8 @@ def gate_has_approval(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     "gates",
     "error",
     "Every gate has a reject edge sending failed candidates back.",
-    "Draw a reject edge from the gate back to the stage where the model gets fixed.",
+    "Draw a reject edge from the gate back to the stage where the model gets fixed "
+    "(in the designer: drag from the gate's handle, or Insert › Connect with kind reject).",
 )
 def gate_has_reject_path(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     for gate in doc.nodes_of_kind("gate"):

@@ -72,6 +72,7 @@ def runbook_ordered(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
                 f"the runbook of trigger {doc.node(trigger_id).name!r} {book.problem}",
                 book.culprits,
                 path=(trigger_id, *book.steps),
+                fix=book.fix or None,
             )
 
 
@@ -93,7 +94,7 @@ def action_has_role(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     "rollback",
     "error",
     "The expected minutes of a runbook's actions add up to no more than its trigger's SLA.",
-    "Shorten the steps, run fewer, or agree a longer max_minutes for the trigger.",
+    "Shorten the steps, run fewer, or agree a longer SLA (max minutes) for the trigger.",
 )
 def rollback_within_sla(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     for trigger_id, book in graph.runbooks.items():

@@ -28,7 +28,10 @@ def production_stages(doc: Sop) -> list[str]:
 def single_entry(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     stages = doc.nodes_of_kind("stage")
     if not stages:
-        yield Finding("the SOP has no stage; add the stage where models start")
+        yield Finding(
+            "the SOP has no stage; add the stage where models start",
+            fix="Add a stage (Insert › Stage, or the palette) for where models start.",
+        )
     elif not graph.entries:
         yield Finding(
             "every stage has an incoming promote edge, so nothing starts the promote path",
