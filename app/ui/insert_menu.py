@@ -93,5 +93,7 @@ def connect_selection(window: MainWindow) -> str | None:
     except ModelError as error:  # the dialog lists only allowed targets; kept as a guard
         window.statusBar().showMessage(f"Cannot connect: {error}", 6000)
         return None
-    window.select_element(edge_id)
+    # The target is selected, so the next Ctrl+1..5 adds beside it and Ctrl+K goes on from it.
+    window.select_element(target)
+    window.statusBar().showMessage(f"Connected {nodes[0]} → {target} ({kind})", 6000)
     return edge_id

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self.palette.kindInserted.connect(lambda kind: insert_node(self, kind))
         self.outline = OutlinePanel()
         self.outline.elementChosen.connect(self.select_element)
+        self.outline.documentChosen.connect(self.scene.clearSelection)
         self.inspector = InspectorPanel(self.editor)
         self.problems = ProblemsPanel()
         self.problems.elementChosen.connect(self.select_element)
@@ -143,16 +144,27 @@ class MainWindow(QMainWindow):
         self._action(edit, "Cu&t", self.cut, keys.Cut)
         self._action(edit, "&Copy", self.copy, keys.Copy)
         self._action(edit, "&Paste", self.paste, keys.Paste)
-        self._action(edit, "D&uplicate", self.duplicate, "Ctrl+D")
+        self._action(edit, "Dupl&icate", self.duplicate, "Ctrl+D")
         self._action(edit, "&Delete", self.delete_selection, keys.Delete)
         self._action(edit, "Select &all", self.select_all, keys.SelectAll)
-        self._action(edit, "Edit &name", self.edit_name, "F2", "Type the selection's name")
+        self._action(
+            edit,
+            "Select n&one",
+            self.select_none,
+            "Ctrl+Shift+A",
+            "Clear the selection: the inspector shows the SOP's title, roles, metrics and tiers",
+        )
+        name = self._action(edit, "Edit &name", self.edit_name, "F2", "Type the selection's name")
+        # F2 elsewhere (a table cell in the inspector) keeps its usual meaning: edit the cell.
+        name.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for widget in (self.view, self.outline, self.palette, self.problems):
+            widget.addAction(name)
         edit.addSeparator()
         self._action(edit, "&Find…", self.find, keys.Find)
         self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
         edit.addSeparator()
         own = keys.Preferences if QKeySequence.keyBindings(keys.Preferences) else "Ctrl+,"
-        preferences = self._action(edit, "&Preferences…", self.show_preferences, own)
+        preferences = self._action(edit, "Pr&eferences…", self.show_preferences, own)
         preferences.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.insert_menu = build_insert_menu(self)
 
@@ -285,6 +297,11 @@ class MainWindow(QMainWindow):
     def delete_selection(self) -> None:
         self.editor.delete(self.scene.selected_ids())
 
+    def select_none(self) -> None:
+        self.scene.pending_kind = None
+        self.scene.clearSelection()
+        self.view.setFocus()
+
     def select_all(self) -> None:
         for item in self.scene.items():
             item.setSelected(bool(item.data(0)))
@@ -311,9 +328,11 @@ class MainWindow(QMainWindow):
         if not ok or not text.strip():
             return
         needle = text.strip().casefold()
-        for node in self.editor.doc.nodes:
-            if needle in node.id.casefold() or needle in node.name.casefold():
-                self.select_element(node.id)
+        doc = self.editor.doc
+        named = [(node.id, node.name) for node in doc.nodes] + [(e.id, "") for e in doc.edges]
+        for element_id, element_name in named:
+            if needle in element_id.casefold() or needle in element_name.casefold():
+                self.select_element(element_id)
                 return
         self.statusBar().showMessage(f"Nothing matches {text!r}", 5000)
 

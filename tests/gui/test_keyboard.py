@@ -6,13 +6,20 @@ import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QLineEdit
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QInputDialog,
+    QLineEdit,
+)
 
 from app.model.document import new_document
 from app.model.io import dumps_document
 from app.ui.dialogs.connect import ConnectDialog
 from app.ui.insert_menu import connect_selection, insert_node
 from app.ui.main_window import MainWindow
+from app.validate.diagnostics import Diagnostic
 
 
 @pytest.fixture
@@ -176,7 +183,7 @@ def test_connect_through_the_menu_is_one_undoable_step(
     assert edge is not None
     made = editor.doc.edge(edge)
     assert (made.source, made.target, made.kind) == (dev, gate, "promote")
-    assert blank.scene.selected_ids() == [edge]
+    assert blank.scene.selected_ids() == [gate]  # the next insert or connect goes on from it
     assert editor.stack.count() == depth + 1
     editor.stack.undo()
     assert not editor.doc.has_edge(edge)
@@ -236,3 +243,82 @@ def test_f2_puts_the_keyboard_in_the_name_field(blank: MainWindow, qtbot) -> Non
     QTest.keyClick(field, Qt.Key.Key_Return)
     assert blank.editor.doc.node(node).name == "Model card review"
     assert blank.editor.stack.count() == depth + 1
+
+
+def test_a_gate_back_to_a_stage_it_came_from_defaults_to_reject(blank: MainWindow) -> None:
+    editor = blank.editor
+    dev = editor.add_node("stage", (0, 0), "Development")
+    gate = editor.add_node("gate", (200, 0), "Validation gate")
+    prod = editor.add_node("stage", (400, 0), "Production")
+    editor.connect(dev, gate, "promote")
+    dialog = ConnectDialog(editor, gate, blank)
+    dialog.filter.setText("development")
+    assert dialog.chosen() == (dev, "reject")  # promote would close a loop
+    dialog.filter.setText("production")
+    assert dialog.chosen() == (prod, "promote")
+    dialog.deleteLater()
+
+
+def test_escape_select_none_and_the_outline_reach_the_document_settings(
+    window: MainWindow,
+) -> None:
+    node = window.editor.doc.nodes[0].id
+    window.select_element(node)
+    QTest.keyClick(window.view, Qt.Key.Key_Escape)
+    assert window.scene.selected_ids() == []
+    assert window.inspector.form is not None and window.inspector.key == ("document",)
+    window.select_element(node)
+    (none,) = [a for a in window.edit_menu.actions() if a.text() == "Select n&one"]
+    assert none.shortcut().toString() == "Ctrl+Shift+A"
+    none.trigger()
+    assert window.scene.selected_ids() == []
+    window.select_element(node)
+    outline = window.outline
+    assert outline.topLevelItem(0) is outline.document_item
+    assert outline.document_item.text(0) == window.editor.doc.title
+    outline.setCurrentItem(outline.document_item)
+    assert window.scene.selected_ids() == [] and window.inspector.key == ("document",)
+    window.scene.pending_kind = "gate"
+    QTest.keyClick(window.view, Qt.Key.Key_Escape)  # also drops a palette kind not yet placed
+    assert window.scene.pending_kind is None
+
+
+def test_problems_panel_tab_leaves_and_enter_opens(window: MainWindow) -> None:
+    problems = window.problems
+    assert not problems.tabKeyNavigation()
+    problems.show_diagnostics(
+        [Diagnostic("gate-has-reject-path", "error", "no reject", elements=("staging-gate",))]
+    )
+    problems.setCurrentCell(0, 2)
+    opened: list[str] = []
+    problems.elementOpened.connect(opened.append)
+    QTest.keyClick(problems, Qt.Key.Key_Return)
+    assert opened == ["staging-gate"]
+
+
+def test_find_reaches_edges_too(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    edge = window.editor.doc.edges[0].id
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (edge, True))
+    window.find()
+    assert window.scene.selected_ids() == [edge]
+
+
+def test_f2_is_left_to_inspector_tables(window: MainWindow) -> None:
+    (action,) = [a for a in window.edit_menu.actions() if a.shortcut().toString() == "F2"]
+    assert action.shortcutContext() == Qt.ShortcutContext.WidgetWithChildrenShortcut
+    owners = set(action.associatedObjects())
+    assert {window.view, window.outline, window.palette, window.problems} <= owners
+    assert window.inspector not in owners
+
+
+def test_menu_mnemonics_are_unique_within_each_menu(window: MainWindow) -> None:
+    bar = [top.text().split("&")[1][0].lower() for top in window.menuBar().actions()]
+    assert len(bar) == len(set(bar)), bar
+    for top in window.menuBar().actions():
+        menu = top.menu()
+        letters = [
+            action.text().split("&")[1][0].lower()
+            for action in menu.actions()
+            if "&" in action.text() and not action.isSeparator()
+        ]
+        assert len(letters) == len(set(letters)), (top.text(), letters)

@@ -157,7 +157,7 @@ def test_restore_defaults_button(qtbot) -> None:  # type: ignore[no-untyped-def]
 def test_preferences_is_in_the_edit_menu(qtbot) -> None:  # type: ignore[no-untyped-def]
     window = MainWindow()
     qtbot.addWidget(window)
-    (action,) = [a for a in window.edit_menu.actions() if a.text() == "&Preferences…"]
+    (action,) = [a for a in window.edit_menu.actions() if a.text() == "Pr&eferences…"]
     assert not action.shortcut().isEmpty()
 
 

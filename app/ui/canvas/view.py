@@ -84,6 +84,11 @@ class SopView(QGraphicsView):
             self._space = True
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
             return
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            scene: SopScene = self.scene()  # type: ignore[assignment]
+            scene.pending_kind = None  # a palette kind waiting for its click, else the selection
+            scene.clearSelection()
+            return
         nudge = NUDGES.get(event.key())  # type: ignore[call-overload]
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if nudge is not None and modifiers in (

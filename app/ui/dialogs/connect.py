@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.model.document import Sop
 from app.ui.editor import DocumentEditor
 from app.ui.plain import literal
 from exporters.style import NODE_STYLES
@@ -30,6 +31,23 @@ _ID = Qt.ItemDataRole.UserRole
 _KINDS = Qt.ItemDataRole.UserRole + 1
 _WHY_NOT = Qt.ItemDataRole.UserRole + 2
 _LIST_KEYS = (Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)
+
+
+def _promoting_into(doc: Sop, node: str) -> set[str]:
+    """The nodes that promote edges lead from into ``node``: an edge from ``node`` back to
+    one of them closes a loop unless it is a reject edge, which is what it usually is."""
+    into: dict[str, list[str]] = {}
+    for edge in doc.edges:
+        if edge.kind == "promote":
+            into.setdefault(edge.target, []).append(edge.source)
+    found: set[str] = set()
+    waiting = [node]
+    while waiting:
+        for source in into.get(waiting.pop(), []):
+            if source not in found:
+                found.add(source)
+                waiting.append(source)
+    return found
 
 
 class ConnectDialog(QDialog):
@@ -47,9 +65,12 @@ class ConnectDialog(QDialog):
         self.targets = QListWidget(self)
         self.targets.setAccessibleName("Target nodes")
         options = []
+        upstream = _promoting_into(doc, source)
         for node in doc.nodes:
             if node.id != source:
                 kinds = editor.connection_kinds(source, node.id)
+                if node.id in upstream and "reject" in kinds:  # back to where it came from
+                    kinds = ["reject", *(kind for kind in kinds if kind != "reject")]
                 options.append((not kinds, node, kinds))
         options.sort(key=lambda option: option[0])  # the ones it may connect to first
         muted = self.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)

@@ -18,11 +18,14 @@ GROUPS = (
 
 class OutlinePanel(QTreeWidget):
     elementChosen = Signal(str)
+    documentChosen = Signal()
+    """The first row, the SOP itself: its title, roles, metrics and tiers in the inspector."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setHeaderLabels(["Element", "Id"])
         self.setAccessibleName("SOP outline")
+        self.document_item: QTreeWidgetItem | None = None
         self.itemSelectionChanged.connect(self._chosen)
 
     def show_document(self, doc: Sop) -> None:
@@ -31,6 +34,9 @@ class OutlinePanel(QTreeWidget):
         )
         self.blockSignals(True)
         self.clear()
+        self.document_item = QTreeWidgetItem([doc.title or "Untitled SOP", "SOP settings"])
+        self.document_item.setToolTip(0, "The SOP's title, roles, metrics and tiers")
+        self.addTopLevelItem(self.document_item)
         for kind, title in GROUPS:
             nodes = doc.nodes_of_kind(kind)
             group = QTreeWidgetItem([f"{title} ({len(nodes)})", ""])
@@ -50,6 +56,9 @@ class OutlinePanel(QTreeWidget):
 
     def _chosen(self) -> None:
         item = self.currentItem()
+        if item is not None and item is self.document_item:
+            self.documentChosen.emit()
+            return
         element = item.data(0, Qt.ItemDataRole.UserRole) if item else None
         if element:
             self.elementChosen.emit(element)

@@ -1,8 +1,10 @@
-"""The Problems panel: severity, rule, message and fix; clicking selects the element."""
+"""The Problems panel: severity, rule, message and fix; clicking (or arrowing to) a row
+selects the element, double-click or Enter opens it in the inspector."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from app.ui.plain import literal
@@ -21,6 +23,7 @@ class ProblemsPanel(QTableWidget):
         self.setAccessibleName("Problems")
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setTabKeyNavigation(False)  # arrows move between rows; Tab leaves the panel
         self.verticalHeader().setVisible(False)
         header = self.horizontalHeader()
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
@@ -43,6 +46,13 @@ class ProblemsPanel(QTableWidget):
                 item.setData(Qt.ItemDataRole.UserRole, d.elements[0] if d.elements else "")
                 self.setItem(row, column, item)
         self.blockSignals(False)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter opens the current problem's element in the inspector, as a double-click does."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            self._emit(self.currentRow(), self.elementOpened)
+            return
+        super().keyPressEvent(event)
 
     def _emit(self, row: int, signal) -> None:  # type: ignore[no-untyped-def]
         item = self.item(row, 0)
