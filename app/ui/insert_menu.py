@@ -57,6 +57,7 @@ def insert_node(window: MainWindow, kind: str) -> str | None:
     scene, view = window.scene, window.view
     if scene.locked:
         return None
+    scene.pending_kind = None  # a palette kind armed by a click is superseded
     selected = [scene.nodes[i] for i in scene.selected_ids() if i in scene.nodes]
     if len(selected) == 1:
         beside = selected[0]

@@ -90,7 +90,8 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     garbage, so the cyclic collector is paused while they are made (it re-scanned them
     over and over: about a tenth of the start-up), and they are then frozen out of every
     later collection, which would otherwise pause each edit now and then for ~30 ms to
-    re-scan them.
+    re-scan them. The document is opened after that, with the collector back on: it is
+    not kept for good, and opening it may wait on a dialog.
     """
     _check_display()
     skip_pydantic_plugins()
@@ -104,10 +105,10 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
         app.setApplicationName("Gatewright")
         app.setOrganizationName("Gatewright")
         window = MainWindow()
-        if path:
-            window.files.open_path(path)  # offers the file's own journal, if it has one
-        window.show()
-        gc.freeze()
+        gc.freeze()  # before the document: one opened, then replaced, must stay collectable
+    if path:
+        window.files.open_path(path)  # offers the file's own journal, if it has one
+    window.show()
     return app, [window, *offer_recovery(window)]
 
 

@@ -261,8 +261,8 @@ class MainWindow(QMainWindow):
 
     def edit_name(self) -> None:
         """F2: the inspector's Name field (Id for an edge), ready to be typed over."""
-        if not self.scene.selected_ids():
-            self.statusBar().showMessage("Select an element to name, then F2", 6000)
+        if len(self.scene.selected_ids()) != 1:
+            self.statusBar().showMessage("Select one element to name, then F2", 6000)
             return
         self.inspector_dock.show()
         self.inspector_dock.raise_()
@@ -471,6 +471,7 @@ class MainWindow(QMainWindow):
 
     def set_editing_locked(self, locked: bool) -> None:
         """Simulation and drills lock editing, as token simulation does in bpmn-js."""
+        self.scene.end_nudge()  # a move under way is recorded before the lock
         self.scene.locked = locked
         for item in self.scene.nodes.values():
             item.setFlag(item.GraphicsItemFlag.ItemIsMovable, not locked)

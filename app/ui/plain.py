@@ -8,13 +8,16 @@ when it looks like HTML: a stage named ``<b>Prod</b>`` would show in bold, and o
 
 from __future__ import annotations
 
-from PySide6.QtGui import Qt  # QtGui adds convertFromPlainText to the namespace
+import html
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 
 def literal(text: str) -> str:
-    """``text`` as rich text that shows exactly ``text`` (line breaks kept)."""
-    return Qt.convertFromPlainText(text, Qt.WhiteSpaceMode.WhiteSpaceNormal)  # type: ignore[attr-defined]
+    """``text`` as rich text that shows exactly ``text``: tags, entities, line breaks and
+    runs of spaces as they are."""
+    return f'<p style="white-space:pre-wrap">{html.escape(text, quote=False)}</p>'
 
 
 def plain_label(text: str = "", parent: QWidget | None = None) -> QLabel:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
@@ -230,7 +230,7 @@ def test_f2_puts_the_keyboard_in_the_name_field(blank: MainWindow, qtbot) -> Non
     blank.activateWindow()
     qtbot.waitActive(blank)
     blank.edit_name()
-    assert "Select an element" in blank.statusBar().currentMessage()
+    assert "Select one element" in blank.statusBar().currentMessage()
     node = insert_node(blank, "gate")
     assert node is not None
     (action,) = [a for a in blank.edit_menu.actions() if a.shortcut().toString() == "F2"]
@@ -322,3 +322,75 @@ def test_menu_mnemonics_are_unique_within_each_menu(window: MainWindow) -> None:
             if "&" in action.text() and not action.isSeparator()
         ]
         assert len(letters) == len(set(letters)), (top.text(), letters)
+
+
+def _viewport_point(window: MainWindow, node_id: str):  # type: ignore[no-untyped-def]
+    return window.view.mapFromScene(window.scene.nodes[node_id].pos())
+
+
+def test_an_arrow_key_during_a_mouse_drag_leaves_the_drag_whole(window: MainWindow) -> None:
+    node = window.editor.doc.nodes[0].id
+    window.select_element(node)
+    viewport, depth = window.view.viewport(), window.editor.stack.count()
+    start = _viewport_point(window, node)
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, pos=start)
+    QTest.mouseMove(viewport, start + QPoint(30, 0))
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyPress)  # ignored: the mouse moves it
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyRelease)
+    QTest.mouseMove(viewport, start + QPoint(80, 0))
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=start + QPoint(80, 0))
+    item = window.scene.nodes[node].pos()
+    assert _position(window, node) == (item.x(), item.y())  # the document has the end
+    assert window.editor.stack.count() == depth + 1
+
+
+def test_a_click_while_an_arrow_is_held_records_the_nudge(window: MainWindow) -> None:
+    first, second = (node.id for node in window.editor.doc.nodes[:2])
+    x, y = _position(window, first)
+    window.scene.select_ids([first])
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyPress)
+    viewport = window.view.viewport()
+    QTest.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_viewport_point(window, second))
+    assert _position(window, first) == (x, y + 10)
+    assert window.scene.nodes[first].pos().y() == y + 10
+
+
+def test_arrows_move_an_off_grid_node_along_one_axis_to_the_next_line(
+    window: MainWindow,
+) -> None:
+    node = window.editor.doc.nodes[0].id
+    window.editor.move({node: (105.0, 203.0)})
+    window.scene.select_ids([node])
+    for key, expected in (
+        (Qt.Key.Key_Up, (105.0, 200.0)),
+        (Qt.Key.Key_Up, (105.0, 190.0)),
+        (Qt.Key.Key_Right, (110.0, 190.0)),
+        (Qt.Key.Key_Left, (100.0, 190.0)),
+    ):
+        _key(window.view, key, QEvent.Type.KeyPress)
+        _key(window.view, key, QEvent.Type.KeyRelease)
+        assert _position(window, node) == expected
+
+
+def test_nodes_moved_or_added_far_away_stay_inside_the_scene(window: MainWindow) -> None:
+    node = window.editor.doc.nodes[0].id
+    window.scene.select_ids([node])
+    for _ in range(80):
+        _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyPress, shift=True)
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyRelease, shift=True)
+    item = window.scene.nodes[node]
+    assert item.pos().y() > 7000
+    assert window.scene.sceneRect().contains(item.sceneBoundingRect())
+
+
+def test_locking_records_a_move_under_way_first(window: MainWindow) -> None:
+    node = window.editor.doc.nodes[0].id
+    x, y = _position(window, node)
+    window.scene.select_ids([node])
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyPress)
+    window.set_editing_locked(True)
+    depth = window.editor.stack.count()
+    _key(window.view, Qt.Key.Key_Down, QEvent.Type.KeyRelease)
+    assert _position(window, node) == (x, y + 10)
+    assert window.editor.stack.count() == depth  # nothing recorded while locked
+    window.set_editing_locked(False)

@@ -36,6 +36,7 @@ def _shown(rich: str) -> str:
 def test_literal_shows_exactly_the_text(qtbot) -> None:  # type: ignore[no-untyped-def]
     assert _shown(literal(HOSTILE)) == HOSTILE
     assert _shown(literal("two\nlines")) == "two\nlines"
+    assert _shown(literal("Prod  (EU)\n    ^ here")) == "Prod  (EU)\n    ^ here"  # spaces kept
     assert plain_label(HOSTILE).textFormat() == Qt.TextFormat.PlainText
 
 

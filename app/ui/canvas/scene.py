@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -28,6 +29,16 @@ SPACING = 40.0
 """The clear space kept around a node placed by keyboard."""
 
 
+def _stepped(value: float, steps: int, step: float) -> float:
+    """``value`` moved ``steps`` grid lines along its axis (the first one is the next line
+    that way, so a value off the grid lands on it); unchanged for 0 steps."""
+    if not steps:
+        return value
+    if steps > 0:
+        return math.floor(value / step) * step + steps * step
+    return math.ceil(value / step) * step + steps * step
+
+
 class SopScene(QGraphicsScene):
     """Items are created, updated and removed only in answer to document events."""
 
@@ -51,6 +62,8 @@ class SopScene(QGraphicsScene):
         self._connect_from: NodeItem | None = None
         self._rubber: QGraphicsLineItem | None = None
         self._press_positions: dict[str, QPointF] = {}
+        self._live: str | None = None
+        """What is moving nodes before the move is recorded: "mouse" (a drag), "keys"."""
         self.setBackgroundBrush(QColor(PAPER))
         self.setSceneRect(-2000, -2000, 8000, 6000)
         editor.documentReplaced.connect(self.rebuild)
@@ -191,6 +204,14 @@ class SopScene(QGraphicsScene):
     def node_moved(self, item: NodeItem) -> None:
         if not self._syncing:
             self._reroute(item.node_id)
+        self._make_room(item)
+
+    def _make_room(self, item: NodeItem) -> None:
+        """Grow the scene past a node placed or moved beyond it, so it can be scrolled to."""
+        room = self.sceneRect()
+        box = item.sceneBoundingRect()
+        if not room.contains(box):
+            self.setSceneRect(room.united(box.adjusted(-400, -400, 400, 400)))
 
     def set_problems(self, by_element: dict[str, tuple[str, str]]) -> None:
         """Badges: element id -> (worst severity, first message); others are cleared.
@@ -246,10 +267,12 @@ class SopScene(QGraphicsScene):
                 QPen(QColor("#2563eb"), 1.5, Qt.PenStyle.DashLine),
             )
             return None
+        self.end_nudge()  # arrow keys moved nodes: record that before a new gesture starts
         super().mousePressEvent(event)
         self._press_positions = {
             i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)
         }
+        self._live = "mouse"
         return None
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
@@ -296,6 +319,7 @@ class SopScene(QGraphicsScene):
             if position is None or (position.x, position.y) != here:
                 moved[node_id] = here
         self._press_positions = {}
+        self._live = None
         if moved:
             self.editor.move(moved)
 
@@ -342,20 +366,30 @@ class SopScene(QGraphicsScene):
             y += down
         return float(x), float(y)
 
-    def nudge(self, dx: int, dy: int) -> bool:
-        """Move the selected nodes by (dx, dy) grid steps, live, as a drag does;
-        ``commit_drag`` records the move as one command once the key is released.
+    def nudge(self, dx: int, dy: int) -> NodeItem | None:
+        """Move the selected nodes by (dx, dy) grid steps, live, as a drag does; the move is
+        recorded as one command by ``end_nudge`` once the key is released.
 
-        Returns False when there is nothing to move (no node selected, editing locked)."""
+        Each moves along the key's axis only, to the next grid line that way (a node off
+        the grid lands on it first). Returns a moved node, or None when nothing moves: no
+        node selected, editing locked, or a mouse drag under way."""
         items = [item for item in self.selectedItems() if isinstance(item, NodeItem)]
-        if not items or self.locked:
-            return False
-        if not self._press_positions:
+        if not items or self.locked or self._live == "mouse":
+            return None
+        if self._live is None:
             self._press_positions = {item.node_id: item.pos() for item in items}
+            self._live = "keys"
         step = self.grid or 1
         for item in items:
-            item.setPos(item.pos() + QPointF(dx * step, dy * step))
-        return True
+            here = item.pos()
+            item.place(_stepped(here.x(), dx, step), _stepped(here.y(), dy, step))
+        return items[0]
+
+    def end_nudge(self) -> None:
+        """Record what the arrow keys moved (on the key's release, when focus leaves the
+        canvas, before a mouse gesture or a lock); nothing when they moved nothing."""
+        if self._live == "keys":
+            self.commit_drag()
 
     # -- palette drops -----------------------------------------------------------------
 

@@ -31,7 +31,6 @@ class SopView(QGraphicsView):
         self.setAccessibleName("SOP canvas")
         self.viewport().grabGesture(Qt.GestureType.PinchGesture)
         self._space = False
-        self._nudging = False
         self._panning = False
         self._last = None
 
@@ -96,9 +95,9 @@ class SopView(QGraphicsView):
             Qt.KeyboardModifier.ShiftModifier,
         ):
             steps = 10 if modifiers == Qt.KeyboardModifier.ShiftModifier else 1
-            if self.scene().nudge(nudge[0] * steps, nudge[1] * steps):  # type: ignore[attr-defined]
-                self._nudging = True
-                self.ensureVisible(self.scene().selectedItems()[0], 20, 20)
+            moved = self.scene().nudge(nudge[0] * steps, nudge[1] * steps)  # type: ignore[attr-defined]
+            if moved is not None:
+                self.ensureVisible(moved, 20, 20)
                 return
         super().keyPressEvent(event)
 
@@ -107,20 +106,14 @@ class SopView(QGraphicsView):
             self._space = False
             self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
             return
-        if event.key() in NUDGES and not event.isAutoRepeat() and self._nudging:
-            self._end_nudge()
+        if event.key() in NUDGES and not event.isAutoRepeat():
+            self.scene().end_nudge()  # type: ignore[attr-defined]  # one move per held key
             return
         super().keyReleaseEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
-        if self._nudging:  # the arrow key will be released elsewhere
-            self._end_nudge()
+        self.scene().end_nudge()  # type: ignore[attr-defined]  # the key is released elsewhere
         super().focusOutEvent(event)
-
-    def _end_nudge(self) -> None:
-        """Arrow keys moved the selection live; record it as one move, as a drag is."""
-        self._nudging = False
-        self.scene().commit_drag()  # type: ignore[attr-defined]
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.MiddleButton:

@@ -49,6 +49,7 @@ class InlineError(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # refusals quote what was typed
         self._colour = ""
         self.setAccessibleName("Error message")
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

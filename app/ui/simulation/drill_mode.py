@@ -31,7 +31,7 @@ from app.fileio import InputError
 from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
 from app.simulate.library import builtin, builtin_ids
 from app.spec.compile import CompileRefusedError, compile_spec
-from app.ui.plain import plain_label
+from app.ui.plain import literal, plain_label
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -260,7 +260,7 @@ class TrainerView(QDialog):
                 self.drills = [store.drill(d["id"]) for d in store.drills()]
         except Exception as error:
             self.drills = []
-            self.setToolTip(str(error))
+            self.setToolTip(literal(str(error)))
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("Filter by trainee or drill…")
         self.table = QTableWidget(len(self.drills), 5)

@@ -15,6 +15,7 @@ from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin, builtin_ids
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
+from app.ui.plain import literal
 from app.ui.simulation.panels import ControlsPanel, EventLog, SummaryPanel, clock_text
 from app.ui.simulation.replay import CanvasState, apply, replay
 
@@ -204,7 +205,7 @@ class SimulationMode(QObject):
             if item.highlight != glow:
                 item.set_highlight(glow)
             verdict = state.verdicts.get(node_id)
-            tip = f"{item.name}\n{verdict}" if verdict else item.name
+            tip = literal(f"{item.name}\n{verdict}" if verdict else item.name)
             if item.toolTip() != tip:
                 item.setToolTip(tip)
         self.clear_tokens()
@@ -240,3 +241,4 @@ class SimulationMode(QObject):
         self.clear_tokens()
         for item in self.window.scene.nodes.values():
             item.set_highlight(None)
+            item.set_text(item.name, item.caption)  # the editing tooltip again
