@@ -217,6 +217,23 @@ def test_the_operator_cell_opens_a_combo_that_commits_on_choice(qtbot, window) -
     assert doc.node("production-gate").criteria[2].op == "<" and steps.pushed == 1
 
 
+def test_a_choice_typed_over_commits_on_enter_not_at_the_first_letter(qtbot, window) -> None:
+    table = criteria(select(window, "production-gate"))
+    doc, steps = window.editor.doc, Steps(window)
+    index = cell(table, 2, "op")
+    table.view.setCurrentIndex(index)
+    table.view.setFocus()
+    qtbot.keyClick(table.view, Qt.Key.Key_Greater)  # typing over the cell opens its combo
+    combo = table.view.indexWidget(index)
+    assert combo is not None and combo.currentText() == ">="  # shown, not yet committed
+    assert doc.node("production-gate").criteria[2].op == "<=" and steps.pushed == 0
+    qtbot.keyClick(combo, Qt.Key.Key_Down)
+    assert doc.node("production-gate").criteria[2].op == "<="
+    qtbot.keyClick(combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: doc.node("production-gate").criteria[2].op == ">")
+    assert steps.pushed == 1
+
+
 def test_the_sop_id_is_a_document_field(qtbot, window) -> None:
     form = select(window)
     retype(qtbot, widget(form, "SOP id"), "release-sop")

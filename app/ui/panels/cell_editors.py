@@ -13,7 +13,9 @@ from PySide6.QtCore import (
     QRect,
     QSignalBlocker,
     Qt,
+    Signal,
 )
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -67,6 +69,31 @@ class SubsetEditor(QListWidget):
         return chosen or None
 
 
+class ChoiceEditor(QComboBox):
+    """A choice cell's editor. A choice picked from its list is committed at once; one
+    reached by typing or arrow keys is committed on Enter, Tab or leaving the cell, like
+    text, so that typing over a Form cell does not turn a criterion into another form
+    (dropping its fields) at the first letter."""
+
+    picked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._keyed = False
+        self.activated.connect(self._activated)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self._keyed = True
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self._keyed = False
+
+    def _activated(self, _index: int) -> None:
+        if not self._keyed:
+            self.picked.emit()
+
+
 class RecordDelegate(QStyledItemDelegate):
     """Editors per cell: a combo for choices, a spin box for counts, a checklist for subsets."""
 
@@ -77,10 +104,10 @@ class RecordDelegate(QStyledItemDelegate):
         kind = column.editor(record)
         editor: QWidget
         if kind == "choice":
-            combo = QComboBox(parent)
+            combo = ChoiceEditor(parent)
             for label, value in column.choices(record):
                 combo.addItem(label, value)
-            combo.activated.connect(lambda _i: self._commit_and_close(combo))
+            combo.picked.connect(lambda: self._commit_and_close(combo))
             editor = combo
         elif kind == "count":
             spin = QSpinBox(parent)
