@@ -249,6 +249,7 @@ class MainWindow(QMainWindow):
         ids = self.scene.selected_ids()
         self.selection_label.setText(f"{len(ids)} selected" if ids else "")
         self.inspector.show_selection(ids)
+        self.outline.follow(ids)
 
     def select_element(self, element_id: str) -> None:
         self.scene.select_ids([element_id])

@@ -394,3 +394,13 @@ def test_locking_records_a_move_under_way_first(window: MainWindow) -> None:
     assert _position(window, node) == (x, y + 10)
     assert window.editor.stack.count() == depth  # nothing recorded while locked
     window.set_editing_locked(False)
+
+
+def test_the_outline_follows_the_canvas_selection(window: MainWindow) -> None:
+    node = window.editor.doc.nodes[2].id
+    window.select_element(node)
+    current = window.outline.currentItem()
+    assert current is not None and current.data(0, Qt.ItemDataRole.UserRole) == node
+    assert window.scene.selected_ids() == [node]  # following did not choose it again
+    window.select_none()
+    assert window.outline.currentItem() is window.outline.document_item

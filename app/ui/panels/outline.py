@@ -54,6 +54,26 @@ class OutlinePanel(QTreeWidget):
             group.setExpanded(True)
         self.blockSignals(False)
 
+    def follow(self, ids: list[str]) -> None:
+        """Show the canvas selection: its one node becomes the current row (without choosing
+        it again); nothing selected, the SOP's own row."""
+        if len(ids) > 1:
+            return
+        wanted = ids[0] if ids else None
+        target = self.document_item if not ids else None
+        for index in range(self.topLevelItemCount()):
+            group = self.topLevelItem(index)
+            for row in range(group.childCount()):
+                item = group.child(row)
+                if wanted is not None and item.data(0, Qt.ItemDataRole.UserRole) == wanted:
+                    target = item
+        if target is None or target is self.currentItem():
+            return
+        self.blockSignals(True)
+        self.setCurrentItem(target)
+        self.blockSignals(False)
+        self.scrollToItem(target)
+
     def _chosen(self) -> None:
         item = self.currentItem()
         if item is not None and item is self.document_item:
