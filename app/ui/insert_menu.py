@@ -17,26 +17,27 @@ from app.model.errors import ModelError
 from app.ui.canvas.items import SIZES
 from app.ui.canvas.scene import SPACING
 from app.ui.dialogs.connect import ConnectDialog
+from app.ui.panels.palette import KINDS
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-INSERTABLE = (
-    ("stage", "&Stage"),
-    ("gate", "&Gate"),
-    ("trigger", "&Trigger"),
-    ("action", "&Action"),
-    ("check", "C&heck"),
-)
-"""The node kinds in palette order, with their menu text; Ctrl+1 to Ctrl+5 add them."""
+MENU_TEXT = {
+    "stage": "&Stage",
+    "gate": "&Gate",
+    "trigger": "&Trigger",
+    "action": "&Action",
+    "check": "C&heck",
+}
+"""Each node kind's menu text; Ctrl+1 to Ctrl+5 add them in the palette's order."""
 
 
 def build_insert_menu(window: MainWindow) -> QMenu:
     menu = window.menuBar().addMenu("&Insert")
-    for number, (kind, text) in enumerate(INSERTABLE, start=1):
+    for number, kind in enumerate(KINDS, start=1):
         window._action(
             menu,
-            text,
+            MENU_TEXT[kind],
             lambda kind=kind: insert_node(window, kind),
             f"Ctrl+{number}",
             f"Add a {kind} beside the selected node (or mid-view) and select it",
@@ -76,10 +77,10 @@ def insert_node(window: MainWindow, kind: str) -> str | None:
 
 def connect_selection(window: MainWindow) -> str | None:
     """Connect the one selected node to a node picked in ``ConnectDialog``; the new edge's id."""
-    doc = window.editor.doc
-    nodes = [i for i in window.scene.selected_ids() if doc.has_node(i)]
     if window.scene.locked:
         return None
+    doc = window.editor.doc
+    nodes = [i for i in window.scene.selected_ids() if doc.has_node(i)]
     if len(nodes) != 1:
         window.statusBar().showMessage("Select the one node to connect from, then Ctrl+K", 6000)
         return None

@@ -96,7 +96,7 @@ class MainWindow(QMainWindow):
         self.palette.kindInserted.connect(lambda kind: insert_node(self, kind))
         self.outline = OutlinePanel()
         self.outline.elementChosen.connect(self.select_element)
-        self.outline.documentChosen.connect(self.scene.clearSelection)
+        self.outline.documentChosen.connect(self.scene.select_none)
         self.inspector = InspectorPanel(self.editor)
         self.problems = ProblemsPanel()
         self.problems.elementChosen.connect(self.select_element)
@@ -299,8 +299,7 @@ class MainWindow(QMainWindow):
         self.editor.delete(self.scene.selected_ids())
 
     def select_none(self) -> None:
-        self.scene.pending_kind = None
-        self.scene.clearSelection()
+        self.scene.select_none()
         self.view.setFocus()
 
     def select_all(self) -> None:

@@ -233,6 +233,12 @@ class SopScene(QGraphicsScene):
     def selected_ids(self) -> list[str]:
         return [item.data(0) for item in self.selectedItems() if item.data(0)]
 
+    def select_none(self) -> None:
+        """Nothing selected and no palette kind waiting for its click: the inspector then
+        shows the SOP's own settings."""
+        self.pending_kind = None
+        self.clearSelection()
+
     def select_ids(self, ids: list[str]) -> None:
         self.clearSelection()
         for element_id in ids:

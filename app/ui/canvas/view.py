@@ -84,9 +84,7 @@ class SopView(QGraphicsView):
             self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
             return
         if event.key() == Qt.Key.Key_Escape and not event.modifiers():
-            scene: SopScene = self.scene()  # type: ignore[assignment]
-            scene.pending_kind = None  # a palette kind waiting for its click, else the selection
-            scene.clearSelection()
+            self.scene().select_none()  # type: ignore[attr-defined]
             return
         nudge = NUDGES.get(event.key())  # type: ignore[call-overload]
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
