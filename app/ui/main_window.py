@@ -28,6 +28,7 @@ from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import Overview, SopView
 from app.ui.editor import DocumentEditor
 from app.ui.files import FileController
+from app.ui.finder import Finder
 from app.ui.insert_menu import build_insert_menu, insert_node
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("MainWindow")
         self.editor = DocumentEditor(doc or new_document(), self)
+        self.finder = Finder(lambda: self.editor.doc)
         self.files = FileController(self, self.editor)
         self.scene = SopScene(self.editor)
         self.view = SopView(self.scene, self)
@@ -161,6 +163,8 @@ class MainWindow(QMainWindow):
             widget.addAction(name)
         edit.addSeparator()
         self._action(edit, "&Find…", self.find, keys.Find)
+        self._action(edit, "Find ne&xt", self.find_next, keys.FindNext)
+        self._action(edit, "Find pre&vious", lambda: self.find_next(False), keys.FindPrevious)
         self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
         edit.addSeparator()
         own = keys.Preferences if QKeySequence.keyBindings(keys.Preferences) else "Ctrl+,"
@@ -324,17 +328,27 @@ class MainWindow(QMainWindow):
         return {i: (p.x, p.y) for i, p in layered_layout(self.editor.doc).items()}
 
     def find(self) -> None:
-        text, ok = QInputDialog.getText(self, "Find", "Name or id:")
+        """Ask what to look for, then select its first match (Find next goes on from there)."""
+        text, ok = QInputDialog.getText(self, "Find", "Name or id:", text=self.finder.needle)
         if not ok or not text.strip():
             return
-        needle = text.strip().casefold()
-        doc = self.editor.doc
-        named = [(node.id, node.name) for node in doc.nodes] + [(e.id, "") for e in doc.edges]
-        for element_id, element_name in named:
-            if needle in element_id.casefold() or needle in element_name.casefold():
-                self.select_element(element_id)
-                return
-        self.statusBar().showMessage(f"Nothing matches {text!r}", 5000)
+        self.finder.needle = text.strip()
+        self._show_match(self.finder.step([]))
+
+    def find_next(self, forward: bool = True) -> None:
+        if not self.finder.needle:
+            self.find()
+            return
+        self._show_match(self.finder.step(self.scene.selected_ids(), forward))
+
+    def _show_match(self, match: tuple[str, int, int] | None) -> None:
+        if match is None:
+            self.statusBar().showMessage(f"Nothing matches {self.finder.needle!r}", 5000)
+            return
+        element_id, place, count = match
+        self.select_element(element_id)
+        more = " (F3: next)" if count > 1 else ""
+        self.statusBar().showMessage(f"Match {place} of {count}{more}", 5000)
 
     # -- files: File menu, Export submenu, dropped files ---------------------------------
 

@@ -17,6 +17,7 @@ from app.model.document import Sop
 from app.model.io import dumps_document
 from app.ui.canvas.items import GRID, NodeItem
 from app.ui.canvas.scene import NODE_KIND_MIME
+from app.ui.finder import matches
 from app.ui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
@@ -375,7 +376,7 @@ def test_clicking_a_problem_selects_and_centres_its_element(window: MainWindow, 
     [("release", "gate"), ("ACC-DROP", "acc-drop"), ("  Verify ", "verify")],
 )
 def test_find_selects_by_name_or_id(window: MainWindow, monkeypatch, typed, found) -> None:
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_args: (typed, True)))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_args, **_kw: (typed, True)))
     window.view.centerOn(1500, 1500)
     window.find()
     assert window.scene.selected_ids() == [found]
@@ -384,11 +385,48 @@ def test_find_selects_by_name_or_id(window: MainWindow, monkeypatch, typed, foun
 
 
 def test_find_without_a_match_says_so(window: MainWindow, monkeypatch) -> None:
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_args: ("zebra", True)))
+    monkeypatch.setattr(
+        QInputDialog, "getText", staticmethod(lambda *_args, **_kw: ("zebra", True))
+    )
     window.scene.select_ids(["dev"])
     window.find()
     assert window.scene.selected_ids() == ["dev"]
     assert "zebra" in window.statusBar().currentMessage()
+
+
+def test_find_next_and_previous_step_through_the_matches_and_wrap(
+    window: MainWindow, monkeypatch
+) -> None:
+    """Every element whose id or name holds "e" (nodes first, then edges, in document order)."""
+    asked = []
+    monkeypatch.setattr(
+        QInputDialog,
+        "getText",
+        staticmethod(lambda *_args, **kw: asked.append(kw.get("text")) or ("E", True)),
+    )
+    window.find_next()  # nothing looked for yet: F3 asks, as Ctrl+F does
+    expected = matches(window.editor.doc, "e")
+    assert len(expected) > 2 and window.scene.selected_ids() == [expected[0]]
+    window.find_next()
+    assert window.scene.selected_ids() == [expected[1]]
+    assert window.statusBar().currentMessage().startswith(f"Match 2 of {len(expected)}")
+    window.find_next(forward=False)
+    window.find_next(forward=False)  # before the first: wraps to the last
+    assert window.scene.selected_ids() == [expected[-1]]
+    window.find_next()
+    assert window.scene.selected_ids() == [expected[0]]
+    window.find()
+    assert asked == ["", "E"]  # Ctrl+F offers the last search again
+
+
+def test_find_next_counts_edits_since_the_search(window: MainWindow, monkeypatch) -> None:
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_a, **_k: ("verify", True)))
+    window.find()
+    assert window.scene.selected_ids() == ["verify"]
+    window.editor.delete(["verify"])
+    window.find_next()
+    assert window.scene.selected_ids() != ["verify"]
+    assert "Nothing matches 'verify'" in window.statusBar().currentMessage()
 
 
 def test_zoom_keys_change_the_zoom(window: MainWindow, qtbot) -> None:

@@ -203,6 +203,23 @@ def test_the_tiers_cell_opens_a_checklist(qtbot, window) -> None:
     assert table.model.data(index) == "high"
 
 
+def test_space_opens_the_tiers_checklist_without_ticking_a_tier(qtbot, window) -> None:
+    table = criteria(select(window, "production-gate"))
+    doc = window.editor.doc
+    index = cell(table, 0, "tiers")
+    table.view.setCurrentIndex(index)
+    table.view.setFocus()
+    qtbot.keyClick(table.view, Qt.Key.Key_Space)
+    editor = table.view.indexWidget(index)
+    assert editor is not None
+    assert editor.value() is None  # opened, nothing ticked yet
+    qtbot.wait(1)  # the list is open now: Space ticks the option under the cursor
+    qtbot.keyClick(editor, Qt.Key.Key_Space)
+    assert editor.value() == [doc.tiers[0]]
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: doc.node("production-gate").criteria[0].tiers == [doc.tiers[0]])
+
+
 def test_the_operator_cell_opens_a_combo_that_commits_on_choice(qtbot, window) -> None:
     table = criteria(select(window, "production-gate"))
     doc, steps = window.editor.doc, Steps(window)

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QRect,
     QSignalBlocker,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent
@@ -37,7 +38,25 @@ _EDIT = Qt.ItemDataRole.EditRole
 
 
 class SubsetEditor(QListWidget):
-    """A checkable list used as a cell editor: which of the options apply (none = all)."""
+    """A checkable list used as a cell editor: which of the options apply (none = all).
+
+    Space on the closed cell opens the list; the table hands that same key press on to
+    the list, where it would tick the first option too, so the key that opened it is
+    dropped (Space inside the open list ticks as usual)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._opening = True
+        QTimer.singleShot(0, self, self._opened)
+
+    def _opened(self) -> None:
+        self._opening = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._opening and event.key() == Qt.Key.Key_Space:
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def set_options(self, options: list[Option]) -> None:
         self.clear()
