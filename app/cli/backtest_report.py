@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from app.cli.output import print_json
+from app.cli.progress import stderr_progress
 from app.fileio import InputError
 from app.runtime.backtest import BacktestInputError, BacktestResult, backtest
 from app.spec.files import load_spec
@@ -39,21 +40,18 @@ def run_backtest(
 
 @contextmanager
 def progress_bar(results: Path) -> Iterator[Callable[[int, int], None] | None]:
-    """A transient progress bar on stderr, for large files when stderr is a terminal."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
+    """A progress bar for large files (see ``stderr_progress``)."""
     try:
         size = results.stat().st_size
     except OSError:
         size = 0
-    if not console.is_terminal or size < PROGRESS_BYTES:
-        yield None
-        return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("backtest"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    with stderr_progress(*columns, wanted=size >= PROGRESS_BYTES) as bar:
+        if bar is None:
+            yield None
+            return
         task = bar.add_task("backtest", total=size)
         yield lambda done, total: bar.update(task, completed=done, total=total)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
+from app.cli.progress import stderr_progress
 from app.cli.report import print_diagnostics
 from app.export_context import build_context
 
@@ -44,15 +44,14 @@ def run_export(
         print_diagnostics(str(file), diagnostics, as_json=False, err=True)
         return EXIT_NEGATIVE
     if format_name == "pdf":
-        from rich.progress import Progress
+        with stderr_progress() as bar:
+            if bar is not None:
+                task = bar.add_task("Writing PDF", total=None)
 
-        with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-            task = bar.add_task("Writing PDF", total=None)
+                def report(done: int, total: int, step: str) -> None:
+                    bar.update(task, completed=done, total=total, description=step)
 
-            def report(done: int, total: int, step: str) -> None:
-                bar.update(task, completed=done, total=total, description=step)
-
-            context.progress = report
+                context.progress = report
             written = _export(format_name, doc, output, context)
     else:
         written = _export(format_name, doc, output, context)

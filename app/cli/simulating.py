@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import click
 from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
 from app.cli.output import print_json
+from app.cli.progress import stderr_progress
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
@@ -160,17 +160,12 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
     if runs == 1:
         result = simulate(spec, scenario, seed)
         return result.to_json(), result.summary(), result.events
-    from rich.progress import Progress
-
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("Simulating", total=runs)
-        summary = monte_carlo(
-            spec,
-            scenario,
-            seed,
-            runs,
-            progress=lambda done, total: bar.update(task, completed=done),
-        )
+    with stderr_progress() as bar:
+        report = None
+        if bar is not None:
+            task = bar.add_task("Simulating", total=runs)
+            report = lambda done, _total: bar.update(task, completed=done)  # noqa: E731
+        summary = monte_carlo(spec, scenario, seed, runs, progress=report)
     return summary, summary, []
 
 

@@ -41,6 +41,22 @@ class DrillScenario(FileModel):
     minutes_to_notice: NonNegative = Field(5, description="Minutes before the drill clock starts.")
 
 
+def covered(spec: GateSpec, telemetry: Telemetry) -> GateSpec:
+    """``spec`` with only the triggers whose metric the drill's telemetry reports.
+
+    A drill tells one incident and reports the metrics it is about; the others stayed as
+    they were. Left in, a trigger that counts a missing value as a breach would fire on
+    every drill that does not mention its metric, and mark the trainee against it."""
+    reported = {name for window in telemetry.windows for name in window.metrics}
+    policies = [
+        policy.model_copy(update={"triggers": [t for t in policy.triggers if t.metric in reported]})
+        for policy in spec.rollback
+    ]
+    narrowed = spec.model_copy(update={"rollback": policies})
+    narrowed.model_post_init(None)  # its own lookups, not the original's
+    return narrowed
+
+
 class DrillError(ValueError):
     """The drill cannot run against this SOP, or an answer is not one of the choices."""
 
@@ -127,7 +143,9 @@ class DrillSession:
             )
         self.spec, self.scenario = spec, scenario
         self.rng = random.Random(seed)
-        self.verdict = monitor(spec, scenario.stage, scenario.telemetry)
+        self.verdict = monitor(
+            covered(spec, scenario.telemetry), scenario.stage, scenario.telemetry
+        )
         self.plan: SpecRollback | None = self.verdict.plan
         self.steps = self._plan_steps()
         self.position = 0
@@ -143,7 +161,17 @@ class DrillSession:
         lines += [f"ALERT: {alert}" for alert in self.scenario.alerts]
         return lines
 
+    def label(self, step: Step, choice_id: str) -> str:
+        """What the trainee was shown for ``choice_id`` at ``step`` (the id, if not offered)."""
+        return next((c.label for c in step.choices if c.id == choice_id), choice_id)
+
     def _plan_steps(self) -> list[Step]:
+        return [
+            Step(step.key, step.kind, step.prompt, distinct(step.choices), step.points)
+            for step in self._steps()
+        ]
+
+    def _steps(self) -> list[Step]:
         policies = self.spec.policies_for(self.scenario.stage)
         triggers = [
             Choice(t.id, f"{t.name}: {t.metric} {t.op} {t.value:g} for {t.for_windows} window(s)")
@@ -273,20 +301,20 @@ class DrillSession:
 
     def _judge(self, step: Step, value: Any, expected: Any) -> tuple[bool, str]:
         if step.key == "trigger":
+            fired = self._names(step, expected)
             if value in expected:
                 return True, "Right: its condition held for the required windows."
             if value == "none":
                 return (
                     False,
-                    f"{', '.join(expected)} fired: the telemetry breached it for "
-                    "enough consecutive windows.",
+                    f"{fired} fired: the telemetry breached it for enough consecutive windows.",
                 )
             if expected == ["none"]:
                 return False, (
                     "No trigger fired: the breach did not last the required "
                     "windows, so this is a false alarm."
                 )
-            return False, f"{value} did not fire; {', '.join(expected)} did."
+            return False, f"{self._names(step, [value])} did not fire; {fired} did."
         if step.key == "decision":
             if value == expected:
                 return True, "Right." if self.plan else "Right: a false alarm needs no rollback."
@@ -308,11 +336,12 @@ class DrillSession:
             action = self.plan.actions[index] if self.plan else None
             if step.key.startswith("action-"):
                 return False, f"Step {index + 1} is {action.name!r}: the runbook's order matters."
-            return False, f"{action.name!r} is carried out by {action.role}."
+            role = self.spec.role(action.role)
+            return False, f"{action.name!r} is carried out by {role.name if role else action.role}."
         if step.key == "checks":
             if value == expected:
                 return True, "Right: these checks confirm the system is healthy again."
-            return False, f"The policy's checks are {', '.join(expected)}."
+            return False, f"The policy's checks are: {self._names(step, expected)}."
         ok = len(value) >= 20
         hint = (
             f" A good lesson mentions: {self.scenario.lesson_hint}"
@@ -320,6 +349,13 @@ class DrillSession:
             else ""
         )
         return ok, ("Recorded." if ok else "Write a lesson of at least a sentence.") + hint
+
+    def _names(self, step: Step, ids: list[str]) -> str:
+        """The choices as shown, for an explanation: a trigger by its name, others by label."""
+        if step.key == "trigger":
+            names = {t.id: t.name for p in self.spec.rollback for t in p.triggers}
+            return ", ".join(repr(names.get(i, i)) for i in ids)
+        return "; ".join(self.label(step, i) for i in ids)
 
     # -- the outcome -------------------------------------------------------------------
 
@@ -350,6 +386,15 @@ class DrillSession:
             dict(self.answers),
             list(self.mistakes),
         )
+
+
+def distinct(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    """The choices, each label that two or more share followed by its id in brackets, so
+    that no two choices read the same."""
+    labels = [c.label for c in choices]
+    return tuple(
+        Choice(c.id, f"{c.label} [{c.id}]") if labels.count(c.label) > 1 else c for c in choices
+    )
 
 
 def perfect_answers(session: DrillSession) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -457,6 +457,11 @@ class MainWindow(QMainWindow):
         self.drill_action.setShortcut(QKeySequence("F6"))
         self.drill_action.setStatusTip("Rehearse a rollback incident step by step")
         self.drill_action.toggled.connect(lambda on: self.drill.set_active(on))
+        # One mode at a time: each locks editing and colours the canvas its own way.
+        modes = QActionGroup(self)
+        modes.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+        modes.addAction(self.simulation_action)
+        modes.addAction(self.drill_action)
         self.trainer_action = QAction("&Trainer view…", self)
         self.trainer_action.triggered.connect(lambda: self.drill.show_trainer_view())
         menu = self.menuBar().addMenu("&Simulate")

@@ -53,6 +53,17 @@ def test_simulation_mode_locks_editing(window: MainWindow) -> None:
     assert not window.scene.locked and window.palette.isEnabled()
 
 
+def test_one_mode_at_a_time_and_leaving_the_last_unlocks(window: MainWindow) -> None:
+    window.simulation_action.setChecked(True)
+    window.simulation.run(load_builtin(Scenario, "deployment-gate-month"))
+    window.drill_action.setChecked(True)  # switching modes leaves simulation first
+    assert not window.simulation_action.isChecked() and not window.simulation.active
+    assert window.scene.locked and not window.palette.isEnabled()
+    window.drill_action.setChecked(False)
+    assert not window.scene.locked and window.palette.isEnabled()
+    assert not window.simulation.docks[0].isVisibleTo(window)
+
+
 def test_player_reaches_the_headless_events(window: MainWindow) -> None:
     scenario = load_builtin(Scenario, "deployment-gate-month")
     window.simulation.controls.seed.setValue(4)

@@ -112,6 +112,38 @@ def test_drill_fires_the_intended_trigger(drill_id: str) -> None:
     assert verdict.decision == ("rollback" if INTENDED[drill_id] else "healthy")
 
 
+@pytest.mark.parametrize("template", TEMPLATE_IDS)
+@pytest.mark.parametrize("drill_id", sorted(INTENDED))
+def test_a_drill_on_another_sop_is_marked_on_the_metrics_it_reports(
+    drill_id: str, template: str
+) -> None:
+    """A trigger on a metric the drill never mentions is not part of its incident: were
+    it counted (a missing value is a breach by default), a latency drill run on an SOP
+    that also watches click-through would expect the trainee to name that trigger."""
+    try:
+        started = session(drill_id, template)
+    except DrillError:
+        return  # the drill does not apply to this SOP, and says so
+    reported = {m for window in started.scenario.telemetry.windows for m in window.metrics}
+    metric_of = {t.id: t.metric for p in started.spec.rollback for t in p.triggers}
+    assert all(metric_of[fired] in reported for fired in started.verdict.fired)
+    if not INTENDED[drill_id]:
+        assert started.verdict.fired == [], "a false alarm stays one on every SOP"
+
+
+def test_choices_never_read_the_same() -> None:
+    """rollback-procedure has two checks named "Error rate at most 1%" in two policies."""
+    for step in session("latency-misconfiguration", "rollback-procedure").steps:
+        labels = [c.label for c in step.choices]
+        assert len(labels) == len(set(labels)), step.key
+    checks = next(
+        s
+        for s in session("latency-misconfiguration", "rollback-procedure").steps
+        if s.key == "checks"
+    )
+    assert any(c.label.endswith(f"[{c.id}]") for c in checks.choices)
+
+
 @pytest.mark.parametrize("drill_id", DRILLS)
 def test_perfect_answers_score_full_marks(drill_id: str) -> None:
     if drill(drill_id).sop is None:
@@ -158,12 +190,13 @@ def only_mistake(result: dict[str, Any], step: str, points: float) -> dict[str, 
 def test_wrong_trigger_loses_20() -> None:
     mistake = only_mistake(score("bias-detected", trigger="population-drift"), "trigger", 20)
     assert mistake["expected"] == ["fairness-breach"]
-    assert "population-drift did not fire; fairness-breach did" in mistake["explanation"]
+    explanation = mistake["explanation"]  # names as the trainee saw them, not ids
+    assert "'Population drift' did not fire; 'Adverse impact breach' did" in explanation
 
 
 def test_none_when_a_trigger_fired_loses_20() -> None:
     mistake = only_mistake(score("bias-detected", trigger="none"), "trigger", 20)
-    assert "fairness-breach fired" in mistake["explanation"]
+    assert "'Adverse impact breach' fired" in mistake["explanation"]
     assert "consecutive windows" in mistake["explanation"]
 
 
@@ -217,13 +250,16 @@ def test_two_swapped_actions_lose_two_shares() -> None:
 def test_wrong_role_loses_one_share() -> None:
     mistake = only_mistake(score("bias-detected", **{"role-2": "it-operations"}), "role-2", SHARE)
     assert mistake["expected"] == "fair-lending-compliance"
-    assert mistake["explanation"] == "'Approve rollback' is carried out by fair-lending-compliance."
+    expected = "'Approve rollback' is carried out by Fair lending compliance officer."
+    assert mistake["explanation"] == expected
 
 
 def test_wrong_checks_lose_10() -> None:
     mistake = only_mistake(score("bias-detected", checks=["air-restored"]), "checks", 10)
     assert mistake["expected"] == ["air-restored", "incident-record"]
-    assert "air-restored, incident-record" in mistake["explanation"]
+    assert (
+        "Adverse impact ratio at least 0.80; Regulatory incident record" in mistake["explanation"]
+    )
 
 
 def test_extra_check_is_also_wrong() -> None:

@@ -3,7 +3,9 @@ by id or by file: fit warnings, seeds, file names, YAML."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,33 @@ def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert load_builtin(Scenario, str(path)).candidates.count == 4
+
+
+class _Terminal(io.StringIO):
+    """A standard error that says it is a terminal, as an interactive shell's is."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_goes_to_a_terminal_stderr_and_never_to_stdout(
+    monkeypatch, capsys
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = main(
+        [
+            "simulate",
+            template_file("deployment-gate"),
+            "--scenario",
+            "deployment-gate-month",
+            "--runs",
+            "3",
+            "--json",
+            "--no-record",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("{") and json.loads(out)["runs"] == 3  # stdout holds the JSON only
+    assert "Simulating" in terminal.getvalue()  # the bar was drawn, on stderr
