@@ -6,7 +6,9 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +208,37 @@ def load_model(schema: type[BaseModel] | TypeAdapter[Any], path: str | os.PathLi
     return validate_data(schema, parse_data(read_text(path), source), source)
 
 
+_INPUTS: ContextVar[tuple[Path, ...]] = ContextVar("gatewright_inputs", default=())
+"""The files the running command reads: no output may replace one (see ``inputs_kept``)."""
+
+
+@contextmanager
+def inputs_kept(*paths: str | os.PathLike[str] | None) -> Iterator[None]:
+    """While inside, every write refuses to replace one of ``paths`` (the SOP being
+    exported or compiled, say): ``-o`` naming the input by mistake, or through a link,
+    gets a clear error instead of a PDF where the SOP was."""
+    kept = tuple(Path(p) for p in paths if p is not None)
+    token = _INPUTS.set(_INPUTS.get() + kept)
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def refuse_inputs(target: Path) -> None:
+    """A :class:`SaveError` when ``target`` is one of the files ``inputs_kept`` protects."""
+    for source in _INPUTS.get():
+        try:
+            same = os.path.samefile(target, source)  # links and other spellings too
+        except OSError:  # one of them does not exist (yet): compare where they would be
+            same = target.resolve() == source.resolve()
+        if same:
+            raise SaveError(
+                f"{target}: is the input file {source}; writing there would replace it, "
+                "so choose another output"
+            )
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool = False) -> None:
     """Replace ``path`` with ``data`` all at once: readers see the old file or the new one.
 
@@ -214,6 +247,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
     kept as ``path.bak``. On any failure the previous file is left as it was.
     """
     target = Path(path)
+    refuse_inputs(target)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if target.is_dir():
         raise SaveError(f"{target}: is a folder; choose a file name")

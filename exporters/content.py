@@ -359,3 +359,8 @@ def runbook(doc: Sop, trigger: Any) -> Runbook:
 
 def runbooks(doc: Sop) -> list[Runbook]:
     return [runbook(doc, trigger) for trigger in doc.nodes_of_kind("trigger")]
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -9,11 +9,16 @@ from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer, Table
 
 from app.model.document import Sop
 from exporters import content, operations
+from exporters.content import shorten
 from exporters.context import ExportContext
 from exporters.pdf_layout import Heading, table_of_contents
 from exporters.pdf_style import SopTable, cell, facts_style, para, styles, table_style
 
 Cell = str | Flowable
+HEADER_CHARS = 80
+"""A header cell shows at most this many characters: a header row repeats on every page
+and cannot split, so a 2,000-character role name heading a RACI column would not fit a
+page (the Roles table shows the name in full)."""
 SECTION_ROOM = 150
 """A gate or runbook starts on a new page when less than this (points) is left."""
 
@@ -28,7 +33,9 @@ def grid(
     """A table of escaped text cells (wrapping paragraphs where a line is not enough)."""
     s = styles()
     widths = [width * f for f in fractions]
-    data: list[list[Cell]] = [[cell(h, s.head, w) for h, w in zip(header, widths, strict=True)]]
+    data: list[list[Cell]] = [
+        [cell(shorten(h, HEADER_CHARS), s.head, w) for h, w in zip(header, widths, strict=True)]
+    ]
     for row in rows:
         data.append(
             [

@@ -280,6 +280,7 @@ class SopTable(Table):
         columns = len(data[0]) if data else 0
         style = _cell_style()
         kwargs.setdefault("cellStyles", [[style("") for _ in range(columns)] for _ in data])
+        kwargs.setdefault("splitInRow", 1)  # a row taller than a page goes on over the next
         super().__init__(data, *args, **kwargs)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.fileio import SaveError, write_atomic
-from app.spec.files import write_spec
+from app.fileio import SaveError, refuse_inputs, write_atomic
+from app.spec.files import spec_file_text
+from exporters.content import shorten
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -75,25 +76,31 @@ def checked_spec_path(context: ExportContext) -> str:
     return path
 
 
-def prepare_folder(out: Path) -> None:
+def check_folder(folder: Path) -> None:
+    """A :class:`SaveError` unless ``folder`` is, or can be made as, a folder (a file in
+    the way is refused before anything is written)."""
+    existing = folder.absolute()
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise SaveError(f"{folder}: {existing} is a file, not a folder")
+
+
+def prepare_folder(out: Path, files: list[Path]) -> None:
+    """The export folder ``out`` and the folders of ``files`` in it, checked first (no
+    input replaced, no file in the way) and then made."""
     if out.exists() and not out.is_dir():
         raise ExportRefusedError(f"{out}: is a file; pipeline exports write a folder")
-    out.mkdir(parents=True, exist_ok=True)
-
-
-def write_file(path: Path, text: str) -> Path:
-    """Write one export file atomically, creating its folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, text)
-    return path
-
-
-def write_export_spec(spec: dict[str, Any], out: Path, spec_path: str) -> Path:
-    """The compiled spec where the pipeline looks for it (its digest still verifies)."""
-    target = out / spec_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_spec(spec, target)
-    return target
+    for path in files:
+        refuse_inputs(path)
+    folders = [out, *(path.parent for path in files)]
+    for folder in folders:
+        check_folder(folder)
+    for folder in folders:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise SaveError(f"{folder}: cannot create this folder: {error.strerror}") from None
 
 
 Part = tuple[str, str, Callable[[dict[str, Any], str], "str | None"]]
@@ -104,21 +111,24 @@ Part = tuple[str, str, Callable[[dict[str, Any], str], "str | None"]]
 def write_pipeline_export(
     format_name: str, out: Path, context: ExportContext, parts: list[Part]
 ) -> list[Path]:
-    """The one way every pipeline export is written: refuse without a spec, write the spec
-    where the pipeline looks for it, then each part, reporting progress along the way."""
+    """The one way every pipeline export is written: refuse without a spec, build the spec
+    file (where the pipeline looks for it) and each part, reporting progress, then write
+    them. Nothing is written unless every file could be built and every folder made."""
     spec = require_spec(context, format_name)
     spec_path = checked_spec_path(context)
-    prepare_folder(out)
     total = len(parts) + 1
-    context.progress(0, total, "Writing the spec")
-    written = [write_export_spec(spec, out, spec_path)]
+    context.progress(0, total, "Building the spec file")
+    files = [(out / spec_path, spec_file_text(spec, out / spec_path))]
     for step, (label, name, build) in enumerate(parts, start=1):
         context.progress(step, total, label)
         text = build(spec, spec_path)
         if text is not None:
-            written.append(write_file(out / name, text))
+            files.append((out / name, text))
+    prepare_folder(out, [path for path, _text in files])
+    for path, text in files:
+        write_atomic(path, text)
     context.progress(total, total, "Done")
-    return written
+    return [path for path, _text in files]
 
 
 def json_text(data: Any) -> str:
@@ -269,7 +279,7 @@ def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
         " " if unicodedata.category(char)[0] in "CZ" and char != " " else char for char in text
     )
     cleaned = " ".join(cleaned.split())
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+    return shorten(cleaned, limit)
 
 
 def comment(lines: list[str], indent: int = 0, width: int = COMMENT_WIDTH) -> str:

@@ -12,7 +12,7 @@ from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.errors import Failure
 from app.cli.output import print_json
 from app.cli.workspace_commands import register as register_workspace_commands
-from app.fileio import InputError, SaveError
+from app.fileio import InputError, SaveError, inputs_kept
 
 JSON_HELP = "Print exactly one JSON document on standard output."
 
@@ -137,7 +137,8 @@ def compile_command(file: Path, output: Path) -> None:
         click.echo(f"error: {file}: {refused}", err=True)
         print_diagnostics(str(file), refused.diagnostics, as_json=False, err=True)
         sys.exit(EXIT_NEGATIVE)
-    write_spec(data, output)
+    with inputs_kept(file):
+        write_spec(data, output)
     click.echo(f"wrote {output} ({len(data['gates'])} gates, digest {data['digest']})", err=True)
 
 
@@ -172,7 +173,9 @@ def export_command(
     """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo."""
     from app.cli.exporting import run_export
 
-    sys.exit(run_export(format_name, file, output, allow_invalid, spec_path))
+    with inputs_kept(file):
+        code = run_export(format_name, file, output, allow_invalid, spec_path)
+    sys.exit(code)
 
 
 MAX_SEED = 2**63 - 1

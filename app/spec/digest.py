@@ -43,6 +43,12 @@ def verify_digest(data: dict[str, Any]) -> None:
         raise DigestMismatchError(expected, found if isinstance(found, str) else "")
 
 
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+"""Characters JSON leaves raw that YAML and ``str.splitlines`` read as line breaks: escaped,
+the spec embeds in a YAML block (Argo's ConfigMap) as it is, byte for byte."""
+
+
 def spec_text(data: dict[str, Any]) -> str:
     """The text ``gatewright compile`` writes: 2-space JSON in field order, then a newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    return text.translate(_LINE_BREAKS) + "\n"

@@ -20,7 +20,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from app.export_context import DEFAULT_SPEC_PATH, build_context
-from app.fileio import InputError
+from app.fileio import InputError, SaveError, inputs_kept, refuse_inputs
 from app.model.document import Sop
 from app.model.io import dumps_document, loads_document
 from app.ui.editor import DocumentEditor
@@ -296,8 +296,9 @@ class ExportController(QObject):
             if run.error is not None:
                 self._report_failure(choice, run.error)
             else:
-                written = self._move_into_place(run.written, staged_out, out)
-        except OSError as error:
+                with inputs_kept(self.document_path()):
+                    written = self._move_into_place(run.written, staged_out, out)
+        except (OSError, SaveError) as error:
             QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(str(error)))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -321,9 +322,11 @@ class ExportController(QObject):
     @staticmethod
     def _move_into_place(written: list[Path], staged_out: Path, out: Path) -> list[Path]:
         """Move what the exporter wrote from staging to ``out`` (one rename per file)."""
+        targets = [out / p.relative_to(staged_out) if p != staged_out else out for p in written]
+        for target in targets:
+            refuse_inputs(target)  # the open document is never replaced by an export
         placed = []
-        for path in written:
-            target = out / path.relative_to(staged_out) if path != staged_out else out
+        for path, target in zip(written, targets, strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
             placed.append(target)

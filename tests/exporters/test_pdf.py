@@ -386,3 +386,28 @@ def test_a_diagram_too_wide_for_detail_pages_prints_as_an_overview(gates, overvi
     width, height = struct.unpack(">II", render.overview[16:24])  # the PNG header
     assert abs(width - render.frame[0] / 72 * OVERVIEW_DPI) <= 2
     assert height <= render.frame[1] / 72 * OVERVIEW_DPI
+
+
+def test_very_long_names_wrap_over_pages_instead_of_failing(tmp_path, capsys) -> None:
+    """Any name that validates must print: table rows split across pages, and a header
+    (which repeats and cannot split) shows a shortened name."""
+    data = json.loads(template_path("deployment-gate").read_text(encoding="utf-8"))
+    long = "Very long name " * 140  # 2,100 characters
+    data["owner"] = long
+    data["roles"][2]["name"] = long
+    data["metrics"][0]["name"] = long
+    data["metrics"][0]["unit"] = long
+    for node in data["nodes"]:
+        if node["kind"] == "stage":
+            node["name"] = long.strip()
+        for criterion in node.get("criteria", []):
+            criterion["name"] = long.strip()
+            if "check" in criterion:
+                criterion["equals"] = long.strip()
+    source = tmp_path / "long.sop.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "long.pdf"
+    code = main(["export", "pdf", str(source), "-o", str(out), "--allow-invalid"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert out.read_bytes().startswith(b"%PDF-") and "internal error" not in err

@@ -164,3 +164,18 @@ def test_the_exported_document_is_the_edited_one(window: MainWindow, tmp_path: P
     assert (
         json.loads(out.read_text(encoding="utf-8"))["metadata"]["title"] == "Edited before export"
     )
+
+
+def test_an_export_never_replaces_the_open_document(
+    monkeypatch, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text))
+    )
+    document = tmp_path / "release.sop.json"
+    window.files.save_to(document)
+    saved = document.read_bytes()
+    assert window.exports.export_to("pdf", document) is None
+    assert "is the input file" in warnings[0]
+    assert document.read_bytes() == saved and leftovers(tmp_path) == []

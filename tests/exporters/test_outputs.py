@@ -1,0 +1,87 @@
+"""Where exports and `compile` write: never over their input, and nothing at all when a
+folder is in the way or a file cannot be built."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.cli import main
+from app.spec.files import load_spec
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "sop_templates" / "deployment-gate.sop.json"
+
+
+@pytest.fixture
+def source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("GATEWRIGHT_WORKSPACE", str(tmp_path / "workspace.db"))
+    monkeypatch.chdir(tmp_path)
+    copy = tmp_path / "in.sop.json"
+    shutil.copyfile(TEMPLATE, copy)
+    return copy
+
+
+def files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "pdf", "in.sop.json", "-o", "in.sop.json"],
+        ["export", "markdown", "in.sop.json", "-o", "./in.sop.json"],
+        ["export", "svg", "in.sop.json", "-o", "link.svg"],  # a link to the input
+        ["compile", "in.sop.json", "-o", "in.sop.json"],
+        ["export", "github", "in.sop.json", "-o", ".", "--spec-path", "in.sop.json"],
+    ],
+)
+def test_no_output_replaces_the_input(source: Path, capsys, command: list[str]) -> None:
+    (source.parent / "link.svg").symlink_to(source.name)
+    before = source.read_bytes()
+    listing = files_under(source.parent)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert "is the input file" in err and "Traceback" not in err
+    assert source.read_bytes() == before
+    assert files_under(source.parent) == listing  # nothing else was written either
+
+
+@pytest.mark.parametrize(
+    ("output", "said"),
+    [
+        ("in.sop.json/sub", "is a file, not a folder"),
+        ("pre", "is a file, not a folder"),  # pre/.github/workflows is a file
+    ],
+)
+def test_a_pipeline_export_that_cannot_make_its_folders_writes_nothing(
+    source: Path, capsys, output: str, said: str
+) -> None:
+    (source.parent / "pre" / ".github").mkdir(parents=True)
+    (source.parent / "pre" / ".github" / "workflows").write_text("in the way")
+    listing = files_under(source.parent)
+    assert main(["export", "github", "in.sop.json", "-o", output]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "internal error" not in err
+    assert files_under(source.parent) == listing
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_yaml_line_breaks_in_names_reach_argo_intact(source: Path, separator: str) -> None:
+    """YAML (and str.splitlines) read these as line breaks; the spec the ConfigMap holds
+    escapes them, so it still reads back as the same spec."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    name = f"G1{separator}x: 1"
+    data["nodes"][0]["name"] = name
+    source.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["export", "argo", "in.sop.json", "-o", "argo-out"]) == 0
+    out = source.parent / "argo-out"
+    configmap = yaml.safe_load((out / "argo" / "spec-configmap.yaml").read_text("utf-8"))
+    spec_json = (out / "gatewright" / "spec.json").read_text("utf-8")
+    assert configmap["data"]["spec.json"] == spec_json
+    spec = load_spec(out / "gatewright" / "spec.json")
+    assert name in {stage.name for stage in spec.stages}
