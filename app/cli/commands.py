@@ -113,6 +113,13 @@ def assess(file: Path, as_json: bool) -> None:
     print_assessment(str(file), assess_document(load_document(file)), as_json)
 
 
+def named(name: str) -> str:
+    """A person's name as given, without surrounding spaces; a blank one is refused."""
+    if not name.strip():
+        raise click.BadParameter("give a name; a blank one could not be told apart later")
+    return name.strip()
+
+
 @cli.command(name="compile")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -233,7 +240,13 @@ def simulate(
     default=None,
     help="Answer every step from this JSON file instead of asking.",
 )
-@click.option("--trainee", default="trainee", show_default=True, help="Who is rehearsing.")
+@click.option(
+    "--trainee",
+    default="trainee",
+    show_default=True,
+    callback=lambda _ctx, _param, name: named(name),
+    help="Who is rehearsing.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--workspace", default=None, help=WORKSPACE_HELP)
 @click.option("--no-record", is_flag=True, help="Do not save the drill in the workspace.")

@@ -169,6 +169,25 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
     return summary, summary, []
 
 
+class Numbers(click.ParamType):
+    """Numbers from 1 to ``count`` separated by commas, e.g. ``1, 3``; anything else is
+    asked again, saying why, rather than read as no choice at all."""
+
+    name = "numbers"
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
+        if isinstance(value, list):
+            return value
+        parts = [part.strip() for part in str(value).split(",")]
+        picks = [int(p) for p in parts if p.isdigit() and 1 <= int(p) <= self.count]
+        if not picks or len(picks) != len(parts):
+            self.fail(f"give numbers from 1 to {self.count} separated by commas, e.g. 1, 3")
+        return sorted(set(picks))
+
+
 def _ask(step: Any, err: bool) -> Any:
     """Ask one step; with ``err`` (--json) the conversation goes to stderr."""
     click.echo(f"\n{step.prompt}", err=err)
@@ -177,9 +196,9 @@ def _ask(step: Any, err: bool) -> Any:
     for number, choice in enumerate(step.choices, start=1):
         click.echo(f"  {number}. {choice.label}", err=err)
     if step.kind == "multi":
-        raw = click.prompt("Choose (numbers separated by commas)", type=str, err=err)
-        picks = [int(p) for p in raw.replace(" ", "").split(",") if p.isdigit()]
-        return [step.choices[p - 1].id for p in picks if 1 <= p <= len(step.choices)]
+        numbers = Numbers(len(step.choices))
+        picks = click.prompt("Choose (numbers separated by commas)", type=numbers, err=err)
+        return [step.choices[p - 1].id for p in picks]
     pick = click.prompt("Choose a number", type=click.IntRange(1, len(step.choices)), err=err)
     return step.choices[pick - 1].id
 

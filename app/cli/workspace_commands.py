@@ -39,7 +39,7 @@ def _open(workspace: Path | None) -> Workspace:
 
     # A path given by hand that does not exist is most likely a typo: say so rather than
     # create an empty workspace there. The default location is created on first use.
-    return Workspace.open(workspace, create=workspace is None)
+    return Workspace.open(workspace, create=workspace is None, reading=True)
 
 
 def _printable(value: Any) -> str:

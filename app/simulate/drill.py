@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from app.runtime import monitor
 from app.spec.evidence import Telemetry
@@ -38,6 +38,14 @@ class DrillScenario(FileModel):
     )
     telemetry: Telemetry = Field(description="The windows behind the alerts, oldest first.")
     lesson_hint: Text = Field("", description="What a good lesson learned mentions.")
+
+    @field_validator("telemetry")
+    @classmethod
+    def _has_windows(cls, telemetry: Telemetry) -> Telemetry:
+        if not telemetry.windows:
+            raise ValueError("has no windows: a drill needs the telemetry behind its alerts")
+        return telemetry
+
     minutes_to_notice: NonNegative = Field(5, description="Minutes before the drill clock starts.")
 
 

@@ -44,6 +44,12 @@ class Normal(FileModel):
     min: Number | None = Field(None, description="Lowest value drawn.")
     max: Number | None = Field(None, description="Highest value drawn.")
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Normal:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min:g}) is more than max ({self.max:g})")
+        return self
+
     def sample(self, rng: random.Random) -> float:
         value = rng.gauss(self.mean, self.sd)
         if self.min is not None and value < self.min:
@@ -57,6 +63,12 @@ class Uniform(FileModel):
     dist: Literal["uniform"] = Field(description="Uniform between low and high.")
     low: Number = Field(description="Lowest value.")
     high: Number = Field(description="Highest value.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) is more than high ({self.high:g})")
+        return self
 
     def sample(self, rng: random.Random) -> float:
         return rng.uniform(self.low, self.high)
@@ -169,6 +181,13 @@ class Telemetry(FileModel):
         default_factory=dict, description="Healthy production values per window."
     )
     faults: list[Fault] = Field(default_factory=list, description="Faults that may happen.")
+
+    @field_validator("window_minutes")
+    @classmethod
+    def _lasts(cls, minutes: float) -> float:
+        if minutes <= 0:
+            raise ValueError("must be more than 0: a window of no time watches nothing")
+        return minutes
 
 
 class ActionTiming(FileModel):

@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from app.fileio import InputError
 from app.store import audit as audit_chain
-from app.store.schema import SchemaError, migrate
+from app.store.schema import SchemaError, latest_version, migrate
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -172,6 +173,41 @@ def _check_location(file: Path, source: str, create: bool) -> None:
         raise WorkspaceError.single(source, "is not a regular file")
 
 
+def _read_only(file: Path, source: str) -> Database:
+    """The workspace opened for reading only, as it is: never migrated nor written.
+
+    A WAL file needs its shared-memory file to be read; where that cannot be made (a
+    read-only folder) the file is read as immutable, which is what an archived copy is."""
+    address = f"file:{urllib.parse.quote(str(file.absolute()))}?mode=ro"
+    try:
+        return _reader(address, source)
+    except sqlite3.DatabaseError:
+        pass
+    try:
+        return _reader(f"{address}&immutable=1", source)
+    except sqlite3.DatabaseError as error:
+        raise WorkspaceError.single(source, _describe(error)) from None
+
+
+def _reader(address: str, source: str) -> Database:
+    from sqlite_utils import Database
+
+    connection = sqlite3.connect(address, uri=True, isolation_level=None)
+    try:
+        found = int(connection.execute("PRAGMA user_version").fetchone()[0])
+    except BaseException:
+        connection.close()
+        raise
+    if found != latest_version():
+        connection.close()
+        raise WorkspaceError.single(
+            source,
+            f"is read-only and at schema version {found} (this Gatewright reads "
+            f"{latest_version()}); open a writable copy once to upgrade it",
+        )
+    return Database(connection, execute_plugins=False)
+
+
 class Workspace:
     """One open workspace file. Open with :meth:`open`; use as a context manager or ``close()``.
 
@@ -184,11 +220,19 @@ class Workspace:
         self.source = source
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> Workspace:
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        create: bool = True,
+        reading: bool = False,
+    ) -> Workspace:
         """Open (and create or migrate) a workspace; any unusable file is a WorkspaceError.
 
         ``path`` None means :func:`default_path`. With ``create`` False a missing file is
-        an error rather than a new, empty workspace.
+        an error rather than a new, empty workspace. With ``reading`` (the caller only
+        reads: listing drills, verifying the audit log), a workspace that cannot be written
+        (a read-only copy kept for an audit) is opened read-only instead of refused.
         """
         file = Path(path).expanduser() if path is not None else default_path()
         source = str(file)
@@ -211,6 +255,9 @@ class Workspace:
             raise WorkspaceError.single(source, str(error)) from None
         except sqlite3.DatabaseError as error:
             connection.close()
+            code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+            if reading and code in (8, 14) and file.is_file():  # read-only, cannot open
+                return cls(_read_only(file, source), source)
             raise WorkspaceError.single(source, _describe(error)) from None
         except BaseException:
             connection.close()

@@ -544,4 +544,56 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
     assert "- sla: Recovery took 65 minutes against an SLA of 60. (-10)" in result.output
 
 
+@pytest.mark.parametrize("garbled", ["1;2;3", "0", "99", "1, x"])
+def test_cli_asks_again_for_checks_it_cannot_read(garbled: str) -> None:
+    """A checks answer that is not numbers in range is asked again, never scored as none."""
+    live = session("latency-misconfiguration")
+    lines = interactive_input(live, perfect_answers(live)).splitlines()
+    checks = [s.key for s in live.steps].index("checks")
+    lines.insert(checks, garbled)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "drill",
+            template_file("rollback-procedure"),
+            "--scenario",
+            "latency-misconfiguration",
+            "--no-record",
+        ],
+        input="\n".join(lines) + "\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "give numbers from 1 to" in result.output
+    assert "Debrief: 100 / 100 points" in result.output
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_cli_refuses_a_blank_trainee(name: str) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "drill",
+            template_file("rollback-procedure"),
+            "--scenario",
+            "bias-detected",
+            "--trainee",
+            name,
+            "--no-record",
+        ],
+    )
+    assert result.exit_code == 2 and "--trainee" in result.output
+
+
 # -- built-in scenarios ------------------------------------------------------------------
+
+
+def test_a_drill_without_telemetry_windows_is_refused(tmp_path: Path) -> None:
+    """With no window, every SOP would call it a false alarm whatever its alerts say."""
+    from app.fileio import InputError, load_model
+
+    data = drill("bias-detected").model_dump(mode="json")
+    data["telemetry"]["windows"] = []
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"\$\.telemetry: has no windows"):
+        load_model(DrillScenario, path)

@@ -361,6 +361,19 @@ def test_a_scenario_that_does_not_fit_the_sop_is_told_where(spec) -> None:
             },
             "at least 0",
         ),
+        (
+            {"candidates__every_hours": {"dist": "uniform", "low": 10, "high": -10}},
+            r"low \(10\) is more than high \(-10\)",
+        ),
+        (
+            {
+                "candidates__metrics": {
+                    "accuracy": {"dist": "normal", "mean": 0.9, "sd": 0.01, "min": 1, "max": 0}
+                }
+            },
+            r"min \(1\) is more than max \(0\)",
+        ),
+        ({"telemetry": {"window_minutes": 0}}, "more than 0"),
     ],
 )
 def test_scenario_values_that_cannot_run_are_refused(change, words) -> None:

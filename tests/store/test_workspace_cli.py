@@ -226,3 +226,29 @@ def test_a_corrupt_workspace_never_prints_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith(f"error: {bad}: ") and "move it aside" in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+def test_a_workspace_that_cannot_be_written_is_still_read_and_verified(
+    capsys, workspace_path: Path, drill_row, monkeypatch
+) -> None:
+    """An auditor's read-only copy: opening it for writing fails as SQLite says for a
+    read-only file (code 8), so the reading commands open it read-only and write nothing."""
+    import app.store.workspace as workspace_module
+
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+    before = workspace_path.read_bytes()
+
+    def read_only_file(_connection):  # type: ignore[no-untyped-def]
+        error = sqlite3.OperationalError("attempt to write a readonly database")
+        error.sqlite_errorcode = 8  # type: ignore[attr-defined]
+        raise error
+
+    monkeypatch.setattr(workspace_module, "_prepare", read_only_file)
+    assert run(capsys, "audit", "verify")[:2] == (0, "audit chain intact (1 entry)\n")
+    code, out, _ = run(capsys, "drills", "--json")
+    assert code == 0 and len(json.loads(out)["drills"]) == 1
+    assert workspace_path.read_bytes() == before
+    with Workspace.open(workspace_path, reading=True) as store:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            store.db.execute("DELETE FROM drills")
