@@ -249,6 +249,6 @@ def test_a_workspace_that_cannot_be_written_is_still_read_and_verified(
     code, out, _ = run(capsys, "drills", "--json")
     assert code == 0 and len(json.loads(out)["drills"]) == 1
     assert workspace_path.read_bytes() == before
-    with Workspace.open(workspace_path, reading=True) as store:
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            store.db.execute("DELETE FROM drills")
+    store = Workspace.open(workspace_path, reading=True)
+    with store, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        store.db.execute("DELETE FROM drills")
