@@ -132,7 +132,16 @@ def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Comme
                 }
             ]
         },
-        "outputs": {"parameters": [{"name": "evidence", "valueFrom": {"supplied": {}}}]},
+        "outputs": {
+            "parameters": [
+                {
+                    "name": "evidence",
+                    # Resumed without a value, the check reads the evidence given at submit
+                    # (and holds if its approvals are not recorded there): never nothing.
+                    "valueFrom": {"supplied": {}, "default": "{{inputs.parameters.evidence}}"},
+                }
+            ]
+        },
     }
     lines = [
         f"Approval of gate {gate['id']}: "
@@ -290,7 +299,8 @@ HEADER = [
     "  with the evidence, approvals recorded, as the output parameter `evidence` (the",
     "  resume form of the UI, or: argo node set WORKFLOW --output-parameter",
     '  evidence="$(cat FILE)" --node-field-selector displayName=approve-<gate-id>, then',
-    "  argo resume WORKFLOW). Resuming is not approving:",
+    "  argo resume WORKFLOW); resumed without one, the check reads the evidence given at",
+    "  submit. Resuming is not approving:",
     *[f"  {line}" for line in p.QUORUM_LINES],
     "- rollback-<policy> templates hold the runbooks; run one with",
     "  argo submit argo/workflow.yaml --entrypoint rollback-<policy> when",

@@ -180,12 +180,13 @@ def drill_steps(doc: Sop, book: Runbook) -> list[tuple[str, str]]:
 
 
 def figure_rows(figures: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Simulation and drill figures flattened to ``(key, value)`` rows (nested keys dotted)."""
+    """Simulation and drill figures flattened to ``(key, value)`` rows; a nested key reads
+    after its group's (``Latest simulation: scenario``)."""
     rows: list[tuple[str, str]] = []
     for key, value in figures.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            rows.extend(figure_rows(value, f"{name}."))
+            rows.extend(figure_rows(value, f"{name}: "))
         elif isinstance(value, int | float | bool):
             rows.append((one_line(name), number(value)))
         elif isinstance(value, str):

@@ -290,7 +290,13 @@ def test_figures_and_revisions_are_tabled() -> None:
         ],
     )
     text = squeeze("".join(page_texts(render_pdf(doc, context))))
-    for wanted in ("simulation.deploy_frequency_per_week", "3.5", "drills", "2026-02-03", "Canary"):
+    for wanted in (
+        "simulation: deploy_frequency_per_week",
+        "3.5",
+        "drills",
+        "2026-02-03",
+        "Canary",
+    ):
         assert squeeze(wanted) in text
     assert squeeze(NO_FIGURES) not in text
 

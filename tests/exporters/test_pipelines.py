@@ -111,6 +111,22 @@ def test_every_template_export_holds_a_verified_spec_and_clean_yaml(fmt, templat
             assert spec.digest in text, "every pipeline file names the spec digest it runs"
 
 
+def test_an_argo_approval_resumed_without_evidence_checks_the_submitted_one(
+    template_exports,
+) -> None:
+    """Resuming is not approving: with no evidence supplied at resume, the check step reads
+    the evidence given at submit (and holds without its approvals), never an empty value."""
+    workflow = loaded(template_exports["deployment-gate", "argo"], "argo")[argo.WORKFLOW_FILE]
+    approvals = [t for t in workflow["spec"]["templates"] if t["name"].startswith("approve-")]
+    assert approvals
+    for template in approvals:
+        (output,) = template["outputs"]["parameters"]
+        assert output["valueFrom"] == {
+            "supplied": {},
+            "default": "{{inputs.parameters.evidence}}",
+        }
+
+
 def test_every_gate_and_stage_has_its_jobs(template_exports) -> None:
     for template_id in template_ids():
         spec = load_spec(template_exports[template_id, "github"] / SPEC_PATH)
