@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -73,6 +74,88 @@ def append(
     return entry_id
 
 
+@dataclass(frozen=True)
+class Seal:
+    """What an entry recording rows seals: the table, the id key in its details, and the
+    columns hashed. The columns are part of the sealing format, fixed here rather than read
+    from the table, so that a later migration adding a column breaks no existing seal."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...]
+
+
+SEALED = {
+    "revision.saved": Seal(
+        "revisions",
+        "revision",
+        ("id", "sop_id", "title", "version", "digest", "path", "author", "message", "saved_at",
+         "content"),
+    ),
+    "simulation.recorded": Seal(
+        "runs",
+        "run",
+        ("id", "sop_id", "scenario", "seed", "runs", "parameters", "summary", "events",
+         "recorded_at"),
+    ),
+    "drill.recorded": Seal(
+        "drills",
+        "drill",
+        ("id", "sop_id", "trainee", "scenario", "answers", "score", "started_at", "finished_at",
+         "seconds", "recorded_at"),
+    ),
+}  # fmt: skip
+"""Entries that seal the rows they record, by action."""
+
+_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def rows_digest(db: Database, action: str, first: int, last: int) -> str:
+    """The digest of the rows ``first`` to ``last`` that an ``action`` entry records.
+
+    An entry recording rows keeps this as ``rows_digest``, so that changing or deleting a
+    recorded drill, run or revision breaks the log as editing an entry does. Each row is
+    hashed as the JSON array of its sealed columns, one line each."""
+    seal = SEALED[action]
+    cursor = db.execute(
+        f"SELECT {', '.join(seal.columns)} FROM {seal.table} WHERE id BETWEEN ? AND ? ORDER BY id",
+        [first, last],
+    )
+    digest = hashlib.sha256()
+    for row in cursor:
+        digest.update(_ROW(row).encode("utf-8"))
+        digest.update(b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def recorded_range(row: Mapping[str, Any]) -> tuple[str, int, int] | None:
+    """The table and id range an entry records rows of, or None (another kind of entry)."""
+    details = _decode(row["details"])
+    if row["action"] not in SEALED or not isinstance(details, dict):
+        return None
+    table, key = SEALED[row["action"]].table, SEALED[row["action"]].key
+    try:
+        if key in details:
+            return table, int(details[key]), int(details[key])
+        return table, int(details["first"]), int(details["last"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _seal_problem(db: Database, row: dict[str, Any]) -> str | None:
+    """Why the rows the entry sealed no longer match it (entries written before entries
+    sealed their rows carry no ``rows_digest`` and are not checked)."""
+    recorded = recorded_range(row)
+    details = _decode(row["details"])
+    if recorded is None or "rows_digest" not in details:
+        return None
+    table, first, last = recorded
+    if rows_digest(db, row["action"], first, last) == details["rows_digest"]:
+        return None
+    what = f"{table} {first}" if first == last else f"{table} {first}-{last}"
+    return f"the {what} it records changed or went missing after it was recorded"
+
+
 def _rows(db: Database) -> Iterator[dict[str, Any]]:
     cursor = db.execute(
         "SELECT id, at, actor, action, subject, details, prev_hash, hash FROM audit ORDER BY id"
@@ -100,17 +183,28 @@ def find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
     An entry is broken when its hash does not match its content (it was edited), when
     its ``prev_hash`` is not the previous entry's hash (an entry before it was deleted,
     inserted or edited), or when its id does not follow the previous one. A deleted last
-    entry is caught through SQLite's record of the highest id ever given. Someone who can
+    entry is caught through SQLite's record of the highest id ever given, and an entry
+    that records drills, runs or revisions is broken when those rows no longer hash to
+    its ``rows_digest``. Someone who can
     rewrite the file can still rebuild the whole chain: compare the last hash with a copy
     kept elsewhere (``gatewright audit verify --json`` prints it) to rule that out.
     """
     previous_id, previous_hash, count = 0, GENESIS, 0
+    highest: dict[str, int] = {}  # per table, the last row id an entry records
     for row in _rows(db):
         count += 1
-        reason = _problem(row, previous_id, previous_hash)
+        reason = _problem(row, previous_id, previous_hash) or _seal_problem(db, row)
         if reason:
             return AuditBreak(row["id"], reason), count, previous_hash
         previous_id, previous_hash = row["id"], row["hash"]
+        if recorded := recorded_range(row):
+            table, _first, last = recorded
+            highest[table] = max(highest.get(table, 0), last)
+    for table in (seal.table for seal in SEALED.values()):
+        last_row = db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
+        if last_row is not None and last_row > highest.get(table, 0):
+            reason = f"{table} {last_row} is in no audit entry: it was added without being recorded"
+            return AuditBreak(previous_id, reason), count, previous_hash
     given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
     if given and given[0] > previous_id:
         missing = previous_id + 1

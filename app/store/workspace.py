@@ -328,7 +328,14 @@ class Workspace:
         }
         with self._writing() as db:
             revision_id = int(db["revisions"].insert(row).last_pk)
-            details = {"revision": revision_id, "version": doc.version, "digest": row["digest"]}
+            details = {
+                "revision": revision_id,
+                "version": doc.version,
+                "digest": row["digest"],
+                "rows_digest": audit_chain.rows_digest(
+                    db, "revision.saved", revision_id, revision_id
+                ),
+            }
             self._append_audit("revision.saved", doc.id, {**details, "path": row["path"]}, author)
         return revision_id
 
@@ -371,7 +378,13 @@ class Workspace:
         )
         with self._writing() as db:
             run_id = int(db["runs"].insert(row).last_pk)
-            details = {"run": run_id, "scenario": scenario, "seed": seed, "runs": runs}
+            details = {
+                "run": run_id,
+                "scenario": scenario,
+                "seed": seed,
+                "runs": runs,
+                "rows_digest": audit_chain.rows_digest(db, "simulation.recorded", run_id, run_id),
+            }
             self._append_audit("simulation.recorded", sop_id, details, None)
         return run_id
 
@@ -448,7 +461,12 @@ class Workspace:
         )
         with self._writing() as db:
             drill_id = int(db["drills"].insert(row).last_pk)
-            details = {"drill": drill_id, "trainee": trainee, "scenario": scenario}
+            details = {
+                "drill": drill_id,
+                "trainee": trainee,
+                "scenario": scenario,
+                "rows_digest": audit_chain.rows_digest(db, "drill.recorded", drill_id, drill_id),
+            }
             self._append_audit("drill.recorded", sop_id, details, None)
         return drill_id
 
@@ -507,7 +525,13 @@ class Workspace:
             ids = list(range(first, first + len(rows)))
             sop_ids = sorted({row["sop_id"] for row in rows})
             subject = sop_ids[0] if len(sop_ids) == 1 else "*"
-            details = {"count": len(ids), "first": ids[0], "last": ids[-1], "sop_ids": sop_ids}
+            details = {
+                "count": len(ids),
+                "first": ids[0],
+                "last": ids[-1],
+                "sop_ids": sop_ids,
+                "rows_digest": audit_chain.rows_digest(db, action, ids[0], ids[-1]),
+            }
             self._append_audit(action, subject, details, actor)
         return ids
 

@@ -278,13 +278,49 @@ def test_bulk_records_write_one_audit_entry_per_batch(drill_row, run_row) -> Non
             "drill.recorded",
             "simulation.recorded",
         ]
+        sealed = entries[1]["details"].pop("rows_digest")
         assert entries[1]["details"] == {
             "count": 50,
             "first": ids[0],
             "last": ids[-1],
             "sop_ids": ["small"],
         }
+        assert sealed.startswith("sha256:")
         assert workspace.verify_audit() is None
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "UPDATE drills SET score = json_set(score, '$.points', 5) WHERE id = 1",  # one
+        "UPDATE drills SET trainee = 'someone else' WHERE id = 3",  # in a batch
+        "DELETE FROM drills WHERE id = 4",
+        "INSERT INTO drills (sop_id, trainee, scenario, answers, score, started_at, "
+        "finished_at, seconds, recorded_at) SELECT sop_id, 'ghost', scenario, answers, score, "
+        "started_at, finished_at, seconds, recorded_at FROM drills WHERE id = 2",
+        "UPDATE runs SET summary = '{}' WHERE id = 1",
+        "UPDATE revisions SET message = 'rewritten' WHERE id = 1",
+    ],
+)
+def test_a_recorded_row_changed_later_breaks_the_audit_chain(
+    tamper: str, workspace_path: Path, drill_row, run_row, small_doc: Sop
+) -> None:
+    """A drill's score rewritten to full marks must not pass ``audit verify``."""
+    with Workspace.open() as workspace:
+        workspace.record_revision(small_doc, path="small.sop.json", author="eli")
+        workspace.record_drill(**drill_row(0))
+        workspace.record_drills([drill_row(i) for i in range(1, 4)])
+        workspace.record_run(**run_row(0))
+        assert workspace.verify_audit() is None
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        connection.execute(tamper)
+    connection.close()
+    with Workspace.open() as workspace:
+        broken, _count, _last = workspace.audit_check()
+        assert broken is not None
+        said = ("changed or went missing after it was recorded", "added without being recorded")
+        assert any(words in broken.reason for words in said), broken.reason
 
 
 def test_a_bad_row_in_a_batch_writes_nothing(drill_row) -> None:
