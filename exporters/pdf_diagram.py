@@ -228,8 +228,8 @@ def diagram_flowables(render: DiagramRender) -> tuple[list[Flowable], bool]:
             Spacer(1, 6),
             para(note, s.small),
         ], wide
-    # svglib draws each text run in one font; labels the embedded fonts cannot show (CJK
-    # without a CJK font, rarer scripts) go through Graphviz's own PNG, which falls back.
+    # svglib draws each label in the regular font; labels it cannot show (CJK, rarer
+    # scripts) go through Graphviz's own PNG, whose font lookup falls back per character.
     drawing = svg_drawing(render.svg) if covers(_svg_text(render.root)) else None
     if drawing is None:
         dpi = min(FALLBACK_DPI, MAX_PNG_PIXELS * 72 / max(render.size))

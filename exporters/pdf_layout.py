@@ -30,6 +30,7 @@ from exporters.pdf_style import (
     SopParagraph,
     markup,
     register_fonts,
+    runs_width,
     styles,
     text_runs,
 )
@@ -247,7 +248,7 @@ class SopCanvas(Canvas):
         self.setFillColor(MUTED)
         room = width - 2 * MARGIN - stringWidth(f"page {page} of {page}00", fonts.regular, 7.5)
         left = f"{one_line(furniture.title)} · version {furniture.version} · {furniture.digest}"
-        while left and stringWidth(left, fonts.regular, 7.5) > room:
+        while left and runs_width(left, 7.5) > room:
             left = left[:-2] + "…" if len(left) > 2 else ""
         x = MARGIN
         for font, run in text_runs(left):

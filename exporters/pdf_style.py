@@ -154,12 +154,16 @@ def text_runs(text: str) -> list[tuple[str, str]]:
     return [(fonts.cjk if i % 2 else fonts.regular, part) for i, part in enumerate(parts) if part]
 
 
+def runs_width(text: str, size: float) -> float:
+    """The width of ``text`` drawn as its :func:`text_runs`, each in its own font."""
+    return sum(stringWidth(run, font, size) for font, run in text_runs(text))
+
+
 def covers(text: str) -> bool:
-    """Whether the embedded fonts have a glyph for every character of ``text``."""
-    fonts = register_fonts()
-    regular = pdfmetrics.getFont(fonts.regular).face.charToGlyph  # type: ignore[attr-defined]
-    cjk = pdfmetrics.getFont(fonts.cjk).face.charToGlyph if fonts.cjk else {}  # type: ignore[attr-defined]
-    return all(ord(c) in regular or ord(c) in cjk or c.isspace() for c in set(text))
+    """Whether the regular embedded font has a glyph for every character of ``text`` (as
+    svglib draws a diagram label: in one font, with no fallback for CJK or rarer scripts)."""
+    regular = pdfmetrics.getFont(register_fonts().regular).face.charToGlyph  # type: ignore[attr-defined]
+    return all(ord(c) in regular or c.isspace() for c in set(text))
 
 
 @dataclass(frozen=True)

@@ -417,3 +417,22 @@ def test_very_long_names_wrap_over_pages_instead_of_failing(tmp_path, capsys) ->
     err = capsys.readouterr().err
     assert code == 0, err
     assert out.read_bytes().startswith(b"%PDF-") and "internal error" not in err
+
+
+def test_a_diagram_label_the_regular_font_cannot_show_goes_through_graphviz_png() -> None:
+    """svglib draws each label in one font: a CJK role name came out as boxes in the PDF's
+    diagram while the tables showed it (they switch fonts per run of text)."""
+    from reportlab.platypus import Image
+
+    from exporters.pdf_diagram import DrawingWindow, diagram_flowables, render_diagram
+    from exporters.pdf_layout import LANDSCAPE, PORTRAIT, frame_size
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed")
+    data = json.loads(template_text("startup-lightweight"))
+    frames = frame_size(PORTRAIT), frame_size(LANDSCAPE)
+    latin = diagram_flowables(render_diagram(Sop.model_validate(data), [], *frames))[0]
+    assert isinstance(latin[0], DrawingWindow)  # vector, as usual
+    data["nodes"][0]["name"] = "开发 Development"
+    cjk = diagram_flowables(render_diagram(Sop.model_validate(data), [], *frames))[0]
+    assert isinstance(cjk[0], Image)
