@@ -39,6 +39,9 @@ def _record(workspace: str | None, record: bool, write: Any) -> None:
         click.echo(f"warning: not saved in the workspace: {error}", err=True)
 
 
+WARNINGS_SHOWN = 8
+"""Scenario warnings printed; the rest are counted."""
+
 DORA_LINES = (
     ("deployment frequency", "deployment_frequency_per_day", " per day"),
     ("lead time for changes", "lead_time_hours", " hours"),
@@ -74,7 +77,11 @@ def print_summary(summary: dict[str, Any]) -> None:
         )
     click.echo("DORA metrics:")
     for label, key, unit in DORA_LINES:
-        click.echo(f"  {label:<22}{_level(dora[key], dora[key_level(key)])}{unit}")
+        figure = dora[key]
+        shown = _level(figure, dora[key_level(key)]) + unit if figure is not None else "-"
+        if figure is None and key == "time_to_restore_hours":
+            shown = "- (nothing to restore: no release failed)"
+        click.echo(f"  {label:<22}{shown}")
     for rollback in summary["rollbacks"]:
         sla = "met" if rollback["sla_met"] else "MISSED"
         click.echo(
@@ -124,8 +131,17 @@ def run_simulate(
 
     doc, spec = _spec_of(file)
     scenario = load_builtin(Scenario, scenario_name)
-    for warning in scenario_warnings(spec, scenario):
+    warnings = scenario_warnings(spec, scenario)
+    if scenario.sop not in (None, doc.id) and warnings:
+        click.echo(
+            f"warning: scenario {scenario_name} was written for the SOP {scenario.sop!r} (its "
+            f"sop field), not {doc.id!r}: {len(warnings)} of its names do not fit this one",
+            err=True,
+        )
+    for warning in warnings[:WARNINGS_SHOWN]:
         click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
+    if len(warnings) > WARNINGS_SHOWN:
+        click.echo(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more", err=True)
     try:
         payload, summary, events = _run(spec, scenario, seed, runs)
     except ScenarioRangeError as error:

@@ -28,7 +28,8 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
 
     def unknown(place: str, name: str, kind: str, known: set[str]) -> None:
         choices = ", ".join(sorted(known)) or "none"
-        warnings.append(f"{place}: {name!r} is not a {kind} of this SOP ({choices})")
+        article = "an" if kind[0] in "aeiou" else "a"
+        warnings.append(f"{place}: {name!r} is not {article} {kind} of this SOP ({choices})")
 
     people = scenario.candidates
     for tier in people.tiers:

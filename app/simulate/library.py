@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,17 +24,19 @@ def builtin_ids(model: type[BaseModel]) -> list[str]:
     )
 
 
-def _is_file(path: Path | Traversable) -> bool:
+def _safely(check: Callable[[], bool]) -> bool:
+    """``check()`` (``is_file``, ``is_dir``), False where the file system cannot answer
+    (a name too long for it, say)."""
     try:
-        return path.is_file()
-    except OSError:  # a name too long for the file system, say
+        return check()
+    except OSError:
         return False
 
 
 def builtin(model: type[M], name: str) -> M:
     """A built-in scenario or drill by id (the designer's lists offer only these)."""
     entry = resources.files("sop_templates") / FOLDERS[model] / f"{name}.json"
-    if not _is_file(entry):
+    if not _safely(entry.is_file):
         kind = "scenario" if model is Scenario else "drill"
         raise InputError.single(
             name,
@@ -49,6 +51,8 @@ def load_builtin(model: type[M], name: str) -> M:
     """A scenario or drill from a file path (a name that is an existing file, has a path
     separator or ends in .json, .yaml or .yml), else a built-in one by id."""
     path = Path(name)
-    if path.suffix.lower() in (".json", ".yaml", ".yml") or "/" in name or _is_file(path):
+    if _safely(path.is_dir):
+        raise InputError.single(name, "is a folder; give a scenario or drill file, or an id")
+    if path.suffix.lower() in (".json", ".yaml", ".yml") or "/" in name or _safely(path.is_file):
         return load_model(model, name)
     return builtin(model, name)

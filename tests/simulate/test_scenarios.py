@@ -166,3 +166,32 @@ def test_the_progress_bar_goes_to_a_terminal_stderr_and_never_to_stdout(
     assert code == 0
     assert out.startswith("{") and json.loads(out)["runs"] == 3  # stdout holds the JSON only
     assert "Simulating" in terminal.getvalue()  # the bar was drawn, on stderr
+
+
+def test_a_scenario_for_another_sop_says_so_once_and_counts_the_rest(capsys) -> None:
+    scenario = ["--scenario", "healthcare-diagnostic-month", "--no-record"]
+    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 0
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert "was written for the SOP 'healthcare-diagnostic' (its sop field)" in lines[0]
+    assert len(lines) == 1 + 8 + 1 and lines[-1].startswith("warning: ... and ")
+
+
+def test_a_folder_given_as_scenario_is_named_as_one(capsys, tmp_path: Path) -> None:
+    code = main(
+        ["simulate", template_file("deployment-gate"), "--scenario", str(tmp_path), "--no-record"]
+    )
+    assert code == 2 and "is a folder" in capsys.readouterr().err
+
+
+def test_time_to_restore_without_a_failure_says_why_it_is_empty(capsys) -> None:
+    from app.cli.simulating import print_summary
+
+    summary = simulate(
+        compile_spec(load_template("deployment-gate")),
+        load_builtin(Scenario, "deployment-gate-month"),
+        0,
+    ).summary()
+    summary["dora"]["time_to_restore_hours"] = None
+    print_summary(summary)
+    out = capsys.readouterr().out
+    assert "nothing to restore: no release failed" in out and "- hours" not in out
