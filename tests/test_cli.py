@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +174,19 @@ def test_json_output_is_streamed_in_batches(monkeypatch) -> None:
     assert stream.getvalue().endswith("}\n")
     assert 1 < len(writes) < 100
     assert max(writes) < 2 * output._BATCH
+
+
+def test_a_reader_that_goes_away_is_exit_2_not_a_verdict(tmp_path: Path) -> None:
+    """`gatewright simulate --json | head -1`: 1 would read as a negative verdict."""
+    template = Path(__file__).resolve().parents[1] / "sop_templates" / "deployment-gate.sop.json"
+    command = [sys.executable, "-m", "app", "simulate", str(template), "--scenario",
+               "deployment-gate-month", "--json", "--no-record"]  # fmt: skip
+    environment = {**os.environ, "GATEWRIGHT_WORKSPACE": str(tmp_path / "w.db")}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    )
+    assert process.stdout is not None and process.stdout.read(1) == b"{"
+    process.stdout.close()  # far less than the JSON the command still has to write
+    _out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert b"Traceback" not in err

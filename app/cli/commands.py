@@ -17,7 +17,24 @@ from app.fileio import InputError, SaveError, inputs_kept
 JSON_HELP = "Print exactly one JSON document on standard output."
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class PipeClosed(Exception):
+    """Standard output's reader went away (``| head``); not an OSError, which click would
+    turn into exit 1, the contract's "negative verdict"."""
+
+
+class Commands(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise PipeClosed() from None
+
+
+@click.group(
+    cls=Commands,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(
     __version__, "--version", prog_name="gatewright", message="%(prog)s %(version)s"
 )
@@ -347,4 +364,6 @@ def run(args: list[str]) -> int:
     except (InputError, SaveError) as error:
         click.echo(f"error: {error}", err=True)
         return EXIT_UNUSABLE
+    except PipeClosed:
+        raise BrokenPipeError from None  # app.cli.guarded stops quietly, exit 2
     return EXIT_OK
