@@ -246,7 +246,9 @@ def raci_section(doc: Sop, width: float) -> list[Flowable]:
     share = 0.7 / len(matrix.roles)
     rows: list[list[Cell]] = [
         [f"{'Gate' if row.kind == 'gate' else 'Action'}: {row.activity}"]
-        + [row.marks.get(role_id, "") for role_id, _name in matrix.roles]
+        # Marks in their own style, so one that wraps ("A (medium, high)") stays bold and
+        # centred like the rest.
+        + [cell(row.marks.get(role_id, ""), s.mark, width * share) for role_id, _ in matrix.roles]
         for row in matrix.rows
     ]
     header = ["Activity", *(name for _id, name in matrix.roles)]
