@@ -364,3 +364,40 @@ def runbooks(doc: Sop) -> list[Runbook]:
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+METRIC_HEADER = ("Metric", "Name", "Unit", "Direction", "Range")
+
+
+def metric_rows(doc: Sop) -> list[list[str]]:
+    """The metric catalogue as the PDF and Markdown table it (``METRIC_HEADER``)."""
+    return [
+        [
+            m.id,
+            m.name,
+            m.unit or "—",
+            f"{m.direction} is better",
+            f"{number(m.min) if m.min is not None else '−∞'} to "
+            f"{number(m.max) if m.max is not None else '+∞'}",
+        ]
+        for m in doc.metrics
+    ]
+
+
+STAGE_HEADER = ("Order", "Stage", "Environment", "Strategy", "Description")
+
+
+def stage_rows(doc: Sop) -> list[list[str]]:
+    """The stages in promote-path order, as the PDF and Markdown table them."""
+    orders = stage_orders(doc)
+    ordered = sorted(doc.nodes_of_kind("stage"), key=lambda n: orders.get(n.id, len(orders) + 1))
+    return [
+        [
+            str(orders.get(n.id, "—")),
+            n.name,
+            n.environment or "—",
+            strategy_text(n),
+            n.description,
+        ]
+        for n in ordered
+    ]

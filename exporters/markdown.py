@@ -160,10 +160,7 @@ def _scope(doc: Sop) -> list[str]:
         [[r.name, ", ".join(r.members) or "no members listed", r.description] for r in doc.roles],
     )
     lines += ["### Metrics", ""]
-    lines += table(
-        ["Metric", "Name", "Unit", "Direction"],
-        [[m.id, m.name, m.unit or "—", f"{m.direction} is better"] for m in doc.metrics],
-    )
+    lines += table(content.METRIC_HEADER, content.metric_rows(doc))
     return lines
 
 
@@ -192,16 +189,8 @@ def _criteria(doc: Sop, criteria: Sequence[Any]) -> list[str]:
 
 
 def _stages_and_gates(doc: Sop) -> list[str]:
-    orders = content.stage_orders(doc)
-    stages = sorted(doc.nodes_of_kind("stage"), key=lambda n: orders.get(n.id, len(orders) + 1))
     lines = ["## Stages", ""]
-    lines += table(
-        ["Order", "Stage", "Environment", "Strategy"],
-        [
-            [str(orders.get(n.id, "—")), n.name, n.environment or "—", content.strategy_text(n)]
-            for n in stages
-        ],
-    )
+    lines += table(content.STAGE_HEADER, content.stage_rows(doc))
     lines += ["## Gates", ""]
     for gate_id in content.promote_order(doc):
         gate: Any = doc.node(gate_id)

@@ -127,21 +127,11 @@ def purpose(doc: Sop, width: float) -> list[Flowable]:
     else:
         out.append(para("No roles are defined.", s.body))
     out.append(Heading("Metrics", s.h2, level=1))
-    metric_rows = [
-        [
-            m.id,
-            m.name,
-            m.unit or "—",
-            f"{m.direction} is better",
-            f"{content.number(m.min) if m.min is not None else '−∞'} to "
-            f"{content.number(m.max) if m.max is not None else '+∞'}",
-        ]
-        for m in doc.metrics
-    ]
+    metric_rows = content.metric_rows(doc)
     if metric_rows:
         out.append(
             grid(
-                ["Metric", "Name", "Unit", "Direction", "Range"],
+                content.METRIC_HEADER,
                 metric_rows,
                 [0.22, 0.28, 0.12, 0.18, 0.2],
                 width,
@@ -154,23 +144,12 @@ def purpose(doc: Sop, width: float) -> list[Flowable]:
 
 def stages(doc: Sop, width: float) -> list[Flowable]:
     s = styles()
-    orders = content.stage_orders(doc)
-    ordered = sorted(doc.nodes_of_kind("stage"), key=lambda n: orders.get(n.id, len(orders) + 1))
-    rows = [
-        [
-            str(orders.get(n.id, "—")),
-            n.name,
-            n.environment or "—",
-            content.strategy_text(n),
-            n.description,
-        ]
-        for n in ordered
-    ]
+    rows = content.stage_rows(doc)
     return [
         Heading("Stages", s.h1),
         para("The environments a model passes through, in promote-path order.", s.body),
         grid(
-            ["Order", "Stage", "Environment", "Strategy", "Description"],
+            content.STAGE_HEADER,
             rows,
             [0.08, 0.22, 0.14, 0.2, 0.36],
             width,
