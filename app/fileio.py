@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Hashable, Iterator
@@ -109,14 +110,20 @@ def parse_json(text: str, source: str) -> Any:
         return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=bounded_int)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
-        detail = error.msg[0].lower() + error.msg[1:]
+        # json's messages end in "at" (where follows in its own format): drop it.
+        detail = re.sub(r"( starting)? at$", "", error.msg[0].lower() + error.msg[1:])
+        hints = []
+        if detail == "invalid control character" and text[error.pos : error.pos + 1] in "\r\n":
+            detail, hints = "a line break inside a string", ["is a closing quote missing?"]
         before = text[: error.pos].rstrip()
-        if error.pos >= len(text.rstrip()):
-            detail += " (the file ends too early: is it truncated?)"
+        if error.pos >= len(text.rstrip()) or detail == "unterminated string":
+            hints.append("the file ends too early: is it truncated?")
         elif text.startswith(("//", "/*", "#"), error.pos):
-            detail += " (JSON does not allow comments)"
+            hints.append("JSON does not allow comments")
         elif before.endswith(",") and text.startswith(("}", "]"), error.pos):
-            detail += " (remove the comma before it: JSON does not allow a trailing comma)"
+            hints.append("remove the comma before it: JSON does not allow a trailing comma")
+        if hints:
+            detail += f" ({'; '.join(hints)})"
         raise InputError.single(source, f"{where}: invalid JSON: {detail}") from None
     except ValueError as error:  # a duplicate key
         raise InputError.single(source, f"invalid JSON: {error}") from None

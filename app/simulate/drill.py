@@ -21,6 +21,8 @@ from app.spec.types import FileModel, Key, NonNegative, Slug, Text
 DRILL_FORMAT = "gatewright.drill/1"
 MISTAKE_MINUTES = 5.0
 SLA_PENALTY = 10.0
+LESSON_CHARACTERS = 20
+"""A lesson counts when it holds at least this many visible characters (about a sentence)."""
 
 
 class DrillScenario(FileModel):
@@ -350,7 +352,7 @@ class DrillSession:
             if value == expected:
                 return True, "Right: these checks confirm the system is healthy again."
             return False, f"The policy's checks are: {self._names(step, expected)}."
-        ok = len(value) >= 20
+        ok = sum(c.isprintable() and not c.isspace() for c in value) >= LESSON_CHARACTERS
         hint = (
             f" A good lesson mentions: {self.scenario.lesson_hint}"
             if self.scenario.lesson_hint

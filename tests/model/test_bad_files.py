@@ -241,3 +241,20 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path: Path) -> Non
     with pytest.raises(InputError, match="MiB limit"):
         load_document(path)
     assert time.perf_counter() - started < 2.0, "the size limit should refuse it at once"
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"a": "tru\n', "a line break inside a string (is a closing quote missing?;"),
+        ('{"a": "tru', "unterminated string (the file ends too early: is it truncated?)"),
+        ('{"a": 1 x', "expecting ',' delimiter"),
+    ],
+)
+def test_json_errors_read_as_sentences(text: str, said: str) -> None:
+    """json's own messages end in "at" (its position follows): never left dangling."""
+    from app.fileio import InputError, parse_json
+
+    with pytest.raises(InputError) as raised:
+        parse_json(text, "x.json")
+    assert said in str(raised.value) and not str(raised.value).rstrip(")").endswith(" at")

@@ -267,6 +267,11 @@ def test_extra_check_is_also_wrong() -> None:
     only_mistake(score("bias-detected", checks=checks), "checks", 10)
 
 
+@pytest.mark.parametrize("blank", ["\x00" * 30, " \t\n" * 10, "\u200b" * 25])
+def test_a_lesson_of_invisible_characters_is_no_lesson(blank: str) -> None:
+    only_mistake(score("bias-detected", lesson=blank), "lesson", 10)
+
+
 def test_empty_lesson_loses_10_and_shows_the_hint() -> None:
     mistake = only_mistake(score("bias-detected", lesson="   "), "lesson", 10)
     assert "at least a sentence" in mistake["explanation"]

@@ -110,7 +110,9 @@ class SopView(QGraphicsView):
         super().keyReleaseEvent(event)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
-        self.scene().end_nudge()  # type: ignore[attr-defined]  # the key is released elsewhere
+        scene = self.scene()
+        if scene is not None:  # None while the window is torn down
+            scene.end_nudge()  # type: ignore[attr-defined]  # the key is released elsewhere
         super().focusOutEvent(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
