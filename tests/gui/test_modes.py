@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,25 @@ def test_a_run_that_cannot_be_done_clears_the_previous_results(window: MainWindo
     assert window.simulation.events == [] and window.simulation.log.table.rowCount() == 0
     assert window.simulation.summary.gates.rowCount() == 0
     assert "Cannot simulate" in window.simulation.summary.dora.text()
+
+
+def test_a_drill_can_come_from_a_file_as_a_scenario_can(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QFileDialog
+
+    window, scenario = drill_window(qtbot, "bias-detected")
+    data = scenario.model_dump(mode="json")
+    data["id"], data["title"] = "our-own-incident", "Our own incident"
+    path = tmp_path / "ours.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    picked = [str(path), ""]  # the second pick is cancelled
+    monkeypatch.setattr(
+        QFileDialog, "getOpenFileName", staticmethod(lambda *_a, **_k: (picked.pop(0), ""))
+    )
+    panel = window.drill.panel
+    panel.scenario.setCurrentText("From file…")
+    assert panel.scenario.currentText() == "From file…"
+    session = window.drill.start()
+    assert session is not None and session.scenario.id == "our-own-incident"
+    assert window.drill.start() is None  # cancelled: nothing started, nothing said wrong

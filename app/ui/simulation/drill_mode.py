@@ -11,7 +11,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDialog,
     QDockWidget,
     QFileDialog,
@@ -29,9 +28,9 @@ from PySide6.QtWidgets import (
 
 from app.fileio import InputError
 from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
-from app.simulate.library import builtin, builtin_ids
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.plain import literal, plain_label
+from app.ui.simulation.library_choice import chosen, library_combo
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -40,9 +39,7 @@ if TYPE_CHECKING:
 class DrillPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
-        self.scenario = QComboBox()
-        self.scenario.addItems(builtin_ids(DrillScenario))
-        self.scenario.setAccessibleName("Drill")
+        self.scenario = library_combo(DrillScenario, "Drill")
         self.trainee = QLineEdit("trainee")
         self.trainee.setAccessibleName("Trainee name")
         self.start = QPushButton("Start drill")
@@ -110,7 +107,9 @@ class DrillMode(QObject):
 
     def start(self, scenario: DrillScenario | None = None) -> DrillSession | None:
         try:
-            scenario = scenario or builtin(DrillScenario, self.panel.scenario.currentText())
+            scenario = scenario or chosen(DrillScenario, self.panel.scenario, self.window, "Drill")
+            if scenario is None:
+                return None  # the file pick was cancelled
             spec = compile_spec(self.window.editor.doc)
             self.session = DrillSession(spec, scenario)
         except (InputError, CompileRefusedError, DrillError) as error:

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QGraphicsSimpleTextItem, QScrollArea
+from PySide6.QtWidgets import QDockWidget, QGraphicsSimpleTextItem, QScrollArea
 
-from app.fileio import InputError, load_model
+from app.fileio import InputError
 from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
 from app.simulate.fit import scenario_warnings
-from app.simulate.library import builtin, builtin_ids
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.plain import literal
+from app.ui.simulation.library_choice import chosen
 from app.ui.simulation.panels import ControlsPanel, EventLog, SummaryPanel, clock_text
 from app.ui.simulation.replay import CanvasState, apply, replay
 
@@ -37,7 +37,7 @@ class SimulationMode(QObject):
         self.state: CanvasState | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.step)
-        self.controls = ControlsPanel(builtin_ids(Scenario))
+        self.controls = ControlsPanel()
         self.log = EventLog()
         self.summary = SummaryPanel()
         scroll = QScrollArea()
@@ -89,15 +89,8 @@ class SimulationMode(QObject):
             self.clear_overlay()
 
     def scenario(self) -> Scenario | None:
-        name, path = self.controls.scenario.currentText(), ""
-        if name == "From file…":
-            path, _ = QFileDialog.getOpenFileName(
-                self.window, "Scenario", "", "Scenario (*.json *.yaml *.yml)"
-            )
-            if not path:
-                return None
         try:
-            return load_model(Scenario, path) if path else builtin(Scenario, name)
+            return chosen(Scenario, self.controls.scenario, self.window, "Scenario")
         except InputError as error:
             self.window.statusBar().showMessage(str(error), 10000)
             return None

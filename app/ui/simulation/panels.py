@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -23,7 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.simulate.scenario import Scenario
 from app.ui.simulation.charts import BarChart, histogram
+from app.ui.simulation.library_choice import library_combo
 
 LEVEL_COLOURS = {"elite": "#15803d", "high": "#65a30d", "medium": "#d97706", "low": "#dc2626"}
 
@@ -37,12 +38,9 @@ def clock_text(minutes: float) -> str:
 class ControlsPanel(QWidget):
     """Scenario, seed and speed, and the player buttons."""
 
-    def __init__(self, scenarios: list[str]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.scenario = QComboBox()
-        self.scenario.addItems(scenarios)
-        self.scenario.addItem("From file…")
-        self.scenario.setAccessibleName("Scenario")
+        self.scenario = library_combo(Scenario, "Scenario")
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
         self.seed.setAccessibleName("Seed")
