@@ -33,7 +33,9 @@ def _record(workspace: str | None, record: bool, write: Any) -> None:
     from app.store.workspace import Workspace
 
     try:
-        with Workspace.open(workspace) as store:
+        # A path typed with --workspace is never given folders of its own making: a typo
+        # would record the run somewhere nobody looks.
+        with Workspace.open(workspace, folders=workspace is None) as store:
             write(store)
     except Exception as error:
         click.echo(f"warning: not saved in the workspace: {error}", err=True)

@@ -160,7 +160,7 @@ def _decoded(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
     return result
 
 
-def _check_location(file: Path, source: str, create: bool) -> None:
+def _check_location(file: Path, source: str, create: bool, folders: bool) -> None:
     if file.is_dir():
         raise WorkspaceError.single(
             source, "is a folder; a workspace is a file such as workspace.db"
@@ -168,6 +168,10 @@ def _check_location(file: Path, source: str, create: bool) -> None:
     if not file.exists():
         if not create:
             raise WorkspaceError.single(source, "does not exist; nothing was recorded there")
+        if not folders and not file.parent.is_dir():
+            raise WorkspaceError.single(
+                source, f"the folder {file.parent} does not exist; create it or check the path"
+            )
         file.parent.mkdir(parents=True, exist_ok=True)
     elif not file.is_file():  # a pipe or a device
         raise WorkspaceError.single(source, "is not a regular file")
@@ -226,18 +230,20 @@ class Workspace:
         *,
         create: bool = True,
         reading: bool = False,
+        folders: bool = True,
     ) -> Workspace:
         """Open (and create or migrate) a workspace; any unusable file is a WorkspaceError.
 
         ``path`` None means :func:`default_path`. With ``create`` False a missing file is
-        an error rather than a new, empty workspace. With ``reading`` (the caller only
+        an error rather than a new, empty workspace; with ``folders`` False a new file's
+        folder must exist (a path typed by hand), else it is made. With ``reading`` (the caller only
         reads: listing drills, verifying the audit log), a workspace that cannot be written
         (a read-only copy kept for an audit) is opened read-only instead of refused.
         """
         file = Path(path).expanduser() if path is not None else default_path()
         source = str(file)
         try:
-            _check_location(file, source, create)
+            _check_location(file, source, create, folders)
         except OSError as error:
             raise WorkspaceError.single(
                 source, f"cannot be reached: {error.strerror or error}"

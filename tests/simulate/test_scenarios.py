@@ -195,3 +195,14 @@ def test_time_to_restore_without_a_failure_says_why_it_is_empty(capsys) -> None:
     print_summary(summary)
     out = capsys.readouterr().out
     assert "nothing to restore: no release failed" in out and "- hours" not in out
+
+
+def test_a_workspace_typed_into_a_missing_folder_is_not_made(capsys, tmp_path: Path) -> None:
+    """The result is printed; the workspace is not created somewhere nobody looks."""
+    typo = tmp_path / "no-such-folder" / "workspace.db"
+    scenario = ["--scenario", "deployment-gate-month", "--workspace", str(typo)]
+    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 0
+    captured = capsys.readouterr()
+    assert "Scenario deployment-gate-month" in captured.out
+    assert "not saved in the workspace" in captured.err and "does not exist" in captured.err
+    assert not typo.parent.exists()
