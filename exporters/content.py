@@ -16,12 +16,17 @@ from app.model.document import Sop
 from app.model.nodes import NodeBase
 from app.spec.criteria import Approval, CriterionBase
 
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters, lone surrogates, and the bidirectional embeddings, overrides and
+isolates that would show a name reordered ("evil" as "live"): shown as �, as `validate`
+shows them escaped."""
 PREVIOUS_STABLE_WORDS = "the previous stable version"
 
 
 def clean(text: str) -> str:
-    """Text safe to encode and to put in XML: control characters and lone surrogates become �."""
+    """Text safe to encode and to put in XML, shown as typed: ``_UNSAFE`` characters become �."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return _UNSAFE.sub("\ufffd", text)
 

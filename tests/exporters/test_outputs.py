@@ -85,3 +85,16 @@ def test_yaml_line_breaks_in_names_reach_argo_intact(source: Path, separator: st
     assert configmap["data"]["spec.json"] == spec_json
     spec = load_spec(out / "gatewright" / "spec.json")
     assert name in {stage.name for stage in spec.stages}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "dot"])
+def test_bidirectional_overrides_never_reach_an_export(source: Path, fmt: str) -> None:
+    """U+202E would show "\u202eevil\u202c" as "live"; exports show � instead, as validate
+    shows the character escaped."""
+    data = json.loads(source.read_text(encoding="utf-8"))
+    data["nodes"][0]["name"] = "Stage \u202eevil\u202c \u2067x\u2069"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["export", fmt, "in.sop.json", "-o", "out.txt"]) == 0
+    written = (source.parent / "out.txt").read_text(encoding="utf-8")
+    assert not any(c in written for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert "evil" in written

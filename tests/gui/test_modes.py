@@ -181,9 +181,7 @@ def test_a_run_that_cannot_be_done_clears_the_previous_results(window: MainWindo
     assert "Cannot simulate" in window.simulation.summary.dora.text()
 
 
-def test_a_drill_can_come_from_a_file_as_a_scenario_can(
-    qtbot, tmp_path: Path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_drill_can_come_from_a_file_as_a_scenario_can(qtbot, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QFileDialog
 
     window, scenario = drill_window(qtbot, "bias-detected")
