@@ -141,8 +141,11 @@ class Simulation:
 
     def arrivals(self) -> Process:
         people = self.scenario.candidates
-        tiers = list(people.tiers) or [self.spec.strictest_tier()]
-        cumulative = list(itertools.accumulate(people.tiers.values())) or [1.0]
+        # In the spec's tier order (unknown tiers last, by name), not the file's key order.
+        rank = {tier: index for index, tier in enumerate(self.spec.tiers)}
+        tiers = sorted(people.tiers, key=lambda t: (rank.get(t, len(rank)), t))
+        cumulative = list(itertools.accumulate(people.tiers[t] for t in tiers)) or [1.0]
+        tiers = tiers or [self.spec.strictest_tier()]
         for index in range(people.count):
             if index:
                 yield people.every_hours.sample(self.rng) * HOUR
@@ -344,7 +347,11 @@ class Simulation:
         drawn = self.drawn.get(stage)
         if drawn is None:
             read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
-            drawn = [(name, dist) for name, dist in telemetry.metrics.items() if name in read]
+            drawn = [
+                (name, telemetry.metrics[name])
+                for name in sorted(telemetry.metrics)
+                if name in read
+            ]
             self.drawn[stage] = drawn
         for window in range(telemetry.watch_windows):
             metrics = {name: dist.sample(rng) for name, dist in drawn}

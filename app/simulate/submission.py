@@ -51,7 +51,7 @@ class Outcomes:
     """One check's outcomes and their weights; a single outcome is drawn without randomness."""
 
     def __init__(self, weights: dict[str, float]) -> None:
-        self.outcomes = [name for name, weight in weights.items() if weight > 0]
+        self.outcomes = [name for name in sorted(weights) if weights[name] > 0]
         self.cumulative = list(itertools.accumulate(weights[name] for name in self.outcomes))
 
     def sample(self, rng: random.Random) -> str:
@@ -87,17 +87,21 @@ class EvidenceSource:
         baseline: dict[str, float],
     ) -> None:
         read = reads(criteria)
+        # Drawn in name order: the same scenario gives the same run whatever the order of
+        # the keys in its file.
         self.metrics = [
-            (name, dist, missing.get(name, 0.0))
-            for name, dist in metrics.items()
+            (name, metrics[name], missing.get(name, 0.0))
+            for name in sorted(metrics)
             if name in read["metric"]
         ]
         self.checks = [  # a check without any outcome is never reported: it stays missing
-            (name, Outcomes(weights))
-            for name, weights in checks.items()
-            if name in read["check"] and any(weight > 0 for weight in weights.values())
+            (name, Outcomes(checks[name]))
+            for name in sorted(checks)
+            if name in read["check"] and any(weight > 0 for weight in checks[name].values())
         ]
-        self.artifacts = [(name, p) for name, p in artifacts.items() if name in read["artifact"]]
+        self.artifacts = [
+            (name, artifacts[name]) for name in sorted(artifacts) if name in read["artifact"]
+        ]
         self.baseline = {name: value for name, value in baseline.items() if name in read["metric"]}
 
     def draw(self, rng: random.Random, entrant: Entrant, complete: bool = False) -> Submission:

@@ -421,3 +421,23 @@ def test_an_action_failing_past_the_attempt_limit_is_escalated(spec) -> None:
     healthy = scenario(telemetry=faulty.telemetry.model_dump(mode="json"))
     done = [e for e in simulate(spec, healthy, 0).events if e["type"] == "action-done"]
     assert done and not any("escalated" in e["detail"] for e in done)
+
+
+def _reversed_keys(value):  # type: ignore[no-untyped-def]
+    if isinstance(value, dict):
+        return {key: _reversed_keys(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(item) for item in value]
+    return value
+
+
+@pytest.mark.parametrize("template", ["deployment-gate", "financial-credit-model"])
+def test_the_order_of_keys_in_the_scenario_file_changes_nothing(template: str) -> None:
+    from app.model.templates import load_template
+    from app.simulate.library import load_builtin
+    from app.spec.compile import compile_spec
+
+    spec = compile_spec(load_template(template))
+    written = load_builtin(Scenario, f"{template}-month")
+    shuffled = Scenario.model_validate(_reversed_keys(written.model_dump(mode="json")))
+    assert simulate(spec, shuffled, 3).to_json() == simulate(spec, written, 3).to_json()
