@@ -175,14 +175,16 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
     from app.simulate.engine import simulate
     from app.simulate.montecarlo import monte_carlo
 
-    if runs == 1:
-        result = simulate(spec, scenario, seed)
-        return result.to_json(), result.summary(), result.events
     with stderr_progress() as bar:
         report = None
-        if bar is not None:
-            task = bar.add_task("Simulating", total=runs)
+        if bar is not None:  # candidates arrived in one run, or runs done
+            task = bar.add_task(
+                "Simulating", total=scenario.candidates.count if runs == 1 else runs
+            )
             report = lambda done, _total: bar.update(task, completed=done)  # noqa: E731
+        if runs == 1:
+            result = simulate(spec, scenario, seed, progress=report)
+            return result.to_json(), result.summary(), result.events
         summary = monte_carlo(spec, scenario, seed, runs, progress=report)
     return summary, summary, []
 

@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import math
 import random
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -63,8 +64,16 @@ def watched_stages(spec: GateSpec) -> set[str]:
 class Simulation:
     """One run of a scenario against a spec with one seed."""
 
-    def __init__(self, spec: GateSpec, scenario: Scenario, seed: int) -> None:
+    def __init__(
+        self,
+        spec: GateSpec,
+        scenario: Scenario,
+        seed: int,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         self.spec, self.scenario, self.seed = spec, scenario, seed
+        self.progress = progress
+        """Told (arrived, total) as candidates arrive, about a hundred times a run."""
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
@@ -146,9 +155,12 @@ class Simulation:
         tiers = sorted(people.tiers, key=lambda t: (rank.get(t, len(rank)), t))
         cumulative = list(itertools.accumulate(people.tiers[t] for t in tiers)) or [1.0]
         tiers = tiers or [self.spec.strictest_tier()]
+        every = max(1, people.count // 100)
         for index in range(people.count):
             if index:
                 yield people.every_hours.sample(self.rng) * HOUR
+            if self.progress is not None and index % every == 0:
+                self.progress(index, people.count)
             tier = self.rng.choices(tiers, cum_weights=cumulative)[0]
             submitter = self.rng.choice(people.submitters)
             self.clock.start(self.candidate(index, Entrant(tier, submitter)))
@@ -425,10 +437,16 @@ def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:
         metrics[fault.metric] = metrics.get(fault.metric, 0.0) + fault.value
 
 
-def simulate(spec: GateSpec, scenario: Scenario, seed: int = 0) -> SimulationResult:
-    """One deterministic run: the same spec, scenario and seed give the same result."""
+def simulate(
+    spec: GateSpec,
+    scenario: Scenario,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """One deterministic run: the same spec, scenario and seed give the same result.
+    ``progress(arrived, total)`` is told how far the candidates' arrivals have got."""
     with collection_paused():  # events are many small acyclic objects
-        return Simulation(spec, scenario, seed).run()
+        return Simulation(spec, scenario, seed, progress).run()
 
 
 __all__ = ["EPOCH", "GateStats", "SimulationResult", "derive_seed", "gate_chain", "simulate"]

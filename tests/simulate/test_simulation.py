@@ -441,3 +441,18 @@ def test_the_order_of_keys_in_the_scenario_file_changes_nothing(template: str) -
     written = load_builtin(Scenario, f"{template}-month")
     shuffled = Scenario.model_validate(_reversed_keys(written.model_dump(mode="json")))
     assert simulate(spec, shuffled, 3).to_json() == simulate(spec, written, 3).to_json()
+
+
+def test_a_single_run_reports_its_progress_without_changing_its_result() -> None:
+    from app.model.templates import load_template
+    from app.simulate.library import load_builtin
+    from app.spec.compile import compile_spec
+
+    spec = compile_spec(load_template("deployment-gate"))
+    scenario = load_builtin(Scenario, "deployment-gate-month")
+    seen: list[tuple[int, int]] = []
+    told = simulate(spec, scenario, 5, progress=lambda done, total: seen.append((done, total)))
+    count = scenario.candidates.count
+    assert seen[0] == (0, count) and all(total == count for _done, total in seen)
+    assert [done for done, _ in seen] == sorted({done for done, _ in seen})
+    assert told.to_json() == simulate(spec, scenario, 5).to_json()
