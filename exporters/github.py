@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.spec.digest import json_text
 from exporters import pipelines as p
 from exporters.pipelines import Commented, Script
 
@@ -480,7 +481,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
             (
                 "Writing the environment payloads",
                 ENVIRONMENTS_FILE,
-                lambda spec, _spec_path: p.json_text(environments(spec, doc)),
+                lambda spec, _spec_path: json_text(environments(spec, doc)),
             ),
         ],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import textwrap
@@ -129,11 +128,6 @@ def write_pipeline_export(
         write_atomic(path, text)
     context.progress(total, total, "Done")
     return [path for path, _text in files]
-
-
-def json_text(data: Any) -> str:
-    """JSON as Gatewright writes it: UTF-8, 2-space indent, a final newline."""
-    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 # -- the promote path -----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from app.fileio import YAML_SUFFIXES, InputError, parse_data, read_text, validate_data, write_atomic
-from app.spec.digest import DigestMismatchError, spec_text, verify_digest
+from app.spec.digest import DigestMismatchError, same_spec_text, spec_text, verify_digest
 from app.spec.schema import GateSpec
 
 
@@ -42,7 +42,7 @@ def load_spec(path: str | os.PathLike[str]) -> GateSpec:
         raise InputError.single(
             source, "holds a number JSON cannot represent (NaN or infinity); recompile it"
         ) from None
-    if text.replace("\r\n", "\n") != spec_file_text(data, path):
+    if not same_spec_text(text, spec_file_text(data, path)):
         raise InputError.single(
             source,
             "is not byte for byte what gatewright compile writes (edited by hand?); "

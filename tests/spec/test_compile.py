@@ -11,6 +11,7 @@ import pytest
 
 from app.cli import main
 from app.cli.schemas import schema_of
+from app.fileio import InputError
 from app.model import Sop
 from app.model.io import dumps_document, save_document
 from app.model.templates import load_template, template_ids
@@ -116,3 +117,23 @@ def test_compile_cli_refuses_errors_with_exit_1(small_doc: Sop, tmp_path: Path, 
 def test_schemas_are_valid_json_schemas(what: str, capsys) -> None:
     assert main(["schema", what]) == 0
     jsonschema.Draft202012Validator.check_schema(json.loads(capsys.readouterr().out))
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
+def test_a_spec_compiled_before_line_breaks_were_escaped_still_loads(
+    tmp_path: Path, separator: str
+) -> None:
+    """Pipelines keep compiled specs: one written with the character raw must still run,
+    and one edited by hand is still refused."""
+    data = json.loads(dumps_document(load_template("startup-lightweight")))
+    data["nodes"][0]["name"] = f"Dev{separator}elopment"
+    spec = compile_data(Sop.model_validate(data))
+    raw = json.dumps(spec, indent=2, ensure_ascii=False) + "\n"  # as compile wrote it then
+    assert separator in raw and spec_text(spec) != raw
+    old = tmp_path / "old.spec.json"
+    old.write_text(raw, encoding="utf-8")
+    assert load_spec(old).stages[0].name == f"Dev{separator}elopment"
+    edited = tmp_path / "edited.spec.json"
+    edited.write_text(raw.replace('  "', '   "', 1), encoding="utf-8")
+    with pytest.raises(InputError, match="byte for byte"):
+        load_spec(edited)
