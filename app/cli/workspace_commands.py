@@ -171,7 +171,9 @@ def audit_group() -> None:
 def audit_verify(as_json: bool, workspace: Path | None) -> None:
     """Check the audit chain; exit 1 naming the first broken entry.
 
-    An entry is broken when it was edited, or an entry before it was deleted.
+    An entry is broken when it was edited, an entry before it was deleted, or the drill,
+    run or revision rows it records (entries from Gatewright 0.1.0 on seal them) changed.
+    A recorded row that no entry records is reported too.
     """
     with _open(workspace) as store:
         broken, count, last_hash = store.audit_check()
@@ -190,6 +192,8 @@ def audit_verify(as_json: bool, workspace: Path | None) -> None:
         )
     elif broken is None:
         click.echo(f"audit chain intact ({count} entr{'y' if count == 1 else 'ies'})")
+    elif broken.entry_id is None:
+        click.echo(f"audit log incomplete: {broken.reason}")
     else:
         click.echo(f"audit chain broken at entry {broken.entry_id}: {broken.reason}")
     if broken is not None:

@@ -21,9 +21,10 @@ HASHED_FIELDS = ("id", "at", "actor", "action", "subject", "details", "prev_hash
 
 @dataclass(frozen=True)
 class AuditBreak:
-    """Where the chain is broken: the first entry that does not check out, and why."""
+    """Where the chain is broken: the first entry that does not check out, and why
+    (``entry_id`` None: no entry is at fault, a row was added that no entry records)."""
 
-    entry_id: int
+    entry_id: int | None
     reason: str
 
 
@@ -107,7 +108,19 @@ SEALED = {
 }  # fmt: skip
 """Entries that seal the rows they record, by action."""
 
-_ROW = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+def _cell(value: Any) -> Any:
+    """Bytes (a cell rewritten by hand) as hex; every other SQLite value is JSON as it is."""
+    if isinstance(value, bytes):
+        return {"bytes": value.hex()}
+    raise TypeError(f"unexpected {type(value).__name__} in a row")
+
+
+_ROW = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=True, default=_cell
+).encode
+"""One row as JSON, whatever a cell holds: NaN and infinities as JSON extensions, bytes as
+hex. A row tampered with must hash (differently), never stop the verification."""
 
 
 def rows_digest(db: Database, action: str, first: int, last: int) -> str:
@@ -152,8 +165,8 @@ def _seal_problem(db: Database, row: dict[str, Any]) -> str | None:
     table, first, last = recorded
     if rows_digest(db, row["action"], first, last) == details["rows_digest"]:
         return None
-    what = f"{table} {first}" if first == last else f"{table} {first}-{last}"
-    return f"the {what} it records changed or went missing after it was recorded"
+    what = f"row {first}" if first == last else f"rows {first}-{last}"
+    return f"{what} of {table}, which it records, changed or went missing after it was recorded"
 
 
 def _rows(db: Database) -> Iterator[dict[str, Any]]:
@@ -178,6 +191,16 @@ def _decode(text: Any) -> Any:
 
 
 def find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
+    """:func:`_find_break` in one read transaction: every query sees the same snapshot, so
+    a drill another process records meanwhile is seen with its entry or not at all."""
+    db.execute("BEGIN")
+    try:
+        return _find_break(db)
+    finally:
+        db.execute("ROLLBACK")
+
+
+def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
     """Check the whole chain: (first break or None, number of entries, hash of the last).
 
     An entry is broken when its hash does not match its content (it was edited), when
@@ -203,8 +226,11 @@ def find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
     for table in (seal.table for seal in SEALED.values()):
         last_row = db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
         if last_row is not None and last_row > highest.get(table, 0):
-            reason = f"{table} {last_row} is in no audit entry: it was added without being recorded"
-            return AuditBreak(previous_id, reason), count, previous_hash
+            reason = (
+                f"row {last_row} of {table} is in no audit entry: it was added without "
+                "being recorded"
+            )
+            return AuditBreak(None, reason), count, previous_hash
     given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
     if given and given[0] > previous_id:
         missing = previous_id + 1

@@ -562,6 +562,9 @@ class Workspace:
         return audit_chain.find_break(self.db)
 
     def verify_audit(self) -> int | None:
-        """The id of the first broken audit entry, or None when the chain is intact."""
+        """The id of the first broken audit entry (0 when no entry is at fault but a row
+        is in none), or None when the log is intact."""
         broken, _, _ = self.audit_check()
-        return broken.entry_id if broken else None
+        if broken is None:
+            return None
+        return broken.entry_id if broken.entry_id is not None else 0

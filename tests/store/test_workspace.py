@@ -319,8 +319,53 @@ def test_a_recorded_row_changed_later_breaks_the_audit_chain(
     with Workspace.open() as workspace:
         broken, _count, _last = workspace.audit_check()
         assert broken is not None
-        said = ("changed or went missing after it was recorded", "added without being recorded")
-        assert any(words in broken.reason for words in said), broken.reason
+        if tamper.startswith("INSERT"):  # no entry is at fault: the row is in none
+            assert broken.entry_id is None and "added without being recorded" in broken.reason
+            assert workspace.verify_audit() == 0
+        else:
+            assert "changed or went missing after it was recorded" in broken.reason
+            assert workspace.verify_audit() == broken.entry_id
+
+
+@pytest.mark.parametrize(
+    "tamper", ["UPDATE drills SET score = X'00' WHERE id = 1", "UPDATE drills SET seconds = 1e999"]
+)
+def test_a_row_rewritten_with_odd_values_is_reported_not_a_crash(
+    tamper: str, workspace_path: Path, drill_row
+) -> None:
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        connection.execute(tamper)
+    connection.close()
+    with Workspace.open() as workspace:
+        assert workspace.verify_audit() == 1
+
+
+def test_a_drill_recorded_while_verifying_is_not_taken_for_tampering(
+    workspace_path: Path, drill_row, monkeypatch
+) -> None:
+    """The entries and the rows are read in one snapshot: a drill another process commits
+    between the two reads is seen with its entry, or not at all."""
+    import app.store.audit as audit_module
+
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+    original = audit_module.recorded_range
+    other = Workspace.open(workspace_path)
+    fired = []
+
+    def record_meanwhile(row):  # type: ignore[no-untyped-def]
+        if not fired:  # after verification began reading the entries
+            fired.append(other.record_drill(**drill_row(1)))
+        return original(row)
+
+    monkeypatch.setattr(audit_module, "recorded_range", record_meanwhile)
+    with Workspace.open() as workspace:
+        assert workspace.audit_check()[0] is None
+    other.close()
+    assert fired == [2]
 
 
 def test_a_bad_row_in_a_batch_writes_nothing(drill_row) -> None:
