@@ -246,6 +246,21 @@ def refuse_inputs(target: Path) -> None:
             )
 
 
+def ready_to_write(files: list[Path]) -> None:
+    """A :class:`SaveError` unless every one of ``files`` can be written as a file: none is
+    an input (``inputs_kept``), a folder, or under a file standing where a folder must be.
+    Exports writing several files ask this first, so that they write all or nothing."""
+    for path in files:
+        refuse_inputs(path)
+        if path.exists() and not path.is_file():
+            raise SaveError(f"{path}: is in the way (not a file); move it or choose another place")
+        existing = path.parent.absolute()
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        if not existing.is_dir():
+            raise SaveError(f"{path}: {existing} is a file, not a folder")
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool = False) -> None:
     """Replace ``path`` with ``data`` all at once: readers see the old file or the new one.
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from app.fileio import SaveError, refuse_inputs, write_atomic
+from app.fileio import SaveError, ready_to_write, write_atomic
 from app.spec.files import spec_file_text
 from exporters.content import shorten
 
@@ -75,27 +75,13 @@ def checked_spec_path(context: ExportContext) -> str:
     return path
 
 
-def check_folder(folder: Path) -> None:
-    """A :class:`SaveError` unless ``folder`` is, or can be made as, a folder (a file in
-    the way is refused before anything is written)."""
-    existing = folder.absolute()
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
-    if not existing.is_dir():
-        raise SaveError(f"{folder}: {existing} is a file, not a folder")
-
-
 def prepare_folder(out: Path, files: list[Path]) -> None:
-    """The export folder ``out`` and the folders of ``files`` in it, checked first (no
-    input replaced, no file in the way) and then made."""
+    """The export folder ``out`` and the folders of ``files`` in it, made once every file
+    is known to be writable (``ready_to_write``)."""
     if out.exists() and not out.is_dir():
         raise ExportRefusedError(f"{out}: is a file; pipeline exports write a folder")
-    for path in files:
-        refuse_inputs(path)
-    folders = [out, *(path.parent for path in files)]
-    for folder in folders:
-        check_folder(folder)
-    for folder in folders:
+    ready_to_write(files)
+    for folder in [out, *(path.parent for path in files)]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:

@@ -20,7 +20,7 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from app.export_context import DEFAULT_SPEC_PATH, build_context
-from app.fileio import InputError, SaveError, inputs_kept, refuse_inputs
+from app.fileio import InputError, SaveError, inputs_kept, ready_to_write
 from app.model.document import Sop
 from app.model.io import dumps_document, loads_document
 from app.ui.editor import DocumentEditor
@@ -323,8 +323,7 @@ class ExportController(QObject):
     def _move_into_place(written: list[Path], staged_out: Path, out: Path) -> list[Path]:
         """Move what the exporter wrote from staging to ``out`` (one rename per file)."""
         targets = [out / p.relative_to(staged_out) if p != staged_out else out for p in written]
-        for target in targets:
-            refuse_inputs(target)  # the open document is never replaced by an export
+        ready_to_write(targets)  # all or nothing; never over the open document
         placed = []
         for path, target in zip(written, targets, strict=True):
             target.parent.mkdir(parents=True, exist_ok=True)

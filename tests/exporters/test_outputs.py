@@ -56,6 +56,7 @@ def test_no_output_replaces_the_input(source: Path, capsys, command: list[str]) 
     [
         ("in.sop.json/sub", "is a file, not a folder"),
         ("pre", "is a file, not a folder"),  # pre/.github/workflows is a file
+        ("taken", "is in the way (not a file)"),  # a folder where a file goes
     ],
 )
 def test_a_pipeline_export_that_cannot_make_its_folders_writes_nothing(
@@ -63,6 +64,7 @@ def test_a_pipeline_export_that_cannot_make_its_folders_writes_nothing(
 ) -> None:
     (source.parent / "pre" / ".github").mkdir(parents=True)
     (source.parent / "pre" / ".github" / "workflows").write_text("in the way")
+    (source.parent / "taken" / ".github" / "gatewright" / "environments.json").mkdir(parents=True)
     listing = files_under(source.parent)
     assert main(["export", "github", "in.sop.json", "-o", output]) == 2
     err = capsys.readouterr().err

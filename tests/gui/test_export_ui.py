@@ -179,3 +179,18 @@ def test_an_export_never_replaces_the_open_document(
     assert window.exports.export_to("pdf", document) is None
     assert "is the input file" in warnings[0]
     assert document.read_bytes() == saved and leftovers(tmp_path) == []
+
+
+def test_a_pipeline_export_with_a_file_in_the_way_writes_nothing(
+    monkeypatch, window: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text))
+    )
+    out = tmp_path / "repo"
+    out.mkdir()
+    (out / ".github").write_text("a file where the workflows folder goes", encoding="utf-8")
+    assert window.exports.export_to("github", out) is None
+    assert "is a file, not a folder" in warnings[0] and "Errno" not in warnings[0]
+    assert sorted(p.name for p in out.rglob("*")) == [".github"]
