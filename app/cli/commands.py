@@ -131,10 +131,13 @@ def assess(file: Path, as_json: bool) -> None:
 
 
 def named(name: str) -> str:
-    """A person's name as given, without surrounding spaces; a blank one is refused."""
-    if not name.strip():
-        raise click.BadParameter("give a name; a blank one could not be told apart later")
-    return name.strip()
+    """``--trainee`` as drills record it (``trainee_name``); a blank one is a usage error."""
+    from app.simulate.drill import DrillError, trainee_name
+
+    try:
+        return trainee_name(name)
+    except DrillError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @cli.command(name="compile")

@@ -202,7 +202,9 @@ class Numbers(click.ParamType):
         if isinstance(value, list):
             return value
         parts = [part.strip() for part in str(value).split(",")]
-        picks = [int(p) for p in parts if p.isdigit() and 1 <= int(p) <= self.count]
+        picks = [
+            int(p) for p in parts if p.isascii() and p.isdecimal() and 1 <= int(p) <= self.count
+        ]
         if not picks or len(picks) != len(parts):
             self.fail(f"give numbers from 1 to {self.count} separated by commas, e.g. 1, 3")
         return sorted(set(picks))

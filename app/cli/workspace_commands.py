@@ -138,7 +138,7 @@ def duration_text(seconds: Any) -> str:
 def drills(trainee: str | None, as_json: bool, workspace: Path | None) -> None:
     """List recorded rollback drills, newest first."""
     with _open(workspace) as store:
-        found = store.drills(trainee=trainee)
+        found = store.drills(trainee=trainee.strip() if trainee is not None else None)
         source = store.source
     if as_json:
         print_json({"workspace": source, "trainee": trainee, "drills": found})

@@ -398,6 +398,16 @@ class DrillSession:
         )
 
 
+def trainee_name(name: str) -> str:
+    """A trainee's name as drills record it and are looked up by: without surrounding
+    spaces. A blank one is a :class:`DrillError`: its drills could not be told apart."""
+    if not name.strip():
+        raise DrillError(
+            "give the trainee's name; drills under a blank one could not be told apart"
+        )
+    return name.strip()
+
+
 def distinct(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
     """The choices, each label that two or more share followed by its id in brackets, so
     that no two choices read the same."""

@@ -199,3 +199,12 @@ def test_a_drill_can_come_from_a_file_as_a_scenario_can(qtbot, tmp_path: Path, m
     session = window.drill.start()
     assert session is not None and session.scenario.id == "our-own-incident"
     assert window.drill.start() is None  # cancelled: nothing started, nothing said wrong
+
+
+def test_a_blank_trainee_is_refused_as_on_the_command_line(qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, scenario = drill_window(qtbot, "bias-detected")
+    window.drill.panel.trainee.setText("   ")
+    assert window.drill.start(scenario) is None
+    assert "give the trainee's name" in window.drill.panel.briefing.text()
+    window.drill.panel.trainee.setText("  Priya ")
+    assert window.drill.start(scenario) is not None and window.drill.trainee == "Priya"

@@ -549,7 +549,7 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
     assert "- sla: Recovery took 65 minutes against an SLA of 60. (-10)" in result.output
 
 
-@pytest.mark.parametrize("garbled", ["1;2;3", "0", "99", "1, x"])
+@pytest.mark.parametrize("garbled", ["1;2;3", "0", "99", "1, x", "²", "١"])
 def test_cli_asks_again_for_checks_it_cannot_read(garbled: str) -> None:
     """A checks answer that is not numbers in range is asked again, never scored as none."""
     live = session("latency-misconfiguration")

@@ -27,7 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.fileio import InputError
-from app.simulate.drill import DrillError, DrillResult, DrillScenario, DrillSession
+from app.simulate.drill import (
+    DrillError,
+    DrillResult,
+    DrillScenario,
+    DrillSession,
+    trainee_name,
+)
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.plain import literal, plain_label
 from app.ui.simulation.library_choice import chosen, library_combo
@@ -79,6 +85,7 @@ class DrillMode(QObject):
         self.result: DrillResult | None = None
         self.recorded: dict[str, Any] | None = None
         self.started = datetime.now(UTC)
+        self.trainee = "trainee"  # who the running drill is recorded under
         self.inputs: list[Any] = []
         self.panel = DrillPanel()
         self.dock = QDockWidget("Drill", window)
@@ -110,6 +117,7 @@ class DrillMode(QObject):
             scenario = scenario or chosen(DrillScenario, self.panel.scenario, self.window, "Drill")
             if scenario is None:
                 return None  # the file pick was cancelled
+            self.trainee = trainee_name(self.panel.trainee.text())
             spec = compile_spec(self.window.editor.doc)
             self.session = DrillSession(spec, scenario)
         except (InputError, CompileRefusedError, DrillError) as error:
@@ -212,7 +220,7 @@ class DrillMode(QObject):
             with Workspace.open() as store:
                 drill_id = store.record_drill(
                     sop_id=self.window.editor.doc.id,
-                    trainee=self.panel.trainee.text().strip() or "trainee",
+                    trainee=self.trainee,
                     scenario=self.session.scenario.id,
                     answers=[{"step": k, "answer": v} for k, v in self.result.answers.items()],
                     score=self.result.to_json(),
