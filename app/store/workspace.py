@@ -180,13 +180,21 @@ def _check_location(file: Path, source: str, create: bool, folders: bool) -> Non
 def _read_only(file: Path, source: str) -> Database:
     """The workspace opened for reading only, as it is: never migrated nor written.
 
-    A WAL file needs its shared-memory file to be read; where that cannot be made (a
-    read-only folder) the file is read as immutable, which is what an archived copy is."""
+    Without a write-ahead log to read, it is opened immutable, which creates no -wal or
+    -shm file beside it (such files, made by a reader, would stay unwritable to the
+    file's owner later). With one, SQLite's read-only mode reads it, and where that mode
+    cannot make its shared-memory file (a read-only folder) the file is read immutable."""
     address = f"file:{urllib.parse.quote(str(file.absolute()))}?mode=ro"
+    wal = Path(f"{file}-wal")
     try:
-        return _reader(address, source)
-    except sqlite3.DatabaseError:
-        pass
+        pending = wal.is_file() and wal.stat().st_size > 0
+    except OSError:
+        pending = False
+    if pending:
+        try:
+            return _reader(address, source)
+        except sqlite3.DatabaseError:
+            pass
     try:
         return _reader(f"{address}&immutable=1", source)
     except sqlite3.DatabaseError as error:
@@ -248,6 +256,10 @@ class Workspace:
             raise WorkspaceError.single(
                 source, f"cannot be reached: {error.strerror or error}"
             ) from None
+        if reading and file.is_file() and not os.access(file, os.W_OK):
+            # Straight to reading: a writable attempt would leave -wal and -shm files
+            # behind that its owner could not write later.
+            return cls(_read_only(file, source), source)
         # isolation_level None: this module issues BEGIN IMMEDIATE / COMMIT itself, and
         # sqlite-utils nests its own transactions inside ours as savepoints.
         try:

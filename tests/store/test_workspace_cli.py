@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -249,6 +250,11 @@ def test_a_workspace_that_cannot_be_written_is_still_read_and_verified(
     code, out, _ = run(capsys, "drills", "--json")
     assert code == 0 and len(json.loads(out)["drills"]) == 1
     assert workspace_path.read_bytes() == before
+    assert not any(workspace_path.parent.glob("*-shm"))  # nothing left beside it either
+    monkeypatch.setattr(os, "access", lambda *_args: False)  # as a file without write access
+    monkeypatch.setattr(workspace_module, "_prepare", None)  # never tried for writing
+    assert run(capsys, "audit", "verify")[:2] == (0, "audit chain intact (1 entry)\n")
+    assert not any(workspace_path.parent.glob("*-shm"))
     store = Workspace.open(workspace_path, reading=True)
     with store, pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.db.execute("DELETE FROM drills")
