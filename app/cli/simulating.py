@@ -127,19 +127,15 @@ def run_simulate(
     record: bool,
 ) -> int:
     from app.simulate.clock import ScenarioRangeError
-    from app.simulate.fit import scenario_warnings
+    from app.simulate.fit import scenario_warnings, written_for_another
     from app.simulate.library import load_builtin
     from app.simulate.scenario import Scenario
 
     doc, spec = _spec_of(file)
     scenario = load_builtin(Scenario, scenario_name)
     warnings = scenario_warnings(spec, scenario)
-    if scenario.sop not in (None, doc.id) and warnings:
-        click.echo(
-            f"warning: scenario {scenario_name} was written for the SOP {scenario.sop!r} (its "
-            f"sop field), not {doc.id!r}: {len(warnings)} of its names do not fit this one",
-            err=True,
-        )
+    if heading := written_for_another(scenario, doc.id, warnings):
+        click.echo(f"warning: scenario {scenario_name} was {heading}", err=True)
     for warning in warnings[:WARNINGS_SHOWN]:
         click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
     if len(warnings) > WARNINGS_SHOWN:

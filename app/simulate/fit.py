@@ -76,3 +76,14 @@ def scenario_warnings(spec: GateSpec, scenario: Scenario) -> list[str]:
         if action not in actions:
             unknown(f"action_overrides.{action}", action, "rollback action", actions)
     return warnings
+
+
+def written_for_another(scenario: Scenario, sop_id: str, warnings: list[str]) -> str | None:
+    """When ``warnings`` come from running a scenario written for another SOP, what says
+    so at once ("written for the SOP ... not ..."), before any of them; else None."""
+    if scenario.sop in (None, sop_id) or not warnings:
+        return None
+    return (
+        f"written for the SOP {scenario.sop!r} (its sop field), not {sop_id!r}: "
+        f"{len(warnings)} of its names do not fit this one"
+    )

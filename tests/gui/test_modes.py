@@ -208,3 +208,10 @@ def test_a_blank_trainee_is_refused_as_on_the_command_line(qtbot) -> None:  # ty
     assert "give the trainee's name" in window.drill.panel.briefing.text()
     window.drill.panel.trainee.setText("  Priya ")
     assert window.drill.start(scenario) is not None and window.drill.trainee == "Priya"
+
+
+def test_a_scenario_for_another_sop_says_so_in_the_status_bar(window: MainWindow) -> None:
+    window.simulation_action.trigger()
+    assert window.simulation.run(load_builtin(Scenario, "healthcare-diagnostic-month")) is not None
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Scenario healthcare-diagnostic-month was written for the SOP")

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QGraphicsSimpleTextItem, QScrollArea
 from app.fileio import InputError
 from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
-from app.simulate.fit import scenario_warnings
+from app.simulate.fit import scenario_warnings, written_for_another
 from app.simulate.scenario import Scenario
 from app.spec.compile import CompileRefusedError, compile_spec
 from app.ui.plain import literal
@@ -125,7 +125,9 @@ class SimulationMode(QObject):
         self._record(scenario, summary)
         self.reset()
         warnings = scenario_warnings(spec, scenario)
-        if warnings:
+        if heading := written_for_another(scenario, self.window.editor.doc.id, warnings):
+            self.window.statusBar().showMessage(f"Scenario {scenario.id} was {heading}", 15000)
+        elif warnings:
             more = f" (and {len(warnings) - 1} more)" if len(warnings) > 1 else ""
             self.window.statusBar().showMessage(
                 f"Scenario {scenario.id}: {warnings[0]}{more}", 15000
