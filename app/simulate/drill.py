@@ -363,7 +363,8 @@ class DrillSession:
     def _names(self, step: Step, ids: list[str]) -> str:
         """The choices as shown, for an explanation: a trigger by its name, others by label."""
         if step.key == "trigger":
-            names = {t.id: t.name for p in self.spec.rollback for t in p.triggers}
+            triggers = [Choice(t.id, t.name) for p in self.spec.rollback for t in p.triggers]
+            names = {c.id: c.label for c in distinct(tuple(triggers))}
             return ", ".join(repr(names.get(i, i)) for i in ids)
         return "; ".join(self.label(step, i) for i in ids)
 

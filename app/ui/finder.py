@@ -25,8 +25,9 @@ class Finder:
         self.needle = ""
 
     def step(self, current: list[str], forward: bool = True) -> tuple[str, int, int] | None:
-        """The next (or previous) match after the selected element, wrapping around: its id,
-        its place among the matches (1-based) and how many there are; None without a match.
+        """The match after (or before) the selected element, wrapping around; the first (or
+        last) when the selection is not one match. Returns its id, its place among the
+        matches (1-based) and how many there are; None without a match.
 
         Matches are looked up again each time, so edits since the last search count."""
         found = matches(self._document(), self.needle)
