@@ -186,23 +186,27 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
 
 
 class Numbers(click.ParamType):
-    """Numbers from 1 to ``count`` separated by commas, e.g. ``1, 3``; anything else is
-    asked again, saying why, rather than read as no choice at all."""
+    """Choice numbers from 1 to ``count``: one, or (``several``) separated by commas, e.g.
+    ``1, 3``. Anything else is asked again, saying why, never read as no choice."""
 
     name = "numbers"
 
-    def __init__(self, count: int) -> None:
-        self.count = count
+    def __init__(self, count: int, several: bool) -> None:
+        self.count, self.several = count, several
 
     def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
         if isinstance(value, list):
             return value
-        parts = [part.strip() for part in str(value).split(",")]
+        parts = [part.strip() for part in str(value).split(",")] if self.several else [value]
         picks = [
-            int(p) for p in parts if p.isascii() and p.isdecimal() and 1 <= int(p) <= self.count
+            int(p)
+            for p in map(str, parts)
+            if p.strip().isascii() and p.strip().isdecimal() and 1 <= int(p) <= self.count
         ]
         if not picks or len(picks) != len(parts):
-            self.fail(f"give numbers from 1 to {self.count} separated by commas, e.g. 1, 3")
+            if self.several:
+                self.fail(f"give numbers from 1 to {self.count} separated by commas, e.g. 1, 3")
+            self.fail(f"give a number from 1 to {self.count}")
         return sorted(set(picks))
 
 
@@ -213,12 +217,12 @@ def _ask(step: Any, err: bool) -> Any:
         return click.prompt("Your answer", type=str, err=err)
     for number, choice in enumerate(step.choices, start=1):
         click.echo(f"  {number}. {choice.label}", err=err)
-    if step.kind == "multi":
-        numbers = Numbers(len(step.choices))
-        picks = click.prompt("Choose (numbers separated by commas)", type=numbers, err=err)
-        return [step.choices[p - 1].id for p in picks]
-    pick = click.prompt("Choose a number", type=click.IntRange(1, len(step.choices)), err=err)
-    return step.choices[pick - 1].id
+    several = step.kind == "multi"
+    numbers = Numbers(len(step.choices), several)
+    text = "Choose (numbers separated by commas)" if several else "Choose a number"
+    picks = click.prompt(text, type=numbers, err=err)
+    chosen = [step.choices[p - 1].id for p in picks]
+    return chosen if several else chosen[0]
 
 
 def run_drill(

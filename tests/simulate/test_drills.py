@@ -538,9 +538,10 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
             "latency-misconfiguration",
             "--no-record",
         ],
-        input="99\n" + typed,
+        input="99\nabc\n" + typed,
     )
     assert result.exit_code == 0, result.output
+    assert result.output.count("give a number from 1 to") == 2
     assert "Not quite. This policy's target is" in result.output
     # 5 extra minutes push the 60-minute runbook over its SLA: -15 and -10.
     assert "Debrief: 75 / 100 points; simulated recovery 65 min against an SLA of 60 min" in (
