@@ -106,7 +106,13 @@ def os_user() -> str:
 def _describe(error: sqlite3.Error) -> str:
     """One clause saying what went wrong with the file and what to do about it."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
-    if code in (11, 26) or "malformed" in str(error) or "not a database" in str(error):
+    if code == 26 or "not a database" in str(error):
+        return (
+            "is not a workspace (not an SQLite database); check --workspace and "
+            "$GATEWRIGHT_WORKSPACE, or if it is a damaged workspace, move it aside and "
+            "Gatewright will create a new one in its place"
+        )
+    if code == 11 or "malformed" in str(error):
         return (
             f"is not a usable workspace ({error}); move it aside and Gatewright will "
             "create a new one in its place"

@@ -196,7 +196,7 @@ def test_an_unusable_workspace_exits_2_with_one_line(
     args = [str(sop_file) if a == "SOP" else a for a in args]
     code, out, err = run(capsys, *args, "--workspace", str(bad))
     assert code == 2 and out == ""
-    assert err.startswith(f"error: {bad}: is not a usable workspace (file is not a database)")
+    assert err.startswith(f"error: {bad}: is not a workspace (not an SQLite database)")
     assert "move it aside" in err and err.count("\n") == 1
 
 
