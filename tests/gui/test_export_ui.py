@@ -38,6 +38,16 @@ def invalid_window(qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
     return made
 
 
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of the warning boxes the designer shows (none is opened)."""
+    shown: list[str] = []
+    monkeypatch.setattr(
+        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: shown.append(text))
+    )
+    return shown
+
+
 def leftovers(folder: Path) -> list[str]:
     """Staging folders and temporary files an export may have left behind."""
     return sorted(
@@ -147,12 +157,8 @@ def test_an_invalid_sop_is_refused_for_pipelines(
 
 
 def test_an_unwritable_target_is_reported_not_raised(
-    monkeypatch, window: MainWindow, tmp_path: Path
+    warnings: list[str], window: MainWindow, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    warnings: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text))
-    )
     assert window.exports.export_to("markdown", tmp_path / "missing" / "out.md") is None
     assert "does not exist" in warnings[0]
 
@@ -167,12 +173,8 @@ def test_the_exported_document_is_the_edited_one(window: MainWindow, tmp_path: P
 
 
 def test_an_export_never_replaces_the_open_document(
-    monkeypatch, window: MainWindow, tmp_path: Path
+    warnings: list[str], window: MainWindow, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    warnings: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text))
-    )
     document = tmp_path / "release.sop.json"
     window.files.save_to(document)
     saved = document.read_bytes()
@@ -182,12 +184,8 @@ def test_an_export_never_replaces_the_open_document(
 
 
 def test_a_pipeline_export_with_a_file_in_the_way_writes_nothing(
-    monkeypatch, window: MainWindow, tmp_path: Path
+    warnings: list[str], window: MainWindow, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    warnings: list[str] = []
-    monkeypatch.setattr(
-        QMessageBox, "warning", staticmethod(lambda _parent, _title, text: warnings.append(text))
-    )
     out = tmp_path / "repo"
     out.mkdir()
     (out / ".github").write_text("a file where the workflows folder goes", encoding="utf-8")

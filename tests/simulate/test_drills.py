@@ -525,21 +525,19 @@ def test_cli_interactive_reaches_a_debrief(template: str, drill_id: str) -> None
     assert "Not quite" not in result.output
 
 
+def latency_drill_typed(typed: str) -> Any:
+    """The latency drill on rollback-procedure in the terminal, answered with ``typed``."""
+    command = ["drill", template_file("rollback-procedure"), "--scenario"]
+    return CliRunner().invoke(
+        cli, [*command, "latency-misconfiguration", "--no-record"], input=typed
+    )
+
+
 def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
     live = session("latency-misconfiguration")
     typed = interactive_input(live, perfect_answers(live) | {"target": "staging"})
     # An out-of-range number is asked again before the first real answer.
-    result = CliRunner().invoke(
-        cli,
-        [
-            "drill",
-            template_file("rollback-procedure"),
-            "--scenario",
-            "latency-misconfiguration",
-            "--no-record",
-        ],
-        input="99\nabc\n" + typed,
-    )
+    result = latency_drill_typed("99\nabc\n" + typed)
     assert result.exit_code == 0, result.output
     assert result.output.count("give a number from 1 to") == 2
     assert "Not quite. This policy's target is" in result.output
@@ -557,17 +555,7 @@ def test_cli_asks_again_for_checks_it_cannot_read(garbled: str) -> None:
     lines = interactive_input(live, perfect_answers(live)).splitlines()
     checks = [s.key for s in live.steps].index("checks")
     lines.insert(checks, garbled)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "drill",
-            template_file("rollback-procedure"),
-            "--scenario",
-            "latency-misconfiguration",
-            "--no-record",
-        ],
-        input="\n".join(lines) + "\n",
-    )
+    result = latency_drill_typed("\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     assert "give numbers from 1 to" in result.output
     assert "Debrief: 100 / 100 points" in result.output
