@@ -321,7 +321,7 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
         {
             "name": "gatewright-pip-spec",
             "value": p.PIP_SPEC,
-            "description": "What pip installs, e.g. gatewright==1.2.3 to pin a version.",
+            "description": "What pip installs: the exporting version, whose check reads this spec.",
         },
     ]
     for step in p.promote_path(spec):

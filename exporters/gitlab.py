@@ -280,7 +280,7 @@ def ci_config(spec: dict[str, Any], spec_path: str) -> str:
             },
             "GATEWRIGHT_PIP_SPEC": {
                 "value": p.PIP_SPEC,
-                "description": "What pip installs, e.g. gatewright==1.2.3 to pin a version.",
+                "description": "What pip installs: the exporting version, whose check reads this spec.",
             },
             "GATEWRIGHT_EVIDENCE_DIR": {
                 "value": p.EVIDENCE_DIR,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from app import __version__
 from app.fileio import SaveError, ready_to_write, write_atomic
 from app.spec.files import spec_file_text
 from exporters.content import shorten
@@ -23,8 +24,10 @@ if TYPE_CHECKING:
 
 PYTHON_IMAGE = "python:3.11-slim"
 """The image pipeline steps install gatewright into (a public image; pin a digest if you like)."""
-PIP_SPEC = "gatewright"
-"""What `pip install` is given; pipelines keep it in a variable so teams can pin a version."""
+PIP_SPEC = f"gatewright=={__version__}"
+"""What `pip install` is given: the version that exported the pipeline, whose `check` reads
+the spec it compiled (a later release could refuse it). Pipelines keep it in a variable,
+so teams can point it at their own index or a newer version deliberately."""
 EVIDENCE_DIR = "evidence"
 TELEMETRY_DIR = "telemetry"
 DECISION_FILE = "gatewright-decision.json"
