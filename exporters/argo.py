@@ -321,7 +321,7 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
         {
             "name": "gatewright-pip-spec",
             "value": p.PIP_SPEC,
-            "description": "What pip installs: the exporting version, whose check reads this spec.",
+            "description": "What pip installs: the version that exported this spec.",
         },
     ]
     for step in p.promote_path(spec):

@@ -280,7 +280,7 @@ def ci_config(spec: dict[str, Any], spec_path: str) -> str:
             },
             "GATEWRIGHT_PIP_SPEC": {
                 "value": p.PIP_SPEC,
-                "description": "What pip installs: the exporting version, whose check reads this spec.",
+                "description": "What pip installs: the version that exported this spec.",
             },
             "GATEWRIGHT_EVIDENCE_DIR": {
                 "value": p.EVIDENCE_DIR,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Spacer, Table
 
 from app.model.document import Sop
@@ -12,7 +13,15 @@ from exporters import content, operations
 from exporters.content import shorten
 from exporters.context import ExportContext
 from exporters.pdf_layout import Heading, table_of_contents
-from exporters.pdf_style import SopTable, cell, facts_style, para, styles, table_style
+from exporters.pdf_style import (
+    SopTable,
+    cell,
+    facts_style,
+    para,
+    styles,
+    table_style,
+    word_fitted,
+)
 
 Cell = str | Flowable
 HEADER_CHARS = 80
@@ -21,6 +30,13 @@ and cannot split, so a 2,000-character role name heading a RACI column would not
 page (the Roles table shows the name in full)."""
 SECTION_ROOM = 150
 """A gate or runbook starts on a new page when less than this (points) is left."""
+
+
+def fitted_cell(text: str, style: ParagraphStyle, width: float) -> Cell:
+    """A cell whose words are never broken: one too long for the column is set smaller
+    (header names, RACI marks such as "A (medium, high)")."""
+    fitted = word_fitted(text, style, width)
+    return cell(text, style, width) if fitted is style else para(text, fitted)
 
 
 def grid(
@@ -34,7 +50,10 @@ def grid(
     s = styles()
     widths = [width * f for f in fractions]
     data: list[list[Cell]] = [
-        [cell(shorten(h, HEADER_CHARS), s.head, w) for h, w in zip(header, widths, strict=True)]
+        [
+            fitted_cell(shorten(h, HEADER_CHARS), s.head, w)
+            for h, w in zip(header, widths, strict=True)
+        ]
     ]
     for row in rows:
         data.append(
@@ -227,7 +246,10 @@ def raci_section(doc: Sop, width: float) -> list[Flowable]:
         [f"{'Gate' if row.kind == 'gate' else 'Action'}: {row.activity}"]
         # Marks in their own style, so one that wraps ("A (medium, high)") stays bold and
         # centred like the rest.
-        + [cell(row.marks.get(role_id, ""), s.mark, width * share) for role_id, _ in matrix.roles]
+        + [
+            fitted_cell(row.marks.get(role_id, ""), s.mark, width * share)
+            for role_id, _ in matrix.roles
+        ]
         for row in matrix.rows
     ]
     header = ["Activity", *(name for _id, name in matrix.roles)]

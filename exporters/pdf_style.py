@@ -241,6 +241,24 @@ def cell(text: str, style: ParagraphStyle, width: float) -> str | Paragraph:
     return para(text, style)
 
 
+SMALLEST_HEADER_SIZE = 6.0
+
+
+def word_fitted(text: str, style: ParagraphStyle, width: float) -> ParagraphStyle:
+    """``style``, or a smaller copy of it (down to ``SMALLEST_HEADER_SIZE``) in which the
+    longest word of ``text`` fits ``width``: a narrow header column then reads "Platform
+    operations owner", not "Platform operation|s owner"."""
+    room = width - 2 * PADDING - 1
+    size = style.fontSize
+    longest = max((stringWidth(w, style.fontName, size) for w in text.split()), default=0.0)
+    if longest <= room or longest == 0:
+        return style
+    size = max(SMALLEST_HEADER_SIZE, style.fontSize * room / longest)
+    return ParagraphStyle(
+        f"{style.name}-{size:.1f}", parent=style, fontSize=size, leading=size * 1.2
+    )
+
+
 def header_commands() -> list[tuple[object, ...]]:
     """The header row's font and colour for plain-text cells, matching the head paragraphs."""
     return [

@@ -436,3 +436,17 @@ def test_a_diagram_label_the_regular_font_cannot_show_goes_through_graphviz_png(
     data["nodes"][0]["name"] = "开发 Development"
     cjk = diagram_flowables(render_diagram(Sop.model_validate(data), [], *frames))[0]
     assert isinstance(cjk[0], Image)
+
+
+def test_a_word_too_long_for_its_column_is_set_smaller_not_broken() -> None:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from exporters.pdf_style import PADDING, SMALLEST_HEADER_SIZE, styles, word_fitted
+
+    head = styles().head
+    assert word_fitted("Owner", head, 60) is head  # fits: unchanged
+    fitted = word_fitted("Platform operations owner", head, 60)
+    assert SMALLEST_HEADER_SIZE <= fitted.fontSize < head.fontSize
+    assert stringWidth("operations", fitted.fontName, fitted.fontSize) <= 60 - 2 * PADDING - 1
+    tiny = word_fitted("Supercalifragilisticexpialidocious", head, 30)
+    assert tiny.fontSize == SMALLEST_HEADER_SIZE  # never below: such a word still breaks
