@@ -197,11 +197,9 @@ class Numbers(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
         if isinstance(value, list):
             return value
-        parts = [part.strip() for part in str(value).split(",")] if self.several else [value]
+        parts = [p.strip() for p in (str(value).split(",") if self.several else [str(value)])]
         picks = [
-            int(p)
-            for p in map(str, parts)
-            if p.strip().isascii() and p.strip().isdecimal() and 1 <= int(p) <= self.count
+            int(p) for p in parts if p.isascii() and p.isdecimal() and 1 <= int(p) <= self.count
         ]
         if not picks or len(picks) != len(parts):
             if self.several:

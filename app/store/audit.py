@@ -141,12 +141,12 @@ def rows_digest(db: Database, action: str, first: int, last: int) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def recorded_range(row: Mapping[str, Any]) -> tuple[str, int, int] | None:
-    """The table and id range an entry records rows of, or None (another kind of entry)."""
-    details = _decode(row["details"])
-    if row["action"] not in SEALED or not isinstance(details, dict):
+def recorded_range(action: str, details: Any) -> tuple[str, int, int] | None:
+    """The table and id range an entry records rows of, from its action and decoded
+    details, or None (another kind of entry)."""
+    if action not in SEALED or not isinstance(details, dict):
         return None
-    table, key = SEALED[row["action"]].table, SEALED[row["action"]].key
+    table, key = SEALED[action].table, SEALED[action].key
     try:
         if key in details:
             return table, int(details[key]), int(details[key])
@@ -155,15 +155,15 @@ def recorded_range(row: Mapping[str, Any]) -> tuple[str, int, int] | None:
         return None
 
 
-def _seal_problem(db: Database, row: dict[str, Any]) -> str | None:
+def _seal_problem(
+    db: Database, action: str, details: Any, recorded: tuple[str, int, int] | None
+) -> str | None:
     """Why the rows the entry sealed no longer match it (entries written before entries
     sealed their rows carry no ``rows_digest`` and are not checked)."""
-    recorded = recorded_range(row)
-    details = _decode(row["details"])
     if recorded is None or "rows_digest" not in details:
         return None
     table, first, last = recorded
-    if rows_digest(db, row["action"], first, last) == details["rows_digest"]:
+    if rows_digest(db, action, first, last) == details["rows_digest"]:
         return None
     what = f"row {first}" if first == last else f"rows {first}-{last}"
     return f"{what} of {table}, which it records, changed or went missing after it was recorded"
@@ -208,21 +208,33 @@ def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
     inserted or edited), or when its id does not follow the previous one. A deleted last
     entry is caught through SQLite's record of the highest id ever given, and an entry
     that records drills, runs or revisions is broken when those rows no longer hash to
-    its ``rows_digest``. Someone who can
-    rewrite the file can still rebuild the whole chain: compare the last hash with a copy
-    kept elsewhere (``gatewright audit verify --json`` prints it) to rule that out.
+    its ``rows_digest``. Someone who can rewrite the file can still rebuild the whole
+    chain: compare the last hash with a copy kept elsewhere (``gatewright audit verify
+    --json`` prints it) to rule that out.
     """
     previous_id, previous_hash, count = 0, GENESIS, 0
     highest: dict[str, int] = {}  # per table, the last row id an entry records
     for row in _rows(db):
         count += 1
-        reason = _problem(row, previous_id, previous_hash) or _seal_problem(db, row)
+        details = _decode(row["details"])
+        recorded = recorded_range(row["action"], details)
+        reason = _problem(row, previous_id, previous_hash) or _seal_problem(
+            db, row["action"], details, recorded
+        )
         if reason:
             return AuditBreak(row["id"], reason), count, previous_hash
         previous_id, previous_hash = row["id"], row["hash"]
-        if recorded := recorded_range(row):
+        if recorded:
             table, _first, last = recorded
             highest[table] = max(highest.get(table, 0), last)
+    given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
+    if given and given[0] > previous_id:  # before the rows: their entries may be the ones gone
+        missing = previous_id + 1
+        reason = (
+            f"entry {missing} is missing (the log ends at entry {previous_id} "
+            f"but {given[0]} entries were written); the end of the log was deleted"
+        )
+        return AuditBreak(missing, reason), count, previous_hash
     for table in (seal.table for seal in SEALED.values()):
         last_row = db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
         if last_row is not None and last_row > highest.get(table, 0):
@@ -231,14 +243,6 @@ def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
                 "being recorded"
             )
             return AuditBreak(None, reason), count, previous_hash
-    given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
-    if given and given[0] > previous_id:
-        missing = previous_id + 1
-        reason = (
-            f"entry {missing} is missing (the log ends at entry {previous_id} "
-            f"but {given[0]} entries were written); the end of the log was deleted"
-        )
-        return AuditBreak(missing, reason), count, previous_hash
     return None, count, previous_hash
 
 

@@ -356,10 +356,10 @@ def test_a_drill_recorded_while_verifying_is_not_taken_for_tampering(
     other = Workspace.open(workspace_path)
     fired = []
 
-    def record_meanwhile(row):  # type: ignore[no-untyped-def]
+    def record_meanwhile(action, details):  # type: ignore[no-untyped-def]
         if not fired:  # after verification began reading the entries
             fired.append(other.record_drill(**drill_row(1)))
-        return original(row)
+        return original(action, details)
 
     monkeypatch.setattr(audit_module, "recorded_range", record_meanwhile)
     with Workspace.open() as workspace:
@@ -490,3 +490,21 @@ def test_opening_tries_again_when_sqlite_answers_locked_at_once(
     with Workspace.open(tmp_path / "new.db") as workspace:
         assert workspace.audit_entries() == []
     assert len(calls) == 3
+
+
+def test_a_deleted_last_entry_is_named_before_the_rows_it_recorded(
+    workspace_path: Path, drill_row
+) -> None:
+    """Its drill is then in no entry too; the deleted entry is what happened."""
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+        workspace.record_drill(**drill_row(1))
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        connection.execute("DROP TRIGGER audit_no_delete")
+        connection.execute("DELETE FROM audit WHERE id = 2")
+    connection.close()
+    with Workspace.open() as workspace:
+        broken, _count, _last = workspace.audit_check()
+    assert broken is not None and broken.entry_id == 2
+    assert "the end of the log was deleted" in broken.reason
