@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from app.process import collection_paused, skip_pydantic_plugins
+from app.validate.ahead import ValidatedAhead
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -83,8 +84,21 @@ def _load_engine() -> None:
         importlib.import_module(name)
 
 
+ENGINE_WARM_UP_MS = 500
+"""After the window is shown, load what validation still needs (networkx), before the user
+edits anything: the first validation after an edit then waits for nothing."""
+
+
+def _warm_up_engine() -> None:
+    importlib.import_module("networkx")
+
+
 def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     """The application and its shown windows: ``path`` opened, left journals offered.
+
+    A child process validates the blank document and ``path`` while this one builds the
+    window (app.validate.ahead); the window takes its diagnostics when the content is the
+    same, and validates here otherwise.
 
     Start-up makes some 70,000 long-lived objects (modules, classes, Qt's enums) and no
     garbage, so the cyclic collector is paused while they are made (it re-scanned them
@@ -95,8 +109,10 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     """
     _check_display()
     skip_pydantic_plugins()
+    ahead = ValidatedAhead.start(path)
     with collection_paused():
         _load_engine()
+        from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
         from app.ui.main_window import MainWindow
@@ -104,11 +120,15 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         app.setApplicationName("Gatewright")
         app.setOrganizationName("Gatewright")
-        window = MainWindow()
+        window = MainWindow(ahead=ahead)
         gc.freeze()  # before the document: one opened, then replaced, must stay collectable
     if path:
         window.files.open_path(path)  # offers the file's own journal, if it has one
     window.show()
+    if ahead is not None:
+        window.ahead = None
+        ahead.close()
+        QTimer.singleShot(ENGINE_WARM_UP_MS, _warm_up_engine)
     return app, [window, *offer_recovery(window)]
 
 

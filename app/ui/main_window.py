@@ -48,14 +48,17 @@ from app.validate.engine import validate_cached
 if TYPE_CHECKING:
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
+    from app.validate.ahead import ValidatedAhead
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Sop | None = None) -> None:
+    def __init__(self, doc: Sop | None = None, ahead: ValidatedAhead | None = None) -> None:
+        """``ahead``: diagnostics a child process computed while the window was built."""
         super().__init__()
         self.setObjectName("MainWindow")
+        self.ahead = ahead
         self.editor = DocumentEditor(doc or new_document(), self)
         self.finder = Finder(lambda: self.editor.doc)
         self.files = FileController(self, self.editor)
@@ -231,7 +234,8 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not self.editor.stack.isClean())
 
     def revalidate(self) -> None:
-        self.diagnostics = validate_cached(self.editor.doc)
+        ahead = self.ahead
+        self.diagnostics = validate_cached(self.editor.doc, ahead.take if ahead else None)
         worst: dict[str, tuple[str, str]] = {}
         for d in self.diagnostics:
             for element in d.elements:

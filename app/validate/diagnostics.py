@@ -36,3 +36,17 @@ class Diagnostic:
         if self.path:
             data["path"] = list(self.path)
         return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Diagnostic:
+        """The diagnostic :meth:`to_json` wrote."""
+        if data["severity"] not in SEVERITIES:
+            raise ValueError(f"unknown severity {data['severity']!r}")
+        return cls(
+            rule=str(data["rule"]),
+            severity=data["severity"],
+            message=str(data["message"]),
+            fix=str(data["fix"]),
+            elements=tuple(str(e) for e in data["elements"]),
+            path=tuple(str(e) for e in data.get("path", ())),
+        )

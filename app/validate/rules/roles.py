@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
 
@@ -65,6 +63,8 @@ def role_has_members(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
 @lru_cache(maxsize=1024)
 def _distinct_people_suffice(demands: tuple[tuple[int, frozenset[str]], ...]) -> bool:
     """Whether distinct people can meet every (count, eligible members) demand at once."""
+    import networkx as nx  # here, not at the top: see app.validate.graph
+
     if sum(count for count, _m in demands) > len(frozenset().union(*(m for _c, m in demands))):
         return False
     flow = nx.DiGraph()

@@ -1,0 +1,132 @@
+"""Validation done ahead by a child process: the parent takes a result only for the very
+content the child validated, and falls back to validating itself on any failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.model.document import Sop, new_document
+from app.model.io import load_document
+from app.model.templates import template_text
+from app.validate import ahead
+from app.validate.ahead import ValidatedAhead, content_key, results_for
+from app.validate.engine import validate, validate_cached
+
+
+def broken_rollback(folder: Path) -> Path:
+    """The rollback template without its last three edges: errors and warnings to compare."""
+    data = json.loads(template_text("rollback-procedure"))
+    data["edges"] = data["edges"][:-3]
+    path = folder / "broken.sop.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def answered(payload: bytes) -> ValidatedAhead:
+    """A parent's end whose child has already written ``payload`` and exited."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, payload)
+    os.close(write_end)
+    return ValidatedAhead(None, read_end)
+
+
+def test_taken_diagnostics_are_the_ones_validation_gives(tmp_path: Path) -> None:
+    path = broken_rollback(tmp_path)
+    doc = load_document(path)
+    expected = validate(doc)
+    assert expected, "the broken document must have problems to compare"
+    given = answered(json.dumps(results_for(str(path))).encode())
+    assert given.take(doc) == expected
+    assert given.take(new_document()) == validate(new_document())
+    assert given.take(doc) is None  # each result is taken once
+
+
+def test_other_content_is_validated_here(tmp_path: Path) -> None:
+    path = broken_rollback(tmp_path)
+    given = answered(json.dumps(results_for(str(path))).encode())
+    edited = load_document(path)
+    edited.set_field(edited.nodes[0].id, "name", "Renamed after the child read it")
+    assert given.take(edited) is None
+    # The window's validation then runs the engine on the edited content.
+    assert validate_cached(edited, given.take) == validate(edited)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [b"", b'{"abc": [', b"[1, 2]", b'{"k": 3}', b'{"k": [{"rule": "x"}]}', b"\xff\xfe"],
+    ids=["nothing", "cut short", "a list", "not lists", "missing fields", "not UTF-8"],
+)
+def test_an_unusable_answer_means_validating_here(payload: bytes) -> None:
+    doc = new_document()
+    given = answered(payload.replace(b'"k"', json.dumps(content_key(doc)).encode()))
+    assert given.take(doc) is None
+    assert validate_cached(doc, given.take) == validate(doc)
+
+
+def test_no_fork_once_qt_is_imported_or_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "PySide6", sys)
+    assert not ahead.can_fork()
+    assert ValidatedAhead.start(None) is None
+
+
+def test_same_content_same_key() -> None:
+    first, second = new_document(), new_document()
+    assert content_key(first) == content_key(second)
+    renamed = new_document(title="Another title")
+    assert content_key(renamed) != content_key(first)
+
+
+CHILD = """
+import json, sys
+from app.model.document import new_document
+from app.model.io import load_document
+from app.validate.ahead import ValidatedAhead
+given = ValidatedAhead.start(sys.argv[1])
+if given is None:
+    raise SystemExit("could not fork")
+blank = given.take(new_document())
+print(json.dumps({
+    "networkx": "networkx" in sys.modules,
+    "blank": None if blank is None else [d.to_json() for d in blank],
+}))
+"""
+
+
+def run_child(path: Path) -> dict:  # type: ignore[type-arg]
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # the child writes nothing to the terminal
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_a_forked_child_validates_and_the_parent_never_imports_networkx(tmp_path: Path) -> None:
+    answer = run_child(broken_rollback(tmp_path))
+    assert answer["networkx"] is False
+    assert answer["blank"] == [d.to_json() for d in validate(new_document())]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+def test_a_child_that_fails_gives_no_answer(tmp_path: Path) -> None:
+    broken = tmp_path / "truncated.sop.json"
+    broken.write_text('{"format": "gatewright/sop', encoding="utf-8")
+    answer = run_child(broken)
+    assert answer["blank"] is None  # the parent validates everything itself
+
+
+def test_sop_documents_round_trip_the_key(small_doc: Sop) -> None:
+    assert content_key(Sop.model_validate_json(small_doc.model_dump_json())) == content_key(
+        small_doc
+    )
