@@ -112,6 +112,15 @@ def test_gui_without_display_says_what_to_do(monkeypatch, capsys) -> None:
     assert code == 2 and "xvfb-run" in err and "Traceback" not in err
 
 
+def test_gui_is_parsed_like_every_command(capsys) -> None:
+    code, out, _ = run(capsys, "gui", "--help")
+    assert code == 0 and out.startswith("usage: gatewright gui [-h] [file]")
+    code, _, err = run(capsys, "gui", "one.sop.json", "two.sop.json")
+    assert code == 2 and "unrecognized arguments: two.sop.json" in err
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "gui " in out  # still listed with the other commands
+
+
 def test_no_traceback_for_a_directory_in_a_subprocess(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "app", "validate", str(tmp_path)],

@@ -30,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
             from app.cli.pipeline import main as pipeline_main
 
             return guarded(lambda: pipeline_main(args[0], args[1:]))
+    if not args or args[0] == "gui":
+        # The designer's start-up skips click too: `gatewright` alone opens it as well.
+        from app.cli.designer import main as designer_main
+
+        return guarded(lambda: designer_main(args[1:]))
     from app.cli.commands import run
 
     return guarded(lambda: run(args))

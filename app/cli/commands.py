@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from app import __version__
-from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, designer
 from app.cli.errors import Failure
 from app.cli.output import print_json
+from app.cli.pipeline import SUMMARY
 from app.cli.workspace_commands import register as register_workspace_commands
 from app.fileio import InputError, SaveError, inputs_kept
 
@@ -45,7 +47,7 @@ def cli(context: click.Context) -> None:
     Without a command, opens the designer.
     """
     if context.invoked_subcommand is None:
-        context.invoke(gui)
+        sys.exit(designer.main([]))
 
 
 @cli.command()
@@ -287,8 +289,9 @@ def drill(
     )
 
 
-def _pipeline_command(name: str, summary: str) -> None:
-    """Register a pipeline command whose arguments argparse parses (see app.cli.pipeline)."""
+def _argparse_command(name: str, summary: str, run: Callable[[list[str]], int]) -> None:
+    """List a command that argparse parses before click is imported (see app.cli.main):
+    ``run`` gets its arguments when it is reached through click after all."""
 
     @cli.command(
         name=name,
@@ -298,13 +301,21 @@ def _pipeline_command(name: str, summary: str) -> None:
     )
     @click.pass_context
     def command(context: click.Context) -> None:
+        sys.exit(run(context.args))
+
+
+def _pipeline(name: str) -> Callable[[list[str]], int]:
+    def run(args: list[str]) -> int:
         from app.cli.pipeline import main as pipeline_main
 
-        sys.exit(pipeline_main(name, context.args))
+        return pipeline_main(name, args)
+
+    return run
 
 
-_pipeline_command("check", "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.")
-_pipeline_command("monitor", "Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.")
+for _name, _summary in SUMMARY.items():
+    _argparse_command(_name, _summary, _pipeline(_name))
+_argparse_command("gui", designer.SUMMARY, designer.main)
 
 
 @cli.command()
@@ -334,19 +345,6 @@ def schema(what: str) -> None:
     from app.cli.schemas import schema_of
 
     print_json(schema_of(what))
-
-
-@cli.command()
-@click.argument("file", required=False, type=click.Path(path_type=Path))
-def gui(file: Path | None) -> None:
-    """Open the designer (optionally with FILE)."""
-    from app.ui.launch import NoDisplayError, launch
-
-    try:
-        code = launch(str(file) if file else None)
-    except NoDisplayError as error:
-        raise Failure(str(error)) from None
-    sys.exit(code)
 
 
 register_workspace_commands(cli)

@@ -15,11 +15,16 @@ from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
-COMMANDS = ("check", "monitor")
+SUMMARY = {
+    "check": "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
+    "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.",
+}
 JSON_HELP = "Print exactly one JSON document on standard output."
 
 
-class _Parser(argparse.ArgumentParser):
+class ContractParser(argparse.ArgumentParser):
+    """argparse with the contract's usage error: the usage, one sentence, exit 2."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
@@ -28,17 +33,17 @@ class _Parser(argparse.ArgumentParser):
 
 def parser(command: str) -> argparse.ArgumentParser:
     if command == "check":
-        p = _Parser(
+        p = ContractParser(
             prog="gatewright check",
-            description="Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
+            description=SUMMARY["check"],
         )
         p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
         p.add_argument("--gate", required=True, help="Id of the gate to decide.")
         p.add_argument("--evidence", required=True, help="Evidence file (JSON or YAML).")
     else:
-        p = _Parser(
+        p = ContractParser(
             prog="gatewright monitor",
-            description="Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.",
+            description=SUMMARY["monitor"],
         )
         p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
         p.add_argument("--stage", required=True, help="Id of the stage to watch.")

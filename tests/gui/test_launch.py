@@ -14,20 +14,27 @@ from app.validate.engine import validate
 
 START = """
 import gc, json, os, sys
-from app.ui.launch import start
-app, windows = start(sys.argv[1])
-loaded = list(sys.modules)
-w = windows[0]
-print(w.files.path.name, w.isVisible(), w.validity_label.text())
-print("networkx" in loaded, loaded.index("pydantic") < loaded.index("PySide6"))
-print(os.environ["PYDANTIC_DISABLE_PLUGINS"])
-print(gc.isenabled(), gc.get_freeze_count())
-print(json.dumps([d.to_json() for d in w.diagnostics]))
-from PySide6.QtTest import QTest
-from app.ui.launch import ENGINE_WARM_UP_MS
-QTest.qWait(ENGINE_WARM_UP_MS + 500)
-print("networkx" in sys.modules)
-os._exit(0)
+from app.ui import launch
+from app.cli import main
+start = launch.start
+
+def shown(path=None):
+    app, windows = start(path)
+    loaded = list(sys.modules)
+    w = windows[0]
+    print(w.files.path.name, w.isVisible(), w.validity_label.text())
+    print("networkx" in loaded, loaded.index("pydantic") < loaded.index("PySide6"))
+    print(os.environ["PYDANTIC_DISABLE_PLUGINS"], "click" in loaded)
+    print(gc.isenabled(), gc.get_freeze_count())
+    print(json.dumps([d.to_json() for d in w.diagnostics]))
+    from PySide6.QtTest import QTest
+    QTest.qWait(launch.ENGINE_WARM_UP_MS + 500)
+    print("networkx" in sys.modules)
+    os._exit(0)
+
+launch.start = shown
+main(["gui", sys.argv[1]])
+raise SystemExit("the designer did not start")
 """
 
 
@@ -51,14 +58,16 @@ def started(document: Path, folder: Path) -> list[str]:
     return done.stdout.splitlines()
 
 
-def test_start_opens_the_file_and_loads_the_engine_before_qt(tmp_path: Path) -> None:
-    """PySide6 reads the source of each module imported after it: pydantic and the model
+def test_gui_opens_the_file_and_loads_the_engine_before_qt(tmp_path: Path) -> None:
+    """`gatewright gui FILE`. PySide6 reads the source of each module imported after it: pydantic and the model
     come first. networkx is left to the child that validates ahead (on Linux). The cyclic
     collector is paused while the designer starts and re-enabled after."""
     document = tmp_path / "rollback.sop.json"
     document.write_text(template_text("rollback-procedure"), encoding="utf-8")
     shown, order, plugins, collector, _diagnostics, warmed = started(document, tmp_path)
-    assert plugins == "__all__"  # Gatewright uses none; finding them costs every start
+    # Gatewright uses no pydantic plugins (finding them costs every start), and the
+    # designer is started without the command line's framework.
+    assert plugins == "__all__ False"
     assert shown == "rollback.sop.json True ✔ valid"
     networkx, pydantic_first = order.split()
     assert pydantic_first == "True"
