@@ -6,6 +6,7 @@ import gc
 import importlib
 import os
 import sys
+import threading
 from typing import TYPE_CHECKING
 
 from app.process import collection_paused, skip_pydantic_plugins
@@ -90,7 +91,11 @@ edits anything: the first validation after an edit then waits for nothing."""
 
 
 def _warm_up_engine() -> None:
-    importlib.import_module("networkx")
+    """Import networkx on a thread of its own (about a quarter of a second): the window
+    keeps answering meanwhile, since the interpreter hands the UI thread its turn."""
+    threading.Thread(
+        target=importlib.import_module, args=("networkx",), name="engine warm-up", daemon=True
+    ).start()
 
 
 def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:

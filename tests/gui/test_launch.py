@@ -27,9 +27,14 @@ def shown(path=None):
     print(os.environ["PYDANTIC_DISABLE_PLUGINS"], "click" in loaded)
     print(gc.isenabled(), gc.get_freeze_count())
     print(json.dumps([d.to_json() for d in w.diagnostics]))
+    import threading, time
     from PySide6.QtTest import QTest
-    QTest.qWait(launch.ENGINE_WARM_UP_MS + 500)
-    print("networkx" in sys.modules)
+    def warming():
+        return any(t.name == "engine warm-up" for t in threading.enumerate())
+    deadline = time.monotonic() + launch.ENGINE_WARM_UP_MS / 1000 + 20
+    while ("networkx" not in sys.modules or warming()) and time.monotonic() < deadline:
+        QTest.qWait(50)
+    print("networkx" in sys.modules and hasattr(sys.modules["networkx"], "DiGraph"))
     os._exit(0)
 
 launch.start = shown
