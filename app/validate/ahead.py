@@ -51,13 +51,16 @@ def can_fork() -> bool:
 
 def results_for(path: str | None) -> dict[str, list[dict[str, Any]]]:
     """Diagnostics, keyed by :func:`content_key`, of a blank document and of ``path``."""
+    from app.fileio import InputError
     from app.model.document import new_document
     from app.model.io import load_document
     from app.validate.engine import validate
 
     docs = [new_document()]
     if path:
-        docs.append(load_document(path))
+        # A file that does not load: the designer says what is wrong when it opens it.
+        with contextlib.suppress(InputError):
+            docs.append(load_document(path))
     return {content_key(doc): [d.to_json() for d in validate(doc)] for doc in docs}
 
 

@@ -19,6 +19,9 @@ from app.validate.ahead import ValidatedAhead, content_key, results_for
 from app.validate.engine import validate, validate_cached
 
 
+forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+
+
 def broken_rollback(folder: Path) -> Path:
     """The rollback template without its last three edges: errors and warnings to compare."""
     data = json.loads(template_text("rollback-procedure"))
@@ -111,19 +114,35 @@ def run_child(path: Path) -> dict:  # type: ignore[type-arg]
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
+@forks
 def test_a_forked_child_validates_and_the_parent_never_imports_networkx(tmp_path: Path) -> None:
     answer = run_child(broken_rollback(tmp_path))
     assert answer["networkx"] is False
     assert answer["blank"] == [d.to_json() for d in validate(new_document())]
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
-def test_a_child_that_fails_gives_no_answer(tmp_path: Path) -> None:
+@forks
+def test_a_file_that_does_not_load_leaves_the_blank_answer(tmp_path: Path) -> None:
     broken = tmp_path / "truncated.sop.json"
     broken.write_text('{"format": "gatewright/sop', encoding="utf-8")
-    answer = run_child(broken)
-    assert answer["blank"] is None  # the parent validates everything itself
+    assert run_child(broken)["blank"] == [d.to_json() for d in validate(new_document())]
+
+
+@forks
+def test_a_child_that_cannot_answer_leaves_everything_to_the_parent(tmp_path: Path) -> None:
+    """A child that dies before writing (here: its engine fails to import)."""
+    env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    (tmp_path / "networkx.py").write_text("raise ImportError('broken install')\n")
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(broken_rollback(tmp_path))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["blank"] is None
 
 
 def test_sop_documents_round_trip_the_key(small_doc: Sop) -> None:
