@@ -18,7 +18,6 @@ from app.validate import ahead
 from app.validate.ahead import ValidatedAhead, content_key, results_for
 from app.validate.engine import validate, validate_cached
 
-
 forks = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux only")
 
 
