@@ -115,24 +115,27 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     _check_display()
     skip_pydantic_plugins()
     ahead = ValidatedAhead.start(path)
-    with collection_paused():
-        _load_engine()
-        from PySide6.QtCore import QTimer
-        from PySide6.QtWidgets import QApplication
+    try:
+        with collection_paused():
+            _load_engine()
+            from PySide6.QtCore import QTimer
+            from PySide6.QtWidgets import QApplication
 
-        from app.ui.main_window import MainWindow
+            from app.ui.main_window import MainWindow
 
-        app = QApplication.instance() or QApplication(sys.argv[:1])
-        app.setApplicationName("Gatewright")
-        app.setOrganizationName("Gatewright")
-        window = MainWindow(ahead=ahead)
-        gc.freeze()  # before the document: one opened, then replaced, must stay collectable
-    if path:
-        window.files.open_path(path)  # offers the file's own journal, if it has one
-    window.show()
+            app = QApplication.instance() or QApplication(sys.argv[:1])
+            app.setApplicationName("Gatewright")
+            app.setOrganizationName("Gatewright")
+            window = MainWindow(ahead=ahead)
+            gc.freeze()  # before the document: one opened, then replaced, must stay collectable
+        if path:
+            window.files.open_path(path)  # offers the file's own journal, if it has one
+        window.show()
+    finally:
+        if ahead is not None:
+            ahead.close()  # whatever happened: no child left running, no pipe left open
     if ahead is not None:
         window.ahead = None
-        ahead.close()
         QTimer.singleShot(ENGINE_WARM_UP_MS, _warm_up_engine)
     return app, [window, *offer_recovery(window)]
 

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from app.model.document import Sop
     from app.validate.diagnostics import Diagnostic
 
-WAIT_SECONDS = 30.0
-"""How long the parent waits for the child's answer before validating in-process."""
+WAIT_SECONDS = 5.0
+"""How long the parent waits for the child's answer before validating in-process (more
+than the child needs for the largest document; a stalled child must not freeze the UI)."""
 
 
 def content_key(doc: Sop) -> str:
@@ -71,6 +72,7 @@ class ValidatedAhead:
         self._pid = pid
         self._fd: int | None = fd
         self._results: dict[str, list[dict[str, Any]]] | None = None
+        self._finished = False
 
     @classmethod
     def start(cls, path: str | None) -> ValidatedAhead | None:
@@ -79,10 +81,15 @@ class ValidatedAhead:
         if not can_fork():
             return None
         read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            os.close(read_end)
-            _run_child(path, write_end)
+        # Ctrl-C is held back across the fork: the child must never unwind into the
+        # parent's code (its exit handlers, its output buffers) on the way to os._exit.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                _run_child(path, read_end, write_end, mask)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(write_end)
         return cls(pid, read_end)
 
@@ -102,20 +109,29 @@ class ValidatedAhead:
             return None
 
     def close(self) -> None:
-        """Stop the child if it still runs, and release the pipe."""
+        """Release the pipe; a child that has not answered is stopped."""
+        answered = self._results is not None and self._finished
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
         if self._pid is not None:
-            with contextlib.suppress(ProcessLookupError):  # it may have exited
-                os.kill(self._pid, signal.SIGKILL)
-            os.waitpid(self._pid, 0)
+            if not answered:  # it still holds the pipe open, so it still runs
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._pid, signal.SIGKILL)
+            # When SIGCHLD is ignored (inherited from some launchers) the system reaps the
+            # child itself, and there is nothing left to wait for.
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
             self._pid = None
 
     def _collect(self) -> dict[str, list[dict[str, Any]]]:
         """Read the child's whole answer once (waiting at most :data:`WAIT_SECONDS`)."""
         if self._results is None:
-            self._results = _decode(self._read_all())
+            try:
+                data = self._read_all()
+            except OSError:
+                data = b""
+            self._results = _decode(data)
             self.close()
         return self._results
 
@@ -129,6 +145,7 @@ class ValidatedAhead:
                 return b""  # too slow: an unfinished answer is no answer
             chunk = os.read(fd, 1 << 16)
             if not chunk:
+                self._finished = True  # the child closed the pipe: it is done
                 break
             chunks.append(chunk)
         return b"".join(chunks)
@@ -145,17 +162,19 @@ def _decode(data: bytes) -> dict[str, list[dict[str, Any]]]:
     return answer
 
 
-def _run_child(path: str | None, fd: int) -> None:
+def _run_child(path: str | None, read_end: int, write_end: int, mask: set[signal.Signals]) -> None:
     """Validate, write the answer, exit without running the parent's exit handlers."""
     code = 1
     try:
+        os.close(read_end)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a held-back Ctrl-C lands here
         quiet = os.open(os.devnull, os.O_RDWR)
         for stream in (0, 1, 2):  # the terminal is the parent's
             os.dup2(quiet, stream)
         data = json.dumps(results_for(path)).encode("utf-8")
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
+            view = view[os.write(write_end, view) :]
         code = 0
     except BaseException:  # any failure: the parent validates in-process
         pass

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -71,10 +72,33 @@ def test_an_unusable_answer_means_validating_here(payload: bytes) -> None:
     assert validate_cached(doc, given.take) == validate(doc)
 
 
-def test_no_fork_once_qt_is_imported_or_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_fork_once_qt_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "PySide6", sys)
     assert not ahead.can_fork()
     assert ValidatedAhead.start(None) is None
+
+
+def test_no_fork_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "PySide6", raising=False)
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert not ahead.can_fork()
+    finally:
+        release.set()
+        other.join()
+
+
+def test_a_stalled_child_is_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ahead, "WAIT_SECONDS", 0.2)
+    read_end, write_end = os.pipe()  # the writer stays open and silent
+    try:
+        given = ValidatedAhead(None, read_end)
+        assert given.take(new_document()) is None
+        assert validate_cached(new_document(), given.take) == validate(new_document())
+    finally:
+        os.close(write_end)
 
 
 def test_same_content_same_key() -> None:
@@ -85,7 +109,9 @@ def test_same_content_same_key() -> None:
 
 
 CHILD = """
-import json, sys
+import json, signal, sys
+if len(sys.argv) > 2:  # as some launchers leave it: the system reaps children itself
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 from app.model.document import new_document
 from app.model.io import load_document
 from app.validate.ahead import ValidatedAhead
@@ -100,9 +126,9 @@ print(json.dumps({
 """
 
 
-def run_child(path: Path) -> dict:  # type: ignore[type-arg]
+def run_child(path: Path, *flags: str) -> dict:  # type: ignore[type-arg]
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path)],
+        [sys.executable, "-c", CHILD, str(path), *flags],
         capture_output=True,
         text=True,
         timeout=120,
@@ -117,6 +143,12 @@ def run_child(path: Path) -> dict:  # type: ignore[type-arg]
 def test_a_forked_child_validates_and_the_parent_never_imports_networkx(tmp_path: Path) -> None:
     answer = run_child(broken_rollback(tmp_path))
     assert answer["networkx"] is False
+    assert answer["blank"] == [d.to_json() for d in validate(new_document())]
+
+
+@forks
+def test_the_answer_arrives_when_the_system_reaps_children_itself(tmp_path: Path) -> None:
+    answer = run_child(broken_rollback(tmp_path), "ignore SIGCHLD")
     assert answer["blank"] == [d.to_json() for d in validate(new_document())]
 
 
