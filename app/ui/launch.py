@@ -77,9 +77,10 @@ def _load_engine() -> None:
     """Import the layers below the UI before Qt is imported.
 
     PySide6 installs an import hook that reads the source of every module imported after
-    it (looking for "PySide6", for its ``__feature__`` switching): about 500 files for
-    pydantic, networkx and the model. Imported first, they are never read twice; this
-    saves about a tenth of the designer's start-up.
+    it (looking for "PySide6", for its ``__feature__`` switching): some 200 files for
+    pydantic and the model. Imported first, they are never read twice. networkx is not
+    among them: the child that validates ahead imports it, and this process only after
+    its window is shown (:func:`_warm_up_engine`).
     """
     for name in ENGINE_MODULES:
         importlib.import_module(name)

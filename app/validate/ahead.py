@@ -110,12 +110,11 @@ class ValidatedAhead:
 
     def close(self) -> None:
         """Release the pipe; a child that has not answered is stopped."""
-        answered = self._results is not None and self._finished
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
         if self._pid is not None:
-            if not answered:  # it still holds the pipe open, so it still runs
+            if not self._finished:  # it still holds the pipe open, so it still runs
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self._pid, signal.SIGKILL)
             # When SIGCHLD is ignored (inherited from some launchers) the system reaps the
