@@ -11,12 +11,12 @@ import pytest
 
 from app.cli import main
 from app.cli.schemas import schema_of
-from app.fileio import InputError
+from app.compiler.compile import CompileRefusedError, compile_data, compile_spec
 from app.model import Sop
 from app.model.io import dumps_document, save_document
 from app.model.templates import load_template, template_ids
-from app.spec.compile import CompileRefusedError, compile_data, compile_spec
 from app.spec.digest import spec_digest, spec_text
+from app.spec.fileio import InputError
 from app.spec.files import load_spec
 
 
