@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -29,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
             from app.cli.pipeline import main as pipeline_main
 
             return guarded(lambda: pipeline_main(args[0], args[1:]))
+    if runtime_only():
+        command = args[0] if args else "gui"
+        print(
+            f"error: `gatewright {command}` needs the full gatewright package; this is "
+            f"Gatewright's pipeline runtime, which runs {', '.join(RUNTIME_COMMANDS)}",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
     if not args or args[0] == "gui":
         # The designer's start-up skips click too: `gatewright` alone opens it as well.
         from app.cli.designer import main as designer_main
@@ -37,6 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     from app.cli.commands import run
 
     return guarded(lambda: run(args))
+
+
+RUNTIME_COMMANDS = ("check", "monitor", "--version")
+"""What the pipeline runtime (exporters.runtime_wheel) runs, without click or the model."""
+
+
+def runtime_only() -> bool:
+    """Whether this is the pipeline runtime's install, which lacks the other commands."""
+    return importlib.util.find_spec("app.cli.commands") is None
 
 
 def debug_enabled() -> bool:
