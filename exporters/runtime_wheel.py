@@ -27,7 +27,7 @@ REQUIRES = ("pydantic>=2.7,<3",)
 SIGNED_EXTRA = ("cryptography>=42",)
 """What verifying a signed spec adds (the `signed` extra)."""
 
-CLI_MODULES = ("__init__.py", "exit_codes.py", "output.py", "pipeline.py")
+CLI_MODULES = ("__init__.py", "evidence.py", "exit_codes.py", "output.py", "pipeline.py")
 """The parts of app.cli that `check`, `monitor` and `evidence` run on (argparse, no click)."""
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gatewright {__version__}")
         return EXIT_OK
     skip_pydantic_plugins()
-    if args and args[0] in ("check", "monitor"):
+    if args and args[0] in PIPELINE_COMMANDS:
         # Pipelines call these on every deployment: skip click, and the cyclic collector,
         # which would re-scan the classes pydantic builds while importing (one decision
         # makes no cyclic garbage).
@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     return guarded(lambda: run(args))
 
 
-RUNTIME_COMMANDS = ("check", "monitor", "--version")
+PIPELINE_COMMANDS = ("check", "monitor", "evidence", "decision")
+"""What pipelines run (app.cli.pipeline), parsed with argparse before click is imported."""
+RUNTIME_COMMANDS = (*PIPELINE_COMMANDS, "--version")
 """What the pipeline runtime (exporters.runtime_wheel) runs, without click or the model."""
 
 

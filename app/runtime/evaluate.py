@@ -116,9 +116,11 @@ class Decision:
     approvals: ApprovalOutcome
     reasons: list[str]
     codes: list[str]
+    candidate: dict[str, Any] | None = None
+    approvals_from: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "gate": self.gate,
             "decision": self.decision,
             "spec_digest": self.spec_digest,
@@ -131,6 +133,20 @@ class Decision:
             "reasons": self.reasons,
             "codes": self.codes,
         }
+        if self.candidate is not None:
+            document["candidate"] = self.candidate
+        if self.approvals_from is not None:
+            document["approvals_from"] = self.approvals_from
+        return document
+
+
+def candidate_json(candidate: CandidateLike) -> dict[str, Any]:
+    """The candidate as given (the simulator's candidates carry tier and submitter only)."""
+    dump = getattr(candidate, "model_dump", None)
+    if dump is not None:
+        return dict(dump(mode="json", exclude_none=True))
+    fields = ("model", "version", "tier", "submitted_by")
+    return {name: value for name in fields if (value := getattr(candidate, name, None)) is not None}
 
 
 def json_safe(value: Any) -> Any:
@@ -325,7 +341,12 @@ class GateReview:
                 reasons.append(f"no approval is required for tier {self.tier!r}")
             codes.append("promoted")
         gate, digest = self.gate.id, self.spec.digest
-        return Decision(gate, decision, digest, self.criteria, approvals, reasons, codes)
+        made = Decision(gate, decision, digest, self.criteria, approvals, reasons, codes)
+        # What an auditor and a deploy job tie the decision to: the candidate, and where
+        # the approvals came from (a platform, or the evidence file).
+        made.candidate = candidate_json(evidence.candidate)
+        made.approvals_from = getattr(evidence, "approvals_from", None)
+        return made
 
 
 def decide(spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> Decision:

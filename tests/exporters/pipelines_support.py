@@ -23,13 +23,17 @@ GOLDEN = Path(__file__).parent / "golden"
 ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
 FORMATS = ("github", "gitlab", "argo")
 SPEC_PATH = "gatewright/spec.json"
+WORKFLOW_FILES = [github.PROMOTE_FILE, github.DRY_RUN_FILE, github.MONITOR_FILE]
+ACTION_FILES = [github.RUNTIME_ACTION_FILE, github.EVIDENCE_ACTION_FILE]
 YAML_FILES = {
-    "github": [github.PROMOTE_FILE, github.MONITOR_FILE],
+    "github": [*WORKFLOW_FILES, *ACTION_FILES],
     "gitlab": [gitlab.CI_FILE],
     "argo": [argo.WORKFLOW_FILE],
 }
 SCHEMA_ARGS = {
     "github": ["--builtin-schema", "vendor.github-workflows"],
+    "github-actions": ["--builtin-schema", "vendor.github-actions"],
+    "github-timeouts": ["--builtin-schema", "custom.github-workflows-require-timeout"],
     "gitlab": ["--builtin-schema", "vendor.gitlab-ci"],
     "argo": ["--schemafile", str(ARGO_SCHEMA)],
 }
@@ -45,8 +49,15 @@ ALLOWED_GITHUB_EXPRESSIONS = (
     "${{ '${{' }}",  # the escape that shows user text's own ${{ as written
     "${{ inputs.evidence_dir || 'evidence' }}",
     "${{ inputs.telemetry_dir || 'telemetry' }}",
+    "${{ github.token }}",
+    "${{ inputs.model }}",
+    "${{ inputs.version }}",
+    "${{ inputs.gate-id }}",
+    "${{ inputs.evidence-dir }}",
+    "${{ inputs.output }}",
     "${{ steps.monitor.outputs.decision }}",
-    "${{ steps.monitor.outputs.policy }}",
+    "${{ steps.monitor.outputs.policies }}",
+    "${{ steps.rollout.outputs.deployed_at }}",
 )
 """The only expressions the GitHub exporter may write; user text can add none."""
 
@@ -59,6 +70,18 @@ DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>",
 def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
     context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
     return export(fmt, doc, out, context)
+
+
+def check_schemas(fmt: str, folders: list[Path]) -> None:
+    """Every YAML file of ``fmt`` in ``folders`` against its official schema; GitHub
+    workflows also against check-jsonschema's rule that every job has a timeout."""
+    if fmt != "github":
+        check_schema(fmt, [folder / name for folder in folders for name in YAML_FILES[fmt]])
+        return
+    workflows = [folder / name for folder in folders for name in WORKFLOW_FILES]
+    check_schema("github", workflows)
+    check_schema("github-timeouts", workflows)
+    check_schema("github-actions", [folder / name for folder in folders for name in ACTION_FILES])
 
 
 def check_schema(fmt: str, files: list[Path]) -> None:

@@ -116,3 +116,37 @@ def test_the_runtime_says_which_commands_need_the_full_package(runtime_venv: Pat
     assert done.returncode == 2
     assert "needs the full gatewright package" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_runtime_prints_evidence_skeletons_and_verifies_decisions(
+    runtime_venv: Path, tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.json"
+    write_spec(compile_data(load_template("startup-lightweight")), spec)
+    program = str(runtime_venv / "bin" / "gatewright")
+    done = subprocess.run(
+        [program, "evidence", "init", str(spec), "--gate", "release-gate"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["checks"] == {"smoke-tests": None, "security-review": None}
+    decision = tmp_path / "decision.json"
+    decision.write_text('{"gate": "release-gate", "decision": "hold"}', encoding="utf-8")
+    done = subprocess.run(
+        [
+            program,
+            "decision",
+            "verify",
+            str(decision),
+            "--spec",
+            str(spec),
+            "--gate",
+            "release-gate",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "another spec" in done.stderr

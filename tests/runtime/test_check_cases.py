@@ -413,7 +413,9 @@ def test_decision_json_matches_the_contract(spec, passing_evidence) -> None:
         "approvals",
         "reasons",
         "codes",
+        "candidate",
     ]
+    assert payload["candidate"] == passing_evidence["candidate"]
     assert payload["criteria"][0] == {
         "id": "acc",
         "status": "invalid",
