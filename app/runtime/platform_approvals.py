@@ -62,9 +62,7 @@ def github_approvals(
     for index, entry in enumerate(_entries(payload, source, (), "reviews")):
         state = entry.get("state")
         if state not in (*GITHUB_DECISIONS, "pending"):
-            raise SourceError(
-                source, "must be approved, rejected or pending", (index, "state")
-            )
+            raise SourceError(source, "must be approved, rejected or pending", (index, "state"))
         if state == "pending":
             continue
         if environment is not None:
