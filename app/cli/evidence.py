@@ -217,7 +217,7 @@ def _sources(options: argparse.Namespace) -> list[Any]:
 def run_collect(options: argparse.Namespace) -> int:
     from app.runtime.collect import collect
     from app.spec.evidence import Evidence
-    from app.spec.fileio import validate_data
+    from app.spec.fileio import inputs_kept, validate_data
     from app.spec.files import load_spec
 
     if options.approved_at is not None and not options.approvals_github:
@@ -229,7 +229,9 @@ def run_collect(options: argparse.Namespace) -> int:
         base = _read_json(options.base)
         validate_data(Evidence, base, options.base)
     evidence = collect(spec, options.gate, _sources(options), base)
-    _write_json(options.output, evidence)
+    inputs = [options.spec, options.base, options.approvals_github, options.approvals_gitlab]
+    with inputs_kept(*inputs, *options.junit):  # -o naming an input is refused, not obeyed
+        _write_json(options.output, evidence)
     approvals = len(evidence.get("approvals", []))
     print(
         f"wrote {options.output}: evidence for gate {options.gate}, {approvals} approval"

@@ -263,6 +263,18 @@ def test_collect_refuses_bad_usage_in_one_sentence(
     assert code == 2 and fragment in err and "Traceback" not in err
 
 
+def test_collect_never_writes_over_its_inputs(spec_file, tmp_path, capsys) -> None:
+    base = base_evidence(tmp_path)
+    before = spec_file.read_bytes(), base.read_bytes()
+    for target in (spec_file, base):
+        code, _out, err = run(
+            capsys, "evidence", "collect", str(spec_file), "--gate", GATE,
+            "--base", str(base), "-o", str(target),
+        )  # fmt: skip
+        assert code == 2 and "is the input file" in err
+    assert (spec_file.read_bytes(), base.read_bytes()) == before
+
+
 def test_junit_with_entities_or_bad_xml_is_refused(spec_file, tmp_path, capsys) -> None:
     bomb = tmp_path / "bomb.xml"
     bomb.write_text('<!DOCTYPE x [<!ENTITY a "aaaa">]><testsuites>&a;</testsuites>')
