@@ -1,15 +1,20 @@
-"""A dependency-free layered layout: the promote path left to right, runbooks in rows below.
+"""Auto-layout: Graphviz ``dot`` top to bottom or left to right, long rows wrapped to the view.
 
-Graphviz gives nicer layouts (exporters.graphviz); this one needs nothing installed, so
-templates and the designer can always place nodes, even where Graphviz is missing.
+``dot`` ranks the promote path; a path longer than the view is wide is then wrapped like
+a line of text, so that the diagram fills a window of the given shape instead of making
+one row that only fits at a quarter of its size. A dependency-free layered layout stands
+in where Graphviz is missing (the designer says so and asks first).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from app.model.catalog import Position
 from app.model.document import Sop
+from app.model.dot_layout import Direction, dot_source, read_centres, run_dot
 
 COLUMN = 190
 ROW = 130
@@ -98,3 +103,157 @@ def apply_layout(doc: Sop, positions: dict[str, Position]) -> None:
     """Move every node to its new position through the document's intent methods."""
     for node_id, position in positions.items():
         doc.move(node_id, position.x, position.y)
+
+
+BAND_GAP = 90.0
+"""Scene pixels between wrapped rows (or columns): room for the edge that wraps."""
+BAND_CHOICE_MARGIN = 1.03
+"""A further wrap must let the diagram show this much larger to be worth it."""
+GRID_STEP = 10
+
+Centres = dict[str, tuple[float, float]]
+
+
+def _bands(ranks: list[float], count: int) -> list[int]:
+    """The band of each rank when ``count`` bands share the rank axis evenly."""
+    first, last = ranks[0], ranks[-1]
+    width = (last - first) / count or 1.0
+    return [min(count - 1, int((coordinate - first) / width)) for coordinate in ranks]
+
+
+def _wrapped(
+    centres: Centres,
+    halves: Mapping[str, tuple[float, float]],
+    band_of: Callable[[float], int],
+) -> tuple[Centres, float, float]:
+    """Centres with each band moved under (across) the previous one; and the extent along
+    the rank axis and across it. Coordinates are (along, across) here."""
+    spans: dict[int, list[float]] = {}
+    for node_id, (along, across) in centres.items():
+        half_along, half_across = halves[node_id]
+        box = spans.setdefault(band_of(along), [float("inf"), float("inf"), -1e18, -1e18])
+        box[0] = min(box[0], along - half_along)
+        box[1] = min(box[1], across - half_across)
+        box[2] = max(box[2], along + half_along)
+        box[3] = max(box[3], across + half_across)
+    offsets: dict[int, tuple[float, float]] = {}
+    depth = 0.0
+    for band in sorted(spans):
+        left, top, right, bottom = spans[band]
+        offsets[band] = (-left, depth - top)
+        depth += bottom - top + BAND_GAP
+    moved = {}
+    for node_id, (along, across) in centres.items():
+        shift_along, shift_across = offsets[band_of(along)]
+        moved[node_id] = (along + shift_along, across + shift_across)
+    longest = max(right - left for left, _top, right, _bottom in spans.values())
+    return moved, longest, depth - BAND_GAP
+
+
+def wrap_rows(
+    positions: Centres,
+    direction: Direction,
+    sizes: Mapping[str, tuple[float, float]],
+    aspect: float,
+) -> Centres:
+    """``positions`` (node centres) with their ranks wrapped into as many rows (LR) or
+    columns (TB) as let the whole fit largest in a view ``aspect`` times as wide as high;
+    snapped to the grid, the top-left corner at (0, 0).
+
+    ``sizes`` holds each node's (width, height); ranks are the distinct coordinates along
+    the layout's direction (x for LR, y for TB), which ``dot`` shares within a rank.
+    """
+    if not positions:
+        return {}
+    flip = direction == "TB"  # work as if left to right: (along, across)
+    centres = {i: ((y, x) if flip else (x, y)) for i, (x, y) in positions.items()}
+    halves = {
+        i: ((h / 2, w / 2) if flip else (w / 2, h / 2))
+        for i, (w, h) in ((i, sizes[i]) for i in positions)
+    }
+    ranks = sorted({round(along, 1) for along, _ in centres.values()})
+    shape = 1 / aspect if flip else aspect  # the view's along / across proportion
+    best: tuple[float, Centres] | None = None
+    for count in range(1, min(len(ranks), 64) + 1):
+        bands = dict(zip(ranks, _bands(ranks, count), strict=True))
+        moved, along, across = _wrapped(centres, halves, lambda a: bands[round(a, 1)])
+        scale = min(shape / max(along, 1.0), 1 / max(across, 1.0))
+        if best is None or scale > best[0] * BAND_CHOICE_MARGIN:
+            best = (scale, moved)
+    assert best is not None
+    chosen = best[1]
+    left = min(a - halves[i][0] for i, (a, _) in chosen.items())
+    top = min(c - halves[i][1] for i, (_, c) in chosen.items())
+    placed: Centres = {}
+    for node_id, (along, across) in chosen.items():
+        along = _snap(along - left + halves[node_id][0])
+        across = _snap(across - top + halves[node_id][1])
+        placed[node_id] = (across, along) if flip else (along, across)
+    return placed
+
+
+def _snap(value: float) -> float:
+    return float(round(value / GRID_STEP) * GRID_STEP)
+
+
+@dataclass(frozen=True)
+class LayoutJob:
+    """An auto-layout prepared from a document, to run away from it (on a worker thread):
+    running reads nothing of the document."""
+
+    source: str
+    ids: list[str]
+    sizes: dict[str, tuple[float, float]]
+    direction: Direction
+    aspect: float
+
+    @classmethod
+    def of(
+        cls,
+        doc: Sop,
+        direction: Direction,
+        sizes: Mapping[str, tuple[float, float]],
+        aspect: float = 16 / 10,
+    ) -> LayoutJob:
+        """``sizes``: (width, height) of a node of each kind; ``aspect``: the width of
+        the view to fill over its height."""
+        return cls(
+            source=dot_source(doc, direction, sizes),
+            ids=[node.id for node in doc.nodes],
+            sizes={node.id: sizes[node.kind] for node in doc.nodes},
+            direction=direction,
+            aspect=aspect,
+        )
+
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> Centres:
+        """Node centres; LayoutFailedError (with its reason) when ``dot`` is missing,
+        fails or is cancelled."""
+        if not self.ids:
+            return {}
+        centres = read_centres(run_dot(self.source, cancelled), len(self.ids))
+        raw = {node_id: centres[i] for i, node_id in enumerate(self.ids)}
+        return wrap_rows(raw, self.direction, self.sizes, self.aspect)
+
+
+def auto_layout(
+    doc: Sop,
+    direction: Direction,
+    sizes: Mapping[str, tuple[float, float]],
+    aspect: float = 16 / 10,
+) -> Centres:
+    """Node centres from Graphviz, long rows wrapped to fit a view ``aspect`` times as
+    wide as high."""
+    return LayoutJob.of(doc, direction, sizes, aspect).run()
+
+
+def builtin_layout(
+    doc: Sop, direction: Direction, sizes: Mapping[str, tuple[float, float]], aspect: float
+) -> Centres:
+    """The layered layout (no Graphviz needed), turned for TB and wrapped as ``auto_layout``."""
+    layered = layered_layout(doc)
+    if direction == "TB":
+        raw = {i: (p.y * COLUMN / ROW, p.x * ROW / COLUMN) for i, p in layered.items()}
+    else:
+        raw = {i: (p.x, p.y) for i, p in layered.items()}
+    by_node = {node.id: sizes[node.kind] for node in doc.nodes}
+    return wrap_rows(raw, direction, by_node, aspect)

@@ -24,6 +24,7 @@ from app.ui.commands import (
     SetDocumentFieldCommand,
     SetFieldCommand,
 )
+from app.ui.labels import element_label, undo_text
 
 DEFAULT_NAMES = {
     "stage": "Stage",
@@ -93,7 +94,13 @@ class DocumentEditor(QObject):
         ]
         if not nodes and not edges:
             return
-        self.stack.beginMacro(f"Delete {len(nodes) + len(edges)} item(s)")
+        doomed_ids = [*nodes, *edges]
+        what = (
+            element_label(self.doc, doomed_ids[0])
+            if len(doomed_ids) == 1
+            else f"{len(doomed_ids)} items"
+        )
+        self.stack.beginMacro(undo_text(f"Delete {what}"))
         try:
             for edge_id in edges:
                 self.stack.push(DisconnectCommand(self.doc, edge_id))

@@ -286,7 +286,7 @@ def test_dragging_a_node_pushes_one_snapped_move_on_release(window: MainWindow) 
     QTest.mouseRelease(viewport, LEFT, NO_KEYS, at(window, 33, 47))
     # and the release records exactly one Move, snapped to the grid
     assert window.editor.stack.count() == 1
-    assert window.editor.stack.command(0).text() == "Move dev"
+    assert window.editor.stack.command(0).text() == "Move 'Development'"
     assert position(window, "dev") == (30, 50)
     assert all(v % GRID == 0 for v in position(window, "dev"))
     window.editor.stack.undo()
