@@ -105,7 +105,7 @@ def apply_layout(doc: Sop, positions: dict[str, Position]) -> None:
         doc.move(node_id, position.x, position.y)
 
 
-BAND_GAP = 90.0
+BAND_GAP = 70.0
 """Scene pixels between wrapped rows (or columns): room for the edge that wraps."""
 BAND_CHOICE_MARGIN = 1.03
 """A further wrap must let the diagram show this much larger to be worth it."""
@@ -186,8 +186,7 @@ def wrap_rows(
     top = min(c - halves[i][1] for i, (_, c) in chosen.items())
     placed: Centres = {}
     for node_id, (along, across) in chosen.items():
-        along = _snap(along - left + halves[node_id][0])
-        across = _snap(across - top + halves[node_id][1])
+        along, across = _snap(along - left), _snap(across - top)
         placed[node_id] = (across, along) if flip else (along, across)
     return placed
 

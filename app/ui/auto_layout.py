@@ -61,15 +61,22 @@ class AutoLayout(QObject):
                 future.set_exception(error)
 
         threading.Thread(target=work, name="auto-layout", daemon=True).start()
-        progress = QProgressDialog(
-            f"Laying out {len(job.ids)} nodes {DIRECTIONS[direction]}…", "Cancel", 0, 0, window
-        )
+        self._poll.start()
+        text = f"Laying out {len(job.ids)} nodes {DIRECTIONS[direction]}…"
+        QTimer.singleShot(PROGRESS_DELAY_MS, lambda: self._show_progress(future, text))
+
+    def _show_progress(self, future: Future[Centres], text: str) -> None:
+        """A busy dialog with Cancel, once the layout has taken a moment; it is modal,
+        so nothing is edited while the nodes are being placed."""
+        if self._future is not future:
+            return  # done already
+        progress = QProgressDialog(text, "Cancel", 0, 0, self.window)
         progress.setWindowTitle("Auto-layout")
         progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(PROGRESS_DELAY_MS)
+        progress.setMinimumDuration(0)
         progress.canceled.connect(self._cancel.set)
+        progress.show()
         self._progress = progress
-        self._poll.start()
 
     def _aspect(self) -> float:
         viewport = self.window.view.viewport()

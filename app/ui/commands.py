@@ -11,7 +11,7 @@ from app.model.document import Sop
 from app.model.edges import Edge
 from app.model.editing import NodeRemoval
 from app.model.nodes import NodeBase
-from app.ui.labels import element_label, quoted, undo_text
+from app.ui.labels import described, element_label, quoted, undo_text
 
 
 class AddNodeCommand(QUndoCommand):
@@ -61,7 +61,7 @@ class ConnectCommand(QUndoCommand):
 
 class DisconnectCommand(QUndoCommand):
     def __init__(self, doc: Sop, edge_id: str, parent: QUndoCommand | None = None) -> None:
-        super().__init__(undo_text(f"Delete connection {element_label(doc, edge_id)}"), parent)
+        super().__init__(undo_text(f"Delete {described(doc, edge_id)}"), parent)
         self.doc, self.edge_id = doc, edge_id
         self.index, self.edge = -1, None
 

@@ -24,7 +24,7 @@ from app.ui.commands import (
     SetDocumentFieldCommand,
     SetFieldCommand,
 )
-from app.ui.labels import element_label, undo_text
+from app.ui.labels import described, undo_text
 
 DEFAULT_NAMES = {
     "stage": "Stage",
@@ -96,7 +96,7 @@ class DocumentEditor(QObject):
             return
         doomed_ids = [*nodes, *edges]
         what = (
-            element_label(self.doc, doomed_ids[0])
+            described(self.doc, doomed_ids[0])
             if len(doomed_ids) == 1
             else f"{len(doomed_ids)} items"
         )

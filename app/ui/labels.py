@@ -42,6 +42,12 @@ def element_label(doc: Sop, element_id: str) -> str:
     return quoted(element_id)
 
 
+def described(doc: Sop, element_id: str) -> str:
+    """An element as a sentence names it: ``'Staging'``, ``connection 'A' → 'B'``."""
+    label = element_label(doc, element_id)
+    return f"connection {label}" if doc.has_edge(element_id) else label
+
+
 def undo_text(text: str) -> str:
     """A QUndoCommand text: as it is for the History list, with ``&`` doubled for the
     Undo and Redo actions (a menu would take ``&`` for a shortcut letter)."""

@@ -15,10 +15,16 @@ def add_undo_buttons(toolbar: QToolBar, stack: QUndoStack) -> tuple[QAction, QAc
     redo.triggered.connect(stack.redo)
 
     def follow() -> None:
+        index = stack.index()
         undo.setEnabled(stack.canUndo())
         redo.setEnabled(stack.canRedo())
-        undo.setToolTip(f"Undo {stack.undoText()}" if stack.canUndo() else "Nothing to undo")
-        redo.setToolTip(f"Redo {stack.redoText()}" if stack.canRedo() else "Nothing to redo")
+        # command.text() is the label as written; undoText() has its & doubled for menus
+        undo.setToolTip(
+            f"Undo {stack.command(index - 1).text()}" if stack.canUndo() else "Nothing to undo"
+        )
+        redo.setToolTip(
+            f"Redo {stack.command(index).text()}" if stack.canRedo() else "Nothing to redo"
+        )
         undo.setStatusTip(undo.toolTip())
         redo.setStatusTip(redo.toolTip())
 

@@ -351,8 +351,9 @@ class SopView(QGraphicsView):
 
 
 def _element_rect(item: object) -> QRectF:
-    """An item's scene rectangle; for a connection with no extent, its path's."""
-    rect = item.sceneBoundingRect()  # type: ignore[attr-defined]
+    """The scene rectangle of an item's outline (its bounding rect leans right, for the
+    problem badge); for a connection without one, its path's."""
+    rect = item.mapRectToScene(item.shape().boundingRect())  # type: ignore[attr-defined]
     if rect.isEmpty() and hasattr(item, "path"):
         rect = item.mapRectToScene(item.path().controlPointRect())  # type: ignore[attr-defined]
     return rect

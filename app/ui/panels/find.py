@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from app.model.document import Sop
@@ -111,8 +110,7 @@ class FindPanel(QWidget):
         """Down from the search box goes to the results, as in a browser's find list."""
         if (
             watched is self.box
-            and isinstance(event, QKeyEvent)
-            and event.type() == QKeyEvent.Type.KeyPress
+            and event.type() == QEvent.Type.KeyPress
             and event.key() == Qt.Key.Key_Down
             and self.results.count()
         ):
