@@ -124,10 +124,15 @@ def _bands(ranks: list[float], count: int) -> list[int]:
 def _wrapped(
     centres: Centres,
     halves: Mapping[str, tuple[float, float]],
-    band_of: Callable[[float], int],
+    bands: Mapping[float, int],
 ) -> tuple[Centres, float, float]:
     """Centres with each band moved under (across) the previous one; and the extent along
-    the rank axis and across it. Coordinates are (along, across) here."""
+    the rank axis and across it. Coordinates are (along, across) here; ``bands`` maps a
+    rank's coordinate (rounded to 0.1) to its band."""
+
+    def band_of(along: float) -> int:
+        return bands[round(along, 1)]
+
     spans: dict[int, list[float]] = {}
     for node_id, (along, across) in centres.items():
         half_along, half_across = halves[node_id]
@@ -139,7 +144,7 @@ def _wrapped(
     offsets: dict[int, tuple[float, float]] = {}
     depth = 0.0
     for band in sorted(spans):
-        left, top, right, bottom = spans[band]
+        left, top, _right, bottom = spans[band]
         offsets[band] = (-left, depth - top)
         depth += bottom - top + BAND_GAP
     moved = {}
@@ -176,7 +181,7 @@ def wrap_rows(
     best: tuple[float, Centres] | None = None
     for count in range(1, min(len(ranks), 64) + 1):
         bands = dict(zip(ranks, _bands(ranks, count), strict=True))
-        moved, along, across = _wrapped(centres, halves, lambda a: bands[round(a, 1)])
+        moved, along, across = _wrapped(centres, halves, bands)
         scale = min(shape / max(along, 1.0), 1 / max(across, 1.0))
         if best is None or scale > best[0] * BAND_CHOICE_MARGIN:
             best = (scale, moved)

@@ -74,7 +74,7 @@ def run_dot(
             "(apt-get install graphviz, brew install graphviz) to lay the diagram out"
         )
     try:
-        process = subprocess.Popen(  # noqa: S603 - a fixed program and arguments, no shell
+        process = subprocess.Popen(
             [found, "-Tjson0"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -57,7 +57,7 @@ class AutoLayout(QObject):
         def work() -> None:
             try:
                 future.set_result(job.run(self._cancel.is_set))
-            except BaseException as error:  # noqa: BLE001 - handed to the UI thread
+            except BaseException as error:
                 future.set_exception(error)
 
         threading.Thread(target=work, name="auto-layout", daemon=True).start()

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.model.document import Sop, new_document
 from app.model.errors import ModelError
-from app.ui.canvas.scene import SopScene
 from app.ui.auto_layout import AutoLayout
 from app.ui.canvas.overview import Overview
+from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import SopView
 from app.ui.editor import DocumentEditor
 from app.ui.files import FileController
@@ -33,8 +33,6 @@ from app.ui.panels.find import FindPanel
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
-from app.ui.undo_buttons import add_undo_buttons
-from app.ui.window_size import place_window, save_placement
 from app.ui.preferences import (
     DIM_PAPER,
     PAPER,
@@ -44,6 +42,8 @@ from app.ui.preferences import (
     load_preferences,
     save_preferences,
 )
+from app.ui.undo_buttons import add_undo_buttons
+from app.ui.window_size import place_window, save_placement
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 

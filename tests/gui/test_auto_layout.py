@@ -3,6 +3,7 @@ rows wrapped to the window; a missing or failing Graphviz is said, never passed 
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from pathlib import Path
@@ -75,7 +76,7 @@ def test_a_long_promote_path_wraps_into_rows_that_fit_legibly(qtbot) -> None:
     assert len(rows) > 1, "wrapped, not one long row"
     # along each row the path reads left to right
     order = [n.id for n in doc.nodes]
-    for earlier, later in zip(order, order[1:], strict=False):
+    for earlier, later in itertools.pairwise(order):
         a, b = doc.layout[earlier], doc.layout[later]
         assert b.x > a.x or b.y > a.y
     # and the whole shows at a legible zoom in the window
@@ -95,7 +96,7 @@ def test_top_to_bottom_runs_the_path_down_columns(qtbot) -> None:
     lay_out(qtbot, window, "Ctrl+L")
     assert window.editor.stack.undoText() == "Auto-layout top to bottom"
     order = [n.id for n in doc.nodes]
-    for earlier, later in zip(order, order[1:], strict=False):
+    for earlier, later in itertools.pairwise(order):
         a, b = doc.layout[earlier], doc.layout[later]
         assert b.y > a.y or b.x > a.x
     columns = {round(p.x) for p in doc.layout.values()}

@@ -66,12 +66,12 @@ def toolbar_buttons(window: MainWindow) -> list[tuple[str, int, int]]:
 def test_a_drag_is_undone_by_the_node_name(window: MainWindow) -> None:
     drag_node(window, "technical-validation", (0, 60))
     assert undo_action(window).text() == "&Undo Move 'Technical validation'"
-    undo_button = [
+    undo_button = next(
         b
         for bar in window.findChildren(QToolBar)
         for b in bar.findChildren(QToolButton)
         if b.defaultAction() is not None and b.defaultAction().text() == "Undo"
-    ][0]
+    )
     assert undo_button.toolTip() == "Undo Move 'Technical validation'"
     assert window.undo_view.model().index(1, 0).data() == "Move 'Technical validation'"
 
