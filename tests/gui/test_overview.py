@@ -3,6 +3,7 @@ on it moves the canvas there."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -13,7 +14,7 @@ from PySide6.QtTest import QTest
 from app.model.templates import load_template
 from app.ui.canvas.overview import FRAME_COLOUR
 from app.ui.main_window import MainWindow
-from tests.gui.viewing import centre_of_view, laptop_window, near, settle
+from tests.gui.viewing import centre_of_view, colour_mask, laptop_window, settle
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier(0)
@@ -31,14 +32,9 @@ def window(qtbot) -> MainWindow:
 def frame_box(window: MainWindow) -> QRect:
     """The bounding box of the frame's pixels in a grab of the overview."""
     image = window.overview.viewport().grab().toImage()
-    xs, ys = [], []
-    for y in range(image.height()):
-        for x in range(image.width()):
-            if near(image.pixelColor(x, y), FRAME_COLOUR, tolerance=10):
-                xs.append(x)
-                ys.append(y)
-    assert xs, "no frame drawn on the overview"
-    return QRect(QPoint(min(xs), min(ys)), QPoint(max(xs), max(ys)))
+    ys, xs = np.nonzero(colour_mask(image, FRAME_COLOUR, tolerance=10))
+    assert len(xs), "no frame drawn on the overview"
+    return QRect(QPoint(int(xs.min()), int(ys.min())), QPoint(int(xs.max()), int(ys.max())))
 
 
 def expected_frame(window: MainWindow) -> QRect:

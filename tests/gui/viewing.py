@@ -3,6 +3,7 @@ the viewport's pixels, points mapped between scene and viewport."""
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication
@@ -49,13 +50,24 @@ def near(colour: QColor, wanted: str, tolerance: int = 12) -> bool:
     )
 
 
+def colour_mask(image: QImage, wanted: str, tolerance: int = 12) -> np.ndarray:
+    """A (height, width) array: True where the pixel has colour ``wanted``."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    pixels = rows[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).astype(int)
+    target = QColor(wanted)
+    distance = np.abs(pixels - np.array([target.red(), target.green(), target.blue()]))
+    return (distance <= tolerance).all(axis=2)
+
+
 def pixels_of(image: QImage, wanted: str, area: QRect | None = None, tolerance: int = 12) -> int:
     """How many pixels of ``area`` (the whole image by default) have colour ``wanted``."""
-    area = area or image.rect()
-    return sum(
-        near(image.pixelColor(x, y), wanted, tolerance)
-        for y in range(area.top(), area.bottom() + 1, 1)
-        for x in range(area.left(), area.right() + 1)
+    area = (area or image.rect()).intersected(image.rect())
+    if area.isEmpty():
+        return 0
+    mask = colour_mask(image, wanted, tolerance)
+    return int(
+        np.count_nonzero(mask[area.top() : area.bottom() + 1, area.left() : area.right() + 1])
     )
 
 

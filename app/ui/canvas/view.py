@@ -78,6 +78,7 @@ class SopView(QGraphicsView):
         """Set from opening a document until the user first moves the view: a resize (the
         window being shown or maximised) then applies the opening view again."""
         self._empty = not scene.nodes
+        self._last_anchor: tuple[QPointF, QPointF, tuple[int, int]] | None = None
         scene.sceneRectChanged.connect(lambda _rect: self._update_room())
         scene.changed.connect(self._scene_changed)
         self._update_room()
@@ -102,10 +103,19 @@ class SopView(QGraphicsView):
 
     def _zoom_about(self, factor: float, anchor: QPointF) -> None:
         factor = max(MIN_ZOOM, min(MAX_ZOOM, factor))
-        target = self.scene_at(anchor)
+        # Scrolling is in whole pixels: zooming again about the same point reuses the exact
+        # scene point, so that the half pixels lost to rounding do not add up step by step.
+        scrolled = (self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        last = self._last_anchor
+        if last is not None and last[0] == anchor and last[2] == scrolled:
+            target = last[1]
+        else:
+            target = self.scene_at(anchor)
         self.setTransform(QTransform.fromScale(factor, factor))
         self._update_room()
         self.put(target, anchor)
+        scrolled = (self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        self._last_anchor = (QPointF(anchor), target, scrolled)
         self.zoomChanged.emit(self.zoom())
         self.visibleAreaChanged.emit()
 
