@@ -114,6 +114,10 @@ GRID_STEP = 10
 Centres = dict[str, tuple[float, float]]
 
 
+Box = tuple[float, float, float, float]
+"""(left, top, right, bottom), along the rank axis and across it."""
+
+
 def _bands(ranks: list[float], count: int) -> list[int]:
     """The band of each rank when ``count`` bands share the rank axis evenly."""
     first, last = ranks[0], ranks[-1]
@@ -121,38 +125,31 @@ def _bands(ranks: list[float], count: int) -> list[int]:
     return [min(count - 1, int((coordinate - first) / width)) for coordinate in ranks]
 
 
-def _wrapped(
-    centres: Centres,
-    halves: Mapping[str, tuple[float, float]],
-    bands: Mapping[float, int],
-) -> tuple[Centres, float, float]:
-    """Centres with each band moved under (across) the previous one; and the extent along
-    the rank axis and across it. Coordinates are (along, across) here; ``bands`` maps a
-    rank's coordinate (rounded to 0.1) to its band."""
+def _union(boxes: list[Box]) -> Box:
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
-    def band_of(along: float) -> int:
-        return bands[round(along, 1)]
 
-    spans: dict[int, list[float]] = {}
-    for node_id, (along, across) in centres.items():
-        half_along, half_across = halves[node_id]
-        box = spans.setdefault(band_of(along), [float("inf"), float("inf"), -1e18, -1e18])
-        box[0] = min(box[0], along - half_along)
-        box[1] = min(box[1], across - half_across)
-        box[2] = max(box[2], along + half_along)
-        box[3] = max(box[3], across + half_across)
+def _offsets(
+    rank_boxes: list[Box], bands: list[int]
+) -> tuple[dict[int, tuple[float, float]], float, float]:
+    """Each band's shift (along, across) that starts it at 0 along the rank axis and puts
+    it under the previous one; and the wrapped extent along and across."""
+    members: dict[int, list[Box]] = {}
+    for box, band in zip(rank_boxes, bands, strict=True):
+        members.setdefault(band, []).append(box)
     offsets: dict[int, tuple[float, float]] = {}
-    depth = 0.0
-    for band in sorted(spans):
-        left, top, _right, bottom = spans[band]
+    depth, longest = 0.0, 0.0
+    for band in sorted(members):
+        left, top, right, bottom = _union(members[band])
         offsets[band] = (-left, depth - top)
         depth += bottom - top + BAND_GAP
-    moved = {}
-    for node_id, (along, across) in centres.items():
-        shift_along, shift_across = offsets[band_of(along)]
-        moved[node_id] = (along + shift_along, across + shift_across)
-    longest = max(right - left for left, _top, right, _bottom in spans.values())
-    return moved, longest, depth - BAND_GAP
+        longest = max(longest, right - left)
+    return offsets, longest, depth - BAND_GAP
 
 
 def wrap_rows(
@@ -166,32 +163,39 @@ def wrap_rows(
     snapped to the grid, the top-left corner at (0, 0).
 
     ``sizes`` holds each node's (width, height); ranks are the distinct coordinates along
-    the layout's direction (x for LR, y for TB), which ``dot`` shares within a rank.
+    the layout's direction (x for LR, y for TB), which ``dot`` shares within a rank. The
+    choice is made on each rank's box, so it costs ranks x choices, not nodes x choices.
     """
     if not positions:
         return {}
     flip = direction == "TB"  # work as if left to right: (along, across)
     centres = {i: ((y, x) if flip else (x, y)) for i, (x, y) in positions.items()}
-    halves = {
-        i: ((h / 2, w / 2) if flip else (w / 2, h / 2))
-        for i, (w, h) in ((i, sizes[i]) for i in positions)
-    }
-    ranks = sorted({round(along, 1) for along, _ in centres.values()})
+    halves = {i: ((h / 2, w / 2) if flip else (w / 2, h / 2)) for i, (w, h) in sizes.items()}
+    by_rank: dict[float, list[Box]] = {}
+    rank_of: dict[str, float] = {}
+    for node_id, (along, across) in centres.items():
+        half_along, half_across = halves[node_id]
+        rank_of[node_id] = key = round(along, 1)
+        by_rank.setdefault(key, []).append(
+            (along - half_along, across - half_across, along + half_along, across + half_across)
+        )
+    ranks = sorted(by_rank)
+    rank_boxes = [_union(by_rank[rank]) for rank in ranks]
     shape = 1 / aspect if flip else aspect  # the view's along / across proportion
-    best: tuple[float, Centres] | None = None
+    best: tuple[float, list[int], dict[int, tuple[float, float]]] | None = None
     for count in range(1, min(len(ranks), 64) + 1):
-        bands = dict(zip(ranks, _bands(ranks, count), strict=True))
-        moved, along, across = _wrapped(centres, halves, bands)
+        bands = _bands(ranks, count)
+        offsets, along, across = _offsets(rank_boxes, bands)
         scale = min(shape / max(along, 1.0), 1 / max(across, 1.0))
         if best is None or scale > best[0] * BAND_CHOICE_MARGIN:
-            best = (scale, moved)
+            best = (scale, bands, offsets)
     assert best is not None
-    chosen = best[1]
-    left = min(a - halves[i][0] for i, (a, _) in chosen.items())
-    top = min(c - halves[i][1] for i, (_, c) in chosen.items())
+    _scale, bands, offsets = best
+    band_of = dict(zip(ranks, bands, strict=True))
     placed: Centres = {}
-    for node_id, (along, across) in chosen.items():
-        along, across = _snap(along - left), _snap(across - top)
+    for node_id, (along, across) in centres.items():
+        shift_along, shift_across = offsets[band_of[rank_of[node_id]]]
+        along, across = _snap(along + shift_along), _snap(across + shift_across)
         placed[node_id] = (across, along) if flip else (along, across)
     return placed
 

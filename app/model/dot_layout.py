@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Mapping
 from typing import Literal
 
@@ -84,17 +85,23 @@ def run_dot(
         )
     except OSError as error:
         raise LayoutFailedError(f"Graphviz's dot could not be started: {error}") from None
-    given: str | None = source
-    while True:
-        try:
-            out, err = process.communicate(given, timeout=POLL_SECONDS)
-            break
-        except subprocess.TimeoutExpired:
-            given = None  # the input went in with the first call
-            if cancelled():
-                process.kill()
-                process.communicate()
-                raise LayoutFailedError("auto-layout was cancelled; nothing moved") from None
+    # communicate() on a thread of its own, waited for a few times a second: retrying
+    # communicate() after a timeout stops writing the input (CPython registers stdin for
+    # writing only when the input is passed again, which it then refuses), and dot waits.
+    answer: dict[str, str] = {}
+
+    def talk() -> None:
+        answer["out"], answer["err"] = process.communicate(source)
+
+    talker = threading.Thread(target=talk, name="dot", daemon=True)
+    talker.start()
+    while talker.is_alive():
+        talker.join(POLL_SECONDS)
+        if talker.is_alive() and cancelled():
+            process.kill()
+            talker.join()
+            raise LayoutFailedError("auto-layout was cancelled; nothing moved")
+    out, err = answer.get("out", ""), answer.get("err", "")
     if process.returncode != 0:
         reason = (err.strip().splitlines() or ["no message"])[-1]
         raise LayoutFailedError(f"Graphviz's dot failed (exit {process.returncode}): {reason}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import threading
 
 import pytest
 
@@ -123,6 +124,23 @@ def test_a_cancelled_layout_stops_dot(monkeypatch, tmp_path) -> None:
     with pytest.raises(LayoutFailedError, match="cancelled"):
         run_dot("digraph {}", cancelled=lambda: asked.append(1) or len(asked) > 2)
     assert len(asked) == 3
+
+
+def test_a_large_graph_reaches_a_slow_dot_whole(monkeypatch, tmp_path) -> None:
+    """More DOT than a pipe holds, to a dot that starts reading late: all of it arrives
+    (retrying communicate() after a timeout used to stop writing, and dot waited forever)."""
+    slow = tmp_path / "dot"
+    slow.write_text("#!/bin/sh\n/bin/sleep 0.3\nwc -c\n")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    source = dot_source(chain(6000), "LR", SIZES)
+    assert len(source.encode()) > 4 * 65536  # a pipe holds 64 KiB on Linux
+    answer: list[str] = []
+    worker = threading.Thread(target=lambda: answer.append(run_dot(source)), daemon=True)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "run_dot never finished"
+    assert int(answer[0].split()[0]) == len(source.encode())
 
 
 def test_a_failing_dot_is_said_with_its_last_message(monkeypatch, tmp_path) -> None:
