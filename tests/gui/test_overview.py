@@ -11,6 +11,7 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtTest import QTest
 
+from app.model.document import new_document
 from app.model.templates import load_template
 from app.ui.canvas.overview import FRAME_COLOUR
 from app.ui.main_window import MainWindow
@@ -104,3 +105,11 @@ def test_dragging_on_the_overview_pans_the_canvas_along(window: MainWindow) -> N
     before = centre_of_view(window)
     QTest.mouseMove(overview, start)
     assert centre_of_view(window) == before
+
+
+def test_a_blank_document_has_no_frame_to_show(qtbot) -> None:
+    window = laptop_window(qtbot, new_document())
+    window.overview_dock.raise_()
+    settle()
+    image = window.overview.viewport().grab().toImage()
+    assert not colour_mask(image, FRAME_COLOUR, tolerance=10).any()

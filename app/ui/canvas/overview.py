@@ -56,6 +56,8 @@ class Overview(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         super().drawForeground(painter, rect)
+        if not self.main.scene().nodes:  # type: ignore[attr-defined]
+            return  # nothing to place the frame against
         frame = self.main.visible_scene_rect()
         pen = QPen(QColor(FRAME_COLOUR), 2)
         pen.setCosmetic(True)  # two screen pixels whatever the minimap's scale

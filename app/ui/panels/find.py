@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 from app.model.document import Sop
 from app.ui.finder import Finder, matches
 from app.ui.labels import element_label, quoted, shown_name
+from app.ui.plain import literal
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -31,6 +32,10 @@ class FindPanel(QWidget):
         self.count = QLabel("", self)
         self.results = QListWidget(self)
         self.results.setAccessibleName("Find results")
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.results.setAlternatingRowColors(True)
+        self.results.setSpacing(3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.box)
@@ -58,10 +63,15 @@ class FindPanel(QWidget):
         found = matches(doc, self.finder.needle)
         self.results.clear()
         for element_id in found:
-            kind = doc.node(element_id).kind if doc.has_node(element_id) else "connection"
-            row = QListWidgetItem(f"{element_label(doc, element_id)}  ·  {kind}  ·  {element_id}")
+            if doc.has_node(element_id):
+                node = doc.node(element_id)
+                title, kind = shown_name(node.name or element_id), node.kind
+            else:
+                title, kind = element_label(doc, element_id), "connection"
+            # The name first, the kind and id under it; a long line is elided, not scrolled.
+            row = QListWidgetItem(f"{title}\n{kind} · {shown_name(element_id)}")
             row.setData(ID_ROLE, element_id)
-            row.setToolTip(element_id)
+            row.setToolTip(literal(f"{title}\n{kind} · {element_id}"))
             self.results.addItem(row)
         if not self.finder.needle:
             self.count.setText("")
