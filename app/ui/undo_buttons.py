@@ -15,7 +15,10 @@ def add_undo_buttons(toolbar: QToolBar, stack: QUndoStack) -> tuple[QAction, QAc
     redo.triggered.connect(stack.redo)
 
     def follow() -> None:
-        index = stack.index()
+        try:
+            index = stack.index()
+        except RuntimeError:  # the stack is being deleted with its window
+            return
         undo.setEnabled(stack.canUndo())
         redo.setEnabled(stack.canRedo())
         # command.text() is the label as written; undoText() has its & doubled for menus
