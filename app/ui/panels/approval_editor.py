@@ -54,7 +54,7 @@ class ApprovalEditor:
                         field_tip(ApprovalRule, "role"),
                         editor="choice",
                         choices=self._role_choices,
-                        max_width=180,
+                        chars=20,
                     ),
                     key_column(
                         "count",
@@ -62,7 +62,7 @@ class ApprovalEditor:
                         field_tip(ApprovalRule, "count"),
                         editor="count",
                         default=1,
-                        max_width=60,
+                        chars=6,
                     ),
                     key_column(
                         "tiers",

@@ -59,8 +59,8 @@ class DocumentForm(Form):
             "Roles",
             "role",
             [
-                key_column("id", "id", field_tip(Role, "id"), max_width=150),
-                key_column("name", "name", field_tip(Role, "name"), max_width=170),
+                key_column("id", "id", field_tip(Role, "id"), chars=16),
+                key_column("name", "name", field_tip(Role, "name"), chars=18),
                 key_column(
                     "members",
                     "members (comma-separated)",
@@ -68,7 +68,7 @@ class DocumentForm(Form):
                     parse=parse_list,
                     show=format_list,
                     default=[],
-                    max_width=200,
+                    chars=22,
                 ),
                 key_column(
                     "description", "description", field_tip(Role, "description"), default=""
@@ -83,8 +83,8 @@ class DocumentForm(Form):
             "Metric catalog",
             "metric",
             [
-                key_column("id", "id", field_tip(Metric, "id"), max_width=170),
-                key_column("name", "name", field_tip(Metric, "name"), max_width=170),
+                key_column("id", "id", field_tip(Metric, "id"), chars=18),
+                key_column("name", "name", field_tip(Metric, "name"), chars=18),
                 key_column("unit", "unit", field_tip(Metric, "unit"), default=""),
                 key_column(
                     "direction",
