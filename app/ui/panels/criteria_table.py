@@ -244,7 +244,9 @@ class CriteriaTable(RecordTable):
         ]
         return table, fields
 
-    def commit_field(self, row: int, column: Column, value: Any, error: InlineError) -> bool:
+    def commit_field(
+        self, row: int, column: Column, value: Any, error: InlineError | None = None
+    ) -> bool:
         if value == NEW_METRIC:
             self.new_metric(row)
             return False  # nothing changes until the dialog is accepted

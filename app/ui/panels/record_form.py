@@ -25,6 +25,7 @@ Commit = Callable[[int, Any, Any, InlineError], bool]
 
 
 def _field(kind: str, options: Callable[[], list[Option]]) -> Any:
+    """A form field for a cell editor's kind (``list`` fields are built by their column)."""
     if kind == "choice":
         return ChoiceField(options)
     if kind == "count":
@@ -62,13 +63,20 @@ class RecordForm(QGroupBox):
             box = QHBoxLayout(holder)
             box.setContentsMargins(0, 0, 0, 0)
             for kind in column.kinds:
-                field = _field(kind, lambda column=column: self._choices(column))
-                name = f"{noun.capitalize()} {column.header}"
-                field.setAccessibleName(name)
-                field.setToolTip(column.tip)
-                field.committed.connect(
-                    lambda column=column, field=field: self._field_committed(column, field)
-                )
+                if kind == "list" and column.table is not None:
+                    field = column.table(
+                        source=lambda column=column: list(self._value(column) or []),
+                        commit=lambda items, error, column=column: self._commit_list(
+                            column, items, error
+                        ),
+                    )
+                else:
+                    field = _field(kind, lambda column=column: self._choices(column))
+                    field.setAccessibleName(f"{noun.capitalize()} {column.header}")
+                    field.setToolTip(column.tip)
+                    field.committed.connect(
+                        lambda column=column, field=field: self._field_committed(column, field)
+                    )
                 box.addWidget(field)
                 fields[kind] = field
             label = QLabel(_capital(column.header))
@@ -77,6 +85,13 @@ class RecordForm(QGroupBox):
             self.layout_.addRow(label, holder)
             self.rows.append((column, label, holder, fields))
         self.layout_.addRow(self.error)
+
+    def _value(self, column: Any) -> Any:
+        return column.get(self._current) if self._current is not None else None
+
+    def _commit_list(self, column: Any, items: list[Any], error: InlineError) -> bool:
+        row, record = self.record()
+        return record is not None and self._commit(row, column, items, error)
 
     def _choices(self, column: Any) -> list[Option]:
         return column.choices(self._current) if self._current is not None else []
@@ -108,6 +123,9 @@ class RecordForm(QGroupBox):
                 if field.isHidden() != (other != kind):
                     field.setVisible(other == kind)
             field = fields[kind]
+            if kind == "list":
+                field.load()
+                continue
             if field is not force and field.hasFocus() and field.is_dirty():
                 continue  # what is being typed survives a refresh
             if kind == "subset":

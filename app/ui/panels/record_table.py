@@ -58,6 +58,9 @@ class Column:
     label: Callable[[Any], str] | None = None
     """The field's label in a record form, when it depends on the record."""
     kinds: tuple[str, ...] = ("text",)
+    table: Callable[..., QWidget] | None = None
+    """For a ``list`` column: ``table(source=, commit=)`` builds the record table that edits
+    the list in the record's form (a role's members)."""
 
 
 def editable(kind: str) -> bool:
@@ -114,11 +117,12 @@ class RecordModel(QAbstractTableModel):
     """The records as plain data; the document stays the one source of truth: a refused
     edit leaves the records as they were, so the cell shows the old value again."""
 
-    def __init__(self, columns: list[Column], commit: Callable[[list[Any]], bool]) -> None:
+    def __init__(self, columns: list[Column], write: Callable[[int, Column, Any], bool]) -> None:
+        """``write(row, column, value)`` commits one edited cell (False when refused)."""
         super().__init__()
         self.columns = columns
         self.records: list[Any] = []
-        self.commit = commit
+        self.write = write
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.records)
@@ -165,14 +169,7 @@ class RecordModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = _EDIT) -> bool:
         if role != _EDIT or not index.isValid():
             return False
-        row = index.row()
-        record = self.records[row]
-        updated = self.columns[index.column()].put(record, value)
-        if updated == record:
-            return True
-        records = list(self.records)
-        records[row] = updated
-        if self.commit(records):
+        if self.write(index.row(), self.columns[index.column()], value):
             return True
         self.dataChanged.emit(index, index)  # repaint the old value
         return False
@@ -210,7 +207,9 @@ class RecordTable(QWidget):
         super().__init__()
         self.noun, self.source, self._commit_records = noun, source, commit
         self.new_record, self.rows = new_record, rows
-        self.model = RecordModel(columns, self.commit)
+        self.model = RecordModel(
+            columns, lambda row, column, value: self.commit_field(row, column, value)
+        )
         self.view = RecordView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(RecordDelegate(self.view))
@@ -320,10 +319,20 @@ class RecordTable(QWidget):
         self.load()  # normally done already by the inspector's refresh; cheap when so
         return True
 
-    def commit_field(self, row: int, column: Column, value: Any, error: InlineError) -> bool:
-        """Write one field of the record in ``row`` (from the record's form)."""
+    def commit_field(
+        self, row: int, column: Column, value: Any, error: InlineError | None = None
+    ) -> bool:
+        """Write one field of the record in ``row`` (from its cell or the record's form); a
+        value the column cannot read (``put`` raises ValueError) is refused like one the
+        document refuses: the reason in ``error``, the document unchanged."""
         records = list(self.model.records)
-        updated = column.put(records[row], value)
+        if not 0 <= row < len(records):
+            return False
+        try:
+            updated = column.put(records[row], value)
+        except ValueError as refusal:
+            (error or self.error).show_message(str(refusal))
+            return False
         if updated == records[row]:
             return True
         records[row] = updated

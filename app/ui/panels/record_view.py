@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -20,8 +20,10 @@ _TRIGGERS = (
     QAbstractItemView.EditTrigger.DoubleClicked
     | QAbstractItemView.EditTrigger.EditKeyPressed
     | QAbstractItemView.EditTrigger.AnyKeyPressed
-    | QAbstractItemView.EditTrigger.SelectedClicked
 )
+# Not SelectedClicked: Qt opens that editor only after the double-click interval, and a key
+# typed meanwhile is refused as an edit and taken as a keyboard search instead, which moved
+# the current row; the keys after it then overwrote another row ("ds-lead" gave "-lead").
 
 
 def reveal(widget: QWidget) -> None:
@@ -48,6 +50,7 @@ class RecordView(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.after_row: Callable[[], QWidget | None] = lambda: None
+        self._pressed_current: QPersistentModelIndex | None = None
         self.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.setEditTriggers(_TRIGGERS)
 
@@ -89,6 +92,30 @@ class RecordView(QTableView):
         if opened and self.indexWidget(index) is not None:
             reveal(self.indexWidget(index))
         return opened
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        current = index.isValid() and index == self.currentIndex() and self.hasFocus()
+        self._pressed_current = QPersistentModelIndex(index) if current else None
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        """A click on the current cell edits it at once (see ``_TRIGGERS``)."""
+        pressed, self._pressed_current = self._pressed_current, None
+        super().mouseReleaseEvent(event)
+        index = self.indexAt(event.position().toPoint())
+        if (
+            pressed is not None
+            and event.button() == Qt.MouseButton.LeftButton
+            and not event.modifiers()
+            and index == QModelIndex(pressed)
+            and self.state() != QAbstractItemView.State.EditingState
+            and self.editable(index)
+        ):
+            self.edit(index)
+
+    def keyboardSearch(self, search: str) -> None:
+        """Typing never moves the current row: a key either edits the cell or does nothing."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
