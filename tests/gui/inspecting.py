@@ -72,17 +72,21 @@ def cell(table: RecordTable, row: int, column: str) -> Any:
     return table.model.index(row, COLUMNS[column])
 
 
-def criterion_field(table: CriteriaTable, header: str, row: int | None = None) -> Any:
-    """The form field of the current criterion (of ``row``, selected first) for the column
-    ``header`` (``name``, ``form``, ``metric / check / artifact``, ``op``, ``value``...)."""
+def record_field(table: RecordTable, header: str, row: int | None = None) -> Any:
+    """The field, in the form under ``table``, of the current record (of ``row``, selected
+    first) for the column ``header`` (a criterion's ``name``, ``form``, ``op``, ``value``,
+    ``metric / check / artifact``...; a metric's ``unit``, ``direction``...)."""
     if row is not None:
         table.select(row)
     assert table.form is not None
     for column, _label, _holder, fields in table.form.rows:
         if column.header == header:
             kind = column.editor(table.current_record()[1])
-            return fields[kind]
-    raise AssertionError(f"no criterion field {header!r}")
+            return fields.get(kind) or next(iter(fields.values()))  # hidden: not in this form
+    raise AssertionError(f"no record field {header!r}")
+
+
+criterion_field = record_field
 
 
 def typed(text: str) -> None:
