@@ -37,13 +37,13 @@ def metric_problem(data: dict[str, Any], taken: Iterable[str]) -> str:
 
 class NewMetricDialog(QDialog):
     """Id, name, unit and direction of a new metric; OK only with a valid, unused id (the
-    reason shows under the fields). ``metric`` holds the accepted entry."""
+    reason shows under the fields). ``created`` holds the accepted entry."""
 
     def __init__(self, taken: Iterable[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("New metric")
         self.taken = list(taken)
-        self.metric: dict[str, Any] = {}
+        self.created: dict[str, Any] = {}
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Recall at 10")
         self.identifier = QLineEdit()
@@ -99,5 +99,5 @@ class NewMetricDialog(QDialog):
         if problem:
             self.error.show_message(problem)
             return
-        self.metric = data
+        self.created = data
         super().accept()

@@ -264,9 +264,9 @@ class CriteriaTable(RecordTable):
             records = list(self.model.records)
             if not 0 <= row < len(records) or self.add_metric is None:
                 return
-            records[row] = self._put_subject(records[row], dialog.metric["id"])
+            records[row] = self._put_subject(records[row], dialog.created["id"])
             target = self.form.error if self.form is not None else self.error
-            self.add_metric(dialog.metric, records, target)
+            self.add_metric(dialog.created, records, target)
             self.load()
 
         dialog.accepted.connect(accepted)
