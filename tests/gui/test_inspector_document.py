@@ -16,7 +16,6 @@ from tests.gui.inspecting import (
     COLUMNS,
     Steps,
     assert_one_undoable_step,
-    cell,
     criteria,
     record_field,
     retype,

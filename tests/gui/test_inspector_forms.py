@@ -208,9 +208,7 @@ def test_empty_or_control_character_node_names_are_refused(qtbot, active, text, 
     name.setFocus()
     name.selectAll()
     QApplication.clipboard().setText(text)
-    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier) if text else press(
-        Qt.Key.Key_Delete
-    )
+    press(Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier) if text else press(Qt.Key.Key_Delete)
     press(RETURN)
     assert window.editor.doc.node("staging").name == "Staging"
     assert name.text() == "Staging"

@@ -131,9 +131,7 @@ def test_add_a_role_member(qtbot, window) -> None:
     members = form.roles.form.rows[1][3]["list"]
     row = [role.id for role in window.editor.doc.roles].index("ds-lead")
     keys = ["Isabel.Ng@example.com", RETURN]
-    _expect_add(
-        window, qtbot, members, keys, ["roles", row, "members"], "Isabel.Ng@example.com"
-    )
+    _expect_add(window, qtbot, members, keys, ["roles", row, "members"], "Isabel.Ng@example.com")
 
 
 def test_add_a_criterion_then_tab_to_its_form(qtbot, window) -> None:
