@@ -246,3 +246,21 @@ def test_the_title_refuses_a_pasted_control_character(qtbot, active) -> None:
     press(RETURN)
     assert window.editor.doc.title == old and title.text() == old
     assert any("control character (U+001B)" in message for message in shown_errors(form))
+
+
+def test_set_together_checks_every_change_before_pushing_any(window) -> None:
+    from app.model.errors import ModelError
+
+    editor, doc = window.editor, window.editor.doc
+    before, steps = doc.model_dump(mode="json"), Steps(window)
+    catalog = [m.model_dump(exclude_defaults=True) for m in doc.metrics]
+    new = {"id": "recall_at_10", "name": "Recall at 10"}
+    with pytest.raises(ModelError):  # the second change is refused: the first is not made
+        editor.set_together(
+            "New metric", {"metrics": [*catalog, new]}, [("production-gate", "criteria", 5)]
+        )
+    assert doc.model_dump(mode="json") == before and steps.pushed == 0
+    editor.set_together("New metric", {"metrics": [*catalog, new]})
+    assert doc.metric("recall_at_10").name == "Recall at 10" and steps.pushed == 1
+    editor.stack.undo()
+    assert doc.model_dump(mode="json") == before
