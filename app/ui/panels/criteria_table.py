@@ -14,6 +14,7 @@ from app.spec.criteria import (
     MetricCriterion,
     criterion_form,
 )
+from app.spec.types import fresh_id
 from app.ui.panels.fields import InlineError
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import Option, field_tip, format_value, parse_number, parse_scalar
@@ -290,10 +291,7 @@ class CriteriaTable(RecordTable):
         return field_tip(FORMS[form], AMOUNT[form]) if form in AMOUNT else "Not used by artifacts."
 
     def _new_criterion(self, records: list[Any]) -> dict[str, Any]:
-        taken = {record.get("id") for record in records}
-        criterion_id, counter = "criterion", 2
-        while criterion_id in taken:
-            criterion_id, counter = f"criterion-{counter}", counter + 1
+        criterion_id = fresh_id("criterion", {record.get("id") for record in records})
         metrics = self._metric_ids()
         if metrics:
             return {"id": criterion_id, "metric": metrics[0], "op": ">=", "value": 0}

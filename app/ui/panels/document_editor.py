@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from app.model.catalog import Metric, Role
 from app.model.document import Sop
-from app.spec.types import person_id_problem, person_key
+from app.spec.types import fresh_id, person_id_problem, person_key
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
 from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import field_tip, parse_optional_number
-
-
-def fresh(stem: str, taken: Iterable[Any]) -> str:
-    """``stem``, or ``stem-2``, ``stem-3``... whichever is not taken yet."""
-    used = set(taken)
-    candidate, counter = stem, 2
-    while candidate in used:
-        candidate, counter = f"{stem}-{counter}", counter + 1
-    return candidate
 
 
 def checked_member(text: Any) -> str:
@@ -62,7 +52,7 @@ def members_column() -> Column:
             [member],
             source=source,
             commit=commit,
-            new_record=lambda people: fresh("person", people),
+            new_record=lambda people: fresh_id("person", set(people)),
             rows=(2, 6),
         )
         members.view.setAccessibleName("Members table")
@@ -109,7 +99,7 @@ class DocumentForm(Form):
                     put=lambda _old, text: text.strip(),
                 )
             ],
-            new_record=lambda tiers: fresh("tier", tiers),
+            new_record=lambda tiers: fresh_id("tier", set(tiers)),
             movable=True,
         )
         self.roles = self._records_table(
@@ -120,7 +110,7 @@ class DocumentForm(Form):
                 key_column("name", "name", field_tip(Role, "name")),
             ],
             new_record=lambda roles: {
-                "id": fresh("role", (role.get("id") for role in roles)),
+                "id": fresh_id("role", {role.get("id") for role in roles}),
                 "name": "New role",
             },
             fields=[
@@ -139,7 +129,7 @@ class DocumentForm(Form):
                 key_column("name", "name", field_tip(Metric, "name")),
             ],
             new_record=lambda metrics: {
-                "id": fresh("metric", (metric.get("id") for metric in metrics)),
+                "id": fresh_id("metric", {metric.get("id") for metric in metrics}),
                 "name": "New metric",
             },
             fields=[
