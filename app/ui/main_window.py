@@ -27,6 +27,7 @@ from app.model.errors import ModelError
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import Overview, SopView
 from app.ui.editor import DocumentEditor
+from app.ui.features import install_features
 from app.ui.files import FileController
 from app.ui.finder import Finder
 from app.ui.insert_menu import build_insert_menu, insert_node
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_settings()
         self._install_modes()
+        install_features(self)  # append, arrange, copy as image, print, getting started
         self._follow_preferences()
         self._document_replaced(self.editor.doc)
 
