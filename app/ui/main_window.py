@@ -47,6 +47,7 @@ from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 
 if TYPE_CHECKING:
+    from app.ui.journal import JournalEntry
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
     from app.validate.ahead import ValidatedAhead
@@ -580,6 +581,18 @@ def open_window(path: str | Path) -> MainWindow | None:
     """A new designer window on ``path``, shown; None (and no window) when it cannot open."""
     window = MainWindow()
     if not window.files.open_path(Path(path)):
+        window.files.close_cleanly()
+        window.deleteLater()
+        return None
+    _KEPT.append(window)
+    window.show()
+    return window
+
+
+def restore_window(entry: JournalEntry) -> MainWindow | None:
+    """A new designer window holding the unsaved edits of ``entry``, shown."""
+    window = MainWindow()
+    if not window.files.restore(entry):
         window.files.close_cleanly()
         window.deleteLater()
         return None
