@@ -12,9 +12,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table
 
+from app.compiler.compile import compile_data
 from app.model.document import Sop
 from app.model.templates import load_template, template_ids
-from app.spec.compile import compile_data
 from app.validate.assess import assess_document
 from app.validate.engine import validate
 from benchmarks.synthetic import gate_chain, large_document

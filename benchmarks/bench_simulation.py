@@ -5,10 +5,10 @@ from __future__ import annotations
 import statistics
 import time
 
+from app.compiler.compile import compile_spec
 from app.model.templates import load_template
 from app.simulate.engine import simulate
 from app.simulate.scenario import Scenario
-from app.spec.compile import compile_spec
 from benchmarks.timing import report
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.fileio import write_atomic
 from app.model.document import Sop
+from app.spec.fileio import write_atomic
 from exporters import content, operations
 from exporters.context import ExportContext
 from exporters.style import EDGE_STYLES, ERROR_BORDER, ERROR_WIDTH, NODE_STYLES

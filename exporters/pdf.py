@@ -15,8 +15,8 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
 
-from app.fileio import write_atomic
 from app.model.document import Sop
+from app.spec.fileio import write_atomic
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext

@@ -135,7 +135,7 @@ def test_no_traceback_for_a_directory_in_a_subprocess(tmp_path: Path) -> None:
 def test_pydantic_plugins_are_skipped_unless_the_user_chose(monkeypatch) -> None:
     import os
 
-    from app.process import skip_pydantic_plugins
+    from app.runtime.process import skip_pydantic_plugins
 
     monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
     skip_pydantic_plugins()

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from app.process import collection_paused, skip_pydantic_plugins
+from app.runtime.process import collection_paused, skip_pydantic_plugins
 
 EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
 

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
-from app.process import collection_paused
 from app.runtime.evaluate import GateReview, evaluate_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
+from app.runtime.process import collection_paused
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.results import HOUR, GateStats, SimulationResult

@@ -26,10 +26,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from app.fileio import InputError, SaveError, read_text
 from app.model.document import Sop, new_document
 from app.model.io import dumps_document, loads_document, save_document
 from app.model.templates import list_templates, load_template
+from app.spec.fileio import InputError, SaveError, read_text
 from app.ui.dialogs import recovery
 from app.ui.editor import DocumentEditor
 from app.ui.journal import (

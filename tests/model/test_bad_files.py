@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 from app.cli import main
-from app.fileio import MAX_INPUT_BYTES, InputError
 from app.model.io import load_document
+from app.spec.fileio import MAX_INPUT_BYTES, InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = Path(__file__).resolve().parent.parent / "fixtures" / "bad"
@@ -253,7 +253,7 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path: Path) -> Non
 )
 def test_json_errors_read_as_sentences(text: str, said: str) -> None:
     """json's own messages end in "at" (its position follows): never left dangling."""
-    from app.fileio import InputError, parse_json
+    from app.spec.fileio import InputError, parse_json
 
     with pytest.raises(InputError) as raised:
         parse_json(text, "x.json")

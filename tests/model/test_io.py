@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.fileio import InputError, SaveError, write_atomic
 from app.model import Sop
 from app.model import io as sop_io
 from app.model.io import dumps_document, load_document, loads_document, save_document
+from app.spec.fileio import InputError, SaveError, write_atomic
 
 
 def test_save_then_load_round_trips_byte_for_byte(small_doc: Sop, tmp_path: Path) -> None:

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.cli import main
+from app.compiler.compile import compile_data
 from app.model.templates import load_template
 from app.runtime import UnknownElementError, check
 from app.runtime.backtest import BacktestInputError, backtest, reading, replay
-from app.spec.compile import compile_data
 from app.spec.files import load_spec, write_spec
 from app.spec.schema import GateSpec
 

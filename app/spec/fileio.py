@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.problems import Problem, problems_from
+from app.spec.problems import Problem, problems_from
 from app.spec.types import bounded_int
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
