@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import shiboken6
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QFont, QPainter, QPen
 from PySide6.QtWidgets import (
@@ -253,21 +252,24 @@ class Append(QObject):
 
     def _selection_changed(self) -> None:
         window = self.window
-        if not shiboken6.isValid(window.scene):  # the window is being torn down
+        try:
+            node_id = selected_node(window)
+        except RuntimeError:  # the scene is deleted with its window, and says so
             return
-        node_id = selected_node(window)
         node = window.scene.nodes.get(node_id) if node_id else None
         button = self.button
-        # The scene deletes its items when a document is replaced, and a deleted node
-        # takes its children along: the button is made again when it is gone.
-        if button is not None and not shiboken6.isValid(button):
-            button = self.button = None
         if node is None or window.scene.locked:
             if button is not None:
                 button.follow(None)
             return
         if button is None:
             button = self.button = AppendButton(window)
+            # The scene deletes its items when a document is replaced, and a deleted node
+            # takes its children along: the button is made again when it is gone.
+            button.destroyed.connect(self._button_gone)
         if button.scene() is None:
             window.scene.addItem(button)
         button.follow(node)
+
+    def _button_gone(self) -> None:
+        self.button = None

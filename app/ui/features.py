@@ -54,7 +54,7 @@ def install_features(window: MainWindow) -> None:
         window,
         window.edit_menu,
         "&Copy",
-        "Copy as &image",
+        "Copy as i&mage",
         printing.copy_image,
         "Ctrl+Shift+C",
         "Copy the selected nodes (or the whole diagram) to the clipboard as a picture",

@@ -114,7 +114,7 @@ class FileController(QObject):
         self.path: Path | None = None
         self.max_recent = Preferences.recent_count  # File > Open Recent shows this many
         self.journal = RecoveryJournal(editor, self)
-        self.journal.failed.connect(self.message)
+        self.journal.failed.connect(self._journal_failed)
         self._disk_text: str | None = None
         """The text of ``path`` as we last loaded or saved it (to tell others' changes)."""
         self._asking = self._recheck = False
@@ -123,6 +123,19 @@ class FileController(QObject):
         self.watcher.fileChanged.connect(lambda _name: self._settle.start())
         self._settle = QTimer(self, singleShot=True, interval=CHANGE_SETTLE_MS)
         self._settle.timeout.connect(self.check_disk)
+
+    def _journal_failed(self, message: str) -> None:
+        """The journal could not be kept: say so where the user looks, once per problem."""
+        self.message.emit(message)
+        QMessageBox.warning(
+            self.window,
+            "Unsaved edits are not protected",
+            literal(
+                f"{message[:1].upper()}{message[1:]}.\n\nIf the designer stopped now, the edits "
+                "made since the last save would be lost: save the document (File › Save as "
+                "to another folder if this one cannot be written)."
+            ),
+        )
 
     @property
     def modified(self) -> bool:
@@ -328,8 +341,13 @@ class FileController(QObject):
         doc = self.editor.doc
         try:
             save_document(doc, path)
-        except SaveError as error:
-            QMessageBox.warning(self.window, "Cannot save SOP", literal(str(error)))
+        except (SaveError, OSError, ValueError) as error:  # ValueError: text JSON cannot hold
+            self.message.emit(f"Not saved: {error}")
+            QMessageBox.warning(
+                self.window,
+                "Cannot save SOP",
+                literal(f"{error}\n\nYour edits are still open here: nothing was lost."),
+            )
             return False
         renamed = path != self.path
         self.journal.set_document(path)  # a new location drops the old journal

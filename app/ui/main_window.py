@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QUndoView,
     QWidget,
 )
@@ -34,6 +35,7 @@ from app.ui.insert_menu import build_insert_menu, insert_node
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
+from app.ui.plain import literal
 from app.ui.preferences import (
     DIM_PAPER,
     PAPER,
@@ -318,8 +320,13 @@ class MainWindow(QMainWindow):
             item.setSelected(bool(item.data(0)))
 
     def auto_layout(self) -> None:
-        positions = self._layout_positions()
-        self.editor.move(positions, "Auto-layout")
+        try:
+            self.editor.move(self._layout_positions(), "Auto-layout")
+        except Exception as error:  # whatever the layout raises is said, never only on stderr
+            message = f"Auto-layout failed: {error}. Nothing was moved."
+            self.statusBar().showMessage(message, 10000)
+            QMessageBox.warning(self, "Auto-layout failed", literal(message))
+            return
         self.view.fit()
 
     def _layout_positions(self) -> dict[str, tuple[float, float]]:
@@ -579,20 +586,17 @@ _KEPT: list[MainWindow] = []
 
 def open_window(path: str | Path) -> MainWindow | None:
     """A new designer window on ``path``, shown; None (and no window) when it cannot open."""
-    window = MainWindow()
-    if not window.files.open_path(Path(path)):
-        window.files.close_cleanly()
-        window.deleteLater()
-        return None
-    _KEPT.append(window)
-    window.show()
-    return window
+    return _new_window(lambda window: window.files.open_path(Path(path)))
 
 
 def restore_window(entry: JournalEntry) -> MainWindow | None:
     """A new designer window holding the unsaved edits of ``entry``, shown."""
+    return _new_window(lambda window: window.files.restore(entry))
+
+
+def _new_window(load: Callable[[MainWindow], bool]) -> MainWindow | None:
     window = MainWindow()
-    if not window.files.restore(entry):
+    if not load(window):
         window.files.close_cleanly()
         window.deleteLater()
         return None
