@@ -159,7 +159,7 @@ class AppendButton(QGraphicsObject):
         if self.parentItem() is not node:
             self.setParentItem(node)
         width, height = SIZES[node.kind]
-        self.setPos(width / 2 + 6, -height / 2 - BUTTON_SIZE / 2)
+        self.setPos(width / 2 + 12, -height / 2 - BUTTON_SIZE / 2)  # clear of the problem badge
         self.setVisible(True)
 
     def paint(

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
-from PySide6.QtGui import QColor, QImage, QPageLayout, QPainter
+from PySide6.QtGui import QColor, QImage, QPageLayout, QPainter, QPicture
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QApplication, QDialog
 
@@ -73,11 +73,27 @@ def _draw(scene: SopScene, painter: QPainter, target: QRectF, background: str) -
         width,
         height,
     )
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
     scene.setBackgroundBrush(QColor(background))
-    scene.render(painter, fitted, source, Qt.AspectRatioMode.KeepAspectRatio)
+    # Recorded first, then played: a picture keeps its text in proportion on any device.
+    # The canvas's fonts are in points, so drawn straight onto a 1200 dpi printer (or an
+    # image that says it has 192 dpi) they would come out many times too large.
+    picture = QPicture()
+    recorder = QPainter(picture)
+    recorder.setRenderHint(QPainter.RenderHint.Antialiasing)
+    recorder.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+    scene.render(recorder, QRectF(0, 0, source.width(), source.height()), source)
+    recorder.end()
+    device = painter.device()
+    # Playing a picture already scales it by the device's resolution over the picture's.
+    x_ratio = device.logicalDpiX() / picture.logicalDpiX()
+    y_ratio = device.logicalDpiY() / picture.logicalDpiY()
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    painter.translate(fitted.topLeft())
+    painter.scale(scale / x_ratio, scale / y_ratio)
+    painter.drawPicture(0, 0, picture)
+    painter.restore()
     return True
 
 
@@ -110,6 +126,23 @@ def diagram_image(doc: Sop, scale: float = IMAGE_SCALE) -> QImage:
     return image
 
 
+def paint_page(doc: Sop, painter: QPainter, page: QRectF) -> bool:
+    """The printed page in ``page`` (device units): the SOP's title, the diagram below."""
+    title_height = page.height() * 0.06
+    font = painter.font()
+    font.setPixelSize(max(8, round(title_height * 0.45)))
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#111827"))
+    title = QRectF(page.left(), page.top(), page.width(), title_height)
+    painter.drawText(
+        title,
+        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+        f"{doc.title} ({doc.version})",
+    )
+    return draw_diagram(doc, painter, page.adjusted(0, title_height, 0, 0))
+
+
 def print_diagram(doc: Sop, printer: QPrinter) -> bool:
     """One page: the diagram fitted to the printable area, under the SOP's title."""
     painter = QPainter()
@@ -118,20 +151,7 @@ def print_diagram(doc: Sop, printer: QPrinter) -> bool:
     try:
         page = QRectF(printer.pageLayout().paintRectPixels(printer.resolution()))
         page.moveTo(0, 0)
-        title_height = page.height() * 0.06
-        font = painter.font()
-        font.setPixelSize(max(8, round(title_height * 0.45)))
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(QColor("#111827"))
-        title = QRectF(page.left(), page.top(), page.width(), title_height)
-        painter.drawText(
-            title,
-            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            f"{doc.title} ({doc.version})",
-        )
-        body = page.adjusted(0, title_height, 0, 0)
-        return draw_diagram(doc, painter, body)
+        return paint_page(doc, painter, page)
     finally:
         painter.end()
 

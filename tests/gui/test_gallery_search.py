@@ -70,6 +70,23 @@ def test_no_match_says_so_and_cannot_create(gallery: TemplateGallery) -> None:
     assert gallery.create_button.isEnabled() and not gallery.nothing.isVisible()
 
 
+def test_the_search_box_has_the_keyboard_first_and_letters_typed_in_the_list_go_there(
+    gallery: TemplateGallery,
+) -> None:
+    assert QApplication.focusWidget() is gallery.search
+    QTest.keyClick(gallery.search, Qt.Key.Key_Down)  # into the list's choices...
+    gallery.list.setFocus()
+    QTest.keyClicks(gallery.list, "credit")  # ...and typing there searches
+    assert QApplication.focusWidget() is gallery.search
+    assert gallery.search.text() == "credit"
+    assert all("credit" in t.casefold() or "credit" in s for t, s in _shown_with_summaries(gallery))
+
+
+def _shown_with_summaries(gallery: TemplateGallery) -> list[tuple[str, str]]:
+    items = [gallery.list.item(r) for r in range(gallery.list.count())]
+    return [(i.text(), i.toolTip().casefold()) for i in items if not i.isHidden()]
+
+
 def test_ctrl_f_returns_to_the_search_box(gallery: TemplateGallery) -> None:
     gallery.list.setFocus()
     QTest.keySequence(gallery.list, QKeySequence(QKeySequence.StandardKey.Find))

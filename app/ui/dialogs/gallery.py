@@ -191,9 +191,10 @@ class TemplateGallery(QDialog):
         layout.addWidget(buttons)
         self.search.textChanged.connect(self.filter)
         self.search.installEventFilter(self)
+        self.list.installEventFilter(self)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
-        self.list.setFocus()
+        self.search.setFocus()  # typing filters at once; the arrow keys choose
         # Thumbnails are drawn one per turn of the event loop, so the dialog opens at once.
         self._waiting = list(range(1, self.list.count()))
         self._drawing = QTimer(self, singleShot=True, interval=0)  # dies with the dialog
@@ -228,7 +229,17 @@ class TemplateGallery(QDialog):
         self.create_button.setEnabled(bool(shown))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """In the search box, the arrow keys choose in the list and Enter opens the choice."""
+        """In the search box, the arrow keys choose in the list and Enter opens the choice;
+        in the list, a letter typed goes on in the search box."""
+        if watched is self.list and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            plain = not event.modifiers() & ~(  # type: ignore[attr-defined]
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+            )
+            if plain and text and text.isprintable() and not text.isspace():
+                self.search.setFocus()
+                self.search.insert(text)
+                return True
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
             key = event.key()  # type: ignore[attr-defined]
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
