@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit, QMenu
 
 from app.model.connections import append_choices
-from app.model.document import new_document
 from app.model.edges import edge_kinds_between
 from app.model.io import dumps_document
 from app.model.nodes import NODE_KINDS
@@ -17,18 +15,6 @@ from app.ui.append import append_node
 from app.ui.main_window import MainWindow
 
 CONTROL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def blank(qtbot):  # type: ignore[no-untyped-def]
-    made = MainWindow(new_document())
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitExposed(made)
-    made.activateWindow()
-    qtbot.waitActive(made)
-    yield made
-    made.editor.stack.setClean()
 
 
 def _close_popups() -> None:

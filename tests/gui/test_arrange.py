@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from app.model.document import new_document
 from app.ui.arrange import Box, align, distribute
 from app.ui.main_window import MainWindow
 
@@ -61,21 +60,15 @@ def test_unknown_edges_are_refused() -> None:
 
 
 @pytest.fixture
-def three(qtbot):  # type: ignore[no-untyped-def]
-    made = MainWindow(new_document())
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitExposed(made)
-    made.activateWindow()
-    qtbot.waitActive(made)
+def three(blank: MainWindow):  # type: ignore[no-untyped-def]
+    made = blank
     editor = made.editor
     ids = [
         editor.add_node("stage", (0, 0), "Development"),
         editor.add_node("gate", (260, 70), "Review"),
         editor.add_node("stage", (700, -40), "Production"),
     ]
-    yield made, ids
-    made.editor.stack.setClean()
+    return made, ids
 
 
 def test_align_and_distribute_from_the_keyboard(three) -> None:  # type: ignore[no-untyped-def]

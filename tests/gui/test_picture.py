@@ -18,18 +18,14 @@ from app.model.templates import load_template
 from app.ui.main_window import MainWindow
 from app.ui.picture import diagram_bounds, diagram_image, diagram_scene, paint_page, print_diagram
 from exporters.style import NODE_STYLES
+from tests.gui.windows import active_window
 
 CONTROL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
 
 @pytest.fixture
 def shown(qtbot):  # type: ignore[no-untyped-def]
-    made = MainWindow(load_template("deployment-gate"))
-    qtbot.addWidget(made)
-    made.show()
-    qtbot.waitExposed(made)
-    made.activateWindow()
-    qtbot.waitActive(made)
+    made = active_window(qtbot, load_template("deployment-gate"))
     yield made
     made.editor.stack.setClean()
 
