@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from app import __version__
-from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, designer
+from app.cli import designer
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 from app.cli.pipeline import SUMMARY
 from app.cli.workspace_commands import register as register_workspace_commands

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
 

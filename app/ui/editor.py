@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -200,6 +201,28 @@ class DocumentEditor(QObject):
         if _same(getattr(self.doc, field), checked):
             return
         self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+
+    def set_together(
+        self,
+        text: str,
+        document: dict[str, Any],
+        elements: Sequence[tuple[str, str, Any]] = (),
+    ) -> None:
+        """Document fields and ``(element id, field, value)`` changes as one undo step
+        (a new catalog metric and the criterion that uses it). Every change is checked
+        before any is pushed, so a refusal leaves the document and the stack untouched."""
+        for field, value in document.items():
+            self.doc.checked_document_field(field, value)
+        for element_id, field, value in elements:
+            self.doc.checked_field(element_id, field, value)
+        self.stack.beginMacro(text)
+        try:
+            for field, value in document.items():
+                self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+            for element_id, field, value in elements:
+                self.stack.push(SetFieldCommand(self.doc, element_id, field, value))
+        finally:
+            self.stack.endMacro()
 
     # -- clipboard ---------------------------------------------------------------------
 

@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from app.model.io import dumps_document
+from app.spec.fileio import sync_to_disk, write_quick
 from app.ui.editor import DocumentEditor
 
 FORMAT = "gatewright.journal/1"
@@ -241,36 +241,6 @@ def set_aside(entry: JournalEntry) -> Path:
     target = folder / f"later-{stem}-{new_owner()}{SUFFIX}"
     os.replace(entry.file, target)
     return target
-
-
-def write_quick(path: Path, text: str) -> None:
-    """Replace ``path`` atomically without waiting for the disk (see the module docstring)."""
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def sync_to_disk(path: Path) -> None:
-    """fsync a file and its folder (after :func:`write_quick`), so a power cut keeps it."""
-    flags = os.O_RDONLY
-    for target in (path, path.parent):
-        try:
-            descriptor = os.open(target, flags)
-        except OSError:
-            continue
-        try:
-            os.fsync(descriptor)
-        except OSError:
-            pass
-        finally:
-            os.close(descriptor)
 
 
 class RecoveryJournal(QObject):

@@ -29,7 +29,7 @@ from app.simulate.scenario import Fixed, Scenario
 from app.simulate.submission import Entrant, EvidenceSource
 from app.spec.criteria import ArtifactCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec
-from benchmarks.bench_simulation import release_scenario
+from synthetic.scenarios import release_scenario
 
 
 def fixed(value: float) -> dict[str, Any]:
