@@ -187,6 +187,8 @@ def test_tab_moves_from_field_to_field(qtbot, window) -> None:
     qtbot.keyClick(name, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Description"))
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Note"))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Role"))
 
 

@@ -67,6 +67,13 @@ def node_form(editor: DocumentEditor, node: NodeBase) -> Form:
         "description",
         tip=field_tip(model, "description") + " (Ctrl+Enter or leaving the field applies it.)",
     )
+    note = general.field(
+        "Note",
+        TextBlockField(lines=2),
+        "note",
+        tip=field_tip(model, "note") + " (Ctrl+Enter or leaving the field applies it.)",
+    )
+    note.setPlaceholderText("A remark for reviewers, shown on hover and in exports")
     KIND_SECTIONS[node.kind](form, editor)
     checks = form.section("Validation")
     suppress = ChecklistField(visible_rows=4)
