@@ -16,8 +16,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks.synthetic import large_document
 from benchmarks.timing import paired_medians, report
+from synthetic.documents import large_document
 
 
 def bench_layout() -> None:

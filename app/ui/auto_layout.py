@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 from app.model.autolayout import Centres, LayoutJob, builtin_layout
 from app.model.dot_layout import Direction, LayoutFailedError
 from app.ui.canvas.items import SIZES
+from app.ui.plain import literal
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -99,8 +100,10 @@ class AutoLayout(QObject):
             self.window.statusBar().showMessage("Auto-layout cancelled: nothing moved", 6000)
         elif isinstance(error, LayoutFailedError):
             self._offer_builtin(str(error))
-        else:
-            raise error
+        else:  # whatever else the layout raises is said, never only printed on stderr
+            message = f"Auto-layout failed: {error}. Nothing was moved."
+            self.window.statusBar().showMessage(message, 10000)
+            QMessageBox.warning(self.window, "Auto-layout failed", literal(message))
 
     def _offer_builtin(self, reason: str) -> None:
         """Graphviz is missing or failed: say so, and offer the built-in layered layout."""
@@ -108,8 +111,10 @@ class AutoLayout(QObject):
         answer = QMessageBox.question(
             self.window,
             "Auto-layout",
-            f"Auto-layout could not use Graphviz: {reason}.\n\n"
-            "Use the built-in layered layout instead?",
+            literal(
+                f"Auto-layout could not use Graphviz: {reason}.\n\n"
+                "Use the built-in layered layout instead?"
+            ),
             buttons.Yes | buttons.No,
         )
         if answer == buttons.Yes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ from app.ui.canvas.overview import Overview
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import SopView
 from app.ui.editor import DocumentEditor
+from app.ui.features import install_features
 from app.ui.files import FileController
 from app.ui.insert_menu import build_insert_menu, insert_node
 from app.ui.panels.find import FindPanel
@@ -48,6 +49,7 @@ from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 
 if TYPE_CHECKING:
+    from app.ui.journal import JournalEntry
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
     from app.validate.ahead import ValidatedAhead
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         place_window(self, QSettings())
         self._install_modes()
+        install_features(self)  # append, arrange, copy as image, print, getting started
         self._follow_preferences()
         self._document_replaced(self.editor.doc)
 
@@ -554,8 +557,17 @@ _KEPT: list[MainWindow] = []
 
 def open_window(path: str | Path) -> MainWindow | None:
     """A new designer window on ``path``, shown; None (and no window) when it cannot open."""
+    return _new_window(lambda window: window.files.open_path(Path(path)))
+
+
+def restore_window(entry: JournalEntry) -> MainWindow | None:
+    """A new designer window holding the unsaved edits of ``entry``, shown."""
+    return _new_window(lambda window: window.files.restore(entry))
+
+
+def _new_window(load: Callable[[MainWindow], bool]) -> MainWindow | None:
     window = MainWindow()
-    if not window.files.open_path(Path(path)):
+    if not load(window):
         window.files.close_cleanly()
         window.deleteLater()
         return None

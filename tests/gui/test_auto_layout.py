@@ -3,6 +3,7 @@ rows wrapped to the window; a missing or failing Graphviz is said, never passed 
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import stat
@@ -122,7 +123,7 @@ def answer_question(monkeypatch, reply: QMessageBox.StandardButton) -> list[str]
     asked: list[str] = []
 
     def question(_parent, _title, text, *_args, **_kwargs):  # type: ignore[no-untyped-def]
-        asked.append(text)
+        asked.append(html.unescape(text))
         return reply
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
