@@ -62,7 +62,7 @@ def extent(doc: Sop, positions: dict[str, tuple[float, float]]) -> tuple[float, 
 def test_dot_source_carries_no_user_text() -> None:
     """Nodes are named by index and unlabelled: no id or name reaches DOT's quoting rules."""
     doc = chain(3, ["a-b", "c-d", "e-f"])
-    hostile = ['a"];x', "b\nc", "$(rm -rf /)", "${{ secrets.X }}", "\u202eevil", "d\\N <b>"]
+    hostile = ['a"];x', "$(rm -rf /)", "\u202eevil <b>\\N"]
     for node, name in zip(doc.nodes, hostile, strict=False):
         doc.set_field(node.id, "name", name)
     text = dot_source(doc, "TB", SIZES)
