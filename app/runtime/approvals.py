@@ -1,6 +1,9 @@
 """Approvals at a gate: which records count, which are ignored and why, and what is still short.
 
-Approver identity comes only from ``by`` matched against the spec's role members.
+Approver identity comes only from ``by`` matched against the spec's role members, compared
+in one form (:func:`app.spec.types.person_key`: ``Isabel`` is ``isabel``). A valid rejection
+rejects whatever else was recorded and in whatever order; approvals are then assigned to the
+rules they can count for (:mod:`app.runtime.matching`), each person once per gate.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.runtime.matching import best_assignment
 from app.spec.criteria import ApprovalRule
 from app.spec.schema import GateSpec, SpecGate
+from app.spec.types import person_key
 
 
 class ApprovalLike(Protocol):
@@ -19,7 +24,7 @@ class ApprovalLike(Protocol):
     @property
     def by(self) -> str: ...
     @property
-    def role(self) -> str: ...
+    def role(self) -> str | None: ...
     @property
     def decision(self) -> str: ...
     @property
@@ -33,6 +38,8 @@ class ApprovalOutcome:
     ignored: list[dict[str, str]] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
     rejected_by: list[dict[str, str]] = field(default_factory=list)
+    submitter_unknown: bool = False
+    """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
 
 def rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
@@ -48,91 +55,140 @@ class ApprovalPolicy:
     mode: str
     known_roles: frozenset[str]  # the gate's roles that the spec defines
     applicable_roles: frozenset[str]
-    members: dict[str, frozenset[str]]
+    members: dict[str, frozenset[str]]  # role -> its members' person keys
     window: timedelta | None
-    own: str | None  # the submitter, when separation of duties forbids self-approval
+    own: str | None  # the submitter's person key, when separation of duties forbids self-approval
+    submitter_unknown: bool  # separation of duties applies, and no submitter is given
+    rules_of_role: dict[str, tuple[int, ...]]  # role -> indexes of the rules naming it
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None) -> ApprovalPolicy:
         """The policy, made once per spec, gate, tier and submitter."""
-        key = ("approval-policy", gate.id, tier, submitter)
-        return spec.memo(key, lambda: cls._make(spec, gate, tier, submitter))
+        own = None if submitter is None else person_key(submitter)
+        key = ("approval-policy", gate.id, tier, own)
+        return spec.memo(key, lambda: cls._make(spec, gate, tier, own))
 
     @classmethod
-    def _make(
-        cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None
-    ) -> ApprovalPolicy:
+    def _make(cls, spec: GateSpec, gate: SpecGate, tier: str, own: str | None) -> ApprovalPolicy:
         approval = gate.approval
         rules = rules_for(gate, tier)
         known = frozenset(r.role for r in approval.rules if spec.role(r.role) is not None)
         window = approval.window_hours
+        rules_of_role: dict[str, tuple[int, ...]] = {}
+        for index, rule in enumerate(rules):
+            rules_of_role[rule.role] = (*rules_of_role.get(rule.role, ()), index)
+        sod = approval.separation_of_duties
         return cls(
             rules,
             approval.mode,
             known,
-            frozenset(rule.role for rule in rules),
-            {role: spec.members(role) for role in known},
+            frozenset(rules_of_role),
+            {role: frozenset(map(person_key, spec.members(role))) for role in known},
             timedelta(hours=window) if window is not None else None,
-            submitter if approval.separation_of_duties else None,
+            own if sod else None,
+            sod and own is None and bool(rules),
+            rules_of_role,
         )
+
+    def options(self, role: str | None, person: str) -> tuple[str | None, tuple[int, ...]]:
+        """Why ``person`` (a person key) cannot count for ``role``, or the rules they can
+        count for: those naming ``role``, or (no role given) every applicable rule whose
+        role lists them."""
+        members = self.members
+        if role is not None:
+            if role not in self.known_roles:
+                return "unknown-role", ()
+            if role not in self.applicable_roles:
+                return "not-applicable-tier", ()
+            if person not in members[role]:
+                return "not-a-member", ()
+            return None, self.rules_of_role[role]
+        fits = tuple(
+            index
+            for index, rule in enumerate(self.rules)
+            if person in members.get(rule.role, frozenset())
+        )
+        if fits:
+            return None, fits
+        elsewhere = any(person in people for people in members.values())
+        return ("not-applicable-tier" if elsewhere else "not-a-member"), ()
 
 
 def evaluate_approvals(
     policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime
 ) -> ApprovalOutcome:
-    """The approvals outcome at ``now`` from the records so far, oldest first.
+    """The approvals outcome at ``now`` from the records so far, in any order.
 
     A record is ignored, with the first reason that applies, when its role is not one of the
     gate's (``unknown-role``) or not one for this tier (``not-applicable-tier``), its person is
-    not a member of the role (``not-a-member``) or is the submitter under separation of duties
-    (``self-approval``), it is dated after ``now`` (``future``) or before the approval window
-    (``expired``), or its person already counted at this gate (``duplicate-person``).
+    not a member of the role (``not-a-member``; a record without a role: of any applicable
+    rule's role) or is the submitter under separation of duties (``self-approval``), it is
+    dated after ``now`` (``future``) or before the approval window (``expired``), or its person
+    already counts at this gate (``duplicate-person``). Any other rejection rejects. The
+    remaining approvals are assigned to rules so that the most rules are satisfied.
     """
     oldest = now - policy.window if policy.window is not None else None
-    own, members = policy.own, policy.members
-    outcome = ApprovalOutcome("pending", [], [], [], [])
-    seen: set[str] = set()
-    by_role: dict[str, set[str]] = {}
-    for record in records:
-        by, role, at = record.by, record.role, record.at
-        if role not in policy.known_roles:
-            reason: str | None = "unknown-role"
-        elif role not in policy.applicable_roles:
-            reason = "not-applicable-tier"
-        elif by not in members[role]:
-            reason = "not-a-member"
-        elif own is not None and by == own:
-            reason = "self-approval"
-        elif at > now:
-            reason = "future"
-        elif oldest is not None and at < oldest:
-            reason = "expired"
-        elif by in seen:
-            reason = "duplicate-person"
-        else:
-            reason = None
+    own = policy.own
+    ignored: list[tuple[int, dict[str, str]]] = []
+    counted: list[tuple[int, dict[str, str]]] = []
+    rejected: dict[str, tuple[int, ApprovalLike, tuple[int, ...]]] = {}
+    approving: dict[str, list[tuple[int, ApprovalLike, tuple[int, ...]]]] = {}
+    for index, record in enumerate(records):
+        person = person_key(record.by)
+        reason, options = policy.options(record.role, person)
+        if reason is None:
+            if own is not None and person == own:
+                reason = "self-approval"
+            elif record.at > now:
+                reason = "future"
+            elif oldest is not None and record.at < oldest:
+                reason = "expired"
         if reason is not None:
-            outcome.ignored.append({"by": by, "reason": reason})
-            continue
-        seen.add(by)
-        if record.decision == "reject":
-            outcome.rejected_by.append({"by": by, "role": role})
-            outcome.counted.append({"by": by, "role": role, "decision": "reject"})
-            continue
-        by_role.setdefault(role, set()).add(by)
-        outcome.counted.append({"by": by, "role": role, "decision": "approve"})
-    applicable = policy.rules
-    met = []
-    for rule in applicable:
-        have = len(by_role.get(rule.role, ()))
-        met.append(have >= rule.count)
-        if have < rule.count:
-            outcome.short.append(f"{rule.count - have} more from {rule.role} ({have}/{rule.count})")
+            ignored.append((index, {"by": record.by, "reason": reason}))
+        elif record.decision == "reject":
+            if person in rejected:
+                ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
+            else:
+                rejected[person] = (index, record, options)
+        else:
+            approving.setdefault(person, []).append((index, record, options))
+
+    outcome = ApprovalOutcome("pending", submitter_unknown=policy.submitter_unknown)
+    rules = policy.rules
+    for index, record, options in rejected.values():
+        role = record.role if record.role is not None else rules[options[0]].role
+        outcome.rejected_by.append({"by": record.by, "role": role})
+        counted.append((index, {"by": record.by, "role": role, "decision": "reject"}))
+    for person in rejected.keys() & approving.keys():  # their rejection is what counts
+        for index, record, _options in approving.pop(person):
+            ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
+
+    people = {person: sorted({o for _i, _r, opts in entries for o in opts})
+              for person, entries in approving.items()}  # fmt: skip
+    assignment, loads = best_assignment(people, [rule.count for rule in rules])
+    for person, entries in approving.items():
+        rule = assignment[person]
+        chosen = next(entry for entry in entries if rule in entry[2])
+        for entry in entries:
+            index, record, _options = entry
+            if entry is chosen:
+                counted.append(
+                    (index, {"by": record.by, "role": rules[rule].role, "decision": "approve"})
+                )
+            else:
+                ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
+    outcome.counted = [entry for _index, entry in sorted(counted, key=lambda pair: pair[0])]
+    outcome.ignored = [entry for _index, entry in sorted(ignored, key=lambda pair: pair[0])]
+
+    met = [load >= rule.count for load, rule in zip(loads, rules, strict=True)]
+    for load, rule, done in zip(loads, rules, met, strict=True):
+        if not done:
+            outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")
     if outcome.rejected_by:
         outcome.status = "rejected"
-    elif not applicable:
+    elif not rules:
         outcome.status = "not_required"
-    elif all(met) if policy.mode == "all" else any(met):
+    elif (all(met) if policy.mode == "all" else any(met)) and not policy.submitter_unknown:
         outcome.status = "satisfied"
         outcome.short = []
     return outcome

@@ -13,10 +13,14 @@ from app.runtime import UnknownElementError, monitor
 from app.spec.files import write_spec
 
 
-def windows(*values, metric="accuracy") -> dict:
+def windows(*values, metric="accuracy", **others) -> dict:
+    """Windows a minute apart holding ``metric`` (``...``: missing) and ``others``."""
     return {
         "windows": [
-            {"at": f"2026-11-21T10:0{i}:00Z", "metrics": {} if v is ... else {metric: v}}
+            {
+                "at": f"2026-11-21T10:{i:02d}:00Z",
+                "metrics": {**others, **({} if v is ... else {metric: v})},
+            }
             for i, v in enumerate(values)
         ]
     }
@@ -68,7 +72,8 @@ def policy_spec(small_doc):
     ("values", "decision"),
     [
         ((0.9, 0.9), "healthy"),
-        ((0.8,), "healthy"),  # one window is not two
+        ((0.8,), "inconclusive"),  # one window is not two
+        ((0.9,), "inconclusive"),  # nor is a healthy one
         ((0.8, 0.8), "rollback"),
         ((0.8, 0.9, 0.8), "healthy"),  # not consecutive at the end
         ((0.9, 0.8, 0.8), "rollback"),
@@ -76,11 +81,11 @@ def policy_spec(small_doc):
         ((0.8, ...), "rollback"),  # missing counts as a breach by default
         ((0.8, math.nan), "rollback"),  # so does NaN
         ((0.8, "bad"), "rollback"),  # and a string
-        ((), "healthy"),
+        ((), "inconclusive"),  # no data is never healthy
     ],
 )
 def test_accuracy_trigger(policy_spec, values, decision) -> None:
-    assert monitor(policy_spec, "prod", windows(*values)).decision == decision
+    assert monitor(policy_spec, "prod", windows(*values, latency=100)).decision == decision
 
 
 @pytest.mark.parametrize(
@@ -93,24 +98,24 @@ def test_accuracy_trigger(policy_spec, values, decision) -> None:
     ],
 )
 def test_ignore_policy_skips_windows(policy_spec, values, fired) -> None:
-    telemetry = windows(*values, metric="latency")
-    for window in telemetry["windows"]:
-        window["metrics"]["accuracy"] = 0.95  # keep the accuracy trigger quiet
-    assert monitor(policy_spec, "prod", telemetry).fired == fired
+    telemetry = windows(*values, metric="latency", accuracy=0.95)  # accuracy stays quiet
+    result = monitor(policy_spec, "prod", telemetry)
+    assert result.fired == fired
+    # Only skipped windows: the latency trigger has nothing to judge.
+    assert result.decision == ("inconclusive" if values == (..., ...) else result.decision)
+    assert (result.inconclusive == ["slow"]) == (values == (..., ...))
 
 
 def test_several_triggers_fire_and_the_first_plan_is_given(policy_spec) -> None:
-    telemetry = {
-        "windows": [
-            {"at": "1", "metrics": {"accuracy": 0.5, "latency": 900}},
-            {"at": "2", "metrics": {"accuracy": 0.5, "latency": 900}},
-        ]
-    }
+    telemetry = windows(0.5, 0.5, latency=900)
     result = monitor(policy_spec, "prod", telemetry)
     assert result.fired == ["acc-drop", "slow"]
-    plan = result.to_json()["plan"]
+    payload = result.to_json()
+    plan = payload["plan"]
     assert plan["policy"] == "acc-drop" and plan["target"] == "previous-stable"
     assert [a["id"] for a in plan["actions"]] == ["revert"]
+    assert [p["policy"] for p in payload["plans"]] == ["acc-drop", "slow"]
+    assert payload["plans"][0] == plan
 
 
 def test_unknown_stage(policy_spec) -> None:
@@ -120,13 +125,14 @@ def test_unknown_stage(policy_spec) -> None:
 
 def test_a_stage_without_triggers_is_healthy(policy_spec) -> None:
     assert monitor(policy_spec, "dev", windows(0.1, 0.1)).decision == "healthy"
+    assert monitor(policy_spec, "dev", windows()).decision == "inconclusive"
 
 
 def test_monitor_cli_exit_codes(policy_spec, tmp_path: Path, capsys) -> None:
     spec_path = tmp_path / "spec.json"
     write_spec(policy_spec, spec_path)
     telemetry = tmp_path / "t.json"
-    telemetry.write_text(json.dumps(windows(0.5, 0.5)))
+    telemetry.write_text(json.dumps(windows(0.5, 0.5, latency=100)))
     assert main(["monitor", str(spec_path), "--stage", "prod", "--telemetry", str(telemetry)]) == 1
     assert "ROLLBACK" in capsys.readouterr().out
     assert (
@@ -136,7 +142,7 @@ def test_monitor_cli_exit_codes(policy_spec, tmp_path: Path, capsys) -> None:
         == 1
     )
     assert json.loads(capsys.readouterr().out)["decision"] == "rollback"
-    telemetry.write_text(json.dumps(windows(0.95)))
+    telemetry.write_text(json.dumps(windows(0.95, 0.95, latency=100)))
     assert main(["monitor", str(spec_path), "--stage", "prod", "--telemetry", str(telemetry)]) == 0
     assert main(["monitor", str(spec_path), "--stage", "zzz", "--telemetry", str(telemetry)]) == 2
     assert "no stage 'zzz'" in capsys.readouterr().err
