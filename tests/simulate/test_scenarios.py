@@ -198,10 +198,11 @@ def test_time_to_restore_without_a_failure_says_why_it_is_empty(capsys) -> None:
 
 
 def test_a_workspace_typed_into_a_missing_folder_is_not_made(capsys, tmp_path: Path) -> None:
-    """The result is printed; the workspace is not created somewhere nobody looks."""
+    """The result is printed; the workspace is not created somewhere nobody looks, and
+    the run, not recorded as asked, exits 2."""
     typo = tmp_path / "no-such-folder" / "workspace.db"
     scenario = ["--scenario", "deployment-gate-month", "--workspace", str(typo)]
-    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 0
+    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 2
     captured = capsys.readouterr()
     assert "Scenario deployment-gate-month" in captured.out
     assert "not saved in the workspace" in captured.err and "does not exist" in captured.err
