@@ -87,8 +87,8 @@ def _load(spec_path: str, input_path: str, schema: type) -> tuple[Any, Any, Any]
 
 def _unknown_named(spec_path: str, run: Callable[[], Any]) -> Any:
     """``run()``, an unknown gate or stage naming the spec file."""
-    from app.spec.fileio import InputError
     from app.runtime import UnknownElementError
+    from app.spec.fileio import InputError
 
     try:
         return run()

@@ -13,8 +13,8 @@ import pytest
 
 import app
 from app.cli import main
-from app.model import Sop
 from app.compiler.compile import compile_data
+from app.model import Sop
 from app.spec.digest import spec_digest
 from app.spec.files import write_spec
 
