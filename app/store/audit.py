@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.spec.digest import canonical_json, sha256_digest
+from app.spec.jsondata import loads
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -185,7 +186,7 @@ def entries(db: Database) -> list[dict[str, Any]]:
 
 def _decode(text: Any) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except (TypeError, ValueError):
         return text  # a tampered row; find_break reports it
 
@@ -270,7 +271,7 @@ def _problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> str |
     if row["prev_hash"] != previous_hash:
         return "its prev_hash does not match the previous entry's hash"
     try:
-        details = json.loads(row["details"])
+        details = loads(row["details"])
         expected = entry_hash({**row, "details": details})
     except (TypeError, ValueError):
         return "its details are not valid JSON"

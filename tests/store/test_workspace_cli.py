@@ -304,3 +304,23 @@ def test_audit_verify_names_a_forged_run_and_revision_too(
         1,
         "row -1 of runs is in no audit entry: it was added without being recorded\n",
     )
+
+
+def test_audit_verify_refuses_details_naming_a_key_twice(
+    capsys, workspace_path: Path, drill_row
+) -> None:
+    """Details rewritten with a key twice decode (keeping the last value) to what was
+    hashed, so they would pass; the one JSON reader refuses them."""
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        details = connection.execute("SELECT details FROM audit WHERE id = 1").fetchone()[0]
+        connection.execute("DROP TRIGGER audit_no_update")
+        connection.execute(
+            "UPDATE audit SET details = ? WHERE id = 1",
+            ['{"drill": 7, ' + details[1:]],
+        )
+    connection.close()
+    code, out, _ = run(capsys, "audit", "verify")
+    assert (code, out) == (1, "audit chain broken at entry 1: its details are not valid JSON\n")
