@@ -98,7 +98,7 @@ def test_cli_simulate_warns_of_a_scenario_that_does_not_fit(capsys, tmp_path: Pa
     assert line.startswith(f"warning: scenario {path}: approvers.release-mgr: 'release-mgr' is not")
 
 
-@pytest.mark.parametrize("seed", ["-5", str(2**63)])
+@pytest.mark.parametrize("seed", ["-5", str(2**63), "1_0", "\u0661\u0662", " 7", "0x1"])
 def test_cli_simulate_refuses_seeds_it_cannot_keep_apart_or_save(capsys, seed: str) -> None:
     """Python seeds with an int's absolute value (-5 would repeat 5), and a workspace keeps
     seeds as 64-bit integers: both are refused before anything runs."""
