@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations
 
-EXHAUSTIVE_RULES = 16
+EXHAUSTIVE_RULES = 10
 """Up to this many satisfiable rules every combination is tried (a gate has a handful);
 beyond it rules are added greedily in the spec's order, which is maximal, not maximum."""
 
@@ -76,6 +76,8 @@ def _satisfiable_together(
         return tuple(chosen), matching
     for size in range(len(possible), 0, -1):
         for subset in combinations(possible, size):
+            if sum(counts[rule] for rule in subset) > len(people):
+                continue  # more approvals needed than there are people
             matching = _Matching(people, len(counts))
             if matching.fill(subset, counts):
                 return subset, matching
