@@ -84,6 +84,24 @@ def _satisfiable_together(
     return (), _Matching(people, len(counts))
 
 
+def _first_fit(
+    people: dict[str, Sequence[int]], counts: Sequence[int]
+) -> tuple[dict[str, int], list[int]] | None:
+    """Each person to the first rule they fit that still needs someone (else their first
+    rule): the usual case, approvals naming their roles, satisfies every rule at once, and
+    then no assignment does better. None when some rule is left short."""
+    assigned: dict[str, int] = {}
+    loads = [0] * len(counts)
+    for person, options in people.items():
+        rule = next((r for r in options if loads[r] < counts[r]), options[0] if options else None)
+        if rule is not None:
+            assigned[person] = rule
+            loads[rule] += 1
+    if all(load >= count for load, count in zip(loads, counts, strict=True)):
+        return assigned, loads
+    return None
+
+
 def best_assignment(
     people: dict[str, Sequence[int]], counts: Sequence[int]
 ) -> tuple[dict[str, int], list[int]]:
@@ -96,6 +114,9 @@ def best_assignment(
     they fit (more approvals than needed never hurt). Deterministic: the same people in
     the same order give the same assignment."""
     rules = len(counts)
+    quick = _first_fit(people, counts)
+    if quick is not None:
+        return quick
     available = [0] * rules
     for options in people.values():
         for rule in options:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import partial
 from typing import Any
 
 
@@ -75,6 +74,12 @@ def _plain(value: Any) -> Any:
     return isoformat() if isoformat is not None else repr(value)
 
 
+_EVIDENCE_JSON = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=_plain
+).encode
+"""Canonical JSON as for the spec digest, with NaN and infinities as JSON's extensions."""
+
+
 def evidence_digest(data: Any) -> str:
     """``sha256:`` of the evidence's canonical JSON, as for the spec digest (sorted keys, no
     spaces, UTF-8), so that ``sha256`` of the file's data re-serialised that way matches.
@@ -82,18 +87,10 @@ def evidence_digest(data: Any) -> str:
     Evidence may hold NaN or infinity (invalid values a criterion's policy decides): they
     are written as JSON's common extensions ``NaN`` and ``Infinity``; times a YAML file
     gave unquoted are written in ISO 8601."""
-    dump = partial(
-        json.dumps,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=True,
-        default=_plain,
-    )
     try:
-        text = dump(data)
+        text = _EVIDENCE_JSON(data)
     except TypeError:  # a YAML mapping with keys of several types, deep in a value
-        text = dump(_string_keys(data))
+        text = _EVIDENCE_JSON(_string_keys(data))
     return sha256_digest(text.encode("utf-8", "surrogatepass"))
 
 
