@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,3 +147,93 @@ def test_monitor_cli_exit_codes(policy_spec, tmp_path: Path, capsys) -> None:
     assert main(["monitor", str(spec_path), "--stage", "prod", "--telemetry", str(telemetry)]) == 0
     assert main(["monitor", str(spec_path), "--stage", "zzz", "--telemetry", str(telemetry)]) == 2
     assert "no stage 'zzz'" in capsys.readouterr().err
+
+
+# -- through the command line: time order, no data, strict times, --at, plans ---------------
+
+
+@pytest.fixture
+def monitor_cli(policy_spec, tmp_path: Path, capsys):  # type: ignore[no-untyped-def]
+    spec_path = tmp_path / "spec.json"
+    write_spec(policy_spec, spec_path)
+
+    def run(telemetry: dict | str, *extra: str) -> tuple[int, Any, str]:
+        """Exit code, the JSON printed (--json; else the text), standard error."""
+        path = tmp_path / "telemetry.json"
+        path.write_text(telemetry if isinstance(telemetry, str) else json.dumps(telemetry))
+        args = ["monitor", str(spec_path), "--stage", "prod", "--telemetry", str(path), *extra]
+        code = main(args)
+        out, err = capsys.readouterr()
+        assert "Traceback" not in err
+        if "--json" not in extra:
+            return code, out, err
+        return code, (json.loads(out) if out else None), err
+
+    return run
+
+
+def test_no_window_is_inconclusive_never_healthy(monitor_cli) -> None:
+    code, result, _ = monitor_cli({"windows": []}, "--json")
+    assert code == 3 and result["decision"] == "inconclusive"
+    assert result["inconclusive"] == ["acc-drop", "slow"] and result["windows"] == 0
+    code, _, _ = monitor_cli({"windows": []})
+    assert code == 3
+
+
+def test_too_few_windows_for_a_trigger_is_inconclusive(monitor_cli) -> None:
+    code, result, _ = monitor_cli(windows(0.5, latency=100), "--json")
+    assert code == 3 and result["inconclusive"] == ["acc-drop"] and result["fired"] == []
+
+
+def test_windows_are_judged_in_time_order_not_file_order(monitor_cli) -> None:
+    """The three newest windows breach; the oldest, healthy, is listed last."""
+    telemetry = windows(0.95, 0.5, 0.5, 0.5, latency=100)
+    telemetry["windows"].reverse()
+    code, result, _ = monitor_cli(telemetry, "--json")
+    assert code == 1 and result["fired"] == ["acc-drop"]
+    # and the other way round: breaches long ago, then healthy windows, is healthy
+    telemetry = windows(0.5, 0.5, 0.95, 0.95, latency=100)
+    telemetry["windows"].reverse()
+    assert monitor_cli(telemetry)[0] == 0
+
+
+def test_at_leaves_out_later_windows(monitor_cli) -> None:
+    telemetry = windows(0.95, 0.95, 0.5, 0.5, latency=100)  # 10:00 to 10:03
+    assert monitor_cli(telemetry)[0] == 1
+    code, result, _ = monitor_cli(telemetry, "--json", "--at", "2026-11-21T10:02:00Z")
+    assert code == 0 and result["windows"] == 3
+    code, result, _ = monitor_cli(telemetry, "--json", "--at", "2026-11-21T11:01:30+01:00")
+    assert code == 0 and result["windows"] == 2  # 10:01:30 UTC
+    code, _, err = monitor_cli(telemetry, "--at", "2026-11-21T10:02:00")
+    assert code == 2 and "--at" in err
+
+
+@pytest.mark.parametrize(
+    ("at", "fragment"),
+    [
+        ("yesterday", "$.windows[1].at"),
+        (1763719200, "$.windows[1].at"),
+        ("2026-11-21T10:01:00", "$.windows[1].at"),
+        (None, "$.windows[1].at"),
+        ("2026-11-21T10:00:00Z", "$.windows[1].at ends at 2026-11-21T10:00:00Z, as $.windows[0]"),
+        ("2026-11-21T11:00:00+01:00", "as $.windows[0].at does"),  # the same moment
+    ],
+)
+def test_window_times_are_required_strict_and_distinct(monitor_cli, at, fragment) -> None:
+    telemetry = windows(0.95, 0.95, latency=100)
+    if at is None:
+        del telemetry["windows"][1]["at"]
+    else:
+        telemetry["windows"][1]["at"] = at
+    code, result, err = monitor_cli(telemetry, "--json")
+    assert (code, result) == (2, None) and fragment in err
+
+
+def test_every_fired_policy_is_listed(monitor_cli) -> None:
+    code, result, _ = monitor_cli(windows(0.5, 0.5, latency=900), "--json")
+    assert code == 1 and result["fired"] == ["acc-drop", "slow"]
+    assert result["plan"]["policy"] == "acc-drop"
+    assert [plan["policy"] for plan in result["plans"]] == ["acc-drop", "slow"]
+    code, text, _ = monitor_cli(windows(0.5, 0.5, latency=900))
+    assert code == 1 and "policy acc-drop: target previous-stable" in text
+    assert "policy slow: target previous-stable" in text and "Scale out [sre, 3 min]" in text
