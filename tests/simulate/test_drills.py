@@ -601,7 +601,7 @@ def test_cli_a_drill_too_short_to_judge_a_trigger_is_refused(capsys, tmp_path: P
     data["telemetry"]["windows"] = data["telemetry"]["windows"][-1:]
     path = tmp_path / "short.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    code, out, err = drill_cli(
+    code, _out, err = drill_cli(
         capsys, template_file("financial-credit-model"), "--scenario", str(path), "--no-record"
     )
     assert code == 2 and "too few telemetry windows" in err and "fairness-breach" in err
