@@ -84,7 +84,7 @@ class ApprovalPolicy:
             known,
             frozenset(rules_of_role),
             {role: frozenset(map(person_key, spec.members(role))) for role in known},
-            timedelta(hours=window) if window is not None else None,
+            _window(window),
             own if sod else None,
             sod and own is None and bool(rules),
             rules_of_role,
@@ -114,6 +114,28 @@ class ApprovalPolicy:
         return ("not-applicable-tier" if elsewhere else "not-a-member"), ()
 
 
+def _window_start(now: datetime, window: timedelta | None) -> datetime | None:
+    """The oldest time an approval may have at ``now``; None when nothing expires (no
+    window, or one reaching back before the year 1)."""
+    if window is None:
+        return None
+    try:
+        return now - window
+    except OverflowError:
+        return None
+
+
+def _window(hours: float | None) -> timedelta | None:
+    """``window_hours`` as a timedelta; None (nothing expires) when it is none or longer
+    than any time a date can hold."""
+    if hours is None:
+        return None
+    try:
+        return timedelta(hours=hours)
+    except OverflowError:
+        return None
+
+
 def evaluate_approvals(
     policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime
 ) -> ApprovalOutcome:
@@ -127,7 +149,7 @@ def evaluate_approvals(
     already counts at this gate (``duplicate-person``). Any other rejection rejects. The
     remaining approvals are assigned to rules so that the most rules are satisfied.
     """
-    oldest = now - policy.window if policy.window is not None else None
+    oldest = _window_start(now, policy.window)
     own = policy.own
     ignored: list[tuple[int, dict[str, str]]] = []
     counted: list[tuple[int, dict[str, str]]] = []

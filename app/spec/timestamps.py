@@ -37,7 +37,7 @@ def parse_timestamp(text: str) -> datetime:
         offset = timedelta(hours=int(off_h), minutes=int(off_m)) * (1 if sign == "+" else -1)
     micro = int((fraction or "0").ljust(6, "0")[:6])
     try:
-        return datetime(
+        moment = datetime(
             int(year),
             int(month),
             int(day),
@@ -49,6 +49,19 @@ def parse_timestamp(text: str) -> datetime:
         )
     except ValueError as error:  # month 13, 31 February, hour 24...
         raise ValueError(f"{text!r} is not a real time ({error}); {HINT}") from None
+    return _in_range(moment, text)
+
+
+def _in_range(moment: datetime, shown: str) -> datetime:
+    """``moment``, if it lies within years 1 to 9999 in UTC too (every comparison and
+    window is taken there); 9999-12-31T23:00:00-05:00 does not."""
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"{shown!r} is outside the years 1 to 9999 once taken to UTC; {HINT}"
+        ) from None
+    return moment
 
 
 def check_timestamp(value: Any) -> datetime:
@@ -57,7 +70,7 @@ def check_timestamp(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError(f"has no timezone: {HINT}")
-        return value
+        return _in_range(value, value.isoformat())
     if not isinstance(value, str):
         raise ValueError(f"must be a time as text, got {json_type_name(value)}: {HINT}")
     return parse_timestamp(value)

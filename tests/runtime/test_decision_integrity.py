@@ -398,3 +398,16 @@ def test_yaml_evidence_numbers_are_decimal_only(gate, number) -> None:
     code = main(["check", str(gate.spec), "--gate", "gate", "--evidence", str(path)])
     err = gate.capsys.readouterr().err
     assert code == 2 and "decimal" in err and "line 3" in err
+
+
+def test_times_at_the_edges_of_the_calendar_never_crash(gate) -> None:
+    votes = [vote("alice"), vote("bob")]
+    code, decision, _ = gate.check(
+        evidence("carol", "low", *votes), "--json", "--at", "0001-01-01T00:00:00Z"
+    )
+    assert code == 3 and {i["reason"] for i in decision["approvals"]["ignored"]} == {"future"}
+    code, _, err = gate.check(evidence("carol", "low", *votes), "--at", "9999-12-31T23:59:59-23:00")
+    assert code == 2 and "outside the years 1 to 9999" in err
+    edge = {**vote("alice"), "at": "9999-12-31T23:59:59-23:59"}
+    code, _, err = gate.check(evidence("carol", "low", edge, vote("bob")))
+    assert code == 2 and "$.approvals[0].at" in err
