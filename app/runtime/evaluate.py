@@ -155,13 +155,16 @@ def candidate_json(candidate: CandidateLike) -> dict[str, Any]:
 
 
 def json_safe(value: Any) -> Any:
-    """Observed values as JSON can hold them: NaN and infinities become strings."""
+    """Observed values as JSON can hold them: NaN and infinities become strings, and so do
+    unpaired surrogates (``\\ud800``), which no UTF-8 output can carry."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value is MISSING:
         return None
     if isinstance(value, dict | list):
         return str(value)[:80]
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 

@@ -411,3 +411,15 @@ def test_times_at_the_edges_of_the_calendar_never_crash(gate) -> None:
     edge = {**vote("alice"), "at": "9999-12-31T23:59:59-23:59"}
     code, _, err = gate.check(evidence("carol", "low", edge, vote("bob")))
     assert code == 2 and "$.approvals[0].at" in err
+
+
+def test_values_no_output_can_carry_are_shown_escaped(gate) -> None:
+    """An unpaired surrogate where a number or check result belongs is an invalid value,
+    reported (escaped) in the decision document, never an internal error."""
+    text = json.dumps(evidence("carol", "low", vote("alice"), vote("bob")))
+    text = text.replace('"accuracy": 0.95', '"accuracy": "\\ud800", "\\udfff": 1')
+    code, decision, _ = gate.check(text, "--json")
+    assert code == 1
+    acc = next(c for c in decision["criteria"] if c["id"] == "acc")
+    assert (acc["status"], acc["observed"]) == ("invalid", "\\ud800")
+    assert gate.check(text)[0] == 1
