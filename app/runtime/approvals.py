@@ -60,6 +60,12 @@ class ApprovalPolicy:
     own: str | None  # the submitter's person key, when separation of duties forbids self-approval
     submitter_unknown: bool  # separation of duties applies, and no submitter is given
     rules_of_role: dict[str, tuple[int, ...]]  # role -> indexes of the rules naming it
+    counts: list[int]  # each rule's count
+    seen: dict[tuple[str | None, str], tuple[str, str | None, tuple[int, ...]]] = field(
+        default_factory=dict
+    )
+    """(role, by as written) -> what :meth:`eligibility` found: the simulator asks again for
+    the same people at every candidate."""
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None) -> ApprovalPolicy:
@@ -88,7 +94,17 @@ class ApprovalPolicy:
             own if sod else None,
             sod and own is None and bool(rules),
             rules_of_role,
+            [rule.count for rule in rules],
         )
+
+    def eligibility(self, role: str | None, by: str) -> tuple[str, str | None, tuple[int, ...]]:
+        """``by``'s person key, and why they cannot count for ``role`` or the rules they can
+        count for (:meth:`options`)."""
+        found = self.seen.get((role, by))
+        if found is None:
+            person = person_key(by)
+            found = self.seen[(role, by)] = (person, *self.options(role, person))
+        return found
 
     def options(self, role: str | None, person: str) -> tuple[str | None, tuple[int, ...]]:
         """Why ``person`` (a person key) cannot count for ``role``, or the rules they can
@@ -151,13 +167,13 @@ def evaluate_approvals(
     """
     oldest = _window_start(now, policy.window)
     own = policy.own
-    ignored: list[tuple[int, dict[str, str]]] = []
-    counted: list[tuple[int, dict[str, str]]] = []
+    # Each record's fate, in the records' order: (counted?, what the output says of it).
+    fates: list[tuple[bool, dict[str, str]]] = [(False, {})] * len(records)
     rejected: dict[str, tuple[int, ApprovalLike, tuple[int, ...]]] = {}
     approving: dict[str, list[tuple[int, ApprovalLike, tuple[int, ...]]]] = {}
+    eligibility = policy.eligibility
     for index, record in enumerate(records):
-        person = person_key(record.by)
-        reason, options = policy.options(record.role, person)
+        person, reason, options = eligibility(record.role, record.by)
         if reason is None:
             if own is not None and person == own:
                 reason = "self-approval"
@@ -166,43 +182,47 @@ def evaluate_approvals(
             elif oldest is not None and record.at < oldest:
                 reason = "expired"
         if reason is not None:
-            ignored.append((index, {"by": record.by, "reason": reason}))
+            fates[index] = (False, {"by": record.by, "reason": reason})
         elif record.decision == "reject":
             if person in rejected:
-                ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
+                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
             else:
                 rejected[person] = (index, record, options)
+        elif person in approving:
+            approving[person].append((index, record, options))
         else:
-            approving.setdefault(person, []).append((index, record, options))
+            approving[person] = [(index, record, options)]
 
     outcome = ApprovalOutcome("pending", submitter_unknown=policy.submitter_unknown)
     rules = policy.rules
-    for index, record, options in rejected.values():
+    for person, (index, record, options) in rejected.items():
         role = record.role if record.role is not None else rules[options[0]].role
         outcome.rejected_by.append({"by": record.by, "role": role})
-        counted.append((index, {"by": record.by, "role": role, "decision": "reject"}))
-    for person in rejected.keys() & approving.keys():  # their rejection is what counts
-        for index, record, _options in approving.pop(person):
-            ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
+        fates[index] = (True, {"by": record.by, "role": role, "decision": "reject"})
+        for duplicate, other, _options in approving.pop(person, ()):
+            fates[duplicate] = (False, {"by": other.by, "reason": "duplicate-person"})
 
-    people = {person: sorted({o for _i, _r, opts in entries for o in opts})
-              for person, entries in approving.items()}  # fmt: skip
-    assignment, loads = best_assignment(people, [rule.count for rule in rules])
+    people = {
+        person: entries[0][2] if len(entries) == 1 else sorted({o for e in entries for o in e[2]})
+        for person, entries in approving.items()
+    }
+    assignment, loads = best_assignment(people, policy.counts)
     for person, entries in approving.items():
         rule = assignment[person]
-        chosen = next(entry for entry in entries if rule in entry[2])
-        for entry in entries:
-            index, record, _options = entry
-            if entry is chosen:
-                counted.append(
-                    (index, {"by": record.by, "role": rules[rule].role, "decision": "approve"})
+        chosen = True
+        for index, record, options in entries:
+            if chosen and rule in options:  # the first record naming the rule counts
+                fates[index] = (
+                    True,
+                    {"by": record.by, "role": rules[rule].role, "decision": "approve"},
                 )
+                chosen = False
             else:
-                ignored.append((index, {"by": record.by, "reason": "duplicate-person"}))
-    outcome.counted = [entry for _index, entry in sorted(counted, key=lambda pair: pair[0])]
-    outcome.ignored = [entry for _index, entry in sorted(ignored, key=lambda pair: pair[0])]
+                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
+    outcome.counted = [entry for counts, entry in fates if counts]
+    outcome.ignored = [entry for counts, entry in fates if not counts]
 
-    met = [load >= rule.count for load, rule in zip(loads, rules, strict=True)]
+    met = [load >= count for load, count in zip(loads, policy.counts, strict=True)]
     for load, rule, done in zip(loads, rules, met, strict=True):
         if not done:
             outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")

@@ -93,13 +93,17 @@ def _first_fit(
     assigned: dict[str, int] = {}
     loads = [0] * len(counts)
     for person, options in people.items():
-        rule = next((r for r in options if loads[r] < counts[r]), options[0] if options else None)
-        if rule is not None:
-            assigned[person] = rule
-            loads[rule] += 1
-    if all(load >= count for load, count in zip(loads, counts, strict=True)):
-        return assigned, loads
-    return None
+        chosen = options[0]
+        for rule in options:
+            if loads[rule] < counts[rule]:
+                chosen = rule
+                break
+        assigned[person] = chosen
+        loads[chosen] += 1
+    for load, count in zip(loads, counts, strict=True):
+        if load < count:
+            return None
+    return assigned, loads
 
 
 def best_assignment(
@@ -114,6 +118,8 @@ def best_assignment(
     they fit (more approvals than needed never hurt). Deterministic: the same people in
     the same order give the same assignment."""
     rules = len(counts)
+    if not people:
+        return {}, [0] * rules
     quick = _first_fit(people, counts)
     if quick is not None:
         return quick
