@@ -162,8 +162,10 @@ def evaluate_approvals(
     not a member of the role (``not-a-member``; a record without a role: of any applicable
     rule's role) or is the submitter under separation of duties (``self-approval``), it is
     dated after ``now`` (``future``) or before the approval window (``expired``), or its person
-    already counts at this gate (``duplicate-person``). Any other rejection rejects. The
-    remaining approvals are assigned to rules so that the most rules are satisfied.
+    already counts at this gate (``duplicate-person``). Any other rejection rejects: one that
+    names a role its person cannot approve for still does when they may approve for another
+    applicable rule. The remaining approvals are assigned to rules so that the most rules are
+    satisfied.
     """
     oldest = _window_start(now, policy.window)
     own = policy.own
@@ -174,6 +176,11 @@ def evaluate_approvals(
     eligibility = policy.eligibility
     for index, record in enumerate(records):
         person, reason, options = eligibility(record.role, record.by)
+        if reason is not None and record.decision == "reject" and record.role is not None:
+            # Fail closed: a rejection counts from anyone who could approve the candidate,
+            # whatever role it names (a mislabelled rejection must not let it through).
+            person, fallback, options = eligibility(None, record.by)
+            reason = reason if fallback is not None else None
         if reason is None:
             if own is not None and person == own:
                 reason = "self-approval"
@@ -196,7 +203,8 @@ def evaluate_approvals(
     outcome = ApprovalOutcome("pending", submitter_unknown=policy.submitter_unknown)
     rules = policy.rules
     for person, (index, record, options) in rejected.items():
-        role = record.role if record.role is not None else rules[options[0]].role
+        named = any(rules[rule].role == record.role for rule in options)
+        role = record.role if named else rules[options[0]].role  # a role they may approve for
         outcome.rejected_by.append({"by": record.by, "role": role})
         fates[index] = (True, {"by": record.by, "role": role, "decision": "reject"})
         for duplicate, other, _options in approving.pop(person, ()):

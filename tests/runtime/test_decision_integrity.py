@@ -423,3 +423,20 @@ def test_values_no_output_can_carry_are_shown_escaped(gate) -> None:
     acc = next(c for c in decision["criteria"] if c["id"] == "acc")
     assert (acc["status"], acc["observed"]) == ("invalid", "\\ud800")
     assert gate.check(text)[0] == 1
+
+
+@pytest.mark.parametrize("role", ["risk", "ceo", "sre"])
+def test_a_rejection_naming_the_wrong_role_still_rejects(gate, role) -> None:
+    """alice may approve as an ML lead; her rejection, filed under a role that does not
+    apply (risk is for high tier), is unknown, or is not hers, rejects all the same."""
+    votes = [vote("alice"), vote("bob"), vote("alice", role=role, decision="reject")]
+    code, decision, _ = gate.check(evidence("carol", "low", *votes), "--json")
+    assert code == 1
+    assert decision["approvals"]["counted"][-1] == {
+        "by": "alice",
+        "role": "ml-lead",
+        "decision": "reject",
+    }
+    # Someone who could not approve the candidate at all is still ignored.
+    votes = [vote("alice"), vote("bob"), vote("rita", role=role, decision="reject")]
+    assert gate.check(evidence("carol", "low", *votes))[0] == 0
