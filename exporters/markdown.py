@@ -264,6 +264,13 @@ def _runbooks(doc: Sop) -> list[str]:
     return lines
 
 
+def _notes(doc: Sop) -> list[str]:
+    rows = content.note_rows(doc)
+    if not rows:
+        return []
+    return ["## Notes", "", *table(content.NOTE_HEADER, rows)]
+
+
 def _maturity(context: ExportContext) -> list[str]:
     lines = ["## Maturity assessment", ""]
     assessment = context.assessment
@@ -346,6 +353,7 @@ def render_markdown(doc: Sop, context: ExportContext) -> str:
         ("Stages and gates", lambda: _stages_and_gates(doc)),
         ("RACI matrix", lambda: _raci(doc)),
         ("Rollback runbooks", lambda: _runbooks(doc)),
+        ("Notes", lambda: _notes(doc)),
         ("Maturity assessment", lambda: _maturity(context)),
         ("Drill checklist", lambda: _drills(doc)),
         ("Records and sign-off", lambda: _records(doc, context)),

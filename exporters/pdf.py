@@ -65,6 +65,7 @@ SECTIONS: list[tuple[str, Section | None]] = [
     ("Gates", lambda d, _c, w: sections.gates(d, w)),
     ("RACI matrix", lambda d, _c, w: sections.raci_section(d, w)),
     ("Rollback runbooks", lambda d, _c, w: runbooks.runbook_section(d, w)),
+    ("Notes", lambda d, _c, w: sections.notes(d, w)),
     ("Maturity assessment", lambda _d, c, w: runbooks.maturity_section(c, w)),
     ("Drill checklist", lambda d, _c, w: runbooks.drill_section(d, w)),
     ("Simulation and drill results", lambda _d, c, w: runbooks.figures_section(c, w)),
