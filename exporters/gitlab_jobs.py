@@ -88,6 +88,11 @@ DEPLOY = Script(
     '$CI_ENVIRONMENT_NAME at $TRAFFIC_PERCENT% of traffic"\n'
 )
 
+DELAYED_BAKE = Script(
+    'echo "Stage $STAGE_ID at $TRAFFIC_PERCENT% of traffic: this job started $BAKE_MINUTES '
+    'minutes after the deploy step (a delayed job)"\n'
+)
+
 BAKE_CHECK = Script(
     f"""\
 {s.WATCH}case "$status" in
@@ -351,16 +356,20 @@ def _stage_job(job: Job) -> Commented:
         if job.decisions:
             lines.append("The environment's URL shows the decisions it deployed under.")
         return Commented(body, tuple(lines))
-    body["script"] = [s.BAKED, BAKE_CHECK] if job.monitored else [s.BAKED]
+    # A delayed job starts when its time is up (GitLab keeps the delay); one played by
+    # hand past GitLab's longest delay checks first that the bake time has passed.
+    delayed = job.bake_minutes <= LONGEST_DELAY
+    first = DELAYED_BAKE if delayed else s.BAKED
+    body["script"] = [first, BAKE_CHECK] if job.monitored else [first]
     body["timeout"] = _minutes(TIMEOUTS["bake"])
     if job.monitored:
         body["artifacts"] = {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]}
     body["rules"] = _rules("bake", job.bake_minutes)
     wait = (
         f"starts {job.bake_minutes} minutes after the deploy step (a delayed job)"
-        if job.bake_minutes <= LONGEST_DELAY
+        if delayed
         else f"is played by hand once {job.bake_minutes} minutes have passed (GitLab delays "
-        "a job by a week at most)"
+        "a job by a week at most); it refuses to judge earlier"
     )
     watch = (
         "then judges the stage with `gatewright monitor` on $GATEWRIGHT_TELEMETRY_DIR/"
@@ -368,10 +377,7 @@ def _stage_job(job: Job) -> Commented:
         if job.monitored
         else "(the stage has no rollback triggers to check)"
     )
-    lines = [
-        f"Bake of stage {stage['id']}{step}: {wait}; it refuses to judge earlier,",
-        f"{watch}.",
-    ]
+    lines = [f"Bake of stage {stage['id']}{step}: {wait};", f"{watch}."]
     return Commented(body, tuple(lines))
 
 

@@ -5,7 +5,7 @@ a git repository on branch main, on a runner with only Python and PyPI (``runner
 every job installs the runtime wheel from the export. gitlab-ci-local exits 0 whatever
 the jobs did, so each test reads its summary (PASS, WARN, FAIL per job that ran). Runs
 take approvals from the evidence (GATEWRIGHT_APPROVALS_FROM=evidence: no GitLab API
-here) and bakes of 0 minutes (gitlab-ci-local starts delayed jobs at once).
+here); gitlab-ci-local starts delayed jobs (the bakes) at once.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from tests.exporters.runner_support import (
 
 SUMMARY = re.compile(r"^ (PASS|WARN|FAIL) +(\S+)", re.M)
 EVIDENCE_MODE = ["--variable", "GATEWRIGHT_APPROVALS_FROM=evidence"]
-NO_BAKE = ["--variable", "GATEWRIGHT_BAKE_MINUTES=0"]
 PROMOTE_JOBS = [
     "deploy-development", "evidence-review-gate", "check-review-gate", "approve-review-gate",
     "deploy-staging", "evidence-release-gate", "check-release-gate", "approve-release-gate",
@@ -112,7 +111,7 @@ def run(repo: Path, runner_bin: Path, *args: str) -> Run:
 
 
 def test_passing_evidence_promotes_through_every_stage(repo, runner_bin) -> None:
-    done = run(repo, runner_bin, *EVIDENCE_MODE, *NO_BAKE)
+    done = run(repo, runner_bin, *EVIDENCE_MODE)
     assert done.results == dict.fromkeys(PROMOTE_JOBS, "PASS"), done.output[-3000:]
     decision = done.artifact("approve-release-gate", "gatewright-decisions/release-gate.json")
     assert decision["decision"] == "promote"
@@ -132,7 +131,7 @@ def test_passing_evidence_promotes_through_every_stage(repo, runner_bin) -> None
 def test_violating_evidence_fails_the_check_and_nothing_deploys(repo, runner_bin) -> None:
     evidence = startup_evidence("review-gate", checks={"ci-tests": "failed"})
     write_json(repo / "evidence" / "review-gate.json", evidence)
-    done = run(repo, runner_bin, *EVIDENCE_MODE, *NO_BAKE)
+    done = run(repo, runner_bin, *EVIDENCE_MODE)
     stopped_at(done.results, "check-review-gate")
     assert "Gate review-gate (Peer review gate): reject" in done.log("check-review-gate")
 
@@ -141,7 +140,7 @@ def test_a_hold_stops_before_deploying_and_approving_lets_it_through(repo, runne
     write_json(
         repo / "evidence" / "review-gate.json", startup_evidence("review-gate", approvals=False)
     )
-    held = run(repo, runner_bin, *EVIDENCE_MODE, *NO_BAKE)
+    held = run(repo, runner_bin, *EVIDENCE_MODE)
     assert held.results == {
         "deploy-development": "PASS",
         "evidence-review-gate": "PASS",
@@ -166,7 +165,7 @@ def test_a_hold_stops_before_deploying_and_approving_lets_it_through(repo, runne
 
 def test_unusable_evidence_fails_with_exit_2(repo, runner_bin) -> None:
     (repo / "evidence" / "review-gate.json").write_text('{"metrics": {"accuracy": 0.9,}}')
-    done = run(repo, runner_bin, *EVIDENCE_MODE, *NO_BAKE)
+    done = run(repo, runner_bin, *EVIDENCE_MODE)
     stopped_at(done.results, "check-review-gate")
     log = done.log("check-review-gate")
     assert "invalid JSON" in log and "Traceback" not in log
