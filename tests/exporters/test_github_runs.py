@@ -176,13 +176,14 @@ def test_an_unreachable_api_fails_the_approval_in_one_line(repo, runner_bin, tmp
 
 
 def test_a_rejected_candidate_goes_no_further(repo, runner_bin, tmp_path) -> None:
-    evidence = startup_evidence("release-gate", metrics={"accuracy": 0.5, "latency-p95-ms": 120})
-    write_json(repo / "evidence" / "release-gate.json", evidence)
+    evidence = startup_evidence("review-gate", metrics={"accuracy": 0.5})
+    write_json(repo / "evidence" / "review-gate.json", evidence)
     jobs = promote(repo, runner_bin, tmp_path, env=EVIDENCE_MODE)
-    assert jobs["deploy-staging"].status == "success"
-    assert jobs["check-release-gate"].status == "failure"
-    assert "::error title=Gate rejected::" in jobs["check-release-gate"].log
-    assert all(jobs[job].status == "skipped" for job in PROMOTE_JOBS[7:])
+    assert jobs["evidence-review-gate"].status == "success"
+    assert jobs["check-review-gate"].status == "failure"
+    assert "::error title=Gate rejected::" in jobs["check-review-gate"].log
+    assert "## Gate `review-gate`: reject" in jobs["check-review-gate"].summary
+    assert all(jobs[job].status == "skipped" for job in PROMOTE_JOBS[3:])
 
 
 def test_a_deploy_job_refuses_another_version(repo, runner_bin, tmp_path) -> None:

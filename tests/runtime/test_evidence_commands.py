@@ -433,6 +433,14 @@ def test_verify_refuses_anything_else(spec_file, tmp_path, capsys, changes, args
     assert fragment in err and str(decision) in err
 
 
+def test_verify_of_an_unnamed_candidate_compares_what_it_can(spec_file, tmp_path, capsys) -> None:
+    decision = decision_file(spec_file, tmp_path, candidate={"tier": "low"})
+    code, out, _err = verify(capsys, spec_file, decision)
+    assert code == 0 and "did not name" in out
+    code, _out, err = verify(capsys, spec_file, decision, "--version", "2.0.0")
+    assert code == 1 and "promoted version '', but this job was given version '2.0.0'" in err
+
+
 def test_verify_of_a_missing_decision_is_unusable_input(spec_file, tmp_path, capsys) -> None:
     code, _out, err = verify(capsys, spec_file, tmp_path / "none.json")
     assert code == 2 and "does not exist" in err
