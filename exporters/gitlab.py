@@ -63,7 +63,8 @@ def _variables(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
         },
         "GATEWRIGHT_BAKE_MINUTES": {
             "value": "",
-            "description": "Minutes each bake waits (empty: the SOP's bake time).",
+            "description": "Minutes a bake played by hand (past GitLab's one-week delay) must "
+            "have lasted; empty: the SOP's bake time.",
         },
         "GATEWRIGHT_TELEMETRY_DIR": {
             "value": p.TELEMETRY_DIR,
