@@ -11,8 +11,10 @@ from pydantic import Field, field_validator, model_validator
 from app.spec.types import (
     FileModel,
     Key,
+    Name,
     NonNegative,
     Number,
+    PersonId,
     Probability,
     Slug,
     Text,
@@ -106,10 +108,10 @@ class Candidates(FileModel):
     tiers: dict[Slug, NonNegative] = Field(
         default_factory=dict, description="Risk tier -> weight; empty: the strictest tier."
     )
-    submitters: list[Text] = Field(
+    submitters: list[PersonId] = Field(
         default_factory=lambda: ["submitter"],
         min_length=1,
-        description="People who submit candidates (at least one).",
+        description="Person ids of the people who submit candidates (at least one).",
     )
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Metric values at every gate (drawn per candidate)."
@@ -212,7 +214,7 @@ class Scenario(FileModel):
 
     format: Literal["gatewright.scenario/1"] = Field(description="Always gatewright.scenario/1.")
     id: Slug = Field(description="Scenario id.")
-    title: Text = Field(description="Readable title.")
+    title: Name = Field(description="Readable title.")
     description: Text = Field("", description="What the scenario represents.")
     sop: Slug | None = Field(None, description="Template id the scenario was written for.")
     candidates: Candidates = Field(description="Arriving candidates.")
