@@ -22,6 +22,8 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest input file read (16 MiB); a 1,000-node SOP is well under 1 MiB."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
+TEMPORARY_NAME_KEPT = 100
+"""Characters of a file's name kept in the name of the temporary file it is written to."""
 
 
 class InputError(Exception):
@@ -280,8 +282,10 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
         target = target.resolve()  # save the file the link points to; the link stays
     folder = target.parent if str(target.parent) else Path(".")
     try:
+        # The name is cut: a target name near the file system's limit would make the
+        # temporary one (a prefix, random letters, a suffix) too long to create.
         descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=folder
+            prefix=f".{target.name[:TEMPORARY_NAME_KEPT]}.", suffix=".tmp", dir=folder
         )
     except FileNotFoundError:
         raise SaveError(f"{target}: the folder {folder} does not exist") from None

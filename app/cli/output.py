@@ -6,6 +6,17 @@ import json
 import sys
 from typing import Any
 
+
+def printable(text: str) -> str:
+    """``text`` as one line a terminal shows as it is: control characters (escape sequences,
+    line breaks), bidirectional and other invisible format characters, and lone surrogates
+    (undecodable bytes in a file name) are written as escapes (``\\x1b``, ``\\u202e``).
+    Every path and message the command line echoes goes through it."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 _BATCH = 1 << 16
 """Characters written at once: a write per encoded token would cost more than encoding."""
 
