@@ -22,6 +22,9 @@ CONFIGMAP_FILE = "argo/spec-configmap.yaml"
 PLACEHOLDER_IMAGE = "busybox:1.36"
 SPEC_MOUNT = "/gatewright/spec"
 SPEC_FILE = f"{SPEC_MOUNT}/spec.json"
+KEY_NAME = "spec.pub"
+KEY_FILE = f"{SPEC_MOUNT}/{KEY_NAME}"
+"""Where a signed spec's trusted public key is mounted, from the same ConfigMap."""
 LIB_MOUNT = "/gatewright/lib"
 EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
 SPEC_VOLUME = "gatewright-spec"
@@ -62,7 +65,7 @@ def _deploy_template(stage: dict[str, Any]) -> Commented:
     return Commented(template, tuple(lines))
 
 
-def _check_template(gate: dict[str, Any]) -> Commented:
+def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
     template = {
         "name": f"check-{gate['id']}",
         "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
@@ -87,6 +90,7 @@ def _check_template(gate: dict[str, Any]) -> Commented:
             "args": [
                 "check",
                 SPEC_FILE,
+                *(["--trust", KEY_FILE] if signed else []),
                 "--gate",
                 gate["id"],
                 "--evidence",
@@ -338,7 +342,7 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
         )
         if gate["approval"].get("rules"):
             templates.append(_approve_template(gate, role_names))
-        templates.append(_check_template(gate))
+        templates.append(_check_template(gate, signed="signature" in spec))
     for policy in spec["rollback"]:
         templates.append(_rollback_template(policy))
     if spec["rollback"]:
@@ -363,7 +367,10 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def configmap(spec: dict[str, Any]) -> dict[str, Any]:
+def configmap(spec: dict[str, Any], public_key: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"spec.json": p.Block(spec_text(spec))}
+    if "signature" in spec and public_key is not None:
+        data[KEY_NAME] = p.Block(public_key)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -372,7 +379,7 @@ def configmap(spec: dict[str, Any]) -> dict[str, Any]:
             "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
             "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
         },
-        "data": {"spec.json": p.Block(spec_text(spec))},
+        "data": data,
     }
 
 
@@ -405,7 +412,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the spec ConfigMap",
                 CONFIGMAP_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    configmap(spec), _header(spec, spec_path) + configmap_note
+                    configmap(spec, context.public_key), _header(spec, spec_path) + configmap_note
                 ),
             ),
         ],

@@ -28,6 +28,8 @@ UPLOAD_ARTIFACT = "actions/upload-artifact@v4"
 MONITOR_CRON = "*/15 * * * *"
 MAX_WAIT_TIMER = 43_200  # GitHub's limit for an environment's wait timer, in minutes
 MAX_REVIEWERS = 6  # GitHub's limit of required reviewers per environment
+TRUSTED_KEY = "TRUSTED_KEY"
+"""The variable holding the path of the public key a signed spec must be signed by."""
 
 EXPRESSION_ESCAPE = "${{ '${{' }}"
 """GitHub's way to write a literal ``${{``: an expression whose value is that string."""
@@ -44,8 +46,9 @@ KNOWN_EXPRESSIONS = (
 
 
 def github_literal(text: str) -> str:
-    """User text that GitHub shows as written instead of evaluating ``${{ ... }}`` in it."""
-    return text.replace("${{", EXPRESSION_ESCAPE)
+    """User text that GitHub shows as written instead of evaluating ``${{ ... }}`` in it
+    (and without the characters no export shows as they are: ``p.display_text``)."""
+    return p.display_text(text).replace("${{", EXPRESSION_ESCAPE)
 
 
 def unescape_literal(text: str) -> str:
@@ -103,6 +106,7 @@ gatewright monitor "$SPEC" --stage "$STAGE_ID" --telemetry "$TELEMETRY" --json \
 case "$status" in
   0) decision=healthy ;;
   1) decision=rollback ;;
+  3) decision=inconclusive ;;
   *)
     echo "::error title=Monitor could not decide::gatewright monitor exited $status: bad input."
     exit "$status" ;;
@@ -118,6 +122,10 @@ echo "policy=$policy" >> "$GITHUB_OUTPUT"
 }} >> "$GITHUB_STEP_SUMMARY"
 if [ "$decision" = rollback ]; then
   echo "::warning title=Rollback::Stage $STAGE_ID needs rollback $policy: its job follows."
+fi
+if [ "$decision" = inconclusive ]; then
+  echo "::error title=Monitor inconclusive::Stage $STAGE_ID: too little telemetry to judge it."
+  exit 3
 fi
 """
 )
@@ -182,7 +190,16 @@ def _deploy_job(step: p.PathStep) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def _gate_job(step: p.PathStep, spec_path: str) -> Commented:
+def _spec_env(spec_path: str, key_path: str | None) -> dict[str, str]:
+    """Where the steps find the spec, and the key it must be signed by when it is."""
+    return {"SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
+
+
+def _trusting(script: Script, key_path: str | None) -> Script:
+    return p.with_trust(script, '"$SPEC"', TRUSTED_KEY) if key_path else script
+
+
+def _gate_job(step: p.PathStep, spec_path: str, key_path: str | None = None) -> Commented:
     gate = step.data
     job: dict[str, Any] = {"name": github_literal(f"Gate: {gate['name']}")}
     if step.needs:
@@ -191,13 +208,13 @@ def _gate_job(step: p.PathStep, spec_path: str) -> Commented:
         {
             "runs-on": RUNNER,
             "env": {
-                "SPEC": spec_path,
+                **_spec_env(spec_path, key_path),
                 "GATE_ID": gate["id"],
                 "EVIDENCE": f"{EVIDENCE_DIR_EXPR}/{gate['id']}.json",
             },
             "steps": [
                 *_tool_steps(),
-                {"name": "Decide the gate", "run": CHECK},
+                {"name": "Decide the gate", "run": _trusting(CHECK, key_path)},
                 _upload(f"gatewright-decision-{gate['id']}", p.DECISION_FILE),
             ],
         }
@@ -237,8 +254,9 @@ PROMOTE_HEADER = [
 
 def promote_workflow(spec: dict[str, Any], spec_path: str) -> str:
     jobs: dict[str, Any] = {}
+    key_path = p.trusted_key_of(spec, spec_path)
     for step in p.promote_path(spec):
-        job = _deploy_job(step) if step.kind == "deploy" else _gate_job(step, spec_path)
+        job = _deploy_job(step) if step.kind == "deploy" else _gate_job(step, spec_path, key_path)
         jobs[step.job_id] = job
     workflow = {
         "name": f"Gatewright promote: {spec['metadata']['name']}",
@@ -268,7 +286,7 @@ def promote_workflow(spec: dict[str, Any], spec_path: str) -> str:
 # -- the monitor workflow -------------------------------------------------------------------
 
 
-def _monitor_job(stage: dict[str, Any], spec_path: str) -> Commented:
+def _monitor_job(stage: dict[str, Any], spec_path: str, key_path: str | None = None) -> Commented:
     job = {
         "name": github_literal(f"Monitor: {stage['name']}"),
         "runs-on": RUNNER,
@@ -277,20 +295,21 @@ def _monitor_job(stage: dict[str, Any], spec_path: str) -> Commented:
             "policy": "${{ steps.monitor.outputs.policy }}",
         },
         "env": {
-            "SPEC": spec_path,
+            **_spec_env(spec_path, key_path),
             "STAGE_ID": stage["id"],
             "TELEMETRY": f"{TELEMETRY_DIR_EXPR}/{stage['id']}.json",
         },
         "steps": [
             *_tool_steps(),
-            {"name": "Watch the stage", "id": "monitor", "run": MONITOR},
+            {"name": "Watch the stage", "id": "monitor", "run": _trusting(MONITOR, key_path)},
             _upload(f"gatewright-monitor-{stage['id']}", p.MONITOR_FILE),
         ],
     }
     lines = [
         f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
         "0 healthy; 1 rollback: the job succeeds with a warning and names the policy, so that",
-        "its rollback job runs; 2 unusable telemetry: the job fails.",
+        "its rollback job runs; 2 unusable telemetry and 3 inconclusive (too few windows: no",
+        "data is never healthy): the job fails, so that someone looks.",
     ]
     return Commented(job, tuple(lines))
 
@@ -357,9 +376,10 @@ MONITOR_HEADER = [
 
 def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
     jobs: dict[str, Any] = {}
+    key_path = p.trusted_key_of(spec, spec_path)
     for stage in p.monitored_stages(spec):
         monitor_job = f"monitor-{stage['id']}"
-        jobs[monitor_job] = _monitor_job(stage, spec_path)
+        jobs[monitor_job] = _monitor_job(stage, spec_path, key_path)
         for policy in p.policies_for(spec, stage["id"]):
             jobs[f"rollback-{policy['id']}"] = _rollback_job(policy, monitor_job)
     workflow = {

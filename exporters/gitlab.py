@@ -21,6 +21,8 @@ CI_FILE = ".gitlab-ci.yml"
 ENVIRONMENTS_FILE = "gitlab/protected-environments.json"
 TEMPLATE_JOB = ".gatewright"
 MAINTAINER_ACCESS = 40
+TRUSTED_KEY = "GATEWRIGHT_TRUSTED_KEY"
+"""The variable holding the path of the public key a signed spec must be signed by."""
 
 PROMOTE_IF = (
     "$CI_PIPELINE_SOURCE != 'schedule' && $GATEWRIGHT_MONITOR != 'true' "
@@ -62,6 +64,9 @@ if [ "$status" = 1 ]; then
   policy=$(python -c '{p.POLICY_OF}' {p.MONITOR_FILE})
   echo "Stage $STAGE_ID needs a rollback: play the job rollback-$policy"
 fi
+if [ "$status" = 3 ]; then
+  echo "Stage $STAGE_ID is inconclusive: too little telemetry to judge it"
+fi
 exit "$status"
 """
 )
@@ -83,7 +88,7 @@ def _check_line(number: int) -> Script:
 
 def _data(text: str) -> dict[str, Any]:
     """A variable holding user text: GitLab must not expand ``$`` references in it."""
-    return {"value": text, "expand": False}
+    return {"value": p.display_text(text), "expand": False}
 
 
 def _promote_rules(when: str = "on_success") -> list[dict[str, Any]]:
@@ -117,13 +122,17 @@ def _gate_variables(gate: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _check_job(gate: dict[str, Any], role_names: dict[str, str]) -> Commented:
+def _trusting(script: Script, signed: bool) -> Script:
+    return p.with_trust(script, '"$GATEWRIGHT_SPEC"', TRUSTED_KEY) if signed else script
+
+
+def _check_job(gate: dict[str, Any], role_names: dict[str, str], signed: bool = False) -> Commented:
     holds = p.gate_can_hold(gate)
     job = {
         "stage": f"gate-{gate['id']}",
         "extends": [TEMPLATE_JOB],
         "variables": _gate_variables(gate),
-        "script": [CHECK],
+        "script": [_trusting(CHECK, signed)],
         "artifacts": {"when": "always", "paths": [p.DECISION_FILE]},
         # Exit 3 (hold) is an allowed failure only where the manual approve job follows,
         # which runs the check again and fails on a hold: nothing is promoted on a hold.
@@ -144,14 +153,14 @@ def _check_job(gate: dict[str, Any], role_names: dict[str, str]) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def _approve_job(gate: dict[str, Any]) -> Commented:
+def _approve_job(gate: dict[str, Any], signed: bool = False) -> Commented:
     job = {
         "stage": f"gate-{gate['id']}",
         "extends": [TEMPLATE_JOB],
         "needs": [f"check-{gate['id']}"],
         "environment": {"name": gate["to"], "action": "prepare"},
         "variables": _gate_variables(gate),
-        "script": [CHECK],
+        "script": [_trusting(CHECK, signed)],
         "artifacts": {"when": "always", "paths": [p.DECISION_FILE]},
         "rules": [{"if": PROMOTE_IF, "when": "manual", "allow_failure": False}],
     }
@@ -169,7 +178,7 @@ def _approve_job(gate: dict[str, Any]) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def _monitor_job(stage: dict[str, Any]) -> Commented:
+def _monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
     job = {
         "stage": "monitor",
         "extends": [TEMPLATE_JOB],
@@ -178,7 +187,7 @@ def _monitor_job(stage: dict[str, Any]) -> Commented:
             "STAGE_NAME": _data(stage["name"]),
             "TELEMETRY": f"$GATEWRIGHT_TELEMETRY_DIR/{stage['id']}.json",
         },
-        "script": [MONITOR],
+        "script": [_trusting(MONITOR, signed)],
         "artifacts": {"when": "always", "paths": [p.MONITOR_FILE]},
         # Exit 1 (rollback) is allowed so that the manual rollback jobs that need this
         # job stay playable; exit 2 (unusable telemetry) fails the pipeline.
@@ -187,7 +196,8 @@ def _monitor_job(stage: dict[str, Any]) -> Commented:
     }
     lines = [
         f"Monitor {stage['id']} ({p.one_line(stage['name'])}) on its telemetry:",
-        "exit 0 healthy, 1 rollback (a warning naming the rollback job to play), 2 unusable.",
+        "exit 0 healthy, 1 rollback (a warning naming the rollback job to play), 2 unusable,",
+        "3 inconclusive (too few windows: no data is never healthy), which fails the job.",
     ]
     return Commented(job, tuple(lines))
 
@@ -266,6 +276,8 @@ HEADER = [
 
 def ci_config(spec: dict[str, Any], spec_path: str) -> str:
     role_names = p.role_names_of(spec)
+    key_path = p.trusted_key_of(spec, spec_path)
+    signed = key_path is not None
     path = p.promote_path(spec)
     monitored = p.monitored_stages(spec)
     stages = [f"{step.kind}-{step.id}" for step in path]
@@ -278,6 +290,16 @@ def ci_config(spec: dict[str, Any], spec_path: str) -> str:
                 "value": spec_path,
                 "description": "The compiled spec, relative to the repository root.",
             },
+            **(
+                {
+                    TRUSTED_KEY: {
+                        "value": key_path,
+                        "description": "The public key the spec must be signed by.",
+                    }
+                }
+                if signed
+                else {}
+            ),
             "GATEWRIGHT_PIP_SPEC": {
                 "value": p.PIP_SPEC,
                 "description": "What pip installs: the version that exported this spec.",
@@ -306,11 +328,11 @@ def ci_config(spec: dict[str, Any], spec_path: str) -> str:
             config[step.job_id] = _deploy_job(step.data)
             continue
         gate = step.data
-        config[f"check-{gate['id']}"] = _check_job(gate, role_names)
+        config[f"check-{gate['id']}"] = _check_job(gate, role_names, signed)
         if p.gate_can_hold(gate):
-            config[f"approve-{gate['id']}"] = _approve_job(gate)
+            config[f"approve-{gate['id']}"] = _approve_job(gate, signed)
     for stage in monitored:
-        config[f"monitor-{stage['id']}"] = _monitor_job(stage)
+        config[f"monitor-{stage['id']}"] = _monitor_job(stage, signed)
         for policy in p.policies_for(spec, stage["id"]):
             config[f"rollback-{policy['id']}"] = _rollback_job(policy)
     header = [

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
-from app.cli.output import print_json
+from app.cli.output import print_json, printable
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
 SUMMARY = {
@@ -20,6 +20,10 @@ SUMMARY = {
     "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
+TRUST_HELP = (
+    "Run the spec only if it is signed by this public key (gatewright keygen's NAME.pub); "
+    "repeatable. GATEWRIGHT_TRUST adds keys, separated by ':'."
+)
 
 
 class ContractParser(argparse.ArgumentParser):
@@ -49,33 +53,47 @@ def parser(command: str) -> argparse.ArgumentParser:
         p.add_argument("--stage", required=True, help="Id of the stage to watch.")
         p.add_argument("--telemetry", required=True, help="Telemetry windows, oldest first.")
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p.add_argument("--trust", action="append", default=[], metavar="PUB", help=TRUST_HELP)
     return p
 
 
-def _evaluate(spec_path: str, input_path: str, schema: type, run: Callable) -> Any:  # type: ignore[type-arg]
-    """Load the spec (digest first) and the input file, then ``run(spec, input)``; an
-    unknown gate or stage names the spec file."""
+def _evaluate(
+    spec_path: str,
+    input_path: str,
+    schema: type,
+    run: Callable,  # type: ignore[type-arg]
+    trust: Sequence[str] = (),
+) -> tuple[Any, str | None]:
+    """Load the spec (digest first, then the signature when keys are trusted) and the input
+    file, then ``run(spec, input)``; an unknown gate or stage names the spec file. Returns
+    the result and the fingerprint of the trusted key that signed the spec, if any."""
     from app.fileio import InputError, load_model
     from app.runtime import UnknownElementError
-    from app.spec.files import load_spec
+    from app.spec.files import signed_spec
 
-    spec = load_spec(spec_path)
+    spec, signed_by = signed_spec(spec_path, trust)
     given = load_model(schema, input_path)
     try:
-        return run(spec, given)
+        return run(spec, given), signed_by
     except UnknownElementError as error:
         raise InputError.single(spec_path, str(error)) from None
 
 
-def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -> int:
+def run_check(
+    spec_path: str, gate_id: str, evidence_path: str, as_json: bool, trust: Sequence[str] = ()
+) -> int:
     from app.runtime import check
     from app.spec.evidence import Evidence
 
-    decision = _evaluate(
-        spec_path, evidence_path, Evidence, lambda spec, evidence: check(spec, gate_id, evidence)
+    decision, signed_by = _evaluate(
+        spec_path,
+        evidence_path,
+        Evidence,
+        lambda spec, evidence: check(spec, gate_id, evidence),
+        trust,
     )
     if as_json:
-        print_json(decision.to_json())
+        print_json({**decision.to_json(), "signed_by": signed_by})
     else:
         print(f"{decision.gate}: {decision.decision.upper()}")
         for reason in decision.reasons:
@@ -85,15 +103,18 @@ def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -
     return DECISION_EXIT[decision.decision]
 
 
-def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: bool) -> int:
+def run_monitor(
+    spec_path: str, stage_id: str, telemetry_path: str, as_json: bool, trust: Sequence[str] = ()
+) -> int:
     from app.runtime import monitor
     from app.spec.evidence import Telemetry
 
-    result = _evaluate(
+    result, _signed_by = _evaluate(
         spec_path,
         telemetry_path,
         Telemetry,
         lambda spec, telemetry: monitor(spec, stage_id, telemetry),
+        trust,
     )
     if as_json:
         print_json(result.to_json())
@@ -116,13 +137,15 @@ def main(command: str, args: Sequence[str]) -> int:
 
     options = parser(command).parse_args(list(args))
     runners: dict[str, Callable[[], int]] = {
-        "check": lambda: run_check(options.spec, options.gate, options.evidence, options.json),
+        "check": lambda: run_check(
+            options.spec, options.gate, options.evidence, options.json, options.trust
+        ),
         "monitor": lambda: run_monitor(
-            options.spec, options.stage, options.telemetry, options.json
+            options.spec, options.stage, options.telemetry, options.json, options.trust
         ),
     }
     try:
         return runners[command]()
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from app.fileio import YAML_SUFFIXES, InputError, parse_data, read_text, validate_data, write_atomic
 from app.spec.digest import DigestMismatchError, same_spec_text, spec_text, verify_digest
 from app.spec.schema import GateSpec
+from app.spec.signing import SignatureRefusedError, trusted_keys, verify_signature
 
 
 def _is_yaml(path: str | os.PathLike[str]) -> bool:
@@ -27,9 +29,20 @@ def write_spec(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
     write_atomic(path, spec_file_text(data, path))
 
 
-def load_spec(path: str | os.PathLike[str]) -> GateSpec:
-    """A verified spec: digest first, then canonical form, then schema; else InputError."""
+def load_spec(path: str | os.PathLike[str], trust: Sequence[str] = ()) -> GateSpec:
+    """A verified spec: digest first, then canonical form, then schema; else InputError.
+    With trusted keys (``trust`` paths and ``GATEWRIGHT_TRUST``), also a valid signature by
+    one of them (:func:`signed_spec` says which)."""
+    return signed_spec(path, trust)[0]
+
+
+def signed_spec(
+    path: str | os.PathLike[str], trust: Sequence[str] = ()
+) -> tuple[GateSpec, str | None]:
+    """:func:`load_spec`, with the fingerprint of the trusted key that signed the spec
+    (None when no key is trusted: a signature nobody can check proves nothing)."""
     source = str(path)
+    keys = trusted_keys(list(trust))  # read first: a bad key file is the first problem
     text = read_text(path)
     data = parse_data(text, source)
     if not isinstance(data, dict):
@@ -48,4 +61,10 @@ def load_spec(path: str | os.PathLike[str]) -> GateSpec:
             "is not byte for byte what gatewright compile writes (edited by hand?); "
             "recompile it instead of editing it",
         )
-    return validate_data(GateSpec, data, source)
+    signed_by = None
+    if keys:
+        try:
+            signed_by = verify_signature(data, keys)
+        except SignatureRefusedError as refused:
+            raise InputError.single(source, str(refused), ("signature",)) from None
+    return validate_data(GateSpec, data, source), signed_by

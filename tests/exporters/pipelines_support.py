@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from app import __version__
 from app.spec.compile import compile_data
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
@@ -143,3 +145,45 @@ def venv_tool(name: str) -> Path:
 def tool_env(**values: str) -> dict[str, str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return {**os.environ, "PATH": path, **values}
+
+
+# -- golden files ---------------------------------------------------------------------------
+
+
+PINNED = f"gatewright=={__version__}".encode()
+"""The exporting version pinned in the pipelines; golden files hold a placeholder, so a
+version bump does not change them."""
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes().replace(
+            PINNED, b"gatewright==<version>"
+        )
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def compare_with_golden(out: Path, golden: Path, label: str) -> None:
+    """The files under ``out`` are those under ``golden``, byte for byte (or refresh them)."""
+    produced = files_under(out)
+    if os.environ.get("GATEWRIGHT_UPDATE_GOLDEN"):
+        shutil.rmtree(golden, ignore_errors=True)
+        for name, payload in produced.items():
+            (golden / name).parent.mkdir(parents=True, exist_ok=True)
+            (golden / name).write_bytes(payload)
+    assert golden.is_dir(), f"no golden files in {golden}: run with GATEWRIGHT_UPDATE_GOLDEN=1"
+    expected = files_under(golden)
+    assert sorted(produced) == sorted(expected)
+    for name, payload in produced.items():
+        if payload != expected[name]:
+            diff = difflib.unified_diff(
+                expected[name].decode().splitlines(),
+                payload.decode().splitlines(),
+                f"golden/{label}/{name}",
+                f"export/{name}",
+                lineterm="",
+                n=2,
+            )
+            pytest.fail("\n".join(list(diff)[:60]) + "\n(GATEWRIGHT_UPDATE_GOLDEN=1 refreshes)")

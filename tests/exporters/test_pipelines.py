@@ -13,17 +13,13 @@ them and review the diff:
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from app import __version__
 from app.cli import main
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids
@@ -46,6 +42,7 @@ from tests.exporters.pipelines_support import (
     YAML_FILES,
     assert_no_anchors,
     check_schema,
+    compare_with_golden,
     export_doc,
     find_values,
     loaded,
@@ -341,43 +338,8 @@ def test_yaml_strings_are_always_quoted(text: str) -> None:
 # -- golden files ---------------------------------------------------------------------------
 
 
-PINNED = f"gatewright=={__version__}".encode()
-"""The exporting version pinned in the pipelines; golden files hold a placeholder, so a
-version bump does not change them."""
-
-
-def files_under(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes().replace(
-            PINNED, b"gatewright==<version>"
-        )
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_golden_exports_of_startup_lightweight(fmt, tmp_path: Path) -> None:
     out = tmp_path / fmt
     export_doc(load_template("startup-lightweight"), fmt, out)
-    produced = files_under(out)
-    golden = GOLDEN / fmt
-    if os.environ.get("GATEWRIGHT_UPDATE_GOLDEN"):
-        shutil.rmtree(golden, ignore_errors=True)
-        for name, payload in produced.items():
-            (golden / name).parent.mkdir(parents=True, exist_ok=True)
-            (golden / name).write_bytes(payload)
-    assert golden.is_dir(), f"no golden files in {golden}: run with GATEWRIGHT_UPDATE_GOLDEN=1"
-    expected = files_under(golden)
-    assert sorted(produced) == sorted(expected)
-    for name, payload in produced.items():
-        if payload != expected[name]:
-            diff = difflib.unified_diff(
-                expected[name].decode().splitlines(),
-                payload.decode().splitlines(),
-                f"golden/{fmt}/{name}",
-                f"export/{name}",
-                lineterm="",
-                n=2,
-            )
-            pytest.fail("\n".join(list(diff)[:60]) + "\n(GATEWRIGHT_UPDATE_GOLDEN=1 refreshes)")
+    compare_with_golden(out, GOLDEN / fmt, fmt)
