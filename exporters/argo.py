@@ -367,8 +367,12 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def configmap(spec: dict[str, Any], public_key: str | None = None) -> dict[str, Any]:
-    data: dict[str, Any] = {"spec.json": p.Block(spec_text(spec))}
+def configmap(
+    spec: dict[str, Any], public_key: str | None = None, text: str | None = None
+) -> dict[str, Any]:
+    """The ConfigMap holding the spec's JSON ``text`` (made here when not given), and the
+    public key a signed spec is checked with."""
+    data: dict[str, Any] = {"spec.json": p.Block(spec_text(spec) if text is None else text)}
     if "signature" in spec and public_key is not None:
         data[KEY_NAME] = p.Block(public_key)
     return {
@@ -396,6 +400,14 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
         "",
         "The compiled spec for the gate steps of argo/workflow.yaml; apply it before submitting.",
     ]
+    made: dict[str, str] = {}
+
+    def json_of(spec: dict[str, Any]) -> str:
+        """The spec's JSON text, made once for the spec file and the ConfigMap."""
+        if "spec" not in made:
+            made["spec"] = spec_text(spec)
+        return made["spec"]
+
     return p.write_pipeline_export(
         format_name,
         out,
@@ -412,8 +424,10 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the spec ConfigMap",
                 CONFIGMAP_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    configmap(spec, context.public_key), _header(spec, spec_path) + configmap_note
+                    configmap(spec, context.public_key, json_of(spec)),
+                    _header(spec, spec_path) + configmap_note,
                 ),
             ),
         ],
+        json_of,
     )

@@ -377,10 +377,11 @@ MONITOR_HEADER = [
 def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
     jobs: dict[str, Any] = {}
     key_path = p.trusted_key_of(spec, spec_path)
+    policies = p.policies_for(spec)
     for stage in p.monitored_stages(spec):
         monitor_job = f"monitor-{stage['id']}"
         jobs[monitor_job] = _monitor_job(stage, spec_path, key_path)
-        for policy in p.policies_for(spec, stage["id"]):
+        for policy in policies[stage["id"]]:
             jobs[f"rollback-{policy['id']}"] = _rollback_job(policy, monitor_job)
     workflow = {
         "name": f"Gatewright monitor: {spec['metadata']['name']}",
@@ -415,8 +416,9 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
     """``PUT /repos/{owner}/{repo}/environments/{environment_name}`` payloads, per stage."""
     role_names = p.role_names_of(spec)
     entries = []
+    into = p.gates_into(spec)
     for stage in spec["stages"]:
-        gates = p.gates_into(spec, stage["id"])
+        gates = into[stage["id"]]
         roles = list(
             dict.fromkeys(role for gate in gates for role in p.approval_role_ids(gate["approval"]))
         )

@@ -331,9 +331,10 @@ def ci_config(spec: dict[str, Any], spec_path: str) -> str:
         config[f"check-{gate['id']}"] = _check_job(gate, role_names, signed)
         if p.gate_can_hold(gate):
             config[f"approve-{gate['id']}"] = _approve_job(gate, signed)
+    policies = p.policies_for(spec)
     for stage in monitored:
         config[f"monitor-{stage['id']}"] = _monitor_job(stage, signed)
-        for policy in p.policies_for(spec, stage["id"]):
+        for policy in policies[stage["id"]]:
             config[f"rollback-{policy['id']}"] = _rollback_job(policy)
     header = [
         *p.header_lines(spec, "gitlab", spec_path),
@@ -350,8 +351,9 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
     """``POST /projects/:id/protected_environments`` payloads, one per stage."""
     role_names = p.role_names_of(spec)
     entries = []
+    into = p.gates_into(spec)
     for stage in spec["stages"]:
-        gates = p.gates_into(spec, stage["id"])
+        gates = into[stage["id"]]
         rules = [
             {
                 "group_id": None,

@@ -12,13 +12,14 @@ from app.spec.schema import GateSpec
 from app.spec.signing import SignatureRefusedError, trusted_keys, verify_signature
 
 
-def _is_yaml(path: str | os.PathLike[str]) -> bool:
+def is_yaml(path: str | os.PathLike[str]) -> bool:
+    """Whether a spec file is written as YAML (its name ends in .yaml or .yml)."""
     return str(path).lower().endswith(YAML_SUFFIXES)
 
 
 def spec_file_text(data: dict[str, Any], path: str | os.PathLike[str]) -> str:
     """The exact text of a spec file: JSON, or YAML when the name ends in .yaml/.yml."""
-    if not _is_yaml(path):
+    if not is_yaml(path):
         return spec_text(data)
     import yaml
 
