@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING
 
 from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
@@ -24,24 +22,35 @@ U+FFFD."""
 Path = tuple[str | int, ...]
 
 
-def text_values(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
-    """Every string held by a model (fields under their JSON names, lists, dicts, dict
-    keys), with its JSON path in the file."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for name, info in type(value).model_fields.items():
-            yield from text_values(getattr(value, name), (*path, info.alias or name))
-        for name, extra in (value.model_extra or {}).items():
-            yield from text_values(extra, (*path, name))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from text_values(item, (*path, index))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield path, key
-            yield from text_values(item, (*path, key))
+def text_values(doc: Sop) -> Iterator[tuple[Path, str]]:
+    """Every free text of a document (title, owner, description, version, role names,
+    descriptions and members, metric names and units, node names and descriptions,
+    criterion names and text values) with its JSON path in the file."""
+    for field in ("title", "owner", "description", "version"):
+        yield (field,), getattr(doc, field)
+    for index, role in enumerate(doc.roles):
+        yield ("roles", index, "name"), role.name
+        yield ("roles", index, "description"), role.description
+        for position, member in enumerate(role.members):
+            yield ("roles", index, "members", position), member
+    for index, metric in enumerate(doc.metrics):
+        yield ("metrics", index, "name"), metric.name
+        yield ("metrics", index, "unit"), metric.unit
+    for index, node in enumerate(doc.nodes):
+        yield ("nodes", index, "name"), node.name
+        yield ("nodes", index, "description"), node.description
+        # By kind, not getattr(): a pydantic model answers a missing attribute slowly.
+        criteria = node.criteria if node.kind in ("gate", "check") else ()  # type: ignore[attr-defined]
+        for position, criterion in enumerate(criteria):
+            where = ("nodes", index, "criteria", position)
+            yield (*where, "name"), criterion.name
+            if criterion.form == "check" and isinstance(criterion.equals, str):
+                yield (*where, "equals"), criterion.equals
+
+
+def _any_bidi(doc: Sop) -> bool:
+    """One search over all the text at once: the usual answer, no, costs little."""
+    return BIDI_CONTROLS.search("\n".join(text for _path, text in text_values(doc))) is not None
 
 
 def _element(doc: Sop, path: Path) -> tuple[str, ...]:
@@ -63,6 +72,8 @@ def _element(doc: Sop, path: Path) -> tuple[str, ...]:
     "Remove the character; to write right-to-left text, type it as it is read.",
 )
 def bidi_control(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    if not _any_bidi(doc):
+        return
     for path, text in text_values(doc):
         found = BIDI_CONTROLS.search(text)
         if found is None:
