@@ -22,7 +22,7 @@ import yaml
 
 from app.cli import main
 from app.model.io import load_document
-from app.model.templates import load_template, template_ids
+from app.model.templates import load_template, template_ids, template_text
 from app.spec.compile import compile_data
 from app.spec.digest import spec_text
 from app.spec.files import load_spec
@@ -320,6 +320,29 @@ def test_hostile_argo_keeps_user_text_out_of_templated_fields(hostile_exports) -
     configmap = yaml.safe_load((hostile_exports["argo"] / argo.CONFIGMAP_FILE).read_text())
     spec = compile_data(load_document(HOSTILE))
     assert configmap["data"]["spec.json"] == spec_text(spec)
+
+
+def test_bidi_overrides_in_names_never_reach_the_pipeline_yaml(tmp_path) -> None:
+    """Names with bidi controls validate (with a warning); the YAML shows them as U+FFFD,
+    as the PDF, Markdown and DOT exports do, and the spec keeps them as data."""
+    data = json.loads(template_text("startup-lightweight"))
+    for node in data["nodes"]:
+        node["name"] = f"{node['name']} \u202eevil\u2066x\u2069"
+    source = tmp_path / "bidi.sop.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    for fmt in FORMATS:
+        assert main(["export", fmt, str(source), "-o", str(tmp_path / fmt)]) == 0
+        for name in YAML_FILES[fmt]:
+            text = (tmp_path / fmt / name).read_text(encoding="utf-8")
+            assert not any(char in text for char in "\u202e\u2066\u2069"), f"{fmt} {name}"
+    promote = yaml.safe_load((tmp_path / "github" / github.PROMOTE_FILE).read_text())
+    assert (
+        promote["jobs"]["deploy-production"]["name"] == "Deploy: Production \ufffdevil\ufffdx\ufffd"
+    )
+    ci = yaml.safe_load((tmp_path / "gitlab" / gitlab.CI_FILE).read_text())
+    assert ci["deploy-production"]["variables"]["STAGE_NAME"]["value"].endswith("\ufffdx\ufffd")
+    spec = json.loads((tmp_path / "github" / SPEC_PATH).read_text(encoding="utf-8"))
+    assert "\u202e" in spec["stages"][-1]["name"]  # the spec is data: kept as written
 
 
 def test_comments_hold_user_text_on_one_line() -> None:
