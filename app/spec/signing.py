@@ -101,6 +101,8 @@ def _write_private(path: Path, pem: bytes) -> None:
             os.fsync(stream.fileno())
         os.chmod(temporary, 0o600)  # whatever the umask
         os.replace(temporary, path)
+    except FileNotFoundError:
+        raise SaveError(f"{path}: the folder {path.parent} does not exist") from None
     except OSError as error:
         temporary.unlink(missing_ok=True)
         raise SaveError(f"{path}: could not be written: {error.strerror or error}") from None
