@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -45,8 +46,8 @@ def main(count: int, start: int, heavy_every: int) -> int:
                 if not outcome.failed:
                     continue
                 last = outcome.err.strip().splitlines()[-1:] or [f"exit {outcome.code}"]
-                where = outcome.command[1] if outcome.command[0] == "export" else ""
-                key = f"{outcome.command[0]} {where}: {last[0][:160]}"
+                # One cause fails every command after it: count it once, by its message.
+                key = re.sub(r"/tmp/\S+", "FILE", last[0])[:160]
                 if key in found:
                     continue
                 found[key] = len(found)
@@ -70,7 +71,11 @@ def main(count: int, start: int, heavy_every: int) -> int:
                         ensure_ascii=True,
                     )
                 )
-                print(f"FAILURE {len(found)}: {key}  ({name}: {steps})", flush=True)
+                print(
+                    f"FAILURE {len(found)}: {' '.join(outcome.command[:2])}: {key}  "
+                    f"({name}: {steps})",
+                    flush=True,
+                )
         if tried["documents"] % 200 == 0:
             print(f"... {tried['documents']} documents, {len(found)} distinct failures", flush=True)
 

@@ -243,7 +243,16 @@ def _wrong_type(draw: Any, mutant: Mutant) -> None:
 
 
 def _huge_number(draw: Any, mutant: Mutant) -> None:
+    """A huge, tiny or negative number in a number field (canvas positions, which are most
+    of a document's numbers, one time in five)."""
     path = _pick_path(draw, mutant, int | float)
+    if path is not None and path[0] == "layout" and draw(st.integers(0, 4)):
+        numbers = [
+            p
+            for p in paths_in(mutant.data)
+            if p[0] != "layout" and isinstance(get_at(mutant.data, p), int | float)
+        ]
+        path = draw(st.sampled_from(numbers)) if numbers else path
     if path is not None:
         value = draw(st.sampled_from(HUGE_NUMBERS) | st.floats(allow_nan=False) | st.integers())
         set_at(mutant.data, path, value)
@@ -286,6 +295,38 @@ def _strange_name(draw: Any, mutant: Mutant) -> None:
     new = draw(st.sampled_from((piece, get_at(mutant.data, path) + piece)))
     set_at(mutant.data, path, new)
     mutant.steps.append(f"name {path} = {new!r:.60}")
+
+
+def _criterion_value(draw: Any, mutant: Mutant) -> None:
+    """A check criterion's ``equals`` (any JSON value) or a threshold gone odd."""
+    criteria = [
+        p
+        for p in paths_in(mutant.data)
+        if len(p) >= 2 and p[-2] == "criteria" and isinstance(get_at(mutant.data, p), dict)
+    ]
+    if not criteria:
+        return
+    criterion = get_at(mutant.data, draw(st.sampled_from(criteria)))
+    key = draw(st.sampled_from(("equals", "value", "delta", "name")))
+    value = draw(st.sampled_from((*STRANGE_TEXT, *HUGE_NUMBERS, *ODD_VALUES)) | st.text(max_size=8))
+    criterion[key] = copy.deepcopy(value)
+    mutant.steps.append(f"criterion {criterion.get('id')!r} {key} = {value!r:.40}")
+
+
+def _lint(draw: Any, mutant: Mutant) -> None:
+    """Lint settings: odd levels, unknown rules and options holding any JSON value."""
+    if not isinstance(mutant.data, dict):
+        return
+    rule = draw(st.sampled_from(("role-unused", "duplicate-name", "no-such-rule", "x" * 70, "")))
+    level = draw(st.sampled_from(("error", "warning", "off", "fatal", None, 3)))
+    option = draw(st.sampled_from((*STRANGE_TEXT, *HUGE_NUMBERS, *ODD_VALUES, ["\ud800"])))
+    setting = draw(
+        st.sampled_from((level, {"level": level, "submitter_roles": option}, {"x": option}))
+    )
+    lint = mutant.data.setdefault("lint", {})
+    if isinstance(lint, dict):
+        lint[rule] = copy.deepcopy(setting)
+        mutant.steps.append(f"lint {rule!r:.20} = {setting!r:.60}")
 
 
 def _colliding_id(draw: Any, mutant: Mutant) -> None:
@@ -387,6 +428,8 @@ def _members(draw: Any, mutant: Mutant) -> None:
 
 
 MUTATIONS = (
+    _criterion_value,
+    _lint,
     _drop_key,
     _duplicate_key,
     _wrong_type,
@@ -406,6 +449,9 @@ GENTLE = (
     _strange_name,
     _strange_name,
     _huge_number,
+    _huge_number,
+    _criterion_value,
+    _lint,
     _add_edge,
     _copy_node,
     _shuffle_list,

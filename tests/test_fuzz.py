@@ -33,7 +33,7 @@ from tests.fuzzing import (
     run_cli,
 )
 
-EXAMPLES = 36
+EXAMPLES = 60
 HEAVY_EVERY = 6
 
 
