@@ -157,3 +157,21 @@ def test_echoed_paths_show_control_and_bidi_characters_escaped(tmp_path: Path, n
     assert ascii(name)[1:-1] in outcome.err
     missing = run_cli("validate", str(tmp_path / ("nope\x1b[2J" + name)))
     assert missing.code == 2 and "\x1b" not in missing.err and "\\x1b[2J" in missing.err
+
+
+def test_json_output_holding_a_lone_surrogate_is_written_escaped(tmp_path: Path) -> None:
+    """Evidence values are echoed in check's decision: a lone surrogate in one failed the
+    write of the whole document (exit 70)."""
+    source = tmp_path / "s.sop.json"
+    source.write_text(json.dumps(TEMPLATE_DATA["startup-lightweight"]), encoding="utf-8")
+    spec = tmp_path / "spec.json"
+    assert run_cli("compile", str(source), "-o", str(spec)).code == 0
+    evidence = tmp_path / "evidence.json"
+    evidence.write_text('{"checks": {"ci-tests": "\\udfff"}, "approvals": []}', encoding="utf-8")
+    outcome = run_cli(
+        "check", str(spec), "--gate", "review-gate", "--evidence", str(evidence), "--json"
+    )
+    assert not outcome.failed and outcome.code in (1, 2, 3), outcome.err
+    if outcome.code != 2:  # the evidence may also be refused for it: fine too
+        decision = json.loads(outcome.out)
+        assert "\udfff" in [c["observed"] for c in decision["criteria"]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any
 
@@ -31,8 +32,18 @@ def print_json(payload: Any, err: bool = False) -> None:
         pending.append(chunk)
         size += len(chunk)
         if size >= _BATCH:
-            stream.write("".join(pending))
+            stream.write(_encodable("".join(pending)))
             pending.clear()
             size = 0
     pending.append("\n")
-    stream.write("".join(pending))
+    stream.write(_encodable("".join(pending)))
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """JSON text that UTF-8 can hold: a lone surrogate (from input that let one through)
+    is written as its JSON escape, which means the same string, instead of failing the
+    write. Surrogates only ever stand inside JSON strings, where the escape is valid."""
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
