@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,10 +170,16 @@ def test_json_output_holding_a_lone_surrogate_is_written_escaped(tmp_path: Path)
     assert run_cli("compile", str(source), "-o", str(spec)).code == 0
     evidence = tmp_path / "evidence.json"
     evidence.write_text('{"checks": {"ci-tests": "\\udfff"}, "approvals": []}', encoding="utf-8")
-    outcome = run_cli(
-        "check", str(spec), "--gate", "review-gate", "--evidence", str(evidence), "--json"
+    # A real process: its standard output encodes to UTF-8, as a pipeline's does.
+    command = ["check", str(spec), "--gate", "review-gate", "--evidence", str(evidence)]
+    done = subprocess.run(
+        [sys.executable, "-m", "app", *command, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    assert not outcome.failed and outcome.code in (1, 2, 3), outcome.err
-    if outcome.code != 2:  # the evidence may also be refused for it: fine too
-        decision = json.loads(outcome.out)
+    assert done.returncode in (1, 2, 3), done.stderr
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    if done.returncode != 2:  # the evidence may also be refused for it: fine too
+        decision = json.loads(done.stdout)
         assert "\udfff" in [c["observed"] for c in decision["criteria"]]
