@@ -514,15 +514,21 @@ class Outcome:
 
 
 def run_cli(*args: str) -> Outcome:
-    """Run ``gatewright ARGS`` in this process through its entry point."""
-    out, err = io.StringIO(), io.StringIO()
+    """Run ``gatewright ARGS`` in this process through its entry point, its output encoded
+    as a process's is (UTF-8; a StringIO would take text no real stream can write)."""
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace")
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
             code = main(list(args))
         except BaseException:  # the entry point must never let anything escape
             err.write(traceback.format_exc())
             code = 99
-    return Outcome(list(args), code, out.getvalue(), err.getvalue())
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    return Outcome(list(args), code, *texts)
 
 
 def exercise(
