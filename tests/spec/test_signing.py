@@ -236,3 +236,21 @@ def test_a_digest_mismatch_does_not_print_the_digest_the_file_needs(
     assert code == 2 and "digest mismatch" in err
     assert spec_digest(data) not in err
     assert not DIGEST.search(err)
+
+
+def test_cryptography_is_imported_only_to_verify(signed, keys, evidence) -> None:
+    import subprocess
+    import sys
+
+    def imports(*more: str) -> str:
+        command = ["check", str(signed), "--gate", GATE, "--evidence", str(evidence), *more]
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "app", *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.stderr
+
+    assert "cryptography" not in imports()
+    assert "cryptography" in imports("--trust", f"{keys['team']}.pub")
