@@ -8,12 +8,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from app.compiler.compile import compile_data
 from app.model.document import Sop
-from app.spec.compile import compile_data
-from benchmarks.synthetic import large_document
 from benchmarks.timing import paired_medians, report
 from exporters.context import ExportContext
 from exporters.registry import export, exporter_for
+from synthetic.documents import large_document
 
 UNITS = 2_000
 """Units of :func:`large_document`: 5 nodes each, 10,001 nodes in all."""

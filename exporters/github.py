@@ -124,7 +124,7 @@ if [ "$decision" = rollback ]; then
   echo "::warning title=Rollback::Stage $STAGE_ID needs rollback $policy: its job follows."
 fi
 if [ "$decision" = inconclusive ]; then
-  echo "::error title=Monitor inconclusive::Stage $STAGE_ID: too little telemetry to judge it."
+  echo "::error title=Monitor inconclusive::Stage $STAGE_ID has too little telemetry to judge."
   exit 3
 fi
 """
@@ -308,8 +308,8 @@ def _monitor_job(stage: dict[str, Any], spec_path: str, key_path: str | None = N
     lines = [
         f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
         "0 healthy; 1 rollback: the job succeeds with a warning and names the policy, so that",
-        "its rollback job runs; 2 unusable telemetry and 3 inconclusive (too few windows: no",
-        "data is never healthy): the job fails, so that someone looks.",
+        "its rollback job runs; 3 inconclusive (too little or no telemetry: no data is never",
+        "healthy) and 2 unusable telemetry: the job fails, so that a person looks.",
     ]
     return Commented(job, tuple(lines))
 

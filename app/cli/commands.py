@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -9,12 +10,13 @@ from pathlib import Path
 import click
 
 from app import __version__
-from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, designer
+from app.cli import designer
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json, printable
 from app.cli.pipeline import SUMMARY, TRUST_HELP
 from app.cli.workspace_commands import register as register_workspace_commands
-from app.fileio import InputError, SaveError, inputs_kept
+from app.spec.fileio import InputError, SaveError, inputs_kept
 
 JSON_HELP = "Print exactly one JSON document on standard output."
 SIGN_HELP = "Sign the spec with this private key (made by gatewright keygen -o NAME)."
@@ -159,8 +161,8 @@ def named(name: str) -> str:
 def compile_command(file: Path, output: Path, key: str | None) -> None:
     """Compile an SOP into the gate spec pipelines run; exit 1 if the SOP has errors."""
     from app.cli.report import print_diagnostics
+    from app.compiler.compile import CompileRefusedError, compile_data
     from app.model.io import load_document
-    from app.spec.compile import CompileRefusedError, compile_data
     from app.spec.files import write_spec
     from app.validate.config import load_lint_file
 
@@ -257,6 +259,18 @@ def export_command(
     sys.exit(code)
 
 
+class DecimalRange(click.IntRange):
+    """click's IntRange for numbers written with the digits 0-9 only: ``int`` would also
+    read ``1_0`` as 10, ``١٢`` as 12 and `` 7 `` as 7."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        if isinstance(value, str) and not re.fullmatch(r"[-+]?[0-9]+", value):
+            self.fail(f"{value!r} is not a whole number written with the digits 0-9", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 MAX_SEED = 2**63 - 1
 """The largest seed: workspaces keep seeds as SQLite's signed 64-bit integers. (Python's
 generator seeds with an int's absolute value, so negative seeds are refused too.)"""
@@ -272,14 +286,14 @@ WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user dat
     "--seed",
     default=0,
     show_default=True,
-    type=click.IntRange(0, MAX_SEED),
+    type=DecimalRange(0, MAX_SEED),
     help="Random seed, 0 or more (same seed, same run).",
 )
 @click.option(
     "--runs",
     default=1,
     show_default=True,
-    type=click.IntRange(1, 10_000),
+    type=DecimalRange(1, 10_000),
     help="Monte Carlo runs with seeds derived from --seed.",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)

@@ -22,7 +22,7 @@ from app.model.editing import DocumentEditing
 from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
 from app.model.nodes import Node, NodeBase
 from app.model.state import DocumentState
-from app.spec.types import FileModel, Name, Slug, Text, json_data_problem, suggest_slug
+from app.spec.types import FileModel, Name, Slug, Text, fresh_id, json_data_problem
 
 FORMAT = "gatewright.sop/1"
 SEMVER = re.compile(
@@ -257,12 +257,7 @@ class Sop(DocumentEditing, FileModel):
 
     def fresh_id(self, base: str) -> str:
         """An unused node or edge id derived from ``base`` (``base``, ``base-2``, ...)."""
-        stem = suggest_slug(base)[:56]
-        taken = self._nodes_by_id().keys() | self._edges_by_id().keys()
-        candidate, counter = stem, 2
-        while candidate in taken:
-            candidate, counter = f"{stem}-{counter}", counter + 1
-        return candidate
+        return fresh_id(base, self._nodes_by_id().keys() | self._edges_by_id().keys())
 
 
 def _nodes_by_kind(doc: Sop) -> dict[str, list[Any]]:

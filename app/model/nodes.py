@@ -24,6 +24,14 @@ class NodeBase(FileModel):
     kind: str = Field(description="Node kind: stage, gate, trigger, action or check.")
     name: VisibleName = Field(description="Readable name shown on the canvas and in exports.")
     description: Text = Field("", description="What happens here, in a sentence or two.")
+    note: Text = Field(
+        "",
+        description=(
+            "A remark for the people who read or review the SOP (an open question, a "
+            "reminder, a reference); shown on hover in the designer and in the PDF and "
+            "Markdown exports, never used by validation or the compiled spec."
+        ),
+    )
     suppress: list[Slug] = Field(
         default_factory=list,
         description="Validation rule ids not to report on this node.",

@@ -111,7 +111,10 @@ class Candidates(FileModel):
     submitters: list[PersonId] = Field(
         default_factory=lambda: ["submitter"],
         min_length=1,
-        description="Person ids of the people who submit candidates (at least one).",
+        description=(
+            "Person ids (logins or e-mail addresses) of who submits candidates (at least one); "
+            "compared without case against role members."
+        ),
     )
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Metric values at every gate (drawn per candidate)."

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.fileio import InputError, SaveError, read_text, write_atomic
-from app.problems import Problem
+from app.spec.fileio import InputError, SaveError, read_text, write_atomic
+from app.spec.problems import Problem
 
 ALGORITHM = "ed25519"
 PUBLIC_SUFFIX = ".pub"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
@@ -37,6 +37,16 @@ def suggest_slug(text: str) -> str:
     """The nearest valid id for some text: lowercase, hyphens for anything else."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
     return slug or "item"
+
+
+def fresh_id(base: str, taken: Collection[str]) -> str:
+    """An id from ``base`` that ``taken`` does not hold: ``base``, ``base-2``, ``base-3``...
+    (``base`` made a slug first, short enough for the suffix)."""
+    stem = suggest_slug(base)[:56]
+    candidate, counter = stem, 2
+    while candidate in taken:
+        candidate, counter = f"{stem}-{counter}", counter + 1
+    return candidate
 
 
 def check_slug(value: Any) -> str:

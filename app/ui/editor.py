@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -10,7 +11,7 @@ from PySide6.QtGui import QUndoStack
 from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
-from app.model.edges import Edge
+from app.model.edges import Edge, endpoints_allowed
 from app.model.errors import IllegalConnectionError, InvalidValueError, UnknownNodeError
 from app.model.nodes import NODE_CLASSES
 from app.spec.types import check_number, check_slug
@@ -24,6 +25,7 @@ from app.ui.commands import (
     SetDocumentFieldCommand,
     SetFieldCommand,
 )
+from app.ui.labels import described, undo_text
 
 DEFAULT_NAMES = {
     "stage": "Stage",
@@ -80,6 +82,34 @@ class DocumentEditor(QObject):
         self.stack.push(AddNodeCommand(self.doc, node, position))
         return node.id
 
+    def append(
+        self, source: str, kind: str, position: tuple[float, float], edge_kind: str
+    ) -> tuple[str, str]:
+        """Add a ``kind`` node at ``position`` joined from ``source`` by an ``edge_kind``
+        edge, as one undoable step; returns the new node's and edge's ids."""
+        if not self.doc.has_node(source):
+            raise UnknownNodeError(source)
+        node = self.new_node(kind)
+        _check_position(node.id, position)
+        reason = endpoints_allowed(edge_kind, self.doc.node(source).kind, kind)
+        if not reason:
+            raise IllegalConnectionError(reason.reason)
+        edge = Edge(
+            id=self.doc.fresh_id(f"{source}-{edge_kind}-{node.id}"),
+            source=source,
+            target=node.id,
+            kind=edge_kind,  # type: ignore[arg-type]
+        )
+        if edge.id == node.id:  # fresh ids are asked before either element exists
+            edge = edge.model_copy(update={"id": self.doc.fresh_id(f"{edge.id}-edge")})
+        self.stack.beginMacro(f"Append {kind} {node.name!r} to {self.doc.node(source).name!r}")
+        try:
+            self.stack.push(AddNodeCommand(self.doc, node, position))
+            self.stack.push(ConnectCommand(self.doc, edge))
+        finally:
+            self.stack.endMacro()
+        return node.id, edge.id
+
     def delete(self, ids: list[str]) -> None:
         """Delete nodes (with their edges) and edges as one undoable step."""
         ids = list(dict.fromkeys(ids))  # an id given twice would be removed twice
@@ -93,7 +123,13 @@ class DocumentEditor(QObject):
         ]
         if not nodes and not edges:
             return
-        self.stack.beginMacro(f"Delete {len(nodes) + len(edges)} item(s)")
+        doomed_ids = [*nodes, *edges]
+        what = (
+            described(self.doc, doomed_ids[0])
+            if len(doomed_ids) == 1
+            else f"{len(doomed_ids)} items"
+        )
+        self.stack.beginMacro(undo_text(f"Delete {what}"))
         try:
             for edge_id in edges:
                 self.stack.push(DisconnectCommand(self.doc, edge_id))
@@ -172,6 +208,28 @@ class DocumentEditor(QObject):
         if _same(getattr(self.doc, field), checked):
             return
         self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+
+    def set_together(
+        self,
+        text: str,
+        document: dict[str, Any],
+        elements: Sequence[tuple[str, str, Any]] = (),
+    ) -> None:
+        """Document fields and ``(element id, field, value)`` changes as one undo step
+        (a new catalog metric and the criterion that uses it). Every change is checked
+        before any is pushed, so a refusal leaves the document and the stack untouched."""
+        for field, value in document.items():
+            self.doc.checked_document_field(field, value)
+        for element_id, field, value in elements:
+            self.doc.checked_field(element_id, field, value)
+        self.stack.beginMacro(text)
+        try:
+            for field, value in document.items():
+                self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+            for element_id, field, value in elements:
+                self.stack.push(SetFieldCommand(self.doc, element_id, field, value))
+        finally:
+            self.stack.endMacro()
 
     # -- clipboard ---------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
-from app.problems import render_path
+from app.spec.problems import render_path
 from app.validate.config import resolve, unknown_suppressions
 from app.validate.diagnostics import Diagnostic
 from app.validate.graph import document_graph

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from app import __version__
-from app.spec.compile import compile_data
+from app.compiler.compile import compile_data
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
 from exporters.registry import export

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.fileio import InputError
 from app.model.edges import ALLOWED_ENDPOINTS
 from app.model.io import dumps_document, loads_document
+from app.spec.fileio import InputError
 
 SLUG = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,20}\Z")
 # Names are one line of text without control characters or unpaired surrogates; a node's

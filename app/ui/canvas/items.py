@@ -108,6 +108,8 @@ class NodeItem(QGraphicsObject):
         self.node_id, self.kind = node_id, kind
         self.name, self.caption = "", ""
         self.problem: str | None = None
+        self._problem_message = ""
+        self.note = ""
         self.highlight: str | None = None
         self._path = _OUTLINES.get(kind) or _OUTLINES.setdefault(kind, outline_path(kind))
         self._bounds = self._path.boundingRect()
@@ -131,14 +133,27 @@ class NodeItem(QGraphicsObject):
 
     def set_text(self, name: str, caption: str) -> None:
         self.name, self.caption = name, caption
-        self.setToolTip(literal(f"{name}\n{caption}" if caption else name))
+        self._tip()
         self.update()
 
     def set_problem(self, severity: str | None, message: str = "") -> None:
         self.problem = severity
-        if message:
-            self.setToolTip(literal(f"{self.name}\n{severity}: {message}"))
+        self._problem_message = f"{severity}: {message}" if severity and message else ""
+        self._tip()
         self.update()
+
+    def set_note(self, note: str) -> None:
+        """A reviewer's note: in the tooltip, and a small folded-page mark on the node."""
+        if note != self.note:
+            self.note = note
+            self._tip()
+            self.update()
+
+    def _tip(self) -> None:
+        lines = [self.name, self._problem_message or self.caption]
+        if self.note:
+            lines.append(f"Note: {self.note}")
+        self.setToolTip(literal("\n".join(line for line in lines if line)))
 
     def set_highlight(self, colour: str | None) -> None:
         """A coloured halo (simulation tokens, fired triggers, find results)."""
@@ -265,10 +280,35 @@ class NodeItem(QGraphicsObject):
             painter.drawText(
                 badge, int(Qt.AlignmentFlag.AlignCenter), "!" if self.problem != "info" else "i"
             )
+        if self.note:
+            _paint_note_mark(painter, bounds)
         if self._hover or selected:
             painter.setPen(QPen(QColor("#111827"), 1))
             painter.setBrush(QColor("#f9fafb"))
             painter.drawEllipse(self.handle_rect())
+
+
+def _paint_note_mark(painter: QPainter, bounds: QRectF) -> None:
+    """A small note (a page with a folded corner) at the node's top left."""
+    mark = QRectF(bounds.left() - 6, bounds.top() - 6, 12, 14)
+    fold = 4.0
+    page = QPolygonF(
+        [
+            mark.topLeft(),
+            QPointF(mark.right() - fold, mark.top()),
+            QPointF(mark.right(), mark.top() + fold),
+            mark.bottomRight(),
+            mark.bottomLeft(),
+        ]
+    )
+    painter.setPen(QPen(QColor("#92400e"), 1))
+    painter.setBrush(QColor("#fde68a"))
+    painter.drawPolygon(page)
+    for row in (5.0, 8.0, 11.0):
+        painter.drawLine(
+            QPointF(mark.left() + 2.5, mark.top() + row),
+            QPointF(mark.right() - 2.5, mark.top() + row),
+        )
 
 
 class _NodePaints:

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.problems import Problem, problems_from
+from app.spec.jsondata import loads
+from app.spec.problems import Problem, problems_from
 from app.spec.types import bounded_int
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -24,6 +25,14 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 TEMPORARY_NAME_KEPT = 100
 """Characters of a file's name kept in the name of the temporary file it is written to."""
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
+_DECIMAL_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+    re.ASCII,
+)
+"""The numbers YAML input may hold: decimal literals, as in JSON (plus YAML's ``.inf`` and
+``.nan``, which number fields then refuse by name)."""
 
 
 class InputError(Exception):
@@ -96,20 +105,11 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str
         ) from None
 
 
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object; keep one")
-        result[key] = value
-    return result
-
-
 def parse_json(text: str, source: str) -> Any:
     if not text.strip():
         raise InputError.single(source, "is empty; a Gatewright file holds one JSON object")
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=bounded_int)
+        return loads(text)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         # json's messages end in "at" (where follows in its own format): drop it.
@@ -169,9 +169,30 @@ def parse_yaml(text: str, source: str) -> Any:
 
         def construct_yaml_int(self, node: Any) -> Any:
             read = super().construct_yaml_int
+            self._decimal(node, _DECIMAL_INT, read)
             return bounded_int(node.value, lambda _text: read(node))  # as in JSON
 
+        def construct_yaml_float(self, node: Any) -> Any:
+            read = super().construct_yaml_float
+            self._decimal(node, _DECIMAL_FLOAT, read)
+            return read(node)
+
+        def _decimal(self, node: Any, form: re.Pattern[str], read: Any) -> None:
+            """Refuse YAML 1.1's other ways to write a number (``1_0``, ``0x1F``, ``017``,
+            ``1:30``): a value must mean what it says to the person reading the file."""
+            if isinstance(node.value, str) and not form.fullmatch(node.value):
+                meant = ""
+                if len(node.value) <= 40:  # say what it would have meant, briefly
+                    with suppress(ValueError, OverflowError):
+                        meant = f" (YAML 1.1 would read it as {read(node)!r})"
+                problem = (
+                    f"the number {node.value} is not a decimal number{meant}; write it with "
+                    "the digits 0-9 only, or quote it to keep it as text"
+                )
+                raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
     _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+    _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
 
     try:
         return yaml.load(text, Loader=_NoAliasLoader)
@@ -282,11 +303,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
         target = target.resolve()  # save the file the link points to; the link stays
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        # The name is cut: a target name near the file system's limit would make the
-        # temporary one (a prefix, random letters, a suffix) too long to create.
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name[:TEMPORARY_NAME_KEPT]}.", suffix=".tmp", dir=folder
-        )
+        descriptor, temporary = _temporary_beside(target)
     except FileNotFoundError:
         raise SaveError(f"{target}: the folder {folder} does not exist") from None
     except OSError as error:
@@ -300,15 +317,44 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
             shutil.copymode(target, temporary)
             if backup:
                 shutil.copy2(target, f"{target}.bak")
-        else:  # mkstemp makes 0600 files; a new file gets the usual umask-based mode
-            os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, target)
-        _fsync_folder(folder)
+        sync_to_disk(folder)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise SaveError(f"{target}: could not be saved: {error.strerror or error}") from None
         raise
+
+
+def write_quick(path: Path, text: str) -> None:
+    """Replace ``path`` atomically without waiting for the disk: what survives a killed
+    process (the recovery journal's many small writes); :func:`sync_to_disk` then makes it
+    survive a power cut too. Errors are the OSError itself."""
+    descriptor, temporary = _temporary_beside(path)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new, empty file in ``target``'s folder, opened for writing, with the mode a new
+    file gets: the kernel applies the umask to 0o666, so no thread has to change the
+    process's umask to learn it (tempfile's 0600 files would need that)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        # The name is cut: a target name near the file system's limit would make the
+        # temporary one (a prefix, random letters, a suffix) too long to create.
+        name = folder / f".{target.name[:TEMPORARY_NAME_KEPT]}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(name, flags, 0o666), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _write_through(target: Path, payload: bytes) -> None:
@@ -319,20 +365,19 @@ def _write_through(target: Path, payload: bytes) -> None:
         raise SaveError(f"{target}: could not be written: {error.strerror or error}") from None
 
 
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+def sync_to_disk(path: Path) -> None:
+    """fsync ``path`` (a file or a folder) and, for a file, its folder, so that a power cut
+    keeps what was written and the name it was given. Best effort: a file system that
+    cannot fsync (some network shares) is no reason to fail a save."""
+    targets = [path] if path.is_dir() else [path, path.parent]
+    for target in targets:
+        try:
+            descriptor = os.open(target, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(descriptor)
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)
