@@ -25,6 +25,9 @@ RUNTIME_CONFIGMAP_FILE = "argo/runtime-configmap.yaml"
 PLACEHOLDER_IMAGE = "busybox:1.36"
 SPEC_MOUNT = "/gatewright/spec"
 SPEC_FILE = f"{SPEC_MOUNT}/spec.json"
+KEY_NAME = "spec.pub"
+KEY_FILE = f"{SPEC_MOUNT}/{KEY_NAME}"
+"""Where a signed spec's trusted public key is mounted, from the same ConfigMap."""
 LIB_MOUNT = "/gatewright/lib"
 EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
 SPEC_VOLUME = "gatewright-spec"
@@ -74,7 +77,7 @@ def _deploy_template(stage: dict[str, Any]) -> Commented:
     return Commented(template, tuple(lines))
 
 
-def _check_template(gate: dict[str, Any]) -> Commented:
+def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
     template = {
         "name": f"check-{gate['id']}",
         "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
@@ -97,7 +100,8 @@ def _check_template(gate: dict[str, Any]) -> Commented:
                     "--no-cache-dir",
                     "--target",
                     LIB_MOUNT,
-                    _wheel_file(),
+                    # A signed spec is verified with cryptography (the `signed` extra).
+                    _wheel_file() + ("[signed]" if signed else ""),
                 ],
                 "volumeMounts": [
                     {"name": LIB_VOLUME, "mountPath": LIB_MOUNT},
@@ -111,6 +115,7 @@ def _check_template(gate: dict[str, Any]) -> Commented:
             "args": [
                 "check",
                 SPEC_FILE,
+                *(["--trust", KEY_FILE] if signed else []),
                 "--gate",
                 gate["id"],
                 "--evidence",
@@ -362,7 +367,7 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
         )
         if gate["approval"].get("rules"):
             templates.append(_approve_template(gate, role_names))
-        templates.append(_check_template(gate))
+        templates.append(_check_template(gate, signed="signature" in spec))
     for policy in spec["rollback"]:
         templates.append(_rollback_template(policy))
     if spec["rollback"]:
@@ -391,7 +396,14 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def configmap(spec: dict[str, Any]) -> dict[str, Any]:
+def configmap(
+    spec: dict[str, Any], public_key: str | None = None, text: str | None = None
+) -> dict[str, Any]:
+    """The ConfigMap holding the spec's JSON ``text`` (made here when not given), and the
+    public key a signed spec is checked with."""
+    data: dict[str, Any] = {"spec.json": p.Block(spec_text(spec) if text is None else text)}
+    if "signature" in spec and public_key is not None:
+        data[KEY_NAME] = p.Block(public_key)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -400,7 +412,7 @@ def configmap(spec: dict[str, Any]) -> dict[str, Any]:
             "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
             "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
         },
-        "data": {"spec.json": p.Block(spec_text(spec))},
+        "data": data,
     }
 
 
@@ -437,6 +449,14 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
         "",
         "The compiled spec for the gate steps of argo/workflow.yaml; apply it before submitting.",
     ]
+    made: dict[str, str] = {}
+
+    def json_of(spec: dict[str, Any]) -> str:
+        """The spec's JSON text, made once for the spec file and the ConfigMap."""
+        if "spec" not in made:
+            made["spec"] = spec_text(spec)
+        return made["spec"]
+
     return p.write_pipeline_export(
         format_name,
         out,
@@ -454,7 +474,8 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the spec ConfigMap",
                 CONFIGMAP_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    configmap(spec), _header(spec, spec_path) + configmap_note
+                    configmap(spec, context.public_key, json_of(spec)),
+                    _header(spec, spec_path) + configmap_note,
                 ),
             ),
             (
@@ -466,5 +487,6 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 ),
             ),
         ],
+        json_of,
         runtime=True,
     )

@@ -30,6 +30,9 @@ class ExportContext:
     figures: dict[str, Any] = field(default_factory=dict)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     spec_path: str = "gatewright/spec.json"
+    public_key: str | None = None
+    """PEM of the public key that signed ``spec`` (``export --sign``): pipeline exports
+    write it beside the spec and pass it to ``--trust``."""
     draft: bool = False
     progress: Progress = no_progress
 

@@ -21,6 +21,7 @@ from exporters.github_scripts import (
 from exporters.pipelines import Commented
 from exporters.promote_plan import (
     approval_environment,
+    bake_environment,
     promote_jobs,
     stage_environments,
     stage_rollout,
@@ -37,6 +38,7 @@ RUNTIME_ACTION_FILE = f"{jobs.RUNTIME_ACTION}/action.yml"
 EVIDENCE_ACTION_FILE = f"{jobs.EVIDENCE_ACTION}/action.yml"
 ENVIRONMENTS_FILE = ".github/gatewright/environments.json"
 MAX_REVIEWERS = 6  # GitHub's limit of required reviewers per environment
+TRUSTED_KEY = s.TRUSTED_KEY
 KNOWN_EXPRESSIONS = EXPRESSIONS
 
 __all__ = ["KNOWN_EXPRESSIONS", "export", "github_literal", "unescape_literal"]
@@ -76,8 +78,15 @@ PROMOTE_HEADER = [
 ]
 
 
+def _spec_env(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
+    """Where the steps find the spec, and the key it must be signed by when it is."""
+    key_path = p.trusted_key_of(spec, spec_path)
+    return {"GATEWRIGHT_SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
+
+
 def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
-    built = {job.id: jobs.promote_job(job) for job in promote_jobs(spec, doc)}
+    signed = p.trusted_key_of(spec, spec_path) is not None
+    built = {job.id: jobs.promote_job(job, signed) for job in promote_jobs(spec, doc)}
     workflow = {
         "name": f"Gatewright promote: {spec['metadata']['name']}",
         "on": {
@@ -95,7 +104,7 @@ def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
         },
         "permissions": {},
         "env": {
-            "GATEWRIGHT_SPEC": spec_path,
+            **_spec_env(spec, spec_path),
             "GATEWRIGHT_APPROVALS_FROM": Commented(
                 "platform",
                 (
@@ -134,12 +143,13 @@ DRY_RUN_HEADER = [
 
 
 def dry_run_workflow(spec: dict[str, Any], spec_path: str) -> str:
+    signed = p.trusted_key_of(spec, spec_path) is not None
     workflow = {
         "name": f"Gatewright dry run: {spec['metadata']['name']}",
         "on": {"pull_request": {}},
         "permissions": {},
-        "env": {"GATEWRIGHT_SPEC": spec_path},
-        "jobs": {f"dry-run-{gate['id']}": jobs.dry_run_job(gate) for gate in spec["gates"]},
+        "env": _spec_env(spec, spec_path),
+        "jobs": {f"dry-run-{g['id']}": jobs.dry_run_job(g, signed) for g in spec["gates"]},
     }
     header = [*p.header_lines(spec, "github", spec_path), *DRY_RUN_HEADER]
     return p.dump_yaml(workflow, header)
@@ -158,11 +168,13 @@ MONITOR_HEADER = [
 
 
 def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
+    signed = p.trusted_key_of(spec, spec_path) is not None
     built: dict[str, Any] = {}
+    policies = p.policies_for(spec)
     for stage in p.monitored_stages(spec):
         monitor_id = f"monitor-{stage['id']}"
-        built[monitor_id] = jobs.monitor_job(stage)
-        for policy in p.policies_for(spec, stage["id"]):
+        built[monitor_id] = jobs.monitor_job(stage, signed)
+        for policy in policies[stage["id"]]:
             built[f"rollback-{policy['id']}"] = jobs.rollback_job(policy, monitor_id)
     workflow = {
         "name": f"Gatewright monitor: {spec['metadata']['name']}",
@@ -176,10 +188,7 @@ def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
             },
         },
         "permissions": {},
-        "env": {
-            "GATEWRIGHT_SPEC": spec_path,
-            "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR,
-        },
+        "env": {**_spec_env(spec, spec_path), "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR},
         "concurrency": {
             "group": f"gatewright-monitor-{spec['metadata']['name']}",
             "cancel-in-progress": False,
@@ -238,7 +247,7 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
                 f"GitHub waits {jobs.LONGEST_WAIT} minutes at most: re-run the bake job once "
                 f"the {bake} minutes are over."
             )
-        name = jobs.bake_environment(stage)
+        name = bake_environment(stage)
         entries.append(
             {
                 "environment_name": name,
@@ -338,7 +347,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the runtime action",
                 RUNTIME_ACTION_FILE,
                 lambda spec, spec_path: _action_file(
-                    jobs.runtime_action(spec_path),
+                    jobs.runtime_action(spec_path, "signature" in spec),
                     spec,
                     spec_path,
                     "Installs the runtime wheel of this export; the workflows use it.",

@@ -24,7 +24,7 @@ from exporters.github_scripts import (
     github_literal,
 )
 from exporters.pipelines import Commented, Script
-from exporters.promote_plan import Job, weight_text
+from exporters.promote_plan import Job, bake_environment, weight_text
 
 RUNNER = "ubuntu-latest"
 CHECKOUT = "actions/checkout@v4"
@@ -80,11 +80,6 @@ def artifact_of(job_id: str) -> str:
     return f"gatewright-{job_id}"
 
 
-def bake_environment(stage: dict[str, Any]) -> str:
-    """The environment whose wait timer is a stage's bake (its bake jobs wait there)."""
-    return f"bake-{stage['id']}"
-
-
 def deployed_at_of(job_id: str) -> str:
     return f"${{{{ needs.{job_id}.outputs.deployed_at }}}}"
 
@@ -103,7 +98,7 @@ def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str,
 # -- the promote path -----------------------------------------------------------------------
 
 
-def _gate_job(job: Job) -> Commented:
+def _gate_job(job: Job, signed: bool) -> Commented:
     gate = job.gate
     assert gate is not None
     gate_id = gate["id"]
@@ -162,7 +157,7 @@ def _gate_job(job: Job) -> Commented:
         fetch,
         {
             "name": "Decide the gate" if job.kind == "check" else "Decide with the approvals",
-            "run": run,
+            "run": s.trusting(run, signed),
         },
         upload(artifact_of(job.id), paths),
     ]
@@ -185,7 +180,7 @@ def _gate_job(job: Job) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def _stage_job(job: Job) -> Commented:
+def _stage_job(job: Job, signed: bool) -> Commented:
     stage = job.stage
     assert stage is not None
     step = f" ({job.step}/{job.steps})" if job.steps > 1 else ""
@@ -208,7 +203,7 @@ def _stage_job(job: Job) -> Commented:
         steps += [
             {
                 "name": "Refuse anything but the candidate the gates promoted",
-                "run": s.VERIFY_DEPLOY,
+                "run": s.trusting(s.VERIFY_DEPLOY, signed),
             },
             {"name": "Deploy (placeholder: replace with your deployment)", "run": DEPLOY},
             {"name": "Record when the step was deployed", "id": "rollout", "run": DEPLOYED_AT},
@@ -234,7 +229,9 @@ def _stage_job(job: Job) -> Commented:
         steps.append(runtime())
     steps.append({"name": "Refuse to judge before the bake is over", "run": s.BAKED})
     if job.monitored:
-        steps.append({"name": "Judge the stage on its telemetry", "run": BAKE_CHECK})
+        steps.append(
+            {"name": "Judge the stage on its telemetry", "run": s.trusting(BAKE_CHECK, signed)}
+        )
     body["steps"] = steps
     watch = (
         f"then judges the stage with `gatewright monitor` on telemetry/{stage['id']}.json"
@@ -250,13 +247,13 @@ def _stage_job(job: Job) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def promote_job(job: Job) -> Commented:
+def promote_job(job: Job, signed: bool = False) -> Commented:
     if job.kind in ("evidence", "check", "approve"):
-        return _gate_job(job)
-    return _stage_job(job)
+        return _gate_job(job, signed)
+    return _stage_job(job, signed)
 
 
-def dry_run_job(gate: dict[str, Any]) -> Commented:
+def dry_run_job(gate: dict[str, Any], signed: bool = False) -> Commented:
     gate_id = gate["id"]
     body = head(
         {
@@ -282,7 +279,10 @@ def dry_run_job(gate: dict[str, Any]) -> Commented:
             "uses": f"./{EVIDENCE_ACTION}",
             "with": {"gate-id": gate_id, "output": s.evidence_file(gate_id)},
         },
-        {"name": "Decide the gate's criteria (no approvals, nothing deployed)", "run": DRY_RUN},
+        {
+            "name": "Decide the gate's criteria (no approvals, nothing deployed)",
+            "run": s.trusting(DRY_RUN, signed),
+        },
         upload(artifact_of(f"dry-run-{gate_id}"), [s.EVIDENCE_DIR, s.DECISIONS_DIR]),
     ]
     return Commented(body, (f"Gate {gate_id}: its check on the pull request's evidence.",))
@@ -291,7 +291,7 @@ def dry_run_job(gate: dict[str, Any]) -> Commented:
 # -- monitoring -----------------------------------------------------------------------------
 
 
-def monitor_job(stage: dict[str, Any]) -> Commented:
+def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
     body = head(
         {
             "name": github_literal(f"Monitor: {stage['name']}"),
@@ -308,7 +308,7 @@ def monitor_job(stage: dict[str, Any]) -> Commented:
     body["steps"] = [
         checkout(),
         runtime(),
-        {"name": "Watch the stage", "id": "monitor", "run": MONITOR},
+        {"name": "Watch the stage", "id": "monitor", "run": s.trusting(MONITOR, signed)},
         upload(artifact_of(f"monitor-{stage['id']}"), [s.MONITOR_DIR]),
     ]
     lines = [
@@ -376,7 +376,7 @@ def rollback_job(policy: dict[str, Any], monitor_job_id: str) -> Commented:
 # -- local actions --------------------------------------------------------------------------
 
 
-def runtime_action(spec_path: str) -> dict[str, Any]:
+def runtime_action(spec_path: str, signed: bool = False) -> dict[str, Any]:
     wheel = s.runtime_wheel()
     return {
         "name": "Gatewright runtime",
@@ -399,7 +399,7 @@ def runtime_action(spec_path: str) -> dict[str, Any]:
                         "GATEWRIGHT_RUNTIME": s.wheel_path(spec_path),
                         "GATEWRIGHT_RUNTIME_SHA256": wheel.sha256,
                     },
-                    "run": s.INSTALL,
+                    "run": s.install(signed),
                 },
             ],
         },

@@ -8,7 +8,7 @@ read ids from ``env``, and every expression written is one of :data:`EXPRESSIONS
 from __future__ import annotations
 
 from exporters import pipeline_scripts as s
-from exporters.pipelines import Script
+from exporters.pipelines import Script, display_text
 
 EXPRESSION_ESCAPE = "${{ '${{' }}"
 """GitHub's way to write a literal ``${{``: an expression whose value is that string."""
@@ -35,8 +35,9 @@ EXPRESSIONS = (
 
 
 def github_literal(text: str) -> str:
-    """User text that GitHub shows as written instead of evaluating ``${{ ... }}`` in it."""
-    return text.replace("${{", EXPRESSION_ESCAPE)
+    """User text that GitHub shows as written instead of evaluating ``${{ ... }}`` in it
+    (and without the characters no export shows as they are: ``p.display_text``)."""
+    return display_text(text).replace("${{", EXPRESSION_ESCAPE)
 
 
 def unescape_literal(text: str) -> str:

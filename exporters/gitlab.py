@@ -22,15 +22,28 @@ if TYPE_CHECKING:
 CI_FILE = ".gitlab-ci.yml"
 ENVIRONMENTS_FILE = "gitlab/protected-environments.json"
 MAINTAINER_ACCESS = 40
+TRUSTED_KEY = s.TRUSTED_KEY
 
 
 def _variables(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
     wheel = s.runtime_wheel()
+    key_path = p.trusted_key_of(spec, spec_path)
+    trusted = (
+        {
+            TRUSTED_KEY: {
+                "value": key_path,
+                "description": "The public key the spec must be signed by.",
+            }
+        }
+        if key_path
+        else {}
+    )
     return {
         "GATEWRIGHT_SPEC": {
             "value": spec_path,
             "description": "The compiled spec, relative to the repository root.",
         },
+        **trusted,
         "GATEWRIGHT_RUNTIME": {
             "value": s.wheel_path(spec_path),
             "description": "The Gatewright runtime the jobs install (a wheel in this export).",
@@ -80,6 +93,7 @@ def _variables(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
 
 def ci_config(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
     role_names = p.role_names_of(spec)
+    signed = p.trusted_key_of(spec, spec_path) is not None
     jobs = promote_jobs(spec, doc)
     monitored = p.monitored_stages(spec)
     stages = list(dict.fromkeys(job.group for job in jobs))
@@ -88,13 +102,14 @@ def ci_config(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
     config: dict[str, Any] = {
         "stages": stages,
         "variables": _variables(spec, spec_path),
-        **base_templates(),
+        **base_templates(signed),
     }
     for job in jobs:
-        config[job.id] = promote_job(job, role_names)
+        config[job.id] = promote_job(job, role_names, signed)
+    policies = p.policies_for(spec)
     for stage in monitored:
-        config[f"monitor-{stage['id']}"] = monitor_job(stage)
-        for policy in p.policies_for(spec, stage["id"]):
+        config[f"monitor-{stage['id']}"] = monitor_job(stage, signed)
+        for policy in policies[stage["id"]]:
             config[f"rollback-{policy['id']}"] = rollback_job(policy)
     header = [
         *p.header_lines(spec, "gitlab", spec_path),

@@ -146,8 +146,9 @@ def _check_line(number: int) -> Script:
 
 
 def _data(text: str) -> dict[str, Any]:
-    """A variable holding user text: GitLab must not expand ``$`` references in it."""
-    return {"value": text, "expand": False}
+    """A variable holding user text: GitLab must not expand ``$`` references in it (and the
+    characters no export shows as they are become U+FFFD: ``p.display_text``)."""
+    return {"value": p.display_text(text), "expand": False}
 
 
 def _minutes(minutes: int) -> str:
@@ -191,12 +192,12 @@ def _needs(job: Job) -> list[Any]:
 # -- templates ------------------------------------------------------------------------------
 
 
-def base_templates() -> dict[str, Commented]:
+def base_templates(signed: bool = False) -> dict[str, Commented]:
     return {
         BASE_JOB: Commented(
             {
                 "image": s.PYTHON_IMAGE,
-                "before_script": [s.INSTALL],
+                "before_script": [s.install(signed)],
                 "timeout": _minutes(TIMEOUTS["check"]),
             },
             (
@@ -221,7 +222,7 @@ def base_templates() -> dict[str, Commented]:
         DEPLOY_JOB: Commented(
             {
                 "extends": [BASE_JOB],
-                "before_script": [s.INSTALL, s.VERIFY_DEPLOY],
+                "before_script": [s.install(signed), s.trusting(s.VERIFY_DEPLOY, signed)],
                 "script": [DEPLOY],
                 "after_script": [s.RECORD_DEPLOYED_AT],
                 "artifacts": {"expire_in": KEEP, "paths": [s.DECISIONS_DIR, s.ROLLOUT_DIR]},
@@ -259,7 +260,7 @@ def _gate_variables(job: Job) -> dict[str, Any]:
     return variables
 
 
-def _gate_job(job: Job, role_names: dict[str, str]) -> Commented:
+def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
     gate = job.gate
     assert gate is not None
     body: dict[str, Any] = {
@@ -272,7 +273,7 @@ def _gate_job(job: Job, role_names: dict[str, str]) -> Commented:
         body["rules"] = _rules("evidence")
         lines = [f"Evidence of gate {gate['id']}: the script is the {EVIDENCE_JOB} template's."]
         return Commented(body, tuple(lines))
-    body["script"] = [CHECK if job.kind == "check" else APPROVE]
+    body["script"] = [s.trusting(CHECK if job.kind == "check" else APPROVE, signed)]
     body["artifacts"] = {
         "when": "always",
         "expire_in": KEEP,
@@ -331,7 +332,7 @@ def _stage_variables(job: Job) -> dict[str, Any]:
     return variables
 
 
-def _stage_job(job: Job) -> Commented:
+def _stage_job(job: Job, signed: bool) -> Commented:
     stage = job.stage
     assert stage is not None
     step = f" step {job.step} of {job.steps}" if job.steps > 1 else ""
@@ -360,7 +361,7 @@ def _stage_job(job: Job) -> Commented:
     # hand past GitLab's longest delay checks first that the bake time has passed.
     delayed = job.bake_minutes <= LONGEST_DELAY
     first = DELAYED_BAKE if delayed else s.BAKED
-    body["script"] = [first, BAKE_CHECK] if job.monitored else [first]
+    body["script"] = [first, s.trusting(BAKE_CHECK, signed)] if job.monitored else [first]
     body["timeout"] = _minutes(TIMEOUTS["bake"])
     if job.monitored:
         body["artifacts"] = {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]}
@@ -381,16 +382,16 @@ def _stage_job(job: Job) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def promote_job(job: Job, role_names: dict[str, str]) -> Commented:
+def promote_job(job: Job, role_names: dict[str, str], signed: bool = False) -> Commented:
     if job.kind in ("evidence", "check", "approve"):
-        return _gate_job(job, role_names)
-    return _stage_job(job)
+        return _gate_job(job, role_names, signed)
+    return _stage_job(job, signed)
 
 
 # -- monitoring and rollbacks ---------------------------------------------------------------
 
 
-def monitor_job(stage: dict[str, Any]) -> Commented:
+def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
     job = {
         "stage": "monitor",
         "extends": [BASE_JOB],
@@ -398,7 +399,7 @@ def monitor_job(stage: dict[str, Any]) -> Commented:
             "STAGE_ID": stage["id"],
             "STAGE_NAME": _data(stage["name"]),
         },
-        "script": [MONITOR],
+        "script": [s.trusting(MONITOR, signed)],
         "artifacts": {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]},
         # Exit 1 (rollback) is allowed so that the rollback jobs after it run; exit 2
         # (unusable telemetry) and 3 (too little) fail the pipeline: a person must look.

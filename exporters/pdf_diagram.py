@@ -214,6 +214,19 @@ def diagram_flowables(render: DiagramRender) -> tuple[list[Flowable], bool]:
     s = styles()
     if render.root is None:
         return [para(f"The diagram is not included: {render.missing}.", s.body)], False
+    try:
+        return _diagram_flowables(render)
+    except DiagramImageError as error:
+        return [para(f"The diagram is not included: {error}.", s.body)], False
+
+
+class DiagramImageError(Exception):
+    """Graphviz made a picture of the diagram that no PDF can hold (too many pixels for the
+    imaging library, or no image at all); the PDF says so instead of failing."""
+
+
+def _diagram_flowables(render: DiagramRender) -> tuple[list[Flowable], bool]:
+    s = styles()
     width, usable_height = render.frame
     wide = render.wide
     if render.overview is not None:
@@ -257,7 +270,13 @@ def diagram_flowables(render: DiagramRender) -> tuple[list[Flowable], bool]:
 
 def _fitted(png: bytes, width: float, height: float) -> Image:
     """A PNG of the diagram, fitted into ``width`` x ``height`` points."""
-    image = SopImage(io.BytesIO(png))
+    try:
+        image = SopImage(io.BytesIO(png))
+    except Exception:  # whatever the imaging library refuses (unreadable, a bomb...)
+        raise DiagramImageError(
+            f"Graphviz drew it as an image too large to print ({len(png):,} bytes); export "
+            "it with `gatewright export svg` to read it at full size"
+        ) from None
     image.png = png  # type: ignore[attr-defined]  # what was embedded, for benchmarks' floors
     scale = min(width / image.imageWidth, height / image.imageHeight)
     image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import PurePosixPath
 
-from exporters.pipelines import Script
+from exporters.pipelines import Script, with_trust
 from exporters.runtime_wheel import RuntimeWheel, build_runtime_wheel
 
 PYTHON_IMAGE = "python:3.11-slim"
@@ -23,6 +23,15 @@ DECISIONS_DIR = "gatewright-decisions"
 """Where jobs keep decision documents (artifacts), one `<gate-id>.json` per gate."""
 MONITOR_DIR = "gatewright-monitor"
 APPROVALS_SOURCES = ("platform", "evidence")
+SPEC_ARGUMENT = '"$GATEWRIGHT_SPEC"'
+"""How every script names the spec: after it, a signed export's scripts pass --trust."""
+TRUSTED_KEY = "GATEWRIGHT_TRUSTED_KEY"
+"""The variable holding the path of the public key a signed spec must be signed by."""
+
+
+def trusting(script: Script, signed: bool) -> Script:
+    """``script`` passing ``--trust "$GATEWRIGHT_TRUSTED_KEY"`` with the spec, when signed."""
+    return with_trust(script, SPEC_ARGUMENT, TRUSTED_KEY) if signed else script
 
 
 @lru_cache(maxsize=1)
@@ -63,6 +72,14 @@ python -m pip install --disable-pip-version-check --no-input --quiet "$GATEWRIGH
 """
 )
 """Check the wheel's sha256 against the pin, install it (and pydantic from the index)."""
+
+
+def install(signed: bool) -> Script:
+    """The install step; a signed spec's runtime takes the `signed` extra (cryptography)."""
+    if not signed:
+        return INSTALL
+    return Script(INSTALL.replace('"$GATEWRIGHT_RUNTIME"\n', '"${GATEWRIGHT_RUNTIME}[signed]"\n'))
+
 
 FIRED_PY = (
     "import json, sys; found = json.load(open(sys.argv[1])); "

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from app.spec.digest import spec_text
 from app.spec.fileio import SaveError, ready_to_write, write_atomic
-from app.spec.files import spec_file_text
-from exporters.content import shorten
+from app.spec.files import is_yaml, spec_file_text
+from exporters.content import clean, shorten
+from exporters.yaml_text import Block, Commented, Script, comment, dump_yaml, plain
+
+__all__ = ["Block", "Commented", "Script", "comment", "dump_yaml", "plain"]
+"""The YAML writer's names, used by the exporters through this module (see yaml_text)."""
 
 if TYPE_CHECKING:
     from exporters.context import ExportContext
@@ -24,7 +26,6 @@ EVIDENCE_DIR = "evidence"
 TELEMETRY_DIR = "telemetry"
 SAFE_SPEC_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
 COMMENT_LIMIT = 100
-COMMENT_WIDTH = 92
 
 
 class ExportRefusedError(SaveError):
@@ -64,6 +65,33 @@ def checked_spec_path(context: ExportContext) -> str:
     return path
 
 
+def trusted_key_path(spec_path: str) -> str:
+    """Where a signed export keeps the public key its gate steps trust: beside the spec,
+    with ``.pub`` for its suffix (``gatewright/spec.pub``)."""
+    return str(PurePosixPath(spec_path).with_suffix(".pub"))
+
+
+def trusted_key_of(spec: dict[str, Any], spec_path: str) -> str | None:
+    """The trusted key's path in the export when the spec is signed (``export --sign``),
+    else None: every step that runs gatewright on a signed spec passes ``--trust`` it."""
+    return trusted_key_path(spec_path) if spec.get("signature") else None
+
+
+def with_trust(script: Script, spec_argument: str, key_variable: str) -> Script:
+    """``script`` with ``--trust "$KEY"`` after the spec argument of each gatewright call
+    (the script stays a constant: the key's path comes from a variable)."""
+    trusting = script.replace(spec_argument, f'{spec_argument} --trust "${key_variable}"')
+    if trusting == script:
+        raise ValueError(f"internal error: the script has no {spec_argument} to trust")
+    return Script(trusting)
+
+
+def display_text(text: str) -> str:
+    """User text shown by a pipeline's UI (a job's name, a variable): the characters no
+    export shows as they are (controls, bidirectional overrides) become U+FFFD."""
+    return clean(text)
+
+
 def prepare_folder(out: Path, files: list[Path]) -> None:
     """The export folder ``out`` and the folders of ``files`` in it, made once every file
     is known to be writable (``ready_to_write``)."""
@@ -87,24 +115,34 @@ def write_pipeline_export(
     out: Path,
     context: ExportContext,
     parts: list[Part],
+    json_of: Callable[[dict[str, Any]], str] = spec_text,
     runtime: bool = False,
 ) -> list[Path]:
     """The one way every pipeline export is written: refuse without a spec, build the spec
     file (where the pipeline looks for it), the runtime wheel beside it when ``runtime``,
     and each part, reporting progress, then write them. Nothing is written unless every
-    file could be built and every folder made."""
+    file could be built and every folder made. ``json_of`` makes the spec's JSON text (a
+    part that also holds it can share it)."""
     spec = require_spec(context, format_name)
     spec_path = checked_spec_path(context)
     total = len(parts) + 1 + runtime
     context.progress(0, total, "Building the spec file")
-    files: list[tuple[Path, str | bytes]] = [
-        (out / spec_path, spec_file_text(spec, out / spec_path))
-    ]
+    spec_file = out / spec_path
+    text_of_spec = spec_file_text(spec, spec_file) if is_yaml(spec_file) else json_of(spec)
+    files: list[tuple[Path, str | bytes]] = [(spec_file, text_of_spec)]
     if runtime:
         from exporters.pipeline_scripts import runtime_wheel, wheel_path
 
         context.progress(1, total, "Building the runtime wheel")
         files.append((out / wheel_path(spec_path), runtime_wheel().data))
+    key_path = trusted_key_of(spec, spec_path)
+    if key_path is not None:
+        if context.public_key is None:
+            raise ExportRefusedError(
+                f"cannot export {format_name}: the spec is signed but the export was given no "
+                "public key to trust; export it with --sign NAME"
+            )
+        files.append((out / key_path, context.public_key))
     for step, (label, name, build) in enumerate(parts, start=1 + runtime):
         context.progress(step, total, label)
         text = build(spec, spec_path)
@@ -142,9 +180,10 @@ def promote_path(spec: dict[str, Any]) -> list[PathStep]:
     """
     deploys: dict[str, PathStep] = {}
     steps: list[PathStep] = []
+    into = gates_into(spec)
     for stage in spec["stages"]:
         gates_in = []
-        for gate in gates_into(spec, stage["id"]):
+        for gate in into[stage["id"]]:
             source = deploys.get(gate["from"])
             step = PathStep("gate", gate["id"], gate, (source,) if source else ())
             steps.append(step)
@@ -155,8 +194,13 @@ def promote_path(spec: dict[str, Any]) -> list[PathStep]:
     return steps
 
 
-def gates_into(spec: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
-    return [gate for gate in spec["gates"] if gate["to"] == stage_id]
+def gates_into(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The gates into each stage, by stage id (in the spec's order; one pass over the
+    gates, however many stages there are)."""
+    into: dict[str, list[dict[str, Any]]] = {stage["id"]: [] for stage in spec["stages"]}
+    for gate in spec["gates"]:
+        into.setdefault(gate["to"], []).append(gate)
+    return into
 
 
 def monitored_stages(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -165,8 +209,12 @@ def monitored_stages(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return [stage for stage in spec["stages"] if stage["id"] in watched]
 
 
-def policies_for(spec: dict[str, Any], stage_id: str) -> list[dict[str, Any]]:
-    return [policy for policy in spec["rollback"] if policy["stage"] == stage_id]
+def policies_for(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The rollback policies of each monitored stage, by stage id, in the spec's order."""
+    policies: dict[str, list[dict[str, Any]]] = {}
+    for policy in spec["rollback"]:
+        policies.setdefault(policy["stage"], []).append(policy)
+    return policies
 
 
 def timeout_minutes(policy: dict[str, Any]) -> int | None:
@@ -235,37 +283,25 @@ def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
     return shorten(cleaned, limit)
 
 
-def comment(lines: list[str], indent: int = 0, width: int = COMMENT_WIDTH) -> str:
-    """Comment lines (each already one line) at ``indent``, long ones wrapped; empty
-    strings become a bare ``#``."""
-    pad = " " * indent
-    out = []
-    for line in lines:
-        body = line.lstrip(" ")
-        lead = " " * (len(line) - len(body))
-        follow = lead + "  "
-        wrapped = textwrap.wrap(
-            body,
-            width=max(width - indent - 2, 40),
-            initial_indent=lead,
-            subsequent_indent=follow,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        out.extend(f"{pad}# {part}\n" for part in wrapped or [""])
-    return "".join(part if part.strip() != "#" else part.rstrip(" \n") + "\n" for part in out)
-
-
 def header_lines(spec: dict[str, Any], command: str, spec_path: str) -> list[str]:
     """Where a file comes from and how to regenerate it (ids only: safe in every target)."""
     meta = spec["metadata"]
-    return [
+    lines = [
         f"Generated by `gatewright export {command}` from the SOP {meta['name']} "
         f"(version {meta['version']}).",
         f"The compiled spec is {spec_path}, digest {spec['digest']}.",
         "Gatewright refuses a spec whose digest does not match: recompile and re-export the",
         "SOP instead of editing the spec or the generated gate steps by hand.",
     ]
+    key_path = trusted_key_of(spec, spec_path)
+    if key_path is not None:
+        lines += [
+            f"The spec is signed by the key {spec['signature']['key']}, whose public key",
+            f"is {key_path}; every gatewright step passes it to --trust, so a spec that key",
+            "did not sign is refused. Protect that file as you protect this one (code owners,",
+            "branch rules), or set GATEWRIGHT_TRUST on the runners to a key kept elsewhere.",
+        ]
+    return lines
 
 
 CHECK_EXIT_CODES = [
@@ -281,143 +317,6 @@ QUORUM_LINES = [
     "candidate.submitted_by is required), and only within the approval window at the",
     "runner's clock; a missing quorum is a hold and any valid rejection rejects.",
 ]
-
-
-# -- YAML -----------------------------------------------------------------------------------
-
-
-class Block(str):
-    """Text written as a YAML literal block (``|``), e.g. a file's content."""
-
-
-class Script(Block):
-    """A constant shell script, written as a literal block; it never holds user text."""
-
-
-@dataclass(frozen=True)
-class Commented:
-    """A mapping value or list item with comment lines written just above it."""
-
-    value: Any
-    lines: tuple[str, ...]
-
-
-_YAML11_WORDS = {
-    "y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ".inf", ".nan",
-}  # fmt: skip
-_PLAIN_KEY = re.compile(r"^\.?[A-Za-z_][A-Za-z0-9_./-]*$")
-
-
-class _Dumper(yaml.SafeDumper):
-    """Quotes every string value, keeps safe keys plain, never writes anchors or aliases."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        # Lists are indented under their key, as people write workflow files.
-        super().increase_indent(flow, False)
-
-    def represent_mapping(self, tag: str, mapping: Any, flow_style: Any = None) -> yaml.Node:
-        pairs = []
-        node = yaml.MappingNode(tag, pairs, flow_style=flow_style)
-        for key, value in mapping.items():
-            if not isinstance(key, str):
-                raise TypeError(f"YAML keys must be strings, got {key!r}")
-            plain = _PLAIN_KEY.match(key) and key.lower() not in _YAML11_WORDS
-            key_node = yaml.ScalarNode("tag:yaml.org,2002:str", key, style=None if plain else '"')
-            pairs.append((key_node, self.represent_data(value)))
-        node.flow_style = self.default_flow_style if pairs else True
-        return node
-
-
-def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
-    style = "|" if isinstance(text, Block) else '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", str(text), style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-_Dumper.add_representer(Block, _represent_str)
-_Dumper.add_representer(Script, _represent_str)
-
-
-def _dump(data: Any) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=1_000_000,  # one string, one line: no folding of long user text
-    )
-
-
-def plain(data: Any) -> Any:
-    """The data without comments (what a YAML parser reads back)."""
-    if isinstance(data, Commented):
-        return plain(data.value)
-    if isinstance(data, dict):
-        return {key: plain(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [plain(item) for item in data]
-    if isinstance(data, Block):
-        return str(data)
-    return data
-
-
-def _has_comments(data: Any) -> bool:
-    if isinstance(data, Commented):
-        return True
-    if isinstance(data, dict):
-        return any(_has_comments(value) for value in data.values())
-    if isinstance(data, list):
-        return any(_has_comments(item) for item in data)
-    return False
-
-
-def _indent(text: str, indent: int) -> str:
-    pad = " " * indent
-    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
-
-
-def _render(data: Any, indent: int) -> str:
-    """Block YAML of ``data`` at ``indent``, with the comments of :class:`Commented` parts."""
-    if not _has_comments(data):
-        return _indent(_dump(data), indent)
-    parts: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            lines: tuple[str, ...] = ()
-            if isinstance(value, Commented):
-                lines, value = value.lines, value.value
-            parts.append(comment(list(lines), indent))
-            if isinstance(value, dict | list) and value and _has_comments(value):
-                key_line = _dump({key: 0}).rstrip("\n").removesuffix(" 0")
-                parts.append(" " * indent + key_line + "\n")
-                parts.append(_render(value, indent + 2))
-            else:
-                parts.append(_indent(_dump({key: value}), indent))
-    elif isinstance(data, list):
-        for item in data:
-            lines = ()
-            if isinstance(item, Commented):
-                lines, item = item.lines, item.value
-            if _has_comments(item):
-                raise ValueError("comments inside a list item are not supported")
-            parts.append(comment(list(lines), indent))
-            parts.append(_indent(_dump([item]), indent))
-    else:
-        raise ValueError("only mappings and lists carry comments")
-    return "".join(parts)
-
-
-def dump_yaml(data: Any, header: list[str] | None = None) -> str:
-    """YAML text: every string value double-quoted (scripts as literal blocks), no anchors,
-    comments where :class:`Commented` asks, and checked to read back as exactly ``data``."""
-    text = comment(header or []) + _render(data, 0)
-    if yaml.safe_load(text) != plain(data):
-        raise ValueError("internal error: the YAML written does not read back as the data")
-    return text
 
 
 def payload_document(

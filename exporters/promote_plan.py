@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from exporters.pipelines import ExportRefusedError, monitored_stages
+from exporters.pipelines import ExportRefusedError, gates_into, monitored_stages
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -34,6 +34,11 @@ def stage_environment(stage: dict[str, Any]) -> str:
 def approval_environment(gate: dict[str, Any]) -> str:
     """The platform environment whose reviewers approve a gate (its approve job's)."""
     return f"approve-{gate['id']}"
+
+
+def bake_environment(stage: dict[str, Any]) -> str:
+    """The GitHub environment whose wait timer is a stage's bake (its bake jobs wait there)."""
+    return f"bake-{stage['id']}"
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,12 @@ def promote_jobs(spec: dict[str, Any], doc: Sop) -> list[Job]:
     """Every job of the promote path in an order where each follows what it needs."""
     check_environments(spec)
     watched = {stage["id"] for stage in monitored_stages(spec)}
+    into = gates_into(spec)
     last_of_stage: dict[str, str] = {}
     jobs: list[Job] = []
     for stage in spec["stages"]:
         decisions = []
-        for gate in (g for g in spec["gates"] if g["to"] == stage["id"]):
+        for gate in into[stage["id"]]:
             source = last_of_stage.get(gate["from"])
             evidence = Job("evidence", f"evidence-{gate['id']}", (source,) if source else (), gate)
             check = Job("check", f"check-{gate['id']}", (evidence.id,), gate)
@@ -151,15 +157,20 @@ def promote_jobs(spec: dict[str, Any], doc: Sop) -> list[Job]:
 
 def check_environments(spec: dict[str, Any]) -> None:
     """Refuse an SOP whose stage environment would share a name with a gate's approval
-    environment: approving one would then approve deployments to the other."""
+    environment or a stage's bake environment: approving or waiting for one would then
+    count for the other."""
     stage_names = {stage_environment(stage): stage["id"] for stage in spec["stages"]}
-    for gate in spec["gates"]:
-        name = approval_environment(gate)
+    others = [
+        *((approval_environment(gate), f"the approval environment of gate {gate['id']!r}")
+          for gate in spec["gates"]),
+        *((bake_environment(stage), f"the bake environment of stage {stage['id']!r}")
+          for stage in spec["stages"]),
+    ]  # fmt: skip
+    for name, what in others:
         if name in stage_names:
             raise ExportRefusedError(
                 f"cannot export: stage {stage_names[name]!r} deploys to the environment "
-                f"{name!r}, which is the approval environment of gate {gate['id']!r}; "
-                "rename the stage"
+                f"{name!r}, which is {what}; rename the stage"
             )
 
 

@@ -24,7 +24,7 @@ DISTRIBUTION = "gatewright_runtime"
 REQUIRES = ("pydantic>=2.7,<3",)
 """What the runtime needs from PyPI; the same range as the full package's pyproject.toml."""
 
-SIGNED_EXTRA = ("cryptography>=42",)
+SIGNED_EXTRA = ("cryptography>=42,<52",)
 """What verifying a signed spec adds (the `signed` extra)."""
 
 CLI_MODULES = ("__init__.py", "evidence.py", "exit_codes.py", "output.py", "pipeline.py")

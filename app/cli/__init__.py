@@ -72,7 +72,7 @@ def guarded(work: Callable[[], int]) -> int:
     except SystemExit as done:
         if done.code is None or isinstance(done.code, int):
             return done.code or EXIT_OK
-        print(done.code, file=sys.stderr)
+        print(_printable(str(done.code)), file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -82,6 +82,14 @@ def guarded(work: Callable[[], int]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_UNUSABLE
     except OSError as error:
+        if error.errno in _NAME_ERRORS and error.filename is not None:
+            name = _printable(os.fsdecode(error.filename))
+            print(
+                f"error: the file system refuses the name {name}: {error.strerror}; "
+                "choose a shorter or plainer name",
+                file=sys.stderr,
+            )
+            return EXIT_UNUSABLE
         if error.errno not in _OUTPUT_ERRORS:
             return _internal(error)
         print(f"error: cannot write the output: {error.strerror}", file=sys.stderr)
@@ -92,13 +100,21 @@ def guarded(work: Callable[[], int]) -> int:
 
 _OUTPUT_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 """Errors of writing the output (a full disk, a quota, a failing device), not of Gatewright."""
+_NAME_ERRORS = {errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL}
+"""Errors of a file name the file system will not hold (too long, bytes it refuses)."""
+
+
+def _printable(text: str) -> str:
+    from app.cli.output import printable
+
+    return printable(text)
 
 
 def _internal(error: Exception) -> int:
     if debug_enabled():
         raise error
     print(
-        f"error: internal error ({type(error).__name__}: {error}); "
+        f"error: internal error ({type(error).__name__}: {_printable(str(error))}); "
         "set GATEWRIGHT_DEBUG=1 for details and please report it",
         file=sys.stderr,
     )

@@ -19,12 +19,18 @@ PROGRESS_BYTES = 8 << 20
 
 
 def run_backtest(
-    spec_path: Path, gate_id: str, results: Path, as_json: bool, per_row: bool
+    spec_path: Path,
+    gate_id: str,
+    results: Path,
+    as_json: bool,
+    per_row: bool,
+    trust: tuple[str, ...] = (),
 ) -> None:
-    """Load the spec (digest first), backtest the gate, print a table or one JSON document."""
+    """Load the spec (digest first, then the signature when keys are trusted), backtest the
+    gate, print a table or one JSON document."""
     from app.runtime import UnknownElementError
 
-    spec = load_spec(spec_path)
+    spec = load_spec(spec_path, trust)
     try:
         with progress_bar(results) as progress:
             result = backtest(spec, gate_id, results, per_row=per_row, progress=progress)

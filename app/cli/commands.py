@@ -13,12 +13,13 @@ from app import __version__
 from app.cli import designer
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
-from app.cli.output import print_json
-from app.cli.pipeline import SUMMARY
+from app.cli.output import print_json, printable
+from app.cli.pipeline import SUMMARY, TRUST_HELP
 from app.cli.workspace_commands import register as register_workspace_commands
 from app.spec.fileio import InputError, SaveError, inputs_kept
 
 JSON_HELP = "Print exactly one JSON document on standard output."
+SIGN_HELP = "Sign the spec with this private key (made by gatewright keygen -o NAME)."
 
 
 class PipeClosed(Exception):
@@ -93,7 +94,10 @@ def new(template: str, output: Path, force: bool) -> None:
     except UnknownTemplateError as error:
         raise Failure(str(error)) from None
     save_document(doc, output, backup=force)
-    click.echo(f"wrote {output} from template {template!r} ({len(doc.nodes)} nodes)", err=True)
+    click.echo(
+        f"wrote {printable(str(output))} from template {template!r} ({len(doc.nodes)} nodes)",
+        err=True,
+    )
 
 
 @cli.command()
@@ -153,7 +157,8 @@ def named(name: str) -> str:
     required=True,
     help="Where to write the spec (JSON; YAML when the name ends in .yaml).",
 )
-def compile_command(file: Path, output: Path) -> None:
+@click.option("--sign", "key", metavar="NAME", default=None, help=SIGN_HELP)
+def compile_command(file: Path, output: Path, key: str | None) -> None:
     """Compile an SOP into the gate spec pipelines run; exit 1 if the SOP has errors."""
     from app.cli.report import print_diagnostics
     from app.compiler.compile import CompileRefusedError, compile_data
@@ -165,12 +170,44 @@ def compile_command(file: Path, output: Path) -> None:
     try:
         data = compile_data(doc, load_lint_file(file))
     except CompileRefusedError as refused:
-        click.echo(f"error: {file}: {refused}", err=True)
+        click.echo(f"error: {printable(f'{file}: {refused}')}", err=True)
         print_diagnostics(str(file), refused.diagnostics, as_json=False, err=True)
         sys.exit(EXIT_NEGATIVE)
-    with inputs_kept(file):
+    signed = ""
+    if key is not None:
+        from app.spec.signing import sign_spec
+
+        data = sign_spec(data, key)
+        signed = f", signed by {data['signature']['key']}"
+    with inputs_kept(file, key):
         write_spec(data, output)
-    click.echo(f"wrote {output} ({len(data['gates'])} gates, digest {data['digest']})", err=True)
+    click.echo(
+        f"wrote {printable(str(output))} ({len(data['gates'])} gates, digest "
+        f"{data['digest']}{signed})",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The private key's file; the public key goes to the same name with .pub added.",
+)
+@click.option("--force", is_flag=True, help="Replace an existing key pair.")
+def keygen(output: Path, force: bool) -> None:
+    """Make an Ed25519 key pair for signing specs (compile --sign, export --sign)."""
+    from app.spec.signing import generate_key_pair, public_key_path
+
+    fingerprint = generate_key_pair(output, force=force)
+    click.echo(
+        f"wrote {printable(str(output))} (the private key: keep it secret, readable by you "
+        f"only) and {printable(str(public_key_path(output)))} (the public key to trust: "
+        f"--trust); fingerprint {fingerprint}",
+        err=True,
+    )
 
 
 @cli.command(name="export")
@@ -198,14 +235,27 @@ def compile_command(file: Path, output: Path) -> None:
     show_default=True,
     help="Where pipelines find the compiled spec, relative to the repository root.",
 )
+@click.option(
+    "--sign",
+    "key",
+    metavar="NAME",
+    default=None,
+    help=SIGN_HELP + " github, gitlab, argo: the export holds the public key, and every "
+    "step passes it to --trust.",
+)
 def export_command(
-    format_name: str, file: Path, output: Path, allow_invalid: bool, spec_path: str
+    format_name: str,
+    file: Path,
+    output: Path,
+    allow_invalid: bool,
+    spec_path: str,
+    key: str | None,
 ) -> None:
     """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo."""
     from app.cli.exporting import run_export
 
-    with inputs_kept(file):
-        code = run_export(format_name, file, output, allow_invalid, spec_path)
+    with inputs_kept(file, key):
+        code = run_export(format_name, file, output, allow_invalid, spec_path, key)
     sys.exit(code)
 
 
@@ -343,11 +393,14 @@ _argparse_command("gui", designer.SUMMARY, designer.main)
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--per-row", is_flag=True, help="Decide row by row with check's code (slower).")
-def backtest(spec: Path, gate_id: str, results: Path, as_json: bool, per_row: bool) -> None:
+@click.option("--trust", multiple=True, metavar="PUB", help=TRUST_HELP)
+def backtest(
+    spec: Path, gate_id: str, results: Path, as_json: bool, per_row: bool, trust: tuple[str, ...]
+) -> None:
     """Replay a gate's criteria over historical candidates: pass rates, outcomes, blockers."""
     from app.cli.backtest_report import run_backtest
 
-    run_backtest(spec, gate_id, results, as_json, per_row)
+    run_backtest(spec, gate_id, results, as_json, per_row, trust)
 
 
 @cli.command()
@@ -377,7 +430,7 @@ def run(args: list[str]) -> int:
         click.echo("aborted", err=True)
         return 130
     except (InputError, SaveError) as error:
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {printable(str(error))}", err=True)
         return EXIT_UNUSABLE
     except PipeClosed:
         raise BrokenPipeError from None  # app.cli.guarded stops quietly, exit 2

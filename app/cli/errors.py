@@ -15,4 +15,6 @@ class Failure(click.ClickException):
         self.exit_code = code
 
     def show(self, file=None) -> None:  # type: ignore[no-untyped-def]
-        click.echo(f"error: {self.message}", err=True)
+        from app.cli.output import printable
+
+        click.echo(f"error: {printable(self.message)}", err=True)

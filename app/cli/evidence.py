@@ -40,6 +40,7 @@ def _add_parsers(parser: argparse.ArgumentParser) -> None:
     )
     init.add_argument("spec", help="Compiled gate spec (gatewright compile).")
     init.add_argument("--gate", required=True, help="Id of the gate.")
+    _trust_option(init)
 
     collect = commands.add_parser(
         "collect",
@@ -51,6 +52,7 @@ def _add_parsers(parser: argparse.ArgumentParser) -> None:
     )
     collect.add_argument("spec", help="Compiled gate spec (gatewright compile).")
     collect.add_argument("--gate", required=True, help="Id of the gate.")
+    _trust_option(collect)
     collect.add_argument("-o", "--output", required=True, help="Evidence file to write.")
     collect.add_argument(
         "--base",
@@ -129,7 +131,21 @@ def parser(command: str) -> argparse.ArgumentParser:
     verify.add_argument("--gate", required=True, help="Id of the gate.")
     verify.add_argument("--model", default="", help="Model the job deploys (empty: any).")
     verify.add_argument("--version", default="", help="Version the job deploys (empty: any).")
+    _trust_option(verify)
     return p
+
+
+def _trust_option(parser: argparse.ArgumentParser) -> None:
+    from app.cli.pipeline import TRUST_HELP
+
+    parser.add_argument("--trust", action="append", default=[], metavar="PUB", help=TRUST_HELP)
+
+
+def _spec(options: argparse.Namespace) -> Any:
+    """The spec, verified: its digest, and its signature when keys are trusted."""
+    from app.spec.files import signed_spec
+
+    return signed_spec(options.spec, options.trust)[0]
 
 
 def _write_json(path: str, data: Any) -> None:
@@ -147,9 +163,8 @@ def _read_json(path: str) -> Any:
 
 def run_init(options: argparse.Namespace) -> int:
     from app.runtime.collect import find_gate, gate_reads, skeleton
-    from app.spec.files import load_spec
 
-    spec = load_spec(options.spec)
+    spec = _spec(options)
     data = skeleton(spec, options.gate)
     print_json(data)
     _model, gate = find_gate(spec, options.gate)
@@ -218,19 +233,19 @@ def run_collect(options: argparse.Namespace) -> int:
     from app.runtime.collect import collect
     from app.spec.evidence import Evidence
     from app.spec.fileio import inputs_kept, validate_data
-    from app.spec.files import load_spec
 
     if options.approved_at is not None and not options.approvals_github:
         print("error: --approved-at goes with --approvals-github", file=sys.stderr)
         return EXIT_UNUSABLE
-    spec = load_spec(options.spec)
+    spec = _spec(options)
     base = None
     if options.base is not None:
         base = _read_json(options.base)
         validate_data(Evidence, base, options.base)
     evidence = collect(spec, options.gate, _sources(options), base)
     inputs = [options.spec, options.base, options.approvals_github, options.approvals_gitlab]
-    with inputs_kept(*inputs, *options.junit):  # -o naming an input is refused, not obeyed
+    # -o naming one of the inputs is refused, not obeyed.
+    with inputs_kept(*inputs, *options.junit, *options.trust):
         _write_json(options.output, evidence)
     approvals = len(evidence.get("approvals", []))
     print(
@@ -252,9 +267,8 @@ def run_fetch(options: argparse.Namespace) -> int:
 
 def run_verify(options: argparse.Namespace) -> int:
     from app.runtime.deployment import deployable
-    from app.spec.files import load_spec
 
-    spec = load_spec(options.spec)
+    spec = _spec(options)
     verdict = deployable(
         spec, options.gate, _read_json(options.decision), options.model, options.version
     )

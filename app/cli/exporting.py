@@ -8,6 +8,7 @@ import click
 
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
+from app.cli.output import printable
 from app.cli.progress import stderr_progress
 from app.cli.report import print_diagnostics
 from app.export_context import build_context
@@ -26,12 +27,22 @@ def _export(format_name: str, doc, output: Path, context) -> list[Path]:  # type
 
 
 def run_export(
-    format_name: str, file: Path, output: Path, allow_invalid: bool, spec_path: str
+    format_name: str,
+    file: Path,
+    output: Path,
+    allow_invalid: bool,
+    spec_path: str,
+    key: str | None = None,
 ) -> int:
     from app.model.io import load_document
     from exporters.registry import FORMATS
 
     fmt = FORMATS[format_name]
+    if key is not None and not fmt.needs_spec:
+        raise Failure(
+            f"--sign signs the spec that pipeline exports hold (github, gitlab, argo); "
+            f"{format_name} holds no spec"
+        )
     doc = load_document(file)
     context, diagnostics = build_context(doc, file, spec_path)
     if context.draft and (fmt.needs_spec or not allow_invalid):
@@ -40,9 +51,16 @@ def run_export(
             if fmt.needs_spec
             else "pass --allow-invalid to export a draft"
         )
-        click.echo(f"error: {file}: the SOP has validation errors; {reason}", err=True)
+        click.echo(
+            f"error: {printable(str(file))}: the SOP has validation errors; {reason}", err=True
+        )
         print_diagnostics(str(file), diagnostics, as_json=False, err=True)
         return EXIT_NEGATIVE
+    if key is not None and context.spec is not None:
+        from app.spec.signing import public_key_pem, sign_spec
+
+        context.spec = sign_spec(context.spec, key)
+        context.public_key = public_key_pem(key)
     if format_name == "pdf":
         with stderr_progress() as bar:
             if bar is not None:
@@ -56,5 +74,5 @@ def run_export(
     else:
         written = _export(format_name, doc, output, context)
     for path in written:
-        click.echo(f"wrote {path}", err=True)
+        click.echo(f"wrote {printable(str(path))}", err=True)
     return EXIT_OK

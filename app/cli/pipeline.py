@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.cli.exit_codes import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
-from app.cli.output import print_json
+from app.cli.output import print_json, printable
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
 MONITOR_EXIT = {"healthy": EXIT_OK, "rollback": EXIT_NEGATIVE, "inconclusive": EXIT_HOLD}
@@ -24,6 +24,10 @@ SUMMARY = {
     "decision": "Before deploying: verify that a decision promotes this candidate (verify).",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
+TRUST_HELP = (
+    "Run the spec only if it is signed by this public key (gatewright keygen's NAME.pub); "
+    "repeatable. GATEWRIGHT_TRUST adds keys, separated by ':'."
+)
 AT_HELP = {
     "check": (
         "Decide as at this time (ISO 8601 with a timezone, e.g. 2026-11-20T10:00:00Z) to "
@@ -66,6 +70,7 @@ def parser(command: str) -> argparse.ArgumentParser:
         )
     p.add_argument("--at", type=_moment, metavar="TIME", help=AT_HELP[command])
     p.add_argument("--json", action="store_true", help=JSON_HELP)
+    p.add_argument("--trust", action="append", default=[], metavar="PUB", help=TRUST_HELP)
     return p
 
 
@@ -78,14 +83,18 @@ def _moment(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _load(spec_path: str, input_path: str, schema: type) -> tuple[Any, Any, Any]:
-    """The verified spec (digest first), the input file's data and its validated model."""
+def _load(
+    spec_path: str, input_path: str, schema: type, trust: Sequence[str] = ()
+) -> tuple[Any, str | None, Any, Any]:
+    """The verified spec (digest first, then the signature when keys are trusted), the
+    fingerprint of the trusted key that signed it (None when no key is trusted), the input
+    file's data and its validated model."""
     from app.spec.fileio import parse_data, read_text, validate_data
-    from app.spec.files import load_spec
+    from app.spec.files import signed_spec
 
-    spec = load_spec(spec_path)
+    spec, signed_by = signed_spec(spec_path, trust)
     data = parse_data(read_text(input_path), input_path)
-    return spec, data, validate_data(schema, data, input_path)
+    return spec, signed_by, data, validate_data(schema, data, input_path)
 
 
 def _unknown_named(spec_path: str, run: Callable[[], Any]) -> Any:
@@ -100,12 +109,17 @@ def _unknown_named(spec_path: str, run: Callable[[], Any]) -> Any:
 
 
 def run_check(
-    spec_path: str, gate_id: str, evidence_path: str, as_json: bool, at: Any = None
+    spec_path: str,
+    gate_id: str,
+    evidence_path: str,
+    as_json: bool,
+    at: Any = None,
+    trust: Sequence[str] = (),
 ) -> int:
     from app.runtime import check
     from app.spec.evidence import Evidence
 
-    spec, data, evidence = _load(spec_path, evidence_path, Evidence)
+    spec, signed_by, data, evidence = _load(spec_path, evidence_path, Evidence, trust)
     if evidence.now is not None:
         print(
             f"warning: {evidence_path}: $.now is ignored: evidence cannot set the decision "
@@ -113,6 +127,7 @@ def run_check(
             file=sys.stderr,
         )
     decision = _unknown_named(spec_path, lambda: check(spec, gate_id, evidence, at=at, given=data))
+    decision.signed_by = signed_by
     if as_json:
         print_json(decision.to_json())
     else:
@@ -125,12 +140,17 @@ def run_check(
 
 
 def run_monitor(
-    spec_path: str, stage_id: str, telemetry_path: str, as_json: bool, at: Any = None
+    spec_path: str,
+    stage_id: str,
+    telemetry_path: str,
+    as_json: bool,
+    at: Any = None,
+    trust: Sequence[str] = (),
 ) -> int:
     from app.runtime import monitor
     from app.spec.evidence import Telemetry
 
-    spec, _data, telemetry = _load(spec_path, telemetry_path, Telemetry)
+    spec, _signed_by, _data, telemetry = _load(spec_path, telemetry_path, Telemetry, trust)
     result = _unknown_named(spec_path, lambda: monitor(spec, stage_id, telemetry, at=at))
     if as_json:
         print_json(result.to_json())
@@ -169,14 +189,19 @@ def main(command: str, args: Sequence[str]) -> int:
     options = parser(command).parse_args(list(args))
     runners: dict[str, Callable[[], int]] = {
         "check": lambda: run_check(
-            options.spec, options.gate, options.evidence, options.json, options.at
+            options.spec, options.gate, options.evidence, options.json, options.at, options.trust
         ),
         "monitor": lambda: run_monitor(
-            options.spec, options.stage, options.telemetry, options.json, options.at
+            options.spec,
+            options.stage,
+            options.telemetry,
+            options.json,
+            options.at,
+            options.trust,
         ),
     }
     try:
         return runners[command]()
     except InputError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE

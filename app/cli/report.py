@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
 import click
 
-from app.cli.output import print_json
+from app.cli.output import print_json, printable
 from app.validate.diagnostics import SEVERITIES, Diagnostic
 
 
@@ -28,7 +27,10 @@ def print_diagnostics(
     source: str, diagnostics: Sequence[Diagnostic], as_json: bool, err: bool = False
 ) -> None:
     """Diagnostics grouped by severity (or one JSON document) on stdout, or stderr with err."""
-    echo = functools.partial(click.echo, err=err)
+
+    def echo(line: str) -> None:
+        click.echo(printable(line), err=err)
+
     if as_json:
         payload = diagnostics_json(source, diagnostics)
         print_json(payload, err=err)
@@ -43,6 +45,8 @@ def print_diagnostics(
         echo(f"{severity.upper()}S ({len(group)})" if len(group) > 1 else severity.upper())
         for diagnostic in group:
             where = f" [{', '.join(diagnostic.elements)}]" if diagnostic.elements else ""
+            if diagnostic.where:
+                where += f" at {diagnostic.where}"
             echo(f"  {diagnostic.rule}{where}: {diagnostic.message}")
             if diagnostic.fix:
                 echo(f"      fix: {diagnostic.fix}")

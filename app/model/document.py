@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Discriminator,
+    Field,
+    PrivateAttr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from app.model.catalog import Metric, Position, Role
 from app.model.edges import Edge
@@ -14,7 +22,7 @@ from app.model.editing import DocumentEditing
 from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
 from app.model.nodes import Node, NodeBase
 from app.model.state import DocumentState
-from app.spec.types import FileModel, Name, Slug, Text, fresh_id
+from app.spec.types import FileModel, Name, Slug, Text, fresh_id, json_data_problem
 
 FORMAT = "gatewright.sop/1"
 SEMVER = re.compile(
@@ -43,6 +51,26 @@ class LintRule(FileModel):
         None, description="Severity, or `off`; absent keeps the default."
     )
 
+    @model_validator(mode="after")
+    def _options_are_data(self) -> LintRule:
+        for name, value in (self.model_extra or {}).items():
+            if found := json_data_problem(value):
+                where = "".join(f"[{step!r}]" for step in found[0])
+                raise ValueError(f"option {name!r}{where} {found[1]}")
+        return self
+
+
+def _lint_tag(value: Any) -> str:
+    return "rule" if isinstance(value, dict | LintRule) else "level"
+
+
+LintSetting = Annotated[
+    Annotated[LintLevel, Tag("level")] | Annotated[LintRule, Tag("rule")],
+    Discriminator(_lint_tag),
+]
+"""A rule's setting: a severity, or an object with ``level`` and options (each reported
+with the errors of its own form)."""
+
 
 class Sop(DocumentEditing, FileModel):
     """A standard operating procedure for taking models to production, drawn as a graph."""
@@ -69,7 +97,7 @@ class Sop(DocumentEditing, FileModel):
         default_factory=dict,
         description="Canvas position of each node, kept apart so semantic diffs stay clean.",
     )
-    lint: dict[Slug, LintLevel | LintRule] = Field(
+    lint: dict[Slug, LintSetting] = Field(
         default_factory=dict,
         description=(
             "Validation settings per rule id: a severity (error, warning, info) or `off`, "

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from app.runtime import monitor
 from app.spec.evidence import Telemetry
 from app.spec.schema import PREVIOUS_STABLE, GateSpec, SpecRollback
-from app.spec.types import FileModel, Key, NonNegative, Slug, Text
+from app.spec.types import FileModel, Key, Name, NonNegative, Slug, Text
 
 DRILL_FORMAT = "gatewright.drill/1"
 MISTAKE_MINUTES = 5.0
@@ -30,7 +30,7 @@ class DrillScenario(FileModel):
 
     format: Literal["gatewright.drill/1"] = Field(description="Always gatewright.drill/1.")
     id: Slug = Field(description="Drill id, e.g. `engagement-drop`.")
-    title: Text = Field(description="Readable title.")
+    title: Name = Field(description="Readable title.")
     sop: Slug | None = Field(None, description="Template id the drill was written for.")
     stage: Slug = Field(description="Stage where the incident happens.")
     story: Text = Field(description="What the responder is told when the drill starts.")

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 from app.spec.types import (
     FileModel,
     Key,
+    Name,
     NonNegative,
     Number,
     PersonId,
@@ -216,7 +217,7 @@ class Scenario(FileModel):
 
     format: Literal["gatewright.scenario/1"] = Field(description="Always gatewright.scenario/1.")
     id: Slug = Field(description="Scenario id.")
-    title: Text = Field(description="Readable title.")
+    title: Name = Field(description="Readable title.")
     description: Text = Field("", description="What the scenario represents.")
     sop: Slug | None = Field(None, description="Template id the scenario was written for.")
     candidates: Candidates = Field(description="Arriving candidates.")

@@ -14,12 +14,24 @@ from pydantic import (
     field_validator,
 )
 
-from app.spec.types import Count, FileModel, Key, Name, Number, Slug, json_type_name
+from app.spec.types import (
+    Count,
+    FileModel,
+    Key,
+    Name,
+    Number,
+    Slug,
+    check_number,
+    check_text,
+    json_type_name,
+)
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 OPERATORS: tuple[str, ...] = (">=", ">", "<=", "<", "==", "!=")
 Severity = Literal["blocking", "advisory"]
 DataPolicy = Literal["fail", "hold"]
+MAX_WINDOW_HOURS = 24 * 365 * 100
+"""The longest approval window: beyond it dates cannot be computed, and no SOP means it."""
 
 
 class CriterionBase(FileModel):
@@ -94,8 +106,22 @@ class BaselineCriterion(CriterionBase):
         return "baseline"
 
 
+def check_scalar(value: Any) -> str | bool | int | float:
+    """A JSON string (text rules apply), finite number or boolean; never null, a list or an
+    object."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return check_text(value)
+    if isinstance(value, int | float):
+        return check_number(value)
+    raise ValueError(f"must be a string, a number or true/false, got {json_type_name(value)}")
+
+
 JsonScalar = Annotated[
     str | bool | int | float,
+    PlainValidator(check_scalar),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
     Field(description="A JSON string, number or boolean."),
 ]
 
@@ -188,4 +214,9 @@ class Approval(FileModel):
     def _window_positive(cls, hours: float | None) -> float | None:
         if hours is not None and hours <= 0:
             raise ValueError(f"must be more than 0 hours, got {hours}; use null for no window")
+        if hours is not None and hours > MAX_WINDOW_HOURS:
+            raise ValueError(
+                f"must be at most {MAX_WINDOW_HOURS:,} hours (100 years), got {hours:g}; "
+                "use null for no window"
+            )
         return hours

@@ -8,13 +8,16 @@ from typing import Any
 
 
 class DigestMismatchError(ValueError):
-    """The spec's content does not match its digest: it was changed after compiling."""
+    """The spec's content does not match its digest: it was changed after compiling.
 
-    def __init__(self, expected: str, found: str) -> None:
-        self.expected, self.found = expected, found
+    The message never says what the content hashes to: that is the digest a changed file
+    would need to pass (a digest proves integrity, not authorship: see app.spec.signing).
+    """
+
+    def __init__(self) -> None:
         super().__init__(
-            f"digest mismatch: the spec says {found or 'nothing'} but its content hashes to "
-            f"{expected}; it was changed after compiling, so recompile it with gatewright compile"
+            "digest mismatch: the spec's content does not match its digest; it was changed "
+            "after compiling, so recompile it with gatewright compile"
         )
 
 
@@ -30,17 +33,21 @@ def sha256_digest(payload: bytes) -> str:
     return "sha256:" + hashlib.sha256(payload).hexdigest()
 
 
+UNSEALED_FIELDS = ("digest", "signature")
+"""Fields the digest is not taken over: itself, and the signature of it."""
+
+
 def spec_digest(data: dict[str, Any]) -> str:
-    """The digest of a spec (as plain JSON data), computed without its ``digest`` field."""
-    return sha256_digest(canonical_json({k: v for k, v in data.items() if k != "digest"}))
+    """The digest of a spec (as plain JSON data), computed without ``UNSEALED_FIELDS``."""
+    return sha256_digest(
+        canonical_json({k: v for k, v in data.items() if k not in UNSEALED_FIELDS})
+    )
 
 
 def verify_digest(data: dict[str, Any]) -> None:
     """Raise :class:`DigestMismatchError` unless ``data["digest"]`` matches its content."""
-    found = data.get("digest")
-    expected = spec_digest(data)
-    if found != expected:
-        raise DigestMismatchError(expected, found if isinstance(found, str) else "")
+    if data.get("digest") != spec_digest(data):
+        raise DigestMismatchError()
 
 
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})

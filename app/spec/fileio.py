@@ -23,6 +23,8 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest input file read (16 MiB); a 1,000-node SOP is well under 1 MiB."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
+TEMPORARY_NAME_KEPT = 100
+"""Characters of a file's name kept in the name of the temporary file it is written to."""
 _DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
 _DECIMAL_FLOAT = re.compile(
     r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
@@ -345,7 +347,9 @@ def _temporary_beside(target: Path) -> tuple[int, str]:
     folder = target.parent if str(target.parent) else Path(".")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        name = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        # The name is cut: a target name near the file system's limit would make the
+        # temporary one (a prefix, random letters, a suffix) too long to create.
+        name = folder / f".{target.name[:TEMPORARY_NAME_KEPT]}.{secrets.token_hex(4)}.tmp"
         try:
             return os.open(name, flags, 0o666), str(name)
         except FileExistsError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from app.spec.digest import DigestMismatchError, same_spec_text, spec_text, verify_digest
@@ -15,15 +16,17 @@ from app.spec.fileio import (
     write_atomic,
 )
 from app.spec.schema import GateSpec
+from app.spec.signing import SignatureRefusedError, trusted_keys, verify_signature
 
 
-def _is_yaml(path: str | os.PathLike[str]) -> bool:
+def is_yaml(path: str | os.PathLike[str]) -> bool:
+    """Whether a spec file is written as YAML (its name ends in .yaml or .yml)."""
     return str(path).lower().endswith(YAML_SUFFIXES)
 
 
 def spec_file_text(data: dict[str, Any], path: str | os.PathLike[str]) -> str:
     """The exact text of a spec file: JSON, or YAML when the name ends in .yaml/.yml."""
-    if not _is_yaml(path):
+    if not is_yaml(path):
         return spec_text(data)
     import yaml
 
@@ -34,9 +37,20 @@ def write_spec(data: dict[str, Any], path: str | os.PathLike[str]) -> None:
     write_atomic(path, spec_file_text(data, path))
 
 
-def load_spec(path: str | os.PathLike[str]) -> GateSpec:
-    """A verified spec: digest first, then canonical form, then schema; else InputError."""
+def load_spec(path: str | os.PathLike[str], trust: Sequence[str] = ()) -> GateSpec:
+    """A verified spec: digest first, then canonical form, then schema; else InputError.
+    With trusted keys (``trust`` paths and ``GATEWRIGHT_TRUST``), also a valid signature by
+    one of them (:func:`signed_spec` says which)."""
+    return signed_spec(path, trust)[0]
+
+
+def signed_spec(
+    path: str | os.PathLike[str], trust: Sequence[str] = ()
+) -> tuple[GateSpec, str | None]:
+    """:func:`load_spec`, with the fingerprint of the trusted key that signed the spec
+    (None when no key is trusted: a signature nobody can check proves nothing)."""
     source = str(path)
+    keys = trusted_keys(list(trust))  # read first: a bad key file is the first problem
     text = read_text(path)
     data = parse_data(text, source)
     if not isinstance(data, dict):
@@ -55,4 +69,10 @@ def load_spec(path: str | os.PathLike[str]) -> GateSpec:
             "is not byte for byte what gatewright compile writes (edited by hand?); "
             "recompile it instead of editing it",
         )
-    return validate_data(GateSpec, data, source)
+    signed_by = None
+    if keys:
+        try:
+            signed_by = verify_signature(data, keys)
+        except SignatureRefusedError as refused:
+            raise InputError.single(source, str(refused), ("signature",)) from None
+    return validate_data(GateSpec, data, source), signed_by

@@ -87,6 +87,16 @@ class SpecRollback(FileModel):
     max_minutes: Number | None = Field(description="SLA: the rollback must finish within this.")
 
 
+class SpecSignature(FileModel):
+    """Who compiled the spec: an Ed25519 signature of its digest (``compile --sign``)."""
+
+    alg: Literal["ed25519"] = Field(description="Signature algorithm; always `ed25519`.")
+    key: Text = Field(
+        description="`sha256:<hex>` of the signing public key's 32 raw bytes (its fingerprint)."
+    )
+    value: Text = Field(description="Base64 of the signature of the `digest` string (UTF-8).")
+
+
 class GateSpec(FileModel):
     """An executable gate specification compiled from an SOP document."""
 
@@ -102,9 +112,17 @@ class GateSpec(FileModel):
     rollback: list[SpecRollback] = Field(description="Rollback policies.")
     digest: Text = Field(
         description=(
-            "`sha256:<hex>` of the canonical JSON of the whole spec without this field "
+            "`sha256:<hex>` of the canonical JSON of the whole spec without this field and "
+            "`signature` "
             '(sorted keys, separators (",", ":"), UTF-8).'
         )
+    )
+    signature: SpecSignature | None = Field(
+        None,
+        description=(
+            "Present when compiled with `--sign`: commands given a trusted key (`--trust`, "
+            "GATEWRIGHT_TRUST) run only a spec signed by one of them."
+        ),
     )
 
     def model_post_init(self, context: Any, /) -> None:

@@ -172,6 +172,29 @@ def check_text(value: Any) -> str:
     return value
 
 
+def json_data_problem(value: Any) -> tuple[tuple[str | int, ...], str] | None:
+    """Where and why free-form JSON data (options, extra fields) cannot be kept: text that
+    breaks the text rules (in keys too), a number that is not finite; or None."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        return ((), problem) if problem else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return (), "must be a finite number"
+    items: Any = ()
+    if isinstance(value, dict):
+        for key in value:
+            if isinstance(key, str) and (problem := text_problem(key)):
+                return (key,), f"the key {problem}"
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    for key, item in items:
+        found = json_data_problem(item)
+        if found:
+            return (key, *found[0]), found[1]
+    return None
+
+
 def check_name(value: Any) -> str:
     """One line of text: no control characters, line breaks or unpaired surrogates."""
     if not isinstance(value, str):

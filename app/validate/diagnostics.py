@@ -21,6 +21,8 @@ class Diagnostic:
     elements: tuple[str, ...] = ()
     path: tuple[str, ...] = field(default=())
     """For cycles and chains: the element ids in order."""
+    where: str = ""
+    """The JSON path of the value at fault (``$.roles[0].members[2]``), when there is one."""
 
     def sort_key(self) -> tuple[Any, ...]:
         return (_RANK[self.severity], self.rule, self.elements, self.message)
@@ -35,6 +37,8 @@ class Diagnostic:
         }
         if self.path:
             data["path"] = list(self.path)
+        if self.where:
+            data["where"] = self.where
         return data
 
     @classmethod
@@ -49,4 +53,5 @@ class Diagnostic:
             fix=str(data["fix"]),
             elements=tuple(str(e) for e in data["elements"]),
             path=tuple(str(e) for e in data.get("path", ())),
+            where=str(data.get("where", "")),
         )

@@ -7,6 +7,7 @@ from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
+from app.spec.problems import render_path
 from app.validate.config import resolve, unknown_suppressions
 from app.validate.diagnostics import Diagnostic
 from app.validate.graph import document_graph
@@ -46,6 +47,7 @@ def validate(
                     fix=finding.fix or rule.fix,
                     elements=finding.elements,
                     path=finding.path,
+                    where=render_path(finding.where) if finding.where else "",
                 )
             )
     return sorted(found, key=Diagnostic.sort_key)

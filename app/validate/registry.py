@@ -21,6 +21,8 @@ class Finding:
     elements: tuple[str, ...] = ()
     fix: str | None = None
     path: tuple[str, ...] = ()
+    where: tuple[str | int, ...] = ()
+    """The JSON path of the value at fault, for findings about one value in the file."""
 
 
 RuleCheck = Callable[..., Iterable[Finding]]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import difflib
 import os
 import shutil
 import subprocess
@@ -15,6 +17,7 @@ import yaml
 from app.compiler.compile import compile_data
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
+from exporters.pipeline_scripts import runtime_wheel
 from exporters.registry import export
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,3 +169,55 @@ def venv_tool(name: str) -> Path:
 def tool_env(**values: str) -> dict[str, str]:
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return {**os.environ, "PATH": path, **values}
+
+
+# -- golden files ---------------------------------------------------------------------------
+
+
+def placeholders() -> list[tuple[bytes, bytes]]:
+    """What changes with every change to the runtime's sources: the wheel's name (its
+    version), its sha256 and its bytes (in the Argo ConfigMap). Golden files hold
+    placeholders for them, so that only a change to the exports themselves shows."""
+    wheel = runtime_wheel()
+    return [
+        (wheel.name.encode(), b"gatewright_runtime-<version>-py3-none-any.whl"),
+        (wheel.sha256.encode(), b"<sha256>"),
+        (base64.b64encode(wheel.data), b"<wheel, base64>"),
+    ]
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file but the wheel (a binary, checked by its own tests), placeholders put in."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix == ".whl":
+            continue
+        data = path.read_bytes()
+        for value, placeholder in placeholders():
+            data = data.replace(value, placeholder)
+        files[path.relative_to(folder).as_posix()] = data
+    return files
+
+
+def compare_with_golden(out: Path, golden: Path, label: str) -> None:
+    """The files under ``out`` are those under ``golden``, byte for byte (or refresh them)."""
+    produced = files_under(out)
+    if os.environ.get("GATEWRIGHT_UPDATE_GOLDEN"):
+        shutil.rmtree(golden, ignore_errors=True)
+        for name, payload in produced.items():
+            (golden / name).parent.mkdir(parents=True, exist_ok=True)
+            (golden / name).write_bytes(payload)
+    assert golden.is_dir(), f"no golden files in {golden}: run with GATEWRIGHT_UPDATE_GOLDEN=1"
+    expected = files_under(golden)
+    assert sorted(produced) == sorted(expected)
+    for name, payload in produced.items():
+        if payload != expected[name]:
+            diff = difflib.unified_diff(
+                expected[name].decode().splitlines(),
+                payload.decode().splitlines(),
+                f"golden/{label}/{name}",
+                f"export/{name}",
+                lineterm="",
+                n=2,
+            )
+            pytest.fail("\n".join(list(diff)[:60]) + "\n(GATEWRIGHT_UPDATE_GOLDEN=1 refreshes)")

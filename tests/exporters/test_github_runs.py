@@ -20,11 +20,13 @@ from typing import Any, ClassVar
 
 import pytest
 
-from app.model.io import load_document
+from app.cli import main
+from app.model.io import load_document, save_document
 from app.model.templates import load_template, template_ids
+from app.spec.digest import spec_digest, spec_text
 from exporters import github
 from tests.exporters.github_harness import GitHubRun, JobRun
-from tests.exporters.pipelines_support import HOSTILE, WORKFLOW_FILES, export_doc
+from tests.exporters.pipelines_support import HOSTILE, REPO, WORKFLOW_FILES, export_doc
 from tests.exporters.runner_support import (
     ACTIONLINT,
     need_tool,
@@ -34,6 +36,7 @@ from tests.exporters.runner_support import (
     write_json,
 )
 
+KEY = REPO / "tests" / "fixtures" / "keys" / "test-signing"
 EVIDENCE_MODE = {"GATEWRIGHT_APPROVALS_FROM": "evidence", "GATEWRIGHT_BAKE_MINUTES": "0"}
 PROMOTE_JOBS = [
     "deploy-development", "evidence-review-gate", "check-review-gate", "approve-review-gate",
@@ -201,6 +204,40 @@ def test_a_bake_the_platform_did_not_wait_for_fails(repo, runner_bin, tmp_path) 
     assert jobs["deploy-production-step-1"].status == "success"
     assert bake.status == "failure" and "its bake is 15 minutes" in bake.log
     assert jobs["deploy-production-step-2"].status == "skipped"
+
+
+def test_a_signed_export_installs_what_verifies_it_and_trusts_its_key(runner_bin, tmp_path) -> None:
+    """`export --sign`: the runtime comes with cryptography (its `signed` extra), and every
+    step that reads the spec runs it only if the exported key signed it."""
+    source = tmp_path / "startup.sop.json"
+    save_document(load_template("startup-lightweight"), source)
+    repo = tmp_path / "signed"
+    assert main(["export", "github", str(source), "-o", str(repo), "--sign", str(KEY)]) == 0
+    for gate in ("review-gate", "release-gate"):
+        write_json(repo / "evidence" / f"{gate}.json", startup_evidence(gate))
+    write_json(repo / "telemetry" / "production.json", telemetry(0.0, 100))
+    jobs = promote(repo, runner_bin, tmp_path, env=EVIDENCE_MODE)
+    assert statuses(jobs) == dict.fromkeys(PROMOTE_JOBS, "success"), {
+        job_id: job.log[-1500:] for job_id, job in jobs.items() if job.status != "success"
+    }
+    decision = json.loads(
+        (
+            jobs["approve-release-gate"].workspace / "gatewright-decisions/release-gate.json"
+        ).read_text()
+    )
+    assert (
+        decision["signed_by"]
+        == json.loads((repo / "gatewright/spec.json").read_text())["signature"]["key"]
+    )
+    # A spec changed after signing (its digest recomputed) stops the first step reading it.
+    spec_file = repo / "gatewright/spec.json"
+    data = json.loads(spec_file.read_text())
+    data["gates"][0]["name"] = "Forged"
+    data["digest"] = spec_digest(data)
+    spec_file.write_text(spec_text(data))
+    forged = promote(repo, runner_bin, tmp_path / "forged", env=EVIDENCE_MODE)
+    assert forged["check-review-gate"].status == "failure"
+    assert "does not verify" in forged["check-review-gate"].log
 
 
 # -- the dry run and the monitor ------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from app.compiler.compile import compile_data
 from app.model.templates import load_template
 from app.spec.files import write_spec
-from exporters.runtime_wheel import REQUIRES, build_runtime_wheel, runtime_sources
+from exporters.runtime_wheel import REQUIRES, SIGNED_EXTRA, build_runtime_wheel, runtime_sources
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +38,7 @@ def test_it_holds_the_spec_contract_and_the_runtime_and_nothing_heavier() -> Non
 
 def test_its_pydantic_range_is_the_packages() -> None:
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    for requirement in REQUIRES:
+    for requirement in (*REQUIRES, *SIGNED_EXTRA):
         assert f'"{requirement}"' in pyproject
 
 

@@ -152,6 +152,18 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
     "role-defined": (set_(lambda d: node(d, "acc-approve"), role="ghost-role"), ("acc-approve",)),
     "role-has-members": (set_(lambda d: role(d, "product-owner"), members=[]), ("product-owner",)),
     "separation-feasible": (shared_members, ("production-gate",)),
+    "person-id": (
+        lambda d: role(d, "product-owner")["members"].append("Isabel Ruiz"),
+        ("product-owner",),
+    ),
+    "member-listed-twice": (
+        lambda d: role(d, "product-owner")["members"].append("ISABEL"),
+        ("product-owner",),
+    ),
+    "bidi-control": (
+        set_(lambda d: node(d, "staging"), name="Staging \u202egnigats"),
+        ("staging",),
+    ),
     "role-unused": (
         lambda d: d["roles"].append({"id": "auditor", "name": "Auditor", "members": ["zoe"]}),
         ("auditor",),

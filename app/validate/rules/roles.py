@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from app.spec.types import person_key
+from app.spec.types import person_id_problem, person_key
 from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
 
@@ -16,6 +16,48 @@ if TYPE_CHECKING:
 
 def approval_roles(doc: Sop) -> set[str]:
     return {r.role for gate in doc.nodes_of_kind("gate") for r in gate.approval.rules}
+
+
+@rule(
+    "person-id",
+    "roles",
+    "error",
+    "Every role member is a person id: a platform login or an e-mail address.",
+    "Write the member as the login or e-mail address they sign approvals with: ASCII "
+    "letters, digits and . _ @ + -, starting with a letter or digit.",
+)
+def person_id(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    for index, role in enumerate(doc.roles):
+        for position, member in enumerate(role.members):
+            if problem := person_id_problem(member):
+                yield Finding(
+                    f"role {role.name!r}: {problem}",
+                    (role.id,),
+                    where=("roles", index, "members", position),
+                )
+
+
+@rule(
+    "member-listed-twice",
+    "roles",
+    "error",
+    "No role lists the same person twice, in any case (`alice` and `Alice` are one person).",
+    "Remove the second listing: a person counts once, however often they are listed.",
+)
+def member_listed_twice(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    for index, role in enumerate(doc.roles):
+        first: dict[str, str] = {}
+        for position, member in enumerate(role.members):
+            key = person_key(member)
+            if key in first:
+                yield Finding(
+                    f"role {role.name!r} lists {member!r} again (as {first[key]!r} before); "
+                    "person ids ignore case, so this is one person listed twice",
+                    (role.id,),
+                    where=("roles", index, "members", position),
+                )
+            else:
+                first[key] = member
 
 
 @rule(
