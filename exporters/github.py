@@ -36,6 +36,9 @@ MONITOR_FILE = ".github/workflows/gatewright-monitor.yml"
 DRY_RUN_FILE = ".github/workflows/gatewright-dry-run.yml"
 RUNTIME_ACTION_FILE = f"{jobs.RUNTIME_ACTION}/action.yml"
 EVIDENCE_ACTION_FILE = f"{jobs.EVIDENCE_ACTION}/action.yml"
+SCRIPT_ACTION_FILES = {
+    kind: f"{path}/action.yml" for kind, (path, _about) in jobs.SCRIPT_ACTIONS.items()
+}
 ENVIRONMENTS_FILE = ".github/gatewright/environments.json"
 MAX_REVIEWERS = 6  # GitHub's limit of required reviewers per environment
 TRUSTED_KEY = s.TRUSTED_KEY
@@ -72,6 +75,11 @@ PROMOTE_HEADER = [
     "- Deploy jobs verify the gates' decisions before deploying: a promote of this spec for",
     "  this candidate (the model and version inputs, when given, must match). Decisions go",
     "  to each job's summary and are kept as artifacts.",
+    "- approve-<gate-id> jobs wait for the required reviewers of the environment of the",
+    "  same name (.github/gatewright/environments.json), then decide again with this run's",
+    "  reviews of it. Deploy jobs deploy to their stage's environment, one run at a time",
+    "  (concurrency); replace only their placeholder step. Bake jobs wait on the bake-<stage>",
+    "  environment's timer and refuse to judge the stage earlier.",
     "- .github/gatewright/environments.json: the environments to create, with reviewers.",
     "- The workflow runs on demand (workflow_dispatch). To promote on every push, add",
     "  `push: {branches: [main]}` under `on:`; the evidence folder is then evidence/.",
@@ -211,59 +219,71 @@ def _branch_policy() -> dict[str, bool]:
     return {"protected_branches": True, "custom_branch_policies": False}
 
 
+ENVIRONMENT_NOTES = {
+    "stage": (
+        "Deploy jobs of these stages deploy here, without reviewers: people approve on the "
+        "gates' approval environments, so that a canary's steps do not each wait for them."
+    ),
+    "bake": (
+        "The bake jobs of the stage wait here: the wait timer is the SOP's bake time, counted "
+        "after each deploy step; the job then refuses to judge the stage earlier than that, "
+        "so a timer left unset fails instead of skipping the bake."
+    ),
+    "approval": (
+        "The approve job of the gate waits here for a required reviewer, then reads this "
+        "run's reviews of this environment and gatewright check decides. Replace each null "
+        "id with the numeric id of the GitHub team (or set type to User and give a user id) "
+        "whose members hold the role; GitHub lets any one listed reviewer approve, so "
+        "gatewright check still enforces the quorum. prevent_self_review stops whoever "
+        "started the run from approving it, GitHub's nearest match to the SOP's separation "
+        "of duties (gatewright check enforces the SOP's own rule on the submitter, the "
+        "workflow's actor)."
+    ),
+}
+"""What each kind of environment is for, said once for the file (`gatewright.kind`)."""
+
+
+def _environment(name: str, payload: dict[str, Any], note: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "environment_name": name,
+        "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
+        "payload": payload,
+        "gatewright": note,
+    }
+
+
 def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
     """``PUT /repos/{owner}/{repo}/environments/{environment_name}`` payloads: the stages'
     environments, each canary or shadow stage's bake environment, and one approval
     environment per gate with approval rules."""
     role_names = p.role_names_of(spec)
-    entries = []
-    for name, stages in stage_environments(spec).items():
-        entries.append(
-            {
-                "environment_name": name,
-                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
-                "payload": {"deployment_branch_policy": _branch_policy()},
-                "gatewright": {
-                    "stages": stages,
-                    "notes": [
-                        "Deploy jobs of these stages deploy here, without reviewers: people "
-                        "approve on the gates' approval environments, so that a canary's "
-                        "steps do not each wait for them.",
-                    ],
-                },
-            }
+    entries = [
+        _environment(
+            name,
+            {"deployment_branch_policy": _branch_policy()},
+            {"kind": "stage", "stages": stages},
         )
+        for name, stages in stage_environments(spec).items()
+    ]
     for stage in spec["stages"]:
         bake = stage_rollout(doc, stage["id"]).bake_minutes
         if not bake:
             continue
-        notes = [
-            f"The bake jobs of stage {stage['id']} wait here: the wait timer is the SOP's bake "
-            "time, counted after each deploy step; the job then refuses to judge the stage "
-            "earlier than that, so a timer left unset fails instead of skipping the bake."
-        ]
+        note: dict[str, Any] = {"kind": "bake", "stage": stage["id"], "bake_minutes": bake}
         if bake > jobs.LONGEST_WAIT:
-            notes.append(
+            note["notes"] = [
                 f"GitHub waits {jobs.LONGEST_WAIT} minutes at most: re-run the bake job once "
                 f"the {bake} minutes are over."
-            )
-        name = bake_environment(stage)
-        entries.append(
-            {
-                "environment_name": name,
-                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
-                "payload": {
-                    "wait_timer": min(bake, jobs.LONGEST_WAIT),
-                    "deployment_branch_policy": _branch_policy(),
-                },
-                "gatewright": {"stage": stage["id"], "bake_minutes": bake, "notes": notes},
-            }
-        )
+            ]
+        payload = {
+            "wait_timer": min(bake, jobs.LONGEST_WAIT),
+            "deployment_branch_policy": _branch_policy(),
+        }
+        entries.append(_environment(bake_environment(stage), payload, note))
     for gate in spec["gates"]:
         roles = p.approval_role_ids(gate["approval"])
         if not roles:
             continue
-        name = approval_environment(gate)
         reviewers = [
             {
                 "type": "Team",
@@ -273,50 +293,33 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
             }
             for role in roles
         ]
-        separation = gate["approval"].get("separation_of_duties", True)
-        notes = [
-            f"The approve job of gate {gate['id']} waits here for a required reviewer, then "
-            "reads this run's reviews of this environment and gatewright check decides.",
-            "Replace each null id with the numeric id of the GitHub team (or set type to User "
-            "and give a user id) whose members hold the role; GitHub lets any one listed "
-            "reviewer approve, so gatewright check still enforces the quorum.",
-        ]
+        note = {
+            "kind": "approval",
+            "gate": gate["id"],
+            "approval": p.approval_words(gate["approval"], role_names),
+        }
         if len(reviewers) > MAX_REVIEWERS:
-            notes.append(f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams.")
-        if separation:
-            notes.append(
-                "prevent_self_review stops whoever started the run from approving it, GitHub's "
-                "nearest match to the SOP's separation of duties (gatewright check enforces "
-                "the SOP's own rule on the submitter, the workflow's actor)."
-            )
-        entries.append(
-            {
-                "environment_name": name,
-                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
-                "payload": {
-                    "prevent_self_review": separation,
-                    "reviewers": reviewers,
-                    "deployment_branch_policy": _branch_policy(),
-                },
-                "gatewright": {
-                    "gate": gate["id"],
-                    "approval": p.approval_words(gate["approval"], role_names),
-                    "notes": notes,
-                },
-            }
-        )
-    return p.payload_document(
+            note["notes"] = [f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams."]
+        payload = {
+            "prevent_self_review": gate["approval"].get("separation_of_duties", True),
+            "reviewers": reviewers,
+            "deployment_branch_policy": _branch_policy(),
+        }
+        entries.append(_environment(approval_environment(gate), payload, note))
+    document = p.payload_document(
         (
             "GitHub environments for the SOP, as payloads for PUT "
             "/repos/{owner}/{repo}/environments/{environment_name}: the environments deploy "
-            "jobs deploy to, and one approval environment per gate with approval rules. Fill "
-            "in the reviewer ids, drop the gatewright_* fields if your tooling is strict, then "
-            "apply each payload, e.g. gh api --method PUT repos/OWNER/REPO/environments/NAME "
-            "--input FILE."
+            "jobs deploy to, each canary or shadow stage's bake environment, and one approval "
+            "environment per gate with approval rules. Fill in the reviewer ids, drop the "
+            "gatewright_* fields if your tooling is strict, then apply each payload, e.g. gh "
+            "api --method PUT repos/OWNER/REPO/environments/NAME --input FILE."
         ),
         spec,
         entries,
     )
+    document["kinds"] = ENVIRONMENT_NOTES
+    return document
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -363,6 +366,19 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                     "YOUR EVALUATION GOES HERE: the one step that produces a gate's evidence.",
                 ),
             ),
+            *[
+                (
+                    f"Writing the {kind} action",
+                    name,
+                    lambda spec, spec_path, kind=kind: _action_file(
+                        jobs.script_action(kind, "signature" in spec),
+                        spec,
+                        spec_path,
+                        "The step every job of its kind runs; the jobs give it ids through env.",
+                    ),
+                )
+                for kind, name in SCRIPT_ACTION_FILES.items()
+            ],
             (
                 "Writing the environment payloads",
                 ENVIRONMENTS_FILE,

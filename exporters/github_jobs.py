@@ -33,6 +33,31 @@ UPLOAD_ARTIFACT = "actions/upload-artifact@v4"
 DOWNLOAD_ARTIFACT = "actions/download-artifact@v4"
 RUNTIME_ACTION = ".github/actions/gatewright-runtime"
 EVIDENCE_ACTION = ".github/actions/gatewright-evidence"
+SCRIPT_ACTIONS = {
+    "check": (".github/actions/gatewright-check", "Decides a gate: `gatewright check`."),
+    "approve": (
+        ".github/actions/gatewright-approve",
+        "Decides a gate again with the approvals of its approval environment.",
+    ),
+    "dry-run": (
+        ".github/actions/gatewright-dry-run",
+        "Decides a gate's criteria alone, for a pull request.",
+    ),
+    "deploy-guard": (
+        ".github/actions/gatewright-deploy-guard",
+        "Refuses to deploy anything but the candidate the gates into the stage promoted.",
+    ),
+    "bake-check": (
+        ".github/actions/gatewright-bake-check",
+        "Judges a stage on its telemetry after a bake: `gatewright monitor`.",
+    ),
+    "monitor": (
+        ".github/actions/gatewright-monitor",
+        "Watches a stage: `gatewright monitor`, with the decision and the fired policies.",
+    ),
+}
+"""The steps every job of a kind runs, each once in a local action (the jobs give them
+their values through env), instead of a copy of the script in every job."""
 KEEP_DAYS = 90
 """Days decisions and evidence are kept as artifacts (GitHub's longest default retention)."""
 TIMEOUTS = {"evidence": 30, "check": 10, "approve": 10, "deploy": 60, "bake": 10, "monitor": 10}
@@ -98,7 +123,7 @@ def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str,
 # -- the promote path -----------------------------------------------------------------------
 
 
-def _gate_job(job: Job, signed: bool) -> Commented:
+def _gate_job(job: Job, signed: bool) -> Commented | dict[str, Any]:
     gate = job.gate
     assert gate is not None
     gate_id = gate["id"]
@@ -119,8 +144,7 @@ def _gate_job(job: Job, signed: bool) -> Commented:
             },
             upload(artifact_of(job.id), [out]),
         ]
-        lines = [f"Evidence of gate {gate_id}: the one place to plug in is {EVIDENCE_ACTION}."]
-        return Commented(body, tuple(lines))
+        return body  # the workflow's header says what it does, once
     env: dict[str, Any] = {"GATE_ID": gate_id}
     if job.kind == "check":
         env |= {
@@ -130,7 +154,6 @@ def _gate_job(job: Job, signed: bool) -> Commented:
             "APPROVE_JOB": "true" if approvals else "false",
         }
         fetch = download(artifact_of(f"evidence-{gate_id}"), s.EVIDENCE_DIR)
-        run = CHECK
         name = f"Gate: {gate['name']}"
     else:
         env |= {
@@ -141,7 +164,6 @@ def _gate_job(job: Job, signed: bool) -> Commented:
             "GITHUB_TOKEN": TOKEN_EXPR,
         }
         fetch = download(artifact_of(f"check-{gate_id}"), ".")
-        run = APPROVE
         name = f"Approve: {gate['name']}"
     fields: dict[str, Any] = {"name": github_literal(name), "runs-on": RUNNER}
     if job.kind == "approve":
@@ -157,7 +179,7 @@ def _gate_job(job: Job, signed: bool) -> Commented:
         fetch,
         {
             "name": "Decide the gate" if job.kind == "check" else "Decide with the approvals",
-            "run": s.trusting(run, signed),
+            "uses": f"./{SCRIPT_ACTIONS[job.kind][0]}",
         },
         upload(artifact_of(job.id), paths),
     ]
@@ -172,11 +194,7 @@ def _gate_job(job: Job, signed: bool) -> Commented:
             f"Approval: {p.approval_words(gate['approval'])}.",
         ]
     else:
-        lines = [
-            f"Approve {gate_id}: bound to the environment {job.environment}, whose required",
-            "reviewers GitHub waits for (.github/gatewright/environments.json); it then reads",
-            "this run's reviews of that environment and decides again.",
-        ]
+        return body  # the workflow's header says what an approve job does, once
     return Commented(body, tuple(lines))
 
 
@@ -203,16 +221,15 @@ def _stage_job(job: Job, signed: bool) -> Commented:
         steps += [
             {
                 "name": "Refuse anything but the candidate the gates promoted",
-                "run": s.trusting(s.VERIFY_DEPLOY, signed),
+                "uses": f"./{SCRIPT_ACTIONS['deploy-guard'][0]}",
             },
             {"name": "Deploy (placeholder: replace with your deployment)", "run": DEPLOY},
             {"name": "Record when the step was deployed", "id": "rollout", "run": DEPLOYED_AT},
         ]
         body["steps"] = steps
         lines = [
-            f"Stage {stage['id']}{step}: deploys to the GitHub environment {job.environment} at",
-            f"{weight_text(job.weight)}% of traffic, one run at a time (concurrency). Replace",
-            "only the placeholder step; the step before it checks the gates' decisions.",
+            f"Stage {stage['id']}{step}: {weight_text(job.weight)}% of traffic. Replace only the "
+            "placeholder step.",
         ]
         return Commented(body, tuple(lines))
     deploy_id = job.needs[0]
@@ -230,7 +247,10 @@ def _stage_job(job: Job, signed: bool) -> Commented:
     steps.append({"name": "Refuse to judge before the bake is over", "run": s.BAKED})
     if job.monitored:
         steps.append(
-            {"name": "Judge the stage on its telemetry", "run": s.trusting(BAKE_CHECK, signed)}
+            {
+                "name": "Judge the stage on its telemetry",
+                "uses": f"./{SCRIPT_ACTIONS['bake-check'][0]}",
+            }
         )
     body["steps"] = steps
     watch = (
@@ -239,21 +259,19 @@ def _stage_job(job: Job, signed: bool) -> Commented:
         else "(the stage has no rollback triggers to check)"
     )
     lines = [
-        f"Bake of stage {stage['id']}{step}: the environment {bake_environment(stage)} holds",
-        f"the job for its wait timer, {job.bake_minutes} minutes after the deploy step (set",
-        "it from .github/gatewright/environments.json); the job refuses to judge earlier,",
-        f"{watch}.",
+        f"Bake of stage {stage['id']}{step}: {job.bake_minutes} minutes (the wait timer of "
+        f"{bake_environment(stage)}), {watch}.",
     ]
     return Commented(body, tuple(lines))
 
 
-def promote_job(job: Job, signed: bool = False) -> Commented:
+def promote_job(job: Job, signed: bool = False) -> Commented | dict[str, Any]:
     if job.kind in ("evidence", "check", "approve"):
         return _gate_job(job, signed)
     return _stage_job(job, signed)
 
 
-def dry_run_job(gate: dict[str, Any], signed: bool = False) -> Commented:
+def dry_run_job(gate: dict[str, Any], signed: bool = False) -> dict[str, Any]:
     gate_id = gate["id"]
     body = head(
         {
@@ -281,11 +299,11 @@ def dry_run_job(gate: dict[str, Any], signed: bool = False) -> Commented:
         },
         {
             "name": "Decide the gate's criteria (no approvals, nothing deployed)",
-            "run": s.trusting(DRY_RUN, signed),
+            "uses": f"./{SCRIPT_ACTIONS['dry-run'][0]}",
         },
         upload(artifact_of(f"dry-run-{gate_id}"), [s.EVIDENCE_DIR, s.DECISIONS_DIR]),
     ]
-    return Commented(body, (f"Gate {gate_id}: its check on the pull request's evidence.",))
+    return body  # the workflow's header says what a dry run does
 
 
 # -- monitoring -----------------------------------------------------------------------------
@@ -308,7 +326,7 @@ def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
     body["steps"] = [
         checkout(),
         runtime(),
-        {"name": "Watch the stage", "id": "monitor", "run": s.trusting(MONITOR, signed)},
+        {"name": "Watch the stage", "id": "monitor", "uses": f"./{SCRIPT_ACTIONS['monitor'][0]}"},
         upload(artifact_of(f"monitor-{stage['id']}"), [s.MONITOR_DIR]),
     ]
     lines = [
@@ -404,6 +422,33 @@ def runtime_action(spec_path: str, signed: bool = False) -> dict[str, Any]:
             ],
         },
     }
+
+
+def script_action(kind: str, signed: bool) -> dict[str, Any]:
+    """The local action holding the one script every job of ``kind`` runs (with the job's
+    env: ids and paths only)."""
+    scripts = {
+        "check": CHECK,
+        "approve": APPROVE,
+        "dry-run": DRY_RUN,
+        "deploy-guard": s.VERIFY_DEPLOY,
+        "bake-check": BAKE_CHECK,
+        "monitor": MONITOR,
+    }
+    step: dict[str, Any] = {"name": SCRIPT_ACTIONS[kind][1], "shell": "bash"}
+    action: dict[str, Any] = {"name": f"Gatewright {kind}", "description": SCRIPT_ACTIONS[kind][1]}
+    if kind == "monitor":
+        step["id"] = "monitor"
+        action["outputs"] = {
+            name: {"description": about, "value": f"${{{{ steps.monitor.outputs.{name} }}}}"}
+            for name, about in (
+                ("decision", "healthy or rollback"),
+                ("policies", "the fired policies, a JSON list"),
+            )
+        }
+    step["run"] = s.trusting(scripts[kind], signed)
+    action["runs"] = {"using": "composite", "steps": [step]}
+    return action
 
 
 def evidence_action() -> dict[str, Any]:

@@ -136,6 +136,21 @@ TRIGGERER_SETTING = {
 }
 
 
+ENVIRONMENT_NOTES = {
+    "stage": (
+        "Deploy jobs of these stages deploy here. Approvals are given on the gates' approval "
+        "environments, so that a canary's steps do not each wait for people."
+    ),
+    "approval": (
+        "The approve job of the gate deploys to this environment; GitLab holds it until these "
+        "rules are met, then the job reads the deployment's approvals and gatewright check "
+        "decides with them. Replace each null group_id with the id of the GitLab group whose "
+        "members hold the role. GitLab ANDs approval rules (k approvals from each group)."
+    ),
+}
+"""What each kind of environment is for, said once for the file (`gatewright.kind`)."""
+
+
 def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[str, Any]:
     rules = [
         {
@@ -147,13 +162,7 @@ def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[st
         }
         for rule in gate["approval"].get("rules") or []
     ]
-    notes = [
-        f"The approve job of gate {gate['id']} deploys to this environment; GitLab holds it "
-        "until these rules are met, then the job reads the deployment's approvals and "
-        "gatewright check decides with them.",
-        "Replace each null group_id with the id of the GitLab group whose members hold the "
-        "role. GitLab ANDs approval rules (k approvals from each group).",
-    ]
+    notes = []
     if len(rules) > 1 and gate["approval"].get("mode") == "any":
         notes.append(
             "This gate accepts ANY ONE of these rules, which GitLab cannot express: keep the "
@@ -164,6 +173,13 @@ def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[st
             "Rules limited to some risk tiers apply to every deployment in GitLab; "
             "gatewright check applies them only to those tiers."
         )
+    note: dict[str, Any] = {
+        "kind": "approval",
+        "gate": gate["id"],
+        "approval": p.approval_words(gate["approval"], role_names),
+    }
+    if notes:
+        note["notes"] = notes
     return {
         "request": "POST /projects/:id/protected_environments",
         "payload": {
@@ -171,11 +187,7 @@ def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[st
             "deploy_access_levels": [{"access_level": MAINTAINER_ACCESS}],
             "approval_rules": rules,
         },
-        "gatewright": {
-            "gate": gate["id"],
-            "approval": p.approval_words(gate["approval"], role_names),
-            "notes": notes,
-        },
+        "gatewright": note,
     }
 
 
@@ -193,14 +205,7 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
                     "deploy_access_levels": [{"access_level": MAINTAINER_ACCESS}],
                     "approval_rules": [],
                 },
-                "gatewright": {
-                    "stages": stages,
-                    "notes": [
-                        "Deploy jobs of these stages deploy here. Approvals are given on the "
-                        "gates' approval environments, so that a canary's steps do not each "
-                        "wait for people.",
-                    ],
-                },
+                "gatewright": {"kind": "stage", "stages": stages},
             }
         )
     for gate in spec["gates"]:
@@ -217,6 +222,7 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
         spec,
         entries,
     )
+    document["kinds"] = ENVIRONMENT_NOTES
     document["project_settings"] = TRIGGERER_SETTING
     return document
 

@@ -11,7 +11,11 @@ from exporters.promote_plan import Job, weight_text
 
 BASE_JOB = ".gatewright"
 EVIDENCE_JOB = ".gatewright-evidence"
+CHECK_JOB = ".gatewright-check"
+APPROVE_JOB = ".gatewright-approve"
 DEPLOY_JOB = ".gatewright-deploy"
+BAKE_JOB = ".gatewright-bake"
+MONITOR_JOB = ".gatewright-monitor"
 
 PROMOTE_IF = (
     "$CI_PIPELINE_SOURCE != 'schedule' && $CI_PIPELINE_SOURCE != 'merge_request_event' "
@@ -193,6 +197,7 @@ def _needs(job: Job) -> list[Any]:
 
 
 def base_templates(signed: bool = False) -> dict[str, Commented]:
+    decided = {"when": "always", "expire_in": KEEP, "paths": [s.EVIDENCE_DIR, s.DECISIONS_DIR]}
     return {
         BASE_JOB: Commented(
             {
@@ -219,6 +224,33 @@ def base_templates(signed: bool = False) -> dict[str, Commented]:
                 "takes the file committed at $GATEWRIGHT_EVIDENCE_DIR/<gate-id>.json.",
             ),
         ),
+        CHECK_JOB: Commented(
+            {
+                "extends": [BASE_JOB],
+                "script": [s.trusting(CHECK, signed)],
+                "artifacts": decided,
+            },
+            (
+                "Check jobs extend this: `gatewright check` on the gate's evidence. Under",
+                "GATEWRIGHT_APPROVALS_FROM=platform it counts no approval (the approve job",
+                "reads them from GitLab) and records the pipeline's user as the submitter.",
+            ),
+        ),
+        APPROVE_JOB: Commented(
+            {
+                "extends": [BASE_JOB],
+                "script": [s.trusting(APPROVE, signed)],
+                "artifacts": decided,
+            },
+            (
+                "Approve jobs extend this. Each deploys to its gate's approval environment",
+                "(approve-<gate-id>), where GitLab's deployment approvals hold it until people",
+                "approve (protected environment rules: gitlab/protected-environments.json);",
+                "it then reads this deployment's approvals and decides again, and only a",
+                "promote lets the stage deploy. A hold fails it: approve in GitLab, then",
+                "retry the job.",
+            ),
+        ),
         DEPLOY_JOB: Commented(
             {
                 "extends": [BASE_JOB],
@@ -235,6 +267,29 @@ def base_templates(signed: bool = False) -> dict[str, Commented]:
                 "after_script records when the step was deployed, for the bake after it.",
                 "Replace `script` with your deployment; keep before_script and after_script.",
             ),
+        ),
+        BAKE_JOB: Commented(
+            {
+                "extends": [BASE_JOB],
+                "script": [DELAYED_BAKE, s.trusting(BAKE_CHECK, signed)],
+                "artifacts": {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]},
+                "timeout": _minutes(TIMEOUTS["bake"]),
+            },
+            (
+                "Bake jobs extend this: started after the deploy step's bake time, they judge",
+                "the stage with `gatewright monitor` on its telemetry.",
+            ),
+        ),
+        MONITOR_JOB: Commented(
+            {
+                "extends": [BASE_JOB],
+                "script": [s.trusting(MONITOR, signed)],
+                "artifacts": {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]},
+                # Exit 1 (rollback) is allowed so that the rollback jobs after it run; exit 2
+                # (unusable telemetry) and 3 (too little) fail the pipeline: a person looks.
+                "allow_failure": {"exit_codes": [1]},
+            },
+            ("Monitor jobs extend this: `gatewright monitor` on the stage's telemetry.",),
         ),
     }
 
@@ -263,9 +318,10 @@ def _gate_variables(job: Job) -> dict[str, Any]:
 def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
     gate = job.gate
     assert gate is not None
+    template = {"evidence": EVIDENCE_JOB, "check": CHECK_JOB, "approve": APPROVE_JOB}[job.kind]
     body: dict[str, Any] = {
         "stage": job.group,
-        "extends": [EVIDENCE_JOB if job.kind == "evidence" else BASE_JOB],
+        "extends": [template],
         "needs": _needs(job),
         "variables": _gate_variables(job),
     }
@@ -273,12 +329,6 @@ def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
         body["rules"] = _rules("evidence")
         lines = [f"Evidence of gate {gate['id']}: the script is the {EVIDENCE_JOB} template's."]
         return Commented(body, tuple(lines))
-    body["script"] = [s.trusting(CHECK if job.kind == "check" else APPROVE, signed)]
-    body["artifacts"] = {
-        "when": "always",
-        "expire_in": KEEP,
-        "paths": [s.EVIDENCE_DIR, s.DECISIONS_DIR],
-    }
     approvals = bool(gate["approval"].get("rules"))
     if job.kind == "check":
         # Exit 3 (hold) is allowed only where the approve job follows, which decides
@@ -307,13 +357,7 @@ def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
         "url": f"$CI_JOB_URL/artifacts/file/{s.decision_file(gate['id'])}",
     }
     body["rules"] = _rules("approve")
-    lines = [
-        f"Approve {gate['id']}: bound to the approval environment {job.environment}, where",
-        "GitLab's deployment approvals hold the job until people approve (protected",
-        "environment rules: gitlab/protected-environments.json). It then reads this",
-        "deployment's approvals and decides again; only a promote lets the stage deploy.",
-        "A hold fails it: approve in GitLab, then retry the job.",
-    ]
+    lines = [f"Approve {gate['id']}: GitLab holds it for the approvals of {job.environment}."]
     return Commented(body, tuple(lines))
 
 
@@ -338,7 +382,7 @@ def _stage_job(job: Job, signed: bool) -> Commented:
     step = f" step {job.step} of {job.steps}" if job.steps > 1 else ""
     body: dict[str, Any] = {
         "stage": job.group,
-        "extends": [DEPLOY_JOB if job.kind == "deploy" else BASE_JOB],
+        "extends": [DEPLOY_JOB if job.kind == "deploy" else BAKE_JOB],
         "needs": _needs(job),
         "variables": _stage_variables(job),
     }
@@ -360,11 +404,10 @@ def _stage_job(job: Job, signed: bool) -> Commented:
     # A delayed job starts when its time is up (GitLab keeps the delay); one played by
     # hand past GitLab's longest delay checks first that the bake time has passed.
     delayed = job.bake_minutes <= LONGEST_DELAY
-    first = DELAYED_BAKE if delayed else s.BAKED
-    body["script"] = [first, s.trusting(BAKE_CHECK, signed)] if job.monitored else [first]
-    body["timeout"] = _minutes(TIMEOUTS["bake"])
-    if job.monitored:
-        body["artifacts"] = {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]}
+    if not delayed:
+        body["script"] = [s.BAKED, s.trusting(BAKE_CHECK, signed)] if job.monitored else [s.BAKED]
+    elif not job.monitored:
+        body["script"] = [DELAYED_BAKE]
     body["rules"] = _rules("bake", job.bake_minutes)
     wait = (
         f"starts {job.bake_minutes} minutes after the deploy step (a delayed job)"
@@ -394,16 +437,11 @@ def promote_job(job: Job, role_names: dict[str, str], signed: bool = False) -> C
 def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
     job = {
         "stage": "monitor",
-        "extends": [BASE_JOB],
+        "extends": [MONITOR_JOB],
         "variables": {
             "STAGE_ID": stage["id"],
             "STAGE_NAME": _data(stage["name"]),
         },
-        "script": [s.trusting(MONITOR, signed)],
-        "artifacts": {"when": "always", "expire_in": KEEP, "paths": [s.MONITOR_DIR]},
-        # Exit 1 (rollback) is allowed so that the rollback jobs after it run; exit 2
-        # (unusable telemetry) and 3 (too little) fail the pipeline: a person must look.
-        "allow_failure": {"exit_codes": [1]},
         "rules": [{"if": MONITOR_IF, "when": "on_success"}],
     }
     lines = [

@@ -295,6 +295,9 @@ class GitHubRun:
             ok = self._shell(str(step["run"]), env, state, step.get("id"))
         else:
             ok = self._action(step, env, state, context)
+            if step.get("id") and state.action_outputs is not None:
+                state.steps[str(step["id"])] = {"outputs": state.action_outputs}
+        state.action_outputs = None
         state.failed = state.failed or not ok
 
     def _shell(self, script: str, env: dict[str, str], state: _JobState, step_id: Any) -> bool:
@@ -397,21 +400,30 @@ class GitHubRun:
         unknown = set(given) - set(inputs)
         if unknown:
             raise HarnessError(f"{uses}: unknown inputs {sorted(unknown)}")
-        inner = dict(context, inputs=inputs)
-        for step in action["runs"]["steps"]:
-            if "run" in step and step.get("shell") != "bash":
-                raise HarnessError(f"{uses}: a composite run step needs shell: bash")
-            step_env = dict(env)
-            step_env.update(
-                {key: substitute(value, inner) for key, value in (step.get("env") or {}).items()}
-            )
-            if "run" in step:
-                ok = self._shell(str(step["run"]), step_env, state, None)
-            else:
-                ok = self._action(step, step_env, state, inner)
-            if not ok:
-                return False
-        return True
+        outer_steps = state.steps
+        state.steps = {}  # a composite action's steps have their own ids
+        inner = dict(context, inputs=inputs, steps=state.steps)
+        try:
+            for step in action["runs"]["steps"]:
+                if "run" in step and step.get("shell") != "bash":
+                    raise HarnessError(f"{uses}: a composite run step needs shell: bash")
+                step_env = dict(env)
+                step_env.update(
+                    {k: substitute(v, inner) for k, v in (step.get("env") or {}).items()}
+                )
+                if "run" in step:
+                    ok = self._shell(str(step["run"]), step_env, state, step.get("id"))
+                else:
+                    ok = self._action(step, step_env, state, inner)
+                if not ok:
+                    return False
+            state.action_outputs = {
+                name: substitute(spec["value"], inner)
+                for name, spec in (action.get("outputs") or {}).items()
+            }
+            return True
+        finally:
+            state.steps = outer_steps
 
 
 @dataclass
@@ -425,6 +437,7 @@ class _JobState:
     failed: bool = False
     log: list[str] = field(default_factory=list)
     steps: dict[str, Any] = field(default_factory=dict)
+    action_outputs: dict[str, str] | None = None
 
 
 def _job_order(jobs: dict[str, Any]) -> list[str]:

@@ -27,7 +27,11 @@ ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema
 FORMATS = ("github", "gitlab", "argo")
 SPEC_PATH = "gatewright/spec.json"
 WORKFLOW_FILES = [github.PROMOTE_FILE, github.DRY_RUN_FILE, github.MONITOR_FILE]
-ACTION_FILES = [github.RUNTIME_ACTION_FILE, github.EVIDENCE_ACTION_FILE]
+ACTION_FILES = [
+    github.RUNTIME_ACTION_FILE,
+    github.EVIDENCE_ACTION_FILE,
+    *github.SCRIPT_ACTION_FILES.values(),
+]
 YAML_FILES = {
     "github": [*WORKFLOW_FILES, *ACTION_FILES],
     "gitlab": [gitlab.CI_FILE],
@@ -157,6 +161,14 @@ def user_texts(raw: Any) -> set[str]:
 
 def loaded(folder: Path, fmt: str) -> dict[str, Any]:
     return {name: yaml.safe_load((folder / name).read_text()) for name in YAML_FILES[fmt]}
+
+
+def step_script(folder: Path, step: dict[str, Any]) -> str:
+    """What a GitHub step runs: its `run`, or the script of the local action it uses."""
+    if "run" in step:
+        return str(step["run"])
+    action = yaml.safe_load((folder / step["uses"] / "action.yml").read_text())
+    return "\n".join(str(inner["run"]) for inner in action["runs"]["steps"] if "run" in inner)
 
 
 def venv_tool(name: str) -> Path:

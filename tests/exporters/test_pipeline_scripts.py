@@ -18,6 +18,7 @@ from tests.exporters.pipelines_support import (
     FORMATS,
     SPEC_PATH,
     export_doc,
+    step_script,
     tool_env,
     venv_tool,
 )
@@ -83,7 +84,7 @@ def test_github_check_step_maps_exit_codes(startup_exports, tmp_path, case, code
         GITHUB_STEP_SUMMARY=str(summary),
         GITHUB_ACTOR="ana",
     )
-    done = run_bash(step["run"], tmp_path, env)
+    done = run_bash(step_script(folder, step), tmp_path, env)
     assert done.returncode == code, done.stdout + done.stderr
     assert message in done.stdout + done.stderr
     if case != "unusable":
@@ -99,6 +100,8 @@ def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case
     ci = yaml.safe_load((folder / gitlab.CI_FILE).read_text())
     job = ci["check-review-gate"]
     assert job["allow_failure"] == {"exit_codes": [3]}
+    assert job["extends"] == [".gatewright-check"]
+    script = ci[".gatewright-check"]["script"]
     evidence_file(tmp_path, case)
     pwned = tmp_path / "pwned"
     variables = {key: value for key, value in job["variables"].items() if isinstance(value, str)}
@@ -108,7 +111,7 @@ def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case
         GATEWRIGHT_APPROVALS_FROM="evidence",
         GATE_NAME=f"$(touch {pwned}) `touch {pwned}`",  # names arrive as data
     )
-    done = run_bash("\n".join(job["script"]), tmp_path, env)
+    done = run_bash("\n".join(script), tmp_path, env)
     assert done.returncode == code, done.stdout + done.stderr
     assert f"$(touch {pwned})" in done.stdout
     assert not pwned.exists()
@@ -116,7 +119,7 @@ def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case
 
 def test_an_unknown_approvals_source_is_refused(startup_exports, tmp_path) -> None:
     folder = startup_exports["gitlab"]
-    job = yaml.safe_load((folder / gitlab.CI_FILE).read_text())["check-review-gate"]
+    job = yaml.safe_load((folder / gitlab.CI_FILE).read_text())[".gatewright-check"]
     evidence_file(tmp_path, "promote")
     env = tool_env(GATEWRIGHT_APPROVALS_FROM="$(id) both", GATEWRIGHT_SPEC=str(folder / SPEC_PATH))
     done = run_bash("\n".join(job["script"]), tmp_path, env)
@@ -183,7 +186,7 @@ def test_github_monitor_step_lists_the_fired_policies(
         GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
         GITHUB_OUTPUT=str(outputs),
     )
-    done = run_bash(step["run"], tmp_path, env)
+    done = run_bash(step_script(folder, step), tmp_path, env)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     assert lines["decision"] == decision

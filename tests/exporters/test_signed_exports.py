@@ -31,6 +31,7 @@ from tests.exporters.pipelines_support import (
     check_schemas,
     compare_with_golden,
     script_bodies,
+    step_script,
     tool_env,
     venv_tool,
 )
@@ -134,7 +135,7 @@ def test_the_github_gate_step_runs_only_the_signed_spec(signed_exports, tmp_path
         GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
         GITHUB_OUTPUT=str(tmp_path / "outputs"),
     )
-    done = run_bash(step["run"], folder, env)
+    done = run_bash(step_script(folder, step), folder, env)
     if forged:
         assert done.returncode == 2, done.stdout + done.stderr
         assert "does not verify" in done.stderr
