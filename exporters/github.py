@@ -93,8 +93,7 @@ def _spec_env(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
 
 
 def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
-    signed = p.trusted_key_of(spec, spec_path) is not None
-    built = {job.id: jobs.promote_job(job, signed) for job in promote_jobs(spec, doc)}
+    built = {job.id: jobs.promote_job(job) for job in promote_jobs(spec, doc)}
     workflow = {
         "name": f"Gatewright promote: {spec['metadata']['name']}",
         "on": {
@@ -151,13 +150,12 @@ DRY_RUN_HEADER = [
 
 
 def dry_run_workflow(spec: dict[str, Any], spec_path: str) -> str:
-    signed = p.trusted_key_of(spec, spec_path) is not None
     workflow = {
         "name": f"Gatewright dry run: {spec['metadata']['name']}",
         "on": {"pull_request": {}},
         "permissions": {},
         "env": _spec_env(spec, spec_path),
-        "jobs": {f"dry-run-{g['id']}": jobs.dry_run_job(g, signed) for g in spec["gates"]},
+        "jobs": {f"dry-run-{g['id']}": jobs.dry_run_job(g) for g in spec["gates"]},
     }
     header = [*p.header_lines(spec, "github", spec_path), *DRY_RUN_HEADER]
     return p.dump_yaml(workflow, header)
@@ -176,12 +174,11 @@ MONITOR_HEADER = [
 
 
 def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
-    signed = p.trusted_key_of(spec, spec_path) is not None
     built: dict[str, Any] = {}
     policies = p.policies_for(spec)
     for stage in p.monitored_stages(spec):
         monitor_id = f"monitor-{stage['id']}"
-        built[monitor_id] = jobs.monitor_job(stage, signed)
+        built[monitor_id] = jobs.monitor_job(stage)
         for policy in policies[stage["id"]]:
             built[f"rollback-{policy['id']}"] = jobs.rollback_job(policy, monitor_id)
     workflow = {

@@ -1,6 +1,7 @@
 """The jobs and local actions of the GitHub export: the promote path, the dry run, the monitor.
 
-Scripts and the expressions the export may write are in ``exporters.github_scripts``.
+Scripts and the expressions the export may write are in ``exporters.github_scripts``; each
+kind of job's script is written once, in a local action (a signed export's pass --trust).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str,
 # -- the promote path -----------------------------------------------------------------------
 
 
-def _gate_job(job: Job, signed: bool) -> Commented | dict[str, Any]:
+def _gate_job(job: Job) -> Commented | dict[str, Any]:
     gate = job.gate
     assert gate is not None
     gate_id = gate["id"]
@@ -198,7 +199,7 @@ def _gate_job(job: Job, signed: bool) -> Commented | dict[str, Any]:
     return Commented(body, tuple(lines))
 
 
-def _stage_job(job: Job, signed: bool) -> Commented:
+def _stage_job(job: Job) -> Commented:
     stage = job.stage
     assert stage is not None
     step = f" ({job.step}/{job.steps})" if job.steps > 1 else ""
@@ -265,13 +266,13 @@ def _stage_job(job: Job, signed: bool) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def promote_job(job: Job, signed: bool = False) -> Commented | dict[str, Any]:
+def promote_job(job: Job) -> Commented | dict[str, Any]:
     if job.kind in ("evidence", "check", "approve"):
-        return _gate_job(job, signed)
-    return _stage_job(job, signed)
+        return _gate_job(job)
+    return _stage_job(job)
 
 
-def dry_run_job(gate: dict[str, Any], signed: bool = False) -> dict[str, Any]:
+def dry_run_job(gate: dict[str, Any]) -> dict[str, Any]:
     gate_id = gate["id"]
     body = head(
         {
@@ -309,7 +310,7 @@ def dry_run_job(gate: dict[str, Any], signed: bool = False) -> dict[str, Any]:
 # -- monitoring -----------------------------------------------------------------------------
 
 
-def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
+def monitor_job(stage: dict[str, Any]) -> Commented:
     body = head(
         {
             "name": github_literal(f"Monitor: {stage['name']}"),
