@@ -19,7 +19,11 @@ from PySide6.QtWidgets import (
 from app.model.document import Sop
 from app.model.errors import ModelError
 from app.model.events import ModelEvent
-from app.ui.canvas.items import GRID, SIZES, EdgeItem, NodeItem
+from app.ui.canvas.edge_item import Z_SELECTED_EDGE, EdgeItem
+from app.ui.canvas.items import GRID, SIZES, NodeItem
+from app.ui.canvas.placing import nearest_free_offset
+from app.ui.canvas.refusals import refusal
+from app.ui.canvas.routes import Routes
 from app.ui.editor import DocumentEditor
 from app.ui.preferences import PAPER
 from exporters.content import node_caption
@@ -27,6 +31,16 @@ from exporters.content import node_caption
 NODE_KIND_MIME = "application/x-gatewright-node-kind"
 SPACING = 40.0
 """The clear space kept around a node placed by keyboard."""
+PICK_PIXELS = 6.0
+"""A click this many screen pixels from a connection picks it, whatever the zoom."""
+
+
+def _view_scale(event: QGraphicsSceneMouseEvent) -> float:
+    """The zoom of the view the event came through (1 when it came from no view)."""
+    viewport = event.widget()
+    view = viewport.parentWidget() if viewport is not None else None
+    transform = getattr(view, "transform", None)
+    return transform().m11() if transform is not None else 1.0
 
 
 def _stepped(value: float, steps: int, step: float) -> float:
@@ -43,6 +57,8 @@ class SopScene(QGraphicsScene):
     """Items are created, updated and removed only in answer to document events."""
 
     message = Signal(str)  # feedback for the status bar (refused connections...)
+    armed = Signal(str)
+    """The palette kind the next click on the canvas places ('' once none is)."""
 
     def __init__(self, editor: DocumentEditor) -> None:
         super().__init__()
@@ -53,8 +69,12 @@ class SopScene(QGraphicsScene):
         # move touches the node's own edges, never the whole list.
         self._incident: dict[str, set[str]] = {}
         self._ends: dict[str, tuple[str, str]] = {}
+        self._kinds: dict[str, str] = {}
+        self._between: dict[tuple[str, str], set[str]] = {}  # (source, target) -> edge ids
+        self._routes = Routes(self)
+        self._last_rect: dict[str, QRectF] = {}  # where each node stood when last routed around
         self._badged: set[str] = set()  # ids whose items may carry a problem badge
-        self.pending_kind: str | None = None
+        self._pending_kind: str | None = None
         self.locked = False
         self.grid = GRID
         """The step dragged nodes snap to (0: no snapping); a preference."""
@@ -73,6 +93,17 @@ class SopScene(QGraphicsScene):
     def doc(self) -> Sop:
         return self.editor.doc
 
+    @property
+    def pending_kind(self) -> str | None:
+        """The node kind chosen in the palette, placed by the next click on the canvas."""
+        return self._pending_kind
+
+    @pending_kind.setter
+    def pending_kind(self, kind: str | None) -> None:
+        if kind != self._pending_kind:
+            self._pending_kind = kind
+            self.armed.emit(kind or "")
+
     # -- following the document --------------------------------------------------------
 
     def rebuild(self, doc: Sop) -> None:
@@ -83,13 +114,25 @@ class SopScene(QGraphicsScene):
         self.edges.clear()
         self._incident.clear()
         self._ends.clear()
+        self._kinds.clear()
+        self._between.clear()
+        self._routes = Routes(self)
+        self._last_rect.clear()
         self._badged.clear()
         doc.subscribe(self.on_event)
         self._watched = [doc]
         for node in doc.nodes:
             self._add_node_item(node.id)
-        for edge in doc.edges:
-            self._add_edge_item(edge.id)
+        # Routes ask Qt's index which nodes are near: let it index them once, not once
+        # for every time a far node grows the scene.
+        if self.nodes:
+            self.setSceneRect(
+                self.sceneRect().united(self.itemsBoundingRect().adjusted(-400, -400, 400, 400))
+            )
+        for edge in doc.edges:  # all known first, so that each is routed once
+            self._add_edge_item(edge.id, route=False)
+        for edge_id in self.edges:
+            self._route(edge_id)
 
     def on_event(self, event: ModelEvent) -> None:
         handler = {
@@ -117,33 +160,74 @@ class SopScene(QGraphicsScene):
     def _place(self, node_id: str) -> None:
         position = self.doc.layout.get(node_id)
         item = self.nodes[node_id]
+        before = self._last_rect.get(node_id)
         self._syncing = True
         item.place(position.x if position else 0, position.y if position else 0)
         self._syncing = False
-        self._reroute(node_id)
+        self._routes.track(item)  # placing it where it already stood moved nothing
+        self._reroute(node_id, before)
 
-    def _add_edge_item(self, edge_id: str) -> None:
+    def _add_edge_item(self, edge_id: str, route: bool = True) -> None:
         edge = self.doc.edge(edge_id)
         item = EdgeItem(edge_id, edge.kind)
         item.setData(0, edge_id)
         self.addItem(item)
         self.edges[edge_id] = item
         self._ends[edge_id] = (edge.source, edge.target)
+        self._kinds[edge_id] = edge.kind
+        self._between.setdefault((edge.source, edge.target), set()).add(edge_id)
         self._incident.setdefault(edge.source, set()).add(edge_id)
         self._incident.setdefault(edge.target, set()).add(edge_id)
-        self._route(edge_id)
+        if route:
+            self._route_pair(edge.source, edge.target)  # this edge, and any going back
 
     def _route(self, edge_id: str) -> None:
-        edge = self.doc.edge(edge_id)
-        source, target = self.nodes[edge.source], self.nodes[edge.target]
-        start = source.boundary_point(target.pos())
-        end = target.boundary_point(source.pos())
-        backwards = edge.kind in ("reject", "next") and target.pos().x() < source.pos().x()
-        self.edges[edge_id].set_ends(start, end, bend=60.0 if backwards else 0.0)
+        source_id, target_id = self._ends[edge_id]
+        source, target = self.nodes[source_id], self.nodes[target_id]
+        others = (self._meeting(source_id, edge_id), self._meeting(target_id, edge_id))
+        points = self._routes.choose(edge_id, source, target, self._is_back(edge_id), others)
+        self.edges[edge_id].set_route(points)
 
-    def _reroute(self, node_id: str) -> None:
+    def _meeting(self, node_id: str, but: str) -> list[tuple[float, float]]:
+        """Where the node's other connections (routed so far) meet it."""
+        points = []
         for edge_id in self._incident.get(node_id, ()):
-            self._route(edge_id)
+            item = self.edges.get(edge_id)
+            if edge_id == but or item is None or item.ends is None:
+                continue
+            points.append(item.ends[0] if self._ends[edge_id][0] == node_id else item.ends[1])
+        return points
+
+    def _is_back(self, edge_id: str) -> bool:
+        """A reject path, or the later of two other edges joining two nodes both ways:
+        drawn around, so that it never lies on the edge it returns along."""
+        if self._kinds[edge_id] == "reject":
+            return True
+        source, target = self._ends[edge_id]
+        return any(
+            self._kinds[other] != "reject" and other < edge_id
+            for other in self._between.get((target, source), ())
+        )
+
+    def _route_pair(self, source: str, target: str) -> None:
+        """Route again the edges joining two nodes (either way): whether one is a back
+        edge depends on the others."""
+        for key in ((source, target), (target, source)):
+            for edge_id in self._between.get(key, ()):
+                self._route(edge_id)
+
+    def _reroute(self, node_id: str, before: QRectF | None = None) -> None:
+        """Route again the node's own edges, and those running near where it is now (one
+        may pass under it) or was (one may go straight again)."""
+        item = self.nodes[node_id]
+        near = set(self._incident.get(node_id, ()))
+        if self.edges:
+            near.update(self._routes.edges_near(item.scene_rect()))
+            if before is not None:
+                near.update(self._routes.edges_near(before))
+        for edge_id in near:
+            if edge_id in self.edges:
+                self._route(edge_id)
 
     def _on_node_added(self, event: ModelEvent) -> None:
         self._add_node_item(event.ids[0])
@@ -152,7 +236,12 @@ class SopScene(QGraphicsScene):
         item = self.nodes.pop(event.ids[0], None)
         self._incident.pop(event.ids[0], None)  # its edges went first, with their own event
         if item is not None:
+            where = item.scene_rect()
+            self._routes.untrack(item)
+            self._last_rect.pop(event.ids[0], None)
             self.removeItem(item)
+            for edge_id in self._routes.edges_near(where):  # some may go straight again
+                self._route(edge_id)
 
     def _on_node_changed(self, event: ModelEvent) -> None:
         node = self.doc.node(event.ids[0])
@@ -172,10 +261,12 @@ class SopScene(QGraphicsScene):
         self._incident[new] = edge_ids
         for edge_id in edge_ids:
             source, target = self._ends[edge_id]
-            self._ends[edge_id] = (
-                new if source == old else source,
-                new if target == old else target,
-            )
+            self._between.get((source, target), set()).discard(edge_id)
+            source, target = (new if source == old else source, new if target == old else target)
+            self._ends[edge_id] = (source, target)
+            self._between.setdefault((source, target), set()).add(edge_id)
+        if old in self._last_rect:
+            self._last_rect[new] = self._last_rect.pop(old)
         if old in self._badged:
             self._badged.add(new)
 
@@ -185,15 +276,23 @@ class SopScene(QGraphicsScene):
     def _on_edge_removed(self, event: ModelEvent) -> None:
         for edge_id in event.ids:
             item = self.edges.pop(edge_id, None)
-            for end in self._ends.pop(edge_id, ()):
-                self._incident.get(end, set()).discard(edge_id)
+            ends = self._ends.pop(edge_id, None)
+            self._kinds.pop(edge_id, None)
+            self._routes.forget(edge_id)
+            if ends is not None:
+                for end in ends:
+                    self._incident.get(end, set()).discard(edge_id)
+                self._between.get(ends, set()).discard(edge_id)
             if item is not None:
                 self.removeItem(item)
+            if ends is not None and all(end in self.nodes for end in ends):
+                self._route_pair(*ends)
 
     def _on_edge_changed(self, event: ModelEvent) -> None:
         edge = self.doc.edge(event.ids[0])
         self.edges[edge.id].set_kind(edge.kind)
-        self._route(edge.id)
+        self._kinds[edge.id] = edge.kind
+        self._route_pair(edge.source, edge.target)
 
     def _on_document_changed(self, event: ModelEvent) -> None:
         for node in self.doc.nodes:  # roles and metrics appear in captions
@@ -202,8 +301,10 @@ class SopScene(QGraphicsScene):
     # -- live feedback from items ------------------------------------------------------
 
     def node_moved(self, item: NodeItem) -> None:
+        self._routes.track(item)
         if not self._syncing:
-            self._reroute(item.node_id)
+            self._reroute(item.node_id, self._last_rect.get(item.node_id))
+        self._last_rect[item.node_id] = item.scene_rect()
         self._make_room(item)
 
     def _make_room(self, item: NodeItem) -> None:
@@ -249,22 +350,57 @@ class SopScene(QGraphicsScene):
     # -- interactions ------------------------------------------------------------------
 
     def node_at(self, point: QPointF) -> NodeItem | None:
+        """The topmost node whose outline holds ``point`` (its handle aside)."""
         for item in self.items(point):
-            if isinstance(item, NodeItem):
+            if isinstance(item, NodeItem) and item.outline().contains(point - item.pos()):
                 return item
         return None
+
+    def handle_at(self, point: QPointF) -> NodeItem | None:
+        """The node whose connection handle (the whole circle) is under ``point``: a shown
+        handle (the node hovered or selected), or the half inside the node's outline."""
+        reach = QRectF(point.x() - 10, point.y() - 10, 20, 20)
+        for item in self.items(reach):
+            if (
+                isinstance(item, NodeItem)
+                and item.on_handle(point)
+                and (item.handle_shown() or item.outline().contains(point - item.pos()))
+            ):
+                return item
+        return None
+
+    def edge_at(self, point: QPointF, scale: float = 1.0) -> EdgeItem | None:
+        """The connection nearest ``point`` within a few screen pixels (at view ``scale``),
+        unless a node covers the point: where connections cross or run close, the one
+        the click is nearest wins, then the one whose middle is nearest."""
+        if self.node_at(point) is not None:
+            return None
+        reach = max(PICK_PIXELS / max(scale, 1e-6), 5.0)
+        box = QRectF(point.x() - reach, point.y() - reach, 2 * reach, 2 * reach)
+        best: tuple[float, float] | None = None
+        chosen = None
+        for item in self.items(box):
+            if not isinstance(item, EdgeItem):
+                continue
+            distance = item.distance_to(point)
+            if distance > reach:
+                continue
+            middle = item.midpoint() - point
+            key = (round(distance, 1), middle.x() ** 2 + middle.y() ** 2)
+            if best is None or key < best:
+                best, chosen = key, item
+        return chosen
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.locked:
             return super().mousePressEvent(event)
         point = event.scenePos()
         if self.pending_kind is not None and self.node_at(point) is None:
-            kind, self.pending_kind = self.pending_kind, None
-            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
+            self._place_pending(point)
             return None
-        item = self.node_at(point)
-        if item is not None and item.handle_rect().contains(item.mapFromScene(point)):
-            self._connect_from = item
+        source = self.handle_at(point)
+        if source is not None:
+            self._connect_from = source
             self._rubber = self.addLine(
                 point.x(),
                 point.y(),
@@ -274,12 +410,37 @@ class SopScene(QGraphicsScene):
             )
             return None
         self.end_nudge()  # arrow keys moved nodes: record that before a new gesture starts
+        edge = self.edge_at(point, _view_scale(event))
+        if edge is not None:
+            # Qt gives the press to the topmost item under it; make that the one meant.
+            edge.setZValue(Z_SELECTED_EDGE + 0.1)
         super().mousePressEvent(event)
+        if edge is not None and not edge.isSelected() and self.mouseGrabberItem() is None:
+            # Zoomed out, the click may fall outside the edge's band yet within its reach.
+            if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                self.clearSelection()
+            edge.setSelected(True)
+            event.accept()
+        if edge is not None:
+            edge.setZValue(Z_SELECTED_EDGE if edge.isSelected() else 0.0)
         self._press_positions = {
             i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)
         }
         self._live = "mouse"
         return None
+
+    def _place_pending(self, point: QPointF) -> None:
+        """The click after a palette choice: one node of that kind there (or at the nearest
+        spot where it covers no other), selected; the palette kind is used up."""
+        kind, self.pending_kind = self.pending_kind, None
+        assert kind is not None
+        step = self.grid or GRID
+        x, y = round(point.x() / step) * step, round(point.y() / step) * step
+        width, height = SIZES[kind]
+        box = QRectF(x - width / 2, y - height / 2, width, height)
+        shift = nearest_free_offset(self, [box], set(), step) or (0.0, 0.0)
+        node_id = self.editor.add_node(kind, (x + shift[0], y + shift[1]))
+        self.select_ids([node_id])
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._connect_from is None or self._rubber is None:
@@ -289,7 +450,7 @@ class SopScene(QGraphicsScene):
         self._rubber.setLine(start.x(), start.y(), point.x(), point.y())
         target = self.node_at(point)
         if target is not None and target is not self._connect_from:
-            reason = self.editor.why_not(self._connect_from.node_id, target.node_id)
+            reason = refusal(self.doc, self._connect_from.node_id, target.node_id)
             colour = "#dc2626" if reason else "#16a34a"
             self._rubber.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
             if reason and event.widget() is not None:
@@ -314,7 +475,9 @@ class SopScene(QGraphicsScene):
         return None
 
     def commit_drag(self) -> None:
-        """A drag moved items live; now record the move as one command."""
+        """A drag moved items live; now record the move as one command. Nodes dropped on
+        top of others move together to the nearest place where they cover none (or back
+        where they started, when there is no such place nearby)."""
         moved = {}
         for node_id in self._press_positions:
             item = self.nodes.get(node_id)
@@ -324,16 +487,35 @@ class SopScene(QGraphicsScene):
             here = (item.pos().x(), item.pos().y())
             if position is None or (position.x, position.y) != here:
                 moved[node_id] = here
+        mouse = self._live == "mouse"
         self._press_positions = {}
         self._live = None
+        if moved and mouse:
+            moved = self._clear_of_others(moved)
         if moved:
             self.editor.move(moved)
 
+    def _clear_of_others(
+        self, moved: dict[str, tuple[float, float]]
+    ) -> dict[str, tuple[float, float]]:
+        boxes = [self.nodes[node_id].scene_rect() for node_id in moved]
+        shift = nearest_free_offset(self, boxes, set(moved), self.grid or GRID)
+        if shift == (0.0, 0.0) or shift == (0, 0):
+            return moved
+        if shift is None:  # nowhere free nearby: the nodes go back where they were
+            for node_id in moved:
+                self._place(node_id)
+            self.message.emit("A node cannot be dropped on another; it went back.")
+            return {}
+        self.message.emit("A node cannot be dropped on another; moved to the nearest free place.")
+        return {node_id: (x + shift[0], y + shift[1]) for node_id, (x, y) in moved.items()}
+
     def finish_connection(self, source: str, target: str, screen_pos: Any = None) -> str | None:
-        """Connect, asking for the kind when several fit; a refusal becomes a message."""
+        """Connect, asking for the kind when several fit; a refusal becomes a one-sentence
+        message. Afterwards only the target is selected, so the next step goes on from it."""
         kinds = self.editor.connection_kinds(source, target)
         if not kinds:
-            self.message.emit(f"Cannot connect: {self.editor.why_not(source, target)}")
+            self.message.emit(refusal(self.doc, source, target))
             return None
         kind = kinds[0]
         if len(kinds) > 1 and screen_pos is not None:
@@ -342,10 +524,12 @@ class SopScene(QGraphicsScene):
                 return None
             kind = chosen
         try:
-            return self.editor.connect(source, target, kind)
-        except ModelError as error:
-            self.message.emit(f"Cannot connect: {error}")
+            edge_id = self.editor.connect(source, target, kind)
+        except ModelError:
+            self.message.emit(refusal(self.doc, source, target) or "Cannot connect these nodes.")
             return None
+        self.select_ids([target])
+        return edge_id
 
     def choose_kind(self, kinds: list[str], screen_pos: Any) -> str | None:
         """Ask which kind of edge to draw, in a menu at the pointer; None if dismissed."""
