@@ -21,6 +21,9 @@ from app.ui.canvas.routing import (
     straight_is_clear,
 )
 
+SHORTEST = 28.0
+"""A straight connection shorter than this (nodes nearly touching) would hide its line
+under its arrow head: it goes around, as a back edge does."""
 REACH = 2 * CLEARANCE + 4 * LANE
 """How far around its two nodes a route first looks for a way (then further, then all)."""
 _BY_BOUNDS = Qt.ItemSelectionMode.IntersectsItemBoundingRect
@@ -35,7 +38,8 @@ class Routes:
     """Straight where the line between two nodes passes no other node; else around the
     nodes (orthogonal routing). A back edge (a reject path, or the second of two edges
     joining the same nodes both ways) always goes around, leaving and entering its nodes
-    across the direction between them, so it never lies on the edge it returns along."""
+    across the direction between them, so it never lies on the edge it returns along; so
+    does a connection between nodes too close for a straight line to show."""
 
     CELL = 256.0
 
@@ -81,10 +85,11 @@ class Routes:
         """The route for ``edge_id``; ``others``: where the other connections of the
         source and of the target meet them (a route avoids those sides)."""
         self.lanes.discard(edge_id)  # never make way for the route being replaced
+        start = source.boundary_point(target.pos())
+        end = target.boundary_point(source.pos())
+        a, b = (start.x(), start.y()), (end.x(), end.y())
+        back = back or math.hypot(b[0] - a[0], b[1] - a[1]) < SHORTEST
         if not back:
-            start = source.boundary_point(target.pos())
-            end = target.boundary_point(source.pos())
-            a, b = (start.x(), start.y()), (end.x(), end.y())
             span = QRectF(QPointF(*a), QPointF(*b)).normalized()
             span.adjust(
                 -STRAIGHT_CLEARANCE, -STRAIGHT_CLEARANCE, STRAIGHT_CLEARANCE, STRAIGHT_CLEARANCE
@@ -110,9 +115,7 @@ class Routes:
             if found is not None:
                 self.lanes.set(edge_id, found)
                 return found
-        start = source.boundary_point(target.pos())  # boxed in on every side: straight
-        end = target.boundary_point(source.pos())
-        return [(start.x(), start.y()), (end.x(), end.y())]
+        return [a, b]  # boxed in on every side: straight
 
     def _obstacles(self, region: QRectF, *ends: NodeItem) -> list[Rect]:
         """The nodes (but ``ends``) whose outline box meets ``region``."""

@@ -33,6 +33,8 @@ SPACING = 40.0
 """The clear space kept around a node placed by keyboard."""
 PICK_PIXELS = 6.0
 """A click this many screen pixels from a connection picks it, whatever the zoom."""
+TIE_PIXELS = 3.0
+"""Connections this much (screen pixels) farther from a click than the nearest tie with it."""
 
 
 def _view_scale(event: QGraphicsSceneMouseEvent) -> float:
@@ -377,19 +379,20 @@ class SopScene(QGraphicsScene):
             return None
         reach = max(PICK_PIXELS / max(scale, 1e-6), 5.0)
         box = QRectF(point.x() - reach, point.y() - reach, 2 * reach, 2 * reach)
-        best: tuple[float, float] | None = None
-        chosen = None
+        near = []
         for item in self.items(box):
-            if not isinstance(item, EdgeItem):
-                continue
-            distance = item.distance_to(point)
-            if distance > reach:
-                continue
-            middle = item.midpoint() - point
-            key = (round(distance, 1), middle.x() ** 2 + middle.y() ** 2)
-            if best is None or key < best:
-                best, chosen = key, item
-        return chosen
+            if isinstance(item, EdgeItem):
+                distance = item.distance_to(point)
+                if distance <= reach:
+                    middle = item.midpoint() - point
+                    near.append((distance, middle.x() ** 2 + middle.y() ** 2, item.edge_id, item))
+        if not near:
+            return None
+        # A click is never placed to the pixel: within TIE_PIXELS of the nearest, it is a
+        # tie, which the connection whose middle is nearest the click wins.
+        closest = min(distance for distance, *_rest in near)
+        tied = [entry for entry in near if entry[0] <= closest + TIE_PIXELS / max(scale, 1e-6)]
+        return min(tied, key=lambda entry: entry[1:3])[3]
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or self.locked:
