@@ -22,7 +22,7 @@ def build_context(
     ``file`` None (an untitled document) means no lint settings. The context is a draft
     when there are validation errors; it then carries no spec.
     """
-    from app.spec.compile import compile_data
+    from app.compiler.compile import compile_data
     from app.validate.assess import assess_document
     from app.validate.config import load_lint_file
     from app.validate.engine import validate

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.synthetic import large_document
 from benchmarks.timing import median_process_seconds, median_seconds, paired_medians, report
+from synthetic.documents import large_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RENDER_SCALE = 0.25
@@ -77,7 +77,7 @@ DESIGNER_MEMORY = (
     + """
 from app.model.document import Sop
 from app.ui.main_window import MainWindow
-from benchmarks.synthetic import large_document
+from synthetic.documents import large_document
 window = MainWindow(Sop.model_validate(large_document(200)))
 window.revalidate()
 window.show()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from app.model.io import dumps_document, loads_document
-from benchmarks.synthetic import large_document
 from benchmarks.timing import median_seconds, report
+from synthetic.documents import large_document
 
 
 def main() -> None:

@@ -12,18 +12,18 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table
 
+from app.compiler.compile import compile_data
 from app.model.document import Sop
 from app.model.templates import load_template, template_ids
-from app.spec.compile import compile_data
 from app.validate.assess import assess_document
 from app.validate.engine import validate
-from benchmarks.synthetic import gate_chain, large_document
 from benchmarks.timing import paired_medians, report
 from exporters import graphviz as gv
 from exporters.context import ExportContext
 from exporters.pdf import build_story, render_pdf
 from exporters.pdf_diagram import DrawingWindow, svg_drawing
 from exporters.pdf_style import register_fonts
+from synthetic.documents import gate_chain, large_document
 
 
 def context_of(doc: Sop) -> ExportContext:

@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from app.compiler.compile import compile_data
 from app.model.templates import load_template
 from app.runtime import backtest as backtest_module
 from app.runtime import check
 from app.runtime.backtest import backtest
 from app.runtime.evaluate import OPERATORS
-from app.spec.compile import compile_data
 from app.spec.files import write_spec
 from app.spec.schema import GateSpec
 from benchmarks.timing import median_process_seconds, median_seconds, report

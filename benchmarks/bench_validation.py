@@ -6,8 +6,8 @@ from __future__ import annotations
 from app.model.document import Sop
 from app.validate.engine import validate
 from app.validate.graph import build_graph
-from benchmarks.synthetic import large_document
 from benchmarks.timing import median_seconds, report
+from synthetic.documents import large_document
 
 
 def main() -> None:

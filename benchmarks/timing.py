@@ -8,7 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 
-from app.process import collection_paused
+from app.runtime.process import collection_paused
 
 
 def median_seconds(work: Callable[[], object], repeat: int = 15, warmup: int = 2) -> float:

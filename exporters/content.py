@@ -406,3 +406,11 @@ def stage_rows(doc: Sop) -> list[list[str]]:
         ]
         for n in ordered
     ]
+
+
+NOTE_HEADER = ("Element", "Kind", "Note")
+
+
+def note_rows(doc: Sop) -> list[list[str]]:
+    """Each node that carries a reviewer's note, in document order (``NOTE_HEADER``)."""
+    return [[n.name, n.kind, n.note] for n in doc.nodes if n.note.strip()]

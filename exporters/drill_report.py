@@ -10,7 +10,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer
 
-from app.fileio import write_atomic
+from app.spec.fileio import write_atomic
 from exporters.pdf_style import SopTable, para, styles, table_style
 
 

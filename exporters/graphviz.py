@@ -20,9 +20,9 @@ from xml.sax.saxutils import escape
 import graphviz
 from graphviz.quoting import quote as quote_id
 
-from app.fileio import write_atomic
 from app.model.document import Sop
 from app.model.nodes import NodeBase
+from app.spec.fileio import write_atomic
 from exporters import content
 from exporters.context import ExportContext
 from exporters.style import (

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from app.fileio import write_atomic
 from app.model.document import Sop
+from app.spec.fileio import write_atomic
 from exporters import content, operations
 from exporters.context import ExportContext
 from exporters.style import EDGE_STYLES, ERROR_BORDER, ERROR_WIDTH, NODE_STYLES
@@ -264,6 +264,13 @@ def _runbooks(doc: Sop) -> list[str]:
     return lines
 
 
+def _notes(doc: Sop) -> list[str]:
+    rows = content.note_rows(doc)
+    if not rows:
+        return []
+    return ["## Notes", "", *table(content.NOTE_HEADER, rows)]
+
+
 def _maturity(context: ExportContext) -> list[str]:
     lines = ["## Maturity assessment", ""]
     assessment = context.assessment
@@ -346,6 +353,7 @@ def render_markdown(doc: Sop, context: ExportContext) -> str:
         ("Stages and gates", lambda: _stages_and_gates(doc)),
         ("RACI matrix", lambda: _raci(doc)),
         ("Rollback runbooks", lambda: _runbooks(doc)),
+        ("Notes", lambda: _notes(doc)),
         ("Maturity assessment", lambda: _maturity(context)),
         ("Drill checklist", lambda: _drills(doc)),
         ("Records and sign-off", lambda: _records(doc, context)),

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
 
-from app.fileio import write_atomic
 from app.model.document import Sop
+from app.spec.fileio import write_atomic
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext
@@ -65,6 +65,7 @@ SECTIONS: list[tuple[str, Section | None]] = [
     ("Gates", lambda d, _c, w: sections.gates(d, w)),
     ("RACI matrix", lambda d, _c, w: sections.raci_section(d, w)),
     ("Rollback runbooks", lambda d, _c, w: runbooks.runbook_section(d, w)),
+    ("Notes", lambda d, _c, w: sections.notes(d, w)),
     ("Maturity assessment", lambda _d, c, w: runbooks.maturity_section(c, w)),
     ("Drill checklist", lambda d, _c, w: runbooks.drill_section(d, w)),
     ("Simulation and drill results", lambda _d, c, w: runbooks.figures_section(c, w)),

@@ -232,6 +232,19 @@ def gates(doc: Sop, width: float) -> list[Flowable]:
     return out
 
 
+def notes(doc: Sop, width: float) -> list[Flowable]:
+    """The reviewers' notes on elements; no section when there are none."""
+    rows = content.note_rows(doc)
+    if not rows:
+        return []
+    s = styles()
+    return [
+        Heading("Notes", s.h1),
+        para("Remarks left on elements of the diagram for the people who review the SOP.", s.body),
+        grid(content.NOTE_HEADER, rows, [0.3, 0.12, 0.58], width),
+    ]
+
+
 def raci_section(doc: Sop, width: float) -> list[Flowable]:
     s = styles()
     matrix = operations.raci(doc)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from app import __version__
-from app.fileio import SaveError, ready_to_write, write_atomic
+from app.spec.fileio import SaveError, ready_to_write, write_atomic
 from app.spec.files import spec_file_text
 from exporters.content import shorten
 

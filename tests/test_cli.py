@@ -8,17 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from app import __version__
 from app.cli import main
 from app.model.io import dumps_document, load_document
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli import run
 
 
 def test_version(capsys) -> None:
@@ -135,7 +128,7 @@ def test_no_traceback_for_a_directory_in_a_subprocess(tmp_path: Path) -> None:
 def test_pydantic_plugins_are_skipped_unless_the_user_chose(monkeypatch) -> None:
     import os
 
-    from app.process import skip_pydantic_plugins
+    from app.runtime.process import skip_pydantic_plugins
 
     monkeypatch.delenv("PYDANTIC_DISABLE_PLUGINS", raising=False)
     skip_pydantic_plugins()

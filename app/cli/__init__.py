@@ -7,9 +7,8 @@ import os
 import sys
 from collections.abc import Callable
 
-from app.process import collection_paused, skip_pydantic_plugins
-
-EXIT_OK, EXIT_NEGATIVE, EXIT_UNUSABLE, EXIT_HOLD = 0, 1, 2, 3
+from app.cli.exit_codes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE
+from app.runtime.process import collection_paused, skip_pydantic_plugins
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +56,7 @@ def guarded(work: Callable[[], int]) -> int:
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as other command-line tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -83,4 +82,4 @@ def _internal(error: Exception) -> int:
         "set GATEWRIGHT_DEBUG=1 for details and please report it",
         file=sys.stderr,
     )
-    return 70
+    return EXIT_INTERNAL

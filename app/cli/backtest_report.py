@@ -10,8 +10,8 @@ import click
 
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
-from app.fileio import InputError
 from app.runtime.backtest import BacktestInputError, BacktestResult, backtest
+from app.spec.fileio import InputError
 from app.spec.files import load_spec
 
 PROGRESS_BYTES = 8 << 20

@@ -9,12 +9,13 @@ from pathlib import Path
 import click
 
 from app import __version__
-from app.cli import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE, designer
+from app.cli import designer
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 from app.cli.pipeline import SUMMARY
 from app.cli.workspace_commands import register as register_workspace_commands
-from app.fileio import InputError, SaveError, inputs_kept
+from app.spec.fileio import InputError, SaveError, inputs_kept
 
 JSON_HELP = "Print exactly one JSON document on standard output."
 
@@ -154,8 +155,8 @@ def named(name: str) -> str:
 def compile_command(file: Path, output: Path) -> None:
     """Compile an SOP into the gate spec pipelines run; exit 1 if the SOP has errors."""
     from app.cli.report import print_diagnostics
+    from app.compiler.compile import CompileRefusedError, compile_data
     from app.model.io import load_document
-    from app.spec.compile import CompileRefusedError, compile_data
     from app.spec.files import write_spec
     from app.validate.config import load_lint_file
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app.cli import EXIT_UNUSABLE
+from app.cli.exit_codes import EXIT_UNUSABLE
 from app.cli.pipeline import ContractParser
 
 SUMMARY = "Open the designer (optionally with FILE)."

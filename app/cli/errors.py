@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.cli import EXIT_UNUSABLE
+from app.cli.exit_codes import EXIT_UNUSABLE
 
 
 class Failure(click.ClickException):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
 from app.cli.progress import stderr_progress
 from app.cli.report import print_diagnostics
 from app.export_context import build_context

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.cli import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.exit_codes import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
@@ -55,8 +55,8 @@ def parser(command: str) -> argparse.ArgumentParser:
 def _evaluate(spec_path: str, input_path: str, schema: type, run: Callable) -> Any:  # type: ignore[type-arg]
     """Load the spec (digest first) and the input file, then ``run(spec, input)``; an
     unknown gate or stage names the spec file."""
-    from app.fileio import InputError, load_model
     from app.runtime import UnknownElementError
+    from app.spec.fileio import InputError, load_model
     from app.spec.files import load_spec
 
     spec = load_spec(spec_path)
@@ -112,7 +112,7 @@ def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: boo
 
 def main(command: str, args: Sequence[str]) -> int:
     """Parse and run one pipeline command with the contract's error style."""
-    from app.fileio import InputError
+    from app.spec.fileio import InputError
 
     options = parser(command).parse_args(list(args))
     runners: dict[str, Callable[[], int]] = {

@@ -8,15 +8,15 @@ from typing import Any
 
 import click
 
-from app.cli import EXIT_NEGATIVE, EXIT_OK
 from app.cli.errors import Failure
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
+    from app.compiler.compile import CompileRefusedError, compile_spec
     from app.model.io import load_document
-    from app.spec.compile import CompileRefusedError, compile_spec
     from app.validate.config import load_lint_file
 
     doc = load_document(file)
@@ -232,9 +232,9 @@ def run_drill(
     workspace: str | None,
     record: bool,
 ) -> int:
-    from app.fileio import InputError, load_model
     from app.simulate.drill import DrillError, DrillScenario, DrillSession, run_scripted
     from app.simulate.library import load_builtin
+    from app.spec.fileio import InputError, load_model
 
     doc, spec = _spec_of(file)
     scenario = load_builtin(DrillScenario, scenario_name)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from app.cli import EXIT_NEGATIVE
+from app.cli.exit_codes import EXIT_NEGATIVE
 from app.cli.output import print_json
 
 if TYPE_CHECKING:

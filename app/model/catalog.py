@@ -6,14 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from app.spec.types import FileModel, Key, Number, Slug, Text
+from app.spec.types import FileModel, Key, Name, Number, Slug, Text
 
 
 class Role(FileModel):
     """A group of people who approve gates or carry out actions."""
 
     id: Slug = Field(description="Identifier of the role, e.g. `ml-lead`.")
-    name: Text = Field(description="Readable name, e.g. `ML engineering lead`.")
+    name: Name = Field(description="Readable name, e.g. `ML engineering lead`.")
     description: Text = Field("", description="What the role is responsible for.")
     members: list[Text] = Field(
         default_factory=list,
@@ -33,7 +33,7 @@ class Metric(FileModel):
             "(underscores allowed, as evidence keys)."
         )
     )
-    name: Text = Field(description="Readable name, e.g. `Accuracy`.")
+    name: Name = Field(description="Readable name, e.g. `Accuracy`.")
     unit: Text = Field("", description="Unit shown next to values, e.g. `ms` or `ratio`.")
     direction: Literal["higher", "lower"] = Field(
         "higher", description="Whether higher or lower values are better."

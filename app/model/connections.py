@@ -11,6 +11,7 @@ from app.model.edges import (
     edge_kinds_between,
     endpoints_allowed,
 )
+from app.model.nodes import NODE_KINDS
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -63,3 +64,15 @@ def can_connect(doc: Sop, source: str, target: str, kind: str | None) -> Connect
     if kind in _existing_kinds(doc, source, target):
         return ConnectionVerdict(False, f"a {kind} edge from {source!r} to {target!r} exists")
     return ConnectionVerdict(True)
+
+
+def append_choices(source_kind: str) -> list[tuple[str, str]]:
+    """What may follow a ``source_kind`` node: ``(node kind, edge kind)`` for each node kind
+    an edge may lead to, with the first edge kind the rules list for that pair (gate to
+    stage: promote, not reject), in the palette's order of node kinds."""
+    choices = []
+    for target_kind in NODE_KINDS:
+        kinds = edge_kinds_between(source_kind, target_kind)
+        if kinds:
+            choices.append((target_kind, kinds[0]))
+    return choices

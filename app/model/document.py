@@ -14,7 +14,7 @@ from app.model.editing import DocumentEditing
 from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
 from app.model.nodes import Node, NodeBase
 from app.model.state import DocumentState
-from app.spec.types import FileModel, Slug, Text, suggest_slug
+from app.spec.types import FileModel, Name, Slug, Text, fresh_id
 
 FORMAT = "gatewright.sop/1"
 SEMVER = re.compile(
@@ -51,7 +51,7 @@ class Sop(DocumentEditing, FileModel):
         description='File format and version; always "gatewright.sop/1" for this release.'
     )
     id: Slug = Field(description="Identifier of the SOP, e.g. `credit-model-release`.")
-    title: Text = Field(description="Title printed on the SOP.")
+    title: Name = Field(description="Title printed on the SOP.")
     version: Text = Field(description="The SOP's own semantic version, e.g. `1.2.0`.")
     owner: Text = Field("", description="Who owns and maintains this SOP.")
     description: Text = Field("", description="Purpose and scope of the SOP.")
@@ -229,12 +229,7 @@ class Sop(DocumentEditing, FileModel):
 
     def fresh_id(self, base: str) -> str:
         """An unused node or edge id derived from ``base`` (``base``, ``base-2``, ...)."""
-        stem = suggest_slug(base)[:56]
-        taken = self._nodes_by_id().keys() | self._edges_by_id().keys()
-        candidate, counter = stem, 2
-        while candidate in taken:
-            candidate, counter = f"{stem}-{counter}", counter + 1
-        return candidate
+        return fresh_id(base, self._nodes_by_id().keys() | self._edges_by_id().keys())
 
 
 def _nodes_by_kind(doc: Sop) -> dict[str, list[Any]]:

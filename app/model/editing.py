@@ -19,7 +19,7 @@ from app.model.errors import (
 )
 from app.model.events import Listener, ModelEvent
 from app.model.nodes import Node, NodeBase
-from app.problems import problems_from
+from app.spec.problems import problems_from
 from app.spec.types import check_slug
 
 if TYPE_CHECKING:

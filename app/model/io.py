@@ -6,8 +6,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from app.fileio import InputError, parse_data, read_text, validate_data, write_atomic
 from app.model.document import FORMAT, Sop
+from app.spec.fileio import InputError, parse_data, read_text, validate_data, write_atomic
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -59,7 +59,7 @@ def loads_document(text: str, source: str = "<text>") -> Sop:
 
 
 def load_document(path: str | os.PathLike[str]) -> Sop:
-    """Read a document; every failure is an :class:`~app.fileio.InputError`."""
+    """Read a document; every failure is an :class:`~app.spec.fileio.InputError`."""
     return loads_document(read_text(path), str(path))
 
 

@@ -8,7 +8,7 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from app.model.errors import DocumentStructureError
 from app.spec.criteria import Approval, Criterion, Operator
-from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
+from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text, VisibleName
 
 NODE_KINDS: tuple[str, ...] = ("stage", "gate", "trigger", "action", "check")
 Environment = Literal["development", "validation", "staging", "production", "other"]
@@ -22,8 +22,16 @@ class NodeBase(FileModel):
 
     id: Slug = Field(description="Identifier, unique among the document's nodes and edges.")
     kind: str = Field(description="Node kind: stage, gate, trigger, action or check.")
-    name: Text = Field(description="Readable name shown on the canvas and in exports.")
+    name: VisibleName = Field(description="Readable name shown on the canvas and in exports.")
     description: Text = Field("", description="What happens here, in a sentence or two.")
+    note: Text = Field(
+        "",
+        description=(
+            "A remark for the people who read or review the SOP (an open question, a "
+            "reminder, a reference); shown on hover in the designer and in the PDF and "
+            "Markdown exports, never used by validation or the compiled spec."
+        ),
+    )
     suppress: list[Slug] = Field(
         default_factory=list,
         description="Validation rule ids not to report on this node.",

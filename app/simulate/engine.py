@@ -21,11 +21,12 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
-from app.process import collection_paused
 from app.runtime.evaluate import GateReview, evaluate_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
+from app.runtime.process import collection_paused
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
+from app.simulate.events import Event, EventType
 from app.simulate.results import HOUR, GateStats, SimulationResult
 from app.simulate.scenario import Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
@@ -77,7 +78,7 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
-        self.events: list[dict[str, Any]] = []
+        self.events: list[Event] = []
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.releases: list[Release] = []
@@ -116,10 +117,15 @@ class Simulation:
     # -- logging -----------------------------------------------------------------------
 
     def log(
-        self, t: float, event: str, element: str | None, candidate: int | None, **detail: Any
+        self,
+        t: float,
+        event: EventType,
+        element: str | None,
+        candidate: int | None,
+        **detail: Any,
     ) -> None:
         """Record an event at simulated minute ``t``."""
-        record: dict[str, Any] = {"t": round(t, 3), "type": event}  # checked in ``run``
+        record: Event = {"t": round(t, 3), "type": event}  # checked in ``run``
         if element is not None:
             record["element"] = element
         if candidate is not None:
@@ -170,14 +176,19 @@ class Simulation:
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
         self.log(
-            t, "candidate-arrived", first, index, tier=entrant.tier, submitter=entrant.submitted_by
+            t,
+            EventType.CANDIDATE_ARRIVED,
+            first,
+            index,
+            tier=entrant.tier,
+            submitter=entrant.submitted_by,
         )
         for gate in self.chain:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
             t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
-            self.log(t, "deployed", gate.to, index)
+            self.log(t, EventType.DEPLOYED, gate.to, index)
             if gate.to in self.watched_on_the_way:
                 watched = self.watch_before_production(index, gate.to, t)
                 if watched is None:
@@ -192,13 +203,13 @@ class Simulation:
         stats, source = self.gates[gate.id], self.sources[gate.id]
         stats.entered += 1
         entered = t
-        self.log(t, "gate-entered", gate.id, index)
+        self.log(t, EventType.GATE_ENTERED, gate.id, index)
         review = GateReview(self.spec, gate, source.draw(self.rng, entrant))
         if review.criteria_outcome == "hold":
             stats.held += 1
-            self.log(t, "gate-held", gate.id, index, reason="data needs a person's review")
+            self.log(t, EventType.GATE_HELD, gate.id, index, reason="data needs a person's review")
             t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
-            self.log(t, "gate-reviewed", gate.id, index)
+            self.log(t, EventType.GATE_REVIEWED, gate.id, index)
             review = GateReview(self.spec, gate, source.draw(self.rng, entrant, complete=True))
         elif review.needs_approvals and review.criteria_outcome == "promote":
             stats.held += 1  # check says hold while approvals are pending
@@ -210,10 +221,10 @@ class Simulation:
         if decision != "promote":
             stats.rejected += 1
             if reasons is not None:
-                self.log(t, "gate-rejected", gate.id, index, reasons=reasons)
+                self.log(t, EventType.GATE_REJECTED, gate.id, index, reasons=reasons)
             return None
         stats.passed += 1
-        self.log(t, "gate-passed", gate.id, index, reasons=reasons)
+        self.log(t, EventType.GATE_PASSED, gate.id, index, reasons=reasons)
         return t
 
     def await_approvals(
@@ -231,7 +242,7 @@ class Simulation:
                 break
             t = max(t, moment)
             records.append(Response(person, role, answer, at(t)))
-            self.log(t, "approval", gate.id, index, by=person, role=role, decision=answer)
+            self.log(t, EventType.APPROVAL, gate.id, index, by=person, role=role, decision=answer)
             if answer == "approve" and len(records) < review.approvals_needed:
                 continue
             decision = review.decision(at(t))
@@ -241,7 +252,7 @@ class Simulation:
         if decision.decision != "hold":
             return t, decision.decision, decision.reasons
         t = max(t, deadline)
-        self.log(t, "gate-expired", gate.id, index, waiting=decision.approvals.short)
+        self.log(t, EventType.GATE_EXPIRED, gate.id, index, waiting=decision.approvals.short)
         return t, "reject", None
 
     def responses(
@@ -301,7 +312,7 @@ class Simulation:
         if self.live is not release:
             return  # a newer release replaced this one
         if verdict.plan is None:
-            self.log(decided, "release-healthy", stage, index)
+            self.log(decided, EventType.RELEASE_HEALTHY, stage, index)
             return
         restored = self.roll_back(index, stage, verdict, decided)
         self.releases[release["position"]] = Release(
@@ -317,7 +328,7 @@ class Simulation:
         and the stage was rolled back (the candidate goes no further)."""
         decided, verdict, _fault_start = self.stage_telemetry(index, stage, t)
         if verdict.plan is None:
-            self.log(decided, "stage-healthy", stage, index)
+            self.log(decided, EventType.STAGE_HEALTHY, stage, index)
             return decided
         self.roll_back(index, stage, verdict, decided)
         return None
@@ -340,7 +351,7 @@ class Simulation:
             fault_start += fault.after_windows * telemetry.window_minutes
             self.log(
                 deployed,
-                "fault-injected",
+                EventType.FAULT_INJECTED,
                 stage,
                 index,
                 fault=fault.kind,
@@ -378,8 +389,10 @@ class Simulation:
         their durations and failed attempts), then its checks. Returns when it is done."""
         plan: SpecRollback = verdict.plan  # type: ignore[assignment]
         rng, t = self.rng, fired
-        self.log(t, "trigger-fired", verdict.fired[0], index, fired=verdict.fired, policy=plan.id)
-        self.log(t, "rollback-started", plan.id, index, target=plan.target)
+        self.log(
+            t, EventType.TRIGGER_FIRED, verdict.fired[0], index, fired=verdict.fired, policy=plan.id
+        )
+        self.log(t, EventType.ROLLBACK_STARTED, plan.id, index, target=plan.target)
         for action in plan.actions:
             timing = self.scenario.action_overrides.get(action.id, self.scenario.actions)
             attempts, done = 1, {"role": action.role}
@@ -390,9 +403,11 @@ class Simulation:
                 if attempts == MAX_ATTEMPTS:
                     done["escalated"] = True  # failed again: counted done, see MAX_ATTEMPTS
                     break
-                self.log(t, "action-failed", action.id, index, role=action.role, attempt=attempts)
+                self.log(
+                    t, EventType.ACTION_FAILED, action.id, index, role=action.role, attempt=attempts
+                )
                 attempts += 1
-            self.log(t, "action-done", action.id, index, **done, attempts=attempts)
+            self.log(t, EventType.ACTION_DONE, action.id, index, **done, attempts=attempts)
         # After the rollback the system runs healthy telemetry again; checks and artifacts
         # come out as the scenario's pipeline usually reports them.
         people, tier = self.scenario.candidates, self.spec.strictest_tier()
@@ -408,10 +423,12 @@ class Simulation:
         results = [evaluate_criterion(c, restored, tier) for c in plan.checks]
         passed = all(r.status in ("pass", "skipped") for r in results if r.severity == "blocking")
         statuses = {r.id: r.status for r in results}
-        self.log(t, "checks-run", plan.id, index, passed=passed, results=statuses)
+        self.log(t, EventType.CHECKS_RUN, plan.id, index, passed=passed, results=statuses)
         minutes = t - fired
         met = plan.max_minutes is None or minutes <= plan.max_minutes
-        self.log(t, "rollback-finished", plan.id, index, minutes=round(minutes, 3), sla_met=met)
+        self.log(
+            t, EventType.ROLLBACK_FINISHED, plan.id, index, minutes=round(minutes, 3), sla_met=met
+        )
         self.rollbacks.append(
             {
                 "candidate": index,

@@ -9,9 +9,9 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from app.fileio import InputError, load_model, parse_data, validate_data
 from app.simulate.drill import DrillScenario
 from app.simulate.scenario import Scenario
+from app.spec.fileio import InputError, load_model, parse_data, validate_data
 
 M = TypeVar("M", bound=BaseModel)
 FOLDERS = {Scenario: "scenarios", DrillScenario: "drills"}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.simulate.dora import Release, dora_metrics
+from app.simulate.events import Event
 
 HOUR = 60.0
 
@@ -37,7 +38,7 @@ class GateStats:
 class SimulationResult:
     scenario: str
     seed: int
-    events: list[dict[str, Any]]
+    events: list[Event]
     gates: dict[str, GateStats]
     releases: list[Release]
     rollbacks: list[dict[str, Any]]

@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.spec.types import Count, FileModel, Key, Number, Slug, Text, json_type_name
+from app.spec.types import Count, FileModel, Key, Name, Number, Slug, json_type_name
 
 Operator = Literal[">=", ">", "<=", "<", "==", "!="]
 OPERATORS: tuple[str, ...] = (">=", ">", "<=", "<", "==", "!=")
@@ -26,7 +26,7 @@ class CriterionBase(FileModel):
     """What every criterion carries, whatever its form."""
 
     id: Slug = Field(description="Identifier of the criterion, unique within its gate or check.")
-    name: Text = Field("", description="Readable name shown in the designer and the PDF.")
+    name: Name = Field("", description="Readable name shown in the designer and the PDF.")
     severity: Severity = Field(
         "blocking",
         description="`blocking` criteria decide the outcome; `advisory` ones are only reported.",

@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from app.fileio import YAML_SUFFIXES, InputError, parse_data, read_text, validate_data, write_atomic
 from app.spec.digest import DigestMismatchError, same_spec_text, spec_text, verify_digest
+from app.spec.fileio import (
+    YAML_SUFFIXES,
+    InputError,
+    parse_data,
+    read_text,
+    validate_data,
+    write_atomic,
+)
 from app.spec.schema import GateSpec
 
 

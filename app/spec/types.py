@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
@@ -37,6 +37,16 @@ def suggest_slug(text: str) -> str:
     """The nearest valid id for some text: lowercase, hyphens for anything else."""
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].strip("-")
     return slug or "item"
+
+
+def fresh_id(base: str, taken: Collection[str]) -> str:
+    """An id from ``base`` that ``taken`` does not hold: ``base``, ``base-2``, ``base-3``...
+    (``base`` made a slug first, short enough for the suffix)."""
+    stem = suggest_slug(base)[:56]
+    candidate, counter = stem, 2
+    while candidate in taken:
+        candidate, counter = f"{stem}-{counter}", counter + 1
+    return candidate
 
 
 def check_slug(value: Any) -> str:
@@ -124,9 +134,87 @@ def whole(minimum: int = 0, maximum: int | None = None) -> Any:
     ]
 
 
+# Characters no Gatewright text may hold: NUL and the other C0 controls but tab, line feed
+# and carriage return, DEL, and surrogates (in a Python string a surrogate is always
+# unpaired: it cannot be written as UTF-8, so every later save or export would fail).
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# What a one-line name may not hold besides: any control character (C0, DEL, C1) and the
+# Unicode line and paragraph separators.
+_NOT_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+PERSON_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$"
+_PERSON = re.compile(PERSON_PATTERN)
+
+
+def _describe_char(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return f"an unpaired surrogate (U+{code:04X})"
+    if code == 0:
+        return "a NUL character (U+0000)"
+    if char in "\n\r\x85\u2028\u2029":
+        return f"a line break (U+{code:04X})"
+    return f"a control character (U+{code:04X})"
+
+
+def text_problem(value: str, *, one_line: bool = False) -> str | None:
+    """Why ``value`` cannot be Gatewright text (a name when ``one_line``), or None."""
+    found = (_NOT_NAME if one_line else _NOT_TEXT).search(value)
+    if found is None:
+        return None
+    return f"holds {_describe_char(found.group())} at position {found.start() + 1}; remove it"
+
+
 def check_text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, got {json_type_name(value)}")
+    if problem := text_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def check_name(value: Any) -> str:
+    """One line of text: no control characters, line breaks or unpaired surrogates."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {json_type_name(value)}")
+    if problem := text_problem(value, one_line=True):
+        raise ValueError(problem)
+    return value
+
+
+def check_visible_name(value: Any) -> str:
+    """A name that shows something: not empty, not only spaces or invisible characters."""
+    value = check_name(value)
+    if not any(char.isprintable() and not char.isspace() for char in value):
+        raise ValueError("must not be empty: give it a name a person can read")
+    return value
+
+
+def person_id_problem(value: str) -> str | None:
+    """Why ``value`` is not a person id (CONTRACTS section 2), or None when it is one."""
+    if _PERSON.fullmatch(value):
+        return None
+    if not value:
+        return "a person id must not be empty"
+    if len(value) > 128:
+        return f"a person id has at most 128 characters, this one has {len(value)}"
+    shown = ascii(value)
+    return (
+        f"{shown} is not a person id: use a platform login or an e-mail address (ASCII "
+        "letters, digits and . _ @ + -, starting with a letter or digit; no spaces, other "
+        "scripts or invisible characters)"
+    )
+
+
+def person_key(value: str) -> str:
+    """The form person ids are compared in: ``Isabel`` and ``isabel`` are one person."""
+    return value.lower()
+
+
+def check_person_id(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"a person id must be a string, got {json_type_name(value)}")
+    if problem := person_id_problem(value):
+        raise ValueError(problem)
     return value
 
 
@@ -170,7 +258,23 @@ Count = whole(1)
 """A whole number, 1 or more (approvals, windows)."""
 
 Text = Annotated[str, PlainValidator(check_text), WithJsonSchema({"type": "string"})]
-"""A string that is never coerced from another type."""
+"""A string that is never coerced from another type, and holds no NUL, unpaired surrogate
+or control character other than tab and line breaks."""
+
+Name = Annotated[str, PlainValidator(check_name), WithJsonSchema({"type": "string"})]
+"""One line of text (a title, a role's or a criterion's name): no control characters."""
+
+VisibleName = Annotated[
+    str, PlainValidator(check_visible_name), WithJsonSchema({"type": "string", "minLength": 1})
+]
+"""A name that must show something (a node's name)."""
+
+PersonId = Annotated[
+    str,
+    PlainValidator(check_person_id),
+    WithJsonSchema({"type": "string", "pattern": PERSON_PATTERN}),
+]
+"""A platform login or e-mail address, compared case-insensitively (:func:`person_key`)."""
 
 
 class FileModel(BaseModel):

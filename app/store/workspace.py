@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from app.fileio import InputError
+from app.spec.fileio import InputError
 from app.store import audit as audit_chain
 from app.store.schema import SchemaError, latest_version, migrate
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -10,7 +11,7 @@ from PySide6.QtGui import QUndoStack
 from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
-from app.model.edges import Edge
+from app.model.edges import Edge, endpoints_allowed
 from app.model.errors import IllegalConnectionError, InvalidValueError, UnknownNodeError
 from app.model.nodes import NODE_CLASSES
 from app.spec.types import check_number, check_slug
@@ -79,6 +80,34 @@ class DocumentEditor(QObject):
         _check_position(node.id, position)
         self.stack.push(AddNodeCommand(self.doc, node, position))
         return node.id
+
+    def append(
+        self, source: str, kind: str, position: tuple[float, float], edge_kind: str
+    ) -> tuple[str, str]:
+        """Add a ``kind`` node at ``position`` joined from ``source`` by an ``edge_kind``
+        edge, as one undoable step; returns the new node's and edge's ids."""
+        if not self.doc.has_node(source):
+            raise UnknownNodeError(source)
+        node = self.new_node(kind)
+        _check_position(node.id, position)
+        reason = endpoints_allowed(edge_kind, self.doc.node(source).kind, kind)
+        if not reason:
+            raise IllegalConnectionError(reason.reason)
+        edge = Edge(
+            id=self.doc.fresh_id(f"{source}-{edge_kind}-{node.id}"),
+            source=source,
+            target=node.id,
+            kind=edge_kind,  # type: ignore[arg-type]
+        )
+        if edge.id == node.id:  # fresh ids are asked before either element exists
+            edge = edge.model_copy(update={"id": self.doc.fresh_id(f"{edge.id}-edge")})
+        self.stack.beginMacro(f"Append {kind} {node.name!r} to {self.doc.node(source).name!r}")
+        try:
+            self.stack.push(AddNodeCommand(self.doc, node, position))
+            self.stack.push(ConnectCommand(self.doc, edge))
+        finally:
+            self.stack.endMacro()
+        return node.id, edge.id
 
     def delete(self, ids: list[str]) -> None:
         """Delete nodes (with their edges) and edges as one undoable step."""
@@ -172,6 +201,28 @@ class DocumentEditor(QObject):
         if _same(getattr(self.doc, field), checked):
             return
         self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+
+    def set_together(
+        self,
+        text: str,
+        document: dict[str, Any],
+        elements: Sequence[tuple[str, str, Any]] = (),
+    ) -> None:
+        """Document fields and ``(element id, field, value)`` changes as one undo step
+        (a new catalog metric and the criterion that uses it). Every change is checked
+        before any is pushed, so a refusal leaves the document and the stack untouched."""
+        for field, value in document.items():
+            self.doc.checked_document_field(field, value)
+        for element_id, field, value in elements:
+            self.doc.checked_field(element_id, field, value)
+        self.stack.beginMacro(text)
+        try:
+            for field, value in document.items():
+                self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+            for element_id, field, value in elements:
+                self.stack.push(SetFieldCommand(self.doc, element_id, field, value))
+        finally:
+            self.stack.endMacro()
 
     # -- clipboard ---------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from app.export_context import DEFAULT_SPEC_PATH, build_context
-from app.fileio import InputError, SaveError, inputs_kept, ready_to_write
 from app.model.document import Sop
 from app.model.io import dumps_document, loads_document
+from app.spec.fileio import InputError, SaveError, inputs_kept, ready_to_write
 from app.ui.editor import DocumentEditor
 from app.ui.files import ask_choice
 from app.ui.plain import literal

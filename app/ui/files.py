@@ -26,18 +26,18 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from app.fileio import InputError, SaveError, read_text
 from app.model.document import Sop, new_document
 from app.model.io import dumps_document, loads_document, save_document
 from app.model.templates import list_templates, load_template
+from app.spec.fileio import InputError, SaveError, read_text
 from app.ui.dialogs import recovery
 from app.ui.editor import DocumentEditor
 from app.ui.journal import (
     JournalEntry,
     JournalError,
     RecoveryJournal,
-    journal_path_for,
-    process_alive,
+    journals_beside,
+    owner_alive,
     read_journal,
     set_aside,
 )
@@ -114,7 +114,7 @@ class FileController(QObject):
         self.path: Path | None = None
         self.max_recent = Preferences.recent_count  # File > Open Recent shows this many
         self.journal = RecoveryJournal(editor, self)
-        self.journal.failed.connect(self.message)
+        self.journal.failed.connect(self._journal_failed)
         self._disk_text: str | None = None
         """The text of ``path`` as we last loaded or saved it (to tell others' changes)."""
         self._asking = self._recheck = False
@@ -123,6 +123,19 @@ class FileController(QObject):
         self.watcher.fileChanged.connect(lambda _name: self._settle.start())
         self._settle = QTimer(self, singleShot=True, interval=CHANGE_SETTLE_MS)
         self._settle.timeout.connect(self.check_disk)
+
+    def _journal_failed(self, message: str) -> None:
+        """The journal could not be kept: say so where the user looks, once per problem."""
+        self.message.emit(message)
+        QMessageBox.warning(
+            self.window,
+            "Unsaved edits are not protected",
+            literal(
+                f"{message[:1].upper()}{message[1:]}.\n\nIf the designer stopped now, the edits "
+                "made since the last save would be lost: save the document (File › Save as "
+                "to another folder if this one cannot be written)."
+            ),
+        )
 
     @property
     def modified(self) -> bool:
@@ -204,39 +217,60 @@ class FileController(QObject):
         return True
 
     def _offer_journal_of(self, path: Path, disk_text: str) -> bool:
-        """Offer the journal beside ``path``, if any; True when it was restored."""
-        journal = journal_path_for(path)
-        if not journal.is_file():
-            return False
-        try:
-            entry = read_journal(journal)
-        except JournalError as error:
-            self.message.emit(str(error))
-            return False
-        if process_alive(entry.pid):
-            where = "in another window" if entry.pid == os.getpid() else f"by process {entry.pid}"
-            self.message.emit(f"{path.name} is also being edited {where}")
-            return False
-        if entry.text == disk_text:  # the edits were saved after all
-            with contextlib.suppress(OSError):
-                journal.unlink(missing_ok=True)
-            return False
-        return self.offer_recovery(entry)
+        """Offer each journal of ``path`` whose designer is gone; True when one was restored
+        here (a further one restored opens in a window of its own)."""
+        restored = False
+        for journal in journals_beside(path):
+            try:
+                entry = read_journal(journal)
+            except JournalError as error:
+                self.message.emit(str(error))
+                continue
+            if entry.original != path:
+                continue  # another document whose name begins like this one's
+            if owner_alive(entry):
+                where = (
+                    "in another window" if entry.pid == os.getpid() else f"by process {entry.pid}"
+                )
+                self.message.emit(f"{path.name} is also being edited {where}")
+                continue
+            if entry.text == disk_text:  # the edits were saved after all
+                with contextlib.suppress(OSError):
+                    journal.unlink(missing_ok=True)
+                continue
+            if not restored:
+                restored = self.offer_recovery(entry)
+            else:
+                self._offer_elsewhere(entry)
+        return restored
+
+    def _offer_elsewhere(self, entry: JournalEntry) -> None:
+        """A second unsaved version of the same file: restored into a window of its own."""
+        from app.ui.main_window import restore_window
+
+        choice = recovery.ask_recovery(self.window, entry)
+        if choice == "restore":
+            restore_window(entry)
+        else:
+            self._keep_or_discard(entry, choice)
 
     def offer_recovery(self, entry: JournalEntry) -> bool:
         """Ask what to do with one journal and do it; True when restored."""
         choice = recovery.ask_recovery(self.window, entry)
         if choice == "restore":
             return self.restore(entry)
+        self._keep_or_discard(entry, choice)
+        return False
+
+    def _keep_or_discard(self, entry: JournalEntry, choice: str) -> None:
         try:
             if choice == "discard":
                 entry.file.unlink(missing_ok=True)
             elif entry.original is not None:
-                # Editing the document would overwrite the journal beside it.
+                # Kept in the workspace folder, where every start-up offers it again.
                 set_aside(entry)
         except OSError as error:
             self.message.emit(f"cannot move the recovery journal {entry.file}: {error}")
-        return False
 
     def restore(self, entry: JournalEntry) -> bool:
         """Edit the journaled document, unsaved, in this window; the old journal goes."""
@@ -307,8 +341,13 @@ class FileController(QObject):
         doc = self.editor.doc
         try:
             save_document(doc, path)
-        except SaveError as error:
-            QMessageBox.warning(self.window, "Cannot save SOP", literal(str(error)))
+        except (SaveError, OSError, ValueError) as error:  # ValueError: text JSON cannot hold
+            self.message.emit(f"Not saved: {error}")
+            QMessageBox.warning(
+                self.window,
+                "Cannot save SOP",
+                literal(f"{error}\n\nYour edits are still open here: nothing was lost."),
+            )
             return False
         renamed = path != self.path
         self.journal.set_document(path)  # a new location drops the old journal

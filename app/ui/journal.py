@@ -1,7 +1,11 @@
 """The recovery journal: every committed edit is on disk before the designer waits for input.
 
 After each command the whole canonical document goes to a journal file, next to the
-document (``.NAME.gatewright-journal``) or, for an untitled one, in the workspace folder.
+document (``.NAME.PID-N.gatewright-journal``) or, for an untitled one, in the workspace
+folder. Each designer window keeps a journal of its own, held by a lock file beside it
+(``QLockFile``: the process id, host and boot it belongs to), so that two designers on one
+file never remove or overwrite each other's journal; recovery offers the journals whose
+lock no live designer holds.
 Writes made in one turn of the event loop are coalesced by a zero-timer, so the journal
 always holds the last committed edit once control is back in the event loop: a killed
 process loses nothing. A write replaces the file atomically (temporary file, ``os.replace``)
@@ -11,23 +15,25 @@ follows at most every ``SYNC_INTERVAL_MS``. Saving or closing cleanly removes th
 
 from __future__ import annotations
 
+import glob
 import itertools
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from app.model.io import dumps_document
+from app.spec.fileio import sync_to_disk, write_quick
 from app.ui.editor import DocumentEditor
 
 FORMAT = "gatewright.journal/1"
 SUFFIX = ".gatewright-journal"
+LOCK_SUFFIX = ".lock"
 SYNC_INTERVAL_MS = 200
 
 _untitled_numbers = itertools.count(1)
@@ -68,9 +74,49 @@ class JournalEntry:
             return False
 
 
-def journal_path_for(document: Path) -> Path:
-    """The journal of a saved document: a hidden file beside it."""
-    return document.parent / f".{document.name}{SUFFIX}"
+def journal_path_for(document: Path, owner: str = "") -> Path:
+    """The journal of a saved document kept by ``owner`` (a window: ``PID-N``): a hidden
+    file beside it. Without an owner, the name that designers before per-window journals
+    used, which recovery still reads."""
+    return document.parent / (
+        f".{document.name}.{owner}{SUFFIX}" if owner else f".{document.name}{SUFFIX}"
+    )
+
+
+def journals_beside(document: Path) -> list[Path]:
+    """Every journal file next to ``document`` that may belong to it (each one's recorded
+    path says whether it does)."""
+    folder = document.parent
+    if not folder.is_dir():
+        return []
+    found = sorted(folder.glob(f".{glob.escape(document.name)}.*{SUFFIX}"))
+    legacy = journal_path_for(document)
+    return [legacy, *found] if legacy.is_file() else found
+
+
+def lock_path(journal: Path) -> Path:
+    """The lock file that a live designer holds beside its journal."""
+    return journal.with_name(journal.name + LOCK_SUFFIX)
+
+
+def owner_alive(entry: JournalEntry) -> bool:
+    """Whether the designer that wrote ``entry`` is still running (so it is not offered).
+
+    A journal's lock file says so: its owner holds it while it runs, and a lock whose
+    process has ended (killed, crashed) can be taken. A journal without a lock file was
+    written by a designer that predates the locks: its process id decides.
+    """
+    lock = lock_path(entry.file)
+    if lock.exists():
+        probe = QLockFile(str(lock))
+        probe.setStaleLockTime(0)  # a live owner's lock never goes stale with age
+        if probe.tryLock(0):
+            probe.unlock()  # the owner is gone: the lock file goes with this probe
+            return False
+        if probe.error() == QLockFile.LockError.LockFailedError:
+            return True
+    # No lock, or one that cannot be tried here (a read-only folder): the process id says.
+    return entry.pid != os.getpid() and process_alive(entry.pid)
 
 
 def journal_folder() -> Path:
@@ -80,9 +126,14 @@ def journal_folder() -> Path:
     return default_path().parent
 
 
-def untitled_journal_path() -> Path:
+def new_owner() -> str:
+    """A name for one window's journal, unique among the running designers: ``PID-N``."""
+    return f"{os.getpid()}-{next(_untitled_numbers)}"
+
+
+def untitled_journal_path(owner: str | None = None) -> Path:
     """A fresh journal name for one untitled window of this process."""
-    return journal_folder() / f"untitled-{os.getpid()}-{next(_untitled_numbers)}{SUFFIX}"
+    return journal_folder() / f"untitled-{owner or new_owner()}{SUFFIX}"
 
 
 def utc_stamp() -> str:
@@ -157,9 +208,10 @@ def find_journals(documents: Iterable[Path] = ()) -> list[JournalEntry]:
     folder = journal_folder()
     if folder.is_dir():
         candidates.extend(sorted(folder.glob(f"*{SUFFIX}")))
+    beside: dict[Path, Path] = {}
     for document in documents:
-        candidate = journal_path_for(Path(document))
-        if candidate.is_file():
+        for candidate in journals_beside(Path(document)):
+            beside[candidate] = Path(document).absolute()
             candidates.append(candidate)
     found: dict[Path, JournalEntry] = {}
     for candidate in candidates:
@@ -167,7 +219,10 @@ def find_journals(documents: Iterable[Path] = ()) -> list[JournalEntry]:
             entry = read_journal(candidate)
         except JournalError:
             continue
-        if process_alive(entry.pid) or entry.matches_document():
+        owner = beside.get(candidate)
+        if owner is not None and entry.original != owner:
+            continue  # another document whose name begins like this one's
+        if owner_alive(entry) or entry.matches_document():
             continue
         found.setdefault(candidate.resolve(), entry)
     return sorted(found.values(), key=lambda e: e.written_at)
@@ -178,44 +233,14 @@ def set_aside(entry: JournalEntry) -> Path:
     folder = journal_folder()
     folder.mkdir(parents=True, exist_ok=True)
     beside_document = entry.original is not None and (
-        entry.file.absolute() == journal_path_for(entry.original).absolute()
+        entry.file.absolute().parent == entry.original.absolute().parent
     )
     if not beside_document:
         return entry.file  # untitled journals are nobody's to overwrite
     stem = entry.original.name if entry.original else "untitled"
-    target = folder / f"later-{stem}-{os.getpid()}-{next(_untitled_numbers)}{SUFFIX}"
+    target = folder / f"later-{stem}-{new_owner()}{SUFFIX}"
     os.replace(entry.file, target)
     return target
-
-
-def write_quick(path: Path, text: str) -> None:
-    """Replace ``path`` atomically without waiting for the disk (see the module docstring)."""
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def sync_to_disk(path: Path) -> None:
-    """fsync a file and its folder (after :func:`write_quick`), so a power cut keeps it."""
-    flags = os.O_RDONLY
-    for target in (path, path.parent):
-        try:
-            descriptor = os.open(target, flags)
-        except OSError:
-            continue
-        try:
-            os.fsync(descriptor)
-        except OSError:
-            pass
-        finally:
-            os.close(descriptor)
 
 
 class RecoveryJournal(QObject):
@@ -228,7 +253,9 @@ class RecoveryJournal(QObject):
         super().__init__(parent)
         self.editor = editor
         self.document: Path | None = None
-        self.path = untitled_journal_path()
+        self.owner = new_owner()
+        self.path = untitled_journal_path(self.owner)
+        self._lock: QLockFile | None = None
         self._pending = False
         self._on_disk = False
         self._unsynced = False
@@ -251,7 +278,11 @@ class RecoveryJournal(QObject):
             return
         self.discard()
         self.document = document
-        self.path = journal_path_for(document) if document else untitled_journal_path()
+        self.path = (
+            journal_path_for(document, self.owner)
+            if document
+            else untitled_journal_path(self.owner)
+        )
 
     def _stack_changed(self, _index: int) -> None:
         try:
@@ -277,17 +308,22 @@ class RecoveryJournal(QObject):
         self.write()
 
     def write(self) -> bool:
-        """Write the whole document to the journal; False (and ``failed``) if it cannot be."""
-        text = dumps_document(self.editor.doc)
-        payload = journal_payload(text, self.document, self.editor.doc.title)
+        """Write the whole document to the journal; False (and ``failed``) if it cannot be.
+
+        Whatever stops it (a full disk, a folder gone, text that cannot be written as
+        JSON) is reported through ``failed``: never an exception out of the event loop,
+        where it would reach only stderr while the user goes on editing unprotected.
+        """
+        try:
+            text = dumps_document(self.editor.doc)
+            payload = journal_payload(text, self.document, self.editor.doc.title)
+        except ValueError as error:  # pydantic's serialisation errors are ValueErrors
+            return self._failed(f"cannot write the recovery journal {self.path}: {error}")
         try:
             self._write_somewhere(payload)
         except OSError as error:
-            message = f"cannot write the recovery journal {self.path}: {error.strerror or error}"
-            if message != self._last_error:  # say it once, not after every edit
-                self._last_error = message
-                self.failed.emit(message)
-            return False
+            strerror = error.strerror or error
+            return self._failed(f"cannot write the recovery journal {self.path}: {strerror}")
         self._last_error = ""
         self._on_disk = True
         self._unsynced = True
@@ -296,19 +332,48 @@ class RecoveryJournal(QObject):
         self.written.emit(self.path)
         return True
 
+    def _failed(self, message: str) -> bool:
+        if message != self._last_error:  # say it once, not after every edit
+            self._last_error = message
+            self.failed.emit(message)
+        return False
+
     def _write_somewhere(self, payload: str) -> None:
         """Beside the document if its folder can be written, else in the workspace folder."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._hold_lock()
             write_quick(self.path, payload)
         except OSError:
-            if self.document is None or self.path != journal_path_for(self.document):
+            if self.document is None or self.path != journal_path_for(self.document, self.owner):
                 raise
             # A read-only folder (a shared drive, a checkout): the startup scan finds it here.
-            number = next(_untitled_numbers)
-            self.path = journal_folder() / f"{self.document.name}-{os.getpid()}-{number}{SUFFIX}"
+            self._release_lock()
+            self.path = journal_folder() / f"{self.document.name}-{self.owner}{SUFFIX}"
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._hold_lock()
             write_quick(self.path, payload)
+
+    def _hold_lock(self) -> None:
+        """Hold the lock beside the journal before writing it, so that no other designer
+        takes the journal for one whose owner has died."""
+        lock = lock_path(self.path)
+        if self._lock is not None and self._lock.fileName() == str(lock):
+            return
+        self._release_lock()
+        held = QLockFile(str(lock))
+        held.setStaleLockTime(0)
+        if not held.tryLock(0):
+            error = held.error()
+            raise OSError(
+                13 if error == QLockFile.LockError.PermissionError else 17, f"cannot lock {lock}"
+            )
+        self._lock = held
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.unlock()
+            self._lock = None
 
     def sync(self) -> None:
         if self._unsynced and self._on_disk:
@@ -327,3 +392,4 @@ class RecoveryJournal(QObject):
                 self.path.unlink(missing_ok=True)
             except OSError as error:
                 self.failed.emit(f"cannot remove the recovery journal {self.path}: {error}")
+        self._release_lock()  # after the journal: a journal is never left without its lock

@@ -9,7 +9,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-from app.process import collection_paused, skip_pydantic_plugins
+from app.runtime.process import collection_paused, skip_pydantic_plugins
 from app.validate.ahead import ValidatedAhead
 
 if TYPE_CHECKING:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMessageBox,
     QUndoView,
     QWidget,
 )
@@ -29,12 +30,14 @@ from app.ui.canvas.placing import paste_offset
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import Overview, SopView
 from app.ui.editor import DocumentEditor
+from app.ui.features import install_features
 from app.ui.files import FileController
 from app.ui.finder import Finder
 from app.ui.insert_menu import build_insert_menu, insert_node
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
+from app.ui.plain import literal
 from app.ui.preferences import (
     DIM_PAPER,
     PAPER,
@@ -48,6 +51,7 @@ from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 
 if TYPE_CHECKING:
+    from app.ui.journal import JournalEntry
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
     from app.validate.ahead import ValidatedAhead
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_settings()
         self._install_modes()
+        install_features(self)  # append, arrange, copy as image, print, getting started
         self._follow_preferences()
         self._document_replaced(self.editor.doc)
 
@@ -323,8 +328,13 @@ class MainWindow(QMainWindow):
             item.setSelected(bool(item.data(0)))
 
     def auto_layout(self) -> None:
-        positions = self._layout_positions()
-        self.editor.move(positions, "Auto-layout")
+        try:
+            self.editor.move(self._layout_positions(), "Auto-layout")
+        except Exception as error:  # whatever the layout raises is said, never only on stderr
+            message = f"Auto-layout failed: {error}. Nothing was moved."
+            self.statusBar().showMessage(message, 10000)
+            QMessageBox.warning(self, "Auto-layout failed", literal(message))
+            return
         self.view.fit()
 
     def _layout_positions(self) -> dict[str, tuple[float, float]]:
@@ -584,8 +594,17 @@ _KEPT: list[MainWindow] = []
 
 def open_window(path: str | Path) -> MainWindow | None:
     """A new designer window on ``path``, shown; None (and no window) when it cannot open."""
+    return _new_window(lambda window: window.files.open_path(Path(path)))
+
+
+def restore_window(entry: JournalEntry) -> MainWindow | None:
+    """A new designer window holding the unsaved edits of ``entry``, shown."""
+    return _new_window(lambda window: window.files.restore(entry))
+
+
+def _new_window(load: Callable[[MainWindow], bool]) -> MainWindow | None:
     window = MainWindow()
-    if not window.files.open_path(Path(path)):
+    if not load(window):
         window.files.close_cleanly()
         window.deleteLater()
         return None

@@ -52,9 +52,9 @@ def can_fork() -> bool:
 
 def results_for(path: str | None) -> dict[str, list[dict[str, Any]]]:
     """Diagnostics, keyed by :func:`content_key`, of a blank document and of ``path``."""
-    from app.fileio import InputError
     from app.model.document import new_document
     from app.model.io import load_document
+    from app.spec.fileio import InputError
     from app.validate.engine import validate
 
     docs = [new_document()]

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.fileio import InputError, read_text
+from app.spec.fileio import InputError, read_text
 from app.validate.diagnostics import Diagnostic
 from app.validate.registry import RULES
 

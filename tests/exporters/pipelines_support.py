@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.spec.compile import compile_data
+from app.compiler.compile import compile_data
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
 from exporters.registry import export

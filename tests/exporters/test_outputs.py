@@ -8,10 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from app.cli import main
-from app.spec.files import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "sop_templates" / "deployment-gate.sop.json"
@@ -72,21 +70,21 @@ def test_a_pipeline_export_that_cannot_make_its_folders_writes_nothing(
     assert files_under(source.parent) == listing
 
 
-@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029"])
-def test_yaml_line_breaks_in_names_reach_argo_intact(source: Path, separator: str) -> None:
-    """YAML (and str.splitlines) read these as line breaks; the spec the ConfigMap holds
-    escapes them, so it still reads back as the same spec."""
+@pytest.mark.parametrize("separator", ["\x85", "\u2028", "\u2029", "\n", "\x00", "\ud800"])
+def test_a_name_that_is_not_one_line_of_text_is_refused_before_any_export(
+    source: Path, capsys, separator: str
+) -> None:
+    """YAML reads U+0085, U+2028 and U+2029 as line breaks, and a NUL or an unpaired
+    surrogate cannot be written at all: a name holding one is refused where the document
+    is read, with its place, and nothing is written."""
     data = json.loads(source.read_text(encoding="utf-8"))
-    name = f"G1{separator}x: 1"
-    data["nodes"][0]["name"] = name
+    data["nodes"][0]["name"] = f"G1{separator}x: 1"
     source.write_text(json.dumps(data), encoding="utf-8")
-    assert main(["export", "argo", "in.sop.json", "-o", "argo-out"]) == 0
-    out = source.parent / "argo-out"
-    configmap = yaml.safe_load((out / "argo" / "spec-configmap.yaml").read_text("utf-8"))
-    spec_json = (out / "gatewright" / "spec.json").read_text("utf-8")
-    assert configmap["data"]["spec.json"] == spec_json
-    spec = load_spec(out / "gatewright" / "spec.json")
-    assert name in {stage.name for stage in spec.stages}
+    assert main(["export", "argo", "in.sop.json", "-o", "argo-out"]) == 2
+    err = capsys.readouterr().err
+    assert "$.nodes[0].name" in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (source.parent / "argo-out").exists()
 
 
 @pytest.mark.parametrize("fmt", ["markdown", "dot"])

@@ -17,11 +17,11 @@ from app.cli.exporting import build_context
 from app.model.document import Sop
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids, template_text
-from benchmarks.synthetic import gate_chain
 from exporters import content, pdf_style
 from exporters.context import ExportContext
 from exporters.pdf import render_pdf
 from exporters.pdf_layout import DRAFT_TEXT
+from synthetic.documents import gate_chain
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"

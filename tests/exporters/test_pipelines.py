@@ -25,9 +25,9 @@ import yaml
 
 from app import __version__
 from app.cli import main
+from app.compiler.compile import compile_data
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids
-from app.spec.compile import compile_data
 from app.spec.digest import spec_text
 from app.spec.files import load_spec
 from exporters import argo, github, gitlab

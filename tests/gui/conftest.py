@@ -42,3 +42,13 @@ def window(qtbot):  # type: ignore[no-untyped-def]
     qtbot.waitExposed(made)
     yield made
     made.editor.stack.setClean()  # closing must not ask to save
+
+
+@pytest.fixture
+def blank(qtbot):  # type: ignore[no-untyped-def]
+    """An active designer window on a blank document (modules may define their own)."""
+    from tests.gui.windows import active_window
+
+    made = active_window(qtbot)
+    yield made
+    made.editor.stack.setClean()

@@ -17,23 +17,8 @@ from app.ui.panels.criteria_table import CriteriaTable
 from app.ui.panels.fields import InlineError
 from app.ui.panels.record_table import RecordTable
 
-COLUMNS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "id",
-            "name",
-            "form",
-            "subject",
-            "op",
-            "value",
-            "severity",
-            "on_missing",
-            "on_invalid",
-            "tiers",
-        ]
-    )
-}
+COLUMNS = {"id": 0, "rule": 1}
+"""The criteria table's columns; every other field of a criterion is in the form under it."""
 
 
 def select(window: MainWindow, *ids: str) -> Any:
@@ -85,3 +70,54 @@ def criteria(form: Form) -> CriteriaTable:
 
 def cell(table: RecordTable, row: int, column: str) -> Any:
     return table.model.index(row, COLUMNS[column])
+
+
+def record_field(table: RecordTable, header: str, row: int | None = None) -> Any:
+    """The field, in the form under ``table``, of the current record (of ``row``, selected
+    first) for the column ``header`` (a criterion's ``name``, ``form``, ``op``, ``value``,
+    ``metric / check / artifact``...; a metric's ``unit``, ``direction``...)."""
+    if row is not None:
+        table.select(row)
+    assert table.form is not None
+    for column, _label, _holder, fields in table.form.rows:
+        if column.header == header:
+            kind = column.editor(table.current_record()[1])
+            return fields.get(kind) or next(iter(fields.values()))  # hidden: not in this form
+    raise AssertionError(f"no record field {header!r}")
+
+
+criterion_field = record_field
+
+
+def typed(text: str) -> None:
+    """Type ``text`` as a person does: each key goes to whatever has the keyboard then, and
+    what the key set going (an item view commits a cell on the next turn) runs before the
+    next key."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        QTest.keyClicks(QApplication.focusWidget(), char)
+        QApplication.processEvents()
+
+
+def press(key: Qt.Key, modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    QTest.keyClick(QApplication.focusWidget(), key, modifiers)
+    QApplication.processEvents()
+
+
+def click(window: MainWindow, widget: QWidget) -> None:
+    """A real click in the middle of ``widget``, scrolled into view in the inspector first."""
+    from PySide6.QtTest import QTest
+
+    window.inspector.ensureWidgetVisible(widget)
+    QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
+
+
+def focused() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.focusWidget()

@@ -19,9 +19,17 @@ from app.model.errors import ModelError
 from app.model.io import dumps_document, loads_document
 from app.model.nodes import NODE_KINDS
 from app.model.templates import template_text
-from app.spec.types import check_slug
+from app.spec.types import check_slug, check_visible_name
 from app.ui.canvas.scene import SopScene
 from app.ui.editor import DocumentEditor
+
+
+def _is_node_name(text: str) -> bool:
+    try:
+        check_visible_name(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _bindings_lose_none() -> bool:
@@ -163,7 +171,8 @@ class Session:
         node_id = self.draw(st.sampled_from(ids), "node")
         name = self.draw(st.one_of(st.text(max_size=30), st.integers()), "name")
         done = self.attempt(lambda: self.editor.set_property(node_id, "name", name))
-        assert done == isinstance(name, str)
+        # A node name is one line of text that shows something (check_visible_name).
+        assert done == (isinstance(name, str) and _is_node_name(name))
 
     def set_edge_kind(self) -> None:
         if not self.doc.edges:

@@ -15,6 +15,7 @@ from tests.gui.inspecting import (
     assert_one_undoable_step,
     cell,
     criteria,
+    record_field,
     retype,
     select,
     shown_errors,
@@ -109,11 +110,12 @@ def test_stage_environment_and_canary_strategy(qtbot, window) -> None:
     environment = widget(form, "Environment")
     environment.setCurrentIndex(environment.findData(None))
     assert doc.node("production").environment is None and steps.pushed == 1
-    strategy, steps_field = widget(form, "Strategy"), widget(form, "Canary steps (%)")
-    assert not steps_field.isEnabled()
+    strategy = widget(form, "Strategy")
+    steps_table = next(t for t in form.tables if t.noun == "canary step")
+    assert not steps_table.isEnabled()
     strategy.setCurrentIndex(strategy.findData("canary"))
-    assert doc.node("production").strategy.type == "canary" and steps_field.isEnabled()
-    retype(qtbot, steps_field, "5, 25, 100")
+    assert doc.node("production").strategy.type == "canary" and steps_table.isEnabled()
+    assert steps_table.commit([5, 25, 100])  # one step, as the table's buttons make it
     retype(qtbot, widget(form, "Bake minutes"), "30")
     assert doc.node("production").strategy.steps == [5, 25, 100]
     assert doc.node("production").strategy.bake_minutes == 30
@@ -122,17 +124,19 @@ def test_stage_environment_and_canary_strategy(qtbot, window) -> None:
     assert doc.node("production").strategy.steps == [] and steps.pushed == 5
     window.editor.stack.undo()
     assert doc.node("production").strategy.steps == [5, 25, 100]
-    assert steps_field.text() == "5, 25, 100"
+    assert steps_table.model.records == [5, 25, 100]
 
 
 def test_canary_steps_out_of_range_are_refused(qtbot, window) -> None:
     form = select(window, "production")
     strategy = widget(form, "Strategy")
     strategy.setCurrentIndex(strategy.findData("canary"))
+    steps_table = next(t for t in form.tables if t.noun == "canary step")
+    steps_table.add()
     steps = Steps(window)
-    retype(qtbot, widget(form, "Canary steps (%)"), "5, 250")
-    assert steps.pushed == 0 and window.editor.doc.node("production").strategy.steps == []
-    assert any("between 0 and 100" in message for message in shown_errors(form))
+    assert not steps_table.model.setData(steps_table.model.index(0, 0), "250")
+    assert steps.pushed == 0 and window.editor.doc.node("production").strategy.steps == [50]
+    assert "between 0 and 100" in steps_table.error.text()
 
 
 def test_trigger_fields(qtbot, window) -> None:
@@ -207,65 +211,73 @@ def test_negative_minutes_are_refused_with_the_validators_message(qtbot, window)
 # -- criteria ----------------------------------------------------------------------------
 
 
-def test_a_threshold_typed_in_the_cell_editor_is_one_undo_step(qtbot, window) -> None:
+def test_a_threshold_typed_in_the_criterion_form_is_one_undo_step(qtbot, window) -> None:
     table = criteria(select(window, "production-gate"))
     doc, steps = window.editor.doc, Steps(window)
-    index = cell(table, 2, "value")
-    table.view.setCurrentIndex(index)
-    table.view.edit(index)
-    editor = table.view.indexWidget(index)
-    assert isinstance(editor, QLineEdit) and editor.text() == "250"
-    editor.selectAll()
-    qtbot.keyClicks(editor, "300")
-    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits on the next event loop turn
+    threshold = record_field(table, "value", row=2)
+    assert isinstance(threshold, QLineEdit) and threshold.text() == "250"
+    retype(qtbot, threshold, "300")
     read = lambda: doc.node("production-gate").criteria[2].value  # noqa: E731
-    qtbot.waitUntil(lambda: read() == 300)
     assert_one_undoable_step(window, steps, read, 250, 300)
-    assert table.model.data(index) == "300"
+    assert threshold.text() == "300" and table.model.data(cell(table, 2, "rule")).endswith("300")
 
 
-def test_a_threshold_that_is_not_a_number_is_refused_under_the_table(window) -> None:
+def test_a_threshold_that_is_not_a_number_is_refused_under_the_form(qtbot, window) -> None:
     table = criteria(select(window, "production-gate"))
     doc, steps = window.editor.doc, Steps(window)
-    assert not table.model.setData(cell(table, 2, "value"), "fast")
+    threshold = record_field(table, "value", row=2)
+    retype(qtbot, threshold, "fast")
     assert doc.node("production-gate").criteria[2].value == 250 and steps.pushed == 0
-    assert table.model.data(cell(table, 2, "value")) == "250"
-    assert not table.error.isHidden()
-    assert table.error.text() == "production-gate.criteria[2].value: must be a number, got a string"
+    assert threshold.text() == "250"  # the document's value again
+    assert table.form.error.isVisible()
+    assert (
+        table.form.error.text()
+        == "production-gate.criteria[2].value: must be a number, got a string"
+    )
 
 
-def test_criterion_cells_change_one_field_each(window) -> None:
+def test_criterion_fields_change_one_field_each(qtbot, window) -> None:
     table = criteria(select(window, "production-gate"))
     doc, steps = window.editor.doc, Steps(window)
     gate = lambda: doc.node("production-gate")  # noqa: E731
-    model = table.model
-    assert model.setData(cell(table, 2, "subject"), "error-rate")
-    assert model.setData(cell(table, 2, "op"), "<")
-    assert model.setData(cell(table, 2, "severity"), "advisory")
-    assert model.setData(cell(table, 2, "on_missing"), "hold")
-    assert model.setData(cell(table, 2, "on_invalid"), "hold")
-    assert model.setData(cell(table, 2, "tiers"), ["medium", "high"])
-    assert model.setData(cell(table, 2, "name"), "Errors below budget")
+    table.select(2)
+    for header, value in (
+        ("metric / check / artifact", "error-rate"),
+        ("op", "<"),
+        ("severity", "advisory"),
+        ("on missing", "hold"),
+        ("on invalid", "hold"),
+    ):
+        field = record_field(table, header)
+        field.setCurrentIndex(field.findData(value))
+    tiers = record_field(table, "tiers")
+    for row in range(tiers.count()):
+        if tiers.item(row).data(Qt.ItemDataRole.UserRole) in ("medium", "high"):
+            tiers.item(row).setCheckState(Qt.CheckState.Checked)
+    retype(qtbot, record_field(table, "name"), "Errors below budget")
     criterion = gate().criteria[2]
     assert (criterion.metric, criterion.op, criterion.severity) == ("error-rate", "<", "advisory")
     assert (criterion.on_missing, criterion.on_invalid) == ("hold", "hold")
     assert criterion.tiers == ["medium", "high"] and criterion.name == "Errors below budget"
-    assert steps.pushed == 7
-    assert model.setData(cell(table, 2, "tiers"), None)  # none checked: every tier
+    assert steps.pushed == 8
+    for row in range(tiers.count()):  # none checked: every tier
+        tiers.item(row).setCheckState(Qt.CheckState.Unchecked)
     assert gate().criteria[2].tiers is None
-    assert model.data(cell(table, 2, "tiers")) == "all"
+    assert "·" not in table.model.data(cell(table, 2, "rule"))
 
 
-def test_changing_a_criterions_form(window) -> None:
+def test_changing_a_criterions_form(qtbot, window) -> None:
     table = criteria(select(window, "production-gate"))
     doc, steps = window.editor.doc, Steps(window)
-    assert table.model.setData(cell(table, 2, "form"), "check")
+    form_field = record_field(table, "form", row=2)
+    form_field.setCurrentIndex(form_field.findData("check"))
     criterion = doc.node("production-gate").criteria[2]
     assert isinstance(criterion, CheckCriterion) and criterion.id == "latency-budget"
-    assert table.model.flags(cell(table, 2, "op")) & Qt.ItemFlag.ItemIsEditable == Qt.ItemFlag(0)
-    assert table.model.setData(cell(table, 2, "value"), "green")
+    operator = record_field(table, "op")
+    assert not operator.isVisibleTo(table.form)  # a check has no operator
+    retype(qtbot, record_field(table, "value"), "green")
     assert doc.node("production-gate").criteria[2].equals == "green"
-    assert table.model.setData(cell(table, 2, "form"), "baseline")
+    form_field.setCurrentIndex(form_field.findData("baseline"))
     baseline = doc.node("production-gate").criteria[2]
     assert (baseline.form, baseline.delta) == ("baseline", 0)
     assert steps.pushed == 3

@@ -10,13 +10,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.model.nodes import Action, Gate, Trigger
+from app.spec.criteria import CriterionBase
 from app.ui.panels.inspector import SummaryView
 from tests.gui.inspecting import (
     COLUMNS,
     Steps,
     assert_one_undoable_step,
-    cell,
     criteria,
+    record_field,
     retype,
     select,
     shown_errors,
@@ -63,7 +64,7 @@ def test_document_title_and_version(qtbot, window) -> None:
     assert doc.version == "1.1.0" and steps.pushed == 2 and shown_errors(form) == []
 
 
-def test_document_tiers_roles_and_metrics(window) -> None:
+def test_document_tiers_roles_and_metrics(qtbot, window) -> None:
     form = select(window)
     doc, steps = window.editor.doc, Steps(window)
     tiers, roles, metrics = form.tiers, form.roles, form.metrics
@@ -78,18 +79,20 @@ def test_document_tiers_roles_and_metrics(window) -> None:
 
     roles.add()
     assert doc.roles[-1].id == "role" and steps.pushed == 4
-    assert roles.model.setData(roles.model.index(len(doc.roles) - 1, 2), "ana, ben")
+    members = record_field(roles, "members", row=len(doc.roles) - 1)
+    assert members.commit(["ana", "ben"])
     assert doc.roles[-1].members == ["ana", "ben"] and steps.pushed == 5
     assert not roles.model.setData(roles.model.index(0, 0), "Data Science")
     assert "not a valid id" in roles.error.text() and doc.roles[0].id == "ds-lead"
 
     metric_row = [m.id for m in doc.metrics].index("latency-p95-ms")
-    assert metrics.model.setData(metrics.model.index(metric_row, 3), "higher")
+    direction = record_field(metrics, "direction", row=metric_row)
+    direction.setCurrentIndex(direction.findData("higher"))
     assert doc.metric("latency-p95-ms").direction == "higher" and steps.pushed == 6
-    assert metrics.model.setData(metrics.model.index(metric_row, 5), "2000")
+    retype(qtbot, record_field(metrics, "max"), "2000")
     assert doc.metric("latency-p95-ms").max == 2000
-    assert not metrics.model.setData(metrics.model.index(metric_row, 4), "5000")
-    assert "swap them" in metrics.error.text() and doc.metric("latency-p95-ms").min == 0
+    retype(qtbot, record_field(metrics, "min"), "5000")
+    assert "swap them" in metrics.form.error.text() and doc.metric("latency-p95-ms").min == 0
     metrics.add()
     assert doc.metrics[-1].id == "metric" and steps.pushed == 8
     metrics.select(len(doc.metrics) - 1)
@@ -141,10 +144,11 @@ def test_tooltips_are_the_field_descriptions(window) -> None:
         widget(trigger, "For windows").toolTip() == Trigger.model_fields["for_windows"].description
     )
     table = criteria(select(window, "production-gate"))
+    assert "NaN" in record_field(table, "on invalid", row=0).toolTip()
     tip = table.model.headerData(
-        COLUMNS["on_invalid"], Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
+        COLUMNS["id"], Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole
     )
-    assert "NaN" in tip
+    assert tip == CriterionBase.model_fields["id"].description
 
 
 @pytest.mark.parametrize(
@@ -183,15 +187,22 @@ def test_tab_moves_from_field_to_field(qtbot, window) -> None:
     qtbot.keyClick(name, Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Description"))
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Note"))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget(form, "Role"))
+
+
+def rules_table(window):  # type: ignore[no-untyped-def]
+    form = select(window, "production-gate")
+    return next(t for t in form.tables if t.noun == "approver rule")
 
 
 def test_the_tiers_cell_opens_a_checklist(qtbot, window) -> None:
     from app.ui.panels.cell_editors import SubsetEditor
 
-    table = criteria(select(window, "production-gate"))
+    table = rules_table(window)
     doc = window.editor.doc
-    index = cell(table, 0, "tiers")
+    index = table.model.index(0, 2)
     table.view.setCurrentIndex(index)
     table.view.edit(index)
     editor = table.view.indexWidget(index)
@@ -199,14 +210,15 @@ def test_the_tiers_cell_opens_a_checklist(qtbot, window) -> None:
     assert [editor.item(r).text() for r in range(editor.count())] == doc.tiers
     editor.item(2).setCheckState(Qt.CheckState.Checked)
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: doc.node("production-gate").criteria[0].tiers == ["high"])
+    rule = lambda: doc.node("production-gate").approval.rules[0]  # noqa: E731
+    qtbot.waitUntil(lambda: rule().tiers == ["high"])
     assert table.model.data(index) == "high"
 
 
 def test_space_opens_the_tiers_checklist_without_ticking_a_tier(qtbot, window) -> None:
-    table = criteria(select(window, "production-gate"))
+    table = rules_table(window)
     doc = window.editor.doc
-    index = cell(table, 0, "tiers")
+    index = table.model.index(0, 2)
     table.view.setCurrentIndex(index)
     table.view.setFocus()
     qtbot.keyClick(table.view, Qt.Key.Key_Space)
@@ -217,37 +229,43 @@ def test_space_opens_the_tiers_checklist_without_ticking_a_tier(qtbot, window) -
     qtbot.keyClick(editor, Qt.Key.Key_Space)
     assert editor.value() == [doc.tiers[0]]
     qtbot.keyClick(editor, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: doc.node("production-gate").criteria[0].tiers == [doc.tiers[0]])
+    rule = lambda: doc.node("production-gate").approval.rules[0]  # noqa: E731
+    qtbot.waitUntil(lambda: rule().tiers == [doc.tiers[0]])
 
 
-def test_the_operator_cell_opens_a_combo_that_commits_on_choice(qtbot, window) -> None:
-    table = criteria(select(window, "production-gate"))
+def test_the_role_cell_opens_a_combo_of_role_names_that_commits_on_choice(qtbot, window) -> None:
+    table = rules_table(window)
     doc, steps = window.editor.doc, Steps(window)
-    index = cell(table, 2, "op")
+    index = table.model.index(0, 0)
+    assert table.model.data(index) == "Product owner (product-owner)"
     table.view.setCurrentIndex(index)
     table.view.edit(index)
     combo = table.view.indexWidget(index)
-    assert [combo.itemText(i) for i in range(combo.count())] == [">=", ">", "<=", "<", "==", "!="]
-    assert combo.currentText() == "<="
-    combo.setCurrentIndex(3)
-    combo.activated.emit(3)
-    assert doc.node("production-gate").criteria[2].op == "<" and steps.pushed == 1
+    names = [combo.itemText(i) for i in range(combo.count())]
+    assert names[:2] == ["Data science lead (ds-lead)", "ML engineer (ml-engineer)"]
+    assert combo.currentData() == "product-owner"
+    found = combo.findData("sre-oncall")
+    combo.setCurrentIndex(found)
+    combo.activated.emit(found)
+    assert doc.node("production-gate").approval.rules[0].role == "sre-oncall"
+    assert steps.pushed == 1
 
 
 def test_a_choice_typed_over_commits_on_enter_not_at_the_first_letter(qtbot, window) -> None:
-    table = criteria(select(window, "production-gate"))
+    table = rules_table(window)
     doc, steps = window.editor.doc, Steps(window)
-    index = cell(table, 2, "op")
+    rule = lambda: doc.node("production-gate").approval.rules[0]  # noqa: E731
+    index = table.model.index(0, 0)
     table.view.setCurrentIndex(index)
     table.view.setFocus()
-    qtbot.keyClick(table.view, Qt.Key.Key_Greater)  # typing over the cell opens its combo
+    qtbot.keyClick(table.view, Qt.Key.Key_M)  # typing over the cell opens its combo
     combo = table.view.indexWidget(index)
-    assert combo is not None and combo.currentText() == ">="  # shown, not yet committed
-    assert doc.node("production-gate").criteria[2].op == "<=" and steps.pushed == 0
+    assert combo is not None and combo.currentData() == "ml-engineer"  # not yet committed
+    assert rule().role == "product-owner" and steps.pushed == 0
     qtbot.keyClick(combo, Qt.Key.Key_Down)
-    assert doc.node("production-gate").criteria[2].op == "<="
+    assert rule().role == "product-owner"
     qtbot.keyClick(combo, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: doc.node("production-gate").criteria[2].op == ">")
+    qtbot.waitUntil(lambda: rule().role == "security-reviewer")
     assert steps.pushed == 1
 
 

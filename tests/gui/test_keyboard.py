@@ -62,6 +62,8 @@ def test_insert_menu_has_a_shortcut_for_each_kind_and_connect(blank: MainWindow)
         "Action": "Ctrl+4",
         "Check": "Ctrl+5",
         "Connect…": "Ctrl+K",
+        "Append to selection": "",
+        "Append next…": "Ctrl+E",
     }
 
 

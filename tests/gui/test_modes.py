@@ -9,12 +9,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from app.compiler.compile import compile_spec
 from app.model.templates import load_template
 from app.simulate.drill import DrillScenario, perfect_answers
 from app.simulate.engine import simulate
 from app.simulate.library import builtin, load_builtin
 from app.simulate.scenario import Scenario
-from app.spec.compile import compile_spec
 from app.store.workspace import Workspace
 from app.ui.main_window import MainWindow
 

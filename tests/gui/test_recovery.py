@@ -132,7 +132,8 @@ def test_a_killed_designer_loses_no_edit_of_a_saved_document(
     original = template_text(TEMPLATE)
     document.write_text(original, encoding="utf-8")
     pid, journal = run_and_kill("file", str(document), tmp_path)
-    assert journal == journal_path_for(document)
+    assert journal.parent == document.parent  # beside the document, a journal per window
+    assert journal.name.startswith(f".{document.name}.{pid}-")
     assert document.read_text(encoding="utf-8") == original  # never saved
     assert read_journal(journal).pid == pid
 
@@ -146,9 +147,12 @@ def test_a_killed_designer_loses_no_edit_of_a_saved_document(
     assert window.editor.doc.title == "Crash test SOP"
     assert window.isWindowModified()
     assert window.files.path == document
-    assert journal.exists()  # still unsaved, so still journaled (now by this window)
+    # still unsaved, so still journaled, now by this window under its own name and lock
+    own = window.files.journal.path
+    assert own.exists() and own != journal and not journal.exists()
+    assert read_journal(own).text == restored
     assert window.files.save()
-    assert not journal.exists()
+    assert not own.exists()
     assert document.read_text(encoding="utf-8") == restored
 
 
@@ -214,7 +218,9 @@ def test_decide_later_keeps_the_journal_safe_from_new_edits(
     window.files.open_path(document)
     window.editor.set_property(window.editor.doc.nodes[0].id, "name", "New edit")
     window.files.journal.flush()
-    assert json.loads(journal.read_text(encoding="utf-8"))["document"] != edited
+    assert not journal.exists()  # set aside in the workspace folder
+    own = window.files.journal.path
+    assert json.loads(own.read_text(encoding="utf-8"))["document"] != edited
     kept = [entry for entry in find_journals() if entry.text == edited]
     assert len(kept) == 1
     assert kept[0].original == document

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from app.fileio import InputError, SaveError, write_atomic
 from app.model import Sop
 from app.model import io as sop_io
 from app.model.io import dumps_document, load_document, loads_document, save_document
+from app.spec.fileio import InputError, SaveError, write_atomic
 
 
 def test_save_then_load_round_trips_byte_for_byte(small_doc: Sop, tmp_path: Path) -> None:
@@ -200,3 +200,22 @@ def test_a_pipe_is_written_through_never_replaced(tmp_path: Path) -> None:
     reader.join(10)
     assert received == [b"through the pipe"]
     assert stat.S_ISFIFO(fifo.stat().st_mode)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_a_new_file_gets_the_mode_the_umask_gives_without_changing_the_umask(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mask: int
+) -> None:
+    """Exports run on a worker thread: reading the umask by setting it would be a race,
+    so the kernel applies it to the temporary file instead."""
+    previous = os.umask(mask)
+    try:
+        changed: list[int] = []
+        monkeypatch.setattr(os, "umask", lambda new: changed.append(new) or mask)
+        write_atomic(tmp_path / "new.json", "{}\n")
+        assert changed == []
+    finally:
+        monkeypatch.undo()
+        os.umask(previous)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert [p.name for p in tmp_path.iterdir()] == ["new.json"]

@@ -9,12 +9,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.fileio import InputError
 from app.model.edges import ALLOWED_ENDPOINTS
 from app.model.io import dumps_document, loads_document
+from app.spec.fileio import InputError
 
 SLUG = st.from_regex(r"\A[a-z0-9][a-z0-9-]{0,20}\Z")
-TEXT = st.text(max_size=30)
+# Names are one line of text without control characters or unpaired surrogates; a node's
+# name also shows something.
+TEXT = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=30)
+VISIBLE = TEXT.filter(lambda text: any(c.isprintable() and not c.isspace() for c in text))
 NUMBER = st.one_of(
     st.integers(-1000, 1000), st.floats(allow_nan=False, allow_infinity=False, width=64)
 )
@@ -45,7 +48,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     )
     nodes: list[dict[str, Any]] = []
     for index, kind in enumerate(kinds):
-        node: dict[str, Any] = {"id": f"n{index}", "kind": kind, "name": draw(TEXT)}
+        node: dict[str, Any] = {"id": f"n{index}", "kind": kind, "name": draw(VISIBLE)}
         if kind in ("gate", "check"):
             items = draw(st.lists(criterion(metrics), max_size=3))
             node["criteria"] = [{"id": f"c{i}", **item} for i, item in enumerate(items)]

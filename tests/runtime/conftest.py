@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from app.compiler.compile import compile_data
 from app.model import Sop
-from app.spec.compile import compile_data
 from app.spec.schema import GateSpec
 
 NOW = "2026-11-21T10:00:00Z"

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.cli import main
+from app.compiler.compile import compile_data
 from app.model.templates import load_template
 from app.runtime import UnknownElementError, check
 from app.runtime.backtest import BacktestInputError, backtest, reading, replay
-from app.spec.compile import compile_data
 from app.spec.files import load_spec, write_spec
 from app.spec.schema import GateSpec
+from tests.cli import run
 
 GATE = "production-gate"
 PROPERTY_GATE = "staging-gate"
@@ -503,12 +503,6 @@ def test_a_progress_callback_may_cancel(tmp_path: Path) -> None:
 
 
 # --- the command line -------------------------------------------------------------------
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_prints_a_table(capsys: pytest.CaptureFixture[str], spec_file: Path) -> None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
 from app.spec.files import write_spec
+from tests.cli import run
 
 
 @pytest.fixture
@@ -19,12 +19,6 @@ def files(spec_data, passing_evidence, tmp_path: Path) -> tuple[Path, Path]:
     write_spec(spec_data, spec_path)
     evidence_path.write_text(json.dumps(passing_evidence))
     return spec_path, evidence_path
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_promote_exits_0_and_prints_json(files, capsys) -> None:

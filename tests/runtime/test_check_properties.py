@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.fileio import InputError
 from app.runtime import as_spec, check
 from app.runtime.evaluate import GateReview
 from app.spec.evidence import ApprovalRecord, Evidence
+from app.spec.fileio import InputError
 from app.spec.files import load_spec, write_spec
 from tests.runtime.conftest import approval
 

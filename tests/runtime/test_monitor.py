@@ -25,7 +25,7 @@ def windows(*values, metric="accuracy") -> dict:
 @pytest.fixture
 def policy_spec(small_doc):
     """acc-drop fires after 2 consecutive windows under 0.85; latency needs 1, ignores gaps."""
-    from app.spec.compile import compile_data
+    from app.compiler.compile import compile_data
 
     small_doc.set_document_field(
         "metrics",

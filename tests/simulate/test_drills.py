@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from app.cli import main
 from app.cli.commands import cli
+from app.compiler.compile import compile_spec
 from app.model import Sop
 from app.model.templates import list_templates, load_template
 from app.runtime import monitor
@@ -23,7 +24,6 @@ from app.simulate.drill import (
 )
 from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
-from app.spec.compile import compile_spec
 from app.spec.schema import GateSpec
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "sop_templates"
@@ -583,7 +583,7 @@ def test_cli_refuses_a_blank_trainee(name: str) -> None:
 
 def test_a_drill_without_telemetry_windows_is_refused(tmp_path: Path) -> None:
     """With no window, every SOP would call it a false alarm whatever its alerts say."""
-    from app.fileio import InputError, load_model
+    from app.spec.fileio import InputError, load_model
 
     data = drill("bias-detected").model_dump(mode="json")
     data["telemetry"]["windows"] = []

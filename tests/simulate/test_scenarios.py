@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.fileio import InputError
+from app.compiler.compile import compile_spec
 from app.model.templates import list_templates, load_template
 from app.simulate.engine import gate_chain, simulate
 from app.simulate.fit import scenario_warnings
 from app.simulate.library import builtin_ids, load_builtin
 from app.simulate.scenario import Scenario
-from app.spec.compile import compile_spec
+from app.spec.fileio import InputError
 from app.spec.schema import GateSpec
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "sop_templates"

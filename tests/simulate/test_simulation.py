@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from app.compiler.compile import compile_spec
 from app.model import Sop
 from app.model.templates import load_template
 from app.simulate.dora import (
@@ -26,10 +27,9 @@ from app.simulate.fit import scenario_warnings
 from app.simulate.montecarlo import monte_carlo, percentile
 from app.simulate.scenario import Fixed, Scenario
 from app.simulate.submission import Entrant, EvidenceSource
-from app.spec.compile import compile_spec
 from app.spec.criteria import ArtifactCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec
-from benchmarks.bench_simulation import release_scenario
+from synthetic.scenarios import release_scenario
 
 
 def fixed(value: float) -> dict[str, Any]:
@@ -433,9 +433,9 @@ def _reversed_keys(value):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("template", ["deployment-gate", "financial-credit-model"])
 def test_the_order_of_keys_in_the_scenario_file_changes_nothing(template: str) -> None:
+    from app.compiler.compile import compile_spec
     from app.model.templates import load_template
     from app.simulate.library import load_builtin
-    from app.spec.compile import compile_spec
 
     spec = compile_spec(load_template(template))
     written = load_builtin(Scenario, f"{template}-month")
@@ -444,9 +444,9 @@ def test_the_order_of_keys_in_the_scenario_file_changes_nothing(template: str) -
 
 
 def test_a_single_run_reports_its_progress_without_changing_its_result() -> None:
+    from app.compiler.compile import compile_spec
     from app.model.templates import load_template
     from app.simulate.library import load_builtin
-    from app.spec.compile import compile_spec
 
     spec = compile_spec(load_template("deployment-gate"))
     scenario = load_builtin(Scenario, "deployment-gate-month")

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import app
-from app.fileio import InputError
 from app.model import Sop
 from app.model.io import dumps_document
 from app.spec.digest import sha256_digest
+from app.spec.fileio import InputError
 from app.store import schema
 from app.store.workspace import Workspace, WorkspaceError, default_path, os_user
 

@@ -12,18 +12,12 @@ from pathlib import Path
 import pytest
 
 import app
-from app.cli import main
 from app.cli.commands import cli
 from app.cli.workspace_commands import duration_text, register, score_text
 from app.model import Sop
 from app.model.io import save_document
 from app.store.workspace import Workspace
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli import run
 
 
 @pytest.fixture

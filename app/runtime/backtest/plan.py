@@ -8,6 +8,7 @@ from app.runtime.backtest.result import BacktestResult, CriterionTally
 from app.spec.criteria import Approval
 from app.spec.evidence import Candidate, Evidence
 from app.spec.schema import GateSpec, SpecGate
+from app.spec.types import text_problem
 
 EXACT_LIMIT = 2**52
 """Larger integers (and sums of them) are not exact as float64: the rows or criteria that
@@ -110,6 +111,11 @@ class _Plan:
             baseline = {m: row[key] for m in self.baselines if (key := f"baseline.{m}") in row}
             artifacts = _json_artifacts(row.get("artifacts"))
             tier = row.get("tier") if isinstance(row.get("tier"), str) else None
+        # A cell holding control characters cannot be text in evidence; it could not name an
+        # artifact or a tier either, so the row reads as the vectorised path reads it.
+        artifacts = [name for name in artifacts if text_problem(name) is None]
+        if tier is not None and text_problem(tier) is not None:
+            tier = None
         return Evidence(
             candidate=Candidate(tier=tier),
             metrics=metrics,

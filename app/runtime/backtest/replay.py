@@ -6,13 +6,13 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from app.process import collection_paused
 from app.runtime import UnknownElementError, as_spec
 from app.runtime.backtest.columns import _Columns
 from app.runtime.backtest.decide import _decide_columns, _decide_rows
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open
 from app.runtime.backtest.result import BacktestInputError, BacktestResult
+from app.runtime.process import collection_paused
 from app.spec.schema import GateSpec
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}

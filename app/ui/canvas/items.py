@@ -39,6 +39,8 @@ class NodeItem(QGraphicsObject):
         self.node_id, self.kind = node_id, kind
         self.name, self.caption = "", ""
         self.problem: str | None = None
+        self._problem_message = ""
+        self.note = ""
         self.highlight: str | None = None
         self._geometry = outline_geometry(kind)
         self._path = self._geometry.path
@@ -65,14 +67,28 @@ class NodeItem(QGraphicsObject):
     def set_text(self, name: str, caption: str) -> None:
         self.name, self.caption = name, caption
         self._text = None  # laid out again at the next paint
-        self.setToolTip(literal(f"{name}\n{caption}" if caption else name))
+        self._tip()
         self.update()
 
     def set_problem(self, severity: str | None, message: str = "") -> None:
         self.problem = severity
-        if message:
-            self.setToolTip(literal(f"{self.name}\n{severity}: {message}"))
+        self._problem_message = f"{severity}: {message}" if severity and message else ""
+        self._tip()
         self.update()
+
+    def set_note(self, note: str) -> None:
+        """A reviewer's note: in the tooltip, and a small folded-page mark on the node."""
+        if note != self.note:
+            self.note = note
+            self._tip()
+            self.update()
+
+    def _tip(self) -> None:
+        # The whole name and caption: the node shows them shortened when they do not fit.
+        lines = [self.name, self.caption, self._problem_message]
+        if self.note:
+            lines.append(f"Note: {self.note}")
+        self.setToolTip(literal("\n".join(line for line in lines if line)))
 
     def set_highlight(self, colour: str | None) -> None:
         """A coloured halo (simulation tokens, fired triggers, find results)."""
@@ -235,12 +251,37 @@ class NodeItem(QGraphicsObject):
             painter.drawText(
                 badge, int(Qt.AlignmentFlag.AlignCenter), "!" if self.problem != "info" else "i"
             )
+        if self.note:
+            _paint_note_mark(painter, bounds)
         if self._hover or selected:
             painter.setPen(QPen(QColor("#2563eb" if self._on_handle else "#111827"), 1))
             painter.setBrush(QColor("#dbeafe" if self._on_handle else "#f9fafb"))
             painter.drawEllipse(
                 self.handle_rect(HANDLE_HOVER_RADIUS if self._on_handle else HANDLE_RADIUS)
             )
+
+
+def _paint_note_mark(painter: QPainter, bounds: QRectF) -> None:
+    """A small note (a page with a folded corner) at the node's top left."""
+    mark = QRectF(bounds.left() - 6, bounds.top() - 6, 12, 14)
+    fold = 4.0
+    page = QPolygonF(
+        [
+            mark.topLeft(),
+            QPointF(mark.right() - fold, mark.top()),
+            QPointF(mark.right(), mark.top() + fold),
+            mark.bottomRight(),
+            mark.bottomLeft(),
+        ]
+    )
+    painter.setPen(QPen(QColor("#92400e"), 1))
+    painter.setBrush(QColor("#fde68a"))
+    painter.drawPolygon(page)
+    for row in (5.0, 8.0, 11.0):
+        painter.drawLine(
+            QPointF(mark.left() + 2.5, mark.top() + row),
+            QPointF(mark.right() - 2.5, mark.top() + row),
+        )
 
 
 class _NodePaints:

@@ -155,6 +155,7 @@ class SopScene(QGraphicsScene):
         item = NodeItem(node_id, node.kind)
         item.setData(0, node_id)
         item.set_text(node.name, node_caption(self.doc, node))
+        item.set_note(node.note)
         self.addItem(item)
         self.nodes[node_id] = item
         self._place(node_id)
@@ -248,6 +249,7 @@ class SopScene(QGraphicsScene):
     def _on_node_changed(self, event: ModelEvent) -> None:
         node = self.doc.node(event.ids[0])
         self.nodes[node.id].set_text(node.name, node_caption(self.doc, node))
+        self.nodes[node.id].set_note(node.note)
 
     def _on_node_moved(self, event: ModelEvent) -> None:
         if event.ids[0] in self.nodes:

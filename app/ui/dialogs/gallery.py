@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import contextlib
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPalette, QPixmap, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QStyle,
@@ -36,30 +49,15 @@ _thumbnails: dict[str, QPixmap] = {}
 
 def render_thumbnail(doc: Sop, size: QSize = THUMBNAIL) -> QPixmap:
     """The document's diagram drawn by the canvas itself, scaled to fit ``size``."""
-    from app.ui.canvas.scene import SopScene
-    from app.ui.editor import DocumentEditor
+    from app.ui.picture import draw_diagram
 
-    editor = DocumentEditor(doc)
-    scene = SopScene(editor)
     pixmap = QPixmap(size)
     pixmap.fill(QColor(PAPER))
+    painter = QPainter(pixmap)
     try:
-        source = scene.itemsBoundingRect().adjusted(-24, -24, 24, 24)
-        if source.isEmpty():
-            return pixmap
-        # Diagrams are wide: scale to fit and centre, rather than hug the top edge.
-        scale = min(size.width() / source.width(), size.height() / source.height())
-        width, height = source.width() * scale, source.height() * scale
-        target = QRectF((size.width() - width) / 2, (size.height() - height) / 2, width, height)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        scene.render(painter, target, source)
-        painter.end()
+        draw_diagram(doc, painter, QRectF(0, 0, size.width(), size.height()), PAPER)
     finally:
-        doc.unsubscribe(scene.on_event)
-        scene.deleteLater()
-        editor.deleteLater()
+        painter.end()
     return pixmap
 
 
@@ -151,6 +149,16 @@ class TemplateGallery(QDialog):
         self.resize(680, 620)
         heading = QLabel("Start from a blank SOP or from one of the built-in procedures:")
         heading.setWordWrap(True)
+        self.search = QLineEdit(self)
+        self.search.setObjectName("template-search")
+        self.search.setAccessibleName("Search templates")
+        self.search.setPlaceholderText("Search by title or summary (↓ to the list, Enter opens)")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("&Search:")
+        search_label.setBuddy(self.search)
+        self.nothing = QLabel()
+        self.nothing.setTextFormat(Qt.TextFormat.PlainText)  # quotes what was typed
+        self.nothing.setVisible(False)
         self.list = QListWidget(self)
         self.list.setObjectName("template-list")
         self.list.setAccessibleName("Templates")
@@ -171,11 +179,22 @@ class TemplateGallery(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Open).setText("&Create")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.create_button = buttons.button(QDialogButtonBox.StandardButton.Open)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        row = QHBoxLayout()
+        row.addWidget(search_label)
+        row.addWidget(self.search, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.nothing)
         layout.addWidget(self.list)
         layout.addWidget(buttons)
-        self.list.setFocus()
+        self.search.textChanged.connect(self.filter)
+        self.search.installEventFilter(self)
+        self.list.installEventFilter(self)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(lambda: (self.search.setFocus(), self.search.selectAll()))
+        self.search.setFocus()  # typing filters at once; the arrow keys choose
         # Thumbnails are drawn one per turn of the event loop, so the dialog opens at once.
         self._waiting = list(range(1, self.list.count()))
         self._drawing = QTimer(self, singleShot=True, interval=0)  # dies with the dialog
@@ -189,6 +208,48 @@ class TemplateGallery(QDialog):
         item.setToolTip(summary)
         item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, summary)
         self.list.addItem(item)
+
+    def filter(self, text: str) -> None:
+        """Show the rows whose title or summary holds every word of ``text`` (any case);
+        the current row moves to the first one shown when it is hidden."""
+        words = text.casefold().split()
+        shown = []
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            haystack = f"{item.text()} {item.data(SUMMARY_ROLE)}".casefold()
+            hidden = not all(word in haystack for word in words)
+            item.setHidden(hidden)
+            if not hidden:
+                shown.append(row)
+        current = self.list.currentRow()
+        if shown and (current not in shown):
+            self.list.setCurrentRow(shown[0])
+        self.nothing.setText(f"No template matches “{text.strip()}”." if not shown else "")
+        self.nothing.setVisible(not shown)
+        self.create_button.setEnabled(bool(shown))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the search box, the arrow keys choose in the list and Enter opens the choice;
+        in the list, a letter typed goes on in the search box."""
+        if watched is self.list and event.type() == QEvent.Type.KeyPress:
+            text = event.text()  # type: ignore[attr-defined]
+            plain = not event.modifiers() & ~(  # type: ignore[attr-defined]
+                Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+            )
+            if plain and text and text.isprintable() and not text.isspace():
+                self.search.setFocus()
+                self.search.insert(text)
+                return True
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+                QApplication.sendEvent(self.list, event)
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self.create_button.isEnabled():
+                    self.accept()
+                return True
+        return super().eventFilter(watched, event)
 
     def _draw_next_thumbnail(self) -> None:
         if not self._waiting:
@@ -209,5 +270,7 @@ class TemplateGallery(QDialog):
     def chosen_id(self) -> str | None:
         """The chosen template id, or None for a blank SOP."""
         item = self.list.currentItem()
+        if item is not None and item.isHidden():
+            item = None
         template_id = item.data(ID_ROLE) if item is not None else BLANK_ID
         return template_id or None

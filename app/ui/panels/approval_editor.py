@@ -8,7 +8,7 @@ from app.spec.criteria import Approval, ApprovalRule
 from app.ui.panels.binding import Form, Section
 from app.ui.panels.fields import CheckField, ChoiceField, InlineError, OptionalNumberField
 from app.ui.panels.record_table import RecordTable, key_column
-from app.ui.panels.values import Option, field_tip
+from app.ui.panels.values import Option, catalog_options, field_tip
 
 DEFAULT_WINDOW_HOURS = 24
 
@@ -54,7 +54,7 @@ class ApprovalEditor:
                         field_tip(ApprovalRule, "role"),
                         editor="choice",
                         choices=self._role_choices,
-                        max_width=180,
+                        chars=20,
                     ),
                     key_column(
                         "count",
@@ -62,7 +62,7 @@ class ApprovalEditor:
                         field_tip(ApprovalRule, "count"),
                         editor="count",
                         default=1,
-                        max_width=60,
+                        chars=6,
                     ),
                     key_column(
                         "tiers",
@@ -82,7 +82,7 @@ class ApprovalEditor:
         self.rules.view.setAccessibleName("Approver rules table")
 
     def _role_choices(self, _record: Any = None) -> list[Option]:
-        return [(role.id, role.id) for role in self.form.editor.doc.roles]
+        return catalog_options(self.form.editor.doc.roles)
 
     def _tier_choices(self, _record: Any = None) -> list[Option]:
         return [(tier, tier) for tier in self.form.editor.doc.tiers]

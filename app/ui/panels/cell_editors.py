@@ -89,10 +89,10 @@ class SubsetEditor(QListWidget):
 
 
 class ChoiceEditor(QComboBox):
-    """A choice cell's editor. A choice picked from its list is committed at once; one
-    reached by typing or arrow keys is committed on Enter, Tab or leaving the cell, like
-    text, so that typing over a Form cell does not turn a criterion into another form
-    (dropping its fields) at the first letter."""
+    """A choice cell's editor. A choice picked from its list is committed at once and the
+    editor stays open, so that Tab then goes on to the next cell; one reached by typing or
+    arrow keys is committed on Enter, Tab or leaving the cell, like text, so that typing
+    over a cell does not change the record at the first letter."""
 
     picked = Signal()
 
@@ -126,7 +126,7 @@ class RecordDelegate(QStyledItemDelegate):
             combo = ChoiceEditor(parent)
             for label, value in column.choices(record):
                 combo.addItem(label, value)
-            combo.picked.connect(lambda: self._commit_and_close(combo))
+            combo.picked.connect(lambda: self.commitData.emit(combo))
             editor = combo
         elif kind == "count":
             spin = QSpinBox(parent)
@@ -141,10 +141,6 @@ class RecordDelegate(QStyledItemDelegate):
         editor.setAccessibleName(column.header)
         editor.setToolTip(column.tip)
         return editor
-
-    def _commit_and_close(self, editor: QWidget) -> None:
-        self.commitData.emit(editor)
-        self.closeEditor.emit(editor, QStyledItemDelegate.EndEditHint.NoHint)
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
         value = index.data(_EDIT)

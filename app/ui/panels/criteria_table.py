@@ -14,6 +14,8 @@ from app.spec.criteria import (
     MetricCriterion,
     criterion_form,
 )
+from app.spec.types import fresh_id
+from app.ui.panels.fields import InlineError
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import Option, field_tip, format_value, parse_number, parse_scalar
 
@@ -71,46 +73,102 @@ def with_defaults(record: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+NEW_METRIC = "\0new-metric"
+"""The metric drop-down's last choice: create a metric in the catalog for this criterion."""
+SUBJECT_LABELS = {
+    "metric": "metric",
+    "baseline": "metric",
+    "check": "check",
+    "artifact": "artifact",
+}
+AMOUNT_LABELS = {"metric": "threshold", "baseline": "delta", "check": "equals"}
+
+
+def rule_text(record: dict[str, Any]) -> str:
+    """A criterion's rule in a few words: ``accuracy >= 0.9``, ``auc >= baseline - 0.01``."""
+    form = form_of(record)
+    subject = format_value(record.get(SUBJECT[form]))
+    if form == "metric":
+        text = f"{subject} {record.get('op', '')} {format_value(record.get('value'))}"
+    elif form == "baseline":
+        delta = record.get("delta", 0)
+        sign = "-" if isinstance(delta, int | float) and delta < 0 else "+"
+        amount = format_value(abs(delta) if isinstance(delta, int | float) else delta)
+        text = f"{subject} {record.get('op', '')} baseline {sign} {amount}"
+    elif form == "check":
+        text = f"{subject} = {format_value(record.get('equals', 'passed'))}"
+    else:
+        text = f"{subject} present"
+    if record.get("severity") == "advisory":
+        text += " (advisory)"
+    if record.get("tiers"):
+        text += f" · {', '.join(record['tiers'])}"
+    return text
+
+
 class CriteriaTable(RecordTable):
-    """Used by both the gate and the check forms (one class)."""
+    """Used by both the gate and the check forms (one class). The table lists each
+    criterion's id and rule; the current criterion's every field is a form under it, so
+    that nothing needs scrolling sideways in a narrow inspector."""
 
     def __init__(
         self,
         *,
         source: Callable[[], list[Any]],
         commit: Callable[..., bool],
-        metrics: Callable[[], list[str]],
+        metrics: Callable[[], list[Option]],
         tiers: Callable[[], list[str]],
+        add_metric: Callable[[dict[str, Any], list[Any], InlineError], bool] | None = None,
     ) -> None:
-        self.metrics, self.tiers = metrics, tiers
+        self.metrics, self.tiers, self.add_metric = metrics, tiers, add_metric
+        table, fields = self._columns()
         super().__init__(
             "criterion",
-            self._columns(),
+            table,
             source=lambda: [with_defaults(record) for record in source()],
             commit=commit,
             new_record=self._new_criterion,
             movable=True,
             rows=(3, 9),
+            fields=fields,
+            title=lambda record: f"Criterion {record.get('id', '')}",
         )
         self.view.setAccessibleName("Criteria table")
+        self.metric_dialog: Any = None
+
+    def _metric_ids(self) -> list[str]:
+        return [metric_id for _label, metric_id in self.metrics()]
 
     def _metric_choices(self, _record: Any = None) -> list[Option]:
-        return [(metric, metric) for metric in self.metrics()]
+        new = [("New metric…", NEW_METRIC)] if self.add_metric is not None else []
+        return [*self.metrics(), *new]
 
     def _tier_choices(self, _record: Any = None) -> list[Option]:
         return [(tier, tier) for tier in self.tiers()]
 
-    def _columns(self) -> list[Column]:
+    def _columns(self) -> tuple[list[Column], list[Column]]:
+        """The table's columns (id, rule) and the current criterion's form fields."""
         base = CriterionBase
+        rule = Column(
+            "rule",
+            "What the criterion requires; edit it in the form under the table.",
+            show=rule_text,
+            get=rule_text,
+            put=lambda record, _value: record,
+            editor=lambda _record: "view",
+            cell_tip=rule_text,
+            kinds=("view",),
+        )
         form = Column(
             "form",
             "metric, baseline, check or artifact: what the criterion compares.",
             show=form_of,
             get=form_of,
-            put=lambda record, form: with_form(record, form, self.metrics()),
+            put=lambda record, form: with_form(record, form, self._metric_ids()),
             editor=lambda _record: "choice",
             choices=lambda _record: [(name, name) for name in FORMS],
             cell_tip=lambda record: FORM_TIPS[form_of(record)],
+            kinds=("choice",),
         )
         subject = Column(
             "metric / check / artifact",
@@ -121,7 +179,8 @@ class CriteriaTable(RecordTable):
             editor=lambda record: "choice" if SUBJECT[form_of(record)] == "metric" else "text",
             choices=self._metric_choices,
             cell_tip=lambda record: field_tip(FORMS[form_of(record)], SUBJECT[form_of(record)]),
-            max_width=170,
+            label=lambda record: SUBJECT[form_of(record)],
+            kinds=("choice", "text"),
         )
         op = Column(
             "op",
@@ -131,6 +190,8 @@ class CriteriaTable(RecordTable):
             put=lambda record, value: {**record, "op": value},
             editor=lambda record: "choice" if "op" in record else "",
             choices=lambda _record: [(name, name) for name in OPERATORS],
+            label=lambda _record: "operator",
+            kinds=("choice",),
         )
         amount = Column(
             "value",
@@ -141,11 +202,11 @@ class CriteriaTable(RecordTable):
             put=self._put_amount,
             editor=lambda record: "text" if form_of(record) in AMOUNT else "",
             cell_tip=self._amount_tip,
-            max_width=110,
+            label=lambda record: AMOUNT_LABELS.get(form_of(record), "value"),
         )
-        return [
-            key_column("id", "id", field_tip(base, "id"), max_width=150),
-            key_column("name", "name", field_tip(base, "name"), default="", max_width=180),
+        table = [key_column("id", "id", field_tip(base, "id"), chars=14), rule]
+        fields = [
+            key_column("name", "name", field_tip(base, "name"), default=""),
             form,
             subject,
             op,
@@ -182,6 +243,36 @@ class CriteriaTable(RecordTable):
                 choices=self._tier_choices,
             ),
         ]
+        return table, fields
+
+    def commit_field(
+        self, row: int, column: Column, value: Any, error: InlineError | None = None
+    ) -> bool:
+        if value == NEW_METRIC:
+            self.new_metric(row)
+            return False  # nothing changes until the dialog is accepted
+        return super().commit_field(row, column, value, error)
+
+    def new_metric(self, row: int) -> None:
+        """Ask for the new metric; accepting adds it to the catalog and makes the criterion
+        in ``row`` compare it, as one undoable edit."""
+        from app.ui.dialogs.new_metric import NewMetricDialog
+
+        dialog = NewMetricDialog(self._metric_ids(), self)
+        self.metric_dialog = dialog
+
+        def accepted() -> None:
+            records = list(self.model.records)
+            if not 0 <= row < len(records) or self.add_metric is None:
+                return
+            records[row] = self._put_subject(records[row], dialog.created["id"])
+            target = self.form.error if self.form is not None else self.error
+            self.add_metric(dialog.created, records, target)
+            self.load()
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
 
     @staticmethod
     def _put_subject(record: dict[str, Any], value: Any) -> dict[str, Any]:
@@ -200,11 +291,8 @@ class CriteriaTable(RecordTable):
         return field_tip(FORMS[form], AMOUNT[form]) if form in AMOUNT else "Not used by artifacts."
 
     def _new_criterion(self, records: list[Any]) -> dict[str, Any]:
-        taken = {record.get("id") for record in records}
-        criterion_id, counter = "criterion", 2
-        while criterion_id in taken:
-            criterion_id, counter = f"criterion-{counter}", counter + 1
-        metrics = self.metrics()
+        criterion_id = fresh_id("criterion", {record.get("id") for record in records})
+        metrics = self._metric_ids()
         if metrics:
             return {"id": criterion_id, "metric": metrics[0], "op": ">=", "value": 0}
         return {"id": criterion_id, "check": criterion_id, "equals": "passed"}

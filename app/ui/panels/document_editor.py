@@ -2,25 +2,72 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from app.model.catalog import Metric, Role
 from app.model.document import Sop
+from app.spec.types import fresh_id, person_id_problem, person_key
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
 from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
-from app.ui.panels.values import field_tip, format_list, parse_list, parse_optional_number
+from app.ui.panels.values import field_tip, parse_optional_number
 
 
-def fresh(stem: str, taken: Iterable[Any]) -> str:
-    """``stem``, or ``stem-2``, ``stem-3``... whichever is not taken yet."""
-    used = set(taken)
-    candidate, counter = stem, 2
-    while candidate in used:
-        candidate, counter = f"{stem}-{counter}", counter + 1
-    return candidate
+def checked_member(text: Any) -> str:
+    """A person id as typed in a role's member cell, or ValueError saying why it is not one."""
+    member = str(text).strip()
+    if problem := person_id_problem(member):
+        raise ValueError(problem)
+    return member
+
+
+def checked_members(members: list[Any]) -> list[Any]:
+    """A role's members, or ValueError when one person is listed twice (in any case)."""
+    seen: dict[str, str] = {}
+    for member in members:
+        key = person_key(str(member))
+        if key in seen:
+            raise ValueError(
+                f"{member!r} is listed twice ({seen[key]!r} is the same person: person ids "
+                "are compared ignoring case); list each person once"
+            )
+        seen[key] = str(member)
+    return members
+
+
+def members_column() -> Column:
+    """A role's members, edited as a table of person ids in the role's form."""
+
+    def table(*, source: Any, commit: Any) -> RecordTable:
+        member = Column(
+            "person id",
+            "A platform login or an e-mail address, as approvals name the person.",
+            show=str,
+            get=str,
+            put=lambda _old, text: checked_member(text),
+        )
+        members = RecordTable(
+            "member",
+            [member],
+            source=source,
+            commit=commit,
+            new_record=lambda people: fresh_id("person", set(people)),
+            rows=(2, 6),
+        )
+        members.view.setAccessibleName("Members table")
+        return members
+
+    return Column(
+        "members",
+        field_tip(Role, "members"),
+        show=lambda role: ", ".join(role.get("members", [])),
+        get=lambda role: role.get("members", []),
+        put=lambda role, members: {**role, "members": checked_members(list(members))},
+        editor=lambda _role: "list",
+        kinds=("list",),
+        table=table,
+    )
 
 
 class DocumentForm(Form):
@@ -52,39 +99,40 @@ class DocumentForm(Form):
                     put=lambda _old, text: text.strip(),
                 )
             ],
-            new_record=lambda tiers: fresh("tier", tiers),
+            new_record=lambda tiers: fresh_id("tier", set(tiers)),
             movable=True,
         )
         self.roles = self._records_table(
             "Roles",
             "role",
             [
-                key_column("id", "id", field_tip(Role, "id"), max_width=150),
-                key_column("name", "name", field_tip(Role, "name"), max_width=170),
-                key_column(
-                    "members",
-                    "members (comma-separated)",
-                    field_tip(Role, "members"),
-                    parse=parse_list,
-                    show=format_list,
-                    default=[],
-                    max_width=200,
-                ),
+                key_column("id", "id", field_tip(Role, "id"), chars=16),
+                key_column("name", "name", field_tip(Role, "name")),
+            ],
+            new_record=lambda roles: {
+                "id": fresh_id("role", {role.get("id") for role in roles}),
+                "name": "New role",
+            },
+            fields=[
                 key_column(
                     "description", "description", field_tip(Role, "description"), default=""
                 ),
+                members_column(),
             ],
-            new_record=lambda roles: {
-                "id": fresh("role", (role.get("id") for role in roles)),
-                "name": "New role",
-            },
+            title=lambda role: f"Role {role.get('id', '')}",
         )
         self.metrics = self._records_table(
             "Metric catalog",
             "metric",
             [
-                key_column("id", "id", field_tip(Metric, "id"), max_width=170),
-                key_column("name", "name", field_tip(Metric, "name"), max_width=170),
+                key_column("id", "id", field_tip(Metric, "id"), chars=16),
+                key_column("name", "name", field_tip(Metric, "name")),
+            ],
+            new_record=lambda metrics: {
+                "id": fresh_id("metric", {metric.get("id") for metric in metrics}),
+                "name": "New metric",
+            },
+            fields=[
                 key_column("unit", "unit", field_tip(Metric, "unit"), default=""),
                 key_column(
                     "direction",
@@ -109,21 +157,20 @@ class DocumentForm(Form):
                     default=None,
                 ),
             ],
-            new_record=lambda metrics: {
-                "id": fresh("metric", (metric.get("id") for metric in metrics)),
-                "name": "New metric",
-            },
+            title=lambda metric: f"Metric {metric.get('id', '')}",
         )
         self.finish()
 
     def _records_table(
         self,
-        title: str,
+        heading: str,
         noun: str,
         columns: list[Column],
         *,
         new_record: Any,
         movable: bool = False,
+        fields: list[Column] | None = None,
+        title: Any = lambda _record: "",
     ) -> RecordTable:
         field = {"tier": "tiers", "role": "roles", "metric": "metrics"}[noun]
         table = RecordTable(
@@ -134,8 +181,10 @@ class DocumentForm(Form):
             new_record=new_record,
             movable=movable,
             rows=(2, 8),
+            fields=fields,
+            title=title,
         )
-        return self.table(self.section(title), table)
+        return self.table(self.section(heading), table)
 
     def after_load(self) -> None:
         doc = self.editor.doc

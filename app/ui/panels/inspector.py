@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from app.model.document import Sop
@@ -13,6 +14,17 @@ from app.ui.panels.document_editor import DocumentForm
 from app.ui.panels.node_forms import edge_form, node_form
 
 SelectionKey = tuple[str, ...]
+
+_KEYS = QKeySequence.StandardKey
+CANVAS_KEYS = (_KEYS.SelectAll, _KEYS.Delete, _KEYS.Cut, _KEYS.Copy, _KEYS.Paste)
+"""The window's shortcuts that act on the canvas selection: inside the inspector these keys
+belong to the field or cell being edited (Ctrl+A selects its text, not the diagram)."""
+_DUPLICATE = QKeySequence("Ctrl+D")
+
+
+def is_canvas_key(event: QKeyEvent) -> bool:
+    pressed = QKeySequence(event.keyCombination())
+    return any(event.matches(key) for key in CANVAS_KEYS) or pressed == _DUPLICATE
 
 
 def selection_summary(nodes: int, edges: int) -> str:
@@ -52,6 +64,9 @@ class InspectorPanel(QScrollArea):
         self.editor = editor
         self.setWidgetResizable(True)
         self.setAccessibleName("Inspector")
+        # A click on the inspector's background must not send the keyboard to its first
+        # field (the SOP id), where typing meant for a row would land unseen.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.ids: list[str] = []
         self.key: SelectionKey = ()
         self.form: Form | SummaryView | None = None
@@ -60,6 +75,14 @@ class InspectorPanel(QScrollArea):
         editor.documentReplaced.connect(self._watch)
         self._watch(editor.doc)
         self.refresh()
+
+    def event(self, event: QEvent) -> bool:
+        # Shortcut overrides travel from the focused widget up to the window: accepting the
+        # canvas's keys here hands them to that widget as ordinary key presses.
+        if event.type() == QEvent.Type.ShortcutOverride and is_canvas_key(event):  # type: ignore[arg-type]
+            event.accept()
+            return True
+        return super().event(event)
 
     # -- following the document --------------------------------------------------------
 
@@ -148,6 +171,9 @@ class InspectorPanel(QScrollArea):
         old = self.takeWidget()
         if old is not None:
             old.deleteLater()
+        # Clicking the form's background takes the keyboard from the canvas: keys then go
+        # nowhere, rather than deleting or moving what is selected there.
+        form.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setWidget(form)
         self.form, self.key = form, key
         # "Open in inspector" focuses the first field of the form.

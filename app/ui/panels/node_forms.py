@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QLineEdit
 
 import app.validate.engine  # noqa: F401 - registers the rules listed in RULES
 from app.model.edges import EDGE_MEANING, Edge, edge_kinds_between
+from app.model.errors import ModelError
 from app.model.nodes import ENVIRONMENTS, Action, NodeBase, Stage, Strategy, Trigger
 from app.spec.criteria import OPERATORS
 from app.ui.editor import DocumentEditor
@@ -20,13 +21,22 @@ from app.ui.panels.fields import (
     ChecklistField,
     ChoiceField,
     CountField,
+    InlineError,
     LineField,
     OptionalNumberField,
     TextBlockField,
     set_enabled,
     set_text,
 )
-from app.ui.panels.values import Option, field_tip, format_list, parse_number, parse_number_list
+from app.ui.panels.record_table import Column, RecordTable
+from app.ui.panels.values import (
+    Option,
+    as_number,
+    catalog_options,
+    field_tip,
+    format_value,
+    parse_number,
+)
 from app.validate.registry import RULES
 
 DEFAULT_SLA_MINUTES = 60
@@ -57,6 +67,13 @@ def node_form(editor: DocumentEditor, node: NodeBase) -> Form:
         "description",
         tip=field_tip(model, "description") + " (Ctrl+Enter or leaving the field applies it.)",
     )
+    note = general.field(
+        "Note",
+        TextBlockField(lines=2),
+        "note",
+        tip=field_tip(model, "note") + " (Ctrl+Enter or leaving the field applies it.)",
+    )
+    note.setPlaceholderText("A remark for reviewers, shown on hover and in exports")
     KIND_SECTIONS[node.kind](form, editor)
     checks = form.section("Validation")
     suppress = ChecklistField(visible_rows=4)
@@ -90,14 +107,30 @@ def _stage(form: Form, editor: DocumentEditor) -> None:
         tip=field_tip(Strategy, "type"),
         apply=_strategy_type,
     )
-    steps = section.field(
-        "Canary steps (%)",
-        LineField(parse=parse_number_list, show=format_list),
-        "strategy",
-        ("steps",),
-        tip=field_tip(Strategy, "steps") + " Comma-separated.",
+    steps = form.table(
+        section,
+        RecordTable(
+            "canary step",
+            [
+                Column(
+                    "traffic (%)",
+                    field_tip(Strategy, "steps"),
+                    show=format_value,
+                    get=lambda step: step,
+                    put=lambda _old, text: parse_number(text),
+                )
+            ],
+            source=lambda: list(form.binder.current("strategy", ("steps",)) or []),
+            commit=lambda records, error: form.binder.commit(
+                "strategy", {**form.binder.current("strategy", lean=True), "steps": records}, error
+            ),
+            new_record=_next_step,
+            movable=True,
+            rows=(2, 6),
+        ),
+        caption="Canary steps",
     )
-    steps.setPlaceholderText("e.g. 5, 25, 50, 100")
+    steps.view.setAccessibleName("Canary steps table")
     bake = section.field(
         "Bake minutes",
         LineField(parse=parse_number),
@@ -108,19 +141,42 @@ def _stage(form: Form, editor: DocumentEditor) -> None:
 
     def enable() -> None:
         kind = strategy.value()
-        set_enabled(steps, kind == "canary")
+        set_enabled(steps, kind == "canary")  # the table, its buttons and its editors
         set_enabled(bake, kind in ("canary", "shadow"))
 
     form.hooks.append(enable)
 
 
+def _next_step(steps: list[Any]) -> Any:
+    """A new canary step: halfway from the last one to 100%."""
+    last = steps[-1] if steps and isinstance(steps[-1], int | float) else 0
+    return as_number(min(100, last + max((100 - last) / 2, 1))) if last < 100 else 100
+
+
 def _criteria(form: Form, editor: DocumentEditor, title: str = "Criteria") -> CriteriaTable:
     section = form.section(title)
+
+    def add_metric(metric: dict[str, Any], criteria: list[Any], error: InlineError) -> bool:
+        """The new catalog metric and the criterion that compares it: one undo step."""
+        catalog = [m.model_dump(exclude_defaults=True) for m in editor.doc.metrics]
+        try:
+            editor.set_together(
+                f"New metric {metric['id']!r}",
+                {"metrics": [*catalog, metric]},
+                [(form.element_id or "", "criteria", criteria)],
+            )
+        except (ModelError, ValueError) as refusal:
+            error.show_message(str(refusal))
+            return False
+        error.clear_message()
+        return True
+
     table = CriteriaTable(
         source=lambda: list(form.binder.current("criteria", lean=True)),
         commit=lambda records, error: form.binder.commit("criteria", records, error),
-        metrics=lambda: [metric.id for metric in editor.doc.metrics],
+        metrics=lambda: catalog_options(editor.doc.metrics),
         tiers=lambda: list(editor.doc.tiers),
+        add_metric=add_metric,
     )
     return form.table(section, table)
 
@@ -135,7 +191,7 @@ def _check(form: Form, editor: DocumentEditor) -> None:
 
 
 def _metric_choices(editor: DocumentEditor) -> Callable[[], list[Option]]:
-    return lambda: [(metric.id, metric.id) for metric in editor.doc.metrics]
+    return lambda: catalog_options(editor.doc.metrics)
 
 
 def _trigger(form: Form, editor: DocumentEditor) -> None:
@@ -161,7 +217,7 @@ def _trigger(form: Form, editor: DocumentEditor) -> None:
 
 def _action(form: Form, editor: DocumentEditor) -> None:
     section = form.section("Action")
-    roles = lambda: [("(none)", None), *_choices(r.id for r in editor.doc.roles)]  # noqa: E731
+    roles = lambda: [("(none)", None), *catalog_options(editor.doc.roles)]  # noqa: E731
     section.field("Role", ChoiceField(roles), "role", tip=field_tip(Action, "role"))
     section.field(
         "Minutes", LineField(parse=parse_number), "minutes", tip=field_tip(Action, "minutes")

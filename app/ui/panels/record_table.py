@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QStyle,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -21,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from app.ui.panels.cell_editors import RecordDelegate
 from app.ui.panels.fields import InlineError
+from app.ui.panels.record_form import RecordForm
+from app.ui.panels.record_view import RecordView
 from app.ui.panels.values import Option, format_value
 
 Index = QModelIndex | QPersistentModelIndex
@@ -37,7 +38,9 @@ class Column:
     """How one column shows, edits and writes a record.
 
     ``editor(record)`` names the cell's editor: ``text``, ``choice``, ``count`` or ``subset``;
-    an empty string makes the cell read-only (a field the record's form does not have).
+    ``view`` makes the cell read-only (a summary), and an empty string too, greyed (a field
+    the record's form does not have). ``kinds`` lists every editor the column may name, for
+    a record form to build its widgets once.
     ``put(record, edited)`` returns the record with the edited value (text editors pass the
     typed text; ``put`` parses it).
     """
@@ -50,7 +53,18 @@ class Column:
     editor: Callable[[Any], str] = lambda _record: "text"
     choices: Callable[[Any], list[Option]] = _no_choices
     cell_tip: Callable[[Any], str] | None = None
-    max_width: int = 220
+    chars: int = 16
+    """The column's width, in characters: fixed, so that columns never jump after an edit."""
+    label: Callable[[Any], str] | None = None
+    """The field's label in a record form, when it depends on the record."""
+    kinds: tuple[str, ...] = ("text",)
+    table: Callable[..., QWidget] | None = None
+    """For a ``list`` column: ``table(source=, commit=)`` builds the record table that edits
+    the list in the record's form (a role's members)."""
+
+
+def editable(kind: str) -> bool:
+    return kind not in ("", "view")
 
 
 def show_subset(values: Sequence[Any] | None) -> str:
@@ -67,7 +81,7 @@ def key_column(
     show: Callable[[Any], str] = format_value,
     choices: Callable[[Any], list[Option]] = _no_choices,
     default: Any = _MISSING,
-    max_width: int = 220,
+    chars: int = 16,
 ) -> Column:
     """A column editing ``record[key]`` of dict records; a value equal to ``default`` is
     left out of the record, as the file leaves defaults out."""
@@ -94,18 +108,21 @@ def key_column(
             return labels.get(repr(value), format_value(value))
         return show(value)
 
-    return Column(header, tip, shown, get, put, lambda _r: editor, choices, max_width=max_width)
+    return Column(
+        header, tip, shown, get, put, lambda _r: editor, choices, chars=chars, kinds=(editor,)
+    )
 
 
 class RecordModel(QAbstractTableModel):
     """The records as plain data; the document stays the one source of truth: a refused
     edit leaves the records as they were, so the cell shows the old value again."""
 
-    def __init__(self, columns: list[Column], commit: Callable[[list[Any]], bool]) -> None:
+    def __init__(self, columns: list[Column], write: Callable[[int, Column, Any], bool]) -> None:
+        """``write(row, column, value)`` commits one edited cell (False when refused)."""
         super().__init__()
         self.columns = columns
         self.records: list[Any] = []
-        self.commit = commit
+        self.write = write
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.records)
@@ -131,7 +148,9 @@ class RecordModel(QAbstractTableModel):
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.isValid() and self.columns[index.column()].editor(self.records[index.row()]):
+        if index.isValid() and editable(
+            self.columns[index.column()].editor(self.records[index.row()])
+        ):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -150,14 +169,7 @@ class RecordModel(QAbstractTableModel):
     def setData(self, index: Index, value: Any, role: int = _EDIT) -> bool:
         if role != _EDIT or not index.isValid():
             return False
-        row = index.row()
-        record = self.records[row]
-        updated = self.columns[index.column()].put(record, value)
-        if updated == record:
-            return True
-        records = list(self.records)
-        records[row] = updated
-        if self.commit(records):
+        if self.write(index.row(), self.columns[index.column()], value):
             return True
         self.dataChanged.emit(index, index)  # repaint the old value
         return False
@@ -188,23 +200,21 @@ class RecordTable(QWidget):
         new_record: Callable[[list[Any]], Any],
         movable: bool = False,
         rows: tuple[int, int] = (2, 8),
+        fields: list[Column] | None = None,
+        title: Callable[[Any], str] = lambda _record: "",
     ) -> None:
+        """``fields``: columns shown as a form under the table for the current row."""
         super().__init__()
         self.noun, self.source, self._commit_records = noun, source, commit
         self.new_record, self.rows = new_record, rows
-        self.model = RecordModel(columns, self.commit)
-        self.view = QTableView()
+        self.model = RecordModel(
+            columns, lambda row, column, value: self.commit_field(row, column, value)
+        )
+        self.view = RecordView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(RecordDelegate(self.view))
         self.view.setAccessibleName(noun.capitalize() + " table")
-        self.view.setTabKeyNavigation(False)  # Tab leaves the table; arrows move inside
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(
-            QAbstractItemView.EditTrigger.DoubleClicked
-            | QAbstractItemView.EditTrigger.EditKeyPressed
-            | QAbstractItemView.EditTrigger.AnyKeyPressed
-            | QAbstractItemView.EditTrigger.SelectedClicked
-        )
         self.view.setWordWrap(False)
         self.view.verticalHeader().setVisible(False)
         row_height = self.view.fontMetrics().height() + 10
@@ -214,8 +224,7 @@ class RecordTable(QWidget):
         self.view.horizontalHeader().setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
-        self.view.selectionModel().currentChanged.connect(lambda *_: self._update_buttons())
-        self.model.modelReset.connect(self._fit_columns)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self._current_changed())
         self.error = InlineError()
         self.buttons: dict[str, QToolButton] = {}
         bar = QHBoxLayout()
@@ -245,28 +254,36 @@ class RecordTable(QWidget):
         layout.addWidget(self.view)
         layout.addLayout(bar)
         layout.addWidget(self.error)
-        self._fitted_columns = False
+        self.form: RecordForm | None = None
+        if fields:
+            self.form = RecordForm(
+                noun, fields, record=self.current_record, commit=self.commit_field, title=title
+            )
+            self.form.setVisible(False)
+            layout.addWidget(self.form)
+            self.view.after_row = self.form.first_field
+        self._fix_columns()
 
     # -- reading the document ----------------------------------------------------------
 
     def load(self) -> None:
         self.model.set_records(self.source())
-        if not self._fitted_columns:
-            self._fit_columns()
         self._fit_height()
-        self._update_buttons()
+        self._current_changed()
 
-    def _fit_columns(self) -> None:
-        if not self.model.records:
-            return
-        self._fitted_columns = True
+    def _current_changed(self) -> None:
+        self._update_buttons()
+        if self.form is not None:
+            self.form.load()
+
+    def _fix_columns(self) -> None:
+        """Each column as wide as its header or its ``chars``, whatever the cells hold, so
+        that no column moves under the mouse after an edit (the last one takes the rest)."""
+        header, metrics = self.view.horizontalHeader(), self.view.fontMetrics()
         last = self.model.columnCount() - 1
         for number, column in enumerate(self.model.columns[:last]):
-            width = max(self.view.sizeHintForColumn(number), self._header_width(number))
-            self.view.setColumnWidth(number, min(max(width, 48), column.max_width))
-
-    def _header_width(self, number: int) -> int:
-        return self.view.horizontalHeader().sectionSizeHint(number)
+            text = metrics.horizontalAdvance("n" * column.chars) + 12
+            self.view.setColumnWidth(number, max(text, header.sectionSizeHint(number)))
 
     def _fit_height(self) -> None:
         """Tall enough for every row up to ``rows[1]``, so the inspector scrolls, not tables."""
@@ -294,24 +311,50 @@ class RecordTable(QWidget):
 
     # -- editing -----------------------------------------------------------------------
 
-    def commit(self, records: list[Any]) -> bool:
-        if not self._commit_records(records, self.error):
+    def commit(self, records: list[Any], error: InlineError | None = None) -> bool:
+        """One undoable change of the whole list; a refusal shows in ``error`` (the table's
+        own message label by default)."""
+        if not self._commit_records(records, error or self.error):
             return False
         self.load()  # normally done already by the inspector's refresh; cheap when so
         return True
 
+    def commit_field(
+        self, row: int, column: Column, value: Any, error: InlineError | None = None
+    ) -> bool:
+        """Write one field of the record in ``row`` (from its cell or the record's form); a
+        value the column cannot read (``put`` raises ValueError) is refused like one the
+        document refuses: the reason in ``error``, the document unchanged."""
+        records = list(self.model.records)
+        if not 0 <= row < len(records):
+            return False
+        try:
+            updated = column.put(records[row], value)
+        except ValueError as refusal:
+            (error or self.error).show_message(str(refusal))
+            return False
+        if updated == records[row]:
+            return True
+        records[row] = updated
+        return self.commit(records, error)
+
     def current_row(self) -> int:
         index = self.view.currentIndex()
         return index.row() if index.isValid() else -1
+
+    def current_record(self) -> tuple[int, Any]:
+        row = self.current_row()
+        return (row, self.model.records[row]) if row >= 0 else (-1, None)
 
     def select(self, row: int, column: int = 0) -> None:
         if 0 <= row < self.model.rowCount():
             self.view.setCurrentIndex(self.model.index(row, max(column, 0)))
 
     def add(self) -> None:
+        """Add a record and start editing its first cell: what is typed next goes there."""
         records = list(self.model.records)
         if self.commit([*records, self.new_record(records)]):
-            self.select(len(self.model.records) - 1)
+            self.view.start_editing(len(self.model.records) - 1)
 
     def remove(self) -> None:
         row = self.current_row()
@@ -340,4 +383,5 @@ class RecordTable(QWidget):
                 button.setEnabled(wanted[name])
 
     def focus_order(self) -> list[QWidget]:
-        return [self.view, *self.buttons.values()]
+        fields = self.form.focus_order() if self.form is not None else []
+        return [self.view, *self.buttons.values(), *fields]

@@ -72,3 +72,14 @@ def field_tip(model: type, field: str) -> str:
     """The pydantic ``description`` of ``model.field``: the widget's tooltip."""
     info = getattr(model, "model_fields", {}).get(field)
     return (info.description or "") if info is not None else ""
+
+
+def catalog_options(entries: Sequence[Any]) -> list[Option]:
+    """Roles or metrics as choices: the readable name first, the id after it as the
+    secondary text (``Data science lead (ds-lead)``); the id alone when they are alike."""
+    options: list[Option] = []
+    for entry in entries:
+        name = " ".join(str(entry.name).split())
+        same = not name or name.casefold() == str(entry.id).casefold()
+        options.append((entry.id if same else f"{name} ({entry.id})", entry.id))
+    return options

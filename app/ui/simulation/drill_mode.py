@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.fileio import InputError
+from app.compiler.compile import CompileRefusedError, compile_spec
 from app.simulate.drill import (
     DrillError,
     DrillResult,
@@ -34,7 +34,7 @@ from app.simulate.drill import (
     DrillSession,
     trainee_name,
 )
-from app.spec.compile import CompileRefusedError, compile_spec
+from app.spec.fileio import InputError
 from app.ui.plain import literal, plain_label
 from app.ui.simulation.library_choice import chosen, library_combo
 

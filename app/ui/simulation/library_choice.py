@@ -7,8 +7,8 @@ from typing import TypeVar
 from pydantic import BaseModel
 from PySide6.QtWidgets import QComboBox, QFileDialog, QWidget
 
-from app.fileio import load_model
 from app.simulate.library import builtin, builtin_ids
+from app.spec.fileio import load_model
 
 FROM_FILE = "From file…"
 M = TypeVar("M", bound=BaseModel)

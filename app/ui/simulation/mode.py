@@ -8,12 +8,12 @@ from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QGraphicsSimpleTextItem, QScrollArea
 
-from app.fileio import InputError
+from app.compiler.compile import CompileRefusedError, compile_spec
 from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
 from app.simulate.fit import scenario_warnings, written_for_another
 from app.simulate.scenario import Scenario
-from app.spec.compile import CompileRefusedError, compile_spec
+from app.spec.fileio import InputError
 from app.ui.plain import literal
 from app.ui.simulation.library_choice import chosen
 from app.ui.simulation.panels import ControlsPanel, EventLog, SummaryPanel, clock_text

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from app.problems import Problem, problems_from
+from app.spec.problems import Problem, problems_from
 from app.spec.types import bounded_int
 
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -280,9 +280,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
         target = target.resolve()  # save the file the link points to; the link stays
     folder = target.parent if str(target.parent) else Path(".")
     try:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=".tmp", dir=folder
-        )
+        descriptor, temporary = _temporary_beside(target)
     except FileNotFoundError:
         raise SaveError(f"{target}: the folder {folder} does not exist") from None
     except OSError as error:
@@ -296,15 +294,42 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, backup: bool =
             shutil.copymode(target, temporary)
             if backup:
                 shutil.copy2(target, f"{target}.bak")
-        else:  # mkstemp makes 0600 files; a new file gets the usual umask-based mode
-            os.chmod(temporary, 0o666 & ~_current_umask())
         os.replace(temporary, target)
-        _fsync_folder(folder)
+        sync_to_disk(folder)
     except BaseException as error:
         Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise SaveError(f"{target}: could not be saved: {error.strerror or error}") from None
         raise
+
+
+def write_quick(path: Path, text: str) -> None:
+    """Replace ``path`` atomically without waiting for the disk: what survives a killed
+    process (the recovery journal's many small writes); :func:`sync_to_disk` then makes it
+    survive a power cut too. Errors are the OSError itself."""
+    descriptor, temporary = _temporary_beside(path)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new, empty file in ``target``'s folder, opened for writing, with the mode a new
+    file gets: the kernel applies the umask to 0o666, so no thread has to change the
+    process's umask to learn it (tempfile's 0600 files would need that)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        name = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(name, flags, 0o666), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {target}")
 
 
 def _write_through(target: Path, payload: bytes) -> None:
@@ -315,20 +340,19 @@ def _write_through(target: Path, payload: bytes) -> None:
         raise SaveError(f"{target}: could not be written: {error.strerror or error}") from None
 
 
-def _current_umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+def sync_to_disk(path: Path) -> None:
+    """fsync ``path`` (a file or a folder) and, for a file, its folder, so that a power cut
+    keeps what was written and the name it was given. Best effort: a file system that
+    cannot fsync (some network shares) is no reason to fail a save."""
+    targets = [path] if path.is_dir() else [path, path.parent]
+    for target in targets:
+        try:
+            descriptor = os.open(target, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(descriptor)
+        except OSError:
+            pass
+        finally:
+            os.close(descriptor)

@@ -1,0 +1,1 @@
+"""The compiler: an SOP document, validated, into the gate spec that pipelines run."""

@@ -1,0 +1,1 @@
+"""Synthetic SOPs and scenarios of any size, for stress tests and benchmarks alike."""
