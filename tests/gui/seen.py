@@ -6,11 +6,13 @@ connection of every template in one window and report all that went wrong at onc
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage
+import pytest
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSettings, Qt
+from PySide6.QtGui import QColor, QImage, QPainterPath, QPainterPathStroker
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from app.model.templates import load_template
 from app.ui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
@@ -19,6 +21,55 @@ NEAR = 2
 """A connection counts as drawn at a point when its colour is within this many pixels."""
 STRENGTH = 0.6
 """...at 60% of the way from the paper to its colour, at least (antialiasing blends)."""
+
+
+def one_window(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One designer window, 1366x768 as on a small laptop, for every test of a module
+    (a module-scoped fixture yields from this)."""
+    folder = tmp_path_factory.mktemp("seen")
+    with pytest.MonkeyPatch.context() as patch:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+        patch.setenv("GATEWRIGHT_WORKSPACE", str(folder / "workspace.db"))
+        window = MainWindow()
+        # Each click selects something, and the inspector would build that element's
+        # forms: the canvas is what is looked at here, so the inspector sits it out.
+        patch.setattr(window.inspector, "show_selection", lambda _ids: None)
+        window.resize(1366, 768)
+        window.show()
+        QTest.qWaitForWindowExposed(window)
+        yield window
+        window.editor.stack.setClean()
+        window.close()
+        window.deleteLater()
+        QApplication.processEvents()
+
+
+def open_template(window: MainWindow, template: str, zoom: float = 1.0) -> None:
+    window.editor.replace_document(load_template(template))
+    QApplication.processEvents()  # the queued fit runs first; then the zoom asked for
+    window.view.set_zoom(zoom)
+    QApplication.processEvents()
+
+
+def crossings(window: MainWindow) -> list[str]:
+    """Each connection whose drawn line passes through a node other than its two ends."""
+    scene = window.scene
+    doc = window.editor.doc
+    stroker = QPainterPathStroker()
+    stroker.setWidth(1.0)
+    found = []
+    for edge_id, item in scene.edges.items():
+        edge = doc.edge(edge_id)
+        line = stroker.createStroke(item.mapToScene(item.path()))
+        for node_id, node in scene.nodes.items():
+            if node_id in (edge.source, edge.target):
+                continue
+            shape = node.outline() if hasattr(node, "outline") else node.shape()
+            outline: QPainterPath = node.mapToScene(shape)
+            if line.intersects(outline):
+                found.append(f"{edge_id} runs through {node_id}")
+    return found
 
 
 def midpoint(item) -> QPointF:  # type: ignore[no-untyped-def]
@@ -79,8 +130,10 @@ def extent_failures(window: MainWindow) -> list[str]:
 
 def drawn_failures(window: MainWindow) -> list[str]:
     """Grab the real view: each connection's colour shows at its midpoint, each node's
-    fill just inside its left edge. Grabs again only when the next point is off screen."""
+    fill just inside its left edge, with nothing selected (a selected node shows a handle
+    and a "+" beside it). Grabs again only when the next point is off screen."""
     view, scene = window.view, window.scene
+    scene.clearSelection()
     paper = scene.backgroundBrush().color()
     failures: list[str] = []
     image: QImage | None = None

@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPointF, QSettings
+from PySide6.QtCore import QPointF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.model.templates import load_template, template_ids
+from app.model.templates import template_ids
 from app.ui.main_window import MainWindow
 from tests.gui.seen import (
     LEFT,
@@ -20,6 +20,8 @@ from tests.gui.seen import (
     click_failures,
     drawn_failures,
     extent_failures,
+    one_window,
+    open_template,
 )
 
 TEMPLATES = template_ids()
@@ -27,37 +29,7 @@ TEMPLATES = template_ids()
 
 @pytest.fixture(scope="module")
 def designer(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """One designer window, 1366x768 as on a small laptop, for every test here."""
-    folder = tmp_path_factory.mktemp("seen")
-    with pytest.MonkeyPatch.context() as patch:
-        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
-        patch.setenv("GATEWRIGHT_WORKSPACE", str(folder / "workspace.db"))
-        window = MainWindow()
-        # Each click selects something, and the inspector would build that element's
-        # forms: the canvas is what is looked at here, so the inspector sits it out.
-        patch.setattr(window.inspector, "show_selection", lambda _ids: None)
-        window.resize(1366, 768)
-        window.show()
-        QTest.qWaitForWindowExposed(window)
-        yield window
-        window.editor.stack.setClean()
-        window.close()
-        window.deleteLater()
-        QApplication.processEvents()
-
-
-def open_template(window: MainWindow, template: str, zoom: float = 1.0) -> None:
-    window.editor.replace_document(load_template(template))
-    QApplication.processEvents()  # the queued fit runs first; then the zoom asked for
-    window.view.set_zoom(zoom)
-    QApplication.processEvents()
-
-
-def at(window: MainWindow, point: QPointF):  # type: ignore[no-untyped-def]
-    window.view.centerOn(point)
-    QApplication.processEvents()
-    return window.view.mapFromScene(point)
+    yield from one_window(tmp_path_factory)
 
 
 def drag(window: MainWindow, start: QPointF, end: QPointF, hover: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from app.ui.canvas.node_text import FittedText, fit_text
@@ -122,9 +122,9 @@ class NodeItem(QGraphicsObject):
         if not self.handle_shown():
             return self._path
         if self._with_handle is None:
-            self._with_handle = QPainterPath(self._path)
-            self._with_handle.addEllipse(self.handle_rect(HANDLE_HOVER_RADIUS))
-            self._with_handle = self._with_handle.simplified()
+            circle = QPainterPath()
+            circle.addEllipse(self.handle_rect(HANDLE_HOVER_RADIUS))
+            self._with_handle = self._path.united(circle)
         return self._with_handle
 
     def handle_rect(self, radius: float = HANDLE_RADIUS) -> QRectF:

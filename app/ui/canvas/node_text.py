@@ -43,7 +43,7 @@ class FittedText:
     name_complete: bool
     """Whether the name at least is shown whole."""
     captions: int
-    """How many caption paragraphs are shown (some perhaps elided)."""
+    """How many caption paragraphs are shown (some perhaps elided), or a count of them."""
 
 
 def fit_text(outline: Outline, name: str, caption: str, base: QFont, small: QFont) -> FittedText:
@@ -109,6 +109,11 @@ def _fit_at(
         shown, counts = trial, trial_counts
     left_out = len(paragraphs) - len(shown)
     suffix = f" +{left_out}" if left_out and len(shown) > 1 else ""
+    if left_out and len(shown) == 1:  # no caption line fits: say at least how many there are
+        trial, trial_counts = [*shown, (f"+{left_out} more", True)], [*counts, 1]
+        _lines, short = _place(outline, trial, trial_counts, metrics, height)
+        if tall(trial, trial_counts) <= room and not short:
+            shown, counts = trial, trial_counts
     lines, short = _place(outline, shown, counts, metrics, height, suffix)
     return FittedText(
         tuple(lines),

@@ -369,7 +369,12 @@ def _nudge(
         if not taken.overlapped(here):
             continue
         horizontal = abs(here[0][1] - here[1][1]) < _EPSILON
-        for shift in (LANE, -LANE, 2 * LANE, -2 * LANE, 3 * LANE, -3 * LANE):
+        # Outwards first (away from the two ends the route joins), where there is room
+        # and nothing sits close by; towards the nodes only when that fails.
+        axis = 1 if horizontal else 0
+        ends = (points[0][axis] + points[-1][axis]) / 2
+        out = 1.0 if here[0][axis] >= ends else -1.0
+        for shift in [out * LANE * n for n in (1, 2, 3, 4)] + [-out * LANE * n for n in (1, 2, 3)]:
             moved = list(points)
             if horizontal:
                 moved[k] = (points[k][0], points[k][1] + shift)

@@ -402,6 +402,7 @@ class SopScene(QGraphicsScene):
         point = event.scenePos()
         if self.pending_kind is not None and self.node_at(point) is None:
             self._place_pending(point)
+            event.accept()  # taken: the view starts no rubber band (which clears selection)
             return None
         source = self.handle_at(point)
         if source is not None:
@@ -413,6 +414,7 @@ class SopScene(QGraphicsScene):
                 point.y(),
                 QPen(QColor("#2563eb"), 1.5, Qt.PenStyle.DashLine),
             )
+            event.accept()
             return None
         self.end_nudge()  # arrow keys moved nodes: record that before a new gesture starts
         edge = self.edge_at(point, _view_scale(event))
