@@ -16,16 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.model.document import Sop
 from app.model.templates import template_ids
-from app.ui.canvas.routing import (
-    CLEARANCE,
-    Lanes,
-    inflate,
-    overlaps,
-    port,
-    route,
-    segment_hits,
-    segments,
-)
+from app.ui.canvas.lanes import Lanes, overlaps
+from app.ui.canvas.routing import CLEARANCE, inflate, port, route, segment_hits, segments
 from app.ui.main_window import MainWindow
 from tests.gui.seen import (
     crossings,

@@ -37,8 +37,9 @@ MIN_SCREEN_WIDTH = 1.2
 HEAD_LENGTH, HEAD_HALF_WIDTH = 10.0, 4.5
 CORNER = 6.0
 """Radius of a routed connection's rounded corners."""
-Z_EDGE, Z_SELECTED_EDGE = 0.0, 0.5
-"""Connections lie under nodes (z 1); a selected one above the other connections."""
+Z_EDGE, Z_STRAIGHT_EDGE, Z_SELECTED_EDGE = 0.0, 0.1, 0.5
+"""Connections lie under nodes (z 1); straight ones (short, seen by their middle) over
+routed ones where they cross; a selected one above all other connections."""
 _SELECTION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
 
 
@@ -144,7 +145,13 @@ class EdgeItem(QGraphicsItem):
         # Zoomed out the pen is widened to MIN_SCREEN_WIDTH screen pixels: keep room for it.
         self._bounds = shape.controlPointRect().adjusted(-8, -8, 8, 8)
         self._centre_dashes()
+        if not self.isSelected():
+            self.setZValue(self.resting_z())
         self.update()
+
+    def resting_z(self) -> float:
+        """Where the connection lies among the others while not selected."""
+        return Z_STRAIGHT_EDGE if len(self._points) == 2 else Z_EDGE
 
     def points(self) -> list[QPointF]:
         """The route's corners, from the source's outline to the target's, in the scene."""
@@ -175,7 +182,7 @@ class EdgeItem(QGraphicsItem):
 
     def itemChange(self, change, value):  # type: ignore[no-untyped-def]
         if change == _SELECTION_CHANGED:
-            self.setZValue(Z_SELECTED_EDGE if self.isSelected() else Z_EDGE)
+            self.setZValue(Z_SELECTED_EDGE if self.isSelected() else self.resting_z())
             self.apply_style()
         return super().itemChange(change, value)
 

@@ -1,21 +1,23 @@
-"""How the scene picks each connection's route: the nodes near it, asked of Qt's index."""
+"""How the scene picks each connection's route, from the nodes and connections near it."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtWidgets import QGraphicsScene
 
 from app.ui.canvas.items import NodeItem
+from app.ui.canvas.lanes import Lanes
 from app.ui.canvas.routing import (
     CLEARANCE,
     LANE,
     SIDES,
     STRAIGHT_CLEARANCE,
-    Lanes,
     Point,
     Rect,
+    Segment,
     port,
     route,
     straight_is_clear,
@@ -34,45 +36,86 @@ def rect_of(item: NodeItem) -> Rect:
     return (box.left(), box.top(), box.right(), box.bottom())
 
 
+class Filed:
+    """Boxes filed by the cells of a coarse grid they touch: what is near a region is
+    found among a few, faster than Qt's index answers from Python."""
+
+    CELL = 256.0
+
+    def __init__(self) -> None:
+        self._cells: dict[tuple[int, int], set[Hashable]] = {}
+        self._boxes: dict[Hashable, tuple[Rect, list[tuple[int, int]]]] = {}
+
+    def put(self, owner: Hashable, box: Rect) -> None:
+        self.remove(owner)
+        cells = self._cells_of(box)
+        for cell in cells:
+            self._cells.setdefault(cell, set()).add(owner)
+        self._boxes[owner] = (box, cells)
+
+    def remove(self, owner: Hashable) -> None:
+        _box, cells = self._boxes.pop(owner, (None, []))
+        for cell in cells:
+            self._cells[cell].discard(owner)
+
+    def near(self, region: Rect) -> list[Hashable]:
+        """The owners whose box meets ``region``."""
+        left, top, right, bottom = region
+        if (right - left) * (bottom - top) > 400 * self.CELL * self.CELL:
+            found: set[Hashable] = set(self._boxes)  # a huge region: all of them
+        else:
+            found = set()
+            for cell in self._cells_of(region):
+                found.update(self._cells.get(cell, ()))
+        out = []
+        for owner in found:
+            box = self._boxes[owner][0]
+            if box[0] <= right and box[2] >= left and box[1] <= bottom and box[3] >= top:
+                out.append(owner)
+        return out
+
+    def hull(self) -> Rect:
+        boxes = [box for box, _cells in self._boxes.values()] or [(0.0, 0.0, 0.0, 0.0)]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    def _cells_of(self, box: Rect) -> list[tuple[int, int]]:
+        size = self.CELL
+        columns = range(math.floor(box[0] / size), math.floor(box[2] / size) + 1)
+        rows = range(math.floor(box[1] / size), math.floor(box[3] / size) + 1)
+        return [(i, j) for i in columns for j in rows]
+
+
 class Routes:
     """Straight where the line between two nodes passes no other node; else around the
     nodes (orthogonal routing). A back edge (a reject path, or the second of two edges
     joining the same nodes both ways) always goes around, leaving and entering its nodes
     across the direction between them, so it never lies on the edge it returns along; so
-    does a connection between nodes too close for a straight line to show."""
-
-    CELL = 256.0
+    does a connection between nodes too close for a straight line to show. Routes keep
+    off the sides other connections use and avoid crossing straight connections."""
 
     def __init__(self, scene: QGraphicsScene) -> None:
         self.scene = scene
         self.lanes = Lanes()
-        # Nodes filed by the cells of a coarse grid their outlines touch: a route asks for
-        # the few near it, faster than Qt's index answers from Python.
-        self._cells: dict[tuple[int, int], set[NodeItem]] = {}
-        self._filed: dict[NodeItem, list[tuple[int, int]]] = {}
+        self.nodes = Filed()
+        self.straight = Filed()  # edge id -> its straight segment's box
+        self._segments: dict[str, Segment] = {}
 
     def track(self, item: NodeItem) -> None:
         """File the node where it stands now (after it was added or moved)."""
-        self.untrack(item)
-        cells = self._cells_of(item.scene_rect())
-        for cell in cells:
-            self._cells.setdefault(cell, set()).add(item)
-        self._filed[item] = cells
+        self.nodes.put(item, rect_of(item))
 
     def untrack(self, item: NodeItem) -> None:
-        for cell in self._filed.pop(item, ()):
-            filed = self._cells.get(cell)
-            if filed is not None:
-                filed.discard(item)
-
-    def _cells_of(self, box: QRectF) -> list[tuple[int, int]]:
-        size = self.CELL
-        columns = range(math.floor(box.left() / size), math.floor(box.right() / size) + 1)
-        rows = range(math.floor(box.top() / size), math.floor(box.bottom() / size) + 1)
-        return [(i, j) for i in columns for j in rows]
+        self.nodes.remove(item)
 
     def forget(self, edge_id: str) -> None:
         self.lanes.discard(edge_id)
+        self.straight.remove(edge_id)
+        self._segments.pop(edge_id, None)
 
     def choose(
         self,
@@ -84,63 +127,42 @@ class Routes:
     ) -> list[Point]:
         """The route for ``edge_id``; ``others``: where the other connections of the
         source and of the target meet them (a route avoids those sides)."""
-        self.lanes.discard(edge_id)  # never make way for the route being replaced
+        self.forget(edge_id)  # never make way for the route being replaced
         start = source.boundary_point(target.pos())
         end = target.boundary_point(source.pos())
         a, b = (start.x(), start.y()), (end.x(), end.y())
         back = back or math.hypot(b[0] - a[0], b[1] - a[1]) < SHORTEST
         if not back:
-            span = QRectF(QPointF(*a), QPointF(*b)).normalized()
-            span.adjust(
-                -STRAIGHT_CLEARANCE, -STRAIGHT_CLEARANCE, STRAIGHT_CLEARANCE, STRAIGHT_CLEARANCE
-            )
+            reach = STRAIGHT_CLEARANCE
+            span = (min(a[0], b[0]) - reach, min(a[1], b[1]) - reach)
+            span += (max(a[0], b[0]) + reach, max(a[1], b[1]) + reach)
             if straight_is_clear(a, b, self._obstacles(span, source, target)):
+                self._segments[edge_id] = (a, b)
+                self.straight.put(edge_id, span)
                 return [a, b]
         ends = (rect_of(source), rect_of(target))
         sides = _across(source.pos(), target.pos()) if back else SIDES
+        busy = (_busy_sides(ends[0], others[0]), _busy_sides(ends[1], others[1]))
         box = source.scene_rect().united(target.scene_rect())
-        for reach, allowed in (
-            (REACH, sides),
-            (8 * REACH, sides),
-            (None, sides),
-            (None, SIDES),
-        ):
+        for reach, allowed in ((REACH, sides), (8 * REACH, sides), (None, sides), (None, SIDES)):
             if reach is None:
-                region = self._everything()
+                region = self.nodes.hull()
             else:
-                region = box.adjusted(-reach, -reach, reach, reach)
+                grown = box.adjusted(-reach, -reach, reach, reach)
+                region = (grown.left(), grown.top(), grown.right(), grown.bottom())
             obstacles = self._obstacles(region, source, target)
-            busy = (_busy_sides(ends[0], others[0]), _busy_sides(ends[1], others[1]))
-            found = route(*ends, obstacles, allowed, allowed, self.lanes, busy=busy)
+            avoid = [self._segments[i] for i in self.straight.near(region)]  # type: ignore[index]
+            found = route(*ends, obstacles, allowed, allowed, self.lanes, busy=busy, avoid=avoid)
             if found is not None:
                 self.lanes.set(edge_id, found)
                 return found
         return [a, b]  # boxed in on every side: straight
 
-    def _obstacles(self, region: QRectF, *ends: NodeItem) -> list[Rect]:
-        """The nodes (but ``ends``) whose outline box meets ``region``."""
-        left, top, right, bottom = region.left(), region.top(), region.right(), region.bottom()
-        if (right - left) * (bottom - top) > 400 * self.CELL * self.CELL:
-            found: set[NodeItem] = set(self._filed)  # a huge region: every node
-        else:
-            found = set()
-            for cell in self._cells_of(region):
-                found.update(self._cells.get(cell, ()))
-        out = []
-        for item in found:
-            if item in ends:
-                continue
-            box = rect_of(item)
-            if box[0] <= right and box[2] >= left and box[1] <= bottom and box[3] >= top:
-                out.append(box)
-        out.sort()  # the same routes whatever order the sets hold the nodes in
-        return out
-
-    def _everything(self) -> QRectF:
-        box = QRectF()
-        for item in self._filed:
-            box = box.united(item.scene_rect())
-        return box
+    def _obstacles(self, region: Rect, *ends: NodeItem) -> list[Rect]:
+        """The boxes of the nodes (but ``ends``) that meet ``region``."""
+        found = [rect_of(item) for item in self.nodes.near(region) if item not in ends]  # type: ignore[arg-type]
+        found.sort()  # the same routes whatever order the sets hold the nodes in
+        return found
 
     def edges_near(self, box: QRectF) -> list[str]:
         """Ids of the connections whose extent comes near ``box`` (they may run through a

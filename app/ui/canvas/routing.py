@@ -13,6 +13,10 @@ import heapq
 import itertools
 import math
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.ui.canvas.lanes import Lanes
 
 Rect = tuple[float, float, float, float]
 """left, top, right, bottom."""
@@ -27,6 +31,9 @@ BEND = 40.0
 """What one bend costs, in pixels of length: a longer route with fewer bends reads better."""
 BUSY_SIDE = 160.0
 """What leaving or entering by a side another connection already uses costs."""
+CROSSING = 120.0
+"""What crossing a straight connection costs: where a route crosses one, one of the two
+is hidden for a few pixels, and a straight one is short and its middle is what is seen."""
 STRAIGHT_CLEARANCE = 4.0
 """A straight connection may pass this close to a node it does not join."""
 SIDES = ("top", "bottom", "left", "right")
@@ -89,6 +96,7 @@ def route(
     taken: Lanes | None = None,
     clearance: float = CLEARANCE,
     busy: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    avoid: Sequence[Segment] = (),
 ) -> list[Point] | None:
     """The orthogonal route from ``source`` to ``target`` around ``obstacles`` (the other
     nodes near them), leaving and entering by the given sides; None if there is none.
@@ -96,8 +104,9 @@ def route(
     The route starts and ends at a port (the middle of a side) and runs on the lines
     ``clearance`` outside each node (a sparse grid, as orthogonal connector routers do),
     found by A* with a cost per bend and per side in ``busy`` (the source's and the
-    target's sides other connections use); then each inner segment that would lie on a segment
-    of another route in ``taken`` is moved a lane aside where that stays clear.
+    target's sides other connections use) and per crossing of a segment in ``avoid`` (the
+    straight connections near); then each inner segment that would lie on a segment of
+    another route in ``taken`` is moved a lane aside where that stays clear.
     """
     blocks = [inflate(r, clearance) for r in (source, target, *obstacles)]
     starts = {side: _stub(source, side, clearance) for side in source_sides}
@@ -112,8 +121,9 @@ def route(
     hull = _hull(blocks)
     xs.update((hull[0] - LANE, hull[2] + LANE))
     ys.update((hull[1] - LANE, hull[3] + LANE))
-    found = _simple(blocks, starts, ends, busy) or _search(
-        sorted(xs), sorted(ys), blocks, starts, ends, busy
+    costs = _Costs(busy, avoid)
+    found = _simple(blocks, starts, ends, costs) or _search(
+        sorted(xs), sorted(ys), blocks, starts, ends, costs
     )
     if found is None:
         return None
@@ -121,7 +131,7 @@ def route(
     points = [port(source, start_side), *middle, port(target, end_side)]
     points = _simplify(points)
     if taken:
-        points = _nudge(points, blocks, taken, clearance)
+        points = taken.nudge(points, blocks, clearance)
     return points
 
 
@@ -129,7 +139,7 @@ def _simple(
     blocks: Sequence[Rect],
     starts: dict[str, tuple[Point, tuple[int, int]]],
     ends: dict[str, tuple[Point, tuple[int, int]]],
-    busy: tuple[Sequence[str], Sequence[str]],
+    costs: _Costs,
 ) -> tuple[str, list[Point], str] | None:
     """The cheapest clear route of at most three segments between the stubs (an L, a Z or
     a U), as most routes are; None sends the search to A*."""
@@ -138,11 +148,12 @@ def _simple(
     for start_side, (start, leaving) in starts.items():
         for end_side, (end, (nx, ny)) in ends.items():
             arriving = (-nx, -ny)
-            penalty = BUSY_SIDE * ((start_side in busy[0]) + (end_side in busy[1]))
+            penalty = costs.sides(start_side, end_side)
             for middle in _shapes(start, leaving, end, arriving):
                 points = [start, *middle, end]
                 cost = penalty + sum(_length(a, b) for a, b in itertools.pairwise(points))
                 cost += BEND * _bends(points, leaving, arriving)
+                cost += sum(costs.crossing(a, b) for a, b in itertools.pairwise(points))
                 candidates.append(
                     (cost, len(candidates), start_side, points, end_side, leaving, arriving)
                 )
@@ -200,6 +211,33 @@ def _bends(points: list[Point], leaving: tuple[int, int], arriving: tuple[int, i
     return sum(a != b for a, b in itertools.pairwise(steps))
 
 
+class _Costs:
+    """What a route pays besides its length and bends: busy sides, crossings."""
+
+    def __init__(self, busy: tuple[Sequence[str], Sequence[str]], avoid: Sequence[Segment]):
+        self.busy = busy
+        self.avoid = avoid
+
+    def sides(self, start: str | None, end: str | None) -> float:
+        return BUSY_SIDE * ((start in self.busy[0]) + (end in self.busy[1]))
+
+    def crossing(self, a: Point, b: Point) -> float:
+        if not self.avoid:
+            return 0.0
+        return CROSSING * sum(_cross(a, b, c, d) for c, d in self.avoid)
+
+
+def _cross(a: Point, b: Point, c: Point, d: Point) -> bool:
+    """Whether segments a-b and c-d cross (touching at an end does not count)."""
+
+    def side(p: Point, q: Point, r: Point) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    d1, d2 = side(c, d, a), side(c, d, b)
+    d3, d4 = side(a, b, c), side(a, b, d)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
 def _length(a: Point, b: Point) -> float:
     return abs(b[0] - a[0]) + abs(b[1] - a[1])
 
@@ -233,7 +271,7 @@ def _search(
     blocks: Sequence[Rect],
     starts: dict[str, tuple[Point, tuple[int, int]]],
     ends: dict[str, tuple[Point, tuple[int, int]]],
-    busy: tuple[Sequence[str], Sequence[str]],
+    costs: _Costs,
 ) -> tuple[str, list[Point], str] | None:
     """A* over the grid of ``xs`` x ``ys``; a state is a grid point and the direction it
     was reached in. Since every node's inflated border is a grid line, the open span
@@ -245,7 +283,6 @@ def _search(
     for side, ((x, y), (nx, ny)) in ends.items():
         # A route arrives at the stub heading into the node: against the side's normal.
         goals.setdefault((column[x], row[y]), []).append((side, (-nx, -ny)))
-    busy_start, busy_end = busy
     goal_points = [(x, y) for (x, y), _normal in ends.values()]
 
     def estimate(i: int, j: int) -> float:
@@ -262,12 +299,13 @@ def _search(
         if _inside(x, y, blocks):
             continue
         state = (cell, direction)
-        start_cost = BUSY_SIDE if side in busy_start else 0.0
+        start_cost = costs.sides(side, None)
         if start_cost < best.get(state, math.inf):
             best[state], parent[state], first[state] = start_cost, None, side
             heapq.heappush(open_cells, (start_cost + estimate(*cell), start_cost, counter, state))
             counter += 1
     blocked_span: dict[tuple[int, int, int, int], bool] = {}
+    crossing_span: dict[tuple[int, int, int, int], float] = {}
     finished: tuple[float, tuple, str] | None = None  # type: ignore[type-arg]
     while open_cells:
         f, cost, _order, state = heapq.heappop(open_cells)
@@ -278,7 +316,7 @@ def _search(
         (i, j), direction = state
         for side, arrival in goals.get((i, j), ()):
             total = cost + (0.0 if arrival == direction else BEND)
-            total += BUSY_SIDE if side in busy_end else 0.0
+            total += costs.sides(None, side)
             if finished is None or total < finished[0]:
                 finished = (total, state, side)
         for step in _DIRECTIONS:
@@ -295,7 +333,10 @@ def _search(
             if blocked:
                 continue
             length = abs(xs[ni] - xs[i]) + abs(ys[nj] - ys[j])
-            new_cost = cost + length + (0.0 if step == direction else BEND)
+            crossing = crossing_span.get(span)
+            if crossing is None:
+                crossing = crossing_span[span] = costs.crossing((xs[i], ys[j]), (xs[ni], ys[nj]))
+            new_cost = cost + length + crossing + (0.0 if step == direction else BEND)
             new_state = ((ni, nj), step)
             if new_cost < best.get(new_state, math.inf):
                 best[new_state] = new_cost
@@ -335,136 +376,5 @@ def _simplify(points: list[Point]) -> list[Point]:
     return out
 
 
-def overlaps(a: Segment, b: Segment, within: float = LANE / 2) -> bool:
-    """Whether two axis-parallel segments lie on (nearly) one line and share a stretch."""
-    (ax1, ay1), (ax2, ay2) = a
-    (bx1, by1), (bx2, by2) = b
-    if abs(ay1 - ay2) < _EPSILON and abs(by1 - by2) < _EPSILON:  # both horizontal
-        if abs(ay1 - by1) >= within:
-            return False
-        low, high = max(min(ax1, ax2), min(bx1, bx2)), min(max(ax1, ax2), max(bx1, bx2))
-        return high - low > 1.0
-    if abs(ax1 - ax2) < _EPSILON and abs(bx1 - bx2) < _EPSILON:  # both vertical
-        if abs(ax1 - bx1) >= within:
-            return False
-        low, high = max(min(ay1, ay2), min(by1, by2)), min(max(ay1, ay2), max(by1, by2))
-        return high - low > 1.0
-    return False
-
-
 def segments(points: Sequence[Point]) -> list[Segment]:
     return [(points[k], points[k + 1]) for k in range(len(points) - 1)]
-
-
-def _nudge(
-    points: list[Point], blocks: Sequence[Rect], taken: Lanes, clearance: float
-) -> list[Point]:
-    """Move each inner segment lying on another route a lane or a few aside, where the
-    moved segment and its two neighbours stay clear of every node."""
-    points = list(points)
-    # Moved segments may pass nearer a node than the grid's lines, never through it.
-    near = [inflate(b, LANE - clearance) for b in blocks]
-    for k in range(1, len(points) - 2):
-        here = (points[k], points[k + 1])
-        if not taken.overlapped(here):
-            continue
-        horizontal = abs(here[0][1] - here[1][1]) < _EPSILON
-        # Outwards first (away from the two ends the route joins), where there is room
-        # and nothing sits close by; towards the nodes only when that fails.
-        axis = 1 if horizontal else 0
-        ends = (points[0][axis] + points[-1][axis]) / 2
-        out = 1.0 if here[0][axis] >= ends else -1.0
-        for shift in [out * LANE * n for n in (1, 2, 3, 4)] + [-out * LANE * n for n in (1, 2, 3)]:
-            moved = list(points)
-            if horizontal:
-                moved[k] = (points[k][0], points[k][1] + shift)
-                moved[k + 1] = (points[k + 1][0], points[k + 1][1] + shift)
-            else:
-                moved[k] = (points[k][0] + shift, points[k][1])
-                moved[k + 1] = (points[k + 1][0] + shift, points[k + 1][1])
-            if not _keeps_direction(points, moved, k):
-                continue
-            if _blocked_near(moved, k, near):
-                continue
-            if taken.overlapped((moved[k], moved[k + 1])):
-                continue
-            points = moved
-            break
-    return points
-
-
-def _keeps_direction(old: list[Point], new: list[Point], k: int) -> bool:
-    """A shift must not turn a neighbouring segment round (back into its node)."""
-    for a in (k - 1, k + 1):
-        if a < 0 or a + 1 >= len(old):
-            continue
-        before = (old[a + 1][0] - old[a][0], old[a + 1][1] - old[a][1])
-        after = (new[a + 1][0] - new[a][0], new[a + 1][1] - new[a][1])
-        if before[0] * after[0] + before[1] * after[1] <= 1.0:
-            return False
-    return True
-
-
-def _blocked_near(points: list[Point], k: int, near: Sequence[Rect]) -> bool:
-    """Whether segment ``k`` or its neighbours pass through a node (``near[0]`` is the
-    source and ``near[1]`` the target, which the first and last segments leave)."""
-    last = len(points) - 2
-    for index in range(max(0, k - 1), min(last, k + 1) + 1):
-        a, b = points[index], points[index + 1]
-        for number, block in enumerate(near):
-            if (index == 0 and number == 0) or (index == last and number == 1):
-                continue
-            if segment_hits(a, b, block):
-                return True
-    return False
-
-
-class Lanes:
-    """The inner segments of the routes drawn so far, filed by the line they lie on and
-    the stretch of it they cover, so that a new route finds the ones it would overlap
-    without looking at every route."""
-
-    STRETCH = 400.0
-
-    def __init__(self) -> None:
-        self._cells: dict[tuple[bool, int, int], dict[str, list[Segment]]] = {}
-        self._owned: dict[str, list[tuple[bool, int, int]]] = {}
-
-    def _keys(self, segment: Segment, spread: int = 0) -> list[tuple[bool, int, int]]:
-        (x1, y1), (x2, y2) = segment
-        horizontal = abs(y1 - y2) < _EPSILON
-        line = round((y1 if horizontal else x1) / LANE)
-        low, high = (min(x1, x2), max(x1, x2)) if horizontal else (min(y1, y2), max(y1, y2))
-        stretches = range(math.floor(low / self.STRETCH), math.floor(high / self.STRETCH) + 1)
-        return [
-            (horizontal, near, stretch)
-            for near in range(line - spread, line + spread + 1)
-            for stretch in stretches
-        ]
-
-    def set(self, owner: str, points: Sequence[Point]) -> None:
-        """Record ``owner``'s route (its first and last segments leave ports, which routes
-        may share): replaces what ``owner`` had."""
-        self.discard(owner)
-        keys = []
-        for segment in segments(points)[1:-1]:
-            for key in self._keys(segment):
-                self._cells.setdefault(key, {}).setdefault(owner, []).append(segment)
-                keys.append(key)
-        if keys:
-            self._owned[owner] = keys
-
-    def discard(self, owner: str) -> None:
-        for key in self._owned.pop(owner, ()):
-            owners = self._cells.get(key)
-            if owners is not None:
-                owners.pop(owner, None)
-                if not owners:
-                    del self._cells[key]
-
-    def overlapped(self, segment: Segment) -> bool:
-        for key in self._keys(segment, spread=1):
-            for owned in self._cells.get(key, {}).values():
-                if any(overlaps(segment, other) for other in owned):
-                    return True
-        return False
