@@ -153,20 +153,26 @@ def _simple(
                 points = [start, *middle, end]
                 cost = penalty + sum(_length(a, b) for a, b in itertools.pairwise(points))
                 cost += BEND * _bends(points, leaving, arriving)
-                cost += sum(costs.crossing(a, b) for a, b in itertools.pairwise(points))
                 candidates.append(
                     (cost, len(candidates), start_side, points, end_side, leaving, arriving)
                 )
     candidates.sort()
-    for _cost, _order, start_side, points, end_side, leaving, arriving in candidates:
+    # Crossings only add cost: once a candidate's cost before them is no better than the
+    # best found with them, no later one can win.
+    best: tuple[float, str, list[Point], str] | None = None
+    for cost, _order, start_side, points, end_side, leaving, arriving in candidates:
+        if best is not None and cost >= best[0]:
+            break
         if not _heads(points, leaving, arriving):
             continue
         if any(
             segment_hits(a, b, block) for a, b in itertools.pairwise(points) for block in blocks
         ):
             continue
-        return start_side, points, end_side
-    return None
+        total = cost + sum(costs.crossing(a, b) for a, b in itertools.pairwise(points))
+        if best is None or total < best[0]:
+            best = (total, start_side, points, end_side)
+    return None if best is None else (best[1], best[2], best[3])
 
 
 def _shapes(
@@ -216,15 +222,26 @@ class _Costs:
 
     def __init__(self, busy: tuple[Sequence[str], Sequence[str]], avoid: Sequence[Segment]):
         self.busy = busy
-        self.avoid = avoid
+        self.avoid = [
+            (min(c[0], d[0]), min(c[1], d[1]), max(c[0], d[0]), max(c[1], d[1]), c, d)
+            for c, d in avoid
+        ]
 
     def sides(self, start: str | None, end: str | None) -> float:
         return BUSY_SIDE * ((start in self.busy[0]) + (end in self.busy[1]))
 
     def crossing(self, a: Point, b: Point) -> float:
+        """CROSSING for each straight connection the segment a-b crosses."""
         if not self.avoid:
             return 0.0
-        return CROSSING * sum(_cross(a, b, c, d) for c, d in self.avoid)
+        left, right = min(a[0], b[0]), max(a[0], b[0])
+        top, bottom = min(a[1], b[1]), max(a[1], b[1])
+        count = 0
+        for low_x, low_y, high_x, high_y, c, d in self.avoid:
+            if high_x < left or low_x > right or high_y < top or low_y > bottom:
+                continue
+            count += _cross(a, b, c, d)
+        return CROSSING * count
 
 
 def _cross(a: Point, b: Point, c: Point, d: Point) -> bool:
