@@ -86,6 +86,7 @@ class EdgeItem(QGraphicsItem):
         if paints is None:
             paints = _PAINTS[key] = _edge_paints(self.kind, self.colour(), key[2])
         self._pen, self._brush = QPen(paints[0]), paints[1]
+        self._thin_pen: QPen | None = None  # made at the first paint zoomed out
         self._centre_dashes()
         if self.toolTip() != EDGE_STYLES[self.kind].label:
             self.setToolTip(EDGE_STYLES[self.kind].label)
@@ -189,6 +190,7 @@ class EdgeItem(QGraphicsItem):
     def _centre_dashes(self) -> None:
         """Shift a dashed pen's pattern so that a dash, not a gap, lies at the midpoint:
         a person (or a test) looking at the middle of a connection sees its colour."""
+        self._thin_pen = None
         pattern = self._pen.dashPattern()
         if not pattern or self._line.isEmpty():
             return
@@ -203,11 +205,12 @@ class EdgeItem(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         pen = self._pen
-        scale = painter.worldTransform().m11()
-        if pen.widthF() * scale < MIN_SCREEN_WIDTH:
-            pen = QPen(pen)
-            pen.setCosmetic(True)
-            pen.setWidthF(MIN_SCREEN_WIDTH)
+        if pen.widthF() * painter.worldTransform().m11() < MIN_SCREEN_WIDTH:
+            if self._thin_pen is None:
+                self._thin_pen = QPen(pen)
+                self._thin_pen.setCosmetic(True)
+                self._thin_pen.setWidthF(MIN_SCREEN_WIDTH)
+            pen = self._thin_pen
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._line)

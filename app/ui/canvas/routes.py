@@ -26,6 +26,9 @@ from app.ui.canvas.routing import (
 SHORTEST = 28.0
 """A straight connection shorter than this (nodes nearly touching) would hide its line
 under its arrow head: it goes around, as a back edge does."""
+BUSY_REGION = 40
+"""More nodes than this around a connection make routing it slow enough to wait for an
+idle moment (``choose(quick=True)`` then declines)."""
 REACH = 2 * CLEARANCE + 4 * LANE
 """How far around its two nodes a route first looks for a way (then further, then all)."""
 _BY_BOUNDS = Qt.ItemSelectionMode.IntersectsItemBoundingRect
@@ -58,8 +61,8 @@ class Filed:
         for cell in cells:
             self._cells[cell].discard(owner)
 
-    def near(self, region: Rect) -> list[Hashable]:
-        """The owners whose box meets ``region``."""
+    def near(self, region: Rect) -> list[tuple[Hashable, Rect]]:
+        """The owners whose box meets ``region``, with their boxes."""
         left, top, right, bottom = region
         if (right - left) * (bottom - top) > 400 * self.CELL * self.CELL:
             found: set[Hashable] = set(self._boxes)  # a huge region: all of them
@@ -71,7 +74,7 @@ class Filed:
         for owner in found:
             box = self._boxes[owner][0]
             if box[0] <= right and box[2] >= left and box[1] <= bottom and box[3] >= top:
-                out.append(owner)
+                out.append((owner, box))
         return out
 
     def hull(self) -> Rect:
@@ -124,9 +127,11 @@ class Routes:
         target: NodeItem,
         back: bool,
         others: tuple[list[Point], list[Point]] = ([], []),
-    ) -> list[Point]:
+        quick: bool = False,
+    ) -> list[Point] | None:
         """The route for ``edge_id``; ``others``: where the other connections of the
-        source and of the target meet them (a route avoids those sides)."""
+        source and of the target meet them (a route avoids those sides). ``quick``: None
+        instead of routing around more than BUSY_REGION nodes."""
         self.forget(edge_id)  # never make way for the route being replaced
         start = source.boundary_point(target.pos())
         end = target.boundary_point(source.pos())
@@ -151,7 +156,9 @@ class Routes:
                 grown = box.adjusted(-reach, -reach, reach, reach)
                 region = (grown.left(), grown.top(), grown.right(), grown.bottom())
             obstacles = self._obstacles(region, source, target)
-            avoid = [self._segments[i] for i in self.straight.near(region)]  # type: ignore[index]
+            if quick and len(obstacles) > BUSY_REGION:
+                return None
+            avoid = [self._segments[i] for i, _box in self.straight.near(region)]  # type: ignore[index]
             found = route(*ends, obstacles, allowed, allowed, self.lanes, busy=busy, avoid=avoid)
             if found is not None:
                 self.lanes.set(edge_id, found)
@@ -160,7 +167,7 @@ class Routes:
 
     def _obstacles(self, region: Rect, *ends: NodeItem) -> list[Rect]:
         """The boxes of the nodes (but ``ends``) that meet ``region``."""
-        found = [rect_of(item) for item in self.nodes.near(region) if item not in ends]  # type: ignore[arg-type]
+        found = [box for item, box in self.nodes.near(region) if item not in ends]
         found.sort()  # the same routes whatever order the sets hold the nodes in
         return found
 

@@ -121,8 +121,12 @@ def route(
     hull = _hull(blocks)
     xs.update((hull[0] - LANE, hull[2] + LANE))
     ys.update((hull[1] - LANE, hull[3] + LANE))
+    if all(_inside(x, y, blocks) for (x, y), _d in starts.values()) or all(
+        _inside(x, y, blocks) for (x, y), _d in ends.values()
+    ):
+        return None  # a node overlaps this one on every side: no region is big enough
     costs = _Costs(busy, avoid)
-    found = _simple(blocks, starts, ends, costs) or _search(
+    found = _simple(blocks, starts, ends, costs, hull) or _search(
         sorted(xs), sorted(ys), blocks, starts, ends, costs
     )
     if found is None:
@@ -140,16 +144,18 @@ def _simple(
     starts: dict[str, tuple[Point, tuple[int, int]]],
     ends: dict[str, tuple[Point, tuple[int, int]]],
     costs: _Costs,
+    hull: Rect,
 ) -> tuple[str, list[Point], str] | None:
     """The cheapest clear route of at most three segments between the stubs (an L, a Z or
-    a U), as most routes are; None sends the search to A*."""
+    a U, perhaps around everything in ``hull``), as most routes are; None sends the search
+    to A*."""
     candidates: list[tuple[float, int, str, list[Point], str, tuple[int, int], tuple[int, int]]]
     candidates = []
     for start_side, (start, leaving) in starts.items():
         for end_side, (end, (nx, ny)) in ends.items():
             arriving = (-nx, -ny)
             penalty = costs.sides(start_side, end_side)
-            for middle in _shapes(start, leaving, end, arriving):
+            for middle in _shapes(start, leaving, end, arriving, hull):
                 points = [start, *middle, end]
                 cost = penalty + sum(_length(a, b) for a, b in itertools.pairwise(points))
                 cost += BEND * _bends(points, leaving, arriving)
@@ -176,15 +182,16 @@ def _simple(
 
 
 def _shapes(
-    start: Point, leaving: tuple[int, int], end: Point, arriving: tuple[int, int]
+    start: Point, leaving: tuple[int, int], end: Point, arriving: tuple[int, int], hull: Rect
 ) -> list[list[Point]]:
-    """Inner corners of the L, Z and U routes from ``start`` to ``end``."""
+    """Inner corners of the L, Z and U routes from ``start`` to ``end`` (a U may go round
+    everything in ``hull``)."""
     (sx, sy), (tx, ty) = start, end
     if leaving[0] == 0 and arriving[0] == 0:  # both vertical: a horizontal run between
-        levels = {sy, ty, (sy + ty) / 2}
+        levels = {sy, ty, (sy + ty) / 2, hull[1] - LANE, hull[3] + LANE}
         return [[(sx, y), (tx, y)] for y in levels]
     if leaving[1] == 0 and arriving[1] == 0:  # both horizontal: a vertical run between
-        columns = {sx, tx, (sx + tx) / 2}
+        columns = {sx, tx, (sx + tx) / 2, hull[0] - LANE, hull[2] + LANE}
         return [[(x, sy), (x, ty)] for x in columns]
     if leaving[0] == 0:  # leaves vertically, arrives horizontally
         return [[(sx, ty)]]

@@ -3,7 +3,7 @@ keyboard: ``interactions``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Signal
+from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsLineItem
 
@@ -39,6 +39,9 @@ class SopScene(CanvasGestures):
         self._kinds: dict[str, str] = {}
         self._between: dict[tuple[str, str], set[str]] = {}  # (source, target) -> edge ids
         self._routes = Routes(self)
+        self._unrouted: set[str] = set()  # drawn straight for now, routed when idle
+        self._idle_routing = QTimer(self, singleShot=True, interval=0)
+        self._idle_routing.timeout.connect(self._route_when_idle)
         self._last_rect: dict[str, QRectF] = {}  # where each node stood when last routed around
         self._badged: set[str] = set()  # ids whose items may carry a problem badge
         self._pending_kind: str | None = None
@@ -84,6 +87,7 @@ class SopScene(CanvasGestures):
         self._kinds.clear()
         self._between.clear()
         self._routes = Routes(self)
+        self._unrouted.clear()
         self._last_rect.clear()
         self._badged.clear()
         doc.subscribe(self.on_event)
@@ -154,12 +158,34 @@ class SopScene(CanvasGestures):
                     if other != edge_id and len(self.edges[other].points()) > 2:
                         self._route(other)
 
-    def _route(self, edge_id: str) -> None:
+    def _route(self, edge_id: str, now: bool = False) -> None:
+        """Route the edge; one with many nodes around it (a long edge across a large
+        diagram) is drawn straight at once and routed when the canvas is next idle, so
+        that a drag or an edit never waits for it."""
         source_id, target_id = self._ends[edge_id]
         source, target = self.nodes[source_id], self.nodes[target_id]
         others = (self._meeting(source_id, edge_id), self._meeting(target_id, edge_id))
-        points = self._routes.choose(edge_id, source, target, self._is_back(edge_id), others)
+        back = self._is_back(edge_id)
+        points = self._routes.choose(edge_id, source, target, back, others, quick=not now)
+        if points is None:
+            a, b = source.boundary_point(target.pos()), target.boundary_point(source.pos())
+            points = [(a.x(), a.y()), (b.x(), b.y())]
+            self._unrouted.add(edge_id)
+            self._idle_routing.start()
+        else:
+            self._unrouted.discard(edge_id)
         self.edges[edge_id].set_route(points)
+
+    def _route_when_idle(self) -> None:
+        pending, self._unrouted = self._unrouted, set()
+        for edge_id in sorted(pending):
+            if edge_id in self.edges:
+                self._route(edge_id, now=True)
+
+    def route_now(self) -> None:
+        """Route at once what waits for an idle moment (pictures, prints, tests)."""
+        self._idle_routing.stop()
+        self._route_when_idle()
 
     def _meeting(self, node_id: str, but: str) -> list[tuple[float, float]]:
         """Where the node's other connections (routed so far) meet it."""
