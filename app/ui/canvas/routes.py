@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Hashable
 
@@ -18,8 +19,10 @@ from app.ui.canvas.routing import (
     Point,
     Rect,
     Segment,
+    inflate,
     port,
     route,
+    segment_hits,
     straight_is_clear,
 )
 
@@ -155,14 +158,24 @@ class Routes:
             else:
                 grown = box.adjusted(-reach, -reach, reach, reach)
                 region = (grown.left(), grown.top(), grown.right(), grown.bottom())
-            obstacles = self._obstacles(region, source, target)
-            if quick and len(obstacles) > BUSY_REGION:
-                return None
-            avoid = [self._segments[i] for i, _box in self.straight.near(region)]  # type: ignore[index]
-            found = route(*ends, obstacles, allowed, allowed, self.lanes, busy=busy, avoid=avoid)
-            if found is not None:
-                self.lanes.set(edge_id, found)
-                return found
+            for _attempt in range(4):
+                obstacles = self._obstacles(region, source, target)
+                if quick and len(obstacles) > BUSY_REGION:
+                    return None
+                avoid = [self._segments[i] for i, _box in self.straight.near(region)]  # type: ignore[index]
+                found = route(
+                    *ends, obstacles, allowed, allowed, self.lanes, busy=busy, avoid=avoid
+                )
+                if found is None:
+                    break
+                # A route may leave the region it was found in (around all it held):
+                # it stands only if no node out there is in its way; else look again
+                # with the region grown to take the route in.
+                outside = self._obstacles(_around(found), source, target)
+                if all(b in obstacles or not _hits(found, b) for b in outside):
+                    self.lanes.set(edge_id, found)
+                    return found
+                region = _union(region, _around(found))
         return [a, b]  # boxed in on every side: straight
 
     def _obstacles(self, region: Rect, *ends: NodeItem) -> list[Rect]:
@@ -181,6 +194,21 @@ class Routes:
             for item in self.scene.items(region, _BY_BOUNDS)
             if hasattr(item, "edge_id")
         ]
+
+
+def _around(points: list[Point]) -> Rect:
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return (min(xs) - CLEARANCE, min(ys) - CLEARANCE, max(xs) + CLEARANCE, max(ys) + CLEARANCE)
+
+
+def _union(a: Rect, b: Rect) -> Rect:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _hits(points: list[Point], box: Rect) -> bool:
+    """Whether the route passes through ``box`` grown by half the clearance."""
+    grown = inflate(box, CLEARANCE / 2)
+    return any(segment_hits(a, b, grown) for a, b in itertools.pairwise(points))
 
 
 def _busy_sides(rect: Rect, meeting: list[Point]) -> list[str]:

@@ -31,6 +31,9 @@ BEND = 40.0
 """What one bend costs, in pixels of length: a longer route with fewer bends reads better."""
 BUSY_SIDE = 160.0
 """What leaving or entering by a side another connection already uses costs."""
+SEARCH_FOR_BETTER = 24
+"""A short route that must share a side with another connection is bettered by the grid
+search when there are at most this many nodes around (a few milliseconds)."""
 CROSSING = 120.0
 """What crossing a straight connection costs: where a route crosses one, one of the two
 is hidden for a few pixels, and a straight one is short and its middle is what is seen."""
@@ -126,12 +129,24 @@ def route(
     ):
         return None  # a node overlaps this one on every side: no region is big enough
     costs = _Costs(busy, avoid)
-    found = _simple(blocks, starts, ends, costs, hull) or _search(
-        sorted(xs), sorted(ys), blocks, starts, ends, costs
+    # A short route of at most three segments, when one is clear and pays nothing beyond
+    # its length and bends; else the grid search, which may find a cheaper longer one.
+    simple = _simple(blocks, starts, ends, costs, hull)
+    found = simple
+    # Whatever the route, it pays for a busy side at an end whose every side is busy.
+    unavoidable = costs.sides(
+        next((s for s in starts if s not in busy[0]), source_sides[0]),
+        next((s for s in ends if s not in busy[1]), target_sides[0]),
     )
+    avoidable = simple is not None and simple[0] - simple[4] - unavoidable >= BUSY_SIDE
+    if simple is None or (avoidable and len(obstacles) <= SEARCH_FOR_BETTER):
+        bound = math.inf if simple is None else simple[0]
+        searched = _search(sorted(xs), sorted(ys), blocks, starts, ends, costs, bound)
+        if searched is not None:
+            found = searched
     if found is None:
         return None
-    start_side, middle, end_side = found
+    _cost, start_side, middle, end_side = found[:4]
     points = [port(source, start_side), *middle, port(target, end_side)]
     points = _simplify(points)
     if taken:
@@ -145,10 +160,10 @@ def _simple(
     ends: dict[str, tuple[Point, tuple[int, int]]],
     costs: _Costs,
     hull: Rect,
-) -> tuple[str, list[Point], str] | None:
+) -> tuple[float, str, list[Point], str, float] | None:
     """The cheapest clear route of at most three segments between the stubs (an L, a Z or
-    a U, perhaps around everything in ``hull``), as most routes are; None sends the search
-    to A*."""
+    a U, perhaps around everything in ``hull``), as most routes are: its cost, sides,
+    points, and its cost without busy sides and crossings; None when none is clear."""
     candidates: list[tuple[float, int, str, list[Point], str, tuple[int, int], tuple[int, int]]]
     candidates = []
     for start_side, (start, leaving) in starts.items():
@@ -165,7 +180,7 @@ def _simple(
     candidates.sort()
     # Crossings only add cost: once a candidate's cost before them is no better than the
     # best found with them, no later one can win.
-    best: tuple[float, str, list[Point], str] | None = None
+    best: tuple[float, str, list[Point], str, float] | None = None
     for cost, _order, start_side, points, end_side, leaving, arriving in candidates:
         if best is not None and cost >= best[0]:
             break
@@ -177,8 +192,10 @@ def _simple(
             continue
         total = cost + sum(costs.crossing(a, b) for a, b in itertools.pairwise(points))
         if best is None or total < best[0]:
-            best = (total, start_side, points, end_side)
-    return None if best is None else (best[1], best[2], best[3])
+            plain = sum(_length(a, b) for a, b in itertools.pairwise(points))
+            plain += BEND * _bends(points, leaving, arriving)
+            best = (total, start_side, points, end_side, plain)
+    return None if best is None else (best[0], best[1], best[2], best[3], best[4])
 
 
 def _shapes(
@@ -296,9 +313,11 @@ def _search(
     starts: dict[str, tuple[Point, tuple[int, int]]],
     ends: dict[str, tuple[Point, tuple[int, int]]],
     costs: _Costs,
-) -> tuple[str, list[Point], str] | None:
+    bound: float = math.inf,
+) -> tuple[float, str, list[Point], str] | None:
     """A* over the grid of ``xs`` x ``ys``; a state is a grid point and the direction it
-    was reached in. Since every node's inflated border is a grid line, the open span
+    was reached in; only routes cheaper than ``bound`` are looked for. Since every node's
+    inflated border is a grid line, the open span
     between two neighbouring grid points lies wholly inside or wholly outside each
     node: testing its middle tells which."""
     column = {x: i for i, x in enumerate(xs)}
@@ -333,8 +352,8 @@ def _search(
     finished: tuple[float, tuple, str] | None = None  # type: ignore[type-arg]
     while open_cells:
         f, cost, _order, state = heapq.heappop(open_cells)
-        if finished is not None and f >= finished[0]:
-            break
+        if f >= (bound if finished is None else min(bound, finished[0])):
+            break  # nothing left can beat what is found, or the route it is to better
         if cost > best.get(state, math.inf):
             continue
         (i, j), direction = state
@@ -372,7 +391,7 @@ def _search(
                 counter += 1
     if finished is None:
         return None
-    _total, state, end_side = finished
+    total, state, end_side = finished
     cells: list[Point] = []
     walk: tuple | None = state  # type: ignore[type-arg]
     while walk is not None:
@@ -380,7 +399,7 @@ def _search(
         cells.append((xs[i], ys[j]))
         walk = parent[walk]
     cells.reverse()
-    return first[state], cells, end_side
+    return total, first[state], cells, end_side
 
 
 def _simplify(points: list[Point]) -> list[Point]:
