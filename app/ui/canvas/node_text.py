@@ -20,6 +20,9 @@ PADDING = 6.0
 """Room between text and outline: a selected node's 3 px dashed border stays off the text."""
 SCALES = (1.0, 0.9, 0.8)
 """Font sizes tried, as fractions of the normal ones, before text is elided."""
+LONGEST = 400
+"""More characters than this never fit a node: longer texts are cut first (a hostile
+100,000-character name would otherwise be measured word by word)."""
 NAME_LINES, CAPTION_LINES = 2, 2
 """At most this many lines for the name, and for each caption paragraph."""
 
@@ -52,7 +55,9 @@ def fit_text(outline: Outline, name: str, caption: str, base: QFont, small: QFon
     largest at which the name fits whole with some caption, or at least whole, else the
     largest; what does not fit is elided, and the last caption line shown says how many
     are left out."""
-    paragraphs = [(name, False)] + [(p, True) for p in caption.split("\n") if p.strip()]
+    paragraphs = [(name[:LONGEST], False)] + [
+        (p[:LONGEST], True) for p in caption.split("\n")[:LONGEST] if p.strip()
+    ]
     tried = [
         _fit_at(outline, paragraphs, _scaled(base, scale), _scaled(small, scale))
         for scale in SCALES
@@ -165,23 +170,23 @@ def _wrap(
     words = text.split()
     lines: list[str] = []
     fits = True
+    at = 0  # the next word to place
     for k, width in enumerate(widths):
-        if not words:
+        if at >= len(words):
             break
         last = k == len(widths) - 1
-        line = words.pop(0)
-        while words and metrics.horizontalAdvance(f"{line} {words[0]}") <= width:
-            line = f"{line} {words.pop(0)}"
-        if last and words:
-            line = f"{line} {' '.join(words)}"
-            words = []
-        end = suffix if last or not words else ""
+        line, at = words[at], at + 1
+        while at < len(words) and metrics.horizontalAdvance(f"{line} {words[at]}") <= width:
+            line, at = f"{line} {words[at]}", at + 1
+        if last and at < len(words):
+            line, at = f"{line} {' '.join(words[at:])}", len(words)
+        end = suffix if last or at >= len(words) else ""
         room = width - metrics.horizontalAdvance(end)
         if metrics.horizontalAdvance(line) > room:
             fits = False
             line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(0.0, room))
         lines.append(line + end)
-    return lines, fits and not words
+    return lines, fits and at >= len(words)
 
 
 def text_rect(line: TextLine, metrics: QFontMetricsF) -> QRectF:
