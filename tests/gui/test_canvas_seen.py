@@ -20,16 +20,10 @@ from tests.gui.seen import (
     click_failures,
     drawn_failures,
     extent_failures,
-    one_window,
     open_template,
 )
 
 TEMPLATES = template_ids()
-
-
-@pytest.fixture(scope="module")
-def designer(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
-    yield from one_window(tmp_path_factory)
 
 
 def drag(window: MainWindow, start: QPointF, end: QPointF, hover: bool = False) -> None:

@@ -21,16 +21,10 @@ from app.ui.canvas.routing import CLEARANCE, inflate, port, route, segment_hits,
 from app.ui.main_window import MainWindow
 from tests.gui.seen import (
     crossings,
-    one_window,
     open_template,
 )
 
 TEMPLATES = template_ids()
-
-
-@pytest.fixture(scope="module")
-def designer(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
-    yield from one_window(tmp_path_factory)
 
 
 # -- every template, as opened and after auto-layout ---------------------------------------
@@ -174,4 +168,28 @@ def test_a_straight_connection_is_kept_where_nothing_is_in_the_way(qtbot, small_
     start, end = item.points()
     assert start.y() == end.y() == 0.0
     assert window.scene.nodes["dev"].outline().contains(start - QPointF(1, 0))
+    window.editor.stack.setClean()
+
+
+def test_a_long_connection_is_drawn_at_once_and_routed_when_idle(qtbot) -> None:
+    """Moving a node far across a large diagram never waits for its long connections to be
+    routed: they are drawn straight at once, then routed around every node when idle."""
+    from synthetic.documents import large_document
+
+    window = MainWindow(Sop.model_validate(large_document(30)))
+    qtbot.addWidget(window)
+    window.show()
+    QApplication.processEvents()
+    scene = window.scene
+    # when the last stage is moved into the middle of the runbooks at the far left
+    window.editor.move({"s-29": (380, 195)})
+    waiting = set(scene._unrouted)
+    # then its long connections are drawn (straight for now), and routed once idle
+    assert waiting, "nothing was left for the idle moment: the test moves too little"
+    for edge_id in waiting:
+        assert len(scene.edges[edge_id].points()) == 2
+        assert not scene.edges[edge_id].sceneBoundingRect().isEmpty()
+    qtbot.waitUntil(lambda: not scene._unrouted, timeout=5000)
+    assert not crossings(window)
+    assert any(len(scene.edges[edge_id].points()) > 2 for edge_id in waiting)
     window.editor.stack.setClean()
