@@ -215,3 +215,28 @@ def test_a_palette_kind_dropped_on_a_node_goes_beside_it(window: MainWindow) -> 
     for other in window.scene.nodes.values():
         if other is not placed:
             assert not placed.scene_rect().intersects(other.scene_rect()), other.node_id
+
+
+def test_a_palette_kind_dragged_onto_a_node_lands_beside_it(window: MainWindow) -> None:
+    from PySide6.QtCore import QMimeData
+    from PySide6.QtGui import QDropEvent
+
+    from app.ui.canvas.scene import NODE_KIND_MIME
+    from tests.gui.test_canvas import drag_enter, drop_event
+
+    viewport = window.view.viewport()
+    for kind, expected in ((b"stage", 1), (b"\xff<b>nonsense</b>", 0)):
+        mime = QMimeData()
+        mime.setData(NODE_KIND_MIME, kind)
+        point = QPointF(at(window, QPointF(380, 0)))  # right on prod
+        QApplication.sendEvent(viewport, drag_enter(point, mime))
+        drop: QDropEvent = drop_event(point, mime)
+        before = len(window.editor.doc.nodes)
+        QApplication.sendEvent(viewport, drop)
+        assert len(window.editor.doc.nodes) == before + expected
+    added = window.scene.nodes[window.scene.selected_ids()[0]]
+    assert added.kind == "stage"
+    for other in window.scene.nodes.values():
+        if other is not added:
+            assert not added.scene_rect().intersects(other.scene_rect()), other.node_id
+    assert "not a kind of node" in window.statusBar().currentMessage()

@@ -166,10 +166,17 @@ class CanvasGestures(QGraphicsScene):
         return None
 
     def _place_pending(self, point: QPointF) -> None:
-        """The click after a palette choice: one node of that kind there (or at the nearest
-        spot where it covers no other), selected; the palette kind is used up."""
+        """The click after a palette choice: the palette kind is used up by it."""
         kind, self.pending_kind = self.pending_kind, None
-        assert kind is not None
+        if kind is not None:
+            self.place_new(kind, point)
+
+    def place_new(self, kind: str, point: QPointF) -> str | None:
+        """A new ``kind`` node at ``point`` on the grid (or the nearest spot where it covers
+        no other), selected; None for a kind the palette does not have."""
+        if kind not in SIZES:
+            self.message.emit(f"Nothing to place: {kind[:40]!r} is not a kind of node.")
+            return None
         step = self.grid or GRID
         x, y = round(point.x() / step) * step, round(point.y() / step) * step
         width, height = SIZES[kind]
@@ -177,6 +184,7 @@ class CanvasGestures(QGraphicsScene):
         shift = nearest_free_offset(self, [box], set(), step) or (0.0, 0.0)
         node_id = self.editor.add_node(kind, (x + shift[0], y + shift[1]))
         self.select_ids([node_id])
+        return node_id
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
         if self._connect_from is None or self._rubber is None:
@@ -334,9 +342,8 @@ class CanvasGestures(QGraphicsScene):
     def dropEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
         data = event.mimeData()
         if data.hasFormat(NODE_KIND_MIME) and not self.locked:
-            kind = bytes(data.data(NODE_KIND_MIME)).decode()
-            point = event.scenePos()
-            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
+            kind = bytes(data.data(NODE_KIND_MIME)).decode("utf-8", "replace")
+            self.place_new(kind, event.scenePos())
             event.acceptProposedAction()
         else:
             super().dropEvent(event)
