@@ -1,11 +1,10 @@
 """Document exporters: the PDF of the largest template and of a 100-gate SOP against a bare
-ReportLab document holding the same tables and diagram (the floor), and the Graphviz
-layout of a 500-node SOP against running `dot -Tjson` alone on the same DOT text."""
+ReportLab document holding the same tables and diagram (the floor). The designer's
+Graphviz auto-layout is measured in bench_layout."""
 
 from __future__ import annotations
 
 import io
-import subprocess
 from typing import Any
 
 from reportlab.lib.pagesizes import A4
@@ -23,7 +22,7 @@ from exporters.context import ExportContext
 from exporters.pdf import build_story, render_pdf
 from exporters.pdf_diagram import DrawingWindow, svg_drawing
 from exporters.pdf_style import register_fonts
-from synthetic.documents import gate_chain, large_document
+from synthetic.documents import gate_chain
 
 
 def context_of(doc: Sop) -> ExportContext:
@@ -91,30 +90,10 @@ def bench_pdf(name: str, doc: Sop, seconds: float) -> None:
     )
 
 
-def bench_layout() -> None:
-    doc = Sop.model_validate(large_document(100))
-    source = gv.diagram_dot(doc).encode()
-
-    def dot_alone() -> None:
-        subprocess.run(["dot", "-Tjson"], input=source, capture_output=True, check=True)
-
-    ours, floor = paired_medians(lambda: gv.layout_positions(doc), dot_alone, repeat=9)
-    ratio = ours / floor
-    report(
-        f"layout_positions, {len(doc.nodes)} nodes / {len(doc.edges)} edges",
-        f"{ours * 1000:.0f} ms",
-        ratio,
-        f"`dot -Tjson` alone on the same DOT ({floor * 1000:.0f} ms)",
-        "< 1.3x",
-        ratio < 1.3,
-    )
-
-
 def main() -> None:
     largest = max(template_ids(), key=lambda t: len(load_template(t).nodes))
     bench_pdf(f"the largest template, {largest}", load_template(largest), 1.0)
     bench_pdf("a 100-gate SOP", Sop.model_validate(gate_chain(100)), 2.0)
-    bench_layout()
 
 
 if __name__ == "__main__":

@@ -305,7 +305,8 @@ HEADER = [
     *[f"  {line}" for line in p.QUORUM_LINES],
     "- rollback-<policy> templates hold the runbooks; run one with",
     "  argo submit argo/workflow.yaml --entrypoint rollback-<policy> when",
-    "  `gatewright monitor` exits 1 for its stage.",
+    "  `gatewright monitor` exits 1 for its stage (exit 3, inconclusive, is too little",
+    "  telemetry to judge: never healthy, so a person looks before deciding).",
 ]
 
 

@@ -103,6 +103,7 @@ gatewright monitor "$SPEC" --stage "$STAGE_ID" --telemetry "$TELEMETRY" --json \
 case "$status" in
   0) decision=healthy ;;
   1) decision=rollback ;;
+  3) decision=inconclusive ;;
   *)
     echo "::error title=Monitor could not decide::gatewright monitor exited $status: bad input."
     exit "$status" ;;
@@ -118,6 +119,10 @@ echo "policy=$policy" >> "$GITHUB_OUTPUT"
 }} >> "$GITHUB_STEP_SUMMARY"
 if [ "$decision" = rollback ]; then
   echo "::warning title=Rollback::Stage $STAGE_ID needs rollback $policy: its job follows."
+fi
+if [ "$decision" = inconclusive ]; then
+  echo "::error title=Monitor inconclusive::Stage $STAGE_ID has too little telemetry to judge."
+  exit 3
 fi
 """
 )
@@ -290,7 +295,8 @@ def _monitor_job(stage: dict[str, Any], spec_path: str) -> Commented:
     lines = [
         f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
         "0 healthy; 1 rollback: the job succeeds with a warning and names the policy, so that",
-        "its rollback job runs; 2 unusable telemetry: the job fails.",
+        "its rollback job runs; 3 inconclusive (too little or no telemetry: no data is never",
+        "healthy) and 2 unusable telemetry: the job fails, so that a person looks.",
     ]
     return Commented(job, tuple(lines))
 

@@ -62,6 +62,9 @@ if [ "$status" = 1 ]; then
   policy=$(python -c '{p.POLICY_OF}' {p.MONITOR_FILE})
   echo "Stage $STAGE_ID needs a rollback: play the job rollback-$policy"
 fi
+if [ "$status" = 3 ]; then
+  echo "Stage $STAGE_ID: inconclusive, too little telemetry to judge; a person must look"
+fi
 exit "$status"
 """
 )
@@ -181,13 +184,15 @@ def _monitor_job(stage: dict[str, Any]) -> Commented:
         "script": [MONITOR],
         "artifacts": {"when": "always", "paths": [p.MONITOR_FILE]},
         # Exit 1 (rollback) is allowed so that the manual rollback jobs that need this
-        # job stay playable; exit 2 (unusable telemetry) fails the pipeline.
+        # job stay playable; exit 3 (inconclusive: no data is never healthy) and exit 2
+        # (unusable telemetry) fail the pipeline.
         "allow_failure": {"exit_codes": [1]},
         "rules": [{"if": MONITOR_IF, "when": "on_success"}],
     }
     lines = [
         f"Monitor {stage['id']} ({p.one_line(stage['name'])}) on its telemetry:",
-        "exit 0 healthy, 1 rollback (a warning naming the rollback job to play), 2 unusable.",
+        "exit 0 healthy, 1 rollback (a warning naming the rollback job to play), 3 inconclusive",
+        "(too little or no telemetry: the pipeline fails so that a person looks), 2 unusable.",
     ]
     return Commented(job, tuple(lines))
 
@@ -260,7 +265,8 @@ HEADER = [
     "- gitlab/protected-environments.json holds protected-environment approval rules per",
     "  stage (GitLab ANDs them: k approvals from each group); fill in the group ids.",
     "- Scheduled pipelines (or GATEWRIGHT_MONITOR=true) run the monitor jobs instead; a",
-    "  rollback decision leaves the rollback job of its policy to play by hand.",
+    "  rollback decision leaves the rollback job of its policy to play by hand; an",
+    "  inconclusive one (exit 3: too little telemetry, never healthy) fails the pipeline.",
 ]
 
 

@@ -1,4 +1,5 @@
-"""The SOP diagram through Graphviz: DOT text, SVG, PNG, and node positions for auto-layout.
+"""The SOP diagram through Graphviz: DOT text, SVG and PNG (the designer's auto-layout is
+app.model.autolayout).
 
 Labels are HTML-like labels built here with full XML escaping and doubled backslashes,
 so that user text never reaches DOT's quoting rules or Graphviz's escapes (``\\N``,
@@ -8,10 +9,7 @@ it is.
 
 from __future__ import annotations
 
-import itertools
-import json
 import re
-import statistics
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -39,8 +37,6 @@ NAME_WIDTH = {"gate": 13, "trigger": 15}
 """Characters per line of a node's name (diamonds and octagons waste their corners)."""
 DEFAULT_NAME_WIDTH = 20
 MAX_NAME_LINES = 5
-SCENE_COLUMN = 190
-"""Horizontal distance between promote-path columns in scene pixels (app.model.autolayout)."""
 # Back edges and cross links may not stretch the promote path.
 UNCONSTRAINED = {"reject", "monitor"}
 
@@ -231,57 +227,6 @@ def diagram_png(
 ) -> bytes:
     """The diagram as PNG at ``dpi`` dots per inch."""
     return render(diagram_graph(doc, diagnostics, title), "png", dpi)
-
-
-# A literal newline rather than ^ with MULTILINE lets the regex engine skip ahead fast.
-_OBJECT_FIELD = re.compile(r'\n {6}"(name|pos)": ("(?:[^"\\]|\\.)*")')
-
-
-def _node_centres(text: str) -> dict[str, tuple[float, float]]:
-    """``name -> (x, y)`` of every node in ``dot -Tjson`` output, in points (y up).
-
-    Reads the name and pos lines of the objects list instead of parsing megabytes of
-    drawing operations; falls back to a full parse if the output looks different.
-    """
-    end = text.find('\n  "edges"')
-    centres: dict[str, tuple[float, float]] = {}
-    name: str | None = None
-    for match in _OBJECT_FIELD.finditer(text, 0, end if end >= 0 else len(text)):
-        value = json.loads(match.group(2))
-        if match.group(1) == "name":
-            name = value
-        elif name is not None:
-            x, y = value.split(",")[:2]
-            centres[name], name = (float(x), float(y)), None
-    if centres:
-        return centres
-    for item in json.loads(text).get("objects", []):
-        if "pos" in item:
-            x, y = item["pos"].split(",")[:2]
-            centres[str(item["name"])] = (float(x), float(y))
-    return centres
-
-
-def layout_positions(doc: Sop) -> dict[str, tuple[float, float]]:
-    """Node centres from Graphviz, in scene coordinates (y grows downwards).
-
-    Points are scaled so that neighbouring promote-path columns sit about 190 px apart,
-    as in ``app.model.autolayout``; the top-left node centre is at (0, 0).
-    """
-    raw = {
-        name: (x, -y)
-        for name, (x, y) in _node_centres(render(diagram_graph(doc), "json").decode()).items()
-        if doc.has_node(name)
-    }
-    columns = sorted({round(raw[n][0]) for n in content.promote_order(doc) if n in raw})
-    gaps = [b - a for a, b in itertools.pairwise(columns) if b - a > 1]
-    scale = SCENE_COLUMN / statistics.median(gaps) if gaps else 1.0
-    left = min((x for x, _ in raw.values()), default=0.0)
-    top = min((y for _, y in raw.values()), default=0.0)
-    return {
-        node_id: (round((x - left) * scale, 1), round((y - top) * scale, 1))
-        for node_id, (x, y) in raw.items()
-    }
 
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:

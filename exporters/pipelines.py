@@ -305,9 +305,11 @@ CHECK_EXIT_CODES = [
 
 QUORUM_LINES = [
     "The SOP's approval quorum is enforced by `gatewright check` from the approvals recorded",
-    'in the evidence ("approvals": [{"by", "role", "decision", "at"}]): it counts only listed',
-    "members of each role, each person once per gate, never the submitter when separation",
-    "of duties is on, and only within the approval window; a missing quorum is a hold.",
+    'in the evidence ("approvals": [{"by", "role", "decision", "at"}], "role" optional): it',
+    "counts only listed members of each role, each person once per gate (ids compared",
+    "without case), never the submitter when separation of duties is on (then",
+    "candidate.submitted_by is required), and only within the approval window at the",
+    "runner's clock; a missing quorum is a hold and any valid rejection rejects.",
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -208,6 +209,18 @@ def export_command(
     sys.exit(code)
 
 
+class DecimalRange(click.IntRange):
+    """click's IntRange for numbers written with the digits 0-9 only: ``int`` would also
+    read ``1_0`` as 10, ``١٢`` as 12 and `` 7 `` as 7."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> object:
+        if isinstance(value, str) and not re.fullmatch(r"[-+]?[0-9]+", value):
+            self.fail(f"{value!r} is not a whole number written with the digits 0-9", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 MAX_SEED = 2**63 - 1
 """The largest seed: workspaces keep seeds as SQLite's signed 64-bit integers. (Python's
 generator seeds with an int's absolute value, so negative seeds are refused too.)"""
@@ -223,14 +236,14 @@ WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user dat
     "--seed",
     default=0,
     show_default=True,
-    type=click.IntRange(0, MAX_SEED),
+    type=DecimalRange(0, MAX_SEED),
     help="Random seed, 0 or more (same seed, same run).",
 )
 @click.option(
     "--runs",
     default=1,
     show_default=True,
-    type=click.IntRange(1, 10_000),
+    type=DecimalRange(1, 10_000),
     help="Monte Carlo runs with seeds derived from --seed.",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)

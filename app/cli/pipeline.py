@@ -15,11 +15,22 @@ from app.cli.exit_codes import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
+MONITOR_EXIT = {"healthy": EXIT_OK, "rollback": EXIT_NEGATIVE, "inconclusive": EXIT_HOLD}
 SUMMARY = {
     "check": "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
-    "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 2 unusable input.",
+    "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 3 inconclusive, 2 unusable input.",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
+AT_HELP = {
+    "check": (
+        "Decide as at this time (ISO 8601 with a timezone, e.g. 2026-11-20T10:00:00Z) to "
+        "replay a decision; default: the machine's clock. Evidence cannot set it."
+    ),
+    "monitor": (
+        "Judge the telemetry as at this time (ISO 8601 with a timezone): later windows are "
+        "ignored; default: every window."
+    ),
+}
 
 
 class ContractParser(argparse.ArgumentParser):
@@ -47,33 +58,58 @@ def parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
         p.add_argument("--stage", required=True, help="Id of the stage to watch.")
-        p.add_argument("--telemetry", required=True, help="Telemetry windows, oldest first.")
+        p.add_argument(
+            "--telemetry", required=True, help="Telemetry windows (JSON or YAML), in any order."
+        )
+    p.add_argument("--at", type=_moment, metavar="TIME", help=AT_HELP[command])
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     return p
 
 
-def _evaluate(spec_path: str, input_path: str, schema: type, run: Callable) -> Any:  # type: ignore[type-arg]
-    """Load the spec (digest first) and the input file, then ``run(spec, input)``; an
-    unknown gate or stage names the spec file."""
-    from app.runtime import UnknownElementError
-    from app.spec.fileio import InputError, load_model
+def _moment(text: str) -> Any:
+    from app.spec.timestamps import parse_timestamp
+
+    try:
+        return parse_timestamp(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _load(spec_path: str, input_path: str, schema: type) -> tuple[Any, Any, Any]:
+    """The verified spec (digest first), the input file's data and its validated model."""
+    from app.spec.fileio import parse_data, read_text, validate_data
     from app.spec.files import load_spec
 
     spec = load_spec(spec_path)
-    given = load_model(schema, input_path)
+    data = parse_data(read_text(input_path), input_path)
+    return spec, data, validate_data(schema, data, input_path)
+
+
+def _unknown_named(spec_path: str, run: Callable[[], Any]) -> Any:
+    """``run()``, an unknown gate or stage naming the spec file."""
+    from app.runtime import UnknownElementError
+    from app.spec.fileio import InputError
+
     try:
-        return run(spec, given)
+        return run()
     except UnknownElementError as error:
         raise InputError.single(spec_path, str(error)) from None
 
 
-def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -> int:
+def run_check(
+    spec_path: str, gate_id: str, evidence_path: str, as_json: bool, at: Any = None
+) -> int:
     from app.runtime import check
     from app.spec.evidence import Evidence
 
-    decision = _evaluate(
-        spec_path, evidence_path, Evidence, lambda spec, evidence: check(spec, gate_id, evidence)
-    )
+    spec, data, evidence = _load(spec_path, evidence_path, Evidence)
+    if evidence.now is not None:
+        print(
+            f"warning: {evidence_path}: $.now is ignored: evidence cannot set the decision "
+            "time, which is the machine's clock (or --at to replay a decision)",
+            file=sys.stderr,
+        )
+    decision = _unknown_named(spec_path, lambda: check(spec, gate_id, evidence, at=at, given=data))
     if as_json:
         print_json(decision.to_json())
     else:
@@ -85,29 +121,38 @@ def run_check(spec_path: str, gate_id: str, evidence_path: str, as_json: bool) -
     return DECISION_EXIT[decision.decision]
 
 
-def run_monitor(spec_path: str, stage_id: str, telemetry_path: str, as_json: bool) -> int:
+def run_monitor(
+    spec_path: str, stage_id: str, telemetry_path: str, as_json: bool, at: Any = None
+) -> int:
     from app.runtime import monitor
     from app.spec.evidence import Telemetry
 
-    result = _evaluate(
-        spec_path,
-        telemetry_path,
-        Telemetry,
-        lambda spec, telemetry: monitor(spec, stage_id, telemetry),
-    )
+    spec, _data, telemetry = _load(spec_path, telemetry_path, Telemetry)
+    result = _unknown_named(spec_path, lambda: monitor(spec, stage_id, telemetry, at=at))
     if as_json:
         print_json(result.to_json())
-    elif result.plan is None:
-        print(f"{stage_id}: HEALTHY")
+    elif result.decision == "healthy":
+        print(f"{stage_id}: HEALTHY ({result.windows} windows)")
+    elif result.decision == "inconclusive":
+        print(f"{stage_id}: INCONCLUSIVE (a person must look)")
+        if not result.windows:
+            print("  - no telemetry window to judge: no data is never healthy")
+        for trigger in result.inconclusive:
+            needed = next(
+                t.for_windows for p in spec.policies_for(stage_id) for t in p.triggers
+                if t.id == trigger
+            )  # fmt: skip
+            print(f"  - {trigger}: too few usable windows (it needs {needed} in a row)")
     else:
-        plan = result.plan
         print(f"{stage_id}: ROLLBACK (fired: {', '.join(result.fired)})")
-        print(f"  target: {plan.target}; within {plan.max_minutes or '?'} minutes")
-        for number, action in enumerate(plan.actions, start=1):
-            print(f"  {number}. {action.name} [{action.role}, {action.minutes:g} min]")
-        for criterion in plan.checks:
-            print(f"  check: {criterion.name or criterion.id}")
-    return EXIT_NEGATIVE if result.decision == "rollback" else EXIT_OK
+        for plan in result.plans:
+            within = plan.max_minutes or "?"
+            print(f"  policy {plan.id}: target {plan.target}; within {within} minutes")
+            for number, action in enumerate(plan.actions, start=1):
+                print(f"  {number}. {action.name} [{action.role}, {action.minutes:g} min]")
+            for criterion in plan.checks:
+                print(f"  check: {criterion.name or criterion.id}")
+    return MONITOR_EXIT[result.decision]
 
 
 def main(command: str, args: Sequence[str]) -> int:
@@ -116,9 +161,11 @@ def main(command: str, args: Sequence[str]) -> int:
 
     options = parser(command).parse_args(list(args))
     runners: dict[str, Callable[[], int]] = {
-        "check": lambda: run_check(options.spec, options.gate, options.evidence, options.json),
+        "check": lambda: run_check(
+            options.spec, options.gate, options.evidence, options.json, options.at
+        ),
         "monitor": lambda: run_monitor(
-            options.spec, options.stage, options.telemetry, options.json
+            options.spec, options.stage, options.telemetry, options.json, options.at
         ),
     }
     try:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from app.cli.errors import Failure
-from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
+from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
 
@@ -26,10 +26,13 @@ def _spec_of(file: Path):  # type: ignore[no-untyped-def]
         raise Failure(f"{file}: {refused}", EXIT_NEGATIVE) from None
 
 
-def _record(workspace: str | None, record: bool, write: Any) -> None:
-    """Save into the workspace; a workspace problem is reported but never loses the result."""
+def _record(workspace: str | None, record: bool, write: Any) -> str | None:
+    """Save into the workspace; None when saved (or not asked to), else why not.
+
+    A workspace problem never loses the result: the caller prints it, then says why it was
+    not recorded and exits 2 (:func:`_unrecorded`), since what was asked was not done."""
     if not record:
-        return
+        return None
     from app.store.workspace import Workspace
 
     try:
@@ -38,7 +41,20 @@ def _record(workspace: str | None, record: bool, write: Any) -> None:
         with Workspace.open(workspace, folders=workspace is None) as store:
             write(store)
     except Exception as error:
-        click.echo(f"warning: not saved in the workspace: {error}", err=True)
+        return str(error)
+    return None
+
+
+def _unrecorded(what: str, problem: str | None, code: int) -> int:
+    """``code``, or exit 2 after saying why ``what`` (printed above) was not recorded."""
+    if problem is None:
+        return code
+    click.echo(
+        f"error: the {what} above was not saved in the workspace: {problem} "
+        "(or pass --no-record not to record it)",
+        err=True,
+    )
+    return EXIT_UNUSABLE
 
 
 WARNINGS_SHOWN = 8
@@ -144,7 +160,7 @@ def run_simulate(
         payload, summary, events = _run(spec, scenario, seed, runs)
     except ScenarioRangeError as error:
         raise Failure(f"scenario {scenario_name}: {error}") from None
-    _record(
+    problem = _record(
         workspace,
         record,
         lambda store: store.record_run(
@@ -163,7 +179,7 @@ def run_simulate(
         print_summary(summary)
     else:
         print_monte_carlo(summary)
-    return EXIT_OK
+    return _unrecorded("simulation", problem, EXIT_OK)
 
 
 def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list[Any]]:
@@ -267,7 +283,7 @@ def run_drill(
     except DrillError as error:
         raise Failure(f"{file}: {error}") from None
     finished = datetime.now(UTC)
-    _record(
+    problem = _record(
         workspace,
         record,
         lambda store: store.record_drill(
@@ -283,7 +299,7 @@ def run_drill(
     )
     if as_json:
         print_json(result.to_json())
-        return EXIT_OK
+        return _unrecorded("drill", problem, EXIT_OK)
     click.echo(
         f"\nDebrief: {result.score:g} / {result.max_score:g} points; simulated recovery "
         f"{result.minutes:g} min"
@@ -291,4 +307,4 @@ def run_drill(
     )
     for mistake in result.mistakes:
         click.echo(f"  - {mistake.step}: {mistake.explanation} (-{mistake.points_lost:g})")
-    return EXIT_OK
+    return _unrecorded("drill", problem, EXIT_OK)

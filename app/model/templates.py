@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from importlib import resources
 
 from app.model.document import Sop
 from app.model.io import loads_document
+from app.spec.jsondata import loads
 
 SUFFIX = ".sop.json"
 
@@ -49,7 +49,7 @@ def list_templates() -> list[TemplateInfo]:
     """Every built-in template, sorted by id, read without full validation (fast)."""
     infos = []
     for template_id, entry in sorted(_files().items()):
-        data = json.loads(entry.read_text(encoding="utf-8"))
+        data = loads(entry.read_text(encoding="utf-8"))
         infos.append(
             TemplateInfo(
                 template_id, data.get("title", template_id), _summary(data.get("description", ""))

@@ -1,6 +1,9 @@
 """Approvals at a gate: which records count, which are ignored and why, and what is still short.
 
-Approver identity comes only from ``by`` matched against the spec's role members.
+Approver identity comes only from ``by`` matched against the spec's role members, compared
+in one form (:func:`app.spec.types.person_key`: ``Isabel`` is ``isabel``). A valid rejection
+rejects whatever else was recorded and in whatever order; approvals are then assigned to the
+rules they can count for (:mod:`app.runtime.matching`), each person once per gate.
 """
 
 from __future__ import annotations
@@ -9,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from app.runtime.matching import best_assignment
 from app.spec.criteria import ApprovalRule
 from app.spec.schema import GateSpec, SpecGate
+from app.spec.types import person_key
 
 
 class ApprovalLike(Protocol):
@@ -19,7 +24,7 @@ class ApprovalLike(Protocol):
     @property
     def by(self) -> str: ...
     @property
-    def role(self) -> str: ...
+    def role(self) -> str | None: ...
     @property
     def decision(self) -> str: ...
     @property
@@ -33,6 +38,8 @@ class ApprovalOutcome:
     ignored: list[dict[str, str]] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
     rejected_by: list[dict[str, str]] = field(default_factory=list)
+    submitter_unknown: bool = False
+    """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
 
 def rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
@@ -48,91 +55,190 @@ class ApprovalPolicy:
     mode: str
     known_roles: frozenset[str]  # the gate's roles that the spec defines
     applicable_roles: frozenset[str]
-    members: dict[str, frozenset[str]]
+    members: dict[str, frozenset[str]]  # role -> its members' person keys
     window: timedelta | None
-    own: str | None  # the submitter, when separation of duties forbids self-approval
+    own: str | None  # the submitter's person key, when separation of duties forbids self-approval
+    submitter_unknown: bool  # separation of duties applies, and no submitter is given
+    rules_of_role: dict[str, tuple[int, ...]]  # role -> indexes of the rules naming it
+    counts: list[int]  # each rule's count
+    seen: dict[tuple[str | None, str], tuple[str, str | None, tuple[int, ...]]] = field(
+        default_factory=dict
+    )
+    """(role, by as written) -> what :meth:`eligibility` found: the simulator asks again for
+    the same people at every candidate."""
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None) -> ApprovalPolicy:
         """The policy, made once per spec, gate, tier and submitter."""
-        key = ("approval-policy", gate.id, tier, submitter)
-        return spec.memo(key, lambda: cls._make(spec, gate, tier, submitter))
+        own = None if submitter is None else person_key(submitter)
+        key = ("approval-policy", gate.id, tier, own)
+        return spec.memo(key, lambda: cls._make(spec, gate, tier, own))
 
     @classmethod
-    def _make(
-        cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None
-    ) -> ApprovalPolicy:
+    def _make(cls, spec: GateSpec, gate: SpecGate, tier: str, own: str | None) -> ApprovalPolicy:
         approval = gate.approval
         rules = rules_for(gate, tier)
         known = frozenset(r.role for r in approval.rules if spec.role(r.role) is not None)
         window = approval.window_hours
+        rules_of_role: dict[str, tuple[int, ...]] = {}
+        for index, rule in enumerate(rules):
+            rules_of_role[rule.role] = (*rules_of_role.get(rule.role, ()), index)
+        sod = approval.separation_of_duties
         return cls(
             rules,
             approval.mode,
             known,
-            frozenset(rule.role for rule in rules),
-            {role: spec.members(role) for role in known},
-            timedelta(hours=window) if window is not None else None,
-            submitter if approval.separation_of_duties else None,
+            frozenset(rules_of_role),
+            {role: frozenset(map(person_key, spec.members(role))) for role in known},
+            _window(window),
+            own if sod else None,
+            sod and own is None and bool(rules),
+            rules_of_role,
+            [rule.count for rule in rules],
         )
+
+    def eligibility(self, role: str | None, by: str) -> tuple[str, str | None, tuple[int, ...]]:
+        """``by``'s person key, and why they cannot count for ``role`` or the rules they can
+        count for (:meth:`options`)."""
+        found = self.seen.get((role, by))
+        if found is None:
+            person = person_key(by)
+            found = self.seen[(role, by)] = (person, *self.options(role, person))
+        return found
+
+    def options(self, role: str | None, person: str) -> tuple[str | None, tuple[int, ...]]:
+        """Why ``person`` (a person key) cannot count for ``role``, or the rules they can
+        count for: those naming ``role``, or (no role given) every applicable rule whose
+        role lists them."""
+        members = self.members
+        if role is not None:
+            if role not in self.known_roles:
+                return "unknown-role", ()
+            if role not in self.applicable_roles:
+                return "not-applicable-tier", ()
+            if person not in members[role]:
+                return "not-a-member", ()
+            return None, self.rules_of_role[role]
+        fits = tuple(
+            index
+            for index, rule in enumerate(self.rules)
+            if person in members.get(rule.role, frozenset())
+        )
+        if fits:
+            return None, fits
+        elsewhere = any(person in people for people in members.values())
+        return ("not-applicable-tier" if elsewhere else "not-a-member"), ()
+
+
+def _window_start(now: datetime, window: timedelta | None) -> datetime | None:
+    """The oldest time an approval may have at ``now``; None when nothing expires (no
+    window, or one reaching back before the year 1)."""
+    if window is None:
+        return None
+    try:
+        return now - window
+    except OverflowError:
+        return None
+
+
+def _window(hours: float | None) -> timedelta | None:
+    """``window_hours`` as a timedelta; None (nothing expires) when it is none or longer
+    than any time a date can hold."""
+    if hours is None:
+        return None
+    try:
+        return timedelta(hours=hours)
+    except OverflowError:
+        return None
 
 
 def evaluate_approvals(
     policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime
 ) -> ApprovalOutcome:
-    """The approvals outcome at ``now`` from the records so far, oldest first.
+    """The approvals outcome at ``now`` from the records so far, in any order.
 
     A record is ignored, with the first reason that applies, when its role is not one of the
     gate's (``unknown-role``) or not one for this tier (``not-applicable-tier``), its person is
-    not a member of the role (``not-a-member``) or is the submitter under separation of duties
-    (``self-approval``), it is dated after ``now`` (``future``) or before the approval window
-    (``expired``), or its person already counted at this gate (``duplicate-person``).
+    not a member of the role (``not-a-member``; a record without a role: of any applicable
+    rule's role) or is the submitter under separation of duties (``self-approval``), it is
+    dated after ``now`` (``future``) or before the approval window (``expired``), or its person
+    already counts at this gate (``duplicate-person``). Any other rejection rejects: one that
+    names a role its person cannot approve for still does when they may approve for another
+    applicable rule. The remaining approvals are assigned to rules so that the most rules are
+    satisfied.
     """
-    oldest = now - policy.window if policy.window is not None else None
-    own, members = policy.own, policy.members
-    outcome = ApprovalOutcome("pending", [], [], [], [])
-    seen: set[str] = set()
-    by_role: dict[str, set[str]] = {}
-    for record in records:
-        by, role, at = record.by, record.role, record.at
-        if role not in policy.known_roles:
-            reason: str | None = "unknown-role"
-        elif role not in policy.applicable_roles:
-            reason = "not-applicable-tier"
-        elif by not in members[role]:
-            reason = "not-a-member"
-        elif own is not None and by == own:
-            reason = "self-approval"
-        elif at > now:
-            reason = "future"
-        elif oldest is not None and at < oldest:
-            reason = "expired"
-        elif by in seen:
-            reason = "duplicate-person"
-        else:
-            reason = None
+    oldest = _window_start(now, policy.window)
+    own = policy.own
+    # Each record's fate, in the records' order: (counted?, what the output says of it).
+    fates: list[tuple[bool, dict[str, str]]] = [(False, {})] * len(records)
+    rejected: dict[str, tuple[int, ApprovalLike, tuple[int, ...]]] = {}
+    approving: dict[str, list[tuple[int, ApprovalLike, tuple[int, ...]]]] = {}
+    eligibility = policy.eligibility
+    for index, record in enumerate(records):
+        person, reason, options = eligibility(record.role, record.by)
+        if reason is not None and record.decision == "reject" and record.role is not None:
+            # Fail closed: a rejection counts from anyone who could approve the candidate,
+            # whatever role it names (a mislabelled rejection must not let it through).
+            person, fallback, options = eligibility(None, record.by)
+            reason = reason if fallback is not None else None
+        if reason is None:
+            if own is not None and person == own:
+                reason = "self-approval"
+            elif record.at > now:
+                reason = "future"
+            elif oldest is not None and record.at < oldest:
+                reason = "expired"
         if reason is not None:
-            outcome.ignored.append({"by": by, "reason": reason})
-            continue
-        seen.add(by)
-        if record.decision == "reject":
-            outcome.rejected_by.append({"by": by, "role": role})
-            outcome.counted.append({"by": by, "role": role, "decision": "reject"})
-            continue
-        by_role.setdefault(role, set()).add(by)
-        outcome.counted.append({"by": by, "role": role, "decision": "approve"})
-    applicable = policy.rules
-    met = []
-    for rule in applicable:
-        have = len(by_role.get(rule.role, ()))
-        met.append(have >= rule.count)
-        if have < rule.count:
-            outcome.short.append(f"{rule.count - have} more from {rule.role} ({have}/{rule.count})")
+            fates[index] = (False, {"by": record.by, "reason": reason})
+        elif record.decision == "reject":
+            if person in rejected:
+                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
+            else:
+                rejected[person] = (index, record, options)
+        elif person in approving:
+            approving[person].append((index, record, options))
+        else:
+            approving[person] = [(index, record, options)]
+
+    outcome = ApprovalOutcome("pending", submitter_unknown=policy.submitter_unknown)
+    rules = policy.rules
+    for person, (index, record, options) in rejected.items():
+        named = any(rules[rule].role == record.role for rule in options)
+        role = record.role if named else rules[options[0]].role  # a role they may approve for
+        outcome.rejected_by.append({"by": record.by, "role": role})
+        fates[index] = (True, {"by": record.by, "role": role, "decision": "reject"})
+        for duplicate, other, _options in approving.pop(person, ()):
+            fates[duplicate] = (False, {"by": other.by, "reason": "duplicate-person"})
+
+    people = {
+        person: entries[0][2] if len(entries) == 1 else sorted({o for e in entries for o in e[2]})
+        for person, entries in approving.items()
+    }
+    assignment, loads = best_assignment(people, policy.counts)
+    for person, entries in approving.items():
+        rule = assignment[person]
+        chosen = True
+        for index, record, options in entries:
+            if chosen and rule in options:  # the first record naming the rule counts
+                fates[index] = (
+                    True,
+                    {"by": record.by, "role": rules[rule].role, "decision": "approve"},
+                )
+                chosen = False
+            else:
+                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
+    outcome.counted = [entry for counts, entry in fates if counts]
+    outcome.ignored = [entry for counts, entry in fates if not counts]
+
+    met = [load >= count for load, count in zip(loads, policy.counts, strict=True)]
+    for load, rule, done in zip(loads, rules, met, strict=True):
+        if not done:
+            outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")
     if outcome.rejected_by:
         outcome.status = "rejected"
-    elif not applicable:
+    elif not rules:
         outcome.status = "not_required"
-    elif all(met) if policy.mode == "all" else any(met):
+    elif (all(met) if policy.mode == "all" else any(met)) and not policy.submitter_unknown:
         outcome.status = "satisfied"
         outcome.short = []
     return outcome

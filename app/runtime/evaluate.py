@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from app import __version__
 from app.runtime.approvals import ApprovalLike, ApprovalOutcome, ApprovalPolicy, evaluate_approvals
 from app.spec.criteria import ArtifactCriterion, BaselineCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec, SpecGate
+from app.spec.timestamps import utc_text
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -49,8 +51,6 @@ class EvidenceLike(Protocol):
     def artifacts(self) -> list[str]: ...
     @property
     def approvals(self) -> list[ApprovalLike]: ...
-    @property
-    def now(self) -> datetime | None: ...
 
 
 @dataclass(slots=True)
@@ -116,6 +116,13 @@ class Decision:
     approvals: ApprovalOutcome
     reasons: list[str]
     codes: list[str]
+    decided_at: datetime
+    """The decision time: the machine's clock, or the time a replay asked for."""
+    candidate: CandidateLike
+    evidence_digest: str | None = None
+    """``sha256:`` of the evidence's canonical JSON, when decided from evidence data."""
+    signed_by: str | None = None
+    """The fingerprint of the key that signed the spec, when it is signed."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -130,17 +137,34 @@ class Decision:
             },
             "reasons": self.reasons,
             "codes": self.codes,
+            "decided_at": utc_text(self.decided_at),
+            "candidate": candidate_json(self.candidate),
+            "evidence_digest": self.evidence_digest,
+            "gatewright_version": __version__,
+            "signed_by": self.signed_by,
         }
 
 
+def candidate_json(candidate: CandidateLike) -> dict[str, Any]:
+    """The candidate as given: the fields the evidence set (the simulator's: tier, submitter)."""
+    dump = getattr(candidate, "model_dump", None)
+    if dump is not None:
+        return dict(dump(mode="json", exclude_unset=True))
+    fields = ("model", "version", "tier", "submitted_by")
+    return {name: value for name in fields if (value := getattr(candidate, name, None)) is not None}
+
+
 def json_safe(value: Any) -> Any:
-    """Observed values as JSON can hold them: NaN and infinities become strings."""
+    """Observed values as JSON can hold them: NaN and infinities become strings, and so do
+    unpaired surrogates (``\\ud800``), which no UTF-8 output can carry."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if value is MISSING:
         return None
     if isinstance(value, dict | list):
         return str(value)[:80]
+    if isinstance(value, str) and not value.isascii():
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     return value
 
 
@@ -296,16 +320,22 @@ class GateReview:
         return sum(counts) if self.gate.approval.mode == "all" else min(counts)
 
     def decision(self, now: datetime | None = None) -> Decision:
-        """The decision at ``now`` (default: the evidence's time, else the current time)."""
+        """The decision at ``now`` (default: the machine's clock; evidence never sets it)."""
         evidence = self.evidence
-        when = now or evidence.now or datetime.now(UTC)
+        when = now or datetime.now(UTC)
         approvals = evaluate_approvals(self.approval, evidence.approvals, when)
         rejects, holds, codes = self._verdict
         rejects, holds, codes = list(rejects), list(holds), list(codes)
         for item in approvals.rejected_by:
             rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
             codes.append(f"approval-rejected:{item['by']}")
-        if approvals.status == "pending":
+        if approvals.status == "pending" and approvals.submitter_unknown:
+            holds.append(
+                "candidate.submitted_by is missing: under separation of duties no approval "
+                "can be verified without knowing who submitted the candidate"
+            )
+            codes.append("submitter-unknown")
+        if approvals.status == "pending" and approvals.short:
             holds.append("approvals pending: " + "; ".join(approvals.short))
             codes.append("approvals-pending")
         if rejects:
@@ -325,9 +355,22 @@ class GateReview:
                 reasons.append(f"no approval is required for tier {self.tier!r}")
             codes.append("promoted")
         gate, digest = self.gate.id, self.spec.digest
-        return Decision(gate, decision, digest, self.criteria, approvals, reasons, codes)
+        return Decision(
+            gate,
+            decision,
+            digest,
+            self.criteria,
+            approvals,
+            reasons,
+            codes,
+            when,
+            evidence.candidate,
+        )
 
 
-def decide(spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> Decision:
-    """The decision on ``evidence`` at ``gate``: promote, reject or hold."""
-    return GateReview(spec, gate, evidence).decision()
+def decide(
+    spec: GateSpec, gate: SpecGate, evidence: EvidenceLike, at: datetime | None = None
+) -> Decision:
+    """The decision on ``evidence`` at ``gate`` at time ``at`` (default: the machine's
+    clock): promote, reject or hold."""
+    return GateReview(spec, gate, evidence).decision(at)

@@ -1,9 +1,14 @@
-"""``monitor``: telemetry windows -> healthy, or rollback with the plan to follow."""
+"""``monitor``: telemetry windows -> healthy, rollback with the plans to follow, or inconclusive.
+
+Windows are judged in time order, whatever their order in the file; too few windows to
+judge a trigger is inconclusive, never healthy.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from app.runtime.evaluate import OPERATORS
@@ -11,25 +16,41 @@ from app.spec.evidence import Telemetry
 from app.spec.schema import GateSpec, SpecRollback, SpecTrigger
 
 
+def plan_json(plan: SpecRollback) -> dict[str, Any]:
+    """One rollback policy as the monitor's output gives it."""
+    return {
+        "policy": plan.id,
+        "target": plan.target,
+        "actions": [a.model_dump(mode="json") for a in plan.actions],
+        "checks": [c.model_dump(mode="json", exclude_none=True) for c in plan.checks],
+        "max_minutes": plan.max_minutes,
+    }
+
+
 @dataclass
 class MonitorResult:
     stage: str
-    decision: str  # healthy | rollback
+    decision: str  # healthy | inconclusive | rollback
     fired: list[str] = field(default_factory=list)
     plan: SpecRollback | None = None
+    plans: list[SpecRollback] = field(default_factory=list)
+    """Every policy with a fired trigger, in the spec's order (``plan`` is the first)."""
+    inconclusive: list[str] = field(default_factory=list)
+    """Triggers with fewer counted windows than they need to be judged."""
     breaches: dict[str, int] = field(default_factory=dict)
+    windows: int = 0
+    """How many windows were judged."""
 
     def to_json(self) -> dict[str, Any]:
-        plan = None
-        if self.plan is not None:
-            plan = {
-                "policy": self.plan.id,
-                "target": self.plan.target,
-                "actions": [a.model_dump(mode="json") for a in self.plan.actions],
-                "checks": [c.model_dump(mode="json", exclude_none=True) for c in self.plan.checks],
-                "max_minutes": self.plan.max_minutes,
-            }
-        return {"stage": self.stage, "decision": self.decision, "fired": self.fired, "plan": plan}
+        return {
+            "stage": self.stage,
+            "decision": self.decision,
+            "fired": self.fired,
+            "plan": None if self.plan is None else plan_json(self.plan),
+            "plans": [plan_json(plan) for plan in self.plans],
+            "inconclusive": self.inconclusive,
+            "windows": self.windows,
+        }
 
 
 def _breached(trigger: SpecTrigger, metrics: dict[str, Any]) -> bool | None:
@@ -42,44 +63,59 @@ def _breached(trigger: SpecTrigger, metrics: dict[str, Any]) -> bool | None:
 
 
 class StageWatch:
-    """Watches one stage window by window; ``monitor`` and the simulator both use it."""
+    """Watches one stage window by window, oldest first; ``monitor`` and the simulator both
+    use it."""
 
     def __init__(self, spec: GateSpec, stage: str) -> None:
         self.stage = stage
         self.policies = spec.policies_for(stage)
         self.runs = {t.id: 0 for p in self.policies for t in p.triggers}
+        self.counted = dict.fromkeys(self.runs, 0)
+        self.windows = 0
 
     def observe(self, metrics: dict[str, Any]) -> bool:
         """Count one more window: a breach extends a trigger's run, a healthy window ends it.
 
         Returns whether a trigger has now fired (``result`` says which, and the plan)."""
         fired = False
-        runs = self.runs
+        runs, counted = self.runs, self.counted
+        self.windows += 1
         for policy in self.policies:
             for trigger in policy.triggers:
                 breached = _breached(trigger, metrics)
                 if breached is None:
                     continue
+                counted[trigger.id] += 1
                 runs[trigger.id] = runs[trigger.id] + 1 if breached else 0
                 fired = fired or runs[trigger.id] >= trigger.for_windows
         return fired
 
     def result(self) -> MonitorResult:
-        result = MonitorResult(self.stage, "healthy", breaches=dict(self.runs))
+        """The verdict so far: rollback when a trigger fired, else inconclusive when a
+        trigger has too few counted windows (or no window came at all), else healthy."""
+        result = MonitorResult(
+            self.stage, "healthy", breaches=dict(self.runs), windows=self.windows
+        )
         for policy in self.policies:
             for trigger in policy.triggers:
                 if self.runs[trigger.id] >= trigger.for_windows:
                     result.fired.append(trigger.id)
-                    if result.plan is None:
-                        result.plan = policy
-        if result.fired:
-            result.decision = "rollback"
+                    if not result.plans or result.plans[-1] is not policy:
+                        result.plans.append(policy)
+                elif self.counted[trigger.id] < trigger.for_windows:
+                    result.inconclusive.append(trigger.id)
+        if result.plans:
+            result.decision, result.plan = "rollback", result.plans[0]
+        elif result.inconclusive or not self.windows:
+            result.decision = "inconclusive"
         return result
 
 
-def watch(spec: GateSpec, stage: str, telemetry: Telemetry) -> MonitorResult:
-    """The verdict after all windows, oldest first."""
+def watch(
+    spec: GateSpec, stage: str, telemetry: Telemetry, until: datetime | None = None
+) -> MonitorResult:
+    """The verdict after the windows up to ``until`` (default: all), in time order."""
     stage_watch = StageWatch(spec, stage)
-    for window in telemetry.windows:
+    for window in telemetry.in_time_order(until):
         stage_watch.observe(window.metrics)
     return stage_watch.result()

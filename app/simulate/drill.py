@@ -156,6 +156,13 @@ class DrillSession:
         self.verdict = monitor(
             covered(spec, scenario.telemetry), scenario.stage, scenario.telemetry
         )
+        if self.verdict.decision == "inconclusive":
+            # Too few windows to judge a trigger: no answer could be marked right.
+            short = ", ".join(self.verdict.inconclusive)
+            raise DrillError(
+                f"drill {scenario.id!r} has too few telemetry windows for this SOP's "
+                f"trigger(s) {short} on {scenario.stage!r} to be judged"
+            )
         self.plan: SpecRollback | None = self.verdict.plan
         self.steps = self._plan_steps()
         self.position = 0

@@ -31,6 +31,7 @@ from app.simulate.results import HOUR, GateStats, SimulationResult
 from app.simulate.scenario import Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
+from app.spec.types import person_key
 
 MAX_ATTEMPTS = 100
 """An action that failed this often is counted done (by escalation): a scenario whose
@@ -260,13 +261,13 @@ class Simulation:
     ) -> list[tuple[float, str, str, str]]:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
         planned = []
-        rng, tier, submitter = self.rng, entrant.tier, entrant.submitted_by
+        rng, tier, submitter = self.rng, entrant.tier, person_key(entrant.submitted_by)
         for role, tiers, behaviour, people in self.askers[gate.id]:
             if tiers is not None and tier not in tiers:
                 continue
             respond, reject = behaviour.respond_probability, behaviour.reject_probability
             for person in people:
-                if person == submitter or (respond < 1 and rng.random() >= respond):
+                if person_key(person) == submitter or (respond < 1 and rng.random() >= respond):
                     continue
                 moment = asked + max(0.0, behaviour.delay_hours.sample(rng)) * HOUR
                 if behaviour.working_hours is not None:

@@ -13,6 +13,7 @@ from app.spec.types import (
     Key,
     NonNegative,
     Number,
+    PersonId,
     Probability,
     Slug,
     Text,
@@ -106,10 +107,13 @@ class Candidates(FileModel):
     tiers: dict[Slug, NonNegative] = Field(
         default_factory=dict, description="Risk tier -> weight; empty: the strictest tier."
     )
-    submitters: list[Text] = Field(
+    submitters: list[PersonId] = Field(
         default_factory=lambda: ["submitter"],
         min_length=1,
-        description="People who submit candidates (at least one).",
+        description=(
+            "Person ids (logins or e-mail addresses) of who submits candidates (at least one); "
+            "compared without case against role members."
+        ),
     )
     metrics: dict[Key, Distribution] = Field(
         default_factory=dict, description="Metric values at every gate (drawn per candidate)."

@@ -44,7 +44,6 @@ class Submission:
     checks: dict[str, str]
     artifacts: list[str]
     approvals: list[Response] = field(default_factory=list)
-    now: datetime | None = None
 
 
 class Outcomes:

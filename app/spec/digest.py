@@ -66,3 +66,37 @@ def same_spec_text(found: str, expected: str) -> bool:
     the line breaks above were escaped (such a file still verifies and must still run)."""
     found = found.replace("\r\n", "\n")
     return found == expected or found.translate(_LINE_BREAKS) == expected
+
+
+def _plain(value: Any) -> Any:
+    """What JSON cannot hold as it is, as text: YAML's times (ISO 8601) and anything else."""
+    isoformat = getattr(value, "isoformat", None)
+    return isoformat() if isoformat is not None else repr(value)
+
+
+_EVIDENCE_JSON = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True, default=_plain
+).encode
+"""Canonical JSON as for the spec digest, with NaN and infinities as JSON's extensions."""
+
+
+def evidence_digest(data: Any) -> str:
+    """``sha256:`` of the evidence's canonical JSON, as for the spec digest (sorted keys, no
+    spaces, UTF-8), so that ``sha256`` of the file's data re-serialised that way matches.
+
+    Evidence may hold NaN or infinity (invalid values a criterion's policy decides): they
+    are written as JSON's common extensions ``NaN`` and ``Infinity``; times a YAML file
+    gave unquoted are written in ISO 8601."""
+    try:
+        text = _EVIDENCE_JSON(data)
+    except TypeError:  # a YAML mapping with keys of several types, deep in a value
+        text = _EVIDENCE_JSON(_string_keys(data))
+    return sha256_digest(text.encode("utf-8", "surrogatepass"))
+
+
+def _string_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(key): _string_keys(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_string_keys(item) for item in value]
+    return value

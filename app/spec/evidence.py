@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field, field_validator
 
-from app.spec.types import FileModel, Text
+from app.spec.timestamps import Timestamp, utc_text
+from app.spec.types import FileModel, PersonId, Text
 
 
 class Candidate(FileModel):
@@ -16,16 +17,30 @@ class Candidate(FileModel):
     tier: Text | None = Field(
         None, description="Risk tier; missing or unknown means the strictest tier."
     )
-    submitted_by: Text | None = Field(
-        None, description="Person who submitted the candidate (cannot approve it under SoD)."
+    submitted_by: PersonId | None = Field(
+        None,
+        description=(
+            "Person id (login or e-mail) of who submitted the candidate: under separation of "
+            "duties they cannot approve it, and without it such a gate holds."
+        ),
     )
 
 
 class ApprovalRecord(FileModel):
-    by: Text = Field(description="Person id, matched against role members.")
-    role: Text = Field(description="Role the person approves for.")
+    by: PersonId = Field(
+        description="Person id (login or e-mail), matched without case against role members."
+    )
+    role: Text | None = Field(
+        None,
+        description=(
+            "Role the person approves for; left out, `check` counts them for an applicable "
+            "rule whose role lists them."
+        ),
+    )
     decision: Literal["approve", "reject"] = Field(description="`approve` or `reject`.")
-    at: AwareDatetime = Field(description="When, with a timezone, e.g. `2026-11-20T10:00:00Z`.")
+    at: Timestamp = Field(
+        description="When, in ISO 8601 with a timezone, e.g. `2026-11-20T10:00:00Z`."
+    )
 
 
 class Evidence(FileModel):
@@ -46,17 +61,45 @@ class Evidence(FileModel):
     approvals: list[ApprovalRecord] = Field(
         default_factory=list, description="Approvals and rejections recorded so far."
     )
-    now: AwareDatetime | None = Field(
-        None, description="The time of the decision; default: the current time."
+    now: Timestamp | None = Field(
+        None,
+        description=(
+            "Ignored, with a warning: evidence cannot set the decision time, which is the "
+            "machine's clock or `check --at`."
+        ),
     )
 
 
 class TelemetryWindow(FileModel):
-    at: datetime | Text = Field(description="When the window ends.")
+    at: Timestamp = Field(
+        description="When the window ends, in ISO 8601 with a timezone; one time per window."
+    )
     metrics: dict[str, Any] = Field(default_factory=dict, description="Metric values.")
 
 
 class Telemetry(FileModel):
-    """Telemetry windows for ``gatewright monitor``, oldest first."""
+    """Telemetry windows for ``gatewright monitor``, judged in time order."""
 
-    windows: list[TelemetryWindow] = Field(description="Windows, oldest first.")
+    windows: list[TelemetryWindow] = Field(
+        description="Windows in any order: they are judged by `at`, oldest first."
+    )
+
+    @field_validator("windows")
+    @classmethod
+    def _one_window_per_time(cls, windows: list[TelemetryWindow]) -> list[TelemetryWindow]:
+        first: dict[datetime, int] = {}
+        for index, window in enumerate(windows):
+            earlier = first.setdefault(window.at, index)
+            if earlier != index:
+                raise ValueError(
+                    f"$.windows[{index}].at ends at {utc_text(window.at)}, as "
+                    f"$.windows[{earlier}].at does; give each window its own time"
+                )
+        return windows
+
+    def in_time_order(self, until: datetime | None = None) -> list[TelemetryWindow]:
+        """The windows oldest first, without those after ``until`` (when given)."""
+        ordered = sorted(self.windows, key=lambda window: window.at)
+        if until is None:
+            return ordered
+        return [window for window in ordered if window.at <= until]

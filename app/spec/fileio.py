@@ -8,13 +8,14 @@ import re
 import secrets
 import shutil
 from collections.abc import Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from app.spec.jsondata import loads
 from app.spec.problems import Problem, problems_from
 from app.spec.types import bounded_int
 
@@ -22,6 +23,14 @@ MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Largest input file read (16 MiB); a 1,000-node SOP is well under 1 MiB."""
 
 YAML_SUFFIXES = (".yaml", ".yml")
+_DECIMAL_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)", re.ASCII)
+_DECIMAL_FLOAT = re.compile(
+    r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+    re.ASCII,
+)
+"""The numbers YAML input may hold: decimal literals, as in JSON (plus YAML's ``.inf`` and
+``.nan``, which number fields then refuse by name)."""
 
 
 class InputError(Exception):
@@ -94,20 +103,11 @@ def read_text(path: str | os.PathLike[str], limit: int = MAX_INPUT_BYTES) -> str
         ) from None
 
 
-def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"the key {key!r} appears twice in one object; keep one")
-        result[key] = value
-    return result
-
-
 def parse_json(text: str, source: str) -> Any:
     if not text.strip():
         raise InputError.single(source, "is empty; a Gatewright file holds one JSON object")
     try:
-        return json.loads(text, object_pairs_hook=_refuse_duplicate_keys, parse_int=bounded_int)
+        return loads(text)
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         # json's messages end in "at" (where follows in its own format): drop it.
@@ -167,9 +167,30 @@ def parse_yaml(text: str, source: str) -> Any:
 
         def construct_yaml_int(self, node: Any) -> Any:
             read = super().construct_yaml_int
+            self._decimal(node, _DECIMAL_INT, read)
             return bounded_int(node.value, lambda _text: read(node))  # as in JSON
 
+        def construct_yaml_float(self, node: Any) -> Any:
+            read = super().construct_yaml_float
+            self._decimal(node, _DECIMAL_FLOAT, read)
+            return read(node)
+
+        def _decimal(self, node: Any, form: re.Pattern[str], read: Any) -> None:
+            """Refuse YAML 1.1's other ways to write a number (``1_0``, ``0x1F``, ``017``,
+            ``1:30``): a value must mean what it says to the person reading the file."""
+            if isinstance(node.value, str) and not form.fullmatch(node.value):
+                meant = ""
+                if len(node.value) <= 40:  # say what it would have meant, briefly
+                    with suppress(ValueError, OverflowError):
+                        meant = f" (YAML 1.1 would read it as {read(node)!r})"
+                problem = (
+                    f"the number {node.value} is not a decimal number{meant}; write it with "
+                    "the digits 0-9 only, or quote it to keep it as text"
+                )
+                raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark)
+
     _NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
+    _NoAliasLoader.add_constructor("tag:yaml.org,2002:float", _NoAliasLoader.construct_yaml_float)
 
     try:
         return yaml.load(text, Loader=_NoAliasLoader)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.spec.digest import canonical_json, sha256_digest
+from app.spec.jsondata import loads
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -185,7 +186,7 @@ def entries(db: Database) -> list[dict[str, Any]]:
 
 def _decode(text: Any) -> Any:
     try:
-        return json.loads(text)
+        return loads(text)
     except (TypeError, ValueError):
         return text  # a tampered row; find_break reports it
 
@@ -213,7 +214,7 @@ def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
     --json`` prints it) to rule that out.
     """
     previous_id, previous_hash, count = 0, GENESIS, 0
-    highest: dict[str, int] = {}  # per table, the last row id an entry records
+    covered: dict[str, list[tuple[int, int]]] = {}  # per table, the id ranges entries record
     for row in _rows(db):
         count += 1
         details = _decode(row["details"])
@@ -225,8 +226,8 @@ def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
             return AuditBreak(row["id"], reason), count, previous_hash
         previous_id, previous_hash = row["id"], row["hash"]
         if recorded:
-            table, _first, last = recorded
-            highest[table] = max(highest.get(table, 0), last)
+            table, first, last = recorded
+            covered.setdefault(table, []).append((first, last))
     given = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
     if given and given[0] > previous_id:  # before the rows: their entries may be the ones gone
         missing = previous_id + 1
@@ -236,14 +237,27 @@ def _find_break(db: Database) -> tuple[AuditBreak | None, int, str]:
         )
         return AuditBreak(missing, reason), count, previous_hash
     for table in (seal.table for seal in SEALED.values()):
-        last_row = db.execute(f"SELECT max(id) FROM {table}").fetchone()[0]
-        if last_row is not None and last_row > highest.get(table, 0):
+        stray = _unrecorded_row(db, table, covered.get(table, []))
+        if stray is not None:
             reason = (
-                f"row {last_row} of {table} is in no audit entry: it was added without "
-                "being recorded"
+                f"row {stray} of {table} is in no audit entry: it was added without being recorded"
             )
             return AuditBreak(None, reason), count, previous_hash
     return None, count, previous_hash
+
+
+def _unrecorded_row(db: Database, table: str, ranges: list[tuple[int, int]]) -> int | None:
+    """The first row of ``table`` (by id, any id: 0 and negative ones too) that no entry's
+    range records, or None. One ordered pass over the ids against the merged ranges."""
+    spans = sorted(ranges)
+    position, end = 0, None  # ``end``: the last id the ranges seen so far cover
+    for (row_id,) in db.execute(f"SELECT id FROM {table} ORDER BY id"):
+        while position < len(spans) and spans[position][0] <= row_id:
+            end = spans[position][1] if end is None else max(end, spans[position][1])
+            position += 1
+        if end is None or row_id > end:
+            return int(row_id)
+    return None
 
 
 def _problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> str | None:
@@ -257,7 +271,7 @@ def _problem(row: dict[str, Any], previous_id: int, previous_hash: str) -> str |
     if row["prev_hash"] != previous_hash:
         return "its prev_hash does not match the previous entry's hash"
     try:
-        details = json.loads(row["details"])
+        details = loads(row["details"])
         expected = entry_hash({**row, "details": details})
     except (TypeError, ValueError):
         return "its details are not valid JSON"

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from app.spec.fileio import InputError
+from app.spec.jsondata import loads
 from app.store import audit as audit_chain
 from app.store.schema import SchemaError, latest_version, migrate
 
@@ -162,7 +163,7 @@ def _decoded(row: Mapping[str, Any], names: Sequence[str]) -> dict[str, Any]:
     result = dict(row)
     for name in names:
         if name in result:
-            result[name] = json.loads(result[name])
+            result[name] = loads(result[name])
     return result
 
 

@@ -11,6 +11,7 @@ from app.model.document import Sop
 from app.model.edges import Edge
 from app.model.editing import NodeRemoval
 from app.model.nodes import NodeBase
+from app.ui.labels import described, element_label, quoted, undo_text
 
 
 class AddNodeCommand(QUndoCommand):
@@ -21,7 +22,7 @@ class AddNodeCommand(QUndoCommand):
         position: tuple[float, float],
         parent: QUndoCommand | None = None,
     ) -> None:
-        super().__init__(f"Add {node.kind} {node.name!r}", parent)
+        super().__init__(undo_text(f"Add {node.kind} {quoted(node.name)}"), parent)
         self.doc, self.node, self.position = doc, node, position
 
     def redo(self) -> None:
@@ -33,7 +34,7 @@ class AddNodeCommand(QUndoCommand):
 
 class RemoveNodeCommand(QUndoCommand):
     def __init__(self, doc: Sop, node_id: str, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Delete {doc.node(node_id).name!r}", parent)
+        super().__init__(undo_text(f"Delete {element_label(doc, node_id)}"), parent)
         self.doc, self.node_id = doc, node_id
         self.removal: NodeRemoval | None = None
 
@@ -47,7 +48,8 @@ class RemoveNodeCommand(QUndoCommand):
 
 class ConnectCommand(QUndoCommand):
     def __init__(self, doc: Sop, edge: Edge, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Connect {edge.source} to {edge.target} ({edge.kind})", parent)
+        ends = f"{element_label(doc, edge.source)} to {element_label(doc, edge.target)}"
+        super().__init__(undo_text(f"Connect {ends} ({edge.kind})"), parent)
         self.doc, self.edge = doc, edge
 
     def redo(self) -> None:
@@ -59,7 +61,7 @@ class ConnectCommand(QUndoCommand):
 
 class DisconnectCommand(QUndoCommand):
     def __init__(self, doc: Sop, edge_id: str, parent: QUndoCommand | None = None) -> None:
-        super().__init__(f"Delete edge {edge_id}", parent)
+        super().__init__(undo_text(f"Delete {described(doc, edge_id)}"), parent)
         self.doc, self.edge_id = doc, edge_id
         self.index, self.edge = -1, None
 
@@ -75,7 +77,8 @@ class SetFieldCommand(QUndoCommand):
     def __init__(
         self, doc: Sop, element_id: str, field: str, value: Any, parent: QUndoCommand | None = None
     ) -> None:
-        super().__init__(f"Change {field} of {element_id}", parent)
+        what = field.replace("_", " ")
+        super().__init__(undo_text(f"Change {what} of {element_label(doc, element_id)}"), parent)
         self.doc, self.element_id, self.field, self.value = doc, element_id, field, value
         self.old: Any = None
 
@@ -90,7 +93,7 @@ class SetDocumentFieldCommand(QUndoCommand):
     def __init__(
         self, doc: Sop, field: str, value: Any, parent: QUndoCommand | None = None
     ) -> None:
-        super().__init__(f"Change {field}", parent)
+        super().__init__(undo_text(f"Change the SOP's {field.replace('_', ' ')}"), parent)
         self.doc, self.field, self.value = doc, field, value
         self.old: Any = None
 
@@ -105,7 +108,8 @@ class RenameNodeCommand(QUndoCommand):
     def __init__(
         self, doc: Sop, old_id: str, new_id: str, parent: QUndoCommand | None = None
     ) -> None:
-        super().__init__(f"Rename {old_id} to {new_id}", parent)
+        name = element_label(doc, old_id)
+        super().__init__(undo_text(f"Change the id of {name} to {quoted(new_id)}"), parent)
         self.doc, self.old_id, self.new_id = doc, old_id, new_id
 
     def redo(self) -> None:
@@ -125,7 +129,11 @@ class MoveCommand(QUndoCommand):
         text: str = "Move",
         parent: QUndoCommand | None = None,
     ) -> None:
-        super().__init__(text if len(moves) != 1 else f"Move {next(iter(moves))}", parent)
+        if text == "Move" and len(moves) == 1:
+            text = f"Move {element_label(doc, next(iter(moves)))}"
+        elif text == "Move":
+            text = f"Move {len(moves)} nodes"
+        super().__init__(undo_text(text), parent)
         self.doc, self.moves = doc, moves
 
     def redo(self) -> None:

@@ -25,6 +25,7 @@ from app.ui.commands import (
     SetDocumentFieldCommand,
     SetFieldCommand,
 )
+from app.ui.labels import described, undo_text
 
 DEFAULT_NAMES = {
     "stage": "Stage",
@@ -122,7 +123,13 @@ class DocumentEditor(QObject):
         ]
         if not nodes and not edges:
             return
-        self.stack.beginMacro(f"Delete {len(nodes) + len(edges)} item(s)")
+        doomed_ids = [*nodes, *edges]
+        what = (
+            described(self.doc, doomed_ids[0])
+            if len(doomed_ids) == 1
+            else f"{len(doomed_ids)} items"
+        )
+        self.stack.beginMacro(undo_text(f"Delete {what}"))
         try:
             for edge_id in edges:
                 self.stack.push(DisconnectCommand(self.doc, edge_id))

@@ -17,6 +17,7 @@ from app.model.errors import ModelError
 from app.ui.canvas.items import SIZES
 from app.ui.canvas.scene import SPACING
 from app.ui.dialogs.connect import ConnectDialog
+from app.ui.labels import element_label
 from app.ui.panels.palette import KINDS
 
 if TYPE_CHECKING:
@@ -70,7 +71,9 @@ def insert_node(window: MainWindow, kind: str) -> str | None:
     window.select_element(node_id)
     view.setFocus()
     window.statusBar().showMessage(
-        f"Added {node_id}: arrow keys move it, Ctrl+K connects it, the inspector names it", 6000
+        f"Added {element_label(window.editor.doc, node_id)}: arrow keys move it, "
+        "Ctrl+K connects it, F2 names it",
+        6000,
     )
     return node_id
 
@@ -97,5 +100,6 @@ def connect_selection(window: MainWindow) -> str | None:
         return None
     # The target is selected, so the next Ctrl+1..5 adds beside it and Ctrl+K goes on from it.
     window.select_element(target)
-    window.statusBar().showMessage(f"Connected {nodes[0]} → {target} ({kind})", 6000)
+    ends = element_label(window.editor.doc, edge_id)
+    window.statusBar().showMessage(f"Connected {ends} ({kind})", 6000)
     return edge_id

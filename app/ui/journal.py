@@ -29,6 +29,7 @@ from PySide6.QtCore import QLockFile, QObject, QTimer, Signal
 
 from app.model.io import dumps_document
 from app.spec.fileio import sync_to_disk, write_quick
+from app.spec.jsondata import loads
 from app.ui.editor import DocumentEditor
 
 FORMAT = "gatewright.journal/1"
@@ -155,8 +156,8 @@ def journal_payload(text: str, original: Path | None, title: str) -> str:
 def read_journal(file: Path) -> JournalEntry:
     """Read one journal, or raise :class:`JournalError` saying why it cannot be used."""
     try:
-        record = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        record = loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # unreadable, not UTF-8, not JSON, a key twice
         raise JournalError(f"{file}: cannot be read as a recovery journal ({error})") from None
     if not isinstance(record, dict) or record.get("format") != FORMAT:
         raise JournalError(f"{file}: is not a Gatewright recovery journal ({FORMAT})")

@@ -13,31 +13,29 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QColor, QKeySequen
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
-    QInputDialog,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QUndoView,
     QWidget,
 )
 
 from app import __version__
-from app.model.autolayout import layered_layout
 from app.model.document import Sop, new_document
 from app.model.errors import ModelError
+from app.ui.auto_layout import AutoLayout
 from app.ui.canvas.items import GRID
+from app.ui.canvas.overview import Overview
 from app.ui.canvas.placing import paste_offset
 from app.ui.canvas.scene import SopScene
-from app.ui.canvas.view import Overview, SopView
+from app.ui.canvas.view import SopView
 from app.ui.editor import DocumentEditor
 from app.ui.features import install_features
 from app.ui.files import FileController
-from app.ui.finder import Finder
 from app.ui.insert_menu import build_insert_menu, insert_node
+from app.ui.panels.find import FindPanel
 from app.ui.panels.outline import OutlinePanel
 from app.ui.panels.palette import Palette
 from app.ui.panels.problems import ProblemsPanel
-from app.ui.plain import literal
 from app.ui.preferences import (
     DIM_PAPER,
     PAPER,
@@ -47,6 +45,8 @@ from app.ui.preferences import (
     load_preferences,
     save_preferences,
 )
+from app.ui.undo_buttons import add_undo_buttons
+from app.ui.window_size import place_window, save_placement
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
 
@@ -66,7 +66,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("MainWindow")
         self.ahead = ahead
         self.editor = DocumentEditor(doc or new_document(), self)
-        self.finder = Finder(lambda: self.editor.doc)
         self.files = FileController(self, self.editor)
         self.scene = SopScene(self.editor)
         self.view = SopView(self.scene, self)
@@ -75,6 +74,7 @@ class MainWindow(QMainWindow):
         self.diagnostics: list[Diagnostic] = []
         self._validation = QTimer(self, singleShot=True, interval=Preferences.validation_delay_ms)
         self._validation.timeout.connect(self.revalidate)
+        self.layout_runner = AutoLayout(self)
         self._build_docks()
         self._build_actions()
         self._build_status()
@@ -84,8 +84,7 @@ class MainWindow(QMainWindow):
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.scene.armed.connect(self.palette.show_armed)
-        self.resize(1280, 800)
-        self._restore_settings()
+        place_window(self, QSettings())
         self._install_modes()
         install_features(self)  # append, arrange, copy as image, print, getting started
         self._follow_preferences()
@@ -116,10 +115,16 @@ class MainWindow(QMainWindow):
         self.problems.elementOpened.connect(self._open_in_inspector)
         self.undo_view = QUndoView(self.editor.stack)
         self.overview = Overview(self.scene, self.view)
+        self.find_panel = FindPanel(lambda: self.editor.doc)
+        self.find_panel.elementChosen.connect(self.select_element)
+        self.find_panel.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         right = Qt.DockWidgetArea.RightDockWidgetArea
         self.palette_dock = self._dock("Palette", self.palette, left)
         self.outline_dock = self._dock("Outline", self.outline, left)
+        self.find_dock = self._dock("Find", self.find_panel, left)
+        self.tabifyDockWidget(self.outline_dock, self.find_dock)
+        self.outline_dock.raise_()
         self.inspector_dock = self._dock("Inspector", self.inspector, right)
         self.history_dock = self._dock("History", self.undo_view, right)
         self.overview_dock = self._dock("Overview", self.overview, right)
@@ -131,7 +136,7 @@ class MainWindow(QMainWindow):
         horizontal, vertical = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         self.resizeDocks([self.palette_dock, self.inspector_dock], [210, 360], horizontal)
         self.resizeDocks([self.inspector_dock, self.overview_dock], [520, 180], vertical)
-        self.resizeDocks([self.problems_dock], [150], vertical)
+        self.resizeDocks([self.problems_dock], [110], vertical)
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:  # type: ignore[no-untyped-def]
         action = QAction(text, self)
@@ -176,7 +181,10 @@ class MainWindow(QMainWindow):
         self._action(edit, "&Find…", self.find, keys.Find)
         self._action(edit, "Find ne&xt", self.find_next, keys.FindNext)
         self._action(edit, "Find pre&vious", lambda: self.find_next(False), keys.FindPrevious)
-        self._action(edit, "Auto-&layout", self.auto_layout, "Ctrl+L")
+        arrange = self.layout_menu = edit.addMenu("Auto-&layout")
+        run = self.layout_runner.start
+        self._action(arrange, "&Top to bottom", lambda: run("TB"), "Ctrl+L")
+        self._action(arrange, "&Left to right", lambda: run("LR"), "Ctrl+Shift+L")
         edit.addSeparator()
         own = keys.Preferences if QKeySequence.keyBindings(keys.Preferences) else "Ctrl+,"
         preferences = self._action(edit, "Pr&eferences…", self.show_preferences, own)
@@ -188,10 +196,12 @@ class MainWindow(QMainWindow):
         self._action(view, "Zoom &out", lambda: self.view.zoom_by(1 / 1.2), keys.ZoomOut)
         self._action(view, "&Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
         self._action(view, "&Fit to window", self.view.fit, "Ctrl+9")
+        self._action(view, "Zoom to &selection", self.zoom_to_selection, "Ctrl+8")
         view.addSeparator()
         for dock in (
             self.palette_dock,
             self.outline_dock,
+            self.find_dock,
             self.inspector_dock,
             self.history_dock,
             self.overview_dock,
@@ -205,7 +215,7 @@ class MainWindow(QMainWindow):
 
         toolbar = self.addToolBar("Main")
         toolbar.setObjectName("toolbar-main")
-        toolbar.addActions([undo, redo])
+        add_undo_buttons(toolbar, self.editor.stack)
 
     def _build_status(self) -> None:
         self.zoom_label = QLabel("100%")
@@ -223,7 +233,7 @@ class MainWindow(QMainWindow):
         self.inspector.show_selection([])
         self._update_title()
         self.revalidate()
-        QTimer.singleShot(0, self.view.fit)
+        self.view.open_document(doc)
 
     def _changed(self) -> None:
         self._update_title()
@@ -233,6 +243,7 @@ class MainWindow(QMainWindow):
         if content != self._outline_revision:
             self._outline_revision = content
             self.outline.show_document(self.editor.doc)
+            self.find_panel.refresh()
         self.inspector.refresh()
 
     def _update_title(self) -> None:
@@ -268,8 +279,13 @@ class MainWindow(QMainWindow):
         self.outline.follow(ids)
 
     def select_element(self, element_id: str) -> None:
+        """Select an element and bring it to the view's centre at a legible zoom."""
         self.scene.select_ids([element_id])
-        self.view.centre_on(element_id)
+        self.view.show_element(element_id)
+
+    def zoom_to_selection(self) -> None:
+        if not self.view.zoom_to_selection():
+            self.statusBar().showMessage("Select something to zoom to", 5000)
 
     def _open_in_inspector(self, element_id: str) -> None:
         self.select_element(element_id)
@@ -327,50 +343,16 @@ class MainWindow(QMainWindow):
         for item in self.scene.items():
             item.setSelected(bool(item.data(0)))
 
-    def auto_layout(self) -> None:
-        try:
-            self.editor.move(self._layout_positions(), "Auto-layout")
-        except Exception as error:  # whatever the layout raises is said, never only on stderr
-            message = f"Auto-layout failed: {error}. Nothing was moved."
-            self.statusBar().showMessage(message, 10000)
-            QMessageBox.warning(self, "Auto-layout failed", literal(message))
-            return
-        self.view.fit()
-
-    def _layout_positions(self) -> dict[str, tuple[float, float]]:
-        try:
-            from exporters.graphviz import GraphvizMissingError, layout_positions
-
-            try:
-                return dict(layout_positions(self.editor.doc))
-            except GraphvizMissingError as error:
-                self.statusBar().showMessage(f"{error} Using the built-in layout.", 8000)
-        except ImportError:
-            pass
-        return {i: (p.x, p.y) for i, p in layered_layout(self.editor.doc).items()}
-
     def find(self) -> None:
-        """Ask what to look for, then select its first match (Find next goes on from there)."""
-        text, ok = QInputDialog.getText(self, "Find", "Name or id:", text=self.finder.needle)
-        if not ok or not text.strip():
-            return
-        self.finder.needle = text.strip()
-        self._show_match(self.finder.step([]))
+        """Ctrl+F: the Find panel, its search box ready to type in."""
+        self.find_dock.show()
+        self.find_dock.raise_()
+        self.find_panel.start()
 
     def find_next(self, forward: bool = True) -> None:
-        if not self.finder.needle:
+        """F3 / Shift+F3: the next (previous) match; with nothing looked for yet, Find."""
+        if not self.find_panel.step_from(self.scene.selected_ids(), forward):
             self.find()
-            return
-        self._show_match(self.finder.step(self.scene.selected_ids(), forward))
-
-    def _show_match(self, match: tuple[str, int, int] | None) -> None:
-        if match is None:
-            self.statusBar().showMessage(f"Nothing matches {self.finder.needle!r}", 5000)
-            return
-        element_id, place, count = match
-        self.select_element(element_id)
-        more = " (F3: next)" if count > 1 else ""
-        self.statusBar().showMessage(f"Match {place} of {count}{more}", 5000)
 
     # -- files: File menu, Export submenu, dropped files ---------------------------------
 
@@ -539,23 +521,12 @@ class MainWindow(QMainWindow):
 
     # -- settings and closing ----------------------------------------------------------
 
-    def _restore_settings(self) -> None:
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        state = settings.value("window/state")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.files.confirm_discard():
             event.ignore()
             return
         self.files.close_cleanly()  # saved or knowingly discarded: no journal to recover
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
+        save_placement(self, QSettings())
         if not getattr(self, "_closed", False):  # a window may be closed twice
             self._closed = True
             if self in _KEPT:

@@ -9,7 +9,6 @@ change, refresh it and review the diff:
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -22,13 +21,11 @@ from app.cli import main
 from app.model.document import Sop
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids
-from exporters import content
 from exporters.graphviz import (
     GraphvizMissingError,
     diagram_dot,
     diagram_png,
     diagram_svg,
-    layout_positions,
 )
 from exporters.style import ERROR_BORDER
 
@@ -164,35 +161,11 @@ def test_golden_dot(tmp_path) -> None:
     )
 
 
-@pytest.mark.parametrize("template_id", template_ids())
-def test_layout_positions_cover_every_node_left_to_right(template_id) -> None:
-    doc = load_template(template_id)
-    positions = layout_positions(doc)
-    assert set(positions) == {n.id for n in doc.nodes}
-    stages = [n for n in content.promote_order(doc) if doc.node(n).kind == "stage"]
-    xs = [positions[s][0] for s in stages]
-    assert all(b > a for a, b in itertools.pairwise(xs)), xs
-    assert min(x for x, _ in positions.values()) == 0
-    assert min(y for _, y in positions.values()) == 0
-    # y grows downwards, as in Qt: every trigger sits below the stage it watches.
-    for trigger in doc.nodes_of_kind("trigger"):
-        for stage in content.linked(doc, trigger.id, "monitor", outgoing=False):
-            assert positions[trigger.id][1] > positions[stage][1]
-
-
-def test_layout_columns_are_about_190_px_apart() -> None:
-    doc = load_template("deployment-gate")
-    positions = layout_positions(doc)
-    order = content.promote_order(doc)
-    gaps = [positions[b][0] - positions[a][0] for a, b in itertools.pairwise(order)]
-    assert 150 < sorted(gaps)[len(gaps) // 2] < 230
-
-
 def test_missing_dot_is_a_clear_error(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     doc = load_template("startup-lightweight")
     assert "digraph" in diagram_dot(doc)  # DOT text needs no program
-    for call in (lambda: diagram_svg(doc), lambda: diagram_png(doc), lambda: layout_positions(doc)):
+    for call in (lambda: diagram_svg(doc), lambda: diagram_png(doc)):
         with pytest.raises(GraphvizMissingError, match="apt-get install graphviz") as caught:
             call()
         assert isinstance(caught.value, RuntimeError)

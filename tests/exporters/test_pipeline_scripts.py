@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,17 +26,15 @@ from tests.exporters.pipelines_support import (
 
 # -- the generated scripts behave -----------------------------------------------------------
 
-NOW = "2026-11-21T10:00:00Z"
+AN_HOUR_AGO = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+"""The pipelines decide at the runner's clock (no --at): approvals are recent."""
 PROMOTE_EVIDENCE = {
     "candidate": {"model": "m", "version": "1.0.0", "tier": "low", "submitted_by": "ana"},
     "metrics": {"accuracy": 0.91},
     "baseline": {"accuracy": 0.9},
     "checks": {"ci-tests": "passed"},
     "artifacts": [],
-    "approvals": [
-        {"by": "ben", "role": "ml-engineer", "decision": "approve", "at": "2026-11-21T09:00:00Z"}
-    ],
-    "now": NOW,
+    "approvals": [{"by": "ben", "role": "ml-engineer", "decision": "approve", "at": AN_HOUR_AGO}],
 }
 EVIDENCE_CASES = {
     "promote": PROMOTE_EVIDENCE,
@@ -146,11 +145,50 @@ def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, 
 
 
 @pytest.mark.parametrize(
-    ("error_rate", "decision", "policy"),
-    [(0.2, "rollback", "error-spike"), (0.0, "healthy", "")],
+    ("error_rate", "code", "message"),
+    [
+        (0.2, 1, "needs a rollback: play the job rollback-error-spike"),
+        (0.0, 0, ""),
+        (None, 3, "inconclusive, too little telemetry to judge"),
+    ],
+)
+def test_gitlab_monitor_script_keeps_the_exit_code(
+    startup_exports, tmp_path, error_rate, code, message
+) -> None:
+    venv_tool("gatewright")
+    folder = startup_exports["gitlab"]
+    job = yaml.safe_load((folder / gitlab.CI_FILE).read_text())["monitor-production"]
+    assert job["allow_failure"] == {"exit_codes": [1]}  # 3 and 2 fail the pipeline
+    telemetry = tmp_path / "telemetry.json"
+    telemetry.write_text(json.dumps(telemetry_windows(error_rate)))
+    env = tool_env(
+        GATEWRIGHT_SPEC=str(folder / SPEC_PATH), STAGE_ID="production", TELEMETRY=str(telemetry)
+    )
+    done = run_bash("\n".join(job["script"]), tmp_path, env)
+    assert done.returncode == code, done.stdout + done.stderr
+    assert message in done.stdout
+
+
+def telemetry_windows(error_rate: float | None, count: int = 3) -> dict:
+    """``count`` windows a minute apart (None: no window at all)."""
+    if error_rate is None:
+        return {"windows": []}
+    metrics = {"error-rate": error_rate, "latency-p95-ms": 100}
+    return {
+        "windows": [{"at": f"2026-11-21T10:{i:02d}:00Z", "metrics": metrics} for i in range(count)]
+    }
+
+
+@pytest.mark.parametrize(
+    ("error_rate", "decision", "policy", "code"),
+    [
+        (0.2, "rollback", "error-spike", 0),
+        (0.0, "healthy", "", 0),
+        (None, "inconclusive", "", 3),  # no data: the job fails so that a person looks
+    ],
 )
 def test_github_monitor_step_names_the_rollback_to_run(
-    startup_exports, tmp_path, error_rate, decision, policy
+    startup_exports, tmp_path, error_rate, decision, policy, code
 ) -> None:
     venv_tool("gatewright")
     folder = startup_exports["github"]
@@ -158,8 +196,7 @@ def test_github_monitor_step_names_the_rollback_to_run(
     job = jobs["monitor-production"]
     step = next(step for step in job["steps"] if step.get("id") == "monitor")
     telemetry = tmp_path / "telemetry.json"
-    window = {"metrics": {"error-rate": error_rate, "latency-p95-ms": 100}}
-    telemetry.write_text(json.dumps({"windows": [{"at": NOW, **window}] * 2}))
+    telemetry.write_text(json.dumps(telemetry_windows(error_rate)))
     outputs = tmp_path / "outputs"
     env = tool_env(
         SPEC=str(folder / SPEC_PATH),
@@ -169,8 +206,10 @@ def test_github_monitor_step_names_the_rollback_to_run(
         GITHUB_OUTPUT=str(outputs),
     )
     done = run_bash(step["run"], tmp_path, env)
-    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.returncode == code, done.stdout + done.stderr
     assert outputs.read_text().splitlines() == [f"decision={decision}", f"policy={policy}"]
+    if code:
+        assert "::error title=Monitor inconclusive::" in done.stdout
     assert jobs["rollback-error-spike"]["if"] == (
         "needs['monitor-production'].outputs.policy == 'error-spike'"
     )

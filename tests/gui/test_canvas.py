@@ -11,13 +11,12 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app.model.document import Sop
 from app.model.io import dumps_document
 from app.ui.canvas.items import GRID, NodeItem
 from app.ui.canvas.scene import NODE_KIND_MIME
-from app.ui.finder import matches
 from app.ui.main_window import MainWindow
 
 LEFT = Qt.MouseButton.LeftButton
@@ -286,7 +285,7 @@ def test_dragging_a_node_pushes_one_snapped_move_on_release(window: MainWindow) 
     QTest.mouseRelease(viewport, LEFT, NO_KEYS, at(window, 33, 47))
     # and the release records exactly one Move, snapped to the grid
     assert window.editor.stack.count() == 1
-    assert window.editor.stack.command(0).text() == "Move dev"
+    assert window.editor.stack.command(0).text() == "Move 'Development'"
     assert position(window, "dev") == (30, 50)
     assert all(v % GRID == 0 for v in position(window, "dev"))
     window.editor.stack.undo()
@@ -368,65 +367,7 @@ def test_clicking_a_problem_selects_and_centres_its_element(window: MainWindow, 
     assert abs(middle.x() - gate.x()) < 2 and abs(middle.y() - gate.y()) < 2
 
 
-# -- find, zoom, auto-layout -------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("typed", "found"),
-    [("release", "gate"), ("ACC-DROP", "acc-drop"), ("  Verify ", "verify")],
-)
-def test_find_selects_by_name_or_id(window: MainWindow, monkeypatch, typed, found) -> None:
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_args, **_kw: (typed, True)))
-    window.view.centerOn(1500, 1500)
-    window.find()
-    assert window.scene.selected_ids() == [found]
-    middle = window.view.mapToScene(window.view.viewport().rect().center())
-    assert abs(middle.x() - window.scene.nodes[found].pos().x()) < 2
-
-
-def test_find_without_a_match_says_so(window: MainWindow, monkeypatch) -> None:
-    monkeypatch.setattr(
-        QInputDialog, "getText", staticmethod(lambda *_args, **_kw: ("zebra", True))
-    )
-    window.scene.select_ids(["dev"])
-    window.find()
-    assert window.scene.selected_ids() == ["dev"]
-    assert "zebra" in window.statusBar().currentMessage()
-
-
-def test_find_next_and_previous_step_through_the_matches_and_wrap(
-    window: MainWindow, monkeypatch
-) -> None:
-    """Every element whose id or name holds "e" (nodes first, then edges, in document order)."""
-    asked = []
-    monkeypatch.setattr(
-        QInputDialog,
-        "getText",
-        staticmethod(lambda *_args, **kw: asked.append(kw.get("text")) or ("E", True)),
-    )
-    window.find_next()  # nothing looked for yet: F3 asks, as Ctrl+F does
-    expected = matches(window.editor.doc, "e")
-    assert len(expected) > 2 and window.scene.selected_ids() == [expected[0]]
-    window.find_next()
-    assert window.scene.selected_ids() == [expected[1]]
-    assert window.statusBar().currentMessage().startswith(f"Match 2 of {len(expected)}")
-    window.find_next(forward=False)
-    window.find_next(forward=False)  # before the first: wraps to the last
-    assert window.scene.selected_ids() == [expected[-1]]
-    window.find_next()
-    assert window.scene.selected_ids() == [expected[0]]
-    window.find()
-    assert asked == ["", "E"]  # Ctrl+F offers the last search again
-
-
-def test_find_next_counts_edits_since_the_search(window: MainWindow, monkeypatch) -> None:
-    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *_a, **_k: ("verify", True)))
-    window.find()
-    assert window.scene.selected_ids() == ["verify"]
-    window.editor.delete(["verify"])
-    window.find_next()
-    assert window.scene.selected_ids() != ["verify"]
-    assert "Nothing matches 'verify'" in window.statusBar().currentMessage()
+# -- zoom -------------------------------------------------------------------------------
 
 
 def test_zoom_keys_change_the_zoom(window: MainWindow, qtbot) -> None:
@@ -478,26 +419,6 @@ def test_zoom_stays_within_its_bounds(window: MainWindow) -> None:
     for _ in range(60):
         window.view.zoom_by(0.5)
     assert window.view.zoom() == pytest.approx(0.1)
-
-
-def test_auto_layout_is_one_undo_step(window: MainWindow) -> None:
-    # given a document whose nodes sit where the user left them
-    original = dumps_document(window.editor.doc)
-    window.editor.move({"prod": (900, 700)})
-    before_layout = dumps_document(window.editor.doc)
-    # when auto-layout runs
-    window.auto_layout()
-    # then every node moved in one step, and the items follow the document
-    assert window.editor.stack.count() == 2
-    assert window.editor.stack.command(1).text() == "Auto-layout"
-    doc = window.editor.doc
-    assert set(doc.layout) == {n.id for n in doc.nodes}
-    for node_id, item in window.scene.nodes.items():
-        assert (item.pos().x(), item.pos().y()) == (doc.layout[node_id].x, doc.layout[node_id].y)
-    window.editor.stack.undo()
-    assert dumps_document(doc) == before_layout
-    window.editor.stack.undo()
-    assert dumps_document(doc) == original
 
 
 def test_select_all_cut_and_paste_round_trip(window: MainWindow) -> None:

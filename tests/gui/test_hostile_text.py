@@ -211,14 +211,15 @@ def test_a_save_that_fails_anyway_is_reported(
 def test_an_auto_layout_that_fails_says_so(
     qtbot, window: MainWindow, warnings: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
-    def broken() -> dict:
+    def broken(*_args) -> dict:  # type: ignore[no-untyped-def]
         raise RuntimeError("dot crashed (exit 1)")
 
-    monkeypatch.setattr(window, "_layout_positions", broken)
+    monkeypatch.setattr("app.ui.auto_layout.LayoutJob.run", broken)
     before = dumps_document(window.editor.doc)
     depth = window.editor.stack.count()
     window.view.setFocus()
     QTest.keyClick(window.view, Qt.Key.Key_L, CONTROL)
+    qtbot.waitUntil(lambda: not window.layout_runner.running)  # it runs on a worker thread
     assert "Auto-layout failed: dot crashed (exit 1)" in window.statusBar().currentMessage()
     assert len(warnings) == 1 and "Nothing was moved" in warnings[0]
     assert dumps_document(window.editor.doc) == before and window.editor.stack.count() == depth

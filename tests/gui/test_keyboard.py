@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QDialogButtonBox,
-    QInputDialog,
     QLineEdit,
 )
 
@@ -296,13 +295,6 @@ def test_problems_panel_tab_leaves_and_enter_opens(window: MainWindow) -> None:
     problems.elementOpened.connect(opened.append)
     QTest.keyClick(problems, Qt.Key.Key_Return)
     assert opened == ["staging-gate"]
-
-
-def test_find_reaches_edges_too(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
-    edge = window.editor.doc.edges[0].id
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (edge, True))
-    window.find()
-    assert window.scene.selected_ids() == [edge]
 
 
 def test_f2_is_left_to_inspector_tables(window: MainWindow) -> None:

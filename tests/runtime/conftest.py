@@ -9,8 +9,11 @@ import pytest
 from app.compiler.compile import compile_data
 from app.model import Sop
 from app.spec.schema import GateSpec
+from app.spec.timestamps import parse_timestamp
 
 NOW = "2026-11-21T10:00:00Z"
+AT = parse_timestamp(NOW)
+"""The decision time the cases are decided at (``check(..., at=AT)``, ``--at NOW``)."""
 
 
 @pytest.fixture
@@ -111,5 +114,4 @@ def passing_evidence() -> dict[str, Any]:
         "checks": {"security-scan": "passed"},
         "artifacts": ["model-card"],
         "approvals": [approval("alice", "ml-lead"), approval("bob", "ml-lead")],
-        "now": NOW,
     }

@@ -566,3 +566,42 @@ def test_cli_refuses_a_tampered_spec(capsys: pytest.CaptureFixture[str], spec_fi
 
 def test_the_spec_file_is_the_compiled_one(spec_file: Path) -> None:
     assert load_spec(spec_file).gate(GATE).criteria == SPEC.gate(GATE).criteria
+
+
+@pytest.mark.parametrize(
+    "cell", ["1_0", "\u0661\u0662", "\uff11", " 0.95", "0.95 ", "0x1", "1e", "nan", "+inf"]
+)
+def test_cli_reads_only_decimal_numbers(
+    capsys: pytest.CaptureFixture[str], spec_file: Path, cell: str
+) -> None:
+    """A cell Python's float would read (1_0 as 10, Arabic-Indic digits, spaces) is no number:
+    the accuracy criterion finds it invalid and its fail policy rejects, on both paths."""
+    good = ROWS[0]  # promotes as it is
+    results = write_csv(spec_file.parent / "odd.csv", [[cell, *good[1:]]])
+    for extra in ((), ("--per-row",)):
+        code, out, _ = run(
+            capsys, "backtest", str(spec_file), "--gate", GATE, "--results", str(results),
+            "--json", *extra,
+        )  # fmt: skip
+        answer = json.loads(out)
+        assert code == 0 and answer["outcomes"] == {"promote": 0, "reject": 1, "hold": 0}
+        assert counts(answer)["acc"][3] == 1  # invalid
+
+
+def test_cli_a_json_line_naming_a_key_twice_is_a_bad_row(
+    capsys: pytest.CaptureFixture[str], spec_file: Path
+) -> None:
+    rows = [as_json_row(r) for r in ROWS[:2]]
+    lines = [json.dumps(row) for row in rows]
+    lines[1] = lines[1].replace('"accuracy": ', '"accuracy": 0.99, "accuracy": ', 1)
+    results = spec_file.parent / "twice.jsonl"
+    results.write_text("\n".join(lines) + "\n")
+    code, out, _ = run(
+        capsys, "backtest", str(spec_file), "--gate", GATE, "--results", str(results), "--json"
+    )
+    answer = json.loads(out)
+    assert code == 0 and answer["rows"] == 1 and answer["bad_rows"]["count"] == 1
+    assert answer["bad_rows"]["first"][0] == {
+        "line": 2,
+        "reason": "is not valid JSON: the key 'accuracy' appears twice in one object; keep one",
+    }

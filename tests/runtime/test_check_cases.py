@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from app.runtime import UnknownElementError, check
-from tests.runtime.conftest import approval
+from tests.runtime.conftest import AT, approval
 
 Evidence = dict[str, Any]
 
@@ -345,7 +345,7 @@ def test_decision_case(name: str, spec, passing_evidence) -> None:
     change, expected, codes, statuses, ignored = CASES[name]
     evidence = copy.deepcopy(passing_evidence)
     change(evidence)
-    decision = check(spec, "gate", evidence)
+    decision = check(spec, "gate", evidence, at=AT)
     assert decision.decision == expected, decision.reasons
     assert codes <= set(decision.codes)
     got = {r.id: r.status for r in decision.criteria}
@@ -363,7 +363,7 @@ def test_any_mode_needs_one_rule(spec_data, passing_evidence) -> None:
     evidence["candidate"]["tier"] = "high"
     evidence["metrics"]["fairness-gap"] = 0.01
     evidence["approvals"] = [approval("rita", "risk")]
-    assert check(spec_data, "gate", evidence).decision == "promote"
+    assert check(spec_data, "gate", evidence, at=AT).decision == "promote"
 
 
 def test_no_applicable_rule_means_not_required(spec_data, passing_evidence) -> None:
@@ -373,7 +373,7 @@ def test_no_applicable_rule_means_not_required(spec_data, passing_evidence) -> N
     spec_data["digest"] = spec_digest(spec_data)
     evidence = copy.deepcopy(passing_evidence)
     evidence["approvals"] = []
-    decision = check(spec_data, "gate", evidence)
+    decision = check(spec_data, "gate", evidence, at=AT)
     assert decision.decision == "promote"
     assert decision.approvals.status == "not_required"
 
@@ -385,7 +385,7 @@ def test_separation_of_duties_off_lets_the_submitter_approve(spec_data, passing_
     spec_data["digest"] = spec_digest(spec_data)
     evidence = copy.deepcopy(passing_evidence)
     evidence["approvals"] = [approval("alice", "ml-lead"), approval("carol", "ml-lead")]
-    assert check(spec_data, "gate", evidence).decision == "promote"
+    assert check(spec_data, "gate", evidence, at=AT).decision == "promote"
 
 
 def test_a_tampered_spec_dict_is_refused_before_evaluation(spec_data, passing_evidence):
@@ -393,7 +393,7 @@ def test_a_tampered_spec_dict_is_refused_before_evaluation(spec_data, passing_ev
 
     spec_data["gates"][0]["criteria"][0]["value"] = 0.0
     with pytest.raises(DigestMismatchError):
-        check(spec_data, "gate", passing_evidence)
+        check(spec_data, "gate", passing_evidence, at=AT)
 
 
 def test_unknown_gate(spec, passing_evidence) -> None:
@@ -404,7 +404,7 @@ def test_unknown_gate(spec, passing_evidence) -> None:
 def test_decision_json_matches_the_contract(spec, passing_evidence) -> None:
     evidence = copy.deepcopy(passing_evidence)
     evidence["metrics"]["accuracy"] = math.nan
-    payload = check(spec, "gate", evidence).to_json()
+    payload = check(spec, "gate", evidence, at=AT).to_json()
     assert list(payload) == [
         "gate",
         "decision",
@@ -413,7 +413,14 @@ def test_decision_json_matches_the_contract(spec, passing_evidence) -> None:
         "approvals",
         "reasons",
         "codes",
+        "decided_at",
+        "candidate",
+        "evidence_digest",
+        "gatewright_version",
+        "signed_by",
     ]
+    assert payload["decided_at"] == "2026-11-21T10:00:00Z"
+    assert payload["candidate"] == evidence["candidate"]
     assert payload["criteria"][0] == {
         "id": "acc",
         "status": "invalid",

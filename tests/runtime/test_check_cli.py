@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.spec.files import write_spec
-from tests.cli import run
+from tests.cli import run as run_cli
+from tests.runtime.conftest import NOW
 
 
 @pytest.fixture
@@ -19,6 +20,13 @@ def files(spec_data, passing_evidence, tmp_path: Path) -> tuple[Path, Path]:
     write_spec(spec_data, spec_path)
     evidence_path.write_text(json.dumps(passing_evidence))
     return spec_path, evidence_path
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    """``gatewright check`` (or another command) decided at ``NOW``, as the cases are."""
+    if args[0] == "check":
+        args = (*args, "--at", NOW)
+    return run_cli(capsys, *args)
 
 
 def test_promote_exits_0_and_prints_json(files, capsys) -> None:
@@ -102,7 +110,7 @@ def test_check_runs_as_a_process_without_click(files) -> None:
     spec_path, evidence_path = files
     probe = (
         "import sys, runpy; sys.argv = ['gatewright', 'check', sys.argv[1], '--gate', 'gate',"
-        " '--evidence', sys.argv[2]]\n"
+        f" '--evidence', sys.argv[2], '--at', '{NOW}']\n"
         "from app.cli import main\ncode = main()\n"
         "assert 'click' not in sys.modules, 'check imported click'\n"
         "assert 'app.model' not in sys.modules, 'check imported the document model'\n"

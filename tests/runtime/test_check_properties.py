@@ -14,7 +14,7 @@ from app.runtime.evaluate import GateReview
 from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.fileio import InputError
 from app.spec.files import load_spec, write_spec
-from tests.runtime.conftest import approval
+from tests.runtime.conftest import AT, approval
 
 SETTINGS = settings(
     max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -27,8 +27,8 @@ VALUES = st.one_of(
 METRICS = st.dictionaries(
     st.sampled_from(["accuracy", "latency", "auc", "fairness-gap", "calibration"]), VALUES
 )
-PEOPLE = st.sampled_from(["alice", "bob", "carol", "rita", "raj", "mallory", "sam"])
-ROLES = st.sampled_from(["ml-lead", "risk", "sre", "ceo"])
+PEOPLE = st.sampled_from(["alice", "bob", "carol", "rita", "raj", "mallory", "sam", "Alice", "BOB"])
+ROLES = st.sampled_from(["ml-lead", "risk", "sre", "ceo", None])  # None: no role stated
 TIMES = st.sampled_from(["2026-11-20T10:00:00Z", "2026-11-10T10:00:00Z", "2026-11-22T10:00:00Z"])
 RECORDS = st.builds(
     approval, PEOPLE, ROLES, TIMES, st.sampled_from(["approve", "approve", "reject"])
@@ -54,9 +54,9 @@ def test_removing_a_metric_never_turns_reject_into_promote(
     spec, passing_evidence, metrics, records, tier, removed
 ) -> None:
     evidence = evidence_with(passing_evidence, metrics, records, tier)
-    before = check(spec, "gate", evidence).decision
+    before = check(spec, "gate", evidence, at=AT).decision
     evidence["metrics"].pop(removed, None)
-    after = check(spec, "gate", evidence).decision
+    after = check(spec, "gate", evidence, at=AT).decision
     if before == "reject":
         assert after != "promote"
     if before == "hold":
@@ -69,9 +69,9 @@ def test_an_approval_never_turns_promote_into_hold_or_reject(
     spec, passing_evidence, metrics, records, extra, tier
 ) -> None:
     evidence = evidence_with(passing_evidence, metrics, records, tier)
-    before = check(spec, "gate", evidence).decision
+    before = check(spec, "gate", evidence, at=AT).decision
     evidence["approvals"].append(extra)
-    after = check(spec, "gate", evidence).decision
+    after = check(spec, "gate", evidence, at=AT).decision
     if before == "promote" and extra["decision"] == "approve":
         assert after == "promote"
 
@@ -112,15 +112,57 @@ def test_a_review_decided_as_approvals_arrive_agrees_with_check_at_every_step(
     gate = model.gate("gate")
     evidence = Evidence.model_validate(evidence_with(passing_evidence, metrics, [], tier))
     review = GateReview(model, gate, evidence)
-    fresh = check(model, "gate", evidence)
+    fresh = check(model, "gate", evidence, at=AT)
     held_on_data = any(code.startswith("criterion-") for code in fresh.codes)
     waiting_for_approvals = fresh.decision == "hold" and not held_on_data
     assert review.criteria_outcome == ("promote" if waiting_for_approvals else fresh.decision)
     for record in records:
         evidence.approvals.append(ApprovalRecord.model_validate(record))
-        incremental = review.decision()
-        fresh = check(model, "gate", evidence)
+        incremental = review.decision(AT)
+        fresh = check(model, "gate", evidence, at=AT)
+        fresh.evidence_digest = None  # the review decides from records, not from a file
         assert incremental.to_json() == fresh.to_json()
         approving = [r for r in evidence.approvals if r.decision == "approve"]
         if len(approving) < review.approvals_needed:
             assert incremental.approvals.status != "satisfied"
+
+
+@SETTINGS
+@given(st.lists(RECORDS, max_size=6), st.sampled_from(["low", "high"]), st.randoms())
+def test_the_order_of_the_approvals_never_changes_the_decision(
+    spec, passing_evidence, records, tier, random
+) -> None:
+    evidence = evidence_with(passing_evidence, {"fairness-gap": 0.01}, records, tier)
+    before = check(spec, "gate", evidence, at=AT)
+    random.shuffle(evidence["approvals"])
+    after = check(spec, "gate", evidence, at=AT)
+    assert (after.decision, after.approvals.status) == (before.decision, before.approvals.status)
+    reasons = sorted(i["reason"] for i in before.approvals.ignored)
+    assert sorted(i["reason"] for i in after.approvals.ignored) == reasons
+
+
+@SETTINGS
+@given(st.lists(RECORDS, max_size=6), st.sampled_from(["low", "high"]), st.data())
+def test_the_case_of_a_person_id_never_changes_the_decision(
+    spec, passing_evidence, records, tier, data
+) -> None:
+    evidence = evidence_with(passing_evidence, {"fairness-gap": 0.01}, records, tier)
+    before = check(spec, "gate", evidence, at=AT).decision
+    for record in evidence["approvals"]:
+        record["by"] = data.draw(st.sampled_from([str.upper, str.lower, str.title]))(record["by"])
+    evidence["candidate"]["submitted_by"] = "CAROL"
+    assert check(spec, "gate", evidence, at=AT).decision == before
+
+
+@SETTINGS
+@given(st.lists(RECORDS, max_size=6), st.sampled_from(["low", "high"]), st.data())
+def test_leaving_out_an_approvals_role_never_loses_a_promotion(
+    spec, passing_evidence, records, tier, data
+) -> None:
+    evidence = evidence_with(passing_evidence, {"fairness-gap": 0.01}, records, tier)
+    if check(spec, "gate", evidence, at=AT).decision != "promote":
+        return
+    approving = [r for r in evidence["approvals"] if r["decision"] == "approve"]
+    if approving:
+        data.draw(st.sampled_from(approving))["role"] = None
+    assert check(spec, "gate", evidence, at=AT).decision == "promote"

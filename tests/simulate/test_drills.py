@@ -591,3 +591,18 @@ def test_a_drill_without_telemetry_windows_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InputError, match=r"\$\.telemetry: has no windows"):
         load_model(DrillScenario, path)
+
+
+def test_cli_a_drill_too_short_to_judge_a_trigger_is_refused(capsys, tmp_path: Path) -> None:
+    """One window cannot tell whether a two-window trigger fires: neither 'it fired' nor
+    'false alarm' could be marked right, so the drill does not start (monitor would say
+    inconclusive)."""
+    data = drill("bias-detected").model_dump(mode="json")
+    data["telemetry"]["windows"] = data["telemetry"]["windows"][-1:]
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    code, _out, err = drill_cli(
+        capsys, template_file("financial-credit-model"), "--scenario", str(path), "--no-record"
+    )
+    assert code == 2 and "too few telemetry windows" in err and "fairness-breach" in err
+    assert "Traceback" not in err

@@ -98,7 +98,7 @@ def test_cli_simulate_warns_of_a_scenario_that_does_not_fit(capsys, tmp_path: Pa
     assert line.startswith(f"warning: scenario {path}: approvers.release-mgr: 'release-mgr' is not")
 
 
-@pytest.mark.parametrize("seed", ["-5", str(2**63)])
+@pytest.mark.parametrize("seed", ["-5", str(2**63), "1_0", "\u0661\u0662", " 7", "0x1"])
 def test_cli_simulate_refuses_seeds_it_cannot_keep_apart_or_save(capsys, seed: str) -> None:
     """Python seeds with an int's absolute value (-5 would repeat 5), and a workspace keeps
     seeds as 64-bit integers: both are refused before anything runs."""
@@ -198,10 +198,11 @@ def test_time_to_restore_without_a_failure_says_why_it_is_empty(capsys) -> None:
 
 
 def test_a_workspace_typed_into_a_missing_folder_is_not_made(capsys, tmp_path: Path) -> None:
-    """The result is printed; the workspace is not created somewhere nobody looks."""
+    """The result is printed; the workspace is not created somewhere nobody looks, and
+    the run, not recorded as asked, exits 2."""
     typo = tmp_path / "no-such-folder" / "workspace.db"
     scenario = ["--scenario", "deployment-gate-month", "--workspace", str(typo)]
-    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 0
+    assert main(["simulate", template_file("deployment-gate"), *scenario]) == 2
     captured = capsys.readouterr()
     assert "Scenario deployment-gate-month" in captured.out
     assert "not saved in the workspace" in captured.err and "does not exist" in captured.err

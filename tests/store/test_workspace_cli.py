@@ -252,3 +252,75 @@ def test_a_workspace_that_cannot_be_written_is_still_read_and_verified(
     store = Workspace.open(workspace_path, reading=True)
     with store, pytest.raises(sqlite3.OperationalError, match="readonly"):
         store.db.execute("DELETE FROM drills")
+
+
+@pytest.mark.parametrize("forged_id", [-7, 0, 2])
+def test_audit_verify_names_a_forged_row_whatever_its_id(
+    capsys, workspace_path: Path, drill_row, forged_id: int
+) -> None:
+    """A drill scoring 100/100 inserted by hand, below, between or among the recorded ones,
+    is in no entry's range: verification fails naming it."""
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+        workspace.record_drill(**drill_row(1))
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        if forged_id == 2:  # a gap where a recorded drill was: delete it, seal and all
+            connection.execute("UPDATE drills SET id = 5 WHERE id = 2")
+        columns = "sop_id, trainee, scenario, answers, score, started_at, finished_at, seconds"
+        connection.execute(
+            f"INSERT INTO drills (id, {columns}, recorded_at) "
+            "VALUES (?, 'small', 'mallory', 'scenario-0', '[]', ?, '2026-11-21T10:00:00Z', "
+            "'2026-11-21T10:01:00Z', 60.0, '2026-11-21T10:01:00Z')",
+            [forged_id, json.dumps({"score": 100, "max_score": 100})],
+        )
+    connection.close()
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 1
+    if forged_id == 2:  # the moved row breaks its entry's seal first
+        assert out.startswith("audit chain broken at entry 2: row 2 of drills")
+    else:
+        assert f"row {forged_id} of drills is in no audit entry" in out
+    code, out, _ = run(capsys, "audit", "verify", "--json")
+    assert code == 1 and json.loads(out)["intact"] is False
+
+
+def test_audit_verify_names_a_forged_run_and_revision_too(
+    capsys, workspace_path: Path, run_row, small_doc: Sop, sop_file: Path
+) -> None:
+    with Workspace.open() as workspace:
+        workspace.record_run(**run_row(0))
+        workspace.record_revision(small_doc, path=str(sop_file), author="ann", message="one")
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        connection.execute(
+            "INSERT INTO runs (id, sop_id, scenario, seed, runs, parameters, summary, events, "
+            "recorded_at) SELECT -1, sop_id, scenario, seed, runs, parameters, summary, events, "
+            "recorded_at FROM runs WHERE id = 1"
+        )
+    connection.close()
+    code, out, _ = run(capsys, "audit", "verify")
+    assert (code, out.split(": ", 1)[1]) == (
+        1,
+        "row -1 of runs is in no audit entry: it was added without being recorded\n",
+    )
+
+
+def test_audit_verify_refuses_details_naming_a_key_twice(
+    capsys, workspace_path: Path, drill_row
+) -> None:
+    """Details rewritten with a key twice decode (keeping the last value) to what was
+    hashed, so they would pass; the one JSON reader refuses them."""
+    with Workspace.open() as workspace:
+        workspace.record_drill(**drill_row(0))
+    connection = sqlite3.connect(workspace_path)
+    with connection:
+        details = connection.execute("SELECT details FROM audit WHERE id = 1").fetchone()[0]
+        connection.execute("DROP TRIGGER audit_no_update")
+        connection.execute(
+            "UPDATE audit SET details = ? WHERE id = 1",
+            ['{"drill": 7, ' + details[1:]],
+        )
+    connection.close()
+    code, out, _ = run(capsys, "audit", "verify")
+    assert (code, out) == (1, "audit chain broken at entry 1: its details are not valid JSON\n")

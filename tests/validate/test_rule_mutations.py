@@ -200,6 +200,23 @@ def test_one_break_one_diagnostic(rule_id: str) -> None:
     assert found.message and found.fix
 
 
+def test_one_person_in_two_roles_in_two_cases_counts_once(tmp_path, capsys) -> None:
+    """Grace in one role and grace in another are one person, as check counts them: two
+    security approvals and one compliance approval cannot come from grace and hiro."""
+    from app.cli import main
+
+    data = template_data()
+    role(data, "compliance-officer")["members"] = ["Grace"]
+    node(data, "production-gate")["approval"]["rules"][1]["count"] = 2
+    path = tmp_path / "case.sop.json"
+    path.write_text(json.dumps(data))
+    assert main(["validate", str(path), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [(d["rule"], d["elements"]) for d in report["diagnostics"]] == [
+        ("separation-feasible", ["production-gate"])
+    ]
+
+
 def test_independent_approval_must_hold_under_any_mode_too() -> None:
     data = template_data()
     node(data, "production-gate")["approval"].update(

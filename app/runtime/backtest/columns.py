@@ -155,7 +155,8 @@ def _float_or_nan(cell: str) -> float:
 
 def _csv_numbers(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
     """A CSV column as numbers, exactly as ``_csv_number`` reads each cell: the plain cells
-    in one C-level pass of ``float``, the few odd ones (see ``_odd_cells``) one by one."""
+    in one C-level pass of ``float`` (on digits, ``.``, ``e`` and signs alone it reads
+    decimal literals only), the few odd ones (see ``_odd_cells``) as missing or invalid."""
     n = len(cells)
     odd = _odd_cells(cells)
     plain = cells
@@ -168,9 +169,9 @@ def _csv_numbers(cells: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     except ValueError:  # "1e5e5", "--1": plain characters, still no number
         values = np.fromiter(map(_float_or_nan, plain), np.float64, n)
     missing = np.zeros(n, bool)
-    for row in odd:
+    for row in odd:  # empty (missing), or holding a character no decimal number has
         missing[row] = not cells[row]
-        values[row] = math.nan if missing[row] else _float_or_nan(cells[row])
+        values[row] = math.nan
     return _finish_numbers(values, missing, [])
 
 

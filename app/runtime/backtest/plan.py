@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.runtime.backtest.result import BacktestResult, CriterionTally
@@ -15,13 +16,15 @@ EXACT_LIMIT = 2**52
 hold one are decided by ``evaluate_criterion`` itself, so that both paths agree exactly."""
 
 
+DECIMAL = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+"""A number as a CSV cell may write it: an ASCII decimal literal, nothing else (``float``
+would also read ``1_0`` as 10, ``١٢`` as 12, `` 1.5 `` and ``nan``)."""
+
+
 def _csv_number(cell: str) -> float | str:
-    """A non-empty CSV cell as a metric value: the number ``float`` reads, else the text,
+    """A non-empty CSV cell as a metric value: the decimal number it writes, else the text,
     which ``evaluate_criterion`` finds invalid (as it finds NaN and infinity)."""
-    try:
-        return float(cell)
-    except ValueError:
-        return cell
+    return float(cell) if DECIMAL.fullmatch(cell) else cell
 
 
 def _split_artifacts(text: str) -> list[str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from app.spec.types import person_key
 from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
 
@@ -62,19 +63,16 @@ def role_has_members(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
 
 @lru_cache(maxsize=1024)
 def _distinct_people_suffice(demands: tuple[tuple[int, frozenset[str]], ...]) -> bool:
-    """Whether distinct people can meet every (count, eligible members) demand at once."""
-    import networkx as nx  # here, not at the top: see app.validate.graph
+    """Whether distinct people can meet every (count, eligible members) demand at once:
+    the assignment ``check`` makes of approvers to rules, given every member approves."""
+    from app.runtime.matching import best_assignment  # here: only gates with two rules ask
 
-    if sum(count for count, _m in demands) > len(frozenset().union(*(m for _c, m in demands))):
-        return False
-    flow = nx.DiGraph()
-    for index, (count, members) in enumerate(demands):
-        flow.add_edge("source", ("rule", index), capacity=count)
-        for person in members:
-            flow.add_edge(("rule", index), ("person", person), capacity=1)
-            flow.add_edge(("person", person), "sink", capacity=1)
-    value, _ = nx.maximum_flow(flow, "source", "sink")
-    return value == sum(count for count, _m in demands)
+    people: dict[str, list[int]] = {}
+    for index, (_count, members) in enumerate(demands):
+        for person in sorted(members):
+            people.setdefault(person, []).append(index)
+    _assigned, loads = best_assignment(people, [count for count, _m in demands])
+    return all(load >= count for load, (count, _m) in zip(loads, demands, strict=True))
 
 
 @rule(
@@ -85,7 +83,8 @@ def _distinct_people_suffice(demands: tuple[tuple[int, frozenset[str]], ...]) ->
     "Add members to the role, or ask for fewer approvals.",
 )
 def separation_feasible(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
-    members = {role.id: frozenset(role.members) for role in doc.roles}
+    # People as check compares them: Alice in one role and alice in another are one person.
+    members = {role.id: frozenset(map(person_key, role.members)) for role in doc.roles}
     for gate in doc.nodes_of_kind("gate"):
         approval = gate.approval
         reported: set[str] = set()
