@@ -7,7 +7,7 @@ connection of every template in one window and report all that went wrong at onc
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSettings, Qt
+from PySide6.QtCore import QDeadlineTimer, QPoint, QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QImage, QPainterPath, QPainterPathStroker
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -49,6 +49,17 @@ def open_template(window: MainWindow, template: str, zoom: float = 1.0) -> None:
     window.editor.replace_document(load_template(template))
     QApplication.processEvents()  # the queued fit runs first; then the zoom asked for
     window.view.set_zoom(zoom)
+    QApplication.processEvents()
+
+
+def auto_layout(window: MainWindow, direction: str = "TB") -> None:
+    """Edit › Auto-layout (top to bottom, or left to right), waited for: it runs on a
+    worker thread behind a progress dialog."""
+    window.layout_runner.start(direction)  # type: ignore[arg-type]
+    deadline = QDeadlineTimer(20000)
+    while window.layout_runner.running and not deadline.hasExpired():
+        QTest.qWait(10)
+    assert not window.layout_runner.running, "auto-layout did not finish in 20 s"
     QApplication.processEvents()
 
 

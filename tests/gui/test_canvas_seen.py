@@ -8,15 +8,18 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.model.templates import template_ids
+from app.ui.canvas.items import SIZES
+from app.ui.canvas.placing import nearest_free_offset
 from app.ui.main_window import MainWindow
 from tests.gui.seen import (
     LEFT,
     NO_KEYS,
+    auto_layout,
     click_failures,
     drawn_failures,
     extent_failures,
@@ -49,11 +52,15 @@ def first(window: MainWindow, kind: str) -> str:
 
 
 def connect(window: MainWindow) -> None:
-    """A new trigger below the first stage, then a drag from the stage's handle onto it."""
+    """A new trigger at the free spot nearest below the first stage, then a drag from the
+    stage's handle onto it."""
     scene = window.scene
     stage = scene.nodes[first(window, "stage")]
-    spot = scene.free_spot(stage.pos() + QPointF(0, 160), "trigger")
-    trigger = window.editor.add_node("trigger", spot)
+    width, height = SIZES["trigger"]
+    below = stage.pos() + QPointF(0, 160)
+    box = QRectF(below.x() - width / 2, below.y() - height / 2, width, height)
+    shift = nearest_free_offset(scene, [box], set(), 10) or (0.0, 0.0)
+    trigger = window.editor.add_node("trigger", (below.x() + shift[0], below.y() + shift[1]))
     before = len(window.editor.doc.edges)
     handle = stage.mapToScene(stage.handle_rect().center())
     drag(window, handle, scene.nodes[trigger].pos(), hover=True)
@@ -78,10 +85,12 @@ def redo(window: MainWindow) -> None:
     window.editor.stack.redo()
 
 
-def auto_layout(window: MainWindow) -> None:
-    window.auto_layout()
-    QApplication.processEvents()
-    window.view.set_zoom(1.0)
+def auto_layout_down(window: MainWindow) -> None:
+    auto_layout(window, "TB")
+
+
+def auto_layout_across(window: MainWindow) -> None:
+    auto_layout(window, "LR")
 
 
 def paste(window: MainWindow) -> None:
@@ -108,7 +117,8 @@ EDITS = {
     "move": move,
     "undo": undo,
     "redo": redo,
-    "auto-layout": auto_layout,
+    "auto-layout-down": auto_layout_down,
+    "auto-layout-across": auto_layout_across,
     "paste": paste,
     "resize-and-scroll": resize_and_scroll,
 }

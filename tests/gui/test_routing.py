@@ -20,6 +20,7 @@ from app.ui.canvas.lanes import Lanes, overlaps
 from app.ui.canvas.routing import CLEARANCE, inflate, port, route, segment_hits, segments
 from app.ui.main_window import MainWindow
 from tests.gui.seen import (
+    auto_layout,
     crossings,
     open_template,
 )
@@ -38,12 +39,12 @@ def test_no_connection_runs_through_a_node_as_the_templates_open(designer) -> No
     assert not found, "\n".join(found)
 
 
-def test_no_connection_runs_through_a_node_after_auto_layout(designer) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+def test_no_connection_runs_through_a_node_after_auto_layout(designer, direction) -> None:  # type: ignore[no-untyped-def]
     found = []
     for template in TEMPLATES:
         open_template(designer, template)
-        designer.auto_layout()
-        QApplication.processEvents()
+        auto_layout(designer, direction)
         found += [f"{template}: {line}" for line in crossings(designer)]
         designer.editor.stack.setClean()
     assert not found, "\n".join(found)

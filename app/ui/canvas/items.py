@@ -117,9 +117,10 @@ class NodeItem(QGraphicsObject):
         return self._bounds.translated(self.pos())
 
     def shape(self) -> QPainterPath:
-        # While its handle shows (hovered or selected) the node answers there too, so the
+        # While the pointer is over it, the node answers on its handle too, so that the
         # pointer can move onto the half of the handle that sticks out of the outline.
-        if not self.handle_shown():
+        # (A press there on a selected node is taken by the scene's handle_at.)
+        if not self._hover:
             return self._path
         if self._with_handle is None:
             circle = QPainterPath()
