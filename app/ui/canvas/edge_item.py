@@ -35,6 +35,8 @@ pixels cover whole pixel rows even where a line lies between two of them."""
 MIN_SCREEN_WIDTH = 1.2
 """Zoomed out, a line is drawn at least this many screen pixels wide."""
 HEAD_LENGTH, HEAD_HALF_WIDTH = 10.0, 4.5
+HEAD_DETAIL = 3.0
+"""A head shorter than this on screen (below 30% zoom) is left out."""
 CORNER = 6.0
 """Radius of a routed connection's rounded corners."""
 Z_EDGE, Z_STRAIGHT_EDGE, Z_SELECTED_EDGE = 0.0, 0.1, 0.5
@@ -60,6 +62,7 @@ class EdgeItem(QGraphicsItem):
         self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
         self.setZValue(Z_EDGE)
         self._points: list[QPointF] = []
+        self._polyline = QPolygonF()
         self.ends: tuple[tuple[float, float], tuple[float, float]] | None = None
         """The route's first and last points (on the source's and target's outlines)."""
         self._line = QPainterPath()
@@ -110,6 +113,7 @@ class EdgeItem(QGraphicsItem):
             raise ValueError("a route needs a start and an end")
         self.prepareGeometryChange()
         self._points = route
+        self._polyline = QPolygonF(route)
         self.ends = ((route[0].x(), route[0].y()), (route[-1].x(), route[-1].y()))
         tip, before = route[-1], route[-2]
         dx, dy = tip.x() - before.x(), tip.y() - before.y()
@@ -205,13 +209,18 @@ class EdgeItem(QGraphicsItem):
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
         pen = self._pen
-        if pen.widthF() * painter.worldTransform().m11() < MIN_SCREEN_WIDTH:
+        scale = painter.worldTransform().m11()  # views scale, never rotate
+        if pen.widthF() * scale < MIN_SCREEN_WIDTH:
             if self._thin_pen is None:
                 self._thin_pen = QPen(pen)
                 self._thin_pen.setCosmetic(True)
                 self._thin_pen.setWidthF(MIN_SCREEN_WIDTH)
             pen = self._thin_pen
         painter.setPen(pen)
+        if scale * HEAD_LENGTH < HEAD_DETAIL:
+            # Far out a head is a blot of a pixel or two: the line alone, drawn to its tip.
+            painter.drawPolyline(self._polyline)
+            return
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(self._line)
         painter.setPen(Qt.PenStyle.NoPen)
