@@ -32,8 +32,9 @@ PICK_WIDTH = 10.0
 MIN_WIDTH = 2.0
 """Thinner strokes (runbook order, 0.8 pt in print) blur into the paper on screen; two
 pixels cover whole pixel rows even where a line lies between two of them."""
-MIN_SCREEN_WIDTH = 1.2
-"""Zoomed out, a line is drawn at least this many screen pixels wide."""
+MIN_SCREEN_WIDTH = 1.0
+"""Zoomed out, a line is drawn at least one screen pixel wide (a cosmetic pen of one pixel
+is also the raster engine's fast one)."""
 HEAD_LENGTH, HEAD_HALF_WIDTH = 10.0, 4.5
 HEAD_DETAIL = 3.0
 """A head shorter than this on screen (below 30% zoom) is left out."""
