@@ -34,7 +34,14 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: lint
+# gitlab-ci-local and actionlint, which the tests run exported pipelines with (.tools/).
+TOOLS_STAMP := .tools/.installed-stamp
+
+$(TOOLS_STAMP): packaging/test-tools.sh $(SYSTEM_STAMP)
+	@bash packaging/test-tools.sh
+	@touch $@
+
+test: lint $(TOOLS_STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: install

@@ -6,10 +6,12 @@ comments; containers run commands as argument arrays (no shell) holding ids and 
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.spec.digest import spec_text
+from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
 from exporters.pipelines import Commented
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 WORKFLOW_FILE = "argo/workflow.yaml"
 CONFIGMAP_FILE = "argo/spec-configmap.yaml"
+RUNTIME_CONFIGMAP_FILE = "argo/runtime-configmap.yaml"
 PLACEHOLDER_IMAGE = "busybox:1.36"
 SPEC_MOUNT = "/gatewright/spec"
 SPEC_FILE = f"{SPEC_MOUNT}/spec.json"
@@ -29,8 +32,9 @@ LIB_MOUNT = "/gatewright/lib"
 EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
 SPEC_VOLUME = "gatewright-spec"
 LIB_VOLUME = "gatewright-lib"
+RUNTIME_MOUNT = "/gatewright/runtime"
+RUNTIME_VOLUME = "gatewright-runtime"
 IMAGE_PARAM = "{{workflow.parameters.gatewright-image}}"
-PIP_PARAM = "{{workflow.parameters.gatewright-pip-spec}}"
 CONTAINER_PATH = f"{LIB_MOUNT}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 """PATH of the gate container: gatewright installed by the init container comes first."""
 LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
@@ -38,6 +42,14 @@ LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
 
 def configmap_name(spec: dict[str, Any]) -> str:
     return f"{spec['metadata']['name']}-gatewright-spec"
+
+
+def runtime_configmap_name(spec: dict[str, Any]) -> str:
+    return f"{spec['metadata']['name']}-gatewright-runtime"
+
+
+def _wheel_file() -> str:
+    return f"{RUNTIME_MOUNT}/{scripts.runtime_wheel().name}"
 
 
 def _generate_name(spec: dict[str, Any]) -> str:
@@ -71,7 +83,16 @@ def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
         "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
         "initContainers": [
             {
-                "name": "install-gatewright",
+                "name": "verify-runtime",
+                "image": IMAGE_PARAM,
+                "command": ["python", "-c", scripts.VERIFY_WHEEL_PY],
+                "args": [_wheel_file(), scripts.runtime_wheel().sha256],
+                "volumeMounts": [
+                    {"name": RUNTIME_VOLUME, "mountPath": RUNTIME_MOUNT, "readOnly": True}
+                ],
+            },
+            {
+                "name": "install-runtime",
                 "image": IMAGE_PARAM,
                 "command": ["python", "-m", "pip", "install"],
                 "args": [
@@ -79,10 +100,14 @@ def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
                     "--no-cache-dir",
                     "--target",
                     LIB_MOUNT,
-                    PIP_PARAM,
+                    # A signed spec is verified with cryptography (the `signed` extra).
+                    _wheel_file() + ("[signed]" if signed else ""),
                 ],
-                "volumeMounts": [{"name": LIB_VOLUME, "mountPath": LIB_MOUNT}],
-            }
+                "volumeMounts": [
+                    {"name": LIB_VOLUME, "mountPath": LIB_MOUNT},
+                    {"name": RUNTIME_VOLUME, "mountPath": RUNTIME_MOUNT, "readOnly": True},
+                ],
+            },
         ],
         "container": {
             "image": IMAGE_PARAM,
@@ -293,9 +318,13 @@ HEADER = [
     "- Submit with the evidence of each gate, e.g.",
     '  argo submit argo/workflow.yaml -p evidence-<gate-id>="$(cat evidence/<gate-id>.json)"',
     "- deploy-<stage> templates are placeholders: replace them with your deployments.",
+    "- Apply the runtime too: kubectl apply -f argo/runtime-configmap.yaml. It holds the",
+    "  Gatewright runtime wheel of this export; before each gate step an init container",
+    "  checks its sha256 against the one pinned here, another pip-installs it (with",
+    "  pydantic from your package index).",
     "- check-<gate> steps run `gatewright check` as an argument array (no shell) in the",
-    "  gatewright-image, after an init container pip-installs gatewright-pip-spec (use an",
-    "  image with gatewright preinstalled and drop the init container if you prefer).",
+    "  gatewright-image (use an image with the runtime preinstalled and drop the init",
+    "  containers if you prefer).",
     *[f"  {line}" for line in p.CHECK_EXIT_CODES],
     "  Only 0 lets the workflow go on; any other exit fails the step and stops the",
     "  workflow, a hold included (fail closed): record what is missing and resubmit.",
@@ -320,13 +349,8 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
             "name": "gatewright-image",
-            "value": p.PYTHON_IMAGE,
+            "value": scripts.PYTHON_IMAGE,
             "description": "Image the gate steps run in (Python 3.11 or later).",
-        },
-        {
-            "name": "gatewright-pip-spec",
-            "value": p.PIP_SPEC,
-            "description": "What pip installs: the version that exported this spec.",
         },
     ]
     for step in p.promote_path(spec):
@@ -362,6 +386,10 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
             "volumes": [
                 {"name": SPEC_VOLUME, "configMap": {"name": configmap_name(spec)}},
                 {"name": LIB_VOLUME, "emptyDir": {}},
+                {
+                    "name": RUNTIME_VOLUME,
+                    "configMap": {"name": runtime_configmap_name(spec)},
+                },
             ],
             "templates": templates,
         },
@@ -388,11 +416,31 @@ def configmap(
     }
 
 
+def runtime_configmap(spec: dict[str, Any]) -> dict[str, Any]:
+    wheel = scripts.runtime_wheel()
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": runtime_configmap_name(spec),
+            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
+            "annotations": {"gatewright.dev/runtime-sha256": wheel.sha256},
+        },
+        "binaryData": {wheel.name: base64.b64encode(wheel.data).decode("ascii")},
+    }
+
+
 def _header(spec: dict[str, Any], spec_path: str) -> list[str]:
     return [
         *p.header_lines(spec, "argo", spec_path),
         f"SOP title: {p.one_line(spec['metadata']['title'])}",
     ]
+
+
+RUNTIME_NOTE = [
+    "The Gatewright runtime wheel the gate steps install (the same file as the .whl beside",
+    "the spec), pinned by the sha256 in argo/workflow.yaml; apply it before submitting.",
+]
 
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
@@ -418,7 +466,8 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the Argo workflow",
                 WORKFLOW_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    workflow(spec), _header(spec, spec_path) + HEADER
+                    workflow(spec),
+                    [*_header(spec, spec_path), *HEADER, "", *scripts.evidence_usage(spec_path)],
                 ),
             ),
             (
@@ -429,6 +478,15 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                     _header(spec, spec_path) + configmap_note,
                 ),
             ),
+            (
+                "Writing the runtime ConfigMap",
+                RUNTIME_CONFIGMAP_FILE,
+                lambda spec, spec_path: p.dump_yaml(
+                    runtime_configmap(spec),
+                    [*_header(spec, spec_path), "", *RUNTIME_NOTE],
+                ),
+            ),
         ],
         json_of,
+        runtime=True,
     )

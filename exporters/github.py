@@ -1,8 +1,6 @@
-"""GitHub Actions export: promote and monitor workflows, environment payloads and the spec.
-
-GitHub evaluates ``${{ ... }}`` in almost every workflow value (names, env, inputs), so
-user text (names) only ever appears in ``name:`` fields, escaped with ``github_literal``,
-and scripts are constants that read ids from ``env``.
+"""GitHub Actions export: promote, dry-run and monitor workflows, two local actions (the
+runtime install, and the evidence step a team replaces), environment payloads, the spec
+and the runtime wheel. Jobs and scripts are in ``exporters.github_jobs``.
 """
 
 from __future__ import annotations
@@ -11,8 +9,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.spec.digest import json_text
+from exporters import github_jobs as jobs
+from exporters import pipeline_scripts as s
 from exporters import pipelines as p
-from exporters.pipelines import Commented, Script
+from exporters.github_scripts import (
+    EXPRESSIONS,
+    TELEMETRY_DIR_EXPR,
+    github_literal,
+    unescape_literal,
+)
+from exporters.pipelines import Commented
+from exporters.promote_plan import (
+    approval_environment,
+    bake_environment,
+    promote_jobs,
+    stage_environments,
+    stage_rollout,
+)
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -20,462 +33,286 @@ if TYPE_CHECKING:
 
 PROMOTE_FILE = ".github/workflows/gatewright-promote.yml"
 MONITOR_FILE = ".github/workflows/gatewright-monitor.yml"
+DRY_RUN_FILE = ".github/workflows/gatewright-dry-run.yml"
+RUNTIME_ACTION_FILE = f"{jobs.RUNTIME_ACTION}/action.yml"
+EVIDENCE_ACTION_FILE = f"{jobs.EVIDENCE_ACTION}/action.yml"
 ENVIRONMENTS_FILE = ".github/gatewright/environments.json"
-RUNNER = "ubuntu-latest"
-CHECKOUT = "actions/checkout@v4"
-SETUP_PYTHON = "actions/setup-python@v5"
-UPLOAD_ARTIFACT = "actions/upload-artifact@v4"
-MONITOR_CRON = "*/15 * * * *"
-MAX_WAIT_TIMER = 43_200  # GitHub's limit for an environment's wait timer, in minutes
 MAX_REVIEWERS = 6  # GitHub's limit of required reviewers per environment
-TRUSTED_KEY = "TRUSTED_KEY"
-"""The variable holding the path of the public key a signed spec must be signed by."""
+TRUSTED_KEY = s.TRUSTED_KEY
+KNOWN_EXPRESSIONS = EXPRESSIONS
 
-EXPRESSION_ESCAPE = "${{ '${{' }}"
-"""GitHub's way to write a literal ``${{``: an expression whose value is that string."""
-EVIDENCE_DIR_EXPR = "${{ inputs.evidence_dir || 'evidence' }}"
-TELEMETRY_DIR_EXPR = "${{ inputs.telemetry_dir || 'telemetry' }}"
-KNOWN_EXPRESSIONS = (
-    EXPRESSION_ESCAPE,
-    EVIDENCE_DIR_EXPR,
-    TELEMETRY_DIR_EXPR,
-    "${{ steps.monitor.outputs.decision }}",
-    "${{ steps.monitor.outputs.policy }}",
-)
-"""Every ``${{`` the exporter writes on purpose; no other one can appear in a workflow."""
+__all__ = ["KNOWN_EXPRESSIONS", "export", "github_literal", "unescape_literal"]
 
 
-def github_literal(text: str) -> str:
-    """User text that GitHub shows as written instead of evaluating ``${{ ... }}`` in it
-    (and without the characters no export shows as they are: ``p.display_text``)."""
-    return p.display_text(text).replace("${{", EXPRESSION_ESCAPE)
-
-
-def unescape_literal(text: str) -> str:
-    """What GitHub shows for a value escaped with :func:`github_literal`."""
-    return text.replace(EXPRESSION_ESCAPE, "${{")
-
-
-# -- scripts (constants: every value comes from env) ----------------------------------------
-
-INSTALL = Script('python -m pip install --disable-pip-version-check "$GATEWRIGHT_PIP_SPEC"\n')
-
-DEPLOY = Script('echo "Replace this step with your deployment to $STAGE_ID"\n')
-
-CHECK = Script(
-    f"""\
-status=0
-gatewright check "$SPEC" --gate "$GATE_ID" --evidence "$EVIDENCE" --json \\
-  > {p.DECISION_FILE} || status=$?
-case "$status" in
-  0) decision=promote ;;
-  1) decision=reject ;;
-  3) decision=hold ;;
-  *) decision=unusable ;;
-esac
-{{
-  echo "## Gate \\`$GATE_ID\\`: $decision"
-  if [ -s {p.DECISION_FILE} ]; then
-    echo '```json'
-    cat {p.DECISION_FILE}
-    echo '```'
-  fi
-}} >> "$GITHUB_STEP_SUMMARY"
-case "$decision" in
-  promote)
-    echo "Gate $GATE_ID promotes the candidate." ;;
-  reject)
-    echo "::error title=Gate rejected::Gate $GATE_ID rejected the candidate (see the job summary)."
-    exit 1 ;;
-  hold)
-    echo "::warning title=Gate on hold::Gate $GATE_ID holds: approvals short or data inconclusive."
-    echo "Record what is missing in the evidence, then run the workflow again."
-    exit 1 ;;
-  *)
-    echo "::error title=Gate could not decide::gatewright check exited $status: unusable input."
-    exit "$status" ;;
-esac
-"""
-)
-
-MONITOR = Script(
-    f"""\
-status=0
-gatewright monitor "$SPEC" --stage "$STAGE_ID" --telemetry "$TELEMETRY" --json \\
-  > {p.MONITOR_FILE} || status=$?
-case "$status" in
-  0) decision=healthy ;;
-  1) decision=rollback ;;
-  3) decision=inconclusive ;;
-  *)
-    echo "::error title=Monitor could not decide::gatewright monitor exited $status: bad input."
-    exit "$status" ;;
-esac
-policy=$(python -c '{p.POLICY_OF}' {p.MONITOR_FILE})
-echo "decision=$decision" >> "$GITHUB_OUTPUT"
-echo "policy=$policy" >> "$GITHUB_OUTPUT"
-{{
-  echo "## Stage \\`$STAGE_ID\\`: $decision"
-  echo '```json'
-  cat {p.MONITOR_FILE}
-  echo '```'
-}} >> "$GITHUB_STEP_SUMMARY"
-if [ "$decision" = rollback ]; then
-  echo "::warning title=Rollback::Stage $STAGE_ID needs rollback $policy: its job follows."
-fi
-if [ "$decision" = inconclusive ]; then
-  echo "::error title=Monitor inconclusive::Stage $STAGE_ID has too little telemetry to judge."
-  exit 3
-fi
-"""
-)
-
-ACTION = Script(
-    'echo "Replace this step with runbook action $ACTION_ID (role: ${ACTION_ROLE:-none})"\n'
-)
-
-VERIFY = Script('echo "Replace this step with a check that $CHECK_ID holds after the rollback"\n')
-
-
-# -- shared job pieces ----------------------------------------------------------------------
-
-
-def _tool_steps() -> list[dict[str, Any]]:
-    return [
-        {"name": "Check out the repository", "uses": CHECKOUT},
-        {"name": "Set up Python", "uses": SETUP_PYTHON, "with": {"python-version": "3.11"}},
-        {"name": "Install gatewright", "run": INSTALL},
-    ]
-
-
-def _upload(name: str, path: str) -> dict[str, Any]:
-    return {
-        "name": "Keep the decision for the audit trail",
-        "if": "always()",
-        "uses": UPLOAD_ARTIFACT,
-        "with": {"name": name, "path": path, "if-no-files-found": "ignore"},
-    }
-
-
-def _common_head() -> dict[str, Any]:
-    return {
-        "permissions": {"contents": "read"},
-        "env": {"GATEWRIGHT_PIP_SPEC": p.PIP_SPEC},
-    }
-
-
-# -- the promote workflow -------------------------------------------------------------------
-
-
-def _deploy_job(step: p.PathStep) -> Commented:
-    stage = step.data
-    job: dict[str, Any] = {"name": github_literal(f"Deploy: {stage['name']}")}
-    if step.needs:
-        job["needs"] = [need.job_id for need in step.needs]
-    job.update(
-        {
-            "runs-on": RUNNER,
-            "environment": stage["id"],
-            "env": {"STAGE_ID": stage["id"]},
-            "steps": [
-                {"name": "Check out the repository", "uses": CHECKOUT},
-                {"name": "Deploy (placeholder: replace with your deployment)", "run": DEPLOY},
-            ],
-        }
-    )
-    lines = [
-        f"Stage {stage['id']}: deploys to the GitHub environment {stage['id']}.",
-        "Only the placeholder step is yours to replace; keep the gate logic in the gate jobs.",
-    ]
-    return Commented(job, tuple(lines))
-
-
-def _spec_env(spec_path: str, key_path: str | None) -> dict[str, str]:
-    """Where the steps find the spec, and the key it must be signed by when it is."""
-    return {"SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
-
-
-def _trusting(script: Script, key_path: str | None) -> Script:
-    return p.with_trust(script, '"$SPEC"', TRUSTED_KEY) if key_path else script
-
-
-def _gate_job(step: p.PathStep, spec_path: str, key_path: str | None = None) -> Commented:
-    gate = step.data
-    job: dict[str, Any] = {"name": github_literal(f"Gate: {gate['name']}")}
-    if step.needs:
-        job["needs"] = [need.job_id for need in step.needs]
-    job.update(
-        {
-            "runs-on": RUNNER,
-            "env": {
-                **_spec_env(spec_path, key_path),
-                "GATE_ID": gate["id"],
-                "EVIDENCE": f"{EVIDENCE_DIR_EXPR}/{gate['id']}.json",
-            },
-            "steps": [
-                *_tool_steps(),
-                {"name": "Decide the gate", "run": _trusting(CHECK, key_path)},
-                _upload(f"gatewright-decision-{gate['id']}", p.DECISION_FILE),
-            ],
-        }
-    )
-    criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
-    back = f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
-    lines = [
-        f"Gate {gate['id']}: {gate['from']} -> {gate['to']}{back}.",
-        f"Criteria: {criteria}.",
-        f"Approval: {p.approval_words(gate['approval'])}.",
-    ]
-    return Commented(job, tuple(lines))
+def _string_input(description: str, default: str = "") -> dict[str, Any]:
+    return {"description": description, "required": False, "default": default, "type": "string"}
 
 
 PROMOTE_HEADER = [
     "",
     "How the SOP is enforced here",
-    "- Each stage has a deploy job bound to the GitHub environment of the same name; its",
-    "  deploy step is a placeholder: replace it with your deployment.",
-    "- Between two stages a gate job runs `gatewright check` on evidence/<gate-id>.json",
-    "  (produce it earlier in the pipeline, or commit it; the evidence_dir input changes",
-    "  the folder). The decision JSON goes to the job summary and is kept as an artifact.",
-    "- 0 promote: the next deploy job runs. 1 reject and 2 unusable input: the job fails.",
-    "  3 hold: the job writes a warning and fails too, so that the next stage never runs",
-    "  on a held candidate; record the missing approvals in the evidence and run the",
-    "  workflow again. Failing closed is deliberate: a skipped job would look like success.",
-    "- GitHub cannot express k-of-n approvals, approvals from several roles, or separation",
-    "  of duties in workflow YAML: any ONE required reviewer of an environment can approve.",
-    *[f"  {line}" for line in p.QUORUM_LINES],
-    "- .github/gatewright/environments.json holds the environment settings (required",
-    "  reviewers per role, prevent_self_review, wait timers) to apply with the REST API;",
-    "  GitHub's review then comes on top of the quorum, never instead of it.",
+    "- For each gate: evidence-<gate-id> (it runs .github/actions/gatewright-evidence: YOUR",
+    "  EVALUATION GOES THERE; until then it takes evidence/<gate-id>.json from the",
+    "  repository), check-<gate-id> (`gatewright check` on that evidence, passed on as an",
+    "  artifact) and, on gates with approval rules, approve-<gate-id>. Then deploy jobs (a",
+    "  canary: one per step, traffic weight in TRAFFIC_PERCENT, each followed by a bake job",
+    "  that waits, then runs `gatewright monitor`). Jobs install the runtime wheel of this",
+    "  export (.github/actions/gatewright-runtime checks its sha256 first).",
+    *[f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(p.CHECK_EXIT_CODES)],
+    "  Reject and unusable input fail the workflow; a hold goes on only to the approve job,",
+    "  which decides again and passes only on promote.",
+    "- Approvals (GATEWRIGHT_APPROVALS_FROM, under env: below): `platform`, the default,",
+    "  binds approve-<gate-id> to the GitHub environment of the same name, whose required",
+    "  reviewers GitHub waits for; the job then reads this run's reviews of that environment",
+    "  through the REST API with the job's token, and the workflow's actor is the",
+    "  submitter. GitHub lets any one reviewer approve an environment: `gatewright check`",
+    "  enforces the rest (k-of-n per role, separation of duties, windows); when approvals",
+    "  are short, more reviewers approve and the job is re-run. An API that cannot be read",
+    "  fails the job. `evidence` takes the approvals recorded in the evidence file instead.",
+    "- Deploy jobs verify the gates' decisions before deploying: a promote of this spec for",
+    "  this candidate (the model and version inputs, when given, must match). Decisions go",
+    "  to each job's summary and are kept as artifacts.",
+    "- .github/gatewright/environments.json: the environments to create, with reviewers.",
     "- The workflow runs on demand (workflow_dispatch). To promote on every push, add",
     "  `push: {branches: [main]}` under `on:`; the evidence folder is then evidence/.",
 ]
 
 
-def promote_workflow(spec: dict[str, Any], spec_path: str) -> str:
-    jobs: dict[str, Any] = {}
+def _spec_env(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
+    """Where the steps find the spec, and the key it must be signed by when it is."""
     key_path = p.trusted_key_of(spec, spec_path)
-    for step in p.promote_path(spec):
-        job = _deploy_job(step) if step.kind == "deploy" else _gate_job(step, spec_path, key_path)
-        jobs[step.job_id] = job
+    return {"GATEWRIGHT_SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
+
+
+def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
+    signed = p.trusted_key_of(spec, spec_path) is not None
+    built = {job.id: jobs.promote_job(job, signed) for job in promote_jobs(spec, doc)}
     workflow = {
         "name": f"Gatewright promote: {spec['metadata']['name']}",
         "on": {
             "workflow_dispatch": {
                 "inputs": {
-                    "evidence_dir": {
-                        "description": "Folder with one <gate-id>.json evidence file per gate",
-                        "required": False,
-                        "default": p.EVIDENCE_DIR,
-                        "type": "string",
-                    }
+                    "evidence_dir": _string_input(
+                        "Folder with one <gate-id>.json evidence file per gate", p.EVIDENCE_DIR
+                    ),
+                    "model": _string_input("Model to deploy (empty: what the gates decided on)"),
+                    "version": _string_input(
+                        "Version to deploy (empty: what the gates decided on)"
+                    ),
                 }
             }
         },
-        **_common_head(),
+        "permissions": {},
+        "env": {
+            **_spec_env(spec, spec_path),
+            "GATEWRIGHT_APPROVALS_FROM": Commented(
+                "platform",
+                (
+                    "platform: the reviews of each gate's approval environment; evidence: the",
+                    "approvals recorded in the evidence. A change here is a reviewed commit.",
+                ),
+            ),
+            "GATEWRIGHT_MODEL": "${{ inputs.model }}",
+            "GATEWRIGHT_MODEL_VERSION": "${{ inputs.version }}",
+            "GATEWRIGHT_BAKE_MINUTES": Commented(
+                "", ("Minutes a bake must have lasted; empty: the SOP's bake time.",)
+            ),
+            "GATEWRIGHT_TELEMETRY_DIR": p.TELEMETRY_DIR,
+        },
         "concurrency": {
             "group": f"gatewright-promote-{spec['metadata']['name']}",
             "cancel-in-progress": False,
         },
-        "jobs": jobs,
+        "jobs": built,
     }
-    header = [*p.header_lines(spec, "github", spec_path), *PROMOTE_HEADER]
+    header = [
+        *p.header_lines(spec, "github", spec_path),
+        *PROMOTE_HEADER,
+        "",
+        *s.evidence_usage(spec_path),
+    ]
     return p.dump_yaml(workflow, header)
 
 
-# -- the monitor workflow -------------------------------------------------------------------
+DRY_RUN_HEADER = [
+    "",
+    "Pull requests run every gate's check as a dry run: the evidence step, then",
+    "`gatewright check` on the criteria alone (no approvals). Reported in each job's summary,",
+    "never blocking (continue-on-error) and never deploying.",
+]
 
 
-def _monitor_job(stage: dict[str, Any], spec_path: str, key_path: str | None = None) -> Commented:
-    job = {
-        "name": github_literal(f"Monitor: {stage['name']}"),
-        "runs-on": RUNNER,
-        "outputs": {
-            "decision": "${{ steps.monitor.outputs.decision }}",
-            "policy": "${{ steps.monitor.outputs.policy }}",
-        },
-        "env": {
-            **_spec_env(spec_path, key_path),
-            "STAGE_ID": stage["id"],
-            "TELEMETRY": f"{TELEMETRY_DIR_EXPR}/{stage['id']}.json",
-        },
-        "steps": [
-            *_tool_steps(),
-            {"name": "Watch the stage", "id": "monitor", "run": _trusting(MONITOR, key_path)},
-            _upload(f"gatewright-monitor-{stage['id']}", p.MONITOR_FILE),
-        ],
+def dry_run_workflow(spec: dict[str, Any], spec_path: str) -> str:
+    signed = p.trusted_key_of(spec, spec_path) is not None
+    workflow = {
+        "name": f"Gatewright dry run: {spec['metadata']['name']}",
+        "on": {"pull_request": {}},
+        "permissions": {},
+        "env": _spec_env(spec, spec_path),
+        "jobs": {f"dry-run-{g['id']}": jobs.dry_run_job(g, signed) for g in spec["gates"]},
     }
-    lines = [
-        f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
-        "0 healthy; 1 rollback: the job succeeds with a warning and names the policy, so that",
-        "its rollback job runs; 3 inconclusive (too little or no telemetry: no data is never",
-        "healthy) and 2 unusable telemetry: the job fails, so that a person looks.",
-    ]
-    return Commented(job, tuple(lines))
-
-
-def _rollback_job(policy: dict[str, Any], monitor_job: str) -> Commented:
-    triggers = ", ".join(trigger["name"] for trigger in policy["triggers"])
-    steps: list[dict[str, Any]] = [{"name": "Check out the repository", "uses": CHECKOUT}]
-    for number, action in enumerate(policy["actions"], start=1):
-        env = {"ACTION_ID": action["id"]}
-        if action.get("role"):
-            env["ACTION_ROLE"] = action["role"]
-        steps.append(
-            {
-                "name": github_literal(f"Action {number}: {action['name']}"),
-                "env": env,
-                "run": ACTION,
-            }
-        )
-    for check in policy["checks"]:
-        steps.append(
-            {
-                "name": github_literal(f"Check: {check.get('name') or check['id']}"),
-                "env": {"CHECK_ID": check["id"]},
-                "run": VERIFY,
-            }
-        )
-    job: dict[str, Any] = {
-        "name": github_literal(f"Rollback: {triggers}"),
-        "needs": [monitor_job],
-        "if": f"needs['{monitor_job}'].outputs.policy == '{policy['id']}'",
-        "runs-on": RUNNER,
-    }
-    minutes = p.timeout_minutes(policy)
-    if minutes:
-        job["timeout-minutes"] = minutes
-    job["env"] = {
-        "ROLLBACK_POLICY": policy["id"],
-        "STAGE_ID": policy["stage"],
-        "ROLLBACK_TARGET": policy["target"],
-    }
-    job["steps"] = steps
-    target = (
-        "redeploy the previous stable version"
-        if policy["target"] == "previous-stable"
-        else f"demote to {policy['target']}"
-    )
-    sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
-    lines = [
-        f"Rollback policy {policy['id']} of stage {policy['stage']}: {target}{sla}.",
-        "Each step is a placeholder for one runbook action or check, in the SOP's order.",
-    ]
-    return Commented(job, tuple(lines))
+    header = [*p.header_lines(spec, "github", spec_path), *DRY_RUN_HEADER]
+    return p.dump_yaml(workflow, header)
 
 
 MONITOR_HEADER = [
     "",
-    "Every 15 minutes (and on demand) each monitored stage runs `gatewright monitor` on",
-    "telemetry/<stage-id>.json (the telemetry_dir input changes the folder). When a trigger",
-    "fires, the rollback job of the policy it names runs its runbook steps, which are",
-    "placeholders to replace with your own commands. Rollback jobs are not bound to an",
-    "environment, so that required reviewers never delay a rollback.",
+    "On demand, each monitored stage runs `gatewright monitor` on telemetry/<stage-id>.json",
+    "(the telemetry_dir input changes the folder); the rollback job of every policy that",
+    "fired runs its runbook steps, placeholders to replace with your own commands. Rollback",
+    "jobs are not bound to an environment, so that required reviewers never delay one.",
+    "To run it on a schedule, add `schedule: [{cron: '*/15 * * * *'}]` under `on:` once",
+    "the telemetry step reads live telemetry: on a committed file every run would decide",
+    "the same, and start the same rollback again.",
 ]
 
 
 def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
-    jobs: dict[str, Any] = {}
-    key_path = p.trusted_key_of(spec, spec_path)
+    signed = p.trusted_key_of(spec, spec_path) is not None
+    built: dict[str, Any] = {}
     policies = p.policies_for(spec)
     for stage in p.monitored_stages(spec):
-        monitor_job = f"monitor-{stage['id']}"
-        jobs[monitor_job] = _monitor_job(stage, spec_path, key_path)
+        monitor_id = f"monitor-{stage['id']}"
+        built[monitor_id] = jobs.monitor_job(stage, signed)
         for policy in policies[stage["id"]]:
-            jobs[f"rollback-{policy['id']}"] = _rollback_job(policy, monitor_job)
+            built[f"rollback-{policy['id']}"] = jobs.rollback_job(policy, monitor_id)
     workflow = {
         "name": f"Gatewright monitor: {spec['metadata']['name']}",
         "on": {
-            "schedule": [{"cron": MONITOR_CRON}],
             "workflow_dispatch": {
                 "inputs": {
-                    "telemetry_dir": {
-                        "description": "Folder with one <stage-id>.json telemetry file per stage",
-                        "required": False,
-                        "default": p.TELEMETRY_DIR,
-                        "type": "string",
-                    }
+                    "telemetry_dir": _string_input(
+                        "Folder with one <stage-id>.json telemetry file per stage", p.TELEMETRY_DIR
+                    )
                 }
             },
         },
-        **_common_head(),
+        "permissions": {},
+        "env": {**_spec_env(spec, spec_path), "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR},
         "concurrency": {
             "group": f"gatewright-monitor-{spec['metadata']['name']}",
             "cancel-in-progress": False,
         },
-        "jobs": jobs,
+        "jobs": built,
     }
     header = [*p.header_lines(spec, "github", spec_path), *MONITOR_HEADER]
     return p.dump_yaml(workflow, header)
 
 
+def _action_file(data: dict[str, Any], spec: dict[str, Any], spec_path: str, about: str) -> str:
+    header = [*p.header_lines(spec, "github", spec_path), "", about]
+    return p.dump_yaml(data, header)
+
+
 # -- environment protection payloads --------------------------------------------------------
 
 
+def _branch_policy() -> dict[str, bool]:
+    return {"protected_branches": True, "custom_branch_policies": False}
+
+
 def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
-    """``PUT /repos/{owner}/{repo}/environments/{environment_name}`` payloads, per stage."""
+    """``PUT /repos/{owner}/{repo}/environments/{environment_name}`` payloads: the stages'
+    environments, each canary or shadow stage's bake environment, and one approval
+    environment per gate with approval rules."""
     role_names = p.role_names_of(spec)
     entries = []
-    into = p.gates_into(spec)
+    for name, stages in stage_environments(spec).items():
+        entries.append(
+            {
+                "environment_name": name,
+                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
+                "payload": {"deployment_branch_policy": _branch_policy()},
+                "gatewright": {
+                    "stages": stages,
+                    "notes": [
+                        "Deploy jobs of these stages deploy here, without reviewers: people "
+                        "approve on the gates' approval environments, so that a canary's "
+                        "steps do not each wait for them.",
+                    ],
+                },
+            }
+        )
     for stage in spec["stages"]:
-        gates = into[stage["id"]]
-        roles = list(
-            dict.fromkeys(role for gate in gates for role in p.approval_role_ids(gate["approval"]))
-        )
-        reviewers = [
-            {"type": "Team", "id": None, "gatewright_role": role, "gatewright_role_name": name}
-            for role in roles
-            for name in [role_names.get(role, role)]
+        bake = stage_rollout(doc, stage["id"]).bake_minutes
+        if not bake:
+            continue
+        notes = [
+            f"The bake jobs of stage {stage['id']} wait here: the wait timer is the SOP's bake "
+            "time, counted after each deploy step; the job then refuses to judge the stage "
+            "earlier than that, so a timer left unset fails instead of skipping the bake."
         ]
-        separation = any(
-            gate["approval"].get("separation_of_duties", True)
-            for gate in gates
-            if gate["approval"].get("rules")
-        )
-        bake = min(p.stage_bake_minutes(doc, stage["id"]), MAX_WAIT_TIMER)
-        payload: dict[str, Any] = {
-            "wait_timer": bake,
-            "prevent_self_review": separation,
-            "reviewers": reviewers,
-            "deployment_branch_policy": (
-                {"protected_branches": True, "custom_branch_policies": False} if gates else None
-            ),
-        }
-        notes = []
-        if reviewers:
+        if bake > jobs.LONGEST_WAIT:
             notes.append(
-                "Replace each null id with the numeric id of the GitHub team (or set type to "
-                "User and give a user id) whose members hold the role; GitHub lets any one "
-                "listed reviewer approve, so gatewright check still enforces the quorum."
+                f"GitHub waits {jobs.LONGEST_WAIT} minutes at most: re-run the bake job once "
+                f"the {bake} minutes are over."
             )
+        name = bake_environment(stage)
+        entries.append(
+            {
+                "environment_name": name,
+                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
+                "payload": {
+                    "wait_timer": min(bake, jobs.LONGEST_WAIT),
+                    "deployment_branch_policy": _branch_policy(),
+                },
+                "gatewright": {"stage": stage["id"], "bake_minutes": bake, "notes": notes},
+            }
+        )
+    for gate in spec["gates"]:
+        roles = p.approval_role_ids(gate["approval"])
+        if not roles:
+            continue
+        name = approval_environment(gate)
+        reviewers = [
+            {
+                "type": "Team",
+                "id": None,
+                "gatewright_role": role,
+                "gatewright_role_name": role_names.get(role, role),
+            }
+            for role in roles
+        ]
+        separation = gate["approval"].get("separation_of_duties", True)
+        notes = [
+            f"The approve job of gate {gate['id']} waits here for a required reviewer, then "
+            "reads this run's reviews of this environment and gatewright check decides.",
+            "Replace each null id with the numeric id of the GitHub team (or set type to User "
+            "and give a user id) whose members hold the role; GitHub lets any one listed "
+            "reviewer approve, so gatewright check still enforces the quorum.",
+        ]
         if len(reviewers) > MAX_REVIEWERS:
             notes.append(f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams.")
         if separation:
             notes.append(
                 "prevent_self_review stops whoever started the run from approving it, GitHub's "
                 "nearest match to the SOP's separation of duties (gatewright check enforces "
-                "the SOP's own rule on candidate.submitted_by)."
+                "the SOP's own rule on the submitter, the workflow's actor)."
             )
-        if bake:
-            notes.append(
-                "wait_timer is the stage's bake time from the SOP (canary or shadow strategy)."
-            )
-        if not gates:
-            notes.append("Entry stage: no gate leads here, so no reviewers and any branch.")
         entries.append(
             {
-                "environment_name": stage["id"],
-                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{stage['id']}",
-                "payload": payload,
-                "gatewright": p.stage_note(stage, gates, role_names, notes),
+                "environment_name": name,
+                "request": f"PUT /repos/{{owner}}/{{repo}}/environments/{name}",
+                "payload": {
+                    "prevent_self_review": separation,
+                    "reviewers": reviewers,
+                    "deployment_branch_policy": _branch_policy(),
+                },
+                "gatewright": {
+                    "gate": gate["id"],
+                    "approval": p.approval_words(gate["approval"], role_names),
+                    "notes": notes,
+                },
             }
         )
     return p.payload_document(
         (
-            "GitHub environment protection for each stage of the SOP, as payloads for "
-            "PUT /repos/{owner}/{repo}/environments/{environment_name}. Fill in the reviewer "
-            "ids, drop the gatewright_* fields if your tooling is strict, then apply each "
-            "payload, e.g. gh api --method PUT repos/OWNER/REPO/environments/NAME --input FILE."
+            "GitHub environments for the SOP, as payloads for PUT "
+            "/repos/{owner}/{repo}/environments/{environment_name}: the environments deploy "
+            "jobs deploy to, and one approval environment per gate with approval rules. Fill "
+            "in the reviewer ids, drop the gatewright_* fields if your tooling is strict, then "
+            "apply each payload, e.g. gh api --method PUT repos/OWNER/REPO/environments/NAME "
+            "--input FILE."
         ),
         spec,
         entries,
@@ -486,13 +323,19 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
 
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
-    """Write the workflows, the environment payloads and the spec into the folder ``out``."""
+    """Write the workflows, the local actions, the environment payloads, the spec and the
+    runtime wheel into the folder ``out``."""
     return p.write_pipeline_export(
         format_name,
         out,
         context,
         [
-            ("Writing the promote workflow", PROMOTE_FILE, promote_workflow),
+            (
+                "Writing the promote workflow",
+                PROMOTE_FILE,
+                lambda spec, spec_path: promote_workflow(spec, spec_path, doc),
+            ),
+            ("Writing the dry-run workflow", DRY_RUN_FILE, dry_run_workflow),
             (
                 "Writing the monitor workflow",
                 MONITOR_FILE,
@@ -501,9 +344,30 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 ),
             ),
             (
+                "Writing the runtime action",
+                RUNTIME_ACTION_FILE,
+                lambda spec, spec_path: _action_file(
+                    jobs.runtime_action(spec_path, "signature" in spec),
+                    spec,
+                    spec_path,
+                    "Installs the runtime wheel of this export; the workflows use it.",
+                ),
+            ),
+            (
+                "Writing the evidence action",
+                EVIDENCE_ACTION_FILE,
+                lambda spec, spec_path: _action_file(
+                    jobs.evidence_action(),
+                    spec,
+                    spec_path,
+                    "YOUR EVALUATION GOES HERE: the one step that produces a gate's evidence.",
+                ),
+            ),
+            (
                 "Writing the environment payloads",
                 ENVIRONMENTS_FILE,
                 lambda spec, _spec_path: json_text(environments(spec, doc)),
             ),
         ],
+        runtime=True,
     )

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from app import __version__
 from app.spec.digest import spec_text
 from app.spec.fileio import SaveError, ready_to_write, write_atomic
 from app.spec.files import is_yaml, spec_file_text
@@ -21,23 +20,10 @@ __all__ = ["Block", "Commented", "Script", "comment", "dump_yaml", "plain"]
 """The YAML writer's names, used by the exporters through this module (see yaml_text)."""
 
 if TYPE_CHECKING:
-    from app.model.document import Sop
     from exporters.context import ExportContext
 
-PYTHON_IMAGE = "python:3.11-slim"
-"""The image pipeline steps install gatewright into (a public image; pin a digest if you like)."""
-PIP_SPEC = f"gatewright=={__version__}"
-"""What `pip install` is given: the version that exported the pipeline, whose `check` reads
-the spec it compiled (a later release could refuse it). Pipelines keep it in a variable,
-so teams can point it at their own index or a newer version deliberately."""
 EVIDENCE_DIR = "evidence"
 TELEMETRY_DIR = "telemetry"
-DECISION_FILE = "gatewright-decision.json"
-MONITOR_FILE = "gatewright-monitor.json"
-POLICY_OF = (
-    'import json, sys; print((json.load(open(sys.argv[1]))["plan"] or {}).get("policy", ""))'
-)
-"""Python printing the policy id from ``gatewright monitor --json`` output (for ``-c '...'``)."""
 SAFE_SPEC_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*$")
 COMMENT_LIMIT = 100
 
@@ -130,18 +116,25 @@ def write_pipeline_export(
     context: ExportContext,
     parts: list[Part],
     json_of: Callable[[dict[str, Any]], str] = spec_text,
+    runtime: bool = False,
 ) -> list[Path]:
     """The one way every pipeline export is written: refuse without a spec, build the spec
-    file (where the pipeline looks for it) and each part, reporting progress, then write
-    them. Nothing is written unless every file could be built and every folder made.
-    ``json_of`` makes the spec's JSON text (a part that also holds it can share it)."""
+    file (where the pipeline looks for it), the runtime wheel beside it when ``runtime``,
+    and each part, reporting progress, then write them. Nothing is written unless every
+    file could be built and every folder made. ``json_of`` makes the spec's JSON text (a
+    part that also holds it can share it)."""
     spec = require_spec(context, format_name)
     spec_path = checked_spec_path(context)
-    total = len(parts) + 1
+    total = len(parts) + 1 + runtime
     context.progress(0, total, "Building the spec file")
     spec_file = out / spec_path
     text_of_spec = spec_file_text(spec, spec_file) if is_yaml(spec_file) else json_of(spec)
-    files = [(spec_file, text_of_spec)]
+    files: list[tuple[Path, str | bytes]] = [(spec_file, text_of_spec)]
+    if runtime:
+        from exporters.pipeline_scripts import runtime_wheel, wheel_path
+
+        context.progress(1, total, "Building the runtime wheel")
+        files.append((out / wheel_path(spec_path), runtime_wheel().data))
     key_path = trusted_key_of(spec, spec_path)
     if key_path is not None:
         if context.public_key is None:
@@ -150,7 +143,7 @@ def write_pipeline_export(
                 "public key to trust; export it with --sign NAME"
             )
         files.append((out / key_path, context.public_key))
-    for step, (label, name, build) in enumerate(parts, start=1):
+    for step, (label, name, build) in enumerate(parts, start=1 + runtime):
         context.progress(step, total, label)
         text = build(spec, spec_path)
         if text is not None:
@@ -224,38 +217,10 @@ def policies_for(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return policies
 
 
-def gate_can_hold(gate: dict[str, Any]) -> bool:
-    """Whether ``gatewright check`` may answer hold: approvals to wait for, or hold policies."""
-    if gate["approval"].get("rules"):
-        return True
-    return any(
-        criterion.get("on_missing") == "hold" or criterion.get("on_invalid") == "hold"
-        for criterion in gate["criteria"]
-    )
-
-
 def timeout_minutes(policy: dict[str, Any]) -> int | None:
     """A rollback's SLA as whole minutes (rounded up), when it has one."""
     minutes = policy.get("max_minutes")
     return math.ceil(minutes) if minutes else None
-
-
-def stage_bake_minutes(doc: Sop, stage_id: str) -> int:
-    """Bake minutes of a canary or shadow stage in the document, 0 when it has none."""
-    if not doc.has_node(stage_id):
-        return 0
-    strategy = getattr(doc.node(stage_id), "strategy", None)
-    if strategy is None or strategy.type not in ("canary", "shadow"):
-        return 0
-    return math.ceil(strategy.bake_minutes)
-
-
-def evidence_file(gate_id: str, folder: str = EVIDENCE_DIR) -> str:
-    return f"{folder}/{gate_id}.json"
-
-
-def telemetry_file(stage_id: str, folder: str = TELEMETRY_DIR) -> str:
-    return f"{folder}/{stage_id}.json"
 
 
 # -- words ----------------------------------------------------------------------------------
@@ -354,18 +319,6 @@ QUORUM_LINES = [
     "candidate.submitted_by is required), and only within the approval window at the",
     "runner's clock; a missing quorum is a hold and any valid rejection rejects.",
 ]
-
-
-def stage_note(
-    stage: dict[str, Any], gates: list[dict[str, Any]], role_names: dict[str, str], notes: list[str]
-) -> dict[str, Any]:
-    """The ``gatewright`` block beside an environment payload: where its approvals come from."""
-    return {
-        "stage": stage["id"],
-        "gates_into": [gate["id"] for gate in gates],
-        "approval": [approval_words(gate["approval"], role_names) for gate in gates],
-        "notes": notes,
-    }
 
 
 def payload_document(

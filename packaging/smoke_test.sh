@@ -125,6 +125,15 @@ check_svg_without_graphviz() {
     ! grep -q -e "Traceback" -e "internal error" "$OUT/no-dot.err"
 }
 
+check_export_gitlab() {
+  # The pipeline export carries the runtime wheel, built from the sources the bundle holds.
+  "$EXE" export gitlab "$OUT/release.sop.json" -o "$OUT/gitlab" || return 1
+  local wheel
+  wheel=$(find "$OUT/gitlab/gatewright" -name 'gatewright_runtime-*-py3-none-any.whl' | head -n 1)
+  [ -s "$wheel" ] || { echo "no runtime wheel in $OUT/gitlab/gatewright"; return 1; }
+  grep -q "$(sha256sum "$wheel" | cut -d' ' -f1)" "$OUT/gitlab/.gitlab-ci.yml"
+}
+
 check_libraries() {
   # Every bundled library finds its dependencies in the bundle or on this system.
   local internal="$BUNDLE/_internal" missing
@@ -218,6 +227,7 @@ else
 fi
 step export-pdf-without-graphviz check_pdf_without_graphviz
 step export-svg-without-graphviz check_svg_without_graphviz
+step export-gitlab-with-runtime check_export_gitlab
 if command -v xvfb-run >/dev/null 2>&1; then
   step gui-under-xvfb check_gui
   [ -s "$OUT/designer.png" ] && echo "        screenshot: $OUT/designer.png"

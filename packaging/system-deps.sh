@@ -3,7 +3,7 @@
 # libraries) when run as root; otherwise lists the missing ones and how to install them.
 set -euo pipefail
 
-PACKAGES=(graphviz poppler-utils xvfb xauth fonts-dejavu-core libgl1 libegl1 libxkbcommon0
+PACKAGES=(graphviz poppler-utils xvfb xauth fonts-dejavu-core git rsync nodejs libgl1 libegl1 libxkbcommon0
   libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 libxcb-cursor0 libxcb-icccm4
   libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 libxcb-image0)
 

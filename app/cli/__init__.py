@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gatewright {__version__}")
         return EXIT_OK
     skip_pydantic_plugins()
-    if args and args[0] in ("check", "monitor"):
+    if args and args[0] in PIPELINE_COMMANDS:
         # Pipelines call these on every deployment: skip click, and the cyclic collector,
         # which would re-scan the classes pydantic builds while importing (one decision
         # makes no cyclic garbage).
@@ -29,6 +30,14 @@ def main(argv: list[str] | None = None) -> int:
             from app.cli.pipeline import main as pipeline_main
 
             return guarded(lambda: pipeline_main(args[0], args[1:]))
+    if runtime_only():
+        command = args[0] if args else "gui"
+        print(
+            f"error: `gatewright {command}` needs the full gatewright package; this is "
+            f"Gatewright's pipeline runtime, which runs {', '.join(RUNTIME_COMMANDS)}",
+            file=sys.stderr,
+        )
+        return EXIT_UNUSABLE
     if not args or args[0] == "gui":
         # The designer's start-up skips click too: `gatewright` alone opens it as well.
         from app.cli.designer import main as designer_main
@@ -37,6 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     from app.cli.commands import run
 
     return guarded(lambda: run(args))
+
+
+PIPELINE_COMMANDS = ("check", "monitor", "evidence", "decision")
+"""What pipelines run (app.cli.pipeline), parsed with argparse before click is imported."""
+RUNTIME_COMMANDS = (*PIPELINE_COMMANDS, "--version")
+"""What the pipeline runtime (exporters.runtime_wheel) runs, without click or the model."""
+
+
+def runtime_only() -> bool:
+    """Whether this is the pipeline runtime's install, which lacks the other commands."""
+    return importlib.util.find_spec("app.cli.commands") is None
 
 
 def debug_enabled() -> bool:

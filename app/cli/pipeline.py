@@ -19,6 +19,9 @@ MONITOR_EXIT = {"healthy": EXIT_OK, "rollback": EXIT_NEGATIVE, "inconclusive": E
 SUMMARY = {
     "check": "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
     "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 3 inconclusive, 2 unusable input.",
+    "evidence": "Evidence for a gate: a skeleton to fill (init), or built from reports and "
+    "platform approvals (collect, fetch).",
+    "decision": "Before deploying: verify that a decision promotes this candidate (verify).",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
 TRUST_HELP = (
@@ -179,6 +182,10 @@ def main(command: str, args: Sequence[str]) -> int:
     """Parse and run one pipeline command with the contract's error style."""
     from app.spec.fileio import InputError
 
+    if command in ("evidence", "decision"):
+        from app.cli.evidence import main as evidence_main
+
+        return evidence_main(command, args)
     options = parser(command).parse_args(list(args))
     runners: dict[str, Callable[[], int]] = {
         "check": lambda: run_check(

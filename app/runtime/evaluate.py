@@ -123,9 +123,11 @@ class Decision:
     """``sha256:`` of the evidence's canonical JSON, when decided from evidence data."""
     signed_by: str | None = None
     """The fingerprint of the key that signed the spec, when it is signed."""
+    approvals_from: str | None = None
+    """Where the evidence's approvals came from, when `evidence collect` recorded it."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        document: dict[str, Any] = {
             "gate": self.gate,
             "decision": self.decision,
             "spec_digest": self.spec_digest,
@@ -143,6 +145,9 @@ class Decision:
             "gatewright_version": __version__,
             "signed_by": self.signed_by,
         }
+        if self.approvals_from is not None:
+            document["approvals_from"] = self.approvals_from
+        return document
 
 
 def candidate_json(candidate: CandidateLike) -> dict[str, Any]:
@@ -365,6 +370,9 @@ class GateReview:
             codes,
             when,
             evidence.candidate,
+            # Where the approvals came from (a platform, or the evidence file), as
+            # `evidence collect` recorded it: the decision document repeats it.
+            approvals_from=getattr(evidence, "approvals_from", None),
         )
 
 

@@ -68,6 +68,15 @@ class Evidence(FileModel):
             "machine's clock or `check --at`."
         ),
     )
+    approvals_from: Literal["evidence", "github", "gitlab", "none"] | None = Field(
+        None,
+        description=(
+            "Where the approvals came from, as `gatewright evidence collect` records it: "
+            "`evidence` (recorded in an evidence file), `github` or `gitlab` (the platform's "
+            "review history), `none` (a criteria check before the platform's approvals "
+            "exist). The decision document repeats it."
+        ),
+    )
 
 
 class TelemetryWindow(FileModel):

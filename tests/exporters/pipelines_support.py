@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import os
 import shutil
@@ -13,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
-from app import __version__
 from app.compiler.compile import compile_data
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
+from exporters.pipeline_scripts import runtime_wheel
 from exporters.registry import export
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,13 +26,17 @@ GOLDEN = Path(__file__).parent / "golden"
 ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
 FORMATS = ("github", "gitlab", "argo")
 SPEC_PATH = "gatewright/spec.json"
+WORKFLOW_FILES = [github.PROMOTE_FILE, github.DRY_RUN_FILE, github.MONITOR_FILE]
+ACTION_FILES = [github.RUNTIME_ACTION_FILE, github.EVIDENCE_ACTION_FILE]
 YAML_FILES = {
-    "github": [github.PROMOTE_FILE, github.MONITOR_FILE],
+    "github": [*WORKFLOW_FILES, *ACTION_FILES],
     "gitlab": [gitlab.CI_FILE],
     "argo": [argo.WORKFLOW_FILE],
 }
 SCHEMA_ARGS = {
     "github": ["--builtin-schema", "vendor.github-workflows"],
+    "github-actions": ["--builtin-schema", "vendor.github-actions"],
+    "github-timeouts": ["--builtin-schema", "custom.github-workflows-require-timeout"],
     "gitlab": ["--builtin-schema", "vendor.gitlab-ci"],
     "argo": ["--schemafile", str(ARGO_SCHEMA)],
 }
@@ -47,8 +52,15 @@ ALLOWED_GITHUB_EXPRESSIONS = (
     "${{ '${{' }}",  # the escape that shows user text's own ${{ as written
     "${{ inputs.evidence_dir || 'evidence' }}",
     "${{ inputs.telemetry_dir || 'telemetry' }}",
+    "${{ github.token }}",
+    "${{ inputs.model }}",
+    "${{ inputs.version }}",
+    "${{ inputs.gate-id }}",
+    "${{ inputs.evidence-dir }}",
+    "${{ inputs.output }}",
     "${{ steps.monitor.outputs.decision }}",
-    "${{ steps.monitor.outputs.policy }}",
+    "${{ steps.monitor.outputs.policies }}",
+    "${{ steps.rollout.outputs.deployed_at }}",
 )
 """The only expressions the GitHub exporter may write; user text can add none."""
 
@@ -61,6 +73,18 @@ DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>",
 def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
     context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
     return export(fmt, doc, out, context)
+
+
+def check_schemas(fmt: str, folders: list[Path]) -> None:
+    """Every YAML file of ``fmt`` in ``folders`` against its official schema; GitHub
+    workflows also against check-jsonschema's rule that every job has a timeout."""
+    if fmt != "github":
+        check_schema(fmt, [folder / name for folder in folders for name in YAML_FILES[fmt]])
+        return
+    workflows = [folder / name for folder in folders for name in WORKFLOW_FILES]
+    check_schema("github", workflows)
+    check_schema("github-timeouts", workflows)
+    check_schema("github-actions", [folder / name for folder in folders for name in ACTION_FILES])
 
 
 def check_schema(fmt: str, files: list[Path]) -> None:
@@ -150,19 +174,29 @@ def tool_env(**values: str) -> dict[str, str]:
 # -- golden files ---------------------------------------------------------------------------
 
 
-PINNED = f"gatewright=={__version__}".encode()
-"""The exporting version pinned in the pipelines; golden files hold a placeholder, so a
-version bump does not change them."""
+def placeholders() -> list[tuple[bytes, bytes]]:
+    """What changes with every change to the runtime's sources: the wheel's name (its
+    version), its sha256 and its bytes (in the Argo ConfigMap). Golden files hold
+    placeholders for them, so that only a change to the exports themselves shows."""
+    wheel = runtime_wheel()
+    return [
+        (wheel.name.encode(), b"gatewright_runtime-<version>-py3-none-any.whl"),
+        (wheel.sha256.encode(), b"<sha256>"),
+        (base64.b64encode(wheel.data), b"<wheel, base64>"),
+    ]
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes().replace(
-            PINNED, b"gatewright==<version>"
-        )
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+    """Every file but the wheel (a binary, checked by its own tests), placeholders put in."""
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix == ".whl":
+            continue
+        data = path.read_bytes()
+        for value, placeholder in placeholders():
+            data = data.replace(value, placeholder)
+        files[path.relative_to(folder).as_posix()] = data
+    return files
 
 
 def compare_with_golden(out: Path, golden: Path, label: str) -> None:

@@ -1,14 +1,12 @@
-"""The scripts the pipeline exports generate behave: exit codes, specs, rollbacks.
-
-The gate and monitor steps of the GitHub, GitLab and Argo exports are run with bash and
-the real `gatewright` of the virtual environment against prepared evidence.
-"""
+"""The scripts of the pipeline exports, run one by one with bash and this environment's
+`gatewright`: exit codes, annotations, and names arriving as data. (Whole runs, on a
+runner that installs the runtime from the export, are in test_gitlab_runs.py and
+test_github_runs.py.)"""
 
 from __future__ import annotations
 
 import json
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,23 +21,12 @@ from tests.exporters.pipelines_support import (
     tool_env,
     venv_tool,
 )
+from tests.exporters.runner_support import startup_evidence, telemetry, write_json
 
-# -- the generated scripts behave -----------------------------------------------------------
-
-AN_HOUR_AGO = (datetime.now(UTC) - timedelta(hours=1)).replace(microsecond=0).isoformat()
-"""The pipelines decide at the runner's clock (no --at): approvals are recent."""
-PROMOTE_EVIDENCE = {
-    "candidate": {"model": "m", "version": "1.0.0", "tier": "low", "submitted_by": "ana"},
-    "metrics": {"accuracy": 0.91},
-    "baseline": {"accuracy": 0.9},
-    "checks": {"ci-tests": "passed"},
-    "artifacts": [],
-    "approvals": [{"by": "ben", "role": "ml-engineer", "decision": "approve", "at": AN_HOUR_AGO}],
-}
 EVIDENCE_CASES = {
-    "promote": PROMOTE_EVIDENCE,
-    "reject": {**PROMOTE_EVIDENCE, "checks": {"ci-tests": "failed"}},
-    "hold": {**PROMOTE_EVIDENCE, "approvals": []},
+    "promote": startup_evidence("review-gate"),
+    "reject": startup_evidence("review-gate", checks={"ci-tests": "failed"}),
+    "hold": startup_evidence("review-gate", approvals=False),
     "unusable": None,  # no evidence file at all
 }
 
@@ -53,10 +40,10 @@ def startup_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     return {fmt: root / fmt for fmt in FORMATS}
 
 
-def evidence_file(tmp_path: Path, case: str) -> Path:
-    path = tmp_path / f"{case}.json"
+def evidence_file(folder: Path, case: str) -> Path:
+    path = folder / "gatewright-evidence" / "review-gate.json"
     if EVIDENCE_CASES[case] is not None:
-        path.write_text(json.dumps(EVIDENCE_CASES[case]))
+        write_json(path, EVIDENCE_CASES[case])
     return path
 
 
@@ -77,29 +64,32 @@ def run_bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
     [
         ("promote", 0, "promotes the candidate"),
         ("reject", 1, "::error title=Gate rejected::"),
-        ("hold", 1, "::warning title=Gate on hold::"),
-        ("unusable", 2, "::error title=Gate could not decide::"),
+        ("hold", 0, "::notice title=Gate waits for approval::"),
+        ("unusable", 2, "does not exist"),
     ],
 )
-def test_github_gate_step_maps_exit_codes(startup_exports, tmp_path, case, code, message) -> None:
+def test_github_check_step_maps_exit_codes(startup_exports, tmp_path, case, code, message) -> None:
     venv_tool("gatewright")
     folder = startup_exports["github"]
-    job = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())["jobs"]["gate-review-gate"]
+    workflow = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())
+    job = workflow["jobs"]["check-review-gate"]
     step = next(step for step in job["steps"] if step.get("name") == "Decide the gate")
-    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    evidence_file(tmp_path, case)
+    summary = tmp_path / "summary.md"
     env = tool_env(
-        SPEC=str(folder / job["env"]["SPEC"]),
-        GATE_ID=job["env"]["GATE_ID"],
-        EVIDENCE=str(evidence_file(tmp_path, case)),
+        **job["env"],
+        GATEWRIGHT_SPEC=str(folder / SPEC_PATH),
+        GATEWRIGHT_APPROVALS_FROM="evidence",
         GITHUB_STEP_SUMMARY=str(summary),
-        GITHUB_OUTPUT=str(outputs),
+        GITHUB_ACTOR="ana",
     )
     done = run_bash(step["run"], tmp_path, env)
     assert done.returncode == code, done.stdout + done.stderr
-    assert message in done.stdout
-    assert f"## Gate `review-gate`: {case}" in summary.read_text()
+    assert message in done.stdout + done.stderr
     if case != "unusable":
-        assert json.loads((tmp_path / "gatewright-decision.json").read_text())["decision"] == case
+        assert f"## Gate `review-gate`: {case}" in summary.read_text()
+        decision = json.loads((tmp_path / job["env"]["DECISION"]).read_text())
+        assert decision["decision"] == case and decision["approvals_from"] == "evidence"
 
 
 @pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
@@ -109,21 +99,29 @@ def test_gitlab_check_script_keeps_the_exit_code(startup_exports, tmp_path, case
     ci = yaml.safe_load((folder / gitlab.CI_FILE).read_text())
     job = ci["check-review-gate"]
     assert job["allow_failure"] == {"exit_codes": [3]}
-    approve = ci["approve-review-gate"]
-    assert approve["rules"][0]["when"] == "manual"
-    assert approve["rules"][0]["allow_failure"] is False
-    assert approve["script"] == job["script"]
+    evidence_file(tmp_path, case)
     pwned = tmp_path / "pwned"
+    variables = {key: value for key, value in job["variables"].items() if isinstance(value, str)}
     env = tool_env(
+        **variables,
         GATEWRIGHT_SPEC=str(folder / SPEC_PATH),
-        GATE_ID="review-gate",
+        GATEWRIGHT_APPROVALS_FROM="evidence",
         GATE_NAME=f"$(touch {pwned}) `touch {pwned}`",  # names arrive as data
-        EVIDENCE=str(evidence_file(tmp_path, case)),
     )
     done = run_bash("\n".join(job["script"]), tmp_path, env)
     assert done.returncode == code, done.stdout + done.stderr
     assert f"$(touch {pwned})" in done.stdout
     assert not pwned.exists()
+
+
+def test_an_unknown_approvals_source_is_refused(startup_exports, tmp_path) -> None:
+    folder = startup_exports["gitlab"]
+    job = yaml.safe_load((folder / gitlab.CI_FILE).read_text())["check-review-gate"]
+    evidence_file(tmp_path, "promote")
+    env = tool_env(GATEWRIGHT_APPROVALS_FROM="$(id) both", GATEWRIGHT_SPEC=str(folder / SPEC_PATH))
+    done = run_bash("\n".join(job["script"]), tmp_path, env)
+    assert done.returncode == 2
+    assert "GATEWRIGHT_APPROVALS_FROM is '$(id) both'; use platform or evidence" in done.stderr
 
 
 @pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
@@ -144,72 +142,49 @@ def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, 
     assert json.loads(done.stdout)["decision"] == case
 
 
-@pytest.mark.parametrize(
-    ("error_rate", "code", "message"),
-    [
-        (0.2, 1, "needs a rollback: play the job rollback-error-spike"),
-        (0.0, 0, ""),
-        (None, 3, "inconclusive, too little telemetry to judge"),
-    ],
-)
-def test_gitlab_monitor_script_keeps_the_exit_code(
-    startup_exports, tmp_path, error_rate, code, message
+def test_argo_init_containers_check_the_wheel_before_installing_it(
+    startup_exports, tmp_path
 ) -> None:
-    venv_tool("gatewright")
-    folder = startup_exports["gitlab"]
-    job = yaml.safe_load((folder / gitlab.CI_FILE).read_text())["monitor-production"]
-    assert job["allow_failure"] == {"exit_codes": [1]}  # 3 and 2 fail the pipeline
-    telemetry = tmp_path / "telemetry.json"
-    telemetry.write_text(json.dumps(telemetry_windows(error_rate)))
-    env = tool_env(
-        GATEWRIGHT_SPEC=str(folder / SPEC_PATH), STAGE_ID="production", TELEMETRY=str(telemetry)
-    )
-    done = run_bash("\n".join(job["script"]), tmp_path, env)
-    assert done.returncode == code, done.stdout + done.stderr
-    assert message in done.stdout
-
-
-def telemetry_windows(error_rate: float | None, count: int = 3) -> dict:
-    """``count`` windows a minute apart (None: no window at all)."""
-    if error_rate is None:
-        return {"windows": []}
-    metrics = {"error-rate": error_rate, "latency-p95-ms": 100}
-    return {
-        "windows": [{"at": f"2026-11-21T10:{i:02d}:00Z", "metrics": metrics} for i in range(count)]
-    }
+    folder = startup_exports["argo"]
+    workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    verify, install = template["initContainers"]
+    runtime = yaml.safe_load((folder / argo.RUNTIME_CONFIGMAP_FILE).read_text())
+    (name,) = runtime["binaryData"]
+    wheel = next((folder / SPEC_PATH).parent.glob("*.whl"))
+    assert name == wheel.name and install["args"][-1].endswith(wheel.name)
+    local = tmp_path / name
+    local.write_bytes(wheel.read_bytes())
+    command = [*verify["command"], str(local), verify["args"][1]]
+    assert subprocess.run(command, check=False).returncode == 0
+    local.write_bytes(wheel.read_bytes() + b"tampered")
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "not the runtime this pipeline pins" in done.stderr
 
 
 @pytest.mark.parametrize(
-    ("error_rate", "decision", "policy", "code"),
-    [
-        (0.2, "rollback", "error-spike", 0),
-        (0.0, "healthy", "", 0),
-        (None, "inconclusive", "", 3),  # no data: the job fails so that a person looks
-    ],
+    ("error_rate", "latency", "decision"),
+    [(0.2, 100, "rollback"), (0.0, 100, "healthy")],
 )
-def test_github_monitor_step_names_the_rollback_to_run(
-    startup_exports, tmp_path, error_rate, decision, policy, code
+def test_github_monitor_step_lists_the_fired_policies(
+    startup_exports, tmp_path, error_rate, latency, decision
 ) -> None:
     venv_tool("gatewright")
     folder = startup_exports["github"]
     jobs = yaml.safe_load((folder / github.MONITOR_FILE).read_text())["jobs"]
     job = jobs["monitor-production"]
     step = next(step for step in job["steps"] if step.get("id") == "monitor")
-    telemetry = tmp_path / "telemetry.json"
-    telemetry.write_text(json.dumps(telemetry_windows(error_rate)))
+    write_json(tmp_path / "telemetry" / "production.json", telemetry(error_rate, latency))
     outputs = tmp_path / "outputs"
     env = tool_env(
-        SPEC=str(folder / SPEC_PATH),
-        STAGE_ID="production",
-        TELEMETRY=str(telemetry),
+        **job["env"],
+        GATEWRIGHT_SPEC=str(folder / SPEC_PATH),
+        GATEWRIGHT_TELEMETRY_DIR="telemetry",
         GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
         GITHUB_OUTPUT=str(outputs),
     )
     done = run_bash(step["run"], tmp_path, env)
-    assert done.returncode == code, done.stdout + done.stderr
-    assert outputs.read_text().splitlines() == [f"decision={decision}", f"policy={policy}"]
-    if code:
-        assert "::error title=Monitor inconclusive::" in done.stdout
-    assert jobs["rollback-error-spike"]["if"] == (
-        "needs['monitor-production'].outputs.policy == 'error-spike'"
-    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
+    assert lines["decision"] == decision
+    assert ("error-spike" in json.loads(lines["policies"])) == (decision == "rollback")

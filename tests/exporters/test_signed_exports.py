@@ -28,7 +28,7 @@ from tests.exporters.pipelines_support import (
     SCHEMA_FORMATS,
     SPEC_PATH,
     YAML_FILES,
-    check_schema,
+    check_schemas,
     compare_with_golden,
     script_bodies,
     tool_env,
@@ -52,7 +52,8 @@ def signed_exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def gatewright_calls(fmt: str, folder: Path) -> list[str]:
-    """Every script line or argument list that runs gatewright check or monitor."""
+    """Every script line or argument list that runs gatewright on the spec (check,
+    monitor, evidence and decision; `evidence fetch` reads no spec)."""
     calls = []
     for name in YAML_FILES[fmt]:
         data = yaml.safe_load((folder / name).read_text())
@@ -63,7 +64,11 @@ def gatewright_calls(fmt: str, folder: Path) -> list[str]:
                     calls.append(" ".join(container["args"]))
             continue
         for body in script_bodies(fmt, data):
-            calls += [line for line in body.splitlines() if line.startswith("gatewright ")]
+            calls += [
+                line
+                for line in body.splitlines()
+                if line.strip().startswith("gatewright ") and '$GATEWRIGHT_SPEC"' in line
+            ]
     return calls
 
 
@@ -85,7 +90,7 @@ def test_every_gatewright_step_passes_trust(fmt, signed_exports) -> None:
 
 @pytest.mark.parametrize("fmt", SCHEMA_FORMATS)
 def test_signed_exports_validate_against_the_official_schema(fmt, signed_exports) -> None:
-    check_schema(fmt, [signed_exports[fmt] / name for name in YAML_FILES[fmt]])
+    check_schemas(fmt, [signed_exports[fmt]])
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -115,12 +120,17 @@ def test_the_github_gate_step_runs_only_the_signed_spec(signed_exports, tmp_path
     subprocess.run(["cp", "-r", str(signed_exports["github"]), str(folder)], check=True)
     if forged:
         forge_in_place(folder / SPEC_PATH)
-    job = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())["jobs"]["gate-review-gate"]
+    workflow = yaml.safe_load((folder / github.PROMOTE_FILE).read_text())
+    job = workflow["jobs"]["check-review-gate"]
     step = next(step for step in job["steps"] if step.get("name") == "Decide the gate")
-    assert job["env"][github.TRUSTED_KEY] == KEY_PATH
+    assert workflow["env"][github.TRUSTED_KEY] == KEY_PATH
+    evidence_file(folder, "reject")
     env = tool_env(
-        **{name: str(value) for name, value in job["env"].items() if name != "EVIDENCE"},
-        EVIDENCE=str(evidence_file(tmp_path, "reject")),
+        **{name: str(value) for name, value in job["env"].items()},
+        GATEWRIGHT_SPEC=workflow["env"]["GATEWRIGHT_SPEC"],
+        **{github.TRUSTED_KEY: workflow["env"][github.TRUSTED_KEY]},
+        GATEWRIGHT_APPROVALS_FROM="evidence",
+        GITHUB_ACTOR="ana",
         GITHUB_STEP_SUMMARY=str(tmp_path / "summary.md"),
         GITHUB_OUTPUT=str(tmp_path / "outputs"),
     )
@@ -130,7 +140,7 @@ def test_the_github_gate_step_runs_only_the_signed_spec(signed_exports, tmp_path
         assert "does not verify" in done.stderr
     else:
         assert done.returncode == 1, done.stdout + done.stderr  # the evidence rejects
-        decision = json.loads((folder / "gatewright-decision.json").read_text())
+        decision = json.loads((folder / job["env"]["DECISION"]).read_text())
         assert (
             decision["signed_by"]
             == json.loads((folder / SPEC_PATH).read_text())["signature"]["key"]

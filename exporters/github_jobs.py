@@ -1,0 +1,440 @@
+"""The jobs and local actions of the GitHub export: the promote path, the dry run, the monitor.
+
+Scripts and the expressions the export may write are in ``exporters.github_scripts``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exporters import pipeline_scripts as s
+from exporters import pipelines as p
+from exporters.github_scripts import (
+    ACTION,
+    APPROVE,
+    BAKE_CHECK,
+    CHECK,
+    DEPLOY,
+    DEPLOYED_AT,
+    DRY_RUN,
+    EVIDENCE_DIR_EXPR,
+    MONITOR,
+    TOKEN_EXPR,
+    VERIFY,
+    github_literal,
+)
+from exporters.pipelines import Commented, Script
+from exporters.promote_plan import Job, bake_environment, weight_text
+
+RUNNER = "ubuntu-latest"
+CHECKOUT = "actions/checkout@v4"
+SETUP_PYTHON = "actions/setup-python@v5"
+UPLOAD_ARTIFACT = "actions/upload-artifact@v4"
+DOWNLOAD_ARTIFACT = "actions/download-artifact@v4"
+RUNTIME_ACTION = ".github/actions/gatewright-runtime"
+EVIDENCE_ACTION = ".github/actions/gatewright-evidence"
+KEEP_DAYS = 90
+"""Days decisions and evidence are kept as artifacts (GitHub's longest default retention)."""
+TIMEOUTS = {"evidence": 30, "check": 10, "approve": 10, "deploy": 60, "bake": 10, "monitor": 10}
+LONGEST_WAIT = 43_200
+"""GitHub's longest environment wait timer, in minutes (30 days)."""
+ROLLBACK_TIMEOUT = 60
+
+# -- pieces ---------------------------------------------------------------------------------
+
+
+def checkout() -> dict[str, Any]:
+    return {"name": "Check out the repository", "uses": CHECKOUT}
+
+
+def runtime() -> dict[str, Any]:
+    return {
+        "name": "Install the Gatewright runtime from this export",
+        "uses": f"./{RUNTIME_ACTION}",
+    }
+
+
+def upload(name: str, paths: list[str]) -> dict[str, Any]:
+    return {
+        "name": "Keep the evidence and the decision for the audit trail",
+        "if": "always()",
+        "uses": UPLOAD_ARTIFACT,
+        "with": {
+            "name": name,
+            "path": "\n".join(paths),
+            "if-no-files-found": "ignore",
+            "retention-days": KEEP_DAYS,
+        },
+    }
+
+
+def download(name: str, path: str) -> dict[str, Any]:
+    return {
+        "name": f"Fetch {name}",
+        "uses": DOWNLOAD_ARTIFACT,
+        "with": {"name": name, "path": path},
+    }
+
+
+def artifact_of(job_id: str) -> str:
+    return f"gatewright-{job_id}"
+
+
+def deployed_at_of(job_id: str) -> str:
+    return f"${{{{ needs.{job_id}.outputs.deployed_at }}}}"
+
+
+def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str, Any]:
+    """The keys every job starts with, in the order people read them."""
+    body = {"name": job.pop("name")}
+    if needs:
+        body["needs"] = list(needs)
+    body.update(job)
+    body["timeout-minutes"] = minutes
+    body.setdefault("permissions", {"contents": "read"})
+    return body
+
+
+# -- the promote path -----------------------------------------------------------------------
+
+
+def _gate_job(job: Job, signed: bool) -> Commented:
+    gate = job.gate
+    assert gate is not None
+    gate_id = gate["id"]
+    approvals = bool(gate["approval"].get("rules"))
+    if job.kind == "evidence":
+        out = s.evidence_file(gate_id)
+        body = head(
+            {"name": github_literal(f"Evidence: {gate['name']}"), "runs-on": RUNNER},
+            job.needs,
+            TIMEOUTS["evidence"],
+        )
+        body["steps"] = [
+            checkout(),
+            {
+                "name": f"Produce the evidence (your evaluation goes in {EVIDENCE_ACTION})",
+                "uses": f"./{EVIDENCE_ACTION}",
+                "with": {"gate-id": gate_id, "evidence-dir": EVIDENCE_DIR_EXPR, "output": out},
+            },
+            upload(artifact_of(job.id), [out]),
+        ]
+        lines = [f"Evidence of gate {gate_id}: the one place to plug in is {EVIDENCE_ACTION}."]
+        return Commented(body, tuple(lines))
+    env: dict[str, Any] = {"GATE_ID": gate_id}
+    if job.kind == "check":
+        env |= {
+            "EVIDENCE": s.evidence_file(gate_id),
+            "DECIDED_ON": s.evidence_file(gate_id, ".checked"),
+            "DECISION": s.decision_file(gate_id),
+            "APPROVE_JOB": "true" if approvals else "false",
+        }
+        fetch = download(artifact_of(f"evidence-{gate_id}"), s.EVIDENCE_DIR)
+        run = CHECK
+        name = f"Gate: {gate['name']}"
+    else:
+        env |= {
+            "CHECKED": s.evidence_file(gate_id, ".checked"),
+            "DECIDED_ON": s.evidence_file(gate_id, ".approved"),
+            "DECISION": s.decision_file(gate_id),
+            "APPROVAL_ENVIRONMENT": job.environment,
+            "GITHUB_TOKEN": TOKEN_EXPR,
+        }
+        fetch = download(artifact_of(f"check-{gate_id}"), ".")
+        run = APPROVE
+        name = f"Approve: {gate['name']}"
+    fields: dict[str, Any] = {"name": github_literal(name), "runs-on": RUNNER}
+    if job.kind == "approve":
+        fields["environment"] = job.environment
+        # The review history endpoint needs the actions scope (read) of the job's token.
+        fields["permissions"] = {"contents": "read", "actions": "read"}
+    fields["env"] = env
+    body = head(fields, job.needs, TIMEOUTS[job.kind])
+    paths = [s.EVIDENCE_DIR, s.DECISIONS_DIR]
+    body["steps"] = [
+        checkout(),
+        runtime(),
+        fetch,
+        {
+            "name": "Decide the gate" if job.kind == "check" else "Decide with the approvals",
+            "run": s.trusting(run, signed),
+        },
+        upload(artifact_of(job.id), paths),
+    ]
+    if job.kind == "check":
+        back = (
+            f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
+        )
+        criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
+        lines = [
+            f"Gate {gate_id}: {gate['from']} -> {gate['to']}{back}.",
+            f"Criteria: {criteria}.",
+            f"Approval: {p.approval_words(gate['approval'])}.",
+        ]
+    else:
+        lines = [
+            f"Approve {gate_id}: bound to the environment {job.environment}, whose required",
+            "reviewers GitHub waits for (.github/gatewright/environments.json); it then reads",
+            "this run's reviews of that environment and decides again.",
+        ]
+    return Commented(body, tuple(lines))
+
+
+def _stage_job(job: Job, signed: bool) -> Commented:
+    stage = job.stage
+    assert stage is not None
+    step = f" ({job.step}/{job.steps})" if job.steps > 1 else ""
+    env = {"STAGE_ID": stage["id"], "TRAFFIC_PERCENT": weight_text(job.weight)}
+    if job.kind == "deploy":
+        fields: dict[str, Any] = {
+            "name": github_literal(f"Deploy: {stage['name']}{step}"),
+            "runs-on": RUNNER,
+            "outputs": {"deployed_at": "${{ steps.rollout.outputs.deployed_at }}"},
+            "environment": job.environment,
+            "concurrency": {
+                "group": f"gatewright-deploy-{job.environment}",
+                "cancel-in-progress": False,
+            },
+            "env": env | {"GATES": " ".join(gate for gate, _final in job.decisions)},
+        }
+        body = head(fields, job.needs, TIMEOUTS["deploy"])
+        steps = [checkout(), runtime()]
+        steps += [download(artifact_of(final), ".") for _gate, final in job.decisions]
+        steps += [
+            {
+                "name": "Refuse anything but the candidate the gates promoted",
+                "run": s.trusting(s.VERIFY_DEPLOY, signed),
+            },
+            {"name": "Deploy (placeholder: replace with your deployment)", "run": DEPLOY},
+            {"name": "Record when the step was deployed", "id": "rollout", "run": DEPLOYED_AT},
+        ]
+        body["steps"] = steps
+        lines = [
+            f"Stage {stage['id']}{step}: deploys to the GitHub environment {job.environment} at",
+            f"{weight_text(job.weight)}% of traffic, one run at a time (concurrency). Replace",
+            "only the placeholder step; the step before it checks the gates' decisions.",
+        ]
+        return Commented(body, tuple(lines))
+    deploy_id = job.needs[0]
+    fields = {
+        "name": github_literal(f"Bake: {stage['name']}{step}"),
+        "runs-on": RUNNER,
+        "environment": bake_environment(stage),
+        "env": env
+        | {"BAKE_MINUTES": str(job.bake_minutes), "DEPLOYED_AT": deployed_at_of(deploy_id)},
+    }
+    body = head(fields, job.needs, TIMEOUTS["bake"])
+    steps: list[dict[str, Any]] = [checkout()]
+    if job.monitored:
+        steps.append(runtime())
+    steps.append({"name": "Refuse to judge before the bake is over", "run": s.BAKED})
+    if job.monitored:
+        steps.append(
+            {"name": "Judge the stage on its telemetry", "run": s.trusting(BAKE_CHECK, signed)}
+        )
+    body["steps"] = steps
+    watch = (
+        f"then judges the stage with `gatewright monitor` on telemetry/{stage['id']}.json"
+        if job.monitored
+        else "(the stage has no rollback triggers to check)"
+    )
+    lines = [
+        f"Bake of stage {stage['id']}{step}: the environment {bake_environment(stage)} holds",
+        f"the job for its wait timer, {job.bake_minutes} minutes after the deploy step (set",
+        "it from .github/gatewright/environments.json); the job refuses to judge earlier,",
+        f"{watch}.",
+    ]
+    return Commented(body, tuple(lines))
+
+
+def promote_job(job: Job, signed: bool = False) -> Commented:
+    if job.kind in ("evidence", "check", "approve"):
+        return _gate_job(job, signed)
+    return _stage_job(job, signed)
+
+
+def dry_run_job(gate: dict[str, Any], signed: bool = False) -> Commented:
+    gate_id = gate["id"]
+    body = head(
+        {
+            "name": github_literal(f"Dry run: {gate['name']}"),
+            "runs-on": RUNNER,
+            # Reported, never blocking: a dry run's failure shows, the pull request stays open.
+            "continue-on-error": True,
+            "env": {
+                "GATE_ID": gate_id,
+                "EVIDENCE": s.evidence_file(gate_id),
+                "DECIDED_ON": s.evidence_file(gate_id, ".checked"),
+                "DECISION": s.decision_file(gate_id),
+            },
+        },
+        (),
+        TIMEOUTS["evidence"],
+    )
+    body["steps"] = [
+        checkout(),
+        runtime(),
+        {
+            "name": "Produce the evidence",
+            "uses": f"./{EVIDENCE_ACTION}",
+            "with": {"gate-id": gate_id, "output": s.evidence_file(gate_id)},
+        },
+        {
+            "name": "Decide the gate's criteria (no approvals, nothing deployed)",
+            "run": s.trusting(DRY_RUN, signed),
+        },
+        upload(artifact_of(f"dry-run-{gate_id}"), [s.EVIDENCE_DIR, s.DECISIONS_DIR]),
+    ]
+    return Commented(body, (f"Gate {gate_id}: its check on the pull request's evidence.",))
+
+
+# -- monitoring -----------------------------------------------------------------------------
+
+
+def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
+    body = head(
+        {
+            "name": github_literal(f"Monitor: {stage['name']}"),
+            "runs-on": RUNNER,
+            "outputs": {
+                "decision": "${{ steps.monitor.outputs.decision }}",
+                "policies": "${{ steps.monitor.outputs.policies }}",
+            },
+            "env": {"STAGE_ID": stage["id"]},
+        },
+        (),
+        TIMEOUTS["monitor"],
+    )
+    body["steps"] = [
+        checkout(),
+        runtime(),
+        {"name": "Watch the stage", "id": "monitor", "run": s.trusting(MONITOR, signed)},
+        upload(artifact_of(f"monitor-{stage['id']}"), [s.MONITOR_DIR]),
+    ]
+    lines = [
+        f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
+        "0 healthy; 1 rollback: the job succeeds with a warning and lists every fired policy,",
+        "whose rollback jobs run; 3 too little telemetry and 2 unusable: the job fails.",
+    ]
+    return Commented(body, tuple(lines))
+
+
+def rollback_job(policy: dict[str, Any], monitor_job_id: str) -> Commented:
+    triggers = ", ".join(trigger["name"] for trigger in policy["triggers"])
+    steps: list[dict[str, Any]] = [checkout()]
+    for number, action in enumerate(policy["actions"], start=1):
+        env = {"ACTION_ID": action["id"]}
+        if action.get("role"):
+            env["ACTION_ROLE"] = action["role"]
+        steps.append(
+            {
+                "name": github_literal(f"Action {number}: {action['name']}"),
+                "env": env,
+                "run": ACTION,
+            }
+        )
+    for check in policy["checks"]:
+        steps.append(
+            {
+                "name": github_literal(f"Check: {check.get('name') or check['id']}"),
+                "env": {"CHECK_ID": check["id"]},
+                "run": VERIFY,
+            }
+        )
+    minutes = p.timeout_minutes(policy)
+    body = head(
+        {
+            "name": github_literal(f"Rollback: {triggers}"),
+            "if": (
+                f"contains(fromJSON(needs.{monitor_job_id}.outputs.policies), '{policy['id']}')"
+            ),
+            "runs-on": RUNNER,
+            "env": {
+                "ROLLBACK_POLICY": policy["id"],
+                "STAGE_ID": policy["stage"],
+                "ROLLBACK_TARGET": policy["target"],
+            },
+        },
+        (monitor_job_id,),
+        minutes or ROLLBACK_TIMEOUT,
+    )
+    body["steps"] = steps
+    target = (
+        "redeploy the previous stable version"
+        if policy["target"] == "previous-stable"
+        else f"demote to {policy['target']}"
+    )
+    sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
+    lines = [
+        f"Rollback policy {policy['id']} of stage {policy['stage']}: {target}{sla}.",
+        "It runs when the monitor lists this policy among those fired. Each step is a",
+        "placeholder for one runbook action or check, in the SOP's order.",
+    ]
+    return Commented(body, tuple(lines))
+
+
+# -- local actions --------------------------------------------------------------------------
+
+
+def runtime_action(spec_path: str, signed: bool = False) -> dict[str, Any]:
+    wheel = s.runtime_wheel()
+    return {
+        "name": "Gatewright runtime",
+        "description": (
+            "Sets up Python and installs the Gatewright runtime wheel of this export, after "
+            "checking it against the sha256 pinned here."
+        ),
+        "runs": {
+            "using": "composite",
+            "steps": [
+                {
+                    "name": "Set up Python",
+                    "uses": SETUP_PYTHON,
+                    "with": {"python-version": s.PYTHON_VERSION},
+                },
+                {
+                    "name": "Install the runtime",
+                    "shell": "bash",
+                    "env": {
+                        "GATEWRIGHT_RUNTIME": s.wheel_path(spec_path),
+                        "GATEWRIGHT_RUNTIME_SHA256": wheel.sha256,
+                    },
+                    "run": s.install(signed),
+                },
+            ],
+        },
+    }
+
+
+def evidence_action() -> dict[str, Any]:
+    return {
+        "name": "Gatewright evidence",
+        "description": (
+            "YOUR EVALUATION GOES HERE: writes the evidence of one gate to the output path. "
+            "Until replaced it takes the file committed at <evidence-dir>/<gate-id>.json."
+        ),
+        "inputs": {
+            "gate-id": {"description": "Id of the gate whose evidence to write.", "required": True},
+            "evidence-dir": {
+                "description": "Folder of the committed evidence files.",
+                "required": False,
+                "default": p.EVIDENCE_DIR,
+            },
+            "output": {"description": "Where to write the evidence.", "required": True},
+        },
+        "runs": {
+            "using": "composite",
+            "steps": [
+                {
+                    "name": "Take the committed evidence (replace with your evaluation)",
+                    "shell": "bash",
+                    "env": {
+                        "GATE_ID": "${{ inputs.gate-id }}",
+                        "GATEWRIGHT_EVIDENCE_DIR": "${{ inputs.evidence-dir }}",
+                        "EVIDENCE_OUT": "${{ inputs.output }}",
+                    },
+                    "run": Script(s.EVIDENCE_FROM_REPOSITORY),
+                }
+            ],
+        },
+    }
