@@ -49,7 +49,17 @@ def open_template(window: MainWindow, template: str, zoom: float = 1.0) -> None:
     window.editor.replace_document(load_template(template))
     QApplication.processEvents()  # the queued fit runs first; then the zoom asked for
     window.view.set_zoom(zoom)
+    settle(window)
+
+
+def settle(window: MainWindow) -> None:
+    """Let the event loop run until the canvas has routed what it left for idle moments
+    (after many changes at once, or long connections in a large diagram)."""
+    deadline = QDeadlineTimer(20000)
     QApplication.processEvents()
+    while window.scene.routing_pending() and not deadline.hasExpired():
+        QTest.qWait(5)
+    assert not window.scene.routing_pending(), "routing still under way after 20 s"
 
 
 def auto_layout(window: MainWindow, direction: str = "TB") -> None:
@@ -60,7 +70,7 @@ def auto_layout(window: MainWindow, direction: str = "TB") -> None:
     while window.layout_runner.running and not deadline.hasExpired():
         QTest.qWait(10)
     assert not window.layout_runner.running, "auto-layout did not finish in 20 s"
-    QApplication.processEvents()
+    settle(window)
 
 
 def crossings(window: MainWindow) -> list[str]:

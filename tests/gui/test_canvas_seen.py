@@ -24,6 +24,7 @@ from tests.gui.seen import (
     drawn_failures,
     extent_failures,
     open_template,
+    settle,
 )
 
 TEMPLATES = template_ids()
@@ -132,7 +133,7 @@ def test_every_node_and_connection_is_drawn_and_takes_a_click(designer, edit) ->
         open_template(designer, template)
         EDITS[edit](designer)
         designer.view.set_zoom(1.0)
-        QApplication.processEvents()
+        settle(designer)
         found = extent_failures(designer) + drawn_failures(designer) + click_failures(designer)
         failures += [f"{template}: {line}" for line in found]
         designer.editor.stack.setClean()

@@ -132,6 +132,10 @@ class Lanes:
         if keys:
             self._owned[owner] = keys
 
+    def clear(self) -> None:
+        self._cells.clear()
+        self._owned.clear()
+
     def discard(self, owner: str) -> None:
         for key in self._owned.pop(owner, ()):
             owners = self._cells.get(key)

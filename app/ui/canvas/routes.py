@@ -18,6 +18,7 @@ from app.ui.canvas.routing import (
     STRAIGHT_CLEARANCE,
     Point,
     Rect,
+    SearchGaveUp,
     Segment,
     inflate,
     port,
@@ -31,7 +32,8 @@ SHORTEST = 28.0
 under its arrow head: it goes around, as a back edge does."""
 BUSY_REGION = 40
 """More nodes than this around a connection make routing it slow enough to wait for an
-idle moment (``choose(quick=True)`` then declines)."""
+idle moment (``choose(quick=True)`` then declines, as ``choose(search=False)`` does for
+one that needs the grid search)."""
 REACH = 2 * CLEARANCE + 4 * LANE
 """How far around its two nodes a route first looks for a way (then further, then all)."""
 _BY_BOUNDS = Qt.ItemSelectionMode.IntersectsItemBoundingRect
@@ -118,6 +120,12 @@ class Routes:
     def untrack(self, item: NodeItem) -> None:
         self.nodes.remove(item)
 
+    def forget_all(self) -> None:
+        """Forget every connection's route (all are to be routed again)."""
+        self.lanes.clear()
+        self.straight = Filed()
+        self._segments.clear()
+
     def forget(self, edge_id: str) -> None:
         self.lanes.discard(edge_id)
         self.straight.remove(edge_id)
@@ -131,6 +139,7 @@ class Routes:
         back: bool,
         others: tuple[list[Point], list[Point]] = ([], []),
         quick: bool = False,
+        search: bool = True,
     ) -> list[Point] | None:
         """The route for ``edge_id``; ``others``: where the other connections of the
         source and of the target meet them (a route avoids those sides). ``quick``: None
@@ -163,9 +172,22 @@ class Routes:
                 if quick and len(obstacles) > BUSY_REGION:
                     return None
                 avoid = [self._segments[i] for i, _box in self.straight.near(region)]  # type: ignore[index]
-                found = route(
-                    *ends, obstacles, allowed, allowed, self.lanes, busy=busy, avoid=avoid
-                )
+                try:
+                    found = route(
+                        *ends,
+                        obstacles,
+                        allowed,
+                        allowed,
+                        self.lanes,
+                        busy=busy,
+                        avoid=avoid,
+                        search=search,
+                    )
+                except SearchGaveUp:
+                    # Among hundreds of nodes: a wider search would cost more still.
+                    return [a, b]
+                if found is None and not search:
+                    return None  # it needs the grid search: later
                 if found is None:
                     break
                 # A route may leave the region it was found in (around all it held):

@@ -9,6 +9,7 @@ laid on the same line where one could be moved a lane aside.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -34,6 +35,9 @@ BUSY_SIDE = 160.0
 SEARCH_FOR_BETTER = 24
 """A short route that must share a side with another connection is bettered by the grid
 search when there are at most this many nodes around (a few milliseconds)."""
+MOST_STEPS = 20000
+"""The grid search gives up after this many steps (a few tenths of a second): the best
+route found by then, or ``SearchGaveUp`` when none was."""
 CROSSING = 120.0
 """What crossing a straight connection costs: where a route crosses one, one of the two
 is hidden for a few pixels, and a straight one is short and its middle is what is seen."""
@@ -100,9 +104,11 @@ def route(
     clearance: float = CLEARANCE,
     busy: tuple[Sequence[str], Sequence[str]] = ((), ()),
     avoid: Sequence[Segment] = (),
+    search: bool = True,
 ) -> list[Point] | None:
     """The orthogonal route from ``source`` to ``target`` around ``obstacles`` (the other
-    nodes near them), leaving and entering by the given sides; None if there is none.
+    nodes near them), leaving and entering by the given sides; None if there is none (or,
+    without ``search``, none of at most three segments).
 
     The route starts and ends at a port (the middle of a side) and runs on the lines
     ``clearance`` outside each node (a sparse grid, as orthogonal connector routers do),
@@ -139,7 +145,7 @@ def route(
         next((s for s in ends if s not in busy[1]), target_sides[0]),
     )
     avoidable = simple is not None and simple[0] - simple[4] - unavoidable >= BUSY_SIDE
-    if simple is None or (avoidable and len(obstacles) <= SEARCH_FOR_BETTER):
+    if search and (simple is None or (avoidable and len(obstacles) <= SEARCH_FOR_BETTER)):
         bound = math.inf if simple is None else simple[0]
         searched = _search(sorted(xs), sorted(ys), blocks, starts, ends, costs, bound)
         if searched is not None:
@@ -244,12 +250,16 @@ def _bends(points: list[Point], leaving: tuple[int, int], arriving: tuple[int, i
 class _Costs:
     """What a route pays besides its length and bends: busy sides, crossings."""
 
+    CELL = 128.0
+
     def __init__(self, busy: tuple[Sequence[str], Sequence[str]], avoid: Sequence[Segment]):
         self.busy = busy
-        self.avoid = [
-            (min(c[0], d[0]), min(c[1], d[1]), max(c[0], d[0]), max(c[1], d[1]), c, d)
-            for c, d in avoid
-        ]
+        # Straight connections filed by the columns of CELL px they span.
+        self.avoid: dict[int, list[tuple[float, float, float, float, Point, Point]]] = {}
+        for c, d in avoid:
+            entry = (min(c[0], d[0]), min(c[1], d[1]), max(c[0], d[0]), max(c[1], d[1]), c, d)
+            for column in range(int(entry[0] // self.CELL), int(entry[2] // self.CELL) + 1):
+                self.avoid.setdefault(column, []).append(entry)
 
     def sides(self, start: str | None, end: str | None) -> float:
         return BUSY_SIDE * ((start in self.busy[0]) + (end in self.busy[1]))
@@ -260,11 +270,15 @@ class _Costs:
             return 0.0
         left, right = min(a[0], b[0]), max(a[0], b[0])
         top, bottom = min(a[1], b[1]), max(a[1], b[1])
+        seen: set[tuple[Point, Point]] = set()
         count = 0
-        for low_x, low_y, high_x, high_y, c, d in self.avoid:
-            if high_x < left or low_x > right or high_y < top or low_y > bottom:
-                continue
-            count += _cross(a, b, c, d)
+        for column in range(int(left // self.CELL), int(right // self.CELL) + 1):
+            for low_x, low_y, high_x, high_y, c, d in self.avoid.get(column, ()):
+                if high_x < left or low_x > right or high_y < top or low_y > bottom:
+                    continue
+                if (c, d) not in seen:
+                    seen.add((c, d))
+                    count += _cross(a, b, c, d)
         return CROSSING * count
 
 
@@ -326,11 +340,28 @@ def _search(
     for side, ((x, y), (nx, ny)) in ends.items():
         # A route arrives at the stub heading into the node: against the side's normal.
         goals.setdefault((column[x], row[y]), []).append((side, (-nx, -ny)))
-    goal_points = [(x, y) for (x, y), _normal in ends.values()]
+    goal_points = [
+        (x, y, (-nx, -ny), costs.sides(None, side)) for side, ((x, y), (nx, ny)) in ends.items()
+    ]
 
-    def estimate(i: int, j: int) -> float:
+    def estimate(i: int, j: int, heading: tuple[int, int]) -> float:
+        """Distance, plus the bends no route can avoid: one to turn to the arrival
+        heading, two when already heading that way off its line or the other way."""
         x, y = xs[i], ys[j]
-        return min(abs(x - gx) + abs(y - gy) for gx, gy in goal_points)
+        least = math.inf
+        for gx, gy, arrival, paid in goal_points:
+            guess = abs(x - gx) + abs(y - gy) + paid
+            if heading == arrival:
+                ahead = (gx - x) * arrival[0] + (gy - y) * arrival[1]
+                level = (gy - y) * arrival[0] - (gx - x) * arrival[1]
+                if ahead < 0 or abs(level) > _EPSILON:
+                    guess += 2 * BEND
+            elif heading == (-arrival[0], -arrival[1]):
+                guess += 2 * BEND
+            else:
+                guess += BEND
+            least = min(least, guess)
+        return least
 
     open_cells: list[tuple[float, float, int, tuple]] = []  # type: ignore[type-arg]
     best: dict[tuple, float] = {}  # type: ignore[type-arg]
@@ -345,12 +376,16 @@ def _search(
         start_cost = costs.sides(side, None)
         if start_cost < best.get(state, math.inf):
             best[state], parent[state], first[state] = start_cost, None, side
-            heapq.heappush(open_cells, (start_cost + estimate(*cell), start_cost, counter, state))
+            heapq.heappush(
+                open_cells, (start_cost + estimate(*cell, direction), start_cost, counter, state)
+            )
             counter += 1
-    blocked_span: dict[tuple[int, int, int, int], bool] = {}
+    blocked = _blocked_spans(xs, ys, blocks)
     crossing_span: dict[tuple[int, int, int, int], float] = {}
     finished: tuple[float, tuple, str] | None = None  # type: ignore[type-arg]
-    while open_cells:
+    popped = 0
+    while open_cells and popped < MOST_STEPS:
+        popped += 1
         f, cost, _order, state = heapq.heappop(open_cells)
         if f >= (bound if finished is None else min(bound, finished[0])):
             break  # nothing left can beat what is found, or the route it is to better
@@ -369,11 +404,7 @@ def _search(
             if not (0 <= ni < len(xs) and 0 <= nj < len(ys)):
                 continue
             span = (min(i, ni), min(j, nj), max(i, ni), max(j, nj))
-            blocked = blocked_span.get(span)
-            if blocked is None:
-                blocked = _inside((xs[i] + xs[ni]) / 2, (ys[j] + ys[nj]) / 2, blocks)
-                blocked_span[span] = blocked
-            if blocked:
+            if span in blocked:
                 continue
             length = abs(xs[ni] - xs[i]) + abs(ys[nj] - ys[j])
             crossing = crossing_span.get(span)
@@ -386,10 +417,12 @@ def _search(
                 parent[new_state] = state
                 first[new_state] = first[state]
                 heapq.heappush(
-                    open_cells, (new_cost + estimate(ni, nj), new_cost, counter, new_state)
+                    open_cells, (new_cost + estimate(ni, nj, step), new_cost, counter, new_state)
                 )
                 counter += 1
     if finished is None:
+        if popped >= MOST_STEPS:
+            raise SearchGaveUp
         return None
     total, state, end_side = finished
     cells: list[Point] = []
@@ -400,6 +433,27 @@ def _search(
         walk = parent[walk]
     cells.reverse()
     return total, first[state], cells, end_side
+
+
+class SearchGaveUp(Exception):
+    """The grid search took MOST_STEPS steps without finding a route (it may exist)."""
+
+
+def _blocked_spans(
+    xs: list[float], ys: list[float], blocks: Sequence[Rect]
+) -> set[tuple[int, int, int, int]]:
+    """The spans between neighbouring grid points that run inside a node, as (i, j, i2,
+    j2) with i <= i2 and j <= j2: every node's inflated border lies on grid lines, so its
+    inside is a block of whole spans."""
+    out: set[tuple[int, int, int, int]] = set()
+    for left, top, right, bottom in blocks:
+        low_i, high_i = bisect.bisect_left(xs, left), bisect.bisect_left(xs, right)
+        low_j, high_j = bisect.bisect_left(ys, top), bisect.bisect_left(ys, bottom)
+        for j in range(low_j + 1, high_j):
+            out.update((i, j, i + 1, j) for i in range(low_i, high_i))
+        for i in range(low_i + 1, high_i):
+            out.update((i, j, i, j + 1) for j in range(low_j, high_j))
+    return out
 
 
 def _simplify(points: list[Point]) -> list[Point]:

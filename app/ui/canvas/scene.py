@@ -3,7 +3,7 @@ keyboard: ``interactions``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
+from PySide6.QtCore import QDeadlineTimer, QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsLineItem
 
@@ -16,6 +16,12 @@ from app.ui.canvas.routes import Routes
 from app.ui.editor import DocumentEditor
 from app.ui.preferences import PAPER
 from exporters.content import node_caption
+
+ROUTING_SLICE_MS = 25
+"""Routing left for idle moments runs in slices this long, so the canvas stays responsive."""
+BULK_CHANGES = 24
+"""More node moves or connections than this in one turn of the event loop (auto-layout,
+its undo, a large paste, a drag of many nodes) are routed together once the turn is over."""
 
 __all__ = ["NODE_KIND_MIME", "SPACING", "SopScene"]  # the first two: from interactions
 
@@ -40,6 +46,8 @@ class SopScene(CanvasGestures):
         self._between: dict[tuple[str, str], set[str]] = {}  # (source, target) -> edge ids
         self._routes = Routes(self)
         self._unrouted: set[str] = set()  # drawn straight for now, routed when idle
+        self._changes_now = 0  # changes in this turn of the event loop
+        self._everything_stale = False  # so many that every edge is routed when idle
         self._idle_routing = QTimer(self, singleShot=True, interval=0)
         self._idle_routing.timeout.connect(self._route_when_idle)
         self._last_rect: dict[str, QRectF] = {}  # where each node stood when last routed around
@@ -104,6 +112,7 @@ class SopScene(CanvasGestures):
             self._add_edge_item(edge.id, route=False)
         for edge_id in self.edges:
             self._route(edge_id)
+        self._changes_now, self._everything_stale = 0, False  # all of it is routed
 
     def on_event(self, event: ModelEvent) -> None:
         handler = {
@@ -150,7 +159,9 @@ class SopScene(CanvasGestures):
         self._between.setdefault((edge.source, edge.target), set()).add(edge_id)
         self._incident.setdefault(edge.source, set()).add(edge_id)
         self._incident.setdefault(edge.target, set()).add(edge_id)
-        if route:
+        if route and self._in_bulk():
+            self._straight(edge_id)
+        elif route:
             self._route_pair(edge.source, edge.target)  # this edge, and any going back
             # Its ends' other routed connections may now leave by a side it uses.
             for end in (edge.source, edge.target):
@@ -159,33 +170,76 @@ class SopScene(CanvasGestures):
                         self._route(other)
 
     def _route(self, edge_id: str, now: bool = False) -> None:
-        """Route the edge; one with many nodes around it (a long edge across a large
-        diagram) is drawn straight at once and routed when the canvas is next idle, so
-        that a drag or an edit never waits for it."""
+        """Route the edge at once when that is quick (a straight line, or a route of at
+        most three segments among a few nodes); else draw it straight and route it when
+        the canvas is idle (``now``: route it fully here), so that an edit or a drag never
+        waits for the grid search."""
         source_id, target_id = self._ends[edge_id]
         source, target = self.nodes[source_id], self.nodes[target_id]
         others = (self._meeting(source_id, edge_id), self._meeting(target_id, edge_id))
         back = self._is_back(edge_id)
-        points = self._routes.choose(edge_id, source, target, back, others, quick=not now)
+        points = self._routes.choose(
+            edge_id, source, target, back, others, quick=not now, search=now
+        )
         if points is None:
-            a, b = source.boundary_point(target.pos()), target.boundary_point(source.pos())
-            points = [(a.x(), a.y()), (b.x(), b.y())]
+            self._straight(edge_id)
             self._unrouted.add(edge_id)
             self._idle_routing.start()
         else:
             self._unrouted.discard(edge_id)
-        self.edges[edge_id].set_route(points)
+            self.edges[edge_id].set_route(points)
 
-    def _route_when_idle(self) -> None:
-        pending, self._unrouted = self._unrouted, set()
-        for edge_id in sorted(pending):
+    def _route_when_idle(self, slice_ms: int = ROUTING_SLICE_MS) -> None:
+        """Route what waits, ``slice_ms`` at a time (then the canvas answers input again
+        before the next slice); after many changes at once, everything, the quick routes
+        first."""
+        self._changes_now = 0
+        if self._everything_stale:
+            # Many nodes moved in one go (auto-layout, its undo, a large paste): every
+            # connection is drawn straight now and routed once in the next slices, rather
+            # than each again after every node.
+            self._everything_stale = False
+            self._routes.forget_all()
+            for edge_id in self.edges:
+                self._straight(edge_id)
+            self._unrouted = set(self.edges)
+            self._idle_routing.start()
+            return
+        deadline = QDeadlineTimer(slice_ms)
+        for edge_id in sorted(self._unrouted):
+            if deadline.hasExpired():
+                self._idle_routing.start()
+                return
+            self._unrouted.discard(edge_id)
             if edge_id in self.edges:
                 self._route(edge_id, now=True)
+
+    def routing_pending(self) -> bool:
+        """Whether some connections are drawn straight for now, to be routed when idle."""
+        return bool(self._unrouted) or self._everything_stale
 
     def route_now(self) -> None:
         """Route at once what waits for an idle moment (pictures, prints, tests)."""
         self._idle_routing.stop()
-        self._route_when_idle()
+        while self.routing_pending():
+            self._route_when_idle(slice_ms=-1)  # -1: no deadline
+        self._idle_routing.stop()
+
+    def _in_bulk(self) -> bool:
+        """Count a change of this turn of the event loop; True once there have been so
+        many that routing is better done once, for everything, when the turn is over."""
+        self._changes_now += 1
+        self._idle_routing.start()
+        if self._changes_now > BULK_CHANGES:
+            self._everything_stale = True
+        return self._everything_stale
+
+    def _straight(self, edge_id: str) -> None:
+        """A straight line between the edge's nodes until it is routed (in bulk changes)."""
+        source_id, target_id = self._ends[edge_id]
+        source, target = self.nodes[source_id], self.nodes[target_id]
+        a, b = source.boundary_point(target.pos()), target.boundary_point(source.pos())
+        self.edges[edge_id].set_route([(a.x(), a.y()), (b.x(), b.y())])
 
     def _meeting(self, node_id: str, but: str) -> list[tuple[float, float]]:
         """Where the node's other connections (routed so far) meet it."""
@@ -219,6 +273,8 @@ class SopScene(CanvasGestures):
         """Route again the node's own edges, and those running near where it is now (one
         may pass under it) or was (one may go straight again)."""
         item = self.nodes[node_id]
+        if self._in_bulk():
+            return  # routed with everything else when the turn is over
         near = set(self._incident.get(node_id, ()))
         if self.edges:
             near.update(self._routes.edges_near(item.scene_rect()))
@@ -239,6 +295,8 @@ class SopScene(CanvasGestures):
             self._routes.untrack(item)
             self._last_rect.pop(event.ids[0], None)
             self.removeItem(item)
+            if self._in_bulk():
+                return
             for edge_id in self._routes.edges_near(where):  # some may go straight again
                 self._route(edge_id)
 
@@ -285,7 +343,7 @@ class SopScene(CanvasGestures):
                 self._between.get(ends, set()).discard(edge_id)
             if item is not None:
                 self.removeItem(item)
-            if ends is not None and all(end in self.nodes for end in ends):
+            if ends is not None and all(end in self.nodes for end in ends) and not self._in_bulk():
                 self._route_pair(*ends)
 
     def _on_edge_changed(self, event: ModelEvent) -> None:
