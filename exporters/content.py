@@ -218,6 +218,8 @@ def criterion_sentence(doc: Sop, criterion: CriterionBase) -> str:
 def _tier_words(tiers: list[str] | None) -> str:
     if tiers is None:
         return ""
+    if not tiers:  # `tiers: []` validates: a rule for no tier, which never applies
+        return " (no tier: it never applies)"
     if len(tiers) == 1:
         return f" ({tiers[0]} tier only)"
     return f" ({', '.join(tiers[:-1])} and {tiers[-1]} tiers only)"
@@ -245,7 +247,7 @@ def approval_short(doc: Sop, approval: Approval, multiline: bool = False) -> str
     """``2× Security, 1× Compliance (high)`` for diagram labels (one rule a line if asked)."""
     parts = [
         f"{rule.count}× {role_name(doc, rule.role)}"
-        + (f" ({', '.join(rule.tiers)})" if rule.tiers is not None else "")
+        + (f" ({tiers_text(rule.tiers)})" if rule.tiers is not None else "")
         for rule in approval.rules
     ]
     if approval.mode == "any":

@@ -239,7 +239,9 @@ def rule_words(rule: dict[str, Any], role_names: Mapping[str, str] | None = None
         f"{count} approval{'s' if count != 1 else ''} from {role_label(rule['role'], role_names)}"
     )
     tiers = rule.get("tiers")
-    if tiers:
+    if tiers == []:
+        words += ", for no tier (it never applies)"
+    elif tiers:
         words += f", tier{'s' if len(tiers) > 1 else ''} {', '.join(tiers)} only"
     return words
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -178,16 +179,24 @@ def test_json_output_is_streamed_in_batches(monkeypatch) -> None:
     assert max(writes) < 2 * output._BATCH
 
 
+F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)  # Linux
+
+
 def test_a_reader_that_goes_away_is_exit_2_not_a_verdict(tmp_path: Path) -> None:
     """`gatewright simulate --json | head -1`: 1 would read as a negative verdict."""
     template = Path(__file__).resolve().parents[1] / "sop_templates" / "deployment-gate.sop.json"
     command = [sys.executable, "-m", "app", "simulate", str(template), "--scenario",
                "deployment-gate-month", "--json", "--no-record"]  # fmt: skip
     environment = {**os.environ, "GATEWRIGHT_WORKSPACE": str(tmp_path / "w.db")}
+    # Unbuffered, so that reading one byte takes one byte off the pipe, and the pipe shrunk
+    # to a page: the command must still be writing when the reader goes (its JSON, ~75 KB,
+    # would otherwise nearly fit in the pipe's 64 KB and a buffered reader's first 8 KB).
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, bufsize=0
     )
-    assert process.stdout is not None and process.stdout.read(1) == b"{"
+    assert process.stdout is not None
+    fcntl.fcntl(process.stdout.fileno(), F_SETPIPE_SZ, 4096)
+    assert process.stdout.read(1) == b"{"
     process.stdout.close()  # far less than the JSON the command still has to write
     _out, err = process.communicate(timeout=120)
     assert process.returncode == 2, err

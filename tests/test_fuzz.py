@@ -104,6 +104,11 @@ FOUND = {
         lambda d: first_gate(d)["approval"].update(window_hours=2**63),
         2,
     ),
+    # the Markdown and PDF exports split an empty tier list to name its last tier
+    "approval-rule-for-no-tier": (
+        lambda d: first_gate(d)["approval"]["rules"][0].update(tiers=[]),
+        0,
+    ),
     # validation findings, not crashes
     "member-in-another-script": (lambda d: d["roles"][0]["members"].append("\u0456sabel"), 1),
     "bidi-override-in-a-name": (lambda d: d["nodes"][0].update(name="Dev \u202eved"), 0),
@@ -123,9 +128,14 @@ def test_what_fuzzing_found_is_refused_with_a_sentence(found: str, tmp_path: Pat
         assert "$." in outcome.err  # the JSON path at fault
 
 
-def test_a_300_character_output_name_is_one_sentence(tmp_path: Path) -> None:
-    source = tmp_path / "s.sop.json"
+def startup_file(folder: Path) -> Path:
+    source = folder / "s.sop.json"
     source.write_text(json.dumps(TEMPLATE_DATA["startup-lightweight"]), encoding="utf-8")
+    return source
+
+
+def test_a_300_character_output_name_is_one_sentence(tmp_path: Path) -> None:
+    source = startup_file(tmp_path)
     for fmt, suffix in (("dot", ".dot"), ("pdf", ".pdf"), ("github", "")):
         out = tmp_path / ("a" * 300 + suffix)
         outcome = run_cli("export", fmt, str(source), "-o", str(out))
@@ -138,8 +148,7 @@ def test_a_300_character_output_name_is_one_sentence(tmp_path: Path) -> None:
 
 def test_a_name_near_the_limit_still_saves(tmp_path: Path) -> None:
     """The temporary file it is written through has a name of its own: cut, not too long."""
-    source = tmp_path / "s.sop.json"
-    source.write_text(json.dumps(TEMPLATE_DATA["startup-lightweight"]), encoding="utf-8")
+    source = startup_file(tmp_path)
     out = tmp_path / ("c" * 250 + ".md")
     outcome = run_cli("export", "markdown", str(source), "-o", str(out))
     assert outcome.code == 0, outcome.err
@@ -150,8 +159,7 @@ def test_a_name_near_the_limit_still_saves(tmp_path: Path) -> None:
     "name", ["x\x1b[31mred\x1b[0m.md", "bell\x07.md", "evil\u202edm.md", "line\nbreak.md"]
 )
 def test_echoed_paths_show_control_and_bidi_characters_escaped(tmp_path: Path, name) -> None:
-    source = tmp_path / "s.sop.json"
-    source.write_text(json.dumps(TEMPLATE_DATA["startup-lightweight"]), encoding="utf-8")
+    source = startup_file(tmp_path)
     outcome = run_cli("export", "markdown", str(source), "-o", str(tmp_path / name))
     assert outcome.code == 0, outcome.err
     assert outcome.err.startswith("wrote ") and outcome.err.count("\n") == 1
@@ -164,8 +172,7 @@ def test_echoed_paths_show_control_and_bidi_characters_escaped(tmp_path: Path, n
 def test_json_output_holding_a_lone_surrogate_is_written_escaped(tmp_path: Path) -> None:
     """Evidence values are echoed in check's decision: a lone surrogate in one failed the
     write of the whole document (exit 70)."""
-    source = tmp_path / "s.sop.json"
-    source.write_text(json.dumps(TEMPLATE_DATA["startup-lightweight"]), encoding="utf-8")
+    source = startup_file(tmp_path)
     spec = tmp_path / "spec.json"
     assert run_cli("compile", str(source), "-o", str(spec)).code == 0
     evidence = tmp_path / "evidence.json"

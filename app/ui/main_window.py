@@ -23,7 +23,9 @@ from app import __version__
 from app.model.document import Sop, new_document
 from app.model.errors import ModelError
 from app.ui.auto_layout import AutoLayout
+from app.ui.canvas.items import GRID
 from app.ui.canvas.overview import Overview
+from app.ui.canvas.placing import paste_offset
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import SopView
 from app.ui.editor import DocumentEditor
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.editor.stack.indexChanged.connect(lambda _index: self._changed())
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.scene.armed.connect(self.palette.show_armed)
         place_window(self, QSettings())
         self._install_modes()
         install_features(self)  # append, arrange, copy as image, print, getting started
@@ -301,7 +304,7 @@ class MainWindow(QMainWindow):
 
     def _arm_palette(self, kind: str) -> None:
         self.scene.pending_kind = kind
-        self.statusBar().showMessage(f"Click on the canvas to place a {kind}", 5000)
+        self.statusBar().showMessage(f"Click on the canvas to place a {kind} (Esc: cancel)", 5000)
 
     # -- edit commands -----------------------------------------------------------------
 
@@ -317,12 +320,17 @@ class MainWindow(QMainWindow):
 
     def paste(self) -> None:
         if self.clipboard:
-            self.scene.select_ids(self.editor.paste(self.clipboard))
+            self._paste(self.clipboard)
 
     def duplicate(self) -> None:
         ids = self.scene.selected_ids()
         if ids:
-            self.scene.select_ids(self.editor.paste(self.editor.copy(ids)))
+            self._paste(self.editor.copy(ids))
+
+    def _paste(self, payload: dict) -> None:  # type: ignore[type-arg]
+        """Paste beside the copied nodes, where the copies cover none on the canvas."""
+        offset = paste_offset(self.scene, payload, self.scene.grid or GRID)
+        self.scene.select_ids(self.editor.paste(payload, offset))
 
     def delete_selection(self) -> None:
         self.editor.delete(self.scene.selected_ids())

@@ -49,6 +49,7 @@ def diagram_scene(doc: Sop) -> Iterator[SopScene]:
 
     editor = DocumentEditor(doc)
     scene = SopScene(editor)
+    scene.route_now()  # a window routes long connections when idle; a picture is drawn now
     try:
         yield scene
     finally:

@@ -52,3 +52,11 @@ def blank(qtbot):  # type: ignore[no-untyped-def]
     made = active_window(qtbot)
     yield made
     made.editor.stack.setClean()
+
+
+@pytest.fixture(scope="module")
+def designer(qapp, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One 1366x768 designer window for all the tests of a module (tests/gui/seen.py)."""
+    from tests.gui.seen import one_window
+
+    yield from one_window(tmp_path_factory)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -358,3 +359,16 @@ def test_startup_offers_every_journal_each_in_its_window(
     assert dumps_document(window.editor.doc) == texts[0]
     assert [dumps_document(w.editor.doc) for w in others] == texts[1:]
     assert all(w.isWindowModified() for w in [window, *others])
+
+
+@pytest.mark.parametrize(
+    "stamp", ["2026-12-07T04:00:00.123456Z", "2026-12-07T04:00:00Z", "2026-12-07T05:00:00+01:00"]
+)
+def test_the_dialog_shows_a_journals_time_in_local_time(stamp: str) -> None:
+    expected = datetime(2026, 12, 7, 4, tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    assert recovery._local_time(stamp) == expected
+
+
+def test_a_time_that_is_not_one_is_shown_as_it_is() -> None:
+    assert recovery._local_time("yesterday") == "yesterday"
+    assert recovery._local_time("") == "an unknown time"

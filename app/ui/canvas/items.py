@@ -4,38 +4,22 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import (
-    QBrush,
-    QColor,
-    QFont,
-    QPainter,
-    QPainterPath,
-    QPainterPathStroker,
-    QPen,
-    QPolygonF,
-)
-from PySide6.QtWidgets import (
-    QGraphicsItem,
-    QGraphicsObject,
-    QGraphicsPathItem,
-    QStyleOptionGraphicsItem,
-    QWidget,
-)
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
+from app.ui.canvas.node_text import FittedText, fit_text
+from app.ui.canvas.shapes import SIZES, outline_geometry, outline_path
 from app.ui.plain import literal
-from exporters.style import EDGE_STYLES, ERROR_BORDER, NODE_STYLES
+from exporters.style import ERROR_BORDER, NODE_STYLES
+
+__all__ = ["GRID", "SIZES", "NodeItem", "outline_path"]  # SIZES and outline_path: from shapes
 
 GRID = 10
-SIZES = {
-    "stage": (150.0, 56.0),
-    "gate": (150.0, 80.0),
-    "trigger": (140.0, 62.0),
-    "action": (150.0, 56.0),
-    "check": (140.0, 56.0),
-}
 SEVERITY_COLOURS = {"error": ERROR_BORDER, "warning": "#d97706", "info": "#2563eb"}
 HANDLE_RADIUS = 6.0
+HANDLE_HOVER_RADIUS = 9.0
+"""The connection handle grows to this under the pointer, and takes presses this far out."""
 TEXT_DETAIL = 0.4
 """Below this scale (an 8.5 pt name under 3.5 px) a bar stands in for the unreadable text."""
 
@@ -44,60 +28,7 @@ TEXT_DETAIL = 0.4
 _POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
 _POSITION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemPositionHasChanged
 _SELECTION_CHANGED = QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged
-_TEXT_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
-
-
-def outline_path(kind: str) -> QPainterPath:
-    """The node's outline centred on (0, 0), in the shared visual language."""
-    width, height = SIZES[kind]
-    rect = QRectF(-width / 2, -height / 2, width, height)
-    path = QPainterPath()
-    shape = NODE_STYLES[kind].outline
-    if shape == "rounded-rect":
-        path.addRoundedRect(rect, 14, 14)
-    elif shape == "diamond":
-        path.addPolygon(
-            QPolygonF(
-                [
-                    QPointF(0, rect.top()),
-                    QPointF(rect.right(), 0),
-                    QPointF(0, rect.bottom()),
-                    QPointF(rect.left(), 0),
-                ]
-            )
-        )
-        path.closeSubpath()
-    elif shape == "octagon":
-        cut = 14.0
-        points = [
-            (rect.left() + cut, rect.top()),
-            (rect.right() - cut, rect.top()),
-            (rect.right(), rect.top() + cut),
-            (rect.right(), rect.bottom() - cut),
-            (rect.right() - cut, rect.bottom()),
-            (rect.left() + cut, rect.bottom()),
-            (rect.left(), rect.bottom() - cut),
-            (rect.left(), rect.top() + cut),
-        ]
-        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in points]))
-        path.closeSubpath()
-    elif shape == "note":
-        fold = 12.0
-        path.addPolygon(
-            QPolygonF(
-                [
-                    QPointF(rect.left(), rect.top()),
-                    QPointF(rect.right() - fold, rect.top()),
-                    QPointF(rect.right(), rect.top() + fold),
-                    QPointF(rect.right(), rect.bottom()),
-                    QPointF(rect.left(), rect.bottom()),
-                ]
-            )
-        )
-        path.closeSubpath()
-    else:
-        path.addRect(rect)
-    return path
+_TEXT_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextSingleLine)
 
 
 class NodeItem(QGraphicsObject):
@@ -111,13 +42,14 @@ class NodeItem(QGraphicsObject):
         self._problem_message = ""
         self.note = ""
         self.highlight: str | None = None
-        self._path = _OUTLINES.get(kind) or _OUTLINES.setdefault(kind, outline_path(kind))
+        self._geometry = outline_geometry(kind)
+        self._path = self._geometry.path
         self._bounds = self._path.boundingRect()
         self._bounding = self._bounds.adjusted(-10, -10, 14, 10)
-        inset = 16 if kind == "gate" else 8
-        self._text_box = self._bounds.adjusted(inset, 4, -inset, -4)
-        self._text_bar = QRectF(0, 0, self._text_box.width() * 0.6, 7)
-        self._text_bar.moveCenter(self._text_box.center())
+        self._text_bar = QRectF(0, 0, self._bounds.width() * 0.45, 7)
+        self._text_bar.moveCenter(self._bounds.center())
+        self._text: FittedText | None = None
+        self._with_handle: QPainterPath | None = None
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
             | QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
@@ -127,12 +59,14 @@ class NodeItem(QGraphicsObject):
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         self._hover = False
+        self._on_handle = False
         self._snapping = True
 
     # setters ----------------------------------------------------------------------------
 
     def set_text(self, name: str, caption: str) -> None:
         self.name, self.caption = name, caption
+        self._text = None  # laid out again at the next paint
         self._tip()
         self.update()
 
@@ -150,7 +84,8 @@ class NodeItem(QGraphicsObject):
             self.update()
 
     def _tip(self) -> None:
-        lines = [self.name, self._problem_message or self.caption]
+        # The whole name and caption: the node shows them shortened when they do not fit.
+        lines = [self.name, self.caption, self._problem_message]
         if self.note:
             lines.append(f"Note: {self.note}")
         self.setToolTip(literal("\n".join(line for line in lines if line)))
@@ -173,14 +108,41 @@ class NodeItem(QGraphicsObject):
     def boundingRect(self) -> QRectF:
         return self._bounding
 
-    def shape(self) -> QPainterPath:
+    def outline(self) -> QPainterPath:
+        """The node's outline in its own coordinates (what is filled and framed)."""
         return self._path
 
-    def handle_rect(self) -> QRectF:
-        """The connection handle: a small circle on the right edge."""
+    def scene_rect(self) -> QRectF:
+        """The outline's bounding box in the scene: what connections route around."""
+        return self._bounds.translated(self.pos())
+
+    def shape(self) -> QPainterPath:
+        # While the pointer is over it, the node answers on its handle too, so that the
+        # pointer can move onto the half of the handle that sticks out of the outline.
+        # (A press there on a selected node is taken by the scene's handle_at.)
+        if not self._hover:
+            return self._path
+        if self._with_handle is None:
+            circle = QPainterPath()
+            circle.addEllipse(self.handle_rect(HANDLE_HOVER_RADIUS))
+            self._with_handle = self._path.united(circle)
+        return self._with_handle
+
+    def handle_rect(self, radius: float = HANDLE_RADIUS) -> QRectF:
+        """The connection handle: a circle centred on the middle of the right edge."""
         right = self._bounds.right()
-        r = HANDLE_RADIUS
-        return QRectF(right - r, -r, 2 * r, 2 * r)
+        return QRectF(right - radius, -radius, 2 * radius, 2 * radius)
+
+    def handle_shown(self) -> bool:
+        """The handle shows while the pointer is over the node or the node is selected."""
+        return self._hover or self.isSelected()
+
+    def on_handle(self, scene_point: QPointF) -> bool:
+        """Whether ``scene_point`` is on the handle (anywhere on its hover-sized circle)."""
+        local = scene_point - self.pos()
+        centre = QPointF(self._bounds.right(), 0)
+        offset = local - centre
+        return offset.x() ** 2 + offset.y() ** 2 <= HANDLE_HOVER_RADIUS**2
 
     def boundary_point(self, towards: QPointF) -> QPointF:
         """Where a line from the centre towards ``towards`` (scene) leaves the outline."""
@@ -188,15 +150,21 @@ class NodeItem(QGraphicsObject):
         dx, dy = towards.x() - here.x(), towards.y() - here.y()
         length = math.hypot(dx, dy) or 1.0
         dx, dy = dx / length, dy / length
-        contains = self._path.contains
-        low, high = 0.0, max(SIZES[self.kind])
-        for _ in range(12):  # 1/4096 of the node's size: well under a pixel
-            middle = (low + high) / 2
-            if contains(QPointF(dx * middle, dy * middle)):
-                low = middle
-            else:
-                high = middle
-        return QPointF(here.x() + dx * low, here.y() + dy * low)
+        reach = self._geometry.exit_distance(dx, dy)
+        return QPointF(here.x() + dx * reach, here.y() + dy * reach)
+
+    def text_layout(self) -> FittedText:
+        """The name and caption as drawn: wrapped, shrunk or elided to fit the outline."""
+        if self._text is None:
+            paints = _node_paints(self.kind)
+            self._text = fit_text(
+                self._geometry,
+                self.name,
+                self.caption,
+                paints.name_font,
+                paints.caption_font,
+            )
+        return self._text
 
     def itemChange(self, change, value):  # type: ignore[no-untyped-def]
         if change == _POSITION_CHANGE and self._snapping:
@@ -213,11 +181,27 @@ class NodeItem(QGraphicsObject):
 
     def hoverEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self._hover = True
+        self._follow_pointer(event.scenePos())
         self.update()
+
+    def hoverMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._follow_pointer(event.scenePos())
 
     def hoverLeaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self._hover = False
+        self._follow_pointer(None)
         self.update()
+
+    def _follow_pointer(self, scene_point: QPointF | None) -> None:
+        """Grow the handle under the pointer, with a cross cursor saying "drag to connect"."""
+        on = scene_point is not None and self.on_handle(scene_point)
+        if on != self._on_handle:
+            self._on_handle = on
+            if on:
+                self.setCursor(Qt.CursorShape.CrossCursor)
+            else:
+                self.unsetCursor()
+            self.update()
 
     # painting ---------------------------------------------------------------------------
 
@@ -250,27 +234,15 @@ class NodeItem(QGraphicsObject):
         painter.setBrush(paints.fill)
         painter.drawPath(self._path)
         bounds = self._bounds
-        text_box = self._text_box
         if distant:
             # Too small to read: a bar where the name is, as maps draw distant labels.
             painter.fillRect(self._text_bar, paints.text_bar)
-        elif self.caption:
-            painter.setPen(paints.text)
-            painter.setFont(paints.name_font)
-            top = QRectF(
-                text_box.left(), text_box.top(), text_box.width(), text_box.height() * 0.62
-            )
-            painter.drawText(top, _TEXT_FLAGS, self.name)
-            painter.setFont(paints.caption_font)
-            painter.setPen(paints.caption)
-            bottom = QRectF(
-                text_box.left(), top.bottom(), text_box.width(), text_box.height() * 0.38
-            )
-            painter.drawText(bottom, _TEXT_FLAGS, self.caption)
         else:
-            painter.setPen(paints.text)
-            painter.setFont(paints.name_font)
-            painter.drawText(text_box, _TEXT_FLAGS, self.name)
+            text = self.text_layout()
+            for line in text.lines:
+                painter.setFont(text.caption_font if line.caption else text.name_font)
+                painter.setPen(paints.caption if line.caption else paints.text)
+                painter.drawText(line.rect, _TEXT_FLAGS, line.text)
         if self.problem:
             badge = QRectF(bounds.right() - 8, bounds.top() - 8, 16, 16)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -283,9 +255,11 @@ class NodeItem(QGraphicsObject):
         if self.note:
             _paint_note_mark(painter, bounds)
         if self._hover or selected:
-            painter.setPen(QPen(QColor("#111827"), 1))
-            painter.setBrush(QColor("#f9fafb"))
-            painter.drawEllipse(self.handle_rect())
+            painter.setPen(QPen(QColor("#2563eb" if self._on_handle else "#111827"), 1))
+            painter.setBrush(QColor("#dbeafe" if self._on_handle else "#f9fafb"))
+            painter.drawEllipse(
+                self.handle_rect(HANDLE_HOVER_RADIUS if self._on_handle else HANDLE_RADIUS)
+            )
 
 
 def _paint_note_mark(painter: QPainter, bounds: QRectF) -> None:
@@ -330,7 +304,6 @@ class _NodePaints:
         self.caption_font.setPointSizeF(7.0)
 
 
-_OUTLINES: dict[str, QPainterPath] = {}
 _PAINTS: dict[str, _NodePaints] = {}
 
 
@@ -340,73 +313,3 @@ def _node_paints(kind: str) -> _NodePaints:
     if paints is None:
         paints = _PAINTS[kind] = _NodePaints(kind)
     return paints
-
-
-class EdgeItem(QGraphicsPathItem):
-    """A connection: a line or curve with an arrow head, styled by its kind."""
-
-    def __init__(self, edge_id: str, kind: str) -> None:
-        super().__init__()
-        self.edge_id = edge_id
-        self.kind = kind
-        self.setFlags(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable)
-        self.setZValue(0)
-        self.problem: str | None = None
-        self._shape: QPainterPath | None = None
-        self.apply_style()
-
-    def apply_style(self) -> None:
-        style = EDGE_STYLES[self.kind]
-        colour = QColor(SEVERITY_COLOURS["error"] if self.problem == "error" else style.color)
-        pen = QPen(colour, style.width + (1.5 if self.isSelected() else 0))
-        if style.dash:
-            pen.setDashPattern(list(style.dash))
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self.setPen(pen)
-        self.setToolTip(style.label)
-
-    def set_kind(self, kind: str) -> None:
-        self.kind = kind
-        self.apply_style()
-
-    def set_problem(self, severity: str | None) -> None:
-        self.problem = severity
-        self.apply_style()
-
-    def set_ends(self, start: QPointF, end: QPointF, bend: float = 0.0) -> None:
-        path = QPainterPath(start)
-        if bend:
-            middle = (start + end) / 2
-            normal = QPointF(-(end - start).y(), (end - start).x())
-            length = math.hypot(normal.x(), normal.y()) or 1.0
-            control = middle + normal * (bend / length)
-            path.quadTo(control, end)
-            tail = control
-        else:
-            path.lineTo(end)
-            tail = start
-        line = QLineF(end, tail)
-        angle = math.radians(line.angle())
-        size = 9.0
-        for side in (math.pi / 7, -math.pi / 7):
-            path.moveTo(end)
-            path.lineTo(
-                end + QPointF(math.cos(angle + side) * size, -math.sin(angle + side) * size)
-            )
-        self._shape = None
-        self.setPath(path)
-
-    def itemChange(self, change, value):  # type: ignore[no-untyped-def]
-        if change == _SELECTION_CHANGED:
-            self.apply_style()
-        return super().itemChange(change, value)
-
-    def shape(self) -> QPainterPath:
-        """A 10 px band around the line, so that a thin edge is easy to pick."""
-        if self._shape is None:
-            self._shape = _EDGE_STROKER.createStroke(self.path())
-        return self._shape
-
-
-_EDGE_STROKER = QPainterPathStroker()
-_EDGE_STROKER.setWidth(10)

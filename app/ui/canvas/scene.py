@@ -1,48 +1,37 @@
-"""The scene: keeps the model-id -> item map, follows document events, routes interactions."""
+"""The scene: keeps the model-id -> item map and follows document events (the mouse and
+keyboard: ``interactions``)."""
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (
-    QGraphicsLineItem,
-    QGraphicsScene,
-    QGraphicsSceneDragDropEvent,
-    QGraphicsSceneMouseEvent,
-    QMenu,
-    QToolTip,
-)
+from PySide6.QtCore import QDeadlineTimer, QPointF, QRectF, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QGraphicsLineItem
 
 from app.model.document import Sop
-from app.model.errors import ModelError
 from app.model.events import ModelEvent
-from app.ui.canvas.items import GRID, SIZES, EdgeItem, NodeItem
+from app.ui.canvas.edge_item import EdgeItem
+from app.ui.canvas.interactions import NODE_KIND_MIME, SPACING, CanvasGestures
+from app.ui.canvas.items import GRID, NodeItem
+from app.ui.canvas.routes import Routes
 from app.ui.editor import DocumentEditor
 from app.ui.preferences import PAPER
 from exporters.content import node_caption
 
-NODE_KIND_MIME = "application/x-gatewright-node-kind"
-SPACING = 40.0
-"""The clear space kept around a node placed by keyboard."""
+ROUTING_SLICE_MS = 25
+"""Routing left for idle moments runs in slices this long, so the canvas stays responsive."""
+BULK_CHANGES = 24
+"""More node moves or connections than this in one turn of the event loop (auto-layout,
+its undo, a large paste, a drag of many nodes) are routed together once the turn is over."""
+
+__all__ = ["NODE_KIND_MIME", "SPACING", "SopScene"]  # the first two: from interactions
 
 
-def _stepped(value: float, steps: int, step: float) -> float:
-    """``value`` moved ``steps`` grid lines along its axis (the first one is the next line
-    that way, so a value off the grid lands on it); unchanged for 0 steps."""
-    if not steps:
-        return value
-    if steps > 0:
-        return math.floor(value / step) * step + steps * step
-    return math.ceil(value / step) * step + steps * step
-
-
-class SopScene(QGraphicsScene):
+class SopScene(CanvasGestures):
     """Items are created, updated and removed only in answer to document events."""
 
     message = Signal(str)  # feedback for the status bar (refused connections...)
+    armed = Signal(str)
+    """The palette kind the next click on the canvas places ('' once none is)."""
 
     def __init__(self, editor: DocumentEditor) -> None:
         super().__init__()
@@ -53,8 +42,17 @@ class SopScene(QGraphicsScene):
         # move touches the node's own edges, never the whole list.
         self._incident: dict[str, set[str]] = {}
         self._ends: dict[str, tuple[str, str]] = {}
+        self._kinds: dict[str, str] = {}
+        self._between: dict[tuple[str, str], set[str]] = {}  # (source, target) -> edge ids
+        self._routes = Routes(self)
+        self._unrouted: set[str] = set()  # drawn straight for now, routed when idle
+        self._changes_now = 0  # changes in this turn of the event loop
+        self._everything_stale = False  # so many that every edge is routed when idle
+        self._idle_routing = QTimer(self, singleShot=True, interval=0)
+        self._idle_routing.timeout.connect(self._route_when_idle)
+        self._last_rect: dict[str, QRectF] = {}  # where each node stood when last routed around
         self._badged: set[str] = set()  # ids whose items may carry a problem badge
-        self.pending_kind: str | None = None
+        self._pending_kind: str | None = None
         self.locked = False
         self.grid = GRID
         """The step dragged nodes snap to (0: no snapping); a preference."""
@@ -73,6 +71,17 @@ class SopScene(QGraphicsScene):
     def doc(self) -> Sop:
         return self.editor.doc
 
+    @property
+    def pending_kind(self) -> str | None:
+        """The node kind chosen in the palette, placed by the next click on the canvas."""
+        return self._pending_kind
+
+    @pending_kind.setter
+    def pending_kind(self, kind: str | None) -> None:
+        if kind != self._pending_kind:
+            self._pending_kind = kind
+            self.armed.emit(kind or "")
+
     # -- following the document --------------------------------------------------------
 
     def rebuild(self, doc: Sop) -> None:
@@ -83,13 +92,27 @@ class SopScene(QGraphicsScene):
         self.edges.clear()
         self._incident.clear()
         self._ends.clear()
+        self._kinds.clear()
+        self._between.clear()
+        self._routes = Routes(self)
+        self._unrouted.clear()
+        self._last_rect.clear()
         self._badged.clear()
         doc.subscribe(self.on_event)
         self._watched = [doc]
         for node in doc.nodes:
             self._add_node_item(node.id)
-        for edge in doc.edges:
-            self._add_edge_item(edge.id)
+        # Routes ask Qt's index which nodes are near: let it index them once, not once
+        # for every time a far node grows the scene.
+        if self.nodes:
+            self.setSceneRect(
+                self.sceneRect().united(self.itemsBoundingRect().adjusted(-400, -400, 400, 400))
+            )
+        for edge in doc.edges:  # all known first, so that each is routed once
+            self._add_edge_item(edge.id, route=False)
+        for edge_id in self.edges:
+            self._route(edge_id)
+        self._changes_now, self._everything_stale = 0, False  # all of it is routed
 
     def on_event(self, event: ModelEvent) -> None:
         handler = {
@@ -118,33 +141,148 @@ class SopScene(QGraphicsScene):
     def _place(self, node_id: str) -> None:
         position = self.doc.layout.get(node_id)
         item = self.nodes[node_id]
+        before = self._last_rect.get(node_id)
         self._syncing = True
         item.place(position.x if position else 0, position.y if position else 0)
         self._syncing = False
-        self._reroute(node_id)
+        self._routes.track(item)  # placing it where it already stood moved nothing
+        self._reroute(node_id, before)
 
-    def _add_edge_item(self, edge_id: str) -> None:
+    def _add_edge_item(self, edge_id: str, route: bool = True) -> None:
         edge = self.doc.edge(edge_id)
         item = EdgeItem(edge_id, edge.kind)
         item.setData(0, edge_id)
         self.addItem(item)
         self.edges[edge_id] = item
         self._ends[edge_id] = (edge.source, edge.target)
+        self._kinds[edge_id] = edge.kind
+        self._between.setdefault((edge.source, edge.target), set()).add(edge_id)
         self._incident.setdefault(edge.source, set()).add(edge_id)
         self._incident.setdefault(edge.target, set()).add(edge_id)
-        self._route(edge_id)
+        if route and self._in_bulk():
+            self._straight(edge_id)
+        elif route:
+            self._route_pair(edge.source, edge.target)  # this edge, and any going back
+            # Its ends' other routed connections may now leave by a side it uses.
+            for end in (edge.source, edge.target):
+                for other in self._incident.get(end, ()):
+                    if other != edge_id and len(self.edges[other].points()) > 2:
+                        self._route(other)
 
-    def _route(self, edge_id: str) -> None:
-        edge = self.doc.edge(edge_id)
-        source, target = self.nodes[edge.source], self.nodes[edge.target]
-        start = source.boundary_point(target.pos())
-        end = target.boundary_point(source.pos())
-        backwards = edge.kind in ("reject", "next") and target.pos().x() < source.pos().x()
-        self.edges[edge_id].set_ends(start, end, bend=60.0 if backwards else 0.0)
+    def _route(self, edge_id: str, now: bool = False) -> None:
+        """Route the edge at once when that is quick (a straight line, or a route of at
+        most three segments among a few nodes); else draw it straight and route it when
+        the canvas is idle (``now``: route it fully here), so that an edit or a drag never
+        waits for the grid search."""
+        source_id, target_id = self._ends[edge_id]
+        source, target = self.nodes[source_id], self.nodes[target_id]
+        others = (self._meeting(source_id, edge_id), self._meeting(target_id, edge_id))
+        back = self._is_back(edge_id)
+        points = self._routes.choose(
+            edge_id, source, target, back, others, quick=not now, search=now
+        )
+        if points is None:
+            self._straight(edge_id)
+            self._unrouted.add(edge_id)
+            self._idle_routing.start()
+        else:
+            self._unrouted.discard(edge_id)
+            self.edges[edge_id].set_route(points)
 
-    def _reroute(self, node_id: str) -> None:
+    def _route_when_idle(self, slice_ms: int = ROUTING_SLICE_MS) -> None:
+        """Route what waits, ``slice_ms`` at a time (then the canvas answers input again
+        before the next slice); after many changes at once, everything, the quick routes
+        first."""
+        self._changes_now = 0
+        if self._everything_stale:
+            # Many nodes moved in one go (auto-layout, its undo, a large paste): every
+            # connection is drawn straight now and routed once in the next slices, rather
+            # than each again after every node.
+            self._everything_stale = False
+            self._routes.forget_all()
+            for edge_id in self.edges:
+                self._straight(edge_id)
+            self._unrouted = set(self.edges)
+            self._idle_routing.start()
+            return
+        deadline = QDeadlineTimer(slice_ms)
+        for edge_id in sorted(self._unrouted):
+            if deadline.hasExpired():
+                self._idle_routing.start()
+                return
+            self._unrouted.discard(edge_id)
+            if edge_id in self.edges:
+                self._route(edge_id, now=True)
+
+    def routing_pending(self) -> bool:
+        """Whether some connections are drawn straight for now, to be routed when idle."""
+        return bool(self._unrouted) or self._everything_stale
+
+    def route_now(self) -> None:
+        """Route at once what waits for an idle moment (pictures, prints, tests)."""
+        self._idle_routing.stop()
+        while self.routing_pending():
+            self._route_when_idle(slice_ms=-1)  # -1: no deadline
+        self._idle_routing.stop()
+
+    def _in_bulk(self) -> bool:
+        """Count a change of this turn of the event loop; True once there have been so
+        many that routing is better done once, for everything, when the turn is over."""
+        self._changes_now += 1
+        self._idle_routing.start()
+        if self._changes_now > BULK_CHANGES:
+            self._everything_stale = True
+        return self._everything_stale
+
+    def _straight(self, edge_id: str) -> None:
+        """A straight line between the edge's nodes until it is routed (in bulk changes)."""
+        source_id, target_id = self._ends[edge_id]
+        source, target = self.nodes[source_id], self.nodes[target_id]
+        a, b = source.boundary_point(target.pos()), target.boundary_point(source.pos())
+        self.edges[edge_id].set_route([(a.x(), a.y()), (b.x(), b.y())])
+
+    def _meeting(self, node_id: str, but: str) -> list[tuple[float, float]]:
+        """Where the node's other connections (routed so far) meet it."""
+        points = []
         for edge_id in self._incident.get(node_id, ()):
-            self._route(edge_id)
+            item = self.edges.get(edge_id)
+            if edge_id == but or item is None or item.ends is None:
+                continue
+            points.append(item.ends[0] if self._ends[edge_id][0] == node_id else item.ends[1])
+        return points
+
+    def _is_back(self, edge_id: str) -> bool:
+        """A reject path, or the later of two other edges joining two nodes both ways:
+        drawn around, so that it never lies on the edge it returns along."""
+        if self._kinds[edge_id] == "reject":
+            return True
+        source, target = self._ends[edge_id]
+        return any(
+            self._kinds[other] != "reject" and other < edge_id
+            for other in self._between.get((target, source), ())
+        )
+
+    def _route_pair(self, source: str, target: str) -> None:
+        """Route again the edges joining two nodes (either way): whether one is a back
+        edge depends on the others."""
+        for key in ((source, target), (target, source)):
+            for edge_id in self._between.get(key, ()):
+                self._route(edge_id)
+
+    def _reroute(self, node_id: str, before: QRectF | None = None) -> None:
+        """Route again the node's own edges, and those running near where it is now (one
+        may pass under it) or was (one may go straight again)."""
+        item = self.nodes[node_id]
+        if self._in_bulk():
+            return  # routed with everything else when the turn is over
+        near = set(self._incident.get(node_id, ()))
+        if self.edges:
+            near.update(self._routes.edges_near(item.scene_rect()))
+            if before is not None:
+                near.update(self._routes.edges_near(before))
+        for edge_id in near:
+            if edge_id in self.edges:
+                self._route(edge_id)
 
     def _on_node_added(self, event: ModelEvent) -> None:
         self._add_node_item(event.ids[0])
@@ -153,7 +291,14 @@ class SopScene(QGraphicsScene):
         item = self.nodes.pop(event.ids[0], None)
         self._incident.pop(event.ids[0], None)  # its edges went first, with their own event
         if item is not None:
+            where = item.scene_rect()
+            self._routes.untrack(item)
+            self._last_rect.pop(event.ids[0], None)
             self.removeItem(item)
+            if self._in_bulk():
+                return
+            for edge_id in self._routes.edges_near(where):  # some may go straight again
+                self._route(edge_id)
 
     def _on_node_changed(self, event: ModelEvent) -> None:
         node = self.doc.node(event.ids[0])
@@ -174,10 +319,12 @@ class SopScene(QGraphicsScene):
         self._incident[new] = edge_ids
         for edge_id in edge_ids:
             source, target = self._ends[edge_id]
-            self._ends[edge_id] = (
-                new if source == old else source,
-                new if target == old else target,
-            )
+            self._between.get((source, target), set()).discard(edge_id)
+            source, target = (new if source == old else source, new if target == old else target)
+            self._ends[edge_id] = (source, target)
+            self._between.setdefault((source, target), set()).add(edge_id)
+        if old in self._last_rect:
+            self._last_rect[new] = self._last_rect.pop(old)
         if old in self._badged:
             self._badged.add(new)
 
@@ -187,15 +334,23 @@ class SopScene(QGraphicsScene):
     def _on_edge_removed(self, event: ModelEvent) -> None:
         for edge_id in event.ids:
             item = self.edges.pop(edge_id, None)
-            for end in self._ends.pop(edge_id, ()):
-                self._incident.get(end, set()).discard(edge_id)
+            ends = self._ends.pop(edge_id, None)
+            self._kinds.pop(edge_id, None)
+            self._routes.forget(edge_id)
+            if ends is not None:
+                for end in ends:
+                    self._incident.get(end, set()).discard(edge_id)
+                self._between.get(ends, set()).discard(edge_id)
             if item is not None:
                 self.removeItem(item)
+            if ends is not None and all(end in self.nodes for end in ends) and not self._in_bulk():
+                self._route_pair(*ends)
 
     def _on_edge_changed(self, event: ModelEvent) -> None:
         edge = self.doc.edge(event.ids[0])
         self.edges[edge.id].set_kind(edge.kind)
-        self._route(edge.id)
+        self._kinds[edge.id] = edge.kind
+        self._route_pair(edge.source, edge.target)
 
     def _on_document_changed(self, event: ModelEvent) -> None:
         for node in self.doc.nodes:  # roles and metrics appear in captions
@@ -204,8 +359,10 @@ class SopScene(QGraphicsScene):
     # -- live feedback from items ------------------------------------------------------
 
     def node_moved(self, item: NodeItem) -> None:
+        self._routes.track(item)
         if not self._syncing:
-            self._reroute(item.node_id)
+            self._reroute(item.node_id, self._last_rect.get(item.node_id))
+        self._last_rect[item.node_id] = item.scene_rect()
         self._make_room(item)
 
     def _make_room(self, item: NodeItem) -> None:
@@ -247,178 +404,3 @@ class SopScene(QGraphicsScene):
             item = self.nodes.get(element_id) or self.edges.get(element_id)
             if item is not None:
                 item.setSelected(True)
-
-    # -- interactions ------------------------------------------------------------------
-
-    def node_at(self, point: QPointF) -> NodeItem | None:
-        for item in self.items(point):
-            if isinstance(item, NodeItem):
-                return item
-        return None
-
-    def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or self.locked:
-            return super().mousePressEvent(event)
-        point = event.scenePos()
-        if self.pending_kind is not None and self.node_at(point) is None:
-            kind, self.pending_kind = self.pending_kind, None
-            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
-            return None
-        item = self.node_at(point)
-        if item is not None and item.handle_rect().contains(item.mapFromScene(point)):
-            self._connect_from = item
-            self._rubber = self.addLine(
-                point.x(),
-                point.y(),
-                point.x(),
-                point.y(),
-                QPen(QColor("#2563eb"), 1.5, Qt.PenStyle.DashLine),
-            )
-            return None
-        self.end_nudge()  # arrow keys moved nodes: record that before a new gesture starts
-        super().mousePressEvent(event)
-        self._press_positions = {
-            i.node_id: i.pos() for i in self.selectedItems() if isinstance(i, NodeItem)
-        }
-        self._live = "mouse"
-        return None
-
-    def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._connect_from is None or self._rubber is None:
-            return super().mouseMoveEvent(event)
-        start = self._connect_from.pos()
-        point = event.scenePos()
-        self._rubber.setLine(start.x(), start.y(), point.x(), point.y())
-        target = self.node_at(point)
-        if target is not None and target is not self._connect_from:
-            reason = self.editor.why_not(self._connect_from.node_id, target.node_id)
-            colour = "#dc2626" if reason else "#16a34a"
-            self._rubber.setPen(QPen(QColor(colour), 2, Qt.PenStyle.DashLine))
-            if reason and event.widget() is not None:
-                QToolTip.showText(event.screenPos(), reason, event.widget())
-            elif event.widget() is not None:
-                QToolTip.hideText()
-        return None
-
-    def mouseReleaseEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        if self._connect_from is not None:
-            source, self._connect_from = self._connect_from, None
-            if self._rubber is not None:
-                self.removeItem(self._rubber)
-                self._rubber = None
-            QToolTip.hideText()
-            target = self.node_at(event.scenePos())
-            if target is not None and target is not source:
-                self.finish_connection(source.node_id, target.node_id, event.screenPos())
-            return None
-        super().mouseReleaseEvent(event)
-        self.commit_drag()
-        return None
-
-    def commit_drag(self) -> None:
-        """A drag moved items live; now record the move as one command."""
-        moved = {}
-        for node_id in self._press_positions:
-            item = self.nodes.get(node_id)
-            position = self.doc.layout.get(node_id)
-            if item is None:
-                continue
-            here = (item.pos().x(), item.pos().y())
-            if position is None or (position.x, position.y) != here:
-                moved[node_id] = here
-        self._press_positions = {}
-        self._live = None
-        if moved:
-            self.editor.move(moved)
-
-    def finish_connection(self, source: str, target: str, screen_pos: Any = None) -> str | None:
-        """Connect, asking for the kind when several fit; a refusal becomes a message."""
-        kinds = self.editor.connection_kinds(source, target)
-        if not kinds:
-            self.message.emit(f"Cannot connect: {self.editor.why_not(source, target)}")
-            return None
-        kind = kinds[0]
-        if len(kinds) > 1 and screen_pos is not None:
-            chosen = self.choose_kind(kinds, screen_pos)
-            if chosen is None:
-                return None
-            kind = chosen
-        try:
-            return self.editor.connect(source, target, kind)
-        except ModelError as error:
-            self.message.emit(f"Cannot connect: {error}")
-            return None
-
-    def choose_kind(self, kinds: list[str], screen_pos: Any) -> str | None:
-        """Ask which kind of edge to draw, in a menu at the pointer; None if dismissed."""
-        menu = QMenu()
-        for option in kinds:
-            menu.addAction(option).setData(option)
-        chosen = menu.exec(screen_pos.toPoint() if hasattr(screen_pos, "toPoint") else screen_pos)
-        return None if chosen is None else chosen.data()
-
-    # -- keyboard ----------------------------------------------------------------------
-
-    def free_spot(self, near: QPointF, kind: str) -> tuple[float, float]:
-        """Where a new ``kind`` node goes: on the grid at ``near``, or the first place
-        below it where it overlaps no other node."""
-        width, height = SIZES[kind]
-        step = self.grid or GRID
-        x, y = round(near.x() / step) * step, round(near.y() / step) * step
-        down = round((height + SPACING) / step) * step
-        for _ in range(1000):
-            room = QRectF(x - width / 2, y - height / 2, width, height)
-            room.adjust(-SPACING / 2, -SPACING / 2, SPACING / 2, SPACING / 2)
-            if not any(isinstance(item, NodeItem) for item in self.items(room)):
-                break
-            y += down
-        return float(x), float(y)
-
-    def nudge(self, dx: int, dy: int) -> NodeItem | None:
-        """Move the selected nodes by (dx, dy) grid steps, live, as a drag does; the move is
-        recorded as one command by ``end_nudge`` once the key is released.
-
-        Each moves along the key's axis only, to the next grid line that way (a node off
-        the grid lands on it first). Returns a moved node, or None when nothing moves: no
-        node selected, editing locked, or a mouse drag under way."""
-        items = [item for item in self.selectedItems() if isinstance(item, NodeItem)]
-        if not items or self.locked or self._live == "mouse":
-            return None
-        if self._live is None:
-            self._press_positions = {item.node_id: item.pos() for item in items}
-            self._live = "keys"
-        step = self.grid or 1
-        for item in items:
-            here = item.pos()
-            item.place(_stepped(here.x(), dx, step), _stepped(here.y(), dy, step))
-        return items[0]
-
-    def end_nudge(self) -> None:
-        """Record what the arrow keys moved (on the key's release, when focus leaves the
-        canvas, before a mouse gesture or a lock); nothing when they moved nothing."""
-        if self._live == "keys":
-            self.commit_drag()
-
-    # -- palette drops -----------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
-        if event.mimeData().hasFormat(NODE_KIND_MIME) and not self.locked:
-            event.acceptProposedAction()
-        else:
-            super().dragEnterEvent(event)
-
-    def dragMoveEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
-        if event.mimeData().hasFormat(NODE_KIND_MIME):
-            event.acceptProposedAction()
-        else:
-            super().dragMoveEvent(event)
-
-    def dropEvent(self, event: QGraphicsSceneDragDropEvent) -> None:
-        data = event.mimeData()
-        if data.hasFormat(NODE_KIND_MIME) and not self.locked:
-            kind = bytes(data.data(NODE_KIND_MIME)).decode()
-            point = event.scenePos()
-            self.editor.add_node(kind, (round(point.x() / 10) * 10, round(point.y() / 10) * 10))
-            event.acceptProposedAction()
-        else:
-            super().dropEvent(event)

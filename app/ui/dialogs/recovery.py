@@ -14,13 +14,14 @@ Choice = Literal["restore", "discard", "later"]
 
 
 def _local_time(stamp: str) -> str:
-    for pattern in ("%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%SZ"):
-        try:
-            moment = datetime.strptime(stamp, pattern).replace(tzinfo=UTC)
-        except ValueError:
-            continue
-        return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    return stamp or "an unknown time"
+    """The journal's UTC time stamp as local time; the stamp itself if it is not one."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp or "an unknown time"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 class RecoveryDialog(QMessageBox):

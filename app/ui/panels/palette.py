@@ -62,6 +62,18 @@ class Palette(QListWidget):
     def _chosen(self, item: QListWidgetItem) -> None:
         self.kindChosen.emit(item.data(Qt.ItemDataRole.UserRole))
 
+    def show_armed(self, kind: str) -> None:
+        """Highlight the entry whose kind the next click on the canvas places, and no
+        entry once it is placed (or the choice is dropped): a highlighted entry would say
+        that another click places another node."""
+        if not kind:
+            self.clearSelection()
+            self.setCurrentRow(-1)
+            return
+        for row in range(self.count()):
+            if self.item(row).data(Qt.ItemDataRole.UserRole) == kind:
+                self.setCurrentRow(row)
+
     def startDrag(self, actions) -> None:  # type: ignore[no-untyped-def]
         item = self.currentItem()
         if item is None:
