@@ -17,6 +17,7 @@ from app.model.templates import load_template
 from app.spec.digest import verify_digest
 from app.ui.exporting import EXPORTS
 from app.ui.main_window import MainWindow
+from tests.environment import missing
 from tests.gui.dialogs import answer
 
 TEMPLATE = "deployment-gate"
@@ -74,7 +75,7 @@ def test_the_export_menu_lists_every_format(window: MainWindow) -> None:
 @pytest.mark.parametrize("choice", [c for c in EXPORTS if not c.folder], ids=lambda c: c.key)
 def test_file_formats(window: MainWindow, tmp_path: Path, choice) -> None:  # type: ignore[no-untyped-def]
     if choice.key in NEEDS_DOT and shutil.which("dot") is None:
-        pytest.skip("Graphviz is not installed")
+        missing("Graphviz is not installed")
     out = tmp_path / f"export{choice.suffix}"
     written = window.exports.export_to(choice.key, out)
     assert written == [out]

@@ -18,6 +18,7 @@ from app.model.templates import load_template
 from app.ui.main_window import MainWindow
 from app.ui.picture import diagram_bounds, diagram_image, diagram_scene, paint_page, print_diagram
 from exporters.style import NODE_STYLES
+from tests.environment import missing
 from tests.gui.windows import active_window
 
 CONTROL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -145,7 +146,7 @@ def test_an_empty_diagram_copies_nothing(qtbot) -> None:  # type: ignore[no-unty
 
 def _pdf_page(pdf: Path, tmp_path: Path, dpi: int = 40) -> QImage:
     if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm (poppler-utils) is not installed")
+        missing("pdftoppm (poppler-utils) is not installed")
     out = tmp_path / "page"
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(pdf), str(out)], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
