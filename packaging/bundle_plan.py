@@ -71,7 +71,6 @@ UNUSED_QT_MODULES = (
     "PySide6.QtOpenGLWidgets",
     "PySide6.QtPdf",
     "PySide6.QtPdfWidgets",
-    "PySide6.QtPrintSupport",
     "PySide6.QtQml",
     "PySide6.QtQuick",
     "PySide6.QtQuick3D",
