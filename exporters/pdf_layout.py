@@ -64,10 +64,22 @@ class Heading(SopParagraph):
     def __init__(
         self, text: str | None, style: Any, level: int = 0, toc: bool = True, **kwargs: Any
     ) -> None:
-        # Paragraph.split builds the second half with text None: only the first half counts.
+        # Paragraph.split builds both halves with text None: ``split`` gives the first its
+        # outline entry back.
         self.outline_text = one_line(text)[:150] if text is not None else None
         self.level, self.toc = level, toc
         super().__init__(markup(text) if text is not None else None, style, **kwargs)
+
+    def split(self, available_width: float, available_height: float) -> list[Any]:
+        """A heading too long for the rest of the page (a name of thousands of characters)
+        split in parts: the first keeps the bookmark, so the outline keeps its levels (a
+        lost one made the next deeper entry fail the whole PDF)."""
+        parts = super().split(available_width, available_height)
+        for index, part in enumerate(parts):
+            if isinstance(part, Heading):
+                part.outline_text = self.outline_text if index == 0 else None
+                part.level, part.toc = self.level, self.toc
+        return parts
 
 
 class SopDocTemplate(BaseDocTemplate):

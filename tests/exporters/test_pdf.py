@@ -491,3 +491,20 @@ def test_a_diagram_image_no_pdf_can_hold_is_left_out_with_a_sentence(
     text = squeeze("".join(page_texts(out.read_bytes())))
     assert squeeze("The diagram is not included") in text
     assert squeeze("gatewright export svg") in text
+
+
+def test_a_heading_longer_than_a_page_keeps_the_outline(tmp_path, capsys) -> None:
+    """A trigger named with 5,000 characters made its runbook heading split over pages; the
+    split lost the heading's bookmark, and the runbook's check (one level deeper) then
+    failed the whole PDF (found by tests/fuzz_soak.py)."""
+    data = json.loads(template_path("deployment-approval").read_text(encoding="utf-8"))
+    trigger = next(node for node in data["nodes"] if node["kind"] == "trigger")
+    trigger["name"] = "x" * 5000
+    source = tmp_path / "long.sop.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "long.pdf"
+    code = main(["export", "pdf", str(source), "-o", str(out), "--allow-invalid"])
+    assert code == 0, capsys.readouterr().err
+    titles = outline_titles(reader(out.read_bytes()).outline)
+    runbooks = [t for t in titles if t.startswith("Runbook: xxx")]
+    assert len(runbooks) == 1 and len(runbooks[0]) <= 150
