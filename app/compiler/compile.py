@@ -122,6 +122,9 @@ def compile_data(doc: Sop, settings: Mapping[str, Any] | None = None) -> dict[st
         "roles": [
             {"id": role.id, "name": role.name, "members": list(role.members)} for role in doc.roles
         ],
+        "metrics": [
+            _dump(metric.model_copy(update={"min": None, "max": None})) for metric in doc.metrics
+        ],
         "stages": [
             {
                 "id": stage_id,

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from app.spec.schema import MetricSources
 from app.spec.types import FileModel, Key, Name, Number, Slug, Text
 
 
@@ -40,6 +41,13 @@ class Metric(FileModel):
     )
     min: Number | None = Field(None, description="Smallest meaningful value, if bounded.")
     max: Number | None = Field(None, description="Largest meaningful value, if bounded.")
+    sources: MetricSources | None = Field(
+        None,
+        description=(
+            "Where the metric is read: `mlflow` (a run's metric key) and `prometheus` (a "
+            "PromQL query returning one series)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _range_ordered(self) -> Metric:

@@ -34,6 +34,25 @@ class SpecRole(FileModel):
     members: list[Text] = Field(description="People who may approve for this role.")
 
 
+class MetricSources(FileModel):
+    """Where a metric is read in the systems a team runs (CONTRACTS section 3)."""
+
+    mlflow: Text | None = Field(
+        None, description="Metric key in an MLflow run, when it differs from the metric id."
+    )
+    prometheus: Text | None = Field(
+        None, description="PromQL query returning one series: the metric in live telemetry."
+    )
+
+
+class SpecMetric(FileModel):
+    id: Key = Field(description="Metric id, as criteria, triggers and evidence name it.")
+    name: Text = Field(description="Readable metric name.")
+    unit: Text = Field("", description="Unit shown next to values.")
+    direction: Literal["higher", "lower"] = Field(description="Whether higher values are better.")
+    sources: MetricSources | None = Field(None, description="Where the metric is read, if set.")
+
+
 class SpecStage(FileModel):
     id: Slug = Field(description="Stage id.")
     name: Text = Field(description="Stage name.")
@@ -107,6 +126,9 @@ class GateSpec(FileModel):
     metadata: SpecMetadata = Field(description="Where the spec comes from.")
     tiers: list[Slug] = Field(description="Risk tiers, least strict first.")
     roles: list[SpecRole] = Field(description="Roles and their members.")
+    metrics: list[SpecMetric] = Field(
+        default_factory=list, description="The SOP's metric catalog, with where each is read."
+    )
     stages: list[SpecStage] = Field(description="Stages in promote-path order.")
     gates: list[SpecGate] = Field(description="Gates in promote-path order.")
     rollback: list[SpecRollback] = Field(description="Rollback policies.")
@@ -132,6 +154,7 @@ class GateSpec(FileModel):
             "gates": {gate.id: gate for gate in self.gates},
             "roles": {role.id: role for role in self.roles},
             "members": {role.id: frozenset(role.members) for role in self.roles},
+            "metrics": {metric.id: metric for metric in self.metrics},
             "memo": {},
         }
 
@@ -148,6 +171,9 @@ class GateSpec(FileModel):
 
     def role(self, role_id: str) -> SpecRole | None:
         return self.__pydantic_private__["roles"].get(role_id)  # type: ignore[index]
+
+    def metric(self, metric_id: str) -> SpecMetric | None:
+        return self.__pydantic_private__["metrics"].get(metric_id)  # type: ignore[index]
 
     def members(self, role_id: str) -> frozenset[str]:
         return self.__pydantic_private__["members"].get(role_id, frozenset())  # type: ignore[index]

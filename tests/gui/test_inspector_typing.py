@@ -120,6 +120,7 @@ def test_add_a_metric(qtbot, window) -> None:
         "direction": "lower",
         "min": 0,
         "max": None,
+        "sources": None,
     }
     keys = ["recall_at_10", TAB, "Recall at 10", TAB, "", TAB, "l", TAB, "0", RETURN]
     _expect_add(window, qtbot, form.metrics, keys, ["metrics"], metric)
