@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := $(VENV)/.system-stamp
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench clean services
 
 install: $(SYSTEM_STAMP) $(STAMP)
 
@@ -41,7 +41,11 @@ $(TOOLS_STAMP): packaging/test-tools.sh $(SYSTEM_STAMP)
 	@bash packaging/test-tools.sh
 	@touch $@
 
-test: lint $(TOOLS_STAMP)
+# PostgreSQL and Prometheus, which the ledger and telemetry tests use (installed and started).
+services:
+	@bash packaging/test-services.sh
+
+test: lint $(TOOLS_STAMP) services
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: install
