@@ -115,21 +115,33 @@ def spec_file(small_doc: Sop, tmp_path: Path) -> Path:
     return path
 
 
-def evidence(version: str, accuracy: float = 0.95, approved: bool = True, **candidate: Any) -> dict[str, Any]:
+def evidence(
+    version: str, accuracy: float = 0.95, approved: bool = True, **candidate: Any
+) -> dict[str, Any]:
     """Evidence for the small SOP's gate: promotes (approved by alice, an ML lead), holds
     (``approved=False``) or rejects (accuracy under 0.9)."""
     return {
-        "candidate": {"model": "scorer", "version": version, "tier": "low",
-                      "submitted_by": "carol", **candidate},  # fmt: skip
+        "candidate": {
+            "model": "scorer",
+            "version": version,
+            "tier": "low",
+            "submitted_by": "carol",
+            **candidate,
+        },  # fmt: skip
         "metrics": {"accuracy": accuracy},
-        "approvals": [{"by": "alice", "role": "ml-lead", "decision": "approve",
-                       "at": "2026-11-01T00:00:00Z"}] if approved else [],  # fmt: skip
+        "approvals": [
+            {"by": "alice", "role": "ml-lead", "decision": "approve", "at": "2026-11-01T00:00:00Z"}
+        ]
+        if approved
+        else [],  # fmt: skip
     }
 
 
 def decided(spec: GateSpec, at: str, version: str, **kwargs: Any) -> Draft:
     """The draft ``check --ledger`` records for this evidence decided at ``at``."""
-    return check_draft(spec, check(spec, "gate", evidence(version, **kwargs), at=parse_timestamp(at)))
+    return check_draft(
+        spec, check(spec, "gate", evidence(version, **kwargs), at=parse_timestamp(at))
+    )
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -32,9 +32,7 @@ def drop_guard(url: str) -> str:
     """The statement that removes the append-only guard (the first step of tampering)."""
     if url.startswith("postgresql://"):
         return "DROP TRIGGER gatewright_ledger_append_only ON gatewright_ledger;"
-    return (
-        "DROP TRIGGER gatewright_ledger_no_update; DROP TRIGGER gatewright_ledger_no_delete;"
-    )
+    return "DROP TRIGGER gatewright_ledger_no_update; DROP TRIGGER gatewright_ledger_no_delete;"
 
 
 def record_three(spec_file: Path, tmp_path: Path, url: str, capsys: Any) -> None:
@@ -106,17 +104,32 @@ def test_the_environment_variable_names_the_ledger(
     ("tamper", "entry", "words"),
     [
         ("UPDATE gatewright_ledger SET decision = 'promote' WHERE seq = 2", 2, "content"),
-        ("UPDATE gatewright_ledger SET document = replace(document, '0.5', '0.95') "
-         "WHERE seq = 2", 2, "content"),  # fmt: skip
+        (
+            "UPDATE gatewright_ledger SET document = replace(document, '0.5', '0.95') "
+            "WHERE seq = 2",
+            2,
+            "content",
+        ),  # fmt: skip
         ("DELETE FROM gatewright_ledger WHERE seq = 2", 2, "entry 2 is missing"),
         ("DELETE FROM gatewright_ledger WHERE seq = 1", 1, "entry 1 is missing"),
         ("DELETE FROM gatewright_ledger WHERE seq = 3", 3, "end of the ledger was deleted"),
-        ("UPDATE gatewright_ledger SET seq = -seq WHERE seq IN (2, 3); "
-         "UPDATE gatewright_ledger SET seq = 5 + seq WHERE seq < 0", 2, "content"),  # fmt: skip
+        (
+            "UPDATE gatewright_ledger SET seq = -seq WHERE seq IN (2, 3); "
+            "UPDATE gatewright_ledger SET seq = 5 + seq WHERE seq < 0",
+            2,
+            "content",
+        ),  # fmt: skip
         ("UPDATE gatewright_ledger SET prev_hash = 'sha256:00' WHERE seq = 3", 3, "content"),
     ],
-    ids=["edited-decision", "edited-document", "deleted", "deleted-first", "deleted-last",
-         "reordered", "relinked"],  # fmt: skip
+    ids=[
+        "edited-decision",
+        "edited-document",
+        "deleted",
+        "deleted-first",
+        "deleted-last",
+        "reordered",
+        "relinked",
+    ],  # fmt: skip
 )
 def test_verify_names_the_tampered_entry(
     spec_file, tmp_path, ledger_url, capsys, tamper: str, entry: int, words: str
@@ -130,7 +143,9 @@ def test_verify_names_the_tampered_entry(
     assert code == 1 and report["intact"] is False and report["broken"]["entry"] == entry
 
 
-def test_a_rebuilt_entry_that_skips_the_chain_is_found(spec_file, tmp_path, ledger_url, capsys) -> None:
+def test_a_rebuilt_entry_that_skips_the_chain_is_found(
+    spec_file, tmp_path, ledger_url, capsys
+) -> None:
     """An entry replaced by another whose hash is right for its own content, but that does
     not link to the entry before it."""
     record_three(spec_file, tmp_path, ledger_url, capsys)
