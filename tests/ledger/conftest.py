@@ -127,13 +127,13 @@ def evidence(
             "tier": "low",
             "submitted_by": "carol",
             **candidate,
-        },  # fmt: skip
+        },
         "metrics": {"accuracy": accuracy},
         "approvals": [
             {"by": "alice", "role": "ml-lead", "decision": "approve", "at": "2026-11-01T00:00:00Z"}
         ]
         if approved
-        else [],  # fmt: skip
+        else [],
     }
 
 

@@ -43,10 +43,20 @@ def record_three(spec_file: Path, tmp_path: Path, url: str, capsys: Any) -> None
         ("hold", "1.2", {"approved": False}),
     ):
         file = write_json(tmp_path / f"{name}.json", evidence(version, **kwargs))
-        code, out, err = run(
-            capsys, "check", str(spec_file), "--gate", "gate", "--evidence", str(file),
-            "--ledger", url, "--at", "2026-11-21T10:00:00Z", "--json",
-        )  # fmt: skip
+        _code, out, err = run(
+            capsys,
+            "check",
+            str(spec_file),
+            "--gate",
+            "gate",
+            "--evidence",
+            str(file),
+            "--ledger",
+            url,
+            "--at",
+            "2026-11-21T10:00:00Z",
+            "--json",
+        )
         assert json.loads(out)["decision"] == name, err
         assert "recorded in the ledger" in err
 
@@ -60,8 +70,12 @@ def test_check_records_what_the_contract_names(spec_file, tmp_path, ledger_url, 
     first = entries[0]
     assert first["kind"] == "check" and first["sop_id"] == "small" and first["gate"] == "gate"
     assert first["stage"] == "prod" and first["final_stage"] == "prod"
-    assert first["candidate"] == {"model": "scorer", "version": "1.0", "tier": "low",
-                                  "submitted_by": "carol"}  # fmt: skip
+    assert first["candidate"] == {
+        "model": "scorer",
+        "version": "1.0",
+        "tier": "low",
+        "submitted_by": "carol",
+    }
     assert first["spec_digest"].startswith("sha256:")
     assert first["evidence_digest"].startswith("sha256:")
     assert first["decided_at"] == "2026-11-21T10:00:00.000000Z"
@@ -76,12 +90,23 @@ def test_check_records_what_the_contract_names(spec_file, tmp_path, ledger_url, 
 
 
 def test_monitor_records_its_verdict(spec_file, tmp_path, ledger_url, capsys) -> None:
-    telemetry = write_json(tmp_path / "t.json", {"windows": [
-        {"at": "2026-11-21T10:00:00Z", "metrics": {"accuracy": 0.5}}]})  # fmt: skip
+    telemetry = write_json(
+        tmp_path / "t.json",
+        {"windows": [{"at": "2026-11-21T10:00:00Z", "metrics": {"accuracy": 0.5}}]},
+    )
     code, out, err = run(
-        capsys, "monitor", str(spec_file), "--stage", "prod", "--telemetry", str(telemetry),
-        "--ledger", ledger_url, "--at", "2026-11-21T11:00:00Z",
-    )  # fmt: skip
+        capsys,
+        "monitor",
+        str(spec_file),
+        "--stage",
+        "prod",
+        "--telemetry",
+        str(telemetry),
+        "--ledger",
+        ledger_url,
+        "--at",
+        "2026-11-21T11:00:00Z",
+    )
     assert code == 1 and "ROLLBACK" in out and "entry 1" in err
     with Ledger.open(ledger_url) as ledger:
         (entry,) = ledger.entries()
@@ -109,7 +134,7 @@ def test_the_environment_variable_names_the_ledger(
             "WHERE seq = 2",
             2,
             "content",
-        ),  # fmt: skip
+        ),
         ("DELETE FROM gatewright_ledger WHERE seq = 2", 2, "entry 2 is missing"),
         ("DELETE FROM gatewright_ledger WHERE seq = 1", 1, "entry 1 is missing"),
         ("DELETE FROM gatewright_ledger WHERE seq = 3", 3, "end of the ledger was deleted"),
@@ -118,7 +143,7 @@ def test_the_environment_variable_names_the_ledger(
             "UPDATE gatewright_ledger SET seq = 5 + seq WHERE seq < 0",
             2,
             "content",
-        ),  # fmt: skip
+        ),
         ("UPDATE gatewright_ledger SET prev_hash = 'sha256:00' WHERE seq = 3", 3, "content"),
     ],
     ids=[
@@ -129,7 +154,7 @@ def test_the_environment_variable_names_the_ledger(
         "deleted-last",
         "reordered",
         "relinked",
-    ],  # fmt: skip
+    ],
 )
 def test_verify_names_the_tampered_entry(
     spec_file, tmp_path, ledger_url, capsys, tamper: str, entry: int, words: str
@@ -150,21 +175,26 @@ def test_a_rebuilt_entry_that_skips_the_chain_is_found(
     not link to the entry before it."""
     record_three(spec_file, tmp_path, ledger_url, capsys)
     with Ledger.open(ledger_url) as ledger:
-        first, second, _ = ledger.entries()
+        _first, second, _ = ledger.entries()
     forged = second.__class__(**{**second.__dict__, "prev_hash": "sha256:" + "0" * 64})
     from app.runtime.ledger_entries import entry_hash
 
     forged_hash = entry_hash(forged.__dict__)
-    sql(ledger_url, drop_guard(ledger_url) + "UPDATE gatewright_ledger SET prev_hash = "
-        f"'{forged.prev_hash}', hash = '{forged_hash}' WHERE seq = 2;")  # fmt: skip
+    sql(
+        ledger_url,
+        drop_guard(ledger_url) + "UPDATE gatewright_ledger SET prev_hash = "
+        f"'{forged.prev_hash}', hash = '{forged_hash}' WHERE seq = 2;",
+    )
     code, out, _ = run(capsys, "ledger", "verify", "--ledger", ledger_url)
     assert code == 1 and "at entry 2: it does not follow entry 1" in out
 
 
 def test_the_ledger_refuses_changes(spec_file, tmp_path, ledger_url, capsys) -> None:
     record_three(spec_file, tmp_path, ledger_url, capsys)
-    for statement in ("UPDATE gatewright_ledger SET decision = 'promote'",
-                      "DELETE FROM gatewright_ledger"):  # fmt: skip
+    for statement in (
+        "UPDATE gatewright_ledger SET decision = 'promote'",
+        "DELETE FROM gatewright_ledger",
+    ):
         with pytest.raises(Exception, match="append-only"):
             sql(ledger_url, statement)
     code, _, _ = run(capsys, "ledger", "verify", "--ledger", ledger_url)
@@ -187,9 +217,17 @@ def test_rollback_entries_and_the_version_to_roll_back_to(spec_model, ledger_url
         assert ledger.last_promoted_before("scorer", "dev", "4") is None
         assert ledger.last_promoted_before("other", "prod", "4") is None
         assert ledger.last_promoted_before("scorer", "prod", "4", sop_id="nope") is None
-        entry = ledger.append(rollback_draft(
-            spec_model, "prod", "scorer", "4", "3", moment("2026-11-06T10:00:00Z"),
-            {"alias": "champion"}))  # fmt: skip
+        entry = ledger.append(
+            rollback_draft(
+                spec_model,
+                "prod",
+                "scorer",
+                "4",
+                "3",
+                moment("2026-11-06T10:00:00Z"),
+                {"alias": "champion"},
+            )
+        )
         assert (entry.kind, entry.decision, entry.version) == ("rollback", "rollback", "3")
         assert json.loads(entry.document)["from_version"] == "4"
         assert ledger.verify().intact and ledger.verify().entries == 5

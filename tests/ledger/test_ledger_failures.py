@@ -21,8 +21,18 @@ pytestmark = pytest.mark.usefixtures("no_ledger_env")
 
 
 def check(capsys: Any, spec_file: Path, evidence_file: Path, url: str) -> tuple[int, str, str]:
-    return run(capsys, "check", str(spec_file), "--gate", "gate", "--evidence",
-               str(evidence_file), "--ledger", url, "--json")  # fmt: skip
+    return run(
+        capsys,
+        "check",
+        str(spec_file),
+        "--gate",
+        "gate",
+        "--evidence",
+        str(evidence_file),
+        "--ledger",
+        url,
+        "--json",
+    )
 
 
 @pytest.fixture
@@ -94,7 +104,7 @@ def test_an_unreachable_server_is_one_masked_sentence(spec_file, evidence_file, 
     err = unrecorded(*check(capsys, spec_file, evidence_file, url))
     assert "postgresql://gw:***@127.0.0.1" in err and "cannot connect" in err
     assert "s3cr" not in err and "et-pw" not in err and err.count("\n") == 1
-    code, out, err = run(
+    code, _out, err = run(
         capsys, "ledger", "list", "--ledger", url.replace("ledger", "x?password=topsecret")
     )
     assert code == 2 and "topsecret" not in err and "s3cr" not in err

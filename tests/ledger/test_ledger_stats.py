@@ -35,8 +35,9 @@ def history(spec_model, ledger_url) -> str:
             ledger.append(decided(spec_model, at, version, **kwargs))
         result = monitor(spec_model, "prod", bad)
         ledger.append(monitor_draft(spec_model, result, moment("2026-11-03T15:00:00Z")))
-        ledger.append(rollback_draft(spec_model, "prod", "scorer", "2", "1",
-                                     moment("2026-11-03T15:30:00Z")))  # fmt: skip
+        ledger.append(
+            rollback_draft(spec_model, "prod", "scorer", "2", "1", moment("2026-11-03T15:30:00Z"))
+        )
         ledger.append(decided(spec_model, "2026-11-05T10:00:00Z", "3"))
         ledger.append(decided(spec_model, "2026-11-06T10:00:00Z", "4", approved=False))
     return ledger_url
@@ -52,25 +53,38 @@ def test_figures_per_gate_and_dora(sop_file, history, capsys) -> None:
     figures = stats(capsys, str(sop_file), "--ledger", history)
     assert figures["sop_id"] == "small" and figures["stage"] == "prod"
     assert figures["decisions"] == 9 and figures["candidates"] == 4
-    assert figures["period"] == {"from": "2026-11-02T10:00:00.000000Z",
-                                 "to": "2026-11-06T10:00:00.000000Z", "days": 4.0}  # fmt: skip
-    assert figures["gates"] == {"gate": {
-        "entered": 4, "passed": 3, "rejected": 2, "held": 2, "decisions": 7,
-        "wait_hours_median": 2.0, "wait_hours_p90": 2.0,
-        "blocked_most": [{"criterion": "acc", "count": 2}],
-    }}  # fmt: skip
+    assert figures["period"] == {
+        "from": "2026-11-02T10:00:00.000000Z",
+        "to": "2026-11-06T10:00:00.000000Z",
+        "days": 4.0,
+    }
+    assert figures["gates"] == {
+        "gate": {
+            "entered": 4,
+            "passed": 3,
+            "rejected": 2,
+            "held": 2,
+            "decisions": 7,
+            "wait_hours_median": 2.0,
+            "wait_hours_p90": 2.0,
+            "blocked_most": [{"criterion": "acc", "count": 2}],
+        }
+    }
     dora = figures["dora"]
     assert dora["deployments"] == 3 and dora["deployment_frequency_per_day"] == 0.75
     assert dora["deployment_frequency_level"] == "high"
     assert (dora["lead_time_hours"], dora["lead_time_level"]) == (2.0, "elite")
     assert (dora["change_failure_rate"], dora["change_failure_rate_level"]) == (0.3333, "low")
     assert (dora["time_to_restore_hours"], dora["time_to_restore_level"]) == (0.5, "elite")
-    assert figures["failures"] == [{
-        "candidate": {"model": "scorer", "version": "2"},
-        "deployed_at": "2026-11-03T14:00:00.000000Z",
-        "detected_at": "2026-11-03T15:00:00.000000Z",
-        "restored_at": "2026-11-03T15:30:00.000000Z", "restore_hours": 0.5,
-    }]  # fmt: skip
+    assert figures["failures"] == [
+        {
+            "candidate": {"model": "scorer", "version": "2"},
+            "deployed_at": "2026-11-03T14:00:00.000000Z",
+            "detected_at": "2026-11-03T15:00:00.000000Z",
+            "restored_at": "2026-11-03T15:30:00.000000Z",
+            "restore_hours": 0.5,
+        }
+    ]
 
 
 def test_the_shape_is_the_simulators(sop_file, history, capsys) -> None:
