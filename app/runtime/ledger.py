@@ -85,6 +85,10 @@ class Ledger:
                 yield
         except self._backend.errors as error:
             text = " ".join(str(error).split()) or type(error).__name__
+            if text == "file is not a database":  # SQLite's words for any other file
+                raise LedgerError(
+                    f"{self.shown} is not a ledger (not an SQLite database)"
+                ) from None
             raise LedgerError(self.location.mask(f"{self.shown}: {what}: {text}")) from None
 
     def _require(self) -> None:

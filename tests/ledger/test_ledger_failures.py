@@ -58,7 +58,7 @@ def free_port() -> int:
     [
         (lambda d: str(d / "no-such-folder" / "l.db"), "cannot"),
         (lambda d: str(d), "is a folder"),
-        (lambda d: write_json(d / "notes.json", {"a": 1}).as_posix(), "not a database"),
+        (lambda d: write_json(d / "notes.json", {"a": 1}).as_posix(), "is not a ledger"),
         (lambda d: "mysql://root:hunter2@db/ledger", "unknown kind of ledger"),
         (lambda d: "sqlite://", "sqlite:///PATH"),
     ],
@@ -83,6 +83,15 @@ def test_another_sqlite_database_is_not_taken_over(
     assert "not a Gatewright ledger" in err and "revisions" in err
     code, _, err = run(capsys, "ledger", "verify", "--ledger", str(other))
     assert code == 2 and "not a Gatewright ledger" in err
+
+
+def test_reading_a_file_that_is_not_a_ledger(tmp_path, capsys) -> None:
+    notes = write_json(tmp_path / "notes.json", {"a": 1})
+    for command in ("list", "verify"):
+        code, out, err = run(capsys, "ledger", command, "--ledger", str(notes))
+        assert (code, out) == (2, "") and "notes.json is not a ledger" in err
+    code, out, err = run(capsys, "ledger", "stats", "sqlite:///" + str(notes))
+    assert (code, out) == (2, "") and "is not a ledger" in err
 
 
 def test_reading_a_ledger_that_is_not_there(tmp_path, capsys) -> None:
