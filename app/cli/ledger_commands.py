@@ -14,16 +14,15 @@ import click
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE
 from app.cli.output import print_json, printable
+from app.cli.workspace_commands import json_option
 
 if TYPE_CHECKING:
     from app.runtime.ledger import Ledger
 
-JSON_HELP = "Print exactly one JSON document on standard output."
 LEDGER_HELP = (
     "The ledger: a file path or sqlite:///PATH (SQLite), or postgresql://USER@HOST/DATABASE "
     "(password from the URL, PGPASSWORD or ~/.pgpass); default: $GATEWRIGHT_LEDGER."
 )
-json_option = click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 ledger_option = click.option("--ledger", "url", metavar="URL", default=None, help=LEDGER_HELP)
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -153,7 +152,7 @@ def since_text(text: str | None) -> str | None:
 @ledger_group.command(name="stats")
 @click.argument("source", metavar="FILE.sop.json|LEDGER")
 @ledger_option
-@click.option("--sop", default=None, help="The SOP id, when SOURCE is a ledger holding several.")
+@click.option("--sop", default=None, help="The SOP id, when a ledger given alone holds several.")
 @click.option(
     "--since", default=None, metavar="DATE", help="Only decisions from this date or time on."
 )
@@ -163,8 +162,8 @@ def stats_command(
 ) -> None:
     """Real figures of an SOP's decisions: per gate the promote, reject and hold counts, the
     wait to promotion and the criteria that blocked most; the DORA metrics of its last
-    stage. SOURCE is the SOP document (the ledger from --ledger or GATEWRIGHT_LEDGER), or
-    the ledger itself."""
+    stage. Give the SOP document (the ledger comes from --ledger or GATEWRIGHT_LEDGER), or
+    the ledger itself (its SOP and last stage as its entries record them)."""
     from app.simulate.real_figures import ledger_stats, recorded_final_stage
 
     start = since_text(since)

@@ -10,7 +10,6 @@ walks the grouped rows and the last stage's promotions and rollbacks.
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from app.runtime.ledger import Ledger, LedgerError
 from app.simulate.dora import Release, dora_metrics
+from app.simulate.results import GateStats
 
 HOUR = 60.0
 BLOCKERS_SHOWN = 5
@@ -25,31 +25,19 @@ BLOCKERS_SHOWN = 5
 
 
 @dataclass
-class _Gate:
-    entered: int = 0
-    passed: int = 0
-    rejected: int = 0
-    held: int = 0
-    waits: list[float] = field(default_factory=list)
+class _Gate(GateStats):
+    """A gate's real figures: the simulator's, with the criteria that blocked most."""
+
     blockers: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
-        waits = sorted(self.waits)
+        ranked = sorted(self.blockers.items(), key=lambda item: (-item[1], item[0]))
         return {
-            "entered": self.entered,
-            "passed": self.passed,
-            "rejected": self.rejected,
-            "held": self.held,
+            **super().to_json(),
             "decisions": self.passed + self.rejected + self.held,
-            "wait_hours_median": round(statistics.median(waits) / HOUR, 4) if waits else None,
-            "wait_hours_p90": round(waits[int(0.9 * (len(waits) - 1))] / HOUR, 4)
-            if waits
-            else None,
             "blocked_most": [
                 {"criterion": criterion, "count": count}
-                for criterion, count in sorted(self.blockers.items(), key=lambda i: (-i[1], i[0]))[
-                    :BLOCKERS_SHOWN
-                ]
+                for criterion, count in ranked[:BLOCKERS_SHOWN]
             ],
         }
 
