@@ -30,7 +30,7 @@ _COLUMNS_SQL = """seq {seq} PRIMARY KEY,
     model TEXT, version TEXT, tier TEXT, submitted_by TEXT, evidence_digest TEXT,
     decided_at TEXT NOT NULL, recorded_at TEXT NOT NULL, blocked_by TEXT NOT NULL,
     document TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL"""
-_SHARED_SCHEMA = (
+_SCHEMA = (
     f"CREATE TABLE {HEAD} (format TEXT NOT NULL, seq {{seq}} NOT NULL, hash TEXT NOT NULL)",
     f"CREATE TABLE {TABLE} ({_COLUMNS_SQL})",
     # Covers every column `ledger stats` groups and counts: its queries never read the rows,
@@ -38,18 +38,6 @@ _SHARED_SCHEMA = (
     f"CREATE INDEX {TABLE}_figures ON {TABLE} "
     "(sop_id, kind, gate, decision, model, version, decided_at, stage, blocked_by)",
     f"CREATE INDEX {TABLE}_by_stage ON {TABLE} (stage, model)",
-)
-_REFUSAL = "the decision ledger is append-only: its entries are never changed or deleted"
-_SQLITE_TRIGGERS = tuple(
-    f"CREATE TRIGGER {TABLE}_no_{event.lower()} BEFORE {event} ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
-    for event in ("UPDATE", "DELETE")
-)
-_POSTGRES_TRIGGERS = (
-    f"CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$",
-    f"CREATE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON {TABLE} "
-    f"FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only()",
 )
 
 
@@ -105,7 +93,7 @@ class SqliteBackend:
         return False
 
     def create(self) -> None:
-        for statement in (*_SHARED_SCHEMA, *_SQLITE_TRIGGERS):
+        for statement in _SCHEMA:
             self.connection.execute(statement.replace("{seq}", "INTEGER"))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
@@ -158,7 +146,7 @@ class PostgresBackend:
         return bool(found[0][0])
 
     def create(self) -> None:
-        for statement in (*_SHARED_SCHEMA, *_POSTGRES_TRIGGERS):
+        for statement in _SCHEMA:
             self.connection.execute(statement.replace("{seq}", "BIGINT"))  # type: ignore[arg-type]
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:

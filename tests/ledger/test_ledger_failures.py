@@ -3,6 +3,7 @@ is recorded as it is; passwords are never printed; concurrent appends lose nothi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ import pytest
 
 from app.runtime.ledger import Ledger
 from tests.cli import run
+from tests.environment import missing
 from tests.ledger.conftest import evidence, pg_url, write_json
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
@@ -108,7 +110,8 @@ def test_an_empty_ledger_option_is_refused(spec_file, evidence_file, capsys) -> 
 
 
 def test_an_unreachable_server_is_one_masked_sentence(spec_file, evidence_file, capsys) -> None:
-    pytest.importorskip("psycopg")
+    if importlib.util.find_spec("psycopg") is None:
+        missing("psycopg is not installed (pip install 'gatewright[postgres]')")
     url = f"postgresql://gw:s3cr%27et-pw@127.0.0.1:{free_port()}/ledger"
     err = unrecorded(*check(capsys, spec_file, evidence_file, url))
     assert "postgresql://gw:***@127.0.0.1" in err and "cannot connect" in err
@@ -223,3 +226,33 @@ def test_eight_processes_appending_at_once_lose_nothing(spec_file, ledger_url) -
     versions = sorted(e.version for e in entries)
     assert versions == sorted(f"{w}.{n}" for w in range(workers) for n in range(each))
     assert len({os.path.basename(str(e.hash)) for e in entries}) == workers * each
+
+
+def test_a_role_that_may_only_append_records_and_cannot_edit(
+    pg_server, pg_database, spec_file, evidence_file, capsys
+) -> None:
+    """The README's hardening: the pipelines' role inserts entries and moves the head, and
+    the database refuses it any change to an entry."""
+    from tests.ledger.conftest import superuser_sql
+
+    owner = pg_url(pg_server, pg_database)
+    assert check(capsys, spec_file, evidence_file, owner)[0] == 0  # makes the tables
+    writer = pg_server["user"] + "_w"
+    superuser_sql(f"CREATE ROLE {writer} LOGIN PASSWORD 'pw-w'")
+    try:
+        superuser_sql(
+            f"GRANT SELECT, INSERT ON gatewright_ledger TO {writer}; "
+            f"GRANT SELECT, UPDATE ON gatewright_ledger_head TO {writer}",
+            database=pg_database,
+        )
+        url = f"postgresql://{writer}:pw-w@127.0.0.1:5432/{pg_database}"
+        code, _, err = check(capsys, spec_file, evidence_file, url)
+        assert code == 0 and "entry 2" in err
+        import psycopg
+
+        with psycopg.connect(url) as connection, pytest.raises(psycopg.Error, match="denied"):
+            connection.execute("UPDATE gatewright_ledger SET decision = 'promote'")
+        assert run(capsys, "ledger", "verify", "--ledger", url)[0] == 0
+    finally:
+        superuser_sql(f"DROP OWNED BY {writer}", database=pg_database)
+        superuser_sql(f"DROP ROLE {writer}")
