@@ -212,3 +212,41 @@ def test_rollback_entries_and_the_version_to_roll_back_to(spec_model, ledger_url
         assert (entry.kind, entry.decision, entry.version) == ("rollback", "rollback", "3")
         assert json.loads(entry.document)["from_version"] == "4"
         assert ledger.verify().intact and ledger.verify().entries == 5
+
+
+def test_recording_stays_light(spec_file, tmp_path) -> None:
+    """check without a ledger loads none of it; with an SQLite ledger, no psycopg."""
+    import os
+    import subprocess
+    import sys
+
+    file = write_json(tmp_path / "e.json", evidence("1.0"))
+    program = (
+        "import sys; from app.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('psycopg', 'sqlite3', "
+        "'app.runtime.ledger'))))"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        program,
+        "check",
+        str(spec_file),
+        "--gate",
+        "gate",
+        "--evidence",
+        str(file),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "GATEWRIGHT_LEDGER"}
+    bare = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert bare.stdout.splitlines()[-1] == "[]"
+    recorded = subprocess.run(
+        [*command, "--ledger", str(tmp_path / "l.db")],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    loaded = recorded.stdout.splitlines()[-1]
+    assert "app.runtime.ledger" in loaded and "sqlite3" in loaded and "psycopg" not in loaded
