@@ -333,6 +333,12 @@ def simulate(
     callback=lambda _ctx, _param, name: named(name),
     help="Who is rehearsing.",
 )
+@click.option(
+    "--key",
+    "show_key",
+    is_flag=True,
+    help="Print the answer key and the drill's warnings (with --json: an answers file).",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--workspace", default=None, help=WORKSPACE_HELP)
 @click.option("--no-record", is_flag=True, help="Do not save the drill in the workspace.")
@@ -341,13 +347,16 @@ def drill(
     scenario_name: str,
     answers_file: Path | None,
     trainee: str,
+    show_key: bool,
     as_json: bool,
     workspace: str | None,
     no_record: bool,
 ) -> None:
     """Rehearse a rollback: a drill scored against the SOP's own runbooks."""
-    from app.cli.simulating import run_drill
+    from app.cli.drilling import print_key, run_drill
 
+    if show_key:
+        sys.exit(print_key(file, scenario_name, as_json))
     sys.exit(
         run_drill(file, scenario_name, answers_file, as_json, trainee, workspace, not no_record)
     )

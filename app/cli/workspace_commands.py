@@ -131,35 +131,6 @@ def duration_text(seconds: Any) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-@click.command()
-@click.option("--trainee", default=None, help="Only the drills of this trainee.")
-@json_option
-@workspace_option
-def drills(trainee: str | None, as_json: bool, workspace: Path | None) -> None:
-    """List recorded rollback drills, newest first."""
-    with _open(workspace) as store:
-        found = store.drills(trainee=trainee.strip() if trainee is not None else None)
-        source = store.source
-    if as_json:
-        print_json({"workspace": source, "trainee": trainee, "drills": found})
-        return
-    if not found:
-        who = f" by {_printable(trainee)}" if trainee is not None else ""
-        click.echo(f"no drills{who} are recorded in {source}")
-        return
-    rows = [
-        (
-            d["finished_at"],
-            d["trainee"],
-            d["scenario"],
-            score_text(d["score"]),
-            duration_text(d["seconds"]),
-        )
-        for d in found
-    ]
-    _table(("WHEN", "TRAINEE", "SCENARIO", "SCORE", "TIME"), rows)
-
-
 @click.group(name="audit")
 def audit_group() -> None:
     """Inspect the workspace's hash-chained audit log."""
@@ -223,6 +194,8 @@ def audit_list(as_json: bool, workspace: Path | None) -> None:
 
 def register(cli: click.Group) -> None:
     """Add history, drills and audit to ``cli``; registering twice changes nothing."""
+    from app.cli.drill_commands import drills
+
     for command in (history, drills, audit_group):
         if command.name not in cli.commands:
             cli.add_command(command)

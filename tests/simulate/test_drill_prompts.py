@@ -42,7 +42,7 @@ def test_cli_interactive_reaches_a_debrief(template: str, drill_id: str) -> None
     )
     assert result.exit_code == 0, result.output
     assert drill(drill_id).story in result.output
-    assert "Debrief: 100 / 100 points" in result.output
+    assert "Debrief: 100 / 100 points, PASSED" in result.output
     assert "Not quite" not in result.output
 
 
@@ -61,12 +61,14 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
     result = latency_drill_typed("99\nabc\n" + typed)
     assert result.exit_code == 0, result.output
     assert result.output.count("give a number from 1 to") == 2
-    assert "Not quite. This policy's target is" in result.output
-    # 5 extra minutes push the 60-minute runbook over its SLA: -15 and -10.
-    assert "Debrief: 75 / 100 points; simulated recovery 65 min against an SLA of 60 min" in (
-        result.output
-    )
-    assert "- sla: Recovery took 65 minutes against an SLA of 60. (-10)" in result.output
+    assert "Not quite. Critical: this policy's target is" in result.output
+    # A wrong target fails the drill whatever the points; 5 minutes stay within the SLA.
+    assert (
+        "Debrief: 85 / 100 points, FAILED (critical mistake: target); simulated recovery "
+        "65 min against an SLA of 75 min (met)"
+    ) in result.output
+    assert "Lesson: pending until a trainer grades it" in result.output
+    assert "Model lesson: an infrastructure change went live" in result.output
 
 
 @pytest.mark.parametrize("garbled", ["1;2;3", "0", "99", "1, x", "²", "١"])

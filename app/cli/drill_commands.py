@@ -1,0 +1,175 @@
+"""`gatewright drills`: recorded drills, the shipped drills and where they apply, grading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from app.cli.errors import Failure
+from app.cli.output import print_json
+from app.cli.workspace_commands import (
+    _open,
+    _printable,
+    _table,
+    duration_text,
+    json_option,
+    score_text,
+    workspace_option,
+)
+
+
+def _graded(found: list[dict[str, Any]], grades: dict[int, dict[str, Any]]) -> None:
+    """Each recorded drill's score with its lesson's latest grade (in place)."""
+    from app.simulate.drill import DrillError, graded
+
+    for drill in found:
+        grade = grades.get(drill["id"])
+        if grade and isinstance(drill.get("score"), dict):
+            try:
+                drill["score"] = graded(drill["score"], grade["lesson"], grade["note"], grade["by"])
+            except DrillError:
+                continue  # a grade this build does not know is left out
+
+
+def recorded_drills(store: Any, trainee: str | None = None) -> list[dict[str, Any]]:
+    """Recorded drills, newest first, with their lessons' grades."""
+    from app.store.drill_grades import lesson_grades
+
+    found = store.drills(trainee=trainee)
+    _graded(found, lesson_grades(store))
+    return found
+
+
+def _passed_text(score: Any) -> str:
+    if not isinstance(score, dict) or "passed" not in score:
+        return "?"
+    return "yes" if score["passed"] else "no"
+
+
+def _lesson_text(score: Any) -> str:
+    lesson = score.get("lesson") if isinstance(score, dict) else None
+    return lesson.get("grade", "?") if isinstance(lesson, dict) else "-"
+
+
+@click.group(invoke_without_command=True)
+@click.option("--trainee", default=None, help="Only the drills of this trainee.")
+@json_option
+@workspace_option
+@click.pass_context
+def drills(ctx: click.Context, trainee: str | None, as_json: bool, workspace: Path | None) -> None:
+    """List recorded rollback drills, newest first (and: list, grade)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with _open(workspace) as store:
+        found = recorded_drills(store, trainee.strip() if trainee is not None else None)
+        source = store.source
+    if as_json:
+        print_json({"workspace": source, "trainee": trainee, "drills": found})
+        return
+    if not found:
+        who = f" by {_printable(trainee)}" if trainee is not None else ""
+        click.echo(f"no drills{who} are recorded in {source}")
+        return
+    rows = [
+        (
+            d["id"],
+            d["finished_at"],
+            d["trainee"],
+            d["scenario"],
+            score_text(d["score"]),
+            _passed_text(d["score"]),
+            _lesson_text(d["score"]),
+            duration_text(d["seconds"]),
+        )
+        for d in found
+    ]
+    _table(("ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "TIME"), rows)
+
+
+def shipped(sop: Path | None = None) -> list[dict[str, Any]]:
+    """Each shipped drill with the templates (or the SOP in ``sop``) it runs on."""
+    from app.compiler.compile import compile_spec
+    from app.model.templates import list_templates, load_template
+    from app.simulate.drill import DrillScenario
+    from app.simulate.drill_key import applicable_templates
+    from app.simulate.library import builtin, builtin_ids
+
+    if sop is not None:
+        from app.cli.simulating import _spec_of
+
+        doc, spec = _spec_of(sop)
+        specs = {doc.id: spec}
+    else:
+        specs = {t.id: compile_spec(load_template(t.id)) for t in list_templates()}
+    rows = []
+    for drill_id in builtin_ids(DrillScenario):
+        scenario = builtin(DrillScenario, drill_id)
+        rows.append(
+            {
+                "id": drill_id,
+                "title": scenario.title,
+                "expect": scenario.expect,
+                "stage": scenario.stage,
+                "requires": scenario.requires,
+                "written_for": scenario.sop,
+                "applies_to": applicable_templates(scenario, specs),
+            }
+        )
+    return rows
+
+
+@drills.command(name="list")
+@click.option(
+    "--sop",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Say which drills apply to this SOP file (default: to each shipped template).",
+)
+@json_option
+def list_drills(sop: Path | None, as_json: bool) -> None:
+    """The shipped drills and the SOPs each applies to."""
+    rows = shipped(sop)
+    if as_json:
+        print_json({"drills": rows})
+        return
+    _table(
+        ("DRILL", "EXPECT", "STAGE", "REQUIRES", "APPLIES TO"),
+        [
+            (
+                r["id"],
+                r["expect"] or "?",
+                r["stage"],
+                ", ".join(r["requires"]),
+                ", ".join(r["applies_to"]) or "-",
+            )
+            for r in rows
+        ],
+    )
+
+
+@drills.command(name="grade")
+@click.argument("drill_id", type=int)
+@click.argument("grade", type=click.Choice(["accepted", "rejected"]))
+@click.option("--note", default="", help="Why: shown to the trainee in the report.")
+@click.option("--by", "actor", default=None, help="The trainer (default: the OS user).")
+@workspace_option
+def grade_drill(
+    drill_id: int, grade: str, note: str, actor: str | None, workspace: Path | None
+) -> None:
+    """Grade the lesson of recorded drill DRILL_ID (its ID in `gatewright drills`)."""
+    from app.store.drill_grades import record_grade
+    from app.store.workspace import Workspace
+
+    try:
+        with Workspace.open(workspace, folders=workspace is None) as store:
+            record_grade(store, drill_id, grade, note, actor)
+            drill = recorded_drills(store)
+    except KeyError as error:
+        raise Failure(str(error).strip("'\"")) from None
+    row = next(d for d in drill if d["id"] == drill_id)
+    click.echo(
+        f"drill {drill_id} ({_printable(row['trainee'])}, {row['scenario']}): lesson {grade}; "
+        f"passed: {_passed_text(row['score'])}"
+    )
