@@ -20,25 +20,13 @@ from app.cli.workspace_commands import (
 )
 
 
-def _graded(found: list[dict[str, Any]], grades: dict[int, dict[str, Any]]) -> None:
-    """Each recorded drill's score with its lesson's latest grade (in place)."""
-    from app.simulate.drill import DrillError, graded
-
-    for drill in found:
-        grade = grades.get(drill["id"])
-        if grade and isinstance(drill.get("score"), dict):
-            try:
-                drill["score"] = graded(drill["score"], grade["lesson"], grade["note"], grade["by"])
-            except DrillError:
-                continue  # a grade this build does not know is left out
-
-
 def recorded_drills(store: Any, trainee: str | None = None) -> list[dict[str, Any]]:
     """Recorded drills, newest first, with their lessons' grades."""
+    from app.simulate.drill_key import apply_grades
     from app.store.drill_grades import lesson_grades
 
     found = store.drills(trainee=trainee)
-    _graded(found, lesson_grades(store))
+    apply_grades(found, lesson_grades(store))
     return found
 
 

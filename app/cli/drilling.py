@@ -65,9 +65,7 @@ def open_session(file: Path, scenario_name: str) -> tuple[Any, Any]:
         return doc, DrillSession(spec, scenario)
     except DrillError as error:
         if error.where:
-            raise InputError.single(
-                scenario_name, f"{error} (SOP {file})", error.where
-            ) from None
+            raise InputError.single(scenario_name, f"{error} (SOP {file})", error.where) from None
         raise Failure(f"{file}: {error}") from None
 
 

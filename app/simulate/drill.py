@@ -16,14 +16,13 @@ from app.runtime import monitor
 from app.runtime.monitor import StageWatch
 from app.simulate.drill_file import (
     DrillScenario,
-    TriggerEvidence,
     condition,
     covered,
     evidence,
 )
 from app.spec.schema import PREVIOUS_STABLE, GateSpec, SpecRollback
 
-__all__ = ["DrillScenario", "DrillSession", "DrillError", "covered"]
+__all__ = ["DrillError", "DrillScenario", "DrillSession", "covered"]
 
 DRILL_FORMAT = "gatewright.drill/1"
 PASS_MARK = 80.0
@@ -358,9 +357,7 @@ class DrillSession:
             correct = self.lesson["grade"] != "rejected"
         elif earned < step.points:
             self.mistakes.append(
-                Mistake(
-                    step.key, value, expected, explanation, step.points - earned, step.critical
-                )
+                Mistake(step.key, value, expected, explanation, step.points - earned, step.critical)
             )
             # Recovery ends with the checks: a slip there or before costs clock time.
             index = step.slot.index

@@ -95,8 +95,10 @@ def covered(spec: GateSpec, telemetry: Telemetry) -> GateSpec:
 
 
 def condition(trigger: SpecTrigger) -> str:
-    windows = "in one window" if trigger.for_windows == 1 else (
-        f"for {trigger.for_windows} windows in a row"
+    windows = (
+        "in one window"
+        if trigger.for_windows == 1
+        else (f"for {trigger.for_windows} windows in a row")
     )
     return f"{trigger.metric} {trigger.op} {trigger.value:g} {windows}"
 

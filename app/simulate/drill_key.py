@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.simulate.drill import DrillError, DrillScenario, DrillSession, perfect_answers
+from app.simulate.drill import DrillError, DrillScenario, DrillSession, graded, perfect_answers
 from app.simulate.drill_file import reported_metrics
 from app.spec.schema import GateSpec
 
@@ -27,7 +27,7 @@ def drill_warnings(session: DrillSession, sop_id: str | None = None) -> list[str
         computed = "incident" if session.plan else "false-alarm"
         found.append(
             f"$.expect: the drill does not declare what it is; this SOP computes "
-            f"{computed!r} (add \"expect\": \"{computed}\" so a change is caught)"
+            f'{computed!r} (add "expect": "{computed}" so a change is caught)'
         )
     if sop_id and scenario.sop and scenario.sop != sop_id:
         found.append(f"$.sop: the drill was written for template {scenario.sop!r}, not {sop_id!r}")
@@ -102,3 +102,15 @@ def applicable_templates(scenario: DrillScenario, specs: dict[str, GateSpec]) ->
 def key_json(session: DrillSession) -> dict[str, Any]:
     """The answer key as an answers file (``gatewright drill --answers`` reads it)."""
     return perfect_answers(session)
+
+
+def apply_grades(drills: list[dict[str, Any]], grades: dict[int, dict[str, Any]]) -> None:
+    """Each recorded drill's score with its lesson's latest grade (in place); ``grades``
+    as ``app.store.drill_grades.lesson_grades`` gives them."""
+    for drill in drills:
+        grade = grades.get(drill["id"])
+        if grade and isinstance(drill.get("score"), dict):
+            try:
+                drill["score"] = graded(drill["score"], grade["lesson"], grade["note"], grade["by"])
+            except DrillError:
+                continue  # a grade this build does not know is left out

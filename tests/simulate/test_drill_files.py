@@ -52,9 +52,7 @@ def test_reversing_the_windows_does_not_change_the_key(capsys, tmp_path, drill_i
 
 
 @pytest.mark.parametrize("drill_id", DRILLS)
-def test_the_json_key_is_an_answers_file_that_scores_full_marks(
-    capsys, tmp_path, drill_id
-) -> None:
+def test_the_json_key_is_an_answers_file_that_scores_full_marks(capsys, tmp_path, drill_id) -> None:
     _, out, _ = key(capsys, drill_id)
     answers = tmp_path / "key.json"
     answers.write_text(out, encoding="utf-8")

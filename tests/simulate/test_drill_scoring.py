@@ -111,8 +111,9 @@ def test_wrong_trigger_names_what_fired_and_why() -> None:
 def test_naming_a_trigger_on_the_false_alarm_loses_half() -> None:
     result = score("false-alarm-latency-blip", trigger="latency-spike")
     mistake = only_mistake(result, "trigger", 50)
-    assert mistake["expected"] == ["none"] and "at most 1 window(s) in a row" in (
-        mistake["explanation"]
+    assert (
+        mistake["expected"] == ["none"]
+        and "at most 1 window(s) in a row" in (mistake["explanation"])
     )
     assert result["passed"] is False
 

@@ -10,7 +10,6 @@ import pytest
 
 from app.cli import main
 from app.compiler.compile import compile_spec
-from app.model import Sop
 from app.model.templates import list_templates, load_template
 from app.runtime import monitor
 from app.simulate.drill import (
