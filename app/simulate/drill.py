@@ -118,6 +118,10 @@ class DrillResult:
     answers: dict[str, Any]
     mistakes: list[Mistake] = field(default_factory=list)
     lesson: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    story: str = ""
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    """Each step as the trainee saw it: prompt, answer and expected answer by their labels."""
 
     @property
     def critical(self) -> list[str]:
@@ -141,6 +145,9 @@ class DrillResult:
             "answers": self.answers,
             "mistakes": [m.to_json() for m in self.mistakes],
             "lesson": self.lesson,
+            "title": self.title,
+            "story": self.story,
+            "steps": self.steps,
         }
 
 
@@ -233,6 +240,7 @@ class DrillSession:
         self.mistakes: list[Mistake] = []
         self.score = 0.0
         self.lesson: dict[str, Any] = {}
+        self.shown: list[dict[str, Any]] = []
 
     # -- the steps ---------------------------------------------------------------------
 
@@ -351,6 +359,16 @@ class DrillSession:
         expected = self.expected(step)
         earned, explanation = self._judge(step, value, expected)
         self.answers[step.key] = value
+        self.shown.append(
+            {
+                "step": step.key,
+                "prompt": step.prompt,
+                "answer": self._shown(step, value),
+                "expected": self._shown(step, expected),
+                "points": round(earned, 2),
+                "of": round(step.points, 2),
+            }
+        )
         self.score += earned
         correct = earned >= step.points and step.slot.name != "lesson"
         if step.slot.name == "lesson":
@@ -367,6 +385,13 @@ class DrillSession:
             self.minutes += self.plan.actions[step.slot.index - 1].minutes
         self.position += 1
         return Feedback(correct, explanation)
+
+    def _shown(self, step: Step, value: Any) -> str:
+        """An answer as the trainee reads it: choices by their labels, never ids."""
+        if step.kind == "text" or value is None:
+            return "" if value is None else str(value)
+        ids = value if isinstance(value, list) else [value]
+        return "; ".join(self.label(step, i) for i in ids)
 
     def _validated(self, step: Step, value: Any) -> Any:
         ids = [c.id for c in step.choices]
@@ -499,6 +524,9 @@ class DrillSession:
             dict(self.answers),
             mistakes,
             dict(self.lesson),
+            self.scenario.title,
+            self.scenario.story,
+            list(self.shown),
         )
 
 

@@ -50,6 +50,9 @@ RESULT_KEYS = {
     "answers",
     "mistakes",
     "lesson",
+    "title",
+    "story",
+    "steps",
 }
 MISTAKE_KEYS = {"step", "chosen", "expected", "explanation", "points_lost", "critical"}
 
