@@ -36,6 +36,16 @@ def _passed_text(score: Any) -> str:
     return "yes" if score["passed"] else "no"
 
 
+def _recovery_text(score: Any) -> str:
+    minutes = score.get("minutes") if isinstance(score, dict) else None
+    if not isinstance(minutes, int | float):
+        return "?"
+    sla = score.get("sla_minutes")
+    if not isinstance(sla, int | float):
+        return f"{minutes:g} min"
+    return f"{minutes:g}/{sla:g} min {'met' if score.get('sla_met') else 'MISSED'}"
+
+
 def _lesson_text(score: Any) -> str:
     lesson = score.get("lesson") if isinstance(score, dict) else None
     return lesson.get("grade", "?") if isinstance(lesson, dict) else "-"
@@ -69,11 +79,15 @@ def drills(ctx: click.Context, trainee: str | None, as_json: bool, workspace: Pa
             score_text(d["score"]),
             _passed_text(d["score"]),
             _lesson_text(d["score"]),
+            _recovery_text(d["score"]),
             duration_text(d["seconds"]),
         )
         for d in found
     ]
-    _table(("ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "TIME"), rows)
+    # RECOVERY is the simulated recovery clock (as the debrief and the trainer view show
+    # it); TOOK is how long the trainee took at the keyboard.
+    heads = ("ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "RECOVERY", "TOOK")
+    _table(heads, rows)
 
 
 def shipped(sop: Path | None = None) -> list[dict[str, Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import click
 
 from app.cli.exit_codes import EXIT_NEGATIVE
 from app.cli.output import print_json
+from app.simulate.clock import duration_text  # noqa: F401  (drills and tests use it here)
 
 if TYPE_CHECKING:
     from app.store.workspace import Workspace
@@ -120,15 +120,6 @@ def score_text(score: Any) -> str:
     if isinstance(got, int | float) and isinstance(out_of, int | float):
         return f"{got:g}/{out_of:g}"
     return ", ".join(f"{k}={v}" for k, v in score.items() if not isinstance(v, dict | list))
-
-
-def duration_text(seconds: Any) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a number of seconds."""
-    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
-        return "?"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @click.group(name="audit")

@@ -76,7 +76,7 @@ def test_drills_table_json_and_trainee_filter(capsys, drill_row) -> None:
     code, out, _ = run(capsys, "drills")
     lines = out.splitlines()
     assert code == 0
-    head = ["ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "TIME"]
+    head = ["ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "RECOVERY", "TOOK"]
     assert lines[0].split() == head
     # Drills recorded before pass marks and graded lessons: "?" and "-".
     assert lines[1].split() == [
@@ -87,6 +87,7 @@ def test_drills_table_json_and_trainee_filter(capsys, drill_row) -> None:
         "92.5%",
         "?",
         "-",
+        "?",
         "5:07",
     ]
     assert lines[2].split() == [
@@ -97,6 +98,7 @@ def test_drills_table_json_and_trainee_filter(capsys, drill_row) -> None:
         "4/5",
         "?",
         "-",
+        "?",
         "5:07",
     ]
 

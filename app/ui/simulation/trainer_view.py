@@ -16,12 +16,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.simulate.clock import duration_text
 from app.ui.plain import literal, plain_label
 
 if TYPE_CHECKING:
     from app.ui.simulation.drill_mode import DrillMode
 
-COLUMNS = ("When", "Trainee", "Drill", "Score", "Passed", "SLA", "Lesson", "Recovery")
+COLUMNS = ("When", "Trainee", "Drill", "Score", "Passed", "SLA", "Lesson", "Recovery", "Took")
+"""Recovery is the simulated clock (as the debrief shows it); Took is the trainee's own time,
+as `gatewright drills` shows them."""
 
 
 def when_text(stamp: Any) -> str:
@@ -48,6 +51,7 @@ def row_texts(drill: dict[str, Any]) -> tuple[str, ...]:
         sla_text if sla is None else f"{sla_text} ({score.get('minutes', 0):g} of {sla:g} min)",
         str(lesson.get("grade", "-")),
         f"{score.get('minutes', 0):g} min",
+        duration_text(drill.get("seconds")),
     )
 
 
