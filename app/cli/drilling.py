@@ -162,7 +162,9 @@ def debrief_lines(score: dict[str, Any]) -> list[str]:
     sla = score.get("sla_minutes")
     lines = [
         f"\nDebrief: {score.get('score', 0):g} / {score.get('max_score', 100):g} points, "
-        f"{verdict}; simulated recovery {score.get('minutes', 0):g} min"
+        f"{verdict}; "
+        + ("simulated recovery" if sla else "simulated time (nothing to restore)")
+        + f" {score.get('minutes', 0):g} min"
         + (
             f" against an SLA of {sla:g} min ({'met' if score.get('sla_met') else 'missed'})"
             if sla

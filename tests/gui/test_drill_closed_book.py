@@ -167,6 +167,7 @@ def test_the_trainer_view_grades_and_names_what_it_shows(shared: MainWindow, tmp
     assert texts[1] == "priya" and texts[4] == "yes" and texts[6] == "pending"
     assert texts[5] == "met (60 of 75 min)"
     assert len(texts[0]) == len("2026-12-07 06:15 UTC") and texts[0].endswith(" UTC")
+    assert not any(b.autoDefault() or b.isDefault() for b in (view.accept_lesson, view.export))
     view.export_selected()  # nothing selected: it says so
     assert view.message.text() == "Select a drill in the table first."
     view.table.selectRow(row)

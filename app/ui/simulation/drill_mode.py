@@ -190,6 +190,7 @@ class DrillMode(QObject):
         while self.panel.choices.count():
             widget = self.panel.choices.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # not drawn over the next step until it is deleted
                 widget.deleteLater()
         self.inputs = []
         assert self.session is not None
@@ -219,6 +220,12 @@ class DrillMode(QObject):
                 self.panel.choices.addWidget(button)
                 self.inputs.append(button)
         self.panel.answer.setEnabled(True)
+        self.reveal(self.panel.prompt)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the panel so that ``widget`` (the question, the debrief) is in view."""
+        self.panel.layout().activate()
+        self.scroll.ensureWidgetVisible(widget, 0, 40)
 
     def current_answer(self) -> Any:
         step = self.session.step() if self.session else None
@@ -264,7 +271,8 @@ class DrillMode(QObject):
         )
         sla = result["sla_minutes"]
         self.panel.clock.setText(
-            f"Recovery: {result['minutes']:g} min"
+            ("Recovery" if sla is not None else "Clock (nothing to restore)")
+            + f": {result['minutes']:g} min"
             + (
                 f" against an SLA of {sla:g} min ({'met' if result['sla_met'] else 'missed'})"
                 if sla is not None
@@ -282,6 +290,7 @@ class DrillMode(QObject):
         if not self.result.mistakes:
             lines.insert(0, "No mistakes: full marks.")
         self.panel.feedback.setText("\n".join(lines))
+        self.reveal(self.panel.prompt)
         self.recorded = self._record()
         self.panel.export.setEnabled(self.recorded is not None)
 

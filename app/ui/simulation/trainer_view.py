@@ -83,8 +83,10 @@ class TrainerView(QDialog):
         self.export.clicked.connect(self.export_selected)
         self.filter.textChanged.connect(self.apply_filter)
         self.table.itemSelectionChanged.connect(self.show_lesson)
+        self.lesson.setPlaceholderText("Select a drill to read its lesson beside the model lesson.")
         buttons = QHBoxLayout()
         for button in (self.accept_lesson, self.reject_lesson, self.export):
+            button.setAutoDefault(False)  # Enter in the filter must not grade a lesson
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.filter)
