@@ -145,3 +145,17 @@ def test_drills_list_names_the_sops_each_applies_to(capsys) -> None:
     line = next(x for x in out.splitlines() if x.startswith("engagement-drop"))
     assert line.rstrip().endswith("-")  # applies to no SOP given
     assert "startup-lightweight" in next(x for x in out.splitlines() if x.startswith("data-pipe"))
+
+
+@pytest.mark.parametrize("drill_id", DRILLS)
+def test_a_story_does_not_read_out_the_runbook(drill_id: str) -> None:
+    """The briefing is shown during the drill: it names no runbook action, and a story whose
+    target restores the previous release does not say the release was not at fault."""
+    from tests.simulate.test_drills import session
+
+    live = session(drill_id)
+    text = " ".join([live.scenario.story, *live.scenario.alerts]).casefold()
+    for action in live.plan.actions if live.plan else []:
+        assert action.name.casefold() not in text, action.name
+    if live.plan and live.plan.target == "previous-stable":
+        assert "did not change" not in text
