@@ -11,6 +11,7 @@ from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
+from app.simulate.dora import figure_text
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
@@ -65,6 +66,10 @@ DORA_LINES = (
     ("change failure rate", "change_failure_rate", ""),
     ("time to restore", "time_to_restore_hours", " hours"),
 )
+RESTORE_NOTE = (
+    "time to restore runs from the fault's start to the end of the rollback (detection "
+    "included), as DORA defines it"
+)
 
 
 def key_level(key: str) -> str:
@@ -73,15 +78,11 @@ def key_level(key: str) -> str:
     return f"{stem}_level"
 
 
-def _level(figure: Any, level: Any) -> str:
-    return "-" if figure is None else f"{figure} ({level})"
-
-
 def print_summary(summary: dict[str, Any]) -> None:
     dora = summary["dora"]
     click.echo(
         f"Scenario {summary['scenario']} (seed {summary['seed']}): "
-        f"{summary['candidates']} candidates over {summary['simulated_days']:g} days"
+        f"{summary['candidates']} candidates over {figure_text(summary['simulated_days'])} days"
     )
     click.echo(
         f"{'gate':<28}{'entered':>8}{'passed':>8}{'rejected':>9}{'held':>6}{'wait h (median)':>17}"
@@ -95,17 +96,22 @@ def print_summary(summary: dict[str, Any]) -> None:
     click.echo("DORA metrics:")
     for label, key, unit in DORA_LINES:
         figure = dora[key]
-        shown = _level(figure, dora[key_level(key)]) + unit if figure is not None else "-"
+        shown = "-" if figure is None else f"{figure_text(figure)}{unit} ({dora[key_level(key)]})"
         if figure is None and key == "time_to_restore_hours":
             shown = "- (nothing to restore: no release failed)"
         click.echo(f"  {label:<22}{shown}")
+    click.echo(f"  ({RESTORE_NOTE})")
     for rollback in summary["rollbacks"]:
         sla = "met" if rollback["sla_met"] else "MISSED"
         click.echo(
             f"  rollback of candidate {rollback['candidate']} in {rollback['stage']} "
             f"by {rollback['policy']}: "
-            f"{rollback['minutes']:g} min (SLA {rollback['max_minutes']}: {sla})"
+            f"{figure_text(rollback['minutes'])} min (SLA {rollback['max_minutes']}: {sla})"
         )
+    click.echo(
+        f"This run is one sample (seed {summary['seed']}); --runs 200 gives medians, "
+        "percentiles and DORA levels over many."
+    )
 
 
 def print_monte_carlo(summary: dict[str, Any]) -> None:
@@ -118,9 +124,13 @@ def print_monte_carlo(summary: dict[str, Any]) -> None:
         text = (
             "-"
             if spread is None
-            else (f"{spread['median']:g}{unit} ({spread['p10']:g}-{spread['p90']:g})")
+            else (
+                f"{figure_text(spread['median'])}{unit} ({spread['level']}; "
+                f"p10-p90 {figure_text(spread['p10'])}-{figure_text(spread['p90'])})"
+            )
         )
         click.echo(f"  {label:<22}{text}")
+    click.echo(f"  ({RESTORE_NOTE})")
     for gate, figures in summary["gates"].items():
         passed = figures["passed"]
         click.echo(
@@ -130,6 +140,13 @@ def print_monte_carlo(summary: dict[str, Any]) -> None:
         )
     rollbacks = summary["rollbacks"]
     click.echo(f"  rollbacks: {rollbacks['total']} ({rollbacks['sla_met']} within their SLA)")
+    for policy, counts in sorted(rollbacks.get("by_runbook", {}).items()):
+        missed, total = counts["sla_missed"], counts["rollbacks"]
+        if missed:
+            click.echo(
+                f"  runbook {policy} missed its SLA in {missed} of {total} rollbacks "
+                f"({missed / total:.0%})"
+            )
 
 
 def run_simulate(
@@ -155,8 +172,10 @@ def run_simulate(
         click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
     if len(warnings) > WARNINGS_SHOWN:
         click.echo(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more", err=True)
+    from app.simulate.bakes import stage_bakes
+
     try:
-        payload, summary, events = _run(spec, scenario, seed, runs)
+        payload, summary, events = _run(spec, scenario, seed, runs, stage_bakes(doc))
     except ScenarioRangeError as error:
         raise Failure(f"scenario {scenario_name}: {error}") from None
     problem = _record(
@@ -181,7 +200,9 @@ def run_simulate(
     return _unrecorded("simulation", problem, EXIT_OK)
 
 
-def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list[Any]]:
+def _run(
+    spec: Any, scenario: Any, seed: int, runs: int, bakes: dict[str, float]
+) -> tuple[Any, Any, list[Any]]:
     """One run (its JSON, summary and events) or Monte Carlo runs (their summary twice)."""
     from app.simulate.engine import simulate
     from app.simulate.montecarlo import monte_carlo
@@ -194,7 +215,7 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
             )
             report = lambda done, _total: bar.update(task, completed=done)  # noqa: E731
         if runs == 1:
-            result = simulate(spec, scenario, seed, progress=report)
+            result = simulate(spec, scenario, seed, progress=report, bakes=bakes)
             return result.to_json(), result.summary(), result.events
-        summary = monte_carlo(spec, scenario, seed, runs, progress=report)
+        summary = monte_carlo(spec, scenario, seed, runs, progress=report, bakes=bakes)
     return summary, summary, []
