@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,18 +52,72 @@ def _lesson_text(score: Any) -> str:
     return lesson.get("grade", "?") if isinstance(lesson, dict) else "-"
 
 
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date: write 2026-12-07 or 2026-12-07T09:00:00Z",
+            param_hint="--since",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _finished(drill: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(drill.get("finished_at", "")).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 @click.group(invoke_without_command=True)
 @click.option("--trainee", default=None, help="Only the drills of this trainee.")
+@click.option(
+    "--since", default=None, help="Only drills finished since this date (2026-12-07, UTC)."
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a cohort report PDF: per trainee and drill, and the mistakes most made.",
+)
 @json_option
 @workspace_option
 @click.pass_context
-def drills(ctx: click.Context, trainee: str | None, as_json: bool, workspace: Path | None) -> None:
+def drills(
+    ctx: click.Context,
+    trainee: str | None,
+    since: str | None,
+    report: Path | None,
+    as_json: bool,
+    workspace: Path | None,
+) -> None:
     """List recorded rollback drills, newest first (and: list, grade)."""
     if ctx.invoked_subcommand is not None:
         return
+    start = _since(since)
     with _open(workspace) as store:
         found = recorded_drills(store, trainee.strip() if trainee is not None else None)
         source = store.source
+    if start is not None:
+        found = [d for d in found if (f := _finished(d)) is not None and f >= start]
+    if report is not None:
+        from exporters.cohort_report import cohort_report_pdf
+
+        scope = ", ".join(
+            x
+            for x in (
+                f"trainee {trainee.strip()}" if trainee else "",
+                f"since {since}" if since else "",
+                f"workspace {source}",
+            )
+            if x
+        )
+        cohort_report_pdf(found, report, scope)
+        click.echo(f"wrote {report}: {len(found)} drill(s)")
+        return
     if as_json:
         print_json({"workspace": source, "trainee": trainee, "drills": found})
         return

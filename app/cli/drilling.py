@@ -52,7 +52,7 @@ def _ask(step: Any, err: bool) -> Any:
     return chosen if several else chosen[0]
 
 
-def open_session(file: Path, scenario_name: str) -> tuple[Any, Any]:
+def open_session(file: Path, scenario_name: str, seed: int = 0) -> tuple[Any, Any]:
     """(document, session) of the drill on the SOP in ``file``; a drill that cannot run is
     one sentence naming the file at fault (the drill's place when the drill is)."""
     from app.simulate.drill import DrillError, DrillScenario, DrillSession
@@ -62,11 +62,31 @@ def open_session(file: Path, scenario_name: str) -> tuple[Any, Any]:
     doc, spec = _spec_of(file)
     scenario = load_builtin(DrillScenario, scenario_name)
     try:
-        return doc, DrillSession(spec, scenario)
+        return doc, DrillSession(spec, scenario, seed)
     except DrillError as error:
         if error.where:
             raise InputError.single(scenario_name, f"{error} (SOP {file})", error.where) from None
         raise Failure(f"{file}: {error}") from None
+
+
+def write_card(file: Path, scenario_name: str, out: Path, with_key: bool) -> int:
+    """A printable scenario card: the briefing for trainees, or with the key for the
+    facilitator."""
+    from app.simulate.drill_key import drill_warnings, key_lines
+    from exporters.drill_card import drill_card_pdf
+
+    doc, session = open_session(file, scenario_name)
+    for warning in drill_warnings(session, doc.id):
+        click.echo(f"warning: drill {scenario_name}: {warning}", err=True)
+    drill_card_pdf(
+        session.scenario.title,
+        session.briefing()[1:],
+        key_lines(session) if with_key else None,
+        f"SOP {doc.title} ({doc.id}), stage {session.scenario.stage}",
+        out,
+    )
+    click.echo(f"wrote {out}")
+    return EXIT_OK
 
 
 def print_key(file: Path, scenario_name: str, as_json: bool) -> int:
@@ -91,12 +111,13 @@ def run_drill(
     trainee: str,
     workspace: str | None,
     record: bool,
+    session_seed: int = 0,
 ) -> int:
-    from app.simulate.drill import DrillError, run_scripted
+    from app.simulate.drill import DrillError, run_scripted, trainee_seed
     from app.simulate.drill_key import drill_warnings
     from app.spec.fileio import InputError, load_model
 
-    doc, session = open_session(file, scenario_name)
+    doc, session = open_session(file, scenario_name, trainee_seed(trainee, session_seed))
     for warning in drill_warnings(session, doc.id):
         click.echo(f"warning: drill {scenario_name}: {warning}", err=True)
     scenario = session.scenario

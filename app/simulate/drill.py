@@ -8,8 +8,9 @@ A drill that declares what it is (``expect``) and is computed otherwise is refus
 
 from __future__ import annotations
 
+import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from app.runtime import monitor
@@ -120,6 +121,7 @@ class DrillResult:
     lesson: dict[str, Any] = field(default_factory=dict)
     title: str = ""
     story: str = ""
+    seed: int = 0
     steps: list[dict[str, Any]] = field(default_factory=list)
     """Each step as the trainee saw it: prompt, answer and expected answer by their labels."""
 
@@ -147,6 +149,7 @@ class DrillResult:
             "lesson": self.lesson,
             "title": self.title,
             "story": self.story,
+            "seed": self.seed,
             "steps": self.steps,
         }
 
@@ -202,6 +205,7 @@ class DrillSession:
                 + (f" (it was written for template {scenario.sop!r})" if scenario.sop else "")
             )
         self.spec, self.scenario = spec, scenario
+        self.seed = seed
         self.rng = random.Random(seed)
         narrowed = covered(spec, scenario.telemetry)
         # Judged as a live monitor would have: at the first window where a trigger fires
@@ -264,11 +268,12 @@ class DrillSession:
         )
         lesson = Step(StepKey("lesson"), "text", "Record the lesson learned.")
         if self.plan is None:
-            return [
+            alarm = [
                 Step(StepKey("trigger"), "single", "Which trigger has fired?", trigger_choices, 50),
                 Step(StepKey("decision"), "single", "What do you do?", decision, 50, True),
                 lesson,
             ]
+            return [self._mixed(step) for step in alarm]
         steps = [
             Step(StepKey("trigger"), "single", "Which trigger has fired?", trigger_choices, 20),
             Step(StepKey("decision"), "single", "What do you do?", decision, 20, True),
@@ -287,7 +292,16 @@ class DrillSession:
         prompt = "Which checks confirm the rollback worked?"
         steps.append(Step(StepKey("checks"), "multi", prompt, self._check_choices(), 15))
         steps.append(lesson)
-        return steps
+        return [self._mixed(step) for step in steps]
+
+    def _mixed(self, step: Step) -> Step:
+        """The step with its choices in this session's order (the seed's): six trainees in
+        one room do not see the same numbers for the same answers."""
+        if not step.choices or step.slot.name in ("action", "checks"):
+            return step  # those are shuffled as they are made
+        order = list(step.choices)
+        self.rng.shuffle(order)
+        return replace(step, choices=tuple(order))
 
     def _targets(self) -> tuple[Choice, ...]:
         order = {s.id: s.order for s in self.spec.stages}
@@ -526,6 +540,7 @@ class DrillSession:
             dict(self.lesson),
             self.scenario.title,
             self.scenario.story,
+            self.seed,
             list(self.shown),
         )
 
@@ -538,6 +553,13 @@ def trainee_name(name: str) -> str:
             "give the trainee's name; drills under a blank one could not be told apart"
         )
     return name.strip()
+
+
+def trainee_seed(trainee: str, session: int = 0) -> int:
+    """The seed of one trainee's drill in a session: the same name and session seed give
+    the same choice order (a session replays), another name another order."""
+    digest = hashlib.sha256(f"{session}:{trainee}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 def distinct(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:

@@ -8,8 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.commands import cli
-from app.simulate.drill import DrillSession, perfect_answers
-from tests.simulate.test_drills import drill, session, template_file
+from app.simulate.drill import DrillSession, perfect_answers, trainee_seed
+from tests.simulate.test_drills import drill, spec_of, template_file
+
+
+def session(drill_id: str, template: str | None = None, trainee: str = "trainee") -> DrillSession:
+    """The drill as the terminal asks it of ``trainee`` (choices in that trainee's order)."""
+    scenario = drill(drill_id)
+    return DrillSession(spec_of(template or scenario.sop), scenario, trainee_seed(trainee))
 
 
 def interactive_input(live: DrillSession, answers: dict[str, Any]) -> str:

@@ -52,6 +52,7 @@ RESULT_KEYS = {
     "lesson",
     "title",
     "story",
+    "seed",
     "steps",
 }
 MISTAKE_KEYS = {"step", "chosen", "expected", "explanation", "points_lost", "critical"}

@@ -33,6 +33,7 @@ from app.simulate.drill import (
     DrillScenario,
     DrillSession,
     trainee_name,
+    trainee_seed,
 )
 from app.spec.fileio import InputError
 from app.ui.plain import plain_label
@@ -167,7 +168,8 @@ class DrillMode(QObject):
                 return None  # the file pick was cancelled
             self.trainee = trainee_name(self.panel.trainee.text())
             spec = compile_spec(self.window.editor.doc)
-            self.session = DrillSession(spec, scenario)
+            # Each trainee's own choice order: neighbours cannot swap numbers.
+            self.session = DrillSession(spec, scenario, trainee_seed(self.trainee))
         except (InputError, CompileRefusedError, DrillError) as error:
             self.panel.briefing.setText(f"Cannot start this drill: {error}")
             return None
