@@ -58,9 +58,7 @@ def cohort_report_pdf(drills: list[dict[str, Any]], out: Path, scope: str) -> Pa
                 _cell(f"{sum(bool(x.get('passed')) for x in mine)} of {len(mine)}"),
                 _cell(f"{sum(float(x.get('score', 0)) for x in mine) / len(mine):.1f}"),
                 _cell(f"{sum(bool(x.get('sla_met')) for x in with_sla)} of {len(with_sla)}"),
-                _cell(
-                    sum((x.get("lesson") or {}).get("grade") == "pending" for x in mine)
-                ),
+                _cell(sum((x.get("lesson") or {}).get("grade") == "pending" for x in mine)),
             ]
         )
     story += [_table(rows, [50, 20, 25, 27, 25, 30]), Spacer(1, 5 * mm)]
