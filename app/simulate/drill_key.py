@@ -6,6 +6,7 @@ from typing import Any
 
 from app.simulate.drill import DrillError, DrillScenario, DrillSession, graded, perfect_answers
 from app.simulate.drill_file import reported_metrics
+from app.simulate.drill_result import GradeError
 from app.spec.schema import GateSpec
 
 SLA_MARGIN = 0.8
@@ -112,5 +113,5 @@ def apply_grades(drills: list[dict[str, Any]], grades: dict[int, dict[str, Any]]
         if grade and isinstance(drill.get("score"), dict):
             try:
                 drill["score"] = graded(drill["score"], grade["lesson"], grade["note"], grade["by"])
-            except DrillError:
+            except GradeError:
                 continue  # a grade this build does not know is left out
