@@ -134,6 +134,7 @@ def run_drill(
         else:
             for line in session.briefing():
                 click.echo(line, err=as_json)
+            told = 0  # injected alerts printed so far
             while (step := session.step()) is not None:
                 while True:
                     try:
@@ -145,6 +146,10 @@ def run_drill(
                     ("Correct. " if feedback.correct else "Not quite. ") + feedback.explanation,
                     err=as_json,
                 )
+                session.due((datetime.now(UTC) - started).total_seconds() / 60)
+                for alert in session.revealed[told:]:
+                    click.echo(f"\nNEW ALERT: {alert}", err=as_json)
+                told = len(session.revealed)
             result = session.result()
     except DrillError as error:
         raise Failure(f"{file}: {error}") from None

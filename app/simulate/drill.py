@@ -8,7 +8,6 @@ A drill that declares what it is (``expect``) and is computed otherwise is refus
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -16,10 +15,16 @@ from typing import Any, Literal
 from app.runtime import monitor
 from app.runtime.monitor import StageWatch
 from app.simulate.drill_file import (
+    Choice,
+    DrillError,
     DrillScenario,
     condition,
     covered,
+    criterion_condition,
+    distinct,
     evidence,
+    trainee_name,
+    trainee_seed,
 )
 from app.simulate.drill_result import (
     LESSON_GRADES,
@@ -35,6 +40,7 @@ from app.spec.schema import PREVIOUS_STABLE, GateSpec, SpecRollback
 __all__ = [  # the drill's outcome lives in drill_result; callers find it here too
     "LESSON_GRADES",
     "PASS_MARK",
+    "Choice",
     "DrillError",
     "DrillResult",
     "DrillScenario",
@@ -42,8 +48,12 @@ __all__ = [  # the drill's outcome lives in drill_result; callers find it here t
     "Feedback",
     "Mistake",
     "covered",
+    "criterion_condition",
+    "distinct",
     "graded",
     "passed",
+    "trainee_name",
+    "trainee_seed",
 ]
 
 DRILL_FORMAT = "gatewright.drill/1"
@@ -51,21 +61,12 @@ MISTAKE_MINUTES = 5.0
 """Minutes a mistake adds to the recovery clock (a runbook step adds its own minutes:
 done out of order or by the wrong role, it is done again)."""
 SLA_PENALTY = 10.0
+HINT_POINTS = 5.0
+"""Points a facilitator's hint costs."""
 LESSON_CHARACTERS = 20
 """A lesson is taken for grading when it holds this many visible characters (a sentence)."""
 
 StepName = Literal["trigger", "decision", "target", "action", "role", "checks", "lesson"]
-
-
-class DrillError(ValueError):
-    """The drill cannot run against this SOP, or an answer is not one of the choices.
-
-    ``where`` is the place in the drill file at fault (``("expect",)``), when it is the
-    drill rather than the SOP or the answer."""
-
-    def __init__(self, message: str, where: tuple[Any, ...] = ()) -> None:
-        super().__init__(message)
-        self.where = where
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,6 @@ class StepKey:
 
     def __str__(self) -> str:
         return f"{self.name}-{self.index}" if self.index else self.name
-
-
-@dataclass(frozen=True)
-class Choice:
-    id: str
-    label: str
 
 
 @dataclass(frozen=True)
@@ -98,21 +93,6 @@ class Step:
     @property
     def key(self) -> str:
         return str(self.slot)
-
-
-def criterion_condition(criterion: Any) -> str:
-    """What a check tests, in a few words (``error-rate <= 0.01``)."""
-    c = criterion.model_dump(mode="json", exclude_none=True)
-    if "metric" in c:
-        if c.get("baseline"):
-            delta = c.get("delta", 0)
-            return f"{c['metric']} {c['op']} the stable baseline {delta:+g}"
-        return f"{c['metric']} {c['op']} {c.get('value', '')}".strip()
-    if "check" in c:
-        return f"{c['check']} = {c.get('equals', 'passed')}"
-    if "artifact" in c:
-        return f"artifact {c['artifact']} exists"
-    return str(c.get("id", ""))
 
 
 class DrillSession:
@@ -173,13 +153,58 @@ class DrillSession:
         self.score = 0.0
         self.lesson: dict[str, Any] = {}
         self.shown: list[dict[str, Any]] = []
+        self.revealed: list[str] = []
+        self.hints: list[Mistake] = []
+        self.facilitated: list[dict[str, Any]] = []
+        """What the facilitator did: hints, clock moves, revealed alerts."""
 
     # -- the steps ---------------------------------------------------------------------
 
     def briefing(self) -> list[str]:
         lines = [self.scenario.title, self.scenario.story]
         lines += [f"ALERT: {alert}" for alert in self.scenario.alerts]
+        lines += [f"NEW ALERT: {alert}" for alert in self.revealed]
         return lines
+
+    # -- the facilitator ---------------------------------------------------------------
+
+    def due(self, real_minutes: float | None = None) -> list[str]:
+        """Reveal the injects now due (after the steps answered, or ``real_minutes`` since
+        the start); returns the alerts that arrived."""
+        arrived = []
+        for inject in self.scenario.injects:
+            steps = inject.after_steps is not None and self.position >= inject.after_steps
+            late = inject.after_minutes is not None and real_minutes is not None
+            if inject.alert not in self.revealed and (
+                steps or (late and real_minutes >= inject.after_minutes)
+            ):
+                self.revealed.append(inject.alert)
+                arrived.append(inject.alert)
+        return arrived
+
+    def reveal_next(self) -> str | None:
+        """The facilitator reveals the next inject now (None when all have arrived)."""
+        pending = [i.alert for i in self.scenario.injects if i.alert not in self.revealed]
+        if not pending:
+            return None
+        self.revealed.append(pending[0])
+        self.facilitated.append({"kind": "reveal", "alert": pending[0], "at": self.position})
+        return pending[0]
+
+    def advance(self, minutes: float) -> None:
+        """The facilitator moves the recovery clock on (a delay outside the trainee's hands)."""
+        self.minutes += minutes
+        self.facilitated.append({"kind": "clock", "minutes": minutes, "at": self.position})
+
+    def hint(self) -> str:
+        """A hint for the current step; it costs HINT_POINTS, recorded as a mistake."""
+        step = self.step()
+        if step is None:
+            raise DrillError("the drill is over; there is nothing to hint at")
+        text = hint_text(self, step)
+        self.hints.append(Mistake(f"hint:{step.key}", None, None, f"Hint: {text}", HINT_POINTS))
+        self.facilitated.append({"kind": "hint", "step": step.key, "text": text})
+        return text
 
     def label(self, step: Step, choice_id: str) -> str:
         """What the trainee was shown for ``choice_id`` at ``step`` (the id, if not offered)."""
@@ -326,6 +351,7 @@ class DrillSession:
         if step.slot.name == "action" and self.plan:
             self.minutes += self.plan.actions[step.slot.index - 1].minutes
         self.position += 1
+        self.due()
         return Feedback(correct, explanation)
 
     def _shown(self, step: Step, value: Any) -> str:
@@ -443,8 +469,8 @@ class DrillSession:
             raise DrillError(f"the drill is not finished: step {step.key} is next")
         sla = self.plan.max_minutes if self.plan else None
         met = None if sla is None else self.minutes <= sla
-        score = self.score
-        mistakes = list(self.mistakes)
+        mistakes = list(self.mistakes) + list(self.hints)
+        score = max(0.0, self.score - sum(h.points_lost for h in self.hints))
         if met is False:
             score = max(0.0, score - SLA_PENALTY)
             mistakes.append(
@@ -473,35 +499,22 @@ class DrillSession:
         )
 
 
-def trainee_name(name: str) -> str:
-    """A trainee's name as drills record it and are looked up by: without surrounding
-    spaces. A blank one is a :class:`DrillError`: its drills could not be told apart."""
-    if not name.strip():
-        raise DrillError(
-            "give the trainee's name; drills under a blank one could not be told apart"
-        )
-    return name.strip()
-
-
-def trainee_seed(trainee: str, session: int = 0) -> int:
-    """The seed of one trainee's drill in a session: the same name and session seed give
-    the same choice order (a session replays), another name another order."""
-    digest = hashlib.sha256(f"{session}:{trainee}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
-
-
-def distinct(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
-    """The choices, each label that two or more still share numbered (``(1 of 2)``), so no
-    two choices read the same (their conditions already differ where anything does)."""
-    labels = [c.label for c in choices]
-    out = []
-    for index, c in enumerate(choices):
-        total = labels.count(c.label)
-        if total > 1:
-            nth = labels[: index + 1].count(c.label)
-            c = Choice(c.id, f"{c.label} ({nth} of {total})")
-        out.append(c)
-    return tuple(out)
+def hint_text(session: DrillSession, step: Step) -> str:
+    """A hint that narrows the step without giving it: half the wrong choices ruled out
+    (more with each hint), how many checks the policy has, or the model lesson's start."""
+    expected = session.expected(step)
+    if step.kind == "text":
+        first = (session.scenario.lesson_hint or "what failed and what would catch it").split(";")
+        return f"a good lesson says {first[0].strip()}"
+    right = set(expected if isinstance(expected, list) else [expected])
+    if step.kind == "multi":
+        return f"the policy has {len(right)} check(s); what would prove the system healthy?"
+    given = sum(h.step == f"hint:{step.key}" for h in session.hints)
+    wrong = [c for c in step.choices if c.id not in right]
+    out = wrong[: max(1, (len(wrong) * (given + 1) + 1) // 2)] if wrong else []
+    if not out:
+        return "every choice is still possible; read the alerts again"
+    return "it is not: " + "; ".join(c.label for c in out)
 
 
 def perfect_answers(session: DrillSession) -> dict[str, Any]:

@@ -9,10 +9,11 @@ SOP computes when the drill starts (:class:`app.simulate.drill.DrillSession`).
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.runtime.monitor import _breached
 from app.spec.evidence import Telemetry
@@ -21,6 +22,41 @@ from app.spec.timestamps import utc_text
 from app.spec.types import FileModel, Key, Name, NonNegative, Slug, Text
 
 Expectation = Literal["incident", "false-alarm"]
+
+
+class DrillError(ValueError):
+    """The drill cannot run against this SOP, or an answer is not one of the choices.
+
+    ``where`` is the place in the drill file at fault (``("expect",)``), when it is the
+    drill rather than the SOP or the answer."""
+
+    def __init__(self, message: str, where: tuple[Any, ...] = ()) -> None:
+        super().__init__(message)
+        self.where = where
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+
+
+class Inject(FileModel):
+    """An alert that arrives during the drill, as in a tabletop exercise."""
+
+    alert: Text = Field(description="The alert shown when it arrives.")
+    after_steps: int | None = Field(
+        None, ge=1, description="Arrives once this many steps are answered."
+    )
+    after_minutes: NonNegative | None = Field(
+        None, description="Arrives this many real minutes after the drill started."
+    )
+
+    @model_validator(mode="after")
+    def _has_a_time(self) -> Inject:
+        if self.after_steps is None and self.after_minutes is None:
+            raise ValueError("say when it arrives: after_steps or after_minutes")
+        return self
 
 
 class DrillScenario(FileModel):
@@ -41,6 +77,11 @@ class DrillScenario(FileModel):
     )
     story: Text = Field(description="What the responder is told when the drill starts.")
     alerts: list[Text] = Field(default_factory=list, description="Alerts shown to the trainee.")
+    injects: list[Inject] = Field(
+        default_factory=list,
+        description="Alerts that arrive later (after steps or real minutes, or when the "
+        "facilitator reveals them).",
+    )
     requires: list[Key] = Field(
         default_factory=list,
         description=(
@@ -172,3 +213,49 @@ def evidence(spec: GateSpec, stage: str, telemetry: Telemetry) -> list[TriggerEv
                     breached.append(_clock(window.at))
             found.append(TriggerEvidence(trigger, tuple(breached), tuple(missing), longest))
     return found
+
+
+def criterion_condition(criterion: Any) -> str:
+    """What a check tests, in a few words (``error-rate <= 0.01``)."""
+    c = criterion.model_dump(mode="json", exclude_none=True)
+    if "metric" in c:
+        if c.get("baseline"):
+            delta = c.get("delta", 0)
+            return f"{c['metric']} {c['op']} the stable baseline {delta:+g}"
+        return f"{c['metric']} {c['op']} {c.get('value', '')}".strip()
+    if "check" in c:
+        return f"{c['check']} = {c.get('equals', 'passed')}"
+    if "artifact" in c:
+        return f"artifact {c['artifact']} exists"
+    return str(c.get("id", ""))
+
+
+def trainee_name(name: str) -> str:
+    """A trainee's name as drills record it and are looked up by: without surrounding
+    spaces. A blank one is a :class:`DrillError`: its drills could not be told apart."""
+    if not name.strip():
+        raise DrillError(
+            "give the trainee's name; drills under a blank one could not be told apart"
+        )
+    return name.strip()
+
+
+def trainee_seed(trainee: str, session: int = 0) -> int:
+    """The seed of one trainee's drill in a session: the same name and session seed give
+    the same choice order (a session replays), another name another order."""
+    digest = hashlib.sha256(f"{session}:{trainee}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def distinct(choices: tuple[Choice, ...]) -> tuple[Choice, ...]:
+    """The choices, each label that two or more still share numbered (``(1 of 2)``), so no
+    two choices read the same (their conditions already differ where anything does)."""
+    labels = [c.label for c in choices]
+    out = []
+    for index, c in enumerate(choices):
+        total = labels.count(c.label)
+        if total > 1:
+            nth = labels[: index + 1].count(c.label)
+            c = Choice(c.id, f"{c.label} ({nth} of {total})")
+        out.append(c)
+    return tuple(out)
