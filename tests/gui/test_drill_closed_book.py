@@ -58,7 +58,7 @@ def started(window: MainWindow, drill_id: str, trainee: str = "ana"):  # type: i
 def finish(window: MainWindow, changes: dict | None = None) -> None:
     session = window.drill.session
     answers = perfect_answers(session) | (changes or {})
-    for step in list(session.steps):
+    while (step := session.step()) is not None:
         window.drill.submit(answers[step.key])
 
 
@@ -191,3 +191,35 @@ def test_report_names_are_safe_file_names() -> None:
     }
     assert report_name(drill) == "drill-Ana-María-rm-bias-detected-2026-12-07.pdf"
     assert Path(report_name({})).name == "drill.pdf"
+
+
+def test_the_facilitator_window_shows_the_key_and_progress_and_steers_the_drill(
+    shared: MainWindow,
+) -> None:
+    window = shared
+    data = load_builtin(DrillScenario, "latency-misconfiguration").model_dump(mode="json")
+    data["injects"] = [{"alert": "status page: customers report timeouts", "after_minutes": 30}]
+    window.drill.panel.trainee.setText("dana")
+    window.drill.start(DrillScenario.model_validate(data))
+    window.drill.panel.facilitate.click()
+    facilitator = window.drill.facilitator
+    assert facilitator.isWindow() and facilitator.isVisible()  # a screen of its own
+    assert "Expected: an incident: latency-spike fires" in facilitator.key.toPlainText()
+    assert "trainee dana" in facilitator.status.text()
+    QTest.mouseClick(facilitator.hint, Qt.MouseButton.LeftButton)
+    assert window.drill.panel.feedback.text().startswith("Hint from the facilitator: it is not:")
+    QTest.mouseClick(facilitator.reveal, Qt.MouseButton.LeftButton)
+    assert "NEW ALERT: status page: customers report timeouts" in window.drill.panel.briefing.text()
+    assert not facilitator.reveal.isEnabled()  # nothing left to reveal
+    facilitator.minutes.setValue(20)
+    QTest.mouseClick(facilitator.advance, Qt.MouseButton.LeftButton)
+    assert window.drill.panel.clock.text() == "Clock: 25 min since the alert"
+    window.drill.submit("none")
+    assert facilitator.progress.rowCount() == 1
+    assert facilitator.progress.item(0, 0).text() == "✖ trigger"
+    assert "1 mistake(s), 1 hint(s)" in facilitator.status.text()
+    finish(window)
+    result = window.drill.result.to_json()
+    assert "hint:trigger" in [m["step"] for m in result["mistakes"]]
+    assert not facilitator.hint.isEnabled()
+    facilitator.close()

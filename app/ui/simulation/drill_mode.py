@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -67,6 +67,8 @@ class DrillPanel(QWidget):
         self.clock = QLabel("")
         self.clock.setAccessibleName("Drill clock")
         self.export = QPushButton("Export report PDF…")
+        self.facilitate = QPushButton("Facilitator window…")
+        self.facilitate.setToolTip("The answer key, progress and controls, for another screen")
         self.export.setEnabled(False)
         form = QFormLayout()
         form.addRow("Drill", self.scenario)
@@ -80,6 +82,7 @@ class DrillPanel(QWidget):
         layout.addWidget(self.answer)
         layout.addWidget(self.feedback)
         layout.addWidget(self.export)
+        layout.addWidget(self.facilitate)
         layout.addStretch(1)
 
 
@@ -113,6 +116,12 @@ class DrillMode(QObject):
         self.panel.start.clicked.connect(self.start)
         self.panel.answer.clicked.connect(self.submit)
         self.panel.export.clicked.connect(self.export_report)
+        self.panel.facilitate.clicked.connect(self.show_facilitator)
+        self.facilitator: Any = None
+        # Injects due after real minutes arrive while the trainee thinks.
+        self.timer = QTimer(self)
+        self.timer.setInterval(15_000)
+        self.timer.timeout.connect(self.check_injects)
         self.panel.answer.setEnabled(False)
 
     def set_active(self, active: bool) -> None:
@@ -123,6 +132,7 @@ class DrillMode(QObject):
             self.book.close()  # the trainee may already be at the screen
             self.dock.raise_()
         if not active:
+            self.timer.stop()
             self.book.open()
             for item in self.window.scene.nodes.values():
                 item.set_highlight(None)
@@ -186,6 +196,8 @@ class DrillMode(QObject):
             stage.set_highlight("#dc2626")
             self.window.view.centre_on(scenario.stage)
         self.show_step()
+        self.timer.start()
+        self.update_facilitator()
         return self.session
 
     def show_step(self) -> None:
@@ -258,6 +270,8 @@ class DrillMode(QObject):
                 "#16a34a" if feedback.correct else "#f59e0b"
             )
         self.show_step()
+        self.show_briefing()
+        self.update_facilitator()
 
     def finish(self) -> None:
         assert self.session is not None
@@ -293,6 +307,7 @@ class DrillMode(QObject):
             lines.insert(0, "No mistakes: full marks.")
         self.panel.feedback.setText("\n".join(lines))
         self.reveal(self.panel.prompt)
+        self.timer.stop()
         self.recorded = self._record()
         self.panel.export.setEnabled(self.recorded is not None)
 
@@ -333,6 +348,52 @@ class DrillMode(QObject):
             self.window.statusBar().showMessage(f"Wrote {path}", 6000)
 
     # -- trainer view ------------------------------------------------------------------
+
+    # -- the facilitator -------------------------------------------------------------
+
+    def show_facilitator(self) -> None:
+        from app.ui.simulation.facilitator import FacilitatorWindow
+
+        if self.facilitator is None:
+            self.facilitator = FacilitatorWindow(self)
+        self.facilitator.refresh()
+        self.facilitator.show()
+        self.facilitator.raise_()
+
+    def update_facilitator(self) -> None:
+        if self.facilitator is not None:
+            self.facilitator.refresh()
+
+    def show_briefing(self) -> None:
+        if self.session is not None:
+            self.panel.briefing.setText("\n".join(self.session.briefing()))
+
+    def check_injects(self) -> None:
+        if self.session is None or self.session.step() is None:
+            return
+        minutes = (datetime.now(UTC) - self.started).total_seconds() / 60
+        if self.session.due(minutes):
+            self.show_briefing()
+            self.update_facilitator()
+
+    def reveal_alert(self) -> None:
+        if self.session is not None and self.session.reveal_next() is not None:
+            self.show_briefing()
+            self.reveal(self.panel.briefing)
+            self.update_facilitator()
+
+    def advance_clock(self, minutes: float) -> None:
+        if self.session is not None and self.session.step() is not None:
+            self.session.advance(minutes)
+            self.panel.clock.setText(f"Clock: {self.session.minutes:g} min since the alert")
+            self.update_facilitator()
+
+    def give_hint(self) -> None:
+        if self.session is None or self.session.step() is None:
+            return
+        text = self.session.hint()
+        self.panel.feedback.setText(f"Hint from the facilitator: {text}")
+        self.update_facilitator()
 
     def show_trainer_view(self) -> None:
         from app.ui.simulation.trainer_view import TrainerView
