@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -75,14 +76,16 @@ class DrillPanel(QWidget):
         form.addRow("Trainee", self.trainee)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.start)
+        starting = QHBoxLayout()
+        starting.addWidget(self.start, 2)
+        starting.addWidget(self.facilitate, 1)
+        layout.addLayout(starting)
         for widget in (self.briefing, self.clock, self.prompt):
             layout.addWidget(widget)
         layout.addLayout(self.choices)
         layout.addWidget(self.answer)
         layout.addWidget(self.feedback)
         layout.addWidget(self.export)
-        layout.addWidget(self.facilitate)
         layout.addStretch(1)
 
 
