@@ -223,3 +223,11 @@ def test_the_facilitator_window_shows_the_key_and_progress_and_steers_the_drill(
     assert "hint:trigger" in [m["step"] for m in result["mistakes"]]
     assert not facilitator.hint.isEnabled()
     facilitator.close()
+
+
+def test_a_drill_that_lies_is_refused_naming_the_place(shared: MainWindow) -> None:
+    data = load_builtin(DrillScenario, "false-alarm-latency-blip").model_dump(mode="json")
+    data["expect"] = "incident"
+    assert shared.drill.start(DrillScenario.model_validate(data)) is None
+    text = shared.drill.panel.briefing.text()
+    assert text.startswith("Cannot start this drill: $.expect: declares 'incident'")

@@ -184,7 +184,9 @@ class DrillMode(QObject):
             # Each trainee's own choice order: neighbours cannot swap numbers.
             self.session = DrillSession(spec, scenario, trainee_seed(self.trainee))
         except (InputError, CompileRefusedError, DrillError) as error:
-            self.panel.briefing.setText(f"Cannot start this drill: {error}")
+            where = getattr(error, "where", ())
+            place = "$." + ".".join(map(str, where)) + ": " if where else ""
+            self.panel.briefing.setText(f"Cannot start this drill: {place}{error}")
             return None
         self.started = datetime.now(UTC)
         self.result = None
