@@ -35,6 +35,7 @@ from app.simulate.drill_result import (
     graded,
     passed,
 )
+from app.simulate.drill_vary import varied
 from app.spec.schema import PREVIOUS_STABLE, GateSpec, SpecRollback
 
 __all__ = [  # the drill's outcome lives in drill_result; callers find it here too
@@ -112,6 +113,8 @@ class DrillSession:
                 f"watch {', '.join(missing)}"
                 + (f" (it was written for template {scenario.sop!r})" if scenario.sop else "")
             )
+        # The trainee's own numbers (seed 0: as written), breaches kept as they were.
+        scenario = varied(spec, scenario, seed)
         self.spec, self.scenario = spec, scenario
         self.seed = seed
         self.rng = random.Random(seed)

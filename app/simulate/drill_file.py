@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,7 +20,7 @@ from app.runtime.monitor import _breached
 from app.spec.evidence import Telemetry
 from app.spec.schema import GateSpec, SpecTrigger
 from app.spec.timestamps import utc_text
-from app.spec.types import FileModel, Key, Name, NonNegative, Slug, Text
+from app.spec.types import FileModel, Key, Name, NonNegative, Probability, Slug, Text
 
 Expectation = Literal["incident", "false-alarm"]
 
@@ -113,6 +114,32 @@ class DrillScenario(FileModel):
         return telemetry
 
     minutes_to_notice: NonNegative = Field(5, description="Minutes before the drill clock starts.")
+    vary: dict[Key, Probability] = Field(
+        default_factory=dict,
+        description=(
+            "Per metric, how much each trainee's numbers vary (0.05: within 5% either way); "
+            "a value that would change a window's breach of a trigger is kept. Alerts show "
+            "the numbers as `{metric@N}` (the Nth window in time order, from 1)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _placeholders_name_windows(self) -> DrillScenario:
+        windows = self.telemetry.in_time_order()
+        texts = [("alerts", i, a) for i, a in enumerate(self.alerts)]
+        texts += [("injects", i, x.alert) for i, x in enumerate(self.injects)]
+        for field, index, text in texts:
+            for metric, number in re.findall(r"\{([A-Za-z0-9_-]+)@(\d+)\}", text):
+                n = int(number)
+                if not 0 < n <= len(windows) or metric not in windows[n - 1].metrics:
+                    raise ValueError(
+                        f"$.{field}[{index}]: {{{metric}@{n}}} names no value: window {n} "
+                        f"(of {len(windows)}, in time order) does not report {metric!r}"
+                    )
+        for metric in self.vary:
+            if metric not in reported_metrics(self.telemetry):
+                raise ValueError(f"$.vary: no window reports {metric!r}")
+        return self
 
 
 def reported_metrics(telemetry: Telemetry) -> set[str]:

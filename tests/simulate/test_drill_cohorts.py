@@ -145,3 +145,53 @@ def test_a_since_that_is_no_date_is_refused(capsys) -> None:
     assert main(["drills", "--since", "yesterday"]) == 2
     err = capsys.readouterr().err
     assert "--since" in err and "'yesterday' is not a date" in err and "Traceback" not in err
+
+
+def test_incident_numbers_vary_per_trainee_and_the_key_never_does() -> None:
+    from app.compiler.compile import compile_spec
+    from app.model.templates import list_templates, load_template
+    from app.simulate.drill import DrillError
+
+    names = [f"trainee-{n}" for n in range(25)]
+    for drill_id in ("latency-misconfiguration", "false-alarm-latency-blip"):
+        for template in [t.id for t in list_templates()]:
+            spec = compile_spec(load_template(template))
+            try:
+                plain = DrillSession(spec, drill(drill_id), 0)
+            except DrillError:
+                continue  # does not apply to this SOP
+            key = perfect_answers(plain)
+            breaches = {t: e.breached for t, e in plain.evidence.items()}
+            alerts = set()
+            for name in names:
+                live = DrillSession(spec, drill(drill_id), trainee_seed(name))
+                assert perfect_answers(live) == key, (drill_id, template, name)
+                assert {t: e.breached for t, e in live.evidence.items()} == breaches
+                alerts.add(live.scenario.alerts[0])
+                assert "{" not in " ".join(live.scenario.alerts)
+            assert len(alerts) > 15, (drill_id, template)  # numbers differ between trainees
+
+
+def test_alerts_show_the_numbers_the_telemetry_holds() -> None:
+    live = DrillSession(
+        spec_of("rollback-procedure"), drill("latency-misconfiguration"), trainee_seed("ana")
+    )
+    windows = live.scenario.telemetry.in_time_order()
+    assert live.scenario.alerts[0].startswith(
+        f"latency-p95-ms {windows[7].metrics['latency-p95-ms']:g} ms (window ending 15:00 UTC)"
+    )
+    assert windows[7].metrics["latency-p95-ms"] != 655  # varied from the file's
+
+
+def test_a_placeholder_that_names_no_value_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from app.simulate.drill import DrillScenario
+    from app.spec.fileio import InputError, load_model
+
+    data = drill("latency-misconfiguration").model_dump(mode="json", exclude_none=True)
+    data["alerts"][1] = "error-rate {error-rate@13}"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(InputError, match=r"\$\.alerts\[1\]: \{error-rate@13\} names no value"):
+        load_model(DrillScenario, path)
