@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.model.document import Sop
+from app.model.graph import SopGraph, document_graph
 from app.validate.engine import validate
-from app.validate.graph import SopGraph, document_graph
 
 LEVELS = ("initial", "managed", "defined", "quantitatively managed", "optimising")
 CATEGORIES = (
