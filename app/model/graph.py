@@ -128,7 +128,11 @@ class SopGraph:
                 for node in component:
                     if node not in stuck:
                         stuck |= {node} | nx.descendants(self.promote, node)
-            free = self.promote.subgraph(n for n in self.promote if n not in stuck)
+            free = (
+                self.promote.subgraph(n for n in self.promote if n not in stuck)
+                if stuck
+                else self.promote
+            )
             order = list(nx.lexicographical_topological_sort(free, key=position.__getitem__))
             self._order = order + sorted(stuck, key=position.__getitem__)
         return list(self._order)
