@@ -22,7 +22,7 @@ def build_context(
     ``file`` None (an untitled document) means no lint settings. The context is a draft
     when there are validation errors; it then carries no spec.
     """
-    from app.compiler.compile import compile_data
+    from app.compiler.compile import compile_spec
     from app.validate.assess import assess_document
     from app.validate.config import load_lint_file
     from app.validate.engine import validate
@@ -33,9 +33,9 @@ def build_context(
     errors = [d for d in diagnostics if d.severity == "error"]
     figures, revisions, simulations = workspace_record(doc.id)
     context = ExportContext(
-        spec=None if errors else compile_data(doc, settings),
-        diagnostics=[d.to_json() for d in diagnostics],
-        assessment=assess_document(doc, simulations=simulations).to_json(),
+        spec=None if errors else compile_spec(doc, settings),
+        diagnostics=diagnostics,
+        assessment=assess_document(doc, simulations=simulations),
         figures=figures,
         revisions=revisions,
         spec_path=spec_path,

@@ -166,6 +166,11 @@ class GateSpec(FileModel):
             memo[key] = build()
         return memo[key]  # type: ignore[no-any-return]
 
+    def data(self) -> dict[str, Any]:
+        """The spec as the JSON data it was made from, which its digest seals (the data
+        ``compile`` writes): the fields it was given, no default added."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
     def gate(self, gate_id: str) -> SpecGate | None:
         return self.__pydantic_private__["gates"].get(gate_id)  # type: ignore[index]
 

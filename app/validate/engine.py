@@ -7,10 +7,10 @@ from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
+from app.model.graph import document_graph
 from app.spec.problems import render_path
 from app.validate.config import resolve, unknown_suppressions
 from app.validate.diagnostics import Diagnostic
-from app.validate.graph import document_graph
 from app.validate.registry import RULES
 
 
