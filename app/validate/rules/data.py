@@ -173,9 +173,7 @@ def criterion_tier_known(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
 )
 def trigger_metric_queried(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     catalog = {metric.id: index for index, metric in enumerate(doc.metrics)}
-    queried = {
-        metric.id for metric in doc.metrics if metric.sources and metric.sources.prometheus
-    }
+    queried = {metric.id for metric in doc.metrics if metric.sources and metric.sources.prometheus}
     if not queried:
         return  # telemetry comes from files: no metric needs a query
     for trigger in doc.nodes_of_kind("trigger"):
