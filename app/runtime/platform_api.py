@@ -64,18 +64,18 @@ def get_json(url: str, headers: Mapping[str, str], what: str, shown: str | None 
             body = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise PlatformError(
-            f"cannot read {what} {place}: HTTP {error.code} {error.reason}{_error_detail(error)}"
+            f"cannot read {what}{place}: HTTP {error.code} {error.reason}{_error_detail(error)}"
         ) from None
     except urllib.error.URLError as error:
-        raise PlatformError(f"cannot read {what} {place}: {error.reason}") from None
+        raise PlatformError(f"cannot read {what}{place}: {error.reason}") from None
     except (TimeoutError, OSError, ValueError) as error:
-        raise PlatformError(f"cannot read {what} {place}: {error}") from None
+        raise PlatformError(f"cannot read {what}{place}: {error}") from None
     if len(body) > MAX_RESPONSE_BYTES:
-        raise PlatformError(f"cannot read {what} {place}: the answer is too large")
+        raise PlatformError(f"cannot read {what}{place}: the answer is too large")
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PlatformError(f"cannot read {what} {place}: the answer is not JSON") from None
+        raise PlatformError(f"cannot read {what}{place}: the answer is not JSON") from None
 
 
 def github_reviews(env: Mapping[str, str]) -> Any:

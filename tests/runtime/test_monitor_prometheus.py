@@ -145,8 +145,10 @@ def test_a_failing_query_names_prometheus_and_its_reason(
 ) -> None:
     code, _result, err = monitor(capsys, spec_with(tmp_path, "avg(model_accuracy"), prometheus, 30)
     assert code == 2 and err.count("\n") == 1
-    assert err.startswith(f"error: Prometheus at {prometheus}: cannot read metric 'accuracy'")
-    assert "HTTP 400" in err and "parse error" in err
+    assert err.startswith(
+        f"error: Prometheus at {prometheus}: cannot read metric 'accuracy': HTTP 400 Bad Request: "
+    )
+    assert "parse error" in err
 
 
 def test_an_empty_result_everywhere_is_never_healthy(
