@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
-from app.cli.output import print_json
+from app.cli.output import print_json, printable
 
 FETCHED = ("github-reviews", "gitlab-deployment")
 
@@ -44,7 +44,7 @@ def _add_parsers(parser: argparse.ArgumentParser) -> None:
 
     collect = commands.add_parser(
         "collect",
-        help="Build evidence for one gate from reports and platform approvals.",
+        help="Build evidence for one gate from MLflow, reports and platform approvals.",
         description=(
             "Build evidence for one gate from the given sources; what no source supplies "
             "stays absent, so the criteria's fail-closed policies apply."
@@ -303,7 +303,7 @@ def run_collect(options: argparse.Namespace) -> int:
     approvals = len(evidence.get("approvals", []))
     for source in sources:
         for note in getattr(source, "notes", ()):
-            print(f"note: {source.name}: {note}", file=sys.stderr)
+            print(f"note: {source.name}: {printable(note)}", file=sys.stderr)
     print(
         f"wrote {options.output}: evidence for gate {options.gate}, {approvals} approval"
         f"{'' if approvals == 1 else 's'} (from: {evidence['approvals_from']})",
@@ -352,8 +352,8 @@ def main(command: str, args: Sequence[str]) -> int:
     try:
         return run(options)
     except (InputError, SaveError, CollectError, PlatformError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except UnknownElementError as error:
-        print(f"error: {options.spec}: {error}", file=sys.stderr)
+        print(f"error: {printable(f'{options.spec}: {error}')}", file=sys.stderr)
         return EXIT_UNUSABLE

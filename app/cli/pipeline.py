@@ -19,8 +19,8 @@ MONITOR_EXIT = {"healthy": EXIT_OK, "rollback": EXIT_NEGATIVE, "inconclusive": E
 SUMMARY = {
     "check": "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
     "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 3 inconclusive, 2 unusable input.",
-    "evidence": "Evidence for a gate: a skeleton to fill (init), or built from reports and "
-    "platform approvals (collect, fetch).",
+    "evidence": "Evidence for a gate: a skeleton to fill (init), or built from MLflow, "
+    "reports and platform approvals (collect, fetch).",
     "decision": "Before deploying: verify that a decision promotes this candidate (verify).",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."

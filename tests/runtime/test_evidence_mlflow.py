@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -96,7 +97,15 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
         run_id=candidate,
         tags={"submitted_by": "Erin Smith"},
     )
+    client.create_model_version("credit-scorer", f"runs:/{candidate}/model", run_id=candidate)
     client.set_registered_model_alias("credit-scorer", "champion", "1")
+    # A server with users (behind authentication) records who registered a version; the
+    # SQLite store has none, so the row is given one, as such a server writes it.
+    with sqlite3.connect(folder / "mlflow.db") as db:
+        db.execute(
+            "UPDATE model_versions SET user_id = 'farah' WHERE name = ? AND version = 5",
+            ("credit-scorer",),
+        )
 
     doc = load_template("deployment-gate")
     metrics = [metric.model_dump(exclude_none=True) for metric in doc.metrics]
@@ -208,6 +217,33 @@ def test_a_missing_alias_leaves_no_baseline(capsys, store: Store, tmp_path: Path
     statuses = {c["id"]: c["status"] for c in decision["criteria"]}
     assert statuses["no-accuracy-regression"] == "missing"
     assert (code, decision["decision"]) == (1, "reject")
+
+
+def test_without_a_submitter_tag_the_versions_user_submitted_it(
+    capsys, store: Store, tmp_path: Path
+) -> None:
+    code, evidence, err = collect(capsys, store, tmp_path, "--mlflow-version", "5")
+    assert code == 0, err
+    assert evidence["candidate"] == {
+        "model": "credit-scorer",
+        "version": "5",
+        "submitted_by": "farah",
+    }
+    assert evidence["metrics"]["accuracy"] == 0.93
+
+
+@pytest.mark.parametrize("name", ["credit\u202escorer", "credit\nscorer", "$(id)", "x" * 300])
+def test_hostile_model_names_are_one_escaped_sentence(
+    capsys, store: Store, tmp_path: Path, name: str
+) -> None:
+    out = tmp_path / "e.json"
+    code, _out, err = run(
+        capsys, "evidence", "collect", str(store.spec), "--gate", GATE, "-o", str(out),
+        "--mlflow-model", name, "--mlflow-version", "2", "--tracking-uri", store.uri,
+    )  # fmt: skip
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert "\u202e" not in err and err.rstrip("\n").isprintable()  # escaped, one line
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
