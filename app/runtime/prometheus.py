@@ -36,6 +36,8 @@ _UNIT_SECONDS = {
     "y": 365 * 86400,
 }
 MAX_STEP_SECONDS = 365 * 86400
+MAX_POINTS = 11_000
+"""The most points Prometheus answers for one series in a range query."""
 
 
 class TelemetryError(ValueError):
@@ -170,6 +172,12 @@ def telemetry(
         for trigger in policy.triggers:
             spans[trigger.metric] = max(spans.get(trigger.metric, 0), trigger.for_windows)
     count = max(spans.values(), default=0)
+    if count > MAX_POINTS:
+        widest = max(spans, key=spans.__getitem__)
+        raise TelemetryError(
+            f"a trigger on metric {widest!r} of stage {stage!r} needs {count:,} windows in a "
+            f"row, more than the {MAX_POINTS:,} points Prometheus answers for one series"
+        )
     times = [end - step * (count - 1 - number) for number in range(count)]
     windows: dict[int, dict[str, Any]] = {_milliseconds(t.timestamp()): {} for t in times}
     for metric_id, span in spans.items():

@@ -159,6 +159,15 @@ def test_an_empty_result_everywhere_is_never_healthy(
     assert (code, result["decision"]) == (1, "rollback")
 
 
+def test_more_windows_than_prometheus_answers_is_unusable(
+    capsys, tmp_path: Path, prometheus: str
+) -> None:
+    spec = spec_with(tmp_path, for_windows=20_000)
+    code, result, err = monitor(capsys, spec, prometheus, 30)
+    assert (code, result) == (2, None)
+    assert "needs 20,000 windows in a row, more than the 11,000 points" in err
+
+
 def test_an_unreachable_prometheus_is_unusable_never_healthy(capsys, tmp_path: Path) -> None:
     url = f"http://user:s3cret@127.0.0.1:{free_port()}"
     code, result, err = monitor(capsys, spec_with(tmp_path), url, 30)
@@ -200,3 +209,26 @@ def test_as_a_process_with_the_text_report(tmp_path: Path, prometheus: str) -> N
     )
     assert done.returncode == 1, done.stderr
     assert done.stdout.startswith("production: ROLLBACK (fired: accuracy-drop)")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400), ("1d", 86400), ("250ms", 0.25)]
+)
+def test_steps_are_prometheus_durations(text: str, seconds: float) -> None:
+    from app.runtime.prometheus import parse_step
+
+    assert parse_step(text).total_seconds() == seconds
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://u:p%40ss@prom.example:9090/prefix/", "http://prom.example:9090/prefix/"),
+        ("https://[::1]:9090", "https://[::1]:9090"),
+        ("http://prom.example", "http://prom.example"),
+    ],
+)
+def test_the_server_is_named_without_its_credentials(url: str, shown: str) -> None:
+    from app.runtime.prometheus import PrometheusServer
+
+    assert PrometheusServer(url).shown == shown
