@@ -232,3 +232,11 @@ def test_the_server_is_named_without_its_credentials(url: str, shown: str) -> No
     from app.runtime.prometheus import PrometheusServer
 
     assert PrometheusServer(url).shown == shown
+
+
+def test_an_unknown_stage_names_the_spec_before_asking_prometheus(capsys, tmp_path: Path) -> None:
+    spec = spec_with(tmp_path)
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens: the stage is refused first
+    code, out, err = run(capsys, "monitor", str(spec), "--stage", "prod", "--prometheus", url)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"error: {spec}: the spec has no stage 'prod'")
