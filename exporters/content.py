@@ -335,6 +335,19 @@ def metric_rows(doc: Sop) -> list[list[str]]:
     ]
 
 
+SOURCE_HEADER = ("Metric", "MLflow key", "Prometheus query")
+
+
+def source_rows(doc: Sop) -> list[list[str]]:
+    """Where each metric that names a source is read (``SOURCE_HEADER``); none when no
+    metric names one (telemetry and evidence then come from files)."""
+    return [
+        [m.id, m.sources.mlflow or "—", m.sources.prometheus or "—"]
+        for m in doc.metrics
+        if m.sources is not None and (m.sources.mlflow or m.sources.prometheus)
+    ]
+
+
 STAGE_HEADER = ("Order", "Stage", "Environment", "Strategy", "Description")
 
 

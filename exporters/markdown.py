@@ -149,6 +149,9 @@ def _scope(doc: Sop) -> list[str]:
     )
     lines += ["### Metrics", ""]
     lines += table(content.METRIC_HEADER, content.metric_rows(doc))
+    if source_rows := content.source_rows(doc):
+        lines += ["#### Where metrics are read", ""]
+        lines += table(content.SOURCE_HEADER, source_rows)
     return lines
 
 

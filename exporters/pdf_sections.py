@@ -149,6 +149,20 @@ def purpose(doc: Sop, width: float) -> list[Flowable]:
         )
     else:
         out.append(para("No metrics are catalogued.", s.body))
+    source_rows = content.source_rows(doc)
+    if source_rows:
+        out.append(Spacer(1, 8))
+        out.append(para("Where metrics are read", s.h3))
+        out.append(
+            para(
+                "Pipelines collect gate evidence from the MLflow run "
+                "of the model version (gatewright evidence collect --mlflow-model) and judge "
+                "live telemetry with each Prometheus query (gatewright monitor --prometheus). "
+                "A metric with no MLflow key is read under its own id.",
+                s.body,
+            )
+        )
+        out.append(grid(content.SOURCE_HEADER, source_rows, [0.22, 0.23, 0.55], width))
     return out
 
 

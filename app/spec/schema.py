@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import ConfigDict, Field
 
 from app.spec.criteria import Approval, Criterion, Operator
-from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
+from app.spec.types import Count, FileModel, Key, NonNegative, Number, Reference, Slug, Text
 
 T = TypeVar("T")
 
@@ -37,10 +37,10 @@ class SpecRole(FileModel):
 class MetricSources(FileModel):
     """Where a metric is read in the systems a team runs (CONTRACTS section 3)."""
 
-    mlflow: Text | None = Field(
+    mlflow: Reference | None = Field(
         None, description="Metric key in an MLflow run, when it differs from the metric id."
     )
-    prometheus: Text | None = Field(
+    prometheus: Reference | None = Field(
         None, description="PromQL query returning one series: the metric in live telemetry."
     )
 
