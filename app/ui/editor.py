@@ -100,7 +100,8 @@ class DocumentEditor(QObject):
     @contextmanager
     def _step(self, text: str) -> Iterator[None]:
         """The commands run inside as one undo step; if one is refused, those already
-        applied are undone and the step is dropped, so a refusal changes nothing."""
+        applied are undone and the step is dropped, so a refusal changes nothing (nor does
+        a step in which no command changed anything leave an undo step)."""
         self.stack.beginMacro(text)
         try:
             yield
@@ -112,6 +113,10 @@ class DocumentEditor(QObject):
             self.stack.redo()
             raise
         self.stack.endMacro()
+        step = self.stack.command(self.stack.index() - 1)
+        if step is not None and step.childCount() == 0:  # nothing changed: no step
+            step.setObsolete(True)
+            self.stack.undo()  # an obsolete command is dropped, not undone
 
     # -- nodes -------------------------------------------------------------------------
 

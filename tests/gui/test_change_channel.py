@@ -122,6 +122,9 @@ def test_an_edit_that_changes_nothing_is_no_undo_step(qtbot, window) -> None:
     same = [c.model_dump(mode="json") for c in doc.node("production-gate").criteria]
     editor.set_property("production-gate", "criteria", same)
     editor.set_document_property("title", doc.title)
+    editor.set_together(
+        "Nothing new", {"title": doc.title}, [("production-gate", "criteria", same)]
+    )
     table = criteria(select(window, "production-gate"))
     threshold = record_field(table, "value", row=2)
     retype(qtbot, threshold, threshold.text())
