@@ -7,10 +7,6 @@ branching runbook is the same problem to each of them).
 Everything here depends only on the graph's shape (nodes, edges and their kinds), so it
 is cached on the document's *graph* revision: editing a threshold or dragging a node
 reuses it.
-
-networkx is imported by the functions that build graphs, not by this module: registering
-the rules then costs nothing, and the designer's start-up can leave the import to the
-process that validates ahead (see app.validate.ahead).
 """
 
 from __future__ import annotations
@@ -18,16 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import networkx as nx
+import networkx as nx
 
+if TYPE_CHECKING:
     from app.model.document import Sop
 
 
 def build_graph(doc: Sop) -> nx.MultiDiGraph:
     """Nodes carry ``kind``; edges are keyed by edge id and carry ``kind``."""
-    import networkx as nx
-
     graph = nx.MultiDiGraph()
     graph.add_nodes_from((node.id, {"kind": node.kind}) for node in doc.nodes)
     graph.add_edges_from(
@@ -98,8 +92,6 @@ class SopGraph:
 
     def promotion_cycles(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """Each promote cycle as (its nodes sorted, one loop through it in order)."""
-        import networkx as nx
-
         if self._cycles is None:
             self._cycles = []
             if self._acyclic:
@@ -119,8 +111,6 @@ class SopGraph:
         In a draft with a promote cycle, the nodes in or after a cycle follow in document
         order instead of being dropped.
         """
-        import networkx as nx
-
         if self._order is None:
             position = {node: index for index, node in enumerate(self.kinds)}
             stuck: set[str] = set()
@@ -159,8 +149,6 @@ class SopGraph:
     def runbook_reach(self, trigger: str) -> list[str]:
         """The trigger, then every node its rollback and next edges reach before a stage,
         breadth first: a runbook's nodes, branches included (where auto-layout puts them)."""
-        import networkx as nx
-
         chain = nx.subgraph_view(
             self.graph,
             filter_node=lambda node: self.kinds[node] != "stage",
@@ -199,8 +187,6 @@ def _acyclic_ancestors(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, i
 
 def _ancestor_bitsets(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, int]]:
     """Ancestors of every node as integer bitsets, through the condensation (cycles allowed)."""
-    import networkx as nx
-
     bit = {node: 1 << index for index, node in enumerate(promote.nodes)}
     condensed = nx.condensation(promote)
     members = condensed.graph["mapping"]
@@ -270,8 +256,6 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
 
 
 def build_sop_graph(doc: Sop) -> SopGraph:
-    import networkx as nx
-
     kinds = {node.id: node.kind for node in doc.nodes}
     outgoing: dict[tuple[str, str], list[tuple[str, str]]] = {}
     incoming: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -310,8 +294,6 @@ def document_graph(doc: Sop) -> SopGraph:
 
 def kind_subgraph(graph: nx.MultiDiGraph, *kinds: str) -> nx.DiGraph:
     """A simple directed graph of the edges of the given kinds only."""
-    import networkx as nx
-
     view = nx.DiGraph()
     view.add_nodes_from(graph.nodes(data=True))
     view.add_edges_from(
