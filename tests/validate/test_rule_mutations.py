@@ -85,6 +85,19 @@ def no_independent_high_tier(d: Data) -> None:
         rule["tiers"] = ["low", "medium"]
 
 
+def all_advisory(gate_id: str, *criterion_ids: str) -> Callable[[Data], None]:
+    def mutate(d: Data) -> None:
+        for criterion in node(d, gate_id)["criteria"]:
+            if not criterion_ids or criterion["id"] in criterion_ids:
+                criterion["severity"] = "advisory"
+
+    return mutate
+
+
+def five_approval_rules(d: Data) -> None:
+    node(d, "production-gate")["approval"]["rules"] += [{"role": "ds-lead"}, {"role": "sre-oncall"}]
+
+
 def set_(getter: Callable[[Data], Data], **changes: Any) -> Callable[[Data], None]:
     return lambda d: getter(d).update(changes)
 
@@ -185,6 +198,20 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         ("production-gate",),
     ),
     "high-tier-needs-independent-approval": (no_independent_high_tier, ("production-gate",)),
+    "gate-has-blocking-criterion": (all_advisory("validation-gate"), ("validation-gate",)),
+    "last-gate-has-blocking-metric": (
+        all_advisory("production-gate", "latency-budget", "error-budget", "strict-fairness"),
+        ("production-gate",),
+    ),
+    "criterion-decides": (
+        lambda d: node(d, "staging-gate")["criteria"][0].update(value=0),
+        ("staging-gate",),
+    ),
+    "approval-rules-limit": (five_approval_rules, ("production-gate",)),
+    "separation-of-duties-justified": (
+        lambda d: node(d, "production-gate")["approval"].update(separation_of_duties=False),
+        ("production-gate",),
+    ),
 }
 
 
