@@ -43,7 +43,7 @@ def _first_duplicate(ids: Iterable[str]) -> tuple[int, str] | None:
 
 
 class LintRule(FileModel):
-    """A rule's severity and options, e.g. ``{"level": "warning", "submitter_roles": [...]}``."""
+    """A rule's severity and options, e.g. ``{"level": "warning", "max_rules": 3}``."""
 
     model_config = ConfigDict(extra="allow")
 

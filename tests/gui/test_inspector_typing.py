@@ -56,7 +56,13 @@ def test_the_issue_probe_on_a_blank_sop(qtbot, window) -> None:
     qtbot.waitUntil(lambda: active.editor.doc.roles[-1].name == "Data science lead")
     expected = copy.deepcopy(before)
     expected["roles"] = [
-        {"id": "ds-lead", "name": "Data science lead", "description": "", "members": []}
+        {
+            "id": "ds-lead",
+            "name": "Data science lead",
+            "description": "",
+            "members": [],
+            "model_team": None,
+        }
     ]
     assert dump(active) == expected  # SOP id, title and owner untouched
     assert steps.pushed == 3  # add, id, name: one undo step each
@@ -133,6 +139,21 @@ def test_add_a_role_member(qtbot, window) -> None:
     row = [role.id for role in window.editor.doc.roles].index("ds-lead")
     keys = ["Isabel.Ng@example.com", RETURN]
     _expect_add(window, qtbot, members, keys, ["roles", row, "members"], "Isabel.Ng@example.com")
+
+
+def test_declare_a_role_independent_by_typing(qtbot, active) -> None:
+    """The roles table's "model team" cell: type the first letters of a choice, Return."""
+    form = select(active)
+    row = [role.id for role in active.editor.doc.roles].index("product-owner")
+    assert form.roles.model.data(form.roles.model.index(row, 2)) == "independent"
+    form.roles.view.start_editing(row, 2)
+    assert isinstance(focused(), QComboBox)
+    typed("b")
+    press(RETURN)
+    qtbot.waitUntil(lambda: active.editor.doc.role("product-owner").model_team is True)
+    assert form.roles.model.data(form.roles.model.index(row, 2)) == "builds the model"
+    active.editor.stack.undo()
+    assert active.editor.doc.role("product-owner").model_team is False
 
 
 def test_add_a_criterion_then_tab_to_its_form(qtbot, window) -> None:

@@ -14,6 +14,14 @@ from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import field_tip, parse_optional_number
 
 
+MODEL_TEAM_CHOICES: list[tuple[str, Any]] = [
+    ("not declared", None),
+    ("builds the model", True),
+    ("independent", False),
+]
+"""A role's ``model_team``: whether it belongs to the team that builds the model."""
+
+
 def checked_member(text: Any) -> str:
     """A person id as typed in a role's member cell, or ValueError saying why it is not one."""
     member = str(text).strip()
@@ -108,6 +116,15 @@ class DocumentForm(Form):
             [
                 key_column("id", "id", field_tip(Role, "id"), chars=16),
                 key_column("name", "name", field_tip(Role, "name")),
+                key_column(
+                    "model_team",
+                    "model team",
+                    field_tip(Role, "model_team"),
+                    editor="choice",
+                    choices=lambda _r: MODEL_TEAM_CHOICES,
+                    default=None,
+                    chars=12,
+                ),
             ],
             new_record=lambda roles: {
                 "id": fresh_id("role", {role.get("id") for role in roles}),
