@@ -85,6 +85,33 @@ def spec_digests(context: ExportContext) -> tuple[str, str]:
     return str(metadata.get("source_digest", "unknown")), str(context.spec.get("digest", "unknown"))
 
 
+def exceptions_block(context: ExportContext, width: float) -> list[Flowable]:
+    """The cover's "Exceptions": every relaxation, suppression and justification in force."""
+    s = styles()
+    out: list[Flowable] = [para("Exceptions", s.h2)]
+    if not context.exceptions:
+        out.append(para("None: every rule applies at its default severity.", s.body))
+        return out
+    rows: list[list[Cell]] = [
+        [
+            e.get("kind", ""),
+            e.get("rule", "") + (f" on {e['element']}" if e.get("element") else ""),
+            e.get("source", ""),
+            "; ".join(x for x in (e.get("setting", ""), e.get("reason", "")) if x),
+        ]
+        for e in context.exceptions
+    ]
+    out.append(
+        grid(
+            ["Kind", "Rule", "Granted by", "Setting and reason"],
+            rows,
+            [0.16, 0.3, 0.2, 0.34],
+            width,
+        )
+    )
+    return out
+
+
 def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
     s = styles()
     source, digest = spec_digests(context)
@@ -107,6 +134,7 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         ("Source digest", source),
         ("Spec digest", digest),
         ("Maturity level", level),
+        ("Policy", context.policy or "none found: no organisation policy governed this export"),
     ]
     # The contents open a fresh page, so the heading cannot be stranded; keeping it with
     # them would lay out every entry twice (once whole, to see whether they fit).
@@ -118,7 +146,9 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         para(doc.title, s.title),
         Spacer(1, 12),
         facts(rows, width),
-        Spacer(1, 18),
+        Spacer(1, 12),
+        *exceptions_block(context, width),
+        Spacer(1, 12),
         para(
             "This document is generated from the SOP file. The spec digest identifies the "
             "exact gate specification that pipelines run; the source digest identifies the "

@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit
 
 from app.model.document import new_document
-from tests.gui.inspecting import Steps, click, criteria, focused, press, select, typed
+from tests.gui.inspecting import Steps, click, criteria, focused, press, select, typed, widget
 
 TAB, RETURN = Qt.Key.Key_Tab, Qt.Key.Key_Return
 
@@ -142,18 +142,21 @@ def test_add_a_role_member(qtbot, window) -> None:
 
 
 def test_declare_a_role_independent_by_typing(qtbot, active) -> None:
-    """The roles table's "model team" cell: type the first letters of a choice, Return."""
+    """The role form's "Model team" choice: a click opens it, a letter and Return choose."""
     form = select(active)
     row = [role.id for role in active.editor.doc.roles].index("product-owner")
-    assert form.roles.model.data(form.roles.model.index(row, 2)) == "independent"
-    form.roles.view.start_editing(row, 2)
-    assert isinstance(focused(), QComboBox)
+    form.roles.select(row)
+    combo = widget(form, "Role model team")
+    assert combo.currentText() == "independent"
+    click(active, combo)  # opens the list of choices, which takes the keys
+    qtbot.waitUntil(lambda: combo.view().isVisible())
     typed("b")
     press(RETURN)
     qtbot.waitUntil(lambda: active.editor.doc.role("product-owner").model_team is True)
-    assert form.roles.model.data(form.roles.model.index(row, 2)) == "builds the model"
+    assert combo.currentText() == "builds the model"
     active.editor.stack.undo()
     assert active.editor.doc.role("product-owner").model_team is False
+    assert combo.currentText() == "independent"
 
 
 def test_add_a_criterion_then_tab_to_its_form(qtbot, window) -> None:

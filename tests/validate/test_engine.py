@@ -124,6 +124,18 @@ VALIDATE_OUTPUT = {
                 },
             },
         },
+        "exceptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "rule", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    key: {"type": "string"}
+                    for key in ("kind", "rule", "source", "element", "setting", "reason")
+                },
+            },
+        },
     },
 }
 

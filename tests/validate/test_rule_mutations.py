@@ -223,8 +223,12 @@ def template_data() -> Data:
     return json.loads(template_text("deployment-gate"))
 
 
+POLICY_RULES = {"required-artifacts", "approval-window-limit", "production-approvals-minimum"}
+"""Silent until a policy sets their options: their mutations are in test_policy.py."""
+
+
 def test_every_rule_has_a_mutation() -> None:
-    assert set(MUTATIONS) == set(RULES)
+    assert set(MUTATIONS) | POLICY_RULES == set(RULES)
 
 
 def test_the_template_starts_clean() -> None:

@@ -13,7 +13,6 @@ from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import field_tip, parse_optional_number
 
-
 MODEL_TEAM_CHOICES: list[tuple[str, Any]] = [
     ("not declared", None),
     ("builds the model", True),
@@ -116,15 +115,6 @@ class DocumentForm(Form):
             [
                 key_column("id", "id", field_tip(Role, "id"), chars=16),
                 key_column("name", "name", field_tip(Role, "name")),
-                key_column(
-                    "model_team",
-                    "model team",
-                    field_tip(Role, "model_team"),
-                    editor="choice",
-                    choices=lambda _r: MODEL_TEAM_CHOICES,
-                    default=None,
-                    chars=12,
-                ),
             ],
             new_record=lambda roles: {
                 "id": fresh_id("role", {role.get("id") for role in roles}),
@@ -135,6 +125,14 @@ class DocumentForm(Form):
                     "description", "description", field_tip(Role, "description"), default=""
                 ),
                 members_column(),
+                key_column(
+                    "model_team",
+                    "model team",
+                    field_tip(Role, "model_team"),
+                    editor="choice",
+                    choices=lambda _r: MODEL_TEAM_CHOICES,
+                    default=None,
+                ),
             ],
             title=lambda role: f"Role {role.get('id', '')}",
         )
