@@ -58,7 +58,9 @@ def grid(
     for row in rows:
         data.append(
             [
-                cell(c, s.cell, w) if isinstance(c, str) else c
+                # Words (ids such as demographic-parity-gap) never break: a cell whose
+                # longest word is wider than its column is set smaller.
+                fitted_cell(c, s.cell, w) if isinstance(c, str) else c
                 for c, w in zip(row, widths, strict=True)
             ]
         )
@@ -113,6 +115,8 @@ def exceptions_block(context: ExportContext, width: float) -> list[Flowable]:
 
 
 def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
+    from exporters.pdf_control import control_rows  # it builds its tables with grid()
+
     s = styles()
     source, digest = spec_digests(context)
     errors = len(context.errors)
@@ -126,11 +130,9 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
     if context.assessment:
         level = f"{context.assessment.get('level')} ({context.assessment.get('level_name')})"
     rows = [
-        ("Version", doc.version),
-        ("Owner", doc.owner or "not set"),
         ("Identifier", doc.id),
         ("Risk tiers", " → ".join(doc.tiers) + " (least strict first)"),
-        ("Status", status),
+        ("Validation", status),
         ("Source digest", source),
         ("Spec digest", digest),
         ("Maturity level", level),
@@ -145,8 +147,11 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         para("Standard operating procedure", s.subtitle),
         para(doc.title, s.title),
         Spacer(1, 12),
+        para("Document control", s.h2),
+        facts(control_rows(doc), width),
+        Spacer(1, 8),
         facts(rows, width),
-        Spacer(1, 12),
+        Spacer(1, 8),
         *exceptions_block(context, width),
         Spacer(1, 12),
         para(
@@ -305,30 +310,6 @@ def raci_section(doc: Sop, width: float) -> list[Flowable]:
     )
     out.append(table)
     return out
-
-
-def signoff(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
-    s = styles()
-    _source, digest = spec_digests(context)
-    rows = [[role.name, "", "", ""] for role in doc.roles] or [["Owner", "", "", ""]]
-    return [
-        Heading("Sign-off", s.h1),
-        para(
-            f"By signing, each role confirms it has read this SOP (version {doc.version}, "
-            f"spec digest {digest}) and accepts the responsibilities it assigns.",
-            s.body,
-        ),
-        grid(["Role", "Name", "Signature", "Date"], rows, [0.3, 0.25, 0.3, 0.15], width, 30),
-    ]
-
-
-def revisions(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
-    s = styles()
-    rows = [list(r) for r in operations.revision_rows(doc, context.revisions)]
-    return [
-        Heading("Revision history", s.h1),
-        grid(["Version", "Date", "Author", "Change"], rows, [0.14, 0.18, 0.2, 0.48], width),
-    ]
 
 
 def findings(context: ExportContext, width: float) -> list[Flowable]:

@@ -76,3 +76,22 @@ def test_an_always_failing_check_criterion_threshold_is_reported() -> None:
     data = template_data()
     node(data, "staging-gate")["criteria"][1].update(op=">", value=1)
     assert rules_of(data) == [("criterion-decides", ("staging-gate",))]
+
+
+def test_an_approved_sop_with_approver_and_date_is_clean(monkeypatch) -> None:
+    from datetime import date
+
+    import app.validate.rules.control as control
+
+    monkeypatch.setattr(control, "today", lambda: date(2026, 12, 7))
+    data = template_data()
+    data.update(status="approved", effective_date="2026-01-31", review_months=11)
+    assert rules_of(data) == [("approved-needs-approval", ())]
+    data["approvers"] = [{"name": "Ada Lovelace", "role": "Head of model risk"}]
+    assert rules_of(data) == [("approved-needs-approval", ())]  # no approval date yet
+    data["approvers"][0]["date"] = "2026-01-20"
+    assert rules_of(data) == []  # next review 2026-12-31 is still ahead
+    data["review_months"] = 10  # due 2026-11-30: passed
+    found = validate(Sop.model_validate(data))
+    assert [(d.rule, d.severity) for d in found] == [("review-overdue", "warning")]
+    assert "2026-11-30" in found[0].message

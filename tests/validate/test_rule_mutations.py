@@ -202,6 +202,8 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         lambda d: role(d, "product-owner").pop("model_team"),
         ("product-owner",),
     ),
+    "approved-needs-approval": (set_(lambda d: d, status="approved"), ()),
+    "review-overdue": (set_(lambda d: d, effective_date="2000-01-31", review_months=12), ()),
     "gate-has-blocking-criterion": (all_advisory("validation-gate"), ("validation-gate",)),
     "last-gate-has-blocking-metric": (
         all_advisory("production-gate", "latency-budget", "error-budget", "strict-fairness"),

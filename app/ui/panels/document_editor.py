@@ -9,6 +9,7 @@ from app.model.document import Sop
 from app.spec.types import fresh_id, person_id_problem, person_key
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
+from app.ui.panels.document_control import add_control_section, show_next_review
 from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import field_tip, parse_optional_number
@@ -94,7 +95,8 @@ class DocumentForm(Form):
         self.description = identity.field(
             "Description", TextBlockField(5), "description", tip=field_tip(Sop, "description")
         )
-        self.tiers = self._records_table(
+        add_control_section(self)
+        self.tiers = self.records_table(
             "Risk tiers",
             "tier",
             [
@@ -109,7 +111,7 @@ class DocumentForm(Form):
             new_record=lambda tiers: fresh_id("tier", set(tiers)),
             movable=True,
         )
-        self.roles = self._records_table(
+        self.roles = self.records_table(
             "Roles",
             "role",
             [
@@ -136,7 +138,7 @@ class DocumentForm(Form):
             ],
             title=lambda role: f"Role {role.get('id', '')}",
         )
-        self.metrics = self._records_table(
+        self.metrics = self.records_table(
             "Metric catalog",
             "metric",
             [
@@ -176,7 +178,7 @@ class DocumentForm(Form):
         )
         self.finish()
 
-    def _records_table(
+    def records_table(
         self,
         heading: str,
         noun: str,
@@ -187,7 +189,14 @@ class DocumentForm(Form):
         fields: list[Column] | None = None,
         title: Any = lambda _record: "",
     ) -> RecordTable:
-        field = {"tier": "tiers", "role": "roles", "metric": "metrics"}[noun]
+        field = {
+            "tier": "tiers",
+            "role": "roles",
+            "metric": "metrics",
+            "approver": "approvers",
+            "definition": "definitions",
+            "reference": "references",
+        }[noun]
         table = RecordTable(
             noun,
             columns,
@@ -204,3 +213,4 @@ class DocumentForm(Form):
     def after_load(self) -> None:
         doc = self.editor.doc
         set_text(self.heading, f"SOP document: {doc.title}")
+        show_next_review(self, doc)

@@ -1,6 +1,7 @@
 """Rule families, one module each; importing this package registers every rule."""
 
 from app.validate.rules import (
+    control,
     data,
     gates,
     governance,
@@ -21,11 +22,13 @@ FAMILIES = (
     "data",
     "risk",
     "policy",
+    "document",
     "text",
 )
 
 __all__ = [
     "FAMILIES",
+    "control",
     "data",
     "gates",
     "governance",
