@@ -50,15 +50,19 @@ def add_control_section(form: DocumentForm) -> None:
         "review_months",
         tip=field_tip(Sop, "review_months"),
     )
-    form.control_next = section.add(
-        "Next review", plain_label(""), "Effective date plus the review cycle."
-    )
+    # Read-only, so not added as a field: Tab visits only what can be edited.
+    form.control_next = plain_label("")
+    form.control_next.setAccessibleName("Next review")
+    form.control_next.setWordWrap(True)
+    form.control_next.setToolTip("Effective date plus the review cycle.")
+    section.form.addRow("Next review", form.control_next)
     form.control_summary = section.field(
         "Change summary",
         TextBlockField(3),
         "change_summary",
         tip=field_tip(Sop, "change_summary"),
     )
+
     def text(key: str, model: Any, chars: int = 16) -> Any:
         return key_column(key, key, field_tip(model, key), default="", chars=chars)
 
@@ -67,8 +71,8 @@ def add_control_section(form: DocumentForm) -> None:
         "approver",
         [
             # Narrow enough that the date shows without scrolling in the inspector.
-            key_column("name", "name", field_tip(DocumentApprover, "name"), chars=12),
-            text("role", DocumentApprover, chars=11),
+            key_column("name", "name", field_tip(DocumentApprover, "name"), chars=10),
+            text("role", DocumentApprover, chars=10),
             text("date", DocumentApprover, chars=9),
         ],
         new_record=lambda _records: {"name": "New approver"},
@@ -92,6 +96,4 @@ def add_control_section(form: DocumentForm) -> None:
 
 def show_next_review(form: DocumentForm, doc: Sop) -> None:
     due = doc.next_review
-    set_text(
-        form.control_next, due.isoformat() if due else "— (needs an effective date and a cycle)"
-    )
+    set_text(form.control_next, due.isoformat() if due else "not scheduled")
