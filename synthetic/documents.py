@@ -89,7 +89,7 @@ def large_document(units: int = 200) -> dict[str, Any]:
         "version": "1.0.0",
         "tiers": ["low", "medium", "high"],
         "roles": [
-            {"id": "lead", "name": "Lead", "members": ["ann", "ben"], "model_team": True},
+            {"id": "lead", "name": "Lead", "members": ["ann", "ben"], "model_team": False},
             {"id": "sre", "name": "SRE", "members": ["sam", "sue"], "model_team": False},
         ],
         "metrics": [
