@@ -15,25 +15,33 @@ DEFAULT_SPEC_PATH = "gatewright/spec.json"
 
 
 def build_context(
-    doc: Sop, file: str | Path | None, spec_path: str = DEFAULT_SPEC_PATH
+    doc: Sop,
+    file: str | Path | None,
+    spec_path: str = DEFAULT_SPEC_PATH,
+    policy_file: str | Path | None = None,
 ) -> tuple[ExportContext, list[Diagnostic]]:
-    """Validate (with the lint settings beside ``file``), compile when valid, and assess.
+    """Validate (with the lint settings beside ``file`` and the organisation policy that
+    governs it, or ``policy_file``), compile when valid, and assess.
 
-    ``file`` None (an untitled document) means no lint settings. The context is a draft
-    when there are validation errors; it then carries no spec.
+    ``file`` None (an untitled document) means no lint settings (a policy still applies
+    when given or set in the environment). The context is a draft when there are
+    validation errors; it then carries no spec.
     """
     from app.compiler.compile import compile_spec
     from app.validate.assess import assess_document
-    from app.validate.config import load_lint_file
     from app.validate.engine import validate
+    from app.validate.governed import exceptions
+    from app.validate.policy import validation_setup
     from exporters.context import ExportContext
 
-    settings = load_lint_file(file) if file is not None else {}
-    diagnostics = validate(doc, settings)
+    settings, policy = validation_setup(file, policy_file)
+    diagnostics = validate(doc, settings, policy=policy)
     errors = [d for d in diagnostics if d.severity == "error"]
     figures, revisions, simulations = workspace_record(doc.id)
     context = ExportContext(
-        spec=None if errors else compile_spec(doc, settings),
+        spec=None if errors else compile_spec(doc, settings, policy),
+        exceptions=exceptions(doc, settings, policy),
+        policy=policy.name if policy is not None else "",
         diagnostics=diagnostics,
         assessment=assess_document(doc, simulations=simulations),
         figures=figures,

@@ -44,6 +44,10 @@ class ExportContext:
     write it beside the spec and pass it to ``--trust``."""
     draft: bool = False
     progress: Progress = no_progress
+    exceptions: list[dict[str, str]] = field(default_factory=list)
+    """Every exception in force (app.validate.governed.exceptions), for the PDF cover."""
+    policy: str = ""
+    """The name of the organisation policy the SOP was validated under, if any."""
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -29,8 +29,17 @@ from exporters.content import (
 # -- RACI ----------------------------------------------------------------------------------
 
 RACI_LEGEND = (
-    ("A", "Accountable: approves the gate (a tier in brackets limits it to that tier)."),
-    ("R", "Responsible: carries out the runbook action."),
+    (
+        "A",
+        "Accountable: the one role that answers for the activity (for a gate, its approval "
+        "rule for every tier; for a runbook action, the accountable approver of the stage "
+        "it restores); it may also carry the activity out.",
+    ),
+    (
+        "R",
+        "Responsible: approves the gate too (a tier in brackets limits it to that tier), or "
+        "carries out the runbook action.",
+    ),
     (
         "C",
         "Consulted: for a gate, acts in a runbook watching the stage it promotes to; "
@@ -70,27 +79,42 @@ def raci(doc: Sop) -> Raci:
         for stage in book.stages:
             acting_on[stage] |= {a.role for a in book.actions if a.role}
     approving_into: dict[str, set[str]] = defaultdict(set)
+    accountable_for: dict[str, str] = {}
     rows: list[RaciRow] = []
     gates = [doc.node(n) for n in promote_order(doc) if doc.node(n).kind == "gate"]
     for gate in gates:
         marks = {rid: "I" for rid, _ in roles}
-        for target in linked(doc, gate.id, "promote"):
+        targets = linked(doc, gate.id, "promote")
+        for target in targets:
             for rid in acting_on.get(target, set()):
                 marks[rid] = "C"
-        for rule in gate.approval.rules:
+        rules = gate.approval.rules
+        for rule in rules:
             tier = f" ({', '.join(rule.tiers)})" if rule.tiers is not None else ""
-            marks[rule.role] = "A" + tier if marks.get(rule.role, "")[:1] != "A" else "A"
-            for target in linked(doc, gate.id, "promote"):
+            marks[rule.role] = "R" + tier if marks.get(rule.role, "")[:1] != "R" else "R"
+            for target in targets:
                 approving_into[target].add(rule.role)
+        # Exactly one A: the rule every tier needs, else the first; an automated gate's
+        # accountable is the SOP's first role (the owner of the procedure).
+        owner = next((r.role for r in rules if r.tiers is None), rules[0].role if rules else None)
+        owner = owner or (roles[0][0] if roles else None)
+        if owner is not None:
+            marks[owner] = "A"
+            for target in targets:
+                accountable_for.setdefault(target, owner)
         rows.append(RaciRow("gate", one_line(gate.name), marks))
     for book in books:
         others = {a.role for a in book.actions if a.role}
         for stage in book.stages:
             others |= approving_into.get(stage, set())
+        owner = next((accountable_for[s] for s in book.stages if s in accountable_for), None)
+        owner = owner or next((a.role for a in book.actions if a.role), None)
         for action in book.actions:
             marks = {rid: ("C" if rid in others else "I") for rid, _ in roles}
             if action.role:
                 marks[action.role] = "R"
+            if owner is not None:
+                marks[owner] = "A"
             activity = f"{one_line(action.name)} ({one_line(book.trigger.name)})"
             rows.append(RaciRow("action", activity, marks))
     return Raci(roles, rows)

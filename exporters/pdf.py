@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
-from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
+from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak, Paragraph
 
 from app.model.document import Sop
 from app.spec.fileio import write_atomic
+from exporters import pdf_control as control
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext
@@ -70,8 +71,10 @@ SECTIONS: list[tuple[str, Section | None]] = [
     ("Drill checklist", lambda d, _c, w: runbooks.drill_section(d, w)),
     ("Simulation and drill results", lambda _d, c, w: runbooks.figures_section(c, w)),
     ("Validation findings", lambda _d, c, w: sections.findings(c, w)),
-    ("Sign-off sheet", sections.signoff),
-    ("Revision history", sections.revisions),
+    ("Definitions", lambda d, _c, w: control.definitions(d, w)),
+    ("References", control.references),
+    ("Sign-off sheet", control.signoff),
+    ("Revision history", control.revisions),
 ]
 
 
@@ -104,7 +107,24 @@ def build_story(doc: Sop, context: ExportContext) -> list[Flowable]:
         parts[diagram] = _diagram(drawn.result(), context)
     finally:
         pool.shutdown(wait=False)  # a cancelled export does not wait for Graphviz to finish
-    return [flowable for part in parts for flowable in part]
+    return keep_headings_with_content([flowable for part in parts for flowable in part])
+
+
+def keep_headings_with_content(story: list[Flowable]) -> list[Flowable]:
+    """A heading never ends a page: the short paragraphs between a heading and the table
+    or text they introduce travel with it (headings already keep with what follows them;
+    an intro paragraph did not), and a conditional page break right after a heading (the
+    one a gate or runbook starts with) moves before it, so the break takes the heading
+    along instead of leaving it at the page foot."""
+    for index, flowable in enumerate(story[:-2]):
+        if not isinstance(flowable, Heading):
+            continue
+        follower = story[index + 1]
+        if isinstance(follower, CondPageBreak):
+            story[index], story[index + 1] = follower, flowable
+        elif isinstance(follower, Paragraph) and not isinstance(follower, Heading):
+            follower.keepWithNext = 1
+    return story
 
 
 def typeset(doc: Sop, context: ExportContext, story: list[Flowable]) -> bytes:

@@ -97,7 +97,7 @@ class SopDocTemplate(BaseDocTemplate):
             author="Gatewright",
             subject=f"Standard operating procedure, version {furniture.version}",
             creator="Gatewright",
-            invariant=1,
+            invariant=0,  # a real creation date; SOURCE_DATE_EPOCH makes builds reproducible
             initialFontName=register_fonts().regular,
             **kwargs,
         )

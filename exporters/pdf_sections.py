@@ -58,7 +58,9 @@ def grid(
     for row in rows:
         data.append(
             [
-                cell(c, s.cell, w) if isinstance(c, str) else c
+                # Words (ids such as demographic-parity-gap) never break: a cell whose
+                # longest word is wider than its column is set smaller.
+                fitted_cell(c, s.cell, w) if isinstance(c, str) else c
                 for c, w in zip(row, widths, strict=True)
             ]
         )
@@ -78,7 +80,36 @@ def facts(rows: Sequence[tuple[str, str]], width: float, key: float = 0.24) -> T
     return table
 
 
+def exceptions_block(context: ExportContext, width: float) -> list[Flowable]:
+    """The cover's "Exceptions": every relaxation, suppression and justification in force."""
+    s = styles()
+    out: list[Flowable] = [para("Exceptions", s.h2)]
+    if not context.exceptions:
+        out.append(para("None: every rule applies at its default severity.", s.body))
+        return out
+    rows: list[list[Cell]] = [
+        [
+            e.get("kind", ""),
+            e.get("rule", "") + (f" on {e['element']}" if e.get("element") else ""),
+            e.get("source", ""),
+            "; ".join(x for x in (e.get("setting", ""), e.get("reason", "")) if x),
+        ]
+        for e in context.exceptions
+    ]
+    out.append(
+        grid(
+            ["Kind", "Rule", "Granted by", "Setting and reason"],
+            rows,
+            [0.16, 0.3, 0.2, 0.34],
+            width,
+        )
+    )
+    return out
+
+
 def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
+    from exporters.pdf_control import control_rows  # it builds its tables with grid()
+
     s = styles()
     source, digest = context.digests()
     errors = len(context.errors)
@@ -90,14 +121,13 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         status = "Not compiled: no gate specification was supplied with this export"
     level = context.level_words()
     rows = [
-        ("Version", doc.version),
-        ("Owner", doc.owner or "not set"),
         ("Identifier", doc.id),
         ("Risk tiers", " → ".join(doc.tiers) + " (least strict first)"),
-        ("Status", status),
+        ("Validation", status),
         ("Source digest", source),
         ("Spec digest", digest),
         ("Maturity level", level),
+        ("Policy", context.policy or "none found: no organisation policy governed this export"),
     ]
     # The contents open a fresh page, so the heading cannot be stranded; keeping it with
     # them would lay out every entry twice (once whole, to see whether they fit).
@@ -108,8 +138,13 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         para("Standard operating procedure", s.subtitle),
         para(doc.title, s.title),
         Spacer(1, 12),
+        para("Document control", s.h2),
+        facts(control_rows(doc), width),
+        Spacer(1, 8),
         facts(rows, width),
-        Spacer(1, 18),
+        Spacer(1, 8),
+        *exceptions_block(context, width),
+        Spacer(1, 12),
         para(
             "This document is generated from the SOP file. The spec digest identifies the "
             "exact gate specification that pipelines run; the source digest identifies the "
@@ -280,30 +315,6 @@ def raci_section(doc: Sop, width: float) -> list[Flowable]:
     )
     out.append(table)
     return out
-
-
-def signoff(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
-    s = styles()
-    _source, digest = context.digests()
-    rows = [[role.name, "", "", ""] for role in doc.roles] or [["Owner", "", "", ""]]
-    return [
-        Heading("Sign-off", s.h1),
-        para(
-            f"By signing, each role confirms it has read this SOP (version {doc.version}, "
-            f"spec digest {digest}) and accepts the responsibilities it assigns.",
-            s.body,
-        ),
-        grid(["Role", "Name", "Signature", "Date"], rows, [0.3, 0.25, 0.3, 0.15], width, 30),
-    ]
-
-
-def revisions(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
-    s = styles()
-    rows = [list(r) for r in operations.revision_rows(doc, context.revisions)]
-    return [
-        Heading("Revision history", s.h1),
-        grid(["Version", "Date", "Author", "Change"], rows, [0.14, 0.18, 0.2, 0.48], width),
-    ]
 
 
 def findings(context: ExportContext, width: float) -> list[Flowable]:

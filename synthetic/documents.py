@@ -89,8 +89,8 @@ def large_document(units: int = 200) -> dict[str, Any]:
         "version": "1.0.0",
         "tiers": ["low", "medium", "high"],
         "roles": [
-            {"id": "lead", "name": "Lead", "members": ["ann", "ben"]},
-            {"id": "sre", "name": "SRE", "members": ["sam", "sue"]},
+            {"id": "lead", "name": "Lead", "members": ["ann", "ben"], "model_team": False},
+            {"id": "sre", "name": "SRE", "members": ["sam", "sue"], "model_team": False},
         ],
         "metrics": [
             {"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1},
@@ -222,9 +222,14 @@ def gate_chain(gates: int = 100) -> dict[str, Any]:
         "description": "A long promote path that stresses the PDF exporter.",
         "tiers": ["low", "medium", "high"],
         "roles": [
-            {"id": "lead", "name": "Lead", "members": ["ann", "ben"]},
-            {"id": "risk", "name": "Model risk", "members": ["rita", "raj", "rob"]},
-            {"id": "sre", "name": "SRE", "members": ["sam", "sue"]},
+            {"id": "lead", "name": "Lead", "members": ["ann", "ben"], "model_team": True},
+            {
+                "id": "risk",
+                "name": "Model risk",
+                "members": ["rita", "raj", "rob"],
+                "model_team": False,
+            },
+            {"id": "sre", "name": "SRE", "members": ["sam", "sue"], "model_team": False},
         ],
         "metrics": [
             {"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1},

@@ -28,9 +28,9 @@ def small_doc() -> Sop:
     doc.set_document_field(
         "roles",
         [
-            {"id": "ml-lead", "name": "ML lead", "members": ["alice", "bob"]},
-            {"id": "sre", "name": "SRE", "members": ["sam"]},
-            {"id": "risk", "name": "Model risk", "members": ["rita", "raj"]},
+            {"id": "ml-lead", "name": "ML lead", "members": ["alice", "bob"], "model_team": True},
+            {"id": "sre", "name": "SRE", "members": ["sam"], "model_team": False},
+            {"id": "risk", "name": "Model risk", "members": ["rita", "raj"], "model_team": False},
         ],
     )
     doc.set_document_field(

@@ -101,19 +101,30 @@ def new(template: str, output: Path, force: bool) -> None:
     )
 
 
+POLICY_HELP = (
+    "The organisation policy (TOML); default: $GATEWRIGHT_POLICY, else the first "
+    ".gatewright-policy.toml in the document's folder or above."
+)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def validate(file: Path, as_json: bool) -> None:
-    """Check an SOP document; exit 1 when it has errors."""
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help=POLICY_HELP)
+def validate(file: Path, as_json: bool, policy: Path | None) -> None:
+    """Check an SOP document; exit 1 when it has errors. Lists the exceptions in force."""
     from app.cli.report import print_diagnostics
     from app.model.io import load_document
-    from app.validate.config import load_lint_file
     from app.validate.engine import validate as run_rules
+    from app.validate.governed import exceptions
+    from app.validate.policy import validation_setup
 
     doc = load_document(file)
-    diagnostics = run_rules(doc, load_lint_file(file))
-    print_diagnostics(str(file), diagnostics, as_json)
+    settings, governing = validation_setup(file, policy)
+    diagnostics = run_rules(doc, settings, policy=governing)
+    print_diagnostics(
+        str(file), diagnostics, as_json, exceptions=exceptions(doc, settings, governing)
+    )
     if any(d.severity == "error" for d in diagnostics):
         sys.exit(EXIT_NEGATIVE)
 
@@ -159,17 +170,19 @@ def named(name: str) -> str:
     help="Where to write the spec (JSON; YAML when the name ends in .yaml).",
 )
 @click.option("--sign", "key", metavar="NAME", default=None, help=SIGN_HELP)
-def compile_command(file: Path, output: Path, key: str | None) -> None:
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help=POLICY_HELP)
+def compile_command(file: Path, output: Path, key: str | None, policy: Path | None) -> None:
     """Compile an SOP into the gate spec pipelines run; exit 1 if the SOP has errors."""
     from app.cli.report import print_diagnostics
     from app.compiler.compile import CompileRefusedError, compile_data
     from app.model.io import load_document
     from app.spec.files import write_spec
-    from app.validate.config import load_lint_file
+    from app.validate.policy import validation_setup
 
     doc = load_document(file)
+    settings, governing = validation_setup(file, policy)
     try:
-        data = compile_data(doc, load_lint_file(file))
+        data = compile_data(doc, settings, governing)
     except CompileRefusedError as refused:
         click.echo(f"error: {printable(f'{file}: {refused}')}", err=True)
         print_diagnostics(str(file), refused.diagnostics, as_json=False, err=True)
@@ -244,6 +257,7 @@ def keygen(output: Path, force: bool) -> None:
     help=SIGN_HELP + " github, gitlab, argo: the export holds the public key, and every "
     "step passes it to --trust.",
 )
+@click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help=POLICY_HELP)
 def export_command(
     format_name: str,
     file: Path,
@@ -251,12 +265,13 @@ def export_command(
     allow_invalid: bool,
     spec_path: str,
     key: str | None,
+    policy: Path | None,
 ) -> None:
     """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo."""
     from app.cli.exporting import run_export
 
     with inputs_kept(file, key):
-        code = run_export(format_name, file, output, allow_invalid, spec_path, key)
+        code = run_export(format_name, file, output, allow_invalid, spec_path, key, policy)
     sys.exit(code)
 
 

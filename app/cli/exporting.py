@@ -33,6 +33,7 @@ def run_export(
     allow_invalid: bool,
     spec_path: str,
     key: str | None = None,
+    policy: Path | None = None,
 ) -> int:
     from app.model.io import load_document
     from exporters.registry import FORMATS
@@ -44,7 +45,7 @@ def run_export(
             f"{format_name} holds no spec"
         )
     doc = load_document(file)
-    context, diagnostics = build_context(doc, file, spec_path)
+    context, diagnostics = build_context(doc, file, spec_path, policy)
     if context.draft and (fmt.needs_spec or not allow_invalid):
         reason = (
             "pipelines run the compiled spec, which an SOP with errors does not have"

@@ -9,32 +9,49 @@ import click
 
 from app.cli.output import print_json, printable
 from app.validate.diagnostics import SEVERITIES, Diagnostic
+from app.validate.governed import exception_line
 
 
-def diagnostics_json(source: str, diagnostics: Sequence[Diagnostic]) -> dict[str, object]:
+def diagnostics_json(
+    source: str,
+    diagnostics: Sequence[Diagnostic],
+    exceptions: Sequence[dict[str, str]] | None = None,
+) -> dict[str, object]:
     counts = {severity: 0 for severity in SEVERITIES}
     for diagnostic in diagnostics:
         counts[diagnostic.severity] += 1
-    return {
+    payload: dict[str, object] = {
         "file": source,
         "valid": counts["error"] == 0,
         "counts": counts,
         "diagnostics": [diagnostic.to_json() for diagnostic in diagnostics],
     }
+    if exceptions is not None:
+        payload["exceptions"] = list(exceptions)
+    return payload
 
 
 def print_diagnostics(
-    source: str, diagnostics: Sequence[Diagnostic], as_json: bool, err: bool = False
+    source: str,
+    diagnostics: Sequence[Diagnostic],
+    as_json: bool,
+    err: bool = False,
+    exceptions: Sequence[dict[str, str]] | None = None,
 ) -> None:
-    """Diagnostics grouped by severity (or one JSON document) on stdout, or stderr with err."""
+    """Diagnostics grouped by severity (or one JSON document) on stdout, or stderr with err;
+    then the exceptions in force, when given."""
 
     def echo(line: str) -> None:
         click.echo(printable(line), err=err)
 
     if as_json:
-        payload = diagnostics_json(source, diagnostics)
+        payload = diagnostics_json(source, diagnostics, exceptions)
         print_json(payload, err=err)
         return
+    if exceptions:
+        echo(f"EXCEPTIONS ({len(exceptions)})")
+        for entry in exceptions:
+            echo(f"  {exception_line(entry)}")
     if not diagnostics:
         echo(f"{source}: valid, no problems found")
         return

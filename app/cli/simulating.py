@@ -17,11 +17,12 @@ from app.simulate.dora import figure_text
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
     from app.compiler.compile import CompileRefusedError, compile_spec
     from app.model.io import load_document
-    from app.validate.config import load_lint_file
+    from app.validate.policy import validation_setup
 
     doc = load_document(file)
+    settings, policy = validation_setup(file)
     try:
-        return doc, compile_spec(doc, load_lint_file(file))
+        return doc, compile_spec(doc, settings, policy)
     except CompileRefusedError as refused:
         raise Failure(f"{file}: {refused}", EXIT_NEGATIVE) from None
 

@@ -12,6 +12,8 @@ from app.spec.digest import sha256_digest, spec_digest
 from app.spec.schema import API_VERSION, PREVIOUS_STABLE, GateSpec
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate
+from app.validate.governed import exceptions
+from app.validate.policy import Policy
 
 
 class CompileRefusedError(Exception):
@@ -94,9 +96,11 @@ def _rollback(doc: Sop, graph: SopGraph) -> list[dict[str, Any]]:
     return list(policies.values())
 
 
-def compile_data(doc: Sop, settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def compile_data(
+    doc: Sop, settings: Mapping[str, Any] | None = None, policy: Policy | None = None
+) -> dict[str, Any]:
     """The spec as plain JSON data (digest included), or :class:`CompileRefusedError`."""
-    diagnostics = validate(doc, settings)
+    diagnostics = validate(doc, settings, policy=policy)
     if any(d.severity == "error" for d in diagnostics):
         raise CompileRefusedError(diagnostics)
     graph = document_graph(doc)
@@ -129,10 +133,14 @@ def compile_data(doc: Sop, settings: Mapping[str, Any] | None = None) -> dict[st
         "gates": _gates(doc, graph, order),
         "rollback": _rollback(doc, graph),
     }
+    if disclosed := exceptions(doc, settings, policy):
+        data["metadata"]["exceptions"] = disclosed
     data["digest"] = spec_digest(data)
     return data
 
 
-def compile_spec(doc: Sop, settings: Mapping[str, Any] | None = None) -> GateSpec:
+def compile_spec(
+    doc: Sop, settings: Mapping[str, Any] | None = None, policy: Policy | None = None
+) -> GateSpec:
     """The spec as a model (validated against its own schema)."""
-    return GateSpec.model_validate(compile_data(doc, settings))
+    return GateSpec.model_validate(compile_data(doc, settings, policy))

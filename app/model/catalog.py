@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from app.spec.schema import MetricSources
 from app.spec.types import FileModel, Key, Name, Number, Slug, Text
@@ -21,6 +21,14 @@ class Role(FileModel):
         description=(
             "Person ids (as they appear in approvals' `by`); a role without members "
             "cannot have its approvals verified."
+        ),
+    )
+    model_team: StrictBool | None = Field(
+        None,
+        description=(
+            "Whether the role belongs to the team that builds the model (true) or is "
+            "independent of it (false); independent approval is judged from this, never "
+            "from the role's name. Absent means not declared."
         ),
     )
 

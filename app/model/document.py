@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
@@ -17,6 +18,16 @@ from pydantic import (
 )
 
 from app.model.catalog import Metric, Position, Role
+from app.model.control import (
+    MAX_REVIEW_MONTHS,
+    Definition,
+    DocumentApprover,
+    Reference,
+    Status,
+    add_months,
+    check_date,
+    parse_date,
+)
 from app.model.edges import Edge
 from app.model.editing import DocumentEditing
 from app.model.errors import DocumentStructureError, UnknownEdgeError, UnknownNodeError
@@ -43,7 +54,7 @@ def _first_duplicate(ids: Iterable[str]) -> tuple[int, str] | None:
 
 
 class LintRule(FileModel):
-    """A rule's severity and options, e.g. ``{"level": "warning", "submitter_roles": [...]}``."""
+    """A rule's severity and options, e.g. ``{"level": "warning", "max_rules": 3}``."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -83,6 +94,36 @@ class Sop(DocumentEditing, FileModel):
     version: Text = Field(description="The SOP's own semantic version, e.g. `1.2.0`.")
     owner: Text = Field("", description="Who owns and maintains this SOP.")
     description: Text = Field("", description="Purpose and scope of the SOP.")
+    document_number: Text = Field(
+        "", description="The controlled document's number, e.g. `SOP-ML-004`."
+    )
+    status: Status = Field(
+        "draft",
+        description="Document status: `draft`, `in-review`, `approved` (needs an approver "
+        "with a date and an effective date) or `retired`.",
+    )
+    effective_date: Text = Field(
+        "", description="The date this version takes effect (YYYY-MM-DD); empty if not yet."
+    )
+    review_months: int | None = Field(
+        None,
+        strict=True,
+        ge=1,
+        le=MAX_REVIEW_MONTHS,
+        description="Review cycle in months; the next review is due this long after the "
+        "effective date.",
+    )
+    change_summary: Text = Field("", description="What changed in this version, and why.")
+    approvers: list[DocumentApprover] = Field(
+        default_factory=list, description="Who approved this version of the SOP, with dates."
+    )
+    definitions: list[Definition] = Field(
+        default_factory=list, description="Terms the SOP uses, and what they mean here."
+    )
+    references: list[Reference] = Field(
+        default_factory=list,
+        description="Documents the SOP relies on: policies, regulations, standards.",
+    )
     tiers: list[Slug] = Field(
         min_length=1,
         description="Risk tiers, least strict first, e.g. [low, medium, high].",
@@ -113,6 +154,19 @@ class Sop(DocumentEditing, FileModel):
         if not SEMVER.match(version):
             raise ValueError(f"{version!r} is not a semantic version; write it like 1.0.0")
         return version
+
+    @field_validator("effective_date")
+    @classmethod
+    def _effective_date(cls, value: str) -> str:
+        return check_date(value)
+
+    @property
+    def next_review(self) -> date | None:
+        """When the SOP is next due for review: the effective date plus the review cycle."""
+        start = parse_date(self.effective_date)
+        if start is None or self.review_months is None:
+            return None
+        return add_months(start, self.review_months)
 
     @field_validator("tiers")
     @classmethod

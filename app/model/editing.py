@@ -36,6 +36,16 @@ _WIDER = {
     "graph": ("layout", "content", "graph"),
 }
 _DOCUMENT_FIELDS = ("id", "title", "version", "owner", "description", "tiers", "roles", "metrics")
+_DOCUMENT_FIELDS += (  # document control (app.model.control)
+    "document_number",
+    "status",
+    "effective_date",
+    "review_months",
+    "change_summary",
+    "approvers",
+    "definitions",
+    "references",
+)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,13 @@ class Gate(NodeBase):
     approval: Approval = Field(
         default_factory=Approval, description="Who must approve before promotion."
     )
+    separation_justification: Text = Field(
+        "",
+        description=(
+            "Why the submitter may approve their own candidate here: required when the "
+            "approval's `separation_of_duties` is false, and printed under Exceptions."
+        ),
+    )
 
     @model_validator(mode="after")
     def _unique_criteria(self) -> Gate:

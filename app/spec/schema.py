@@ -16,6 +16,21 @@ API_VERSION = "gatewright/v1"
 PREVIOUS_STABLE = "previous-stable"
 
 
+class SpecException(FileModel):
+    """One disclosed exception: a policy grant, a relaxed setting, a suppression or a
+    written justification."""
+
+    kind: Text = Field(
+        description="`policy exception`, `relaxation`, `lint setting`, `suppression` or "
+        "`justification`."
+    )
+    rule: Text = Field(description="The rule it concerns.")
+    source: Text = Field(description="Who granted it: the policy, the lint settings, the SOP.")
+    element: Text | None = Field(None, description="The node it applies to, if one.")
+    setting: Text | None = Field(None, description="The level or options it sets.")
+    reason: Text | None = Field(None, description="The written reason.")
+
+
 class SpecMetadata(FileModel):
     name: Slug = Field(description="Id of the SOP the spec was compiled from.")
     title: Text = Field(description="Title of the SOP.")
@@ -25,6 +40,14 @@ class SpecMetadata(FileModel):
             "`sha256:<hex>` of the source document's canonical text, i.e. of the "
             "`.sop.json` file as Gatewright saves it."
         )
+    )
+    exceptions: list[SpecException] | None = Field(
+        None,
+        description=(
+            "Every exception in force when the spec was compiled (policy grants, relaxed "
+            "lint settings, suppressions, written justifications); absent when none. A "
+            "field beyond CONTRACTS section 3, which allows extra metadata."
+        ),
     )
 
 

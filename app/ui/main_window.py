@@ -47,6 +47,7 @@ from app.ui.preferences import (
     save_preferences,
 )
 from app.ui.undo_buttons import add_undo_buttons
+from app.ui.validation_setup import ValidationSetup
 from app.ui.window_size import place_window, save_placement
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate_cached
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.view)
         self.clipboard: dict | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.validation_setup = ValidationSetup()
         self._validation = QTimer(self, singleShot=True, interval=Preferences.validation_delay_ms)
         self._validation.timeout.connect(self.revalidate)
         self.layout_runner = AutoLayout(self)
@@ -247,8 +249,16 @@ class MainWindow(QMainWindow):
         )
         self.setWindowModified(not self.editor.stack.isClean())
 
+    def _reload_validation_setup(self, path: Path | None) -> None:
+        """A file opened (or reopened, or saved elsewhere): read its policy and lint file."""
+        self.validation_setup.reload(path)
+        self.revalidate()
+
     def revalidate(self) -> None:
-        self.diagnostics = validate_cached(self.editor.doc)
+        setup = self.validation_setup.for_path(self.files.path)
+        self.diagnostics = setup.problems + validate_cached(
+            self.editor.doc, setup.settings, setup.policy
+        )
         worst: dict[str, tuple[str, str]] = {}
         for d in self.diagnostics:
             for element in d.elements:
@@ -385,6 +395,7 @@ class MainWindow(QMainWindow):
         files.message.connect(show)
         self.exports.message.connect(show)
         files.pathChanged.connect(lambda _path: self._update_title())
+        files.pathChanged.connect(self._reload_validation_setup)
         self.setAcceptDrops(True)
         self._file_drop = SopFileDrop(files)
         self.installEventFilter(self._file_drop)

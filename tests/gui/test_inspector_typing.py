@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QComboBox, QLineEdit
 
 from app.model.document import new_document
-from tests.gui.inspecting import Steps, click, criteria, focused, press, select, typed
+from tests.gui.inspecting import Steps, click, criteria, focused, press, select, typed, widget
 
 TAB, RETURN = Qt.Key.Key_Tab, Qt.Key.Key_Return
 
@@ -56,7 +56,13 @@ def test_the_issue_probe_on_a_blank_sop(qtbot, window) -> None:
     qtbot.waitUntil(lambda: active.editor.doc.roles[-1].name == "Data science lead")
     expected = copy.deepcopy(before)
     expected["roles"] = [
-        {"id": "ds-lead", "name": "Data science lead", "description": "", "members": []}
+        {
+            "id": "ds-lead",
+            "name": "Data science lead",
+            "description": "",
+            "members": [],
+            "model_team": None,
+        }
     ]
     assert dump(active) == expected  # SOP id, title and owner untouched
     assert steps.pushed == 3  # add, id, name: one undo step each
@@ -133,6 +139,24 @@ def test_add_a_role_member(qtbot, window) -> None:
     row = [role.id for role in window.editor.doc.roles].index("ds-lead")
     keys = ["Isabel.Ng@example.com", RETURN]
     _expect_add(window, qtbot, members, keys, ["roles", row, "members"], "Isabel.Ng@example.com")
+
+
+def test_declare_a_role_independent_by_typing(qtbot, active) -> None:
+    """The role form's "Model team" choice: a click opens it, a letter and Return choose."""
+    form = select(active)
+    row = [role.id for role in active.editor.doc.roles].index("product-owner")
+    form.roles.select(row)
+    combo = widget(form, "Role model team")
+    assert combo.currentText() == "independent"
+    click(active, combo)  # opens the list of choices, which takes the keys
+    qtbot.waitUntil(lambda: combo.view().isVisible())
+    typed("b")
+    press(RETURN)
+    qtbot.waitUntil(lambda: active.editor.doc.role("product-owner").model_team is True)
+    assert combo.currentText() == "builds the model"
+    active.editor.stack.undo()
+    assert active.editor.doc.role("product-owner").model_team is False
+    assert combo.currentText() == "independent"
 
 
 def test_add_a_criterion_then_tab_to_its_form(qtbot, window) -> None:

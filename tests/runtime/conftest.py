@@ -10,6 +10,7 @@ from app.compiler.compile import compile_data
 from app.model import Sop
 from app.spec.schema import GateSpec
 from app.spec.timestamps import parse_timestamp
+from app.validate.policy import Grant, Policy
 
 NOW = "2026-11-21T10:00:00Z"
 AT = parse_timestamp(NOW)
@@ -77,15 +78,24 @@ def rich_doc(small_doc: Sop) -> Sop:
             "window_hours": 72,
         },
     )
-    # alice is both an ML lead and a risk reviewer, to test that a person counts once; the
-    # validator rightly says risk is then not independent of the team, so turn that off.
-    small_doc.lint = {"high-tier-needs-independent-approval": "off"}
     return small_doc
+
+
+# alice is both an ML lead and a risk reviewer, to test that a person counts once; the
+# validator rightly says risk is then not independent of the team. Only an organisation
+# policy may grant that exception (a document's own lint may not).
+INDEPENDENCE_WAIVED = Policy(
+    "test-policy.toml",
+    "test policy",
+    exceptions=(
+        Grant("high-tier-needs-independent-approval", "off", "tests: alice holds two roles"),
+    ),
+)
 
 
 @pytest.fixture
 def spec_data(rich_doc: Sop) -> dict[str, Any]:
-    return compile_data(rich_doc)
+    return compile_data(rich_doc, policy=INDEPENDENCE_WAIVED)
 
 
 @pytest.fixture

@@ -78,9 +78,14 @@ def _isabel_spec(small_doc: Sop) -> dict:
     small_doc.set_document_field(
         "roles",
         [
-            {"id": "ml-lead", "name": "ML lead", "members": ["alice", "bob", "isabel"]},
-            {"id": "sre", "name": "SRE", "members": ["sam"]},
-            {"id": "risk", "name": "Model risk", "members": ["rita", "raj"]},
+            {
+                "id": "ml-lead",
+                "name": "ML lead",
+                "members": ["alice", "bob", "isabel"],
+                "model_team": True,
+            },
+            {"id": "sre", "name": "SRE", "members": ["sam"], "model_team": False},
+            {"id": "risk", "name": "Model risk", "members": ["rita", "raj"], "model_team": False},
         ],
     )
     return compile_data(small_doc)

@@ -40,11 +40,9 @@ def test_the_documents_lint_section_wins_over_outside_settings(small_doc: Sop) -
 
 
 def test_rule_options_come_from_settings(small_doc: Sop) -> None:
-    option = {"level": "warning", "submitter_roles": ["ml-lead", "risk"]}
-    found = validate(small_doc, {"high-tier-needs-independent-approval": option})
-    assert [(d.rule, d.severity) for d in found] == [
-        ("high-tier-needs-independent-approval", "warning")
-    ]
+    option = {"level": "error", "max_rules": 1}
+    found = validate(small_doc, {"approval-rules-limit": option})
+    assert [(d.rule, d.severity) for d in found] == [("approval-rules-limit", "error")]
 
 
 def test_unknown_rules_and_options_are_reported_not_fatal(small_doc: Sop) -> None:
@@ -123,6 +121,18 @@ VALIDATE_OUTPUT = {
                     "fix": {"type": "string"},
                     "elements": {"type": "array", "items": {"type": "string"}},
                     "path": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                },
+            },
+        },
+        "exceptions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["kind", "rule", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    key: {"type": "string"}
+                    for key in ("kind", "rule", "source", "element", "setting", "reason")
                 },
             },
         },

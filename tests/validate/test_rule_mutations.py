@@ -85,6 +85,19 @@ def no_independent_high_tier(d: Data) -> None:
         rule["tiers"] = ["low", "medium"]
 
 
+def all_advisory(gate_id: str, *criterion_ids: str) -> Callable[[Data], None]:
+    def mutate(d: Data) -> None:
+        for criterion in node(d, gate_id)["criteria"]:
+            if not criterion_ids or criterion["id"] in criterion_ids:
+                criterion["severity"] = "advisory"
+
+    return mutate
+
+
+def five_approval_rules(d: Data) -> None:
+    node(d, "production-gate")["approval"]["rules"] += [{"role": "ds-lead"}, {"role": "sre-oncall"}]
+
+
 def set_(getter: Callable[[Data], Data], **changes: Any) -> Callable[[Data], None]:
     return lambda d: getter(d).update(changes)
 
@@ -189,6 +202,26 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         ("production-gate",),
     ),
     "high-tier-needs-independent-approval": (no_independent_high_tier, ("production-gate",)),
+    "role-independence-declared": (
+        lambda d: role(d, "product-owner").pop("model_team"),
+        ("product-owner",),
+    ),
+    "approved-needs-approval": (set_(lambda d: d, status="approved"), ()),
+    "review-overdue": (set_(lambda d: d, effective_date="2000-01-31", review_months=12), ()),
+    "gate-has-blocking-criterion": (all_advisory("validation-gate"), ("validation-gate",)),
+    "last-gate-has-blocking-metric": (
+        all_advisory("production-gate", "latency-budget", "error-budget", "strict-fairness"),
+        ("production-gate",),
+    ),
+    "criterion-decides": (
+        lambda d: node(d, "staging-gate")["criteria"][0].update(value=0),
+        ("staging-gate",),
+    ),
+    "approval-rules-limit": (five_approval_rules, ("production-gate",)),
+    "separation-of-duties-justified": (
+        lambda d: node(d, "production-gate")["approval"].update(separation_of_duties=False),
+        ("production-gate",),
+    ),
 }
 
 
@@ -196,8 +229,12 @@ def template_data() -> Data:
     return json.loads(template_text("deployment-gate"))
 
 
+POLICY_RULES = {"required-artifacts", "approval-window-limit", "production-approvals-minimum"}
+"""Silent until a policy sets their options: their mutations are in test_policy.py."""
+
+
 def test_every_rule_has_a_mutation() -> None:
-    assert set(MUTATIONS) == set(RULES)
+    assert set(MUTATIONS) | POLICY_RULES == set(RULES)
 
 
 def test_the_template_starts_clean() -> None:
@@ -251,6 +288,44 @@ def test_every_gate_into_production_needs_independent_approval() -> None:
     assert [(d.rule, d.elements) for d in found if d.severity == "error"] == [
         ("high-tier-needs-independent-approval", ("fast-track",))
     ]
+
+
+def not_info(data: Data) -> list[tuple[str, tuple[str, ...]]]:
+    found = validate(Sop.model_validate(data))
+    return [(d.rule, d.elements) for d in found if d.severity != "info"]
+
+
+def test_independence_comes_from_the_declaration_not_the_name() -> None:
+    """Renaming the builders does not make them independent; declaring does."""
+    data = template_data()
+    data["roles"].append(
+        {"id": "builders", "name": "Model builders", "members": ["zoe"], "model_team": True}
+    )
+    gate = node(data, "production-gate")
+    gate["approval"]["rules"] = [{"role": "builders"}]
+    found = not_info(data)
+    assert found == [("high-tier-needs-independent-approval", ("production-gate",))]
+    # A role called "Friends of builders" with no declaration is neither independent nor quiet.
+    data["roles"].append({"id": "friends", "name": "Friends of builders", "members": ["zed"]})
+    gate["approval"]["rules"] = [{"role": "builders"}, {"role": "friends"}]
+    found = not_info(data)
+    assert ("high-tier-needs-independent-approval", ("production-gate",)) in found
+    assert ("role-independence-declared", ("friends",)) in found
+    data["roles"][-1]["model_team"] = False
+    found = not_info(data)
+    assert found == []
+
+
+def test_an_independent_role_sharing_a_member_with_the_team_is_not_independent() -> None:
+    data = template_data()
+    role(data, "compliance-officer")["members"].append("DMITRI")  # an ML engineer
+    node(data, "production-gate")["approval"]["rules"] = [
+        {"role": "product-owner"},
+        {"role": "compliance-officer", "tiers": ["high"]},
+    ]
+    role(data, "product-owner")["model_team"] = True
+    found = not_info(data)
+    assert found == [("high-tier-needs-independent-approval", ("production-gate",))]
 
 
 def test_a_baseline_criterion_pointing_the_wrong_way_is_a_warning() -> None:

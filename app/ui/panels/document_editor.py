@@ -10,9 +10,17 @@ from app.spec.schema import MetricSources
 from app.spec.types import fresh_id, person_id_problem, person_key
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
+from app.ui.panels.document_control import add_control_section, show_next_review
 from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import field_tip, parse_optional_number
+
+MODEL_TEAM_CHOICES: list[tuple[str, Any]] = [
+    ("not declared", None),
+    ("builds the model", True),
+    ("independent", False),
+]
+"""A role's ``model_team``: whether it belongs to the team that builds the model."""
 
 
 def checked_member(text: Any) -> str:
@@ -108,7 +116,8 @@ class DocumentForm(Form):
         self.description = identity.field(
             "Description", TextBlockField(5), "description", tip=field_tip(Sop, "description")
         )
-        self.tiers = self._records_table(
+        add_control_section(self)
+        self.tiers = self.records_table(
             "Risk tiers",
             "tier",
             [
@@ -123,7 +132,7 @@ class DocumentForm(Form):
             new_record=lambda tiers: fresh_id("tier", set(tiers)),
             movable=True,
         )
-        self.roles = self._records_table(
+        self.roles = self.records_table(
             "Roles",
             "role",
             [
@@ -139,10 +148,18 @@ class DocumentForm(Form):
                     "description", "description", field_tip(Role, "description"), default=""
                 ),
                 members_column(),
+                key_column(
+                    "model_team",
+                    "model team",
+                    field_tip(Role, "model_team"),
+                    editor="choice",
+                    choices=lambda _r: MODEL_TEAM_CHOICES,
+                    default=None,
+                ),
             ],
             title=lambda role: f"Role {role.get('id', '')}",
         )
-        self.metrics = self._records_table(
+        self.metrics = self.records_table(
             "Metric catalog",
             "metric",
             [
@@ -184,7 +201,7 @@ class DocumentForm(Form):
         )
         self.finish()
 
-    def _records_table(
+    def records_table(
         self,
         heading: str,
         noun: str,
@@ -195,7 +212,14 @@ class DocumentForm(Form):
         fields: list[Column] | None = None,
         title: Any = lambda _record: "",
     ) -> RecordTable:
-        field = {"tier": "tiers", "role": "roles", "metric": "metrics"}[noun]
+        field = {
+            "tier": "tiers",
+            "role": "roles",
+            "metric": "metrics",
+            "approver": "approvers",
+            "definition": "definitions",
+            "reference": "references",
+        }[noun]
         table = RecordTable(
             noun,
             columns,
@@ -212,3 +236,4 @@ class DocumentForm(Form):
     def after_load(self) -> None:
         doc = self.editor.doc
         set_text(self.heading, f"SOP document: {doc.title}")
+        show_next_review(self, doc)

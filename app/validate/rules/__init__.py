@@ -1,7 +1,41 @@
 """Rule families, one module each; importing this package registers every rule."""
 
-from app.validate.rules import data, gates, risk, roles, rollback, structure, text
+from app.validate.rules import (
+    control,
+    data,
+    gates,
+    governance,
+    requirements,
+    risk,
+    roles,
+    rollback,
+    structure,
+    text,
+)
 
-FAMILIES = ("structure", "gates", "rollback", "roles", "data", "risk", "text")
+FAMILIES = (
+    "structure",
+    "gates",
+    "governance",
+    "rollback",
+    "roles",
+    "data",
+    "risk",
+    "policy",
+    "document",
+    "text",
+)
 
-__all__ = ["FAMILIES", "data", "gates", "risk", "roles", "rollback", "structure", "text"]
+__all__ = [
+    "FAMILIES",
+    "control",
+    "data",
+    "gates",
+    "governance",
+    "requirements",
+    "risk",
+    "roles",
+    "rollback",
+    "structure",
+    "text",
+]
