@@ -135,7 +135,9 @@ def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, 
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(configmap["data"]["spec.json"], encoding="utf-8")
     workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
-    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    # the check after the approval: only a promote goes on (test_argo.py runs the one before)
+    name = "check-approved-review-gate"
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == name)
     container = template["container"]
     assert container["command"] == ["gatewright"]
     local = {argo.SPEC_FILE: str(spec_file), argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case))}
