@@ -35,6 +35,9 @@ class ExportContext:
     write it beside the spec and pass it to ``--trust``."""
     draft: bool = False
     progress: Progress = no_progress
+    warnings: list[str] = field(default_factory=list)
+    """What an exporter could not carry over as asked, one sentence each (e.g. a trigger
+    whose metric has no Prometheus query): the CLI prints them, the designer shows them."""
 
     @property
     def errors(self) -> list[dict[str, Any]]:
