@@ -39,8 +39,16 @@ def analysis_file(stage_id: str) -> str:
     return f"{FOLDER}/{stage_id}-analysis.yaml"
 
 
+NAME_LIMIT = 63
+"""The name is also the selector's `app` label value, which Kubernetes limits to 63."""
+
+
 def resource_name(spec: dict[str, Any], stage_id: str) -> str:
-    return f"{spec['metadata']['name']}-{stage_id}"
+    """``<sop>-<stage>``, the SOP's part shortened to fit 63 characters (the stage id, unique
+    in the SOP, is kept whole, so two stages never share a name)."""
+    room = NAME_LIMIT - len(stage_id) - 1
+    prefix = spec["metadata"]["name"][:room].rstrip("-") if room > 0 else ""
+    return f"{prefix}-{stage_id}" if prefix else stage_id
 
 
 def number_text(value: float) -> str:

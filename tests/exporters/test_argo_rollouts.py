@@ -307,6 +307,38 @@ def test_hostile_names_and_queries_stay_data(tmp_path, capsys) -> None:
     assert query == HOSTILE_QUERY
 
 
+def test_long_ids_make_names_kubernetes_takes(tmp_path, capsys) -> None:
+    """Names are label values too (at most 63 characters); stage ids keep them apart."""
+    sop_id = "s" + "o" * 61 + "p"
+    stage = "p" + "r" * 61 + "d"
+
+    def edit(data: dict[str, Any]) -> None:
+        data["id"] = sop_id
+        for node in data["nodes"]:
+            if node["id"] == "production":
+                node["id"] = stage
+        for edge in data["edges"]:
+            edge["source"] = stage if edge["source"] == "production" else edge["source"]
+            edge["target"] = stage if edge["target"] == "production" else edge["target"]
+        data["layout"] = {
+            (stage if key == "production" else key): value for key, value in data["layout"].items()
+        }
+
+    out = tmp_path / "out"
+    source = edited_template("startup-lightweight", tmp_path, edit)
+    assert main(["export", "argo-rollouts", str(source), "-o", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
+    rollout = read(out / rollouts.rollout_file(stage))
+    assert rollout["metadata"]["name"] == stage
+    assert rollout["spec"]["selector"]["matchLabels"]["app"] == stage
+    spec = {"metadata": {"name": sop_id}}
+    assert rollouts.resource_name(spec, "canary") == f"{sop_id[:56]}-canary"
+    assert len(rollouts.resource_name(spec, "canary")) == 63
+    need_schemas()
+    assert schema_errors(rollout) == []
+
+
 # -- golden files ---------------------------------------------------------------------------
 
 
