@@ -205,8 +205,13 @@ HEADER = [
     "  reads the evidence given at submit (give it at resume all the same: some Argo",
     "  versions ignore a supplied parameter's default). Resuming is not approving:",
     *[f"  {line}" for line in p.QUORUM_LINES],
-    f"- The monitor and the rollback runbooks are a CronWorkflow: {MONITOR_FILE}.",
 ]
+MONITOR_LINE = f"- The monitor and the rollback runbooks are a CronWorkflow: {MONITOR_FILE}."
+
+
+def _workflow_header(spec: dict[str, Any], spec_path: str) -> list[str]:
+    monitor = [MONITOR_LINE] if p.monitored_stages(spec) else []
+    return [*_header(spec, spec_path), *HEADER, *monitor, "", *scripts.evidence_usage(spec_path)]
 
 
 def workflow(spec: dict[str, Any]) -> dict[str, Any]:
@@ -337,8 +342,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the Argo workflow",
                 WORKFLOW_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    workflow(spec),
-                    [*_header(spec, spec_path), *HEADER, "", *scripts.evidence_usage(spec_path)],
+                    workflow(spec), _workflow_header(spec, spec_path)
                 ),
             ),
             ("Writing the monitor CronWorkflow", MONITOR_FILE, monitor_text),
