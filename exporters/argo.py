@@ -67,43 +67,46 @@ def _deploy_template(stage: dict[str, Any]) -> Commented:
     return Commented(template, tuple(lines))
 
 
-def _check_args(gate: dict[str, Any], signed: bool) -> list[str]:
+CHECK = "gatewright-check"
+CHECK_HELD = "gatewright-check-held"
+GATE_PARAM = "{{inputs.parameters.gate}}"
+
+
+def _check_templates(signed: bool) -> list[Commented]:
+    """The two check templates every gate's steps use, the gate id a parameter (a slug):
+    gatewright-check, where only a promote goes on, and gatewright-check-held, the check
+    before a gate's approval, where a hold goes on too (the approvers decide next)."""
+    args = ["check", SPEC_FILE, *pods.trust_args(signed), "--gate", GATE_PARAM]
+    args += ["--evidence", EVIDENCE_FILE, "--json"]
+    inputs = {
+        "inputs": {
+            "parameters": [{"name": "gate"}],
+            "artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}],
+        }
+    }
+    strict = pods.gatewright_template(CHECK, ["gatewright"], args, signed, inputs)
+    held = pods.gatewright_template(
+        CHECK_HELD, ["python", "-c", HOLD_WAITS_PY], ["gatewright", *args], signed, inputs
+    )
     return [
-        "check",
-        SPEC_FILE,
-        *pods.trust_args(signed),
-        "--gate",
-        gate["id"],
-        "--evidence",
-        EVIDENCE_FILE,
-        "--json",
+        Commented(strict, ("`gatewright check`: exit 0 promotes; 1, 2 and 3 fail the step.",)),
+        Commented(
+            held,
+            (
+                "The check before a gate's approval: exit 0 or 3 (hold: approvals to come)",
+                "suspends for the approvers; 1 (reject) and 2 (unusable evidence) stop.",
+            ),
+        ),
     ]
 
 
-def _check_template(gate: dict[str, Any], signed: bool, approved: bool = False) -> Commented:
-    """check-<gate>: the gate's criteria on the submitted evidence (a hold passes when
-    approvers come next); check-approved-<gate>: the same with their approvals, where
-    only a promote goes on."""
-    waits = bool(gate["approval"].get("rules")) and not approved
-    command, args = ["gatewright"], _check_args(gate, signed)
-    if waits:
-        command, args = ["python", "-c", HOLD_WAITS_PY], ["gatewright", *args]
-    name = f"check-approved-{gate['id']}" if approved else f"check-{gate['id']}"
-    inputs = {"inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]}}
-    template = pods.gatewright_template(name, command, args, signed, inputs)
+def _gate_lines(gate: dict[str, Any]) -> tuple[str, ...]:
     back = f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
     criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
-    if waits:
-        outcome = "Exit 0 or 3 (hold: approvals to come) suspends for approval; 1 and 2 stop."
-    elif approved:
-        outcome = "With the approvals: exit 0 promotes; 1, 2 and 3 fail the step."
-    else:
-        outcome = "Exit 0 promotes; 1 reject, 2 unusable and 3 hold fail the step."
-    lines = [
-        f"Gate {gate['id']} ({p.one_line(gate['name'])}): {gate['from']} -> {gate['to']}{back}.",
-        f"Criteria: {criteria}. {outcome}",
-    ]
-    return Commented(template, tuple(lines))
+    return (
+        f"- Gate {gate['id']} ({p.one_line(gate['name'])}): {gate['from']} -> {gate['to']}"
+        f"{back}; criteria: {criteria}.",
+    )
 
 
 def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Commented:
@@ -144,31 +147,38 @@ def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Comme
     return Commented(template, tuple(lines))
 
 
-def _step(name: str, **fields: Any) -> list[dict[str, Any]]:
-    return [{"name": name, "template": name, **fields}]
+def _step(name: str, template: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "template": template or name, **fields}
 
 
-def _evidence(value: str) -> dict[str, Any]:
-    return {"arguments": {"artifacts": [{"name": "evidence", "raw": {"data": value}}]}}
+def _check_step(name: str, template: str, gate: dict[str, Any], evidence: str) -> dict[str, Any]:
+    arguments = {
+        "parameters": [{"name": "gate", "value": gate["id"]}],
+        "artifacts": [{"name": "evidence", "raw": {"data": evidence}}],
+    }
+    return _step(name, template, arguments=arguments)
 
 
 def _promote_template(spec: dict[str, Any]) -> Commented:
-    steps: list[list[dict[str, Any]]] = []
+    steps: list[Any] = []
     for step in p.promote_path(spec):
         if step.kind == "deploy":
-            steps.append(_step(step.job_id))
+            steps.append([_step(step.job_id)])
             continue
         gate = step.data
         submitted = f"{{{{workflow.parameters.{_evidence_param(gate['id'])}}}}}"
-        steps.append(_step(f"check-{gate['id']}", **_evidence(submitted)))
-        if gate["approval"].get("rules"):
-            parameters = [{"name": "evidence", "value": submitted}]
-            steps.append(_step(f"approve-{gate['id']}", arguments={"parameters": parameters}))
-            approved = f"{{{{steps.approve-{gate['id']}.outputs.parameters.evidence}}}}"
-            steps.append(_step(f"check-approved-{gate['id']}", **_evidence(approved)))
+        if not gate["approval"].get("rules"):
+            steps.append([_check_step(f"check-{gate['id']}", CHECK, gate, submitted)])
+            continue
+        steps.append([_check_step(f"check-{gate['id']}", CHECK_HELD, gate, submitted)])
+        parameters = [{"name": "evidence", "value": submitted}]
+        steps.append([_step(f"approve-{gate['id']}", arguments={"parameters": parameters})])
+        approved = f"{{{{steps.approve-{gate['id']}.outputs.parameters.evidence}}}}"
+        steps.append([_check_step(f"check-approved-{gate['id']}", CHECK, gate, approved)])
     lines = [
         "The promote path in the SOP's order: deploy; per gate check, and where the gate",
         "needs approvals: suspend for them, then check again with them; deploy...",
+        *(line for gate in spec["gates"] for line in _gate_lines(gate)),
     ]
     return Commented({"name": "promote", "steps": steps}, tuple(lines))
 
@@ -237,10 +247,9 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
                 "description": f"Evidence JSON for gate {gate['id']} (gatewright contract 4).",
             }
         )
-        templates.append(_check_template(gate, signed))
         if gate["approval"].get("rules"):
             templates.append(_approve_template(gate, role_names))
-            templates.append(_check_template(gate, signed, approved=True))
+    templates.extend(_check_templates(signed))
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",

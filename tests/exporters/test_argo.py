@@ -115,27 +115,27 @@ def test_the_rbac_file_creates_the_account_and_what_the_executor_needs(exports) 
 
 def test_a_gate_with_approvals_is_checked_before_and_after_it_suspends(exports) -> None:
     workflow = workflow_files(exports["deployment-gate"])[argo.WORKFLOW_FILE]
-    steps = [group[0]["name"] for group in template(workflow, "promote")["steps"]]
-    gated = [name[len("approve-") :] for name in steps if name.startswith("approve-")]
-    assert gated
-    for gate in gated:
-        at = steps.index(f"approve-{gate}")
-        assert steps[at - 1 : at + 2] == [
-            f"check-{gate}",
-            f"approve-{gate}",
-            f"check-approved-{gate}",
+    steps = {group[0]["name"]: group[0] for group in template(workflow, "promote")["steps"]}
+    names = list(steps)
+    spec = json.loads((exports["deployment-gate"] / "gatewright" / "spec.json").read_text())
+    for gate in spec["gates"]:
+        check = steps[f"check-{gate['id']}"]
+        assert check["arguments"]["parameters"] == [{"name": "gate", "value": gate["id"]}]
+        if not gate["approval"].get("rules"):  # no approvers to wait for: a hold stops here
+            assert check["template"] == argo.CHECK
+            continue
+        at = names.index(f"approve-{gate['id']}")
+        assert names[at - 1 : at + 2] == [
+            f"check-{gate['id']}",
+            f"approve-{gate['id']}",
+            f"check-approved-{gate['id']}",
         ]
-        first = template(workflow, f"check-{gate}")["container"]
-        assert first["command"] == ["python", "-c", argo.HOLD_WAITS_PY]
-        assert first["args"][0] == "gatewright"
-        assert template(workflow, f"check-approved-{gate}")["container"]["command"] == [
-            "gatewright"
-        ]
-    for name in steps:
-        if name.startswith("check-") and not name.startswith("check-approved-"):
-            gate = name[len("check-") :]
-            if gate not in gated:  # no approvers to wait for: a hold stops here
-                assert template(workflow, name)["container"]["command"] == ["gatewright"]
+        assert check["template"] == argo.CHECK_HELD
+        assert steps[f"check-approved-{gate['id']}"]["template"] == argo.CHECK
+    held = template(workflow, argo.CHECK_HELD)["container"]
+    assert held["command"] == ["python", "-c", argo.HOLD_WAITS_PY]
+    assert held["args"][0] == "gatewright"
+    assert template(workflow, argo.CHECK)["container"]["command"] == ["gatewright"]
 
 
 def local_args(args: list[str], local: dict[str, str]) -> list[str]:
@@ -164,10 +164,11 @@ def test_the_check_before_approval_lets_only_a_promote_or_a_hold_through(
     local = {
         argo.SPEC_FILE: str(folder / "gatewright" / "spec.json"),
         argo.EVIDENCE_FILE: str(evidence),
+        argo.GATE_PARAM: "review-gate",
         "gatewright": str(tool),
         "python": sys.executable,
     }
-    container = template(workflow, "check-review-gate")["container"]
+    container = template(workflow, argo.CHECK_HELD)["container"]
     command = local_args(container["command"], local) + local_args(container["args"], local)
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     assert done.returncode == first, done.stdout + done.stderr
@@ -175,7 +176,7 @@ def test_the_check_before_approval_lets_only_a_promote_or_a_hold_through(
         assert "hold: the approvers decide next" in done.stderr
         assert json.loads(done.stdout)["decision"] == "hold"
     if approved is not None:
-        container = template(workflow, "check-approved-review-gate")["container"]
+        container = template(workflow, argo.CHECK)["container"]
         command = [str(tool), *local_args(container["args"], local)]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         assert done.returncode == approved, done.stdout + done.stderr
