@@ -1,4 +1,5 @@
-"""Argo Workflows export: a Workflow for the promote path and rollbacks, the spec as a ConfigMap.
+"""Argo Workflows export: a Workflow for the promote path, a CronWorkflow for the monitor and
+its rollbacks, the spec and the runtime as ConfigMaps, the service account and its Role.
 
 Argo substitutes ``{{...}}`` in template fields, so user text (names) only appears in YAML
 comments; containers run commands as argument arrays (no shell) holding ids and paths only.
@@ -10,46 +11,37 @@ import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from exporters import argo_monitor
+from exporters import argo_pods as pods
 from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
 from exporters.pipelines import Commented
 
 if TYPE_CHECKING:
     from app.model.document import Sop
-    from app.spec.schema import GateSpec, SpecGate, SpecRollback, SpecStage
+    from app.spec.schema import GateSpec, SpecGate, SpecStage
     from exporters.context import ExportContext
 
 WORKFLOW_FILE = "argo/workflow.yaml"
 CONFIGMAP_FILE = "argo/spec-configmap.yaml"
 RUNTIME_CONFIGMAP_FILE = "argo/runtime-configmap.yaml"
-PLACEHOLDER_IMAGE = "busybox:1.36"
-SPEC_MOUNT = "/gatewright/spec"
-SPEC_FILE = f"{SPEC_MOUNT}/spec.json"
-KEY_NAME = "spec.pub"
-KEY_FILE = f"{SPEC_MOUNT}/{KEY_NAME}"
-"""Where a signed spec's trusted public key is mounted, from the same ConfigMap."""
-LIB_MOUNT = "/gatewright/lib"
+MONITOR_FILE = argo_monitor.MONITOR_FILE
+RBAC_FILE = pods.RBAC_FILE
+SPEC_FILE = pods.SPEC_FILE
+KEY_NAME = pods.KEY_NAME
+KEY_FILE = pods.KEY_FILE
 EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
-SPEC_VOLUME = "gatewright-spec"
-LIB_VOLUME = "gatewright-lib"
-RUNTIME_MOUNT = "/gatewright/runtime"
-RUNTIME_VOLUME = "gatewright-runtime"
-IMAGE_PARAM = "{{workflow.parameters.gatewright-image}}"
-CONTAINER_PATH = f"{LIB_MOUNT}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-"""PATH of the gate container: gatewright installed by the init container comes first."""
-LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
+LABELS = pods.LABELS
+configmap_name = pods.configmap_name
+runtime_configmap_name = pods.runtime_configmap_name
 
-
-def configmap_name(spec: GateSpec) -> str:
-    return f"{spec.metadata.name}-gatewright-spec"
-
-
-def runtime_configmap_name(spec: GateSpec) -> str:
-    return f"{spec.metadata.name}-gatewright-runtime"
-
-
-def _wheel_file() -> str:
-    return f"{RUNTIME_MOUNT}/{scripts.runtime_wheel().name}"
+HOLD_WAITS_PY = (
+    "import subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "code == 3 and print('hold: the approvers decide next; the check runs again with "
+    "their approvals', file=sys.stderr); sys.exit(0 if code == 3 else code)"
+)
+"""Run ``gatewright check`` (the arguments) and let a hold through: before a gate's
+approvals, a hold only says they are still to come. A reject or unusable input stops."""
 
 
 def _generate_name(spec: GateSpec) -> str:
@@ -67,81 +59,54 @@ def _evidence_param(gate_id: str) -> str:
 def _deploy_template(stage: SpecStage) -> Commented:
     template = {
         "name": f"deploy-{stage.id}",
-        "container": {
-            "image": PLACEHOLDER_IMAGE,
-            "command": ["echo"],
-            "args": ["Replace this template with your deployment to", stage.id],
-        },
+        "container": pods.placeholder_container(
+            ["Replace this template with your deployment to", stage.id]
+        ),
     }
     lines = [f"Stage {stage.id} ({p.one_line(stage.name)}): deployment placeholder."]
     return Commented(template, tuple(lines))
 
 
-def _check_template(gate: SpecGate, signed: bool = False) -> Commented:
-    template = {
-        "name": f"check-{gate.id}",
-        "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
-        "initContainers": [
-            {
-                "name": "verify-runtime",
-                "image": IMAGE_PARAM,
-                "command": ["python", "-c", scripts.VERIFY_WHEEL_PY],
-                "args": [_wheel_file(), scripts.runtime_wheel().sha256],
-                "volumeMounts": [
-                    {"name": RUNTIME_VOLUME, "mountPath": RUNTIME_MOUNT, "readOnly": True}
-                ],
-            },
-            {
-                "name": "install-runtime",
-                "image": IMAGE_PARAM,
-                "command": ["python", "-m", "pip", "install"],
-                "args": [
-                    "--disable-pip-version-check",
-                    "--no-cache-dir",
-                    "--target",
-                    LIB_MOUNT,
-                    # A signed spec is verified with cryptography (the `signed` extra).
-                    _wheel_file() + ("[signed]" if signed else ""),
-                ],
-                "volumeMounts": [
-                    {"name": LIB_VOLUME, "mountPath": LIB_MOUNT},
-                    {"name": RUNTIME_VOLUME, "mountPath": RUNTIME_MOUNT, "readOnly": True},
-                ],
-            },
-        ],
-        "container": {
-            "image": IMAGE_PARAM,
-            "command": ["gatewright"],
-            "args": [
-                "check",
-                SPEC_FILE,
-                *(["--trust", KEY_FILE] if signed else []),
-                "--gate",
-                gate.id,
-                "--evidence",
-                EVIDENCE_FILE,
-                "--json",
-            ],
-            "env": [
-                {
-                    "name": "PATH",
-                    "value": CONTAINER_PATH,
-                },
-                {"name": "PYTHONPATH", "value": LIB_MOUNT},
-            ],
-            "volumeMounts": [
-                {"name": SPEC_VOLUME, "mountPath": SPEC_MOUNT, "readOnly": True},
-                {"name": LIB_VOLUME, "mountPath": LIB_MOUNT},
-            ],
-        },
+CHECK = "gatewright-check"
+CHECK_HELD = "gatewright-check-held"
+GATE_PARAM = "{{inputs.parameters.gate}}"
+
+
+def _check_templates(signed: bool) -> list[Commented]:
+    """The two check templates every gate's steps use, the gate id a parameter (a slug):
+    gatewright-check, where only a promote goes on, and gatewright-check-held, the check
+    before a gate's approval, where a hold goes on too (the approvers decide next)."""
+    args = ["check", SPEC_FILE, *pods.trust_args(signed), "--gate", GATE_PARAM]
+    args += ["--evidence", EVIDENCE_FILE, "--json"]
+    inputs = {
+        "inputs": {
+            "parameters": [{"name": "gate"}],
+            "artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}],
+        }
     }
+    strict = pods.gatewright_template(CHECK, ["gatewright"], args, signed, inputs)
+    held = pods.gatewright_template(
+        CHECK_HELD, ["python", "-c", HOLD_WAITS_PY], ["gatewright", *args], signed, inputs
+    )
+    return [
+        Commented(strict, ("`gatewright check`: exit 0 promotes; 1, 2 and 3 fail the step.",)),
+        Commented(
+            held,
+            (
+                "The check before a gate's approval: exit 0 or 3 (hold: approvals to come)",
+                "suspends for the approvers; 1 (reject) and 2 (unusable evidence) stop.",
+            ),
+        ),
+    ]
+
+
+def _gate_lines(gate: SpecGate) -> tuple[str, ...]:
     back = f"; a rejected candidate goes back to {gate.on_reject}" if gate.on_reject else ""
     criteria = ", ".join(criterion.id for criterion in gate.criteria) or "none"
-    lines = [
-        f"Gate {gate.id} ({p.one_line(gate.name)}): {gate.from_} -> {gate.to}{back}.",
-        f"Criteria: {criteria}. Exit 0 promotes; 1 reject, 2 unusable and 3 hold fail the step.",
-    ]
-    return Commented(template, tuple(lines))
+    return (
+        f"- Gate {gate.id} ({p.one_line(gate.name)}): {gate.from_} -> {gate.to}"
+        f"{back}; criteria: {criteria}.",
+    )
 
 
 def _approve_template(gate: SpecGate, role_names: dict[str, str]) -> Commented:
@@ -181,125 +146,39 @@ def _approve_template(gate: SpecGate, role_names: dict[str, str]) -> Commented:
     return Commented(template, tuple(lines))
 
 
-def _runbook_templates() -> list[Commented]:
-    action = {
-        "name": "runbook-action",
-        "inputs": {"parameters": [{"name": "action-id"}, {"name": "role", "value": "anyone"}]},
-        "container": {
-            "image": PLACEHOLDER_IMAGE,
-            "command": ["echo"],
-            "args": [
-                "Replace with runbook action",
-                "{{inputs.parameters.action-id}}",
-                "carried out by",
-                "{{inputs.parameters.role}}",
-            ],
-        },
-    }
-    check = {
-        "name": "runbook-check",
-        "inputs": {"parameters": [{"name": "check-id"}]},
-        "container": {
-            "image": PLACEHOLDER_IMAGE,
-            "command": ["echo"],
-            "args": ["Replace with a check that this holds:", "{{inputs.parameters.check-id}}"],
-        },
-    }
-    return [
-        Commented(action, ("Placeholder for one rollback action: replace with your own.",)),
-        Commented(check, ("Placeholder for one check after a rollback: replace with yours.",)),
-    ]
+def _step(name: str, template: str | None = None, **fields: Any) -> dict[str, Any]:
+    return {"name": name, "template": template or name, **fields}
 
 
-def _rollback_template(policy: SpecRollback) -> Commented:
-    steps: list[list[dict[str, Any]]] = []
-    lines = [
-        f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}); "
-        "run it with --entrypoint "
-        f"rollback-{policy.id} when `gatewright monitor` exits 1.",
-        "Triggers: "
-        + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
-        + ".",
-    ]
-    for number, action in enumerate(policy.actions, start=1):
-        parameters = [{"name": "action-id", "value": action.id}]
-        if action.role:
-            parameters.append({"name": "role", "value": action.role})
-        steps.append(
-            [
-                {
-                    "name": f"action-{action.id}",
-                    "template": "runbook-action",
-                    "arguments": {"parameters": parameters},
-                }
-            ]
-        )
-        role = f", {action.role}" if action.role else ""
-        lines.append(
-            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
-        )
-    for number, check in enumerate(policy.checks, start=1):
-        steps.append(
-            [
-                {
-                    "name": f"verify-{number}",
-                    "template": "runbook-check",
-                    "arguments": {"parameters": [{"name": "check-id", "value": check.id}]},
-                }
-            ]
-        )
-        lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if not steps:
-        steps.append(
-            [
-                {
-                    "name": "add-your-steps",
-                    "template": "runbook-action",
-                    "arguments": {"parameters": [{"name": "action-id", "value": "none"}]},
-                }
-            ]
-        )
-    template: dict[str, Any] = {
-        "name": f"rollback-{policy.id}",
-        "metadata": {"annotations": {"gatewright.dev/rollback-target": policy.target}},
-        "steps": steps,
+def _check_step(name: str, template: str, gate: SpecGate, evidence: str) -> dict[str, Any]:
+    arguments = {
+        "parameters": [{"name": "gate", "value": gate.id}],
+        "artifacts": [{"name": "evidence", "raw": {"data": evidence}}],
     }
-    minutes = p.timeout_minutes(policy)
-    if minutes:
-        template["metadata"]["annotations"]["gatewright.dev/sla-minutes"] = str(minutes)
-        lines.append(f"SLA: {minutes} minutes.")
-    return Commented(template, tuple(lines))
+    return _step(name, template, arguments=arguments)
 
 
 def _promote_template(spec: GateSpec) -> Commented:
-    steps: list[list[dict[str, Any]]] = []
+    steps: list[Any] = []
     for step in p.promote_path(spec):
         if step.kind == "deploy":
-            steps.append([{"name": step.job_id, "template": step.job_id}])
+            steps.append([_step(step.job_id)])
             continue
         gate = step.data
-        evidence = f"{{{{workflow.parameters.{_evidence_param(gate.id)}}}}}"
-        if gate.approval.rules:
-            steps.append(
-                [
-                    {
-                        "name": f"approve-{gate.id}",
-                        "template": f"approve-{gate.id}",
-                        "arguments": {"parameters": [{"name": "evidence", "value": evidence}]},
-                    }
-                ]
-            )
-            evidence = f"{{{{steps.approve-{gate.id}.outputs.parameters.evidence}}}}"
-        steps.append(
-            [
-                {
-                    "name": f"check-{gate.id}",
-                    "template": f"check-{gate.id}",
-                    "arguments": {"artifacts": [{"name": "evidence", "raw": {"data": evidence}}]},
-                }
-            ]
-        )
-    lines = ["The promote path: deploy, (approve,) check, deploy... in the SOP's order."]
+        submitted = f"{{{{workflow.parameters.{_evidence_param(gate.id)}}}}}"
+        if not gate.approval.rules:
+            steps.append([_check_step(f"check-{gate.id}", CHECK, gate, submitted)])
+            continue
+        steps.append([_check_step(f"check-{gate.id}", CHECK_HELD, gate, submitted)])
+        parameters = [{"name": "evidence", "value": submitted}]
+        steps.append([_step(f"approve-{gate.id}", arguments={"parameters": parameters})])
+        approved = f"{{{{steps.approve-{gate.id}.outputs.parameters.evidence}}}}"
+        steps.append([_check_step(f"check-approved-{gate.id}", CHECK, gate, approved)])
+    lines = [
+        "The promote path in the SOP's order: deploy; per gate check, and where the gate",
+        "needs approvals: suspend for them, then check again with them; deploy...",
+        *(line for gate in spec.gates for line in _gate_lines(gate)),
+    ]
     return Commented({"name": "promote", "steps": steps}, tuple(lines))
 
 
@@ -308,39 +187,45 @@ def _promote_template(spec: GateSpec) -> Commented:
 HEADER = [
     "",
     "How the SOP is enforced here",
-    "- Apply the spec first: kubectl apply -f argo/spec-configmap.yaml. The ConfigMap holds",
+    *pods.SECURITY_LINES,
+    "- Apply the spec: kubectl apply -f argo/spec-configmap.yaml. The ConfigMap holds",
     "  the compiled spec byte for byte; gate steps mount it read-only at",
     f"  {SPEC_FILE}, and gatewright verifies its digest before deciding.",
+    "- Apply the runtime: kubectl apply -f argo/runtime-configmap.yaml. It holds the",
+    "  Gatewright runtime wheel of this export; before each gate step an init container",
+    "  checks its sha256 against the one pinned here, another pip-installs it (with",
+    "  pydantic from your package index) into an emptyDir.",
     "- Submit with the evidence of each gate, e.g.",
     '  argo submit argo/workflow.yaml -p evidence-<gate-id>="$(cat evidence/<gate-id>.json)"',
     "- deploy-<stage> templates are placeholders: replace them with your deployments.",
-    "- Apply the runtime too: kubectl apply -f argo/runtime-configmap.yaml. It holds the",
-    "  Gatewright runtime wheel of this export; before each gate step an init container",
-    "  checks its sha256 against the one pinned here, another pip-installs it (with",
-    "  pydantic from your package index).",
     "- check-<gate> steps run `gatewright check` as an argument array (no shell) in the",
     "  gatewright-image (use an image with the runtime preinstalled and drop the init",
     "  containers if you prefer).",
     *[f"  {line}" for line in p.CHECK_EXIT_CODES],
-    "  Only 0 lets the workflow go on; any other exit fails the step and stops the",
-    "  workflow, a hold included (fail closed): record what is missing and resubmit.",
-    "- Gates that need approvals first suspend at approve-<gate-id>. Approvers resume it",
-    "  with the evidence, approvals recorded, as the output parameter `evidence` (the",
-    "  resume form of the UI, or: argo node set WORKFLOW --output-parameter",
-    '  evidence="$(cat FILE)" --node-field-selector displayName=approve-<gate-id>, then',
-    "  argo resume WORKFLOW); resumed without one, the check reads the evidence given at",
-    "  submit (give it at resume all the same: some Argo versions ignore a supplied",
-    "  parameter's default). Resuming is not approving:",
+    "  A gate without approval rules goes on only on 0; any other exit fails the step and",
+    "  stops the workflow, a hold included (fail closed): record what is missing, resubmit.",
+    "- A gate with approval rules is checked first on the submitted evidence: a reject or",
+    "  unusable evidence stops there; a promote or a hold (the approvals are still to come)",
+    "  suspends at approve-<gate-id>. Approvers resume it with the evidence, approvals",
+    "  recorded, as the output parameter `evidence` (the resume form of the UI, or: argo",
+    '  node set WORKFLOW --output-parameter evidence="$(cat FILE)" --node-field-selector',
+    "  displayName=approve-<gate-id>, then argo resume WORKFLOW); check-approved-<gate-id>",
+    "  then checks again with it and goes on only on a promote. Resumed without one, it",
+    "  reads the evidence given at submit (give it at resume all the same: some Argo",
+    "  versions ignore a supplied parameter's default). Resuming is not approving:",
     *[f"  {line}" for line in p.QUORUM_LINES],
-    "- rollback-<policy> templates hold the runbooks; run one with",
-    "  argo submit argo/workflow.yaml --entrypoint rollback-<policy> when",
-    "  `gatewright monitor` exits 1 for its stage (exit 3, inconclusive, is too little",
-    "  telemetry to judge: never healthy, so a person looks before deciding).",
 ]
+MONITOR_LINE = f"- The monitor and the rollback runbooks are a CronWorkflow: {MONITOR_FILE}."
+
+
+def _workflow_header(spec: GateSpec, spec_path: str) -> list[str]:
+    monitor = [MONITOR_LINE] if p.monitored_stages(spec) else []
+    return [*_header(spec, spec_path), *HEADER, *monitor, "", *scripts.evidence_usage(spec_path)]
 
 
 def workflow(spec: GateSpec) -> dict[str, Any]:
     role_names = p.role_names_of(spec)
+    signed = spec.signature is not None
     templates: list[Any] = [_promote_template(spec)]
     parameters: list[dict[str, Any]] = [
         {
@@ -363,11 +248,7 @@ def workflow(spec: GateSpec) -> dict[str, Any]:
         )
         if gate.approval.rules:
             templates.append(_approve_template(gate, role_names))
-        templates.append(_check_template(gate, signed=spec.signature is not None))
-    for policy in spec.rollback:
-        templates.append(_rollback_template(policy))
-    if spec.rollback:
-        templates.extend(_runbook_templates())
+    templates.extend(_check_templates(signed))
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
@@ -378,15 +259,8 @@ def workflow(spec: GateSpec) -> dict[str, Any]:
         },
         "spec": {
             "entrypoint": "promote",
+            **pods.pod_fields(spec),
             "arguments": {"parameters": parameters},
-            "volumes": [
-                {"name": SPEC_VOLUME, "configMap": {"name": configmap_name(spec)}},
-                {"name": LIB_VOLUME, "emptyDir": {}},
-                {
-                    "name": RUNTIME_VOLUME,
-                    "configMap": {"name": runtime_configmap_name(spec)},
-                },
-            ],
             "templates": templates,
         },
     }
@@ -433,6 +307,13 @@ def _header(spec: GateSpec, spec_path: str) -> list[str]:
     ]
 
 
+RBAC_NOTE = [
+    f"The service account the pods of argo/workflow.yaml and {MONITOR_FILE} run as,",
+    "and the one thing Argo's executor needs it to do: report each step's results",
+    "(workflowtaskresults, Argo 3.4 or later). Apply it in the namespace the workflows",
+    "run in, before submitting. Your own deploy and rollback steps may need more.",
+]
+
 RUNTIME_NOTE = [
     "The Gatewright runtime wheel the gate steps install (the same file as the .whl beside",
     "the spec), pinned by the sha256 in argo/workflow.yaml; apply it before submitting.",
@@ -440,7 +321,8 @@ RUNTIME_NOTE = [
 
 
 def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> list[Path]:
-    """Write the Workflow, the spec ConfigMap and the spec into the folder ``out``."""
+    """Write the Workflow, the monitor CronWorkflow, the ConfigMaps, the service account
+    and the spec into the folder ``out``."""
     configmap_note = [
         "",
         "The compiled spec for the gate steps of argo/workflow.yaml; apply it before submitting.",
@@ -453,6 +335,12 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
             made["spec"] = p.spec_json(spec)
         return made["spec"]
 
+    def monitor_text(spec: GateSpec, spec_path: str) -> str | None:
+        cron = argo_monitor.cron_workflow(spec)
+        if cron is None:
+            return None
+        return p.dump_yaml(cron, [*_header(spec, spec_path), *argo_monitor.HEADER])
+
     return p.write_pipeline_export(
         format_name,
         out,
@@ -462,8 +350,15 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the Argo workflow",
                 WORKFLOW_FILE,
                 lambda spec, spec_path: p.dump_yaml(
-                    workflow(spec),
-                    [*_header(spec, spec_path), *HEADER, "", *scripts.evidence_usage(spec_path)],
+                    workflow(spec), _workflow_header(spec, spec_path)
+                ),
+            ),
+            ("Writing the monitor CronWorkflow", MONITOR_FILE, monitor_text),
+            (
+                "Writing the service account",
+                RBAC_FILE,
+                lambda spec, spec_path: pods.rbac_text(
+                    spec, [*_header(spec, spec_path), "", *RBAC_NOTE]
                 ),
             ),
             (

@@ -48,6 +48,9 @@ class ExportContext:
     """Every exception in force (app.validate.governed.exceptions), for the PDF cover."""
     policy: str = ""
     """The name of the organisation policy the SOP was validated under, if any."""
+    warnings: list[str] = field(default_factory=list)
+    """What an exporter could not carry over as asked, one sentence each (e.g. a trigger
+    whose metric has no Prometheus query): the CLI prints them, the designer shows them."""
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -49,6 +49,13 @@ FORMATS: dict[str, ExportFormat] = {
         ExportFormat(
             "argo", "exporters.argo", "an Argo Workflow and the spec", folder=True, needs_spec=True
         ),
+        ExportFormat(
+            "argo-rollouts",
+            "exporters.argo_rollouts",
+            "Argo Rollouts canary steps and analysis templates for each canary stage",
+            folder=True,
+            needs_spec=True,
+        ),
     )
 }
 

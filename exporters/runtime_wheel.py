@@ -54,7 +54,7 @@ class RuntimeWheel:
 def runtime_sources(root: Path | None = None) -> dict[str, bytes]:
     """``archive path -> source bytes`` of every module the runtime wheel holds."""
     package = root or Path(app.__file__).parent
-    chosen = [package / "__init__.py"]
+    chosen = [package / "__init__.py", package / "process.py"]
     chosen += [package / "cli" / name for name in CLI_MODULES]
     chosen += sorted((package / "spec").glob("*.py"))
     chosen += sorted((package / "runtime").glob("*.py"))  # not backtest/: numpy, pyarrow

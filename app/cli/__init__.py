@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 
 from app.cli.exit_codes import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE
-from app.runtime.process import collection_paused, skip_pydantic_plugins
+from app.process import collection_paused, skip_pydantic_plugins
 
 
 def main(argv: list[str] | None = None) -> int:

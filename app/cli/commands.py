@@ -228,7 +228,9 @@ def keygen(output: Path, force: bool) -> None:
 @click.argument(
     "format_name",
     metavar="FORMAT",
-    type=click.Choice(["pdf", "svg", "png", "dot", "markdown", "github", "gitlab", "argo"]),
+    type=click.Choice(
+        ["pdf", "svg", "png", "dot", "markdown", "github", "gitlab", "argo", "argo-rollouts"]
+    ),
 )
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -236,7 +238,7 @@ def keygen(output: Path, force: bool) -> None:
     "--output",
     type=click.Path(path_type=Path),
     required=True,
-    help="Output file, or folder for github, gitlab and argo.",
+    help="Output file, or folder for github, gitlab, argo and argo-rollouts.",
 )
 @click.option(
     "--allow-invalid",
@@ -267,7 +269,7 @@ def export_command(
     key: str | None,
     policy: Path | None,
 ) -> None:
-    """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo."""
+    """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo argo-rollouts."""
     from app.cli.exporting import run_export
 
     with inputs_kept(file, key):

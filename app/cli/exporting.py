@@ -41,7 +41,8 @@ def run_export(
     fmt = FORMATS[format_name]
     if key is not None and not fmt.needs_spec:
         raise Failure(
-            f"--sign signs the spec that pipeline exports hold (github, gitlab, argo); "
+            f"--sign signs the spec that pipeline exports hold (github, gitlab, argo, "
+            "argo-rollouts); "
             f"{format_name} holds no spec"
         )
     doc = load_document(file)
@@ -77,4 +78,6 @@ def run_export(
         written = _export(format_name, doc, output, context)
     for path in written:
         click.echo(f"wrote {printable(str(path))}", err=True)
+    for warning in context.warnings:
+        click.echo(f"warning: {printable(warning)}", err=True)
     return EXIT_OK

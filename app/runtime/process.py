@@ -1,36 +1,7 @@
-"""Process-wide tuning that every entry point shares: pydantic's plugin scan and Python's
-cyclic garbage collector.
-
-Light on purpose (the standard library only): the pipeline runtime uses it too.
-"""
+"""Process-wide tuning, kept importable from here: it lives in app.process (see there)."""
 
 from __future__ import annotations
 
-import gc
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from app.process import collection_paused, skip_pydantic_plugins
 
-
-def skip_pydantic_plugins() -> None:
-    """Run without pydantic plugins (Gatewright uses none): finding them reads the metadata
-    of every installed package, 30 to 50 ms of each start. Entry points call this first; a
-    PYDANTIC_DISABLE_PLUGINS set by the user is left as it is."""
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-
-
-@contextmanager
-def collection_paused() -> Iterator[None]:
-    """Run the block with the cyclic collector off; it is back on afterwards if it was on.
-
-    For batch work that makes many objects and no cyclic garbage: simulations and backtests
-    (hundreds of thousands of events, rows and decisions that reference counting frees).
-    The collector would only re-scan them as they pile up; it cost a simulation a third of
-    its time while finding nothing to collect."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
+__all__ = ["collection_paused", "skip_pydantic_plugins"]

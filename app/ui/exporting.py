@@ -56,6 +56,7 @@ EXPORTS: tuple[ExportChoice, ...] = (
     ExportChoice("github", "&GitHub Actions…", "GitHub Actions", folder=True, needs_spec=True),
     ExportChoice("gitlab", "GitLab &CI…", "GitLab CI", folder=True, needs_spec=True),
     ExportChoice("argo", "&Argo Workflows…", "Argo Workflows", folder=True, needs_spec=True),
+    ExportChoice("argo-rollouts", "Argo &Rollouts…", "Argo Rollouts", folder=True, needs_spec=True),
     ExportChoice(
         "spec",
         "Compiled s&pec (JSON)…",
@@ -308,6 +309,14 @@ class ExportController(QObject):
         if not written:
             return None
         where = str(written[0]) if len(written) == 1 else f"{len(written)} files in {out}"
+        if context.warnings:
+            count = len(context.warnings)
+            where += f" ({count} warning{'s' if count != 1 else ''})"
+            QMessageBox.warning(
+                self.window,
+                f"Exported {choice.title} with warnings",
+                literal("\n".join(f"• {warning}." for warning in context.warnings)),
+            )
         self.message.emit(f"Exported {choice.title}: {where}")
         return written
 

@@ -23,7 +23,10 @@ from exporters.registry import export
 REPO = Path(__file__).resolve().parents[2]
 HOSTILE = REPO / "tests" / "fixtures" / "hostile.sop.json"
 GOLDEN = Path(__file__).parent / "golden"
-ARGO_SCHEMA = REPO.parent / "shared" / "schemas" / "argo-workflow.wrapper.schema.json"
+SHARED = Path(os.environ.get("GATEWRIGHT_SHARED") or REPO.parent / "shared")
+"""The project's shared folder (schemas): beside the repository, or GATEWRIGHT_SHARED (a
+worktree elsewhere)."""
+ARGO_SCHEMA = SHARED / "schemas" / "argo-workflow.wrapper.schema.json"
 FORMATS = ("github", "gitlab", "argo")
 SPEC_PATH = "gatewright/spec.json"
 WORKFLOW_FILES = [github.PROMOTE_FILE, github.DRY_RUN_FILE, github.MONITOR_FILE]

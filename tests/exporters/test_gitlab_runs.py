@@ -34,7 +34,9 @@ from tests.exporters.runner_support import (
     write_json,
 )
 
-SUMMARY = re.compile(r"^ (PASS|WARN|FAIL) +(\S+)", re.M)
+SUMMARY = re.compile(r"^ (PASS|WARN|FAIL) +([a-z0-9][a-z0-9-]*)(?=\s|$)", re.M)
+"""A job's verdict in the summary (job ids are slugs: gitlab-ci-local's own warnings, such
+as " WARN  Avoid overriding predefined variables", are not jobs)."""
 EVIDENCE_MODE = ["--variable", "GATEWRIGHT_APPROVALS_FROM=evidence"]
 PROMOTE_JOBS = [
     "deploy-development", "evidence-review-gate", "check-review-gate", "approve-review-gate",
@@ -196,3 +198,31 @@ def test_the_monitor_runs_every_fired_rollback(repo, runner_bin) -> None:
         log = done.log(f"rollback-{policy}")
         assert f"Rollback {policy} of stage production (target: previous-stable) fired" in log
         assert "Runbook action 1: replace this line with" in log
+
+
+MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
+DRY_RUN_JOBS = ["evidence-review-gate", "check-review-gate", "evidence-release-gate",
+                "check-release-gate"]  # fmt: skip
+
+
+def test_a_merge_request_checks_every_gate_as_a_dry_run_and_deploys_nothing(
+    repo, runner_bin
+) -> None:
+    """A merge request runs each gate's evidence and check jobs and nothing else: a
+    violating gate is reported (WARN: allowed to fail), the other gates are still
+    checked, and no approve, deploy, bake, monitor or rollback job runs."""
+    evidence = startup_evidence("review-gate", checks={"ci-tests": "failed"})
+    write_json(repo / "evidence" / "review-gate.json", evidence)
+    done = run(repo, runner_bin, *MERGE_REQUEST, *EVIDENCE_MODE)
+    assert done.results == {
+        "evidence-review-gate": "PASS",
+        "check-review-gate": "WARN",
+        "evidence-release-gate": "PASS",
+        "check-release-gate": "PASS",
+    }, done.output[-3000:]
+    assert "Gate review-gate (Peer review gate): reject" in done.log("check-review-gate")
+    assert (
+        done.artifact("check-release-gate", "gatewright-decisions/release-gate.json")["decision"]
+        == "promote"
+    )
+    assert not list((repo / ".gitlab-ci-local" / "output").glob("deploy-*"))

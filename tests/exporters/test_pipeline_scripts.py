@@ -135,10 +135,15 @@ def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, 
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(configmap["data"]["spec.json"], encoding="utf-8")
     workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
-    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    # the check after the approval: only a promote goes on (test_argo.py runs the one before)
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
     container = template["container"]
     assert container["command"] == ["gatewright"]
-    local = {argo.SPEC_FILE: str(spec_file), argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case))}
+    local = {
+        argo.SPEC_FILE: str(spec_file),
+        argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case)),
+        argo.GATE_PARAM: "review-gate",
+    }
     args = [local.get(arg, arg) for arg in container["args"]]
     done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)
     assert done.returncode == code, done.stderr
@@ -150,7 +155,7 @@ def test_argo_init_containers_check_the_wheel_before_installing_it(
 ) -> None:
     folder = startup_exports["argo"]
     workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
-    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
     verify, install = template["initContainers"]
     runtime = yaml.safe_load((folder / argo.RUNTIME_CONFIGMAP_FILE).read_text())
     (name,) = runtime["binaryData"]

@@ -157,11 +157,12 @@ def test_the_gitlab_and_argo_steps_trust_the_exported_key(signed_exports, tmp_pa
     local_spec.write_text(configmap["data"]["spec.json"], encoding="utf-8")
     local_key.write_text(configmap["data"][argo.KEY_NAME], encoding="utf-8")
     workflow = yaml.safe_load((signed_exports["argo"] / argo.WORKFLOW_FILE).read_text())
-    template = next(t for t in workflow["spec"]["templates"] if t["name"] == "check-review-gate")
+    template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
     local = {
         argo.SPEC_FILE: str(local_spec),
         argo.KEY_FILE: str(local_key),
         argo.EVIDENCE_FILE: str(evidence_file(tmp_path, "reject")),
+        argo.GATE_PARAM: "review-gate",
     }
     args = [local.get(arg, arg) for arg in template["container"]["args"]]
     done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)

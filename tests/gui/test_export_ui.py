@@ -68,8 +68,35 @@ def test_the_export_menu_lists_every_format(window: MainWindow) -> None:
         "GitHub Actions…",
         "GitLab CI…",
         "Argo Workflows…",
+        "Argo Rollouts…",
         "Compiled spec (JSON)…",
     ]
+
+
+def test_argo_rollouts_says_what_it_left_out(qtbot, warnings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A trigger whose metric has no Prometheus query is left out of the analysis, and the
+    designer says so after writing the files."""
+    doc = load_template("ecommerce-recommendation")
+    for metric in doc.metrics:
+        if metric.id == "latency-p95-ms":
+            metric.sources = None
+    made = MainWindow(doc)
+    qtbot.addWidget(made)
+    out = tmp_path / "repo"
+    written = made.exports.export_to("argo-rollouts", out)
+    assert written and (out / "argo-rollouts" / "production-rollout.yaml") in written
+    assert len(warnings) == 1
+    assert (
+        "trigger slow-recs, metric latency-p95-ms: the metric has no Prometheus query"
+        in (warnings[0])
+    )
+    assert "(1 warning)" in made.statusBar().currentMessage()
+
+
+def test_argo_rollouts_is_refused_without_a_canary_stage(window, warnings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert window.exports.export_to("argo-rollouts", tmp_path / "repo") is None
+    assert "the SOP has no canary stage" in warnings[0]
+    assert not (tmp_path / "repo" / "argo-rollouts").exists()
 
 
 @pytest.mark.parametrize("choice", [c for c in EXPORTS if not c.folder], ids=lambda c: c.key)
