@@ -74,7 +74,7 @@ def print_backtest(result: BacktestResult) -> None:
     rows = result.rows
     click.echo(
         f"{result.gate}: {rows:,} candidate{_s(rows)} from {result.source} "
-        f"({result.format}, {result.method})"
+        f"({result.format}, {result.method}, read by {result.reader})"
     )
     outcomes = ", ".join(
         f"{count:,} {name} ({_percent(count, rows)})" for name, count in result.outcomes.items()

@@ -389,7 +389,8 @@ _argparse_command("gui", designer.SUMMARY, designer.main)
     "--results",
     type=click.Path(path_type=Path),
     required=True,
-    help="Historical candidates, one per row: a .csv or .jsonl file.",
+    help="Historical candidates, one per row: a .csv, .jsonl or .parquet file, or a folder "
+    "of Parquet files (a partitioned dataset).",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--per-row", is_flag=True, help="Decide row by row with check's code (slower).")

@@ -6,7 +6,6 @@ Nothing from a file is ever evaluated as code: operators are looked up in a fixe
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,19 +13,18 @@ from typing import Any, Protocol
 
 from app import __version__
 from app.runtime.approvals import ApprovalLike, ApprovalOutcome, ApprovalPolicy, evaluate_approvals
+from app.runtime.values import (
+    MISSING,
+    OPERATORS,
+    Status,
+    Verdict,
+    number,
+    same,
+    unusable_check_value,
+)
 from app.spec.criteria import ArtifactCriterion, BaselineCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec, SpecGate
 from app.spec.timestamps import utc_text
-
-OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-MISSING = object()
 
 
 class CandidateLike(Protocol):
@@ -58,7 +56,7 @@ class CriterionResult:
     """One criterion's outcome; its ``expected`` text is written only when someone reads it."""
 
     criterion: Any
-    status: str  # pass | fail | missing | invalid | skipped
+    status: Status
     observed: Any
     base: Any = None  # baseline criteria: the baseline value compared against, when usable
 
@@ -73,15 +71,15 @@ class CriterionResult:
     @property
     def policy(self) -> str:
         """For a missing or invalid value, its policy (``fail`` or ``hold``); else empty."""
-        if self.status == "missing":
+        if self.status == Status.MISSING:
             return str(self.criterion.on_missing)
-        return str(self.criterion.on_invalid) if self.status == "invalid" else ""
+        return str(self.criterion.on_invalid) if self.status == Status.INVALID else ""
 
     @property
     def expected(self) -> str:
         """What would pass, as a reader sees it: ``>= 0.9``, ``== 'passed'``, ``present``..."""
         criterion = self.criterion
-        if self.status == "skipped":
+        if self.status == Status.SKIPPED:
             return f"applies to tiers {', '.join(criterion.tiers)}"
         form = criterion.form
         if form == "artifact":
@@ -110,7 +108,7 @@ class CriterionResult:
 @dataclass
 class Decision:
     gate: str
-    decision: str  # promote | reject | hold
+    decision: Verdict
     spec_digest: str
     criteria: list[CriterionResult]
     approvals: ApprovalOutcome
@@ -173,26 +171,6 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _number(value: Any) -> float | int | None:
-    """A usable number, or None for anything else (bool, string, NaN, infinity, an integer
-    too large for a float...)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return value if math.isfinite(value) else None
-    except OverflowError:
-        return None
-
-
-def _same(left: Any, right: Any) -> bool:
-    """Equality without Python's ``True == 1``: types must agree (numbers among themselves)."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left is right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    return type(left) is type(right) and left == right
-
-
 def _fmt(value: Any) -> str:
     return (
         f"{value:g}"
@@ -208,41 +186,39 @@ Outcome = tuple[str, Any, Any]  # status, observed value, baseline value
 
 def _artifact(criterion: Any, evidence: EvidenceLike) -> Outcome:
     present = criterion.artifact in evidence.artifacts
-    return ("pass" if present else "missing"), present, None
+    return (Status.PASS if present else Status.MISSING), present, None
 
 
 def _check(criterion: Any, evidence: EvidenceLike) -> Outcome:
     observed = evidence.checks.get(criterion.check, MISSING)
     if observed is MISSING or observed is None:
-        return "missing", None, None
-    if isinstance(observed, dict | list) or (
-        isinstance(observed, float) and not math.isfinite(observed)
-    ):
-        return "invalid", observed, None
-    return ("pass" if _same(observed, criterion.equals) else "fail"), observed, None
+        return Status.MISSING, None, None
+    if unusable_check_value(observed):
+        return Status.INVALID, observed, None
+    return (Status.PASS if same(observed, criterion.equals) else Status.FAIL), observed, None
 
 
 def _baseline(criterion: Any, evidence: EvidenceLike) -> Outcome:
     raw = evidence.metrics.get(criterion.metric, MISSING)
     base_raw = evidence.baseline.get(criterion.metric, MISSING)
     if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
-        return "missing", (None if raw is MISSING else raw), None
-    value, base = _number(raw), _number(base_raw)
+        return Status.MISSING, (None if raw is MISSING else raw), None
+    value, base = number(raw), number(base_raw)
     if value is None or base is None:
-        return "invalid", (raw if value is None else base_raw), None
+        return Status.INVALID, (raw if value is None else base_raw), None
     passed = OPERATORS[criterion.op](value, base + criterion.delta)
-    return ("pass" if passed else "fail"), value, base
+    return (Status.PASS if passed else Status.FAIL), value, base
 
 
 def _metric(criterion: Any, evidence: EvidenceLike) -> Outcome:
     raw = evidence.metrics.get(criterion.metric, MISSING)
     if raw is MISSING or raw is None:
-        return "missing", None, None
-    value = _number(raw)
+        return Status.MISSING, None, None
+    value = number(raw)
     if value is None:
-        return "invalid", raw, None
+        return Status.INVALID, raw, None
     passed = OPERATORS[criterion.op](value, criterion.value)
-    return ("pass" if passed else "fail"), value, None
+    return (Status.PASS if passed else Status.FAIL), value, None
 
 
 _FORMS: dict[type, Callable[[Any, EvidenceLike], Outcome]] = {
@@ -257,7 +233,7 @@ def evaluate_criterion(criterion: Any, evidence: EvidenceLike, tier: str) -> Cri
     """One criterion against the evidence (its tier applicability decided by the caller)."""
     tiers = criterion.tiers
     if tiers is not None and tier not in tiers:
-        return CriterionResult(criterion, "skipped", None)
+        return CriterionResult(criterion, Status.SKIPPED, None)
     return CriterionResult(criterion, *_FORMS[type(criterion)](criterion, evidence))
 
 
@@ -267,14 +243,14 @@ def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[s
     holds: list[str] = []
     codes: list[str] = []
     for r in results:
-        if r.status in ("pass", "skipped") or r.severity != "blocking":
+        if r.status in (Status.PASS, Status.SKIPPED) or r.severity != "blocking":
             continue
         observed = _fmt(json_safe(r.observed))
-        if r.status == "fail":
+        if r.status == Status.FAIL:
             rejects.append(f"{r.id}: observed {observed}, expected {r.expected}")
             codes.append(f"criterion-failed:{r.id}")
             continue
-        if r.status == "missing":
+        if r.status == Status.MISSING:
             sentence = f"{r.id}: the value is missing; its on_missing policy is {r.policy}"
         else:
             sentence = (
@@ -302,11 +278,11 @@ class GateReview:
         self.approval = ApprovalPolicy.of(spec, gate, self.tier, evidence.candidate.submitted_by)
 
     @property
-    def criteria_outcome(self) -> str:
+    def criteria_outcome(self) -> Verdict:
         """What the criteria alone decide: ``reject``, ``hold`` (a data policy asks a person
         to look), or ``promote`` as far as they are concerned."""
         rejects, holds, _codes = self._verdict
-        return "reject" if rejects else ("hold" if holds else "promote")
+        return Verdict.REJECT if rejects else (Verdict.HOLD if holds else Verdict.PROMOTE)
 
     @property
     def needs_approvals(self) -> bool:
@@ -344,13 +320,13 @@ class GateReview:
             holds.append("approvals pending: " + "; ".join(approvals.short))
             codes.append("approvals-pending")
         if rejects:
-            decision, reasons = "reject", rejects
+            decision, reasons = Verdict.REJECT, rejects
         elif holds:
-            decision, reasons = "hold", holds
+            decision, reasons = Verdict.HOLD, holds
         else:
-            decision = "promote"
+            decision = Verdict.PROMOTE
             applicable = sum(
-                r.status != "skipped" and r.severity == "blocking" for r in self.criteria
+                r.status != Status.SKIPPED and r.severity == "blocking" for r in self.criteria
             )
             reasons = [f"all {applicable} applicable blocking criteria pass"]
             if approvals.status == "satisfied":

@@ -113,6 +113,14 @@ def _lines_of(text: str) -> list[str]:
 
 
 def _csv_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
+    reader, header = csv_header(lines)
+    plan.bind_header(header)
+    return _csv_records(reader, lines, len(header))
+
+
+def csv_header(lines: _Lines) -> tuple[Any, list[str]]:
+    """The CSV reader, past the header, and the header (checked: present, UTF-8, each
+    column named once)."""
     reader = csv.reader(lines)
     header: list[str] = []
     try:
@@ -134,8 +142,7 @@ def _csv_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
             f"line {reader.line_num}: the header names the column {twice!r} twice; "
             "name each column once"
         )
-    plan.bind_header(header)
-    return _csv_records(reader, lines, len(header))
+    return reader, header
 
 
 def _csv_records(reader: Any, lines: _Lines, width: int) -> Iterator[_Chunk]:

@@ -76,6 +76,9 @@ class BacktestResult:
     bad_rows: int = 0
     bad_lines: list[BadRow] = field(default_factory=list)  # the first SHOWN_BAD_ROWS
     absent_columns: list[str] = field(default_factory=list)
+    reader: str = "python"
+    """Which reader read the rows: ``arrow`` (pyarrow), or ``python`` (JSON lines, the
+    per-row path, and CSV files whose lines only the Python reader can tell exactly)."""
 
     @property
     def rows(self) -> int:
