@@ -31,13 +31,18 @@ class ExactReadingNeeded(Exception):
     """The file needs the Python reader to be told exactly (see the module's docstring)."""
 
 
+class NumberedReadingNeeded(Exception):
+    """A bad row turned up while Arrow read in parallel, which leaves records unnumbered."""
+
+
 def arrow_csv_batches(
-    stream: BinaryIO, header: list[str], header_line: int
+    stream: BinaryIO, header: list[str], header_line: int, parallel: bool = True
 ) -> Iterator[tuple[pa.RecordBatch, list[BadRow]]]:
     """The CSV file's rows in record batches of text, with the bad rows each batch held.
 
     ``header`` and ``header_line`` are what the Python reader found (the header checks are
-    its own); Arrow's record numbers count from the header record."""
+    its own); Arrow's record numbers count from the header record. Read in ``parallel``,
+    Arrow does not number records: a bad row raises :class:`NumberedReadingNeeded`."""
     pending: list[Any] = []
 
     def bad_row(row: Any) -> str:
@@ -49,7 +54,7 @@ def arrow_csv_batches(
     try:
         reader = pa_csv.open_csv(
             counted,
-            read_options=pa_csv.ReadOptions(block_size=ARROW_BLOCK_BYTES, use_threads=False),
+            read_options=pa_csv.ReadOptions(block_size=ARROW_BLOCK_BYTES, use_threads=parallel),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=bad_row),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -75,6 +80,8 @@ def arrow_csv_batches(
             breaks |= _inspect(array, limit)
         bad = []
         for number, fields, text in pending:
+            if number is None:
+                raise NumberedReadingNeeded
             if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
                 raise ExactReadingNeeded
             # Arrow numbers records from the header's (1), blank lines left out.

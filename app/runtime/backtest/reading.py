@@ -54,8 +54,9 @@ class _Lines:
     ``undecodable`` by 1-based number, and their rows become bad rows.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, block: int | None = None) -> None:
         self.stream = stream
+        self.block = block  # bytes read at a time (default: BLOCK_BYTES)
         self.done = 0  # bytes handed out as lines
         self.count = 0  # lines handed out
         self.undecodable: set[int] = set()
@@ -67,7 +68,7 @@ class _Lines:
         rest, first = b"", True
         while True:
             try:
-                block = self.stream.read(BLOCK_BYTES)
+                block = self.stream.read(self.block or BLOCK_BYTES)
             except OSError as error:
                 raise BacktestInputError(f"cannot be read: {error.strerror or error}") from None
             data, rest = rest + block, b""

@@ -10,6 +10,7 @@ from app.runtime import UnknownElementError, as_spec
 from app.runtime.backtest.arrow_columns import ArrowColumns
 from app.runtime.backtest.arrow_reading import (
     ExactReadingNeeded,
+    NumberedReadingNeeded,
     arrow_csv_batches,
     json_rows,
     parquet_batches,
@@ -31,6 +32,7 @@ FORMATS = {
     ".pq": "parquet",
 }
 SHOWN_BAD_ROWS = 20
+HEADER_BLOCK_BYTES = 64 << 10
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (done, total): bytes of a CSV or JSON-lines file, rows of
@@ -89,7 +91,14 @@ def backtest(
             plan, result = fresh()
             result.reader = "arrow"
             try:
-                _replay_arrow_csv(plan, result, path, progress, observer)
+                try:
+                    _replay_arrow_csv(plan, result, path, progress, observer, parallel=True)
+                except NumberedReadingNeeded:  # bad rows: read again, one block after another
+                    if observer is not None:
+                        observer.reset()
+                    plan, result = fresh()
+                    result.reader = "arrow"
+                    _replay_arrow_csv(plan, result, path, progress, observer, parallel=False)
             except ExactReadingNeeded:
                 if observer is not None:
                     observer.reset()
@@ -119,13 +128,14 @@ def _replay_arrow_csv(
     path: str | os.PathLike[str],
     progress: Progress | None,
     observer: Any,
+    parallel: bool,
 ) -> None:
     stream, size = _open(path)
     with stream:
-        lines = _Lines(stream)
+        lines = _Lines(stream, HEADER_BLOCK_BYTES)
         reader, header = csv_header(lines)
         plan.bind_header(header)
-        for batch, bad in arrow_csv_batches(stream, header, reader.line_num):
+        for batch, bad in arrow_csv_batches(stream, header, reader.line_num, parallel):
             _tally_bad(result, bad)
             if batch.num_rows:
                 _decide(plan, ArrowColumns(plan, batch), result, observer)
