@@ -117,9 +117,10 @@ def _tally_bad(result: BacktestResult, bad: list[BadRow], count: int | None = No
 
 
 def _decide(plan: _Plan, columns: ColumnsBase, result: BacktestResult, observer: Any) -> None:
-    decided = _decide_columns(plan, columns, result)
+    leave_out = None if observer is None else observer.index
+    others = _decide_columns(plan, columns, result, leave_out)
     if observer is not None:
-        observer.see(plan, columns, decided)
+        observer.see(columns, *others)
 
 
 def _replay_arrow_csv(

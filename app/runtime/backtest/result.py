@@ -76,6 +76,8 @@ class BacktestResult:
     bad_rows: int = 0
     bad_lines: list[BadRow] = field(default_factory=list)  # the first SHOWN_BAD_ROWS
     absent_columns: list[str] = field(default_factory=list)
+    sweep: dict[str, Any] | None = None
+    """A sweep's thresholds and quantiles (``--sweep``), when one was asked for."""
     reader: str = "python"
     """Which reader read the rows: ``arrow`` (pyarrow), or ``python`` (JSON lines, the
     per-row path, and CSV files whose lines only the Python reader can tell exactly)."""
@@ -115,4 +117,4 @@ class BacktestResult:
                 "first": [{"line": bad.line, "reason": bad.reason} for bad in self.bad_lines],
             },
             "absent_columns": self.absent_columns,
-        }
+        } | ({} if self.sweep is None else {"sweep": self.sweep})
