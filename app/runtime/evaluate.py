@@ -181,60 +181,120 @@ def _fmt(value: Any) -> str:
     )
 
 
-Outcome = tuple[str, Any, Any]  # status, observed value, baseline value
+Program = Callable[[EvidenceLike], CriterionResult]
+"""One criterion compiled: evidence in, its result out (tiers aside)."""
 
 
-def _artifact(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    present = criterion.artifact in evidence.artifacts
-    return (Status.PASS if present else Status.MISSING), present, None
+def _artifact(criterion: Any) -> Program:
+    name = criterion.artifact
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        present = name in evidence.artifacts
+        return CriterionResult(criterion, Status.PASS if present else Status.MISSING, present)
+
+    return run
 
 
-def _check(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    observed = evidence.checks.get(criterion.check, MISSING)
-    if observed is MISSING or observed is None:
-        return Status.MISSING, None, None
-    if unusable_check_value(observed):
-        return Status.INVALID, observed, None
-    return (Status.PASS if same(observed, criterion.equals) else Status.FAIL), observed, None
+def _check(criterion: Any) -> Program:
+    name, equals = criterion.check, criterion.equals
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        observed = evidence.checks.get(name, MISSING)
+        if observed is MISSING or observed is None:
+            return CriterionResult(criterion, Status.MISSING, None)
+        if unusable_check_value(observed):
+            return CriterionResult(criterion, Status.INVALID, observed)
+        passed = same(observed, equals)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, observed)
+
+    return run
 
 
-def _baseline(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    raw = evidence.metrics.get(criterion.metric, MISSING)
-    base_raw = evidence.baseline.get(criterion.metric, MISSING)
-    if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
-        return Status.MISSING, (None if raw is MISSING else raw), None
-    value, base = number(raw), number(base_raw)
-    if value is None or base is None:
-        return Status.INVALID, (raw if value is None else base_raw), None
-    passed = OPERATORS[criterion.op](value, base + criterion.delta)
-    return (Status.PASS if passed else Status.FAIL), value, base
+def _baseline(criterion: Any) -> Program:
+    name, compare, delta = criterion.metric, OPERATORS[criterion.op], criterion.delta
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        raw = evidence.metrics.get(name, MISSING)
+        base_raw = evidence.baseline.get(name, MISSING)
+        if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
+            return CriterionResult(criterion, Status.MISSING, None if raw is MISSING else raw)
+        value, base = number(raw), number(base_raw)
+        if value is None or base is None:
+            return CriterionResult(criterion, Status.INVALID, raw if value is None else base_raw)
+        passed = compare(value, base + delta)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, value, base)
+
+    return run
 
 
-def _metric(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    raw = evidence.metrics.get(criterion.metric, MISSING)
-    if raw is MISSING or raw is None:
-        return Status.MISSING, None, None
-    value = number(raw)
-    if value is None:
-        return Status.INVALID, raw, None
-    passed = OPERATORS[criterion.op](value, criterion.value)
-    return (Status.PASS if passed else Status.FAIL), value, None
+def _metric(criterion: Any) -> Program:
+    name, compare, threshold = criterion.metric, OPERATORS[criterion.op], criterion.value
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        raw = evidence.metrics.get(name, MISSING)
+        if raw is MISSING or raw is None:
+            return CriterionResult(criterion, Status.MISSING, None)
+        value = number(raw)
+        if value is None:
+            return CriterionResult(criterion, Status.INVALID, raw)
+        passed = compare(value, threshold)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, value)
+
+    return run
 
 
-_FORMS: dict[type, Callable[[Any, EvidenceLike], Outcome]] = {
+_FORMS: dict[type, Callable[[Any], Program]] = {
     MetricCriterion: _metric,
     BaselineCriterion: _baseline,
     CheckCriterion: _check,
     ArtifactCriterion: _artifact,
 }
 
+TieredProgram = Callable[[EvidenceLike, str], CriterionResult]
+
+
+def compile_criterion(criterion: Any) -> TieredProgram:
+    """The criterion as a function of (evidence, tier), its form and constants bound once."""
+    run = _FORMS[type(criterion)](criterion)
+    if criterion.tiers is None:
+        return lambda evidence, _tier: run(evidence)
+    tiers = frozenset(criterion.tiers)
+
+    def tiered(evidence: EvidenceLike, tier: str) -> CriterionResult:
+        return run(evidence) if tier in tiers else CriterionResult(criterion, Status.SKIPPED, None)
+
+    return tiered
+
 
 def evaluate_criterion(criterion: Any, evidence: EvidenceLike, tier: str) -> CriterionResult:
     """One criterion against the evidence (its tier applicability decided by the caller)."""
-    tiers = criterion.tiers
-    if tiers is not None and tier not in tiers:
-        return CriterionResult(criterion, Status.SKIPPED, None)
-    return CriterionResult(criterion, *_FORMS[type(criterion)](criterion, evidence))
+    return compile_criterion(criterion)(evidence, tier)
+
+
+class CompiledGate:
+    """A gate's criteria and approval rule compiled once per spec (as CEL compiles an
+    expression once): ``check``, the simulator and the per-row backtest decide with it."""
+
+    def __init__(self, spec: GateSpec, gate: SpecGate) -> None:
+        self.spec, self.gate = spec, gate
+        self.programs = [compile_criterion(criterion) for criterion in gate.criteria]
+        self.tiers = frozenset(spec.tiers)
+        self.strictest = spec.strictest_tier()
+
+    @classmethod
+    def of(cls, spec: GateSpec, gate: SpecGate) -> CompiledGate:
+        """The spec's own gates are compiled once per spec; any other gate (a copy without
+        approvals, say) each time it is asked for."""
+        if spec.gate(gate.id) is not gate:
+            return cls(spec, gate)
+        return spec.memo(("compiled-gate", gate.id), lambda: cls(spec, gate))
+
+    def review(self, evidence: EvidenceLike) -> GateReview:
+        """The candidate's review: criteria evaluated now, approvals as they arrive."""
+        return GateReview(self, evidence)
+
+    def decide(self, evidence: EvidenceLike, at: datetime | None = None) -> Decision:
+        return GateReview(self, evidence).decision(at)
 
 
 def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[str], list[str]]:
@@ -269,13 +329,15 @@ class GateReview:
     recorded so far in ``evidence.approvals``. ``decide`` is a review decided once.
     """
 
-    def __init__(self, spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> None:
-        self.spec, self.gate, self.evidence = spec, gate, evidence
+    def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
+        self.spec, self.gate, self.evidence = compiled.spec, compiled.gate, evidence
         tier = evidence.candidate.tier
-        self.tier: str = tier if tier in spec.tiers else spec.strictest_tier()
-        self.criteria = [evaluate_criterion(c, evidence, self.tier) for c in gate.criteria]
+        self.tier: str = tier if tier in compiled.tiers else compiled.strictest
+        self.criteria = [program(evidence, self.tier) for program in compiled.programs]
         self._verdict = _criteria_reasons(self.criteria)
-        self.approval = ApprovalPolicy.of(spec, gate, self.tier, evidence.candidate.submitted_by)
+        self.approval = ApprovalPolicy.of(
+            compiled.spec, compiled.gate, self.tier, evidence.candidate.submitted_by
+        )
 
     @property
     def criteria_outcome(self) -> Verdict:
@@ -357,4 +419,4 @@ def decide(
 ) -> Decision:
     """The decision on ``evidence`` at ``gate`` at time ``at`` (default: the machine's
     clock): promote, reject or hold."""
-    return GateReview(spec, gate, evidence).decision(at)
+    return CompiledGate.of(spec, gate).decide(evidence, at)

@@ -9,7 +9,6 @@ import numpy as np
 from app.runtime.backtest.columns import ColumnsBase
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.result import BacktestResult, CriterionTally
-from app.runtime.evaluate import decide
 
 # --- the per-row path: check's own code, one row at a time ------------------------------
 
@@ -17,7 +16,7 @@ from app.runtime.evaluate import decide
 def _decide_rows(plan: _Plan, rows: list[Any], result: BacktestResult) -> None:
     tallies = {tally.id: tally for tally in result.criteria}
     for row in rows:
-        decision = decide(plan.spec, plan.criteria_only, plan.evidence(row))
+        decision = plan.compiled.decide(plan.evidence(row))
         result.outcomes[decision.decision] += 1
         for outcome in decision.criteria:
             tallies[outcome.id].counts[outcome.status] += 1

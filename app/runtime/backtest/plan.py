@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from app.runtime.backtest.result import BacktestResult, CriterionTally
+from app.runtime.evaluate import CompiledGate
 from app.spec.criteria import Approval
 from app.spec.evidence import Candidate, Evidence
 from app.spec.schema import GateSpec, SpecGate
@@ -56,6 +57,7 @@ class _Plan:
         self.csv = fmt == "csv"
         self.criteria = list(gate.criteria)
         self.criteria_only = gate.model_copy(update={"approval": Approval()})
+        self.compiled = CompiledGate(spec, self.criteria_only)  # the per-row path's decide
         self.tier_index = {tier: index for index, tier in enumerate(spec.tiers)}
         self.strictest = self.tier_index[spec.strictest_tier()]
         numeric = [c for c in self.criteria if c.form in ("metric", "baseline")]
