@@ -296,6 +296,13 @@ WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user dat
     type=DecimalRange(1, 10_000),
     help="Monte Carlo runs with seeds derived from --seed.",
 )
+@click.option(
+    "--workers",
+    type=DecimalRange(1, 256),
+    default=None,
+    help="Processes to spread Monte Carlo runs over (default: the machine's cores); "
+    "the result is the same for any number.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--workspace", default=None, help=WORKSPACE_HELP)
 @click.option("--no-record", is_flag=True, help="Do not save the run in the workspace.")
@@ -304,6 +311,7 @@ def simulate(
     scenario_name: str,
     seed: int,
     runs: int,
+    workers: int | None,
     as_json: bool,
     workspace: str | None,
     no_record: bool,
@@ -311,7 +319,8 @@ def simulate(
     """Simulate an SOP against a scenario: gate statistics and DORA metrics."""
     from app.cli.simulating import run_simulate
 
-    sys.exit(run_simulate(file, scenario_name, seed, runs, as_json, workspace, not no_record))
+    code = run_simulate(file, scenario_name, seed, runs, as_json, workspace, not no_record, workers)
+    sys.exit(code)
 
 
 @cli.command()

@@ -141,6 +141,7 @@ def run_simulate(
     as_json: bool,
     workspace: str | None,
     record: bool,
+    workers: int | None = None,
 ) -> int:
     from app.simulate.clock import ScenarioRangeError
     from app.simulate.fit import scenario_warnings, written_for_another
@@ -157,7 +158,7 @@ def run_simulate(
     if len(warnings) > WARNINGS_SHOWN:
         click.echo(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more", err=True)
     try:
-        payload, summary, events = _run(spec, scenario, seed, runs)
+        payload, summary, events = _run(spec, scenario, seed, runs, workers)
     except ScenarioRangeError as error:
         raise Failure(f"scenario {scenario_name}: {error}") from None
     problem = _record(
@@ -182,10 +183,12 @@ def run_simulate(
     return _unrecorded("simulation", problem, EXIT_OK)
 
 
-def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list[Any]]:
+def _run(
+    spec: Any, scenario: Any, seed: int, runs: int, workers: int | None = None
+) -> tuple[Any, Any, list[Any]]:
     """One run (its JSON, summary and events) or Monte Carlo runs (their summary twice)."""
     from app.simulate.engine import simulate
-    from app.simulate.montecarlo import monte_carlo
+    from app.simulate.montecarlo import default_workers, monte_carlo
 
     with stderr_progress() as bar:
         report = None
@@ -197,7 +200,8 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
         if runs == 1:
             result = simulate(spec, scenario, seed, progress=report)
             return result.to_json(), result.summary(), result.events
-        summary = monte_carlo(spec, scenario, seed, runs, progress=report)
+        workers = default_workers() if workers is None else workers
+        summary = monte_carlo(spec, scenario, seed, runs, progress=report, workers=workers)
     return summary, summary, []
 
 

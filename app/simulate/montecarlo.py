@@ -1,9 +1,17 @@
-"""Monte Carlo: a scenario run many times with derived seeds, summarised by percentiles."""
+"""Monte Carlo: a scenario run many times with derived seeds, summarised by percentiles.
+
+Runs may be spread over worker processes: each run's seed is derived from the seed and the
+run's number alone, and the summaries are put back in run order, so any number of workers
+gives the same result, byte for byte, as one process.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from app.simulate.engine import derive_seed, simulate
@@ -37,17 +45,60 @@ def spread(values: list[float]) -> dict[str, float] | None:
     }
 
 
+def default_workers() -> int:
+    """The machine's cores (those this process may use)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(spec_json: str, scenario_json: str, seed: int) -> None:
+    _WORKER.update(
+        spec=GateSpec.model_validate_json(spec_json),
+        scenario=Scenario.model_validate_json(scenario_json),
+        seed=seed,
+    )
+
+
+def _run_in_worker(run: int) -> dict[str, Any]:
+    return simulate(
+        _WORKER["spec"], _WORKER["scenario"], derive_seed(_WORKER["seed"], run)
+    ).summary()
+
+
+def _summaries(
+    spec: GateSpec, scenario: Scenario, seed: int, runs: int, workers: int
+) -> Iterator[dict[str, Any]]:
+    """Each run's summary, in run order."""
+    workers = max(1, min(workers, runs))
+    if workers == 1:
+        for run in range(runs):
+            yield simulate(spec, scenario, derive_seed(seed, run)).summary()
+        return
+    # spawn: a fresh interpreter per worker, safe whatever threads the caller runs.
+    context = multiprocessing.get_context("spawn")
+    initargs = (spec.model_dump_json(by_alias=True), scenario.model_dump_json(by_alias=True), seed)
+    with ProcessPoolExecutor(workers, context, _start_worker, initargs) as pool:
+        yield from pool.map(_run_in_worker, range(runs), chunksize=max(1, runs // (workers * 8)))
+
+
 def monte_carlo(
     spec: GateSpec,
     scenario: Scenario,
     seed: int,
     runs: int,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Run ``runs`` simulations with seeds derived from ``seed``; medians and percentiles."""
+    """Run ``runs`` simulations with seeds derived from ``seed``; medians and percentiles.
+    ``workers``: processes to spread the runs over (the result does not depend on it)."""
     summaries = []
-    for run in range(runs):
-        summaries.append(simulate(spec, scenario, derive_seed(seed, run)).summary())
+    for run, summary in enumerate(_summaries(spec, scenario, seed, runs, workers)):
+        summaries.append(summary)
         if progress:
             progress(run + 1, runs)
     dora = {
