@@ -24,6 +24,7 @@ from typing import Any
 from app.runtime.evaluate import CompiledGate, GateReview, compile_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
 from app.runtime.process import collection_paused
+from app.runtime.values import Status, Verdict
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.events import Event, EventType
@@ -210,15 +211,15 @@ class Simulation:
         self.log(t, EventType.GATE_ENTERED, gate.id, index)
         compiled = self.compiled[gate.id]
         review = compiled.review(source.draw(self.rng, entrant))
-        if review.criteria_outcome == "hold":
+        if review.criteria_outcome == Verdict.HOLD:
             stats.held += 1
             self.log(t, EventType.GATE_HELD, gate.id, index, reason="data needs a person's review")
             t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
             self.log(t, EventType.GATE_REVIEWED, gate.id, index)
             review = compiled.review(source.draw(self.rng, entrant, complete=True))
-        elif review.needs_approvals and review.criteria_outcome == "promote":
+        elif review.needs_approvals and review.criteria_outcome == Verdict.PROMOTE:
             stats.held += 1  # check says hold while approvals are pending
-        if review.criteria_outcome == "reject":
+        if review.criteria_outcome == Verdict.REJECT:
             decision, reasons = "reject", review.decision(at(t)).reasons
         else:
             t, decision, reasons = self.await_approvals(index, review, entered, t)
@@ -429,7 +430,9 @@ class Simulation:
         if programs is None:
             programs = self.plan_checks[plan.id] = [compile_criterion(c) for c in plan.checks]
         results = [program(restored, tier) for program in programs]
-        passed = all(r.status in ("pass", "skipped") for r in results if r.severity == "blocking")
+        passed = all(
+            r.status in (Status.PASS, Status.SKIPPED) for r in results if r.severity == "blocking"
+        )
         statuses = {r.id: r.status for r in results}
         self.log(t, EventType.CHECKS_RUN, plan.id, index, passed=passed, results=statuses)
         minutes = t - fired

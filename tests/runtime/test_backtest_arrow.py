@@ -76,6 +76,7 @@ def test_small_arrow_blocks_change_nothing(tmp_path: Path, monkeypatch: pytest.M
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     whole = both(path)
     monkeypatch.setattr(arrow_reading, "ARROW_BLOCK_BYTES", 256)
+    monkeypatch.setattr(arrow_reading, "SEGMENT_BYTES", 300)  # a reader per few rows
     assert reader_of(path) == "arrow"
     assert both(path) == whole
     assert whole["bad_rows"]["first"][:2] == [
@@ -90,12 +91,19 @@ ODD_LINES = st.lists(
 
 
 @PROPERTY
-@given(rows=CSV_ROWS, odd=ODD_LINES, where=st.integers(0, 30))
+@given(rows=CSV_ROWS, odd=ODD_LINES, where=st.integers(0, 30), segment=st.sampled_from([64, 0]))
 def test_paths_agree_on_random_csv_with_bad_lines(
-    tmp_path: Path, rows: list[dict[str, str]], odd: list[str], where: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[dict[str, str]],
+    odd: list[str],
+    where: int,
+    segment: int,
 ) -> None:
     """Arrow's reading (or its hand-over to Python) against the Python reader, line numbers
-    of bad rows included: blank lines, short and long rows, an unterminated quote."""
+    of bad rows included: blank lines, short and long rows, an unterminated quote; the file
+    given to Arrow whole or in segments of a few rows."""
+    monkeypatch.setattr(arrow_reading, "SEGMENT_BYTES", segment or 32 << 20)
     path = tmp_path / "random.csv"
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)

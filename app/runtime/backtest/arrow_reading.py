@@ -23,7 +23,8 @@ from app.runtime.backtest.arrow_columns import json_values, text_bytes
 from app.runtime.backtest.reading import _open
 from app.runtime.backtest.result import BacktestInputError, BadRow
 
-ARROW_BLOCK_BYTES = 8 << 20
+ARROW_BLOCK_BYTES = 4 << 20
+SEGMENT_BYTES = 32 << 20
 PARQUET_BATCH_ROWS = 65_536
 
 
@@ -41,20 +42,79 @@ def arrow_csv_batches(
     """The CSV file's rows in record batches of text, with the bad rows each batch held.
 
     ``header`` and ``header_line`` are what the Python reader found (the header checks are
-    its own); Arrow's record numbers count from the header record. Read in ``parallel``,
-    Arrow does not number records: a bad row raises :class:`NumberedReadingNeeded`."""
+    its own). The file goes to Arrow in segments of about SEGMENT_BYTES cut after a line
+    end outside quotes, one reader each: Arrow's streaming reader keeps what it decoded
+    until it is closed, so one reader over the whole file would grow with it. Read in
+    ``parallel``, Arrow does not number records: a bad row raises
+    :class:`NumberedReadingNeeded`."""
+    stream.seek(0)
+    breaks, bad_seen, quotes, lines_before = False, False, 0, 0
+    for index, segment in enumerate(_segments(stream)):
+        quotes += _count(segment, b'"')
+        first = index == 0
+        # Arrow numbers records from 1: the header's in the first segment (blank lines
+        # left out), the segment's first line in the others.
+        offset = header_line - 1 if first else lines_before
+        names = None if first else header
+        for batch, bad, seen in _segment_batches(segment, header, names, parallel, offset):
+            breaks |= seen
+            bad_seen |= bool(bad)
+            yield batch, bad
+        lines_before += _line_ends(segment)
+    if quotes % 2:  # a quote left open: Arrow drops the record it starts, silently
+        raise ExactReadingNeeded
+    if bad_seen and (breaks or _has_blank_lines(stream)):
+        raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
+
+
+def _segments(stream: BinaryIO) -> Iterator[memoryview]:
+    """The file in pieces that end after a ``\\n`` with an even number of quotes before it
+    (so not inside a quoted cell); a piece grows until it can be cut so."""
+    rest = b""
+    while True:
+        block = stream.read(SEGMENT_BYTES)
+        data = rest + block if rest else block
+        del block
+        if not data:
+            return
+        cut = data.rfind(b"\n") + 1
+        if len(data) < SEGMENT_BYTES or not cut or data.count(b'"', 0, cut) % 2:
+            if len(data) < SEGMENT_BYTES:  # the end of the file
+                yield memoryview(data)
+                return
+            rest = data
+            continue
+        rest = data[cut:]
+        yield memoryview(data)[:cut]
+
+
+def _count(segment: memoryview, needle: bytes) -> int:
+    """Occurrences of ``needle`` in a segment (a view from the start of a bytes object)."""
+    return segment.obj.count(needle, 0, len(segment))  # type: ignore[attr-defined,no-any-return]
+
+
+def _line_ends(segment: memoryview) -> int:
+    lines = _count(segment, b"\n")
+    carriage = _count(segment, b"\r")
+    return lines + carriage - _count(segment, b"\r\n") if carriage else lines
+
+
+def _segment_batches(
+    segment: bytes, header: list[str], names: list[str] | None, parallel: bool, offset: int
+) -> Iterator[tuple[pa.RecordBatch, list[BadRow], bool]]:
+    """One segment's batches, their bad rows, and whether their cells hold line breaks."""
     pending: list[Any] = []
 
     def bad_row(row: Any) -> str:
         pending.append((row.number, row.actual_columns, row.text))
         return "skip"
 
-    stream.seek(0)
-    counted = _QuoteCounter(stream)
     try:
         reader = pa_csv.open_csv(
-            counted,
-            read_options=pa_csv.ReadOptions(block_size=ARROW_BLOCK_BYTES, use_threads=parallel),
+            pa.BufferReader(pa.py_buffer(segment)),
+            read_options=pa_csv.ReadOptions(
+                block_size=ARROW_BLOCK_BYTES, use_threads=parallel, column_names=names
+            ),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=bad_row),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
@@ -67,57 +127,30 @@ def arrow_csv_batches(
         raise ExactReadingNeeded from None
     if reader.schema.names != header:
         raise ExactReadingNeeded
-    breaks, bad_seen, limit = False, False, csv.field_size_limit()
-    width = len(header)
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row larger than a block...
-            raise ExactReadingNeeded from None
-        for array in batch.columns:
-            breaks |= _inspect(array, limit)
-        bad = []
-        for number, fields, text in pending:
-            if number is None:
-                raise NumberedReadingNeeded
-            if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
-                raise ExactReadingNeeded
-            # Arrow numbers records from the header's (1), blank lines left out.
-            line = header_line - 1 + number
-            bad.append(BadRow(line, f"has {fields} fields where the header has {width}"))
-        pending.clear()
-        bad_seen |= bool(bad)
-        yield batch, bad
-    if counted.quotes % 2:  # a quote left open: Arrow drops the record it starts, silently
-        raise ExactReadingNeeded
-    if bad_seen and (breaks or _has_blank_lines(stream)):
-        raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
-
-
-class _QuoteCounter:
-    """The file as Arrow reads it, counting quote characters on the way."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream, self.quotes, self.closed = stream, 0, False
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.quotes += data.count(b'"')
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def tell(self) -> int:
-        return self.stream.tell()
-
-    def close(self) -> None:
-        self.closed = True
+    limit, width = csv.field_size_limit(), len(header)
+    with reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
+                raise ExactReadingNeeded from None
+            breaks = False
+            for array in batch.columns:
+                breaks |= _inspect(array, limit)
+            bad = []
+            for number, fields, text in pending:
+                if number is None:
+                    raise NumberedReadingNeeded
+                if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
+                    raise ExactReadingNeeded
+                reason = f"has {fields} fields where the header has {width}"
+                bad.append(BadRow(offset + number, reason))
+            pending.clear()
+            yield batch, bad, breaks
+    if pending:  # bad rows after the last batch
+        raise NumberedReadingNeeded if pending[0][0] is None else ExactReadingNeeded
 
 
 def _has_blank_lines(stream: BinaryIO) -> bool:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("pass", "fail", "missing", "invalid", "skipped")
-OUTCOMES = ("promote", "reject", "hold")
+from app.runtime.values import Status, Verdict
+
+STATUSES = tuple(Status)
+OUTCOMES = tuple(Verdict)
 
 
 class BacktestInputError(ValueError):
