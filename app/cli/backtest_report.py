@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -89,6 +90,9 @@ def progress_bar(results: Path) -> Iterator[Callable[[int, int], None] | None]:
         size = results.stat().st_size
     except OSError:
         size = 0
+    if size < PROGRESS_BYTES or not sys.stderr.isatty():  # rich alone takes ~80 ms to import
+        yield None
+        return
     from rich.progress import BarColumn, DownloadColumn, TextColumn, TimeRemainingColumn
 
     columns = (TextColumn("backtest"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
