@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import statistics
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -79,8 +80,10 @@ def _summaries(
         for run in range(runs):
             yield simulate(spec, scenario, derive_seed(seed, run)).summary()
         return
-    # spawn: a fresh interpreter per worker, safe whatever threads the caller runs.
-    context = multiprocessing.get_context("spawn")
+    # fork starts a worker in milliseconds, but is safe only in a process running no other
+    # thread (the designer runs some); spawn starts a fresh interpreter, safe always.
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
     initargs = (spec.model_dump_json(by_alias=True), scenario.model_dump_json(by_alias=True), seed)
     with ProcessPoolExecutor(workers, context, _start_worker, initargs) as pool:
         yield from pool.map(_run_in_worker, range(runs), chunksize=max(1, runs // (workers * 8)))

@@ -7,6 +7,7 @@ import pytest
 from app.cli import main
 from app.compiler.compile import compile_spec
 from app.model.templates import load_template
+from app.simulate import montecarlo
 from app.simulate.library import load_builtin
 from app.simulate.montecarlo import default_workers, monte_carlo
 from app.simulate.scenario import Scenario
@@ -30,7 +31,9 @@ def test_workers_give_the_bytes_one_process_gives(capsys, template: str, scenari
     assert outputs[1] == outputs[0] and outputs[2] == outputs[0]
 
 
-def test_progress_counts_every_run_in_order() -> None:
+@pytest.mark.parametrize("threads", [1, 2])  # fork when alone; spawn beside other threads
+def test_progress_counts_every_run_in_order(monkeypatch, threads: int) -> None:
+    monkeypatch.setattr(montecarlo.threading, "active_count", lambda: threads)
     spec = compile_spec(load_template("deployment-gate"))
     scenario = load_builtin(Scenario, "deployment-gate-month")
     seen: list[int] = []
