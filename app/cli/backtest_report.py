@@ -52,6 +52,8 @@ def run_backtest(
             raise InputError.single(str(results), f"{given[0]} goes with --sweep CRITERION")
     elif per_row:
         raise InputError.single(str(results), "--sweep and --per-row do not go together")
+    elif not 0 <= options.max_miss <= 1:  # click's range lets NaN through
+        raise InputError.single(str(results), "--max-miss must be a rate from 0 to 1")
     try:
         with progress_bar(results) as progress:
             if options.criterion is None:

@@ -130,6 +130,7 @@ def test_parquet_outcomes_are_numbers_or_booleans(tmp_path: Path) -> None:
         ("2:1:1", "HI at least LO"),
         ("0:1:0.00001", "at most 10,000"),
         ("nan:1:1", "LO:HI:STEP"),
+        ("1e400:1e400:1", "a double can hold"),
     ],
 )
 def test_a_range_that_cannot_be_swept(text: str, message: str) -> None:
@@ -193,6 +194,8 @@ def test_cli_sweep_table_and_json(capsys: pytest.CaptureFixture[str], spec_file:
         (["--sweep", "scan"], "only metric and baseline criteria"),
         (["--sweep", "acc", "--range", "1:0:1"], "HI at least LO"),
         (["--sweep", "acc", "--per-row"], "do not go together"),
+        (["--sweep", "acc", "--max-miss", "nan"], "--max-miss must be a rate"),
+        (["--sweep", "acc\u202e", "--range", "0:1:0.5"], "no criterion"),
     ],
 )
 def test_cli_refuses_a_sweep_it_cannot_run(

@@ -56,6 +56,8 @@ def parse_range(text: str) -> list[float]:
         raise SweepError(f"--range {text!r} is not LO:HI:STEP with three numbers") from None
     if step <= 0 or high < low:
         raise SweepError(f"--range {text!r}: STEP must be above 0 and HI at least LO")
+    if not all(math.isfinite(float(value)) for value in (low, high)):
+        raise SweepError(f"--range {text!r}: LO and HI must be numbers a double can hold")
     count = int((high - low) / step) + 1
     if count > MAX_THRESHOLDS:
         raise SweepError(f"--range {text!r} gives {count:,} thresholds; at most {MAX_THRESHOLDS:,}")
