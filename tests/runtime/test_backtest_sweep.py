@@ -17,9 +17,12 @@ from app.runtime.backtest.sweep import SweepError, SweepRequest, parse_range, sw
 from app.spec.schema import GateSpec
 from tests.cli import run
 from tests.runtime.test_backtest import (
+    CSV_ROWS,
     GATE,
     HEADER,
     PROPERTY,
+    PROPERTY_COLUMNS,
+    PROPERTY_GATE,
     ROWS,
     SPEC,
     spec_file,
@@ -31,10 +34,10 @@ __all__ = ["spec_file"]  # the fixture
 OUTCOME_HEADER = [*HEADER, "incident"]
 
 
-def with_threshold(criterion_id: str, threshold: float) -> GateSpec:
+def with_threshold(criterion_id: str, threshold: float, gate_id: str = GATE) -> GateSpec:
     """The spec with one criterion's threshold (or baseline delta) changed."""
     data = SPEC.model_dump(mode="json", by_alias=True)
-    gate = next(g for g in data["gates"] if g["id"] == GATE)
+    gate = next(g for g in data["gates"] if g["id"] == gate_id)
     criterion = next(c for c in gate["criteria"] if c["id"] == criterion_id)
     criterion["value" if "value" in criterion else "delta"] = threshold
     return GateSpec.model_validate(data)
@@ -206,3 +209,23 @@ def test_cli_refuses_a_sweep_it_cannot_run(
         capsys, "backtest", str(spec_file), "--gate", GATE, "--results", str(results), *extra
     )
     assert code == 2 and out == "" and message in err and "Traceback" not in err
+
+
+@PROPERTY
+@given(rows=CSV_ROWS, criterion=st.sampled_from(["acc-eq", "acc-ne", "auc-gt", "lat-reg"]))
+def test_every_operator_sweeps_as_a_backtest_counts(
+    tmp_path: Path, rows: list[dict[str, str]], criterion: str
+) -> None:
+    """==, !=, > and a baseline's <= (the property gate), against backtests of changed specs."""
+    path = write_csv(
+        tmp_path / "random.csv", [[r[c] for c in PROPERTY_COLUMNS] for r in rows], PROPERTY_COLUMNS
+    )
+    thresholds = [0.0, 0.5, 1.0, 3.0]
+    answer = sweep(SPEC, PROPERTY_GATE, path, SweepRequest(criterion, thresholds)).sweep
+    assert answer is not None
+    for row in answer["thresholds"]:
+        changed = with_threshold(criterion, row["threshold"], PROPERTY_GATE)
+        plain = backtest(changed, PROPERTY_GATE, path)
+        tally = next(t for t in plain.criteria if t.id == criterion)
+        assert row["pass"] == tally.counts["pass"]
+        assert {k: row[k] for k in ("promote", "reject", "hold")} == plain.outcomes

@@ -196,7 +196,8 @@ class SweepCollector:
         thresholds = self.request.thresholds
         if thresholds is None:
             thresholds = _default_thresholds(values if bases is None else values - bases, today)
-        rows = [self._row(t, values, bases, groups, fixed) for t in thresholds]
+        counter = _Counter(criterion.op, values, bases, groups, self.size)
+        rows = [self._row(t, counter, fixed) for t in thresholds]
         document: dict[str, Any] = {
             "criterion": criterion.id,
             "metric": criterion.metric,
@@ -214,20 +215,9 @@ class SweepCollector:
             document["outcome"] = self._outcome_summary(rows)
         return document
 
-    def _row(
-        self,
-        threshold: float,
-        values: np.ndarray,
-        bases: np.ndarray | None,
-        groups: np.ndarray,
-        fixed: np.ndarray,
-    ) -> dict[str, Any]:
+    def _row(self, threshold: float, counter: _Counter, fixed: np.ndarray) -> dict[str, Any]:
         criterion = self.criterion
-        compared = threshold if bases is None else bases + threshold
-        with np.errstate(all="ignore"):
-            passes = compare(criterion.op, values, compared, *_no_masks(len(values)))
-        passing = np.bincount(groups[passes], minlength=self.size)
-        failing = np.bincount(groups[~passes], minlength=self.size)
+        passing, failing = counter.counts(threshold)
         # Usable rows: passing ones keep the others' decision; failing ones are rejected by
         # a blocking criterion (an advisory one blocks nothing).
         shape = (3, len(self.tiers), 3)  # [decision, tier, outcome]
@@ -289,6 +279,50 @@ class SweepCollector:
             "keeping_misses_under": keeping,
             "best": None if fewest is None else fewest["threshold"],
         }
+
+
+class _Counter:
+    """Per group, the usable rows a threshold passes and fails. A metric criterion's values
+    are sorted once per group, so that each threshold is a binary search per group (the
+    same comparison as ``op``: searchsorted compares as the operators do); a baseline
+    criterion compares each row's value with its baseline plus the threshold."""
+
+    def __init__(
+        self, op: str, values: np.ndarray, bases: np.ndarray | None, groups: np.ndarray, size: int
+    ) -> None:
+        self.op, self.values, self.bases, self.groups, self.size = op, values, bases, groups, size
+        self.totals = np.bincount(groups, minlength=size)
+        self.segments: list[tuple[int, np.ndarray]] = []
+        if bases is None:
+            order = np.lexsort((values, groups))
+            ordered, cuts = values[order], np.cumsum(self.totals)
+            starts = cuts - self.totals
+            self.segments = [
+                (g, ordered[starts[g] : cuts[g]]) for g in range(size) if self.totals[g]
+            ]
+
+    def counts(self, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+        if self.bases is not None:
+            with np.errstate(all="ignore"):
+                passes = compare(
+                    self.op, self.values, self.bases + threshold, *_no_masks(len(self.values))
+                )
+            passing = np.bincount(self.groups[passes], minlength=self.size)
+            return passing, self.totals - passing
+        passing = np.zeros(self.size, np.int64)
+        op = self.op
+        for group, ordered in self.segments:
+            below = int(np.searchsorted(ordered, threshold, "left"))  # values < threshold
+            upto = int(np.searchsorted(ordered, threshold, "right"))  # values <= threshold
+            passing[group] = {
+                ">=": len(ordered) - below,
+                ">": len(ordered) - upto,
+                "<=": upto,
+                "<": below,
+                "==": upto - below,
+                "!=": len(ordered) - (upto - below),
+            }[op]
+        return passing, self.totals - passing
 
 
 def _no_masks(n: int) -> tuple[np.ndarray, np.ndarray]:
