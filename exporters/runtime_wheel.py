@@ -27,6 +27,9 @@ REQUIRES = ("pydantic>=2.7,<3",)
 SIGNED_EXTRA = ("cryptography>=42,<52",)
 """What verifying a signed spec adds (the `signed` extra)."""
 
+POSTGRES_EXTRA = ("psycopg[binary]>=3.2,<4",)
+"""What a decision ledger on PostgreSQL adds (the `postgres` extra); SQLite needs nothing."""
+
 CLI_MODULES = ("__init__.py", "evidence.py", "exit_codes.py", "output.py", "pipeline.py")
 """The parts of app.cli that `check`, `monitor` and `evidence` run on (argparse, no click)."""
 
@@ -76,6 +79,8 @@ def _metadata(version: str) -> str:
         *(f"Requires-Dist: {requirement}" for requirement in REQUIRES),
         "Provides-Extra: signed",
         *(f'Requires-Dist: {requirement}; extra == "signed"' for requirement in SIGNED_EXTRA),
+        "Provides-Extra: postgres",
+        *(f'Requires-Dist: {requirement}; extra == "postgres"' for requirement in POSTGRES_EXTRA),
     ]
     return "\n".join(lines) + "\n"
 

@@ -13,6 +13,7 @@ from app import __version__
 from app.cli import designer
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.ledger_commands import register as register_ledger_commands
 from app.cli.output import print_json, printable
 from app.cli.pipeline import SUMMARY, TRUST_HELP
 from app.cli.workspace_commands import register as register_workspace_commands
@@ -457,6 +458,7 @@ def schema(what: str) -> None:
 
 
 register_workspace_commands(cli)
+register_ledger_commands(cli)
 
 
 def run(args: list[str]) -> int:

@@ -28,6 +28,11 @@ TRUST_HELP = (
     "Run the spec only if it is signed by this public key (gatewright keygen's NAME.pub); "
     "repeatable. GATEWRIGHT_TRUST adds keys, separated by ':'."
 )
+LEDGER_HELP = (
+    "Record the decision in this ledger: a file path or sqlite:///PATH (SQLite), or "
+    "postgresql://USER@HOST/DATABASE; default: $GATEWRIGHT_LEDGER. A decision that cannot "
+    "be recorded is not made (exit 2)."
+)
 AT_HELP = {
     "check": (
         "Decide as at this time (ISO 8601 with a timezone, e.g. 2026-11-20T10:00:00Z) to "
@@ -71,6 +76,7 @@ def parser(command: str) -> argparse.ArgumentParser:
     p.add_argument("--at", type=_moment, metavar="TIME", help=AT_HELP[command])
     p.add_argument("--json", action="store_true", help=JSON_HELP)
     p.add_argument("--trust", action="append", default=[], metavar="PUB", help=TRUST_HELP)
+    p.add_argument("--ledger", metavar="URL", help=LEDGER_HELP)
     return p
 
 
@@ -115,6 +121,7 @@ def run_check(
     as_json: bool,
     at: Any = None,
     trust: Sequence[str] = (),
+    ledger: Any = None,
 ) -> int:
     from app.runtime import check
     from app.spec.evidence import Evidence
@@ -128,6 +135,10 @@ def run_check(
         )
     decision = _unknown_named(spec_path, lambda: check(spec, gate_id, evidence, at=at, given=data))
     decision.signed_by = signed_by
+    if ledger is not None:
+        from app.runtime.ledger_entries import check_draft
+
+        _record(ledger, check_draft(spec, decision))
     if as_json:
         print_json(decision.to_json())
     else:
@@ -146,12 +157,19 @@ def run_monitor(
     as_json: bool,
     at: Any = None,
     trust: Sequence[str] = (),
+    ledger: Any = None,
 ) -> int:
     from app.runtime import monitor
     from app.spec.evidence import Telemetry
 
     spec, _signed_by, _data, telemetry = _load(spec_path, telemetry_path, Telemetry, trust)
     result = _unknown_named(spec_path, lambda: monitor(spec, stage_id, telemetry, at=at))
+    if ledger is not None:
+        from datetime import UTC, datetime
+
+        from app.runtime.ledger_entries import monitor_draft
+
+        _record(ledger, monitor_draft(spec, result, at or datetime.now(UTC)))
     if as_json:
         print_json(result.to_json())
     elif result.decision == "healthy":
@@ -178,6 +196,28 @@ def run_monitor(
     return MONITOR_EXIT[result.decision]
 
 
+class Unrecorded(Exception):
+    """The decision could not be recorded (already said on stderr): it is not made."""
+
+
+def _record(location: Any, draft: Any) -> None:
+    """Append the decision to the ledger before it is reported; when it cannot be recorded,
+    say why and raise ``Unrecorded`` (exit 2, nothing on stdout)."""
+    from app.runtime.ledger import Ledger, LedgerError
+
+    try:
+        with Ledger.open(location, create=True) as ledger:
+            entry = ledger.append(draft)
+    except LedgerError as error:
+        print(
+            f"error: {printable(str(error))}; the decision is not made: run it again once "
+            "the ledger can record it",
+            file=sys.stderr,
+        )
+        raise Unrecorded() from None
+    print(f"recorded in the ledger {printable(ledger.shown)} as entry {entry.seq}", file=sys.stderr)
+
+
 def main(command: str, args: Sequence[str]) -> int:
     """Parse and run one pipeline command with the contract's error style."""
     from app.spec.fileio import InputError
@@ -187,9 +227,18 @@ def main(command: str, args: Sequence[str]) -> int:
 
         return evidence_main(command, args)
     options = parser(command).parse_args(list(args))
+    ledger = _ledger_location(options.ledger)
+    if isinstance(ledger, int):
+        return ledger
     runners: dict[str, Callable[[], int]] = {
         "check": lambda: run_check(
-            options.spec, options.gate, options.evidence, options.json, options.at, options.trust
+            options.spec,
+            options.gate,
+            options.evidence,
+            options.json,
+            options.at,
+            options.trust,
+            ledger,
         ),
         "monitor": lambda: run_monitor(
             options.spec,
@@ -198,10 +247,30 @@ def main(command: str, args: Sequence[str]) -> int:
             options.json,
             options.at,
             options.trust,
+            ledger,
         ),
     }
     try:
         return runners[command]()
     except InputError as error:
         print(f"error: {printable(str(error))}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except Unrecorded:
+        return EXIT_UNUSABLE
+
+
+def _ledger_location(url: str | None) -> Any:
+    """``--ledger``'s (or GATEWRIGHT_LEDGER's) location, None when neither is given, or
+    exit 2 after one sentence when the URL is unusable. The ledger modules are imported
+    only when a ledger is named."""
+    import os
+
+    if url is None and not os.environ.get("GATEWRIGHT_LEDGER"):
+        return None
+    from app.runtime.ledger_location import LedgerError, location_from
+
+    try:
+        return location_from(url)
+    except LedgerError as error:
+        print(f"error: --ledger: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE

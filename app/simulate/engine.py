@@ -46,16 +46,7 @@ def derive_seed(seed: int, run: int) -> int:
 
 def gate_chain(spec: GateSpec) -> list[SpecGate]:
     """The gates along the promote path from the entry stage (first gate out of each stage)."""
-    by_source: dict[str, SpecGate] = {}
-    for gate in spec.gates:
-        by_source.setdefault(gate.from_, gate)
-    chain, stage, seen = [], spec.stages[0].id, set()
-    while stage in by_source and stage not in seen:
-        seen.add(stage)
-        gate = by_source[stage]
-        chain.append(gate)
-        stage = gate.to
-    return chain
+    return spec.promote_path()
 
 
 def watched_stages(spec: GateSpec) -> set[str]:

@@ -186,3 +186,17 @@ class GateSpec(FileModel):
 
     def strictest_tier(self) -> str:
         return self.tiers[-1]
+
+    def promote_path(self) -> list[SpecGate]:
+        """The gates along the promote path from the entry stage (the first gate out of
+        each stage); the last one's ``to`` is the SOP's last stage (production, mostly)."""
+        by_source: dict[str, SpecGate] = {}
+        for gate in self.gates:
+            by_source.setdefault(gate.from_, gate)
+        path: list[SpecGate] = []
+        stage, seen = (self.stages[0].id if self.stages else ""), set()
+        while stage in by_source and stage not in seen:
+            seen.add(stage)
+            path.append(by_source[stage])
+            stage = by_source[stage].to
+        return path

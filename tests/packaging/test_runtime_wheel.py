@@ -14,7 +14,13 @@ import pytest
 from app.compiler.compile import compile_data
 from app.model.templates import load_template
 from app.spec.files import write_spec
-from exporters.runtime_wheel import REQUIRES, SIGNED_EXTRA, build_runtime_wheel, runtime_sources
+from exporters.runtime_wheel import (
+    POSTGRES_EXTRA,
+    REQUIRES,
+    SIGNED_EXTRA,
+    build_runtime_wheel,
+    runtime_sources,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,7 +44,7 @@ def test_it_holds_the_spec_contract_and_the_runtime_and_nothing_heavier() -> Non
 
 def test_its_pydantic_range_is_the_packages() -> None:
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
-    for requirement in (*REQUIRES, *SIGNED_EXTRA):
+    for requirement in (*REQUIRES, *SIGNED_EXTRA, *POSTGRES_EXTRA):
         assert f'"{requirement}"' in pyproject
 
 
@@ -150,3 +156,42 @@ def test_the_runtime_prints_evidence_skeletons_and_verifies_decisions(
         check=False,
     )
     assert done.returncode == 1 and "another spec" in done.stderr
+
+
+def test_the_runtime_records_decisions_in_an_sqlite_ledger(
+    runtime_venv: Path, tmp_path: Path
+) -> None:
+    """The ledger runs from the wheel alone (the standard library's sqlite3); a PostgreSQL
+    URL names the extra to install, since the wheel's plain install has no psycopg."""
+    spec = tmp_path / "spec.json"
+    write_spec(compile_data(load_template("deployment-gate")), spec)
+    gate = json.loads(spec.read_text(encoding="utf-8"))["gates"][0]["id"]
+    evidence = tmp_path / "evidence.json"
+    evidence.write_text('{"candidate": {"model": "m", "version": "1"}}', encoding="utf-8")
+    program = str(runtime_venv / "bin" / "gatewright")
+    ledger = tmp_path / "ledger.db"
+    command = [program, "check", str(spec), "--gate", gate, "--evidence", str(evidence)]
+    done = subprocess.run(
+        [*command, "--ledger", str(ledger)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1 and "as entry 1" in done.stderr, done.stderr
+    done = subprocess.run(
+        [*command, "--ledger", "postgresql://u:hunter2@127.0.0.1/x"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "gatewright-runtime[postgres]" in done.stderr and "hunter2" not in done.stderr
+    metadata = (
+        zipfile.ZipFile(io.BytesIO(build_runtime_wheel().data))
+        .read(
+            next(
+                n
+                for n in zipfile.ZipFile(io.BytesIO(build_runtime_wheel().data)).namelist()
+                if n.endswith("METADATA")
+            )
+        )
+        .decode()
+    )
+    assert 'Requires-Dist: psycopg[binary]>=3.2,<4; extra == "postgres"' in metadata

@@ -1,0 +1,125 @@
+"""`gatewright ledger stats`: real figures per gate and the DORA metrics of the last stage,
+in the shape `simulate --json` uses, from a ledger whose decisions the test chose."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from app.runtime import monitor
+from app.runtime.ledger import Ledger
+from app.runtime.ledger_entries import monitor_draft, rollback_draft
+from app.simulate.dora import dora_metrics
+from app.simulate.results import GateStats
+from tests.cli import run
+from tests.ledger.conftest import decided, moment
+
+pytestmark = pytest.mark.usefixtures("no_ledger_env")
+
+
+@pytest.fixture
+def history(spec_model, ledger_url) -> str:
+    """Four candidates over four days: v2 is rejected twice, promoted, fails in production
+    and is rolled back half an hour after the failure is seen; v4 is still held."""
+    bad = {"windows": [{"at": "2026-11-03T15:00:00Z", "metrics": {"accuracy": 0.1}}]}
+    with Ledger.open(ledger_url, create=True) as ledger:
+        for at, version, kwargs in (
+            ("2026-11-02T10:00:00Z", "1", {"approved": False}),
+            ("2026-11-02T12:00:00Z", "1", {}),
+            ("2026-11-03T10:00:00Z", "2", {"accuracy": 0.5}),
+            ("2026-11-03T11:00:00Z", "2", {"accuracy": 0.4}),
+            ("2026-11-03T14:00:00Z", "2", {}),
+        ):
+            ledger.append(decided(spec_model, at, version, **kwargs))
+        result = monitor(spec_model, "prod", bad)
+        ledger.append(monitor_draft(spec_model, result, moment("2026-11-03T15:00:00Z")))
+        ledger.append(
+            rollback_draft(spec_model, "prod", "scorer", "2", "1", moment("2026-11-03T15:30:00Z"))
+        )
+        ledger.append(decided(spec_model, "2026-11-05T10:00:00Z", "3"))
+        ledger.append(decided(spec_model, "2026-11-06T10:00:00Z", "4", approved=False))
+    return ledger_url
+
+
+def stats(capsys, *args: str) -> dict:
+    code, out, err = run(capsys, "ledger", "stats", *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_figures_per_gate_and_dora(sop_file, history, capsys) -> None:
+    figures = stats(capsys, str(sop_file), "--ledger", history)
+    assert figures["sop_id"] == "small" and figures["stage"] == "prod"
+    assert figures["decisions"] == 9 and figures["candidates"] == 4
+    assert figures["period"] == {
+        "from": "2026-11-02T10:00:00.000000Z",
+        "to": "2026-11-06T10:00:00.000000Z",
+        "days": 4.0,
+    }
+    assert figures["gates"] == {
+        "gate": {
+            "entered": 4,
+            "passed": 3,
+            "rejected": 2,
+            "held": 2,
+            "decisions": 7,
+            "wait_hours_median": 2.0,
+            "wait_hours_p90": 2.0,
+            "blocked_most": [{"criterion": "acc", "count": 2}],
+        }
+    }
+    dora = figures["dora"]
+    assert dora["deployments"] == 3 and dora["deployment_frequency_per_day"] == 0.75
+    assert dora["deployment_frequency_level"] == "high"
+    assert (dora["lead_time_hours"], dora["lead_time_level"]) == (2.0, "elite")
+    assert (dora["change_failure_rate"], dora["change_failure_rate_level"]) == (0.3333, "low")
+    assert (dora["time_to_restore_hours"], dora["time_to_restore_level"]) == (0.5, "elite")
+    assert figures["failures"] == [
+        {
+            "candidate": {"model": "scorer", "version": "2"},
+            "deployed_at": "2026-11-03T14:00:00.000000Z",
+            "detected_at": "2026-11-03T15:00:00.000000Z",
+            "restored_at": "2026-11-03T15:30:00.000000Z",
+            "restore_hours": 0.5,
+        }
+    ]
+
+
+def test_the_shape_is_the_simulators(sop_file, history, capsys) -> None:
+    figures = stats(capsys, str(sop_file), "--ledger", history)
+    assert set(GateStats().to_json()) <= set(figures["gates"]["gate"])
+    assert set(figures["dora"]) == set(dora_metrics([], 1.0))
+
+
+def test_the_ledger_alone_and_since(sop_file, history, capsys) -> None:
+    with_sop = stats(capsys, str(sop_file), "--ledger", history)
+    alone = stats(capsys, history)
+    assert alone["gates"] == with_sop["gates"] and alone["dora"] == with_sop["dora"]
+    later = stats(capsys, history, "--since", "2026-11-04")
+    assert later["decisions"] == 2 and later["dora"]["deployments"] == 1
+    assert later["gates"]["gate"]["passed"] == 1 and later["since"].startswith("2026-11-04T00")
+    code, out, _ = run(capsys, "ledger", "stats", str(sop_file), "--ledger", history)
+    assert code == 0 and "DORA metrics of prod (3 deployments)" in out
+    assert "change failure rate   0.3333 (low)" in out and "acc (2)" in out
+
+
+def test_several_sops_need_one_named(spec_model, history, capsys) -> None:
+    other = replace(decided(spec_model, "2026-11-07T10:00:00Z", "9"), sop_id="other")
+    with Ledger.open(history) as ledger:
+        ledger.append(other)
+    code, out, err = run(capsys, "ledger", "stats", history)
+    assert code == 2 and out == "" and "2 SOPs" in err and "--sop" in err
+    assert stats(capsys, history, "--sop", "other")["decisions"] == 1
+
+
+def test_bad_stats_input(sop_file, history, tmp_path, capsys) -> None:
+    code, _, err = run(capsys, "ledger", "stats", str(sop_file))
+    assert code == 2 and "--ledger" in err
+    code, _, err = run(capsys, "ledger", "stats", history, "--since", "yesterday")
+    assert code == 2 and "--since" in err
+    code, _, err = run(capsys, "ledger", "stats", history, "--since", "2030-01-01")
+    assert code == 2 and "no decision of the SOP" in err
+    code, _, err = run(capsys, "ledger", "stats", history, "--ledger", history)
+    assert code == 2 and "once" in err
