@@ -9,6 +9,9 @@ array operations cannot settle.
 
 from __future__ import annotations
 
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -124,6 +127,11 @@ def supported(kind: pa.DataType) -> bool:
     )
 
 
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+
+
 class ArrowColumns(ColumnsBase):
     """One record batch's columns, parsed once into arrays and shared by the gate's criteria."""
 
@@ -135,6 +143,12 @@ class ArrowColumns(ColumnsBase):
             name: batch.column(name) for name in plan.columns if name in names
         }
         self._numbers: dict[str, Numbers] = {}
+        if self.text:  # Arrow's casts and numpy's scans release the GIL: read them side by side
+            wanted = [*plan.metrics, *(f"baseline.{m}" for m in plan.baselines)]
+            present = [name for name in wanted if name in self.raw]
+            if len(present) > 1:
+                found = _pool().map(csv_numbers, [self.raw[name] for name in present])
+                self._numbers.update(zip(present, found, strict=True))
         self._applies = {}
         self.tier = self._tiers() if plan.wants_tier else None
 
