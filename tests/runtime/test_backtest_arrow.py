@@ -232,3 +232,15 @@ def test_paths_agree_on_random_parquet(tmp_path: Path, table: pa.Table) -> None:
     pq.write_table(table, path)
     answer = both(path, PROPERTY_GATE)
     assert answer["rows"] == table.num_rows
+
+
+def test_a_quote_left_open_over_many_segments_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A regression: a piece that could not be cut (an open quote) looped at the file's end."""
+    monkeypatch.setattr(arrow_reading, "SEGMENT_BYTES", 64)
+    good = ",".join(ROWS[0])
+    path = tmp_path / "open.csv"
+    path.write_text(",".join(HEADER) + "\n" + good + '\n"open\n' + (good + "\n") * 30)
+    assert reader_of(path) == "python"
+    assert both(path)["bad_rows"]["count"] == 1

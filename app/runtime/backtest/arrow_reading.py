@@ -76,16 +76,16 @@ def _segments(stream: BinaryIO) -> Iterator[memoryview]:
     rest = b""
     while True:
         block = stream.read(SEGMENT_BYTES)
+        if len(block) < SEGMENT_BYTES:  # the end of the file: the rest goes in one piece
+            data = rest + block
+            if data:
+                yield memoryview(data)
+            return
         data = rest + block if rest else block
         del block
-        if not data:
-            return
         cut = data.rfind(b"\n") + 1
-        if len(data) < SEGMENT_BYTES or not cut or _quotes(memoryview(data)[:cut]) % 2:
-            if len(data) < SEGMENT_BYTES:  # the end of the file
-                yield memoryview(data)
-                return
-            rest = data
+        if not cut or _quotes(memoryview(data)[:cut]) % 2:
+            rest = data  # no line end outside quotes yet: the piece grows
             continue
         rest = data[cut:]
         yield memoryview(data)[:cut]
