@@ -314,6 +314,13 @@ WORKSPACE_HELP = "Workspace file (default: $GATEWRIGHT_WORKSPACE or the user dat
     type=DecimalRange(1, 10_000),
     help="Monte Carlo runs with seeds derived from --seed.",
 )
+@click.option(
+    "--workers",
+    type=DecimalRange(1, 256),
+    default=None,
+    help="Processes to spread Monte Carlo runs over (default: the machine's cores); "
+    "the result is the same for any number.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--workspace", default=None, help=WORKSPACE_HELP)
 @click.option("--no-record", is_flag=True, help="Do not save the run in the workspace.")
@@ -322,6 +329,7 @@ def simulate(
     scenario_name: str,
     seed: int,
     runs: int,
+    workers: int | None,
     as_json: bool,
     workspace: str | None,
     no_record: bool,
@@ -329,7 +337,8 @@ def simulate(
     """Simulate an SOP against a scenario: gate statistics and DORA metrics."""
     from app.cli.simulating import run_simulate
 
-    sys.exit(run_simulate(file, scenario_name, seed, runs, as_json, workspace, not no_record))
+    code = run_simulate(file, scenario_name, seed, runs, as_json, workspace, not no_record, workers)
+    sys.exit(code)
 
 
 @cli.command()
@@ -444,18 +453,51 @@ _argparse_command("gui", designer.SUMMARY, designer.main)
     "--results",
     type=click.Path(path_type=Path),
     required=True,
-    help="Historical candidates, one per row: a .csv or .jsonl file.",
+    help="Historical candidates, one per row: a .csv, .jsonl or .parquet file, or a folder "
+    "of Parquet files (a partitioned dataset).",
 )
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--per-row", is_flag=True, help="Decide row by row with check's code (slower).")
 @click.option("--trust", multiple=True, metavar="PUB", help=TRUST_HELP)
+@click.option(
+    "--sweep", "sweep_id", metavar="CRITERION", help="Try a criterion's threshold over a range."
+)
+@click.option(
+    "--range",
+    "sweep_range",
+    metavar="LO:HI:STEP",
+    help="Thresholds to sweep (default: from the values' 1st to 99th percentile).",
+)
+@click.option(
+    "--outcome",
+    metavar="COLUMN",
+    help="With --sweep: a 0/1 column, 1 if the release caused an incident.",
+)
+@click.option(
+    "--max-miss",
+    type=click.FloatRange(0, 1),
+    default=0.05,
+    show_default=True,
+    help="With --outcome: the share of incidents a threshold may let through.",
+)
 def backtest(
-    spec: Path, gate_id: str, results: Path, as_json: bool, per_row: bool, trust: tuple[str, ...]
+    spec: Path,
+    gate_id: str,
+    results: Path,
+    as_json: bool,
+    per_row: bool,
+    trust: tuple[str, ...],
+    sweep_id: str | None,
+    sweep_range: str | None,
+    outcome: str | None,
+    max_miss: float,
 ) -> None:
-    """Replay a gate's criteria over historical candidates: pass rates, outcomes, blockers."""
-    from app.cli.backtest_report import run_backtest
+    """Replay a gate's criteria over historical candidates: pass rates, outcomes, blockers;
+    with --sweep, what each threshold of one criterion would have done."""
+    from app.cli.backtest_report import SweepOptions, run_backtest
 
-    run_backtest(spec, gate_id, results, as_json, per_row, trust)
+    options = SweepOptions(sweep_id, sweep_range, outcome, max_miss)
+    run_backtest(spec, gate_id, results, as_json, per_row, trust, options)
 
 
 @cli.command()

@@ -158,6 +158,7 @@ def run_simulate(
     as_json: bool,
     workspace: str | None,
     record: bool,
+    workers: int | None = None,
 ) -> int:
     from app.simulate.clock import ScenarioRangeError
     from app.simulate.fit import scenario_warnings, written_for_another
@@ -176,7 +177,7 @@ def run_simulate(
     from app.simulate.bakes import stage_bakes
 
     try:
-        payload, summary, events = _run(spec, scenario, seed, runs, stage_bakes(doc))
+        payload, summary, events = _run(spec, scenario, seed, runs, stage_bakes(doc), workers)
     except ScenarioRangeError as error:
         raise Failure(f"scenario {scenario_name}: {error}") from None
     problem = _record(
@@ -202,11 +203,16 @@ def run_simulate(
 
 
 def _run(
-    spec: Any, scenario: Any, seed: int, runs: int, bakes: dict[str, float]
+    spec: Any,
+    scenario: Any,
+    seed: int,
+    runs: int,
+    bakes: dict[str, float],
+    workers: int | None = None,
 ) -> tuple[Any, Any, list[Any]]:
     """One run (its JSON, summary and events) or Monte Carlo runs (their summary twice)."""
     from app.simulate.engine import simulate
-    from app.simulate.montecarlo import monte_carlo
+    from app.simulate.montecarlo import default_workers, monte_carlo
 
     with stderr_progress() as bar:
         report = None
@@ -218,5 +224,8 @@ def _run(
         if runs == 1:
             result = simulate(spec, scenario, seed, progress=report, bakes=bakes)
             return result.to_json(), result.summary(), result.events
-        summary = monte_carlo(spec, scenario, seed, runs, progress=report, bakes=bakes)
+        workers = default_workers() if workers is None else workers
+        summary = monte_carlo(
+            spec, scenario, seed, runs, progress=report, bakes=bakes, workers=workers
+        )
     return summary, summary, []

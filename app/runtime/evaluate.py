@@ -6,7 +6,6 @@ Nothing from a file is ever evaluated as code: operators are looked up in a fixe
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,19 +13,18 @@ from typing import Any, Protocol
 
 from app import __version__
 from app.runtime.approvals import ApprovalLike, ApprovalOutcome, ApprovalPolicy, evaluate_approvals
+from app.runtime.values import (
+    MISSING,
+    OPERATORS,
+    Status,
+    Verdict,
+    number,
+    same,
+    unusable_check_value,
+)
 from app.spec.criteria import ArtifactCriterion, BaselineCriterion, CheckCriterion, MetricCriterion
 from app.spec.schema import GateSpec, SpecGate
 from app.spec.timestamps import utc_text
-
-OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
-MISSING = object()
 
 
 class CandidateLike(Protocol):
@@ -58,7 +56,7 @@ class CriterionResult:
     """One criterion's outcome; its ``expected`` text is written only when someone reads it."""
 
     criterion: Any
-    status: str  # pass | fail | missing | invalid | skipped
+    status: Status
     observed: Any
     base: Any = None  # baseline criteria: the baseline value compared against, when usable
 
@@ -73,15 +71,15 @@ class CriterionResult:
     @property
     def policy(self) -> str:
         """For a missing or invalid value, its policy (``fail`` or ``hold``); else empty."""
-        if self.status == "missing":
+        if self.status == Status.MISSING:
             return str(self.criterion.on_missing)
-        return str(self.criterion.on_invalid) if self.status == "invalid" else ""
+        return str(self.criterion.on_invalid) if self.status == Status.INVALID else ""
 
     @property
     def expected(self) -> str:
         """What would pass, as a reader sees it: ``>= 0.9``, ``== 'passed'``, ``present``..."""
         criterion = self.criterion
-        if self.status == "skipped":
+        if self.status == Status.SKIPPED:
             return f"applies to tiers {', '.join(criterion.tiers)}"
         form = criterion.form
         if form == "artifact":
@@ -110,7 +108,7 @@ class CriterionResult:
 @dataclass
 class Decision:
     gate: str
-    decision: str  # promote | reject | hold
+    decision: Verdict
     spec_digest: str
     criteria: list[CriterionResult]
     approvals: ApprovalOutcome
@@ -173,26 +171,6 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _number(value: Any) -> float | int | None:
-    """A usable number, or None for anything else (bool, string, NaN, infinity, an integer
-    too large for a float...)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return value if math.isfinite(value) else None
-    except OverflowError:
-        return None
-
-
-def _same(left: Any, right: Any) -> bool:
-    """Equality without Python's ``True == 1``: types must agree (numbers among themselves)."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left is right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    return type(left) is type(right) and left == right
-
-
 def _fmt(value: Any) -> str:
     return (
         f"{value:g}"
@@ -203,62 +181,120 @@ def _fmt(value: Any) -> str:
     )
 
 
-Outcome = tuple[str, Any, Any]  # status, observed value, baseline value
+Program = Callable[[EvidenceLike], CriterionResult]
+"""One criterion compiled: evidence in, its result out (tiers aside)."""
 
 
-def _artifact(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    present = criterion.artifact in evidence.artifacts
-    return ("pass" if present else "missing"), present, None
+def _artifact(criterion: Any) -> Program:
+    name = criterion.artifact
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        present = name in evidence.artifacts
+        return CriterionResult(criterion, Status.PASS if present else Status.MISSING, present)
+
+    return run
 
 
-def _check(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    observed = evidence.checks.get(criterion.check, MISSING)
-    if observed is MISSING or observed is None:
-        return "missing", None, None
-    if isinstance(observed, dict | list) or (
-        isinstance(observed, float) and not math.isfinite(observed)
-    ):
-        return "invalid", observed, None
-    return ("pass" if _same(observed, criterion.equals) else "fail"), observed, None
+def _check(criterion: Any) -> Program:
+    name, equals = criterion.check, criterion.equals
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        observed = evidence.checks.get(name, MISSING)
+        if observed is MISSING or observed is None:
+            return CriterionResult(criterion, Status.MISSING, None)
+        if unusable_check_value(observed):
+            return CriterionResult(criterion, Status.INVALID, observed)
+        passed = same(observed, equals)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, observed)
+
+    return run
 
 
-def _baseline(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    raw = evidence.metrics.get(criterion.metric, MISSING)
-    base_raw = evidence.baseline.get(criterion.metric, MISSING)
-    if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
-        return "missing", (None if raw is MISSING else raw), None
-    value, base = _number(raw), _number(base_raw)
-    if value is None or base is None:
-        return "invalid", (raw if value is None else base_raw), None
-    passed = OPERATORS[criterion.op](value, base + criterion.delta)
-    return ("pass" if passed else "fail"), value, base
+def _baseline(criterion: Any) -> Program:
+    name, compare, delta = criterion.metric, OPERATORS[criterion.op], criterion.delta
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        raw = evidence.metrics.get(name, MISSING)
+        base_raw = evidence.baseline.get(name, MISSING)
+        if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
+            return CriterionResult(criterion, Status.MISSING, None if raw is MISSING else raw)
+        value, base = number(raw), number(base_raw)
+        if value is None or base is None:
+            return CriterionResult(criterion, Status.INVALID, raw if value is None else base_raw)
+        passed = compare(value, base + delta)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, value, base)
+
+    return run
 
 
-def _metric(criterion: Any, evidence: EvidenceLike) -> Outcome:
-    raw = evidence.metrics.get(criterion.metric, MISSING)
-    if raw is MISSING or raw is None:
-        return "missing", None, None
-    value = _number(raw)
-    if value is None:
-        return "invalid", raw, None
-    passed = OPERATORS[criterion.op](value, criterion.value)
-    return ("pass" if passed else "fail"), value, None
+def _metric(criterion: Any) -> Program:
+    name, compare, threshold = criterion.metric, OPERATORS[criterion.op], criterion.value
+
+    def run(evidence: EvidenceLike) -> CriterionResult:
+        raw = evidence.metrics.get(name, MISSING)
+        if raw is MISSING or raw is None:
+            return CriterionResult(criterion, Status.MISSING, None)
+        value = number(raw)
+        if value is None:
+            return CriterionResult(criterion, Status.INVALID, raw)
+        passed = compare(value, threshold)
+        return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, value)
+
+    return run
 
 
-_FORMS: dict[type, Callable[[Any, EvidenceLike], Outcome]] = {
+_FORMS: dict[type, Callable[[Any], Program]] = {
     MetricCriterion: _metric,
     BaselineCriterion: _baseline,
     CheckCriterion: _check,
     ArtifactCriterion: _artifact,
 }
 
+TieredProgram = Callable[[EvidenceLike, str], CriterionResult]
+
+
+def compile_criterion(criterion: Any) -> TieredProgram:
+    """The criterion as a function of (evidence, tier), its form and constants bound once."""
+    run = _FORMS[type(criterion)](criterion)
+    if criterion.tiers is None:
+        return lambda evidence, _tier: run(evidence)
+    tiers = frozenset(criterion.tiers)
+
+    def tiered(evidence: EvidenceLike, tier: str) -> CriterionResult:
+        return run(evidence) if tier in tiers else CriterionResult(criterion, Status.SKIPPED, None)
+
+    return tiered
+
 
 def evaluate_criterion(criterion: Any, evidence: EvidenceLike, tier: str) -> CriterionResult:
     """One criterion against the evidence (its tier applicability decided by the caller)."""
-    tiers = criterion.tiers
-    if tiers is not None and tier not in tiers:
-        return CriterionResult(criterion, "skipped", None)
-    return CriterionResult(criterion, *_FORMS[type(criterion)](criterion, evidence))
+    return compile_criterion(criterion)(evidence, tier)
+
+
+class CompiledGate:
+    """A gate's criteria and approval rule compiled once per spec (as CEL compiles an
+    expression once): ``check``, the simulator and the per-row backtest decide with it."""
+
+    def __init__(self, spec: GateSpec, gate: SpecGate) -> None:
+        self.spec, self.gate = spec, gate
+        self.programs = [compile_criterion(criterion) for criterion in gate.criteria]
+        self.tiers = frozenset(spec.tiers)
+        self.strictest = spec.strictest_tier()
+
+    @classmethod
+    def of(cls, spec: GateSpec, gate: SpecGate) -> CompiledGate:
+        """The spec's own gates are compiled once per spec; any other gate (a copy without
+        approvals, say) each time it is asked for."""
+        if spec.gate(gate.id) is not gate:
+            return cls(spec, gate)
+        return spec.memo(("compiled-gate", gate.id), lambda: cls(spec, gate))
+
+    def review(self, evidence: EvidenceLike) -> GateReview:
+        """The candidate's review: criteria evaluated now, approvals as they arrive."""
+        return GateReview(self, evidence)
+
+    def decide(self, evidence: EvidenceLike, at: datetime | None = None) -> Decision:
+        return GateReview(self, evidence).decision(at)
 
 
 def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[str], list[str]]:
@@ -267,14 +303,14 @@ def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[s
     holds: list[str] = []
     codes: list[str] = []
     for r in results:
-        if r.status in ("pass", "skipped") or r.severity != "blocking":
+        if r.status in (Status.PASS, Status.SKIPPED) or r.severity != "blocking":
             continue
         observed = _fmt(json_safe(r.observed))
-        if r.status == "fail":
+        if r.status == Status.FAIL:
             rejects.append(f"{r.id}: observed {observed}, expected {r.expected}")
             codes.append(f"criterion-failed:{r.id}")
             continue
-        if r.status == "missing":
+        if r.status == Status.MISSING:
             sentence = f"{r.id}: the value is missing; its on_missing policy is {r.policy}"
         else:
             sentence = (
@@ -293,20 +329,22 @@ class GateReview:
     recorded so far in ``evidence.approvals``. ``decide`` is a review decided once.
     """
 
-    def __init__(self, spec: GateSpec, gate: SpecGate, evidence: EvidenceLike) -> None:
-        self.spec, self.gate, self.evidence = spec, gate, evidence
+    def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
+        self.spec, self.gate, self.evidence = compiled.spec, compiled.gate, evidence
         tier = evidence.candidate.tier
-        self.tier: str = tier if tier in spec.tiers else spec.strictest_tier()
-        self.criteria = [evaluate_criterion(c, evidence, self.tier) for c in gate.criteria]
+        self.tier: str = tier if tier in compiled.tiers else compiled.strictest
+        self.criteria = [program(evidence, self.tier) for program in compiled.programs]
         self._verdict = _criteria_reasons(self.criteria)
-        self.approval = ApprovalPolicy.of(spec, gate, self.tier, evidence.candidate.submitted_by)
+        self.approval = ApprovalPolicy.of(
+            compiled.spec, compiled.gate, self.tier, evidence.candidate.submitted_by
+        )
 
     @property
-    def criteria_outcome(self) -> str:
+    def criteria_outcome(self) -> Verdict:
         """What the criteria alone decide: ``reject``, ``hold`` (a data policy asks a person
         to look), or ``promote`` as far as they are concerned."""
         rejects, holds, _codes = self._verdict
-        return "reject" if rejects else ("hold" if holds else "promote")
+        return Verdict.REJECT if rejects else (Verdict.HOLD if holds else Verdict.PROMOTE)
 
     @property
     def needs_approvals(self) -> bool:
@@ -344,13 +382,13 @@ class GateReview:
             holds.append("approvals pending: " + "; ".join(approvals.short))
             codes.append("approvals-pending")
         if rejects:
-            decision, reasons = "reject", rejects
+            decision, reasons = Verdict.REJECT, rejects
         elif holds:
-            decision, reasons = "hold", holds
+            decision, reasons = Verdict.HOLD, holds
         else:
-            decision = "promote"
+            decision = Verdict.PROMOTE
             applicable = sum(
-                r.status != "skipped" and r.severity == "blocking" for r in self.criteria
+                r.status != Status.SKIPPED and r.severity == "blocking" for r in self.criteria
             )
             reasons = [f"all {applicable} applicable blocking criteria pass"]
             if approvals.status == "satisfied":
@@ -381,4 +419,4 @@ def decide(
 ) -> Decision:
     """The decision on ``evidence`` at ``gate`` at time ``at`` (default: the machine's
     clock): promote, reject or hold."""
-    return GateReview(spec, gate, evidence).decision(at)
+    return CompiledGate.of(spec, gate).decide(evidence, at)

@@ -2,8 +2,8 @@
 rolled back, and every event is logged with its simulated time.
 
 Decisions are never re-implemented here: gates are decided by ``app.runtime``'s
-``GateReview`` (the code behind ``check``) and production by ``app.runtime.monitor.StageWatch``,
-the code pipelines run.
+``CompiledGate`` (the code behind ``check``, compiled once per gate) and production by
+``app.runtime.monitor.StageWatch``, the code pipelines run.
 
 Candidates do not share anything at a gate, so each one's walk through the gates (and through
 any stage watched before production, a canary say) is worked out in one go, with explicit
@@ -21,9 +21,10 @@ from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from app.runtime.evaluate import GateReview, evaluate_criterion
+from app.runtime.evaluate import CompiledGate, GateReview, compile_criterion
 from app.runtime.monitor import MonitorResult, StageWatch
 from app.runtime.process import collection_paused
+from app.runtime.values import Status, Verdict
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.events import Event, EventType
@@ -76,6 +77,9 @@ class Simulation:
         self.events: list[Event] = []
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
+        self.compiled = {gate.id: CompiledGate.of(spec, gate) for gate in self.chain}
+        """Each gate's decision function, compiled once for the run."""
+        self.plan_checks: dict[str, list[Any]] = {}
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
@@ -203,16 +207,17 @@ class Simulation:
         stats.entered += 1
         entered = t
         self.log(t, EventType.GATE_ENTERED, gate.id, index)
-        review = GateReview(self.spec, gate, source.draw(self.rng, entrant))
-        if review.criteria_outcome == "hold":
+        compiled = self.compiled[gate.id]
+        review = compiled.review(source.draw(self.rng, entrant))
+        if review.criteria_outcome == Verdict.HOLD:
             stats.held += 1
             self.log(t, EventType.GATE_HELD, gate.id, index, reason="data needs a person's review")
             t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
             self.log(t, EventType.GATE_REVIEWED, gate.id, index)
-            review = GateReview(self.spec, gate, source.draw(self.rng, entrant, complete=True))
-        elif review.needs_approvals and review.criteria_outcome == "promote":
+            review = compiled.review(source.draw(self.rng, entrant, complete=True))
+        elif review.needs_approvals and review.criteria_outcome == Verdict.PROMOTE:
             stats.held += 1  # check says hold while approvals are pending
-        if review.criteria_outcome == "reject":
+        if review.criteria_outcome == Verdict.REJECT:
             decision, reasons = "reject", review.decision(at(t)).reasons
         else:
             t, decision, reasons = self.await_approvals(index, review, entered, t)
@@ -419,8 +424,13 @@ class Simulation:
             people.baseline,
         )
         restored: Submission = source.draw(rng, Entrant(tier, ""))
-        results = [evaluate_criterion(c, restored, tier) for c in plan.checks]
-        passed = all(r.status in ("pass", "skipped") for r in results if r.severity == "blocking")
+        programs = self.plan_checks.get(plan.id)
+        if programs is None:
+            programs = self.plan_checks[plan.id] = [compile_criterion(c) for c in plan.checks]
+        results = [program(restored, tier) for program in programs]
+        passed = all(
+            r.status in (Status.PASS, Status.SKIPPED) for r in results if r.severity == "blocking"
+        )
         statuses = {r.id: r.status for r in results}
         self.log(t, EventType.CHECKS_RUN, plan.id, index, passed=passed, results=statuses)
         minutes = t - fired

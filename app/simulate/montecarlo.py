@@ -1,9 +1,18 @@
-"""Monte Carlo: a scenario run many times with derived seeds, summarised by percentiles."""
+"""Monte Carlo: a scenario run many times with derived seeds, summarised by percentiles.
+
+Runs may be spread over worker processes: each run's seed is derived from the seed and the
+run's number alone, and the summaries are put back in run order, so any number of workers
+gives the same result, byte for byte, as one process.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import statistics
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from app.simulate.dora import (
@@ -51,6 +60,65 @@ def spread(values: list[float]) -> dict[str, float] | None:
     }
 
 
+def default_workers() -> int:
+    """The machine's cores (those this process may use)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _start_worker(
+    spec_json: str, scenario_json: str, seed: int, bakes: Mapping[str, float] | None
+) -> None:
+    _WORKER.update(
+        spec=GateSpec.model_validate_json(spec_json),
+        scenario=Scenario.model_validate_json(scenario_json),
+        seed=seed,
+        bakes=bakes,
+    )
+
+
+def _run_in_worker(run: int) -> dict[str, Any]:
+    return simulate(
+        _WORKER["spec"],
+        _WORKER["scenario"],
+        derive_seed(_WORKER["seed"], run),
+        bakes=_WORKER["bakes"],
+    ).summary()
+
+
+def _summaries(
+    spec: GateSpec,
+    scenario: Scenario,
+    seed: int,
+    runs: int,
+    workers: int,
+    bakes: Mapping[str, float] | None,
+) -> Iterator[dict[str, Any]]:
+    """Each run's summary, in run order."""
+    workers = max(1, min(workers, runs))
+    if workers == 1:
+        for run in range(runs):
+            yield simulate(spec, scenario, derive_seed(seed, run), bakes=bakes).summary()
+        return
+    # fork starts a worker in milliseconds, but is safe only in a process running no other
+    # thread (the designer runs some); spawn starts a fresh interpreter, safe always.
+    forkable = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    initargs = (
+        spec.model_dump_json(by_alias=True),
+        scenario.model_dump_json(by_alias=True),
+        seed,
+        dict(bakes) if bakes else None,
+    )
+    with ProcessPoolExecutor(workers, context, _start_worker, initargs) as pool:
+        yield from pool.map(_run_in_worker, range(runs), chunksize=max(1, runs // (workers * 8)))
+
+
 def monte_carlo(
     spec: GateSpec,
     scenario: Scenario,
@@ -58,11 +126,13 @@ def monte_carlo(
     runs: int,
     progress: Callable[[int, int], None] | None = None,
     bakes: Mapping[str, float] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Run ``runs`` simulations with seeds derived from ``seed``; medians and percentiles."""
+    """Run ``runs`` simulations with seeds derived from ``seed``; medians and percentiles.
+    ``workers``: processes to spread the runs over (the result does not depend on it)."""
     summaries = []
-    for run in range(runs):
-        summaries.append(simulate(spec, scenario, derive_seed(seed, run), bakes=bakes).summary())
+    for run, summary in enumerate(_summaries(spec, scenario, seed, runs, workers, bakes)):
+        summaries.append(summary)
         if progress:
             progress(run + 1, runs)
     dora = {

@@ -32,7 +32,7 @@ def test_cli_prints_a_table(capsys: pytest.CaptureFixture[str], spec_file: Path)
         capsys, "backtest", str(spec_file), "--gate", GATE, "--results", str(results)
     )
     assert (code, err) == (0, "")
-    assert f"{GATE}: 6 candidates from {results} (csv, vectorised)" in out
+    assert f"{GATE}: 6 candidates from {results} (csv, vectorised, read by arrow)" in out
     assert "1 promote (16.7%), 3 reject (50.0%), 2 hold (33.3%)" in out
     assert any(line.split()[:3] == ["fair", "blocking", "50.0%"] for line in out.splitlines())
     assert "1. lat" in out and "3 rows (0 reject, 3 hold; the only blocker of 1)" in out

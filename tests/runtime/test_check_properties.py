@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.runtime import as_spec, check
-from app.runtime.evaluate import GateReview
+from app.runtime.evaluate import CompiledGate
 from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.fileio import InputError
 from app.spec.files import load_spec, write_spec
@@ -111,7 +111,7 @@ def test_a_review_decided_as_approvals_arrive_agrees_with_check_at_every_step(
     model = as_spec(spec)
     gate = model.gate("gate")
     evidence = Evidence.model_validate(evidence_with(passing_evidence, metrics, [], tier))
-    review = GateReview(model, gate, evidence)
+    review = CompiledGate.of(model, gate).review(evidence)
     fresh = check(model, "gate", evidence, at=AT)
     held_on_data = any(code.startswith("criterion-") for code in fresh.codes)
     waiting_for_approvals = fresh.decision == "hold" and not held_on_data

@@ -1,4 +1,4 @@
-"""``backtest``: replay a gate's criteria over a file of historical candidates (CSV or JSON lines).
+"""``backtest``: replay a gate's criteria over historical candidates (CSV, JSON lines, Parquet).
 
 One row per candidate: metric columns named by metric id, check columns by check id,
 ``baseline.<metric>`` columns, ``artifacts`` (a JSON list, or ``;``-separated text in CSV)
@@ -20,15 +20,24 @@ How a row becomes evidence (both paths share it):
   or more become infinity (invalid), as evidence files are read.
 - ``tier``: empty, absent, not text or unknown means the strictest tier.
 
-Two paths give the same answer. The default reads each chunk of rows into numpy columns
-(NaN plus masks telling missing from invalid) and decides the chunk with array operations;
-``per_row=True`` builds an :class:`Evidence` per row and asks ``decide``, the code ``check``
-runs, with the gate's approval rules removed. numpy is imported here only: ``check`` and
-``monitor`` never import this module.
+- Parquet (a file, or a folder of them with hive partitions such as ``tier=high/``): values
+  keep their types, as in JSON lines; types JSON has no counterpart for (bytes, dates...)
+  are invalid. A row group that cannot be decoded is a run of bad rows, by row number.
+
+Two paths give the same answer. The default reads record batches with pyarrow (CSV cells as
+text, streamed; Parquet row groups) into numpy columns (NaN plus masks telling missing from
+invalid) and decides each batch with array operations. A CSV file whose bad rows Arrow
+cannot number exactly (bytes that are not UTF-8, line breaks in cells, a quote left open)
+is read again by the Python reader, which does; JSON lines are always read by it (it
+refuses duplicate keys and names the line of every bad one). ``per_row=True`` reads with
+the Python reader (Parquet: pyarrow), builds an :class:`Evidence` per row and asks
+``decide``, the code ``check`` runs, with the gate's approval rules removed. numpy and
+pyarrow are imported here only: ``check`` and ``monitor`` never import this module.
 """
 
 from __future__ import annotations
 
+from app.runtime.backtest import arrow_reading
 from app.runtime.backtest.columns import _Columns
 from app.runtime.backtest.decide import _decide_columns
 from app.runtime.backtest.plan import _Plan
@@ -47,5 +56,6 @@ __all__ = [
     "_Plan",
     "_csv_chunks",
     "_decide_columns",
+    "arrow_reading",
     "backtest",
 ]

@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from app.runtime.backtest.plan import EXACT_LIMIT, _json_artifacts, _Plan
-from app.runtime.evaluate import OPERATORS, _number, _same, evaluate_criterion
+from app.runtime.evaluate import evaluate_criterion
+from app.runtime.values import OPERATORS, Status, number, same, unusable_check_value
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # passes, missing, invalid (boolean)
 
@@ -21,8 +22,95 @@ _ODD_BYTES = np.ones(256, bool)
 _ODD_BYTES[list(b"0123456789.eE+-\n")] = False
 
 
-class _Columns:
-    """One chunk's columns, parsed once into arrays and shared by the gate's criteria."""
+class ColumnsBase:
+    """One chunk's columns as boolean arrays per criterion; subclasses read the cells.
+
+    A subclass sets ``plan``, ``n`` and ``tier`` and provides ``number``, ``_check``,
+    ``_artifact`` and ``evidence_at`` (the row as ``check`` would see it, for the few rows
+    decided exactly)."""
+
+    plan: _Plan
+    n: int
+    tier: np.ndarray | None
+    _applies: dict[tuple[str, ...], np.ndarray]
+
+    def number(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+        raise NotImplementedError
+
+    def _check(self, criterion: Any) -> Arrays:
+        raise NotImplementedError
+
+    def _artifact(self, name: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def evidence_at(self, row: int) -> Any:
+        raise NotImplementedError
+
+    def applies(self, criterion: Any) -> np.ndarray | None:
+        """Rows whose tier the criterion applies to; None when it applies to every tier."""
+        if criterion.tiers is None or self.tier is None:
+            return None
+        key = tuple(criterion.tiers)
+        if key not in self._applies:
+            table = np.array([tier in key for tier in self.plan.spec.tiers])
+            self._applies[key] = table[self.tier]
+        return self._applies[key]
+
+    def operands(self, criterion: Any) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, list[int]]:
+        """A numeric criterion's values and what they are compared with (the threshold, or
+        each row's baseline plus delta), its missing and invalid masks, rows to decide exactly."""
+        values, missing, invalid, inexact = self.number(criterion.metric)
+        if criterion.form == "metric":
+            return values, criterion.value, missing, invalid, inexact
+        base, base_missing, base_invalid, base_inexact = self.number(f"baseline.{criterion.metric}")
+        missing = missing | base_missing
+        invalid = (invalid | base_invalid) & ~missing
+        inexact = sorted({*inexact, *base_inexact})
+        return values, base + criterion.delta, missing, invalid, inexact
+
+    def arrays(self, index: int, criterion: Any) -> Arrays:
+        """Where the criterion passes, misses its value or finds it invalid (tiers aside)."""
+        if index in self.plan.exact_only:
+            return self._exact(criterion, range(self.n))
+        form = criterion.form
+        if form == "artifact":
+            passes = self._artifact(criterion.artifact)
+            return passes, ~passes, np.zeros(self.n, bool)
+        if form == "check":
+            return self._check(criterion)
+        values, threshold, missing, invalid, inexact = self.operands(criterion)
+        passes = compare(criterion.op, values, threshold, missing, invalid)
+        if inexact:
+            return self._exact(criterion, inexact, (passes, missing, invalid))
+        return passes, missing, invalid
+
+    def _exact(self, criterion: Any, rows: Sequence[int], start: Arrays | None = None) -> Arrays:
+        """Decide some rows with ``evaluate_criterion`` itself (integers beyond float64)."""
+        if start is None:
+            passes, missing, invalid = (np.zeros(self.n, bool) for _ in range(3))
+        else:
+            passes, missing, invalid = (array.copy() for array in start)
+        for row in rows:
+            evidence = self.evidence_at(row)
+            status = evaluate_criterion(criterion, evidence, self.plan.tier_of(evidence)).status
+            passes[row], missing[row], invalid[row] = (
+                status == Status.PASS,
+                status == Status.MISSING,
+                status == Status.INVALID,
+            )
+        return passes, missing, invalid
+
+
+def compare(op: str, values: np.ndarray, threshold: Any, missing: np.ndarray, invalid: np.ndarray):  # type: ignore[no-untyped-def]
+    """``values op threshold`` over usable values (unusable ones are NaN and never pass)."""
+    passes = OPERATORS[op](values, threshold)
+    if op == "!=":  # NaN != x is true: unusable values never pass
+        passes &= ~(missing | invalid)
+    return passes
+
+
+class _Columns(ColumnsBase):
+    """One chunk of rows read by Python (CSV cells as text, JSON lines as dicts)."""
 
     def __init__(self, plan: _Plan, rows: list[Any]) -> None:
         self.plan, self.rows, self.n = plan, rows, len(rows)
@@ -34,7 +122,7 @@ class _Columns:
         else:
             self.raw = {name: [row.get(name) for row in rows] for name in plan.columns}
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]] = {}
-        self._applies: dict[tuple[str, ...], np.ndarray] = {}
+        self._applies = {}
         self._padded: list[str] | None = None
         self.tier = self._tiers() if plan.wants_tier else None
 
@@ -47,55 +135,22 @@ class _Columns:
         lookup = map(self.plan.tier_index.get, raw, repeat(self.plan.strictest))
         return np.fromiter(lookup, np.int16, self.n)
 
-    def applies(self, criterion: Any) -> np.ndarray | None:
-        """Rows whose tier the criterion applies to; None when it applies to every tier."""
-        if criterion.tiers is None or self.tier is None:
-            return None
-        key = tuple(criterion.tiers)
-        if key not in self._applies:
-            table = np.array([tier in key for tier in self.plan.spec.tiers])
-            self._applies[key] = table[self.tier]
-        return self._applies[key]
-
     def number(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
         """Values (NaN unless usable), missing and invalid masks, rows to decide exactly."""
         if name not in self._numbers:
             raw = self.raw.get(name)
             if raw is None:
-                empty = np.zeros(self.n, bool)
-                self._numbers[name] = (np.full(self.n, np.nan), ~empty, empty, [])
+                self._numbers[name] = absent_numbers(self.n)
             else:
                 self._numbers[name] = (_csv_numbers if self.plan.csv else _json_numbers)(raw)
         return self._numbers[name]
 
-    def arrays(self, index: int, criterion: Any) -> Arrays:
-        """Where the criterion passes, misses its value or finds it invalid (tiers aside)."""
-        if index in self.plan.exact_only:
-            return self._exact(criterion, range(self.n))
-        form = criterion.form
-        if form == "artifact":
-            needle = f";{criterion.artifact};"
-            passes = np.fromiter((needle in cell for cell in self._artifacts()), bool, self.n)
-            return passes, ~passes, np.zeros(self.n, bool)
-        if form == "check":
-            return self._check(criterion)
-        values, missing, invalid, inexact = self.number(criterion.metric)
-        if form == "metric":
-            threshold: Any = criterion.value
-        else:
-            base, base_missing, base_invalid, base_inexact = self.number(
-                f"baseline.{criterion.metric}"
-            )
-            missing = missing | base_missing
-            invalid = (invalid | base_invalid) & ~missing
-            threshold = base + criterion.delta
-            inexact = sorted({*inexact, *base_inexact})
-        passes = OPERATORS[criterion.op](values, threshold)
-        if criterion.op == "!=":  # NaN != x is true: unusable values never pass
-            passes &= ~(missing | invalid)
-        if inexact:
-            return self._exact(criterion, inexact, (passes, missing, invalid))
-        return passes, missing, invalid
+    def evidence_at(self, row: int) -> Any:
+        return self.plan.evidence(self.rows[row])
+
+    def _artifact(self, name: str) -> np.ndarray:
+        needle = f";{name};"
+        return np.fromiter((needle in cell for cell in self._artifacts()), bool, self.n)
 
     def _check(self, criterion: Any) -> Arrays:
         raw = self.raw.get(criterion.check)
@@ -128,22 +183,6 @@ class _Columns:
             else:
                 self._padded = [f";{cell};" for cell in raw]
         return self._padded
-
-    def _exact(self, criterion: Any, rows: Sequence[int], start: Arrays | None = None) -> Arrays:
-        """Decide some rows with ``evaluate_criterion`` itself (integers beyond float64)."""
-        if start is None:
-            passes, missing, invalid = (np.zeros(self.n, bool) for _ in range(3))
-        else:
-            passes, missing, invalid = (array.copy() for array in start)
-        for row in rows:
-            evidence = self.plan.evidence(self.rows[row])
-            status = evaluate_criterion(criterion, evidence, self.plan.tier_of(evidence)).status
-            passes[row], missing[row], invalid[row] = (
-                status == "pass",
-                status == "missing",
-                status == "invalid",
-            )
-        return passes, missing, invalid
 
 
 def _float_or_nan(cell: str) -> float:
@@ -205,11 +244,16 @@ def _json_numbers(raw: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     for index, value in enumerate(raw):
         if value is None:
             missing[index] = True
-        elif (number := _number(value)) is not None:
-            values[index] = float(number)
+        elif (usable := number(value)) is not None:
+            values[index] = float(usable)
             if _is_big(value):
                 inexact.append(index)
     return _finish_numbers(values, missing, inexact)
+
+
+def absent_numbers(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """A column the file does not have: every value missing."""
+    return np.full(n, np.nan), np.ones(n, bool), np.zeros(n, bool), []
 
 
 def _is_big(value: Any) -> bool:
@@ -230,6 +274,6 @@ def _check_code(value: Any, equals: Any) -> int:
     """evaluate_criterion's reading of one check value: 0 pass, 1 fail, 2 missing, 3 invalid."""
     if value is None:
         return 2
-    if isinstance(value, dict | list) or (isinstance(value, float) and not math.isfinite(value)):
+    if unusable_check_value(value):
         return 3
-    return 0 if _same(value, equals) else 1
+    return 0 if same(value, equals) else 1

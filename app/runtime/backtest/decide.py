@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from app.runtime.backtest.columns import _Columns
+from app.runtime.backtest.columns import ColumnsBase
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.result import BacktestResult, CriterionTally
-from app.runtime.evaluate import decide
 
 # --- the per-row path: check's own code, one row at a time ------------------------------
 
@@ -17,7 +16,7 @@ from app.runtime.evaluate import decide
 def _decide_rows(plan: _Plan, rows: list[Any], result: BacktestResult) -> None:
     tallies = {tally.id: tally for tally in result.criteria}
     for row in rows:
-        decision = decide(plan.spec, plan.criteria_only, plan.evidence(row))
+        decision = plan.compiled.decide(plan.evidence(row))
         result.outcomes[decision.decision] += 1
         for outcome in decision.criteria:
             tallies[outcome.id].counts[outcome.status] += 1
@@ -44,10 +43,16 @@ def _policy_mask(criterion: Any, missing: np.ndarray, invalid: np.ndarray) -> np
     return parts[0] | parts[1] if len(parts) == 2 else (parts[0] if parts else None)
 
 
-def _decide_columns(plan: _Plan, columns: _Columns, result: BacktestResult) -> None:
-    """decide's criteria part over a whole chunk: boolean arrays instead of one row at a time."""
+def _decide_columns(
+    plan: _Plan, columns: ColumnsBase, result: BacktestResult, leave_out: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """decide's criteria part over a whole chunk: boolean arrays instead of one row at a time.
+
+    Returns the rows that the blocking criteria other than the ``leave_out``-th (a sweep's)
+    reject, and those they hold."""
     n = columns.n
-    rejected, held = np.zeros(n, bool), np.zeros(n, bool)
+    rejected, held = np.zeros(n, bool), np.zeros(n, bool)  # by the criteria but leave_out
+    own_rejected, own_held = np.zeros(n, bool), np.zeros(n, bool)
     blocker_count = np.zeros(n, np.uint8 if len(plan.criteria) < 256 else np.uint32)
     blocking: list[tuple[CriterionTally, np.ndarray]] = []
     with np.errstate(all="ignore"):  # NaN and overflow are expected; masks handle them
@@ -75,18 +80,23 @@ def _decide_columns(plan: _Plan, columns: _Columns, result: BacktestResult) -> N
                 blocked &= applies
             holding = _policy_mask(criterion, missing, invalid)
             rejecting = blocked if holding is None else blocked & ~holding
+            into_rejected, into_held = (
+                (own_rejected, own_held) if index == leave_out else (rejected, held)
+            )
             if holding is not None:
-                held |= holding
+                into_held |= holding
                 tally.holds += int(np.count_nonzero(holding))
-            rejected |= rejecting
+            into_rejected |= rejecting
             tally.rejects += int(np.count_nonzero(rejecting))
             blocker_count += blocked
             blocking.append((tally, blocked))
     alone = blocker_count == 1
     for tally, blocked in blocking:
         tally.sole += int(np.count_nonzero(blocked & alone))
-    rejects = int(np.count_nonzero(rejected))
-    holds = int(np.count_nonzero(held & ~rejected))  # reject beats hold
+    all_rejected, all_held = rejected | own_rejected, held | own_held
+    rejects = int(np.count_nonzero(all_rejected))
+    holds = int(np.count_nonzero(all_held & ~all_rejected))  # reject beats hold
     result.outcomes["reject"] += rejects
     result.outcomes["hold"] += holds
     result.outcomes["promote"] += n - rejects - holds
+    return rejected, held

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from app.runtime.backtest.result import BacktestResult, CriterionTally
+from app.runtime.evaluate import CompiledGate
 from app.spec.criteria import Approval
 from app.spec.evidence import Candidate, Evidence
 from app.spec.schema import GateSpec, SpecGate
@@ -49,12 +51,13 @@ def _needs_exact(criterion: Any) -> bool:
 class _Plan:
     """What a gate needs from each row, and how a row becomes the evidence ``check`` sees."""
 
-    def __init__(self, spec: GateSpec, gate: SpecGate, fmt: str) -> None:
+    def __init__(self, spec: GateSpec, gate: SpecGate, fmt: str, extra: Sequence[str] = ()) -> None:
         self.spec = spec
         self.format = fmt
         self.csv = fmt == "csv"
         self.criteria = list(gate.criteria)
         self.criteria_only = gate.model_copy(update={"approval": Approval()})
+        self.compiled = CompiledGate(spec, self.criteria_only)  # the per-row path's decide
         self.tier_index = {tier: index for index, tier in enumerate(spec.tiers)}
         self.strictest = self.tier_index[spec.strictest_tier()]
         numeric = [c for c in self.criteria if c.form in ("metric", "baseline")]
@@ -68,7 +71,7 @@ class _Plan:
         self.wants_tier = any(c.tiers is not None for c in self.criteria)
         if self.wants_tier:
             names.append("tier")
-        self.columns = list(dict.fromkeys(names))
+        self.columns = list(dict.fromkeys([*names, *extra]))  # extra: a sweep's outcome
         self.unseen = set(self.columns)
         self.positions: dict[str, int] = {}  # CSV: column name -> field index
 
@@ -98,8 +101,14 @@ class _Plan:
 
     def evidence(self, row: Any) -> Evidence:
         """The evidence one row stands for: what ``decide`` reads on the per-row path."""
+        if self.csv and isinstance(row, list):
+            row = {name: row[j] for name, j in self.positions.items() if row[j] != ""}
+        return self.evidence_of(row)
+
+    def evidence_of(self, values: dict[str, Any]) -> Evidence:
+        """The evidence of one row given as a mapping: CSV cells (text; empty cells left out)
+        or JSON values (JSON lines, Parquet)."""
         if self.csv:
-            values = {name: row[j] for name, j in self.positions.items() if row[j] != ""}
             metrics = {m: _csv_number(values[m]) for m in self.metrics if m in values}
             baseline = {
                 m: _csv_number(values[key])
@@ -109,11 +118,12 @@ class _Plan:
             artifacts = _split_artifacts(values.get("artifacts", ""))
             tier = values.get("tier")
         else:
-            values = row
-            metrics = {m: row[m] for m in self.metrics if m in row}
-            baseline = {m: row[key] for m in self.baselines if (key := f"baseline.{m}") in row}
-            artifacts = _json_artifacts(row.get("artifacts"))
-            tier = row.get("tier") if isinstance(row.get("tier"), str) else None
+            metrics = {m: values[m] for m in self.metrics if m in values}
+            baseline = {
+                m: values[key] for m in self.baselines if (key := f"baseline.{m}") in values
+            }
+            artifacts = _json_artifacts(values.get("artifacts"))
+            tier = values.get("tier") if isinstance(values.get("tier"), str) else None
         # A cell holding control characters cannot be text in evidence; it could not name an
         # artifact or a tier either, so the row reads as the vectorised path reads it.
         artifacts = [name for name in artifacts if text_problem(name) is None]

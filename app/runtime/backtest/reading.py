@@ -54,8 +54,9 @@ class _Lines:
     ``undecodable`` by 1-based number, and their rows become bad rows.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, block: int | None = None) -> None:
         self.stream = stream
+        self.block = block  # bytes read at a time (default: BLOCK_BYTES)
         self.done = 0  # bytes handed out as lines
         self.count = 0  # lines handed out
         self.undecodable: set[int] = set()
@@ -67,7 +68,7 @@ class _Lines:
         rest, first = b"", True
         while True:
             try:
-                block = self.stream.read(BLOCK_BYTES)
+                block = self.stream.read(self.block or BLOCK_BYTES)
             except OSError as error:
                 raise BacktestInputError(f"cannot be read: {error.strerror or error}") from None
             data, rest = rest + block, b""
@@ -113,6 +114,14 @@ def _lines_of(text: str) -> list[str]:
 
 
 def _csv_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
+    reader, header = csv_header(lines)
+    plan.bind_header(header)
+    return _csv_records(reader, lines, len(header))
+
+
+def csv_header(lines: _Lines) -> tuple[Any, list[str]]:
+    """The CSV reader, past the header, and the header (checked: present, UTF-8, each
+    column named once)."""
     reader = csv.reader(lines)
     header: list[str] = []
     try:
@@ -134,8 +143,7 @@ def _csv_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
             f"line {reader.line_num}: the header names the column {twice!r} twice; "
             "name each column once"
         )
-    plan.bind_header(header)
-    return _csv_records(reader, lines, len(header))
+    return reader, header
 
 
 def _csv_records(reader: Any, lines: _Lines, width: int) -> Iterator[_Chunk]:

@@ -1,4 +1,4 @@
-"""``backtest()`` itself: open the results file, read it chunk by chunk, decide each chunk."""
+"""``backtest()`` itself: open the results file, read it batch by batch, decide each batch."""
 
 from __future__ import annotations
 
@@ -7,19 +7,50 @@ from collections.abc import Callable
 from typing import Any
 
 from app.runtime import UnknownElementError, as_spec
-from app.runtime.backtest.columns import _Columns
+from app.runtime.backtest.arrow_columns import ArrowColumns
+from app.runtime.backtest.arrow_reading import (
+    ExactReadingNeeded,
+    NumberedReadingNeeded,
+    arrow_csv_batches,
+    json_rows,
+    parquet_batches,
+    parquet_source,
+)
+from app.runtime.backtest.columns import ColumnsBase, _Columns
 from app.runtime.backtest.decide import _decide_columns, _decide_rows
 from app.runtime.backtest.plan import _Plan
-from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open
-from app.runtime.backtest.result import BacktestInputError, BacktestResult
+from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open, csv_header
+from app.runtime.backtest.result import BacktestInputError, BacktestResult, BadRow
 from app.runtime.process import collection_paused
 from app.spec.schema import GateSpec
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+FORMATS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 SHOWN_BAD_ROWS = 20
+HEADER_BLOCK_BYTES = 64 << 10
 
 Progress = Callable[[int, int], None]
-"""Called after each chunk with (bytes read, file size); it may raise to cancel."""
+"""Called after each batch with (done, total): bytes of a CSV or JSON-lines file, rows of
+Parquet; it may raise to cancel."""
+
+
+def results_format(path: str | os.PathLike[str]) -> str:
+    """``csv``, ``jsonl`` or ``parquet``, from the extension (a folder is a Parquet dataset)."""
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        return "parquet"
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in FORMATS:
+        raise BacktestInputError(
+            f"has the extension {extension or '(none)'!r}; backtest reads .csv, .jsonl and "
+            ".parquet files, or a folder of Parquet files"
+        )
+    return FORMATS[extension]
 
 
 def backtest(
@@ -29,9 +60,12 @@ def backtest(
     *,
     per_row: bool = False,
     progress: Progress | None = None,
+    observer: Any = None,
 ) -> BacktestResult:
-    """Replay ``gate``'s criteria over the candidates in ``path`` (``.csv`` or ``.jsonl``).
+    """Replay ``gate``'s criteria over the candidates in ``path`` (``.csv``, ``.jsonl``,
+    ``.parquet`` or a folder of Parquet files).
 
+    ``observer`` (the sweep's collector) is shown each batch's columns and decisions.
     Raises ``UnknownElementError`` for an unknown gate and :class:`BacktestInputError` when
     the file cannot be used at all (missing, unreadable, unknown extension, no CSV header).
     """
@@ -40,25 +74,118 @@ def backtest(
     if target is None:
         known = ", ".join(g.id for g in model.gates)
         raise UnknownElementError(f"the spec has no gate {gate!r}; its gates are: {known}")
-    extension = os.path.splitext(os.fspath(path))[1].lower()
-    if extension not in FORMATS:
-        raise BacktestInputError(
-            f"has the extension {extension or '(none)'!r}; backtest reads .csv or .jsonl files"
-        )
-    plan = _Plan(model, target, FORMATS[extension])
-    result = plan.empty_result(os.fspath(path), "per-row" if per_row else "vectorised")
+    fmt = results_format(path)
+    extra = observer.columns if observer is not None else ()
+    method = "per-row" if per_row else "vectorised"
+
+    def fresh() -> tuple[_Plan, BacktestResult]:
+        plan = _Plan(model, target, fmt, extra)
+        return plan, plan.empty_result(os.fspath(path), method)
+
+    with collection_paused():  # batches are many small acyclic objects
+        if fmt == "parquet":
+            plan, result = fresh()
+            result.reader = "arrow"
+            _replay_parquet(plan, result, path, per_row, progress, observer)
+        elif fmt == "csv" and not per_row:
+            plan, result = fresh()
+            result.reader = "arrow"
+            try:
+                try:
+                    _replay_arrow_csv(plan, result, path, progress, observer, parallel=True)
+                except NumberedReadingNeeded:  # bad rows: read again, one block after another
+                    if observer is not None:
+                        observer.reset()
+                    plan, result = fresh()
+                    result.reader = "arrow"
+                    _replay_arrow_csv(plan, result, path, progress, observer, parallel=False)
+            except ExactReadingNeeded:
+                if observer is not None:
+                    observer.reset()
+                plan, result = fresh()
+                _replay_python(plan, result, path, per_row, progress, observer)
+        else:
+            plan, result = fresh()
+            _replay_python(plan, result, path, per_row, progress, observer)
+    result.absent_columns = plan.absent_columns()
+    return result
+
+
+def _tally_bad(result: BacktestResult, bad: list[BadRow], count: int | None = None) -> None:
+    result.bad_rows += len(bad) if count is None else count
+    result.bad_lines.extend(bad[: SHOWN_BAD_ROWS - len(result.bad_lines)])
+
+
+def _decide(plan: _Plan, columns: ColumnsBase, result: BacktestResult, observer: Any) -> None:
+    leave_out = None if observer is None else observer.index
+    others = _decide_columns(plan, columns, result, leave_out)
+    if observer is not None:
+        observer.see(columns, *others)
+
+
+def _replay_arrow_csv(
+    plan: _Plan,
+    result: BacktestResult,
+    path: str | os.PathLike[str],
+    progress: Progress | None,
+    observer: Any,
+    parallel: bool,
+) -> None:
     stream, size = _open(path)
-    with collection_paused(), stream:  # chunks are many small acyclic objects
+    with stream:
+        lines = _Lines(stream, HEADER_BLOCK_BYTES)
+        reader, header = csv_header(lines)
+        plan.bind_header(header)
+        for batch, bad in arrow_csv_batches(stream, header, reader.line_num, parallel):
+            _tally_bad(result, bad)
+            if batch.num_rows:
+                _decide(plan, ArrowColumns(plan, batch), result, observer)
+            if progress is not None:
+                progress(min(stream.tell(), size), size)
+    if progress is not None:
+        progress(size, size)
+
+
+def _replay_python(
+    plan: _Plan,
+    result: BacktestResult,
+    path: str | os.PathLike[str],
+    per_row: bool,
+    progress: Progress | None,
+    observer: Any,
+) -> None:
+    stream, size = _open(path)
+    with stream:
         lines = _Lines(stream)
         chunks = _csv_chunks(lines, plan) if plan.csv else _jsonl_chunks(lines, plan)
         for chunk in chunks:
-            result.bad_rows += len(chunk.bad)
-            result.bad_lines.extend(chunk.bad[: SHOWN_BAD_ROWS - len(result.bad_lines)])
+            _tally_bad(result, chunk.bad)
             if chunk.rows and per_row:
                 _decide_rows(plan, chunk.rows, result)
             elif chunk.rows:
-                _decide_columns(plan, _Columns(plan, chunk.rows), result)
+                _decide(plan, _Columns(plan, chunk.rows), result, observer)
             if progress is not None:
                 progress(lines.done, size)
-    result.absent_columns = plan.absent_columns()
-    return result
+
+
+def _replay_parquet(
+    plan: _Plan,
+    result: BacktestResult,
+    path: str | os.PathLike[str],
+    per_row: bool,
+    progress: Progress | None,
+    observer: Any,
+) -> None:
+    source = parquet_source(path)
+    present = [name for name in plan.columns if name in source.schema.names]
+    plan.unseen -= set(present)
+    total = source.count_rows()
+    for batch, done, bad, count in parquet_batches(source, present):
+        _tally_bad(result, bad, count)
+        if batch is not None and batch.num_rows:
+            if per_row:
+                _decide_rows(plan, json_rows(batch), result)
+            else:
+                _decide(plan, ArrowColumns(plan, batch), result, observer)
+        if progress is not None:
+            progress(done, total)

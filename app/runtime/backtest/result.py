@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("pass", "fail", "missing", "invalid", "skipped")
-OUTCOMES = ("promote", "reject", "hold")
+from app.runtime.values import Status, Verdict
+
+STATUSES = tuple(Status)
+OUTCOMES = tuple(Verdict)
 
 
 class BacktestInputError(ValueError):
@@ -76,6 +78,11 @@ class BacktestResult:
     bad_rows: int = 0
     bad_lines: list[BadRow] = field(default_factory=list)  # the first SHOWN_BAD_ROWS
     absent_columns: list[str] = field(default_factory=list)
+    sweep: dict[str, Any] | None = None
+    """A sweep's thresholds and quantiles (``--sweep``), when one was asked for."""
+    reader: str = "python"
+    """Which reader read the rows: ``arrow`` (pyarrow), or ``python`` (JSON lines, the
+    per-row path, and CSV files whose lines only the Python reader can tell exactly)."""
 
     @property
     def rows(self) -> int:
@@ -112,4 +119,4 @@ class BacktestResult:
                 "first": [{"line": bad.line, "reason": bad.reason} for bad in self.bad_lines],
             },
             "absent_columns": self.absent_columns,
-        }
+        } | ({} if self.sweep is None else {"sweep": self.sweep})

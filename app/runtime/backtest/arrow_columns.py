@@ -1,0 +1,234 @@
+"""A record batch read by pyarrow (CSV cells as text, Parquet typed values) as numpy columns.
+
+Each reading gives what the per-row path reads from the same row: CSV cells through
+``_csv_number`` (plain decimal literals only), Parquet values as JSON values are read
+(``_json_numbers``: booleans and text are no numbers, integers beyond float64's exact range
+are decided exactly). The per-cell Python readings are used only for the rare columns the
+array operations cannot settle.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from app.runtime.backtest.columns import (
+    Arrays,
+    ColumnsBase,
+    _check_code,
+    _csv_numbers,
+    _finish_numbers,
+    absent_numbers,
+)
+from app.runtime.backtest.plan import EXACT_LIMIT, _json_artifacts, _Plan, _split_artifacts
+
+Numbers = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
+
+
+def text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets and the bytes they index, as numpy views (no copy)."""
+    offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
+    data_buffer = array.buffers()[2]
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return offsets, np.zeros(0, np.uint8)
+    data = np.frombuffer(data_buffer, np.uint8, int(offsets[-1] - offsets[0]), int(offsets[0]))
+    return offsets, data
+
+
+def odd_cells(array: pa.Array) -> np.ndarray:
+    """Rows whose cell holds a byte other than digits, ``.``, ``e``, ``E``, ``+`` and ``-``."""
+    offsets, data = text_bytes(array)
+    if not len(data):
+        return np.zeros(0, np.intp)
+    shifted = data - np.uint8(45)  # '-', '.', '/', '0'-'9' become 0..12, all else wraps above
+    flagged = shifted > 12
+    flagged |= shifted == 2  # '/'
+    candidates = np.flatnonzero(flagged)
+    if not len(candidates):
+        return candidates
+    found = data[candidates]
+    odd = candidates[(found != 43) & (found != 69) & (found != 101)]  # '+', 'E', 'e'
+    return np.unique(np.searchsorted(offsets, odd + offsets[0], side="right") - 1)
+
+
+def csv_numbers(array: pa.Array) -> Numbers:
+    """A CSV column (text, empty cells null) as numbers, as ``_csv_number`` reads each cell."""
+    n = len(array)
+    missing = array.is_null().to_numpy(zero_copy_only=False)
+    odd = odd_cells(array)
+    clean = array
+    if len(odd):
+        mask = np.zeros(n, bool)
+        mask[odd] = True
+        clean = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), array)
+    try:
+        values = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "1e5e5", "--1": plain, no number
+        cells = ["" if cell is None else cell for cell in array.to_pylist()]
+        return _csv_numbers(cells)
+    if not values.flags.writeable:
+        values = values.copy()
+    values[odd] = np.nan
+    return _finish_numbers(values, missing, [])
+
+
+def typed_numbers(array: pa.Array) -> Numbers:
+    """A typed column (Parquet) as JSON values are read: numbers are numbers, null is missing,
+    anything else (booleans, text, lists) invalid."""
+    kind, n = array.type, len(array)
+    missing = array.is_null().to_numpy(zero_copy_only=False)
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind):
+        values = pc.cast(array, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        if not values.flags.writeable:
+            values = values.copy()
+        inexact: list[int] = []
+        if pa.types.is_integer(kind) and kind.bit_width > 52:
+            big = pc.greater(pc.abs(pc.cast(array, pa.float64(), safe=False)), float(EXACT_LIMIT))
+            if pc.any(big.fill_null(False)).as_py():
+                inexact = np.flatnonzero(
+                    big.fill_null(False).to_numpy(zero_copy_only=False)
+                ).tolist()
+        return _finish_numbers(values, missing, inexact)
+    if pa.types.is_null(kind):
+        return absent_numbers(n)
+    values = np.full(n, np.nan)
+    return values, missing, ~missing, []
+
+
+def pylist(array: pa.Array) -> list[Any]:
+    """Python values as a JSON reader would give them (see ``json_values``)."""
+    return json_values(array.type, array.to_pylist())
+
+
+def json_values(kind: pa.DataType, values: list[Any]) -> list[Any]:
+    """Values of a column whose type JSON has no counterpart for (dates, bytes...) become
+    objects, which no criterion can use: invalid wherever they are read."""
+    if supported(kind):
+        return values
+    return [None if value is None else {"value": str(value)} for value in values]
+
+
+def supported(kind: pa.DataType) -> bool:
+    """Types whose Python values are JSON values: numbers, booleans, text, lists of text."""
+    return (
+        pa.types.is_floating(kind)
+        or pa.types.is_integer(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_null(kind)
+        or ((pa.types.is_list(kind) or pa.types.is_large_list(kind)) and supported(kind.value_type))
+    )
+
+
+@functools.cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1))
+
+
+class ArrowColumns(ColumnsBase):
+    """One record batch's columns, parsed once into arrays and shared by the gate's criteria."""
+
+    def __init__(self, plan: _Plan, batch: pa.RecordBatch) -> None:
+        self.plan, self.batch, self.n = plan, batch, batch.num_rows
+        self.text = plan.csv  # CSV cells are text to be read; Parquet values are typed
+        names = set(batch.schema.names)
+        self.raw: dict[str, pa.Array] = {
+            name: batch.column(name) for name in plan.columns if name in names
+        }
+        self._numbers: dict[str, Numbers] = {}
+        if self.text:  # Arrow's casts and numpy's scans release the GIL: read them side by side
+            wanted = [*plan.metrics, *(f"baseline.{m}" for m in plan.baselines)]
+            present = [name for name in wanted if name in self.raw]
+            if len(present) > 1:
+                found = _pool().map(csv_numbers, [self.raw[name] for name in present])
+                self._numbers.update(zip(present, found, strict=True))
+        self._applies = {}
+        self.tier = self._tiers() if plan.wants_tier else None
+
+    def _tiers(self) -> np.ndarray:
+        raw = self.raw.get("tier")
+        strictest = self.plan.strictest
+        if raw is None or not pa.types.is_string(raw.type):
+            return np.full(self.n, strictest, np.int16)
+        index = pc.index_in(raw, value_set=pa.array(self.plan.spec.tiers))
+        return index.fill_null(strictest).to_numpy(zero_copy_only=False).astype(np.int16)
+
+    def number(self, name: str) -> Numbers:
+        if name not in self._numbers:
+            raw = self.raw.get(name)
+            if raw is None:
+                self._numbers[name] = absent_numbers(self.n)
+            elif self.text:
+                self._numbers[name] = csv_numbers(raw)
+            else:
+                self._numbers[name] = typed_numbers(raw)
+        return self._numbers[name]
+
+    def evidence_at(self, row: int) -> Any:
+        values = {
+            name: json_values(array.type, [array[row].as_py()])[0]
+            for name, array in self.raw.items()
+        }
+        if self.text:
+            values = {name: value for name, value in values.items() if value is not None}
+        return self.plan.evidence_of(values)
+
+    def _check(self, criterion: Any) -> Arrays:
+        raw = self.raw.get(criterion.check)
+        n = self.n
+        if raw is None:
+            nothing = np.zeros(n, bool)
+            return nothing, ~nothing, nothing
+        missing = raw.is_null().to_numpy(zero_copy_only=False)
+        equals = criterion.equals
+        if self.text or pa.types.is_string(raw.type):
+            if isinstance(equals, str) and equals:
+                passes = pc.equal(raw, equals).fill_null(False).to_numpy(zero_copy_only=False)
+            else:  # text never equals a number or a boolean; a CSV cell is never ""
+                empty = equals == "" and not self.text
+                passes = (
+                    pc.equal(raw, "").fill_null(False).to_numpy(zero_copy_only=False)
+                    if empty
+                    else np.zeros(n, bool)
+                )
+            return passes, missing, np.zeros(n, bool)
+        codes = np.fromiter((_check_code(v, equals) for v in pylist(raw)), np.int8, n)
+        return codes == 0, codes == 2, codes == 3
+
+    def _artifact(self, name: str) -> np.ndarray:
+        raw = self.raw.get("artifacts")
+        n = self.n
+        if raw is None:
+            return np.zeros(n, bool)
+        if pa.types.is_string(raw.type):
+            return _artifacts_in_text(raw, name)
+        if pa.types.is_list(raw.type) or pa.types.is_large_list(raw.type):
+            if not pa.types.is_string(raw.type.value_type):
+                return np.zeros(n, bool)
+            items = pc.list_flatten(raw)
+            parents = pc.list_parent_indices(raw).to_numpy(zero_copy_only=False)
+            hits = pc.equal(items, name).fill_null(False).to_numpy(zero_copy_only=False)
+            passes = np.zeros(n, bool)
+            passes[parents[hits]] = True
+            return passes
+        found = [name in _json_artifacts(value) for value in pylist(raw)]
+        return np.fromiter(found, bool, n)
+
+
+def _artifacts_in_text(raw: pa.Array, name: str) -> np.ndarray:
+    """Cells naming the artifact among their ``;``-separated, stripped items."""
+    _offsets, data = text_bytes(raw)
+    plain = not len(data) or (int(data.max()) < 128 and not (data <= 32).any())
+    if not plain:  # whitespace or non-ASCII text: Python's strip decides
+        cells = raw.to_pylist()
+        found = [cell is not None and name in _split_artifacts(cell) for cell in cells]
+        return np.fromiter(found, bool, len(cells))
+    padded = pc.binary_join_element_wise("", raw.fill_null(""), "", ";")
+    return pc.match_substring(padded, f";{name};").to_numpy(zero_copy_only=False)

@@ -1,0 +1,277 @@
+"""Reading with pyarrow: CSV streamed in record batches, Parquet files and dataset folders.
+
+CSV cells are read as text (empty cells null) and parsed by ``ArrowColumns`` as the Python
+reader parses them. Whatever Arrow cannot report as precisely as the Python reader (bytes
+that are not UTF-8, a bad row in a file whose cells hold line breaks, a field over the
+Python reader's size limit, a header it reads otherwise) raises :class:`ExactReadingNeeded`:
+the caller then reads the file again with the Python reader, which says which line is bad.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from app.runtime.backtest.arrow_columns import json_values, text_bytes
+from app.runtime.backtest.reading import _open
+
+if TYPE_CHECKING:
+    import pyarrow.dataset as pa_dataset
+from app.runtime.backtest.result import BacktestInputError, BadRow
+
+ARROW_BLOCK_BYTES = 4 << 20
+SEGMENT_BYTES = 32 << 20
+PARQUET_BATCH_ROWS = 65_536
+
+
+class ExactReadingNeeded(Exception):
+    """The file needs the Python reader to be told exactly (see the module's docstring)."""
+
+
+class NumberedReadingNeeded(Exception):
+    """A bad row turned up while Arrow read in parallel, which leaves records unnumbered."""
+
+
+def arrow_csv_batches(
+    stream: BinaryIO, header: list[str], header_line: int, parallel: bool = True
+) -> Iterator[tuple[pa.RecordBatch, list[BadRow]]]:
+    """The CSV file's rows in record batches of text, with the bad rows each batch held.
+
+    ``header`` and ``header_line`` are what the Python reader found (the header checks are
+    its own). The file goes to Arrow in segments of about SEGMENT_BYTES cut after a line
+    end outside quotes, one reader each: Arrow's streaming reader keeps what it decoded
+    until it is closed, so one reader over the whole file would grow with it. Read in
+    ``parallel``, Arrow does not number records: a bad row raises
+    :class:`NumberedReadingNeeded`."""
+    stream.seek(0)
+    breaks, bad_seen, quotes, lines_before = False, False, 0, 0
+    for index, segment in enumerate(_segments(stream)):
+        quotes += _quotes(segment)
+        first = index == 0
+        # Arrow numbers records from 1: the header's in the first segment (blank lines
+        # left out), the segment's first line in the others.
+        offset = header_line - 1 if first else lines_before
+        names = None if first else header
+        for batch, bad, seen in _segment_batches(segment, header, names, parallel, offset):
+            breaks |= seen
+            bad_seen |= bool(bad)
+            yield batch, bad
+        if not parallel:  # only a reading one block after another numbers bad rows
+            lines_before += _line_ends(segment)
+    if quotes % 2:  # a quote left open: Arrow drops the record it starts, silently
+        raise ExactReadingNeeded
+    if bad_seen and (breaks or _has_blank_lines(stream)):
+        raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
+
+
+def _segments(stream: BinaryIO) -> Iterator[memoryview]:
+    """The file in pieces that end after a ``\\n`` with an even number of quotes before it
+    (so not inside a quoted cell); a piece grows until it can be cut so."""
+    rest = b""
+    while True:
+        block = stream.read(SEGMENT_BYTES)
+        if len(block) < SEGMENT_BYTES:  # the end of the file: the rest goes in one piece
+            data = rest + block
+            if data:
+                yield memoryview(data)
+            return
+        data = rest + block if rest else block
+        del block
+        cut = data.rfind(b"\n") + 1
+        if not cut or _quotes(memoryview(data)[:cut]) % 2:
+            rest = data  # no line end outside quotes yet: the piece grows
+            continue
+        rest = data[cut:]
+        yield memoryview(data)[:cut]
+
+
+def _count(segment: memoryview, needle: bytes) -> int:
+    """Occurrences of ``needle`` in a segment (a view from the start of a bytes object)."""
+    return segment.obj.count(needle, 0, len(segment))  # type: ignore[attr-defined,no-any-return]
+
+
+def _quotes(segment: memoryview) -> int:
+    """Quote characters in a segment; most files have none, which ``find`` sees fastest."""
+    if segment.obj.find(b'"', 0, len(segment)) < 0:  # type: ignore[attr-defined]
+        return 0
+    return _count(segment, b'"')
+
+
+def _line_ends(segment: memoryview) -> int:
+    lines = _count(segment, b"\n")
+    carriage = _count(segment, b"\r")
+    return lines + carriage - _count(segment, b"\r\n") if carriage else lines
+
+
+def _segment_batches(
+    segment: bytes, header: list[str], names: list[str] | None, parallel: bool, offset: int
+) -> Iterator[tuple[pa.RecordBatch, list[BadRow], bool]]:
+    """One segment's batches, their bad rows, and whether their cells hold line breaks."""
+    pending: list[Any] = []
+
+    def bad_row(row: Any) -> str:
+        pending.append((row.number, row.actual_columns, row.text))
+        return "skip"
+
+    try:
+        reader = pa_csv.open_csv(
+            pa.BufferReader(pa.py_buffer(segment)),
+            read_options=pa_csv.ReadOptions(
+                block_size=ARROW_BLOCK_BYTES, use_threads=parallel, column_names=names
+            ),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=bad_row),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=True,
+                null_values=[""],
+                check_utf8=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        raise ExactReadingNeeded from None
+    if reader.schema.names != header:
+        raise ExactReadingNeeded
+    limit, width = csv.field_size_limit(), len(header)
+    with reader:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
+                raise ExactReadingNeeded from None
+            breaks = False
+            for array in batch.columns:
+                breaks |= _inspect(array, limit)
+            bad = []
+            for number, fields, text in pending:
+                if number is None:
+                    raise NumberedReadingNeeded
+                if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
+                    raise ExactReadingNeeded
+                reason = f"has {fields} fields where the header has {width}"
+                bad.append(BadRow(offset + number, reason))
+            pending.clear()
+            yield batch, bad, breaks
+    if pending:  # bad rows after the last batch
+        raise NumberedReadingNeeded if pending[0][0] is None else ExactReadingNeeded
+
+
+def _has_blank_lines(stream: BinaryIO) -> bool:
+    """Whether the file may have a blank line (or a line break inside a quoted cell):
+    Arrow's record numbers leave blank lines out."""
+    stream.seek(0)
+    last = b""
+    while block := stream.read(ARROW_BLOCK_BYTES):
+        data = last + block
+        if b"\n\n" in data or b"\r\r" in data or b"\n\r" in data:
+            return True
+        last = data[-1:]
+    return False
+
+
+def _inspect(array: pa.Array, limit: int) -> bool:
+    """Whether a column's cells hold line breaks; raises when only the Python reader can
+    tell what the column's rows are (bytes that are not UTF-8, a field over its limit)."""
+    offsets, data = text_bytes(array)
+    if not len(data):
+        return False
+    if int(data.max()) >= 128:
+        try:
+            array.validate(full=True)
+        except pa.ArrowInvalid:
+            raise ExactReadingNeeded from None
+    if len(data) > limit and int(np.diff(offsets).max()) > limit:
+        raise ExactReadingNeeded
+    if int(data.min()) > 13:
+        return False
+    return bool(((data == 10) | (data == 13)).any())
+
+
+# --- Parquet ------------------------------------------------------------------------------
+
+
+def parquet_source(path: str | os.PathLike[str]) -> pa_dataset.Dataset:
+    """A Parquet file, or a folder of them (hive partitions such as ``tier=high/`` become
+    columns)."""
+    name = os.fspath(path)
+    if not os.path.exists(name):
+        raise BacktestInputError("does not exist")
+    import pyarrow.dataset as pa_dataset  # ~60 ms to import: CSV files never need it
+
+    folder = os.path.isdir(name)
+    if not folder:
+        _open(name)[0].close()  # a pipe or a device is refused, as for CSV
+    try:
+        source = pa_dataset.dataset(name, format="parquet", partitioning="hive" if folder else None)
+    except (pa.ArrowInvalid, OSError) as error:
+        raise BacktestInputError(f"cannot be read as Parquet: {_first_line(error)}") from None
+    if folder and not source.files:
+        raise BacktestInputError("is a folder without Parquet files")
+    return source
+
+
+def parquet_batches(
+    source: pa_dataset.Dataset, columns: list[str]
+) -> Iterator[tuple[pa.RecordBatch | None, int, list[BadRow], int]]:
+    """Each row group's batches (columns decoded), with the rows read so far, then bad rows
+    as (the first reported, how many): a row group that cannot be read is a run of bad rows,
+    reported once by its first row's number (1-based)."""
+    done = 0
+    for fragment in source.get_fragments():
+        try:
+            groups = fragment.split_by_row_group()
+        except (pa.ArrowInvalid, OSError) as error:
+            raise BacktestInputError(
+                f"{os.path.basename(fragment.path)} cannot be read as Parquet: {_first_line(error)}"
+            ) from None
+        for group in groups:
+            rows = sum(g.num_rows for g in group.row_groups)
+            try:
+                batches = list(
+                    group.to_batches(
+                        schema=source.schema, columns=columns, batch_size=PARQUET_BATCH_ROWS
+                    )
+                )
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as error:
+                reason = (
+                    f"and the {rows - 1:,} rows after it (a row group) cannot be read: "
+                    if rows > 1
+                    else "cannot be read: "
+                ) + _first_line(error)
+                done += rows
+                yield None, done, [BadRow(done - rows + 1, reason)], rows
+                continue
+            for batch in batches:
+                done += batch.num_rows
+                yield decoded(batch), done, [], 0
+
+
+def decoded(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Dictionary-encoded columns (partition columns, say) as plain ones."""
+    if not any(pa.types.is_dictionary(field.type) for field in batch.schema):
+        return batch
+    arrays = [
+        array.dictionary_decode() if pa.types.is_dictionary(array.type) else array
+        for array in batch.columns
+    ]
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+
+
+def json_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """A batch's rows as JSON-like dicts: what the per-row path decides."""
+    names = batch.schema.names
+    if not names:  # none of the columns the gate reads
+        return [{} for _ in range(batch.num_rows)]
+    columns = [json_values(array.type, array.to_pylist()) for array in batch.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
