@@ -16,7 +16,7 @@ TAB, RETURN = Qt.Key.Key_Tab, Qt.Key.Key_Return
 QUERY = 'avg(model_accuracy{model="credit-scorer", env=~"prod|canary"})'
 
 
-def sources(window, metric_id: str = "accuracy") -> dict | None:  # type: ignore[no-untyped-def]
+def sources(window, metric_id: str = "auc") -> dict | None:  # type: ignore[no-untyped-def]
     metric = window.editor.doc.metric(metric_id)
     return None if metric.sources is None else metric.sources.model_dump(exclude_none=True)
 
@@ -32,12 +32,17 @@ def dark_pixels(widget) -> int:  # type: ignore[no-untyped-def]
     )
 
 
+def index(window, metric_id: str) -> int:  # type: ignore[no-untyped-def]
+    return [m.id for m in window.editor.doc.metrics].index(metric_id)
+
+
 @pytest.fixture
 def form(qtbot, window):  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.waitActive(window)
     found = select(window)
-    found.metrics.select([m.id for m in window.editor.doc.metrics].index("accuracy"))
+    # auc: a metric the template reads from no source yet (no trigger watches it)
+    found.metrics.select(index(window, "auc"))
     return found
 
 
@@ -57,10 +62,10 @@ def test_type_the_mlflow_key_then_tab_to_the_query(qtbot, window, form) -> None:
     assert sources(window) == {"mlflow": "val_accuracy", "prometheus": QUERY}
     assert steps.pushed == 2  # one undo step per field
     assert query.text() == QUERY and dark_pixels(query) > empty  # the query is drawn
-    # Another metric's form shows its own (empty) sources; back on accuracy, they are there.
-    form.metrics.select(1)
+    # Another metric's form shows its own (empty) sources; back on auc, they are there.
+    form.metrics.select(index(window, "latency-p95-ms"))
     assert record_field(form.metrics, "Prometheus query").text() == ""
-    form.metrics.select(0)
+    form.metrics.select(index(window, "auc"))
     assert record_field(form.metrics, "MLflow key").text() == "val_accuracy"
     window.editor.stack.undo()
     assert sources(window) == {"mlflow": "val_accuracy"}
@@ -79,7 +84,8 @@ def test_emptying_the_fields_removes_the_sources(qtbot, window, form) -> None:
     press(Qt.Key.Key_Delete)
     press(RETURN)
     assert sources(window) is None
-    assert "sources" not in window.editor.doc.model_dump(exclude_defaults=True)["metrics"][0]
+    dumped = window.editor.doc.model_dump(exclude_defaults=True)["metrics"]
+    assert "sources" not in dumped[index(window, "auc")]
 
 
 @pytest.mark.parametrize(
@@ -103,11 +109,21 @@ def test_hostile_queries_are_refused_inline(qtbot, window, form, text: str, said
     assert query.text() == ""  # the field shows the document's value again
 
 
-def test_a_query_on_one_metric_warns_about_the_other_trigger(qtbot, window, form) -> None:
+def test_a_watched_metric_left_without_its_query_warns(qtbot, window) -> None:
+    """The template reads both watched metrics from Prometheus; clearing the query of the
+    one bias-alert watches (while accuracy keeps its own) warns about that trigger."""
+    window.activateWindow()
+    qtbot.waitActive(window)
+    form = select(window)
+    assert not [d for d in window.problems.diagnostics if d.rule == "trigger-metric-queried"]
+    form.metrics.select(index(window, "demographic-parity-gap"))
     query = record_field(form.metrics, "Prometheus query")
+    assert query.text()
     click(window, query)
-    typed(QUERY)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    press(Qt.Key.Key_Delete)
     press(RETURN)
+    assert sources(window, "demographic-parity-gap") is None
     qtbot.waitUntil(
         lambda: any(d.rule == "trigger-metric-queried" for d in window.problems.diagnostics)
     )
