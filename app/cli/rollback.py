@@ -22,7 +22,9 @@ def parser() -> argparse.ArgumentParser:
         "--alias", required=True, help="The alias the stage serves (moved back by the rollback)."
     )
     p.add_argument(
-        "--tracking-uri", metavar="URI", help="MLflow tracking server (default: MLFLOW_TRACKING_URI)."
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking server (default: MLFLOW_TRACKING_URI).",
     )
     p.add_argument(
         "--ledger",
