@@ -15,6 +15,15 @@ EXPRESSION_ESCAPE = "${{ '${{' }}"
 EVIDENCE_DIR_EXPR = "${{ inputs.evidence_dir || 'evidence' }}"
 TELEMETRY_DIR_EXPR = "${{ inputs.telemetry_dir || 'telemetry' }}"
 TOKEN_EXPR = "${{ github.token }}"
+STACK_EXPRESSIONS = {
+    "GATEWRIGHT_LEDGER": "${{ secrets.GATEWRIGHT_LEDGER }}",
+    "PROMETHEUS_URL": "${{ vars.PROMETHEUS_URL }}",
+    "MLFLOW_TRACKING_URI": "${{ secrets.MLFLOW_TRACKING_URI }}",
+    "MLFLOW_TRACKING_TOKEN": "${{ secrets.MLFLOW_TRACKING_TOKEN }}",
+    "GATEWRIGHT_MLFLOW_MODEL": "${{ vars.GATEWRIGHT_MLFLOW_MODEL }}",
+    "GATEWRIGHT_MLFLOW_ALIAS": "${{ vars.GATEWRIGHT_MLFLOW_ALIAS }}",
+}
+"""The workflow env taking the stack's secrets and variables (each unset: today's files)."""
 EXPRESSIONS = (
     EXPRESSION_ESCAPE,
     EVIDENCE_DIR_EXPR,
@@ -28,6 +37,7 @@ EXPRESSIONS = (
     "${{ inputs.output }}",
     "${{ steps.monitor.outputs.decision }}",
     "${{ steps.monitor.outputs.policies }}",
+    *STACK_EXPRESSIONS.values(),
 )
 """Every fixed ``${{`` the exporter writes; the others name a job made of slugs:
 ``needs.<id>.outputs.policies`` in a rollback job's ``if`` and

@@ -212,6 +212,10 @@ class GitHubRun:
     run_id: str = "4242"
     token: str = "ghs_harness_token"
     jobs: dict[str, JobRun] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    """The repository's secrets (none set: each reads as empty, as on GitHub)."""
+    variables: dict[str, str] = field(default_factory=dict)
+    """The repository's variables (``vars``)."""
 
     def __post_init__(self) -> None:
         self.store = self.work / "artifacts"
@@ -219,7 +223,12 @@ class GitHubRun:
 
     def run(self, workflow_file: str) -> dict[str, JobRun]:
         workflow = yaml.safe_load((self.repo / workflow_file).read_text(encoding="utf-8"))
-        base = {"inputs": dict(self.inputs), "github": self._github()}
+        base = {
+            "inputs": dict(self.inputs),
+            "github": self._github(),
+            "secrets": dict(self.secrets),
+            "vars": dict(self.variables),
+        }
         workflow_env = {
             key: substitute(value, base) for key, value in (workflow.get("env") or {}).items()
         }

@@ -242,7 +242,9 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     monitor_jobs = files[github.MONITOR_FILE]["jobs"]
     assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop"}
     steps = monitor_jobs["rollback-acc-drop"]["steps"]
-    assert shown(steps[1]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    # The registry rollback (the runtime, then `gatewright rollback`) comes before the runbook.
+    assert "gatewright rollback" in steps[2]["run"]
+    assert shown(steps[3]["name"]) == "Action 1: " + nodes["revert"]["name"]
     assert (
         shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
     )
