@@ -96,16 +96,21 @@ def _spec_env(spec: GateSpec, spec_path: str) -> dict[str, Any]:
 
 
 def _stack_env(mlflow: bool) -> dict[str, Any]:
-    """The secrets and variables connecting the stack (the ledger, Prometheus, and MLflow
-    when ``mlflow``); unset, each leaves the steps on the files of the repository."""
+    """The secrets connecting the stack (the ledger, Prometheus, and MLflow when ``mlflow``,
+    with the registered model and alias to edit here); unset, each leaves the steps on the
+    files of the repository."""
     names = ["GATEWRIGHT_LEDGER", "PROMETHEUS_URL"]
     if mlflow:
-        names += [name for name in STACK_EXPRESSIONS if "MLFLOW" in name]
-    return {name: STACK_EXPRESSIONS[name] for name in names}
-
-
-def _registry_rollback(spec: GateSpec, policy: Any) -> bool:
-    return policy.target == "previous-stable" and policy.stage == s.registry_stage(spec)
+        names += ["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN"]
+    env: dict[str, Any] = {name: STACK_EXPRESSIONS[name] for name in names}
+    if mlflow:
+        env["GATEWRIGHT_MLFLOW_MODEL"] = Commented(
+            "", ("The registered MLflow model (empty: no MLflow evidence or registry rollback).",)
+        )
+        env["GATEWRIGHT_MLFLOW_ALIAS"] = Commented(
+            "", ("The alias the last stage serves (empty: champion).",)
+        )
+    return env
 
 
 def promote_workflow(spec: GateSpec, spec_path: str, doc: Sop) -> str:
@@ -200,7 +205,7 @@ def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
         built[monitor_id] = jobs.monitor_job(stage)
         for policy in policies[stage.id]:
             built[f"rollback-{policy.id}"] = jobs.rollback_job(
-                policy, monitor_id, _registry_rollback(spec, policy), spec.signature is not None
+                policy, monitor_id, s.registry_policies(spec), spec.signature is not None
             )
     workflow = {
         "name": f"Gatewright monitor: {spec.metadata.name}",
@@ -217,7 +222,7 @@ def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
         "env": {
             **_spec_env(spec, spec_path),
             "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR,
-            **_stack_env(any(_registry_rollback(spec, policy) for policy in spec.rollback)),
+            **_stack_env(bool(s.registry_policies(spec))),
         },
         "concurrency": {
             "group": f"gatewright-monitor-{spec.metadata.name}",

@@ -343,18 +343,26 @@ def monitor_job(stage: SpecStage) -> Commented:
 
 
 def rollback_job(
-    policy: SpecRollback, monitor_job_id: str, registry: bool = False, signed: bool = False
+    policy: SpecRollback,
+    monitor_job_id: str,
+    registry_policies: list[str] | None = None,
+    signed: bool = False,
 ) -> Commented:
-    """The rollback job of one policy; ``registry``: it rolls the last stage back to its
-    previous stable version, which `gatewright rollback` does in the MLflow registry when
-    GATEWRIGHT_MLFLOW_MODEL is set."""
+    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
+    back to its previous stable version, which `gatewright rollback` does in the MLflow
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
     triggers = ", ".join(trigger.name for trigger in policy.triggers)
     steps: list[dict[str, Any]] = [checkout()]
+    registry = policy.id in (registry_policies or [])
     if registry:
         steps += [
             runtime(),
             {
                 "name": "Move the registry alias back to the version promoted before",
+                "env": {
+                    "REGISTRY_POLICIES": " ".join(registry_policies or []),
+                    "FIRED_POLICIES": f"${{{{ needs.{monitor_job_id}.outputs.policies }}}}",
+                },
                 "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
             },
         ]
@@ -402,10 +410,19 @@ def rollback_job(
     sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
     lines = [
         f"Rollback policy {policy.id} of stage {policy.stage}: {target}{sla}.",
-        "It runs when the monitor lists this policy among those fired."
-        + (" `gatewright rollback` moves the MLflow alias back first (when" if registry else ""),
-        *(["GATEWRIGHT_MLFLOW_MODEL is set: see the workflow's header)."] if registry else []),
-        "Each other step is a placeholder for one runbook action or check, in the SOP's order.",
+        *(
+            [
+                "It runs when the monitor lists this policy among those fired. First `gatewright",
+                "rollback` moves the MLflow alias back (once per incident, when",
+                "GATEWRIGHT_MLFLOW_MODEL is set: see the header); each other step is a",
+                "placeholder for one runbook action or check, in the SOP's order.",
+            ]
+            if registry
+            else [
+                "It runs when the monitor lists this policy among those fired. Each step is a",
+                "placeholder for one runbook action or check, in the SOP's order.",
+            ]
+        ),
     ]
     return Commented(body, tuple(lines))
 

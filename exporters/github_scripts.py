@@ -17,13 +17,12 @@ TELEMETRY_DIR_EXPR = "${{ inputs.telemetry_dir || 'telemetry' }}"
 TOKEN_EXPR = "${{ github.token }}"
 STACK_EXPRESSIONS = {
     "GATEWRIGHT_LEDGER": "${{ secrets.GATEWRIGHT_LEDGER }}",
-    "PROMETHEUS_URL": "${{ vars.PROMETHEUS_URL }}",
+    "PROMETHEUS_URL": "${{ secrets.PROMETHEUS_URL }}",
     "MLFLOW_TRACKING_URI": "${{ secrets.MLFLOW_TRACKING_URI }}",
     "MLFLOW_TRACKING_TOKEN": "${{ secrets.MLFLOW_TRACKING_TOKEN }}",
-    "GATEWRIGHT_MLFLOW_MODEL": "${{ vars.GATEWRIGHT_MLFLOW_MODEL }}",
-    "GATEWRIGHT_MLFLOW_ALIAS": "${{ vars.GATEWRIGHT_MLFLOW_ALIAS }}",
 }
-"""The workflow env taking the stack's secrets and variables (each unset: today's files)."""
+"""The workflow env taking the stack's secrets (each unset: the files of the repository).
+The registered model and its alias are plain env values the team edits in the file."""
 EXPRESSIONS = (
     EXPRESSION_ESCAPE,
     EVIDENCE_DIR_EXPR,

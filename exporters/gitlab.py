@@ -111,8 +111,9 @@ def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     for stage in monitored:
         config[f"monitor-{stage.id}"] = monitor_job(stage, signed)
         for policy in policies[stage.id]:
-            registry = policy.target == "previous-stable" and stage.id == s.registry_stage(spec)
-            config[f"rollback-{policy.id}"] = rollback_job(policy, registry, signed)
+            config[f"rollback-{policy.id}"] = rollback_job(
+                policy, s.registry_policies(spec), signed
+            )
     header = [
         *p.header_lines(spec, "gitlab", spec_path),
         f"SOP title: {p.one_line(spec.metadata.title)}",

@@ -457,18 +457,22 @@ def monitor_job(stage: SpecStage, signed: bool = False) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def rollback_job(policy: SpecRollback, registry: bool = False, signed: bool = False) -> Commented:
-    """The rollback job of one policy; ``registry``: it rolls the last stage back to its
-    previous stable version, which `gatewright rollback` does in the MLflow registry when
-    GATEWRIGHT_MLFLOW_MODEL is set."""
+def rollback_job(
+    policy: SpecRollback, registry_policies: list[str] | None = None, signed: bool = False
+) -> Commented:
+    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
+    back to its previous stable version, which `gatewright rollback` does in the MLflow
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
     variables: dict[str, Any] = {
         "ROLLBACK_POLICY": policy.id,
         "STAGE_ID": policy.stage,
         "ROLLBACK_TARGET": policy.target,
     }
     script: list[Script] = [ROLLBACK_FIRED]
+    registry = policy.id in (registry_policies or [])
     if registry:
         variables[s.MLFLOW_JOB] = "true"
+        variables["REGISTRY_POLICIES"] = " ".join(registry_policies or [])
         script.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
     lines = [
         f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",

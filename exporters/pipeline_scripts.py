@@ -265,7 +265,16 @@ def registry_stage(spec: GateSpec) -> str | None:
 
 REGISTRY_ROLLBACK = Script(
     f"""\
-if [ -n "${{MLFLOW_TRACKING_URI:-}}" ] && [ -n "${{GATEWRIGHT_MLFLOW_MODEL:-}}" ]; then
+fired_now=" ${{FIRED_POLICIES:-${{fired:-}}}} "
+first=""
+for policy in $REGISTRY_POLICIES; do
+  case "$fired_now" in
+    *" $policy "*|*"\\"$policy\\""*) first=$policy; break ;;
+  esac
+done
+if [ "$first" != "$ROLLBACK_POLICY" ]; then
+  echo "The registry rollback runs once, in the job of the first fired policy ($first)."
+elif [ -n "${{MLFLOW_TRACKING_URI:-}}" ] && [ -n "${{GATEWRIGHT_MLFLOW_MODEL:-}}" ]; then
   gatewright rollback "$GATEWRIGHT_SPEC" --stage "$STAGE_ID" \\
     --mlflow-model "$GATEWRIGHT_MLFLOW_MODEL" --alias "${{GATEWRIGHT_MLFLOW_ALIAS:-champion}}" \\
     {LEDGER_ARGUMENT}
@@ -275,19 +284,35 @@ fi
 """
 )
 """A previous-stable rollback of the last stage carried out in the MLflow registry: the
-alias goes back to the version the ledger records as promoted before."""
+alias goes back to the version the ledger records as promoted before. Several policies of
+the stage may fire at once: only the job of the first of them ($REGISTRY_POLICIES, in the
+spec's order, against the fired ones: $FIRED_POLICIES or the job's $fired) moves the
+alias, so that one incident rolls back one version."""
+
+
+def registry_policies(spec: GateSpec) -> list[str]:
+    """The ids of the policies whose rollback is carried out in the registry: the
+    previous-stable policies of the last stage, in the spec's order."""
+    stage = registry_stage(spec)
+    return [
+        policy.id
+        for policy in spec.rollback
+        if policy.stage == stage and policy.target == "previous-stable"
+    ]
+
 
 STACK_HELP = (
-    "Connecting your stack (secrets: GATEWRIGHT_LEDGER, MLFLOW_TRACKING_URI,",
-    "MLFLOW_TRACKING_TOKEN; variables: PROMETHEUS_URL, GATEWRIGHT_MLFLOW_MODEL,",
-    "GATEWRIGHT_MLFLOW_ALIAS; each optional, unset: the files of the repository):",
+    "Connecting your stack (secrets GATEWRIGHT_LEDGER, PROMETHEUS_URL, MLFLOW_TRACKING_URI,",
+    "MLFLOW_TRACKING_TOKEN; GATEWRIGHT_MLFLOW_MODEL and GATEWRIGHT_MLFLOW_ALIAS under env",
+    "(GitHub) or CI/CD variables (GitLab); each optional, unset: the repository's files):",
     "GATEWRIGHT_LEDGER: every check, monitor and rollback records its decision there (a",
     "path, sqlite:///PATH or postgresql://...; a decision that cannot be recorded fails the",
     "job). PROMETHEUS_URL: monitor and bake steps read the telemetry from it. With the",
     "MLflow tracking server, its token and GATEWRIGHT_MLFLOW_MODEL (the registered model;",
     "the version at the gates is GATEWRIGHT_MODEL_VERSION), check jobs add evidence from",
     "MLflow when the SOP's metrics name MLflow keys, and previous-stable rollbacks of the",
-    "last stage run `gatewright rollback`: the alias GATEWRIGHT_MLFLOW_ALIAS (default",
-    "champion) goes back to the last version the ledger records as promoted there.",
+    "last stage run `gatewright rollback` (once per incident): the alias",
+    "GATEWRIGHT_MLFLOW_ALIAS (default champion) goes back to the last version the ledger",
+    "records as promoted there.",
 )
 """What the export's header says about the secrets and variables that connect the stack."""

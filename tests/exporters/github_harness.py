@@ -214,8 +214,6 @@ class GitHubRun:
     jobs: dict[str, JobRun] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     """The repository's secrets (none set: each reads as empty, as on GitHub)."""
-    variables: dict[str, str] = field(default_factory=dict)
-    """The repository's variables (``vars``)."""
 
     def __post_init__(self) -> None:
         self.store = self.work / "artifacts"
@@ -227,7 +225,6 @@ class GitHubRun:
             "inputs": dict(self.inputs),
             "github": self._github(),
             "secrets": dict(self.secrets),
-            "vars": dict(self.variables),
         }
         workflow_env = {
             key: substitute(value, base) for key, value in (workflow.get("env") or {}).items()

@@ -65,13 +65,11 @@ ALLOWED_GITHUB_EXPRESSIONS = (
     "${{ steps.monitor.outputs.decision }}",
     "${{ steps.monitor.outputs.policies }}",
     "${{ steps.rollout.outputs.deployed_at }}",
-    # The stack's secrets and variables (the ledger, Prometheus, MLflow), by their names.
+    # The stack's secrets (the ledger, Prometheus, MLflow), by their names.
     "${{ secrets.GATEWRIGHT_LEDGER }}",
-    "${{ vars.PROMETHEUS_URL }}",
+    "${{ secrets.PROMETHEUS_URL }}",
     "${{ secrets.MLFLOW_TRACKING_URI }}",
     "${{ secrets.MLFLOW_TRACKING_TOKEN }}",
-    "${{ vars.GATEWRIGHT_MLFLOW_MODEL }}",
-    "${{ vars.GATEWRIGHT_MLFLOW_ALIAS }}",
 )
 """The only expressions the GitHub exporter may write; user text can add none."""
 

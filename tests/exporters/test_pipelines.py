@@ -52,8 +52,12 @@ from tests.exporters.pipelines_support import (
     user_texts,
 )
 
-NEEDS_OUTPUT = re.compile(r"\$\{\{ needs\.[a-z0-9-]+\.outputs\.deployed_at \}\}")
-"""The one expression a bake job's env writes besides the fixed ones: a deploy job's time."""
+NEEDS_OUTPUT = re.compile(
+    r"\$\{\{ needs\.[a-z0-9-]+\.outputs\.deployed_at \}\}"
+    r"|\$\{\{ needs\.monitor-[a-z0-9-]+\.outputs\.policies \}\}"
+)
+"""The expressions an env writes besides the fixed ones: a deploy job's time (a bake's env)
+and the fired policies (a registry rollback step's env), each naming a job made of slugs."""
 ROLLBACK_IF = re.compile(
     r"contains\(fromJSON\(needs\.monitor-[a-z0-9-]+\.outputs\.policies\), '[a-z0-9-]+'\)"
 )
