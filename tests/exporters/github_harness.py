@@ -179,6 +179,8 @@ def condition(text: str, context: dict[str, Any]) -> bool:
     if inner.startswith("${{") and inner.endswith("}}"):
         inner = inner[3:-2]
     if not any(function in inner.replace(" ", "") for function in STATUS_FUNCTIONS):
+        if not context.get("__status__", {}).get("success", True):
+            return False  # GitHub's && stops here: the rest is never evaluated
         inner = f"success() && ({inner})"
     return _truthy(evaluate(inner, context))
 

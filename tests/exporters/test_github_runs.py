@@ -347,8 +347,10 @@ def test_the_ledger_secret_records_every_decision_and_prometheus_is_asked(
     assert ("check", "release-gate", "promote") in recorded
     assert ("monitor", "production", "healthy") in recorded
     url = f"http://127.0.0.1:{free_port()}"
-    jobs = GitHubRun(repo, tmp_path / "monitor", runner_bin, variables={"PROMETHEUS_URL": url}).run(
+    jobs = GitHubRun(repo, tmp_path / "monitor", runner_bin, secrets={"PROMETHEUS_URL": url}).run(
         github.MONITOR_FILE
     )
+    # The template's metrics carry no Prometheus query: asked of Prometheus, the monitor
+    # refuses (exit 2) instead of judging the committed file.
     assert jobs["monitor-production"].status == "failure"
-    assert url in jobs["monitor-production"].log
+    assert "has no Prometheus query" in jobs["monitor-production"].log
