@@ -14,6 +14,7 @@ from exporters import pipeline_scripts as s
 from exporters import pipelines as p
 from exporters.github_scripts import (
     EXPRESSIONS,
+    STACK_EXPRESSIONS,
     TELEMETRY_DIR_EXPR,
     github_literal,
     unescape_literal,
@@ -84,6 +85,7 @@ PROMOTE_HEADER = [
     "- .github/gatewright/environments.json: the environments to create, with reviewers.",
     "- The workflow runs on demand (workflow_dispatch). To promote on every push, add",
     "  `push: {branches: [main]}` under `on:`; the evidence folder is then evidence/.",
+    *[f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(s.STACK_HELP)],
 ]
 
 
@@ -93,8 +95,27 @@ def _spec_env(spec: GateSpec, spec_path: str) -> dict[str, Any]:
     return {"GATEWRIGHT_SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
 
 
+def _stack_env(mlflow: bool) -> dict[str, Any]:
+    """The secrets connecting the stack (the ledger, Prometheus, and MLflow when ``mlflow``,
+    with the registered model and alias to edit here); unset, each leaves the steps on the
+    files of the repository."""
+    names = ["GATEWRIGHT_LEDGER", "PROMETHEUS_URL"]
+    if mlflow:
+        names += ["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN"]
+    env: dict[str, Any] = {name: STACK_EXPRESSIONS[name] for name in names}
+    if mlflow:
+        env["GATEWRIGHT_MLFLOW_MODEL"] = Commented(
+            "", ("The registered MLflow model (empty: no MLflow evidence or registry rollback).",)
+        )
+        env["GATEWRIGHT_MLFLOW_ALIAS"] = Commented(
+            "", ("The alias the last stage serves (empty: champion).",)
+        )
+    return env
+
+
 def promote_workflow(spec: GateSpec, spec_path: str, doc: Sop) -> str:
-    built = {job.id: jobs.promote_job(job) for job in promote_jobs(spec, doc)}
+    mlflow = s.reads_mlflow(spec)
+    built = {job.id: jobs.promote_job(job, mlflow) for job in promote_jobs(spec, doc)}
     workflow = {
         "name": f"Gatewright promote: {spec.metadata.name}",
         "on": {
@@ -126,6 +147,7 @@ def promote_workflow(spec: GateSpec, spec_path: str, doc: Sop) -> str:
                 "", ("Minutes a bake must have lasted; empty: the SOP's bake time.",)
             ),
             "GATEWRIGHT_TELEMETRY_DIR": p.TELEMETRY_DIR,
+            **_stack_env(mlflow),
         },
         "concurrency": {
             "group": f"gatewright-promote-{spec.metadata.name}",
@@ -171,6 +193,7 @@ MONITOR_HEADER = [
     "To run it on a schedule, add `schedule: [{cron: '*/15 * * * *'}]` under `on:` once",
     "the telemetry step reads live telemetry: on a committed file every run would decide",
     "the same, and start the same rollback again.",
+    *[f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(s.STACK_HELP)],
 ]
 
 
@@ -181,7 +204,9 @@ def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
         monitor_id = f"monitor-{stage.id}"
         built[monitor_id] = jobs.monitor_job(stage)
         for policy in policies[stage.id]:
-            built[f"rollback-{policy.id}"] = jobs.rollback_job(policy, monitor_id)
+            built[f"rollback-{policy.id}"] = jobs.rollback_job(
+                policy, monitor_id, s.registry_policies(spec), spec.signature is not None
+            )
     workflow = {
         "name": f"Gatewright monitor: {spec.metadata.name}",
         "on": {
@@ -194,7 +219,11 @@ def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
             },
         },
         "permissions": {},
-        "env": {**_spec_env(spec, spec_path), "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR},
+        "env": {
+            **_spec_env(spec, spec_path),
+            "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR,
+            **_stack_env(bool(s.registry_policies(spec))),
+        },
         "concurrency": {
             "group": f"gatewright-monitor-{spec.metadata.name}",
             "cancel-in-progress": False,
@@ -369,7 +398,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                     f"Writing the {kind} action",
                     name,
                     lambda spec, spec_path, kind=kind: _action_file(
-                        jobs.script_action(kind, spec.signature is not None),
+                        jobs.script_action(kind, spec.signature is not None, s.reads_mlflow(spec)),
                         spec,
                         spec_path,
                         "The step every job of its kind runs; the jobs give it ids through env.",

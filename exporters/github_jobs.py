@@ -127,7 +127,7 @@ def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str,
 # -- the promote path -----------------------------------------------------------------------
 
 
-def _gate_job(job: Job) -> Commented | dict[str, Any]:
+def _gate_job(job: Job, mlflow: bool = False) -> Commented | dict[str, Any]:
     gate = job.gate
     assert gate is not None
     gate_id = gate.id
@@ -174,6 +174,8 @@ def _gate_job(job: Job) -> Commented | dict[str, Any]:
         fields["environment"] = job.environment
         # The review history endpoint needs the actions scope (read) of the job's token.
         fields["permissions"] = {"contents": "read", "actions": "read"}
+    if mlflow:  # this job installs the mlflow extra and collects evidence from MLflow
+        env[s.MLFLOW_JOB] = "true"
     fields["env"] = env
     body = head(fields, job.needs, TIMEOUTS[job.kind])
     paths = [s.EVIDENCE_DIR, s.DECISIONS_DIR]
@@ -267,9 +269,10 @@ def _stage_job(job: Job) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def promote_job(job: Job) -> Commented | dict[str, Any]:
+def promote_job(job: Job, mlflow: bool = False) -> Commented | dict[str, Any]:
+    """A job of the promote path; ``mlflow``: the SOP's metrics name MLflow keys."""
     if job.kind in ("evidence", "check", "approve"):
-        return _gate_job(job)
+        return _gate_job(job, mlflow)
     return _stage_job(job)
 
 
@@ -339,9 +342,30 @@ def monitor_job(stage: SpecStage) -> Commented:
     return Commented(body, tuple(lines))
 
 
-def rollback_job(policy: SpecRollback, monitor_job_id: str) -> Commented:
+def rollback_job(
+    policy: SpecRollback,
+    monitor_job_id: str,
+    registry_policies: list[str] | None = None,
+    signed: bool = False,
+) -> Commented:
+    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
+    back to its previous stable version, which `gatewright rollback` does in the MLflow
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
     triggers = ", ".join(trigger.name for trigger in policy.triggers)
     steps: list[dict[str, Any]] = [checkout()]
+    registry = policy.id in (registry_policies or [])
+    if registry:
+        steps += [
+            runtime(),
+            {
+                "name": "Move the registry alias back to the version promoted before",
+                "env": {
+                    "REGISTRY_POLICIES": " ".join(registry_policies or []),
+                    "FIRED_POLICIES": f"${{{{ needs.{monitor_job_id}.outputs.policies }}}}",
+                },
+                "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
+            },
+        ]
     for number, action in enumerate(policy.actions, start=1):
         env = {"ACTION_ID": action.id}
         if action.role:
@@ -371,6 +395,7 @@ def rollback_job(policy: SpecRollback, monitor_job_id: str) -> Commented:
                 "ROLLBACK_POLICY": policy.id,
                 "STAGE_ID": policy.stage,
                 "ROLLBACK_TARGET": policy.target,
+                **({s.MLFLOW_JOB: "true"} if registry else {}),
             },
         },
         (monitor_job_id,),
@@ -385,8 +410,19 @@ def rollback_job(policy: SpecRollback, monitor_job_id: str) -> Commented:
     sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
     lines = [
         f"Rollback policy {policy.id} of stage {policy.stage}: {target}{sla}.",
-        "It runs when the monitor lists this policy among those fired. Each step is a",
-        "placeholder for one runbook action or check, in the SOP's order.",
+        *(
+            [
+                "It runs when the monitor lists this policy among those fired. First `gatewright",
+                "rollback` moves the MLflow alias back (once per incident, when",
+                "GATEWRIGHT_MLFLOW_MODEL is set: see the header); each other step is a",
+                "placeholder for one runbook action or check, in the SOP's order.",
+            ]
+            if registry
+            else [
+                "It runs when the monitor lists this policy among those fired. Each step is a",
+                "placeholder for one runbook action or check, in the SOP's order.",
+            ]
+        ),
     ]
     return Commented(body, tuple(lines))
 
@@ -424,7 +460,7 @@ def runtime_action(spec_path: str, signed: bool = False) -> dict[str, Any]:
     }
 
 
-def script_action(kind: str, signed: bool) -> dict[str, Any]:
+def script_action(kind: str, signed: bool, mlflow: bool = False) -> dict[str, Any]:
     """The local action holding the one script every job of ``kind`` runs (with the job's
     env: ids and paths only)."""
     scripts = {
@@ -446,7 +482,7 @@ def script_action(kind: str, signed: bool) -> dict[str, Any]:
                 ("policies", "the fired policies, a JSON list"),
             )
         }
-    step["run"] = s.trusting(scripts[kind], signed)
+    step["run"] = s.trusting(s.with_mlflow(scripts[kind], mlflow), signed)
     action["runs"] = {"using": "composite", "steps": [step]}
     return action
 

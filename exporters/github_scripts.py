@@ -15,6 +15,14 @@ EXPRESSION_ESCAPE = "${{ '${{' }}"
 EVIDENCE_DIR_EXPR = "${{ inputs.evidence_dir || 'evidence' }}"
 TELEMETRY_DIR_EXPR = "${{ inputs.telemetry_dir || 'telemetry' }}"
 TOKEN_EXPR = "${{ github.token }}"
+STACK_EXPRESSIONS = {
+    "GATEWRIGHT_LEDGER": "${{ secrets.GATEWRIGHT_LEDGER }}",
+    "PROMETHEUS_URL": "${{ secrets.PROMETHEUS_URL }}",
+    "MLFLOW_TRACKING_URI": "${{ secrets.MLFLOW_TRACKING_URI }}",
+    "MLFLOW_TRACKING_TOKEN": "${{ secrets.MLFLOW_TRACKING_TOKEN }}",
+}
+"""The workflow env taking the stack's secrets (each unset: the files of the repository).
+The registered model and its alias are plain env values the team edits in the file."""
 EXPRESSIONS = (
     EXPRESSION_ESCAPE,
     EVIDENCE_DIR_EXPR,
@@ -28,6 +36,7 @@ EXPRESSIONS = (
     "${{ inputs.output }}",
     "${{ steps.monitor.outputs.decision }}",
     "${{ steps.monitor.outputs.policies }}",
+    *STACK_EXPRESSIONS.values(),
 )
 """Every fixed ``${{`` the exporter writes; the others name a job made of slugs:
 ``needs.<id>.outputs.policies`` in a rollback job's ``if`` and

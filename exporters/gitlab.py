@@ -103,7 +103,7 @@ def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     config: dict[str, Any] = {
         "stages": stages,
         "variables": _variables(spec, spec_path),
-        **base_templates(signed),
+        **base_templates(signed, s.reads_mlflow(spec)),
     }
     for job in jobs:
         config[job.id] = promote_job(job, role_names, signed)
@@ -111,7 +111,9 @@ def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     for stage in monitored:
         config[f"monitor-{stage.id}"] = monitor_job(stage, signed)
         for policy in policies[stage.id]:
-            config[f"rollback-{policy.id}"] = rollback_job(policy)
+            config[f"rollback-{policy.id}"] = rollback_job(
+                policy, s.registry_policies(spec), signed
+            )
     header = [
         *p.header_lines(spec, "gitlab", spec_path),
         f"SOP title: {p.one_line(spec.metadata.title)}",

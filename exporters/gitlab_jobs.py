@@ -199,7 +199,10 @@ def _needs(job: Job) -> list[Any]:
 # -- templates ------------------------------------------------------------------------------
 
 
-def base_templates(signed: bool = False) -> dict[str, Commented]:
+def base_templates(signed: bool = False, mlflow: bool = False) -> dict[str, Commented]:
+    """The templates the jobs extend; ``mlflow``: the SOP's metrics name MLflow keys, so
+    the check and approve jobs collect evidence from MLflow when it is configured."""
+    reads_mlflow: dict[str, Any] = {"variables": {s.MLFLOW_JOB: "true"}} if mlflow else {}
     decided = {"when": "always", "expire_in": KEEP, "paths": [s.EVIDENCE_DIR, s.DECISIONS_DIR]}
     return {
         BASE_JOB: Commented(
@@ -230,8 +233,9 @@ def base_templates(signed: bool = False) -> dict[str, Commented]:
         CHECK_JOB: Commented(
             {
                 "extends": [BASE_JOB],
-                "script": [s.trusting(CHECK, signed)],
+                "script": [s.trusting(s.with_mlflow(CHECK, mlflow), signed)],
                 "artifacts": decided,
+                **reads_mlflow,
             },
             (
                 "Check jobs extend this: `gatewright check` on the gate's evidence. Under",
@@ -242,8 +246,9 @@ def base_templates(signed: bool = False) -> dict[str, Commented]:
         APPROVE_JOB: Commented(
             {
                 "extends": [BASE_JOB],
-                "script": [s.trusting(APPROVE, signed)],
+                "script": [s.trusting(s.with_mlflow(APPROVE, mlflow), signed)],
                 "artifacts": decided,
+                **reads_mlflow,
             },
             (
                 "Approve jobs extend this. Each deploys to its gate's approval environment",
@@ -452,20 +457,38 @@ def monitor_job(stage: SpecStage, signed: bool = False) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def rollback_job(policy: SpecRollback) -> Commented:
+def rollback_job(
+    policy: SpecRollback, registry_policies: list[str] | None = None, signed: bool = False
+) -> Commented:
+    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
+    back to its previous stable version, which `gatewright rollback` does in the MLflow
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
     variables: dict[str, Any] = {
         "ROLLBACK_POLICY": policy.id,
         "STAGE_ID": policy.stage,
         "ROLLBACK_TARGET": policy.target,
     }
     script: list[Script] = [ROLLBACK_FIRED]
+    registry = policy.id in (registry_policies or [])
+    if registry:
+        variables[s.MLFLOW_JOB] = "true"
+        variables["REGISTRY_POLICIES"] = " ".join(registry_policies or [])
+        script.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
     lines = [
         f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
         "Triggers: "
         + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
-        "It runs after the monitor job and goes on only if this policy fired; runbook,",
-        "each line a placeholder to replace:",
+        "It runs after the monitor job and goes on only if this policy fired;",
+        *(
+            [
+                "`gatewright rollback` moves the MLflow alias GATEWRIGHT_MLFLOW_ALIAS of",
+                "GATEWRIGHT_MLFLOW_MODEL back to the version promoted before (when set);",
+            ]
+            if registry
+            else []
+        ),
+        "runbook, each line a placeholder to replace:",
     ]
     for number, action in enumerate(policy.actions, start=1):
         variables[f"ACTION_{number}_ID"] = action.id
@@ -482,7 +505,7 @@ def rollback_job(policy: SpecRollback) -> Commented:
         variables[f"CHECK_{number}_NAME"] = _data(check.name or check.id)
         script.append(_check_line(number))
         lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if len(script) == 1:
+    if len(script) == (2 if registry else 1):
         script.append(Script('echo "This rollback has no runbook steps: add yours here"\n'))
     minutes = p.timeout_minutes(policy)
     job: dict[str, Any] = {
@@ -531,4 +554,5 @@ HEADER = [
     "- Scheduled pipelines (or GATEWRIGHT_MONITOR=true) run the monitor jobs instead; the",
     "  rollback job of every fired policy runs. Schedule it once its telemetry is live:",
     "  on a committed file every run would decide the same.",
+    *[f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(s.STACK_HELP)],
 ]

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from exporters.pipelines import Script, with_trust
 from exporters.runtime_wheel import RuntimeWheel, build_runtime_wheel
+
+if TYPE_CHECKING:
+    from app.spec.schema import GateSpec
 
 PYTHON_IMAGE = "python:3.11-slim"
 """The image GitLab jobs run in (a public image; pin a digest if you like)."""
@@ -65,20 +69,39 @@ VERIFY_WHEEL_PY = (
     "re-export the pipeline instead of replacing the file')"
 )
 
+LEDGER_ARGUMENT = '${GATEWRIGHT_LEDGER:+--ledger "$GATEWRIGHT_LEDGER"}'
+"""``--ledger "$GATEWRIGHT_LEDGER"`` when that secret is set and not empty, else nothing."""
+MLFLOW_JOB = "GATEWRIGHT_MLFLOW_JOB"
+"""Set to ``true`` on the jobs that read MLflow (evidence, rollback): only they install the
+``mlflow`` extra, and only when MLFLOW_TRACKING_URI is set."""
+
 INSTALL = Script(
     f"""\
+extras=""
+case "${{GATEWRIGHT_LEDGER:-}}" in
+  postgres://*|postgresql://*) extras=postgres ;;
+esac
+if [ "${{{MLFLOW_JOB}:-}}" = true ] && [ -n "${{MLFLOW_TRACKING_URI:-}}" ]; then
+  extras="${{extras:+$extras,}}mlflow"
+fi
 python -c "{VERIFY_WHEEL_PY}" "$GATEWRIGHT_RUNTIME" "$GATEWRIGHT_RUNTIME_SHA256"
-python -m pip install --disable-pip-version-check --no-input --quiet "$GATEWRIGHT_RUNTIME"
+runtime="$GATEWRIGHT_RUNTIME${{extras:+[$extras]}}"
+python -m pip install --disable-pip-version-check --no-input --quiet "$runtime"
 """
 )
-"""Check the wheel's sha256 against the pin, install it (and pydantic from the index)."""
+"""Check the wheel's sha256 against the pin, install it (and pydantic from the index), with
+the ``postgres`` extra for a PostgreSQL ledger and ``mlflow`` in the jobs that read MLflow."""
 
 
 def install(signed: bool) -> Script:
     """The install step; a signed spec's runtime takes the `signed` extra (cryptography)."""
     if not signed:
         return INSTALL
-    return Script(INSTALL.replace('"$GATEWRIGHT_RUNTIME"\n', '"${GATEWRIGHT_RUNTIME}[signed]"\n'))
+    return Script(
+        INSTALL.replace('extras=""\n', "extras=signed\n").replace(
+            "extras=postgres ;;", 'extras="$extras,postgres" ;;'
+        )
+    )
 
 
 FIRED_PY = (
@@ -100,10 +123,10 @@ case "$from" in
 esac
 """
 
-DECIDE = """\
+DECIDE = f"""\
 status=0
 gatewright check "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --evidence "$DECIDED_ON" --json \\
-  > "$DECISION" || status=$?
+  {LEDGER_ARGUMENT} > "$DECISION" || status=$?
 cat "$DECISION"
 """
 """Run the check on $DECIDED_ON into $DECISION; its exit code is left in $status."""
@@ -150,11 +173,15 @@ wait that was not configured fails instead of being skipped."""
 
 WATCH = f"""\
 mkdir -p {MONITOR_DIR}
-telemetry="$GATEWRIGHT_TELEMETRY_DIR/$STAGE_ID.json"
 watched="{MONITOR_DIR}/$STAGE_ID.json"
+if [ -n "${{PROMETHEUS_URL:-}}" ]; then
+  set -- --prometheus "$PROMETHEUS_URL"
+else
+  set -- --telemetry "$GATEWRIGHT_TELEMETRY_DIR/$STAGE_ID.json"
+fi
 status=0
-gatewright monitor "$GATEWRIGHT_SPEC" --stage "$STAGE_ID" --telemetry "$telemetry" --json \\
-  > "$watched" || status=$?
+gatewright monitor "$GATEWRIGHT_SPEC" --stage "$STAGE_ID" "$@" --json \\
+  {LEDGER_ARGUMENT} > "$watched" || status=$?
 cat "$watched"
 fired=""
 if [ "$status" = 1 ]; then
@@ -200,3 +227,92 @@ def evidence_usage(spec_path: str) -> list[str]:
         "your evaluation job (`gatewright evidence collect` reads JUnit reports and platform",
         "approvals). Artifacts count by being listed: the command names those the gate reads.",
     ]
+
+
+MLFLOW_EVIDENCE = """\
+if [ -n "${MLFLOW_TRACKING_URI:-}" ] && [ -n "${GATEWRIGHT_MLFLOW_MODEL:-}" ]; then
+  echo "Evidence: from MLflow, version $GATEWRIGHT_MODEL_VERSION of $GATEWRIGHT_MLFLOW_MODEL."
+  set -- "$@" --mlflow-model "$GATEWRIGHT_MLFLOW_MODEL" \\
+    --mlflow-version "$GATEWRIGHT_MODEL_VERSION" \\
+    --baseline-alias "${GATEWRIGHT_MLFLOW_ALIAS:-champion}"
+fi
+"""
+"""Evidence from MLflow when the tracking server and the registered model are configured
+(MLFLOW_TRACKING_TOKEN, when set, is read by MLflow's client itself)."""
+
+COLLECT = 'gatewright evidence collect "$GATEWRIGHT_SPEC"'
+
+
+def with_mlflow(script: Script, mlflow: bool) -> Script:
+    """``script`` adding the MLflow source to its ``evidence collect`` (``mlflow``: the
+    SOP's metrics name MLflow keys)."""
+    if not mlflow:
+        return script
+    return Script(script.replace(COLLECT, MLFLOW_EVIDENCE + COLLECT, 1))
+
+
+def reads_mlflow(spec: GateSpec) -> bool:
+    """Whether the SOP's metric catalog names an MLflow key (its pipelines then collect
+    evidence from MLflow when it is configured)."""
+    return any(metric.sources is not None and metric.sources.mlflow for metric in spec.metrics)
+
+
+def registry_stage(spec: GateSpec) -> str | None:
+    """The stage a registry rollback serves: the last stage of the promote path."""
+    path = spec.promote_path()
+    return path[-1].to if path else None
+
+
+REGISTRY_ROLLBACK = Script(
+    f"""\
+fired_now=" ${{FIRED_POLICIES:-${{fired:-}}}} "
+first=""
+for policy in $REGISTRY_POLICIES; do
+  case "$fired_now" in
+    *" $policy "*|*"\\"$policy\\""*) first=$policy; break ;;
+  esac
+done
+if [ "$first" != "$ROLLBACK_POLICY" ]; then
+  echo "The registry rollback runs once, in the job of the first fired policy ($first)."
+elif [ -n "${{MLFLOW_TRACKING_URI:-}}" ] && [ -n "${{GATEWRIGHT_MLFLOW_MODEL:-}}" ]; then
+  gatewright rollback "$GATEWRIGHT_SPEC" --stage "$STAGE_ID" \\
+    --mlflow-model "$GATEWRIGHT_MLFLOW_MODEL" --alias "${{GATEWRIGHT_MLFLOW_ALIAS:-champion}}" \\
+    {LEDGER_ARGUMENT}
+else
+  echo "No registry model (MLFLOW_TRACKING_URI, GATEWRIGHT_MLFLOW_MODEL): the runbook rolls back."
+fi
+"""
+)
+"""A previous-stable rollback of the last stage carried out in the MLflow registry: the
+alias goes back to the version the ledger records as promoted before. Several policies of
+the stage may fire at once: only the job of the first of them ($REGISTRY_POLICIES, in the
+spec's order, against the fired ones: $FIRED_POLICIES or the job's $fired) moves the
+alias, so that one incident rolls back one version."""
+
+
+def registry_policies(spec: GateSpec) -> list[str]:
+    """The ids of the policies whose rollback is carried out in the registry: the
+    previous-stable policies of the last stage, in the spec's order."""
+    stage = registry_stage(spec)
+    return [
+        policy.id
+        for policy in spec.rollback
+        if policy.stage == stage and policy.target == "previous-stable"
+    ]
+
+
+STACK_HELP = (
+    "Connecting your stack (secrets GATEWRIGHT_LEDGER, PROMETHEUS_URL, MLFLOW_TRACKING_URI,",
+    "MLFLOW_TRACKING_TOKEN; GATEWRIGHT_MLFLOW_MODEL and GATEWRIGHT_MLFLOW_ALIAS under env",
+    "(GitHub) or CI/CD variables (GitLab); each optional, unset: the repository's files):",
+    "GATEWRIGHT_LEDGER: every check, monitor and rollback records its decision there (a",
+    "path, sqlite:///PATH or postgresql://...; a decision that cannot be recorded fails the",
+    "job). PROMETHEUS_URL: monitor and bake steps read the telemetry from it. With the",
+    "MLflow tracking server, its token and GATEWRIGHT_MLFLOW_MODEL (the registered model;",
+    "the version at the gates is GATEWRIGHT_MODEL_VERSION), check jobs add evidence from",
+    "MLflow when the SOP's metrics name MLflow keys, and previous-stable rollbacks of the",
+    "last stage run `gatewright rollback` (once per incident): the alias",
+    "GATEWRIGHT_MLFLOW_ALIAS (default champion) goes back to the last version the ledger",
+    "records as promoted there.",
+)
+"""What the export's header says about the secrets and variables that connect the stack."""

@@ -30,8 +30,20 @@ SIGNED_EXTRA = ("cryptography>=42,<52",)
 POSTGRES_EXTRA = ("psycopg[binary]>=3.2,<4",)
 """What a decision ledger on PostgreSQL adds (the `postgres` extra); SQLite needs nothing."""
 
-CLI_MODULES = ("__init__.py", "evidence.py", "exit_codes.py", "output.py", "pipeline.py")
-"""The parts of app.cli that `check`, `monitor` and `evidence` run on (argparse, no click)."""
+MLFLOW_EXTRA = ("mlflow-skinny>=3.5,<4",)
+"""What evidence from MLflow and a registry rollback add (the `mlflow` extra): only the jobs
+that collect evidence or roll back install it."""
+
+CLI_MODULES = (
+    "__init__.py",
+    "evidence.py",
+    "exit_codes.py",
+    "output.py",
+    "pipeline.py",
+    "rollback.py",
+)
+"""The parts of app.cli that `check`, `monitor`, `evidence` and `rollback` run on (argparse,
+no click)."""
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 """Every entry's time: the earliest a zip can hold, so that builds never differ by date."""
@@ -81,6 +93,8 @@ def _metadata(version: str) -> str:
         *(f'Requires-Dist: {requirement}; extra == "signed"' for requirement in SIGNED_EXTRA),
         "Provides-Extra: postgres",
         *(f'Requires-Dist: {requirement}; extra == "postgres"' for requirement in POSTGRES_EXTRA),
+        "Provides-Extra: mlflow",
+        *(f'Requires-Dist: {requirement}; extra == "mlflow"' for requirement in MLFLOW_EXTRA),
     ]
     return "\n".join(lines) + "\n"
 

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     return guarded(lambda: run(args))
 
 
-PIPELINE_COMMANDS = ("check", "monitor", "evidence", "decision")
+PIPELINE_COMMANDS = ("check", "monitor", "evidence", "decision", "rollback")
 """What pipelines run (app.cli.pipeline), parsed with argparse before click is imported."""
 RUNTIME_COMMANDS = (*PIPELINE_COMMANDS, "--version")
 """What the pipeline runtime (exporters.runtime_wheel) runs, without click or the model."""

@@ -22,6 +22,8 @@ SUMMARY = {
     "evidence": "Evidence for a gate: a skeleton to fill (init), or built from MLflow, "
     "reports and platform approvals (collect, fetch).",
     "decision": "Before deploying: verify that a decision promotes this candidate (verify).",
+    "rollback": "Roll a stage back in the model registry to the version promoted before, "
+    "recorded in the ledger: exit 0 done, 2 when it cannot be carried out (nothing moved).",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
 TRUST_HELP = (
@@ -277,6 +279,10 @@ def main(command: str, args: Sequence[str]) -> int:
         from app.cli.evidence import main as evidence_main
 
         return evidence_main(command, args)
+    if command == "rollback":
+        from app.cli.rollback import main as rollback_main
+
+        return rollback_main(args)
     options = parser(command).parse_args(list(args))
     ledger = _ledger_location(options.ledger)
     if isinstance(ledger, int):

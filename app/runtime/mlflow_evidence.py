@@ -135,6 +135,16 @@ class MlflowClientRegistry:
         version = (registered.aliases or {}).get(alias)
         return None if version is None else self.version(model, str(version))
 
+    def move_alias(self, model: str, alias: str, version: str) -> None:
+        """Point ``alias`` of ``model`` at ``version`` (a rollback)."""
+        self._call(
+            f"move the alias {alias} of model {model!r} to version {version}",
+            self.client.set_registered_model_alias,
+            model,
+            alias,
+            version,
+        )
+
     def metrics(self, run_id: str) -> dict[str, Any]:
         run = self._call(f"read run {run_id}", self.client.get_run, run_id)
         return dict(run.data.metrics)

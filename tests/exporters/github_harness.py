@@ -179,6 +179,8 @@ def condition(text: str, context: dict[str, Any]) -> bool:
     if inner.startswith("${{") and inner.endswith("}}"):
         inner = inner[3:-2]
     if not any(function in inner.replace(" ", "") for function in STATUS_FUNCTIONS):
+        if not context.get("__status__", {}).get("success", True):
+            return False  # GitHub's && stops here: the rest is never evaluated
         inner = f"success() && ({inner})"
     return _truthy(evaluate(inner, context))
 
@@ -212,6 +214,8 @@ class GitHubRun:
     run_id: str = "4242"
     token: str = "ghs_harness_token"
     jobs: dict[str, JobRun] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict)
+    """The repository's secrets (none set: each reads as empty, as on GitHub)."""
 
     def __post_init__(self) -> None:
         self.store = self.work / "artifacts"
@@ -219,7 +223,11 @@ class GitHubRun:
 
     def run(self, workflow_file: str) -> dict[str, JobRun]:
         workflow = yaml.safe_load((self.repo / workflow_file).read_text(encoding="utf-8"))
-        base = {"inputs": dict(self.inputs), "github": self._github()}
+        base = {
+            "inputs": dict(self.inputs),
+            "github": self._github(),
+            "secrets": dict(self.secrets),
+        }
         workflow_env = {
             key: substitute(value, base) for key, value in (workflow.get("env") or {}).items()
         }

@@ -68,6 +68,11 @@ ALLOWED_GITHUB_EXPRESSIONS = (
     "${{ steps.monitor.outputs.decision }}",
     "${{ steps.monitor.outputs.policies }}",
     "${{ steps.rollout.outputs.deployed_at }}",
+    # The stack's secrets (the ledger, Prometheus, MLflow), by their names.
+    "${{ secrets.GATEWRIGHT_LEDGER }}",
+    "${{ secrets.PROMETHEUS_URL }}",
+    "${{ secrets.MLFLOW_TRACKING_URI }}",
+    "${{ secrets.MLFLOW_TRACKING_TOKEN }}",
 )
 """The only expressions the GitHub exporter may write; user text can add none."""
 

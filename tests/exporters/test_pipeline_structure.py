@@ -252,7 +252,10 @@ def test_the_runtime_comes_from_the_export_pinned_by_its_sha256(exports) -> None
                     text = path.read_text(encoding="utf-8")
                     assert "gatewright==" not in text and "pip install gatewright" not in text
                     for line in text.splitlines():
-                        if "pip install" in line:
+                        if "pip install" in line and line.rstrip().endswith('"$runtime"'):
+                            # The wheel with the extras the job needs (ledger, MLflow).
+                            assert 'runtime="$GATEWRIGHT_RUNTIME${extras:+[$extras]}"' in text
+                        elif "pip install" in line:
                             assert line.rstrip().endswith('"$GATEWRIGHT_RUNTIME"'), line
 
 

@@ -52,8 +52,12 @@ from tests.exporters.pipelines_support import (
     user_texts,
 )
 
-NEEDS_OUTPUT = re.compile(r"\$\{\{ needs\.[a-z0-9-]+\.outputs\.deployed_at \}\}")
-"""The one expression a bake job's env writes besides the fixed ones: a deploy job's time."""
+NEEDS_OUTPUT = re.compile(
+    r"\$\{\{ needs\.[a-z0-9-]+\.outputs\.deployed_at \}\}"
+    r"|\$\{\{ needs\.monitor-[a-z0-9-]+\.outputs\.policies \}\}"
+)
+"""The expressions an env writes besides the fixed ones: a deploy job's time (a bake's env)
+and the fired policies (a registry rollback step's env), each naming a job made of slugs."""
 ROLLBACK_IF = re.compile(
     r"contains\(fromJSON\(needs\.monitor-[a-z0-9-]+\.outputs\.policies\), '[a-z0-9-]+'\)"
 )
@@ -242,7 +246,9 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     monitor_jobs = files[github.MONITOR_FILE]["jobs"]
     assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop"}
     steps = monitor_jobs["rollback-acc-drop"]["steps"]
-    assert shown(steps[1]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    # The registry rollback (the runtime, then `gatewright rollback`) comes before the runbook.
+    assert "gatewright rollback" in steps[2]["run"]
+    assert shown(steps[3]["name"]) == "Action 1: " + nodes["revert"]["name"]
     assert (
         shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
     )
