@@ -350,7 +350,9 @@ def test_the_ledger_secret_records_every_decision_and_prometheus_is_asked(
     jobs = GitHubRun(repo, tmp_path / "monitor", runner_bin, secrets={"PROMETHEUS_URL": url}).run(
         github.MONITOR_FILE
     )
-    # The template's metrics carry no Prometheus query: asked of Prometheus, the monitor
-    # refuses (exit 2) instead of judging the committed file.
+    # Asked of a Prometheus that is not there (nothing listens on the port), the monitor
+    # reads the template's queries from it, fails (exit 2) naming the server, and never
+    # falls back to judging the committed file.
     assert jobs["monitor-production"].status == "failure"
-    assert "has no Prometheus query" in jobs["monitor-production"].log
+    log = jobs["monitor-production"].log
+    assert f"Prometheus at {url}" in log and "exited 2" in log
