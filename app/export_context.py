@@ -12,15 +12,20 @@ if TYPE_CHECKING:
     from exporters.context import ExportContext
 
 DEFAULT_SPEC_PATH = "gatewright/spec.json"
+REAL_FIGURES = "Real figures (decision ledger)"
 
 
 def build_context(
-    doc: Sop, file: str | Path | None, spec_path: str = DEFAULT_SPEC_PATH
+    doc: Sop,
+    file: str | Path | None,
+    spec_path: str = DEFAULT_SPEC_PATH,
+    measured: dict[str, Any] | None = None,
 ) -> tuple[ExportContext, list[Diagnostic]]:
     """Validate (with the lint settings beside ``file``), compile when valid, and assess.
 
     ``file`` None (an untitled document) means no lint settings. The context is a draft
-    when there are validation errors; it then carries no spec.
+    when there are validation errors; it then carries no spec. ``measured``: real figures
+    from a decision ledger (``ledger stats`` JSON), printed beside the simulated ones.
     """
     from app.compiler.compile import compile_data
     from app.validate.assess import assess_document
@@ -32,10 +37,14 @@ def build_context(
     diagnostics = validate(doc, settings)
     errors = [d for d in diagnostics if d.severity == "error"]
     figures, revisions, simulations = workspace_record(doc.id)
+    if measured is not None:
+        from app.validate.measured import figure_table
+
+        figures[REAL_FIGURES] = figure_table(measured)
     context = ExportContext(
         spec=None if errors else compile_data(doc, settings),
         diagnostics=[d.to_json() for d in diagnostics],
-        assessment=assess_document(doc, simulations=simulations).to_json(),
+        assessment=assess_document(doc, simulations, measured).to_json(),
         figures=figures,
         revisions=revisions,
         spec_path=spec_path,

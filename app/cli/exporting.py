@@ -8,6 +8,7 @@ import click
 
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
+from app.cli.measured_figures import measured_for
 from app.cli.output import printable
 from app.cli.progress import stderr_progress
 from app.cli.report import print_diagnostics
@@ -33,6 +34,7 @@ def run_export(
     allow_invalid: bool,
     spec_path: str,
     key: str | None = None,
+    ledger: str | None = None,
 ) -> int:
     from app.model.io import load_document
     from exporters.registry import FORMATS
@@ -44,7 +46,7 @@ def run_export(
             f"{format_name} holds no spec"
         )
     doc = load_document(file)
-    context, diagnostics = build_context(doc, file, spec_path)
+    context, diagnostics = build_context(doc, file, spec_path, measured_for(doc, ledger))
     if context.draft and (fmt.needs_spec or not allow_invalid):
         reason = (
             "pipelines run the compiled spec, which an SOP with errors does not have"
