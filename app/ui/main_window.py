@@ -28,6 +28,7 @@ from app.ui.canvas.overview import Overview
 from app.ui.canvas.placing import paste_offset
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import SopView
+from app.ui.real_figures import install_real_figures
 from app.ui.editor import DocumentEditor
 from app.ui.features import install_features
 from app.ui.files import FileController
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
         self._action(view, "&Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
         self._action(view, "&Fit to window", self.view.fit, "Ctrl+9")
         self._action(view, "Zoom to &selection", self.zoom_to_selection, "Ctrl+8")
+        self.real_figures = install_real_figures(self, view)
         view.addSeparator()
         for dock in (
             self.palette_dock,

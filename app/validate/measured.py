@@ -22,7 +22,7 @@ def period_text(figures: dict[str, Any]) -> str:
     period = figures.get("period")
     if not has_data(figures) or not period:
         return "no decisions recorded"
-    return f"{period['from'][:10]} to {period['to'][:10]} ({period['days']:g} days)"
+    return f"{period['from'][:10]} to {period['to'][:10]} ({round(period['days'], 1):g} days)"
 
 
 def no_data_sentence(figures: dict[str, Any]) -> str:
