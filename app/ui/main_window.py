@@ -28,7 +28,6 @@ from app.ui.canvas.overview import Overview
 from app.ui.canvas.placing import paste_offset
 from app.ui.canvas.scene import SopScene
 from app.ui.canvas.view import SopView
-from app.ui.real_figures import install_real_figures
 from app.ui.editor import DocumentEditor
 from app.ui.features import install_features
 from app.ui.files import FileController
@@ -46,6 +45,7 @@ from app.ui.preferences import (
     load_preferences,
     save_preferences,
 )
+from app.ui.real_figures import install_real_figures
 from app.ui.undo_buttons import add_undo_buttons
 from app.ui.window_size import place_window, save_placement
 from app.validate.diagnostics import Diagnostic

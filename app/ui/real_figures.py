@@ -70,7 +70,7 @@ class _Load(QThread):
             self.loaded.emit(document_figures(self.doc, self.url))
         except LedgerError as error:
             self.failed.emit(str(error))
-        except Exception as error:  # noqa: BLE001 — shown as a sentence, never a crash
+        except Exception as error:  # shown as a sentence, never a crash of the designer
             self.failed.emit(f"cannot read the ledger: {type(error).__name__}")
 
 
@@ -269,13 +269,18 @@ class RealFigures(QObject):
 
     def refresh_badges(self) -> None:
         """A badge on every gate the figures name (items rebuilt since get new ones)."""
+        try:
+            nodes = self.window.scene.nodes
+            self.window.scene.items()
+        except RuntimeError:  # a queued refresh after the window was closed
+            return
         for badge in self.badges.values():
             if badge.scene() is not None:
                 badge.scene().removeItem(badge)
         self.badges.clear()
         gates = (self.figures or {}).get("gates", {})
         for gate_id, stats in gates.items():
-            item = self.window.scene.nodes.get(gate_id)
+            item = nodes.get(gate_id)
             if item is None:
                 continue
             tip = "Real-world figures\n" + "\n".join(gate_details(stats))
@@ -300,9 +305,11 @@ class RealFigures(QObject):
 
     def show_selected(self) -> None:
         """The selected gate's real figures (and simulated ones, after a run) under the form."""
-        selected = [
-            item.node_id for item in self.window.scene.selectedItems() if hasattr(item, "node_id")
-        ]
+        try:
+            items = self.window.scene.selectedItems()
+        except RuntimeError:  # the window is being torn down: its scene clears its selection
+            return
+        selected = [item.node_id for item in items if hasattr(item, "node_id")]
         text = self.gate_text(selected[0]) if len(selected) == 1 else None
         self.panel.setVisible(text is not None)
         if text is not None:

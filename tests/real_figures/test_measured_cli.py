@@ -89,7 +89,9 @@ def test_the_pdf_prints_the_real_figures_with_the_period(
     sop_file, history, tmp_path, capsys
 ) -> None:
     out = tmp_path / "sop.pdf"
-    code, _out, err = run(capsys, "export", "pdf", str(sop_file), "-o", str(out), "--ledger", history)
+    code, _out, err = run(
+        capsys, "export", "pdf", str(sop_file), "-o", str(out), "--ledger", history
+    )
     assert code == 0, err
     text = " ".join(page.extract_text() for page in PdfReader(out).pages)
     text = re.sub(r"\s+", " ", text)
