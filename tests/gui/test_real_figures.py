@@ -160,3 +160,22 @@ def test_a_ledger_that_cannot_be_read_is_one_sentence_in_the_dialog(small_window
     assert len(said) == 1 and said[0] and "\n" not in said[0]
     assert "s3cr" not in said[0] and "Traceback" not in said[0]
     assert window.real_figures.figures is None and not window.real_figures.badges
+
+
+def test_the_designers_markdown_export_carries_the_real_figures(
+    small_window,
+    history,  # noqa: F811
+    qtbot,
+    tmp_path,
+) -> None:
+    window = small_window
+    before = tmp_path / "before.md"
+    assert window.exports.export_to("markdown", before) == [before]
+    assert "Real figures" not in before.read_text(encoding="utf-8")
+    through_dialog(qtbot, window, typed(history))
+    assert not left_open
+    after = tmp_path / "after.md"
+    assert window.exports.export_to("markdown", after) == [after]
+    text = after.read_text(encoding="utf-8")
+    assert "Real figures (decision ledger): period | 2026-11-02 to 2026-11-06 (4 days)" in text
+    assert "3 promoted · 2 rejected · 2 held" in text
