@@ -27,7 +27,7 @@ def build_context(
     when there are validation errors; it then carries no spec. ``measured``: real figures
     from a decision ledger (``ledger stats`` JSON), printed beside the simulated ones.
     """
-    from app.compiler.compile import compile_data
+    from app.compiler.compile import compile_spec
     from app.validate.assess import assess_document
     from app.validate.config import load_lint_file
     from app.validate.engine import validate
@@ -42,9 +42,9 @@ def build_context(
 
         figures[REAL_FIGURES] = figure_table(measured)
     context = ExportContext(
-        spec=None if errors else compile_data(doc, settings),
-        diagnostics=[d.to_json() for d in diagnostics],
-        assessment=assess_document(doc, simulations, measured).to_json(),
+        spec=None if errors else compile_spec(doc, settings),
+        diagnostics=diagnostics,
+        assessment=assess_document(doc, simulations, measured),
         figures=figures,
         revisions=revisions,
         spec_path=spec_path,

@@ -1,4 +1,4 @@
-"""The designer: cold start to a shown window, a 1,000-node canvas (open, render, move), memory.
+"""The designer: a 1,000-node canvas (open, render, move), memory (start-up: bench_start).
 
 Each figure is printed as a ratio against a Qt baseline run the same way: a bare
 QMainWindow for start-up and memory, a plain QGraphicsScene of as many rectangles and
@@ -8,7 +8,6 @@ lines for rendering, the model-only move for an edit on the canvas.
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks.timing import median_process_seconds, median_seconds, paired_medians, report
+from benchmarks.timing import median_seconds, paired_medians, report
 from synthetic.documents import large_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,31 +38,6 @@ window.show()
 app.processEvents()
 """
 )
-# Start-up ends when the window is shown: the designer's clock stops there, before the
-# interpreter and Qt tear down (which takes as long again, and is quitting, not starting).
-# The floor is what the issue names: a bare QMainWindow shown and closed (the process then
-# exits the same way).
-_SHOWN = "os._exit(0)\n"
-_CLOSED = "window.close()\napp.processEvents()\n"
-# The designer starts through the real command, `gatewright gui FILE` (opening a file
-# validates it before the window is shown); the clock stops once its window is shown.
-DESIGNER_WINDOW = """
-import os, sys
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-from app.ui import launch
-from app.cli import main
-start = launch.start
-
-def shown(path=None):
-    app, windows = start(path)
-    assert windows[0].files.path is not None
-    app.processEvents()
-    os._exit(0)
-
-launch.start = shown
-main(["gui", sys.argv[1]])
-raise SystemExit("the designer did not start")
-"""
 _RSS = """
 app.processEvents()
 for line in open("/proc/self/status"):
@@ -84,12 +58,6 @@ window.show()
 """
     + _RSS
 )
-
-
-def _largest_template() -> str:
-    from app.model.templates import template_ids, template_text
-
-    return max(template_ids(), key=lambda t: len(json.loads(template_text(t))["nodes"]))
 
 
 def _environment(folder: str) -> dict[str, str]:
@@ -148,25 +116,6 @@ def _guarded(work: Callable[[], object]) -> Callable[[], object]:
 
 
 # -- the benchmarks -----------------------------------------------------------------------
-
-
-def bench_cold_start(folder: str) -> None:
-    from app.model.templates import template_text
-
-    template = _largest_template()
-    document = Path(folder) / f"{template}.sop.json"
-    document.write_text(template_text(template), encoding="utf-8")
-    floor = median_process_seconds([sys.executable, "-c", BARE_WINDOW + _CLOSED + _SHOWN], repeat=7)
-    ours = median_process_seconds([sys.executable, "-c", DESIGNER_WINDOW, str(document)], repeat=7)
-    ratio = ours / floor
-    report(
-        f"designer cold start, {template} open and validated, window shown",
-        f"{ours * 1000:.0f} ms",
-        ratio,
-        f"a bare QMainWindow shown and closed ({floor * 1000:.0f} ms)",
-        "< 1.0 s and < 5x",
-        ours < 1.0 and ratio < 5,
-    )
 
 
 def bench_large_canvas() -> None:
@@ -323,7 +272,6 @@ def main() -> None:
         os.environ.clear()
         os.environ.update(environment)
         try:
-            bench_cold_start(folder)
             bench_large_canvas()
             bench_memory()
         finally:

@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable, Image, Paragraph, SimpleDocTemplate, Table
 
-from app.compiler.compile import compile_data
+from app.compiler.compile import compile_spec
 from app.model.document import Sop
 from app.model.templates import load_template, template_ids
 from app.validate.assess import assess_document
@@ -29,9 +29,9 @@ def context_of(doc: Sop) -> ExportContext:
     diagnostics = validate(doc)
     assert not [d for d in diagnostics if d.severity == "error"], "the benchmark SOP is valid"
     return ExportContext(
-        spec=compile_data(doc),
-        diagnostics=[d.to_json() for d in diagnostics],
-        assessment=assess_document(doc).to_json(),
+        spec=compile_spec(doc),
+        diagnostics=diagnostics,
+        assessment=assess_document(doc),
     )
 
 

@@ -4,8 +4,8 @@ and one edit followed by re-validation, as the designer does on every change."""
 from __future__ import annotations
 
 from app.model.document import Sop
+from app.model.graph import build_graph
 from app.validate.engine import validate
-from app.validate.graph import build_graph
 from benchmarks.timing import median_seconds, report
 from synthetic.documents import large_document
 

@@ -10,13 +10,13 @@ import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.spec.digest import spec_text
 from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
 from exporters.pipelines import Commented
 
 if TYPE_CHECKING:
     from app.model.document import Sop
+    from app.spec.schema import GateSpec, SpecGate, SpecRollback, SpecStage
     from exporters.context import ExportContext
 
 WORKFLOW_FILE = "argo/workflow.yaml"
@@ -40,21 +40,21 @@ CONTAINER_PATH = f"{LIB_MOUNT}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr
 LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
 
 
-def configmap_name(spec: dict[str, Any]) -> str:
-    return f"{spec['metadata']['name']}-gatewright-spec"
+def configmap_name(spec: GateSpec) -> str:
+    return f"{spec.metadata.name}-gatewright-spec"
 
 
-def runtime_configmap_name(spec: dict[str, Any]) -> str:
-    return f"{spec['metadata']['name']}-gatewright-runtime"
+def runtime_configmap_name(spec: GateSpec) -> str:
+    return f"{spec.metadata.name}-gatewright-runtime"
 
 
 def _wheel_file() -> str:
     return f"{RUNTIME_MOUNT}/{scripts.runtime_wheel().name}"
 
 
-def _generate_name(spec: dict[str, Any]) -> str:
+def _generate_name(spec: GateSpec) -> str:
     # Argo adds 5 characters, and workflow names end up in 63-character pod labels.
-    return spec["metadata"]["name"][:50].rstrip("-") + "-"
+    return spec.metadata.name[:50].rstrip("-") + "-"
 
 
 def _evidence_param(gate_id: str) -> str:
@@ -64,22 +64,22 @@ def _evidence_param(gate_id: str) -> str:
 # -- templates ------------------------------------------------------------------------------
 
 
-def _deploy_template(stage: dict[str, Any]) -> Commented:
+def _deploy_template(stage: SpecStage) -> Commented:
     template = {
-        "name": f"deploy-{stage['id']}",
+        "name": f"deploy-{stage.id}",
         "container": {
             "image": PLACEHOLDER_IMAGE,
             "command": ["echo"],
-            "args": ["Replace this template with your deployment to", stage["id"]],
+            "args": ["Replace this template with your deployment to", stage.id],
         },
     }
-    lines = [f"Stage {stage['id']} ({p.one_line(stage['name'])}): deployment placeholder."]
+    lines = [f"Stage {stage.id} ({p.one_line(stage.name)}): deployment placeholder."]
     return Commented(template, tuple(lines))
 
 
-def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
+def _check_template(gate: SpecGate, signed: bool = False) -> Commented:
     template = {
-        "name": f"check-{gate['id']}",
+        "name": f"check-{gate.id}",
         "inputs": {"artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}]},
         "initContainers": [
             {
@@ -117,7 +117,7 @@ def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
                 SPEC_FILE,
                 *(["--trust", KEY_FILE] if signed else []),
                 "--gate",
-                gate["id"],
+                gate.id,
                 "--evidence",
                 EVIDENCE_FILE,
                 "--json",
@@ -135,19 +135,19 @@ def _check_template(gate: dict[str, Any], signed: bool = False) -> Commented:
             ],
         },
     }
-    back = f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
-    criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
+    back = f"; a rejected candidate goes back to {gate.on_reject}" if gate.on_reject else ""
+    criteria = ", ".join(criterion.id for criterion in gate.criteria) or "none"
     lines = [
-        f"Gate {gate['id']} ({p.one_line(gate['name'])}): {gate['from']} -> {gate['to']}{back}.",
+        f"Gate {gate.id} ({p.one_line(gate.name)}): {gate.from_} -> {gate.to}{back}.",
         f"Criteria: {criteria}. Exit 0 promotes; 1 reject, 2 unusable and 3 hold fail the step.",
     ]
     return Commented(template, tuple(lines))
 
 
-def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Commented:
-    words = p.approval_words(gate["approval"])  # ids only: Argo templates every string
+def _approve_template(gate: SpecGate, role_names: dict[str, str]) -> Commented:
+    words = p.approval_words(gate.approval)  # ids only: Argo templates every string
     template = {
-        "name": f"approve-{gate['id']}",
+        "name": f"approve-{gate.id}",
         "metadata": {"annotations": {"gatewright.dev/approval": words}},
         "suspend": {},
         "inputs": {
@@ -155,8 +155,7 @@ def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Comme
                 {
                     "name": "evidence",
                     "description": (
-                        f"Evidence JSON for gate {gate['id']} with the approvals recorded "
-                        f"({words})."
+                        f"Evidence JSON for gate {gate.id} with the approvals recorded ({words})."
                     ),
                 }
             ]
@@ -173,8 +172,8 @@ def _approve_template(gate: dict[str, Any], role_names: dict[str, str]) -> Comme
         },
     }
     lines = [
-        f"Approval of gate {gate['id']}: "
-        + p.one_line(p.approval_words(gate["approval"], role_names), 400)
+        f"Approval of gate {gate.id}: "
+        + p.one_line(p.approval_words(gate.approval, role_names), 400)
         + ".",
         "Approvers resume this step with the evidence, approvals recorded, as its `evidence`",
         "output; the check step that follows enforces the quorum from it.",
@@ -212,47 +211,44 @@ def _runbook_templates() -> list[Commented]:
     ]
 
 
-def _rollback_template(policy: dict[str, Any]) -> Commented:
+def _rollback_template(policy: SpecRollback) -> Commented:
     steps: list[list[dict[str, Any]]] = []
     lines = [
-        f"Rollback {policy['id']} of stage {policy['stage']} (target: {policy['target']}); "
+        f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}); "
         "run it with --entrypoint "
-        f"rollback-{policy['id']} when `gatewright monitor` exits 1.",
+        f"rollback-{policy.id} when `gatewright monitor` exits 1.",
         "Triggers: "
-        + "; ".join(
-            f"{trigger['id']} ({p.one_line(trigger['name'], 60)})" for trigger in policy["triggers"]
-        )
+        + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
     ]
-    for number, action in enumerate(policy["actions"], start=1):
-        parameters = [{"name": "action-id", "value": action["id"]}]
-        if action.get("role"):
-            parameters.append({"name": "role", "value": action["role"]})
+    for number, action in enumerate(policy.actions, start=1):
+        parameters = [{"name": "action-id", "value": action.id}]
+        if action.role:
+            parameters.append({"name": "role", "value": action.role})
         steps.append(
             [
                 {
-                    "name": f"action-{action['id']}",
+                    "name": f"action-{action.id}",
                     "template": "runbook-action",
                     "arguments": {"parameters": parameters},
                 }
             ]
         )
-        role = f", {action['role']}" if action.get("role") else ""
+        role = f", {action.role}" if action.role else ""
         lines.append(
-            f"  {number}. {p.one_line(action['name'], 60)} ({action['id']}{role}, "
-            f"{action['minutes']:g} min)"
+            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
         )
-    for number, check in enumerate(policy["checks"], start=1):
+    for number, check in enumerate(policy.checks, start=1):
         steps.append(
             [
                 {
                     "name": f"verify-{number}",
                     "template": "runbook-check",
-                    "arguments": {"parameters": [{"name": "check-id", "value": check["id"]}]},
+                    "arguments": {"parameters": [{"name": "check-id", "value": check.id}]},
                 }
             ]
         )
-        lines.append(f"  check: {p.one_line(check.get('name') or check['id'], 60)}")
+        lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
     if not steps:
         steps.append(
             [
@@ -264,8 +260,8 @@ def _rollback_template(policy: dict[str, Any]) -> Commented:
             ]
         )
     template: dict[str, Any] = {
-        "name": f"rollback-{policy['id']}",
-        "metadata": {"annotations": {"gatewright.dev/rollback-target": policy["target"]}},
+        "name": f"rollback-{policy.id}",
+        "metadata": {"annotations": {"gatewright.dev/rollback-target": policy.target}},
         "steps": steps,
     }
     minutes = p.timeout_minutes(policy)
@@ -275,30 +271,30 @@ def _rollback_template(policy: dict[str, Any]) -> Commented:
     return Commented(template, tuple(lines))
 
 
-def _promote_template(spec: dict[str, Any]) -> Commented:
+def _promote_template(spec: GateSpec) -> Commented:
     steps: list[list[dict[str, Any]]] = []
     for step in p.promote_path(spec):
         if step.kind == "deploy":
             steps.append([{"name": step.job_id, "template": step.job_id}])
             continue
         gate = step.data
-        evidence = f"{{{{workflow.parameters.{_evidence_param(gate['id'])}}}}}"
-        if gate["approval"].get("rules"):
+        evidence = f"{{{{workflow.parameters.{_evidence_param(gate.id)}}}}}"
+        if gate.approval.rules:
             steps.append(
                 [
                     {
-                        "name": f"approve-{gate['id']}",
-                        "template": f"approve-{gate['id']}",
+                        "name": f"approve-{gate.id}",
+                        "template": f"approve-{gate.id}",
                         "arguments": {"parameters": [{"name": "evidence", "value": evidence}]},
                     }
                 ]
             )
-            evidence = f"{{{{steps.approve-{gate['id']}.outputs.parameters.evidence}}}}"
+            evidence = f"{{{{steps.approve-{gate.id}.outputs.parameters.evidence}}}}"
         steps.append(
             [
                 {
-                    "name": f"check-{gate['id']}",
-                    "template": f"check-{gate['id']}",
+                    "name": f"check-{gate.id}",
+                    "template": f"check-{gate.id}",
                     "arguments": {"artifacts": [{"name": "evidence", "raw": {"data": evidence}}]},
                 }
             ]
@@ -343,7 +339,7 @@ HEADER = [
 ]
 
 
-def workflow(spec: dict[str, Any]) -> dict[str, Any]:
+def workflow(spec: GateSpec) -> dict[str, Any]:
     role_names = p.role_names_of(spec)
     templates: list[Any] = [_promote_template(spec)]
     parameters: list[dict[str, Any]] = [
@@ -360,25 +356,25 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
         gate = step.data
         parameters.append(
             {
-                "name": _evidence_param(gate["id"]),
+                "name": _evidence_param(gate.id),
                 "value": "{}",
-                "description": f"Evidence JSON for gate {gate['id']} (gatewright contract 4).",
+                "description": f"Evidence JSON for gate {gate.id} (gatewright contract 4).",
             }
         )
-        if gate["approval"].get("rules"):
+        if gate.approval.rules:
             templates.append(_approve_template(gate, role_names))
-        templates.append(_check_template(gate, signed="signature" in spec))
-    for policy in spec["rollback"]:
+        templates.append(_check_template(gate, signed=spec.signature is not None))
+    for policy in spec.rollback:
         templates.append(_rollback_template(policy))
-    if spec["rollback"]:
+    if spec.rollback:
         templates.extend(_runbook_templates())
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
         "metadata": {
             "generateName": _generate_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
-            "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
+            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
+            "annotations": {"gatewright.dev/spec-digest": spec.digest},
         },
         "spec": {
             "entrypoint": "promote",
@@ -397,43 +393,43 @@ def workflow(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def configmap(
-    spec: dict[str, Any], public_key: str | None = None, text: str | None = None
+    spec: GateSpec, public_key: str | None = None, text: str | None = None
 ) -> dict[str, Any]:
     """The ConfigMap holding the spec's JSON ``text`` (made here when not given), and the
     public key a signed spec is checked with."""
-    data: dict[str, Any] = {"spec.json": p.Block(spec_text(spec) if text is None else text)}
-    if "signature" in spec and public_key is not None:
+    data: dict[str, Any] = {"spec.json": p.Block(p.spec_json(spec) if text is None else text)}
+    if spec.signature is not None and public_key is not None:
         data[KEY_NAME] = p.Block(public_key)
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
             "name": configmap_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
-            "annotations": {"gatewright.dev/spec-digest": spec["digest"]},
+            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
+            "annotations": {"gatewright.dev/spec-digest": spec.digest},
         },
         "data": data,
     }
 
 
-def runtime_configmap(spec: dict[str, Any]) -> dict[str, Any]:
+def runtime_configmap(spec: GateSpec) -> dict[str, Any]:
     wheel = scripts.runtime_wheel()
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {
             "name": runtime_configmap_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec["metadata"]["name"]},
+            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
             "annotations": {"gatewright.dev/runtime-sha256": wheel.sha256},
         },
         "binaryData": {wheel.name: base64.b64encode(wheel.data).decode("ascii")},
     }
 
 
-def _header(spec: dict[str, Any], spec_path: str) -> list[str]:
+def _header(spec: GateSpec, spec_path: str) -> list[str]:
     return [
         *p.header_lines(spec, "argo", spec_path),
-        f"SOP title: {p.one_line(spec['metadata']['title'])}",
+        f"SOP title: {p.one_line(spec.metadata.title)}",
     ]
 
 
@@ -451,10 +447,10 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
     ]
     made: dict[str, str] = {}
 
-    def json_of(spec: dict[str, Any]) -> str:
+    def json_of(spec: GateSpec) -> str:
         """The spec's JSON text, made once for the spec file and the ConfigMap."""
         if "spec" not in made:
-            made["spec"] = spec_text(spec)
+            made["spec"] = p.spec_json(spec)
         return made["spec"]
 
     return p.write_pipeline_export(

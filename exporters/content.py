@@ -6,13 +6,12 @@ that do not compile). Each exporter escapes it for its target: DOT, ReportLab, M
 
 from __future__ import annotations
 
-import heapq
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.model.document import Sop
+from app.model.graph import document_graph
 from app.model.nodes import NodeBase
 from app.spec.criteria import Approval, CriterionBase
 
@@ -49,76 +48,30 @@ def minutes(value: Any) -> str:
     return f"{number(value)} min"
 
 
-# -- the promote path ----------------------------------------------------------------------
-
-
-def _promote_successors(doc: Sop) -> tuple[list[str], dict[str, list[str]]]:
-    members = [n.id for n in doc.nodes if n.kind in ("stage", "gate")]
-    known = set(members)
-    successors: dict[str, list[str]] = defaultdict(list)
-    for edge in doc.edges:
-        if edge.kind == "promote" and edge.source in known and edge.target in known:
-            successors[edge.source].append(edge.target)
-    return members, successors
+# -- the promote path (graph facts from app.model.graph, as the compiler and validation see them)
 
 
 def promote_order(doc: Sop) -> list[str]:
-    """Stages and gates in topological order of the promote path, ties in document order.
-
-    The same order the compiler gives; nodes caught in a cycle (a draft) follow in
-    document order instead of being dropped.
-    """
-    members, successors = _promote_successors(doc)
-    position = {node_id: index for index, node_id in enumerate(members)}
-    indegree = dict.fromkeys(members, 0)
-    for targets in successors.values():
-        for target in targets:
-            indegree[target] += 1
-    ready = [position[n] for n in members if indegree[n] == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        node_id = members[heapq.heappop(ready)]
-        order.append(node_id)
-        for target in successors[node_id]:
-            indegree[target] -= 1
-            if indegree[target] == 0:
-                heapq.heappush(ready, position[target])
-    done = set(order)
-    return order + [n for n in members if n not in done]
+    """Stages and gates in topological order of the promote path, ties in document order
+    (a draft's nodes in or after a cycle follow in document order)."""
+    return document_graph(doc).promote_order()
 
 
 def promote_columns(doc: Sop) -> dict[str, int]:
     """Longest-path column of every stage and gate (0 for the entry stage)."""
-    _members, successors = _promote_successors(doc)
-    order = promote_order(doc)
-    index = {node_id: i for i, node_id in enumerate(order)}
-    column = dict.fromkeys(order, 0)
-    for node_id in order:
-        for target in successors[node_id]:
-            if index[target] > index[node_id]:  # skip edges that close a cycle
-                column[target] = max(column[target], column[node_id] + 1)
-    return column
+    return document_graph(doc).ranks()
 
 
 def stage_orders(doc: Sop) -> dict[str, int]:
     """Position of each stage on the promote path, 1 for the entry stage."""
-    stages = [n for n in promote_order(doc) if doc.node(n).kind == "stage"]
-    return {stage_id: i for i, stage_id in enumerate(stages, start=1)}
-
-
-def _adjacency(doc: Sop) -> dict[tuple[str, str, bool], list[str]]:
-    ends: dict[tuple[str, str, bool], list[str]] = defaultdict(list)
-    for edge in doc.edges:
-        ends[(edge.source, edge.kind, True)].append(edge.target)
-        ends[(edge.target, edge.kind, False)].append(edge.source)
-    return ends
+    return document_graph(doc).stage_orders()
 
 
 def linked(doc: Sop, node_id: str, kind: str, outgoing: bool = True) -> list[str]:
     """Ids at the other end of ``kind`` edges leaving (or entering) ``node_id``, in edge order."""
-    ends = doc.derived("exporters.adjacency", _adjacency, depends="graph")
-    return ends.get((node_id, kind, outgoing), [])
+    graph = document_graph(doc)
+    ends = graph.out_edges(node_id, kind) if outgoing else graph.in_edges(node_id, kind)
+    return [other for _edge, other in ends]
 
 
 def names(doc: Sop, ids: list[str], empty: str = "none") -> str:
@@ -292,15 +245,17 @@ def node_caption(doc: Sop, node: NodeBase) -> str:
 # -- runbooks ------------------------------------------------------------------------------
 
 
-@dataclass
-class Runbook:
-    """The chain a trigger starts (rollback edge, then next edges) and where it ends."""
+@dataclass(frozen=True)
+class RunbookView:
+    """A trigger's runbook (walked once, by app.model.graph) with its nodes, as exports print it."""
 
     trigger: Any
     stages: list[str]
-    steps: list[Any] = field(default_factory=list)
-    target: str | None = None
-    problem: str = ""
+    """The stages whose monitor edges lead to the trigger."""
+    steps: list[Any]
+    target: str | None
+    problem: str
+    """What validation's runbook-ordered rule says is wrong, as a sentence; "" when nothing."""
 
     @property
     def actions(self) -> list[Any]:
@@ -338,34 +293,23 @@ class Runbook:
         )
 
 
-def runbook(doc: Sop, trigger: Any) -> Runbook:
-    book = Runbook(trigger, linked(doc, trigger.id, "monitor", outgoing=False))
-    starts = linked(doc, trigger.id, "rollback")
-    if not starts:
-        book.problem = "no rollback edge leaves the trigger"
-        return book
-    current, seen = starts[0], {trigger.id}
-    if len(starts) > 1:
-        book.problem = "the trigger starts more than one chain; the first is shown"
-    while True:
-        node = doc.node(current)
-        if node.kind == "stage":
-            book.target = current
-            return book
-        if current in seen or node.kind not in ("action", "check"):
-            book.problem = f"the chain runs into {node.kind} “{one_line(node.name)}” again"
-            return book
-        seen.add(current)
-        book.steps.append(node)
-        following = linked(doc, current, "next")
-        if not following:
-            book.problem = f"the chain ends at {node.kind} “{one_line(node.name)}”"
-            return book
-        current = following[0]
-
-
-def runbooks(doc: Sop) -> list[Runbook]:
-    return [runbook(doc, trigger) for trigger in doc.nodes_of_kind("trigger")]
+def runbooks(doc: Sop) -> list[RunbookView]:
+    """Each trigger's runbook, in document order. A chain that validation refuses (it
+    branches, loops, or ends early) shows the steps up to the fault and says what it is."""
+    graph = document_graph(doc)
+    views = []
+    for trigger in doc.nodes_of_kind("trigger"):
+        book = graph.runbooks[trigger.id]
+        views.append(
+            RunbookView(
+                trigger=trigger,
+                stages=list(graph.monitored_by.get(trigger.id, [])),
+                steps=[doc.node(step) for step in book.steps],
+                target=book.target,
+                problem=one_line(f"the runbook {book.problem}") if book.problem else "",
+            )
+        )
+    return views
 
 
 def shorten(text: str, limit: int) -> str:
@@ -388,6 +332,19 @@ def metric_rows(doc: Sop) -> list[list[str]]:
             f"{number(m.max) if m.max is not None else '+∞'}",
         ]
         for m in doc.metrics
+    ]
+
+
+SOURCE_HEADER = ("Metric", "MLflow key", "Prometheus query")
+
+
+def source_rows(doc: Sop) -> list[list[str]]:
+    """Where each metric that names a source is read (``SOURCE_HEADER``); none when no
+    metric names one (telemetry and evidence then come from files)."""
+    return [
+        [m.id, m.sources.mlflow or "—", m.sources.prometheus or "—"]
+        for m in doc.metrics
+        if m.sources is not None and (m.sources.mlflow or m.sources.prometheus)
     ]
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.spec.schema import GateSpec
+    from app.validate.assess import Assessment
+    from app.validate.diagnostics import Diagnostic
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, step)``; may raise to cancel (the exporter lets it propagate)."""
@@ -14,19 +19,23 @@ def no_progress(done: int, total: int, step: str) -> None:
     """The default progress callback: report nothing."""
 
 
+def error_elements(diagnostics: Iterable[Diagnostic]) -> set[str]:
+    """Ids of the elements validation errors name (diagrams mark them)."""
+    return {element for d in diagnostics if d.severity == "error" for element in d.elements}
+
+
 @dataclass
 class ExportContext:
     """Inputs computed by the caller (CLI or designer) so that exporters stay pure readers.
 
-    ``spec`` is the compiled spec as plain JSON data (None when the SOP does not compile);
-    ``diagnostics`` are validation diagnostics as JSON objects; ``assessment`` is the
-    maturity assessment as JSON (``Assessment.to_json()``); ``figures`` holds the latest
-    simulation and drill figures from a workspace, when there are any.
+    ``spec`` is the compiled spec (None when the SOP does not compile); ``diagnostics``
+    are validation's findings; ``assessment`` is the maturity assessment; ``figures`` holds
+    the latest simulation and drill figures from a workspace, when there are any.
     """
 
-    spec: dict[str, Any] | None = None
-    diagnostics: list[dict[str, Any]] = field(default_factory=list)
-    assessment: dict[str, Any] | None = None
+    spec: GateSpec | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    assessment: Assessment | None = None
     figures: dict[str, Any] = field(default_factory=dict)
     revisions: list[dict[str, Any]] = field(default_factory=list)
     spec_path: str = "gatewright/spec.json"
@@ -37,5 +46,17 @@ class ExportContext:
     progress: Progress = no_progress
 
     @property
-    def errors(self) -> list[dict[str, Any]]:
-        return [d for d in self.diagnostics if d.get("severity") == "error"]
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def digests(self) -> tuple[str, str]:
+        """The spec's source digest and its own digest, as the title page and sign-off say."""
+        if self.spec is None:
+            return "not compiled: draft", "not compiled: draft"
+        return self.spec.metadata.source_digest, self.spec.digest
+
+    def level_words(self) -> str:
+        """``3 (defined)``: the maturity level, or that there is no assessment."""
+        if self.assessment is None:
+            return "not assessed"
+        return f"{self.assessment.level} ({self.assessment.level_name})"

@@ -29,6 +29,7 @@ from exporters.promote_plan import (
 
 if TYPE_CHECKING:
     from app.model.document import Sop
+    from app.spec.schema import GateSpec
     from exporters.context import ExportContext
 
 PROMOTE_FILE = ".github/workflows/gatewright-promote.yml"
@@ -86,16 +87,16 @@ PROMOTE_HEADER = [
 ]
 
 
-def _spec_env(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
+def _spec_env(spec: GateSpec, spec_path: str) -> dict[str, Any]:
     """Where the steps find the spec, and the key it must be signed by when it is."""
     key_path = p.trusted_key_of(spec, spec_path)
     return {"GATEWRIGHT_SPEC": spec_path, **({TRUSTED_KEY: key_path} if key_path else {})}
 
 
-def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
+def promote_workflow(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     built = {job.id: jobs.promote_job(job) for job in promote_jobs(spec, doc)}
     workflow = {
-        "name": f"Gatewright promote: {spec['metadata']['name']}",
+        "name": f"Gatewright promote: {spec.metadata.name}",
         "on": {
             "workflow_dispatch": {
                 "inputs": {
@@ -127,7 +128,7 @@ def promote_workflow(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
             "GATEWRIGHT_TELEMETRY_DIR": p.TELEMETRY_DIR,
         },
         "concurrency": {
-            "group": f"gatewright-promote-{spec['metadata']['name']}",
+            "group": f"gatewright-promote-{spec.metadata.name}",
             "cancel-in-progress": False,
         },
         "jobs": built,
@@ -149,13 +150,13 @@ DRY_RUN_HEADER = [
 ]
 
 
-def dry_run_workflow(spec: dict[str, Any], spec_path: str) -> str:
+def dry_run_workflow(spec: GateSpec, spec_path: str) -> str:
     workflow = {
-        "name": f"Gatewright dry run: {spec['metadata']['name']}",
+        "name": f"Gatewright dry run: {spec.metadata.name}",
         "on": {"pull_request": {}},
         "permissions": {},
         "env": _spec_env(spec, spec_path),
-        "jobs": {f"dry-run-{g['id']}": jobs.dry_run_job(g) for g in spec["gates"]},
+        "jobs": {f"dry-run-{g.id}": jobs.dry_run_job(g) for g in spec.gates},
     }
     header = [*p.header_lines(spec, "github", spec_path), *DRY_RUN_HEADER]
     return p.dump_yaml(workflow, header)
@@ -173,16 +174,16 @@ MONITOR_HEADER = [
 ]
 
 
-def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
+def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
     built: dict[str, Any] = {}
     policies = p.policies_for(spec)
     for stage in p.monitored_stages(spec):
-        monitor_id = f"monitor-{stage['id']}"
+        monitor_id = f"monitor-{stage.id}"
         built[monitor_id] = jobs.monitor_job(stage)
-        for policy in policies[stage["id"]]:
-            built[f"rollback-{policy['id']}"] = jobs.rollback_job(policy, monitor_id)
+        for policy in policies[stage.id]:
+            built[f"rollback-{policy.id}"] = jobs.rollback_job(policy, monitor_id)
     workflow = {
-        "name": f"Gatewright monitor: {spec['metadata']['name']}",
+        "name": f"Gatewright monitor: {spec.metadata.name}",
         "on": {
             "workflow_dispatch": {
                 "inputs": {
@@ -195,7 +196,7 @@ def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
         "permissions": {},
         "env": {**_spec_env(spec, spec_path), "GATEWRIGHT_TELEMETRY_DIR": TELEMETRY_DIR_EXPR},
         "concurrency": {
-            "group": f"gatewright-monitor-{spec['metadata']['name']}",
+            "group": f"gatewright-monitor-{spec.metadata.name}",
             "cancel-in-progress": False,
         },
         "jobs": built,
@@ -204,7 +205,7 @@ def monitor_workflow(spec: dict[str, Any], spec_path: str) -> str:
     return p.dump_yaml(workflow, header)
 
 
-def _action_file(data: dict[str, Any], spec: dict[str, Any], spec_path: str, about: str) -> str:
+def _action_file(data: dict[str, Any], spec: GateSpec, spec_path: str, about: str) -> str:
     header = [*p.header_lines(spec, "github", spec_path), "", about]
     return p.dump_yaml(data, header)
 
@@ -249,7 +250,7 @@ def _environment(name: str, payload: dict[str, Any], note: dict[str, Any]) -> di
     }
 
 
-def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
+def environments(spec: GateSpec, doc: Sop) -> dict[str, Any]:
     """``PUT /repos/{owner}/{repo}/environments/{environment_name}`` payloads: the stages'
     environments, each canary or shadow stage's bake environment, and one approval
     environment per gate with approval rules."""
@@ -262,11 +263,11 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
         )
         for name, stages in stage_environments(spec).items()
     ]
-    for stage in spec["stages"]:
-        bake = stage_rollout(doc, stage["id"]).bake_minutes
+    for stage in spec.stages:
+        bake = stage_rollout(doc, stage.id).bake_minutes
         if not bake:
             continue
-        note: dict[str, Any] = {"kind": "bake", "stage": stage["id"], "bake_minutes": bake}
+        note: dict[str, Any] = {"kind": "bake", "stage": stage.id, "bake_minutes": bake}
         if bake > jobs.LONGEST_WAIT:
             note["notes"] = [
                 f"GitHub waits {jobs.LONGEST_WAIT} minutes at most: re-run the bake job once "
@@ -277,8 +278,8 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
             "deployment_branch_policy": _branch_policy(),
         }
         entries.append(_environment(bake_environment(stage), payload, note))
-    for gate in spec["gates"]:
-        roles = p.approval_role_ids(gate["approval"])
+    for gate in spec.gates:
+        roles = p.approval_role_ids(gate.approval)
         if not roles:
             continue
         reviewers = [
@@ -292,13 +293,13 @@ def environments(spec: dict[str, Any], doc: Sop) -> dict[str, Any]:
         ]
         note = {
             "kind": "approval",
-            "gate": gate["id"],
-            "approval": p.approval_words(gate["approval"], role_names),
+            "gate": gate.id,
+            "approval": p.approval_words(gate.approval, role_names),
         }
         if len(reviewers) > MAX_REVIEWERS:
             note["notes"] = [f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams."]
         payload = {
-            "prevent_self_review": gate["approval"].get("separation_of_duties", True),
+            "prevent_self_review": gate.approval.separation_of_duties,
             "reviewers": reviewers,
             "deployment_branch_policy": _branch_policy(),
         }
@@ -340,14 +341,14 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the monitor workflow",
                 MONITOR_FILE,
                 lambda spec, spec_path: (
-                    monitor_workflow(spec, spec_path) if spec["rollback"] else None
+                    monitor_workflow(spec, spec_path) if spec.rollback else None
                 ),
             ),
             (
                 "Writing the runtime action",
                 RUNTIME_ACTION_FILE,
                 lambda spec, spec_path: _action_file(
-                    jobs.runtime_action(spec_path, "signature" in spec),
+                    jobs.runtime_action(spec_path, spec.signature is not None),
                     spec,
                     spec_path,
                     "Installs the runtime wheel of this export; the workflows use it.",
@@ -368,7 +369,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                     f"Writing the {kind} action",
                     name,
                     lambda spec, spec_path, kind=kind: _action_file(
-                        jobs.script_action(kind, "signature" in spec),
+                        jobs.script_action(kind, spec.signature is not None),
                         spec,
                         spec_path,
                         "The step every job of its kind runs; the jobs give it ids through env.",

@@ -6,7 +6,7 @@ kind of job's script is written once, in a local action (a signed export's pass 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
@@ -26,6 +26,9 @@ from exporters.github_scripts import (
 )
 from exporters.pipelines import Commented, Script
 from exporters.promote_plan import Job, bake_environment, weight_text
+
+if TYPE_CHECKING:
+    from app.spec.schema import SpecGate, SpecRollback, SpecStage
 
 RUNNER = "ubuntu-latest"
 CHECKOUT = "actions/checkout@v4"
@@ -127,12 +130,12 @@ def head(job: dict[str, Any], needs: tuple[str, ...], minutes: int) -> dict[str,
 def _gate_job(job: Job) -> Commented | dict[str, Any]:
     gate = job.gate
     assert gate is not None
-    gate_id = gate["id"]
-    approvals = bool(gate["approval"].get("rules"))
+    gate_id = gate.id
+    approvals = bool(gate.approval.rules)
     if job.kind == "evidence":
         out = s.evidence_file(gate_id)
         body = head(
-            {"name": github_literal(f"Evidence: {gate['name']}"), "runs-on": RUNNER},
+            {"name": github_literal(f"Evidence: {gate.name}"), "runs-on": RUNNER},
             job.needs,
             TIMEOUTS["evidence"],
         )
@@ -155,7 +158,7 @@ def _gate_job(job: Job) -> Commented | dict[str, Any]:
             "APPROVE_JOB": "true" if approvals else "false",
         }
         fetch = download(artifact_of(f"evidence-{gate_id}"), s.EVIDENCE_DIR)
-        name = f"Gate: {gate['name']}"
+        name = f"Gate: {gate.name}"
     else:
         env |= {
             "CHECKED": s.evidence_file(gate_id, ".checked"),
@@ -165,7 +168,7 @@ def _gate_job(job: Job) -> Commented | dict[str, Any]:
             "GITHUB_TOKEN": TOKEN_EXPR,
         }
         fetch = download(artifact_of(f"check-{gate_id}"), ".")
-        name = f"Approve: {gate['name']}"
+        name = f"Approve: {gate.name}"
     fields: dict[str, Any] = {"name": github_literal(name), "runs-on": RUNNER}
     if job.kind == "approve":
         fields["environment"] = job.environment
@@ -185,14 +188,12 @@ def _gate_job(job: Job) -> Commented | dict[str, Any]:
         upload(artifact_of(job.id), paths),
     ]
     if job.kind == "check":
-        back = (
-            f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
-        )
-        criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
+        back = f"; a rejected candidate goes back to {gate.on_reject}" if gate.on_reject else ""
+        criteria = ", ".join(criterion.id for criterion in gate.criteria) or "none"
         lines = [
-            f"Gate {gate_id}: {gate['from']} -> {gate['to']}{back}.",
+            f"Gate {gate_id}: {gate.from_} -> {gate.to}{back}.",
             f"Criteria: {criteria}.",
-            f"Approval: {p.approval_words(gate['approval'])}.",
+            f"Approval: {p.approval_words(gate.approval)}.",
         ]
     else:
         return body  # the workflow's header says what an approve job does, once
@@ -203,10 +204,10 @@ def _stage_job(job: Job) -> Commented:
     stage = job.stage
     assert stage is not None
     step = f" ({job.step}/{job.steps})" if job.steps > 1 else ""
-    env = {"STAGE_ID": stage["id"], "TRAFFIC_PERCENT": weight_text(job.weight)}
+    env = {"STAGE_ID": stage.id, "TRAFFIC_PERCENT": weight_text(job.weight)}
     if job.kind == "deploy":
         fields: dict[str, Any] = {
-            "name": github_literal(f"Deploy: {stage['name']}{step}"),
+            "name": github_literal(f"Deploy: {stage.name}{step}"),
             "runs-on": RUNNER,
             "outputs": {"deployed_at": "${{ steps.rollout.outputs.deployed_at }}"},
             "environment": job.environment,
@@ -229,13 +230,13 @@ def _stage_job(job: Job) -> Commented:
         ]
         body["steps"] = steps
         lines = [
-            f"Stage {stage['id']}{step}: {weight_text(job.weight)}% of traffic. Replace only the "
+            f"Stage {stage.id}{step}: {weight_text(job.weight)}% of traffic. Replace only the "
             "placeholder step.",
         ]
         return Commented(body, tuple(lines))
     deploy_id = job.needs[0]
     fields = {
-        "name": github_literal(f"Bake: {stage['name']}{step}"),
+        "name": github_literal(f"Bake: {stage.name}{step}"),
         "runs-on": RUNNER,
         "environment": bake_environment(stage),
         "env": env
@@ -255,12 +256,12 @@ def _stage_job(job: Job) -> Commented:
         )
     body["steps"] = steps
     watch = (
-        f"then judges the stage with `gatewright monitor` on telemetry/{stage['id']}.json"
+        f"then judges the stage with `gatewright monitor` on telemetry/{stage.id}.json"
         if job.monitored
         else "(the stage has no rollback triggers to check)"
     )
     lines = [
-        f"Bake of stage {stage['id']}{step}: {job.bake_minutes} minutes (the wait timer of "
+        f"Bake of stage {stage.id}{step}: {job.bake_minutes} minutes (the wait timer of "
         f"{bake_environment(stage)}), {watch}.",
     ]
     return Commented(body, tuple(lines))
@@ -272,11 +273,11 @@ def promote_job(job: Job) -> Commented | dict[str, Any]:
     return _stage_job(job)
 
 
-def dry_run_job(gate: dict[str, Any]) -> dict[str, Any]:
-    gate_id = gate["id"]
+def dry_run_job(gate: SpecGate) -> dict[str, Any]:
+    gate_id = gate.id
     body = head(
         {
-            "name": github_literal(f"Dry run: {gate['name']}"),
+            "name": github_literal(f"Dry run: {gate.name}"),
             "runs-on": RUNNER,
             # Reported, never blocking: a dry run's failure shows, the pull request stays open.
             "continue-on-error": True,
@@ -310,16 +311,16 @@ def dry_run_job(gate: dict[str, Any]) -> dict[str, Any]:
 # -- monitoring -----------------------------------------------------------------------------
 
 
-def monitor_job(stage: dict[str, Any]) -> Commented:
+def monitor_job(stage: SpecStage) -> Commented:
     body = head(
         {
-            "name": github_literal(f"Monitor: {stage['name']}"),
+            "name": github_literal(f"Monitor: {stage.name}"),
             "runs-on": RUNNER,
             "outputs": {
                 "decision": "${{ steps.monitor.outputs.decision }}",
                 "policies": "${{ steps.monitor.outputs.policies }}",
             },
-            "env": {"STAGE_ID": stage["id"]},
+            "env": {"STAGE_ID": stage.id},
         },
         (),
         TIMEOUTS["monitor"],
@@ -328,35 +329,35 @@ def monitor_job(stage: dict[str, Any]) -> Commented:
         checkout(),
         runtime(),
         {"name": "Watch the stage", "id": "monitor", "uses": f"./{SCRIPT_ACTIONS['monitor'][0]}"},
-        upload(artifact_of(f"monitor-{stage['id']}"), [s.MONITOR_DIR]),
+        upload(artifact_of(f"monitor-{stage.id}"), [s.MONITOR_DIR]),
     ]
     lines = [
-        f"Stage {stage['id']}: `gatewright monitor` on telemetry/{stage['id']}.json.",
+        f"Stage {stage.id}: `gatewright monitor` on telemetry/{stage.id}.json.",
         "0 healthy; 1 rollback: the job succeeds with a warning and lists every fired policy,",
         "whose rollback jobs run; 3 too little telemetry and 2 unusable: the job fails.",
     ]
     return Commented(body, tuple(lines))
 
 
-def rollback_job(policy: dict[str, Any], monitor_job_id: str) -> Commented:
-    triggers = ", ".join(trigger["name"] for trigger in policy["triggers"])
+def rollback_job(policy: SpecRollback, monitor_job_id: str) -> Commented:
+    triggers = ", ".join(trigger.name for trigger in policy.triggers)
     steps: list[dict[str, Any]] = [checkout()]
-    for number, action in enumerate(policy["actions"], start=1):
-        env = {"ACTION_ID": action["id"]}
-        if action.get("role"):
-            env["ACTION_ROLE"] = action["role"]
+    for number, action in enumerate(policy.actions, start=1):
+        env = {"ACTION_ID": action.id}
+        if action.role:
+            env["ACTION_ROLE"] = action.role
         steps.append(
             {
-                "name": github_literal(f"Action {number}: {action['name']}"),
+                "name": github_literal(f"Action {number}: {action.name}"),
                 "env": env,
                 "run": ACTION,
             }
         )
-    for check in policy["checks"]:
+    for check in policy.checks:
         steps.append(
             {
-                "name": github_literal(f"Check: {check.get('name') or check['id']}"),
-                "env": {"CHECK_ID": check["id"]},
+                "name": github_literal(f"Check: {check.name or check.id}"),
+                "env": {"CHECK_ID": check.id},
                 "run": VERIFY,
             }
         )
@@ -364,14 +365,12 @@ def rollback_job(policy: dict[str, Any], monitor_job_id: str) -> Commented:
     body = head(
         {
             "name": github_literal(f"Rollback: {triggers}"),
-            "if": (
-                f"contains(fromJSON(needs.{monitor_job_id}.outputs.policies), '{policy['id']}')"
-            ),
+            "if": (f"contains(fromJSON(needs.{monitor_job_id}.outputs.policies), '{policy.id}')"),
             "runs-on": RUNNER,
             "env": {
-                "ROLLBACK_POLICY": policy["id"],
-                "STAGE_ID": policy["stage"],
-                "ROLLBACK_TARGET": policy["target"],
+                "ROLLBACK_POLICY": policy.id,
+                "STAGE_ID": policy.stage,
+                "ROLLBACK_TARGET": policy.target,
             },
         },
         (monitor_job_id,),
@@ -380,12 +379,12 @@ def rollback_job(policy: dict[str, Any], monitor_job_id: str) -> Commented:
     body["steps"] = steps
     target = (
         "redeploy the previous stable version"
-        if policy["target"] == "previous-stable"
-        else f"demote to {policy['target']}"
+        if policy.target == "previous-stable"
+        else f"demote to {policy.target}"
     )
     sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
     lines = [
-        f"Rollback policy {policy['id']} of stage {policy['stage']}: {target}{sla}.",
+        f"Rollback policy {policy.id} of stage {policy.stage}: {target}{sla}.",
         "It runs when the monitor lists this policy among those fired. Each step is a",
         "placeholder for one runbook action or check, in the SOP's order.",
     ]

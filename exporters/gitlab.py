@@ -17,6 +17,7 @@ from exporters.promote_plan import approval_environment, promote_jobs, stage_env
 
 if TYPE_CHECKING:
     from app.model.document import Sop
+    from app.spec.schema import GateSpec, SpecGate
     from exporters.context import ExportContext
 
 CI_FILE = ".gitlab-ci.yml"
@@ -25,7 +26,7 @@ MAINTAINER_ACCESS = 40
 TRUSTED_KEY = s.TRUSTED_KEY
 
 
-def _variables(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
+def _variables(spec: GateSpec, spec_path: str) -> dict[str, Any]:
     wheel = s.runtime_wheel()
     key_path = p.trusted_key_of(spec, spec_path)
     trusted = (
@@ -91,7 +92,7 @@ def _variables(spec: dict[str, Any], spec_path: str) -> dict[str, Any]:
     }
 
 
-def ci_config(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
+def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     role_names = p.role_names_of(spec)
     signed = p.trusted_key_of(spec, spec_path) is not None
     jobs = promote_jobs(spec, doc)
@@ -108,12 +109,12 @@ def ci_config(spec: dict[str, Any], spec_path: str, doc: Sop) -> str:
         config[job.id] = promote_job(job, role_names, signed)
     policies = p.policies_for(spec)
     for stage in monitored:
-        config[f"monitor-{stage['id']}"] = monitor_job(stage, signed)
-        for policy in policies[stage["id"]]:
-            config[f"rollback-{policy['id']}"] = rollback_job(policy)
+        config[f"monitor-{stage.id}"] = monitor_job(stage, signed)
+        for policy in policies[stage.id]:
+            config[f"rollback-{policy.id}"] = rollback_job(policy)
     header = [
         *p.header_lines(spec, "gitlab", spec_path),
-        f"SOP title: {p.one_line(spec['metadata']['title'])}",
+        f"SOP title: {p.one_line(spec.metadata.title)}",
         *HEADER,
         "",
         *s.evidence_usage(spec_path),
@@ -151,19 +152,19 @@ ENVIRONMENT_NOTES = {
 """What each kind of environment is for, said once for the file (`gatewright.kind`)."""
 
 
-def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[str, Any]:
+def _approval_entry(gate: SpecGate, role_names: dict[str, str]) -> dict[str, Any]:
     rules = [
         {
             "group_id": None,
-            "required_approvals": rule.get("count", 1),
-            "gatewright_role": rule["role"],
-            "gatewright_role_name": role_names.get(rule["role"], rule["role"]),
-            **({"gatewright_tiers": rule["tiers"]} if rule.get("tiers") else {}),
+            "required_approvals": rule.count,
+            "gatewright_role": rule.role,
+            "gatewright_role_name": role_names.get(rule.role, rule.role),
+            **({"gatewright_tiers": rule.tiers} if rule.tiers else {}),
         }
-        for rule in gate["approval"].get("rules") or []
+        for rule in gate.approval.rules
     ]
     notes = []
-    if len(rules) > 1 and gate["approval"].get("mode") == "any":
+    if len(rules) > 1 and gate.approval.mode == "any":
         notes.append(
             "This gate accepts ANY ONE of these rules, which GitLab cannot express: keep the "
             "rule your team uses; gatewright check still enforces the SOP's rule."
@@ -175,8 +176,8 @@ def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[st
         )
     note: dict[str, Any] = {
         "kind": "approval",
-        "gate": gate["id"],
-        "approval": p.approval_words(gate["approval"], role_names),
+        "gate": gate.id,
+        "approval": p.approval_words(gate.approval, role_names),
     }
     if notes:
         note["notes"] = notes
@@ -191,7 +192,7 @@ def _approval_entry(gate: dict[str, Any], role_names: dict[str, str]) -> dict[st
     }
 
 
-def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
+def protected_environments(spec: GateSpec) -> dict[str, Any]:
     """``POST /projects/:id/protected_environments`` payloads: the stages' environments,
     where deploy jobs deploy, and each gate's approval environment, where people approve."""
     role_names = p.role_names_of(spec)
@@ -208,8 +209,8 @@ def protected_environments(spec: dict[str, Any]) -> dict[str, Any]:
                 "gatewright": {"kind": "stage", "stages": stages},
             }
         )
-    for gate in spec["gates"]:
-        if gate["approval"].get("rules"):
+    for gate in spec.gates:
+        if gate.approval.rules:
             entries.append(_approval_entry(gate, role_names))
     document = p.payload_document(
         (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
 from exporters.pipelines import Commented, Script
 from exporters.promote_plan import Job, weight_text
+
+if TYPE_CHECKING:
+    from app.spec.schema import SpecRollback, SpecStage
 
 BASE_JOB = ".gatewright"
 EVIDENCE_JOB = ".gatewright-evidence"
@@ -300,8 +303,8 @@ def base_templates(signed: bool = False) -> dict[str, Commented]:
 def _gate_variables(job: Job) -> dict[str, Any]:
     gate = job.gate
     assert gate is not None
-    gate_id = gate["id"]
-    variables: dict[str, Any] = {"GATE_ID": gate_id, "GATE_NAME": _data(gate["name"])}
+    gate_id = gate.id
+    variables: dict[str, Any] = {"GATE_ID": gate_id, "GATE_NAME": _data(gate.name)}
     if job.kind == "evidence":
         variables["EVIDENCE_OUT"] = s.evidence_file(gate_id)
     elif job.kind == "check":
@@ -327,23 +330,20 @@ def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
     }
     if job.kind == "evidence":
         body["rules"] = _rules("evidence")
-        lines = [f"Evidence of gate {gate['id']}: the script is the {EVIDENCE_JOB} template's."]
+        lines = [f"Evidence of gate {gate.id}: the script is the {EVIDENCE_JOB} template's."]
         return Commented(body, tuple(lines))
-    approvals = bool(gate["approval"].get("rules"))
+    approvals = bool(gate.approval.rules)
     if job.kind == "check":
         # Exit 3 (hold) is allowed only where the approve job follows, which decides
         # again with the platform's approvals and fails on a hold: nothing is promoted on a hold.
         body["allow_failure"] = {"exit_codes": [3]} if approvals else False
         body["rules"] = _rules("check")
-        back = (
-            f"; a rejected candidate goes back to {gate['on_reject']}" if gate["on_reject"] else ""
-        )
-        criteria = ", ".join(criterion["id"] for criterion in gate["criteria"]) or "none"
+        back = f"; a rejected candidate goes back to {gate.on_reject}" if gate.on_reject else ""
+        criteria = ", ".join(criterion.id for criterion in gate.criteria) or "none"
         lines = [
-            f"Gate {gate['id']} ({p.one_line(gate['name'])}): "
-            f"{gate['from']} -> {gate['to']}{back}.",
+            f"Gate {gate.id} ({p.one_line(gate.name)}): {gate.from_} -> {gate.to}{back}.",
             f"Criteria: {criteria}.",
-            f"Approval: {p.one_line(p.approval_words(gate['approval'], role_names), 400)}.",
+            f"Approval: {p.one_line(p.approval_words(gate.approval, role_names), 400)}.",
             "Exit 0 promote, 1 reject (the pipeline fails), 2 unusable input (fails),",
             "3 hold: allowed here, the approve job decides next."
             if approvals
@@ -354,10 +354,10 @@ def _gate_job(job: Job, role_names: dict[str, str], signed: bool) -> Commented:
         "name": job.environment,
         "action": "start",
         "deployment_tier": "other",
-        "url": f"$CI_JOB_URL/artifacts/file/{s.decision_file(gate['id'])}",
+        "url": f"$CI_JOB_URL/artifacts/file/{s.decision_file(gate.id)}",
     }
     body["rules"] = _rules("approve")
-    lines = [f"Approve {gate['id']}: GitLab holds it for the approvals of {job.environment}."]
+    lines = [f"Approve {gate.id}: GitLab holds it for the approvals of {job.environment}."]
     return Commented(body, tuple(lines))
 
 
@@ -365,8 +365,8 @@ def _stage_variables(job: Job) -> dict[str, Any]:
     stage = job.stage
     assert stage is not None
     variables: dict[str, Any] = {
-        "STAGE_ID": stage["id"],
-        "STAGE_NAME": _data(stage["name"]),
+        "STAGE_ID": stage.id,
+        "STAGE_NAME": _data(stage.name),
         "TRAFFIC_PERCENT": weight_text(job.weight),
     }
     if job.kind == "deploy":
@@ -394,7 +394,7 @@ def _stage_job(job: Job, signed: bool) -> Commented:
         body["resource_group"] = f"gatewright-{job.environment}"
         body["rules"] = _rules("deploy")
         lines = [
-            f"Stage {stage['id']} ({p.one_line(stage['name'])}){step}: deploys to the",
+            f"Stage {stage.id} ({p.one_line(stage.name)}){step}: deploys to the",
             f"environment {job.environment} at {weight_text(job.weight)}% of traffic; one "
             "deployment at a time (resource_group).",
         ]
@@ -417,11 +417,11 @@ def _stage_job(job: Job, signed: bool) -> Commented:
     )
     watch = (
         "then judges the stage with `gatewright monitor` on $GATEWRIGHT_TELEMETRY_DIR/"
-        f"{stage['id']}.json: a rollback or too little telemetry stops the rollout"
+        f"{stage.id}.json: a rollback or too little telemetry stops the rollout"
         if job.monitored
         else "(the stage has no rollback triggers to check)"
     )
-    lines = [f"Bake of stage {stage['id']}{step}: {wait};", f"{watch}."]
+    lines = [f"Bake of stage {stage.id}{step}: {wait};", f"{watch}."]
     return Commented(body, tuple(lines))
 
 
@@ -434,64 +434,61 @@ def promote_job(job: Job, role_names: dict[str, str], signed: bool = False) -> C
 # -- monitoring and rollbacks ---------------------------------------------------------------
 
 
-def monitor_job(stage: dict[str, Any], signed: bool = False) -> Commented:
+def monitor_job(stage: SpecStage, signed: bool = False) -> Commented:
     job = {
         "stage": "monitor",
         "extends": [MONITOR_JOB],
         "variables": {
-            "STAGE_ID": stage["id"],
-            "STAGE_NAME": _data(stage["name"]),
+            "STAGE_ID": stage.id,
+            "STAGE_NAME": _data(stage.name),
         },
         "rules": [{"if": MONITOR_IF, "when": "on_success"}],
     }
     lines = [
-        f"Monitor {stage['id']} ({p.one_line(stage['name'])}) on its telemetry: exit 0",
+        f"Monitor {stage.id} ({p.one_line(stage.name)}) on its telemetry: exit 0",
         "healthy, 1 rollback (the rollback job of every fired policy runs), 2 unusable,",
         "3 too little telemetry to judge.",
     ]
     return Commented(job, tuple(lines))
 
 
-def rollback_job(policy: dict[str, Any]) -> Commented:
+def rollback_job(policy: SpecRollback) -> Commented:
     variables: dict[str, Any] = {
-        "ROLLBACK_POLICY": policy["id"],
-        "STAGE_ID": policy["stage"],
-        "ROLLBACK_TARGET": policy["target"],
+        "ROLLBACK_POLICY": policy.id,
+        "STAGE_ID": policy.stage,
+        "ROLLBACK_TARGET": policy.target,
     }
     script: list[Script] = [ROLLBACK_FIRED]
     lines = [
-        f"Rollback {policy['id']} of stage {policy['stage']} (target: {policy['target']}).",
+        f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
         "Triggers: "
-        + "; ".join(
-            f"{trigger['id']} ({p.one_line(trigger['name'], 60)})" for trigger in policy["triggers"]
-        )
+        + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
         "It runs after the monitor job and goes on only if this policy fired; runbook,",
         "each line a placeholder to replace:",
     ]
-    for number, action in enumerate(policy["actions"], start=1):
-        variables[f"ACTION_{number}_ID"] = action["id"]
-        variables[f"ACTION_{number}_NAME"] = _data(action["name"])
-        if action.get("role"):
-            variables[f"ACTION_{number}_ROLE"] = action["role"]
+    for number, action in enumerate(policy.actions, start=1):
+        variables[f"ACTION_{number}_ID"] = action.id
+        variables[f"ACTION_{number}_NAME"] = _data(action.name)
+        if action.role:
+            variables[f"ACTION_{number}_ROLE"] = action.role
         script.append(_action_line(number))
-        role = f", {action['role']}" if action.get("role") else ""
+        role = f", {action.role}" if action.role else ""
         lines.append(
-            f"  {number}. {p.one_line(action['name'], 60)} ({action['id']}{role}, "
-            f"{action['minutes']:g} min)"
+            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
         )
-    for number, check in enumerate(policy["checks"], start=1):
-        variables[f"CHECK_{number}_ID"] = check["id"]
-        variables[f"CHECK_{number}_NAME"] = _data(check.get("name") or check["id"])
+    for number, check in enumerate(policy.checks, start=1):
+        variables[f"CHECK_{number}_ID"] = check.id
+        variables[f"CHECK_{number}_NAME"] = _data(check.name or check.id)
         script.append(_check_line(number))
-        lines.append(f"  check: {p.one_line(check.get('name') or check['id'], 60)}")
+        lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
     if len(script) == 1:
         script.append(Script('echo "This rollback has no runbook steps: add yours here"\n'))
     minutes = p.timeout_minutes(policy)
     job: dict[str, Any] = {
         "stage": "rollback",
         "extends": [BASE_JOB],
-        "needs": [f"monitor-{policy['stage']}"],
+        "needs": [f"monitor-{policy.stage}"],
         "variables": variables,
         "script": script,
         "timeout": _minutes(minutes or ROLLBACK_TIMEOUT),

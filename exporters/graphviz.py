@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 import graphviz
@@ -22,7 +22,7 @@ from app.model.document import Sop
 from app.model.nodes import NodeBase
 from app.spec.fileio import write_atomic
 from exporters import content
-from exporters.context import ExportContext
+from exporters.context import ExportContext, error_elements
 from exporters.style import (
     CAPTION_TEXT,
     EDGE_STYLES,
@@ -32,6 +32,9 @@ from exporters.style import (
     FONT_FAMILY,
     NODE_STYLES,
 )
+
+if TYPE_CHECKING:
+    from app.validate.diagnostics import Diagnostic
 
 NAME_WIDTH = {"gate": 13, "trigger": 15}
 """Characters per line of a node's name (diamonds and octagons waste their corners)."""
@@ -87,15 +90,6 @@ def node_label(doc: Sop, node: NodeBase, error: bool = False) -> str:
     return f"<{name}>"
 
 
-def _error_elements(diagnostics: list[dict[str, Any]] | None) -> set[str]:
-    return {
-        str(element)
-        for diagnostic in diagnostics or []
-        if diagnostic.get("severity") == "error"
-        for element in diagnostic.get("elements", [])
-    }
-
-
 def _rank_groups(doc: Sop) -> list[list[str]]:
     """Columns the runbook rows share with the promote path, so they sit below it.
 
@@ -149,10 +143,10 @@ _EDGE_ATTRIBUTES = {
 
 
 def diagram_graph(
-    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
+    doc: Sop, diagnostics: list[Diagnostic] | None = None, title: bool = False
 ) -> graphviz.Digraph:
     """The diagram as a ``graphviz.Digraph``: promote path left to right, runbooks below."""
-    errors = _error_elements(diagnostics)
+    errors = error_elements(diagnostics or [])
     graph = graphviz.Digraph(name="sop")
     graph.attr(
         "graph",
@@ -193,9 +187,7 @@ def diagram_graph(
     return graph
 
 
-def diagram_dot(
-    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
-) -> str:
+def diagram_dot(doc: Sop, diagnostics: list[Diagnostic] | None = None, title: bool = False) -> str:
     """The diagram as DOT text."""
     return diagram_graph(doc, diagnostics, title).source
 
@@ -213,7 +205,7 @@ def render(graph: graphviz.Digraph, fmt: str, dpi: int | None = None) -> bytes:
 
 
 def diagram_svg(
-    doc: Sop, diagnostics: list[dict[str, Any]] | None = None, title: bool = False
+    doc: Sop, diagnostics: list[Diagnostic] | None = None, title: bool = False
 ) -> bytes:
     """The diagram as SVG (UTF-8)."""
     return render(diagram_graph(doc, diagnostics, title), "svg")
@@ -222,7 +214,7 @@ def diagram_svg(
 def diagram_png(
     doc: Sop,
     dpi: int = 150,
-    diagnostics: list[dict[str, Any]] | None = None,
+    diagnostics: list[Diagnostic] | None = None,
     title: bool = False,
 ) -> bytes:
     """The diagram as PNG at ``dpi`` dots per inch."""

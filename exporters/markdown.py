@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.model.document import Sop
 from app.spec.fileio import write_atomic
 from exporters import content, operations
-from exporters.context import ExportContext
+from exporters.context import ExportContext, error_elements
 from exporters.style import EDGE_STYLES, ERROR_BORDER, ERROR_WIDTH, NODE_STYLES
+
+if TYPE_CHECKING:
+    from app.validate.diagnostics import Diagnostic
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$@^])")
 _LIST_START = re.compile(r"^(\d+)([.)])")
@@ -71,15 +74,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return [*lines, ""]
 
 
-def _errors(diagnostics: list[dict[str, Any]]) -> set[str]:
-    return {
-        str(e) for d in diagnostics if d.get("severity") == "error" for e in d.get("elements", [])
-    }
-
-
-def mermaid(doc: Sop, diagnostics: list[dict[str, Any]] | None = None) -> list[str]:
+def mermaid(doc: Sop, diagnostics: list[Diagnostic] | None = None) -> list[str]:
     """A ``flowchart LR`` of the SOP in the designer's colours (exporters.style)."""
-    errors = _errors(diagnostics or [])
+    errors = error_elements(diagnostics or [])
     ids = {node.id: f"n{i}" for i, node in enumerate(doc.nodes)}
     lines = ["```mermaid", "flowchart LR"]
     for node in doc.nodes:
@@ -112,15 +109,8 @@ def mermaid(doc: Sop, diagnostics: list[dict[str, Any]] | None = None) -> list[s
     return [*lines, "```", ""]
 
 
-def _digests(context: ExportContext) -> tuple[str, str]:
-    if context.spec is None:
-        return "not compiled: draft", "not compiled: draft"
-    source = str(context.spec.get("metadata", {}).get("source_digest", "unknown"))
-    return source, str(context.spec.get("digest", "unknown"))
-
-
 def _title(doc: Sop, context: ExportContext) -> list[str]:
-    source, digest = _digests(context)
+    source, digest = context.digests()
     lines = [f"# {md(content.one_line(doc.title))}", ""]
     if context.draft:
         count = len(context.errors)
@@ -129,9 +119,7 @@ def _title(doc: Sop, context: ExportContext) -> list[str]:
             f"{'s' if count != 1 else ''}; it is not for approval or execution.",
             "",
         ]
-    level = "not assessed"
-    if context.assessment:
-        level = f"{context.assessment.get('level')} ({context.assessment.get('level_name')})"
+    level = context.level_words()
     lines += table(
         ["Field", "Value"],
         [
@@ -161,6 +149,9 @@ def _scope(doc: Sop) -> list[str]:
     )
     lines += ["### Metrics", ""]
     lines += table(content.METRIC_HEADER, content.metric_rows(doc))
+    if source_rows := content.source_rows(doc):
+        lines += ["#### Where metrics are read", ""]
+        lines += table(content.SOURCE_HEADER, source_rows)
     return lines
 
 
@@ -274,21 +265,21 @@ def _notes(doc: Sop) -> list[str]:
 def _maturity(context: ExportContext) -> list[str]:
     lines = ["## Maturity assessment", ""]
     assessment = context.assessment
-    if not assessment:
+    if assessment is None:
         return [*lines, "No maturity assessment was supplied with this export.", ""]
     lines += [
-        f"Overall level {assessment.get('level')} ({md(str(assessment.get('level_name')))}): "
+        f"Overall level {assessment.level} ({md(assessment.level_name)}): "
         "an SOP is as mature as its weakest category.",
         "",
     ]
     rows = [
         [
-            str(c.get("name", "")),
-            f"{c.get('level')} ({c.get('level_name')})",
-            "\n".join(f"• {e}" for e in c.get("evidence", [])) or "none yet",
-            "\n".join(f"• {n}" for n in c.get("next_steps", [])) or "none: top level",
+            c.name,
+            f"{c.level} ({c.level_name})",
+            "\n".join(f"• {e}" for e in c.evidence) or "none yet",
+            "\n".join(f"• {n}" for n in c.next_steps) or "none: top level",
         ]
-        for c in assessment.get("categories", [])
+        for c in assessment.categories
     ]
     return lines + table(["Category", "Level", "Evidence", "Next steps"], rows)
 
@@ -315,17 +306,9 @@ def _records(doc: Sop, context: ExportContext) -> list[str]:
         lines += ["## Validation findings", ""]
         lines += table(
             ["Severity", "Rule", "Finding", "Elements"],
-            [
-                [
-                    str(d.get("severity", "")),
-                    str(d.get("rule", "")),
-                    str(d.get("message", "")),
-                    ", ".join(str(e) for e in d.get("elements", [])),
-                ]
-                for d in context.diagnostics
-            ],
+            [[d.severity, d.rule, d.message, ", ".join(d.elements)] for d in context.diagnostics],
         )
-    _source, digest = _digests(context)
+    _source, digest = context.digests()
     lines += [
         "## Sign-off",
         "",

@@ -12,7 +12,7 @@ from typing import Any
 
 from app.model.document import Sop
 from exporters.content import (
-    Runbook,
+    RunbookView,
     criterion_sentence,
     linked,
     metric_name,
@@ -132,7 +132,7 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-def drill_steps(doc: Sop, book: Runbook) -> list[tuple[str, str]]:
+def drill_steps(doc: Sop, book: RunbookView) -> list[tuple[str, str]]:
     """What a trainer sets up and what the trainee must do, from source 002's drill advice."""
     trigger = book.trigger
     stage = names(doc, book.stages, "the monitored stage (none is linked)")

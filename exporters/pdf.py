@@ -76,7 +76,7 @@ SECTIONS: list[tuple[str, Section | None]] = [
 
 
 def furniture(doc: Sop, context: ExportContext) -> Furniture:
-    _source, digest = sections.spec_digests(context)
+    _source, digest = context.digests()
     errors = len(context.errors)
     reason = f"{errors} validation error{'s' if errors != 1 else ''}" if errors else ""
     short = digest[:19] + "…" if digest.startswith("sha256:") else digest

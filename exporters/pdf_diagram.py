@@ -7,7 +7,7 @@ import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from reportlab.graphics import renderPDF
@@ -28,6 +28,9 @@ from exporters.pdf_style import (
     table_style,
 )
 from exporters.style import EDGE_STYLES, FONT_FAMILY, NODE_STYLES
+
+if TYPE_CHECKING:
+    from app.validate.diagnostics import Diagnostic
 
 LEGIBLE_SCALE = 0.62
 """Below this scale 9 pt labels print smaller than about 5.5 pt: add enlarged detail pages."""
@@ -166,7 +169,7 @@ def overview_png(graph: Any, frame: tuple[float, float]) -> bytes:
 
 def render_diagram(
     doc: Sop,
-    diagnostics: list[dict[str, Any]],
+    diagnostics: list[Diagnostic],
     portrait: tuple[float, float],
     landscape: tuple[float, float],
 ) -> DiagramRender:

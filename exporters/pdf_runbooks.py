@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from reportlab.platypus import CondPageBreak, Flowable, Spacer
 
 from app.model.document import Sop
@@ -89,26 +87,26 @@ def drill_section(doc: Sop, width: float) -> list[Flowable]:
 def maturity_section(context: ExportContext, width: float) -> list[Flowable]:
     s = styles()
     out: list[Flowable] = [Heading("Maturity assessment", s.h1)]
-    assessment: dict[str, Any] | None = context.assessment
-    if not assessment:
+    assessment = context.assessment
+    if assessment is None:
         out.append(para("No maturity assessment was supplied with this export.", s.body))
         return out
     out.append(
         para(
-            f"Overall level {assessment.get('level')} ({assessment.get('level_name')}): an SOP is "
+            f"Overall level {assessment.level} ({assessment.level_name}): an SOP is "
             'as mature as its weakest category. Scored against the standard "AI models are '
             'deployed via automated, repeatable pipelines" (levels 1 initial to 5 optimising).',
             s.body,
         )
     )
     rows = []
-    for category in assessment.get("categories", []):
-        evidence = "\n".join(f"• {e}" for e in category.get("evidence", [])) or "none yet"
-        steps = "\n".join(f"• {n}" for n in category.get("next_steps", [])) or "none: top level"
+    for category in assessment.categories:
+        evidence = "\n".join(f"• {e}" for e in category.evidence) or "none yet"
+        steps = "\n".join(f"• {n}" for n in category.next_steps) or "none: top level"
         rows.append(
             [
-                str(category.get("name", category.get("category", ""))),
-                f"{category.get('level')} ({category.get('level_name')})",
+                category.name,
+                f"{category.level} ({category.level_name})",
                 evidence,
                 steps,
             ]

@@ -78,16 +78,9 @@ def facts(rows: Sequence[tuple[str, str]], width: float, key: float = 0.24) -> T
     return table
 
 
-def spec_digests(context: ExportContext) -> tuple[str, str]:
-    if context.spec is None:
-        return "not compiled: draft", "not compiled: draft"
-    metadata = context.spec.get("metadata", {})
-    return str(metadata.get("source_digest", "unknown")), str(context.spec.get("digest", "unknown"))
-
-
 def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
     s = styles()
-    source, digest = spec_digests(context)
+    source, digest = context.digests()
     errors = len(context.errors)
     status = "Valid: compiled into the gate specification below"
     if context.draft:
@@ -95,9 +88,7 @@ def title_page(doc: Sop, context: ExportContext, width: float) -> list[Flowable]
         status = f"DRAFT: NOT VALID ({errors} validation error{plural}); not for approval or use"
     elif context.spec is None:
         status = "Not compiled: no gate specification was supplied with this export"
-    level = "not assessed"
-    if context.assessment:
-        level = f"{context.assessment.get('level')} ({context.assessment.get('level_name')})"
+    level = context.level_words()
     rows = [
         ("Version", doc.version),
         ("Owner", doc.owner or "not set"),
@@ -158,6 +149,20 @@ def purpose(doc: Sop, width: float) -> list[Flowable]:
         )
     else:
         out.append(para("No metrics are catalogued.", s.body))
+    source_rows = content.source_rows(doc)
+    if source_rows:
+        out.append(Spacer(1, 8))
+        out.append(para("Where metrics are read", s.h3))
+        out.append(
+            para(
+                "Pipelines collect gate evidence from the MLflow run "
+                "of the model version (gatewright evidence collect --mlflow-model) and judge "
+                "live telemetry with each Prometheus query (gatewright monitor --prometheus). "
+                "A metric with no MLflow key is read under its own id.",
+                s.body,
+            )
+        )
+        out.append(grid(content.SOURCE_HEADER, source_rows, [0.22, 0.23, 0.55], width))
     return out
 
 
@@ -279,7 +284,7 @@ def raci_section(doc: Sop, width: float) -> list[Flowable]:
 
 def signoff(doc: Sop, context: ExportContext, width: float) -> list[Flowable]:
     s = styles()
-    _source, digest = spec_digests(context)
+    _source, digest = context.digests()
     rows = [[role.name, "", "", ""] for role in doc.roles] or [["Owner", "", "", ""]]
     return [
         Heading("Sign-off", s.h1),
@@ -306,12 +311,7 @@ def findings(context: ExportContext, width: float) -> list[Flowable]:
     if not context.diagnostics:
         return []
     rows = [
-        [
-            str(d.get("severity", "")),
-            str(d.get("rule", "")),
-            f"{d.get('message', '')} {d.get('fix', '')}".strip(),
-            ", ".join(str(e) for e in d.get("elements", [])),
-        ]
+        [d.severity, d.rule, f"{d.message} {d.fix}".strip(), ", ".join(d.elements)]
         for d in context.diagnostics
     ]
     intro = (

@@ -20,6 +20,8 @@ __all__ = ["Block", "Commented", "Script", "comment", "dump_yaml", "plain"]
 """The YAML writer's names, used by the exporters through this module (see yaml_text)."""
 
 if TYPE_CHECKING:
+    from app.spec.criteria import Approval, ApprovalRule
+    from app.spec.schema import GateSpec, SpecGate, SpecRollback, SpecStage
     from exporters.context import ExportContext
 
 EVIDENCE_DIR = "evidence"
@@ -35,7 +37,7 @@ class ExportRefusedError(SaveError):
 # -- inputs ---------------------------------------------------------------------------------
 
 
-def require_spec(context: ExportContext, format_name: str) -> dict[str, Any]:
+def require_spec(context: ExportContext, format_name: str) -> GateSpec:
     """The compiled spec, or a refusal: pipelines run the spec, so a draft cannot be exported."""
     if context.spec is None or context.draft:
         raise ExportRefusedError(
@@ -65,16 +67,21 @@ def checked_spec_path(context: ExportContext) -> str:
     return path
 
 
+def spec_json(spec: GateSpec) -> str:
+    """The spec file's JSON text, as ``gatewright compile`` writes it."""
+    return spec_text(spec.data())
+
+
 def trusted_key_path(spec_path: str) -> str:
     """Where a signed export keeps the public key its gate steps trust: beside the spec,
     with ``.pub`` for its suffix (``gatewright/spec.pub``)."""
     return str(PurePosixPath(spec_path).with_suffix(".pub"))
 
 
-def trusted_key_of(spec: dict[str, Any], spec_path: str) -> str | None:
+def trusted_key_of(spec: GateSpec, spec_path: str) -> str | None:
     """The trusted key's path in the export when the spec is signed (``export --sign``),
     else None: every step that runs gatewright on a signed spec passes ``--trust`` it."""
-    return trusted_key_path(spec_path) if spec.get("signature") else None
+    return trusted_key_path(spec_path) if spec.signature else None
 
 
 def with_trust(script: Script, spec_argument: str, key_variable: str) -> Script:
@@ -105,7 +112,7 @@ def prepare_folder(out: Path, files: list[Path]) -> None:
             raise SaveError(f"{folder}: cannot create this folder: {error.strerror}") from None
 
 
-Part = tuple[str, str, Callable[[dict[str, Any], str], "str | None"]]
+Part = tuple[str, str, Callable[["GateSpec", str], "str | None"]]
 """One file of a pipeline export: (progress step, path in the folder, build(spec, spec_path));
 ``build`` returns None to leave the file out."""
 
@@ -115,7 +122,7 @@ def write_pipeline_export(
     out: Path,
     context: ExportContext,
     parts: list[Part],
-    json_of: Callable[[dict[str, Any]], str] = spec_text,
+    json_of: Callable[[GateSpec], str] | None = None,
     runtime: bool = False,
 ) -> list[Path]:
     """The one way every pipeline export is written: refuse without a spec, build the spec
@@ -128,7 +135,10 @@ def write_pipeline_export(
     total = len(parts) + 1 + runtime
     context.progress(0, total, "Building the spec file")
     spec_file = out / spec_path
-    text_of_spec = spec_file_text(spec, spec_file) if is_yaml(spec_file) else json_of(spec)
+    if is_yaml(spec_file):
+        text_of_spec = spec_file_text(spec.data(), spec_file)
+    else:
+        text_of_spec = (json_of or spec_json)(spec)
     files: list[tuple[Path, str | bytes]] = [(spec_file, text_of_spec)]
     if runtime:
         from exporters.pipeline_scripts import runtime_wheel, wheel_path
@@ -164,7 +174,7 @@ class PathStep:
 
     kind: str  # "deploy" | "gate"
     id: str
-    data: dict[str, Any]
+    data: SpecStage | SpecGate
     needs: tuple[PathStep, ...] = field(default=())
 
     @property
@@ -172,7 +182,7 @@ class PathStep:
         return f"{self.kind}-{self.id}"
 
 
-def promote_path(spec: dict[str, Any]) -> list[PathStep]:
+def promote_path(spec: GateSpec) -> list[PathStep]:
     """Deploy and gate jobs in promote order, each with the jobs it must wait for.
 
     A stage's deploy waits for every gate into it; a gate waits for its source stage's deploy.
@@ -181,45 +191,45 @@ def promote_path(spec: dict[str, Any]) -> list[PathStep]:
     deploys: dict[str, PathStep] = {}
     steps: list[PathStep] = []
     into = gates_into(spec)
-    for stage in spec["stages"]:
+    for stage in spec.stages:
         gates_in = []
-        for gate in into[stage["id"]]:
-            source = deploys.get(gate["from"])
-            step = PathStep("gate", gate["id"], gate, (source,) if source else ())
+        for gate in into[stage.id]:
+            source = deploys.get(gate.from_)
+            step = PathStep("gate", gate.id, gate, (source,) if source else ())
             steps.append(step)
             gates_in.append(step)
-        deploy = PathStep("deploy", stage["id"], stage, tuple(gates_in))
-        deploys[stage["id"]] = deploy
+        deploy = PathStep("deploy", stage.id, stage, tuple(gates_in))
+        deploys[stage.id] = deploy
         steps.append(deploy)
     return steps
 
 
-def gates_into(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def gates_into(spec: GateSpec) -> dict[str, list[SpecGate]]:
     """The gates into each stage, by stage id (in the spec's order; one pass over the
     gates, however many stages there are)."""
-    into: dict[str, list[dict[str, Any]]] = {stage["id"]: [] for stage in spec["stages"]}
-    for gate in spec["gates"]:
-        into.setdefault(gate["to"], []).append(gate)
+    into: dict[str, list[SpecGate]] = {stage.id: [] for stage in spec.stages}
+    for gate in spec.gates:
+        into.setdefault(gate.to, []).append(gate)
     return into
 
 
-def monitored_stages(spec: dict[str, Any]) -> list[dict[str, Any]]:
+def monitored_stages(spec: GateSpec) -> list[SpecStage]:
     """Stages with rollback policies, in promote order."""
-    watched = {policy["stage"] for policy in spec["rollback"]}
-    return [stage for stage in spec["stages"] if stage["id"] in watched]
+    watched = {policy.stage for policy in spec.rollback}
+    return [stage for stage in spec.stages if stage.id in watched]
 
 
-def policies_for(spec: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+def policies_for(spec: GateSpec) -> dict[str, list[SpecRollback]]:
     """The rollback policies of each monitored stage, by stage id, in the spec's order."""
-    policies: dict[str, list[dict[str, Any]]] = {}
-    for policy in spec["rollback"]:
-        policies.setdefault(policy["stage"], []).append(policy)
+    policies: dict[str, list[SpecRollback]] = {}
+    for policy in spec.rollback:
+        policies.setdefault(policy.stage, []).append(policy)
     return policies
 
 
-def timeout_minutes(policy: dict[str, Any]) -> int | None:
+def timeout_minutes(policy: SpecRollback) -> int | None:
     """A rollback's SLA as whole minutes (rounded up), when it has one."""
-    minutes = policy.get("max_minutes")
+    minutes = policy.max_minutes
     return math.ceil(minutes) if minutes else None
 
 
@@ -233,12 +243,10 @@ def role_label(role_id: str, role_names: Mapping[str, str] | None) -> str:
     return role_id
 
 
-def rule_words(rule: dict[str, Any], role_names: Mapping[str, str] | None = None) -> str:
-    count = rule.get("count", 1)
-    words = (
-        f"{count} approval{'s' if count != 1 else ''} from {role_label(rule['role'], role_names)}"
-    )
-    tiers = rule.get("tiers")
+def rule_words(rule: ApprovalRule, role_names: Mapping[str, str] | None = None) -> str:
+    count = rule.count
+    words = f"{count} approval{'s' if count != 1 else ''} from {role_label(rule.role, role_names)}"
+    tiers = rule.tiers
     if tiers == []:
         words += ", for no tier (it never applies)"
     elif tiers:
@@ -246,33 +254,33 @@ def rule_words(rule: dict[str, Any], role_names: Mapping[str, str] | None = None
     return words
 
 
-def approval_words(approval: dict[str, Any], role_names: Mapping[str, str] | None = None) -> str:
+def approval_words(approval: Approval, role_names: Mapping[str, str] | None = None) -> str:
     """An approval rule as one sentence, e.g. for a comment or an annotation."""
-    rules = approval.get("rules") or []
+    rules = approval.rules
     if not rules:
         return "no approval required"
     parts = [rule_words(rule, role_names) for rule in rules]
     if len(parts) == 1:
         sentence = parts[0]
-    elif approval.get("mode", "all") == "all":
+    elif approval.mode == "all":
         sentence = "all of: " + "; ".join(parts)
     else:
         sentence = "any one of: " + "; ".join(parts)
-    if approval.get("separation_of_duties", True):
+    if approval.separation_of_duties:
         sentence += "; the submitter cannot approve"
-    window = approval.get("window_hours")
+    window = approval.window_hours
     if window:
         sentence += f"; approvals older than {window:g} hours do not count"
     return sentence
 
 
-def approval_role_ids(approval: dict[str, Any]) -> list[str]:
+def approval_role_ids(approval: Approval) -> list[str]:
     """Role ids named by an approval's rules, first mention first."""
-    return list(dict.fromkeys(rule["role"] for rule in approval.get("rules") or []))
+    return list(dict.fromkeys(rule.role for rule in approval.rules))
 
 
-def role_names_of(spec: dict[str, Any]) -> dict[str, str]:
-    return {role["id"]: role["name"] for role in spec["roles"]}
+def role_names_of(spec: GateSpec) -> dict[str, str]:
+    return {role.id: role.name for role in spec.roles}
 
 
 def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
@@ -285,20 +293,20 @@ def one_line(text: str, limit: int = COMMENT_LIMIT) -> str:
     return shorten(cleaned, limit)
 
 
-def header_lines(spec: dict[str, Any], command: str, spec_path: str) -> list[str]:
+def header_lines(spec: GateSpec, command: str, spec_path: str) -> list[str]:
     """Where a file comes from and how to regenerate it (ids only: safe in every target)."""
-    meta = spec["metadata"]
+    meta = spec.metadata
     lines = [
-        f"Generated by `gatewright export {command}` from the SOP {meta['name']} "
-        f"(version {meta['version']}).",
-        f"The compiled spec is {spec_path}, digest {spec['digest']}.",
+        f"Generated by `gatewright export {command}` from the SOP {meta.name} "
+        f"(version {meta.version}).",
+        f"The compiled spec is {spec_path}, digest {spec.digest}.",
         "Gatewright refuses a spec whose digest does not match: recompile and re-export the",
         "SOP instead of editing the spec or the generated gate steps by hand.",
     ]
     key_path = trusted_key_of(spec, spec_path)
-    if key_path is not None:
+    if key_path is not None and spec.signature is not None:
         lines += [
-            f"The spec is signed by the key {spec['signature']['key']}, whose public key",
+            f"The spec is signed by the key {spec.signature.key}, whose public key",
             f"is {key_path}; every gatewright step passes it to --trust, so a spec that key",
             "did not sign is refused. Protect that file as you protect this one (code owners,",
             "branch rules), or set GATEWRIGHT_TRUST on the runners to a key kept elsewhere.",
@@ -321,13 +329,11 @@ QUORUM_LINES = [
 ]
 
 
-def payload_document(
-    about: str, spec: dict[str, Any], entries: list[dict[str, Any]]
-) -> dict[str, Any]:
+def payload_document(about: str, spec: GateSpec, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """A file of environment payloads: what they are for, the SOP and spec, the entries."""
     return {
         "about": about,
-        "sop": spec["metadata"]["name"],
-        "spec_digest": spec["digest"],
+        "sop": spec.metadata.name,
+        "spec_digest": spec.digest,
         "environments": entries,
     }

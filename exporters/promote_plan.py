@@ -13,32 +13,33 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from exporters.pipelines import ExportRefusedError, gates_into, monitored_stages
 
 if TYPE_CHECKING:
     from app.model.document import Sop
+    from app.spec.schema import GateSpec, SpecGate, SpecStage
 
 PLATFORM_ENVIRONMENTS = ("development", "staging", "production", "validation")
 """Stage environment kinds that name a platform environment; `other` (or none) means the
 stage's own id."""
 
 
-def stage_environment(stage: dict[str, Any]) -> str:
+def stage_environment(stage: SpecStage) -> str:
     """The platform environment a stage deploys to: its SOP environment, else its id."""
-    kind = stage.get("environment")
-    return kind if kind in PLATFORM_ENVIRONMENTS else stage["id"]
+    kind = stage.environment
+    return kind if kind in PLATFORM_ENVIRONMENTS else stage.id
 
 
-def approval_environment(gate: dict[str, Any]) -> str:
+def approval_environment(gate: SpecGate) -> str:
     """The platform environment whose reviewers approve a gate (its approve job's)."""
-    return f"approve-{gate['id']}"
+    return f"approve-{gate.id}"
 
 
-def bake_environment(stage: dict[str, Any]) -> str:
+def bake_environment(stage: SpecStage) -> str:
     """The GitHub environment whose wait timer is a stage's bake (its bake jobs wait there)."""
-    return f"bake-{stage['id']}"
+    return f"bake-{stage.id}"
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ class Job:
     kind: str  # evidence | check | approve | deploy | bake
     id: str
     needs: tuple[str, ...]
-    gate: dict[str, Any] | None = None
-    stage: dict[str, Any] | None = None
+    gate: SpecGate | None = None
+    stage: SpecStage | None = None
     decisions: tuple[tuple[str, str], ...] = field(default=())
     """Deploy and bake jobs: (gate id, id of the job whose decision counts) per gate in."""
     step: int = 0  # deploy and bake: the rollout step, from 1
@@ -95,36 +96,36 @@ class Job:
     def group(self) -> str:
         """The GitLab stage of the job: its gate's, or its stage's."""
         if self.gate is not None:
-            return f"gate-{self.gate['id']}"
+            return f"gate-{self.gate.id}"
         assert self.stage is not None
-        return f"deploy-{self.stage['id']}"
+        return f"deploy-{self.stage.id}"
 
 
 def _step_suffix(step: int, steps: int) -> str:
     return f"-step-{step}" if steps > 1 else ""
 
 
-def promote_jobs(spec: dict[str, Any], doc: Sop) -> list[Job]:
+def promote_jobs(spec: GateSpec, doc: Sop) -> list[Job]:
     """Every job of the promote path in an order where each follows what it needs."""
     check_environments(spec)
-    watched = {stage["id"] for stage in monitored_stages(spec)}
+    watched = {stage.id for stage in monitored_stages(spec)}
     into = gates_into(spec)
     last_of_stage: dict[str, str] = {}
     jobs: list[Job] = []
-    for stage in spec["stages"]:
+    for stage in spec.stages:
         decisions = []
-        for gate in into[stage["id"]]:
-            source = last_of_stage.get(gate["from"])
-            evidence = Job("evidence", f"evidence-{gate['id']}", (source,) if source else (), gate)
-            check = Job("check", f"check-{gate['id']}", (evidence.id,), gate)
+        for gate in into[stage.id]:
+            source = last_of_stage.get(gate.from_)
+            evidence = Job("evidence", f"evidence-{gate.id}", (source,) if source else (), gate)
+            check = Job("check", f"check-{gate.id}", (evidence.id,), gate)
             jobs += [evidence, check]
             final = check.id
-            if gate["approval"].get("rules"):
-                approve = Job("approve", f"approve-{gate['id']}", (check.id,), gate)
+            if gate.approval.rules:
+                approve = Job("approve", f"approve-{gate.id}", (check.id,), gate)
                 jobs.append(approve)
                 final = approve.id
-            decisions.append((gate["id"], final))
-        rollout = stage_rollout(doc, stage["id"])
+            decisions.append((gate.id, final))
+        rollout = stage_rollout(doc, stage.id)
         steps = len(rollout.weights)
         before = tuple(final for _gate, final in decisions)
         for number, weight in enumerate(rollout.weights, start=1):
@@ -137,34 +138,34 @@ def promote_jobs(spec: dict[str, Any], doc: Sop) -> list[Job]:
                 "weight": weight,
             }
             needs = tuple(dict.fromkeys(before + tuple(final for _g, final in decisions)))
-            deploy = Job("deploy", f"deploy-{stage['id']}{suffix}", needs, **common)
+            deploy = Job("deploy", f"deploy-{stage.id}{suffix}", needs, **common)
             jobs.append(deploy)
             before = (deploy.id,)
             if rollout.bake_minutes:
                 bake = Job(
                     "bake",
-                    f"bake-{stage['id']}{suffix}",
+                    f"bake-{stage.id}{suffix}",
                     (deploy.id,),
                     bake_minutes=rollout.bake_minutes,
-                    monitored=stage["id"] in watched,
+                    monitored=stage.id in watched,
                     **common,
                 )
                 jobs.append(bake)
                 before = (bake.id,)
-        last_of_stage[stage["id"]] = before[0]
+        last_of_stage[stage.id] = before[0]
     return jobs
 
 
-def check_environments(spec: dict[str, Any]) -> None:
+def check_environments(spec: GateSpec) -> None:
     """Refuse an SOP whose stage environment would share a name with a gate's approval
     environment or a stage's bake environment: approving or waiting for one would then
     count for the other."""
-    stage_names = {stage_environment(stage): stage["id"] for stage in spec["stages"]}
+    stage_names = {stage_environment(stage): stage.id for stage in spec.stages}
     others = [
-        *((approval_environment(gate), f"the approval environment of gate {gate['id']!r}")
-          for gate in spec["gates"]),
-        *((bake_environment(stage), f"the bake environment of stage {stage['id']!r}")
-          for stage in spec["stages"]),
+        *((approval_environment(gate), f"the approval environment of gate {gate.id!r}")
+          for gate in spec.gates),
+        *((bake_environment(stage), f"the bake environment of stage {stage.id!r}")
+          for stage in spec.stages),
     ]  # fmt: skip
     for name, what in others:
         if name in stage_names:
@@ -174,9 +175,9 @@ def check_environments(spec: dict[str, Any]) -> None:
             )
 
 
-def stage_environments(spec: dict[str, Any]) -> dict[str, list[str]]:
+def stage_environments(spec: GateSpec) -> dict[str, list[str]]:
     """Platform environment name -> the stages deploying to it, in promote order."""
     found: dict[str, list[str]] = {}
-    for stage in spec["stages"]:
-        found.setdefault(stage_environment(stage), []).append(stage["id"])
+    for stage in spec.stages:
+        found.setdefault(stage_environment(stage), []).append(stage.id)
     return found

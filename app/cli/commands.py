@@ -342,6 +342,27 @@ def simulate(
     callback=lambda _ctx, _param, name: named(name),
     help="Who is rehearsing.",
 )
+@click.option(
+    "--key",
+    "show_key",
+    is_flag=True,
+    help="Print the answer key and the drill's warnings (with --json: an answers file).",
+)
+@click.option(
+    "--seed",
+    "session_seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Session seed: with the trainee's name it sets the order of the choices.",
+)
+@click.option(
+    "--card",
+    "card",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a printable scenario card (PDF) for trainees; with --key, the facilitator's.",
+)
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.option("--workspace", default=None, help=WORKSPACE_HELP)
 @click.option("--no-record", is_flag=True, help="Do not save the drill in the workspace.")
@@ -350,15 +371,31 @@ def drill(
     scenario_name: str,
     answers_file: Path | None,
     trainee: str,
+    show_key: bool,
+    session_seed: int,
+    card: Path | None,
     as_json: bool,
     workspace: str | None,
     no_record: bool,
 ) -> None:
     """Rehearse a rollback: a drill scored against the SOP's own runbooks."""
-    from app.cli.simulating import run_drill
+    from app.cli.drilling import print_key, run_drill, write_card
 
+    if card is not None:
+        sys.exit(write_card(file, scenario_name, card, show_key))
+    if show_key:
+        sys.exit(print_key(file, scenario_name, as_json))
     sys.exit(
-        run_drill(file, scenario_name, answers_file, as_json, trainee, workspace, not no_record)
+        run_drill(
+            file,
+            scenario_name,
+            answers_file,
+            as_json,
+            trainee,
+            workspace,
+            not no_record,
+            session_seed,
+        )
     )
 
 

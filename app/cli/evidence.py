@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
-from app.cli.output import print_json
+from app.cli.output import print_json, printable
 
 FETCHED = ("github-reviews", "gitlab-deployment")
 
@@ -44,7 +44,7 @@ def _add_parsers(parser: argparse.ArgumentParser) -> None:
 
     collect = commands.add_parser(
         "collect",
-        help="Build evidence for one gate from reports and platform approvals.",
+        help="Build evidence for one gate from MLflow, reports and platform approvals.",
         description=(
             "Build evidence for one gate from the given sources; what no source supplies "
             "stays absent, so the criteria's fail-closed policies apply."
@@ -64,6 +64,25 @@ def _add_parsers(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="FILE",
         help="JUnit XML report: a test case named like a check sets it (repeatable).",
+    )
+    mlflow = collect.add_argument_group(
+        "MLflow (needs the mlflow extra: pip install 'gatewright[mlflow]')"
+    )
+    mlflow.add_argument(
+        "--mlflow-model",
+        metavar="NAME",
+        help="Registered model: metrics, artifacts and candidate from its version's run.",
+    )
+    mlflow.add_argument("--mlflow-version", metavar="V", help="The model version at the gate.")
+    mlflow.add_argument(
+        "--baseline-alias",
+        metavar="ALIAS",
+        help="Baseline from the run of the version holding this alias (default: champion).",
+    )
+    mlflow.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="MLflow tracking server (default: MLFLOW_TRACKING_URI).",
     )
     collect.add_argument(
         "--approvals-github",
@@ -212,7 +231,8 @@ def _sources(options: argparse.Namespace) -> list[Any]:
     sources: list[Any] = []
     if options.junit:
         sources.append(JUnitReports(tuple((path, read_text(path)) for path in options.junit)))
-    # The MLflow source (issue 20) joins here: an object with `name` and `apply()`.
+    if mlflow := _mlflow_source(options):
+        sources.append(mlflow)
     if options.approvals_github:
         path = options.approvals_github
         records = github_approvals(
@@ -229,8 +249,38 @@ def _sources(options: argparse.Namespace) -> list[Any]:
     return sources
 
 
+def _mlflow_source(options: argparse.Namespace) -> Any:
+    """The MLflow source the options name, or None (the client is imported only then)."""
+    from app.runtime.collect import CollectError
+
+    named = options.mlflow_model is not None, options.mlflow_version is not None
+    if not any(named):
+        for option in ("baseline_alias", "tracking_uri"):
+            if getattr(options, option) is not None:
+                flag = "--" + option.replace("_", "-")
+                raise CollectError(f"{flag} goes with --mlflow-model and --mlflow-version")
+        return None
+    if not all(named):
+        raise CollectError("--mlflow-model and --mlflow-version go together: give both")
+    uri = options.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI", "")
+    if not uri.strip():
+        raise CollectError(
+            "--mlflow-model needs a tracking server: give --tracking-uri or set MLFLOW_TRACKING_URI"
+        )
+    from app.runtime.mlflow_evidence import DEFAULT_ALIAS, MlflowClientRegistry, MlflowEvidence
+
+    return MlflowEvidence(
+        spec=options.spec_model,
+        registry=MlflowClientRegistry(uri),
+        model=options.mlflow_model,
+        version=options.mlflow_version,
+        alias=options.baseline_alias or DEFAULT_ALIAS,
+    )
+
+
 def run_collect(options: argparse.Namespace) -> int:
-    from app.runtime.collect import collect
+    from app.runtime import as_spec
+    from app.runtime.collect import collect, find_gate
     from app.spec.evidence import Evidence
     from app.spec.fileio import inputs_kept, validate_data
 
@@ -242,12 +292,18 @@ def run_collect(options: argparse.Namespace) -> int:
     if options.base is not None:
         base = _read_json(options.base)
         validate_data(Evidence, base, options.base)
-    evidence = collect(spec, options.gate, _sources(options), base)
+    options.spec_model = as_spec(spec)
+    find_gate(options.spec_model, options.gate)  # an unknown gate before any connection
+    sources = _sources(options)
+    evidence = collect(spec, options.gate, sources, base)
     inputs = [options.spec, options.base, options.approvals_github, options.approvals_gitlab]
     # -o naming one of the inputs is refused, not obeyed.
     with inputs_kept(*inputs, *options.junit, *options.trust):
         _write_json(options.output, evidence)
     approvals = len(evidence.get("approvals", []))
+    for source in sources:
+        for note in getattr(source, "notes", ()):
+            print(f"note: {source.name}: {printable(note)}", file=sys.stderr)
     print(
         f"wrote {options.output}: evidence for gate {options.gate}, {approvals} approval"
         f"{'' if approvals == 1 else 's'} (from: {evidence['approvals_from']})",
@@ -296,8 +352,8 @@ def main(command: str, args: Sequence[str]) -> int:
     try:
         return run(options)
     except (InputError, SaveError, CollectError, PlatformError) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {printable(str(error))}", file=sys.stderr)
         return EXIT_UNUSABLE
     except UnknownElementError as error:
-        print(f"error: {options.spec}: {error}", file=sys.stderr)
+        print(f"error: {printable(f'{options.spec}: {error}')}", file=sys.stderr)
         return EXIT_UNUSABLE

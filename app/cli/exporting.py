@@ -59,9 +59,10 @@ def run_export(
         print_diagnostics(str(file), diagnostics, as_json=False, err=True)
         return EXIT_NEGATIVE
     if key is not None and context.spec is not None:
+        from app.spec.schema import GateSpec
         from app.spec.signing import public_key_pem, sign_spec
 
-        context.spec = sign_spec(context.spec, key)
+        context.spec = GateSpec.model_validate(sign_spec(context.spec.data(), key))
         context.public_key = public_key_pem(key)
     if format_name == "pdf":
         with stderr_progress() as bar:

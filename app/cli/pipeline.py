@@ -19,8 +19,8 @@ MONITOR_EXIT = {"healthy": EXIT_OK, "rollback": EXIT_NEGATIVE, "inconclusive": E
 SUMMARY = {
     "check": "Decide a gate: exit 0 promote, 1 reject, 3 hold, 2 unusable input.",
     "monitor": "Watch a stage: exit 0 healthy, 1 rollback, 3 inconclusive, 2 unusable input.",
-    "evidence": "Evidence for a gate: a skeleton to fill (init), or built from reports and "
-    "platform approvals (collect, fetch).",
+    "evidence": "Evidence for a gate: a skeleton to fill (init), or built from MLflow, "
+    "reports and platform approvals (collect, fetch).",
     "decision": "Before deploying: verify that a decision promotes this candidate (verify).",
 }
 JSON_HELP = "Print exactly one JSON document on standard output."
@@ -40,7 +40,8 @@ AT_HELP = {
     ),
     "monitor": (
         "Judge the telemetry as at this time (ISO 8601 with a timezone): later windows are "
-        "ignored; default: every window."
+        "ignored; default: every window (with --prometheus: the last window ends then; "
+        "default: now)."
     ),
 }
 
@@ -70,8 +71,21 @@ def parser(command: str) -> argparse.ArgumentParser:
         )
         p.add_argument("spec", help="Compiled gate spec (gatewright compile).")
         p.add_argument("--stage", required=True, help="Id of the stage to watch.")
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument("--telemetry", help="Telemetry windows (JSON or YAML), in any order.")
+        source.add_argument(
+            "--prometheus",
+            metavar="URL",
+            help=(
+                "Read the telemetry from this Prometheus server instead: each trigger's metric "
+                "through its catalog query, one window per step, the last ending at --at."
+            ),
+        )
         p.add_argument(
-            "--telemetry", required=True, help="Telemetry windows (JSON or YAML), in any order."
+            "--step",
+            type=_step,
+            metavar="DURATION",
+            help="With --prometheus: the length of one window, e.g. 30s, 5m, 1h (default 5m).",
         )
     p.add_argument("--at", type=_moment, metavar="TIME", help=AT_HELP[command])
     p.add_argument("--json", action="store_true", help=JSON_HELP)
@@ -85,6 +99,15 @@ def _moment(text: str) -> Any:
 
     try:
         return parse_timestamp(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _step(text: str) -> Any:
+    from app.runtime.prometheus import parse_step
+
+    try:
+        return parse_step(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -150,20 +173,48 @@ def run_check(
     return DECISION_EXIT[decision.decision]
 
 
+def _prometheus_telemetry(
+    spec_path: str, stage_id: str, url: str, at: Any, step: Any, trust: Sequence[str]
+) -> tuple[Any, Any]:
+    """The verified spec and the stage's telemetry read from Prometheus."""
+    from app.runtime import as_spec
+    from app.runtime.prometheus import PrometheusServer, TelemetryError, telemetry
+    from app.spec.fileio import InputError
+    from app.spec.files import signed_spec
+
+    spec = as_spec(signed_spec(spec_path, trust)[0])
+    if stage_id not in {stage.id for stage in spec.stages}:
+        return spec, None  # monitor() names the unknown stage
+    try:
+        return spec, telemetry(spec, stage_id, PrometheusServer(url), at, step)
+    except TelemetryError as error:
+        raise InputError.single(error.source or spec_path, str(error)) from None
+
+
 def run_monitor(
     spec_path: str,
     stage_id: str,
-    telemetry_path: str,
+    telemetry_path: str | None,
     as_json: bool,
     at: Any = None,
     trust: Sequence[str] = (),
     ledger: Any = None,
+    prometheus: str | None = None,
+    step: Any = None,
 ) -> int:
     from app.runtime import monitor
     from app.spec.evidence import Telemetry
+    from app.spec.fileio import InputError
 
-    spec, _signed_by, _data, telemetry = _load(spec_path, telemetry_path, Telemetry, trust)
-    result = _unknown_named(spec_path, lambda: monitor(spec, stage_id, telemetry, at=at))
+    if prometheus is None:
+        if step is not None:
+            raise InputError.single("--step", "goes with --prometheus, not with --telemetry")
+        spec, _signed_by, _data, telemetry = _load(spec_path, str(telemetry_path), Telemetry, trust)
+    else:
+        spec, telemetry = _prometheus_telemetry(spec_path, stage_id, prometheus, at, step, trust)
+    result = _unknown_named(
+        spec_path, lambda: monitor(spec, stage_id, telemetry or {"windows": []}, at=at)
+    )
     if ledger is not None:
         from datetime import UTC, datetime
 
@@ -248,6 +299,8 @@ def main(command: str, args: Sequence[str]) -> int:
             options.at,
             options.trust,
             ledger,
+            options.prometheus,
+            options.step,
         ),
     }
     try:

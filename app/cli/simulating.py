@@ -1,8 +1,7 @@
-"""`gatewright simulate` and `gatewright drill`: run the simulator and drills from the terminal."""
+"""`gatewright simulate`: run the simulator from the terminal (drills: app.cli.drilling)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
+from app.simulate.dora import figure_text
 
 
 def _spec_of(file: Path):  # type: ignore[no-untyped-def]
@@ -66,6 +66,10 @@ DORA_LINES = (
     ("change failure rate", "change_failure_rate", ""),
     ("time to restore", "time_to_restore_hours", " hours"),
 )
+RESTORE_NOTE = (
+    "time to restore runs from the fault's start to the end of the rollback (detection "
+    "included), as DORA defines it"
+)
 
 
 def key_level(key: str) -> str:
@@ -74,15 +78,11 @@ def key_level(key: str) -> str:
     return f"{stem}_level"
 
 
-def _level(figure: Any, level: Any) -> str:
-    return "-" if figure is None else f"{figure} ({level})"
-
-
 def print_summary(summary: dict[str, Any]) -> None:
     dora = summary["dora"]
     click.echo(
         f"Scenario {summary['scenario']} (seed {summary['seed']}): "
-        f"{summary['candidates']} candidates over {summary['simulated_days']:g} days"
+        f"{summary['candidates']} candidates over {figure_text(summary['simulated_days'])} days"
     )
     click.echo(
         f"{'gate':<28}{'entered':>8}{'passed':>8}{'rejected':>9}{'held':>6}{'wait h (median)':>17}"
@@ -96,17 +96,22 @@ def print_summary(summary: dict[str, Any]) -> None:
     click.echo("DORA metrics:")
     for label, key, unit in DORA_LINES:
         figure = dora[key]
-        shown = _level(figure, dora[key_level(key)]) + unit if figure is not None else "-"
+        shown = "-" if figure is None else f"{figure_text(figure)}{unit} ({dora[key_level(key)]})"
         if figure is None and key == "time_to_restore_hours":
             shown = "- (nothing to restore: no release failed)"
         click.echo(f"  {label:<22}{shown}")
+    click.echo(f"  ({RESTORE_NOTE})")
     for rollback in summary["rollbacks"]:
         sla = "met" if rollback["sla_met"] else "MISSED"
         click.echo(
             f"  rollback of candidate {rollback['candidate']} in {rollback['stage']} "
             f"by {rollback['policy']}: "
-            f"{rollback['minutes']:g} min (SLA {rollback['max_minutes']}: {sla})"
+            f"{figure_text(rollback['minutes'])} min (SLA {rollback['max_minutes']}: {sla})"
         )
+    click.echo(
+        f"This run is one sample (seed {summary['seed']}); --runs 200 gives medians, "
+        "percentiles and DORA levels over many."
+    )
 
 
 def print_monte_carlo(summary: dict[str, Any]) -> None:
@@ -119,9 +124,13 @@ def print_monte_carlo(summary: dict[str, Any]) -> None:
         text = (
             "-"
             if spread is None
-            else (f"{spread['median']:g}{unit} ({spread['p10']:g}-{spread['p90']:g})")
+            else (
+                f"{figure_text(spread['median'])}{unit} ({spread['level']}; "
+                f"p10-p90 {figure_text(spread['p10'])}-{figure_text(spread['p90'])})"
+            )
         )
         click.echo(f"  {label:<22}{text}")
+    click.echo(f"  ({RESTORE_NOTE})")
     for gate, figures in summary["gates"].items():
         passed = figures["passed"]
         click.echo(
@@ -131,6 +140,13 @@ def print_monte_carlo(summary: dict[str, Any]) -> None:
         )
     rollbacks = summary["rollbacks"]
     click.echo(f"  rollbacks: {rollbacks['total']} ({rollbacks['sla_met']} within their SLA)")
+    for policy, counts in sorted(rollbacks.get("by_runbook", {}).items()):
+        missed, total = counts["sla_missed"], counts["rollbacks"]
+        if missed:
+            click.echo(
+                f"  runbook {policy} missed its SLA in {missed} of {total} rollbacks "
+                f"({missed / total:.0%})"
+            )
 
 
 def run_simulate(
@@ -156,8 +172,10 @@ def run_simulate(
         click.echo(f"warning: scenario {scenario_name}: {warning}", err=True)
     if len(warnings) > WARNINGS_SHOWN:
         click.echo(f"warning: ... and {len(warnings) - WARNINGS_SHOWN} more", err=True)
+    from app.simulate.bakes import stage_bakes
+
     try:
-        payload, summary, events = _run(spec, scenario, seed, runs)
+        payload, summary, events = _run(spec, scenario, seed, runs, stage_bakes(doc))
     except ScenarioRangeError as error:
         raise Failure(f"scenario {scenario_name}: {error}") from None
     problem = _record(
@@ -182,7 +200,9 @@ def run_simulate(
     return _unrecorded("simulation", problem, EXIT_OK)
 
 
-def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list[Any]]:
+def _run(
+    spec: Any, scenario: Any, seed: int, runs: int, bakes: dict[str, float]
+) -> tuple[Any, Any, list[Any]]:
     """One run (its JSON, summary and events) or Monte Carlo runs (their summary twice)."""
     from app.simulate.engine import simulate
     from app.simulate.montecarlo import monte_carlo
@@ -195,116 +215,7 @@ def _run(spec: Any, scenario: Any, seed: int, runs: int) -> tuple[Any, Any, list
             )
             report = lambda done, _total: bar.update(task, completed=done)  # noqa: E731
         if runs == 1:
-            result = simulate(spec, scenario, seed, progress=report)
+            result = simulate(spec, scenario, seed, progress=report, bakes=bakes)
             return result.to_json(), result.summary(), result.events
-        summary = monte_carlo(spec, scenario, seed, runs, progress=report)
+        summary = monte_carlo(spec, scenario, seed, runs, progress=report, bakes=bakes)
     return summary, summary, []
-
-
-class Numbers(click.ParamType):
-    """Choice numbers from 1 to ``count``: one, or (``several``) separated by commas, e.g.
-    ``1, 3``. Anything else is asked again, saying why, never read as no choice."""
-
-    name = "numbers"
-
-    def __init__(self, count: int, several: bool) -> None:
-        self.count, self.several = count, several
-
-    def convert(self, value: Any, param: Any, ctx: Any) -> list[int]:
-        if isinstance(value, list):
-            return value
-        parts = [p.strip() for p in (str(value).split(",") if self.several else [str(value)])]
-        picks = [
-            int(p) for p in parts if p.isascii() and p.isdecimal() and 1 <= int(p) <= self.count
-        ]
-        if not picks or len(picks) != len(parts):
-            if self.several:
-                self.fail(f"give numbers from 1 to {self.count} separated by commas, e.g. 1, 3")
-            self.fail(f"give a number from 1 to {self.count}")
-        return sorted(set(picks))
-
-
-def _ask(step: Any, err: bool) -> Any:
-    """Ask one step; with ``err`` (--json) the conversation goes to stderr."""
-    click.echo(f"\n{step.prompt}", err=err)
-    if step.kind == "text":
-        return click.prompt("Your answer", type=str, err=err)
-    for number, choice in enumerate(step.choices, start=1):
-        click.echo(f"  {number}. {choice.label}", err=err)
-    several = step.kind == "multi"
-    numbers = Numbers(len(step.choices), several)
-    text = "Choose (numbers separated by commas)" if several else "Choose a number"
-    picks = click.prompt(text, type=numbers, err=err)
-    chosen = [step.choices[p - 1].id for p in picks]
-    return chosen if several else chosen[0]
-
-
-def run_drill(
-    file: Path,
-    scenario_name: str,
-    answers_file: Path | None,
-    as_json: bool,
-    trainee: str,
-    workspace: str | None,
-    record: bool,
-) -> int:
-    from app.simulate.drill import DrillError, DrillScenario, DrillSession, run_scripted
-    from app.simulate.library import load_builtin
-    from app.spec.fileio import InputError, load_model
-
-    doc, spec = _spec_of(file)
-    scenario = load_builtin(DrillScenario, scenario_name)
-    started = datetime.now(UTC)
-    try:
-        session = DrillSession(spec, scenario)
-        if answers_file is not None:
-            from pydantic import RootModel
-
-            answers = load_model(RootModel[dict[str, Any]], answers_file).root
-            try:
-                result = run_scripted(session, answers)
-            except DrillError as error:
-                raise InputError.single(str(answers_file), str(error)) from None
-        else:
-            for line in session.briefing():
-                click.echo(line, err=as_json)
-            while (step := session.step()) is not None:
-                while True:
-                    try:
-                        feedback = session.answer(_ask(step, as_json))
-                        break
-                    except DrillError as error:
-                        click.echo(str(error), err=as_json)
-                click.echo(
-                    ("Correct. " if feedback.correct else "Not quite. ") + feedback.explanation,
-                    err=as_json,
-                )
-            result = session.result()
-    except DrillError as error:
-        raise Failure(f"{file}: {error}") from None
-    finished = datetime.now(UTC)
-    problem = _record(
-        workspace,
-        record,
-        lambda store: store.record_drill(
-            sop_id=doc.id,
-            trainee=trainee,
-            scenario=scenario.id,
-            answers=[{"step": k, "answer": v} for k, v in result.answers.items()],
-            score=result.to_json(),
-            started_at=started.isoformat().replace("+00:00", "Z"),
-            finished_at=finished.isoformat().replace("+00:00", "Z"),
-            seconds=(finished - started).total_seconds(),
-        ),
-    )
-    if as_json:
-        print_json(result.to_json())
-        return _unrecorded("drill", problem, EXIT_OK)
-    click.echo(
-        f"\nDebrief: {result.score:g} / {result.max_score:g} points; simulated recovery "
-        f"{result.minutes:g} min"
-        + (f" against an SLA of {result.sla_minutes:g} min" if result.sla_minutes else "")
-    )
-    for mistake in result.mistakes:
-        click.echo(f"  - {mistake.step}: {mistake.explanation} (-{mistake.points_lost:g})")
-    return _unrecorded("drill", problem, EXIT_OK)

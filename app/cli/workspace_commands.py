@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ import click
 
 from app.cli.exit_codes import EXIT_NEGATIVE
 from app.cli.output import print_json
+from app.simulate.clock import duration_text  # noqa: F401  (drills and tests use it here)
 
 if TYPE_CHECKING:
     from app.store.workspace import Workspace
@@ -122,44 +122,6 @@ def score_text(score: Any) -> str:
     return ", ".join(f"{k}={v}" for k, v in score.items() if not isinstance(v, dict | list))
 
 
-def duration_text(seconds: Any) -> str:
-    """``m:ss`` (or ``h:mm:ss``) for a number of seconds."""
-    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
-        return "?"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-@click.command()
-@click.option("--trainee", default=None, help="Only the drills of this trainee.")
-@json_option
-@workspace_option
-def drills(trainee: str | None, as_json: bool, workspace: Path | None) -> None:
-    """List recorded rollback drills, newest first."""
-    with _open(workspace) as store:
-        found = store.drills(trainee=trainee.strip() if trainee is not None else None)
-        source = store.source
-    if as_json:
-        print_json({"workspace": source, "trainee": trainee, "drills": found})
-        return
-    if not found:
-        who = f" by {_printable(trainee)}" if trainee is not None else ""
-        click.echo(f"no drills{who} are recorded in {source}")
-        return
-    rows = [
-        (
-            d["finished_at"],
-            d["trainee"],
-            d["scenario"],
-            score_text(d["score"]),
-            duration_text(d["seconds"]),
-        )
-        for d in found
-    ]
-    _table(("WHEN", "TRAINEE", "SCENARIO", "SCORE", "TIME"), rows)
-
-
 @click.group(name="audit")
 def audit_group() -> None:
     """Inspect the workspace's hash-chained audit log."""
@@ -223,6 +185,8 @@ def audit_list(as_json: bool, workspace: Path | None) -> None:
 
 def register(cli: click.Group) -> None:
     """Add history, drills and audit to ``cli``; registering twice changes nothing."""
+    from app.cli.drill_commands import drills
+
     for command in (history, drills, audit_group):
         if command.name not in cli.commands:
             cli.add_command(command)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import networkx as nx
-
 from app.model.document import Sop
+from app.model.graph import SopGraph, document_graph
 from app.model.io import dumps_document
 from app.spec.digest import sha256_digest, spec_digest
 from app.spec.schema import API_VERSION, PREVIOUS_STABLE, GateSpec
 from app.validate.diagnostics import Diagnostic
 from app.validate.engine import validate
-from app.validate.graph import SopGraph, document_graph
 
 
 class CompileRefusedError(Exception):
@@ -30,11 +28,6 @@ class CompileRefusedError(Exception):
 
 def _dump(model: Any) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude_none=True, by_alias=True)
-
-
-def _promote_order(doc: Sop, graph: SopGraph) -> list[str]:
-    position = {node.id: index for index, node in enumerate(doc.nodes)}
-    return list(nx.lexicographical_topological_sort(graph.promote, key=position.__getitem__))
 
 
 def _gates(doc: Sop, graph: SopGraph, order: list[str]) -> list[dict[str, Any]]:
@@ -107,8 +100,7 @@ def compile_data(doc: Sop, settings: Mapping[str, Any] | None = None) -> dict[st
     if any(d.severity == "error" for d in diagnostics):
         raise CompileRefusedError(diagnostics)
     graph = document_graph(doc)
-    order = _promote_order(doc, graph)
-    stage_ids = [node_id for node_id in order if graph.kind(node_id) == "stage"]
+    order = graph.promote_order()
     data: dict[str, Any] = {
         "apiVersion": API_VERSION,
         "kind": "GateSpec",
@@ -132,7 +124,7 @@ def compile_data(doc: Sop, settings: Mapping[str, Any] | None = None) -> dict[st
                 "order": index,
                 **({"environment": env} if (env := doc.node(stage_id).environment) else {}),
             }
-            for index, stage_id in enumerate(stage_ids, start=1)
+            for stage_id, index in graph.stage_orders().items()
         ],
         "gates": _gates(doc, graph, order),
         "rollback": _rollback(doc, graph),

@@ -8,73 +8,36 @@ in where Graphviz is missing (the designer says so and asks first).
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from app.model.catalog import Position
 from app.model.document import Sop
 from app.model.dot_layout import Direction, dot_source, read_centres, run_dot
+from app.model.graph import SopGraph, document_graph
 
 COLUMN = 190
 ROW = 130
 RUNBOOK_TOP = 230
 
 
-def _promote_ranks(doc: Sop) -> dict[str, int]:
-    """Longest-path layer of each node on the promote graph (cycles broken by visit order)."""
-    members = {n.id for n in doc.nodes if n.kind in ("stage", "gate")}
-    successors: dict[str, list[str]] = defaultdict(list)
-    indegree = dict.fromkeys(members, 0)
-    for edge in doc.edges:
-        if edge.kind == "promote" and edge.source in members and edge.target in members:
-            successors[edge.source].append(edge.target)
-            indegree[edge.target] += 1
-    rank = dict.fromkeys(members, 0)
-    queue = deque(node.id for node in doc.nodes if node.id in members and indegree[node.id] == 0)
-    done: set[str] = set()
-    while len(done) < len(members):
-        if not queue:  # a cycle: release the first waiting node in document order
-            queue.append(next(n.id for n in doc.nodes if n.id in members and n.id not in done))
-        node_id = queue.popleft()
-        if node_id in done:
-            continue
-        done.add(node_id)
-        for target in successors[node_id]:
-            if target in done:
-                continue
-            rank[target] = max(rank[target], rank[node_id] + 1)
-            indegree[target] -= 1
-            if indegree[target] <= 0:
-                queue.append(target)
-    return rank
-
-
-def _runbook_rows(doc: Sop) -> list[list[str]]:
-    """For each trigger, the trigger followed by its runbook chain (rollback then next edges)."""
-    out: dict[str, list[str]] = defaultdict(list)
-    for edge in doc.edges:
-        if edge.kind in ("rollback", "next"):
-            out[edge.source].append(edge.target)
+def _runbook_rows(graph: SopGraph, doc: Sop) -> list[list[str]]:
+    """For each trigger, the trigger followed by the nodes its runbook reaches (branches
+    too), each node in the first row that reaches it."""
     rows: list[list[str]] = []
     placed: set[str] = set()
     for trigger in doc.nodes_of_kind("trigger"):
-        row, frontier = [trigger.id], list(out[trigger.id])
-        placed.add(trigger.id)
-        while frontier:
-            node_id = frontier.pop(0)
-            if node_id in placed or doc.node(node_id).kind == "stage":
-                continue
-            placed.add(node_id)
-            row.append(node_id)
-            frontier.extend(out[node_id])
-        rows.append(row)
+        _trigger, *reached = graph.runbook_reach(trigger.id)
+        rows.append([trigger.id, *(n for n in reached if n not in placed)])
+        placed.update(rows[-1])
     return rows
 
 
 def layered_layout(doc: Sop) -> dict[str, Position]:
     """Positions for every node of ``doc``, computed from its edges alone."""
-    rank = _promote_ranks(doc)
+    graph = document_graph(doc)
+    rank = graph.ranks()
     by_rank: dict[int, list[str]] = defaultdict(list)
     for node in doc.nodes:
         if node.id in rank:
@@ -87,7 +50,7 @@ def layered_layout(doc: Sop) -> dict[str, Position]:
     lowest = max((p.y for p in positions.values()), default=0)
     monitored = {e.target: e.source for e in doc.edges if e.kind == "monitor"}
     top = lowest + RUNBOOK_TOP
-    for row_index, row in enumerate(_runbook_rows(doc)):
+    for row_index, row in enumerate(_runbook_rows(graph, doc)):
         anchor = positions.get(monitored.get(row[0], ""), Position(x=0, y=0))
         start = max(0, anchor.x - COLUMN * (len(row) // 2))
         for slot, node_id in enumerate(row):

@@ -26,8 +26,12 @@ def _endpoint_problem(doc: Sop, source: str, target: str) -> str:
     return ""
 
 
-def _existing_kinds(doc: Sop, source: str, target: str) -> set[str]:
-    return {edge.kind for edge in doc.edges if edge.source == source and edge.target == target}
+def _existing_kinds(doc: Sop, source: str, target: str, but: str | None = None) -> set[str]:
+    return {
+        edge.kind
+        for edge in doc.edges
+        if edge.source == source and edge.target == target and edge.id != but
+    }
 
 
 def connection_options(doc: Sop, source: str, target: str) -> list[str]:
@@ -39,8 +43,15 @@ def connection_options(doc: Sop, source: str, target: str) -> list[str]:
     return [kind for kind in kinds if kind not in existing]
 
 
-def can_connect(doc: Sop, source: str, target: str, kind: str | None) -> ConnectionVerdict:
-    """Whether an edge of ``kind`` (or of any kind, when None) may join these nodes, and why not."""
+def can_connect(
+    doc: Sop, source: str, target: str, kind: str | None, replacing: str | None = None
+) -> ConnectionVerdict:
+    """Whether an edge of ``kind`` (or of any kind, when None) may join these nodes, and why
+    not. ``replacing``: the id of an edge between them that this one would replace (its
+    kind being changed), not counted as already there.
+
+    The one place that decides: the model enforces it, the editor and the canvas ask it.
+    """
     problem = _endpoint_problem(doc, source, target)
     if problem:
         return ConnectionVerdict(False, problem)
@@ -61,7 +72,7 @@ def can_connect(doc: Sop, source: str, target: str, kind: str | None) -> Connect
     verdict = endpoints_allowed(kind, source_kind, target_kind)
     if not verdict:
         return verdict
-    if kind in _existing_kinds(doc, source, target):
+    if kind in _existing_kinds(doc, source, target, replacing):
         return ConnectionVerdict(False, f"a {kind} edge from {source!r} to {target!r} exists")
     return ConnectionVerdict(True)
 

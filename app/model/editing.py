@@ -9,7 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
-from app.model.edges import Edge, endpoints_allowed
+from app.model.edges import Edge
 from app.model.errors import (
     DuplicateIdError,
     IllegalConnectionError,
@@ -18,7 +18,7 @@ from app.model.errors import (
     UnknownNodeError,
 )
 from app.model.events import Listener, ModelEvent
-from app.model.nodes import Node, NodeBase
+from app.model.nodes import NODE_CLASSES, NODE_KINDS, Node, NodeBase
 from app.spec.problems import problems_from
 from app.spec.types import check_slug
 
@@ -56,6 +56,16 @@ def _invalid(error: ValidationError, data: Any, prefix: str) -> InvalidValueErro
     return InvalidValueError(detail)
 
 
+def _position(node_id: str, position: Any) -> Position:
+    if isinstance(position, Position):
+        return position
+    try:
+        x, y = position
+        return Position(x=x, y=y)
+    except (TypeError, ValueError) as error:
+        raise InvalidValueError(f"position of {node_id!r}: {error}") from None
+
+
 class DocumentEditing:
     """The edit operations of :class:`~app.model.document.Sop`, kept apart from its fields."""
 
@@ -80,6 +90,21 @@ class DocumentEditing:
 
     # -- nodes -------------------------------------------------------------------------
 
+    def new_node(self: Sop, kind: str, name: str | None = None) -> NodeBase:
+        """A fresh ``kind`` node, not yet added: an unused id, a readable name ("Gate 3"),
+        and for a trigger a condition to edit on the catalog's first metric."""
+        if kind not in NODE_CLASSES:
+            raise InvalidValueError(
+                f"{kind!r} is not a node kind; choose one of {', '.join(NODE_KINDS)}"
+            )
+        count = sum(1 for node in self.nodes if node.kind == kind) + 1
+        node_name = name or f"{kind.capitalize()} {count}"
+        fields: dict[str, Any] = {"id": self.fresh_id(node_name), "name": node_name}
+        if kind == "trigger":
+            metric = self.metrics[0].id if self.metrics else "metric"
+            fields.update(metric=metric, op="<", value=0)
+        return NODE_CLASSES[kind].model_validate(fields)
+
     def add_node(self: Sop, node: NodeBase | dict[str, Any], position: Any = None) -> NodeBase:
         """Append a node (a model or a dict with ``kind``); optionally place it at ``(x, y)``."""
         return self.insert_node(len(self.nodes), node, position)
@@ -99,6 +124,8 @@ class DocumentEditing:
             raise DuplicateIdError(node.id)
         if not 0 <= index <= len(self.nodes):
             raise ModelError(f"node index {index} is outside 0..{len(self.nodes)}")
+        if position is not None:
+            position = _position(node.id, position)  # refused before anything changes
         self.nodes.insert(index, node)
         if position is not None:
             self._place(node.id, position)
@@ -125,15 +152,16 @@ class DocumentEditing:
         for index, edge in removal.edges:
             self.insert_edge(index, edge)
 
-    def rename_node(self: Sop, old_id: str, new_id: str) -> None:
-        """Give a node a new id, updating its edges and its position."""
+    def rename_node(self: Sop, old_id: str, new_id: str) -> bool:
+        """Give a node a new id, updating its edges and its position; False when the id is
+        the node's own already (nothing changes)."""
         index = self.node_position(old_id)
         try:
             check_slug(new_id)
         except ValueError as error:
             raise InvalidValueError(str(error)) from None
         if new_id == old_id:
-            return
+            return False
         if self.has_node(new_id) or self.has_edge(new_id):
             raise DuplicateIdError(new_id)
         self.nodes[index] = self.nodes[index].model_copy(update={"id": new_id})
@@ -148,6 +176,7 @@ class DocumentEditing:
         if old_id in self.layout:
             self._place(new_id, self.layout.pop(old_id))
         self._changed("node-renamed", [old_id, new_id], "id")
+        return True
 
     def move(self: Sop, node_id: str, x: float, y: float) -> Position | None:
         """Place a node on the canvas; returns its previous position (None if it had none)."""
@@ -166,12 +195,7 @@ class DocumentEditing:
         return old
 
     def _place(self: Sop, node_id: str, position: Any) -> None:
-        if not isinstance(position, Position):
-            try:
-                x, y = position
-                position = Position(x=x, y=y)
-            except (TypeError, ValueError) as error:
-                raise InvalidValueError(f"position of {node_id!r}: {error}") from None
+        position = _position(node_id, position)
         is_new = node_id not in self.layout
         self.layout[node_id] = position
         if is_new:  # keep keys sorted so that saved files stay stable
@@ -195,13 +219,25 @@ class DocumentEditing:
                     verdict.reason or f"choose the edge kind: {' or '.join(options)}"
                 )
             kind = options[0]
-        edge = Edge(
-            id=edge_id or self.fresh_id(f"{source}-{kind}-{target}"),
-            source=source,
-            target=target,
-            kind=kind,  # type: ignore[arg-type]
-        )
-        return self.insert_edge(len(self.edges), edge)
+        return self.insert_edge(len(self.edges), self.new_edge(source, target, kind, edge_id))
+
+    def new_edge(
+        self: Sop, source: str, target: str, kind: str, edge_id: str | None = None
+    ) -> Edge:
+        """An edge, not yet added, with id ``edge_id`` or an unused one made from its ends;
+        adding it (:meth:`insert_edge`) checks the connection rules and the id."""
+        try:
+            return Edge(
+                id=edge_id or self.fresh_id(f"{source}-{kind}-{target}"),
+                source=source,
+                target=target,
+                kind=kind,  # type: ignore[arg-type]
+            )
+        except ValidationError as error:
+            verdict = can_connect(self, source, target, kind)  # say which kinds would do
+            if not verdict:
+                raise IllegalConnectionError(verdict.reason) from None
+            raise _invalid(error, {"id": edge_id}, "edge") from None
 
     def insert_edge(self: Sop, index: int, edge: Edge) -> Edge:
         """Insert an edge at ``index``, after checking the connection rules."""
@@ -250,26 +286,24 @@ class DocumentEditing:
         except ValidationError as error:
             raise _invalid(error, data, element_id) from None
         if isinstance(updated, Edge):
-            others = [e for e in self.edges if e.id != element_id]
-            duplicate = any(
-                (e.source, e.target, e.kind) == (updated.source, updated.target, updated.kind)
-                for e in others
+            verdict = can_connect(
+                self, updated.source, updated.target, updated.kind, replacing=element_id
             )
-            verdict = endpoints_allowed(
-                updated.kind, self.node(updated.source).kind, self.node(updated.target).kind
-            )
-            if duplicate or not verdict:
-                raise IllegalConnectionError(verdict.reason or "that edge exists already")
+            if not verdict:
+                raise IllegalConnectionError(verdict.reason)
         return updated
 
     def set_field(self: Sop, element_id: str, field: str, value: Any) -> Any:
-        """Set one field of a node or edge after validating it; returns the old value."""
+        """Set one field of a node or edge after validating it; returns the old value (the
+        value it has when ``value`` validates to it: then nothing changes)."""
         updated = self.checked_field(element_id, field, value)
         if isinstance(updated, Edge):
             collection, index, change = self.edges, self.edge_position(element_id), "edge-changed"
         else:
             collection, index, change = self.nodes, self.node_position(element_id), "node-changed"
         old = getattr(collection[index], field)
+        if updated == collection[index]:
+            return old  # the same value again (say, equal criteria given as dicts): no change
         collection[index] = updated
         self._changed(change, [element_id], field)
         return old
@@ -289,9 +323,12 @@ class DocumentEditing:
         return getattr(trial, field)
 
     def set_document_field(self: Sop, field: str, value: Any) -> Any:
-        """Set a document-level field (title, tiers, roles, metrics...); returns the old value."""
+        """Set a document-level field (title, tiers, roles, metrics...); returns the old value
+        (equal to the field's value when nothing changed)."""
         checked = self.checked_document_field(field, value)
         old = getattr(self, field)
+        if checked == old:
+            return old  # the same value again: no change
         setattr(self, field, checked)
         self._changed("document-changed", [], field)
         return old

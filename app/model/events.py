@@ -31,6 +31,28 @@ class ModelEvent:
 Listener = Callable[[ModelEvent], None]
 
 
+@dataclass(frozen=True)
+class ChangeBatch:
+    """The model events of one finished edit (a command done, undone or redone), in order.
+
+    The designer's views follow these batches, one per edit however many elements it
+    touched, as diagram-js's views follow ``elements.changed``.
+    """
+
+    events: tuple[ModelEvent, ...]
+
+    @property
+    def layout_only(self) -> bool:
+        """Only nodes moved: names, kinds, fields and connections are as they were."""
+        return all(event.change == "node-moved" for event in self.events)
+
+    def renames(self) -> list[tuple[str, str]]:
+        """Each node rename in the batch as ``(old id, new id)``, in order."""
+        return [
+            (event.ids[0], event.ids[1]) for event in self.events if event.change == "node-renamed"
+        ]
+
+
 class Observers:
     """A list of listeners called in subscription order; a listener is subscribed at most once."""
 

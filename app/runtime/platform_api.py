@@ -38,28 +38,44 @@ def _required(env: Mapping[str, str], names: tuple[str, ...], platform: str) -> 
     return [env[name] for name in names]
 
 
-def get_json(url: str, headers: Mapping[str, str], what: str) -> Any:
-    """GET ``url`` and parse its JSON; any failure is a :class:`PlatformError` naming ``what``."""
+def _error_detail(error: urllib.error.HTTPError) -> str:
+    """The one-line reason an API gives in its error body (Prometheus' ``error``, GitHub's
+    and GitLab's ``message``), or an empty string."""
+    try:
+        body = json.loads(error.read(64 * 1024).decode("utf-8"))
+    except (OSError, ValueError):
+        return ""
+    detail = body.get("error") or body.get("message") if isinstance(body, dict) else None
+    if not isinstance(detail, str) or not detail.strip():
+        return ""
+    line = " ".join(detail.split())
+    return f": {line[:300]}{'…' if len(line) > 300 else ''}"
+
+
+def get_json(url: str, headers: Mapping[str, str], what: str, shown: str | None = None) -> Any:
+    """GET ``url`` and parse its JSON; any failure is a :class:`PlatformError` naming ``what``
+    and ``shown`` (where, as messages show it: default ``GET url``; empty: not named)."""
+    place = f" (GET {url})" if shown is None else (f" ({shown})" if shown else "")
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise PlatformError(f"cannot read {what}: {url} is not an http(s) URL")
+        raise PlatformError(f"cannot read {what}: {shown or url} is not an http(s) URL")
     request = urllib.request.Request(url, headers={"Accept": "application/json", **headers})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             body = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as error:
         raise PlatformError(
-            f"cannot read {what} (GET {url}): HTTP {error.code} {error.reason}"
+            f"cannot read {what}{place}: HTTP {error.code} {error.reason}{_error_detail(error)}"
         ) from None
     except urllib.error.URLError as error:
-        raise PlatformError(f"cannot read {what} (GET {url}): {error.reason}") from None
-    except (TimeoutError, OSError) as error:
-        raise PlatformError(f"cannot read {what} (GET {url}): {error}") from None
+        raise PlatformError(f"cannot read {what}{place}: {error.reason}") from None
+    except (TimeoutError, OSError, ValueError) as error:
+        raise PlatformError(f"cannot read {what}{place}: {error}") from None
     if len(body) > MAX_RESPONSE_BYTES:
-        raise PlatformError(f"cannot read {what} (GET {url}): the answer is too large")
+        raise PlatformError(f"cannot read {what}{place}: the answer is too large")
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise PlatformError(f"cannot read {what} (GET {url}): the answer is not JSON") from None
+        raise PlatformError(f"cannot read {what}{place}: the answer is not JSON") from None
 
 
 def github_reviews(env: Mapping[str, str]) -> Any:

@@ -24,8 +24,7 @@ def collection_paused() -> Iterator[None]:
     """Run the block with the cyclic collector off; it is back on afterwards if it was on.
 
     For batch work that makes many objects and no cyclic garbage: simulations and backtests
-    (hundreds of thousands of events, rows and decisions that reference counting frees) and
-    the designer's start-up (modules, classes and Qt's enums that live as long as it does).
+    (hundreds of thousands of events, rows and decisions that reference counting frees).
     The collector would only re-scan them as they pile up; it cost a simulation a third of
     its time while finding nothing to collect."""
     collecting = gc.isenabled()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Generator
 from datetime import UTC, datetime
+from typing import Any
 
 Process = Generator[float, None, None]
 
@@ -60,3 +62,12 @@ class Scheduler:
             except StopIteration:
                 continue
             self._push(time + max(0.0, wait), process)
+
+
+def duration_text(seconds: Any) -> str:
+    """``m:ss`` (or ``h:mm:ss``) for a number of seconds (``?`` for anything else)."""
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -107,3 +107,12 @@ def dora_metrics(releases: Sequence[Release], period_minutes: float) -> dict[str
             time_to_restore_level=restore_level(restore),
         )
     return figures
+
+
+def figure_text(value: Any) -> str:
+    """A figure at a sensible precision: three significant digits, no exponent."""
+    if not isinstance(value, int | float):
+        return str(value)
+    if value == 0 or abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) >= 0.001 else f"{value:.2g}"

@@ -17,7 +17,7 @@ import hashlib
 import itertools
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -63,9 +63,12 @@ class Simulation:
         scenario: Scenario,
         seed: int,
         progress: Callable[[int, int], None] | None = None,
+        bakes: Mapping[str, float] | None = None,
     ) -> None:
         self.spec, self.scenario, self.seed = spec, scenario, seed
         self.progress = progress
+        self.bakes = dict(bakes or {})
+        """Minutes a candidate stays in a stage before production (the stage's bake time)."""
         """Told (arrived, total) as candidates arrive, about a hundred times a run."""
         self.rng = random.Random(seed)
         self.clock = Scheduler()
@@ -181,11 +184,15 @@ class Simulation:
                 return
             t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
             self.log(t, EventType.DEPLOYED, gate.to, index)
+            # A stage before production keeps the candidate for its bake time at least
+            # (an A/B test that bakes a week is a week, however soon its watch is done).
+            baked = t + (self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0)
             if gate.to in self.watched_on_the_way:
                 watched = self.watch_before_production(index, gate.to, t)
                 if watched is None:
                     return
                 t = watched
+            t = max(t, baked)
         if self.chain:
             yield t - self.clock.now
             self.release(index, arrived)
@@ -451,11 +458,13 @@ def simulate(
     scenario: Scenario,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    bakes: Mapping[str, float] | None = None,
 ) -> SimulationResult:
     """One deterministic run: the same spec, scenario and seed give the same result.
-    ``progress(arrived, total)`` is told how far the candidates' arrivals have got."""
+    ``progress(arrived, total)`` is told how far the candidates' arrivals have got;
+    ``bakes`` (``stage_bakes(doc)``) holds each stage's bake time in minutes."""
     with collection_paused():  # events are many small acyclic objects
-        return Simulation(spec, scenario, seed, progress).run()
+        return Simulation(spec, scenario, seed, progress, bakes).run()
 
 
 __all__ = ["EPOCH", "GateStats", "SimulationResult", "derive_seed", "gate_chain", "simulate"]

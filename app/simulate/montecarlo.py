@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from app.simulate.dora import (
+    HOUR,
+    failure_rate_level,
+    frequency_level,
+    lead_time_level,
+    restore_level,
+)
 from app.simulate.engine import derive_seed, simulate
 from app.simulate.scenario import Scenario
 from app.spec.schema import GateSpec
@@ -16,6 +23,13 @@ DORA_FIGURES = (
     "change_failure_rate",
     "time_to_restore_hours",
 )
+LEVELS: dict[str, Callable[[float], str]] = {
+    "deployment_frequency_per_day": frequency_level,
+    "lead_time_hours": lambda hours: lead_time_level(hours * HOUR),
+    "change_failure_rate": failure_rate_level,
+    "time_to_restore_hours": lambda hours: restore_level(hours * HOUR),
+}
+"""The DORA level of each figure's median (the hours figures in minutes, as levels take them)."""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -43,11 +57,12 @@ def monte_carlo(
     seed: int,
     runs: int,
     progress: Callable[[int, int], None] | None = None,
+    bakes: Mapping[str, float] | None = None,
 ) -> dict[str, Any]:
     """Run ``runs`` simulations with seeds derived from ``seed``; medians and percentiles."""
     summaries = []
     for run in range(runs):
-        summaries.append(simulate(spec, scenario, derive_seed(seed, run)).summary())
+        summaries.append(simulate(spec, scenario, derive_seed(seed, run), bakes=bakes).summary())
         if progress:
             progress(run + 1, runs)
     dora = {
@@ -63,7 +78,15 @@ def monte_carlo(
         }
         for gate in summaries[0]["gates"]
     }
+    for figure, level in LEVELS.items():
+        if dora[figure] is not None:
+            dora[figure]["level"] = level(dora[figure]["median"])
     rollbacks = [r for s in summaries for r in s["rollbacks"]]
+    runbooks: dict[str, dict[str, int]] = {}
+    for r in rollbacks:
+        counts = runbooks.setdefault(r["policy"], {"rollbacks": 0, "sla_missed": 0})
+        counts["rollbacks"] += 1
+        counts["sla_missed"] += r["sla_met"] is False
     return {
         "scenario": scenario.id,
         "seed": seed,
@@ -74,5 +97,6 @@ def monte_carlo(
             "total": len(rollbacks),
             "sla_met": sum(r["sla_met"] for r in rollbacks),
             "minutes": spread([r["minutes"] for r in rollbacks]),
+            "by_runbook": runbooks,
         },
     }

@@ -8,7 +8,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import ConfigDict, Field
 
 from app.spec.criteria import Approval, Criterion, Operator
-from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text
+from app.spec.types import Count, FileModel, Key, NonNegative, Number, Reference, Slug, Text
 
 T = TypeVar("T")
 
@@ -37,10 +37,10 @@ class SpecRole(FileModel):
 class MetricSources(FileModel):
     """Where a metric is read in the systems a team runs (CONTRACTS section 3)."""
 
-    mlflow: Text | None = Field(
+    mlflow: Reference | None = Field(
         None, description="Metric key in an MLflow run, when it differs from the metric id."
     )
-    prometheus: Text | None = Field(
+    prometheus: Reference | None = Field(
         None, description="PromQL query returning one series: the metric in live telemetry."
     )
 
@@ -165,6 +165,11 @@ class GateSpec(FileModel):
         if key not in memo:
             memo[key] = build()
         return memo[key]  # type: ignore[no-any-return]
+
+    def data(self) -> dict[str, Any]:
+        """The spec as the JSON data it was made from, which its digest seals (the data
+        ``compile`` writes): the fields it was given, no default added."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
     def gate(self, gate_id: str) -> SpecGate | None:
         return self.__pydantic_private__["gates"].get(gate_id)  # type: ignore[index]

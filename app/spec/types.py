@@ -141,6 +141,16 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # What a one-line name may not hold besides: any control character (C0, DEL, C1) and the
 # Unicode line and paragraph separators.
 _NOT_NAME = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Unicode's Bidi_Control characters: marks, embeddings, overrides and isolates. They change
+the order in which the text around them is shown ("Trojan Source"), so a name can read
+differently from what it says."""
+# What a reference into another system (an MLflow key, a PromQL query) may not hold besides
+# a name's refusals: bidi controls, which would show a query other than the one that runs.
+_NOT_REFERENCE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+REFERENCE_MAX = 4096
 PERSON_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$"
 _PERSON = re.compile(PERSON_PATTERN)
 
@@ -153,6 +163,8 @@ def _describe_char(char: str) -> str:
         return "a NUL character (U+0000)"
     if char in "\n\r\x85\u2028\u2029":
         return f"a line break (U+{code:04X})"
+    if BIDI_CONTROLS.match(char):
+        return f"a bidirectional control character (U+{code:04X})"
     return f"a control character (U+{code:04X})"
 
 
@@ -201,6 +213,22 @@ def check_name(value: Any) -> str:
         raise ValueError(f"must be a string, got {json_type_name(value)}")
     if problem := text_problem(value, one_line=True):
         raise ValueError(problem)
+    return value
+
+
+def check_reference(value: Any) -> str:
+    """One line naming something in another system: not empty, no control characters,
+    line breaks or bidirectional controls, at most ``REFERENCE_MAX`` characters."""
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, got {json_type_name(value)}")
+    if not value.strip():
+        raise ValueError("must not be empty: leave the field out instead")
+    if len(value) > REFERENCE_MAX:
+        raise ValueError(f"must be at most {REFERENCE_MAX:,} characters, got {len(value):,}")
+    if found := _NOT_REFERENCE.search(value):
+        raise ValueError(
+            f"holds {_describe_char(found.group())} at position {found.start() + 1}; remove it"
+        )
     return value
 
 
@@ -286,6 +314,24 @@ or control character other than tab and line breaks."""
 
 Name = Annotated[str, PlainValidator(check_name), WithJsonSchema({"type": "string"})]
 """One line of text (a title, a role's or a criterion's name): no control characters."""
+
+Reference = Annotated[
+    str,
+    PlainValidator(check_reference),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": REFERENCE_MAX,
+            "pattern": (
+                "^(?=.*\\S)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u061c\\u200e\\u200f"
+                "\\u202a-\\u202e\\u2066-\\u2069]*$"
+            ),
+        }
+    ),
+]
+"""One line naming something in another system (an MLflow metric key, a PromQL query):
+never empty, no control characters, line breaks or bidirectional controls."""
 
 VisibleName = Annotated[
     str, PlainValidator(check_visible_name), WithJsonSchema({"type": "string", "minLength": 1})

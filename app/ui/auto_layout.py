@@ -7,7 +7,7 @@ import threading
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from app.model.autolayout import Centres, LayoutJob, builtin_layout
@@ -26,6 +26,9 @@ PROGRESS_DELAY_MS = 300
 
 class AutoLayout(QObject):
     """One layout at a time; the window's editing waits behind a modal progress dialog."""
+
+    finished = Signal()
+    """A layout has ended, whichever way (placed, cancelled, failed, declined)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -93,6 +96,12 @@ class AutoLayout(QObject):
             self._progress.reset()
             self._progress.deleteLater()
             self._progress = None
+        try:
+            self._finish(future)
+        finally:
+            self.finished.emit()
+
+    def _finish(self, future: Future[Centres]) -> None:
         error = future.exception()
         if error is None:
             self._apply(future.result(), "")

@@ -1,24 +1,30 @@
-"""The one door through which every edit passes: checks first, then an undoable command."""
+"""The one door through which every edit passes, and the one channel views follow.
+
+Every edit is the document's own method run in an undoable command: the document checks
+it (raising its typed errors, nothing pushed then) and announces its events; the editor
+hands the views those events once per finished edit (done, undone or redone).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.model.catalog import Position
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
-from app.model.edges import Edge, endpoints_allowed
-from app.model.errors import IllegalConnectionError, InvalidValueError, UnknownNodeError
+from app.model.edges import endpoints_allowed
+from app.model.errors import IllegalConnectionError, UnknownNodeError
+from app.model.events import ChangeBatch, ModelEvent
 from app.model.nodes import NODE_CLASSES
-from app.spec.types import check_number, check_slug
 from app.ui.commands import (
     AddNodeCommand,
     ConnectCommand,
     DisconnectCommand,
+    DocumentCommand,
     MoveCommand,
     RemoveNodeCommand,
     RenameNodeCommand,
@@ -27,59 +33,96 @@ from app.ui.commands import (
 )
 from app.ui.labels import described, undo_text
 
-DEFAULT_NAMES = {
-    "stage": "Stage",
-    "gate": "Gate",
-    "trigger": "Trigger",
-    "action": "Action",
-    "check": "Check",
-}
-
 
 class DocumentEditor(QObject):
-    """Modelled on diagram-js's Modeling: the UI asks, the editor checks and pushes commands.
+    """Modelled on diagram-js's Modeling and ChangeSupport: the UI asks, the document
+    decides, the editor records the change as a command and announces it.
 
-    Commands only ever run model methods that were checked before the push, so an undo
-    stack never holds a command whose redo failed.
+    ``changed`` carries a :class:`ChangeBatch`: the document's events of one finished
+    command (a macro counts as one), emitted once when the stack's index moves (a push,
+    an undo, a redo). The canvas, inspector, outline and validation all follow it.
     """
 
     documentReplaced = Signal(object)
+    changed = Signal(object)
 
     def __init__(self, doc: Sop, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.doc = doc
         self.stack = QUndoStack(self)
+        self._events: list[ModelEvent] = []
+        # Events made outside any command (a script editing the document directly) are
+        # delivered when the event loop next turns; a command's, as soon as it finishes.
+        self._stray = QTimer(self, singleShot=True, interval=0)
+        self._stray.timeout.connect(self._deliver)
+        self.stack.indexChanged.connect(self._deliver)
+        doc.subscribe(self._collect)
+
+    # -- the change channel ------------------------------------------------------------
+
+    def _collect(self, event: ModelEvent) -> None:
+        self._events.append(event)
+        if len(self._events) == 1:
+            self._stray.start()
+
+    def _deliver(self, _index: int = 0) -> None:
+        self._stray.stop()
+        if self._events:
+            batch, self._events = ChangeBatch(tuple(self._events)), []
+            self.changed.emit(batch)
+
+    def detach(self) -> None:
+        """Stop following the document (an editor made for one picture, then dropped)."""
+        self.doc.unsubscribe(self._collect)
+        self._events.clear()
 
     # -- document ----------------------------------------------------------------------
 
     def replace_document(self, doc: Sop) -> None:
         """Start editing another document; history starts afresh."""
+        self.detach()
         self.doc = doc
+        doc.subscribe(self._collect)
         self.stack.clear()
         self.stack.setClean()
         self.documentReplaced.emit(doc)
 
+    # -- recording ---------------------------------------------------------------------
+
+    def _run(self, command: DocumentCommand) -> bool:
+        """Apply ``command`` (the document checks it) and record it; False if it changed
+        nothing, which leaves no undo step."""
+        if not command.apply():
+            return False
+        self.stack.push(command)
+        return True
+
+    @contextmanager
+    def _step(self, text: str) -> Iterator[None]:
+        """The commands run inside as one undo step; if one is refused, those already
+        applied are undone and the step is dropped, so a refusal changes nothing (nor does
+        a step in which no command changed anything leave an undo step)."""
+        self.stack.beginMacro(text)
+        try:
+            yield
+        except BaseException:
+            self.stack.endMacro()
+            self.stack.undo()  # what was applied is taken back
+            # An obsolete command is dropped by the next redo instead of being redone.
+            self.stack.command(self.stack.index()).setObsolete(True)
+            self.stack.redo()
+            raise
+        self.stack.endMacro()
+        step = self.stack.command(self.stack.index() - 1)
+        if step is not None and step.childCount() == 0:  # nothing changed: no step
+            step.setObsolete(True)
+            self.stack.undo()  # an obsolete command is dropped, not undone
+
     # -- nodes -------------------------------------------------------------------------
 
-    def new_node(self, kind: str, name: str | None = None) -> Any:
-        """A fresh node of ``kind`` with an unused id and a readable default name."""
-        if kind not in DEFAULT_NAMES:
-            raise InvalidValueError(
-                f"{kind!r} is not a node kind; choose one of {', '.join(DEFAULT_NAMES)}"
-            )
-        base = DEFAULT_NAMES[kind]
-        count = sum(1 for node in self.doc.nodes if node.kind == kind) + 1
-        node_name = name or f"{base} {count}"
-        fields: dict[str, Any] = {"id": self.doc.fresh_id(node_name), "name": node_name}
-        if kind == "trigger":
-            metric = self.doc.metrics[0].id if self.doc.metrics else "metric"
-            fields.update(metric=metric, op="<", value=0)
-        return NODE_CLASSES[kind].model_validate(fields)
-
     def add_node(self, kind: str, position: tuple[float, float], name: str | None = None) -> str:
-        node = self.new_node(kind, name)
-        _check_position(node.id, position)
-        self.stack.push(AddNodeCommand(self.doc, node, position))
+        node = self.doc.new_node(kind, name)
+        self._run(AddNodeCommand(self.doc, node, position))
         return node.id
 
     def append(
@@ -89,25 +132,14 @@ class DocumentEditor(QObject):
         edge, as one undoable step; returns the new node's and edge's ids."""
         if not self.doc.has_node(source):
             raise UnknownNodeError(source)
-        node = self.new_node(kind)
-        _check_position(node.id, position)
         reason = endpoints_allowed(edge_kind, self.doc.node(source).kind, kind)
-        if not reason:
+        if not reason:  # asked first: a refusal then leaves no step to take back
             raise IllegalConnectionError(reason.reason)
-        edge = Edge(
-            id=self.doc.fresh_id(f"{source}-{edge_kind}-{node.id}"),
-            source=source,
-            target=node.id,
-            kind=edge_kind,  # type: ignore[arg-type]
-        )
-        if edge.id == node.id:  # fresh ids are asked before either element exists
-            edge = edge.model_copy(update={"id": self.doc.fresh_id(f"{edge.id}-edge")})
-        self.stack.beginMacro(f"Append {kind} {node.name!r} to {self.doc.node(source).name!r}")
-        try:
-            self.stack.push(AddNodeCommand(self.doc, node, position))
-            self.stack.push(ConnectCommand(self.doc, edge))
-        finally:
-            self.stack.endMacro()
+        node = self.doc.new_node(kind)
+        with self._step(f"Append {kind} {node.name!r} to {self.doc.node(source).name!r}"):
+            self._run(AddNodeCommand(self.doc, node, position))
+            edge = self.doc.new_edge(source, node.id, edge_kind)
+            self._run(ConnectCommand(self.doc, edge))
         return node.id, edge.id
 
     def delete(self, ids: list[str]) -> None:
@@ -129,41 +161,27 @@ class DocumentEditor(QObject):
             if len(doomed_ids) == 1
             else f"{len(doomed_ids)} items"
         )
-        self.stack.beginMacro(undo_text(f"Delete {what}"))
-        try:
+        with self._step(undo_text(f"Delete {what}")):
             for edge_id in edges:
-                self.stack.push(DisconnectCommand(self.doc, edge_id))
+                self._run(DisconnectCommand(self.doc, edge_id))
             for node_id in nodes:
-                self.stack.push(RemoveNodeCommand(self.doc, node_id))
-        finally:
-            self.stack.endMacro()
+                self._run(RemoveNodeCommand(self.doc, node_id))
 
     def move(self, positions: dict[str, tuple[float, float]], text: str = "Move") -> None:
         """Place nodes; nodes already there are skipped; one command for all."""
-        moves: dict[str, tuple[Position | None, tuple[float, float]]] = {}
+        moves = {}
         for node_id, (x, y) in positions.items():
-            # A command whose redo fails would still land on the stack: check first.
             if not self.doc.has_node(node_id):
                 raise UnknownNodeError(node_id)
-            _check_position(node_id, (x, y))
             old = self.doc.layout.get(node_id)
             if old is None or (old.x, old.y) != (x, y):
                 moves[node_id] = (old, (x, y))
         if moves:
-            self.stack.push(MoveCommand(self.doc, moves, text))
+            self._run(MoveCommand(self.doc, moves, text))
 
     def rename(self, old_id: str, new_id: str) -> None:
-        if not self.doc.has_node(old_id):
-            raise UnknownNodeError(old_id)
-        if old_id == new_id:
-            return
-        try:
-            check_slug(new_id)
-        except ValueError as error:
-            raise InvalidValueError(str(error)) from None
-        if self.doc.has_node(new_id) or self.doc.has_edge(new_id):
-            raise InvalidValueError(f"id {new_id!r} is already used; choose another")
-        self.stack.push(RenameNodeCommand(self.doc, old_id, new_id))
+        """Give a node another id; the document's errors (DuplicateIdError...) as they are."""
+        self._run(RenameNodeCommand(self.doc, old_id, new_id))
 
     # -- edges -------------------------------------------------------------------------
 
@@ -176,38 +194,19 @@ class DocumentEditor(QObject):
         return "" if verdict else verdict.reason
 
     def connect(self, source: str, target: str, kind: str) -> str:
-        reason = self.why_not(source, target, kind)
-        if reason:
-            raise IllegalConnectionError(reason)
-        edge = Edge(
-            id=self.doc.fresh_id(f"{source}-{kind}-{target}"),
-            source=source,
-            target=target,
-            kind=kind,
-        )  # type: ignore[arg-type]
-        self.stack.push(ConnectCommand(self.doc, edge))
+        edge = self.doc.new_edge(source, target, kind)
+        self._run(ConnectCommand(self.doc, edge))
         return edge.id
 
     # -- fields ------------------------------------------------------------------------
 
     def set_property(self, element_id: str, field: str, value: Any) -> None:
-        """Change one field; InvalidValueError (with the validator's message) if refused."""
-        self.doc.checked_field(element_id, field, value)
-        current = getattr(
-            self.doc.node(element_id)
-            if self.doc.has_node(element_id)
-            else self.doc.edge(element_id),
-            field,
-        )
-        if _same(current, value):
-            return
-        self.stack.push(SetFieldCommand(self.doc, element_id, field, value))
+        """Change one field; the document's InvalidValueError (its validator's message) if
+        refused; no undo step when the value is the one it has."""
+        self._run(SetFieldCommand(self.doc, element_id, field, value))
 
     def set_document_property(self, field: str, value: Any) -> None:
-        checked = self.doc.checked_document_field(field, value)
-        if _same(getattr(self.doc, field), checked):
-            return
-        self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+        self._run(SetDocumentFieldCommand(self.doc, field, value))
 
     def set_together(
         self,
@@ -216,20 +215,13 @@ class DocumentEditor(QObject):
         elements: Sequence[tuple[str, str, Any]] = (),
     ) -> None:
         """Document fields and ``(element id, field, value)`` changes as one undo step
-        (a new catalog metric and the criterion that uses it). Every change is checked
-        before any is pushed, so a refusal leaves the document and the stack untouched."""
-        for field, value in document.items():
-            self.doc.checked_document_field(field, value)
-        for element_id, field, value in elements:
-            self.doc.checked_field(element_id, field, value)
-        self.stack.beginMacro(text)
-        try:
+        (a new catalog metric and the criterion that uses it); a refusal of any of them
+        leaves the document and the stack as they were."""
+        with self._step(text):
             for field, value in document.items():
-                self.stack.push(SetDocumentFieldCommand(self.doc, field, value))
+                self._run(SetDocumentFieldCommand(self.doc, field, value))
             for element_id, field, value in elements:
-                self.stack.push(SetFieldCommand(self.doc, element_id, field, value))
-        finally:
-            self.stack.endMacro()
+                self._run(SetFieldCommand(self.doc, element_id, field, value))
 
     # -- clipboard ---------------------------------------------------------------------
 
@@ -252,44 +244,20 @@ class DocumentEditor(QObject):
         renamed: dict[str, str] = {}
         if not payload.get("nodes"):
             return []  # an empty macro would still be an undo step
-        self.stack.beginMacro(f"Paste {len(payload.get('nodes', []))} node(s)")
-        try:
+        with self._step(f"Paste {len(payload.get('nodes', []))} node(s)"):
             for data in payload.get("nodes", []):
                 node = NODE_CLASSES[data["kind"]].model_validate(
                     {**data, "id": self.doc.fresh_id(data["id"])}
                 )
                 renamed[data["id"]] = node.id
                 spot = payload.get("layout", {}).get(data["id"], {"x": 0, "y": 0})
-                self.stack.push(
-                    AddNodeCommand(self.doc, node, (spot["x"] + offset[0], spot["y"] + offset[1]))
-                )
+                where = (spot["x"] + offset[0], spot["y"] + offset[1])
+                self._run(AddNodeCommand(self.doc, node, where))
             for data in payload.get("edges", []):
                 source, target = renamed[data["source"]], renamed[data["target"]]
                 if not can_connect(self.doc, source, target, data["kind"]):
                     continue
-                edge = Edge(
-                    id=self.doc.fresh_id(data["id"]),
-                    source=source,
-                    target=target,
-                    kind=data["kind"],
-                )
-                self.stack.push(ConnectCommand(self.doc, edge))
-        finally:
-            self.stack.endMacro()
+                edge_id = self.doc.fresh_id(data["id"])
+                edge = self.doc.new_edge(source, target, data["kind"], edge_id)
+                self._run(ConnectCommand(self.doc, edge))
         return list(renamed.values())
-
-
-def _check_position(node_id: str, position: tuple[float, float]) -> None:
-    try:
-        x, y = position
-        check_number(x)
-        check_number(y)
-    except (TypeError, ValueError) as error:
-        raise InvalidValueError(f"position of {node_id!r}: {error}") from None
-
-
-def _same(left: Any, right: Any) -> bool:
-    try:
-        return bool(left == right)
-    except Exception:
-        return False

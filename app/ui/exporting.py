@@ -14,7 +14,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
@@ -26,6 +25,7 @@ from app.spec.fileio import InputError, SaveError, inputs_kept, ready_to_write
 from app.ui.editor import DocumentEditor
 from app.ui.files import ask_choice
 from app.ui.plain import literal
+from app.validate.diagnostics import Diagnostic
 from exporters.context import ExportContext
 
 MAX_LISTED_ERRORS = 12
@@ -77,7 +77,7 @@ def _write_spec(_name: str, _doc: Sop, out: Path, context: ExportContext) -> lis
 
     assert context.spec is not None  # refused earlier otherwise
     context.progress(0, 1, "Writing the compiled spec")
-    write_spec(context.spec, out)
+    write_spec(context.spec.data(), out)
     context.progress(1, 1, "Done")
     return [out]
 
@@ -170,10 +170,10 @@ class ExportController(QObject):
             )
         return Path(name) if name else None
 
-    def _error_lines(self, errors: list[dict[str, Any]]) -> tuple[str, str]:
-        def line(d: dict[str, Any]) -> str:
-            where = f" ({', '.join(d['elements'])})" if d.get("elements") else ""
-            return f"• {d['message']}{where}"
+    def _error_lines(self, errors: list[Diagnostic]) -> tuple[str, str]:
+        def line(d: Diagnostic) -> str:
+            where = f" ({', '.join(d.elements)})" if d.elements else ""
+            return f"• {d.message}{where}"
 
         lines = [line(d) for d in errors]
         shown = lines[:MAX_LISTED_ERRORS]
@@ -181,7 +181,7 @@ class ExportController(QObject):
             shown.append(f"… and {len(lines) - MAX_LISTED_ERRORS} more (see Show Details)")
         return "\n".join(shown), "\n".join(lines)
 
-    def confirm_invalid(self, choice: ExportChoice, errors: list[dict[str, Any]]) -> bool:
+    def confirm_invalid(self, choice: ExportChoice, errors: list[Diagnostic]) -> bool:
         """Warn before exporting an invalid SOP: documents may go out as drafts, pipelines not."""
         listed, everything = self._error_lines(errors)
         count = f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}"

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.model.document import Sop, new_document
 from app.model.errors import ModelError
+from app.model.events import ChangeBatch
 from app.ui.auto_layout import AutoLayout
 from app.ui.canvas.items import GRID
 from app.ui.canvas.overview import Overview
@@ -55,17 +56,14 @@ if TYPE_CHECKING:
     from app.ui.journal import JournalEntry
     from app.ui.simulation.drill_mode import DrillMode
     from app.ui.simulation.mode import SimulationMode
-    from app.validate.ahead import ValidatedAhead
 
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, doc: Sop | None = None, ahead: ValidatedAhead | None = None) -> None:
-        """``ahead``: diagnostics a child process computed while the window was built."""
+    def __init__(self, doc: Sop | None = None) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
-        self.ahead = ahead
         self.editor = DocumentEditor(doc or new_document(), self)
         self.files = FileController(self, self.editor)
         self.scene = SopScene(self.editor)
@@ -81,7 +79,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.editor.documentReplaced.connect(self._document_replaced)
         self.editor.stack.cleanChanged.connect(lambda _clean: self._update_title())
-        self.editor.stack.indexChanged.connect(lambda _index: self._changed())
+        self.editor.changed.connect(self._changed)
         self.scene.selectionChanged.connect(self._selection_changed)
         self.scene.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.scene.armed.connect(self.palette.show_armed)
@@ -230,23 +228,20 @@ class MainWindow(QMainWindow):
     # -- document state ----------------------------------------------------------------
 
     def _document_replaced(self, doc: Sop) -> None:
-        self._outline_revision = doc.state.revisions["content"]
         self.outline.show_document(doc)
         self.inspector.show_selection([])
         self._update_title()
         self.revalidate()
         self.view.open_document(doc)
 
-    def _changed(self) -> None:
+    def _changed(self, batch: ChangeBatch) -> None:
+        """One finished edit (the canvas and the inspector follow it themselves)."""
         self._update_title()
         self._validation.start()
         # Moves change only the layout: the outline (names, kinds, criteria) stays as it is.
-        content = self.editor.doc.state.revisions["content"]
-        if content != self._outline_revision:
-            self._outline_revision = content
+        if not batch.layout_only:
             self.outline.show_document(self.editor.doc)
             self.find_panel.refresh()
-        self.inspector.refresh()
 
     def _update_title(self) -> None:
         self.setWindowTitle(
@@ -255,8 +250,7 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not self.editor.stack.isClean())
 
     def revalidate(self) -> None:
-        ahead = self.ahead
-        self.diagnostics = validate_cached(self.editor.doc, ahead.take if ahead else None)
+        self.diagnostics = validate_cached(self.editor.doc)
         worst: dict[str, tuple[str, str]] = {}
         for d in self.diagnostics:
             for element in d.elements:
@@ -539,6 +533,7 @@ class MainWindow(QMainWindow):
             # the title and journal handlers of a half-destroyed window.
             self.editor.stack.cleanChanged.disconnect()
             self.editor.stack.indexChanged.disconnect()
+            self.editor.changed.disconnect()
         event.accept()
 
     def try_edit(self, action) -> bool:  # type: ignore[no-untyped-def]

@@ -53,7 +53,7 @@ def diagram_scene(doc: Sop) -> Iterator[SopScene]:
     try:
         yield scene
     finally:
-        doc.unsubscribe(scene.on_event)
+        editor.detach()
         scene.deleteLater()
         editor.deleteLater()
 

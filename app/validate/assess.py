@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.model.document import Sop
+from app.model.graph import SopGraph, document_graph
 from app.validate.engine import validate
-from app.validate.graph import SopGraph, document_graph
 from app.validate.measured import measured_evidence
 
 LEVELS = ("initial", "managed", "defined", "quantitatively managed", "optimising")
@@ -273,11 +273,15 @@ class Assessment:
         """The SOP is as mature as its weakest category."""
         return min(score.level for score in self.categories)
 
+    @property
+    def level_name(self) -> str:
+        return LEVELS[self.level - 1]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "level": self.level,
-            "level_name": LEVELS[self.level - 1],
+            "level_name": self.level_name,
             "categories": [score.to_json() for score in self.categories],
         }
 

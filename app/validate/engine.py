@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import app.validate.rules  # noqa: F401 - registers the rules
 from app.model.document import Sop
+from app.model.graph import document_graph
 from app.spec.problems import render_path
 from app.validate.config import resolve, unknown_suppressions
 from app.validate.diagnostics import Diagnostic
-from app.validate.graph import document_graph
 from app.validate.registry import RULES
 
 
@@ -53,17 +53,6 @@ def validate(
     return sorted(found, key=Diagnostic.sort_key)
 
 
-def validate_cached(
-    doc: Sop, known: Callable[[Sop], list[Diagnostic] | None] | None = None
-) -> list[Diagnostic]:
-    """``validate(doc)`` with the document's own settings, cached until its content changes.
-
-    ``known`` may supply the diagnostics already computed elsewhere for this very content
-    (see app.validate.ahead); when it has none, the document is validated here.
-    """
-
-    def build(doc: Sop) -> list[Diagnostic]:
-        found = known(doc) if known is not None else None
-        return found if found is not None else validate(doc)
-
-    return doc.derived("validate.diagnostics", build)
+def validate_cached(doc: Sop) -> list[Diagnostic]:
+    """``validate(doc)`` with the document's own settings, cached until its content changes."""
+    return doc.derived("validate.diagnostics", validate)

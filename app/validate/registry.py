@@ -10,7 +10,7 @@ from app.validate.diagnostics import Severity
 
 if TYPE_CHECKING:
     from app.model.document import Sop
-    from app.validate.graph import SopGraph
+    from app.model.graph import SopGraph
 
 
 @dataclass(frozen=True)

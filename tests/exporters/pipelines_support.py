@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from app.compiler.compile import compile_data
+from app.compiler.compile import compile_spec
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
 from exporters.pipeline_scripts import runtime_wheel
@@ -75,7 +75,7 @@ DANGEROUS = ("$(touch", "$(rm", "$(id)", "`id`", "`whoami`", "${{ ", "<script>",
 
 
 def export_doc(doc: Any, fmt: str, out: Path, spec_path: str = SPEC_PATH) -> list[Path]:
-    context = ExportContext(spec=compile_data(doc), spec_path=spec_path)
+    context = ExportContext(spec=compile_spec(doc), spec_path=spec_path)
     return export(fmt, doc, out, context)
 
 

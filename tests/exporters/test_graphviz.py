@@ -21,6 +21,7 @@ from app.cli import main
 from app.model.document import Sop
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids
+from app.validate.diagnostics import Diagnostic
 from exporters.graphviz import (
     GraphvizMissingError,
     diagram_dot,
@@ -123,8 +124,8 @@ def test_backslash_escapes_are_not_interpreted() -> None:
 def test_validation_errors_mark_nodes() -> None:
     doc = load_template("startup-lightweight")
     diagnostics = [
-        {"rule": "x", "severity": "error", "elements": ["release-gate"]},
-        {"rule": "y", "severity": "warning", "elements": ["staging"]},
+        Diagnostic("x", "error", "m", elements=("release-gate",)),
+        Diagnostic("y", "warning", "m", elements=("staging",)),
     ]
     lines = {
         line.split(" [")[0].strip(): line for line in diagram_dot(doc, diagnostics).splitlines()

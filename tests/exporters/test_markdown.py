@@ -21,6 +21,7 @@ from app.cli import main
 from app.cli.exporting import build_context
 from app.model.io import load_document
 from app.model.templates import load_template, template_ids
+from app.validate.diagnostics import Diagnostic
 from exporters import content
 from exporters.context import ExportContext
 from exporters.markdown import md, mermaid, mermaid_text, render_markdown
@@ -171,7 +172,7 @@ def test_draft_is_flagged(tmp_path) -> None:
     doc = load_template("startup-lightweight")
     context = ExportContext(
         draft=True,
-        diagnostics=[{"severity": "error", "rule": "r", "message": "m", "elements": ["staging"]}],
+        diagnostics=[Diagnostic("r", "error", "m", elements=("staging",))],
     )
     text = render_markdown(doc, context)
     assert "> **DRAFT: NOT VALID**" in text

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from app.model.templates import load_template, template_ids
+from app.spec.schema import SpecStage
 from exporters import argo, github, gitlab
 from exporters.gitlab_jobs import MERGE_REQUEST_IF
 from exporters.promote_plan import stage_environment, stage_rollout
@@ -118,7 +119,7 @@ def test_stages_deploy_as_the_sop_says(exports) -> None:
         }
         for stage in spec["stages"]:
             rollout = stage_rollout(doc, stage["id"])
-            environment = stage_environment(stage)
+            environment = stage_environment(SpecStage.model_validate(stage))
             if stage.get("environment") in ("development", "validation", "staging", "production"):
                 assert environment == stage["environment"]
             else:
@@ -206,7 +207,7 @@ def test_the_payloads_put_approvals_on_the_gates_environments(exports) -> None:
     for template_id in template_ids():
         spec = spec_of(exports[template_id, "gitlab"])
         gated = {f"approve-{gate['id']}" for gate in spec["gates"] if gate["approval"]["rules"]}
-        stage_names = {stage_environment(stage) for stage in spec["stages"]}
+        stage_names = {stage_environment(SpecStage.model_validate(s)) for s in spec["stages"]}
         payloads = json.loads(
             (exports[template_id, "gitlab"] / gitlab.ENVIRONMENTS_FILE).read_text()
         )

@@ -7,9 +7,9 @@ connection of every template in one window and report all that went wrong at onc
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QDeadlineTimer, QPoint, QPointF, QRectF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSettings, Qt
 from PySide6.QtGui import QColor, QImage, QPainterPath, QPainterPathStroker
-from PySide6.QtTest import QTest
+from PySide6.QtTest import QSignalSpy, QTest
 from PySide6.QtWidgets import QApplication
 
 from app.model.templates import load_template
@@ -55,21 +55,18 @@ def open_template(window: MainWindow, template: str, zoom: float = 1.0) -> None:
 def settle(window: MainWindow) -> None:
     """Let the event loop run until the canvas has routed what it left for idle moments
     (after many changes at once, or long connections in a large diagram)."""
-    deadline = QDeadlineTimer(20000)
     QApplication.processEvents()
-    while window.scene.routing_pending() and not deadline.hasExpired():
-        QTest.qWait(5)
-    assert not window.scene.routing_pending(), "routing still under way after 20 s"
+    while window.scene.routing_pending():  # each wait ends with a slice that routed the rest
+        assert QSignalSpy(window.scene.routed).wait(60_000), "routing still under way after 60 s"
 
 
 def auto_layout(window: MainWindow, direction: str = "TB") -> None:
     """Edit › Auto-layout (top to bottom, or left to right), waited for: it runs on a
     worker thread behind a progress dialog."""
+    finished = QSignalSpy(window.layout_runner.finished)
     window.layout_runner.start(direction)  # type: ignore[arg-type]
-    deadline = QDeadlineTimer(20000)
-    while window.layout_runner.running and not deadline.hasExpired():
-        QTest.qWait(10)
-    assert not window.layout_runner.running, "auto-layout did not finish in 20 s"
+    if window.layout_runner.running:
+        assert finished.wait(60_000), "auto-layout did not finish in 60 s"
     settle(window)
 
 

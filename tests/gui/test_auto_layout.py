@@ -56,8 +56,9 @@ def menu_action(window: MainWindow, text: str):  # type: ignore[no-untyped-def]
 def lay_out(qtbot, window: MainWindow, keys: str) -> None:  # type: ignore[no-untyped-def]
     count = window.editor.stack.count()
     window.view.setFocus()
-    QTest.keySequence(window, QKeySequence(keys))
-    qtbot.waitUntil(lambda: window.editor.stack.count() == count + 1, timeout=10000)
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):
+        QTest.keySequence(window, QKeySequence(keys))
+    assert window.editor.stack.count() == count + 1
     settle()
 
 
@@ -141,15 +142,16 @@ def test_without_graphviz_it_says_so_and_moves_nothing_unless_asked(
     before = dumps_document(doc)
     asked = answer_question(monkeypatch, QMessageBox.StandardButton.No)
     window.view.setFocus()
-    QTest.keySequence(window, QKeySequence("Ctrl+L"))
-    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):
+        QTest.keySequence(window, QKeySequence("Ctrl+L"))
     assert "dot program was not found" in asked[0] and "built-in" in asked[0]
     assert dumps_document(doc) == before and window.editor.stack.count() == 0
     assert "nothing moved" in window.statusBar().currentMessage()
     # asked again, the user takes the built-in layout: one undoable step
     asked = answer_question(monkeypatch, QMessageBox.StandardButton.Yes)
-    QTest.keySequence(window, QKeySequence("Ctrl+Shift+L"))
-    qtbot.waitUntil(lambda: window.editor.stack.count() == 1, timeout=5000)
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):
+        QTest.keySequence(window, QKeySequence("Ctrl+Shift+L"))
+    assert window.editor.stack.count() == 1
     assert window.editor.stack.undoText() == "Auto-layout left to right (built-in)"
     assert len({(p.x, p.y) for p in doc.layout.values()}) == len(doc.nodes)
     window.editor.stack.setClean()
@@ -162,8 +164,8 @@ def test_a_failing_graphviz_is_reported_with_its_message(
     monkeypatch.setenv("PATH", str(tmp_path))
     window = laptop_window(qtbot, chain(3))
     asked = answer_question(monkeypatch, QMessageBox.StandardButton.No)
-    QTest.keySequence(window, QKeySequence("Ctrl+L"))
-    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):
+        QTest.keySequence(window, QKeySequence("Ctrl+L"))
     assert "failed (exit 1): Error: <stdin>: syntax error in line 3" in asked[0]
     assert window.editor.stack.count() == 0
 
@@ -190,8 +192,8 @@ def test_a_slow_layout_shows_progress_and_can_be_cancelled(
     ]
     assert "Laying out 5 nodes" in dialog.labelText()
     (cancel,) = dialog.findChildren(QPushButton)
-    QTest.mouseClick(cancel, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not window.layout_runner.running, timeout=5000)
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):
+        QTest.mouseClick(cancel, Qt.MouseButton.LeftButton)
     assert dumps_document(doc) == before
     assert "cancelled" in window.statusBar().currentMessage()
 

@@ -15,6 +15,7 @@ from app.model.autolayout import layered_layout
 from app.model.document import Sop
 from app.model.edges import Edge
 from app.model.errors import (
+    DuplicateIdError,
     IllegalConnectionError,
     InvalidValueError,
     ModelError,
@@ -269,8 +270,13 @@ def test_renaming_a_missing_node_is_refused_before_the_push(editor: DocumentEdit
 
 
 def test_renaming_to_a_bad_or_taken_id_is_refused(editor: DocumentEditor) -> None:
+    """The editor passes on the document's own errors: a taken id is a DuplicateIdError
+    naming the id, as the model raises it."""
     _unchanged(editor, lambda: editor.rename("gate", "Bad Id"), InvalidValueError)
-    _unchanged(editor, lambda: editor.rename("gate", "prod-watch"), InvalidValueError)
+    _unchanged(editor, lambda: editor.rename("gate", "prod-watch"), DuplicateIdError)
+    with pytest.raises(DuplicateIdError) as refused:
+        editor.rename("gate", "prod-watch")
+    assert refused.value.element_id == "prod-watch"
 
 
 def test_moving_a_missing_node_is_refused_before_the_push(editor: DocumentEditor) -> None:

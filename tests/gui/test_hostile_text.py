@@ -218,8 +218,8 @@ def test_an_auto_layout_that_fails_says_so(
     before = dumps_document(window.editor.doc)
     depth = window.editor.stack.count()
     window.view.setFocus()
-    QTest.keyClick(window.view, Qt.Key.Key_L, CONTROL)
-    qtbot.waitUntil(lambda: not window.layout_runner.running)  # it runs on a worker thread
+    with qtbot.waitSignal(window.layout_runner.finished, timeout=60_000):  # a worker thread
+        QTest.keyClick(window.view, Qt.Key.Key_L, CONTROL)
     assert "Auto-layout failed: dot crashed (exit 1)" in window.statusBar().currentMessage()
     assert len(warnings) == 1 and "Nothing was moved" in warnings[0]
     assert dumps_document(window.editor.doc) == before and window.editor.stack.count() == depth

@@ -12,6 +12,7 @@ import pytest
 from app.cli import main
 from app.runtime import UnknownElementError, monitor
 from app.spec.files import write_spec
+from tests.cli import run as run_cli
 
 
 def windows(*values, metric="accuracy", **others) -> dict:
@@ -161,9 +162,8 @@ def monitor_cli(policy_spec, tmp_path: Path, capsys):  # type: ignore[no-untyped
         """Exit code, the JSON printed (--json; else the text), standard error."""
         path = tmp_path / "telemetry.json"
         path.write_text(telemetry if isinstance(telemetry, str) else json.dumps(telemetry))
-        args = ["monitor", str(spec_path), "--stage", "prod", "--telemetry", str(path), *extra]
-        code = main(args)
-        out, err = capsys.readouterr()
+        args = ["monitor", spec_path, "--stage", "prod", "--telemetry", path, *extra]
+        code, out, err = run_cli(capsys, *args)
         assert "Traceback" not in err
         if "--json" not in extra:
             return code, out, err

@@ -8,8 +8,14 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli.commands import cli
-from app.simulate.drill import DrillSession, perfect_answers
-from tests.simulate.test_drills import drill, session, template_file
+from app.simulate.drill import DrillSession, perfect_answers, trainee_seed
+from tests.simulate.test_drills import drill, spec_of, template_file
+
+
+def session(drill_id: str, template: str | None = None, trainee: str = "trainee") -> DrillSession:
+    """The drill as the terminal asks it of ``trainee`` (choices in that trainee's order)."""
+    scenario = drill(drill_id)
+    return DrillSession(spec_of(template or scenario.sop), scenario, trainee_seed(trainee))
 
 
 def interactive_input(live: DrillSession, answers: dict[str, Any]) -> str:
@@ -42,7 +48,7 @@ def test_cli_interactive_reaches_a_debrief(template: str, drill_id: str) -> None
     )
     assert result.exit_code == 0, result.output
     assert drill(drill_id).story in result.output
-    assert "Debrief: 100 / 100 points" in result.output
+    assert "Debrief: 100 / 100 points, PASSED" in result.output
     assert "Not quite" not in result.output
 
 
@@ -61,12 +67,14 @@ def test_cli_interactive_explains_mistakes_and_asks_again() -> None:
     result = latency_drill_typed("99\nabc\n" + typed)
     assert result.exit_code == 0, result.output
     assert result.output.count("give a number from 1 to") == 2
-    assert "Not quite. This policy's target is" in result.output
-    # 5 extra minutes push the 60-minute runbook over its SLA: -15 and -10.
-    assert "Debrief: 75 / 100 points; simulated recovery 65 min against an SLA of 60 min" in (
-        result.output
-    )
-    assert "- sla: Recovery took 65 minutes against an SLA of 60. (-10)" in result.output
+    assert "Not quite. Critical: this policy's target is" in result.output
+    # A wrong target fails the drill whatever the points; 5 minutes stay within the SLA.
+    assert (
+        "Debrief: 85 / 100 points, FAILED (critical mistake: target); simulated recovery "
+        "65 min against an SLA of 75 min (met)"
+    ) in result.output
+    assert "Lesson: pending until a trainer grades it" in result.output
+    assert "Model lesson: an infrastructure change went live" in result.output
 
 
 @pytest.mark.parametrize("garbled", ["1;2;3", "0", "99", "1, x", "²", "١"])

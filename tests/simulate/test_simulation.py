@@ -98,7 +98,12 @@ def test_lead_time_is_exactly_the_approval_delay(spec) -> None:
 
 def test_monte_carlo_percentiles_of_a_fixed_delay_collapse(spec) -> None:
     result = monte_carlo(spec, scenario(), seed=3, runs=5)
-    assert result["dora"]["lead_time_hours"] == {"median": 5.0, "p10": 5.0, "p90": 5.0}
+    assert result["dora"]["lead_time_hours"] == {
+        "median": 5.0,
+        "p10": 5.0,
+        "p90": 5.0,
+        "level": "elite",
+    }
     assert result["runs"] == 5
 
 

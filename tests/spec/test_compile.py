@@ -54,6 +54,16 @@ def test_every_template_compiles_to_a_valid_spec(template_id: str) -> None:
     jsonschema.validate(data, schema_of("spec"))
 
 
+@pytest.mark.parametrize("template_id", template_ids())
+def test_the_spec_model_gives_back_the_sealed_data(template_id: str) -> None:
+    """Exports are handed the GateSpec and write ``data()``: it must be the compiled JSON
+    itself, with no default filled in (the digest seals exactly that)."""
+    doc = load_template(template_id)
+    data = compile_data(doc)
+    assert compile_spec(doc).data() == data
+    assert spec_text(compile_spec(doc).data()) == spec_text(data)
+
+
 def test_source_digest_is_the_sha256_of_the_saved_file(small_doc: Sop, tmp_path: Path) -> None:
     path = tmp_path / "x.sop.json"
     save_document(small_doc, path)

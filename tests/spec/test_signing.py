@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from app.cli import main
 from app.model.io import save_document
 from app.model.templates import load_template
 from app.spec.digest import spec_digest, spec_text
+from tests.cli import run
 
 GATE = "review-gate"
 EVIDENCE = {
@@ -32,12 +32,6 @@ EVIDENCE = {
     "approvals": [],
 }
 DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main([str(arg) for arg in args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -76,9 +76,31 @@ def test_drills_table_json_and_trainee_filter(capsys, drill_row) -> None:
     code, out, _ = run(capsys, "drills")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0].split() == ["WHEN", "TRAINEE", "SCENARIO", "SCORE", "TIME"]
-    assert lines[1].split() == ["2026-11-21T10:05:07Z", "ann", "scenario-1", "92.5%", "5:07"]
-    assert lines[2].split() == ["2026-11-21T10:05:07Z", "tom", "scenario-0", "4/5", "5:07"]
+    head = ["ID", "WHEN", "TRAINEE", "SCENARIO", "SCORE", "PASSED", "LESSON", "RECOVERY", "TOOK"]
+    assert lines[0].split() == head
+    # Drills recorded before pass marks and graded lessons: "?" and "-".
+    assert lines[1].split() == [
+        "2",
+        "2026-11-21T10:05:07Z",
+        "ann",
+        "scenario-1",
+        "92.5%",
+        "?",
+        "-",
+        "?",
+        "5:07",
+    ]
+    assert lines[2].split() == [
+        "1",
+        "2026-11-21T10:05:07Z",
+        "tom",
+        "scenario-0",
+        "4/5",
+        "?",
+        "-",
+        "?",
+        "5:07",
+    ]
 
     code, out, _ = run(capsys, "drills", "--trainee", "tom", "--json")
     data = json.loads(out)

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from app.cli import main
 from app.model import Sop
+from app.model.graph import document_graph
 from app.model.io import dumps_document, save_document
 from app.validate.config import load_lint_file
 from app.validate.engine import validate, validate_cached
-from app.validate.graph import document_graph
 
 
 def break_gate(doc: Sop) -> None:

@@ -180,6 +180,10 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         lambda d: node(d, "staging-gate")["criteria"][0].update(op="<="),
         ("staging-gate",),
     ),
+    "trigger-metric-queried": (
+        lambda d: d["metrics"][0].update(sources={"prometheus": "avg(live_accuracy)"}),
+        ("bias-alert",),
+    ),
     "criterion-tier-known": (
         lambda d: node(d, "production-gate")["criteria"][4].update(tiers=["critical"]),
         ("production-gate",),

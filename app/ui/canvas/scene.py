@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsLineItem
 
 from app.model.document import Sop
-from app.model.events import ModelEvent
+from app.model.events import ChangeBatch, ModelEvent
 from app.ui.canvas.edge_item import EdgeItem
 from app.ui.canvas.interactions import NODE_KIND_MIME, SPACING, CanvasGestures
 from app.ui.canvas.items import GRID, NodeItem
@@ -27,11 +27,14 @@ __all__ = ["NODE_KIND_MIME", "SPACING", "SopScene"]  # the first two: from inter
 
 
 class SopScene(CanvasGestures):
-    """Items are created, updated and removed only in answer to document events."""
+    """Items are created, updated and removed only in answer to the editor's change batches
+    (the document's events of one finished edit, replayed in order)."""
 
     message = Signal(str)  # feedback for the status bar (refused connections...)
     armed = Signal(str)
     """The palette kind the next click on the canvas places ('' once none is)."""
+    routed = Signal()
+    """Every connection left for idle moments is routed now."""
 
     def __init__(self, editor: DocumentEditor) -> None:
         super().__init__()
@@ -65,6 +68,7 @@ class SopScene(CanvasGestures):
         self.setBackgroundBrush(QColor(PAPER))
         self.setSceneRect(-2000, -2000, 8000, 6000)
         editor.documentReplaced.connect(self.rebuild)
+        editor.changed.connect(self.follow)
         self.rebuild(editor.doc)
 
     @property
@@ -85,8 +89,6 @@ class SopScene(CanvasGestures):
     # -- following the document --------------------------------------------------------
 
     def rebuild(self, doc: Sop) -> None:
-        for previous in getattr(self, "_watched", []):
-            previous.unsubscribe(self.on_event)
         self.clear()
         self.nodes.clear()
         self.edges.clear()
@@ -98,8 +100,6 @@ class SopScene(CanvasGestures):
         self._unrouted.clear()
         self._last_rect.clear()
         self._badged.clear()
-        doc.subscribe(self.on_event)
-        self._watched = [doc]
         for node in doc.nodes:
             self._add_node_item(node.id)
         # Routes ask Qt's index which nodes are near: let it index them once, not once
@@ -113,6 +113,19 @@ class SopScene(CanvasGestures):
         for edge_id in self.edges:
             self._route(edge_id)
         self._changes_now, self._everything_stale = 0, False  # all of it is routed
+
+    def follow(self, batch: ChangeBatch) -> None:
+        """Bring the items up to date with one finished edit.
+
+        The events are replayed in order against the document as it is now, after all of
+        them: an element added and removed again within the batch (an undo view's jump
+        over several steps) is skipped, and one changed and then removed has no item left.
+        """
+        for event in batch.events:
+            self.on_event(event)
+        for event in batch.events:  # one whose end was renamed later in the batch: now
+            if event.change == "edge-added":
+                self._on_edge_added(event)
 
     def on_event(self, event: ModelEvent) -> None:
         handler = {
@@ -213,6 +226,8 @@ class SopScene(CanvasGestures):
             self._unrouted.discard(edge_id)
             if edge_id in self.edges:
                 self._route(edge_id, now=True)
+        if not self.routing_pending():
+            self.routed.emit()
 
     def routing_pending(self) -> bool:
         """Whether some connections are drawn straight for now, to be routed when idle."""
@@ -285,7 +300,9 @@ class SopScene(CanvasGestures):
                 self._route(edge_id)
 
     def _on_node_added(self, event: ModelEvent) -> None:
-        self._add_node_item(event.ids[0])
+        node_id = event.ids[0]
+        if node_id not in self.nodes and self.doc.has_node(node_id):
+            self._add_node_item(node_id)
 
     def _on_node_removed(self, event: ModelEvent) -> None:
         item = self.nodes.pop(event.ids[0], None)
@@ -301,16 +318,20 @@ class SopScene(CanvasGestures):
                 self._route(edge_id)
 
     def _on_node_changed(self, event: ModelEvent) -> None:
-        node = self.doc.node(event.ids[0])
-        self.nodes[node.id].set_text(node.name, node_caption(self.doc, node))
-        self.nodes[node.id].set_note(node.note)
+        item = self.nodes.get(event.ids[0])
+        if item is not None and self.doc.has_node(event.ids[0]):
+            node = self.doc.node(event.ids[0])
+            item.set_text(node.name, node_caption(self.doc, node))
+            item.set_note(node.note)
 
     def _on_node_moved(self, event: ModelEvent) -> None:
-        if event.ids[0] in self.nodes:
+        if event.ids[0] in self.nodes and self.doc.has_node(event.ids[0]):
             self._place(event.ids[0])
 
     def _on_node_renamed(self, event: ModelEvent) -> None:
         old, new = event.ids
+        if old not in self.nodes:
+            return
         item = self.nodes.pop(old)
         item.node_id = new
         item.setData(0, new)
@@ -329,7 +350,11 @@ class SopScene(CanvasGestures):
             self._badged.add(new)
 
     def _on_edge_added(self, event: ModelEvent) -> None:
-        self._add_edge_item(event.ids[0])
+        edge_id = event.ids[0]
+        if edge_id not in self.edges and self.doc.has_edge(edge_id):
+            edge = self.doc.edge(edge_id)
+            if edge.source in self.nodes and edge.target in self.nodes:
+                self._add_edge_item(edge_id)
 
     def _on_edge_removed(self, event: ModelEvent) -> None:
         for edge_id in event.ids:
@@ -347,6 +372,8 @@ class SopScene(CanvasGestures):
                 self._route_pair(*ends)
 
     def _on_edge_changed(self, event: ModelEvent) -> None:
+        if event.ids[0] not in self.edges or not self.doc.has_edge(event.ids[0]):
+            return
         edge = self.doc.edge(event.ids[0])
         self.edges[edge.id].set_kind(edge.kind)
         self._kinds[edge.id] = edge.kind
@@ -354,7 +381,9 @@ class SopScene(CanvasGestures):
 
     def _on_document_changed(self, event: ModelEvent) -> None:
         for node in self.doc.nodes:  # roles and metrics appear in captions
-            self.nodes[node.id].set_text(node.name, node_caption(self.doc, node))
+            item = self.nodes.get(node.id)
+            if item is not None:
+                item.set_text(node.name, node_caption(self.doc, node))
 
     # -- live feedback from items ------------------------------------------------------
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from app.model.catalog import Metric, Role
 from app.model.document import Sop
+from app.spec.schema import MetricSources
 from app.spec.types import fresh_id, person_id_problem, person_key
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
@@ -68,6 +69,26 @@ def members_column() -> Column:
         kinds=("list",),
         table=table,
     )
+
+
+def source_column(key: str, header: str) -> Column:
+    """Where a metric is read in one system (``sources[key]``), typed as one line; an empty
+    field leaves the key out, and ``sources`` goes when it holds nothing."""
+
+    def get(metric: dict[str, Any]) -> str:
+        return str((metric.get("sources") or {}).get(key) or "")
+
+    def put(metric: dict[str, Any], text: Any) -> dict[str, Any]:
+        value = str(text).strip()
+        sources = {k: v for k, v in (metric.get("sources") or {}).items() if v is not None}
+        if value:
+            sources[key] = value
+        else:
+            sources.pop(key, None)
+        updated = {k: v for k, v in metric.items() if k != "sources"}
+        return {**updated, "sources": sources} if sources else updated
+
+    return Column(header, field_tip(MetricSources, key), show=get, get=get, put=put, chars=24)
 
 
 class DocumentForm(Form):
@@ -156,6 +177,8 @@ class DocumentForm(Form):
                     parse=parse_optional_number,
                     default=None,
                 ),
+                source_column("mlflow", "MLflow key"),
+                source_column("prometheus", "Prometheus query"),
             ],
             title=lambda metric: f"Metric {metric.get('id', '')}",
         )

@@ -6,8 +6,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
-from app.model.document import Sop
-from app.model.events import ModelEvent
+from app.model.events import ChangeBatch
 from app.ui.editor import DocumentEditor
 from app.ui.panels.binding import Form
 from app.ui.panels.document_editor import DocumentForm
@@ -70,10 +69,8 @@ class InspectorPanel(QScrollArea):
         self.ids: list[str] = []
         self.key: SelectionKey = ()
         self.form: Form | SummaryView | None = None
-        self._watched: Sop | None = None
         self._building = False
-        editor.documentReplaced.connect(self._watch)
-        self._watch(editor.doc)
+        editor.changed.connect(self._follow)
         self.refresh()
 
     def event(self, event: QEvent) -> bool:
@@ -86,17 +83,14 @@ class InspectorPanel(QScrollArea):
 
     # -- following the document --------------------------------------------------------
 
-    def _watch(self, doc: Sop) -> None:
-        if self._watched is not None:
-            self._watched.unsubscribe(self._on_event)
-        self._watched = doc
-        doc.subscribe(self._on_event)
+    def _follow(self, batch: ChangeBatch) -> None:
+        """One finished edit: the form shows the values as they are now. A renamed node
+        stays selected and its form stays open (no rebuild, no lost focus)."""
+        for old, new in batch.renames():
+            self._renamed(old, new)
+        self.refresh()
 
-    def _on_event(self, event: ModelEvent) -> None:
-        # A renamed node stays selected and its form stays open (no rebuild, no lost focus).
-        if event.change != "node-renamed":
-            return
-        old, new = event.ids
+    def _renamed(self, old: str, new: str) -> None:
         self.ids = [new if element_id == old else element_id for element_id in self.ids]
         if isinstance(self.form, Form) and self.form.element_id == old:
             self.form.element_id = new

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDialog,
     QDockWidget,
     QFileDialog,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QRadioButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -33,13 +34,19 @@ from app.simulate.drill import (
     DrillScenario,
     DrillSession,
     trainee_name,
+    trainee_seed,
 )
 from app.spec.fileio import InputError
-from app.ui.plain import literal, plain_label
-from app.ui.simulation.library_choice import chosen, library_combo
+from app.ui.plain import plain_label
+from app.ui.simulation.closed_book import ClosedBook
+from app.ui.simulation.library_choice import FROM_FILE, chosen, library_combo
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
+
+
+CHOICE_CHARACTERS = 44
+"""Characters per line of a choice's text."""
 
 
 class DrillPanel(QWidget):
@@ -48,7 +55,7 @@ class DrillPanel(QWidget):
         self.scenario = library_combo(DrillScenario, "Drill")
         self.trainee = QLineEdit("trainee")
         self.trainee.setAccessibleName("Trainee name")
-        self.start = QPushButton("Start drill")
+        self.start = QPushButton("Start &drill")
         self.briefing = plain_label("Choose a drill and a trainee, then start.")
         self.briefing.setWordWrap(True)
         self.prompt = plain_label()
@@ -61,13 +68,18 @@ class DrillPanel(QWidget):
         self.clock = QLabel("")
         self.clock.setAccessibleName("Drill clock")
         self.export = QPushButton("Export report PDF…")
+        self.facilitate = QPushButton("Facilitator window…")
+        self.facilitate.setToolTip("The answer key, progress and controls, for another screen")
         self.export.setEnabled(False)
         form = QFormLayout()
         form.addRow("Drill", self.scenario)
         form.addRow("Trainee", self.trainee)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.start)
+        starting = QHBoxLayout()
+        starting.addWidget(self.start, 2)
+        starting.addWidget(self.facilitate, 1)
+        layout.addLayout(starting)
         for widget in (self.briefing, self.clock, self.prompt):
             layout.addWidget(widget)
         layout.addLayout(self.choices)
@@ -90,7 +102,15 @@ class DrillMode(QObject):
         self.panel = DrillPanel()
         self.dock = QDockWidget("Drill", window)
         self.dock.setObjectName("dock-drill")
-        self.dock.setWidget(self.panel)
+        # The briefing, choices and feedback scroll: at any window size the alerts (the
+        # clue of a false alarm) stay reachable while choices are shown.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.panel)
+        self.dock.setWidget(self.scroll)
+        self.book = ClosedBook(window)
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         window.tabifyDockWidget(window.inspector_dock, self.dock)
         window.restoreDockWidget(self.dock)  # where the user left it, built after restoreState
@@ -99,16 +119,58 @@ class DrillMode(QObject):
         self.panel.start.clicked.connect(self.start)
         self.panel.answer.clicked.connect(self.submit)
         self.panel.export.clicked.connect(self.export_report)
+        self.panel.facilitate.clicked.connect(self.show_facilitator)
+        self.facilitator: Any = None
+        # Injects due after real minutes arrive while the trainee thinks.
+        self.timer = QTimer(self)
+        self.timer.setInterval(15_000)
+        self.timer.timeout.connect(self.check_injects)
         self.panel.answer.setEnabled(False)
 
     def set_active(self, active: bool) -> None:
         self.window.set_editing_locked(active)
         self.dock.setVisible(active)
         if active:
+            self.list_drills()
+            self.book.close()  # the trainee may already be at the screen
             self.dock.raise_()
         if not active:
+            self.timer.stop()
+            self.book.open()
             for item in self.window.scene.nodes.values():
                 item.set_highlight(None)
+
+    def list_drills(self) -> None:
+        """The built-in drills that apply to the open SOP first (the first one chosen),
+        then the others, each saying in its tooltip why it does not apply."""
+        from app.simulate.drill_key import fit
+        from app.simulate.library import builtin, builtin_ids
+
+        combo = self.panel.scenario
+        current = combo.currentText()
+        try:
+            spec = compile_spec(self.window.editor.doc)
+            reasons = {d: fit(spec, builtin(DrillScenario, d)) for d in builtin_ids(DrillScenario)}
+        except (CompileRefusedError, InputError) as error:
+            reasons = dict.fromkeys(builtin_ids(DrillScenario), str(error))
+        fitting = [d for d, why in reasons.items() if why is None]
+        others = [d for d, why in reasons.items() if why is not None]
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItems(fitting)
+        if fitting and others:
+            combo.insertSeparator(len(fitting))
+        for drill_id in others:
+            combo.addItem(drill_id)
+            combo.setItemData(
+                combo.count() - 1,
+                f"Does not apply to this SOP: {reasons[drill_id]}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
+        combo.addItem(FROM_FILE)
+        keep = current if current in fitting else (fitting[0] if fitting else current)
+        combo.setCurrentIndex(max(0, combo.findText(keep)))
+        combo.blockSignals(False)
 
     # -- running a drill ---------------------------------------------------------------
 
@@ -119,13 +181,18 @@ class DrillMode(QObject):
                 return None  # the file pick was cancelled
             self.trainee = trainee_name(self.panel.trainee.text())
             spec = compile_spec(self.window.editor.doc)
-            self.session = DrillSession(spec, scenario)
+            # Each trainee's own choice order: neighbours cannot swap numbers.
+            self.session = DrillSession(spec, scenario, trainee_seed(self.trainee))
         except (InputError, CompileRefusedError, DrillError) as error:
-            self.panel.briefing.setText(f"Cannot start this drill: {error}")
+            where = getattr(error, "where", ())
+            place = "$." + ".".join(map(str, where)) + ": " if where else ""
+            self.panel.briefing.setText(f"Cannot start this drill: {place}{error}")
             return None
         self.started = datetime.now(UTC)
         self.result = None
         self.panel.export.setEnabled(False)
+        self.panel.feedback.setText("")  # the previous trainee's debrief is not theirs
+        self.book.close()
         self.panel.briefing.setText("\n".join(self.session.briefing()))
         for item in self.window.scene.nodes.values():
             item.set_highlight(None)
@@ -134,19 +201,20 @@ class DrillMode(QObject):
             stage.set_highlight("#dc2626")
             self.window.view.centre_on(scenario.stage)
         self.show_step()
+        self.timer.start()
+        self.update_facilitator()
         return self.session
 
     def show_step(self) -> None:
         while self.panel.choices.count():
             widget = self.panel.choices.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # not drawn over the next step until it is deleted
                 widget.deleteLater()
         self.inputs = []
         assert self.session is not None
-        sla = self.session.plan.max_minutes if self.session.plan else None
-        self.panel.clock.setText(
-            f"Clock: {self.session.minutes:g} min" + (f" of a {sla:g}-minute SLA" if sla else "")
-        )
+        # Elapsed time only: each trigger's SLA differs, so showing it would tell which fired.
+        self.panel.clock.setText(f"Clock: {self.session.minutes:g} min since the alert")
         step = self.session.step()
         if step is None:
             self.finish()
@@ -160,9 +228,10 @@ class DrillMode(QObject):
         else:
             group = QButtonGroup(self.panel)
             for choice in step.choices:
-                button = (
-                    QCheckBox(choice.label) if step.kind == "multi" else QRadioButton(choice.label)
-                )
+                # Buttons do not wrap their text: wrapped here, a choice stays readable in
+                # the dock's width instead of widening it past the screen.
+                shown = textwrap.fill(choice.label, CHOICE_CHARACTERS)
+                button = QCheckBox(shown) if step.kind == "multi" else QRadioButton(shown)
                 button.setProperty("choice", choice.id)
                 button.setAccessibleName(choice.label)
                 if step.kind == "single":
@@ -170,6 +239,12 @@ class DrillMode(QObject):
                 self.panel.choices.addWidget(button)
                 self.inputs.append(button)
         self.panel.answer.setEnabled(True)
+        self.reveal(self.panel.prompt)
+
+    def reveal(self, widget: QWidget) -> None:
+        """Scroll the panel so that ``widget`` (the question, the debrief) is in view."""
+        self.panel.layout().activate()
+        self.scroll.ensureWidgetVisible(widget, 0, 40)
 
     def current_answer(self) -> Any:
         step = self.session.step() if self.session else None
@@ -200,14 +275,44 @@ class DrillMode(QObject):
                 "#16a34a" if feedback.correct else "#f59e0b"
             )
         self.show_step()
+        self.show_briefing()
+        self.update_facilitator()
 
     def finish(self) -> None:
         assert self.session is not None
         self.result = self.session.result()
         self.panel.answer.setEnabled(False)
-        self.panel.prompt.setText(f"Debrief: {self.result.score:g} / {self.result.max_score:g}")
+        self.book.open()
+        result = self.result.to_json()
+        verdict = "passed" if result["passed"] else "failed"
+        if result["critical"]:
+            verdict += f" (critical: {', '.join(result['critical'])})"
+        self.panel.prompt.setText(
+            f"Debrief: {result['score']:g} / {result['max_score']:g}, {verdict}"
+        )
+        sla = result["sla_minutes"]
+        self.panel.clock.setText(
+            ("Recovery" if sla is not None else "Clock (nothing to restore)")
+            + f": {result['minutes']:g} min"
+            + (
+                f" against an SLA of {sla:g} min ({'met' if result['sla_met'] else 'missed'})"
+                if sla is not None
+                else ""
+            )
+        )
         lines = [f"- {m.step}: {m.explanation} (-{m.points_lost:g})" for m in self.result.mistakes]
-        self.panel.feedback.setText("\n".join(lines) or "No mistakes: full marks.")
+        lesson = result["lesson"]
+        lines.append(
+            f"Lesson: {lesson.get('grade', '?')}"
+            + (" until a trainer grades it" if lesson.get("grade") == "pending" else "")
+        )
+        if lesson.get("model"):
+            lines.append(f"Model lesson: {lesson['model']}")
+        if not self.result.mistakes:
+            lines.insert(0, "No mistakes: full marks.")
+        self.panel.feedback.setText("\n".join(lines))
+        self.reveal(self.panel.prompt)
+        self.timer.stop()
         self.recorded = self._record()
         self.panel.export.setEnabled(self.recorded is not None)
 
@@ -241,7 +346,7 @@ class DrillMode(QObject):
             return
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self.window, "Drill report", "drill-report.pdf", "PDF (*.pdf)"
+                self.window, "Drill report", report_name(drill), "PDF (*.pdf)"
             )
         if path:
             drill_report_pdf(drill, Path(path))
@@ -249,57 +354,66 @@ class DrillMode(QObject):
 
     # -- trainer view ------------------------------------------------------------------
 
+    # -- the facilitator -------------------------------------------------------------
+
+    def show_facilitator(self) -> None:
+        from app.ui.simulation.facilitator import FacilitatorWindow
+
+        if self.facilitator is None:
+            self.facilitator = FacilitatorWindow(self)
+        self.facilitator.refresh()
+        self.facilitator.show()
+        self.facilitator.raise_()
+
+    def update_facilitator(self) -> None:
+        if self.facilitator is not None:
+            self.facilitator.refresh()
+
+    def show_briefing(self) -> None:
+        if self.session is not None:
+            self.panel.briefing.setText("\n".join(self.session.briefing()))
+
+    def check_injects(self) -> None:
+        if self.session is None or self.session.step() is None:
+            return
+        minutes = (datetime.now(UTC) - self.started).total_seconds() / 60
+        if self.session.due(minutes):
+            self.show_briefing()
+            self.update_facilitator()
+
+    def reveal_alert(self) -> None:
+        if self.session is not None and self.session.reveal_next() is not None:
+            self.show_briefing()
+            self.reveal(self.panel.briefing)
+            self.update_facilitator()
+
+    def advance_clock(self, minutes: float) -> None:
+        if self.session is not None and self.session.step() is not None:
+            self.session.advance(minutes)
+            self.panel.clock.setText(f"Clock: {self.session.minutes:g} min since the alert")
+            self.update_facilitator()
+
+    def give_hint(self) -> None:
+        if self.session is None or self.session.step() is None:
+            return
+        text = self.session.hint()
+        self.panel.feedback.setText(f"Hint from the facilitator: {text}")
+        self.update_facilitator()
+
     def show_trainer_view(self) -> None:
+        from app.ui.simulation.trainer_view import TrainerView
+
         TrainerView(self).exec()
 
 
-class TrainerView(QDialog):
-    """Past drills from the workspace, by trainee and scenario; export any as a PDF."""
+def report_name(drill: dict[str, Any]) -> str:
+    """``drill-priya-bias-detected-2026-12-07.pdf``: who, which drill, when."""
+    import re
 
-    def __init__(self, mode: DrillMode) -> None:
-        super().__init__(mode.window)
-        from app.store.workspace import Workspace
-
-        self.mode = mode
-        self.setWindowTitle("Drills in the workspace")
-        try:
-            with Workspace.open() as store:
-                self.drills = [store.drill(d["id"]) for d in store.drills()]
-        except Exception as error:
-            self.drills = []
-            self.setToolTip(literal(str(error)))
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by trainee or drill…")
-        self.table = QTableWidget(len(self.drills), 5)
-        self.table.setHorizontalHeaderLabels(["When", "Trainee", "Drill", "Score", "Minutes"])
-        self.table.setAccessibleName("Recorded drills")
-        for row, drill in enumerate(self.drills):
-            score = drill.get("score", {})
-            values = (
-                drill.get("finished_at", ""),
-                drill.get("trainee", ""),
-                drill.get("scenario", ""),
-                f"{score.get('score', 0):g}",
-                f"{score.get('minutes', 0):g}",
-            )
-            for column, value in enumerate(values):
-                self.table.setItem(row, column, QTableWidgetItem(str(value)))
-        self.export = QPushButton("Export report PDF…")
-        self.export.clicked.connect(self.export_selected)
-        self.filter.textChanged.connect(self.apply_filter)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.filter)
-        layout.addWidget(self.table)
-        layout.addWidget(self.export)
-        self.resize(720, 420)
-
-    def apply_filter(self, text: str) -> None:
-        needle = text.strip().casefold()
-        for row in range(self.table.rowCount()):
-            cells = " ".join(self.table.item(row, c).text() for c in (1, 2))
-            self.table.setRowHidden(row, bool(needle) and needle not in cells.casefold())
-
-    def export_selected(self) -> None:
-        rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        if rows:
-            self.mode.export_report(drill=self.drills[rows[0]])
+    parts = (
+        drill.get("trainee", ""),
+        drill.get("scenario", ""),
+        str(drill.get("finished_at", ""))[:10],
+    )
+    safe = [re.sub(r"[^\w.-]+", "-", str(p)).strip("-.") for p in parts]
+    return "-".join(["drill", *[p for p in safe if p]]) + ".pdf"

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QColor, QFont
 from PySide6.QtWidgets import QDockWidget, QGraphicsSimpleTextItem, QScrollArea
 
 from app.compiler.compile import CompileRefusedError, compile_spec
+from app.simulate.bakes import stage_bakes
 from app.simulate.clock import ScenarioRangeError
 from app.simulate.engine import SimulationResult, simulate
 from app.simulate.fit import scenario_warnings, written_for_another
@@ -106,7 +107,8 @@ class SimulationMode(QObject):
             self.window.statusBar().showMessage(f"Cannot simulate: {refused}", 10000)
             return None
         try:
-            self.result = simulate(spec, scenario, self.controls.seed.value())
+            bakes = stage_bakes(self.window.editor.doc)
+            self.result = simulate(spec, scenario, self.controls.seed.value(), bakes=bakes)
         except ScenarioRangeError as error:
             message = f"Cannot simulate {scenario.id}: {error}"
             self.window.statusBar().showMessage(message, 15000)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.simulate.dora import figure_text
 from app.simulate.scenario import Scenario
 from app.ui.simulation.charts import BarChart, histogram
 from app.ui.simulation.library_choice import library_combo
@@ -181,18 +182,23 @@ class SummaryPanel(QWidget):
                 dora["change_failure_rate_level"],
             ),
             (
-                "Time to restore",
+                "Time to restore (from the fault's start)",
                 dora["time_to_restore_hours"],
                 "hours",
                 dora["time_to_restore_level"],
             ),
         ]
         html = "".join(
-            f"<tr><td>{name}</td><td><b>{'–' if value is None else f'{value:g}'}</b> {unit}</td>"
+            f"<tr><td>{name}</td><td><b>{'–' if value is None else figure_text(value)}</b> "
+            f"{unit}</td>"
             f"<td style='color:{LEVEL_COLOURS.get(level or '', '#6b7280')}'>{level or ''}</td></tr>"
             for name, value, unit, level in rows
         )
-        self.dora.setText(f"<table cellspacing='6'>{html}</table>")
+        note = (
+            "<p style='color:#6b7280'>One run is one sample: the command line's "
+            "<code>--runs 200</code> gives medians and percentiles.</p>"
+        )
+        self.dora.setText(f"<table cellspacing='6'>{html}</table>{note}")
         gates = summary["gates"]
         self.gates.setRowCount(len(gates))
         for row, (gate, stats) in enumerate(gates.items()):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from app.validate.graph import SopGraph
+from app.model.graph import SopGraph
 from app.validate.registry import Finding, rule
 
 if TYPE_CHECKING:
@@ -161,3 +161,30 @@ def criterion_tier_known(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
                         f"which is not one of {listed}",
                         (gate.id,),
                     )
+
+
+@rule(
+    "trigger-metric-queried",
+    "data",
+    "warning",
+    "Once the SOP reads telemetry from Prometheus, every trigger on a stage watches a metric "
+    "with a Prometheus query.",
+    "Give the trigger's metric a Prometheus query in the metric catalog (sources.prometheus).",
+)
+def trigger_metric_queried(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    catalog = {metric.id: index for index, metric in enumerate(doc.metrics)}
+    queried = {metric.id for metric in doc.metrics if metric.sources and metric.sources.prometheus}
+    if not queried:
+        return  # telemetry comes from files: no metric needs a query
+    for trigger in doc.nodes_of_kind("trigger"):
+        stages = graph.monitored_by.get(trigger.id, [])
+        if not stages or trigger.metric not in catalog or trigger.metric in queried:
+            continue  # unwatched triggers and unknown metrics are other rules' findings
+        yield Finding(
+            f"trigger {trigger.name!r} watches {trigger.metric!r}, which has no Prometheus "
+            f"query, while {', '.join(sorted(queried))} "
+            f"{'has one' if len(queried) == 1 else 'have one'}: `monitor --prometheus` "
+            "cannot judge this trigger",
+            (trigger.id,),
+            where=("metrics", catalog[trigger.metric]),
+        )

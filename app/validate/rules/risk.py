@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from app.validate.graph import SopGraph
+from app.model.graph import SopGraph
 from app.validate.registry import Finding, rule
 from app.validate.rules.structure import production_stages
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from app.model.graph import SopGraph
 from app.spec.types import person_id_problem, person_key
-from app.validate.graph import SopGraph
 from app.validate.registry import Finding, rule
 
 if TYPE_CHECKING:

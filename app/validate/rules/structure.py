@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from app.model.edges import ALLOWED_ENDPOINTS, endpoints_allowed
-from app.validate.graph import SopGraph
+from app.model.graph import SopGraph
 from app.validate.registry import Finding, rule
 
 if TYPE_CHECKING:

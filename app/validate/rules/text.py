@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.validate.graph import SopGraph
+from app.model.graph import SopGraph
+from app.spec.types import BIDI_CONTROLS
 from app.validate.registry import Finding, rule
 
 if TYPE_CHECKING:
     from app.model.document import Sop
-
-BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Unicode's Bidi_Control characters: marks, embeddings, overrides and isolates. They change
-the order in which the text around them is shown ("Trojan Source"), so a name can read
-differently from what it says; the exports show the embeddings, overrides and isolates as
-U+FFFD."""
 
 Path = tuple[str | int, ...]
 

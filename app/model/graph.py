@@ -1,12 +1,12 @@
-"""The document as a networkx MultiDiGraph plus the path facts rules share, built once per change.
+"""The graph facts of a document, built on networkx once per change: the one place for them.
+
+Promote order and ranks, runbooks, upstream sets, entries and cycles: validation, the
+compiler, the exporters and auto-layout all read them here, so that they agree (a
+branching runbook is the same problem to each of them).
 
 Everything here depends only on the graph's shape (nodes, edges and their kinds), so it
 is cached on the document's *graph* revision: editing a threshold or dragging a node
 reuses it.
-
-networkx is imported by the functions that build graphs, not by this module: registering
-the rules then costs nothing, and the designer's start-up can leave the import to the
-process that validates ahead (see app.validate.ahead).
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import networkx as nx
+import networkx as nx
 
+if TYPE_CHECKING:
     from app.model.document import Sop
 
 
 def build_graph(doc: Sop) -> nx.MultiDiGraph:
     """Nodes carry ``kind``; edges are keyed by edge id and carry ``kind``."""
-    import networkx as nx
-
     graph = nx.MultiDiGraph()
     graph.add_nodes_from((node.id, {"kind": node.kind}) for node in doc.nodes)
     graph.add_edges_from(
@@ -62,6 +60,8 @@ class SopGraph:
     _successors: dict[str, list[str]] | None = None
     _cycles: list[tuple[tuple[str, ...], tuple[str, ...]]] | None = None
     _acyclic: bool = False
+    _order: list[str] | None = None
+    _ranks: dict[str, int] | None = None
 
     def out_edges(self, node_id: str, kind: str) -> list[tuple[str, str]]:
         """``(edge id, target)`` of the edges of ``kind`` leaving ``node_id``."""
@@ -92,8 +92,6 @@ class SopGraph:
 
     def promotion_cycles(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
         """Each promote cycle as (its nodes sorted, one loop through it in order)."""
-        import networkx as nx
-
         if self._cycles is None:
             self._cycles = []
             if self._acyclic:
@@ -106,6 +104,59 @@ class SopGraph:
                 loop = nx.find_cycle(self.promote.subgraph(component), first)
                 self._cycles.append((tuple(sorted(component)), tuple(s for s, _t in loop)))
         return self._cycles
+
+    def promote_order(self) -> list[str]:
+        """Stages and gates in topological order of the promote path, ties in document order.
+
+        In a draft with a promote cycle, the nodes in or after a cycle follow in document
+        order instead of being dropped.
+        """
+        if self._order is None:
+            position = {node: index for index, node in enumerate(self.kinds)}
+            stuck: set[str] = set()
+            for component, _loop in self.promotion_cycles():
+                for node in component:
+                    if node not in stuck:
+                        stuck |= {node} | nx.descendants(self.promote, node)
+            free = (
+                self.promote.subgraph(n for n in self.promote if n not in stuck)
+                if stuck
+                else self.promote
+            )
+            order = list(nx.lexicographical_topological_sort(free, key=position.__getitem__))
+            self._order = order + sorted(stuck, key=position.__getitem__)
+        return list(self._order)
+
+    def ranks(self) -> dict[str, int]:
+        """Longest-path rank of each stage and gate on the promote path (0 for an entry);
+        an edge that closes a cycle (it goes back in ``promote_order``) is left out."""
+        if self._ranks is None:
+            order = self.promote_order()
+            index = {node: i for i, node in enumerate(order)}
+            rank = dict.fromkeys(order, 0)
+            for node in order:
+                for target in self.promote.successors(node):
+                    if index[target] > index[node]:
+                        rank[target] = max(rank[target], rank[node] + 1)
+            self._ranks = rank
+        return dict(self._ranks)
+
+    def stage_orders(self) -> dict[str, int]:
+        """Position of each stage on the promote path, 1 for the entry stage."""
+        stages = [n for n in self.promote_order() if self.kinds[n] == "stage"]
+        return {stage: i for i, stage in enumerate(stages, start=1)}
+
+    def runbook_reach(self, trigger: str) -> list[str]:
+        """The trigger, then every node its rollback and next edges reach before a stage,
+        breadth first: a runbook's nodes, branches included (where auto-layout puts them)."""
+        chain = nx.subgraph_view(
+            self.graph,
+            filter_node=lambda node: self.kinds[node] != "stage",
+            filter_edge=lambda s, t, key: (
+                self.graph.edges[s, t, key]["kind"] in ("rollback", "next")
+            ),
+        )
+        return [trigger, *(t for _s, t in nx.bfs_edges(chain, trigger))]
 
     def successors(self) -> dict[str, list[str]]:
         if self._successors is None:
@@ -136,8 +187,6 @@ def _acyclic_ancestors(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, i
 
 def _ancestor_bitsets(promote: nx.DiGraph) -> tuple[dict[str, int], dict[str, int]]:
     """Ancestors of every node as integer bitsets, through the condensation (cycles allowed)."""
-    import networkx as nx
-
     bit = {node: 1 << index for index, node in enumerate(promote.nodes)}
     condensed = nx.condensation(promote)
     members = condensed.graph["mapping"]
@@ -207,8 +256,6 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
 
 
 def build_sop_graph(doc: Sop) -> SopGraph:
-    import networkx as nx
-
     kinds = {node.id: node.kind for node in doc.nodes}
     outgoing: dict[tuple[str, str], list[tuple[str, str]]] = {}
     incoming: dict[tuple[str, str], list[tuple[str, str]]] = {}
@@ -242,13 +289,11 @@ def build_sop_graph(doc: Sop) -> SopGraph:
 
 def document_graph(doc: Sop) -> SopGraph:
     """The graph facts of ``doc``, cached until its nodes or edges change."""
-    return doc.derived("validate.graph", build_sop_graph, depends="graph")
+    return doc.derived("model.graph", build_sop_graph, depends="graph")
 
 
 def kind_subgraph(graph: nx.MultiDiGraph, *kinds: str) -> nx.DiGraph:
     """A simple directed graph of the edges of the given kinds only."""
-    import networkx as nx
-
     view = nx.DiGraph()
     view.add_nodes_from(graph.nodes(data=True))
     view.add_edges_from(
