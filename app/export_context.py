@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from exporters.context import ExportContext
 
 DEFAULT_SPEC_PATH = "gatewright/spec.json"
+REAL_FIGURES = "Real figures (decision ledger)"
 
 
 def build_context(
@@ -19,13 +20,15 @@ def build_context(
     file: str | Path | None,
     spec_path: str = DEFAULT_SPEC_PATH,
     policy_file: str | Path | None = None,
+    measured: dict[str, Any] | None = None,
 ) -> tuple[ExportContext, list[Diagnostic]]:
     """Validate (with the lint settings beside ``file`` and the organisation policy that
     governs it, or ``policy_file``), compile when valid, and assess.
 
     ``file`` None (an untitled document) means no lint settings (a policy still applies
     when given or set in the environment). The context is a draft when there are
-    validation errors; it then carries no spec.
+    validation errors; it then carries no spec. ``measured``: real figures from a decision
+    ledger (``ledger stats`` JSON), printed beside the simulated ones.
     """
     from app.compiler.compile import compile_spec
     from app.validate.assess import assess_document
@@ -38,12 +41,16 @@ def build_context(
     diagnostics = validate(doc, settings, policy=policy)
     errors = [d for d in diagnostics if d.severity == "error"]
     figures, revisions, simulations = workspace_record(doc.id)
+    if measured is not None:
+        from app.validate.measured import figure_table
+
+        figures[REAL_FIGURES] = figure_table(measured)
     context = ExportContext(
         spec=None if errors else compile_spec(doc, settings, policy),
         exceptions=exceptions(doc, settings, policy),
         policy=policy.name if policy is not None else "",
         diagnostics=diagnostics,
-        assessment=assess_document(doc, simulations=simulations),
+        assessment=assess_document(doc, simulations, measured),
         figures=figures,
         revisions=revisions,
         spec_path=spec_path,

@@ -14,6 +14,7 @@ from app.cli import designer
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.ledger_commands import register as register_ledger_commands
+from app.cli.measured_figures import measured_for, measured_option
 from app.cli.output import print_json, printable
 from app.cli.pipeline import SUMMARY, TRUST_HELP
 from app.cli.workspace_commands import register as register_workspace_commands
@@ -141,13 +142,17 @@ def rules(as_json: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-def assess(file: Path, as_json: bool) -> None:
-    """Score an SOP against the five maturity levels of automated deployment."""
+@measured_option
+def assess(file: Path, as_json: bool, url: str | None) -> None:
+    """Score an SOP against the five maturity levels of automated deployment; with --ledger,
+    the Measurement category also lists the DORA metrics measured from real decisions."""
     from app.cli.report import print_assessment
     from app.model.io import load_document
     from app.validate.assess import assess_document
 
-    print_assessment(str(file), assess_document(load_document(file)), as_json)
+    doc = load_document(file)
+    assessment = assess_document(doc, measured=measured_for(doc, url))
+    print_assessment(str(file), assessment, as_json)
 
 
 def named(name: str) -> str:
@@ -260,6 +265,7 @@ def keygen(output: Path, force: bool) -> None:
     "step passes it to --trust.",
 )
 @click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help=POLICY_HELP)
+@measured_option
 def export_command(
     format_name: str,
     file: Path,
@@ -268,12 +274,16 @@ def export_command(
     spec_path: str,
     key: str | None,
     policy: Path | None,
+    url: str | None,
 ) -> None:
-    """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo argo-rollouts."""
+    """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo argo-rollouts.
+    With --ledger, the PDF and markdown print the real figures beside the simulated ones."""
     from app.cli.exporting import run_export
 
     with inputs_kept(file, key):
-        code = run_export(format_name, file, output, allow_invalid, spec_path, key, policy)
+        code = run_export(
+            format_name, file, output, allow_invalid, spec_path, key, policy, ledger=url
+        )
     sys.exit(code)
 
 

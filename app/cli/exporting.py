@@ -8,6 +8,7 @@ import click
 
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK
+from app.cli.measured_figures import measured_for
 from app.cli.output import printable
 from app.cli.progress import stderr_progress
 from app.cli.report import print_diagnostics
@@ -34,6 +35,7 @@ def run_export(
     spec_path: str,
     key: str | None = None,
     policy: Path | None = None,
+    ledger: str | None = None,
 ) -> int:
     from app.model.io import load_document
     from exporters.registry import FORMATS
@@ -46,7 +48,9 @@ def run_export(
             f"{format_name} holds no spec"
         )
     doc = load_document(file)
-    context, diagnostics = build_context(doc, file, spec_path, policy)
+    context, diagnostics = build_context(
+        doc, file, spec_path, policy, measured=measured_for(doc, ledger)
+    )
     if context.draft and (fmt.needs_spec or not allow_invalid):
         reason = (
             "pipelines run the compiled spec, which an SOP with errors does not have"

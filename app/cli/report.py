@@ -110,5 +110,7 @@ def print_assessment(source: str, assessment: Any, as_json: bool) -> None:
         click.echo(f"\n{score.name}: level {score.level} ({score.level_name})")
         for item in score.evidence:
             click.echo(f"  + {item}")
+        for item in score.measured or []:
+            click.echo(f"  = {printable(item)}")
         for item in score.next_steps:
             click.echo(f"  - to reach {item}")

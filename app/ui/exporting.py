@@ -222,7 +222,11 @@ class ExportController(QObject):
         # The export thread gets its own copy: the document may be edited meanwhile.
         doc = loads_document(dumps_document(self.editor.doc), "the document being exported")
         try:
-            context, _diagnostics = build_context(doc, self.document_path(), spec_path)
+            # Real figures loaded from a ledger (View › Real-world figures…) go in too.
+            real = getattr(getattr(self.window, "real_figures", None), "figures", None)
+            context, _diagnostics = build_context(
+                doc, self.document_path(), spec_path, measured=real
+            )
         except InputError as error:  # e.g. a broken .gatewright-lint.toml beside the file
             QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(str(error)))
             return None

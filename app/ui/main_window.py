@@ -46,6 +46,7 @@ from app.ui.preferences import (
     load_preferences,
     save_preferences,
 )
+from app.ui.real_figures import install_real_figures
 from app.ui.undo_buttons import add_undo_buttons
 from app.ui.validation_setup import ValidationSetup
 from app.ui.window_size import place_window, save_placement
@@ -197,6 +198,7 @@ class MainWindow(QMainWindow):
         self._action(view, "&Actual size", lambda: self.view.set_zoom(1.0), "Ctrl+0")
         self._action(view, "&Fit to window", self.view.fit, "Ctrl+9")
         self._action(view, "Zoom to &selection", self.zoom_to_selection, "Ctrl+8")
+        self.real_figures = install_real_figures(self, view)
         view.addSeparator()
         for dock in (
             self.palette_dock,

@@ -17,6 +17,7 @@ from typing import Any
 from app.model.document import Sop
 from app.model.graph import SopGraph, document_graph
 from app.validate.engine import validate
+from app.validate.measured import measured_evidence
 
 LEVELS = ("initial", "managed", "defined", "quantitatively managed", "optimising")
 CATEGORIES = (
@@ -243,6 +244,8 @@ class CategoryScore:
     level: int
     evidence: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
+    measured: list[str] | None = None
+    """Evidence from real decisions (``assess --ledger``), None when no ledger was given."""
 
     @property
     def level_name(self) -> str:
@@ -256,6 +259,7 @@ class CategoryScore:
             "level_name": self.level_name,
             "evidence": self.evidence,
             "next_steps": self.next_steps,
+            **({} if self.measured is None else {"measured": self.measured}),
         }
 
 
@@ -282,8 +286,12 @@ class Assessment:
         }
 
 
-def assess_document(doc: Sop, simulations: int = 0) -> Assessment:
-    """Score ``doc``; ``simulations`` counts recorded simulation runs (level 5 measurement)."""
+def assess_document(
+    doc: Sop, simulations: int = 0, measured: dict[str, Any] | None = None
+) -> Assessment:
+    """Score ``doc``; ``simulations`` counts recorded simulation runs (level 5 measurement);
+    ``measured``: the SOP's real figures from a decision ledger (``ledger stats`` JSON),
+    which the Measurement category lists as its measured evidence."""
     errors = {d.rule for d in validate(doc) if d.severity == "error"}
     context = Context(doc, document_graph(doc), errors, simulations)
     scores = []
@@ -299,5 +307,7 @@ def assess_document(doc: Sop, simulations: int = 0) -> Assessment:
                 score.next_steps.extend(
                     f"level {level}: {c.statement}" for c, ok in results if not ok
                 )
+        if category == "measurement" and measured is not None:
+            score.measured = measured_evidence(measured)
         scores.append(score)
     return Assessment(doc.title, scores)
