@@ -47,10 +47,14 @@ def spec_with(
     accuracy-drop trigger changed by ``trigger``."""
     doc = load_template("deployment-gate")
     metrics = [metric.model_dump(exclude_none=True) for metric in doc.metrics]
+    queries = {"accuracy": accuracy, "demographic-parity-gap": parity}
     for metric in metrics:
-        query = {"accuracy": accuracy, "demographic-parity-gap": parity}.get(metric["id"])
-        if query:
+        if metric["id"] not in queries:
+            continue
+        if query := queries[metric["id"]]:
             metric["sources"] = {"prometheus": query}
+        else:
+            metric.pop("sources", None)  # the template's own query goes too
     doc.set_document_field("metrics", metrics)
     for field, value in trigger.items():
         doc.set_field("accuracy-drop", field, value)

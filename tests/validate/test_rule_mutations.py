@@ -194,7 +194,10 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         ("staging-gate",),
     ),
     "trigger-metric-queried": (
-        lambda d: d["metrics"][0].update(sources={"prometheus": "avg(live_accuracy)"}),
+        # The template reads both watched metrics from Prometheus; one loses its query.
+        lambda d: next(m for m in d["metrics"] if m["id"] == "demographic-parity-gap").pop(
+            "sources"
+        ),
         ("bias-alert",),
     ),
     "criterion-tier-known": (
