@@ -17,8 +17,9 @@ import pytest
 from app.compiler.compile import compile_data
 from app.model import Sop
 from app.model.io import save_document
-from app.runtime import check
-from app.runtime.ledger_entries import Draft, check_draft
+from app.runtime import check, monitor
+from app.runtime.ledger import Ledger
+from app.runtime.ledger_entries import Draft, check_draft, monitor_draft, rollback_draft
 from app.spec.files import write_spec
 from app.spec.schema import GateSpec
 from app.spec.timestamps import parse_timestamp
@@ -157,3 +158,27 @@ def moment(text: str) -> datetime:
 def no_ledger_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("GATEWRIGHT_LEDGER", raising=False)
     yield
+
+
+@pytest.fixture
+def history(spec_model, ledger_url) -> str:
+    """Four candidates over four days: v2 is rejected twice, promoted, fails in production
+    and is rolled back half an hour after the failure is seen; v4 is still held."""
+    bad = {"windows": [{"at": "2026-11-03T15:00:00Z", "metrics": {"accuracy": 0.1}}]}
+    with Ledger.open(ledger_url, create=True) as ledger:
+        for at, version, kwargs in (
+            ("2026-11-02T10:00:00Z", "1", {"approved": False}),
+            ("2026-11-02T12:00:00Z", "1", {}),
+            ("2026-11-03T10:00:00Z", "2", {"accuracy": 0.5}),
+            ("2026-11-03T11:00:00Z", "2", {"accuracy": 0.4}),
+            ("2026-11-03T14:00:00Z", "2", {}),
+        ):
+            ledger.append(decided(spec_model, at, version, **kwargs))
+        result = monitor(spec_model, "prod", bad)
+        ledger.append(monitor_draft(spec_model, result, moment("2026-11-03T15:00:00Z")))
+        ledger.append(
+            rollback_draft(spec_model, "prod", "scorer", "2", "1", moment("2026-11-03T15:30:00Z"))
+        )
+        ledger.append(decided(spec_model, "2026-11-05T10:00:00Z", "3"))
+        ledger.append(decided(spec_model, "2026-11-06T10:00:00Z", "4", approved=False))
+    return ledger_url

@@ -4,25 +4,16 @@ exceptions to separation of duties written down."""
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from app.model.graph import SopGraph
+from app.runtime.values import OPERATORS
 from app.validate.registry import Finding, rule
 from app.validate.rules.data import criteria_of
 
 if TYPE_CHECKING:
     from app.model.document import Sop
-
-_COMPARE: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge,
-    ">": operator.gt,
-    "<=": operator.le,
-    "<": operator.lt,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 def applies(item: Any, tier: str) -> bool:
@@ -105,7 +96,7 @@ def last_gate_has_blocking_metric(doc: Sop, graph: SopGraph) -> Iterator[Finding
 def criterion_verdict(op: str, value: float, low: float, high: float) -> str | None:
     """``"never fails"`` or ``"always fails"`` when ``metric op value`` cannot vary over
     the metric's range ``[low, high]`` (infinite ends for unbounded metrics), else None."""
-    compare = _COMPARE[op]
+    compare = OPERATORS[op]
     ends = [x for x in (low, high) if math.isfinite(x)]
     if op in ("==", "!="):
         if low != high:
