@@ -65,7 +65,12 @@ def typed(url: str, password: str = "", wait: bool = True) -> Callable[[LedgerDi
     dialog still open after 20 s is closed, its message kept in ``left_open``)."""
 
     def fill(dialog: LedgerDialog) -> None:
+        # The modal dialog takes the keyboard once it is the active window; an earlier
+        # test's window may still hold it for a moment, so wait for the dialog to have it.
+        dialog.raise_()
         dialog.activateWindow()
+        QApplication.setActiveWindow(dialog)  # as the other dialog tests do
+        QTest.qWaitForWindowActive(dialog, 5000)
         dialog.url.setFocus()  # where the dialog puts it; other windows of the suite may not
         QTest.keyClicks(QApplication.focusWidget(), url)
         if password:
