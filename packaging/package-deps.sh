@@ -17,20 +17,13 @@ esac
 [ "${GATEWRIGHT_SKIP_SYSTEM_DEPS:-0}" = "1" ] && exit 0
 command -v dpkg-query >/dev/null 2>&1 || exit 0
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
-  [ "$status" = "installed" ] || missing+=("$package")
-done
+# shellcheck source=packaging/debian.sh
+source "$(dirname "$0")/debian.sh"
+missing_packages "${PACKAGES[@]}"
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing system packages: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  if apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }; then
-    exit 0
-  fi
+if can_install; then
+  install_missing "system packages" && exit 0
   echo "note: could not install ${missing[*]}; going on without them" >&2
   exit 0
 fi

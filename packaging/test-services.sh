@@ -11,19 +11,14 @@ PACKAGES=(postgresql prometheus)
 if [ "${GATEWRIGHT_SKIP_SYSTEM_DEPS:-0}" = "1" ] || ! command -v dpkg-query >/dev/null 2>&1; then
   exit 0
 fi
-missing=()
-for package in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null || true)
-  [ "$status" = "installed" ] || missing+=("$package")
-done
+# shellcheck source=packaging/debian.sh
+source "$(dirname "$0")/debian.sh"
+missing_packages "${PACKAGES[@]}"
 root=0
 [ "$(id -u)" = "0" ] && root=1
 if [ ${#missing[@]} -gt 0 ]; then
-  if [ $root = 1 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing test services: ${missing[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if can_install; then
+    install_missing "test services"
   else
     echo "note: the ledger and telemetry tests need ${missing[*]}:" \
       "sudo apt-get install --no-install-recommends ${missing[*]}" >&2
