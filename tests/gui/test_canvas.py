@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QWheelEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
@@ -18,6 +18,7 @@ from app.model.io import dumps_document
 from app.ui.canvas.items import GRID, NodeItem
 from app.ui.canvas.scene import NODE_KIND_MIME
 from app.ui.main_window import MainWindow
+from tests.gui.viewing import wheel
 
 LEFT = Qt.MouseButton.LeftButton
 NO_KEYS = Qt.KeyboardModifier.NoModifier
@@ -389,30 +390,14 @@ def test_zoom_keys_change_the_zoom(window: MainWindow, qtbot) -> None:
     assert window.zoom_label.text() == "100%"
 
 
-def _wheel(window: MainWindow, steps: int, modifiers: Qt.KeyboardModifier) -> None:
-    viewport = window.view.viewport()
-    centre = QPointF(viewport.rect().center())
-    event = QWheelEvent(
-        centre,
-        QPointF(viewport.mapToGlobal(centre.toPoint())),
-        QPoint(0, 0),
-        QPoint(0, 120 * steps),
-        Qt.MouseButton.NoButton,
-        modifiers,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(viewport, event)
-
-
 def test_ctrl_wheel_zooms_and_a_plain_wheel_scrolls(window: MainWindow) -> None:
-    _wheel(window, 1, Qt.KeyboardModifier.ControlModifier)
+    wheel(window, 1, Qt.KeyboardModifier.ControlModifier)
     assert window.view.zoom() == pytest.approx(1.15)
-    _wheel(window, -1, Qt.KeyboardModifier.ControlModifier)
-    _wheel(window, -1, Qt.KeyboardModifier.ControlModifier)
+    wheel(window, -1, Qt.KeyboardModifier.ControlModifier)
+    wheel(window, -1, Qt.KeyboardModifier.ControlModifier)
     assert window.view.zoom() == pytest.approx(1 / 1.15)
     scrolled = window.view.verticalScrollBar().value()
-    _wheel(window, -1, NO_KEYS)
+    wheel(window, -1, NO_KEYS)
     assert window.view.zoom() == pytest.approx(1 / 1.15)
     assert window.view.verticalScrollBar().value() != scrolled
 

@@ -9,9 +9,8 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QKeySequence, QWheelEvent
+from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
 
 from app.model.document import Sop, new_document
 from app.model.templates import load_template, template_ids
@@ -28,6 +27,7 @@ from tests.gui.viewing import (
     viewport_image,
     viewport_point,
     viewport_rect,
+    wheel,
 )
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -141,27 +141,12 @@ def test_a_blank_document_opens_at_100_percent_with_a_hint_until_a_node_exists(q
 # -- zooming -------------------------------------------------------------------------------
 
 
-def wheel(window: MainWindow, at: QPointF, steps: int) -> None:
-    viewport = window.view.viewport()
-    event = QWheelEvent(
-        at,
-        QPointF(viewport.mapToGlobal(at.toPoint())),
-        QPoint(0, 0),
-        QPoint(0, 120 * steps),
-        Qt.MouseButton.NoButton,
-        CTRL,
-        Qt.ScrollPhase.NoScrollPhase,
-        False,
-    )
-    QApplication.sendEvent(viewport, event)
-
-
 @pytest.mark.parametrize("spot", [(120.0, 90.0), (600.0, 400.0), (20.5, 480.0)])
 def test_ctrl_wheel_keeps_the_point_under_the_pointer(window: MainWindow, spot) -> None:
     pointer = QPointF(*spot)
     under = window.view.scene_at(pointer)
     for steps in (1, 1, 1, -1, -1, -1, -1, -1, 1):
-        wheel(window, pointer, steps)
+        wheel(window, steps, at=pointer)
         moved = viewport_point(window, under)
         assert abs(moved.x() - pointer.x()) <= 1 and abs(moved.y() - pointer.y()) <= 1
     assert window.view.zoom() != pytest.approx(1.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from app.model.document import Sop
@@ -86,3 +86,26 @@ def centre_of_view(window: MainWindow) -> QPointF:
 
 def as_point(point: QPointF) -> QPoint:
     return point.toPoint()
+
+
+def wheel(
+    window: MainWindow,
+    steps: int,
+    modifiers: Qt.KeyboardModifier = Qt.KeyboardModifier.ControlModifier,
+    at: QPointF | None = None,
+) -> None:
+    """Turn the mouse wheel `steps` notches (positive: away from the user) over the viewport,
+    at `at` (the viewport's centre when not given), with `modifiers` held."""
+    viewport = window.view.viewport()
+    point = QPointF(viewport.rect().center()) if at is None else at
+    event = QWheelEvent(
+        point,
+        QPointF(viewport.mapToGlobal(point.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(viewport, event)
