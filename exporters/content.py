@@ -112,6 +112,17 @@ def strategy_text(stage: Any) -> str:
 
 FORM_WORDS = {"metric": "metric", "baseline": "baseline", "check": "check", "artifact": "artifact"}
 DATA_POLICY_HEADER = "If missing / invalid"
+CRITERIA_HEADER = (
+    "Criterion",
+    "Form",
+    "Metric / check / artifact",
+    "Op",
+    "Threshold",
+    DATA_POLICY_HEADER,
+    "Severity",
+    "Tiers",
+)
+"""The columns of a gate's criteria table, in the order of `CriterionRow`'s fields."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,19 @@ class CriterionRow:
     data_policy: str
     severity: str
     tiers: str
+
+    def cells(self) -> list[str]:
+        """The row's cells under `CRITERIA_HEADER`."""
+        return [
+            self.name,
+            self.form,
+            self.subject,
+            self.op,
+            self.threshold,
+            self.data_policy,
+            self.severity,
+            self.tiers,
+        ]
 
 
 def criterion_row(doc: Sop, criterion: CriterionBase) -> CriterionRow:

@@ -158,23 +158,9 @@ def _scope(doc: Sop) -> list[str]:
 def _criteria(doc: Sop, criteria: Sequence[Any]) -> list[str]:
     if not criteria:
         return ["No criteria.", ""]
-    rows = []
-    for criterion in criteria:
-        r = content.criterion_row(doc, criterion)
-        rows.append(
-            [r.name, r.form, r.subject, r.op, r.threshold, r.data_policy, r.severity, r.tiers]
-        )
+    rows = [content.criterion_row(doc, criterion).cells() for criterion in criteria]
     return table(
-        [
-            "Criterion",
-            "Form",
-            "Metric / check / artifact",
-            "Op",
-            "Threshold",
-            content.DATA_POLICY_HEADER,
-            "Severity",
-            "Tiers",
-        ],
+        list(content.CRITERIA_HEADER),
         rows,
     )
 

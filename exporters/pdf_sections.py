@@ -216,29 +216,14 @@ def stages(doc: Sop, width: float) -> list[Flowable]:
     ]
 
 
-CRITERIA_HEADER = (
-    "Criterion",
-    "Form",
-    "Metric / check / artifact",
-    "Op",
-    "Threshold",
-    content.DATA_POLICY_HEADER,
-    "Severity",
-    "Tiers",
-)
 CRITERIA_WIDTHS = (0.22, 0.08, 0.19, 0.05, 0.13, 0.11, 0.09, 0.13)
 
 
 def criteria_table(doc: Sop, criteria: Sequence[Any], width: float) -> Flowable:
     if not criteria:
         return para("No criteria.", styles().body)
-    rows = []
-    for criterion in criteria:
-        r = content.criterion_row(doc, criterion)
-        rows.append(
-            [r.name, r.form, r.subject, r.op, r.threshold, r.data_policy, r.severity, r.tiers]
-        )
-    return grid(CRITERIA_HEADER, rows, CRITERIA_WIDTHS, width)
+    rows = [content.criterion_row(doc, criterion).cells() for criterion in criteria]
+    return grid(content.CRITERIA_HEADER, rows, CRITERIA_WIDTHS, width)
 
 
 def gates(doc: Sop, width: float) -> list[Flowable]:
