@@ -13,6 +13,7 @@ ENVIRONMENT = "GATEWRIGHT_LEDGER"
 """The variable that names the ledger when ``--ledger`` is not given."""
 MASK = "***"
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
@@ -108,7 +109,20 @@ def _postgres(url: str) -> LedgerLocation:
             if raw is not None and raw.group(1):
                 secrets.append(raw.group(1))
     shown = mask_secrets(shown, tuple(secrets))
+    _refuse_bad_percent(parts.username if parts is not None else None, "user name", shown)
+    _refuse_bad_percent(password, "password", shown)
     return LedgerLocation("postgresql", url, shown, tuple(s for s in secrets if s))
+
+
+def _refuse_bad_percent(text: str | None, what: str, shown: str) -> None:
+    """libpq refuses a URL whose user name or password holds a ``%`` not followed by two
+    hexadecimal digits, and names the token, which for a password is masked: say what to
+    write instead."""
+    if text and _BAD_PERCENT.search(text):
+        raise LedgerError(
+            f"{shown}: the {what} holds a % that is not followed by two hexadecimal digits; "
+            "in a URL, write a literal % as %25"
+        )
 
 
 def location_from(url: str | None) -> LedgerLocation | None:

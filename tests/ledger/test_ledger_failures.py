@@ -122,6 +122,21 @@ def test_an_unreachable_server_is_one_masked_sentence(spec_file, evidence_file, 
     assert code == 2 and "topsecret" not in err and "s3cr" not in err
 
 
+@pytest.mark.parametrize(
+    ("url", "what"),
+    [
+        ("postgresql://gw:pa%zz-secret@127.0.0.1/ledger", "password"),
+        ("postgresql://gw:50%-secret@127.0.0.1/ledger", "password"),
+        ("postgresql://g%w:pa-secret@127.0.0.1/ledger", "user name"),
+    ],
+)
+def test_a_stray_percent_in_the_credentials_is_explained(url, what, capsys) -> None:
+    code, _out, err = run(capsys, "ledger", "list", "--ledger", url)
+    assert code == 2 and err.count("\n") == 1
+    assert f"the {what} holds a % that is not followed by two hexadecimal digits" in err
+    assert "%25" in err and "secret" not in err
+
+
 def test_a_wrong_password_is_masked(
     pg_server, pg_database, spec_file, evidence_file, capsys, monkeypatch
 ) -> None:
