@@ -398,3 +398,21 @@ def test_the_outline_follows_the_canvas_selection(window: MainWindow) -> None:
     assert window.scene.selected_ids() == [node]  # following did not choose it again
     window.select_none()
     assert window.outline.currentItem() is window.outline.document_item
+
+
+def test_arrow_keys_take_a_node_past_another_never_onto_it(blank: MainWindow) -> None:
+    editor = blank.editor
+    left = editor.add_node("stage", (0.0, 0.0))
+    right = editor.add_node("stage", (300.0, 0.0))
+    blank.scene.select_ids([left])
+    depth = editor.stack.count()
+    xs = []
+    for _ in range(30):
+        _key(blank.view, Qt.Key.Key_Right, QEvent.Type.KeyPress)
+        _key(blank.view, Qt.Key.Key_Right, QEvent.Type.KeyRelease)
+        boxes = [blank.scene.nodes[n].scene_rect() for n in (left, right)]
+        assert not boxes[0].intersects(boxes[1]), "the moved node stands on the other"
+        xs.append(_position(blank, left)[0])
+    assert xs == sorted(xs) and xs[-1] > 300.0, "the node went on past the other one"
+    assert _position(blank, right) == (300.0, 0.0)
+    assert editor.stack.count() == depth + 30

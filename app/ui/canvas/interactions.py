@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from app.model.errors import ModelError
 from app.ui.canvas.edge_item import Z_SELECTED_EDGE, EdgeItem
 from app.ui.canvas.items import GRID, SIZES, NodeItem
-from app.ui.canvas.placing import nearest_free_offset
+from app.ui.canvas.placing import covers_another, nearest_free_offset
 from app.ui.canvas.refusals import refusal
 
 if TYPE_CHECKING:
@@ -46,6 +46,10 @@ def _view_scale(event: QGraphicsSceneMouseEvent) -> float:
     view = viewport.parentWidget() if viewport is not None else None
     transform = getattr(view, "transform", None)
     return transform().m11() if transform is not None else 1.0
+
+
+PAST_LIMIT = 200
+"""How many more grid steps an arrow key may take a node to get past the nodes in its way."""
 
 
 def _stepped(value: float, steps: int, step: float) -> float:
@@ -305,8 +309,9 @@ class CanvasGestures(QGraphicsScene):
         recorded as one command by ``end_nudge`` once the key is released.
 
         Each moves along the key's axis only, to the next grid line that way (a node off
-        the grid lands on it first). Returns a moved node, or None when nothing moves: no
-        node selected, editing locked, or a mouse drag under way."""
+        the grid lands on it first); a step that would put one on another node goes on
+        past it. Returns a moved node, or None when nothing moves: no node selected,
+        editing locked, or a mouse drag under way."""
         items = [item for item in self.selectedItems() if isinstance(item, NodeItem)]
         if not items or self.locked or self._live == "mouse":
             return None
@@ -314,9 +319,28 @@ class CanvasGestures(QGraphicsScene):
             self._press_positions = {item.node_id: item.pos() for item in items}
             self._live = "keys"
         step = self.grid or 1
-        for item in items:
-            here = item.pos()
-            item.place(_stepped(here.x(), dx, step), _stepped(here.y(), dy, step))
+        shifts = {
+            item: (
+                _stepped(item.pos().x(), dx, step) - item.pos().x(),
+                _stepped(item.pos().y(), dy, step) - item.pos().y(),
+            )
+            for item in items
+        }
+        moving = {item.node_id for item in items}
+        boxes = [item.scene_rect() for item in items]
+        if not covers_another(self, boxes, moving):
+            # Nodes never stand on one another: a step that lands on another node goes on
+            # past it, so the keyboard can still take a node anywhere.
+            more = (math.copysign(step, dx) if dx else 0.0, math.copysign(step, dy) if dy else 0.0)
+            for _ in range(PAST_LIMIT):
+                after = [item.scene_rect().translated(*shifts[item]) for item in items]
+                if not covers_another(self, after, moving):
+                    break
+                shifts = {item: (sx + more[0], sy + more[1]) for item, (sx, sy) in shifts.items()}
+            else:
+                return items[0]  # no free place that way within reach: the nodes stay
+        for item, (sx, sy) in shifts.items():
+            item.place(item.pos().x() + sx, item.pos().y() + sy)
         return items[0]
 
     def end_nudge(self) -> None:
