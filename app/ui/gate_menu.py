@@ -54,7 +54,11 @@ class GateMenu(QObject):
         self.follow()
 
     def follow(self, *_args: object) -> None:
-        self.backtest.setEnabled(selected_gate(self.window) is not None)
+        try:
+            gate = selected_gate(self.window)
+        except RuntimeError:  # the scene went first, as the window is being deleted
+            return
+        self.backtest.setEnabled(gate is not None)
 
 
 def open_backtest(window: MainWindow) -> BacktestDialog | None:

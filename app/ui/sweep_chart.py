@@ -269,10 +269,14 @@ class SweepChart(QWidget):
             self._curve(painter, series.precision, PRECISION)
         if series.recall is not None:
             self._curve(painter, series.recall, RECALL)
-        self._today(painter, plot)
         cursor = self.hover_index if self.hover_index >= 0 else self.chosen_index
         if cursor >= 0:
-            self._cursor(painter, plot, cursor, text)
+            x = self.x_of(series.thresholds[cursor])
+            painter.setPen(QPen(text, 1, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
+        self._today(painter, plot)  # over the cursor's line: the marker stays whole
+        if cursor >= 0:
+            self._cursor(painter, plot, cursor)
         self._legend(painter, text)
 
     def _axes(self, painter: QPainter, plot: QRectF, text: QColor) -> None:
@@ -348,13 +352,11 @@ class SweepChart(QWidget):
         left = x + 4 if x + 4 + width <= plot.right() else x - 4 - width
         painter.drawText(QPointF(left, plot.top() + metrics.ascent() + 2), label)
 
-    def _cursor(self, painter: QPainter, plot: QRectF, index: int, text: QColor) -> None:
+    def _cursor(self, painter: QPainter, plot: QRectF, index: int) -> None:
+        """The values at the cursor: a ring on each curve, and a box beside the line."""
         assert self.series is not None
         series = self.series
         x = self.x_of(series.thresholds[index])
-        pen = QPen(text, 1, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
-        painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
         curves = [(series.promote, PROMOTE), (series.precision, PRECISION), (series.recall, RECALL)]
         painter.setBrush(self.palette().color(QPalette.ColorRole.Base))
         for values, colour in curves:

@@ -9,6 +9,7 @@ progress hook, called between record batches, turns into an exception.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import TYPE_CHECKING, Any
@@ -194,25 +195,19 @@ class BacktestDialog(QDialog):
         self.fill_criteria()
         window.editor.changed.connect(self._document_changed)
         window.editor.documentReplaced.connect(self._document_changed)
+        self._following = True  # until closed
 
     def _layout(self, browse: QPushButton, close: QPushButton) -> None:
         file_row = QHBoxLayout()
         file_row.addWidget(self.path, 1)
         file_row.addWidget(browse)
         form = QFormLayout()
-        form.addRow("History &file:", file_row)
+        label = QLabel("History &file:")
+        label.setBuddy(self.path)  # addRow sets buddies for widgets only, not a row
+        form.addRow(label, file_row)
         form.addRow("&Criterion:", self.criterion)
         form.addRow("&Outcome column:", self.outcome)
         form.addRow("Ran&ge:", self.range)
-        for label, field in (
-            (0, self.path),
-            (1, self.criterion),
-            (2, self.outcome),
-            (3, self.range),
-        ):
-            item = form.itemAt(label, QFormLayout.ItemRole.LabelRole)
-            if item is not None and isinstance(item.widget(), QLabel):
-                item.widget().setBuddy(field)  # type: ignore[union-attr]
         running = QHBoxLayout()
         running.addWidget(self.run_button)
         running.addWidget(self.progress, 1)
@@ -453,11 +448,13 @@ class BacktestDialog(QDialog):
         if self.run is not None:
             self.run.cancel()
             self.run.wait()
+        if self._following:
+            self._following = False
+        else:
+            return
         for signal, slot in (
             (self.window_.editor.changed, self._document_changed),
             (self.window_.editor.documentReplaced, self._document_changed),
         ):
-            try:
+            with contextlib.suppress(RuntimeError, TypeError):  # already gone
                 signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
