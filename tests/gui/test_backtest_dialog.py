@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QDeadlineTimer, QPoint, QRectF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QDeadlineTimer, QEvent, QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.model.templates import load_template
 from app.ui.dialogs.backtest import NO_OUTCOME, BacktestDialog
@@ -97,6 +97,20 @@ def run_file(dialog: BacktestDialog, path: Path, outcome: str | None = "incident
     settle()
 
 
+def hover(widget: QWidget, spot: QPoint) -> None:
+    """The pointer moved over ``spot`` (QTest.mouseMove moves no pointer offscreen)."""
+    where = QPointF(spot)
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        where,
+        widget.mapToGlobal(where),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, move)
+
+
 def expected(rows: list[dict[str, object]], threshold: float) -> tuple[float, float, float]:
     """Promote rate, precision and recall of the staging gate with ``threshold`` as its
     accuracy floor, computed here from the rows (the gate's criteria written out)."""
@@ -153,9 +167,9 @@ def curve_failures(
         values = dict(
             zip(("promote", "precision", "recall"), expected(rows, threshold), strict=True)
         )
-        others = lambda name: [v for n, v in values.items() if n != name]  # noqa: E731
         for name, value in values.items():
-            if any(abs(y_at(dialog, value) - y_at(dialog, v)) < 6 for v in others(name)):
+            others = [v for n, v in values.items() if n != name]
+            if any(abs(y_at(dialog, value) - y_at(dialog, v)) < 6 for v in others):
                 continue  # another curve is drawn over this point
             if not drawn_near(masks[name], x_at(dialog, threshold), y_at(dialog, value)):
                 failures.append(f"{name} {value:.3f} at threshold {threshold:g} not drawn")
@@ -193,6 +207,10 @@ def test_a_csv_history_is_charted_and_a_clicked_threshold_is_one_undoable_edit(
     chosen = series.thresholds[index]
     plot = plot_of(dialog)
     spot = QPoint(round(x_at(dialog, chosen)), round(plot.center().y()))
+    # the pointer over a threshold shows its values; leaving the chart clears them
+    hover(dialog.chart, spot)
+    assert dialog.chart.hover_index == index
+    assert dialog.values.text().startswith(f"threshold {chosen:g}: promote ")
     QTest.mouseClick(dialog.chart, LEFT_BUTTON, pos=spot)
     assert dialog.chart.chosen_index == index
     promote, precision, recall = expected(rows, chosen)
