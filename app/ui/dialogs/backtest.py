@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.ui.panels.binding import chain_focus
 from app.ui.panels.fields import InlineError
 from app.ui.sweep_chart import SweepChart, series_of
 
@@ -217,6 +218,9 @@ class BacktestDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.use_button)
         buttons.addWidget(close)
+        order = [self.path, browse, self.criterion, self.outcome, self.range, self.run_button]
+        order += [self.cancel_button, self.chart, self.use_button, close]
+        chain_focus(order)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(form)
