@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu
 
@@ -51,7 +51,14 @@ class GateMenu(QObject):
         # Bound methods: PySide disconnects them when this object goes with its window.
         window.scene.selectionChanged.connect(self.follow)
         window.editor.changed.connect(self.follow)
+        window.installEventFilter(self)
         self.follow()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The window closing: a sweep under way stops before its thread could outlive it.
+        if watched is self.window and event.type() == QEvent.Type.Close and self.dialog is not None:
+            self.dialog.stop()
+        return False
 
     def follow(self, *_args: object) -> None:
         try:

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDeadlineTimer, QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QImage, QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from app.model.templates import load_template
 from app.ui.dialogs.backtest import NO_OUTCOME, BacktestDialog
@@ -84,7 +84,12 @@ def run_file(dialog: BacktestDialog, path: Path, outcome: str | None = "incident
     """Type the file's path, pick the outcome column by typing its name, click Run, wait."""
     dialog.path.setFocus()
     dialog.path.selectAll()
-    QTest.keyClicks(dialog.path, str(path))
+    if str(path).isprintable():
+        QTest.keyClicks(dialog.path, str(path))
+    else:  # invisible characters are pasted, not typed (QTest cannot type them)
+        QApplication.clipboard().setText(str(path))
+        QTest.keyClick(dialog.path, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        assert dialog.path.text() == str(path)
     dialog.outcome.setFocus()  # leaving the field reads the file's columns
     settle()
     if outcome is None:
@@ -281,6 +286,13 @@ def test_cancel_stops_a_large_file(window: MainWindow, tmp_path: Path) -> None:
     assert dialog.summary.text().startswith("Cancelled after reading")
     assert dialog.chart.series is None and dialog.result is None
     assert dialog.run_button.isEnabled() and not dialog.cancel_button.isEnabled()
+    # closing the dialog while it reads stops the reading too
+    QTest.keyClick(dialog.path, Qt.Key.Key_Return)
+    run = dialog.run
+    assert run is not None and run.isRunning()
+    QTest.mouseClick(dialog.findChild(QPushButton, "close"), LEFT_BUTTON)
+    assert not dialog.isVisible()
+    assert run.cancel_flag.is_set() and run.isFinished()
 
 
 @pytest.mark.parametrize(
@@ -301,6 +313,7 @@ def test_cancel_stops_a_large_file(window: MainWindow, tmp_path: Path) -> None:
         ("", "empty.csv", "empty.csv is empty; a CSV file starts with a header row naming"),
         (b"PAR1 not really", "broken.parquet", "broken.parquet cannot be read as Parquet: "),
         (None, "absent.csv", "absent.csv does not exist."),
+        (None, "ev\u202elic.csv", "'ev\\u202elic.csv' does not exist."),
     ],
 )
 def test_a_bad_file_is_one_sentence_in_the_dialog(

@@ -83,7 +83,7 @@ class SweepRun(QThread):
         from app.runtime.backtest.result import BacktestInputError
         from app.runtime.backtest.sweep import SweepError, sweep
 
-        name = os.path.basename(self.path) or self.path
+        name = file_name(self.path)
         try:
             if self.cancel_flag.is_set():
                 raise Cancelled
@@ -96,6 +96,13 @@ class SweepRun(QThread):
             self.failed.emit(sentence(name, f"cannot be backtested: {type(error).__name__}"))
         else:
             self.loaded.emit(result)
+
+
+def file_name(path: str) -> str:
+    """The file's name as a sentence shows it: quoted with escapes when it holds control,
+    bidi or other invisible characters, which would garble or hide the sentence."""
+    name = os.path.basename(path.rstrip("/")) or path
+    return name if name.isprintable() else repr(name)
 
 
 def sentence(name: str, message: str) -> str:
@@ -190,6 +197,7 @@ class BacktestDialog(QDialog):
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(lambda: self.use_threshold(self.chart.chosen_index))
         close = QPushButton("Close")
+        close.setObjectName("close")
         close.setAutoDefault(False)
         close.clicked.connect(self.close)
         self._layout(browse, close)
@@ -301,18 +309,20 @@ class BacktestDialog(QDialog):
         text = self.path.text().strip()
         if not text or getattr(self, "_columns_of", None) == text:
             return
-        self._columns_of = text
         chosen = self.outcome.currentText()
         self.outcome.clear()
         self.outcome.addItem(NO_OUTCOME)
         try:
             columns = file_columns(text)
         except BacktestInputError as error:
-            self.error.show_message(sentence(os.path.basename(text) or text, str(error)))
+            self.error.show_message(sentence(file_name(text), str(error)))
             return
         except Exception as error:  # a sentence, never a traceback
-            self.error.show_message(sentence(text, f"cannot be read: {type(error).__name__}"))
+            self.error.show_message(
+                sentence(file_name(text), f"cannot be read: {type(error).__name__}")
+            )
             return
+        self._columns_of = text  # read again only when another file is named
         self.error.clear_message()
         self.outcome.addItems(columns)
         if (index := self.outcome.findText(chosen)) > 0:
@@ -348,7 +358,7 @@ class BacktestDialog(QDialog):
         outcome = self.outcome.currentText()
         request = SweepRequest(criterion, thresholds, None if outcome == NO_OUTCOME else outcome)
         self.error.clear_message()
-        self.summary.setText(f"Reading {os.path.basename(text)}…")
+        self.summary.setText(f"Reading {file_name(text)}…")
         self.progress.setValue(0)
         self._set_running(True)
         self.run = run = SweepRun(spec, self.gate_id, text, request, self)
@@ -387,7 +397,7 @@ class BacktestDialog(QDialog):
 
     def _loaded(self, result: BacktestResult) -> None:
         sweep = result.sweep or {}
-        name = os.path.basename(result.source) or result.source
+        name = file_name(result.source)
         problem = missing_column_problem(result, sweep, name) or (
             sentence(name, "holds no candidates to backtest") if not result.rows else ""
         )
@@ -440,22 +450,25 @@ class BacktestDialog(QDialog):
     # -- closing -----------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.stop_and_wait()
+        self.stop()
+        self._unfollow()
         super().closeEvent(event)
 
     def reject(self) -> None:  # Esc: closed as the Close button closes it
-        self.stop_and_wait()
+        self.stop()
+        self._unfollow()
         super().reject()
 
-    def stop_and_wait(self) -> None:
+    def stop(self) -> None:
         """Cancel a sweep under way and wait for its thread (it stops at the next batch)."""
         if self.run is not None:
             self.run.cancel()
             self.run.wait()
-        if self._following:
-            self._following = False
-        else:
+
+    def _unfollow(self) -> None:
+        if not self._following:
             return
+        self._following = False
         for signal, slot in (
             (self.window_.editor.changed, self._document_changed),
             (self.window_.editor.documentReplaced, self._document_changed),
