@@ -228,7 +228,6 @@ class BacktestDialog(QDialog):
         buttons.addWidget(close)
         order = [self.path, browse, self.criterion, self.outcome, self.range, self.run_button]
         order += [self.cancel_button, self.chart, self.use_button, close]
-        chain_focus(order)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addLayout(form)
@@ -238,6 +237,7 @@ class BacktestDialog(QDialog):
         layout.addWidget(self.chart, 1)
         layout.addWidget(self.values)
         layout.addLayout(buttons)
+        chain_focus(order)  # once all are in the dialog (a tab order is within one window)
         self.resize(760, 600)
 
     # -- the gate and its criteria -----------------------------------------------------
