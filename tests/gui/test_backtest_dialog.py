@@ -332,3 +332,41 @@ def test_a_bad_file_is_one_sentence_in_the_dialog(
     assert "\n" not in text and "Traceback" not in text
     assert dialog.chart.series is None
     assert QApplication.activeModalWidget() is None
+
+
+def test_a_baseline_criterion_sweeps_its_delta(window: MainWindow, tmp_path: Path) -> None:
+    dialog = open_from_menu(window)
+    dialog.criterion.setFocus()
+    QTest.keyClicks(dialog.criterion, "no-")
+    assert dialog.criterion.currentData() == "no-accuracy-regression"
+    run_file(dialog, write_history_csv(tmp_path / "history.csv", 500), outcome=None)
+    series = dialog.chart.series
+    assert series is not None and series.title == "accuracy >= baseline + delta"
+    assert dialog.chart.today == -0.005
+    dialog.chart.setFocus()
+    QTest.keyClick(dialog.chart, Qt.Key.Key_Home)  # the lowest delta
+    QTest.keyClick(dialog.chart, Qt.Key.Key_Return)  # used as the criterion's delta
+    criterion = window.editor.doc.node(GATE).criteria[2]
+    assert criterion.delta == series.thresholds[0] != -0.005
+    window.editor.stack.undo()
+    assert window.editor.doc.node(GATE).criteria[2].delta == -0.005
+
+
+@pytest.mark.parametrize(
+    ("typed", "sentence"),
+    [
+        ("1:0:1", "Range: '1:0:1': STEP must be above 0 and HI at least LO."),
+        ("$(rm -rf)", "Range: '$(rm -rf)' is not LO:HI:STEP with three numbers."),
+        ("0:1:0.00001", "Range: '0:1:0.00001' gives 100,001 thresholds; at most 10,000."),
+    ],
+)
+def test_a_bad_range_is_one_sentence(window: MainWindow, tmp_path: Path, typed, sentence) -> None:  # type: ignore[no-untyped-def]
+    dialog = open_from_menu(window)
+    dialog.path.setFocus()
+    dialog.path.selectAll()
+    QTest.keyClicks(dialog.path, str(write_history_csv(tmp_path / "history.csv", 10)))
+    dialog.range.setFocus()
+    QTest.keyClicks(dialog.range, typed)
+    QTest.keyClick(dialog.range, Qt.Key.Key_Return)
+    assert dialog.run is None
+    assert dialog.error.isVisible() and dialog.error.text() == sentence
