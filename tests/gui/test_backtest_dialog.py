@@ -248,6 +248,12 @@ def test_a_parquet_history_gives_the_csv_chart(window: MainWindow, tmp_path: Pat
     image = dialog.chart.grab().toImage()
     assert curve_failures(dialog, image, rows) == []
     assert today_column(dialog, image, TODAY_VALUE) > 0.7
+    # a bad file after it takes the chart down: what stays is its sentence
+    broken = tmp_path / "broken.csv"
+    broken.write_text("accuracy,accuracy\n", encoding="utf-8")
+    run_file(dialog, broken, outcome=None)
+    assert dialog.error.text().startswith("broken.csv line 1: the header names the column")
+    assert dialog.chart.series is None and not dialog.use_button.isEnabled()
     # without an outcome column there are no precision and recall lines
     run_file(dialog, write_history_csv(tmp_path / "plain.csv", ROWS), outcome=None)
     plain = dialog.chart.grab().toImage()

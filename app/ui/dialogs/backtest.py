@@ -386,7 +386,14 @@ class BacktestDialog(QDialog):
         self._set_running(False)
 
     def _failed(self, message: str) -> None:
+        """The file just named cannot be charted: no chart of an earlier file stays up,
+        as if it were this one's."""
         self.summary.setText("")
+        self.progress.setValue(0)
+        self.result = None
+        self.chart.show_series(None)
+        self.values.setText("")
+        self.use_button.setEnabled(False)
         self.error.show_message(message)
 
     def _stopped(self) -> None:
