@@ -136,6 +136,24 @@ def expected(rows: list[dict[str, object]], threshold: float) -> tuple[float, fl
     return promoted / len(rows), caught / blocked, caught / incidents
 
 
+def keeping_sentence(dialog: BacktestDialog, rows: list[dict[str, object]]) -> str:
+    """The thresholds that miss at most 5% of the incidents, and the one of them that
+    blocks the fewest good releases, counted here from the rows."""
+    incidents = sum(row["incident"] == 1 for row in rows)
+    keeping = []
+    for threshold in dialog.chart.series.thresholds:  # type: ignore[union-attr]
+        _promote, precision, recall = expected(rows, threshold)
+        caught = round(recall * incidents)
+        good_blocked = round(caught / precision) - caught
+        if (incidents - caught) / incidents <= 0.05:
+            keeping.append((good_blocked, threshold))
+    best = min(keeping)[1]
+    return (
+        f" {len(keeping)} thresholds keep missed incidents at or under 5% of {incidents:,};"
+        f" of these, {best:g} blocks the fewest good releases."
+    )
+
+
 def plot_of(dialog: BacktestDialog) -> QRectF:
     chart = dialog.chart
     return QRectF(LEFT, TOP, chart.width() - LEFT - RIGHT, chart.height() - TOP - BOTTOM)
@@ -202,6 +220,7 @@ def test_a_csv_history_is_charted_and_a_clicked_threshold_is_one_undoable_edit(
     run_file(dialog, path)
     assert not dialog.error.isVisible(), dialog.error.text()
     assert dialog.summary.text().startswith(f"{ROWS:,} candidates from history.csv")
+    assert keeping_sentence(dialog, rows) in dialog.summary.text()
     image = dialog.chart.grab().toImage()
     assert curve_failures(dialog, image, rows) == []
     assert today_column(dialog, image, TODAY_VALUE) > 0.7

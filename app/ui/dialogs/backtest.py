@@ -133,6 +133,23 @@ def missing_column_problem(result: BacktestResult, sweep: dict[str, Any], name: 
     )
 
 
+def outcome_text(outcome: dict[str, Any] | None) -> str:
+    """What the outcome column says about the thresholds, as the command line says it."""
+    if not outcome:
+        return ""
+    limit = f"{100 * outcome['max_miss']:g}%"
+    if not outcome["incidents"]:
+        return f" No incident in column {outcome['column']!r}: precision and recall are -."
+    keeping = outcome["keeping_misses_under"]
+    if not keeping:
+        return f" No threshold keeps missed incidents at or under {limit}."
+    return (
+        f" {len(keeping)} threshold{'s' if len(keeping) > 1 else ''} keep missed incidents at"
+        f" or under {limit} of {outcome['incidents']:,}; of these, {outcome['best']:g} blocks"
+        " the fewest good releases."
+    )
+
+
 class BacktestDialog(QDialog):
     """Non-modal: the designer stays usable while the file is read and the chart shown."""
 
@@ -421,6 +438,7 @@ class BacktestDialog(QDialog):
             f"{result.reader}); {len(sweep['thresholds'])} thresholds of "
             f"{sweep['criterion']}."
         )
+        text += outcome_text(sweep.get("outcome"))
         if result.bad_rows:
             first = result.bad_lines[0] if result.bad_lines else None
             where = "row" if result.format == "parquet" else "line"
