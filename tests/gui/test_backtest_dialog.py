@@ -136,20 +136,23 @@ def expected(rows: list[dict[str, object]], threshold: float) -> tuple[float, fl
     return promoted / len(rows), caught / blocked, caught / incidents
 
 
-def keeping_sentence(dialog: BacktestDialog, rows: list[dict[str, object]]) -> str:
-    """The thresholds that miss at most 5% of the incidents, and the one of them that
-    blocks the fewest good releases, counted here from the rows."""
+def keeping_sentence(
+    dialog: BacktestDialog, rows: list[dict[str, object]], limit: float = 0.05
+) -> str:
+    """The thresholds that miss at most ``limit`` of the incidents, and the one of them
+    that blocks the fewest good releases, counted here from the rows."""
     incidents = sum(row["incident"] == 1 for row in rows)
     keeping = []
     for threshold in dialog.chart.series.thresholds:  # type: ignore[union-attr]
         _promote, precision, recall = expected(rows, threshold)
         caught = round(recall * incidents)
         good_blocked = round(caught / precision) - caught
-        if (incidents - caught) / incidents <= 0.05:
+        if (incidents - caught) / incidents <= limit:
             keeping.append((good_blocked, threshold))
     best = min(keeping)[1]
     return (
-        f" {len(keeping)} thresholds keep missed incidents at or under 5% of {incidents:,};"
+        f" {len(keeping)} thresholds keep missed incidents at or under {100 * limit:g}% of "
+        f"{incidents:,};"
         f" of these, {best:g} blocks the fewest good releases."
     )
 
@@ -267,6 +270,13 @@ def test_a_parquet_history_gives_the_csv_chart(window: MainWindow, tmp_path: Pat
     image = dialog.chart.grab().toImage()
     assert curve_failures(dialog, image, rows) == []
     assert today_column(dialog, image, TODAY_VALUE) > 0.7
+    # a looser limit on missed incidents, typed, keeps more thresholds
+    dialog.max_miss.setFocus()
+    dialog.max_miss.selectAll()
+    QTest.keyClicks(dialog.max_miss, "20")
+    QTest.mouseClick(dialog.run_button, LEFT_BUTTON)
+    wait_for(lambda: dialog.run is None, 30_000)
+    assert keeping_sentence(dialog, rows, 0.2) in dialog.summary.text()
     # a bad file after it takes the chart down: what stays is its sentence
     broken = tmp_path / "broken.csv"
     broken.write_text("accuracy,accuracy\n", encoding="utf-8")

@@ -19,6 +19,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.runtime.backtest.sweep import DEFAULT_MAX_MISS
 from app.ui.panels.binding import chain_focus
 from app.ui.panels.fields import InlineError
 from app.ui.sweep_chart import SweepChart, series_of
@@ -181,6 +183,16 @@ class BacktestDialog(QDialog):
             "A 0/1 column: 1 when the release caused an incident. With it the chart adds "
             "the precision and recall of what the gate blocks."
         )
+        self.max_miss = QDoubleSpinBox()
+        self.max_miss.setAccessibleName("Max missed incidents")
+        self.max_miss.setRange(0, 100)
+        self.max_miss.setDecimals(1)
+        self.max_miss.setSuffix(" %")
+        self.max_miss.setValue(100 * DEFAULT_MAX_MISS)
+        self.max_miss.setToolTip(
+            "The summary names the thresholds that miss at most this share of the incidents "
+            "(--max-miss)."
+        )
         self.range = QLineEdit()
         self.range.setAccessibleName("Range")
         self.range.setPlaceholderText("LO:HI:STEP (empty: the data's 1st to 99th percentile)")
@@ -233,6 +245,7 @@ class BacktestDialog(QDialog):
         form.addRow(label, file_row)
         form.addRow("&Criterion:", self.criterion)
         form.addRow("&Outcome column:", self.outcome)
+        form.addRow("&Max missed incidents:", self.max_miss)
         form.addRow("Ran&ge:", self.range)
         running = QHBoxLayout()
         running.addWidget(self.run_button)
@@ -243,7 +256,8 @@ class BacktestDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.use_button)
         buttons.addWidget(close)
-        order = [self.path, browse, self.criterion, self.outcome, self.range, self.run_button]
+        order = [self.path, browse, self.criterion, self.outcome, self.max_miss, self.range]
+        order.append(self.run_button)
         order += [self.cancel_button, self.chart, self.use_button, close]
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -373,7 +387,12 @@ class BacktestDialog(QDialog):
             self.error.show_message(f"The SOP cannot be compiled: {error}.")
             return
         outcome = self.outcome.currentText()
-        request = SweepRequest(criterion, thresholds, None if outcome == NO_OUTCOME else outcome)
+        request = SweepRequest(
+            criterion,
+            thresholds,
+            None if outcome == NO_OUTCOME else outcome,
+            self.max_miss.value() / 100,
+        )
         self.error.clear_message()
         self.summary.setText(f"Reading {file_name(text)}…")
         self.progress.setValue(0)
