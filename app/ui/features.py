@@ -1,5 +1,5 @@
 """Puts the designer's drawing comforts into a window's menus: append, arrange, copy as
-image, print and print preview, Help › Getting started."""
+image, print and print preview, Gate › Backtest…, Help › Getting started."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu
 
 from app.ui.append import Append
 from app.ui.arrange import build_arrange_menu
+from app.ui.gate_menu import GateMenu
 from app.ui.picture import DiagramPrinting
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def install_features(window: MainWindow) -> None:
     view = _menu(window, "&View")
     if view is not None:  # the Arrange menu sits between Insert and View
         window.menuBar().insertMenu(view.menuAction(), arrange)
+    window.gate_menu = GateMenu(window, view)  # type: ignore[attr-defined]  # before View
     printing = window.printing = DiagramPrinting(window)  # type: ignore[attr-defined]
     _add(
         window,
