@@ -40,7 +40,8 @@ __all__ = [
     "assess_document",
 ]
 
-Status = Literal["met", "unmet", "needs attestation"]
+Status = Literal["met", "unmet", "needs attestation", "starting point"]
+"""A statement's status; level 1 describes where every SOP starts, so it is never "met"."""
 
 
 @dataclass
@@ -68,6 +69,8 @@ class StatementResult:
 
     @property
     def status(self) -> Status:
+        if self.level == 1:
+            return "starting point"
         if any(p.status == "unmet" for p in self.parts):
             return "unmet"
         if any(p.status == "needs attestation" for p in self.parts):
@@ -77,6 +80,10 @@ class StatementResult:
     def evidence(self) -> str:
         """What was seen, part by part: ``SOP structure: ...; attestation: ...``."""
         return "; ".join(f"{KIND_WORDS[p.kind]}: {p.seen}" for p in self.parts)
+
+    def evidence_lines(self) -> list[str]:
+        """One line per part, its status first: ``unmet · measured figures: no measured data``."""
+        return [f"{p.status} · {KIND_WORDS[p.kind]}: {p.seen}" for p in self.parts]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -163,7 +170,7 @@ class Assessment:
 
 def _part(part: Part, statement: Statement, context: Context, by: list[Attestation]) -> PartResult:
     if part.kind == "start":
-        return PartResult(part.kind, part.claim, "met", "every SOP starts here")
+        return PartResult(part.kind, part.claim, "starting point", "every SOP starts here")
     if part.check is not None:
         found = part.check(context)
         return PartResult(part.kind, part.claim, "met" if found.holds else "unmet", found.seen)
@@ -172,7 +179,7 @@ def _part(part: Part, statement: Statement, context: Context, by: list[Attestati
         who = "; ".join(f"attested by {a.who()} ({a.source})" for a in signed)
         return PartResult(part.kind, part.claim, "met", who)
     return PartResult(
-        part.kind, part.claim, "needs attestation", f"needs attestation: {part.claim}"
+        part.kind, part.claim, "needs attestation", f"no attestation names {statement.id}"
     )
 
 

@@ -100,6 +100,11 @@ STATEMENTS: tuple[Statement, ...] = (
         "exceptions requiring justification",
         (
             Part(
+                S,
+                "every gate decides on blocking criteria the pipeline evaluates",
+                e.every_gate_automated,
+            ),
+            Part(
                 M, "the ledger records real deployments decided by the pipeline", e.real_deployments
             ),
             _person("manual deployments are exceptions, each justified in writing"),
