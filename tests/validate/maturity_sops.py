@@ -50,7 +50,7 @@ def _roles(level: int) -> list[dict[str, Any]]:
 
 
 def _metrics(level: int) -> list[dict[str, Any]]:
-    query = {"sources": {"prometheus": 'sum(rate(errors[5m])) / sum(rate(requests[5m]))'}}
+    query = {"sources": {"prometheus": "sum(rate(errors[5m])) / sum(rate(requests[5m]))"}}
     return [
         {"id": "accuracy", "name": "Accuracy", "min": 0, "max": 1},
         {
@@ -79,7 +79,13 @@ def _gate(gate_id: str, level: int, *, smoke: bool = False, last: bool = False) 
     approval: dict[str, Any] = {"rules": rules}
     if last and level >= 4:
         approval["window_hours"] = 72
-    return {"kind": "gate", "id": gate_id, "name": gate_id, "criteria": criteria, "approval": approval}
+    return {
+        "kind": "gate",
+        "id": gate_id,
+        "name": gate_id,
+        "criteria": criteria,
+        "approval": approval,
+    }
 
 
 def level_case(level: int) -> Case:
@@ -150,13 +156,12 @@ def level_case(level: int) -> Case:
         "metrics": _metrics(level),
         "nodes": nodes,
         "edges": [
-            {"id": f"e{i}", "source": s, "target": t, "kind": k} for i, (s, t, k) in enumerate(edges)
+            {"id": f"e{i}", "source": s, "target": t, "kind": k}
+            for i, (s, t, k) in enumerate(edges)
         ],
     }
     doc = loads_document(json.dumps(data))
-    drills = [
-        {"trainee": name, "score": {"score": 90, "passed": True}} for name in ("ann", "sam")
-    ]
+    drills = [{"trainee": name, "score": {"score": 90, "passed": True}} for name in ("ann", "sam")]
     records = Records(
         drills=drills if level >= 2 else [],
         revisions=2 if level >= 5 else 1,
@@ -219,11 +224,11 @@ ATTESTED: dict[int, tuple[str, ...]] = {
 }
 
 
-def gaming_sop() -> Sop:
+def gaming_sop(automation: str = "manual") -> Sop:
     """Issue 21's SOP built to game the old assessment: six nodes, an advisory
     `accuracy >= 0`, an approver role called "Friends of builders" (declared independent),
-    a 100,000-minute SLA and a "rollback" that only writes lessons learned (marked as the
-    registry rollback, to try the automation evidence too)."""
+    a 100,000-minute SLA and a "rollback" that only writes lessons learned (``automation``
+    `registry-rollback` tries the automation evidence too)."""
     data = {
         "format": "gatewright.sop/1",
         "id": "gaming",
@@ -232,7 +237,12 @@ def gaming_sop() -> Sop:
         "owner": "Builders",
         "tiers": ["low", "high"],
         "roles": [
-            {"id": "builders", "name": "Model builders", "members": ["ann", "bo"], "model_team": True},
+            {
+                "id": "builders",
+                "name": "Model builders",
+                "members": ["ann", "bo"],
+                "model_team": True,
+            },
             {
                 "id": "friends",
                 "name": "Friends of builders",
@@ -256,7 +266,13 @@ def gaming_sop() -> Sop:
                 "id": "gate",
                 "name": "Excellence gate",
                 "criteria": [
-                    {"id": "acc", "metric": "accuracy", "op": ">=", "value": 0, "severity": "advisory"}
+                    {
+                        "id": "acc",
+                        "metric": "accuracy",
+                        "op": ">=",
+                        "value": 0,
+                        "severity": "advisory",
+                    }
                 ],
                 "approval": {"rules": [{"role": "friends"}], "window_hours": 1},
             },
@@ -282,7 +298,7 @@ def gaming_sop() -> Sop:
                 "id": "lessons",
                 "name": "Write lessons learned and review the retrospective",
                 "role": "builders",
-                "automation": "registry-rollback",
+                "automation": automation,
             },
             {"kind": "check", "id": "post-mortem", "name": "Post-mortem review"},
         ],
