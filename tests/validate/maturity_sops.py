@@ -195,32 +195,17 @@ def figures(level: int) -> dict[str, Any] | None:
     }
 
 
-ATTESTED: dict[int, tuple[str, ...]] = {
+NEW_ATTESTATIONS: dict[int, tuple[str, ...]] = {
     1: (),
     2: ("technology-2", "measurement-2"),
-    3: ("technology-2", "measurement-2", "people-3", "process-3", "technology-3"),
-    4: (
-        "technology-2",
-        "measurement-2",
-        "people-3",
-        "process-3",
-        "technology-3",
-        "people-4",
-        "process-4",
-    ),
-    5: (
-        "technology-2",
-        "measurement-2",
-        "people-3",
-        "process-3",
-        "technology-3",
-        "people-4",
-        "process-4",
-        "people-5",
-        "process-5",
-        "technology-5",
-        "measurement-5",
-    ),
+    3: ("people-3", "process-3", "technology-3"),
+    4: ("people-4", "process-4"),
+    5: ("people-5", "process-5", "technology-5", "measurement-5"),
+}
+"""The statements a person attests at each level, beyond those of the levels below."""
+ATTESTED: dict[int, tuple[str, ...]] = {
+    level: tuple(s for n in range(1, level + 1) for s in NEW_ATTESTATIONS[n])
+    for level in NEW_ATTESTATIONS
 }
 
 
