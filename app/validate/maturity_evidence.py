@@ -61,7 +61,8 @@ class Context:
         gates = [n for n in self.graph.promote_order() if self.graph.kind(n) == "gate"]
         for gate in reversed(gates):
             for _e, target in self.graph.out_edges(gate, "promote"):
-                return target
+                if self.graph.kind(target) == "stage":
+                    return target
         return None
 
     def watching(self, stage: str) -> list[Any]:
