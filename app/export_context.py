@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.model.document import Sop
+    from app.validate.assess import Assessment
+    from app.validate.attestation import Attestation
     from app.validate.diagnostics import Diagnostic
+    from app.validate.maturity_evidence import Records
     from exporters.context import ExportContext
 
 DEFAULT_SPEC_PATH = "gatewright/spec.json"
@@ -21,6 +25,7 @@ def build_context(
     spec_path: str = DEFAULT_SPEC_PATH,
     policy_file: str | Path | None = None,
     measured: dict[str, Any] | None = None,
+    attestations: Iterable[Attestation] = (),
 ) -> tuple[ExportContext, list[Diagnostic]]:
     """Validate (with the lint settings beside ``file`` and the organisation policy that
     governs it, or ``policy_file``), compile when valid, and assess.
@@ -28,7 +33,8 @@ def build_context(
     ``file`` None (an untitled document) means no lint settings (a policy still applies
     when given or set in the environment). The context is a draft when there are
     validation errors; it then carries no spec. ``measured``: real figures from a decision
-    ledger (``ledger stats`` JSON), printed beside the simulated ones.
+    ledger (``ledger stats`` JSON), printed beside the simulated ones; ``attestations``:
+    people's attestations for the maturity assessment (as ``assess --attestation``).
     """
     from app.compiler.compile import compile_spec
     from app.validate.assess import assess_document
@@ -40,7 +46,7 @@ def build_context(
     settings, policy = validation_setup(file, policy_file)
     diagnostics = validate(doc, settings, policy=policy)
     errors = [d for d in diagnostics if d.severity == "error"]
-    figures, revisions, simulations = workspace_record(doc.id)
+    figures, revisions, records = workspace_record(doc.id)
     if measured is not None:
         from app.validate.measured import figure_table
 
@@ -50,7 +56,9 @@ def build_context(
         exceptions=exceptions(doc, settings, policy),
         policy=policy.name if policy is not None else "",
         diagnostics=diagnostics,
-        assessment=assess_document(doc, simulations, measured),
+        assessment=assess_document(
+            doc, measured=measured, records=records, attestations=attestations
+        ),
         figures=figures,
         revisions=revisions,
         spec_path=spec_path,
@@ -63,20 +71,33 @@ def _level(value: Any, level: Any) -> str:
     return "–" if value is None else f"{value:g} ({level})"
 
 
-def workspace_record(sop_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], int]:
-    """The latest simulation and drill figures, the revisions, and how many runs the
-    workspace holds for an SOP; empty when there is no workspace (never creates one)."""
+def assess_with_records(
+    doc: Sop, measured: dict[str, Any] | None = None, attestations: Iterable[Attestation] = ()
+) -> Assessment:
+    """The maturity assessment ``assess`` prints: the same function and the same workspace
+    records as the export's (:func:`build_context`), so both give one file one score."""
+    from app.validate.assess import assess_document
+
+    _figures, _revisions, records = workspace_record(doc.id)
+    return assess_document(doc, measured=measured, records=records, attestations=attestations)
+
+
+def workspace_record(sop_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], Records]:
+    """The latest simulation and drill figures, the revisions, and the records the maturity
+    assessment reads (drills, revision and run counts) that the workspace holds for an SOP;
+    empty when there is no workspace (never creates one)."""
     from app.store.workspace import Workspace, default_path
+    from app.validate.maturity_evidence import Records
 
     if not default_path().exists():
-        return {}, [], 0
+        return {}, [], Records()
     try:
         with Workspace.open(None, create=False) as store:
             runs = store.runs(sop_id)
             drills = store.drills(sop_id=sop_id)
             revisions = store.revisions(sop_id)
     except Exception:
-        return {}, [], 0
+        return {}, [], Records()
     figures: dict[str, Any] = {}
     if runs:
         latest = runs[0]
@@ -125,4 +146,4 @@ def workspace_record(sop_id: str) -> tuple[dict[str, Any], list[dict[str, Any]],
         }
         for r in revisions
     ]
-    return figures, history, len(runs)
+    return figures, history, Records(drills, len(revisions), len(runs))

@@ -63,7 +63,11 @@ class ExportContext:
         return self.spec.metadata.source_digest, self.spec.digest
 
     def level_words(self) -> str:
-        """``3 (defined)``: the maturity level, or that there is no assessment."""
+        """``1 (initial): people 2, process 2, technology 1, measurement 1``: the overall
+        maturity level and each category's, or that there is no assessment."""
         if self.assessment is None:
             return "not assessed"
-        return f"{self.assessment.level} ({self.assessment.level_name})"
+        by_category = ", ".join(
+            f"{c.name.split()[0].lower()} {c.level}" for c in self.assessment.categories
+        )
+        return f"{self.assessment.level} ({self.assessment.level_name}): {by_category}"

@@ -258,16 +258,19 @@ def _maturity(context: ExportContext) -> list[str]:
         "an SOP is as mature as its weakest category.",
         "",
     ]
-    rows = [
-        [
-            c.name,
-            f"{c.level} ({c.level_name})",
-            "\n".join(f"• {e}" for e in c.evidence) or "none yet",
-            "\n".join(f"• {n}" for n in c.next_steps) or "none: top level",
+    for c in assessment.categories:
+        lines += [f"### {md(c.name)}: level {c.level} ({md(c.level_name)})", ""]
+        rows = [
+            [f"{st.id} ({st.status})", st.text, st.evidence()]
+            for st in c.statements
+            if st.level > 1
         ]
-        for c in assessment.categories
-    ]
-    return lines + table(["Category", "Level", "Evidence", "Next steps"], rows)
+        lines += table(["Statement", "The standard says", "Evidence"], rows)
+    for a in assessment.attestations:
+        lines += [f"Attested by {md(a.who())}: {md(', '.join(a.statements))}", ""]
+    if needed := assessment.needs_attestation():
+        lines += [f"Needs attestation: {md(', '.join(needed))}", ""]
+    return lines
 
 
 def _drills(doc: Sop) -> list[str]:

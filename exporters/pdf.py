@@ -18,6 +18,7 @@ from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBr
 from app.model.document import Sop
 from app.spec.fileio import write_atomic
 from exporters import pdf_control as control
+from exporters import pdf_maturity
 from exporters import pdf_runbooks as runbooks
 from exporters import pdf_sections as sections
 from exporters.context import ExportContext
@@ -67,7 +68,7 @@ SECTIONS: list[tuple[str, Section | None]] = [
     ("RACI matrix", lambda d, _c, w: sections.raci_section(d, w)),
     ("Rollback runbooks", lambda d, _c, w: runbooks.runbook_section(d, w)),
     ("Notes", lambda d, _c, w: sections.notes(d, w)),
-    ("Maturity assessment", lambda _d, c, w: runbooks.maturity_section(c, w)),
+    ("Maturity assessment", lambda _d, c, w: pdf_maturity.maturity_section(c, w)),
     ("Drill checklist", lambda d, _c, w: runbooks.drill_section(d, w)),
     ("Simulation and drill results", lambda _d, c, w: runbooks.figures_section(c, w)),
     ("Validation findings", lambda _d, c, w: sections.findings(c, w)),

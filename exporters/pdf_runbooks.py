@@ -1,4 +1,4 @@
-"""The PDF's operational sections: rollback runbooks, drills, maturity, recorded figures."""
+"""The PDF's operational sections: rollback runbooks, drills, recorded figures."""
 
 from __future__ import annotations
 
@@ -81,39 +81,6 @@ def drill_section(doc: Sop, width: float) -> list[Flowable]:
                 ["Step", "What happens / expected answer", "Done"], rows, [0.18, 0.74, 0.08], width
             )
         )
-    return out
-
-
-def maturity_section(context: ExportContext, width: float) -> list[Flowable]:
-    s = styles()
-    out: list[Flowable] = [Heading("Maturity assessment", s.h1)]
-    assessment = context.assessment
-    if assessment is None:
-        out.append(para("No maturity assessment was supplied with this export.", s.body))
-        return out
-    out.append(
-        para(
-            f"Overall level {assessment.level} ({assessment.level_name}): an SOP is "
-            'as mature as its weakest category. Scored against the standard "AI models are '
-            'deployed via automated, repeatable pipelines" (levels 1 initial to 5 optimising).',
-            s.body,
-        )
-    )
-    rows = []
-    for category in assessment.categories:
-        evidence = "\n".join(f"• {e}" for e in category.evidence) or "none yet"
-        steps = "\n".join(f"• {n}" for n in category.next_steps) or "none: top level"
-        rows.append(
-            [
-                category.name,
-                f"{category.level} ({category.level_name})",
-                evidence,
-                steps,
-            ]
-        )
-    out.append(
-        grid(["Category", "Level", "Evidence", "Next steps"], rows, [0.16, 0.14, 0.4, 0.3], width)
-    )
     return out
 
 

@@ -534,7 +534,7 @@ def run_cli(*args: str) -> Outcome:
 def exercise(
     case: FuzzCase, folder: Path, formats: tuple[str, ...] = LIGHT_FORMATS
 ) -> list[Outcome]:
-    """Validate, compile, export in ``formats`` and simulate one document; also read the
+    """Validate, assess, compile, export in ``formats`` and simulate one document; also read the
     compiled spec back with ``check`` and ``monitor``. Returns every outcome."""
     source = folder / "fuzz.sop.json"
     source.write_bytes(case.text.encode("utf-8", "surrogatepass"))
@@ -546,6 +546,7 @@ def exercise(
     outcomes = [
         run_cli("validate", str(source)),
         run_cli("validate", str(source), "--json"),
+        run_cli("assess", str(source), "--json"),
         run_cli("compile", str(source), "-o", str(spec)),
     ]
     compiled = outcomes[-1].code == 0

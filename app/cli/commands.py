@@ -11,6 +11,7 @@ import click
 
 from app import __version__
 from app.cli import designer
+from app.cli.attesting import attestation_option, attestations_for
 from app.cli.errors import Failure
 from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
 from app.cli.ledger_commands import register as register_ledger_commands
@@ -143,15 +144,18 @@ def rules(as_json: bool) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @measured_option
-def assess(file: Path, as_json: bool, url: str | None) -> None:
-    """Score an SOP against the five maturity levels of automated deployment; with --ledger,
-    the Measurement category also lists the DORA metrics measured from real decisions."""
+@attestation_option
+def assess(file: Path, as_json: bool, url: str | None, attestation_files: tuple[Path, ...]) -> None:
+    """Score an SOP against each statement of the automated-deployment standard: from its
+    structure, the ledger's measured figures (--ledger), the workspace's drills, revisions
+    and simulations, and people's attestations (--attestation)."""
     from app.cli.report import print_assessment
+    from app.export_context import assess_with_records
     from app.model.io import load_document
-    from app.validate.assess import assess_document
 
     doc = load_document(file)
-    assessment = assess_document(doc, measured=measured_for(doc, url))
+    attestations = attestations_for(doc, attestation_files)
+    assessment = assess_with_records(doc, measured_for(doc, url), attestations)
     print_assessment(str(file), assessment, as_json)
 
 
@@ -266,6 +270,7 @@ def keygen(output: Path, force: bool) -> None:
 )
 @click.option("--policy", type=click.Path(dir_okay=False, path_type=Path), help=POLICY_HELP)
 @measured_option
+@attestation_option
 def export_command(
     format_name: str,
     file: Path,
@@ -275,6 +280,7 @@ def export_command(
     key: str | None,
     policy: Path | None,
     url: str | None,
+    attestation_files: tuple[Path, ...],
 ) -> None:
     """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo argo-rollouts.
     With --ledger, the PDF and markdown print the real figures beside the simulated ones."""
@@ -282,7 +288,15 @@ def export_command(
 
     with inputs_kept(file, key):
         code = run_export(
-            format_name, file, output, allow_invalid, spec_path, key, policy, ledger=url
+            format_name,
+            file,
+            output,
+            allow_invalid,
+            spec_path,
+            key,
+            policy,
+            ledger=url,
+            attestation_files=attestation_files,
         )
     sys.exit(code)
 

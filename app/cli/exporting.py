@@ -36,7 +36,9 @@ def run_export(
     key: str | None = None,
     policy: Path | None = None,
     ledger: str | None = None,
+    attestation_files: tuple[Path, ...] = (),
 ) -> int:
+    from app.cli.attesting import attestations_for
     from app.model.io import load_document
     from exporters.registry import FORMATS
 
@@ -49,7 +51,12 @@ def run_export(
         )
     doc = load_document(file)
     context, diagnostics = build_context(
-        doc, file, spec_path, policy, measured=measured_for(doc, ledger)
+        doc,
+        file,
+        spec_path,
+        policy,
+        measured=measured_for(doc, ledger),
+        attestations=attestations_for(doc, attestation_files),
     )
     if context.draft and (fmt.needs_spec or not allow_invalid):
         reason = (

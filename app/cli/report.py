@@ -99,18 +99,30 @@ def print_rules(as_json: bool) -> None:
         click.echo(f"  {r.id:<{width}}  {r.severity:<7}  {r.description}")
 
 
+STATUS_MARKS = {"met": "+", "unmet": "-", "needs attestation": "?", "starting point": " "}
+PART_MARKS = {"met": "ok", "unmet": "no", "needs attestation": "??", "starting point": "  "}
+
+
 def print_assessment(source: str, assessment: Any, as_json: bool) -> None:
+    """Per category: its level, then every statement of the standard with its status
+    (``+`` met, ``-`` unmet, ``?`` needs attestation) and the evidence part by part."""
     if as_json:
         payload = {"file": source, **assessment.to_json()}
         print_json(payload)
         return
     overall = assessment.to_json()
     click.echo(f"{assessment.title}: maturity level {overall['level']} ({overall['level_name']})")
+    for attestation in assessment.attestations:
+        attested = ", ".join(attestation.statements)
+        click.echo(f"attestation: {printable(attestation.who())} attests {attested}")
     for score in assessment.categories:
         click.echo(f"\n{score.name}: level {score.level} ({score.level_name})")
-        for item in score.evidence:
-            click.echo(f"  + {item}")
+        for statement in score.statements:
+            mark = STATUS_MARKS[statement.status]
+            click.echo(f"  {mark} {statement.id} [{statement.status}] {statement.text}")
+            for part in statement.parts:
+                click.echo(f"      {PART_MARKS[part.status]} {part.kind}: {printable(part.seen)}")
         for item in score.measured or []:
             click.echo(f"  = {printable(item)}")
-        for item in score.next_steps:
-            click.echo(f"  - to reach {item}")
+    if needed := assessment.needs_attestation():
+        click.echo(f"\nneeds attestation: {', '.join(needed)}")

@@ -157,6 +157,16 @@ class Action(NodeBase):
     kind: Literal["action"] = Field(description="Always `action`.")
     role: Slug | None = Field(None, description="Role responsible for carrying out the step.")
     minutes: NonNegative = Field(0, description="Expected minutes the step takes.")
+    automation: Literal["manual", "registry-rollback"] = Field(
+        "manual",
+        description=(
+            "Who carries the step out: `manual` (a person), or `registry-rollback` (the "
+            "exported pipeline's rollback job runs `gatewright rollback`, which moves the "
+            "model's registry alias back to the version promoted before; the pipelines do "
+            "this for previous-stable rollbacks of the last stage). The maturity "
+            "assessment counts a step as automated only when a pipeline job carries it out."
+        ),
+    )
 
 
 class Check(NodeBase):

@@ -1,240 +1,98 @@
-"""Maturity assessment: scores an SOP on the five levels of the automated-deployment standard.
+"""Maturity assessment: each statement of the automated-deployment standard (004), met or
+not by its evidence; the one function the CLI, the PDF and the markdown export all score with.
 
-The standard (shared/sources/004) describes levels 1 (initial) to 5 (optimising) in four
-categories. An SOP document cannot show everything the standard asks for, so each level
-is reached through *observable proxies* in the graph: automated criteria, approvals,
-progressive stages, monitored production, runbooks with owners and SLAs. Every score
-lists the evidence found and what would raise it.
+A statement holds when every part of it holds: what the SOP's structure shows, what the
+ledger measured, what the workspace recorded, and what a named person attested (the parts
+no document can show; unattested, they are listed as "needs attestation" and do not
+count). A category is at level N when every statement of levels 2..N holds.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.model.document import Sop
-from app.model.graph import SopGraph, document_graph
+from app.model.graph import document_graph
+from app.validate.attestation import Attestation
 from app.validate.engine import validate
+from app.validate.maturity_evidence import Context, Records
+from app.validate.maturity_standard import (
+    ATTESTABLE,
+    CATEGORIES,
+    KIND_WORDS,
+    LEVELS,
+    STATEMENTS,
+    Part,
+    Statement,
+)
 from app.validate.measured import measured_evidence
 
-LEVELS = ("initial", "managed", "defined", "quantitatively managed", "optimising")
-CATEGORIES = (
-    ("people", "People and culture"),
-    ("process", "Process and governance"),
-    ("technology", "Technology and tools"),
-    ("measurement", "Measurement and metrics"),
-)
-_LEARNING = re.compile(r"learn|lesson|review|post-?mortem|retro", re.IGNORECASE)
+__all__ = [
+    "ATTESTABLE",
+    "CATEGORIES",
+    "LEVELS",
+    "Assessment",
+    "CategoryScore",
+    "Records",
+    "StatementResult",
+    "assess_document",
+]
+
+Status = Literal["met", "unmet", "needs attestation", "starting point"]
+"""A statement's status; level 1 describes where every SOP starts, so it is never "met"."""
 
 
 @dataclass
-class Context:
-    """What the level checks look at, computed once per assessment."""
+class PartResult:
+    kind: str
+    claim: str
+    status: Status
+    seen: str
 
-    doc: Sop
-    graph: SopGraph
-    errors: set[str]
-    simulations: int = 0
-
-    def gates(self) -> list[Any]:
-        return self.doc.nodes_of_kind("gate")
-
-    def actions(self) -> list[Any]:
-        return self.doc.nodes_of_kind("action")
-
-    def triggers(self) -> list[Any]:
-        return self.doc.nodes_of_kind("trigger")
-
-    def automated(self, gate: Any) -> bool:
-        return any(c.form in ("metric", "baseline", "check") for c in gate.criteria)
-
-    def runbooks_complete(self) -> bool:
-        return bool(self.triggers()) and not {"runbook-ordered"} & self.errors
-
-    def records_learnings(self, trigger_id: str) -> bool:
-        steps = self.graph.runbooks[trigger_id].steps
-        return any(
-            _LEARNING.search(f"{self.doc.node(s).name} {self.doc.node(s).description}")
-            for s in steps
-        )
-
-    def strategies(self) -> set[str]:
-        return {stage.strategy.type for stage in self.doc.nodes_of_kind("stage")}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "claim": self.claim,
+            "status": self.status,
+            "evidence": self.seen,
+        }
 
 
-Check = Callable[[Context], bool]
-
-
-@dataclass(frozen=True)
-class Criterion:
+@dataclass
+class StatementResult:
+    id: str
     level: int
-    category: str
-    statement: str
-    holds: Check
+    text: str
+    parts: list[PartResult]
 
+    @property
+    def status(self) -> Status:
+        if self.level == 1:
+            return "starting point"
+        if any(p.status == "unmet" for p in self.parts):
+            return "unmet"
+        if any(p.status == "needs attestation" for p in self.parts):
+            return "needs attestation"
+        return "met"
 
-def _all(items: list[Any], test: Callable[[Any], bool]) -> bool:
-    return bool(items) and all(test(item) for item in items)
+    def evidence(self) -> str:
+        """What was seen, part by part: ``SOP structure: ...; attestation: ...``."""
+        return "; ".join(f"{KIND_WORDS[p.kind]}: {p.seen}" for p in self.parts)
 
+    def evidence_lines(self) -> list[str]:
+        """One line per part, its status first: ``unmet · measured figures: no measured data``."""
+        return [f"{p.status} · {KIND_WORDS[p.kind]}: {p.seen}" for p in self.parts]
 
-def _slas_everywhere(c: Context) -> bool:
-    return _all(c.triggers(), lambda t: t.max_minutes is not None)
-
-
-def _learnings_everywhere(c: Context) -> bool:
-    return _all(c.triggers(), lambda t: c.records_learnings(t.id))
-
-
-CRITERIA: tuple[Criterion, ...] = (
-    # People and culture
-    Criterion(2, "people", "every trigger has a written runbook", lambda c: c.runbooks_complete()),
-    Criterion(
-        2,
-        "people",
-        "every role that acts has at least two members (no single point of knowledge)",
-        lambda c: _all(
-            [r for r in c.doc.roles if r.id in {a.role for a in c.actions()}],
-            lambda r: len(r.members) >= 2,
-        ),
-    ),
-    Criterion(
-        3,
-        "people",
-        "every runbook action names an owning role",
-        lambda c: _all(c.actions(), lambda a: a.role is not None),
-    ),
-    Criterion(
-        3,
-        "people",
-        "separation of duties holds at every gate",
-        lambda c: _all(c.gates(), lambda g: g.approval.separation_of_duties),
-    ),
-    Criterion(
-        4,
-        "people",
-        "the strictest tier needs an approval independent of the submitting team",
-        lambda c: "high-tier-needs-independent-approval" not in c.errors,
-    ),
-    Criterion(
-        5, "people", "every runbook ends by recording lessons learned", _learnings_everywhere
-    ),
-    # Process and governance
-    Criterion(
-        2,
-        "process",
-        "gates require a review sign-off (an approval rule)",
-        lambda c: any(g.approval.rules for g in c.gates()),
-    ),
-    Criterion(
-        3,
-        "process",
-        "the SOP validates without errors: every promotion passes a gate",
-        lambda c: bool(c.gates()) and not c.errors,
-    ),
-    Criterion(
-        3,
-        "process",
-        "every gate has automated criteria (metrics, baselines or checks)",
-        lambda c: _all(c.gates(), c.automated),
-    ),
-    Criterion(
-        4,
-        "process",
-        "criteria or approvals differ by risk tier",
-        lambda c: (
-            any(r.tiers for g in c.gates() for r in g.approval.rules)
-            or any(k.tiers for g in c.gates() for k in g.criteria)
-        ),
-    ),
-    Criterion(4, "process", "every rollback has an SLA (max minutes)", _slas_everywhere),
-    Criterion(
-        5,
-        "process",
-        "incident learnings feed back into the SOP from every runbook",
-        _learnings_everywhere,
-    ),
-    # Technology and tools
-    Criterion(
-        2,
-        "technology",
-        "at least one gate checks something automatically",
-        lambda c: any(c.automated(g) for g in c.gates()),
-    ),
-    Criterion(
-        3,
-        "technology",
-        "a canary or blue-green stage",
-        lambda c: bool({"canary", "blue-green"} & c.strategies()),
-    ),
-    Criterion(
-        3,
-        "technology",
-        "every runbook ends with an automated check",
-        lambda c: (
-            c.runbooks_complete() and _all(c.doc.nodes_of_kind("check"), lambda k: bool(k.criteria))
-        ),
-    ),
-    Criterion(
-        4,
-        "technology",
-        "shadow or canary deployment before full production",
-        lambda c: bool({"shadow", "canary"} & c.strategies()),
-    ),
-    Criterion(
-        4,
-        "technology",
-        "production is watched by triggers that start complete runbooks",
-        lambda c: c.runbooks_complete() and "production-has-rollback" not in c.errors,
-    ),
-    Criterion(
-        5,
-        "technology",
-        "every runbook fits its SLA and triggers resist noise (two or more windows)",
-        lambda c: (
-            "rollback-within-sla" not in c.errors
-            and _all(c.triggers(), lambda t: t.for_windows >= 2 and t.max_minutes)
-        ),
-    ),
-    # Measurement and metrics
-    Criterion(
-        2,
-        "measurement",
-        "a metric catalog used by gate criteria",
-        lambda c: any(k.form == "metric" for g in c.gates() for k in g.criteria),
-    ),
-    Criterion(
-        3,
-        "measurement",
-        "production metrics are monitored continuously by triggers",
-        lambda c: bool(c.triggers()),
-    ),
-    Criterion(
-        3,
-        "measurement",
-        "candidates are compared with the production baseline",
-        lambda c: any(k.form == "baseline" for g in c.gates() for k in g.criteria),
-    ),
-    Criterion(
-        4,
-        "measurement",
-        "time-to-restore targets (rollback SLAs) on every trigger",
-        _slas_everywhere,
-    ),
-    Criterion(
-        4,
-        "measurement",
-        "approval windows bound the lead time at gates",
-        lambda c: any(g.approval.window_hours for g in c.gates()),
-    ),
-    Criterion(
-        5,
-        "measurement",
-        "simulated DORA figures forecast delivery (gatewright simulate)",
-        lambda c: c.simulations > 0,
-    ),
-)
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "level": self.level,
+            "statement": self.text,
+            "status": self.status,
+            "evidence": [p.to_json() for p in self.parts],
+        }
 
 
 @dataclass
@@ -242,8 +100,7 @@ class CategoryScore:
     category: str
     name: str
     level: int
-    evidence: list[str] = field(default_factory=list)
-    next_steps: list[str] = field(default_factory=list)
+    statements: list[StatementResult] = field(default_factory=list)
     measured: list[str] | None = None
     """Evidence from real decisions (``assess --ledger``), None when no ledger was given."""
 
@@ -251,12 +108,28 @@ class CategoryScore:
     def level_name(self) -> str:
         return LEVELS[self.level - 1]
 
+    @property
+    def evidence(self) -> list[str]:
+        """The statements that hold up to the level reached, with what shows them."""
+        return [f"{s.id}: {s.evidence()}" for s in self.statements if 1 < s.level <= self.level]
+
+    @property
+    def next_steps(self) -> list[str]:
+        """What the next level lacks: each of its statements that does not hold, and why."""
+        return [
+            f"level {s.level} ({s.id}, {s.status}): "
+            + "; ".join(f"{KIND_WORDS[p.kind]}: {p.seen}" for p in s.parts if p.status != "met")
+            for s in self.statements
+            if s.level == self.level + 1 and s.status != "met"
+        ]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "category": self.category,
             "name": self.name,
             "level": self.level,
             "level_name": self.level_name,
+            "statements": [s.to_json() for s in self.statements],
             "evidence": self.evidence,
             "next_steps": self.next_steps,
             **({} if self.measured is None else {"measured": self.measured}),
@@ -267,6 +140,7 @@ class CategoryScore:
 class Assessment:
     title: str
     categories: list[CategoryScore]
+    attestations: list[Attestation] = field(default_factory=list)
 
     @property
     def level(self) -> int:
@@ -277,37 +151,70 @@ class Assessment:
     def level_name(self) -> str:
         return LEVELS[self.level - 1]
 
+    def needs_attestation(self) -> list[str]:
+        """Statement ids whose only missing parts are attestations."""
+        return [
+            s.id for c in self.categories for s in c.statements if s.status == "needs attestation"
+        ]
+
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "level": self.level,
             "level_name": self.level_name,
             "categories": [score.to_json() for score in self.categories],
+            "attestations": [a.to_json() for a in self.attestations],
+            "needs_attestation": self.needs_attestation(),
         }
 
 
+def _part(part: Part, statement: Statement, context: Context, by: list[Attestation]) -> PartResult:
+    if part.kind == "start":
+        return PartResult(part.kind, part.claim, "starting point", "every SOP starts here")
+    if part.check is not None:
+        found = part.check(context)
+        return PartResult(part.kind, part.claim, "met" if found.holds else "unmet", found.seen)
+    signed = [a for a in by if statement.id in a.statements]
+    if signed:
+        who = "; ".join(f"attested by {a.who()} ({a.source})" for a in signed)
+        return PartResult(part.kind, part.claim, "met", who)
+    return PartResult(
+        part.kind, part.claim, "needs attestation", f"no attestation names {statement.id}"
+    )
+
+
 def assess_document(
-    doc: Sop, simulations: int = 0, measured: dict[str, Any] | None = None
+    doc: Sop,
+    simulations: int = 0,
+    measured: dict[str, Any] | None = None,
+    *,
+    records: Records | None = None,
+    attestations: Iterable[Attestation] = (),
 ) -> Assessment:
-    """Score ``doc``; ``simulations`` counts recorded simulation runs (level 5 measurement);
+    """Score ``doc`` against every statement of the standard.
+
+    ``simulations`` counts recorded simulation runs (when ``records`` is not given);
     ``measured``: the SOP's real figures from a decision ledger (``ledger stats`` JSON),
-    which the Measurement category lists as its measured evidence."""
-    errors = {d.rule for d in validate(doc) if d.severity == "error"}
-    context = Context(doc, document_graph(doc), errors, simulations)
+    the only source of measurement; ``records``: the workspace's drills, revisions and runs;
+    ``attestations``: people's attestations of the statements no document can show.
+    """
+    records = records if records is not None else Records(simulations=simulations)
+    by = [a for a in attestations if a.sop == doc.id]
+    errors = [f"{d.rule}: {d.message}" for d in validate(doc) if d.severity == "error"]
+    context = Context(doc, document_graph(doc), errors, measured, records)
     scores = []
     for category, name in CATEGORIES:
-        score = CategoryScore(category, name, level=1)
-        for level in range(2, 6):
-            checks = [c for c in CRITERIA if c.category == category and c.level == level]
-            results = [(c, c.holds(context)) for c in checks]
-            if all(ok for _c, ok in results) and score.level == level - 1:
-                score.level = level
-                score.evidence.extend(c.statement for c, _ok in results)
-            elif score.level == level - 1:
-                score.next_steps.extend(
-                    f"level {level}: {c.statement}" for c, ok in results if not ok
-                )
+        results = [
+            StatementResult(s.id, s.level, s.text, [_part(p, s, context, by) for p in s.parts])
+            for s in STATEMENTS
+            if s.category == category
+        ]
+        level = 1
+        for result in sorted(results, key=lambda r: r.level):
+            if result.level == level + 1 and result.status == "met":
+                level = result.level
+        score = CategoryScore(category, name, level, results)
         if category == "measurement" and measured is not None:
             score.measured = measured_evidence(measured)
         scores.append(score)
-    return Assessment(doc.title, scores)
+    return Assessment(doc.title, scores, by)

@@ -105,3 +105,29 @@ def test_the_pdf_prints_the_real_figures_with_the_period(
     plain = tmp_path / "plain.pdf"
     assert run(capsys, "export", "pdf", str(sop_file), "-o", str(plain))[0] == 0
     assert "Real figures" not in " ".join(p.extract_text() for p in PdfReader(plain).pages)
+
+
+def test_measured_figures_raise_measurement_in_assess_and_on_the_pdf_cover(
+    sop_file, history, tmp_path, capsys
+) -> None:
+    """Measurement rises only with measured data: 1 without the ledger; with it, levels 3
+    and 4 hold from the measured figures alone, level 2 once its retrospectives are
+    attested; the PDF cover says the same."""
+    attestation = tmp_path / "rita.toml"
+    attestation.write_text(
+        'sop = "small"\nperson = "rita"\ndate = 2026-11-30\nstatements = ["measurement-2"]\n',
+        encoding="utf-8",
+    )
+    args = ("--attestation", str(attestation))
+    assert measurement(capsys, str(sop_file), *args)["level"] == 1
+    measured = measurement(capsys, str(sop_file), "--ledger", history, *args)
+    assert measured["level"] == 4
+    statuses = [s["status"] for s in measured["statements"]]
+    assert statuses == ["starting point", "met", "met", "met", "unmet"]
+    out = tmp_path / "sop.pdf"
+    code, _out, err = run(
+        capsys, "export", "pdf", str(sop_file), "-o", str(out), "--ledger", history, *args
+    )
+    assert code == 0, err
+    cover = re.sub(r"\s+", " ", PdfReader(out).pages[0].extract_text())
+    assert "measurement 4" in cover

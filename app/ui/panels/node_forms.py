@@ -41,6 +41,12 @@ from app.validate.registry import RULES
 
 DEFAULT_SLA_MINUTES = 60
 STRATEGIES = ("direct", "shadow", "canary", "blue-green")
+AUTOMATION: list[Option] = [
+    ("manual (a person)", "manual"),
+    ("registry rollback (pipeline)", "registry-rollback"),
+]
+"""Who carries out a runbook step; the maturity assessment counts a step as automated
+only when a pipeline job carries it out."""
 
 
 def _choices(values: Any) -> list[Option]:
@@ -221,6 +227,9 @@ def _action(form: Form, editor: DocumentEditor) -> None:
     section.field("Role", ChoiceField(roles), "role", tip=field_tip(Action, "role"))
     section.field(
         "Minutes", LineField(parse=parse_number), "minutes", tip=field_tip(Action, "minutes")
+    )
+    section.field(
+        "Automation", ChoiceField(AUTOMATION), "automation", tip=field_tip(Action, "automation")
     )
 
 
