@@ -29,7 +29,7 @@ from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.events import Event, EventType
 from app.simulate.results import HOUR, GateStats, SimulationResult
-from app.simulate.scenario import Fault, Scenario
+from app.simulate.scenario import Distribution, Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
 from app.spec.types import person_key
@@ -74,7 +74,8 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
-        self.events: list[Event] = []
+        self.records: list[Record] = []
+        """The log as compact records, made into events once, in time order, at the end."""
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.compiled = {gate.id: CompiledGate.of(spec, gate) for gate in self.chain}
@@ -100,18 +101,7 @@ class Simulation:
         final = self.chain[-1].to if self.chain else None
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
-        self.askers = {
-            gate.id: [
-                (
-                    rule.role,
-                    rule.tiers,
-                    scenario.approvers.get(rule.role, scenario.default_approvers),
-                    role.members if (role := spec.role(rule.role)) else [],
-                )
-                for rule in gate.approval.rules
-            ]
-            for gate in self.chain
-        }
+        self.askers = {gate.id: askers(spec, scenario, gate) for gate in self.chain}
 
     # -- logging -----------------------------------------------------------------------
 
@@ -123,15 +113,8 @@ class Simulation:
         candidate: int | None,
         **detail: Any,
     ) -> None:
-        """Record an event at simulated minute ``t``."""
-        record: Event = {"t": round(t, 3), "type": event}  # checked in ``run``
-        if element is not None:
-            record["element"] = element
-        if candidate is not None:
-            record["candidate"] = candidate
-        if detail:
-            record["detail"] = detail
-        self.events.append(record)
+        """Record an event at simulated minute ``t`` (checked in ``run``)."""
+        self.records.append((round(t, 3), event, element, candidate, detail))
         if t > self.latest:
             self.latest = t
 
@@ -141,11 +124,11 @@ class Simulation:
         self.clock.start(self.arrivals())
         self.clock.run()
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        self.events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
+        self.records.sort(key=itemgetter(0))  # stable: same-time events keep their order
         return SimulationResult(
             self.scenario.id,
             self.seed,
-            self.events,
+            [event_of(*record) for record in self.records],
             self.gates,
             self.releases,
             self.rollbacks,
@@ -265,16 +248,15 @@ class Simulation:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
         planned = []
         rng, tier, submitter = self.rng, entrant.tier, person_key(entrant.submitted_by)
-        for role, tiers, behaviour, people in self.askers[gate.id]:
+        for role, tiers, respond, reject, delay, working_hours, people in self.askers[gate.id]:
             if tiers is not None and tier not in tiers:
                 continue
-            respond, reject = behaviour.respond_probability, behaviour.reject_probability
-            for person in people:
-                if person_key(person) == submitter or (respond < 1 and rng.random() >= respond):
+            for person, key in people:
+                if key == submitter or (respond < 1 and rng.random() >= respond):
                     continue
-                moment = asked + max(0.0, behaviour.delay_hours.sample(rng)) * HOUR
-                if behaviour.working_hours is not None:
-                    moment = self.working_time(moment, behaviour.working_hours)
+                moment = asked + max(0.0, delay.sample(rng)) * HOUR
+                if working_hours is not None:
+                    moment = self.working_time(moment, working_hours)
                 answer = "reject" if reject and rng.random() < reject else "approve"
                 planned.append((moment, person, role, answer))
         planned.sort()
@@ -450,6 +432,51 @@ class Simulation:
             }
         )
         return t
+
+
+Record = tuple[float, EventType, str | None, int | None, dict[str, Any]]
+"""An event as the engine logs it: minute (rounded), type, element, candidate, detail."""
+
+
+def event_of(
+    t: float, kind: EventType, element: str | None, candidate: int | None, detail: dict[str, Any]
+) -> Event:
+    """The event record of the log: ``element``, ``candidate`` and ``detail`` when it has them."""
+    event: Event = {"t": t, "type": kind}
+    if element is not None:
+        event["element"] = element
+    if candidate is not None:
+        event["candidate"] = candidate
+    if detail:
+        event["detail"] = detail
+    return event
+
+
+Asker = tuple[
+    str, frozenset[str] | None, float, float, Distribution, tuple[int, int] | None, list[tuple[str, str]]
+]
+"""One approval rule as the simulation asks it: role, tiers, how its members respond
+(respond and reject probabilities, delay, working hours), and its members with their keys."""
+
+
+def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate) -> list[Asker]:
+    """Who a gate asks for approval and how they answer, looked up once per run."""
+    found = []
+    for rule in gate.approval.rules:
+        behaviour = scenario.approvers.get(rule.role, scenario.default_approvers)
+        role = spec.role(rule.role)
+        found.append(
+            (
+                rule.role,
+                None if rule.tiers is None else frozenset(rule.tiers),
+                behaviour.respond_probability,
+                behaviour.reject_probability,
+                behaviour.delay_hours,
+                behaviour.working_hours,
+                [(person, person_key(person)) for person in (role.members if role else [])],
+            )
+        )
+    return found
 
 
 def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:
