@@ -280,6 +280,8 @@ class CompiledGate:
         self.programs = [compile_criterion(criterion) for criterion in gate.criteria]
         self.tiers = frozenset(spec.tiers)
         self.strictest = spec.strictest_tier()
+        self.policies: dict[tuple[str, str | None], ApprovalPolicy] = {}
+        """(tier, submitter as given) -> its approval policy: found once, asked per candidate."""
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate) -> CompiledGate:
@@ -335,9 +337,12 @@ class GateReview:
         self.tier: str = tier if tier in compiled.tiers else compiled.strictest
         self.criteria = [program(evidence, self.tier) for program in compiled.programs]
         self._verdict = _criteria_reasons(self.criteria)
-        self.approval = ApprovalPolicy.of(
-            compiled.spec, compiled.gate, self.tier, evidence.candidate.submitted_by
-        )
+        submitter = evidence.candidate.submitted_by
+        approval = compiled.policies.get((self.tier, submitter))
+        if approval is None:
+            approval = ApprovalPolicy.of(compiled.spec, compiled.gate, self.tier, submitter)
+            compiled.policies[(self.tier, submitter)] = approval
+        self.approval = approval
 
     @property
     def criteria_outcome(self) -> Verdict:

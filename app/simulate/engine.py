@@ -224,13 +224,15 @@ class Simulation:
         records: list[Response] = evidence.approvals  # type: ignore[assignment]
         deadline = entered + self.scenario.approval_timeout_hours * HOUR
         t = asked
+        needed = review.approvals_needed
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
-            t = max(t, moment)
+            if moment > t:
+                t = moment
             records.append(Response(person, role, answer, at(t)))
             self.log(t, EventType.APPROVAL, gate.id, index, by=person, role=role, decision=answer)
-            if answer == "approve" and len(records) < review.approvals_needed:
+            if answer == "approve" and len(records) < needed:
                 continue
             decision = review.decision(at(t))
             if decision.decision != "hold":
