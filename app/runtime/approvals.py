@@ -45,10 +45,10 @@ class ApprovalOutcome:
         """A copy whose lists and entries are its own."""
         return ApprovalOutcome(
             self.status,
-            [dict(entry) for entry in self.counted],
-            [dict(entry) for entry in self.ignored],
+            list(map(dict, self.counted)),
+            list(map(dict, self.ignored)),
             list(self.short),
-            [dict(entry) for entry in self.rejected_by],
+            list(map(dict, self.rejected_by)),
             self.submitter_unknown,
         )
 

@@ -6,6 +6,7 @@ Nothing from a file is ever evaluated as code: operators are looked up in a fixe
 from __future__ import annotations
 
 import math
+from math import isfinite
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -181,14 +182,14 @@ def _fmt(value: Any) -> str:
     )
 
 
-Program = Callable[[EvidenceLike], CriterionResult]
-"""One criterion compiled: evidence in, its result out (tiers aside)."""
+Program = Callable[[EvidenceLike, Any], CriterionResult]
+"""One criterion compiled: evidence in, its result out (the tier, second, is not read)."""
 
 
 def _artifact(criterion: Any) -> Program:
     name = criterion.artifact
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         present = name in evidence.artifacts
         return CriterionResult(criterion, Status.PASS if present else Status.MISSING, present)
 
@@ -198,7 +199,7 @@ def _artifact(criterion: Any) -> Program:
 def _check(criterion: Any) -> Program:
     name, equals = criterion.check, criterion.equals
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         observed = evidence.checks.get(name, MISSING)
         if observed is MISSING or observed is None:
             return CriterionResult(criterion, Status.MISSING, None)
@@ -213,7 +214,7 @@ def _check(criterion: Any) -> Program:
 def _baseline(criterion: Any) -> Program:
     name, compare, delta = criterion.metric, OPERATORS[criterion.op], criterion.delta
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         raw = evidence.metrics.get(name, MISSING)
         base_raw = evidence.baseline.get(name, MISSING)
         if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
@@ -230,8 +231,12 @@ def _baseline(criterion: Any) -> Program:
 def _metric(criterion: Any) -> Program:
     name, compare, threshold = criterion.metric, OPERATORS[criterion.op], criterion.value
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         raw = evidence.metrics.get(name, MISSING)
+        if raw.__class__ is float and isfinite(raw):  # the usual value, as number() reads it
+            return CriterionResult(
+                criterion, Status.PASS if compare(raw, threshold) else Status.FAIL, raw
+            )
         if raw is MISSING or raw is None:
             return CriterionResult(criterion, Status.MISSING, None)
         value = number(raw)
@@ -257,11 +262,13 @@ def compile_criterion(criterion: Any) -> TieredProgram:
     """The criterion as a function of (evidence, tier), its form and constants bound once."""
     run = _FORMS[type(criterion)](criterion)
     if criterion.tiers is None:
-        return lambda evidence, _tier: run(evidence)
+        return run
     tiers = frozenset(criterion.tiers)
 
     def tiered(evidence: EvidenceLike, tier: str) -> CriterionResult:
-        return run(evidence) if tier in tiers else CriterionResult(criterion, Status.SKIPPED, None)
+        if tier in tiers:
+            return run(evidence)
+        return CriterionResult(criterion, Status.SKIPPED, None)
 
     return tiered
 

@@ -113,22 +113,25 @@ class Simulation:
         candidate: int | None,
         **detail: Any,
     ) -> None:
-        """Record an event at simulated minute ``t`` (checked in ``run``)."""
-        self.records.append((round(t, 3), event, element, candidate, detail))
-        if t > self.latest:
-            self.latest = t
+        """Record an event at simulated minute ``t`` (checked in ``run``); the candidates'
+        walks append their many records directly."""
+        self.records.append((t, event, element, candidate, detail))
 
     # -- candidates --------------------------------------------------------------------
 
     def run(self) -> SimulationResult:
         self.clock.start(self.arrivals())
         self.clock.run()
+        # The latest logged time, as ``if t > latest`` would find it event by event.
+        self.latest = max(itertools.chain((0.0,), map(itemgetter(0), self.records)))
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        self.records.sort(key=itemgetter(0))  # stable: same-time events keep their order
+        events = [event_of(*record) for record in self.records]
+        events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
+        self.records = []
         return SimulationResult(
             self.scenario.id,
             self.seed,
-            [event_of(*record) for record in self.records],
+            events,
             self.gates,
             self.releases,
             self.rollbacks,
@@ -157,20 +160,14 @@ class Simulation:
         """A candidate's walk through the gates, then its release when it reaches the end."""
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
-        self.log(
-            t,
-            EventType.CANDIDATE_ARRIVED,
-            first,
-            index,
-            tier=entrant.tier,
-            submitter=entrant.submitted_by,
-        )
+        detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
+        self.records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
         for gate in self.chain:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
             t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
-            self.log(t, EventType.DEPLOYED, gate.to, index)
+            self.records.append((t, EventType.DEPLOYED, gate.to, index, None))
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
             baked = t + (self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0)
@@ -186,21 +183,25 @@ class Simulation:
 
     def through_gate(self, index: int, gate: SpecGate, entrant: Entrant, t: float) -> float | None:
         """The minute the candidate leaves ``gate`` promoted, or None when it is rejected."""
-        stats, source = self.gates[gate.id], self.sources[gate.id]
+        gate_id = gate.id
+        stats, source = self.gates[gate_id], self.sources[gate_id]
         stats.entered += 1
         entered = t
-        self.log(t, EventType.GATE_ENTERED, gate.id, index)
-        compiled = self.compiled[gate.id]
+        records = self.records
+        records.append((t, EventType.GATE_ENTERED, gate_id, index, None))
+        compiled = self.compiled[gate_id]
         review = compiled.review(source.draw(self.rng, entrant))
-        if review.criteria_outcome == Verdict.HOLD:
+        outcome = review.criteria_outcome
+        if outcome == Verdict.HOLD:
             stats.held += 1
-            self.log(t, EventType.GATE_HELD, gate.id, index, reason="data needs a person's review")
+            self.log(t, EventType.GATE_HELD, gate_id, index, reason="data needs a person's review")
             t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
-            self.log(t, EventType.GATE_REVIEWED, gate.id, index)
+            self.log(t, EventType.GATE_REVIEWED, gate_id, index)
             review = compiled.review(source.draw(self.rng, entrant, complete=True))
-        elif review.needs_approvals and review.criteria_outcome == Verdict.PROMOTE:
+            outcome = review.criteria_outcome
+        elif outcome == Verdict.PROMOTE and review.needs_approvals:
             stats.held += 1  # check says hold while approvals are pending
-        if review.criteria_outcome == Verdict.REJECT:
+        if outcome == Verdict.REJECT:
             decision, reasons = "reject", review.decision(at(t)).reasons
         else:
             t, decision, reasons = self.await_approvals(index, review, entered, t)
@@ -208,10 +209,10 @@ class Simulation:
         if decision != "promote":
             stats.rejected += 1
             if reasons is not None:
-                self.log(t, EventType.GATE_REJECTED, gate.id, index, reasons=reasons)
+                records.append((t, EventType.GATE_REJECTED, gate_id, index, {"reasons": reasons}))
             return None
         stats.passed += 1
-        self.log(t, EventType.GATE_PASSED, gate.id, index, reasons=reasons)
+        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
         return t
 
     def await_approvals(
@@ -225,13 +226,15 @@ class Simulation:
         deadline = entered + self.scenario.approval_timeout_hours * HOUR
         t = asked
         needed = review.approvals_needed
+        log, gate_id = self.records.append, gate.id
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
             if moment > t:
                 t = moment
             records.append(Response(person, role, answer, at(t)))
-            self.log(t, EventType.APPROVAL, gate.id, index, by=person, role=role, decision=answer)
+            detail = {"by": person, "role": role, "decision": answer}
+            log((t, EventType.APPROVAL, gate_id, index, detail))
             if answer == "approve" and len(records) < needed:
                 continue
             decision = review.decision(at(t))
@@ -436,15 +439,20 @@ class Simulation:
         return t
 
 
-Record = tuple[float, EventType, str | None, int | None, dict[str, Any]]
-"""An event as the engine logs it: minute (rounded), type, element, candidate, detail."""
+Record = tuple[float, EventType, str | None, int | None, dict[str, Any] | None]
+"""An event as the engine logs it: minute, type, element, candidate, detail."""
 
 
 def event_of(
-    t: float, kind: EventType, element: str | None, candidate: int | None, detail: dict[str, Any]
+    t: float,
+    kind: EventType,
+    element: str | None,
+    candidate: int | None,
+    detail: dict[str, Any] | None,
 ) -> Event:
-    """The event record of the log: ``element``, ``candidate`` and ``detail`` when it has them."""
-    event: Event = {"t": t, "type": kind}
+    """The event record of the log (``t`` to the thousandth of a minute): ``element``,
+    ``candidate`` and ``detail`` when it has them."""
+    event: Event = {"t": round(t, 3), "type": kind}
     if element is not None:
         event["element"] = element
     if candidate is not None:
