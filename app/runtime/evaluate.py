@@ -289,6 +289,17 @@ class CompiledGate:
         self.strictest = spec.strictest_tier()
         self.policies: dict[tuple[str, str | None], ApprovalPolicy] = {}
         """(tier, submitter as given) -> its approval policy: found once, asked per candidate."""
+        self._applicable: dict[str, int] = {}
+
+    def applicable(self, tier: str) -> int:
+        """How many blocking criteria apply to ``tier``: those a review does not skip."""
+        found = self._applicable.get(tier)
+        if found is None:
+            found = self._applicable[tier] = sum(
+                str(c.severity) == "blocking" and (c.tiers is None or tier in c.tiers)
+                for c in self.gate.criteria
+            )
+        return found
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate) -> CompiledGate:
@@ -339,7 +350,8 @@ class GateReview:
     """
 
     def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
-        self.spec, self.gate, self.evidence = compiled.spec, compiled.gate, evidence
+        self.compiled, self.spec, self.gate = compiled, compiled.spec, compiled.gate
+        self.evidence = evidence
         tier = evidence.candidate.tier
         self.tier: str = tier if tier in compiled.tiers else compiled.strictest
         self.criteria = [program(evidence, self.tier) for program in compiled.programs]
@@ -399,9 +411,7 @@ class GateReview:
             decision, reasons = Verdict.HOLD, holds
         else:
             decision = Verdict.PROMOTE
-            applicable = sum(
-                r.status != Status.SKIPPED and r.severity == "blocking" for r in self.criteria
-            )
+            applicable = self.compiled.applicable(self.tier)
             reasons = [f"all {applicable} applicable blocking criteria pass"]
             if approvals.status == "satisfied":
                 people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)

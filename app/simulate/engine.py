@@ -84,8 +84,8 @@ class Simulation:
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
-        self.drawn: dict[str, list[tuple[str, Any]]] = {}
-        """Per watched stage: the telemetry distributions its triggers read."""
+        self.drawn: dict[str, list[tuple[str, Callable[[random.Random], float]]]] = {}
+        """Per watched stage: the telemetry its triggers read, and how each is drawn."""
         people = scenario.candidates
         self.sources = {
             gate.id: EvidenceSource(
@@ -232,12 +232,13 @@ class Simulation:
                 break
             if moment > t:
                 t = moment
-            records.append(Response(person, role, answer, at(t)))
+            when = at(t)
+            records.append(Response(person, role, answer, when))
             detail = {"by": person, "role": role, "decision": answer}
             log((t, EventType.APPROVAL, gate_id, index, detail))
             if answer == "approve" and len(records) < needed:
                 continue
-            decision = review.decision(at(t))
+            decision = review.decision(when)
             if decision.decision != "hold":
                 return t, decision.decision, decision.reasons
         decision = review.decision(at(t))
@@ -362,16 +363,19 @@ class Simulation:
         if drawn is None:
             read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
             drawn = [
-                (name, telemetry.metrics[name])
+                (name, telemetry.metrics[name].sample)
                 for name in sorted(telemetry.metrics)
                 if name in read
             ]
             self.drawn[stage] = drawn
+        observe = watcher.observe
+        # Without a fault (most watches) each window is only drawn and observed.
+        start, end = (fault.after_windows, fault.after_windows + fault.windows) if fault else (0, 0)
         for window in range(telemetry.watch_windows):
-            metrics = {name: dist.sample(rng) for name, dist in drawn}
-            if fault and fault.after_windows <= window < fault.after_windows + fault.windows:
-                apply_fault(fault, metrics)
-            if watcher.observe(metrics):
+            metrics = {name: sample(rng) for name, sample in drawn}
+            if start <= window < end:
+                apply_fault(fault, metrics)  # type: ignore[arg-type]
+            if observe(metrics):
                 return window + 1, watcher.result()
         return telemetry.watch_windows, watcher.result()
 
