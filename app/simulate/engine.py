@@ -29,7 +29,7 @@ from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
 from app.simulate.events import Event, EventType
 from app.simulate.results import HOUR, GateStats, SimulationResult
-from app.simulate.scenario import Distribution, Fault, Scenario
+from app.simulate.scenario import Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
 from app.spec.types import person_key
@@ -102,17 +102,21 @@ class Simulation:
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {gate.id: askers(spec, scenario, gate) for gate in self.chain}
+        self.steps = [
+            (
+                gate,
+                gate.to,
+                self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0,
+                gate.to in self.watched_on_the_way,
+            )
+            for gate in self.chain
+        ]
+        """Each gate of the walk with the stage it leads to, that stage's bake time (none for
+        production) and whether the candidate waits out its watch there."""
 
     # -- logging -----------------------------------------------------------------------
 
-    def log(
-        self,
-        t: float,
-        event: EventType,
-        element: str | None,
-        candidate: int | None,
-        **detail: Any,
-    ) -> None:
+    def log(self, t: float, event: EventType, element: str, candidate: int, **detail: Any) -> None:
         """Record an event at simulated minute ``t`` (checked in ``run``); the candidates'
         walks append their many records directly."""
         self.records.append((t, event, element, candidate, detail))
@@ -125,7 +129,13 @@ class Simulation:
         # The latest logged time, as ``if t > latest`` would find it event by event.
         self.latest = max(itertools.chain((0.0,), map(itemgetter(0), self.records)))
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        events = [event_of(*record) for record in self.records]
+        # Every event names its element and candidate; the detail only when it has one.
+        events: list[Event] = [
+            {"t": round(t, 3), "type": kind, "element": element, "candidate": index, "detail": detail}
+            if detail
+            else {"t": round(t, 3), "type": kind, "element": element, "candidate": index}
+            for t, kind, element, index, detail in self.records
+        ]
         events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
         self.records = []
         return SimulationResult(
@@ -161,18 +171,19 @@ class Simulation:
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
         detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
-        self.records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
-        for gate in self.chain:
+        records, rng, deploy = self.records, self.rng, self.scenario.deploy_minutes.sample
+        records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
+        for gate, to, bake, watched_here in self.steps:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
-            t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
-            self.records.append((t, EventType.DEPLOYED, gate.to, index, None))
+            t = left + max(0.0, deploy(rng))
+            records.append((t, EventType.DEPLOYED, to, index, None))
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
-            baked = t + (self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0)
-            if gate.to in self.watched_on_the_way:
-                watched = self.watch_before_production(index, gate.to, t)
+            baked = t + bake
+            if watched_here:
+                watched = self.watch_before_production(index, to, t)
                 if watched is None:
                     return
                 t = watched
@@ -260,7 +271,7 @@ class Simulation:
             for person, key in people:
                 if key == submitter or (respond < 1 and rng.random() >= respond):
                     continue
-                moment = asked + max(0.0, delay.sample(rng)) * HOUR
+                moment = asked + max(0.0, delay(rng)) * HOUR
                 if working_hours is not None:
                     moment = self.working_time(moment, working_hours)
                 answer = "reject" if reject and rng.random() < reject else "approve"
@@ -443,31 +454,18 @@ class Simulation:
         return t
 
 
-Record = tuple[float, EventType, str | None, int | None, dict[str, Any] | None]
-"""An event as the engine logs it: minute, type, element, candidate, detail."""
-
-
-def event_of(
-    t: float,
-    kind: EventType,
-    element: str | None,
-    candidate: int | None,
-    detail: dict[str, Any] | None,
-) -> Event:
-    """The event record of the log (``t`` to the thousandth of a minute): ``element``,
-    ``candidate`` and ``detail`` when it has them."""
-    event: Event = {"t": round(t, 3), "type": kind}
-    if element is not None:
-        event["element"] = element
-    if candidate is not None:
-        event["candidate"] = candidate
-    if detail:
-        event["detail"] = detail
-    return event
+Record = tuple[float, EventType, str, int, dict[str, Any] | None]
+"""An event as the engine logs it: minute, type, element, candidate, detail (or None)."""
 
 
 Asker = tuple[
-    str, frozenset[str] | None, float, float, Distribution, tuple[int, int] | None, list[tuple[str, str]]
+    str,
+    frozenset[str] | None,
+    float,
+    float,
+    Callable[[random.Random], float],
+    tuple[int, int] | None,
+    list[tuple[str, str]],
 ]
 """One approval rule as the simulation asks it: role, tiers, how its members respond
 (respond and reject probabilities, delay, working hours), and its members with their keys."""
@@ -485,7 +483,7 @@ def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate) -> list[Asker]:
                 None if rule.tiers is None else frozenset(rule.tiers),
                 behaviour.respond_probability,
                 behaviour.reject_probability,
-                behaviour.delay_hours,
+                behaviour.delay_hours.sample,
                 behaviour.working_hours,
                 [(person, person_key(person)) for person in (role.members if role else [])],
             )
