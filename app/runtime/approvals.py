@@ -234,10 +234,7 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
             person, fallback, options = eligibility(None, record.by)
             reason = reason if fallback is not None else None
         if reason is None:
-            if own is not None and person == own:
-                reason = "self-approval"
-            else:
-                reason = record.timing
+            reason = "self-approval" if own is not None and person == own else record.timing
         if reason is not None:
             fates[index] = (False, {"by": record.by, "reason": reason})
         elif record.decision == "reject":

@@ -6,10 +6,10 @@ Nothing from a file is ever evaluated as code: operators are looked up in a fixe
 from __future__ import annotations
 
 import math
-from math import isfinite
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Any, Protocol
 
 from app import __version__

@@ -131,7 +131,13 @@ class Simulation:
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
         # Every event names its element and candidate; the detail only when it has one.
         events: list[Event] = [
-            {"t": round(t, 3), "type": kind, "element": element, "candidate": index, "detail": detail}
+            {
+                "t": round(t, 3),
+                "type": kind,
+                "element": element,
+                "candidate": index,
+                "detail": detail,
+            }
             if detail
             else {"t": round(t, 3), "type": kind, "element": element, "candidate": index}
             for t, kind, element, index, detail in self.records
