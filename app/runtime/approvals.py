@@ -211,7 +211,9 @@ simulator's approvers are a handful of people, a backtest's rows may each name o
 
 
 class _Fact(NamedTuple):
-    """What an approval record says, as far as its outcome goes."""
+    """What an approval record says, as far as its outcome goes: :func:`_outcome` sees the
+    records only through these fields, which are also the key outcomes are remembered by,
+    so a field an outcome is to depend on is added here (and nowhere else)."""
 
     by: str
     role: str | None
