@@ -35,4 +35,12 @@ def collection_paused() -> Iterator[None]:
         yield
     finally:
         if collecting:
+            if not gc.get_freeze_count():
+                # What the block made and kept moves to the oldest generation unscanned, as
+                # if it had survived the young collections: the first allocation after
+                # enable() would otherwise scan it all (a tenth of a second for a simulation
+                # of 10,000 releases). Skipped when someone froze objects: unfreeze() would
+                # thaw theirs too.
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()

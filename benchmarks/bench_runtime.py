@@ -157,7 +157,8 @@ def bench_check(spec: GateSpec) -> None:
     )
     name = (
         "check in process, 10 criteria + 3 approval rules, one approval without a role "
-        "(evidence validated, person ids checked, approvers matched to rules each time)"
+        "(evidence validated and person ids checked each time; approvers matched to rules once "
+        "per spec for the same approvals)"
     )
     try:
         import celpy

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from app.runtime.matching import best_assignment
 from app.spec.criteria import ApprovalRule
@@ -41,6 +41,17 @@ class ApprovalOutcome:
     submitter_unknown: bool = False
     """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
+    def copy(self) -> ApprovalOutcome:
+        """A copy whose lists and entries are its own."""
+        return ApprovalOutcome(
+            self.status,
+            list(map(dict, self.counted)),
+            list(map(dict, self.ignored)),
+            list(self.short),
+            list(map(dict, self.rejected_by)),
+            self.submitter_unknown,
+        )
+
 
 def rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
     """The approval rules that apply to a candidate of ``tier``."""
@@ -66,6 +77,10 @@ class ApprovalPolicy:
     )
     """(role, by as written) -> what :meth:`eligibility` found: the simulator asks again for
     the same people at every candidate."""
+    outcomes: dict[tuple[tuple[str, str | None, str, str | None], ...], ApprovalOutcome] = field(
+        default_factory=dict
+    )
+    """What :func:`evaluate_approvals` found for the same facts (see there)."""
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate, tier: str, submitter: str | None) -> ApprovalPolicy:
@@ -168,11 +183,50 @@ def evaluate_approvals(
     satisfied.
     """
     oldest = _window_start(now, policy.window)
+    # The outcome depends on the records only through who, for which role, what, and
+    # whether each is dated after ``now`` or before the window: the same facts give the
+    # same outcome, so it is worked out once per policy (a simulation asks again and again).
+    facts = tuple(
+        (
+            record.by,
+            record.role,
+            record.decision,
+            "future"
+            if record.at > now
+            else ("expired" if oldest is not None and record.at < oldest else None),
+        )
+        for record in records
+    )
+    known = policy.outcomes.get(facts)
+    if known is None:
+        if len(policy.outcomes) >= OUTCOMES_KEPT:
+            policy.outcomes.clear()
+        known = policy.outcomes[facts] = _outcome(policy, [_Fact(*fact) for fact in facts])
+    return known.copy()
+
+
+OUTCOMES_KEPT = 4096
+"""Approval outcomes an :class:`ApprovalPolicy` remembers (then it starts again): the
+simulator's approvers are a handful of people, a backtest's rows may each name others."""
+
+
+class _Fact(NamedTuple):
+    """What an approval record says, as far as its outcome goes: :func:`_outcome` sees the
+    records only through these fields, which are also the key outcomes are remembered by,
+    so a field an outcome is to depend on is added here (and nowhere else)."""
+
+    by: str
+    role: str | None
+    decision: str
+    timing: str | None  # "future", "expired" or None (dated within the window)
+
+
+def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
     own = policy.own
     # Each record's fate, in the records' order: (counted?, what the output says of it).
     fates: list[tuple[bool, dict[str, str]]] = [(False, {})] * len(records)
-    rejected: dict[str, tuple[int, ApprovalLike, tuple[int, ...]]] = {}
-    approving: dict[str, list[tuple[int, ApprovalLike, tuple[int, ...]]]] = {}
+    rejected: dict[str, tuple[int, _Fact, tuple[int, ...]]] = {}
+    approving: dict[str, list[tuple[int, _Fact, tuple[int, ...]]]] = {}
     eligibility = policy.eligibility
     for index, record in enumerate(records):
         person, reason, options = eligibility(record.role, record.by)
@@ -182,12 +236,7 @@ def evaluate_approvals(
             person, fallback, options = eligibility(None, record.by)
             reason = reason if fallback is not None else None
         if reason is None:
-            if own is not None and person == own:
-                reason = "self-approval"
-            elif record.at > now:
-                reason = "future"
-            elif oldest is not None and record.at < oldest:
-                reason = "expired"
+            reason = "self-approval" if own is not None and person == own else record.timing
         if reason is not None:
             fates[index] = (False, {"by": record.by, "reason": reason})
         elif record.decision == "reject":

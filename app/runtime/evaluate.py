@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Any, Protocol
 
 from app import __version__
@@ -181,14 +182,14 @@ def _fmt(value: Any) -> str:
     )
 
 
-Program = Callable[[EvidenceLike], CriterionResult]
-"""One criterion compiled: evidence in, its result out (tiers aside)."""
+Program = Callable[[EvidenceLike, Any], CriterionResult]
+"""One criterion compiled: evidence in, its result out (the tier, second, is not read)."""
 
 
 def _artifact(criterion: Any) -> Program:
     name = criterion.artifact
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         present = name in evidence.artifacts
         return CriterionResult(criterion, Status.PASS if present else Status.MISSING, present)
 
@@ -198,7 +199,7 @@ def _artifact(criterion: Any) -> Program:
 def _check(criterion: Any) -> Program:
     name, equals = criterion.check, criterion.equals
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         observed = evidence.checks.get(name, MISSING)
         if observed is MISSING or observed is None:
             return CriterionResult(criterion, Status.MISSING, None)
@@ -213,7 +214,7 @@ def _check(criterion: Any) -> Program:
 def _baseline(criterion: Any) -> Program:
     name, compare, delta = criterion.metric, OPERATORS[criterion.op], criterion.delta
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         raw = evidence.metrics.get(name, MISSING)
         base_raw = evidence.baseline.get(name, MISSING)
         if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
@@ -230,8 +231,12 @@ def _baseline(criterion: Any) -> Program:
 def _metric(criterion: Any) -> Program:
     name, compare, threshold = criterion.metric, OPERATORS[criterion.op], criterion.value
 
-    def run(evidence: EvidenceLike) -> CriterionResult:
+    def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         raw = evidence.metrics.get(name, MISSING)
+        if raw.__class__ is float and isfinite(raw):  # the usual value, as number() reads it
+            return CriterionResult(
+                criterion, Status.PASS if compare(raw, threshold) else Status.FAIL, raw
+            )
         if raw is MISSING or raw is None:
             return CriterionResult(criterion, Status.MISSING, None)
         value = number(raw)
@@ -257,11 +262,13 @@ def compile_criterion(criterion: Any) -> TieredProgram:
     """The criterion as a function of (evidence, tier), its form and constants bound once."""
     run = _FORMS[type(criterion)](criterion)
     if criterion.tiers is None:
-        return lambda evidence, _tier: run(evidence)
+        return run
     tiers = frozenset(criterion.tiers)
 
     def tiered(evidence: EvidenceLike, tier: str) -> CriterionResult:
-        return run(evidence) if tier in tiers else CriterionResult(criterion, Status.SKIPPED, None)
+        if tier in tiers:
+            return run(evidence)
+        return CriterionResult(criterion, Status.SKIPPED, None)
 
     return tiered
 
@@ -280,6 +287,19 @@ class CompiledGate:
         self.programs = [compile_criterion(criterion) for criterion in gate.criteria]
         self.tiers = frozenset(spec.tiers)
         self.strictest = spec.strictest_tier()
+        self.policies: dict[tuple[str, str | None], ApprovalPolicy] = {}
+        """(tier, submitter as given) -> its approval policy: found once, asked per candidate."""
+        self._applicable: dict[str, int] = {}
+
+    def applicable(self, tier: str) -> int:
+        """How many blocking criteria apply to ``tier``: those a review does not skip."""
+        found = self._applicable.get(tier)
+        if found is None:
+            found = self._applicable[tier] = sum(
+                str(c.severity) == "blocking" and (c.tiers is None or tier in c.tiers)
+                for c in self.gate.criteria
+            )
+        return found
 
     @classmethod
     def of(cls, spec: GateSpec, gate: SpecGate) -> CompiledGate:
@@ -330,14 +350,18 @@ class GateReview:
     """
 
     def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
-        self.spec, self.gate, self.evidence = compiled.spec, compiled.gate, evidence
+        self.compiled, self.spec, self.gate = compiled, compiled.spec, compiled.gate
+        self.evidence = evidence
         tier = evidence.candidate.tier
         self.tier: str = tier if tier in compiled.tiers else compiled.strictest
         self.criteria = [program(evidence, self.tier) for program in compiled.programs]
         self._verdict = _criteria_reasons(self.criteria)
-        self.approval = ApprovalPolicy.of(
-            compiled.spec, compiled.gate, self.tier, evidence.candidate.submitted_by
-        )
+        submitter = evidence.candidate.submitted_by
+        approval = compiled.policies.get((self.tier, submitter))
+        if approval is None:
+            approval = ApprovalPolicy.of(compiled.spec, compiled.gate, self.tier, submitter)
+            compiled.policies[(self.tier, submitter)] = approval
+        self.approval = approval
 
     @property
     def criteria_outcome(self) -> Verdict:
@@ -387,9 +411,7 @@ class GateReview:
             decision, reasons = Verdict.HOLD, holds
         else:
             decision = Verdict.PROMOTE
-            applicable = sum(
-                r.status != Status.SKIPPED and r.severity == "blocking" for r in self.criteria
-            )
+            applicable = self.compiled.applicable(self.tier)
             reasons = [f"all {applicable} applicable blocking criteria pass"]
             if approvals.status == "satisfied":
                 people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)

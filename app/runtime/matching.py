@@ -89,20 +89,27 @@ def _first_fit(
 ) -> tuple[dict[str, int], list[int]] | None:
     """Each person to the first rule they fit that still needs someone (else their first
     rule): the usual case, approvals naming their roles, satisfies every rule at once, and
-    then no assignment does better. None when some rule is left short."""
+    then no assignment does better. So does the case where nobody fits two rules: each
+    person then has one place, and there is no other assignment (a simulation asks while
+    approvals are still coming in, with rules short). None when some rule is left short and
+    someone could have gone elsewhere."""
     assigned: dict[str, int] = {}
     loads = [0] * len(counts)
+    forced = True
     for person, options in people.items():
         chosen = options[0]
-        for rule in options:
-            if loads[rule] < counts[rule]:
-                chosen = rule
-                break
+        if len(options) > 1:
+            forced = False
+            for rule in options:
+                if loads[rule] < counts[rule]:
+                    chosen = rule
+                    break
         assigned[person] = chosen
         loads[chosen] += 1
-    for load, count in zip(loads, counts, strict=True):
-        if load < count:
-            return None
+    if not forced:
+        for load, count in zip(loads, counts, strict=True):
+            if load < count:
+                return None
     return assigned, loads
 
 

@@ -7,8 +7,10 @@ judge a trigger is inconclusive, never healthy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from math import isfinite
 from typing import Any
 
 from app.runtime.evaluate import OPERATORS
@@ -53,6 +55,9 @@ class MonitorResult:
         }
 
 
+_Watched = tuple[SpecTrigger, str, str, Callable[[Any, Any], bool], float, int]
+
+
 def _breached(trigger: SpecTrigger, metrics: dict[str, Any]) -> bool | None:
     """True or False for a usable window; None when the window is skipped."""
     raw = metrics.get(trigger.metric)
@@ -69,6 +74,16 @@ class StageWatch:
     def __init__(self, spec: GateSpec, stage: str) -> None:
         self.stage = stage
         self.policies = spec.policies_for(stage)
+        self.triggers: list[_Watched] = spec.memo(
+            ("watched-triggers", stage),
+            lambda: [
+                (t, t.id, t.metric, OPERATORS[t.op], t.value, t.for_windows)
+                for p in self.policies
+                for t in p.triggers
+            ],
+        )
+        """Each trigger with its id, metric, comparison, threshold and run, looked up once
+        per spec: the simulator watches some 20,000 stages a run."""
         self.runs = {t.id: 0 for p in self.policies for t in p.triggers}
         self.counted = dict.fromkeys(self.runs, 0)
         self.windows = 0
@@ -80,14 +95,17 @@ class StageWatch:
         fired = False
         runs, counted = self.runs, self.counted
         self.windows += 1
-        for policy in self.policies:
-            for trigger in policy.triggers:
+        for trigger, tid, metric, compare, value, needed in self.triggers:
+            raw = metrics.get(metric)
+            if raw.__class__ is float and isfinite(raw):  # the usual window, as _breached
+                breached: bool | None = compare(raw, value)
+            else:
                 breached = _breached(trigger, metrics)
                 if breached is None:
                     continue
-                counted[trigger.id] += 1
-                runs[trigger.id] = runs[trigger.id] + 1 if breached else 0
-                fired = fired or runs[trigger.id] >= trigger.for_windows
+            counted[tid] += 1
+            run = runs[tid] = runs[tid] + 1 if breached else 0
+            fired = fired or run >= needed
         return fired
 
     def result(self) -> MonitorResult:

@@ -74,7 +74,8 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
-        self.events: list[Event] = []
+        self.records: list[Record] = []
+        """The log as compact records, made into events once, in time order, at the end."""
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.compiled = {gate.id: CompiledGate.of(spec, gate) for gate in self.chain}
@@ -83,8 +84,8 @@ class Simulation:
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
-        self.drawn: dict[str, list[tuple[str, Any]]] = {}
-        """Per watched stage: the telemetry distributions its triggers read."""
+        self.drawn: dict[str, list[tuple[str, Callable[[random.Random], float]]]] = {}
+        """Per watched stage: the telemetry its triggers read, and how each is drawn."""
         people = scenario.candidates
         self.sources = {
             gate.id: EvidenceSource(
@@ -100,52 +101,53 @@ class Simulation:
         final = self.chain[-1].to if self.chain else None
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
-        self.askers = {
-            gate.id: [
-                (
-                    rule.role,
-                    rule.tiers,
-                    scenario.approvers.get(rule.role, scenario.default_approvers),
-                    role.members if (role := spec.role(rule.role)) else [],
-                )
-                for rule in gate.approval.rules
-            ]
+        self.askers = {gate.id: askers(spec, scenario, gate) for gate in self.chain}
+        self.steps = [
+            (
+                gate,
+                gate.to,
+                self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0,
+                gate.to in self.watched_on_the_way,
+            )
             for gate in self.chain
-        }
+        ]
+        """Each gate of the walk with the stage it leads to, that stage's bake time (none for
+        production) and whether the candidate waits out its watch there."""
 
     # -- logging -----------------------------------------------------------------------
 
-    def log(
-        self,
-        t: float,
-        event: EventType,
-        element: str | None,
-        candidate: int | None,
-        **detail: Any,
-    ) -> None:
-        """Record an event at simulated minute ``t``."""
-        record: Event = {"t": round(t, 3), "type": event}  # checked in ``run``
-        if element is not None:
-            record["element"] = element
-        if candidate is not None:
-            record["candidate"] = candidate
-        if detail:
-            record["detail"] = detail
-        self.events.append(record)
-        if t > self.latest:
-            self.latest = t
+    def log(self, t: float, event: EventType, element: str, candidate: int, **detail: Any) -> None:
+        """Record an event at simulated minute ``t`` (checked in ``run``); the candidates'
+        walks append their many records directly."""
+        self.records.append((t, event, element, candidate, detail))
 
     # -- candidates --------------------------------------------------------------------
 
     def run(self) -> SimulationResult:
         self.clock.start(self.arrivals())
         self.clock.run()
+        # The latest logged time, as ``if t > latest`` would find it event by event.
+        self.latest = max(itertools.chain((0.0,), map(itemgetter(0), self.records)))
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        self.events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
+        # Every event names its element and candidate; the detail only when it has one.
+        events: list[Event] = [
+            {
+                "t": round(t, 3),
+                "type": kind,
+                "element": element,
+                "candidate": index,
+                "detail": detail,
+            }
+            if detail
+            else {"t": round(t, 3), "type": kind, "element": element, "candidate": index}
+            for t, kind, element, index, detail in self.records
+        ]
+        events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
+        self.records = []
         return SimulationResult(
             self.scenario.id,
             self.seed,
-            self.events,
+            events,
             self.gates,
             self.releases,
             self.rollbacks,
@@ -174,25 +176,20 @@ class Simulation:
         """A candidate's walk through the gates, then its release when it reaches the end."""
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
-        self.log(
-            t,
-            EventType.CANDIDATE_ARRIVED,
-            first,
-            index,
-            tier=entrant.tier,
-            submitter=entrant.submitted_by,
-        )
-        for gate in self.chain:
+        detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
+        records, rng, deploy = self.records, self.rng, self.scenario.deploy_minutes.sample
+        records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
+        for gate, to, bake, watched_here in self.steps:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
-            t = left + max(0.0, self.scenario.deploy_minutes.sample(self.rng))
-            self.log(t, EventType.DEPLOYED, gate.to, index)
+            t = left + max(0.0, deploy(rng))
+            records.append((t, EventType.DEPLOYED, to, index, None))
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
-            baked = t + (self.bakes.get(gate.to, 0.0) if gate is not self.chain[-1] else 0.0)
-            if gate.to in self.watched_on_the_way:
-                watched = self.watch_before_production(index, gate.to, t)
+            baked = t + bake
+            if watched_here:
+                watched = self.watch_before_production(index, to, t)
                 if watched is None:
                     return
                 t = watched
@@ -203,21 +200,25 @@ class Simulation:
 
     def through_gate(self, index: int, gate: SpecGate, entrant: Entrant, t: float) -> float | None:
         """The minute the candidate leaves ``gate`` promoted, or None when it is rejected."""
-        stats, source = self.gates[gate.id], self.sources[gate.id]
+        gate_id = gate.id
+        stats, source = self.gates[gate_id], self.sources[gate_id]
         stats.entered += 1
         entered = t
-        self.log(t, EventType.GATE_ENTERED, gate.id, index)
-        compiled = self.compiled[gate.id]
+        records = self.records
+        records.append((t, EventType.GATE_ENTERED, gate_id, index, None))
+        compiled = self.compiled[gate_id]
         review = compiled.review(source.draw(self.rng, entrant))
-        if review.criteria_outcome == Verdict.HOLD:
+        outcome = review.criteria_outcome
+        if outcome == Verdict.HOLD:
             stats.held += 1
-            self.log(t, EventType.GATE_HELD, gate.id, index, reason="data needs a person's review")
+            self.log(t, EventType.GATE_HELD, gate_id, index, reason="data needs a person's review")
             t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
-            self.log(t, EventType.GATE_REVIEWED, gate.id, index)
+            self.log(t, EventType.GATE_REVIEWED, gate_id, index)
             review = compiled.review(source.draw(self.rng, entrant, complete=True))
-        elif review.needs_approvals and review.criteria_outcome == Verdict.PROMOTE:
+            outcome = review.criteria_outcome
+        elif outcome == Verdict.PROMOTE and review.needs_approvals:
             stats.held += 1  # check says hold while approvals are pending
-        if review.criteria_outcome == Verdict.REJECT:
+        if outcome == Verdict.REJECT:
             decision, reasons = "reject", review.decision(at(t)).reasons
         else:
             t, decision, reasons = self.await_approvals(index, review, entered, t)
@@ -225,10 +226,10 @@ class Simulation:
         if decision != "promote":
             stats.rejected += 1
             if reasons is not None:
-                self.log(t, EventType.GATE_REJECTED, gate.id, index, reasons=reasons)
+                records.append((t, EventType.GATE_REJECTED, gate_id, index, {"reasons": reasons}))
             return None
         stats.passed += 1
-        self.log(t, EventType.GATE_PASSED, gate.id, index, reasons=reasons)
+        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
         return t
 
     def await_approvals(
@@ -241,15 +242,20 @@ class Simulation:
         records: list[Response] = evidence.approvals  # type: ignore[assignment]
         deadline = entered + self.scenario.approval_timeout_hours * HOUR
         t = asked
+        needed = review.approvals_needed
+        log, gate_id = self.records.append, gate.id
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
-            t = max(t, moment)
-            records.append(Response(person, role, answer, at(t)))
-            self.log(t, EventType.APPROVAL, gate.id, index, by=person, role=role, decision=answer)
-            if answer == "approve" and len(records) < review.approvals_needed:
+            if moment > t:
+                t = moment
+            when = at(t)
+            records.append(Response(person, role, answer, when))
+            detail = {"by": person, "role": role, "decision": answer}
+            log((t, EventType.APPROVAL, gate_id, index, detail))
+            if answer == "approve" and len(records) < needed:
                 continue
-            decision = review.decision(at(t))
+            decision = review.decision(when)
             if decision.decision != "hold":
                 return t, decision.decision, decision.reasons
         decision = review.decision(at(t))
@@ -265,16 +271,15 @@ class Simulation:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
         planned = []
         rng, tier, submitter = self.rng, entrant.tier, person_key(entrant.submitted_by)
-        for role, tiers, behaviour, people in self.askers[gate.id]:
+        for role, tiers, respond, reject, delay, working_hours, people in self.askers[gate.id]:
             if tiers is not None and tier not in tiers:
                 continue
-            respond, reject = behaviour.respond_probability, behaviour.reject_probability
-            for person in people:
-                if person_key(person) == submitter or (respond < 1 and rng.random() >= respond):
+            for person, key in people:
+                if key == submitter or (respond < 1 and rng.random() >= respond):
                     continue
-                moment = asked + max(0.0, behaviour.delay_hours.sample(rng)) * HOUR
-                if behaviour.working_hours is not None:
-                    moment = self.working_time(moment, behaviour.working_hours)
+                moment = asked + max(0.0, delay(rng)) * HOUR
+                if working_hours is not None:
+                    moment = self.working_time(moment, working_hours)
                 answer = "reject" if reject and rng.random() < reject else "approve"
                 planned.append((moment, person, role, answer))
         planned.sort()
@@ -375,16 +380,19 @@ class Simulation:
         if drawn is None:
             read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
             drawn = [
-                (name, telemetry.metrics[name])
+                (name, telemetry.metrics[name].sample)
                 for name in sorted(telemetry.metrics)
                 if name in read
             ]
             self.drawn[stage] = drawn
+        observe = watcher.observe
+        # Without a fault (most watches) each window is only drawn and observed.
+        start, end = (fault.after_windows, fault.after_windows + fault.windows) if fault else (0, 0)
         for window in range(telemetry.watch_windows):
-            metrics = {name: dist.sample(rng) for name, dist in drawn}
-            if fault and fault.after_windows <= window < fault.after_windows + fault.windows:
-                apply_fault(fault, metrics)
-            if watcher.observe(metrics):
+            metrics = {name: sample(rng) for name, sample in drawn}
+            if start <= window < end:
+                apply_fault(fault, metrics)  # type: ignore[arg-type]
+            if observe(metrics):
                 return window + 1, watcher.result()
         return telemetry.watch_windows, watcher.result()
 
@@ -450,6 +458,43 @@ class Simulation:
             }
         )
         return t
+
+
+Record = tuple[float, EventType, str, int, dict[str, Any] | None]
+"""An event as the engine logs it: minute, type, element, candidate, detail (or None)."""
+
+
+Asker = tuple[
+    str,
+    frozenset[str] | None,
+    float,
+    float,
+    Callable[[random.Random], float],
+    tuple[int, int] | None,
+    list[tuple[str, str]],
+]
+"""One approval rule as the simulation asks it: role, tiers, how its members respond
+(respond and reject probabilities, delay, working hours), and its members with their keys."""
+
+
+def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate) -> list[Asker]:
+    """Who a gate asks for approval and how they answer, looked up once per run."""
+    found = []
+    for rule in gate.approval.rules:
+        behaviour = scenario.approvers.get(rule.role, scenario.default_approvers)
+        role = spec.role(rule.role)
+        found.append(
+            (
+                rule.role,
+                None if rule.tiers is None else frozenset(rule.tiers),
+                behaviour.respond_probability,
+                behaviour.reject_probability,
+                behaviour.delay_hours.sample,
+                behaviour.working_hours,
+                [(person, person_key(person)) for person in (role.members if role else [])],
+            )
+        )
+    return found
 
 
 def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:

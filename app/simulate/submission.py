@@ -44,6 +44,7 @@ class Submission:
     checks: dict[str, str]
     artifacts: list[str]
     approvals: list[Response] = field(default_factory=list)
+    approvals_from: str | None = None  # as EvidenceLike may say; the simulator's are its own
 
 
 class Outcomes:
