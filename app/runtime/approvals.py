@@ -2,15 +2,16 @@
 
 Approver identity comes only from ``by`` matched against the spec's role members, compared
 in one form (:func:`app.spec.types.person_key`: ``Isabel`` is ``isabel``). A valid rejection
-rejects whatever else was recorded and in whatever order; approvals are then assigned to the
-rules they can count for (:mod:`app.runtime.matching`), each person once per gate.
+rejects whatever else was recorded and in whatever order, and so does a valid ``revise``
+(a rejection that says what must change); approvals are then assigned to the rules they can
+count for (:mod:`app.runtime.matching`), each person once per gate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from app.runtime.matching import best_assignment
 from app.spec.criteria import ApprovalRule
@@ -31,13 +32,44 @@ class ApprovalLike(Protocol):
     def at(self) -> datetime: ...
 
 
+ADVERSE_RANK = {"reject": 2, "revise": 1}
+"""Decisions that send the candidate back, strongest first: of one person's, a rejection
+outweighs a revise; among the same kind the latest (``at``) counts, ties the first listed."""
+
+
+def remarks(record: ApprovalLike) -> dict[str, Any]:
+    """The record's ``comment`` and ``conditions`` when it has them (the simulator's records
+    have neither), as the decision document repeats them."""
+    found: dict[str, Any] = {}
+    if comment := getattr(record, "comment", None):
+        found["comment"] = comment
+    if conditions := getattr(record, "conditions", None):
+        found["conditions"] = list(conditions)
+    return found
+
+
+def _ignored(record: ApprovalLike, reason: str) -> dict[str, str]:
+    """What the output says of an ignored record: who and why, and the decision when it
+    is not an approval (an ignored rejection or revise must read as one)."""
+    if record.decision == "approve":
+        return {"by": record.by, "reason": reason}
+    return {"by": record.by, "reason": reason, "decision": record.decision}
+
+
+def _outranks(record: ApprovalLike, held: ApprovalLike) -> bool:
+    """Whether ``record`` counts instead of ``held``, the same person's adverse record."""
+    return (ADVERSE_RANK[record.decision], record.at) > (ADVERSE_RANK[held.decision], held.at)
+
+
 @dataclass(slots=True)
 class ApprovalOutcome:
     status: str  # satisfied | pending | rejected | not_required
-    counted: list[dict[str, str]] = field(default_factory=list)
+    counted: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[dict[str, str]] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
     rejected_by: list[dict[str, str]] = field(default_factory=list)
+    revised_by: list[dict[str, Any]] = field(default_factory=list)
+    """Valid ``revise`` records: who, for which role, their comment and conditions."""
     submitter_unknown: bool = False
     """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
@@ -164,19 +196,21 @@ def evaluate_approvals(
     dated after ``now`` (``future``) or before the approval window (``expired``), or its person
     already counts at this gate (``duplicate-person``). Any other rejection rejects: one that
     names a role its person cannot approve for still does when they may approve for another
-    applicable rule. The remaining approvals are assigned to rules so that the most rules are
-    satisfied.
+    applicable rule. A ``revise`` is a rejection that asks for changes: the same rules decide
+    whether it counts, and one person's adverse records count once (:data:`ADVERSE_RANK`).
+    The remaining approvals are assigned to rules so that the most rules are satisfied.
     """
     oldest = _window_start(now, policy.window)
     own = policy.own
     # Each record's fate, in the records' order: (counted?, what the output says of it).
-    fates: list[tuple[bool, dict[str, str]]] = [(False, {})] * len(records)
+    fates: list[tuple[bool, dict[str, Any]]] = [(False, {})] * len(records)
     rejected: dict[str, tuple[int, ApprovalLike, tuple[int, ...]]] = {}
     approving: dict[str, list[tuple[int, ApprovalLike, tuple[int, ...]]]] = {}
     eligibility = policy.eligibility
     for index, record in enumerate(records):
         person, reason, options = eligibility(record.role, record.by)
-        if reason is not None and record.decision == "reject" and record.role is not None:
+        adverse = record.decision != "approve"
+        if reason is not None and adverse and record.role is not None:
             # Fail closed: a rejection counts from anyone who could approve the candidate,
             # whatever role it names (a mislabelled rejection must not let it through).
             person, fallback, options = eligibility(None, record.by)
@@ -189,12 +223,15 @@ def evaluate_approvals(
             elif oldest is not None and record.at < oldest:
                 reason = "expired"
         if reason is not None:
-            fates[index] = (False, {"by": record.by, "reason": reason})
-        elif record.decision == "reject":
-            if person in rejected:
-                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
-            else:
+            fates[index] = (False, _ignored(record, reason))
+        elif adverse:
+            held = rejected.get(person)
+            if held is None or _outranks(record, held[1]):
                 rejected[person] = (index, record, options)
+                if held is not None:
+                    fates[held[0]] = (False, _ignored(held[1], "duplicate-person"))
+            else:
+                fates[index] = (False, _ignored(record, "duplicate-person"))
         elif person in approving:
             approving[person].append((index, record, options))
         else:
@@ -205,10 +242,14 @@ def evaluate_approvals(
     for person, (index, record, options) in rejected.items():
         named = any(rules[rule].role == record.role for rule in options)
         role = record.role if named else rules[options[0]].role  # a role they may approve for
-        outcome.rejected_by.append({"by": record.by, "role": role})
-        fates[index] = (True, {"by": record.by, "role": role, "decision": "reject"})
+        entry = {"by": record.by, "role": role, "decision": record.decision, **remarks(record)}
+        if record.decision == "revise":
+            outcome.revised_by.append(entry)
+        else:
+            outcome.rejected_by.append({"by": record.by, "role": role})
+        fates[index] = (True, entry)
         for duplicate, other, _options in approving.pop(person, ()):
-            fates[duplicate] = (False, {"by": other.by, "reason": "duplicate-person"})
+            fates[duplicate] = (False, _ignored(other, "duplicate-person"))
 
     people = {
         person: entries[0][2] if len(entries) == 1 else sorted({o for e in entries for o in e[2]})
@@ -220,13 +261,11 @@ def evaluate_approvals(
         chosen = True
         for index, record, options in entries:
             if chosen and rule in options:  # the first record naming the rule counts
-                fates[index] = (
-                    True,
-                    {"by": record.by, "role": rules[rule].role, "decision": "approve"},
-                )
+                counted = {"by": record.by, "role": rules[rule].role, "decision": "approve"}
+                fates[index] = (True, {**counted, **remarks(record)})
                 chosen = False
             else:
-                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
+                fates[index] = (False, _ignored(record, "duplicate-person"))
     outcome.counted = [entry for counts, entry in fates if counts]
     outcome.ignored = [entry for counts, entry in fates if not counts]
 
@@ -234,7 +273,7 @@ def evaluate_approvals(
     for load, rule, done in zip(loads, rules, met, strict=True):
         if not done:
             outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")
-    if outcome.rejected_by:
+    if outcome.rejected_by or outcome.revised_by:
         outcome.status = "rejected"
     elif not rules:
         outcome.status = "not_required"
