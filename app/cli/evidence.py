@@ -202,7 +202,7 @@ def run_init(options: argparse.Namespace) -> int:
 APPROVALS_HINT = (
     'approvals: one record per decision, {"by": PERSON, "role": ROLE (optional), "decision": '
     '"approve", "reject" or "revise", "at": TIME, "comment": TEXT (optional), "conditions": '
-    '[ONE LINE EACH] (with approve: what the promotion comes with; with revise: what must '
+    "[ONE LINE EACH] (with approve: what the promotion comes with; with revise: what must "
     "change)}"
 )
 

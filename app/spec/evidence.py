@@ -136,8 +136,7 @@ class ApprovalRecord(FileModel):
             )
         if self.decision == "revise" and not self.conditions and not (self.comment or "").strip():
             raise ValueError(
-                "a `revise` says what must change: give `conditions` (one line each) or a "
-                "`comment`"
+                "a `revise` says what must change: give `conditions` (one line each) or a `comment`"
             )
         return self
 
