@@ -34,7 +34,7 @@ class ApprovalLike(Protocol):
 
 ADVERSE_RANK = {"reject": 2, "revise": 1}
 """Decisions that send the candidate back, strongest first: of one person's, a rejection
-outweighs a revise; among the same kind the latest (``at``) counts, ties the first listed."""
+outweighs a revise; among the same kind the latest (``at``) counts (:func:`_outranks`)."""
 
 
 def remarks(record: ApprovalLike) -> dict[str, Any]:
@@ -56,9 +56,25 @@ def _ignored(record: ApprovalLike, reason: str) -> dict[str, str]:
     return {"by": record.by, "reason": reason, "decision": record.decision}
 
 
+def _standing(record: ApprovalLike) -> tuple[Any, ...]:
+    """What orders one person's records of one kind (and a rejection above a revise): the
+    time, then their content, so that the one that counts, the greatest, never depends on
+    the order of the file."""
+    found = remarks(record)
+    conditions = tuple(found.get("conditions", ()))
+    return (
+        ADVERSE_RANK.get(record.decision, 0),
+        record.at,
+        conditions,
+        found.get("comment", ""),
+        record.role or "",
+        record.by,
+    )
+
+
 def _outranks(record: ApprovalLike, held: ApprovalLike) -> bool:
     """Whether ``record`` counts instead of ``held``, the same person's adverse record."""
-    return (ADVERSE_RANK[record.decision], record.at) > (ADVERSE_RANK[held.decision], held.at)
+    return _standing(record) > _standing(held)
 
 
 @dataclass(slots=True)
@@ -259,8 +275,10 @@ def evaluate_approvals(
     for person, entries in approving.items():
         rule = assignment[person]
         chosen = True
+        if len(entries) > 1:  # the latest record naming the rule counts, whatever the order
+            entries = sorted(entries, key=lambda entry: _standing(entry[1]), reverse=True)
         for index, record, options in entries:
-            if chosen and rule in options:  # the first record naming the rule counts
+            if chosen and rule in options:
                 counted = {"by": record.by, "role": rules[rule].role, "decision": "approve"}
                 fates[index] = (True, {**counted, **remarks(record)})
                 chosen = False

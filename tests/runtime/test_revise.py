@@ -340,3 +340,22 @@ def test_the_evidence_schema_names_the_new_fields(capsys) -> None:
     assert code == 0 and record["decision"]["enum"] == ["approve", "reject", "revise"]
     assert record["comment"]["anyOf"][0]["maxLength"] == 10_000
     assert record["conditions"]["anyOf"][0]["items"]["maxLength"] == 500
+
+
+@pytest.mark.parametrize("order", ["as-written", "reversed"])
+def test_one_persons_latest_approval_counts_with_its_conditions(
+    spec, passing_evidence, order
+) -> None:
+    records = [
+        remark(approval("alice", "ml-lead", "2026-11-20T08:00:00Z"), "first look", "old"),
+        remark(approval("alice", "ml-lead", "2026-11-20T12:00:00Z"), "second look", FAIRNESS),
+        approval("bob", "ml-lead"),
+    ]
+    if order == "reversed":
+        records.reverse()
+    decision = check(spec, "gate", with_approvals(passing_evidence, *records), at=AT)
+    assert decision.decision == "promote"
+    assert decision.conditions == [
+        {"by": "alice", "role": "ml-lead", "decision": "approve", "text": FAIRNESS}
+    ]
+    assert {"by": "alice", "reason": "duplicate-person"} in decision.approvals.ignored
