@@ -489,6 +489,28 @@ def test_verify_lets_the_decided_candidate_through(spec_file, tmp_path, capsys) 
 
 
 @pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        ([{"by": "eli", "role": "ml-lead", "decision": "approve", "text": "watch"}], "1 condition"),
+        ([{"text": "a"}, {"text": "b"}], "2 conditions"),
+        ("not a list", None),
+        ([], None),
+    ],
+)
+def test_verify_says_when_the_promotion_comes_with_conditions(
+    spec_file, tmp_path, capsys, conditions, said
+) -> None:
+    decision = decision_file(spec_file, tmp_path, conditions=conditions)
+    code, out, err = verify(capsys, spec_file, decision)
+    assert code == 0, err
+    assert "promoted ranker 2.0.0: deploying it" in out
+    if said is None:
+        assert "condition" not in out
+    else:
+        assert f"with {said} its approvers set" in out
+
+
+@pytest.mark.parametrize(
     ("changes", "args", "fragment"),
     [
         ({}, ["--version", "2.0.1"], "promoted version '2.0.0', but this job was given"),
