@@ -38,9 +38,14 @@ def _remark_problem(value: Any, limit: int, *, lines: bool) -> str | None:
             f"holds a bidirectional control character (U+{ord(found.group()):04X}) at "
             f"position {found.start() + 1}; remove it"
         )
-    if not lines and not value.strip():
+    if not lines and not _visible(value):
         return "must not be blank: say what has to be done, or leave the condition out"
     return None
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows something: not only spaces or invisible characters (U+200B)."""
+    return any(char.isprintable() and not char.isspace() for char in text)
 
 
 def comment_problem(value: Any) -> str | None:
@@ -134,7 +139,7 @@ class ApprovalRecord(FileModel):
                 "a rejection carries no conditions: record decision `revise` to send the "
                 "candidate back with conditions to meet"
             )
-        if self.decision == "revise" and not self.conditions and not (self.comment or "").strip():
+        if self.decision == "revise" and not self.conditions and not _visible(self.comment or ""):
             raise ValueError(
                 "a `revise` says what must change: give `conditions` (one line each) or a `comment`"
             )

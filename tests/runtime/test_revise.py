@@ -292,12 +292,14 @@ HOSTILE: list[tuple[dict[str, Any], str]] = [
     ({"conditions": ["a\tb"]}, "$.approvals[0].conditions[0]: holds a control character"),
     ({"conditions": ["\u200f"]}, "$.approvals[0].conditions[0]: holds a bidirectional"),
     ({"conditions": ["   "]}, "$.approvals[0].conditions[0]: must not be blank"),
+    ({"conditions": ["\u200b\u2060"]}, "$.approvals[0].conditions[0]: must not be blank"),
     ({"conditions": ["y" * 501]}, "$.approvals[0].conditions[0]: must be at most 500 characters"),
     ({"conditions": ["c"] * 51}, "$.approvals[0].conditions: must have at most 50 items"),
     ({"conditions": "retrain"}, "$.approvals[0].conditions: must be a list, got a string"),
     ({"decision": "reject", "conditions": ["x"]}, "$.approvals[0]: a rejection carries no"),
     ({"decision": "revise"}, "$.approvals[0]: a `revise` says what must change"),
     ({"decision": "revise", "comment": "  "}, "$.approvals[0]: a `revise` says what must change"),
+    ({"decision": "revise", "comment": "\u200b"}, "$.approvals[0]: a `revise` says what must"),
     ({"decision": "maybe"}, "$.approvals[0].decision: must be 'approve', 'reject' or 'revise'"),
 ]
 
