@@ -16,7 +16,7 @@ CONDITION_MAX = 500
 """Characters one condition may hold: one line a person can act on and check off."""
 CONDITIONS_MAX = 50
 """Conditions one approval may set."""
-DECISIONS = ("approve", "reject", "revise")
+ApprovalDecision = Literal["approve", "reject", "revise"]
 """What an approver may record; ``revise`` sends the candidate back, as ``reject`` does,
 with the conditions to meet (reason code ``revise-requested``)."""
 
@@ -106,7 +106,7 @@ class ApprovalRecord(FileModel):
             "rule whose role lists them."
         ),
     )
-    decision: Literal["approve", "reject", "revise"] = Field(
+    decision: ApprovalDecision = Field(
         description=(
             "`approve`, `reject`, or `revise` (send the candidate back along the reject path "
             "with `conditions` to meet; counted like a rejection)."
