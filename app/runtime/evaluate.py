@@ -153,7 +153,7 @@ class Decision:
     def conditions(self) -> list[dict[str, str]]:
         """Every condition the counted records set, with who set it, for which role, and
         with which decision (``approve``: the promotion comes with it; ``revise``: to meet
-        before the candidate comes back)."""
+        before the candidate comes back along the reject path)."""
         return [
             {"by": entry["by"], "role": entry["role"], "decision": entry["decision"], "text": text}
             for entry in self.approvals.counted
@@ -385,10 +385,12 @@ class GateReview:
         for item in approvals.rejected_by:
             rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
             codes.append(f"approval-rejected:{item['by']}")
+        back = self.gate.on_reject
         for item in approvals.revised_by:
             rejects.append(
                 f"{item['by']} asked for a revision for role {item['role']}"
-                + _conditions_count(item, "to meet before the candidate comes back")
+                + _conditions_count(item, "to meet")
+                + (f"; the candidate goes back to {back}" if back else "")
             )
         if approvals.revised_by:
             codes.append("revise-requested")

@@ -52,8 +52,8 @@ def test_a_revise_by_an_eligible_approver_sends_the_candidate_back(spec, passing
     assert "revise-requested" in decision.codes
     assert not any(code.startswith("approval-rejected") for code in decision.codes)
     assert decision.reasons == [
-        "bob asked for a revision for role ml-lead with 2 conditions to meet before the "
-        "candidate comes back"
+        "bob asked for a revision for role ml-lead with 2 conditions to meet; the candidate "
+        "goes back to dev"
     ]
     document = decision.to_json()
     assert document["approvals"]["status"] == "rejected"
@@ -77,7 +77,9 @@ def test_a_revise_with_only_a_comment_still_sends_the_candidate_back(
     evidence = with_approvals(passing_evidence, approval("alice", "ml-lead"), record)
     decision = check(spec, "gate", evidence, at=AT)
     assert (decision.decision, decision.codes) == ("reject", ["revise-requested"])
-    assert decision.reasons == ["bob asked for a revision for role ml-lead"]
+    assert decision.reasons == [
+        "bob asked for a revision for role ml-lead; the candidate goes back to dev"
+    ]
     assert "conditions" not in decision.to_json()
 
 
@@ -254,8 +256,8 @@ def test_check_sends_a_revised_candidate_back_with_exit_1(capsys, files, passing
     assert code == 1
     assert out.splitlines() == [
         "gate: REJECT",
-        "  - bob asked for a revision for role ml-lead with 1 condition to meet before the "
-        "candidate comes back",
+        "  - bob asked for a revision for role ml-lead with 1 condition to meet; the candidate "
+        "goes back to dev",
         "  approved by alice (ml-lead):",
         "    comment: fine",
         f"    condition: {FAIRNESS}",
