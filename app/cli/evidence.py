@@ -195,7 +195,16 @@ def run_init(options: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(f"tiers: {', '.join(spec.tiers)} (missing or unknown: the strictest)", file=sys.stderr)
+    print(APPROVALS_HINT, file=sys.stderr)
     return EXIT_OK
+
+
+APPROVALS_HINT = (
+    'approvals: one record per decision, {"by": PERSON, "role": ROLE (optional), "decision": '
+    '"approve", "reject" or "revise", "at": TIME, "comment": TEXT (optional), "conditions": '
+    "[ONE LINE EACH] (with approve: what the promotion comes with; with revise: what must "
+    "change)}"
+)
 
 
 def _approved_at(text: str | None) -> str:

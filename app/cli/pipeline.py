@@ -169,10 +169,33 @@ def run_check(
     else:
         print(f"{decision.gate}: {decision.decision.upper()}")
         for reason in decision.reasons:
-            print(f"  - {reason}")
+            print(f"  - {printable(reason)}")
+        for line in remark_lines(decision.approvals.counted):
+            print(line)
         for ignored in decision.approvals.ignored:
-            print(f"  (ignored approval by {ignored['by']}: {ignored['reason']})")
+            what = IGNORED_WHAT[ignored.get("decision", "approve")]
+            print(f"  (ignored {what} by {ignored['by']}: {ignored['reason']})")
     return DECISION_EXIT[decision.decision]
+
+
+IGNORED_WHAT = {"approve": "approval", "reject": "rejection", "revise": "revise request"}
+COUNTED_WHAT = {"approve": "approved", "reject": "rejected", "revise": "revise requested"}
+
+
+def remark_lines(counted: Sequence[dict[str, Any]]) -> list[str]:
+    """The comments and conditions of the records that counted, as ``check`` prints them:
+    each text through :func:`printable`, a comment's lines one below the other."""
+    lines: list[str] = []
+    for entry in counted:
+        if "comment" not in entry and "conditions" not in entry:
+            continue
+        lines.append(f"  {COUNTED_WHAT[entry['decision']]} by {entry['by']} ({entry['role']}):")
+        prefix = "    comment: "
+        for text in entry.get("comment", "").splitlines():
+            lines.append(prefix + printable(text))
+            prefix = " " * len(prefix)
+        lines += [f"    condition: {printable(text)}" for text in entry.get("conditions", ())]
+    return lines
 
 
 def _prometheus_telemetry(

@@ -2,15 +2,16 @@
 
 Approver identity comes only from ``by`` matched against the spec's role members, compared
 in one form (:func:`app.spec.types.person_key`: ``Isabel`` is ``isabel``). A valid rejection
-rejects whatever else was recorded and in whatever order; approvals are then assigned to the
-rules they can count for (:mod:`app.runtime.matching`), each person once per gate.
+rejects whatever else was recorded and in whatever order, and so does a valid ``revise``
+(a rejection that says what must change); approvals are then assigned to the rules they can
+count for (:mod:`app.runtime.matching`), each person once per gate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from app.runtime.matching import best_assignment
 from app.spec.criteria import ApprovalRule
@@ -31,13 +32,55 @@ class ApprovalLike(Protocol):
     def at(self) -> datetime: ...
 
 
+ADVERSE_RANK = {"reject": 2, "revise": 1}
+"""Decisions that send the candidate back, strongest first: of one person's, a rejection
+outweighs a revise; among the same kind the latest (``at``) counts (:func:`_standing`)."""
+
+
+def remarks(record: ApprovalLike) -> dict[str, Any]:
+    """The record's ``comment`` and ``conditions`` when it has them (the simulator's records
+    have neither), as the decision document repeats them."""
+    found: dict[str, Any] = {}
+    if comment := getattr(record, "comment", None):
+        found["comment"] = comment
+    if conditions := getattr(record, "conditions", None):
+        found["conditions"] = list(conditions)
+    return found
+
+
+def _ignored(record: ApprovalLike, reason: str) -> dict[str, str]:
+    """What the output says of an ignored record: who and why, and the decision when it
+    is not an approval (an ignored rejection or revise must read as one)."""
+    if record.decision == "approve":
+        return {"by": record.by, "reason": reason}
+    return {"by": record.by, "reason": reason, "decision": record.decision}
+
+
+def _standing(record: ApprovalLike) -> tuple[Any, ...]:
+    """What orders one person's records of one kind (and a rejection above a revise): the
+    time, then their content, so that the one that counts, the greatest, never depends on
+    the order of the file."""
+    found = remarks(record)
+    conditions = tuple(found.get("conditions", ()))
+    return (
+        ADVERSE_RANK.get(record.decision, 0),
+        record.at,
+        conditions,
+        found.get("comment", ""),
+        record.role or "",
+        record.by,
+    )
+
+
 @dataclass(slots=True)
 class ApprovalOutcome:
     status: str  # satisfied | pending | rejected | not_required
-    counted: list[dict[str, str]] = field(default_factory=list)
+    counted: list[dict[str, Any]] = field(default_factory=list)
     ignored: list[dict[str, str]] = field(default_factory=list)
     short: list[str] = field(default_factory=list)
     rejected_by: list[dict[str, str]] = field(default_factory=list)
+    revised_by: list[dict[str, Any]] = field(default_factory=list)
+    """Valid ``revise`` records: who, for which role, their comment and conditions."""
     submitter_unknown: bool = False
     """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
@@ -49,6 +92,7 @@ class ApprovalOutcome:
             list(map(dict, self.ignored)),
             list(self.short),
             list(map(dict, self.rejected_by)),
+            list(map(dict, self.revised_by)),
             self.submitter_unknown,
         )
 
@@ -77,9 +121,7 @@ class ApprovalPolicy:
     )
     """(role, by as written) -> what :meth:`eligibility` found: the simulator asks again for
     the same people at every candidate."""
-    outcomes: dict[tuple[tuple[str, str | None, str, str | None], ...], ApprovalOutcome] = field(
-        default_factory=dict
-    )
+    outcomes: dict[tuple[_Fact, ...], ApprovalOutcome] = field(default_factory=dict)
     """What :func:`evaluate_approvals` found for the same facts (see there)."""
 
     @classmethod
@@ -179,29 +221,40 @@ def evaluate_approvals(
     dated after ``now`` (``future``) or before the approval window (``expired``), or its person
     already counts at this gate (``duplicate-person``). Any other rejection rejects: one that
     names a role its person cannot approve for still does when they may approve for another
-    applicable rule. The remaining approvals are assigned to rules so that the most rules are
-    satisfied.
+    applicable rule. A ``revise`` is a rejection that asks for changes: the same rules decide
+    whether it counts, and one person's adverse records count once (:data:`ADVERSE_RANK`).
+    The remaining approvals are assigned to rules so that the most rules are satisfied.
     """
     oldest = _window_start(now, policy.window)
-    # The outcome depends on the records only through who, for which role, what, and
-    # whether each is dated after ``now`` or before the window: the same facts give the
-    # same outcome, so it is worked out once per policy (a simulation asks again and again).
+    # Which of one person's records counts goes by their standing (time, then content):
+    # each record's rank in that order stands in for its time.
+    order = sorted(range(len(records)), key=lambda i: _standing(records[i]))
+    rank = [0] * len(records)
+    for place, index in enumerate(order):
+        rank[index] = place
+    # The outcome depends on the records only through who, for which role, what, whether
+    # each is dated after ``now`` or before the window, its rank and its remarks: the same
+    # facts give the same outcome, so it is worked out once per policy (a simulation asks
+    # again and again).
     facts = tuple(
-        (
+        _Fact(
             record.by,
             record.role,
             record.decision,
             "future"
             if record.at > now
             else ("expired" if oldest is not None and record.at < oldest else None),
+            rank[index],
+            getattr(record, "comment", None),
+            tuple(getattr(record, "conditions", None) or ()),
         )
-        for record in records
+        for index, record in enumerate(records)
     )
     known = policy.outcomes.get(facts)
     if known is None:
         if len(policy.outcomes) >= OUTCOMES_KEPT:
             policy.outcomes.clear()
-        known = policy.outcomes[facts] = _outcome(policy, [_Fact(*fact) for fact in facts])
+        known = policy.outcomes[facts] = _outcome(policy, list(facts))
     return known.copy()
 
 
@@ -219,18 +272,22 @@ class _Fact(NamedTuple):
     role: str | None
     decision: str
     timing: str | None  # "future", "expired" or None (dated within the window)
+    rank: int  # the record's place among all in :func:`_standing` order
+    comment: str | None
+    conditions: tuple[str, ...]
 
 
 def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
     own = policy.own
     # Each record's fate, in the records' order: (counted?, what the output says of it).
-    fates: list[tuple[bool, dict[str, str]]] = [(False, {})] * len(records)
+    fates: list[tuple[bool, dict[str, Any]]] = [(False, {})] * len(records)
     rejected: dict[str, tuple[int, _Fact, tuple[int, ...]]] = {}
     approving: dict[str, list[tuple[int, _Fact, tuple[int, ...]]]] = {}
     eligibility = policy.eligibility
     for index, record in enumerate(records):
         person, reason, options = eligibility(record.role, record.by)
-        if reason is not None and record.decision == "reject" and record.role is not None:
+        adverse = record.decision != "approve"
+        if reason is not None and adverse and record.role is not None:
             # Fail closed: a rejection counts from anyone who could approve the candidate,
             # whatever role it names (a mislabelled rejection must not let it through).
             person, fallback, options = eligibility(None, record.by)
@@ -238,12 +295,15 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
         if reason is None:
             reason = "self-approval" if own is not None and person == own else record.timing
         if reason is not None:
-            fates[index] = (False, {"by": record.by, "reason": reason})
-        elif record.decision == "reject":
-            if person in rejected:
-                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
-            else:
+            fates[index] = (False, _ignored(record, reason))
+        elif adverse:
+            held = rejected.get(person)
+            if held is None or record.rank > held[1].rank:
                 rejected[person] = (index, record, options)
+                if held is not None:
+                    fates[held[0]] = (False, _ignored(held[1], "duplicate-person"))
+            else:
+                fates[index] = (False, _ignored(record, "duplicate-person"))
         elif person in approving:
             approving[person].append((index, record, options))
         else:
@@ -254,10 +314,14 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
     for person, (index, record, options) in rejected.items():
         named = any(rules[rule].role == record.role for rule in options)
         role = record.role if named else rules[options[0]].role  # a role they may approve for
-        outcome.rejected_by.append({"by": record.by, "role": role})
-        fates[index] = (True, {"by": record.by, "role": role, "decision": "reject"})
+        entry = {"by": record.by, "role": role, "decision": record.decision, **remarks(record)}
+        if record.decision == "revise":
+            outcome.revised_by.append(entry)
+        else:
+            outcome.rejected_by.append({"by": record.by, "role": role})
+        fates[index] = (True, entry)
         for duplicate, other, _options in approving.pop(person, ()):
-            fates[duplicate] = (False, {"by": other.by, "reason": "duplicate-person"})
+            fates[duplicate] = (False, _ignored(other, "duplicate-person"))
 
     people = {
         person: entries[0][2] if len(entries) == 1 else sorted({o for e in entries for o in e[2]})
@@ -267,15 +331,15 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
     for person, entries in approving.items():
         rule = assignment[person]
         chosen = True
+        if len(entries) > 1:  # the latest record naming the rule counts, whatever the order
+            entries = sorted(entries, key=lambda entry: entry[1].rank, reverse=True)
         for index, record, options in entries:
-            if chosen and rule in options:  # the first record naming the rule counts
-                fates[index] = (
-                    True,
-                    {"by": record.by, "role": rules[rule].role, "decision": "approve"},
-                )
+            if chosen and rule in options:
+                counted = {"by": record.by, "role": rules[rule].role, "decision": "approve"}
+                fates[index] = (True, {**counted, **remarks(record)})
                 chosen = False
             else:
-                fates[index] = (False, {"by": record.by, "reason": "duplicate-person"})
+                fates[index] = (False, _ignored(record, "duplicate-person"))
     outcome.counted = [entry for counts, entry in fates if counts]
     outcome.ignored = [entry for counts, entry in fates if not counts]
 
@@ -283,7 +347,7 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
     for load, rule, done in zip(loads, rules, met, strict=True):
         if not done:
             outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")
-    if outcome.rejected_by:
+    if outcome.rejected_by or outcome.revised_by:
         outcome.status = "rejected"
     elif not rules:
         outcome.status = "not_required"

@@ -66,5 +66,19 @@ def deployable(
             "version): deploying what this job deploys",
         )
     return DeployVerdict(
-        True, f"gate {gate_id} promoted {decided_model} {decided_version}: deploying it"
+        True,
+        f"gate {gate_id} promoted {decided_model} {decided_version}: deploying it"
+        + _with_conditions(document.get("conditions")),
+    )
+
+
+def _with_conditions(conditions: Any) -> str:
+    """`` with 2 conditions ...`` when the promotion comes with conditions (the decision
+    document lists them with who set them), else ``""``: the deployer should know."""
+    if not isinstance(conditions, list) or not conditions:
+        return ""
+    count = len(conditions)
+    return (
+        f", with {count} condition{'s' if count != 1 else ''} its approvers set (listed under "
+        '"conditions" in the decision document)'
     )

@@ -146,7 +146,20 @@ class Decision:
         }
         if self.approvals_from is not None:
             document["approvals_from"] = self.approvals_from
+        if conditions := self.conditions:
+            document["conditions"] = conditions
         return document
+
+    @property
+    def conditions(self) -> list[dict[str, str]]:
+        """Every condition the counted records set, with who set it, for which role, and
+        with which decision (``approve``: the promotion comes with it; ``revise``: to meet
+        before the candidate comes back along the reject path)."""
+        return [
+            {"by": entry["by"], "role": entry["role"], "decision": entry["decision"], "text": text}
+            for entry in self.approvals.counted
+            for text in entry.get("conditions", ())
+        ]
 
 
 def candidate_json(candidate: CandidateLike) -> dict[str, Any]:
@@ -396,6 +409,15 @@ class GateReview:
         for item in approvals.rejected_by:
             rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
             codes.append(f"approval-rejected:{item['by']}")
+        back = self.gate.on_reject
+        for item in approvals.revised_by:
+            rejects.append(
+                f"{item['by']} asked for a revision for role {item['role']}"
+                + _conditions_count(item, "to meet")
+                + (f"; the candidate goes back to {back}" if back else "")
+            )
+        if approvals.revised_by:
+            codes.append("revise-requested")
         if approvals.status == "pending" and approvals.submitter_unknown:
             holds.append(
                 "candidate.submitted_by is missing: under separation of duties no approval "
@@ -416,6 +438,12 @@ class GateReview:
             if approvals.status == "satisfied":
                 people = ", ".join(f"{c['by']} ({c['role']})" for c in approvals.counted)
                 reasons.append(f"approvals satisfied by {people}")
+                for item in approvals.counted:
+                    if "conditions" in item:
+                        reasons.append(
+                            f"{item['by']} ({item['role']}) approved"
+                            + _conditions_count(item, "that the promotion comes with")
+                        )
             else:
                 reasons.append(f"no approval is required for tier {self.tier!r}")
             codes.append("promoted")
@@ -434,6 +462,12 @@ class GateReview:
             # `evidence collect` recorded it: the decision document repeats it.
             approvals_from=getattr(evidence, "approvals_from", None),
         )
+
+
+def _conditions_count(item: dict[str, Any], what: str) -> str:
+    """`` with 2 conditions <what>`` for a counted record that sets conditions, else ``""``."""
+    count = len(item.get("conditions", ()))
+    return f" with {count} condition{'s' if count != 1 else ''} {what}" if count else ""
 
 
 def decide(

@@ -65,7 +65,12 @@ class Entry:
         data["candidate"] = self.candidate()
         data["blocked_by"] = self.blocked_by.split()
         with suppress(ValueError):  # a tampered row is shown as stored; verify reports it
-            data["document"] = json.loads(self.document)
+            data["document"] = document = json.loads(self.document)
+            conditions = document.get("conditions") if isinstance(document, dict) else None
+            if conditions:
+                # Conditions are recorded in the (hashed) decision document; entries from
+                # before approvals could carry them have none, and verify as they are.
+                data["conditions"] = conditions
         return data
 
 

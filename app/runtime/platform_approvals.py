@@ -4,6 +4,8 @@ The payloads are those of the platforms' REST APIs: a workflow run's review hist
 (GitHub, ``GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals``) and a deployment
 (GitLab, ``GET /projects/:id/deployments/:deployment_id``). Records carry no role: `check`
 counts each person for an applicable rule whose role lists them (CONTRACTS section 4).
+Both payloads carry the reviewer's ``comment`` (GitLab's may be null); a comment that is
+given becomes the record's ``comment``. Neither platform knows conditions or ``revise``.
 Person ids go through the identity rule every format shares (``person_id_problem``); an
 entry that cannot be read is unusable input naming its JSON path, never skipped.
 """
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from app.runtime.collect import SourceError
+from app.spec.evidence import comment_problem
 from app.spec.types import person_id_problem
 
 GITHUB_DECISIONS = {"approved": "approve", "rejected": "reject"}
@@ -27,6 +30,20 @@ def _person(value: Any, source: str, path: tuple[Any, ...]) -> str:
     if problem := person_id_problem(value):
         raise SourceError(source, problem, path)
     return value
+
+
+def _record(
+    by: str, decision: str, at: str, entry: dict[str, Any], source: str, path: tuple[Any, ...]
+) -> dict[str, Any]:
+    """One approval record; the entry's ``comment`` joins it when it says something."""
+    record = {"by": by, "decision": decision, "at": at}
+    comment = entry.get("comment")
+    if comment is None or comment == "":
+        return record
+    if problem := comment_problem(comment):
+        raise SourceError(source, problem, (*path, "comment"))
+    record["comment"] = comment
+    return record
 
 
 def _time_text(value: Any, source: str, path: tuple[Any, ...]) -> str:
@@ -82,7 +99,7 @@ def github_approvals(
         if not isinstance(user, dict):
             raise SourceError(source, "must be the reviewer (an object)", (index, "user"))
         by = _person(user.get("login"), source, (index, "user", "login"))
-        records.append({"by": by, "decision": GITHUB_DECISIONS[state], "at": at})
+        records.append(_record(by, GITHUB_DECISIONS[state], at, entry, source, (index,)))
     return records
 
 
@@ -102,5 +119,5 @@ def gitlab_approvals(payload: Any, source: str) -> list[dict[str, Any]]:
             raise SourceError(source, "must be the approver (an object)", (*where, "user"))
         by = _person(user.get("username"), source, (*where, "user", "username"))
         at = _time_text(entry.get("created_at"), source, (*where, "created_at"))
-        records.append({"by": by, "decision": GITLAB_DECISIONS[status], "at": at})
+        records.append(_record(by, GITLAB_DECISIONS[status], at, entry, source, where))
     return records

@@ -3,12 +3,81 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainValidator, WithJsonSchema, field_validator, model_validator
 
 from app.spec.timestamps import Timestamp, utc_text
-from app.spec.types import FileModel, PersonId, Text
+from app.spec.types import BIDI_CONTROLS, FileModel, PersonId, Text, json_type_name, text_problem
+
+COMMENT_MAX = 10_000
+"""Characters an approval's comment may hold (a platform review comment fits)."""
+CONDITION_MAX = 500
+"""Characters one condition may hold: one line a person can act on and check off."""
+CONDITIONS_MAX = 50
+"""Conditions one approval may set."""
+ApprovalDecision = Literal["approve", "reject", "revise"]
+"""What an approver may record; ``revise`` sends the candidate back, as ``reject`` does,
+with the conditions to meet (reason code ``revise-requested``)."""
+
+
+def _remark_problem(value: Any, limit: int, *, lines: bool) -> str | None:
+    """Why ``value`` cannot be a comment (``lines``: it may hold line breaks and tabs) or a
+    condition (one line, not blank): not a string, too long, or holding a character that
+    would hide or reorder what a reader sees (controls, bidi controls, surrogates)."""
+    if not isinstance(value, str):
+        return f"must be a string, got {json_type_name(value)}"
+    if len(value) > limit:
+        return f"must be at most {limit:,} characters, got {len(value):,}"
+    # Line breaks and tabs become spaces one for one, so positions stay those of the text.
+    shown = value.translate({9: 32, 10: 32, 13: 32}) if lines else value
+    if problem := text_problem(shown, one_line=True):
+        return problem
+    if found := BIDI_CONTROLS.search(value):
+        return (
+            f"holds a bidirectional control character (U+{ord(found.group()):04X}) at "
+            f"position {found.start() + 1}; remove it"
+        )
+    if not lines and not _visible(value):
+        return "must not be blank: say what has to be done, or leave the condition out"
+    return None
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows something: not only spaces or invisible characters (U+200B)."""
+    return any(char.isprintable() and not char.isspace() for char in text)
+
+
+def comment_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be an approval's comment, or None."""
+    return _remark_problem(value, COMMENT_MAX, lines=True)
+
+
+def _check_comment(value: Any) -> str:
+    if problem := comment_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+def _check_condition(value: Any) -> str:
+    if problem := _remark_problem(value, CONDITION_MAX, lines=False):
+        raise ValueError(problem)
+    return value
+
+
+Comment = Annotated[
+    str,
+    PlainValidator(_check_comment),
+    WithJsonSchema({"type": "string", "maxLength": COMMENT_MAX}),
+]
+"""Free text of an approval: line breaks and tabs allowed; no other control characters,
+no bidirectional controls, no unpaired surrogates."""
+Condition = Annotated[
+    str,
+    PlainValidator(_check_condition),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": CONDITION_MAX}),
+]
+"""One condition: one line, not blank, no control or bidirectional control characters."""
 
 
 class Candidate(FileModel):
@@ -37,10 +106,44 @@ class ApprovalRecord(FileModel):
             "rule whose role lists them."
         ),
     )
-    decision: Literal["approve", "reject"] = Field(description="`approve` or `reject`.")
+    decision: ApprovalDecision = Field(
+        description=(
+            "`approve`, `reject`, or `revise` (send the candidate back along the reject path "
+            "with `conditions` to meet; counted like a rejection)."
+        )
+    )
     at: Timestamp = Field(
         description="When, in ISO 8601 with a timezone, e.g. `2026-11-20T10:00:00Z`."
     )
+    comment: Comment | None = Field(
+        None,
+        description=(
+            "Why, in the approver's words (line breaks allowed); the decision document "
+            "repeats it for a record that counts."
+        ),
+    )
+    conditions: list[Condition] | None = Field(
+        None,
+        max_length=CONDITIONS_MAX,
+        description=(
+            "With `approve`: conditions the promotion comes with; with `revise`: what must "
+            "change before the candidate comes back. One line each; the decision document "
+            "lists them with who set them. A rejection carries none."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _conditions_fit_the_decision(self) -> ApprovalRecord:
+        if self.decision == "reject" and self.conditions:
+            raise ValueError(
+                "a rejection carries no conditions: record decision `revise` to send the "
+                "candidate back with conditions to meet"
+            )
+        if self.decision == "revise" and not self.conditions and not _visible(self.comment or ""):
+            raise ValueError(
+                "a `revise` says what must change: give `conditions` (one line each) or a `comment`"
+            )
+        return self
 
 
 class Evidence(FileModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -30,8 +31,30 @@ METRICS = st.dictionaries(
 PEOPLE = st.sampled_from(["alice", "bob", "carol", "rita", "raj", "mallory", "sam", "Alice", "BOB"])
 ROLES = st.sampled_from(["ml-lead", "risk", "sre", "ceo", None])  # None: no role stated
 TIMES = st.sampled_from(["2026-11-20T10:00:00Z", "2026-11-10T10:00:00Z", "2026-11-22T10:00:00Z"])
+CONDITIONS = st.lists(st.sampled_from(["retrain", "recalibrate", "document the data"]), max_size=2)
+
+
+def _remarked(record: dict, conditions: list[str], comment: str | None) -> dict:
+    """``record`` with a comment and conditions where its decision may carry them: a
+    revise always says something; a rejection sets no conditions."""
+    if record["decision"] == "reject":
+        conditions = []
+    if record["decision"] == "revise" and not conditions and comment is None:
+        conditions = ["retrain"]
+    if conditions:
+        record["conditions"] = conditions
+    if comment is not None:
+        record["comment"] = comment
+    return record
+
+
 RECORDS = st.builds(
-    approval, PEOPLE, ROLES, TIMES, st.sampled_from(["approve", "approve", "reject"])
+    _remarked,
+    st.builds(
+        approval, PEOPLE, ROLES, TIMES, st.sampled_from(["approve", "approve", "reject", "revise"])
+    ),
+    CONDITIONS,
+    st.sampled_from([None, "ok", "not yet"]),
 )
 
 
@@ -137,6 +160,13 @@ def test_the_order_of_the_approvals_never_changes_the_decision(
     random.shuffle(evidence["approvals"])
     after = check(spec, "gate", evidence, at=AT)
     assert (after.decision, after.approvals.status) == (before.decision, before.approvals.status)
+    assert sorted(after.codes) == sorted(before.codes)
+
+    def key(item: dict) -> str:
+        return json.dumps(item, sort_keys=True)
+
+    assert sorted(after.conditions, key=key) == sorted(before.conditions, key=key)
+    assert sorted(map(key, after.approvals.counted)) == sorted(map(key, before.approvals.counted))
     reasons = sorted(i["reason"] for i in before.approvals.ignored)
     assert sorted(i["reason"] for i in after.approvals.ignored) == reasons
 

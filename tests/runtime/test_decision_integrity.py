@@ -67,6 +67,15 @@ class Gate:
         assert "Traceback" not in err
         return code, (json.loads(out) if "--json" in extra and out else None), err
 
+    def text(self, given: dict) -> tuple[int, str]:
+        """`check`'s exit code and what it prints without --json."""
+        path = self.folder / "evidence.json"
+        path.write_text(json.dumps(given))
+        code = main(["check", str(self.spec), "--gate", "gate", "--evidence", str(path)])
+        out, err = self.capsys.readouterr()
+        assert "Traceback" not in err
+        return code, out
+
 
 @pytest.fixture
 def gate(spec_data, tmp_path: Path, capsys) -> Gate:
@@ -180,7 +189,11 @@ def test_an_ineligible_rejection_is_ignored_with_its_reason(gate) -> None:
     votes = [vote("alice"), vote("bob"), vote("mallory", decision="reject")]
     code, decision, _ = gate.check(evidence("carol", "low", *votes), "--json")
     assert code == 0
-    assert decision["approvals"]["ignored"] == [{"by": "mallory", "reason": "not-a-member"}]
+    assert decision["approvals"]["ignored"] == [
+        {"by": "mallory", "reason": "not-a-member", "decision": "reject"}
+    ]
+    code, out = gate.text(evidence("carol", "low", *votes))
+    assert code == 0 and "(ignored rejection by mallory: not-a-member)" in out
 
 
 # -- 3. the clock is the machine's, or --at ---------------------------------------------------

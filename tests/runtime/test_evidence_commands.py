@@ -70,6 +70,8 @@ def test_init_prints_every_value_the_gate_reads_as_null(spec_file, capsys) -> No
         "approvals": [],
     }
     assert "model-card" in err and "artifacts" in err  # named, not listed: listing passes
+    # Where a record's comment and conditions go, and the three decisions it may hold.
+    assert '"comment"' in err and '"conditions"' in err and '"revise"' in err
 
 
 def test_every_templates_skeleton_names_what_its_criteria_read(tmp_path, capsys) -> None:
@@ -133,9 +135,20 @@ def test_gitlab_deployment_approvals_replace_those_of_the_base(spec_file, tmp_pa
         str(PLATFORMS / "gitlab-deployment.json"),
     )
     assert code == 0, err
+    # The deployment's approvals carry each approver's comment (the REST API's `comment`).
     assert evidence["approvals"] == [
-        {"by": "eli", "decision": "approve", "at": "2026-11-21T09:30:30.097Z"},
-        {"by": "gus", "decision": "reject", "at": "2026-11-21T09:31:00+01:00"},
+        {
+            "by": "eli",
+            "decision": "approve",
+            "at": "2026-11-21T09:30:30.097Z",
+            "comment": "Looks good to me",
+        },
+        {
+            "by": "gus",
+            "decision": "reject",
+            "at": "2026-11-21T09:31:00+01:00",
+            "comment": "the security review is missing",
+        },
     ]
     assert evidence["approvals_from"] == "gitlab"
     assert evidence["metrics"] == {"accuracy": 0.93, "latency-p95-ms": 120}
@@ -157,9 +170,30 @@ def test_github_reviews_of_one_environment_become_approvals(spec_file, tmp_path,
     assert code == 0, err
     # fay reviewed another environment, gus only commented (pending): neither counts here.
     assert evidence["approvals"] == [
-        {"by": "Eli", "decision": "approve", "at": "2026-11-21T10:00:00Z"}
+        {"by": "Eli", "decision": "approve", "at": "2026-11-21T10:00:00Z", "comment": "Ship it!"}
     ]
     assert evidence["approvals_from"] == "github"
+
+
+def test_a_platform_approval_without_a_comment_has_none(spec_file, tmp_path, capsys) -> None:
+    """GitLab writes `comment: null` when the approver gave none, GitHub an empty string:
+    the record then has no comment (not an empty one)."""
+    gitlab = json.loads((PLATFORMS / "gitlab-deployment.json").read_text())
+    gitlab["approvals"][0]["comment"] = None
+    del gitlab["approvals"][1]["comment"]
+    path = tmp_path / "deployment.json"
+    path.write_text(json.dumps(gitlab))
+    code, evidence, err = collect(capsys, spec_file, tmp_path, "--approvals-gitlab", str(path))
+    assert code == 0, err
+    assert [sorted(record) for record in evidence["approvals"]] == [["at", "by", "decision"]] * 2
+    reviews = json.loads((PLATFORMS / "github-run-approvals.json").read_text())
+    reviews[0]["comment"] = ""
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps(reviews))
+    code, evidence, err = collect(capsys, spec_file, tmp_path, "--approvals-github", str(path))
+    assert code == 0, err
+    assert "comment" not in evidence["approvals"][0]
+    assert evidence["approvals"][1]["comment"] == "staging looks fine"
 
 
 def test_github_reviews_without_a_time_take_now(spec_file, tmp_path, capsys) -> None:
@@ -232,6 +266,45 @@ def test_no_approvals_and_the_platforms_submitter(spec_file, tmp_path, capsys) -
             {"approvals": [{"user": {"username": "el\u0456"}, "status": "approved"}]},
             "--approvals-gitlab",
             "$.approvals[0].user.username",
+        ),
+        # A reviewer's comment that would show other text than it holds, or none at all.
+        (
+            [{"state": "approved", "user": {"login": "eli"}, "comment": "ok \u202egnp.exe"}],
+            "--approvals-github",
+            "$[0].comment: holds a bidirectional control character (U+202E)",
+        ),
+        (
+            [{"state": "approved", "user": {"login": "eli"}, "comment": "x" * 10_001}],
+            "--approvals-github",
+            "$[0].comment: must be at most 10,000 characters",
+        ),
+        (
+            {
+                "approvals": [
+                    {
+                        "user": {"username": "eli"},
+                        "status": "approved",
+                        "created_at": "2026-11-21T09:30:30Z",
+                        "comment": "fine\u0000",
+                    }
+                ]
+            },
+            "--approvals-gitlab",
+            "$.approvals[0].comment: holds a NUL character",
+        ),
+        (
+            {
+                "approvals": [
+                    {
+                        "user": {"username": "eli"},
+                        "status": "approved",
+                        "created_at": "2026-11-21T09:30:30Z",
+                        "comment": 42,
+                    }
+                ]
+            },
+            "--approvals-gitlab",
+            "$.approvals[0].comment: must be a string",
         ),
     ],
 )
@@ -413,6 +486,28 @@ def test_verify_lets_the_decided_candidate_through(spec_file, tmp_path, capsys) 
     assert "promoted ranker 2.0.0" in out
     code, out, _err = verify(capsys, spec_file, decision)  # nothing given: what was decided
     assert code == 0 and "ranker 2.0.0" in out
+
+
+@pytest.mark.parametrize(
+    ("conditions", "said"),
+    [
+        ([{"by": "eli", "role": "ml-lead", "decision": "approve", "text": "watch"}], "1 condition"),
+        ([{"text": "a"}, {"text": "b"}], "2 conditions"),
+        ("not a list", None),
+        ([], None),
+    ],
+)
+def test_verify_says_when_the_promotion_comes_with_conditions(
+    spec_file, tmp_path, capsys, conditions, said
+) -> None:
+    decision = decision_file(spec_file, tmp_path, conditions=conditions)
+    code, out, err = verify(capsys, spec_file, decision)
+    assert code == 0, err
+    assert "promoted ranker 2.0.0: deploying it" in out
+    if said is None:
+        assert "condition" not in out
+    else:
+        assert f"with {said} its approvers set" in out
 
 
 @pytest.mark.parametrize(
