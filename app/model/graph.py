@@ -224,12 +224,16 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
         return book
     current = starts[0][1]
     seen = {trigger}
+    verified = False  # a check has run: later actions are review and documentation (002 step 7)
     while True:
         kind = sop_graph.kind(current)
         if kind == "stage":
             book.target = current
-            if not book.steps or sop_graph.kind(book.steps[-1]) != "check":
-                book.problem = f"reaches stage {current!r} without a check; end it with a check"
+            if not verified:
+                book.problem = (
+                    f"reaches stage {current!r} without a check; verify the rollback with a "
+                    "check before it"
+                )
                 book.culprits = (book.steps[-1] if book.steps else trigger,)
             return book
         if current in seen:
@@ -237,10 +241,11 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
             return book
         seen.add(current)
         book.steps.append(current)
+        verified = verified or kind == "check"
         following = sop_graph.out_edges(current, "next")
         if not following:
-            if kind == "check":
-                book.problem = f"ends at check {current!r}; connect it to the target stage"
+            if kind in ("check", "action") and verified:
+                book.problem = f"ends at {kind} {current!r}; connect it to the target stage"
             elif kind == "action":
                 book.problem = f"ends at action {current!r}; end the runbook with a check"
             else:
