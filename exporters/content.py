@@ -266,6 +266,12 @@ class RunbookView:
         return [s for s in self.steps if s.kind == "check"]
 
     @property
+    def after_checks(self) -> list[Any]:
+        """The actions after the last check: review and documentation (002 step 7)."""
+        last = max((i for i, s in enumerate(self.steps) if s.kind == "check"), default=None)
+        return [] if last is None else [s for s in self.steps[last + 1 :] if s.kind == "action"]
+
+    @property
     def total_minutes(self) -> float:
         return sum(a.minutes for a in self.actions)
 
