@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
+from exporters import restore_jobs
 from exporters.github_scripts import (
     ACTION,
     APPROVE,
@@ -366,6 +367,14 @@ def rollback_job(
                 "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
             },
         ]
+    if plan := restore_jobs.plan_text(policy):
+        steps.append(
+            {
+                "name": "Restore plan, in order",
+                "env": {"RESTORE_PLAN": github_literal(plan)},
+                "run": restore_jobs.RESTORE_PLAN,
+            }
+        )
     for number, action in enumerate(policy.actions, start=1):
         env = {"ACTION_ID": action.id}
         if action.role:

@@ -22,7 +22,8 @@ class RestoreStep:
     number: int
     component: str
     name: str
-    kind: str
+    kind: str | None
+    """None when the component is not in the catalog given (a spec's policy alone)."""
     owner: str | None
     source: str
     ref: str
@@ -33,7 +34,8 @@ class RestoreStep:
         return f"{SOURCE_WORDS.get(self.source, self.source)} {self.ref}"
 
     def line(self) -> str:
-        return f"{self.number}. {self.name} ({self.kind}) from {self.where}"
+        kind = f" ({self.kind})" if self.kind else ""
+        return f"{self.number}. {self.name}{kind} from {self.where}"
 
 
 def restore_steps(components: Iterable[Any], restores: Iterable[Any]) -> list[RestoreStep]:
@@ -48,7 +50,7 @@ def restore_steps(components: Iterable[Any], restores: Iterable[Any]) -> list[Re
                 number=number,
                 component=restore.component,
                 name=known.name if known else restore.component,
-                kind=known.kind if known else "unknown component",
+                kind=known.kind if known else None,
                 owner=known.owner if known else None,
                 source=restore.source,
                 ref=restore.ref,

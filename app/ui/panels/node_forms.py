@@ -251,7 +251,7 @@ def _restores(form: Form, editor: DocumentEditor) -> None:
                 choices=lambda _r: _choices(SOURCE_KINDS),
                 chars=14,
             ),
-            key_column("ref", "safe version", field_tip(Restore, "ref"), chars=26),
+            key_column("ref", "safe version", field_tip(Restore, "ref"), chars=22),
         ],
         source=lambda: list(form.binder.current("restores", lean=True) or []),
         commit=lambda records, error: form.binder.commit("restores", records, error),
