@@ -341,6 +341,24 @@ def metric_rows(doc: Sop) -> list[list[str]]:
     ]
 
 
+COMPONENT_HEADER = ("Component", "Kind", "Owner", "Depends on", "What it is")
+
+
+def component_rows(doc: Sop) -> list[list[str]]:
+    """The components catalog (002 step 2) as the PDF and Markdown table it."""
+    names = {c.id: one_line(c.name) for c in doc.components}
+    return [
+        [
+            f"{one_line(c.name)} ({c.id})",
+            c.kind,
+            role_name(doc, c.owner) if c.owner else "—",
+            ", ".join(names.get(d, d) for d in c.depends_on) or "nothing",
+            c.description,
+        ]
+        for c in doc.components
+    ]
+
+
 SOURCE_HEADER = ("Metric", "MLflow key", "Prometheus query")
 
 

@@ -85,6 +85,8 @@ def test_the_pdf_runbook_lists_restores_in_order_with_their_safe_version() -> No
     pages = page_texts(render_pdf(load_template("rollback-procedure"), ExportContext()))
     text = " ".join(" ".join(page.split()) for page in pages)
     assert text.count("Restores, in order (dependencies first)") == 4
+    assert "System components" in text
+    assert "Model (model) model Model owner Training dataset, Inference data pipeline" in text
     data = text.index("Training dataset dataset")
     model = text.index("Model model Model owner model registry alias model@last-compliant")
     assert data < model  # the bias rollback: the data before the model that depends on it
@@ -93,3 +95,15 @@ def test_the_pdf_runbook_lists_restores_in_order_with_their_safe_version() -> No
     check = text.index("Check: Post-rollback validation: accuracy", section)
     after = text.index("After verification", section)
     assert check < after < text.index("Review and document learnings: accuracy", section)
+
+
+def test_markdown_lists_the_catalog_and_each_runbooks_restores() -> None:
+    from exporters.context import ExportContext
+    from exporters.markdown import render_markdown
+
+    text = render_markdown(load_template("rollback-procedure"), ExportContext())
+    assert "### System components" in text
+    assert "| Model API (model-api) | api | Platform engineer | Model, Infrastructure" in text
+    assert text.count("Restores, in order (dependencies first):") == 4
+    assert "| 2 | Model | model | Model owner | model registry alias model\\@last-compliant |" in text
+    assert "Review and document learnings: bias (after verification)" in text
