@@ -367,12 +367,15 @@ def rollback_job(
                 "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
             },
         ]
-    if plan := restore_jobs.plan_text(policy):
+    for restore in restore_jobs.steps(policy):
+        # GitHub env carries no user text here: the step's name shows the safe version.
         steps.append(
             {
-                "name": "Restore plan, in order",
-                "env": {"RESTORE_PLAN": github_literal(plan)},
-                "run": restore_jobs.RESTORE_PLAN,
+                "name": github_literal(
+                    f"Restore {restore.number}: {restore.name} from {restore.where}"
+                ),
+                "env": {"RESTORE_COMPONENT": restore.component, "RESTORE_SOURCE": restore.source},
+                "run": restore_jobs.RESTORE_STEP,
             }
         )
     for number, action in enumerate(policy.actions, start=1):

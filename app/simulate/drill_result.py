@@ -85,7 +85,7 @@ class DrillResult:
             "story": self.story,
             "seed": self.seed,
             "steps": self.steps,
-            **({"restored": self.restored} if self.restored else {}),
+            "restored": self.restored,
         }
 
 

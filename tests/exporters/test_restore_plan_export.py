@@ -45,18 +45,27 @@ EXPECTED = [
 ]
 
 
-def test_github_rollback_job_prints_the_plan_as_data(doc, tmp_path: Path) -> None:
+def test_github_rollback_job_shows_each_restore_in_order_before_the_runbook(
+    doc, tmp_path: Path
+) -> None:
     export_doc(doc, "github", tmp_path)
     workflow = yaml.safe_load((tmp_path / ".github/workflows/gatewright-monitor.yml").read_text())
     steps = workflow["jobs"]["rollback-latency-spike"]["steps"]
-    names = [step.get("name") for step in steps]
-    plan_step = steps[names.index("Restore plan, in order")]
-    assert names.index("Restore plan, in order") < names.index(
-        "Action 1: Initiate latency rollback"
-    )
-    assert "infra" not in plan_step["run"] and "$RESTORE_PLAN" in plan_step["run"]
-    plan = unescape_literal(plan_step["env"]["RESTORE_PLAN"])
-    assert printed(plan_step["run"], plan, tmp_path).splitlines() == EXPECTED
+    names = [unescape_literal(str(step.get("name"))) for step in steps]
+    first = names.index("Restore 1: infra-config from git ref refs/tags/infra-last-good")
+    assert names[first + 1] == f"Restore 2: model-api from git ref {HOSTILE}"
+    assert names[first + 2] == "Action 1: Initiate latency rollback"
+    second = steps[first + 1]
+    assert second["env"] == {"RESTORE_COMPONENT": "model-api", "RESTORE_SOURCE": "git-ref"}
+    out = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", second["run"]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**second["env"], "PATH": "/usr/bin:/bin"},
+        check=True,
+    ).stdout
+    assert out.startswith("Restore model-api from its safe version (git-ref")
 
 
 def test_gitlab_rollback_job_prints_the_plan_as_data(doc, tmp_path: Path) -> None:
@@ -105,5 +114,7 @@ def test_markdown_lists_the_catalog_and_each_runbooks_restores() -> None:
     assert "### System components" in text
     assert "| Model API (model-api) | api | Platform engineer | Model, Infrastructure" in text
     assert text.count("Restores, in order (dependencies first):") == 4
-    assert "| 2 | Model | model | Model owner | model registry alias model\\@last-compliant |" in text
+    assert (
+        "| 2 | Model | model | Model owner | model registry alias model\\@last-compliant |" in text
+    )
     assert "Review and document learnings: bias (after verification)" in text
