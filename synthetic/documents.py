@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 MODEL = {"id": "model", "name": "Model", "kind": "model", "owner": "sre"}
 RESTORE_MODEL = {"component": "model", "source": "registry-alias", "ref": "model@previous-stable"}
 
