@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import Literal, get_args
 
-import networkx as nx
 from pydantic import Field, field_validator
 
 from app.spec.types import FileModel, Name, Reference, Slug, Text
-
-if TYPE_CHECKING:
-    from app.model.document import Sop
 
 ComponentKind = Literal["model", "dataset", "feature-pipeline", "api", "configuration", "service"]
 COMPONENT_KINDS: tuple[str, ...] = get_args(ComponentKind)
@@ -81,45 +76,3 @@ def restores_once(restores: list[Restore]) -> list[Restore]:
             )
         seen.add(restore.component)
     return restores
-
-
-def dependency_graph(doc: Sop) -> nx.DiGraph:
-    """Component -> component it depends on, for the catalog's known components (cached)."""
-    return doc.derived("model.component-dependencies", _dependencies)
-
-
-def _dependencies(doc: Sop) -> nx.DiGraph:
-    graph = nx.DiGraph()
-    graph.add_nodes_from(component.id for component in doc.components)
-    graph.add_edges_from(
-        (component.id, needed)
-        for component in doc.components
-        for needed in component.depends_on
-        if needed in graph
-    )
-    return graph
-
-
-def dependency_cycles(doc: Sop) -> list[list[str]]:
-    """Each group of components that depend on one another in a circle, catalog order."""
-    graph = dependency_graph(doc)
-    order = {component.id: index for index, component in enumerate(doc.components)}
-    cycles = []
-    for group in nx.strongly_connected_components(graph):
-        first = min(group, key=order.__getitem__)
-        if len(group) > 1 or graph.has_edge(first, first):
-            cycles.append(sorted(group, key=order.__getitem__))
-    return sorted(cycles, key=lambda group: order[group[0]])
-
-
-def order_violations(doc: Sop, restored: Iterable[str]) -> list[tuple[str, str]]:
-    """``(earlier, later)`` pairs where ``earlier`` is restored before ``later`` although it
-    depends on it, directly or through other components: dependencies come back first."""
-    graph = dependency_graph(doc)
-    sequence = [component for component in restored if component in graph]
-    position = {component: index for index, component in enumerate(sequence)}
-    violations = []
-    for index, component in enumerate(sequence):
-        needed = nx.descendants(graph, component)
-        violations += [(component, later) for later in sequence[index + 1 :] if later in needed]
-    return sorted(violations, key=lambda pair: (position[pair[0]], position[pair[1]]))

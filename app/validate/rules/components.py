@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.model.components import dependency_cycles, order_violations
-from app.model.graph import SopGraph
+from app.model.graph import SopGraph, dependency_cycles, order_violations
 from app.validate.registry import Finding, rule
 from app.validate.rules.structure import production_stages
 
