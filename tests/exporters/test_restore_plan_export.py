@@ -118,3 +118,8 @@ def test_markdown_lists_the_catalog_and_each_runbooks_restores() -> None:
         "| 2 | Model | model | Model owner | model registry alias model\\@last-compliant |" in text
     )
     assert "Review and document learnings: bias (after verification)" in text
+    # The trainers' drill checklist says in which order the rollback puts things back.
+    assert (
+        "| Restore order | 1. Training dataset (dataset) from dataset version "
+        "training-data\\@last-compliant; 2. Model (model) from model registry alias"
+    ) in text
