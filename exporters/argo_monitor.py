@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporters import argo_pods as pods
 from exporters import pipelines as p
+from exporters import restore_jobs
 from exporters.pipelines import Commented
 
 if TYPE_CHECKING:
@@ -128,6 +129,7 @@ def rollback_template(policy: SpecRollback) -> Commented:
         "Triggers: "
         + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
+        *restore_jobs.comment_lines(policy),
     ]
     for number, action in enumerate(policy.actions, start=1):
         parameters = [{"name": "action-id", "value": action.id}]

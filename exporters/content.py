@@ -290,6 +290,12 @@ class RunbookView:
         return [s for s in self.steps if s.kind == "check"]
 
     @property
+    def after_checks(self) -> list[Any]:
+        """The actions after the last check: review and documentation (002 step 7)."""
+        last = max((i for i, s in enumerate(self.steps) if s.kind == "check"), default=None)
+        return [] if last is None else [s for s in self.steps[last + 1 :] if s.kind == "action"]
+
+    @property
     def total_minutes(self) -> float:
         return sum(a.minutes for a in self.actions)
 
@@ -356,6 +362,24 @@ def metric_rows(doc: Sop) -> list[list[str]]:
             f"{number(m.max) if m.max is not None else '+∞'}",
         ]
         for m in doc.metrics
+    ]
+
+
+COMPONENT_HEADER = ("Component", "Kind", "Owner", "Depends on", "What it is")
+
+
+def component_rows(doc: Sop) -> list[list[str]]:
+    """The components catalog (002 step 2) as the PDF and Markdown table it."""
+    names = {c.id: one_line(c.name) for c in doc.components}
+    return [
+        [
+            f"{one_line(c.name)} ({c.id})",
+            c.kind,
+            role_name(doc, c.owner) if c.owner else "—",
+            ", ".join(names.get(d, d) for d in c.depends_on) or "nothing",
+            c.description,
+        ]
+        for c in doc.components
     ]
 
 

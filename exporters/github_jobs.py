@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
+from exporters import restore_jobs
 from exporters.github_scripts import (
     ACTION,
     APPROVE,
@@ -366,6 +367,17 @@ def rollback_job(
                 "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
             },
         ]
+    for restore in restore_jobs.steps(policy):
+        # GitHub env carries no user text here: the step's name shows the safe version.
+        steps.append(
+            {
+                "name": github_literal(
+                    f"Restore {restore.number}: {restore.name} from {restore.where}"
+                ),
+                "env": {"RESTORE_COMPONENT": restore.component, "RESTORE_SOURCE": restore.source},
+                "run": restore_jobs.RESTORE_STEP,
+            }
+        )
     for number, action in enumerate(policy.actions, start=1):
         env = {"ACTION_ID": action.id}
         if action.role:

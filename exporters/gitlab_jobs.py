@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
+from exporters import restore_jobs
 from exporters.pipelines import Commented, Script
 from exporters.promote_plan import Job, weight_text
 
@@ -474,11 +475,15 @@ def rollback_job(
         variables[s.MLFLOW_JOB] = "true"
         variables["REGISTRY_POLICIES"] = " ".join(registry_policies or [])
         script.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
+    if plan := restore_jobs.plan_text(policy):
+        variables["RESTORE_PLAN"] = _data(plan)
+        script.append(restore_jobs.RESTORE_PLAN)
     lines = [
         f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
         "Triggers: "
         + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
+        *restore_jobs.comment_lines(policy),
         "It runs after the monitor job and goes on only if this policy fired;",
         *(
             [
@@ -505,7 +510,7 @@ def rollback_job(
         variables[f"CHECK_{number}_NAME"] = _data(check.name or check.id)
         script.append(_check_line(number))
         lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if len(script) == (2 if registry else 1):
+    if len(script) == (2 if registry else 1) + (1 if plan else 0):
         script.append(Script('echo "This rollback has no runbook steps: add yours here"\n'))
     minutes = p.timeout_minutes(policy)
     job: dict[str, Any] = {

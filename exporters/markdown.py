@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.model.document import Sop
 from app.spec.fileio import write_atomic
+from app.spec.restore_plan import restore_steps
 from exporters import content, operations
 from exporters.context import ExportContext, error_elements
 from exporters.style import EDGE_STYLES, ERROR_BORDER, ERROR_WIDTH, NODE_STYLES
@@ -152,6 +153,9 @@ def _scope(doc: Sop) -> list[str]:
     if source_rows := content.source_rows(doc):
         lines += ["#### Where metrics are read", ""]
         lines += table(content.SOURCE_HEADER, source_rows)
+    if component_rows := content.component_rows(doc):
+        lines += ["### System components", ""]
+        lines += table(content.COMPONENT_HEADER, component_rows)
     return lines
 
 
@@ -227,11 +231,26 @@ def _runbooks(doc: Sop) -> list[str]:
                 ["SLA", book.sla_words()],
             ],
         )
+        if restores := restore_steps(doc.components, trigger.restores):
+            lines += ["Restores, in order (dependencies first):", ""]
+            lines += table(
+                ["#", "Component", "Kind", "Owner", "Safe version"],
+                [
+                    [str(r.number), r.name, r.kind or "", content.role_name(doc, r.owner), r.where]
+                    for r in restores
+                ],
+            )
         if book.actions:
+            after = book.after_checks
             lines += table(
                 ["#", "Action", "Role", "Minutes"],
                 [
-                    [str(i), a.name, content.role_name(doc, a.role), content.minutes(a.minutes)]
+                    [
+                        str(i),
+                        a.name + (" (after verification)" if a in after else ""),
+                        content.role_name(doc, a.role),
+                        content.minutes(a.minutes),
+                    ]
                     for i, a in enumerate(book.actions, start=1)
                 ],
             )

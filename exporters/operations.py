@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model.document import Sop
+from app.spec.restore_plan import restore_steps
 from exporters.content import (
     RunbookView,
     criterion_sentence,
@@ -185,6 +186,11 @@ def drill_steps(doc: Sop, book: RunbookView) -> list[tuple[str, str]]:
         ),
         ("Expected decision", "Roll back (the monitor decision is rollback), without delay."),
         ("Target", _sentence(book.target_words(doc))),
+        (
+            "Restore order",
+            "; ".join(step.line() for step in restore_steps(doc.components, trigger.restores))
+            or "Nothing named: list on the trigger what its rollback restores.",
+        ),
         ("Action order", actions or "No actions: the runbook has none yet."),
         ("Checks", checks or "No check criteria: add a check to the runbook."),
         (

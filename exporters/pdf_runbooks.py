@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from reportlab.platypus import CondPageBreak, Flowable, Spacer
 
 from app.model.document import Sop
+from app.spec.restore_plan import restore_steps
 from exporters import content, operations
 from exporters.context import ExportContext
 from exporters.pdf_layout import Heading
@@ -37,31 +40,68 @@ def runbook_section(doc: Sop, width: float) -> list[Flowable]:
             ("SLA", book.sla_words()),
         ]
         out += [facts(rows, width), Spacer(1, 5)]
-        actions = [
-            [
-                str(i),
-                a.name,
-                content.role_name(doc, a.role),
-                content.minutes(a.minutes),
-                a.description,
-            ]
-            for i, a in enumerate(book.actions, start=1)
-        ]
-        if actions:
-            out.append(
-                grid(
-                    ["#", "Action", "Role", "Minutes", "Details"],
-                    actions,
-                    [0.05, 0.27, 0.2, 0.1, 0.38],
-                    width,
-                )
-            )
+        out += _restores(doc, trigger, width)
+        after = book.after_checks
+        numbered = list(enumerate(book.actions, start=1))
+        out += _actions([(i, a) for i, a in numbered if a not in after], doc, width)
         for check in book.checks:
             out.append(Heading(f"Check: {content.one_line(check.name)}", s.h3, level=2, toc=False))
             if check.description:
                 out.append(para(check.description, s.small.clone("note", keepWithNext=1)))
             out.append(criteria_table(doc, check.criteria, width))
+        if after:
+            out.append(Heading("After verification", s.h3, level=2, toc=False))
+            out.append(
+                para(
+                    "Once the checks confirm the system is stable: review and document "
+                    "what was learned.",
+                    s.small.clone("note", keepWithNext=1),
+                )
+            )
+            out += _actions([(i, a) for i, a in numbered if a in after], doc, width)
     return out
+
+
+def _restores(doc: Sop, trigger: Any, width: float) -> list[Flowable]:
+    """What the rollback puts back, in order, with where each safe version is found."""
+    s = styles()
+    steps = restore_steps(doc.components, trigger.restores)
+    if not steps:
+        return [para("Restores: no component named.", s.small), Spacer(1, 4)]
+    rows = [
+        [
+            str(step.number),
+            step.name,
+            step.kind,
+            content.role_name(doc, step.owner),
+            step.where,
+        ]
+        for step in steps
+    ]
+    return [
+        Heading("Restores, in order (dependencies first)", s.h3, level=2, toc=False),
+        grid(
+            ["#", "Component", "Kind", "Owner", "Safe version"],
+            rows,
+            [0.05, 0.27, 0.15, 0.18, 0.35],
+            width,
+        ),
+        Spacer(1, 5),
+    ]
+
+
+def _actions(numbered: list[tuple[int, Any]], doc: Sop, width: float) -> list[Flowable]:
+    rows = [
+        [str(i), a.name, content.role_name(doc, a.role), content.minutes(a.minutes), a.description]
+        for i, a in numbered
+    ]
+    if not rows:
+        return []
+    return [
+        grid(
+            ["#", "Action", "Role", "Minutes", "Details"], rows, [0.05, 0.27, 0.2, 0.1, 0.38], width
+        )
+    ]
 
 
 def drill_section(doc: Sop, width: float) -> list[Flowable]:

@@ -198,6 +198,17 @@ def purpose(doc: Sop, width: float) -> list[Flowable]:
             )
         )
         out.append(grid(content.SOURCE_HEADER, source_rows, [0.22, 0.23, 0.55], width))
+    if component_rows := content.component_rows(doc):
+        out.append(Heading("System components", s.h2, level=1))
+        out.append(
+            para(
+                "What the rollbacks restore, and what each part needs: a rollback puts a "
+                "component's dependencies back before the component.",
+                s.body,
+            )
+        )
+        widths = [0.24, 0.14, 0.17, 0.2, 0.25]
+        out.append(grid(content.COMPONENT_HEADER, component_rows, widths, width))
     return out
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+MODEL = {"id": "model", "name": "Model", "kind": "model", "owner": "sre"}
+RESTORE_MODEL = {"component": "model", "source": "registry-alias", "ref": "model@previous-stable"}
+
 
 def large_document(units: int = 200) -> dict[str, Any]:
     """A valid document with ``5 * units + 1`` nodes and about ``7.5 * units`` edges.
@@ -52,6 +55,7 @@ def large_document(units: int = 200) -> dict[str, Any]:
                 "op": "<",
                 "value": 0.8,
                 "max_minutes": 30,
+                "restores": [RESTORE_MODEL],
             }
         )
         nodes.append(
@@ -96,6 +100,7 @@ def large_document(units: int = 200) -> dict[str, Any]:
             {"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1},
             {"id": "latency", "name": "Latency p95", "unit": "ms", "direction": "lower", "min": 0},
         ],
+        "components": [MODEL],
         "nodes": nodes,
         "edges": edges,
         "layout": dict(sorted(layout.items())),
@@ -186,6 +191,7 @@ def gate_chain(gates: int = 100) -> dict[str, Any]:
             "value": 0.85,
             "for_windows": 3,
             "max_minutes": 30,
+            "restores": [RESTORE_MODEL],
         },
         {
             "id": "revert",
@@ -234,6 +240,7 @@ def gate_chain(gates: int = 100) -> dict[str, Any]:
         "metrics": [
             {"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1},
         ],
+        "components": [MODEL],
         "nodes": nodes,
         "edges": edges,
     }

@@ -37,6 +37,9 @@ def small_doc() -> Sop:
         "metrics",
         [{"id": "accuracy", "name": "Accuracy", "direction": "higher", "min": 0, "max": 1}],
     )
+    doc.set_document_field(
+        "components", [{"id": "model", "name": "Model", "kind": "model", "owner": "ml-lead"}]
+    )
     doc.add_node(Stage(id="dev", name="Development", environment="development"), (0, 0))
     doc.add_node(
         Gate(
@@ -51,7 +54,14 @@ def small_doc() -> Sop:
     )
     doc.add_node(Stage(id="prod", name="Production", environment="production"), (380, 0))
     doc.add_node(
-        Trigger(id="acc-drop", name="Accuracy drop", metric="accuracy", op="<", value=0.85),
+        Trigger(
+            id="acc-drop",
+            name="Accuracy drop",
+            metric="accuracy",
+            op="<",
+            value=0.85,
+            restores=[{"component": "model", "source": "registry-alias", "ref": "model@stable"}],
+        ),
         (380, 200),
     )
     doc.add_node({"kind": "action", "id": "revert", "name": "Revert", "role": "sre", "minutes": 5})

@@ -201,6 +201,8 @@ def debrief_lines(score: dict[str, Any]) -> list[str]:
         lines.append(
             f"  - {mistake['step']}: {mistake['explanation']} (-{mistake['points_lost']:g})"
         )
+    if restored := score.get("restored"):
+        lines += ["The rollback restores, in order:", *(f"  {line}" for line in restored)]
     lesson = score.get("lesson") or {}
     if lesson:
         grade = lesson.get("grade", "pending")

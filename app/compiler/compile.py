@@ -55,12 +55,38 @@ def _gates(doc: Sop, graph: SopGraph, order: list[str]) -> list[dict[str, Any]]:
     return gates
 
 
+def _actions(steps: list[Any]) -> list[dict[str, Any]]:
+    """The runbook's actions in order; those after its last check are marked (review and
+    documentation, 002 step 7)."""
+    last_check = max((i for i, s in enumerate(steps) if s.kind == "check"), default=len(steps))
+    return [
+        {
+            "id": s.id,
+            "name": s.name,
+            "role": s.role,
+            "minutes": s.minutes,
+            **({"after_checks": True} if index > last_check else {}),
+        }
+        for index, s in enumerate(steps)
+        if s.kind == "action"
+    ]
+
+
+def _components(doc: Sop) -> list[dict[str, Any]]:
+    return [
+        component.model_dump(mode="json", exclude_defaults=True, exclude={"description"})
+        for component in doc.components
+    ]
+
+
 def _rollback(doc: Sop, graph: SopGraph) -> list[dict[str, Any]]:
     policies: dict[tuple[Any, ...], dict[str, Any]] = {}
     for trigger in doc.nodes_of_kind("trigger"):
         book = graph.runbooks[trigger.id]
+        restores = [_dump(restore) for restore in trigger.restores]
         for stage in graph.monitored_by.get(trigger.id, []):
-            key = (stage, tuple(book.steps), book.target)
+            # Triggers that share a runbook make one policy only when they restore the same.
+            key = (stage, tuple(book.steps), book.target, repr(restores))
             policy = policies.get(key)
             if policy is None:
                 steps = [doc.node(step) for step in book.steps]
@@ -69,13 +95,10 @@ def _rollback(doc: Sop, graph: SopGraph) -> list[dict[str, Any]]:
                     "stage": stage,
                     "triggers": [],
                     "target": PREVIOUS_STABLE if book.target == stage else book.target,
-                    "actions": [
-                        {"id": s.id, "name": s.name, "role": s.role, "minutes": s.minutes}
-                        for s in steps
-                        if s.kind == "action"
-                    ],
+                    "actions": _actions(steps),
                     "checks": [_dump(c) for s in steps if s.kind == "check" for c in s.criteria],
                     "max_minutes": None,
+                    **({"restores": restores} if restores else {}),
                 }
             policy["triggers"].append(
                 {
@@ -121,6 +144,7 @@ def compile_data(
         "metrics": [
             _dump(metric.model_copy(update={"min": None, "max": None})) for metric in doc.metrics
         ],
+        **({"components": _components(doc)} if doc.components else {}),
         "stages": [
             {
                 "id": stage_id,

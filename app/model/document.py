@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from app.model.catalog import Metric, Position, Role
+from app.model.components import Component
 from app.model.control import (
     MAX_REVIEW_MONTHS,
     Definition,
@@ -130,6 +131,14 @@ class Sop(DocumentEditing, FileModel):
     )
     roles: list[Role] = Field(default_factory=list, description="Roles and their members.")
     metrics: list[Metric] = Field(default_factory=list, description="The metric catalog.")
+    components: list[Component] = Field(
+        default_factory=list,
+        description=(
+            "The system's components (models, datasets, feature pipelines, APIs, "
+            "configurations, services), their owners and what each depends on: what a "
+            "rollback can restore."
+        ),
+    )
     nodes: list[Node] = Field(
         default_factory=list, description="Stages, gates, triggers, actions and checks."
     )
@@ -184,7 +193,7 @@ class Sop(DocumentEditing, FileModel):
 
     @model_validator(mode="after")
     def _structure(self) -> Sop:
-        for collection in ("roles", "metrics"):
+        for collection in ("roles", "metrics", "components"):
             duplicate = _first_duplicate(item.id for item in getattr(self, collection))
             if duplicate:
                 index, element_id = duplicate
@@ -301,6 +310,9 @@ class Sop(DocumentEditing, FileModel):
 
     def metric(self, metric_id: str) -> Metric | None:
         return next((metric for metric in self.metrics if metric.id == metric_id), None)
+
+    def component(self, component_id: str) -> Component | None:
+        return next((c for c in self.components if c.id == component_id), None)
 
     def nodes_of_kind(self, kind: str) -> list[Any]:
         """The nodes of one kind in document order (a cached list: do not modify it)."""

@@ -18,7 +18,18 @@ ALLOWED_ENDPOINTS: dict[str, frozenset[tuple[str, str]]] = {
     "reject": frozenset({("gate", "stage")}),
     "monitor": frozenset({("stage", "trigger")}),
     "rollback": frozenset({("trigger", "action"), ("trigger", "stage")}),
-    "next": frozenset({("action", "action"), ("action", "check"), ("check", "stage")}),
+    # A check may be followed by more checks, or by review and documentation actions
+    # (002 steps 6 and 7: verify, then record what was learned) before the target stage.
+    "next": frozenset(
+        {
+            ("action", "action"),
+            ("action", "check"),
+            ("check", "check"),
+            ("check", "action"),
+            ("check", "stage"),
+            ("action", "stage"),
+        }
+    ),
 }
 
 EDGE_MEANING: dict[str, str] = {
@@ -26,7 +37,7 @@ EDGE_MEANING: dict[str, str] = {
     "reject": "sends a rejected candidate back from a gate to an earlier stage",
     "monitor": "lets a trigger watch a stage's live telemetry",
     "rollback": "starts a runbook from a trigger (to its first action or its target stage)",
-    "next": "orders a runbook (action to action, action to check, check to target stage)",
+    "next": ("orders a runbook (actions and checks one after another, ending on the target stage)"),
 }
 
 

@@ -36,6 +36,7 @@ _WIDER = {
     "graph": ("layout", "content", "graph"),
 }
 _DOCUMENT_FIELDS = ("id", "title", "version", "owner", "description", "tiers", "roles", "metrics")
+_DOCUMENT_FIELDS += ("components",)
 _DOCUMENT_FIELDS += (  # document control (app.model.control)
     "document_number",
     "status",

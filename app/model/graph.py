@@ -11,6 +11,7 @@ reuses it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -224,12 +225,16 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
         return book
     current = starts[0][1]
     seen = {trigger}
+    verified = False  # a check has run: later actions are review and documentation (002 step 7)
     while True:
         kind = sop_graph.kind(current)
         if kind == "stage":
             book.target = current
-            if not book.steps or sop_graph.kind(book.steps[-1]) != "check":
-                book.problem = f"reaches stage {current!r} without a check; end it with a check"
+            if not verified:
+                book.problem = (
+                    f"reaches stage {current!r} without a check; verify the rollback with a "
+                    "check before it"
+                )
                 book.culprits = (book.steps[-1] if book.steps else trigger,)
             return book
         if current in seen:
@@ -237,10 +242,11 @@ def _walk_runbook(sop_graph: SopGraph, trigger: str) -> Runbook:
             return book
         seen.add(current)
         book.steps.append(current)
+        verified = verified or kind == "check"
         following = sop_graph.out_edges(current, "next")
         if not following:
-            if kind == "check":
-                book.problem = f"ends at check {current!r}; connect it to the target stage"
+            if kind in ("check", "action") and verified:
+                book.problem = f"ends at {kind} {current!r}; connect it to the target stage"
             elif kind == "action":
                 book.problem = f"ends at action {current!r}; end the runbook with a check"
             else:
@@ -290,6 +296,52 @@ def build_sop_graph(doc: Sop) -> SopGraph:
 def document_graph(doc: Sop) -> SopGraph:
     """The graph facts of ``doc``, cached until its nodes or edges change."""
     return doc.derived("model.graph", build_sop_graph, depends="graph")
+
+
+# -- the components catalog: what depends on what (a graph of its own) ---------------------
+# Components are document fields, not nodes, so this graph is cached on the content revision.
+
+
+def dependency_graph(doc: Sop) -> nx.DiGraph:
+    """Component -> component it depends on, for the catalog's known components (cached)."""
+    return doc.derived("model.component-dependencies", _dependencies)
+
+
+def _dependencies(doc: Sop) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(component.id for component in doc.components)
+    graph.add_edges_from(
+        (component.id, needed)
+        for component in doc.components
+        for needed in component.depends_on
+        if needed in graph
+    )
+    return graph
+
+
+def dependency_cycles(doc: Sop) -> list[list[str]]:
+    """Each group of components that depend on one another in a circle, catalog order."""
+    graph = dependency_graph(doc)
+    order = {component.id: index for index, component in enumerate(doc.components)}
+    cycles = []
+    for group in nx.strongly_connected_components(graph):
+        first = min(group, key=order.__getitem__)
+        if len(group) > 1 or graph.has_edge(first, first):
+            cycles.append(sorted(group, key=order.__getitem__))
+    return sorted(cycles, key=lambda group: order[group[0]])
+
+
+def order_violations(doc: Sop, restored: Iterable[str]) -> list[tuple[str, str]]:
+    """``(earlier, later)`` pairs where ``earlier`` is restored before ``later`` although it
+    depends on it, directly or through other components: dependencies come back first."""
+    graph = dependency_graph(doc)
+    sequence = [component for component in restored if component in graph]
+    position = {component: index for index, component in enumerate(sequence)}
+    violations = []
+    for index, component in enumerate(sequence):
+        needed = nx.descendants(graph, component)
+        violations += [(component, later) for later in sequence[index + 1 :] if later in needed]
+    return sorted(violations, key=lambda pair: (position[pair[0]], position[pair[1]]))
 
 
 def kind_subgraph(graph: nx.MultiDiGraph, *kinds: str) -> nx.DiGraph:

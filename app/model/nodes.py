@@ -6,6 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from app.model.components import Restore, restores_once
 from app.model.errors import DocumentStructureError
 from app.spec.criteria import Approval, Criterion, Operator
 from app.spec.types import Count, FileModel, Key, NonNegative, Number, Slug, Text, VisibleName
@@ -141,6 +142,13 @@ class Trigger(NodeBase):
     max_minutes: Number | None = Field(
         None, description="SLA: the rollback this trigger starts must finish within this."
     )
+    restores: list[Restore] = Field(
+        default_factory=list,
+        description=(
+            "The components the rollback this trigger starts puts back, in the order it "
+            "puts them back (dependencies first), each with where its safe version is found."
+        ),
+    )
 
     @field_validator("max_minutes")
     @classmethod
@@ -148,6 +156,8 @@ class Trigger(NodeBase):
         if minutes is not None and minutes <= 0:
             raise ValueError(f"must be more than 0 minutes, got {minutes}")
         return minutes
+
+    _restores_once = field_validator("restores")(classmethod(lambda cls, v: restores_once(v)))
 
 
 class Action(NodeBase):

@@ -19,11 +19,20 @@ from app.spec.schema import GateSpec, SpecRollback, SpecTrigger
 
 
 def plan_json(plan: SpecRollback) -> dict[str, Any]:
-    """One rollback policy as the monitor's output gives it."""
+    """One rollback policy as the monitor's output gives it (``restores`` and an action's
+    ``after_checks`` only when the spec has them)."""
     return {
         "policy": plan.id,
         "target": plan.target,
-        "actions": [a.model_dump(mode="json") for a in plan.actions],
+        **(
+            {"restores": [r.model_dump(mode="json") for r in plan.restores]}
+            if plan.restores
+            else {}
+        ),
+        "actions": [
+            a.model_dump(mode="json", exclude={"after_checks"} if not a.after_checks else None)
+            for a in plan.actions
+        ],
         "checks": [c.model_dump(mode="json", exclude_none=True) for c in plan.checks],
         "max_minutes": plan.max_minutes,
     }

@@ -36,6 +36,7 @@ from app.simulate.drill_result import (
     passed,
 )
 from app.simulate.drill_vary import varied
+from app.spec.restore_plan import restore_steps
 from app.spec.schema import PREVIOUS_STABLE, GateSpec, SpecRollback
 
 __all__ = [  # the drill's outcome lives in drill_result; callers find it here too
@@ -499,7 +500,14 @@ class DrillSession:
             self.scenario.story,
             self.seed,
             list(self.shown),
+            self.restore_lines(),
         )
+
+    def restore_lines(self) -> list[str]:
+        """What the policy's rollback puts back, in order (none for a false alarm)."""
+        if self.plan is None:
+            return []
+        return [s.line() for s in restore_steps(self.spec.components, self.plan.restores)]
 
 
 def hint_text(session: DrillSession, step: Step) -> str:

@@ -82,6 +82,8 @@ def key_lines(session: DrillSession) -> list[str]:
         marks = f"{step.points:g} pt" + (", critical" if step.critical else "")
         lines.append(f"{step.key:<10} {shown}  [{', '.join(ids)}] ({marks})")
     if plan is not None:
+        if restored := session.restore_lines():
+            lines += ["Restores, in order:", *(f"  {line}" for line in restored)]
         lines.append(f"Perfect recovery: {perfect_minutes(session):g} min")
     return lines
 

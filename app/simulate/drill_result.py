@@ -56,6 +56,8 @@ class DrillResult:
     seed: int = 0
     steps: list[dict[str, Any]] = field(default_factory=list)
     """Each step as the trainee saw it: prompt, answer and expected answer by their labels."""
+    restored: list[str] = field(default_factory=list)
+    """What the rollback put back, in order, with where each safe version came from."""
 
     @property
     def critical(self) -> list[str]:
@@ -83,6 +85,7 @@ class DrillResult:
             "story": self.story,
             "seed": self.seed,
             "steps": self.steps,
+            "restored": self.restored,
         }
 
 

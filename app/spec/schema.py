@@ -112,6 +112,37 @@ class SpecAction(FileModel):
     name: Text = Field(description="What to do.")
     role: Slug | None = Field(description="Role that carries it out.")
     minutes: NonNegative = Field(description="Expected minutes.")
+    after_checks: Literal[True] | None = Field(
+        None,
+        description=(
+            "Present (true) on a step that runs after the verifying checks: reviewing and "
+            "documenting what was learned. A field beyond CONTRACTS section 3."
+        ),
+    )
+
+
+class SpecComponent(FileModel):
+    """A component of the system that rollbacks restore (the SOP's components catalog)."""
+
+    id: Slug = Field(description="Component id, as restores name it.")
+    name: Text = Field(description="Readable component name.")
+    kind: Text = Field(
+        description="model, dataset, feature-pipeline, api, configuration or service."
+    )
+    owner: Slug | None = Field(None, description="Role that owns the component, if set.")
+    depends_on: list[Slug] = Field(
+        default_factory=list, description="Components this one needs; restored before it."
+    )
+
+
+class SpecRestore(FileModel):
+    """One component a rollback puts back, and where its safe version is found."""
+
+    component: Slug = Field(description="Component id from the spec's `components`.")
+    source: Literal["registry-alias", "dataset-version", "git-ref", "other"] = Field(
+        description="Where the safe version is kept."
+    )
+    ref: Text = Field(description="The safe version: an alias, a dataset version, a git ref.")
 
 
 class SpecRollback(FileModel):
@@ -127,6 +158,14 @@ class SpecRollback(FileModel):
     actions: list[SpecAction] = Field(description="The runbook's actions, in order.")
     checks: list[Criterion] = Field(description="Criteria verifying the system afterwards.")
     max_minutes: Number | None = Field(description="SLA: the rollback must finish within this.")
+    restores: list[SpecRestore] = Field(
+        default_factory=list,
+        description=(
+            "The components the rollback puts back, in order (dependencies first), each with "
+            "where its safe version is found; absent when the SOP names none. A field beyond "
+            "CONTRACTS section 3."
+        ),
+    )
 
 
 class SpecSignature(FileModel):
@@ -151,6 +190,13 @@ class GateSpec(FileModel):
     roles: list[SpecRole] = Field(description="Roles and their members.")
     metrics: list[SpecMetric] = Field(
         default_factory=list, description="The SOP's metric catalog, with where each is read."
+    )
+    components: list[SpecComponent] = Field(
+        default_factory=list,
+        description=(
+            "The system's components that rollbacks restore; absent when the SOP has none. A "
+            "field beyond CONTRACTS section 3."
+        ),
     )
     stages: list[SpecStage] = Field(description="Stages in promote-path order.")
     gates: list[SpecGate] = Field(description="Gates in promote-path order.")
@@ -178,6 +224,7 @@ class GateSpec(FileModel):
             "roles": {role.id: role for role in self.roles},
             "members": {role.id: frozenset(role.members) for role in self.roles},
             "metrics": {metric.id: metric for metric in self.metrics},
+            "components": {component.id: component for component in self.components},
             "memo": {},
         }
 
@@ -202,6 +249,9 @@ class GateSpec(FileModel):
 
     def metric(self, metric_id: str) -> SpecMetric | None:
         return self.__pydantic_private__["metrics"].get(metric_id)  # type: ignore[index]
+
+    def component(self, component_id: str) -> SpecComponent | None:
+        return self.__pydantic_private__["components"].get(component_id)  # type: ignore[index]
 
     def members(self, role_id: str) -> frozenset[str]:
         return self.__pydantic_private__["members"].get(role_id, frozenset())  # type: ignore[index]

@@ -22,6 +22,7 @@ _RANK = {level: rank for rank, level in enumerate(LEVELS)}
 GOVERNED = frozenset(
     {
         "production-has-rollback",
+        "production-rollback-restores",
         "high-tier-needs-independent-approval",
         "separation-of-duties-justified",
         "gate-has-blocking-criterion",

@@ -155,7 +155,9 @@ def user_texts(raw: Any) -> set[str]:
     texts: set[str] = set()
     if isinstance(raw, dict):
         for key, value in raw.items():
-            if key in {"title", "owner", "description", "name", "unit"} and isinstance(value, str):
+            if key in {"title", "owner", "description", "name", "unit", "ref"} and isinstance(
+                value, str
+            ):
                 texts.add(value)
             elif key == "members":
                 texts.update(value)

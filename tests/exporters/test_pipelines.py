@@ -248,7 +248,10 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     steps = monitor_jobs["rollback-acc-drop"]["steps"]
     # The registry rollback (the runtime, then `gatewright rollback`) comes before the runbook.
     assert "gatewright rollback" in steps[2]["run"]
-    assert shown(steps[3]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    # Then what the rollback restores, the safe version shown as written, then the actions.
+    ref = nodes["acc-drop"]["restores"][0]["ref"]
+    assert shown(steps[3]["name"]) == f"Restore 1: model from model registry alias {ref}"
+    assert shown(steps[4]["name"]) == "Action 1: " + nodes["revert"]["name"]
     assert (
         shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
     )

@@ -17,7 +17,7 @@ from app.model.io import save_document
 from app.model.templates import load_template
 from app.validate.engine import validate
 
-PROBLEM = "branches after 'err-rollback' into 'err-notes', 'err-page'; keep one chain"
+PROBLEM = "branches after 'err-rollback' into 'err-check', 'err-page'; keep one chain"
 
 
 def branching_document(tmp_path: Path) -> Path:
@@ -89,8 +89,8 @@ def test_graph_facts_of_the_branch(branching: Path) -> None:
     assert graph.runbook_reach("error-spike") == [
         "error-spike",
         "err-rollback",
-        "err-notes",
-        "err-page",
         "err-check",
+        "err-page",
+        "err-notes",
     ]
     assert [d.rule for d in validate(doc) if d.severity == "error"] == ["runbook-ordered"]

@@ -73,8 +73,10 @@ def test_offered_kinds_are_the_connection_rules(blank: MainWindow) -> None:
     assert append_choices("stage") == [("gate", "promote"), ("trigger", "monitor")]
     assert append_choices("gate") == [("stage", "promote")]
     assert ("action", "rollback") in append_choices("trigger")
-    assert append_choices("action") == [("action", "next"), ("check", "next")]
-    assert append_choices("check") == [("stage", "next")]
+    # After a check come more checks, review steps (002 step 7) or the target stage; after
+    # an action, the target stage too (the last review step leads there).
+    assert append_choices("action") == [("stage", "next"), ("action", "next"), ("check", "next")]
+    assert append_choices("check") == [("stage", "next"), ("action", "next"), ("check", "next")]
     # and the menu enables exactly those
     stage = blank.editor.add_node("stage", (0, 0), "Staging")
     blank.scene.select_ids([stage])
@@ -142,7 +144,9 @@ def test_a_kind_that_cannot_follow_is_refused_with_the_reason(blank: MainWindow)
     check = blank.editor.add_node("check", (0, 0), "Verify")
     before = dumps_document(blank.editor.doc)
     assert append_node(blank, "gate", check) is None
-    assert "A gate cannot follow a check; stage can" in blank.statusBar().currentMessage()
+    assert "A gate cannot follow a check; stage, action, check can" in (
+        blank.statusBar().currentMessage()
+    )
     assert dumps_document(blank.editor.doc) == before
 
 
@@ -176,7 +180,7 @@ def test_the_plus_button_and_right_click_offer_append(blank: MainWindow, qtbot) 
         QContextMenuEvent.Reason.Mouse, where, view.viewport().mapToGlobal(where)
     )
     QApplication.sendEvent(view.viewport(), event)
-    assert seen[0][:2] == ["Append Action", "Append Check"]
+    assert seen[0][:3] == ["Append Stage", "Append Action", "Append Check"]
     kinds = [(blank.editor.doc.node(e.target).kind, e.kind) for e in blank.editor.doc.edges]
     assert kinds[-1] == ("check", "next")
 

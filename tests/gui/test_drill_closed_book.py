@@ -85,6 +85,12 @@ def test_the_canvas_hides_the_runbook_until_the_debrief(shared: MainWindow) -> N
     assert "SLA 75 min" in window.scene.nodes["latency-spike"].caption
     assert window.outline_dock.isVisible()
     assert "against an SLA of 75 min (met)" in window.drill.panel.clock.text()
+    restored = window.drill.panel.feedback.text().splitlines()
+    start = restored.index("The rollback restores, in order:")
+    assert restored[start + 1 : start + 3] == [
+        "1. Infrastructure configuration (configuration) from git ref refs/tags/infra-last-good",
+        "2. Model API (api) from git ref refs/tags/api-last-good",
+    ]
 
 
 def test_the_debrief_shows_pass_the_pending_lesson_and_the_model_lesson(

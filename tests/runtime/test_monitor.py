@@ -50,6 +50,7 @@ def policy_spec(small_doc):
             "op": ">",
             "value": 500,
             "on_missing": "ignore",
+            "restores": [{"component": "model", "source": "registry-alias", "ref": "model@stable"}],
         }
     )
     small_doc.add_node(

@@ -54,6 +54,7 @@ RESULT_KEYS = {
     "story",
     "seed",
     "steps",
+    "restored",
 }
 MISTAKE_KEYS = {"step", "chosen", "expected", "explanation", "points_lost", "critical"}
 
@@ -204,6 +205,48 @@ def test_cli_scores_an_answers_file(capsys, tmp_path: Path) -> None:
     result = json.loads(out)
     assert set(result) == RESULT_KEYS
     assert result["score"] == 100 and result["sla_met"] is True and result["passed"] is True
+
+
+PIPELINE_RESTORES = [
+    "1. Inference data pipeline (feature-pipeline) from git ref refs/tags/pipeline-last-good",
+    "2. Model (model) from model registry alias model@previous-stable",
+]
+
+
+def test_the_debrief_and_the_answer_key_show_what_the_rollback_restores(
+    capsys, tmp_path: Path
+) -> None:
+    from app.simulate.drill_key import key_lines
+
+    live = session("data-pipeline-failure", "rollback-procedure")
+    key = key_lines(live)
+    start = key.index("Restores, in order:")
+    assert key[start + 1 : start + 3] == [f"  {line}" for line in PIPELINE_RESTORES]
+    answers = write_answers(tmp_path, perfect_answers(live))
+    code, out, err = drill_cli(
+        capsys,
+        template_file("rollback-procedure"),
+        "--scenario",
+        "data-pipeline-failure",
+        "--answers",
+        str(answers),
+        "--no-record",
+    )
+    assert code == 0, err
+    lines = out.splitlines()
+    start = lines.index("The rollback restores, in order:")
+    assert lines[start + 1 : start + 3] == [f"  {line}" for line in PIPELINE_RESTORES]
+    code, out, err = drill_cli(
+        capsys,
+        template_file("rollback-procedure"),
+        "--scenario",
+        "data-pipeline-failure",
+        "--answers",
+        str(answers),
+        "--json",
+        "--no-record",
+    )
+    assert json.loads(out)["restored"] == PIPELINE_RESTORES
 
 
 def test_cli_reports_mistakes_in_the_score(capsys, tmp_path: Path) -> None:

@@ -103,6 +103,7 @@ def test_two_triggers_sharing_a_runbook_make_one_policy(small_doc: Sop) -> None:
             "op": "<",
             "value": 0.5,
             "max_minutes": 20,
+            "restores": [{"component": "model", "source": "registry-alias", "ref": "model@stable"}],
         }
     )
     small_doc.connect("prod", "acc-crash", "monitor")

@@ -28,6 +28,10 @@ def role(data: Data, role_id: str) -> Data:
     return next(r for r in data["roles"] if r["id"] == role_id)
 
 
+def component(data: Data, component_id: str) -> Data:
+    return next(c for c in data["components"] if c["id"] == component_id)
+
+
 def add_edge(data: Data, edge_id: str, source: str, target: str, kind: str) -> None:
     data["edges"].append({"id": edge_id, "source": source, "target": target, "kind": kind})
 
@@ -158,6 +162,22 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
         ("acc-initiate",),
     ),
     "action-has-role": (lambda d: node(d, "acc-approve").pop("role"), ("acc-approve",)),
+    "production-rollback-restores": (
+        lambda d: node(d, "accuracy-drop").pop("restores"),
+        ("accuracy-drop",),
+    ),
+    "restore-order": (
+        lambda d: node(d, "bias-alert")["restores"].reverse(),  # the model before its data
+        ("bias-alert",),
+    ),
+    "component-defined": (
+        lambda d: node(d, "accuracy-drop")["restores"][0].update(component="ranker"),
+        ("accuracy-drop",),
+    ),
+    "component-dependencies-acyclic": (
+        lambda d: component(d, "training-data").update(depends_on=["model"]),
+        ("training-data", "model"),
+    ),
     "rollback-within-sla": (
         set_(lambda d: node(d, "accuracy-drop"), max_minutes=30),
         ("accuracy-drop", "acc-initiate", "acc-approve", "acc-redeploy"),

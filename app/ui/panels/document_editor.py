@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.model.catalog import Metric, Role
+from app.model.components import COMPONENT_KINDS, Component
 from app.model.document import Sop
 from app.spec.schema import MetricSources
 from app.spec.types import fresh_id, person_id_problem, person_key
@@ -13,7 +14,7 @@ from app.ui.panels.binding import Form
 from app.ui.panels.document_control import add_control_section, show_next_review
 from app.ui.panels.fields import LineField, TextBlockField, set_text
 from app.ui.panels.record_table import Column, RecordTable, key_column
-from app.ui.panels.values import field_tip, parse_optional_number
+from app.ui.panels.values import catalog_options, field_tip, parse_optional_number
 
 MODEL_TEAM_CHOICES: list[tuple[str, Any]] = [
     ("not declared", None),
@@ -97,6 +98,30 @@ def source_column(key: str, header: str) -> Column:
         return {**updated, "sources": sources} if sources else updated
 
     return Column(header, field_tip(MetricSources, key), show=get, get=get, put=put, chars=24)
+
+
+def dependencies_column(editor: DocumentEditor) -> Column:
+    """A component's ``depends_on``, ticked among the catalog's other components."""
+
+    def put(component: dict[str, Any], chosen: Any) -> dict[str, Any]:
+        updated = {k: v for k, v in component.items() if k != "depends_on"}
+        return {**updated, "depends_on": list(chosen)} if chosen else updated
+
+    return Column(
+        "depends on",
+        field_tip(Component, "depends_on"),
+        show=lambda component: ", ".join(component.get("depends_on", [])) or "nothing",
+        get=lambda component: list(component.get("depends_on", [])),
+        put=put,
+        editor=lambda _component: "subset",
+        choices=lambda component: [
+            (other.name, other.id)
+            for other in editor.doc.components
+            if other.id != component.get("id")
+        ],
+        kinds=("subset",),
+        chars=20,
+    )
 
 
 class DocumentForm(Form):
@@ -199,6 +224,42 @@ class DocumentForm(Form):
             ],
             title=lambda metric: f"Metric {metric.get('id', '')}",
         )
+        self.components = self.records_table(
+            "Components (what a rollback restores)",
+            "component",
+            [
+                key_column("id", "id", field_tip(Component, "id"), chars=16),
+                key_column("name", "name", field_tip(Component, "name")),
+                key_column(
+                    "kind",
+                    "kind",
+                    field_tip(Component, "kind"),
+                    editor="choice",
+                    choices=lambda _c: [(kind, kind) for kind in COMPONENT_KINDS],
+                    chars=14,
+                ),
+            ],
+            new_record=lambda components: {
+                "id": fresh_id("component", {c.get("id") for c in components}),
+                "name": "New component",
+                "kind": "model",
+            },
+            fields=[
+                key_column(
+                    "owner",
+                    "owner",
+                    field_tip(Component, "owner"),
+                    editor="choice",
+                    choices=lambda _c: [("(none)", None), *catalog_options(editor.doc.roles)],
+                    default=None,
+                ),
+                dependencies_column(editor),
+                key_column(
+                    "description", "description", field_tip(Component, "description"), default=""
+                ),
+            ],
+            title=lambda component: f"Component {component.get('id', '')}",
+        )
         self.finish()
 
     def records_table(
@@ -216,6 +277,7 @@ class DocumentForm(Form):
             "tier": "tiers",
             "role": "roles",
             "metric": "metrics",
+            "component": "components",
             "approver": "approvers",
             "definition": "definitions",
             "reference": "references",

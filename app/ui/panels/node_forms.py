@@ -9,6 +9,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 import app.validate.engine  # noqa: F401 - registers the rules listed in RULES
+from app.model.components import SOURCE_KINDS, Restore
 from app.model.edges import EDGE_MEANING, Edge, edge_kinds_between
 from app.model.errors import ModelError
 from app.model.nodes import ENVIRONMENTS, Action, NodeBase, Stage, Strategy, Trigger
@@ -28,7 +29,7 @@ from app.ui.panels.fields import (
     set_enabled,
     set_text,
 )
-from app.ui.panels.record_table import Column, RecordTable
+from app.ui.panels.record_table import Column, RecordTable, key_column
 from app.ui.panels.values import (
     Option,
     as_number,
@@ -219,6 +220,52 @@ def _trigger(form: Form, editor: DocumentEditor) -> None:
         "max_minutes",
         tip=tip("max_minutes"),
     )
+    _restores(form, editor)
+
+
+SAFE_SOURCE = {"model": "registry-alias", "dataset": "dataset-version"}
+"""Where a new restore of a component of this kind is first assumed to be kept."""
+
+
+def _new_restore(editor: DocumentEditor, restores: list[Any]) -> dict[str, Any]:
+    """The next catalog component not yet restored (the first one when all are)."""
+    taken = {r.get("component") for r in restores}
+    catalog = editor.doc.components
+    chosen = next((c for c in catalog if c.id not in taken), catalog[0] if catalog else None)
+    component = chosen.id if chosen else "component"
+    source = SAFE_SOURCE.get(chosen.kind if chosen else "", "git-ref")
+    return {"component": component, "source": source, "ref": f"{component}@previous-stable"}
+
+
+def _restores(form: Form, editor: DocumentEditor) -> None:
+    section = form.section("Restores (in order: dependencies first)")
+    table = RecordTable(
+        "restore",
+        [
+            key_column(
+                "component",
+                "component",
+                field_tip(Restore, "component"),
+                editor="choice",
+                choices=lambda _r: catalog_options(editor.doc.components),
+            ),
+            key_column(
+                "source",
+                "source",
+                field_tip(Restore, "source"),
+                editor="choice",
+                choices=lambda _r: _choices(SOURCE_KINDS),
+                chars=14,
+            ),
+            key_column("ref", "safe version", field_tip(Restore, "ref"), chars=22),
+        ],
+        source=lambda: list(form.binder.current("restores", lean=True) or []),
+        commit=lambda records, error: form.binder.commit("restores", records, error),
+        new_record=lambda restores: _new_restore(editor, restores),
+        movable=True,
+        rows=(2, 6),
+    )
+    form.table(section, table).view.setAccessibleName("Restores table")
 
 
 def _action(form: Form, editor: DocumentEditor) -> None:

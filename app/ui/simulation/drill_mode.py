@@ -301,6 +301,8 @@ class DrillMode(QObject):
             )
         )
         lines = [f"- {m.step}: {m.explanation} (-{m.points_lost:g})" for m in self.result.mistakes]
+        if self.result.restored:
+            lines += ["The rollback restores, in order:", *self.result.restored]
         lesson = result["lesson"]
         lines.append(
             f"Lesson: {lesson.get('grade', '?')}"

@@ -1,6 +1,7 @@
 """Rule families, one module each; importing this package registers every rule."""
 
 from app.validate.rules import (
+    components,
     control,
     data,
     gates,
@@ -28,6 +29,7 @@ FAMILIES = (
 
 __all__ = [
     "FAMILIES",
+    "components",
     "control",
     "data",
     "gates",

@@ -64,7 +64,7 @@ def member_listed_twice(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
     "role-defined",
     "roles",
     "error",
-    "Every role named by an approval rule or an action is defined.",
+    "Every role named by an approval rule, an action or a component's owner is defined.",
     "Define the role (with its members) under roles, or choose an existing role.",
 )
 def role_defined(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
@@ -82,6 +82,13 @@ def role_defined(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
             yield Finding(
                 f"action {action.name!r} is assigned to role {action.role!r}, which is not defined",
                 (action.id,),
+            )
+    for component in doc.components:
+        if component.owner is not None and component.owner not in known:
+            yield Finding(
+                f"component {component.name!r} is owned by role {component.owner!r}, which is "
+                "not defined",
+                (component.id,),
             )
 
 

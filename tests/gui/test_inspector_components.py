@@ -1,0 +1,126 @@
+"""The components catalog (document form) and a trigger's restores (trigger form), edited
+with real clicks and keys, and seen drawn."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+
+from tests.gui.inspecting import Steps, click, focused, press, record_field, select, typed
+
+RETURN = Qt.Key.Key_Return
+
+
+def dark_pixels(widget) -> int:  # type: ignore[no-untyped-def]
+    image = widget.grab().toImage()
+    return sum(
+        1
+        for y in range(0, image.height(), 2)
+        for x in range(0, image.width(), 2)
+        if image.pixelColor(x, y).lightness() < 100
+    )
+
+
+@pytest.fixture
+def active(qtbot, window):  # type: ignore[no-untyped-def]
+    window.activateWindow()
+    qtbot.waitActive(window)
+    return window
+
+
+def edit_cell(window, table, row: int, column: int) -> QLineEdit:  # type: ignore[no-untyped-def]
+    """Double-click the cell where it is drawn, as a person opens it for typing."""
+    from PySide6.QtTest import QTest
+
+    index = table.model.index(row, column)
+    window.inspector.ensureWidgetVisible(table.view)
+    table.view.scrollTo(index)
+    where = table.view.visualRect(index).center()
+    QTest.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    QTest.mouseDClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    QApplication.processEvents()
+    editor = focused()
+    assert isinstance(editor, QLineEdit), editor
+    return editor
+
+
+def restores(window, trigger: str = "bias-alert") -> list[str]:  # type: ignore[no-untyped-def]
+    return [r.component for r in window.editor.doc.node(trigger).restores]
+
+
+def test_add_a_component_and_type_its_name(qtbot, active) -> None:
+    form = select(active)
+    table, doc, steps = form.components, active.editor.doc, Steps(active)
+    before = [c.id for c in doc.components]
+    empty = dark_pixels(table.view)
+    click(active, table.buttons["add"])
+    assert [c.id for c in doc.components] == [*before, "component"] and steps.pushed == 1
+    edit_cell(active, table, len(before), 1)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("Feature store")
+    press(RETURN)
+    assert doc.component("component").name == "Feature store" and steps.pushed == 2
+    assert dark_pixels(table.view) > empty  # the new row is drawn
+    description = record_field(table, "description")
+    click(active, description)
+    typed("Computes features online")
+    press(Qt.Key.Key_Tab)
+    assert doc.component("component").description == "Computes features online"
+    assert steps.pushed == 3
+    for _ in range(3):
+        active.editor.stack.undo()
+    assert [c.id for c in doc.components] == before
+
+
+def test_a_hostile_component_id_is_refused_inline(qtbot, active) -> None:
+    form = select(active)
+    table, steps = form.components, Steps(active)
+    before = active.editor.doc.model_dump()
+    edit_cell(active, table, 0, 0)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("$(reboot)")
+    press(RETURN)
+    assert active.editor.doc.model_dump() == before and steps.pushed == 0
+    assert table.error.isVisible() and "not a valid id" in table.error.text()
+
+
+def test_restores_reorder_with_the_arrows_and_a_wrong_order_is_a_problem(qtbot, active) -> None:
+    form = select(active, "bias-alert")
+    table = next(t for t in form.tables if t.view.accessibleName() == "Restores table")
+    steps = Steps(active)
+    assert restores(active) == ["training-data", "model", "serving-config"]
+    table.select(1)
+    click(active, table.buttons["up"])  # the model above the data it depends on
+    assert restores(active) == ["model", "training-data", "serving-config"]
+    assert steps.pushed == 1
+    qtbot.waitUntil(lambda: any(d.rule == "restore-order" for d in active.problems.diagnostics))
+    (found,) = [d for d in active.problems.diagnostics if d.rule == "restore-order"]
+    assert found.elements == ("bias-alert",)
+    click(active, table.buttons["down"])
+    assert restores(active) == ["training-data", "model", "serving-config"]
+    qtbot.waitUntil(lambda: not any(d.rule == "restore-order" for d in active.problems.diagnostics))
+
+
+def test_add_a_restore_then_type_its_safe_version(qtbot, active) -> None:
+    form = select(active, "accuracy-drop")
+    table = next(t for t in form.tables if t.view.accessibleName() == "Restores table")
+    steps = Steps(active)
+    shown = dark_pixels(table.view)
+    click(active, table.buttons["add"])
+    assert restores(active, "accuracy-drop") == ["model", "training-data"]
+    added = active.editor.doc.node("accuracy-drop").restores[1]
+    assert (added.source, added.ref) == ("dataset-version", "training-data@previous-stable")
+    edit_cell(active, table, 1, 2)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("training-data@2026-11")
+    press(RETURN)
+    QApplication.processEvents()
+    assert active.editor.doc.node("accuracy-drop").restores[1].ref == "training-data@2026-11"
+    assert steps.pushed == 2
+    assert dark_pixels(table.view) > shown
+    # Order matters: data before the model that depends on it, so this order is refused.
+    qtbot.waitUntil(lambda: any(d.rule == "restore-order" for d in active.problems.diagnostics))
