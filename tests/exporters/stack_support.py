@@ -1,0 +1,52 @@
+"""What the tests of the exported pipelines' stack steps share: the startup-lightweight
+template reading its telemetry from Prometheus with plain gauge queries, and a real
+Prometheus serving the last hour of it (healthy, or with errors in the last half hour)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.model import Sop
+from app.model.templates import load_template
+from tests.runtime.prometheus_server import prometheus_server
+
+QUERIES = {
+    "error-rate": 'max(model_error_rate{job="model-server"})',
+    "latency-p95-ms": 'max(model_latency_p95_ms{job="model-server"})',
+}
+MINUTES = range(0, 61)
+
+
+def startup_on_prometheus(mlflow: bool = False) -> Sop:
+    """startup-lightweight, its watched metrics read with ``QUERIES`` (and, with ``mlflow``,
+    accuracy read from the MLflow run under the key ``val_accuracy``)."""
+    doc = load_template("startup-lightweight")
+    metrics = [metric.model_dump(exclude_none=True) for metric in doc.metrics]
+    for metric in metrics:
+        sources = dict(metric.get("sources") or {})
+        if metric["id"] in QUERIES:
+            sources["prometheus"] = QUERIES[metric["id"]]
+        if mlflow and metric["id"] == "accuracy":
+            sources["mlflow"] = "val_accuracy"
+        if sources:
+            metric["sources"] = sources
+    doc.set_document_field("metrics", metrics)
+    return doc
+
+
+@contextlib.contextmanager
+def recent_prometheus(folder: Path, errors_since: float | None = None) -> Iterator[str]:
+    """A Prometheus whose samples cover the last hour, a minute apart, up to now: no errors
+    and a fast model, or (``errors_since``: minutes after the first sample) an error rate
+    of 0.5 from then on. Yields its URL."""
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=60)
+    errors = {m: (0.5 if errors_since is not None and m >= errors_since else 0.0) for m in MINUTES}
+    series = {
+        'model_error_rate{job="model-server"}': errors,
+        'model_latency_p95_ms{job="model-server"}': dict.fromkeys(MINUTES, 120.0),
+    }
+    with prometheus_server(folder, series, start) as url:
+        yield url
