@@ -268,7 +268,6 @@ fi
 (MLFLOW_TRACKING_TOKEN, when set, is read by MLflow's client itself)."""
 
 
-
 def with_mlflow(script: Script, mlflow: bool) -> Script:
     """``script`` adding the MLflow source to its ``evidence collect`` (``mlflow``: the
     SOP's metrics name MLflow keys)."""
