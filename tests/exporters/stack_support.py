@@ -5,13 +5,20 @@ Prometheus serving the last hour of it (healthy, or with errors in the last half
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model import Sop
 from app.model.templates import load_template
-from tests.runtime.prometheus_server import prometheus_server
+from tests.environment import missing
+from tests.runtime.prometheus_server import free_port, prometheus_server
 
 QUERIES = {
     "error-rate": 'max(model_error_rate{job="model-server"})',
@@ -50,3 +57,68 @@ def recent_prometheus(folder: Path, errors_since: float | None = None) -> Iterat
     }
     with prometheus_server(folder, series, start) as url:
         yield url
+
+
+READY_SECONDS = 240
+"""`mlflow server` takes a minute to start on a loaded two-core machine."""
+
+
+@contextlib.contextmanager
+def mlflow_server(folder: Path) -> Iterator[str]:
+    """`mlflow server` (one worker, the SQLite backend store, artifacts in ``folder``, no
+    job execution) on a free loopback port; yields its URL and stops its whole process
+    group afterwards (the server starts worker processes of its own)."""
+    command = Path(sys.executable).parent / "mlflow"
+    try:
+        import flask  # noqa: F401  (what `mlflow server` needs beside the skinny client)
+    except ImportError:
+        missing("the MLflow server's libraries are not installed (pip install -e '.[test]')")
+    port = free_port()
+    log = (folder / "mlflow-server.log").open("wb")
+    env = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    process = subprocess.Popen(
+        [
+            str(command),
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{folder / 'mlflow.db'}",
+            "--default-artifact-root",
+            (folder / "artifacts").as_uri(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + READY_SECONDS
+        while True:
+            if process.poll() is not None:
+                text = (folder / "mlflow-server.log").read_text(errors="replace")
+                raise RuntimeError(f"mlflow server stopped: {text[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"mlflow server was not ready within {READY_SECONDS} s")
+            time.sleep(0.5)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
