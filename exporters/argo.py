@@ -2,7 +2,8 @@
 its rollbacks, the spec and the runtime as ConfigMaps, the service account and its Role.
 
 Argo substitutes ``{{...}}`` in template fields, so user text (names) only appears in YAML
-comments; containers run commands as argument arrays (no shell) holding ids and paths only.
+comments; containers run the GitHub and GitLab exports' constant scripts, given ids and
+paths (slugs) through env, or placeholders' argument arrays.
 """
 
 from __future__ import annotations

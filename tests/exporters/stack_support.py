@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from app.model import Sop
 from app.model.templates import load_template
@@ -122,3 +123,41 @@ def mlflow_server(folder: Path) -> Iterator[str]:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+MODEL = "ranker"
+
+
+def registered_versions(tracking: str, accuracies: tuple[float, ...] = (0.90, 0.92, 0.95)) -> Any:
+    """The model ``MODEL`` on the tracking server: one version per accuracy, each from a
+    run that logged it as ``val_accuracy``; the alias champion on version 2. Returns
+    MLflow's client."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
+    experiment = client.create_experiment(MODEL)
+    client.create_registered_model(MODEL)
+    for accuracy in accuracies:
+        run_id = client.create_run(experiment).info.run_id
+        client.log_metric(run_id, "val_accuracy", accuracy)
+        client.set_terminated(run_id)
+        client.create_model_version(MODEL, f"runs:/{run_id}/model", run_id=run_id)
+    client.set_registered_model_alias(MODEL, "champion", "2")
+    return client
+
+
+def promoted_before(spec: Path, ledger: Path, version: str, folder: Path) -> None:
+    """An earlier pipeline promoted ``version`` of ``MODEL`` into production: the ledger
+    records `check` promoting it at the release gate (this environment's gatewright)."""
+    from tests.exporters.runner_support import startup_evidence, write_json
+
+    candidate = {"model": MODEL, "version": version, "tier": "low", "submitted_by": "ana"}
+    evidence = folder / f"promoted-{version}.json"
+    write_json(evidence, startup_evidence("release-gate", candidate=candidate))
+    tool = Path(sys.executable).parent / "gatewright"
+    done = subprocess.run(
+        [str(tool), "check", str(spec), "--gate", "release-gate", "--evidence", str(evidence),
+         "--ledger", str(ledger)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

@@ -24,7 +24,14 @@ from tests.exporters.argo_support import (
 )
 from tests.exporters.pipelines_support import export_doc, venv_tool
 from tests.exporters.runner_support import startup_evidence, write_json
-from tests.exporters.stack_support import recent_prometheus, startup_on_prometheus
+from tests.exporters.stack_support import (
+    MODEL,
+    mlflow_server,
+    promoted_before,
+    recent_prometheus,
+    registered_versions,
+    startup_on_prometheus,
+)
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +197,44 @@ def test_the_registry_step_rolls_back_once_per_incident_and_says_what_is_missing
     done = run_container(container, root, {**first, "mlflow-model": "ranker"}, server)
     assert done.returncode == 2
     assert "needs the decision ledger" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_mlflow_evidence_and_the_registry_rollback_on_a_tracking_server(exports, tmp_path) -> None:
+    """The MLflow steps against a real `mlflow server` (SQLite backend, over HTTP): the
+    check decides on version 3's run with the champion's as the baseline, and the
+    registry step moves the alias champion back from 3 to the version promoted before."""
+    venv_tool("gatewright")
+    folder = exports["mlflow"]
+    workflow = load(folder, argo.WORKFLOW_FILE)
+    cron = load(folder, argo.MONITOR_FILE)
+    root = pod_root(folder, tmp_path)
+    write_json(root / "evidence" / "evidence.json", startup_evidence("review-gate"))
+    ledger = tmp_path / "ledger.db"
+    (tmp_path / "mlflow").mkdir()
+    with mlflow_server(tmp_path / "mlflow") as tracking:
+        client = registered_versions(tracking)
+        promoted_before(root / "spec" / "spec.json", ledger, "2", tmp_path)
+        secrets = {"MLFLOW_TRACKING_URI": tracking, "GATEWRIGHT_LEDGER": str(ledger)}
+        parameters = {
+            "gate": "review-gate",
+            "mlflow-model": MODEL,
+            "mlflow-alias": "champion",
+            argo.MODEL_VERSION_PARAM: "3",
+        }
+        done = run_container(template(workflow, argo.CHECK)["container"], root, parameters, secrets)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert f"Evidence: from MLflow, version 3 of {MODEL}." in done.stdout
+        decided_on = json.loads((root / "out" / "evidence.json").read_text())
+        assert decided_on["metrics"]["accuracy"] == 0.95  # the run's, not the submitted 0.91
+        assert decided_on["baseline"]["accuracy"] == 0.92  # the champion's run
+        assert json.loads((root / "out" / "decision.json").read_text())["decision"] == "promote"
+        client.set_registered_model_alias(MODEL, "champion", "3")  # what the deploy did
+        registry = template(cron, argo_monitor.REGISTRY_TEMPLATE)["container"]
+        fired = {"policy": "error-spike", "fired": "error-spike", "mlflow-model": MODEL}
+        done = run_container(registry, root, {**fired, "mlflow-alias": "champion"}, secrets)
+        assert done.returncode == 0, done.stdout + done.stderr
+        holder = client.get_model_version_by_alias(MODEL, "champion").version
+    assert str(holder) == "2", done.stdout
+    with Ledger.open(str(ledger)) as opened:
+        assert [e.kind for e in opened.entries()][-1] == "rollback"
+        assert opened.verify().intact

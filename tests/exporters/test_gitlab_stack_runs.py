@@ -23,7 +23,14 @@ from tests.exporters.runner_support import (
     telemetry,
     write_json,
 )
-from tests.exporters.stack_support import mlflow_server, recent_prometheus, startup_on_prometheus
+from tests.exporters.stack_support import (
+    MODEL,
+    mlflow_server,
+    promoted_before,
+    recent_prometheus,
+    registered_versions,
+    startup_on_prometheus,
+)
 from tests.exporters.test_gitlab_runs import EVIDENCE_MODE, PROMOTE_JOBS, run
 
 MONITOR = ["--variable", "GATEWRIGHT_MONITOR=true"]
@@ -123,8 +130,6 @@ def test_the_monitor_reads_prometheus_healthy_then_rolls_back_after_errors_rise(
 
 # -- MLflow: evidence at the gates, and the registry rollback -------------------------------
 
-MODEL = "ranker"
-
 
 @pytest.fixture(scope="module")
 def mlflow_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -152,8 +157,6 @@ def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
     client: the gates decide on version 3's run (its val_accuracy, the champion's as the
     baseline), the ledger records it, and when errors rise the rollback job moves the
     alias champion back from 3 to 2, the version promoted before."""
-    from mlflow import MlflowClient
-
     repo = tmp_path / "repo"
     shutil.copytree(mlflow_export, repo)
     for gate in ("review-gate", "release-gate"):
@@ -162,28 +165,8 @@ def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
     path = tmp_path / "ledger.db"
     (tmp_path / "mlflow").mkdir()
     with mlflow_server(tmp_path / "mlflow") as tracking:
-        client = MlflowClient(tracking_uri=tracking, registry_uri=tracking)
-        experiment = client.create_experiment(MODEL)
-        client.create_registered_model(MODEL)
-        for accuracy in (0.90, 0.92, 0.95):
-            run_id = client.create_run(experiment).info.run_id
-            client.log_metric(run_id, "val_accuracy", accuracy)
-            client.set_terminated(run_id)
-            client.create_model_version(MODEL, f"runs:/{run_id}/model", run_id=run_id)
-        client.set_registered_model_alias(MODEL, "champion", "2")
-        # An earlier pipeline promoted version 2 into production.
-        earlier = startup_evidence(
-            "release-gate",
-            candidate={"model": MODEL, "version": "2", "tier": "low", "submitted_by": "ana"},
-        )
-        write_json(tmp_path / "earlier.json", earlier)
-        tool = Path(sys.executable).parent / "gatewright"
-        done = subprocess.run(
-            [str(tool), "check", str(repo / "gatewright" / "spec.json"), "--gate",
-             "release-gate", "--evidence", str(tmp_path / "earlier.json"), "--ledger", str(path)],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        client = registered_versions(tracking)
+        promoted_before(repo / "gatewright" / "spec.json", path, "2", tmp_path)
         variables = stack(
             GATEWRIGHT_LEDGER=str(path),
             MLFLOW_TRACKING_URI=tracking,
