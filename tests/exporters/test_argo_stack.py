@@ -197,6 +197,11 @@ def test_the_registry_step_rolls_back_once_per_incident_and_says_what_is_missing
     done = run_container(container, root, {**first, "mlflow-model": "ranker"}, server)
     assert done.returncode == 2
     assert "needs the decision ledger" in done.stderr and "Traceback" not in done.stderr
+    # A parameter given at submit is data in the script, never a command.
+    hostile = {**first, "mlflow-model": '$(touch pwned) "; touch pwned2', "mlflow-alias": "`id`"}
+    done = run_container(container, root, hostile, server)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert not list(root.rglob("pwned*")) and not list(Path.cwd().glob("pwned*"))
 
 
 def test_mlflow_evidence_and_the_registry_rollback_on_a_tracking_server(exports, tmp_path) -> None:
