@@ -9,8 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 from app.model import Sop
 from app.model.templates import load_template
 from tests.environment import missing
-from tests.runtime.prometheus_server import free_port, prometheus_server
+from tests.runtime.prometheus_server import free_port, prometheus_server, wait_until_ready
 
 QUERIES = {
     "error-rate": 'max(model_error_rate{job="model-server"})',
@@ -99,20 +97,7 @@ def mlflow_server(folder: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if process.poll() is not None:
-                text = (folder / "mlflow-server.log").read_text(errors="replace")
-                raise RuntimeError(f"mlflow server stopped: {text[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"mlflow server was not ready within {READY_SECONDS} s")
-            time.sleep(0.5)
+        wait_until_ready(process, f"{url}/health", folder / "mlflow-server.log", READY_SECONDS)
         yield url
     finally:
         with contextlib.suppress(ProcessLookupError):

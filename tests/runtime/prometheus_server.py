@@ -47,6 +47,25 @@ def openmetrics(series: dict[str, dict[float, float]], start: datetime = START) 
     return "\n".join(line for lines in families.values() for line in lines) + "\n# EOF\n"
 
 
+def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
+    """Wait until ``url`` answers 200; fail with the end of ``log`` if ``process`` stops,
+    or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            text = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{process.args[0]} stopped: {text}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {seconds} s")
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
 def prometheus_server(
     folder: Path, series: dict[str, dict[float, float]], start: datetime = START
@@ -87,21 +106,7 @@ def prometheus_server(
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"prometheus stopped: {(folder / 'prometheus.log').read_text()[-2000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prometheus was not ready within {READY_SECONDS} s")
-            time.sleep(0.2)
+        wait_until_ready(process, f"{url}/-/ready", folder / "prometheus.log", READY_SECONDS)
         yield url
     finally:
         process.terminate()
