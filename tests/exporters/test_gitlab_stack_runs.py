@@ -17,8 +17,6 @@ import pytest
 from tests.exporters.pipelines_support import export_doc
 from tests.exporters.runner_support import (
     GITLAB_CI_LOCAL,
-    installed,
-    make_runner,
     need_tool,
     startup_evidence,
     telemetry,
@@ -91,8 +89,6 @@ def test_the_promote_path_records_every_decision_and_bakes_on_prometheus(
     assert recorded.count(("monitor", "production", "healthy")) == 2  # each bake
     verified = ledger("verify", "--ledger", str(path))
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    # No job here reads MLflow: the runner got the runtime and nothing of MLflow.
-    assert "mlflow-skinny" not in installed(runner_bin.parent)
 
 
 def test_the_monitor_reads_prometheus_healthy_then_rolls_back_after_errors_rise(
@@ -142,14 +138,8 @@ def mlflow_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def mlflow_runner(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A runner of its own: its jobs install the mlflow extra, which the others' must not."""
-    return make_runner(tmp_path_factory.mktemp("mlflow-runner") / "venv")
-
-
 def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
-    mlflow_export, mlflow_runner, tmp_path
+    mlflow_export, runner_bin, tmp_path
 ) -> None:
     """A real `mlflow server` (SQLite backend) reached over HTTP by the runner's MLflow
     client: the gates decide on version 3's run (its val_accuracy, the champion's as the
@@ -171,7 +161,7 @@ def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
             GATEWRIGHT_MLFLOW_MODEL=MODEL,
         )
         promoted = run(
-            repo, mlflow_runner, *EVIDENCE_MODE, *variables, *stack(GATEWRIGHT_MODEL_VERSION="3")
+            repo, runner_bin, *EVIDENCE_MODE, *variables, *stack(GATEWRIGHT_MODEL_VERSION="3")
         )
         assert promoted.results == dict.fromkeys(PROMOTE_JOBS, "PASS"), promoted.output[-3000:]
         assert "Evidence: from MLflow, version 3 of ranker." in promoted.log("check-review-gate")
@@ -183,7 +173,7 @@ def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
         assert checked["candidate"]["version"] == "3"
         client.set_registered_model_alias(MODEL, "champion", "3")  # what the deploy did
         write_json(repo / "telemetry" / "production.json", telemetry(0.5, 100))
-        fired = run(repo, mlflow_runner, "--variable", "GATEWRIGHT_MONITOR=true", *variables)
+        fired = run(repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true", *variables)
         assert fired.results == {
             "monitor-production": "WARN",
             "rollback-error-spike": "PASS",
@@ -193,6 +183,3 @@ def test_evidence_comes_from_mlflow_and_the_rollback_moves_the_alias_back(
     assert str(holder) == "2", fired.log("rollback-error-spike")[-3000:]
     recorded = [(e["kind"], e["decision"]) for e in entries(path)]
     assert recorded[-1][0] == "rollback", recorded
-    # The MLflow client came with the jobs that read MLflow (benchmarks/
-    # bench_pipeline_runtime.py measures the extra); the others install none of it.
-    assert "mlflow-skinny" in installed(mlflow_runner.parent)
