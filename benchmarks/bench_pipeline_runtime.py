@@ -44,9 +44,9 @@ def timed_install(python: Path, what: str) -> float:
     return time.perf_counter() - start
 
 
-def bench_install(work: Path, wheel: Path) -> Path:
+def bench_install(work: Path, wheel: Path) -> tuple[Path, int]:
     """Alternate fresh installs of the runtime and of pydantic alone; returns a runtime
-    install kept for the process benchmark."""
+    install kept for the process benchmark, and the runtime's installed size."""
     ours: list[float] = []
     floor: list[float] = []
     added: list[int] = []
@@ -78,7 +78,28 @@ def bench_install(work: Path, wheel: Path) -> Path:
         "< 2x, < 40 MB",
         mine / base < 2 and size < SIZE_TARGET,
     )
-    return kept
+    return kept, size
+
+
+def bench_extras(work: Path, wheel: Path, base: int) -> None:
+    """What the stack's steps add: the `postgres` extra (a PostgreSQL ledger: every job
+    that records) stays under the runtime's 40 MB; the `mlflow` extra goes only to the
+    jobs that collect evidence from MLflow or roll back in its registry (measured, no
+    target)."""
+    for extra, target in (("postgres", SIZE_TARGET), ("mlflow", None)):
+        python = empty_venv(work / f"extra-{extra}")
+        before = site_bytes(python)
+        seconds = timed_install(python, f"{wheel}[{extra}]")
+        size = site_bytes(python) - before
+        report(
+            f"runtime install with the `{extra}` extra",
+            f"{seconds:.2f} s, {size / 1e6:.1f} MB installed",
+            size / base,
+            f"the runtime alone ({base / 1e6:.1f} MB)",
+            "< 40 MB" if target else "none (only the MLflow jobs install it)",
+            target is None or size < target,
+        )
+        shutil.rmtree(work / f"extra-{extra}")
 
 
 def bench_check_process(work: Path, python: Path) -> None:
@@ -130,7 +151,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="gatewright-bench-runtime-") as folder:
         work = Path(folder)
         wheel = build_runtime_wheel().write(work)
-        python = bench_install(work, wheel)
+        python, size = bench_install(work, wheel)
+        bench_extras(work, wheel, size)
         bench_check_process(work, python)
 
 

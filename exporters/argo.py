@@ -2,7 +2,8 @@
 its rollbacks, the spec and the runtime as ConfigMaps, the service account and its Role.
 
 Argo substitutes ``{{...}}`` in template fields, so user text (names) only appears in YAML
-comments; containers run commands as argument arrays (no shell) holding ids and paths only.
+comments; containers run the GitHub and GitLab exports' constant scripts, given ids and
+paths (slugs) through env, or placeholders' argument arrays.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from exporters import argo_monitor
 from exporters import argo_pods as pods
 from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
-from exporters.pipelines import Commented
+from exporters.pipelines import Commented, Script
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -34,14 +35,6 @@ EVIDENCE_FILE = "/gatewright/evidence/evidence.json"
 LABELS = pods.LABELS
 configmap_name = pods.configmap_name
 runtime_configmap_name = pods.runtime_configmap_name
-
-HOLD_WAITS_PY = (
-    "import subprocess, sys; code = subprocess.call(sys.argv[1:]); "
-    "code == 3 and print('hold: the approvers decide next; the check runs again with "
-    "their approvals', file=sys.stderr); sys.exit(0 if code == 3 else code)"
-)
-"""Run ``gatewright check`` (the arguments) and let a hold through: before a gate's
-approvals, a hold only says they are still to come. A reject or unusable input stops."""
 
 
 def _generate_name(spec: GateSpec) -> str:
@@ -70,28 +63,62 @@ def _deploy_template(stage: SpecStage) -> Commented:
 CHECK = "gatewright-check"
 CHECK_HELD = "gatewright-check-held"
 GATE_PARAM = "{{inputs.parameters.gate}}"
+DECIDED_ON = f"{pods.OUT_MOUNT}/evidence.json"
+DECISION = f"{pods.OUT_MOUNT}/decision.json"
+MODEL_VERSION_PARAM = "model-version"
+HELD = """\
+if [ "$status" = 3 ]; then
+  echo "hold: the approvers decide next; the check runs again with their approvals" >&2
+  exit 0
+fi
+"""
+"""Before a gate's approval a hold only says that the approvals are still to come: it goes
+on to the approvers. A reject or unusable input stops."""
 
 
-def _check_templates(signed: bool) -> list[Commented]:
+def check_script(mlflow: bool, held: bool) -> Script:
+    """The check of the GitHub and GitLab jobs (scripts.DECIDE, recording in the ledger when
+    GATEWRIGHT_LEDGER is set); ``mlflow``: the evidence is collected first, with MLflow's
+    when it is configured (scripts.with_mlflow)."""
+    collect = scripts.with_mlflow(Script(scripts.collect_over("EVIDENCE")), True)
+    return Script(
+        (collect if mlflow else "") + scripts.DECIDE + (HELD if held else "") + 'exit "$status"\n'
+    )
+
+
+def _check_templates(signed: bool, mlflow: bool) -> list[Commented]:
     """The two check templates every gate's steps use, the gate id a parameter (a slug):
     gatewright-check, where only a promote goes on, and gatewright-check-held, the check
     before a gate's approval, where a hold goes on too (the approvers decide next)."""
-    args = ["check", SPEC_FILE, *pods.trust_args(signed), "--gate", GATE_PARAM]
-    args += ["--evidence", EVIDENCE_FILE, "--json"]
+    env = pods.value_env(
+        GATE_ID=GATE_PARAM,
+        EVIDENCE=EVIDENCE_FILE,
+        DECIDED_ON=DECIDED_ON if mlflow else EVIDENCE_FILE,
+        DECISION=DECISION,
+    ) + pods.secret_env(pods.LEDGER)
+    if mlflow:
+        version = f"{{{{workflow.parameters.{MODEL_VERSION_PARAM}}}}}"
+        env += [*pods.mlflow_env(), *pods.value_env(GATEWRIGHT_MODEL_VERSION=version)]
     inputs = {
         "inputs": {
             "parameters": [{"name": "gate"}],
             "artifacts": [{"name": "evidence", "path": EVIDENCE_FILE}],
         }
     }
-    strict = pods.gatewright_template(CHECK, ["gatewright"], args, signed, inputs)
-    held = pods.gatewright_template(
-        CHECK_HELD, ["python", "-c", HOLD_WAITS_PY], ["gatewright", *args], signed, inputs
-    )
+    templates = {
+        held: pods.gatewright_template(
+            CHECK_HELD if held else CHECK, check_script(mlflow, held), env, signed, inputs
+        )
+        for held in (False, True)
+    }
+    source = " on the evidence, MLflow's added when it is configured" if mlflow else ""
     return [
-        Commented(strict, ("`gatewright check`: exit 0 promotes; 1, 2 and 3 fail the step.",)),
         Commented(
-            held,
+            templates[False],
+            (f"`gatewright check`{source}: exit 0 promotes; 1, 2 and 3 fail the step.",),
+        ),
+        Commented(
+            templates[True],
             (
                 "The check before a gate's approval: exit 0 or 3 (hold: approvals to come)",
                 "suspends for the approvers; 1 (reject) and 2 (unusable evidence) stop.",
@@ -193,14 +220,14 @@ HEADER = [
     f"  {SPEC_FILE}, and gatewright verifies its digest before deciding.",
     "- Apply the runtime: kubectl apply -f argo/runtime-configmap.yaml. It holds the",
     "  Gatewright runtime wheel of this export; before each gate step an init container",
-    "  checks its sha256 against the one pinned here, another pip-installs it (with",
-    "  pydantic from your package index) into an emptyDir.",
+    "  checks its sha256 against the one pinned here and pip-installs it (with pydantic",
+    "  from your package index; psycopg for a PostgreSQL ledger, MLflow's client only in",
+    "  the steps that read MLflow) into an emptyDir.",
     "- Submit with the evidence of each gate, e.g.",
     '  argo submit argo/workflow.yaml -p evidence-<gate-id>="$(cat evidence/<gate-id>.json)"',
     "- deploy-<stage> templates are placeholders: replace them with your deployments.",
-    "- check-<gate> steps run `gatewright check` as an argument array (no shell) in the",
-    "  gatewright-image (use an image with the runtime preinstalled and drop the init",
-    "  containers if you prefer).",
+    "- check-<gate> steps run `gatewright check` in the gatewright-image, with the script",
+    "  of the GitHub and GitLab exports (a constant: the gate id and paths come as env).",
     *[f"  {line}" for line in p.CHECK_EXIT_CODES],
     "  A gate without approval rules goes on only on 0; any other exit fails the step and",
     "  stops the workflow, a hold included (fail closed): record what is missing, resubmit.",
@@ -220,12 +247,23 @@ MONITOR_LINE = f"- The monitor and the rollback runbooks are a CronWorkflow: {MO
 
 def _workflow_header(spec: GateSpec, spec_path: str) -> list[str]:
     monitor = [MONITOR_LINE] if p.monitored_stages(spec) else []
-    return [*_header(spec, spec_path), *HEADER, *monitor, "", *scripts.evidence_usage(spec_path)]
+    stack = pods.stack_lines(
+        scripts.reads_mlflow(spec), bool(monitor), bool(scripts.registry_policies(spec))
+    )
+    return [
+        *_header(spec, spec_path),
+        *HEADER,
+        *monitor,
+        *stack,
+        "",
+        *scripts.evidence_usage(spec_path),
+    ]
 
 
 def workflow(spec: GateSpec) -> dict[str, Any]:
     role_names = p.role_names_of(spec)
     signed = spec.signature is not None
+    mlflow = scripts.reads_mlflow(spec)
     templates: list[Any] = [_promote_template(spec)]
     parameters: list[dict[str, Any]] = [
         {
@@ -234,6 +272,15 @@ def workflow(spec: GateSpec) -> dict[str, Any]:
             "description": "Image the gate steps run in (Python 3.11 or later).",
         },
     ]
+    if mlflow:
+        parameters += [
+            *pods.mlflow_parameters(),
+            {
+                "name": MODEL_VERSION_PARAM,
+                "value": "",
+                "description": "The version of the MLflow model at the gates (the candidate).",
+            },
+        ]
     for step in p.promote_path(spec):
         if step.kind == "deploy":
             templates.append(_deploy_template(step.data))
@@ -248,13 +295,13 @@ def workflow(spec: GateSpec) -> dict[str, Any]:
         )
         if gate.approval.rules:
             templates.append(_approve_template(gate, role_names))
-    templates.extend(_check_templates(signed))
+    templates.extend(_check_templates(signed, mlflow))
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "Workflow",
         "metadata": {
             "generateName": _generate_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
+            "labels": pods.labels(spec),
             "annotations": {"gatewright.dev/spec-digest": spec.digest},
         },
         "spec": {
@@ -266,6 +313,13 @@ def workflow(spec: GateSpec) -> dict[str, Any]:
     }
 
 
+def _configmap(
+    spec: GateSpec, name: str, annotations: dict[str, str], contents: dict[str, Any]
+) -> dict[str, Any]:
+    metadata = {"name": name, "labels": pods.labels(spec), "annotations": annotations}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata, **contents}
+
+
 def configmap(
     spec: GateSpec, public_key: str | None = None, text: str | None = None
 ) -> dict[str, Any]:
@@ -274,30 +328,15 @@ def configmap(
     data: dict[str, Any] = {"spec.json": p.Block(p.spec_json(spec) if text is None else text)}
     if spec.signature is not None and public_key is not None:
         data[KEY_NAME] = p.Block(public_key)
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": configmap_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
-            "annotations": {"gatewright.dev/spec-digest": spec.digest},
-        },
-        "data": data,
-    }
+    annotations = {"gatewright.dev/spec-digest": spec.digest}
+    return _configmap(spec, configmap_name(spec), annotations, {"data": data})
 
 
 def runtime_configmap(spec: GateSpec) -> dict[str, Any]:
     wheel = scripts.runtime_wheel()
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": runtime_configmap_name(spec),
-            "labels": {**LABELS, "gatewright.dev/sop": spec.metadata.name},
-            "annotations": {"gatewright.dev/runtime-sha256": wheel.sha256},
-        },
-        "binaryData": {wheel.name: base64.b64encode(wheel.data).decode("ascii")},
-    }
+    annotations = {"gatewright.dev/runtime-sha256": wheel.sha256}
+    binary = {wheel.name: base64.b64encode(wheel.data).decode("ascii")}
+    return _configmap(spec, runtime_configmap_name(spec), annotations, {"binaryData": binary})
 
 
 def _header(spec: GateSpec, spec_path: str) -> list[str]:

@@ -7,35 +7,46 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from exporters import argo_pods as pods
+from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
 from exporters import restore_jobs
-from exporters.pipelines import Commented
+from exporters.pipelines import Commented, Script
 
 if TYPE_CHECKING:
     from app.spec.schema import GateSpec, SpecRollback, SpecStage
 
 MONITOR_FILE = "argo/monitor-cronworkflow.yaml"
 SCHEDULE = "*/15 * * * *"
-TELEMETRY_FILE = "/gatewright/telemetry/telemetry.json"
+TELEMETRY_DIR = "/gatewright/telemetry"
 NO_TELEMETRY = '{"windows": []}'
+REGISTRY_TEMPLATE = "registry-rollback"
 
-MONITOR_PY = (
-    "import json, subprocess, sys; "
-    "split = sys.argv.index('--'); out, policies = sys.argv[1], sys.argv[2:split]; "
-    "done = subprocess.run(sys.argv[split + 1:], stdout=subprocess.PIPE, text=True); "
-    "print(done.stdout, end=''); "
-    "found = json.loads(done.stdout) if done.returncode == 1 else {}; "
-    "plans = found.get('plans') or ([found['plan']] if found.get('plan') else []); "
-    "fired = {plan['policy'] for plan in plans}; "
-    "[open(f'{out}/fired-{policy}', 'w').write(str(policy in fired).lower()) "
-    "for policy in policies]; "
-    "sys.exit(done.returncode if done.returncode not in (0, 1) or "
-    "(done.returncode == 1 and not fired & set(policies)) else 0)"
+MONITOR = Script(
+    f"""\
+{scripts.WATCH}printf '%s' "$fired" > fired
+named=false
+for policy in $POLICIES; do
+  case " $fired " in
+    *" $policy "*) printf true > "fired-$policy"; named=true ;;
+    *) printf false > "fired-$policy" ;;
+  esac
+done
+case "$status" in
+  0) ;;
+  1) [ "$named" = true ] || exit 1 ;;
+  *) exit "$status" ;;
+esac
+"""
 )
-"""Run ``gatewright monitor --json`` (the arguments after ``--``), print its decision and
-write ``fired-<policy>`` (true or false) for each policy named before ``--``. Healthy and
-rollback let the run go on to the runbooks; inconclusive (3), unusable input (2), or a
-rollback naming none of the policies fail the step."""
+"""The monitor of the GitHub and GitLab jobs (scripts.WATCH: Prometheus when PROMETHEUS_URL
+is set, else the stage's telemetry file; the ledger when GATEWRIGHT_LEDGER is), then
+``fired`` (the fired policies) and ``fired-<policy>`` (true or false) for each policy in
+$POLICIES. Healthy and rollback let the run go on to the runbooks; inconclusive (3),
+unusable input (2), or a rollback naming none of the policies fail the step."""
+
+
+def telemetry_file(stage_id: str) -> str:
+    return f"{TELEMETRY_DIR}/{stage_id}.json"
 
 
 def cron_name(spec: GateSpec) -> str:
@@ -49,38 +60,52 @@ def _telemetry_param(stage_id: str) -> str:
 
 def _monitor_template(stage: SpecStage, policies: list[SpecRollback], signed: bool) -> Any:
     ids = [policy.id for policy in policies]
+    env = pods.value_env(
+        STAGE_ID=stage.id, POLICIES=" ".join(ids), GATEWRIGHT_TELEMETRY_DIR=TELEMETRY_DIR
+    ) + pods.secret_env(pods.LEDGER, pods.PROMETHEUS)
     template = pods.gatewright_template(
         f"monitor-{stage.id}",
-        ["python", "-c", MONITOR_PY],
-        [
-            pods.OUT_MOUNT,
-            *ids,
-            "--",
-            "gatewright",
-            "monitor",
-            pods.SPEC_FILE,
-            *pods.trust_args(signed),
-            "--stage",
-            stage.id,
-            "--telemetry",
-            TELEMETRY_FILE,
-            "--json",
-        ],
+        MONITOR,
+        env,
         signed,
-        {"inputs": {"artifacts": [{"name": "telemetry", "path": TELEMETRY_FILE}]}},
+        {"inputs": {"artifacts": [{"name": "telemetry", "path": telemetry_file(stage.id)}]}},
     )
     template["outputs"] = {
         "parameters": [
-            {"name": f"fired-{policy}", "valueFrom": {"path": f"{pods.OUT_MOUNT}/fired-{policy}"}}
-            for policy in ids
+            {"name": name, "valueFrom": {"path": f"{pods.OUT_MOUNT}/{name}"}}
+            for name in ["fired", *(f"fired-{policy}" for policy in ids)]
         ]
     }
     triggers = [trigger.id for policy in policies for trigger in policy.triggers]
     lines = [
-        f"Stage {stage.id} ({p.one_line(stage.name)}): `gatewright monitor`.",
+        f"Stage {stage.id} ({p.one_line(stage.name)}): `gatewright monitor` (Prometheus when",
+        "the stack Secret has PROMETHEUS_URL, else the telemetry artifact).",
         f"Triggers: {', '.join(triggers)}. Exit 3 (too little telemetry) fails the step.",
     ]
     return Commented(template, tuple(lines))
+
+
+def _registry_template(spec: GateSpec, signed: bool) -> Commented:
+    """The registry rollback of the GitHub and GitLab jobs (scripts.REGISTRY_ROLLBACK): the
+    MLflow alias back to the version the ledger records as promoted before, once per
+    incident (by the first fired policy of ``scripts.registry_policies``)."""
+    env = pods.value_env(
+        STAGE_ID=scripts.registry_stage(spec) or "",
+        ROLLBACK_POLICY="{{inputs.parameters.policy}}",
+        REGISTRY_POLICIES=" ".join(scripts.registry_policies(spec)),
+        FIRED_POLICIES="{{inputs.parameters.fired}}",
+    )
+    env += [*pods.secret_env(pods.LEDGER), *pods.mlflow_env()]
+    inputs = {"inputs": {"parameters": [{"name": "policy"}, {"name": "fired"}]}}
+    template = pods.gatewright_template(
+        REGISTRY_TEMPLATE, scripts.REGISTRY_ROLLBACK, env, signed, inputs
+    )
+    lines = (
+        "`gatewright rollback`: the MLflow alias (parameter mlflow-alias) of the model",
+        "(mlflow-model) goes back to the version the ledger records as promoted before; with",
+        "no model or tracking server configured it only says so and the runbook rolls back.",
+    )
+    return Commented(template, lines)
 
 
 def _runbook_templates() -> list[Commented]:
@@ -122,7 +147,10 @@ def _runbook_templates() -> list[Commented]:
     ]
 
 
-def rollback_template(policy: SpecRollback) -> Commented:
+def rollback_template(policy: SpecRollback, registry: bool = False) -> Commented:
+    """The runbook of one policy; ``registry``: it rolls the last stage back to its previous
+    stable version, which its first step does in the MLflow registry (once per incident:
+    the input ``fired`` names the policies that fired; run by hand, this one)."""
     steps: list[list[dict[str, Any]]] = []
     lines = [
         f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
@@ -131,6 +159,21 @@ def rollback_template(policy: SpecRollback) -> Commented:
         + ".",
         *restore_jobs.comment_lines(policy),
     ]
+    if registry:
+        parameters = [
+            {"name": "policy", "value": policy.id},
+            {"name": "fired", "value": "{{inputs.parameters.fired}}"},
+        ]
+        steps.append(
+            [
+                {
+                    "name": "registry",
+                    "template": REGISTRY_TEMPLATE,
+                    "arguments": {"parameters": parameters},
+                }
+            ]
+        )
+        lines.append("  first: `gatewright rollback` in the MLflow registry (registry-rollback).")
     for number, action in enumerate(policy.actions, start=1):
         parameters = [{"name": "action-id", "value": action.id}]
         if action.role:
@@ -159,7 +202,7 @@ def rollback_template(policy: SpecRollback) -> Commented:
             ]
         )
         lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if not steps:
+    if len(steps) == (1 if registry else 0):
         steps.append(
             [
                 {
@@ -174,6 +217,8 @@ def rollback_template(policy: SpecRollback) -> Commented:
         "metadata": {"annotations": {"gatewright.dev/rollback-target": policy.target}},
         "steps": steps,
     }
+    if registry:
+        template["inputs"] = {"parameters": [{"name": "fired", "value": policy.id}]}
     minutes = p.timeout_minutes(policy)
     if minutes:
         template["metadata"]["annotations"]["gatewright.dev/sla-minutes"] = str(minutes)
@@ -183,6 +228,12 @@ def rollback_template(policy: SpecRollback) -> Commented:
 
 def _fired(stage_id: str, policy_id: str) -> str:
     return f"{{{{steps.monitor-{stage_id}.outputs.parameters.fired-{policy_id}}}}} == true"
+
+
+def _fired_argument(stage_id: str) -> dict[str, Any]:
+    """The policies the stage's monitor fired, for a registry rollback (once per incident)."""
+    fired = f"{{{{steps.monitor-{stage_id}.outputs.parameters.fired}}}}"
+    return {"arguments": {"parameters": [{"name": "fired", "value": fired}]}}
 
 
 def _entry(spec: GateSpec) -> Commented:
@@ -206,10 +257,12 @@ def _entry(spec: GateSpec) -> Commented:
         }
         for stage in stages
     ]
+    registry = scripts.registry_policies(spec)
     rollbacks = [
         {
             "name": f"rollback-{policy.id}",
             "template": f"rollback-{policy.id}",
+            **(_fired_argument(stage.id) if policy.id in registry else {}),
             "when": _fired(stage.id, policy.id),
         }
         for stage in stages
@@ -232,16 +285,22 @@ HEADER = [
     "",
     "How the monitor runs",
     f"- Every 15 minutes ({SCHEDULE}, schedules below) each watched stage's telemetry is",
-    "  judged by `gatewright monitor`. It reads the telemetry-<stage> parameter as its",
+    "  judged by `gatewright monitor`. With PROMETHEUS_URL in the Secret",
+    f"  {pods.STACK_SECRET} (argo/workflow.yaml says how to create it) it asks Prometheus",
+    "  with the SOP's queries; else it reads the telemetry-<stage> parameter as its",
     '  windows ({"windows": [{"at", "metrics"}]}, gatewright schema telemetry); as exported',
     "  it holds no window, which is inconclusive (exit 3: no data is never healthy) and",
     "  fails the run. Put your telemetry there: replace the step's raw `telemetry`",
     "  artifact with one your metrics system writes (an http, s3 or gcs artifact).",
     "- When a trigger fires, the runbook of every policy that fired runs",
-    "  (rollback-<policy>: its actions and checks are placeholders to replace), then the",
+    "  (rollback-<policy>: its actions and checks are placeholders to replace; a",
+    "  previous-stable rollback of the last stage first moves the MLflow alias back when",
+    "  the parameter mlflow-model and the Secret's MLflow keys are set), then the",
     "  run fails so that alerts on failed workflows fire. A stage that is healthy leaves",
     "  its runbooks skipped. Run one runbook by hand with",
     "  argo submit --from cronwf/NAME --entrypoint rollback-<policy>.",
+    "- Every monitor and rollback decision is recorded in the ledger GATEWRIGHT_LEDGER",
+    "  of that Secret, when set.",
     "- Apply the spec and runtime ConfigMaps and argo/rbac.yaml first (see",
     "  argo/workflow.yaml); the pods are hardened as described there.",
 ]
@@ -257,7 +316,7 @@ def cron_workflow(spec: GateSpec) -> dict[str, Any] | None:
     parameters: list[dict[str, Any]] = [
         {
             "name": "gatewright-image",
-            "value": pods.scripts.PYTHON_IMAGE,
+            "value": scripts.PYTHON_IMAGE,
             "description": "Image the monitor steps run in (Python 3.11 or later).",
         },
         *(
@@ -268,12 +327,16 @@ def cron_workflow(spec: GateSpec) -> dict[str, Any] | None:
             }
             for stage in stages
         ),
+        *(pods.mlflow_parameters() if scripts.registry_policies(spec) else []),
     ]
     templates: list[Any] = [_entry(spec)]
     templates += [_monitor_template(stage, policies[stage.id], signed) for stage in stages]
-    templates += [rollback_template(policy) for policy in spec.rollback]
+    registry = scripts.registry_policies(spec)
+    templates += [rollback_template(policy, policy.id in registry) for policy in spec.rollback]
+    if registry:
+        templates.append(_registry_template(spec, signed))
     templates += _runbook_templates()
-    labels = {**pods.LABELS, "gatewright.dev/sop": spec.metadata.name}
+    labels = pods.labels(spec)
     return {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "CronWorkflow",

@@ -1,8 +1,9 @@
 """What every pod of the Argo exports shares: the hardened security context, resources, the
 service account and its RBAC, the volumes, and the containers that install and run Gatewright.
 
-Containers run argument arrays (no shell) holding ids and paths only: Argo substitutes
-``{{...}}`` in template fields, so user text never reaches them.
+The Gatewright containers run the GitHub and GitLab exports' scripts (pipeline_scripts):
+constants given ids and paths through env. Argo substitutes ``{{...}}`` in template fields,
+so user text never reaches them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
+from exporters.pipelines import Script
 
 if TYPE_CHECKING:
     from app.spec.schema import GateSpec
@@ -44,6 +46,8 @@ OUT_VOLUME = "gatewright-out"
 CONTAINER_PATH = f"{LIB_MOUNT}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 """PATH of the gate container: gatewright installed by the init container comes first."""
 LABELS = {"app.kubernetes.io/managed-by": "gatewright"}
+SHELL = ["sh", "-e", "-c"]
+"""How the scripts run: a failing command stops them (errexit), as on GitHub and GitLab."""
 
 POD_SECURITY = {
     "runAsNonRoot": True,
@@ -105,6 +109,11 @@ def pod_fields(spec: GateSpec) -> dict[str, Any]:
     }
 
 
+def labels(spec: GateSpec) -> dict[str, str]:
+    """The labels of every document of an Argo export: ours, and the SOP's id."""
+    return {**LABELS, "gatewright.dev/sop": spec.metadata.name}
+
+
 def configmap_name(spec: GateSpec) -> str:
     return f"{spec.metadata.name}-gatewright-spec"
 
@@ -122,35 +131,88 @@ def placeholder_container(args: list[str]) -> dict[str, Any]:
     return hardened({"image": PLACEHOLDER_IMAGE, "command": ["echo"], "args": args}, True)
 
 
-def runtime_init_containers(signed: bool) -> list[dict[str, Any]]:
-    """Check the mounted wheel's sha256 against the pin, then pip-install it into the
-    shared emptyDir (a signed spec is verified with cryptography: the `signed` extra)."""
+STACK_SECRET = "gatewright-stack"
+"""The Secret the pods read the stack's connections from, each key optional (unset: the
+files of today); the header of argo/workflow.yaml says how to create it."""
+LEDGER = "GATEWRIGHT_LEDGER"
+PROMETHEUS = "PROMETHEUS_URL"
+MLFLOW_SECRETS = ("MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_TOKEN")
+INSTALL_READS = (LEDGER, MLFLOW_SECRETS[0], scripts.MLFLOW_JOB)
+"""What the install step reads (the extras: postgres for a PostgreSQL ledger, mlflow in
+the steps that read MLflow)."""
+MLFLOW_PARAMETERS = {
+    "mlflow-model": (
+        "GATEWRIGHT_MLFLOW_MODEL",
+        "",
+        "The registered MLflow model (empty: no MLflow evidence or registry rollback).",
+    ),
+    "mlflow-alias": (
+        "GATEWRIGHT_MLFLOW_ALIAS",
+        "champion",
+        "The MLflow alias of the model in production (the baseline; what a rollback moves).",
+    ),
+}
+"""Workflow parameters of the steps that read MLflow: name -> (variable, value, help)."""
+
+
+def secret_env(*names: str) -> list[dict[str, Any]]:
+    """Variables from the keys ``names`` of the stack's Secret; a missing Secret or key
+    leaves the variable unset (optional), and the step uses the files of today."""
+    return [
+        {
+            "name": name,
+            "valueFrom": {"secretKeyRef": {"name": STACK_SECRET, "key": name, "optional": True}},
+        }
+        for name in names
+    ]
+
+
+def mlflow_env() -> list[dict[str, Any]]:
+    """What a step reading MLflow gets: the server and its token from the Secret, the model
+    and alias from the workflow's parameters, and the mark that installs the mlflow extra."""
+    return [
+        *secret_env(*MLFLOW_SECRETS),
+        *(
+            {"name": variable, "value": f"{{{{workflow.parameters.{name}}}}}"}
+            for name, (variable, _value, _help) in MLFLOW_PARAMETERS.items()
+        ),
+        {"name": scripts.MLFLOW_JOB, "value": "true"},
+    ]
+
+
+def mlflow_parameters() -> list[dict[str, Any]]:
+    return [
+        {"name": name, "value": value, "description": words}
+        for name, (_variable, value, words) in MLFLOW_PARAMETERS.items()
+    ]
+
+
+def value_env(**values: str) -> list[dict[str, Any]]:
+    return [{"name": name, "value": value} for name, value in values.items()]
+
+
+def runtime_init_containers(signed: bool, env: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The install step of the GitHub and GitLab jobs (scripts.install: the wheel's sha256
+    checked against the pin, then pip with the extras the step's ``env`` calls for) into the
+    shared emptyDir (PIP_TARGET)."""
     tmp = {"name": TMP_VOLUME, "mountPath": TMP_MOUNT}
     runtime = {"name": RUNTIME_VOLUME, "mountPath": RUNTIME_MOUNT, "readOnly": True}
+    pinned = value_env(
+        GATEWRIGHT_RUNTIME=wheel_file(),
+        GATEWRIGHT_RUNTIME_SHA256=scripts.runtime_wheel().sha256,
+        PIP_TARGET=LIB_MOUNT,
+    )
     return [
-        hardened(
-            {
-                "name": "verify-runtime",
-                "image": IMAGE_PARAM,
-                "command": ["python", "-c", scripts.VERIFY_WHEEL_PY],
-                "args": [wheel_file(), scripts.runtime_wheel().sha256],
-                "env": PYTHON_ENV,
-                "volumeMounts": [runtime, tmp],
-            }
-        ),
         hardened(
             {
                 "name": "install-runtime",
                 "image": IMAGE_PARAM,
-                "command": ["python", "-m", "pip", "install"],
-                "args": [
-                    "--disable-pip-version-check",
-                    "--no-cache-dir",
-                    "--target",
-                    LIB_MOUNT,
-                    wheel_file() + ("[signed]" if signed else ""),
+                "command": [*SHELL, scripts.install(signed)],
+                "env": [
+                    *PYTHON_ENV,
+                    *pinned,
+                    *(item for item in env if item["name"] in INSTALL_READS),
                 ],
-                "env": PYTHON_ENV,
                 "volumeMounts": [{"name": LIB_VOLUME, "mountPath": LIB_MOUNT}, runtime, tmp],
             }
         ),
@@ -159,24 +221,28 @@ def runtime_init_containers(signed: bool) -> list[dict[str, Any]]:
 
 def gatewright_template(
     name: str,
-    command: list[str],
-    args: list[str],
+    script: Script,
+    env: list[dict[str, Any]],
     signed: bool,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A pod template that installs the runtime and runs ``command`` + ``args`` in the
-    gatewright image, with the spec mounted read-only and /tmp and /gatewright/out writable."""
+    """A pod template that installs the runtime and runs ``script`` (a constant: ids and
+    paths reach it through ``env``) with sh in the gatewright image, in /gatewright/out,
+    with the spec mounted read-only and /tmp and /gatewright/out writable."""
+    spec = value_env(GATEWRIGHT_SPEC=SPEC_FILE)
+    if signed:
+        spec += value_env(**{scripts.TRUSTED_KEY: KEY_FILE})
     return {
         "name": name,
         **(extra or {}),
         "activeDeadlineSeconds": str(POD_SECONDS),
-        "initContainers": runtime_init_containers(signed),
+        "initContainers": runtime_init_containers(signed, env),
         "container": hardened(
             {
                 "image": IMAGE_PARAM,
-                "command": command,
-                "args": args,
-                "env": PYTHON_ENV,
+                "command": [*SHELL, scripts.trusting(script, signed)],
+                "workingDir": OUT_MOUNT,
+                "env": [*PYTHON_ENV, *spec, *env],
                 "volumeMounts": [
                     {"name": SPEC_VOLUME, "mountPath": SPEC_MOUNT, "readOnly": True},
                     {"name": LIB_VOLUME, "mountPath": LIB_MOUNT, "readOnly": True},
@@ -186,10 +252,6 @@ def gatewright_template(
             }
         ),
     }
-
-
-def trust_args(signed: bool) -> list[str]:
-    return ["--trust", KEY_FILE] if signed else []
 
 
 SECURITY_LINES = [
@@ -203,20 +265,63 @@ SECURITY_LINES = [
 ]
 
 
+def stack_lines(mlflow: bool, monitor: bool, registry: bool) -> list[str]:
+    """What the header says of the stack's Secret: how to create it, what each step reads."""
+    keys = [
+        LEDGER,
+        *([PROMETHEUS] if monitor else []),
+        *(MLFLOW_SECRETS if mlflow or registry else ()),
+    ]
+    lines = [
+        f"- Connecting your stack: the Secret {STACK_SECRET}, every key optional (a",
+        "  missing key leaves the files of today in use):",
+        f"  kubectl create secret generic {STACK_SECRET} -n NAMESPACE \\",
+        *(f"    --from-literal={key}=... \\" for key in keys[:-1]),
+        f"    --from-literal={keys[-1]}=...",
+        f"  {LEDGER} (postgresql://USER@HOST/DATABASE: an SQLite file would go with the",
+        "  pod): check steps"
+        + (", the monitor" if monitor else "")
+        + (" and registry-rollback" if registry else "")
+        + " steps record every decision there (one",
+        "  that cannot be recorded fails the step).",
+    ]
+    if mlflow:
+        lines += [
+            "  MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN, with the parameters mlflow-model",
+            "  (the registered model) and model-version (the candidate): check steps add",
+            "  evidence from MLflow (the SOP's metrics name MLflow keys), the baseline from",
+            "  the version holding mlflow-alias (default champion). Only they install MLflow.",
+        ]
+    if monitor:
+        lines += [
+            f"  {PROMETHEUS}: the monitor CronWorkflow's steps ask Prometheus with the SOP's",
+            "  queries instead of reading their telemetry-<stage> parameter.",
+        ]
+    if registry:
+        lines += [
+            "  MLFLOW_TRACKING_URI and MLFLOW_TRACKING_TOKEN, with the CronWorkflow's",
+            "  parameters mlflow-model and mlflow-alias: a previous-stable rollback of the",
+            "  last stage first runs `gatewright rollback` (registry-rollback, once per",
+            "  incident): the alias goes back to the last version the ledger records as",
+            "  promoted there. Without a model it says so and the runbook rolls back.",
+        ]
+    return lines
+
+
 def rbac_documents(spec: GateSpec) -> list[dict[str, Any]]:
     """The service account the pods run as, and the least the Argo executor needs."""
-    labels = {**LABELS, "gatewright.dev/sop": spec.metadata.name}
+    marks = labels(spec)
     role = f"{SERVICE_ACCOUNT}-executor"
     return [
         {
             "apiVersion": "v1",
             "kind": "ServiceAccount",
-            "metadata": {"name": SERVICE_ACCOUNT, "labels": labels},
+            "metadata": {"name": SERVICE_ACCOUNT, "labels": marks},
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
-            "metadata": {"name": role, "labels": labels},
+            "metadata": {"name": role, "labels": marks},
             "rules": [
                 {
                     "apiGroups": ["argoproj.io"],
@@ -228,7 +333,7 @@ def rbac_documents(spec: GateSpec) -> list[dict[str, Any]]:
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "RoleBinding",
-            "metadata": {"name": role, "labels": labels},
+            "metadata": {"name": role, "labels": marks},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": role},
             "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT}],
         },

@@ -84,20 +84,15 @@ REJECTED = """\
 esac
 """
 
-CHECK = Script(
-    f"""\
-{s.APPROVALS_FROM_CHECK}mkdir -p {s.EVIDENCE_DIR} {s.DECISIONS_DIR}
-if [ "$from" = platform ]; then
+CHECK = s.gate_script(
+    """\
   echo "Approvals: from GitHub, read by the approve job (none count here)."
   echo "Submitter: the workflow's actor, $GITHUB_ACTOR."
   set -- --no-approvals --submitted-by "$GITHUB_ACTOR"
-else
-  echo "Approvals: those recorded in the evidence (GATEWRIGHT_APPROVALS_FROM=evidence)."
-  set --
-fi
-gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$EVIDENCE" "$@" \\
-  -o "$DECIDED_ON"
-{s.DECIDE}{SUMMARY}case "$status" in
+""",
+    "EVIDENCE",
+    f"""\
+{SUMMARY}case "$status" in
   0) echo "Gate $GATE_ID promotes the candidate." ;;
   3)
     if [ "$APPROVE_JOB" = true ]; then
@@ -106,23 +101,18 @@ gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$EVIDEN
       echo "::error title=Gate on hold::Gate $GATE_ID: data inconclusive; a person must look."
       exit 3
     fi ;;
-{REJECTED}"""
+{REJECTED}""",
 )
 
-APPROVE = Script(
-    f"""\
-{s.APPROVALS_FROM_CHECK}mkdir -p {s.EVIDENCE_DIR} {s.DECISIONS_DIR}
-if [ "$from" = platform ]; then
+APPROVE = s.gate_script(
+    """\
   echo "Approvals: from GitHub, this run's reviews of the environment $APPROVAL_ENVIRONMENT."
   gatewright evidence fetch github-reviews -o gatewright-reviews.json
   set -- --approvals-github gatewright-reviews.json --github-environment "$APPROVAL_ENVIRONMENT"
-else
-  echo "Approvals: those recorded in the evidence (GATEWRIGHT_APPROVALS_FROM=evidence)."
-  set --
-fi
-gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$CHECKED" "$@" \\
-  -o "$DECIDED_ON"
-{s.DECIDE}{SUMMARY}case "$status" in
+""",
+    "CHECKED",
+    f"""\
+{SUMMARY}case "$status" in
   0) echo "Gate $GATE_ID promotes the candidate, with its approvals." ;;
   3)
     if [ "$from" = platform ]; then
@@ -133,7 +123,7 @@ gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$CHECKE
       echo "Record the approvals in the evidence and run the workflow again."
     fi
     exit 3 ;;
-{REJECTED}"""
+{REJECTED}""",
 )
 
 DRY_RUN = Script(

@@ -39,43 +39,33 @@ ROLLBACK_TIMEOUT = 60
 
 EVIDENCE = Script(s.EVIDENCE_FROM_REPOSITORY)
 
-CHECK = Script(
-    f"""\
-{s.APPROVALS_FROM_CHECK}mkdir -p {s.EVIDENCE_DIR} {s.DECISIONS_DIR}
-if [ "$from" = platform ]; then
+CHECK = s.gate_script(
+    """\
   echo "Approvals: from GitLab, read by the approve job (none count here)."
   echo "Submitter: the pipeline's user, $GITLAB_USER_LOGIN."
   set -- --no-approvals --submitted-by "$GITLAB_USER_LOGIN"
-else
-  echo "Approvals: those recorded in the evidence (GATEWRIGHT_APPROVALS_FROM=evidence)."
-  set --
-fi
-gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$EVIDENCE" "$@" \\
-  -o "$DECIDED_ON"
-{s.DECIDE}case "$status" in
+""",
+    "EVIDENCE",
+    """\
+case "$status" in
   0) echo "Gate $GATE_ID ($GATE_NAME): promote" ;;
   1) echo "Gate $GATE_ID ($GATE_NAME): reject" ;;
   3) echo "Gate $GATE_ID ($GATE_NAME): hold: approvals are short or data is inconclusive" ;;
   *) echo "Gate $GATE_ID ($GATE_NAME): the input cannot be used (exit $status)" ;;
 esac
 exit "$status"
-"""
+""",
 )
 
-APPROVE = Script(
-    f"""\
-{s.APPROVALS_FROM_CHECK}mkdir -p {s.EVIDENCE_DIR} {s.DECISIONS_DIR}
-if [ "$from" = platform ]; then
+APPROVE = s.gate_script(
+    """\
   echo "Approvals: from GitLab, the approvals of this job's deployment to $CI_ENVIRONMENT_NAME."
   gatewright evidence fetch gitlab-deployment -o gatewright-deployment.json
   set -- --approvals-gitlab gatewright-deployment.json
-else
-  echo "Approvals: those recorded in the evidence (GATEWRIGHT_APPROVALS_FROM=evidence)."
-  set --
-fi
-gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$CHECKED" "$@" \\
-  -o "$DECIDED_ON"
-{s.DECIDE}case "$status" in
+""",
+    "CHECKED",
+    """\
+case "$status" in
   0) echo "Gate $GATE_ID ($GATE_NAME): promote, with its approvals" ;;
   1) echo "Gate $GATE_ID ($GATE_NAME): reject" ;;
   3)
@@ -88,7 +78,7 @@ gatewright evidence collect "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --base "$CHECKE
   *) echo "Gate $GATE_ID ($GATE_NAME): the input cannot be used (exit $status)" ;;
 esac
 exit "$status"
-"""
+""",
 )
 
 DEPLOY = Script(

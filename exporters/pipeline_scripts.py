@@ -123,6 +123,15 @@ case "$from" in
 esac
 """
 
+COLLECT = 'gatewright evidence collect "$GATEWRIGHT_SPEC"'
+
+
+def collect_over(base: str) -> str:
+    """The line building the evidence a gate decides on ($DECIDED_ON) over the evidence
+    in the variable ``base``, with the sources in the script's arguments ("$@")."""
+    return f'{COLLECT} --gate "$GATE_ID" --base "${base}" "$@" \\\n  -o "$DECIDED_ON"\n'
+
+
 DECIDE = f"""\
 status=0
 gatewright check "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --evidence "$DECIDED_ON" --json \\
@@ -130,6 +139,24 @@ gatewright check "$GATEWRIGHT_SPEC" --gate "$GATE_ID" --evidence "$DECIDED_ON" -
 cat "$DECISION"
 """
 """Run the check on $DECIDED_ON into $DECISION; its exit code is left in $status."""
+
+
+def gate_script(platform: str, base: str, outcome: str) -> Script:
+    """A gate job's script on GitHub and GitLab alike: where the approvals come from (the
+    shell lines ``platform`` set the sources under GATEWRIGHT_APPROVALS_FROM=platform),
+    the evidence collected over the variable ``base``, the check, then ``outcome`` (how the
+    platform reports $status)."""
+    return Script(
+        f"""\
+{APPROVALS_FROM_CHECK}mkdir -p {EVIDENCE_DIR} {DECISIONS_DIR}
+if [ "$from" = platform ]; then
+{platform}else
+  echo "Approvals: those recorded in the evidence (GATEWRIGHT_APPROVALS_FROM=evidence)."
+  set --
+fi
+{collect_over(base)}{DECIDE}{outcome}"""
+    )
+
 
 ROLLOUT_DIR = "gatewright-rollout"
 DEPLOYED_AT_FILE = f"{ROLLOUT_DIR}/deployed-at"
@@ -239,8 +266,6 @@ fi
 """
 """Evidence from MLflow when the tracking server and the registered model are configured
 (MLFLOW_TRACKING_TOKEN, when set, is read by MLflow's client itself)."""
-
-COLLECT = 'gatewright evidence collect "$GATEWRIGHT_SPEC"'
 
 
 def with_mlflow(script: Script, mlflow: bool) -> Script:

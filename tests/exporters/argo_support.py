@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,3 +68,62 @@ def pod_templates(document: dict[str, Any]) -> list[dict[str, Any]]:
     """The templates of a Workflow or CronWorkflow that make pods."""
     spec = document["spec"].get("workflowSpec", document["spec"])
     return [t for t in spec["templates"] if "container" in t or "script" in t]
+
+
+# -- running a container here ---------------------------------------------------------------
+
+ROOT = "/gatewright/"
+"""Every path a Gatewright pod reads or writes is below it (the spec, the runtime, the
+evidence, the telemetry, the installed runtime, the step's outputs)."""
+
+
+def pod_root(folder: Path, tmp_path: Path) -> Path:
+    """What a pod of the export ``folder`` finds below /gatewright/: the spec (as the
+    ConfigMap mounts it); run_container makes the other folders."""
+    root = tmp_path / "pod"
+    (root / "spec").mkdir(parents=True)
+    shutil.copy(folder / "gatewright" / "spec.json", root / "spec" / "spec.json")
+    return root
+
+
+def run_container(
+    container: dict[str, Any],
+    root: Path,
+    parameters: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``container`` as its pod would, with this environment's `gatewright` and
+    `python`: /gatewright/ is ``root``, ``{{...parameters.NAME}}`` take ``parameters``,
+    and an optional key of the stack's Secret is set only when ``secrets`` has it (as
+    Kubernetes leaves the variable unset when the key is missing)."""
+
+    def local(text: str) -> str:
+        text = text.replace(ROOT, f"{root}/")
+        for name, value in (parameters or {}).items():
+            for scope in ("inputs", "workflow"):
+                text = text.replace(f"{{{{{scope}.parameters.{name}}}}}", value)
+        return text
+
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = local(item["value"])
+            continue
+        reference = item["valueFrom"]["secretKeyRef"]
+        assert reference["optional"] is True, item
+        if reference["key"] in (secrets or {}):
+            env[item["name"]] = (secrets or {})[reference["key"]]
+    here = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([here, env["PATH"], os.environ.get("PATH", "")])
+    for folder in ("out", "lib", "spec", "runtime", "telemetry", "evidence"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    command = [local(part) for part in [*container["command"], *container.get("args", [])]]
+    return subprocess.run(
+        command,
+        cwd=local(container.get("workingDir", str(root))),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )

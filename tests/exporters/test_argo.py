@@ -4,8 +4,6 @@ before the approval, the monitor CronWorkflow, and its steps run here with `gate
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,9 @@ from tests.exporters.argo_support import (
     check_with_hera,
     documents,
     need_schemas,
+    pod_root,
     pod_templates,
+    run_container,
     schema_errors,
 )
 from tests.exporters.pipelines_support import DANGEROUS, HOSTILE, export_doc, strings_in, venv_tool
@@ -132,14 +132,9 @@ def test_a_gate_with_approvals_is_checked_before_and_after_it_suspends(exports) 
         ]
         assert check["template"] == argo.CHECK_HELD
         assert steps[f"check-approved-{gate['id']}"]["template"] == argo.CHECK
-    held = template(workflow, argo.CHECK_HELD)["container"]
-    assert held["command"] == ["python", "-c", argo.HOLD_WAITS_PY]
-    assert held["args"][0] == "gatewright"
-    assert template(workflow, argo.CHECK)["container"]["command"] == ["gatewright"]
-
-
-def local_args(args: list[str], local: dict[str, str]) -> list[str]:
-    return [local.get(arg, arg) for arg in args]
+    for name, held in ((argo.CHECK_HELD, True), (argo.CHECK, False)):
+        container = template(workflow, name)["container"]
+        assert container["command"] == [*argo_pods.SHELL, argo.check_script(False, held)]
 
 
 @pytest.mark.parametrize(
@@ -149,37 +144,28 @@ def local_args(args: list[str], local: dict[str, str]) -> list[str]:
 def test_the_check_before_approval_lets_only_a_promote_or_a_hold_through(
     exports, tmp_path, case, first, approved
 ) -> None:
-    """Run as the pod would: the container's command and args, paths mapped to local files."""
-    tool = venv_tool("gatewright")
+    """Run as the pod would (argo_support.run_container): the script, its env, /gatewright."""
+    venv_tool("gatewright")
     folder = exports["startup-lightweight"]
     workflow = workflow_files(folder)[argo.WORKFLOW_FILE]
-    evidence = tmp_path / "evidence.json"
+    root = pod_root(folder, tmp_path)
     cases = {
         "promote": startup_evidence("review-gate"),
         "reject": startup_evidence("review-gate", checks={"ci-tests": "failed"}),
         "hold": startup_evidence("review-gate", approvals=False),
     }
     if case in cases:
-        write_json(evidence, cases[case])
-    local = {
-        argo.SPEC_FILE: str(folder / "gatewright" / "spec.json"),
-        argo.EVIDENCE_FILE: str(evidence),
-        argo.GATE_PARAM: "review-gate",
-        "gatewright": str(tool),
-        "python": sys.executable,
-    }
-    container = template(workflow, argo.CHECK_HELD)["container"]
-    command = local_args(container["command"], local) + local_args(container["args"], local)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+        write_json(root / "evidence" / "evidence.json", cases[case])
+    gate = {"gate": "review-gate"}
+    done = run_container(template(workflow, argo.CHECK_HELD)["container"], root, gate)
     assert done.returncode == first, done.stdout + done.stderr
     if case == "hold":
         assert "hold: the approvers decide next" in done.stderr
         assert json.loads(done.stdout)["decision"] == "hold"
     if approved is not None:
-        container = template(workflow, argo.CHECK)["container"]
-        command = [str(tool), *local_args(container["args"], local)]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        done = run_container(template(workflow, argo.CHECK)["container"], root, gate)
         assert done.returncode == approved, done.stdout + done.stderr
+        assert json.loads((root / "out" / "decision.json").read_text())["gate"] == "review-gate"
 
 
 # -- the monitor ----------------------------------------------------------------------------
@@ -216,32 +202,24 @@ def test_the_monitor_is_a_cron_workflow_with_every_runbook(exports) -> None:
 def test_the_monitor_step_names_every_fired_policy(
     exports, tmp_path, error_rate, latency, windows, code, fired
 ) -> None:
-    tool = venv_tool("gatewright")
+    venv_tool("gatewright")
     folder = exports["startup-lightweight"]
     cron = workflow_files(folder)[argo.MONITOR_FILE]
     step = template(cron, "monitor-production")
-    windows_file = tmp_path / "telemetry.json"
-    write_json(windows_file, telemetry(error_rate, latency, windows))
-    out = tmp_path / "out"
-    out.mkdir()
-    local = {
-        argo.SPEC_FILE: str(folder / "gatewright" / "spec.json"),
-        argo_monitor.TELEMETRY_FILE: str(windows_file),
-        argo_pods.OUT_MOUNT: str(out),
-        "gatewright": str(tool),
-        "python": sys.executable,
-    }
-    container = step["container"]
-    command = local_args(container["command"], local) + local_args(container["args"], local)
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    root = pod_root(folder, tmp_path)
+    write_json(root / "telemetry" / "production.json", telemetry(error_rate, latency, windows))
+    done = run_container(step["container"], root)
     assert done.returncode == code, done.stdout + done.stderr
     if fired is None:
         return
     outputs = {o["name"]: o["valueFrom"]["path"] for o in step["outputs"]["parameters"]}
-    assert set(outputs) == {"fired-error-spike", "fired-slow-responses"}
+    assert set(outputs) == {"fired", "fired-error-spike", "fired-slow-responses"}
     for name, path in outputs.items():
-        value = (out / Path(path).name).read_text()
-        assert value == ("true" if name[len("fired-") :] in fired else "false")
+        value = (root / "out" / Path(path).name).read_text()
+        if name == "fired":
+            assert set(value.split()) == fired
+        else:
+            assert value == ("true" if name[len("fired-") :] in fired else "false")
 
 
 # -- hostile input --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import yaml
 
 from app.model.templates import load_template
 from exporters import argo, github, gitlab
+from tests.exporters.argo_support import run_container
 from tests.exporters.pipelines_support import (
     FORMATS,
     SPEC_PATH,
@@ -129,45 +130,48 @@ def test_an_unknown_approvals_source_is_refused(startup_exports, tmp_path) -> No
 
 @pytest.mark.parametrize(("case", "code"), [("promote", 0), ("reject", 1), ("hold", 3)])
 def test_argo_gate_container_runs_the_configmap_spec(startup_exports, tmp_path, case, code) -> None:
-    tool = venv_tool("gatewright")
+    venv_tool("gatewright")
     folder = startup_exports["argo"]
     configmap = yaml.safe_load((folder / argo.CONFIGMAP_FILE).read_text())
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(configmap["data"]["spec.json"], encoding="utf-8")
+    root = tmp_path / "pod"
+    (root / "spec").mkdir(parents=True)
+    (root / "spec" / "spec.json").write_text(configmap["data"]["spec.json"], encoding="utf-8")
+    if EVIDENCE_CASES[case] is not None:
+        write_json(root / "evidence" / "evidence.json", EVIDENCE_CASES[case])
     workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
     # the check after the approval: only a promote goes on (test_argo.py runs the one before)
     template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
-    container = template["container"]
-    assert container["command"] == ["gatewright"]
-    local = {
-        argo.SPEC_FILE: str(spec_file),
-        argo.EVIDENCE_FILE: str(evidence_file(tmp_path, case)),
-        argo.GATE_PARAM: "review-gate",
-    }
-    args = [local.get(arg, arg) for arg in container["args"]]
-    done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)
+    done = run_container(template["container"], root, {"gate": "review-gate"})
     assert done.returncode == code, done.stderr
     assert json.loads(done.stdout)["decision"] == case
 
 
-def test_argo_init_containers_check_the_wheel_before_installing_it(
+def test_argo_init_container_checks_the_wheel_before_installing_it(
     startup_exports, tmp_path
 ) -> None:
+    """The install step of the GitHub and GitLab jobs, run as the pod's init container:
+    a wheel that is not the pinned one stops it before pip; the pinned one is installed
+    into the emptyDir that the gate container finds on its PATH."""
+    venv_tool("gatewright")
     folder = startup_exports["argo"]
     workflow = yaml.safe_load((folder / argo.WORKFLOW_FILE).read_text())
     template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
-    verify, install = template["initContainers"]
+    (install,) = template["initContainers"]
     runtime = yaml.safe_load((folder / argo.RUNTIME_CONFIGMAP_FILE).read_text())
     (name,) = runtime["binaryData"]
     wheel = next((folder / SPEC_PATH).parent.glob("*.whl"))
-    assert name == wheel.name and install["args"][-1].endswith(wheel.name)
-    local = tmp_path / name
-    local.write_bytes(wheel.read_bytes())
-    command = [*verify["command"], str(local), verify["args"][1]]
-    assert subprocess.run(command, check=False).returncode == 0
-    local.write_bytes(wheel.read_bytes() + b"tampered")
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert name == wheel.name
+    root = tmp_path / "pod"
+    (root / "runtime").mkdir(parents=True)
+    (root / "runtime" / name).write_bytes(wheel.read_bytes() + b"tampered")
+    done = run_container(install, root)
     assert done.returncode == 1 and "not the runtime this pipeline pins" in done.stderr
+    assert not list((root / "lib").iterdir())
+    (root / "runtime" / name).write_bytes(wheel.read_bytes())
+    done = run_container(install, root)
+    assert done.returncode == 0, done.stderr
+    assert (root / "lib" / "bin" / "gatewright").is_file()
+    assert (root / "lib" / "app" / "runtime").is_dir()
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from app.model.templates import load_template
 from app.spec.digest import spec_digest, spec_text
 from app.spec.files import signed_spec
 from exporters import argo, github, gitlab
+from tests.exporters.argo_support import run_container
 from tests.exporters.pipelines_support import (
     FORMATS,
     GOLDEN,
@@ -35,7 +36,8 @@ from tests.exporters.pipelines_support import (
     tool_env,
     venv_tool,
 )
-from tests.exporters.test_pipeline_scripts import evidence_file, run_bash
+from tests.exporters.runner_support import write_json
+from tests.exporters.test_pipeline_scripts import EVIDENCE_CASES, evidence_file, run_bash
 
 KEY = REPO / "tests" / "fixtures" / "keys" / "test-signing"
 KEY_PATH = "gatewright/spec.pub"
@@ -56,14 +58,9 @@ def gatewright_calls(fmt: str, folder: Path) -> list[str]:
     """Every script line or argument list that runs gatewright on the spec (check,
     monitor, evidence and decision; `evidence fetch` reads no spec)."""
     calls = []
-    for name in YAML_FILES[fmt]:
+    names = [*YAML_FILES[fmt], *([argo.MONITOR_FILE] if fmt == "argo" else [])]
+    for name in names:
         data = yaml.safe_load((folder / name).read_text())
-        if fmt == "argo":
-            for template in data["spec"]["templates"]:
-                container = template.get("container") or {}
-                if container.get("command") == ["gatewright"]:
-                    calls.append(" ".join(container["args"]))
-            continue
         for body in script_bodies(fmt, data):
             calls += [
                 line
@@ -149,22 +146,17 @@ def test_the_github_gate_step_runs_only_the_signed_spec(signed_exports, tmp_path
 
 
 def test_the_gitlab_and_argo_steps_trust_the_exported_key(signed_exports, tmp_path) -> None:
-    tool = venv_tool("gatewright")
+    venv_tool("gatewright")
     ci = yaml.safe_load((signed_exports["gitlab"] / gitlab.CI_FILE).read_text())
     assert ci["variables"][gitlab.TRUSTED_KEY]["value"] == KEY_PATH
     configmap = yaml.safe_load((signed_exports["argo"] / argo.CONFIGMAP_FILE).read_text())
-    local_spec, local_key = tmp_path / "spec.json", tmp_path / "spec.pub"
-    local_spec.write_text(configmap["data"]["spec.json"], encoding="utf-8")
-    local_key.write_text(configmap["data"][argo.KEY_NAME], encoding="utf-8")
+    root = tmp_path / "pod"
+    (root / "spec").mkdir(parents=True)
+    for name in ("spec.json", argo.KEY_NAME):  # as the ConfigMap is mounted
+        (root / "spec" / name).write_text(configmap["data"][name], encoding="utf-8")
+    write_json(root / "evidence" / "evidence.json", EVIDENCE_CASES["reject"])
     workflow = yaml.safe_load((signed_exports["argo"] / argo.WORKFLOW_FILE).read_text())
     template = next(t for t in workflow["spec"]["templates"] if t["name"] == argo.CHECK)
-    local = {
-        argo.SPEC_FILE: str(local_spec),
-        argo.KEY_FILE: str(local_key),
-        argo.EVIDENCE_FILE: str(evidence_file(tmp_path, "reject")),
-        argo.GATE_PARAM: "review-gate",
-    }
-    args = [local.get(arg, arg) for arg in template["container"]["args"]]
-    done = subprocess.run([str(tool), *args], capture_output=True, text=True, check=False)
+    done = run_container(template["container"], root, {"gate": "review-gate"})
     assert done.returncode == 1, done.stderr
     assert json.loads(done.stdout)["signed_by"] is not None

@@ -24,9 +24,9 @@ START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta
 READY_SECONDS = 60
 
 
-def at(minutes: float) -> datetime:
-    """The time ``minutes`` after the first sample."""
-    return START + timedelta(minutes=minutes)
+def at(minutes: float, start: datetime = START) -> datetime:
+    """The time ``minutes`` after the first sample (at ``start``)."""
+    return start + timedelta(minutes=minutes)
 
 
 def free_port() -> int:
@@ -35,22 +35,44 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def openmetrics(series: dict[str, dict[float, float]]) -> str:
-    """OpenMetrics text for ``{'name{labels}': {minute: value}}``, one family after another
-    (gauges), samples in time order, ended by ``# EOF``."""
+def openmetrics(series: dict[str, dict[float, float]], start: datetime = START) -> str:
+    """OpenMetrics text for ``{'name{labels}': {minute: value}}`` (minutes after ``start``),
+    one family after another (gauges), samples in time order, ended by ``# EOF``."""
     families: dict[str, list[str]] = {}
     for name, samples in series.items():
         family = name.partition("{")[0]
         lines = families.setdefault(family, [f"# TYPE {family} gauge"])
         for minute, value in sorted(samples.items()):
-            lines.append(f"{name} {value} {at(minute).timestamp():.3f}")
+            lines.append(f"{name} {value} {at(minute, start).timestamp():.3f}")
     return "\n".join(line for lines in families.values() for line in lines) + "\n# EOF\n"
 
 
+def wait_until_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
+    """Wait until ``url`` answers 200; fail with the end of ``log`` if ``process`` stops,
+    or after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            text = log.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"{process.args[0]} stopped: {text}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer within {seconds} s")
+        time.sleep(0.2)
+
+
 @contextlib.contextmanager
-def prometheus_server(folder: Path, series: dict[str, dict[float, float]]) -> Iterator[str]:
-    """Backfill ``series`` into a new storage folder, start Prometheus on it, wait until it
-    is ready, yield its URL; stop it afterwards."""
+def prometheus_server(
+    folder: Path, series: dict[str, dict[float, float]], start: datetime = START
+) -> Iterator[str]:
+    """Backfill ``series`` (minutes after ``start``; samples up to now are served too: the
+    head block stays empty) into a new storage folder, start Prometheus on it, wait until
+    it is ready, yield its URL; stop it afterwards."""
     binary, promtool = shutil.which("prometheus"), shutil.which("promtool")
     if binary is None or promtool is None:
         missing(
@@ -59,7 +81,7 @@ def prometheus_server(folder: Path, series: dict[str, dict[float, float]]) -> It
     data = folder / "data"
     data.mkdir(parents=True)
     samples = folder / "samples.om"
-    samples.write_text(openmetrics(series), encoding="utf-8")
+    samples.write_text(openmetrics(series, start), encoding="utf-8")
     subprocess.run(
         [str(promtool), "tsdb", "create-blocks-from", "openmetrics", "-q", str(samples), str(data)],
         check=True,
@@ -84,21 +106,7 @@ def prometheus_server(folder: Path, series: dict[str, dict[float, float]]) -> It
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"prometheus stopped: {(folder / 'prometheus.log').read_text()[-2000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/-/ready", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"prometheus was not ready within {READY_SECONDS} s")
-            time.sleep(0.2)
+        wait_until_ready(process, f"{url}/-/ready", folder / "prometheus.log", READY_SECONDS)
         yield url
     finally:
         process.terminate()
