@@ -18,6 +18,7 @@ from app.runtime.backtest.arrow_reading import (
 )
 from app.runtime.backtest.columns import ColumnsBase, _Columns
 from app.runtime.backtest.decide import _decide_columns, _decide_rows
+from app.runtime.backtest.heap import heap_kept
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open, csv_header
 from app.runtime.backtest.result import BacktestInputError, BacktestResult, BadRow
@@ -82,7 +83,8 @@ def backtest(
         plan = _Plan(model, target, fmt, extra)
         return plan, plan.empty_result(os.fspath(path), method)
 
-    with collection_paused():  # batches are many small acyclic objects
+    # Batches are many small acyclic objects, and large arrays freed as soon as they are made.
+    with collection_paused(), heap_kept():
         if fmt == "parquet":
             plan, result = fresh()
             result.reader = "arrow"
