@@ -72,14 +72,17 @@ def arrow_csv_batches(
         raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
 
 
-def _segments(stream: BinaryIO) -> Iterator[memoryview]:
-    """The file in pieces that end after a ``\\n`` with an even number of quotes before it
-    (so not inside a quoted cell); a piece grows until it can be cut so.
+def _segments(
+    stream: BinaryIO, size: int | None = None, quoted: bool = True
+) -> Iterator[memoryview]:
+    """The file in pieces of about ``size`` bytes (default SEGMENT_BYTES) that end after a
+    ``\\n``; when cells may be ``quoted``, one with an even number of quotes before it (so
+    not inside a quoted cell). A piece grows until it can be cut so.
 
     The pieces are views of one buffer, refilled in place: a fresh 32 MiB object for each
     would cost the kernel a page fault per 4 KiB, a tenth of the backtest's time. A piece is
     overwritten once the next is asked for; Arrow copies the cells it reads out of it."""
-    buffer, kept = bytearray(SEGMENT_BYTES), 0
+    buffer, kept = bytearray(size or SEGMENT_BYTES), 0
     while True:
         view = memoryview(buffer)
         filled = kept + _fill(stream, view[kept:])
@@ -88,7 +91,7 @@ def _segments(stream: BinaryIO) -> Iterator[memoryview]:
                 yield view[:filled]
             return
         cut = buffer.rfind(b"\n") + 1
-        if not cut or _quotes(view[:cut]) % 2:  # no line end outside quotes yet: grow
+        if not cut or (quoted and _quotes(view[:cut]) % 2):  # no line end to cut at: grow
             buffer, kept = buffer + bytes(len(buffer)), filled
             continue
         yield view[:cut]
