@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.runtime.backtest import arrow_json, backtest
+from app.runtime.backtest import arrow_json, backtest, replay
+from app.runtime.backtest.sweep import SweepRequest, sweep
 from tests.runtime.test_backtest import (
     EXPECTED,
     GATE,
@@ -170,3 +171,27 @@ def test_paths_agree_on_random_typed_jsonl_with_bad_lines(
     path = write_lines(tmp_path / "typed.jsonl", lines)
     answer = both(path, PROPERTY_GATE)
     assert answer["rows"] + answer["bad_rows"]["count"] == len([x for x in lines if x.strip()])
+
+
+@pytest.mark.parametrize(
+    "incidents", [[1, 1, 0, 0, None, 2, 1], [True, True, False, False, None, False, True]]
+)
+def test_a_sweep_reads_json_lines_as_the_python_reader_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, incidents: list[Any]
+) -> None:
+    """The sweep's observer sees Arrow's columns as it sees the Python reader's: the same
+    thresholds, outcomes (numbers or booleans) and quantiles."""
+    latencies = [100, 200, 150, 300, 120, 260.5, float("nan")]
+    rows = [
+        {**as_json_row(ROWS[0]), "latency-p95-ms": latency, "incident": incident}
+        for latency, incident in zip(latencies, incidents, strict=True)
+    ]
+    path = write_lines(tmp_path / "history.jsonl", [json.dumps(row) for row in rows])
+    request = SweepRequest("lat", [50, 125, 175, 250, 275], "incident", max_miss=0.5)
+    answer = sweep(SPEC, GATE, path, request)
+    assert answer.reader == "arrow"
+    monkeypatch.setattr(replay, "arrow_table", lambda *args: None)  # every piece to Python
+    exact = sweep(SPEC, GATE, path, request)
+    assert exact.reader == "python"
+    assert answer.to_json() == exact.to_json()
+    assert answer.sweep is not None and answer.sweep["outcome"]["incidents"] == 3
