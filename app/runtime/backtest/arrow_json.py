@@ -47,10 +47,11 @@ def arrow_table(piece: memoryview, columns: list[str], parallel: bool = True) ->
         return None
     if not lines:  # empty lines only (Arrow would find nothing either)
         return pa.table({})
-    try:  # Arrow takes bytes that are not UTF-8 inside a string as they are
-        str(piece, "utf-8")  # mostly ASCII, which CPython decodes at memory speed
-    except UnicodeDecodeError:
-        return None
+    if int(np.frombuffer(piece, np.uint8).max()) >= 128:
+        try:  # Arrow takes bytes that are not UTF-8 inside a string as they are
+            str(piece, "utf-8")
+        except UnicodeDecodeError:
+            return None
     try:
         table = pa_json.read_json(
             pa.BufferReader(pa.py_buffer(piece)),
@@ -70,35 +71,29 @@ def arrow_table(piece: memoryview, columns: list[str], parallel: bool = True) ->
 
 
 def _object_lines(piece: memoryview) -> int | None:
-    """How many lines hold something, when each starts with ``{`` and ends with ``}`` (and
-    the others are empty, and lines end with ``\\n`` or ``\\r\\n`` alike); else None."""
-    data, size = piece.obj, len(piece)
+    """How many lines hold something, when each starts with ``{`` and ends with ``}`` and
+    the others are empty (lines end with ``\\n`` or ``\\r\\n``); else None."""
+    size = len(piece)
     if not size:
         return 0
-    count = data.count  # type: ignore[attr-defined]
-    ends = count(b"\n", 0, size)
-    crlf = data.find(b"\r", 0, size) >= 0  # type: ignore[attr-defined]
-    if crlf and count(b"\r", 0, size) != count(b"\r\n", 0, size):
-        return None  # a line ended by \r alone, or a \r elsewhere: Python's lines differ
-    open_end = piece[size - 1] != 10  # the last line has no line end
-    lines = ends + open_end
-    starts = count(b"\n{", 0, size) + (piece[0] == 123)
-    closes = count(b"}\r\n" if crlf else b"}\n", 0, size) + (open_end and piece[size - 1] == 125)
-    empty = _empty_lines(piece) if starts != lines else 0
-    if starts != closes or starts != lines - empty:
-        return None
-    return starts
-
-
-def _empty_lines(piece: memoryview) -> int:
-    """Lines with nothing on them (``\\r`` aside)."""
     data = np.frombuffer(piece, np.uint8)
     ends = np.flatnonzero(data == 10)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
-    crlf = lengths == 1
-    crlf[crlf] = data[starts[crlf]] == 13
-    return int(np.count_nonzero(lengths == 0) + np.count_nonzero(crlf))
+    starts = np.concatenate(([0], ends + 1))
+    if starts[-1] == size:  # the piece ends with a line end: no line after it
+        starts = starts[:-1]
+    stops = ends if len(ends) == len(starts) else np.append(ends, size)
+    lengths = stops - starts
+    if piece.obj.find(b"\r", 0, size) >= 0:  # type: ignore[attr-defined]
+        crlf = lengths > 0
+        crlf[crlf] = data[stops[crlf] - 1] == 13
+        if np.count_nonzero(data == 13) != np.count_nonzero(crlf):
+            return None  # a \r that ends no line: Python's reader ends a line there
+        stops, lengths = stops - crlf, lengths - crlf
+    full = lengths > 0
+    starts, stops = starts[full], stops[full]
+    if not ((data[starts] == 123).all() and (data[stops - 1] == 125).all()):
+        return None
+    return len(starts)
 
 
 def _too_deep(kind: pa.DataType) -> bool:
