@@ -50,6 +50,21 @@ def median_process_seconds(command: Sequence[str], repeat: int = 11) -> float:
     return statistics.median(samples)
 
 
+def paired_process_medians(
+    ours: Sequence[str], floor: Sequence[str], repeat: int = 5
+) -> tuple[float, float]:
+    """Median wall times of two commands run as fresh processes, alternately so that both
+    see the same machine load (a first run of each warms the file cache)."""
+    samples: tuple[list[float], list[float]] = ([], [])
+    for index in range(repeat + 1):
+        for command, times in ((ours, samples[0]), (floor, samples[1])):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            if index:
+                times.append(time.perf_counter() - start)
+    return statistics.median(samples[0]), statistics.median(samples[1])
+
+
 def report(name: str, value: str, ratio: float, baseline: str, target: str, ok: bool) -> None:
     verdict = "meets" if ok else "MISSES"
     print(f"{name}: {value}; {ratio:.2f}x {baseline} ({verdict} target {target})")

@@ -28,8 +28,10 @@ Two paths give the same answer. The default reads record batches with pyarrow (C
 text, streamed; Parquet row groups) into numpy columns (NaN plus masks telling missing from
 invalid) and decides each batch with array operations. A CSV file whose bad rows Arrow
 cannot number exactly (bytes that are not UTF-8, line breaks in cells, a quote left open)
-is read again by the Python reader, which does; JSON lines are always read by it (it
-refuses duplicate keys and names the line of every bad one). ``per_row=True`` reads with
+is read again by the Python reader, which does. JSON lines go to Arrow in pieces; a piece
+Arrow cannot read exactly as the Python reader does (a bad line, a key twice, a column
+mixing types...) is read by the Python reader, which names the line of every bad row (see
+``arrow_json``). ``per_row=True`` reads with
 the Python reader (Parquet: pyarrow), builds an :class:`Evidence` per row and asks
 ``decide``, the code ``check`` runs, with the gate's approval rules removed. numpy and
 pyarrow are imported here only: ``check`` and ``monitor`` never import this module.
@@ -37,7 +39,7 @@ pyarrow are imported here only: ``check`` and ``monitor`` never import this modu
 
 from __future__ import annotations
 
-from app.runtime.backtest import arrow_reading
+from app.runtime.backtest import arrow_json, arrow_reading
 from app.runtime.backtest.columns import _Columns
 from app.runtime.backtest.decide import _decide_columns
 from app.runtime.backtest.plan import _Plan
@@ -56,6 +58,7 @@ __all__ = [
     "_Plan",
     "_csv_chunks",
     "_decide_columns",
+    "arrow_json",
     "arrow_reading",
     "backtest",
 ]

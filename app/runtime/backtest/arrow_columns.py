@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from app.runtime.backtest import kernels
 from app.runtime.backtest.columns import (
     Arrays,
     ColumnsBase,
@@ -54,21 +54,19 @@ def odd_cells(array: pa.Array) -> np.ndarray:
         return candidates
     found = data[candidates]
     odd = candidates[(found != 43) & (found != 69) & (found != 101)]  # '+', 'E', 'e'
-    return np.unique(np.searchsorted(offsets, odd + offsets[0], side="right") - 1)
+    # In the offsets' own type (another makes searchsorted convert them all); the rows come
+    # out sorted, so repeats are neighbours (np.unique would import numpy.ma, 20 ms).
+    rows = np.searchsorted(offsets, (odd + int(offsets[0])).astype(offsets.dtype), "right") - 1
+    return rows[np.concatenate(([True], rows[1:] != rows[:-1]))] if len(rows) else rows
 
 
 def csv_numbers(array: pa.Array) -> Numbers:
     """A CSV column (text, empty cells null) as numbers, as ``_csv_number`` reads each cell."""
-    n = len(array)
-    missing = array.is_null().to_numpy(zero_copy_only=False)
+    missing = kernels.nulls(array)
     odd = odd_cells(array)
-    clean = array
-    if len(odd):
-        mask = np.zeros(n, bool)
-        mask[odd] = True
-        clean = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), array)
+    clean = without(array, missing, odd) if len(odd) else array
     try:
-        values = pc.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
+        values = kernels.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "1e5e5", "--1": plain, no number
         cells = ["" if cell is None else cell for cell in array.to_pylist()]
         return _csv_numbers(cells)
@@ -78,22 +76,31 @@ def csv_numbers(array: pa.Array) -> Numbers:
     return _finish_numbers(values, missing, [])
 
 
+def without(array: pa.Array, missing: np.ndarray, rows: np.ndarray) -> pa.Array:
+    """A string array with the cells at ``rows`` null too: the same buffers under a new
+    validity bitmap (``pa.array`` of a numpy mask would import numpy.ma, 20 ms)."""
+    valid = ~missing
+    valid[rows] = False
+    if array.offset:  # the bitmap counts from the buffers' start
+        valid = np.concatenate((np.zeros(array.offset, bool), valid))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    _, offsets, data = array.buffers()
+    return pa.Array.from_buffers(array.type, len(array), [bitmap, offsets, data], -1, array.offset)
+
+
 def typed_numbers(array: pa.Array) -> Numbers:
     """A typed column (Parquet) as JSON values are read: numbers are numbers, null is missing,
     anything else (booleans, text, lists) invalid."""
     kind, n = array.type, len(array)
-    missing = array.is_null().to_numpy(zero_copy_only=False)
+    missing = kernels.nulls(array)
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
-        values = pc.cast(array, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        values = kernels.cast(array, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         if not values.flags.writeable:
             values = values.copy()
         inexact: list[int] = []
         if pa.types.is_integer(kind) and kind.bit_width > 52:
-            big = pc.greater(pc.abs(pc.cast(array, pa.float64(), safe=False)), float(EXACT_LIMIT))
-            if pc.any(big.fill_null(False)).as_py():
-                inexact = np.flatnonzero(
-                    big.fill_null(False).to_numpy(zero_copy_only=False)
-                ).tolist()
+            with np.errstate(invalid="ignore"):
+                inexact = np.flatnonzero(np.abs(values) > EXACT_LIMIT).tolist()
         return _finish_numbers(values, missing, inexact)
     if pa.types.is_null(kind):
         return absent_numbers(n)
@@ -157,8 +164,8 @@ class ArrowColumns(ColumnsBase):
         strictest = self.plan.strictest
         if raw is None or not pa.types.is_string(raw.type):
             return np.full(self.n, strictest, np.int16)
-        index = pc.index_in(raw, value_set=pa.array(self.plan.spec.tiers))
-        return index.fill_null(strictest).to_numpy(zero_copy_only=False).astype(np.int16)
+        index = kernels.index_in(raw, pa.array(self.plan.spec.tiers))
+        return kernels.fill_null(index, strictest).to_numpy(zero_copy_only=False).astype(np.int16)
 
     def number(self, name: str) -> Numbers:
         if name not in self._numbers:
@@ -186,15 +193,18 @@ class ArrowColumns(ColumnsBase):
         if raw is None:
             nothing = np.zeros(n, bool)
             return nothing, ~nothing, nothing
-        missing = raw.is_null().to_numpy(zero_copy_only=False)
+        missing = kernels.nulls(raw)
         equals = criterion.equals
         if self.text or pa.types.is_string(raw.type):
             if isinstance(equals, str) and equals:
-                passes = pc.equal(raw, equals).fill_null(False).to_numpy(zero_copy_only=False)
+                passes = kernels.fill_null(kernels.call("equal", raw, equals), False)
+                passes = passes.to_numpy(zero_copy_only=False)
             else:  # text never equals a number or a boolean; a CSV cell is never ""
                 empty = equals == "" and not self.text
                 passes = (
-                    pc.equal(raw, "").fill_null(False).to_numpy(zero_copy_only=False)
+                    kernels.fill_null(kernels.call("equal", raw, ""), False).to_numpy(
+                        zero_copy_only=False
+                    )
                     if empty
                     else np.zeros(n, bool)
                 )
@@ -212,9 +222,10 @@ class ArrowColumns(ColumnsBase):
         if pa.types.is_list(raw.type) or pa.types.is_large_list(raw.type):
             if not pa.types.is_string(raw.type.value_type):
                 return np.zeros(n, bool)
-            items = pc.list_flatten(raw)
-            parents = pc.list_parent_indices(raw).to_numpy(zero_copy_only=False)
-            hits = pc.equal(items, name).fill_null(False).to_numpy(zero_copy_only=False)
+            items = kernels.call("list_flatten", raw)
+            parents = kernels.call("list_parent_indices", raw).to_numpy(zero_copy_only=False)
+            hits = kernels.fill_null(kernels.call("equal", items, name), False)
+            hits = hits.to_numpy(zero_copy_only=False)
             passes = np.zeros(n, bool)
             passes[parents[hits]] = True
             return passes
@@ -230,5 +241,5 @@ def _artifacts_in_text(raw: pa.Array, name: str) -> np.ndarray:
         cells = raw.to_pylist()
         found = [cell is not None and name in _split_artifacts(cell) for cell in cells]
         return np.fromiter(found, bool, len(cells))
-    padded = pc.binary_join_element_wise("", raw.fill_null(""), "", ";")
-    return pc.match_substring(padded, f";{name};").to_numpy(zero_copy_only=False)
+    padded = kernels.call("binary_join_element_wise", "", kernels.fill_null(raw, ""), "", ";")
+    return kernels.match_substring(padded, f";{name};").to_numpy(zero_copy_only=False)

@@ -52,13 +52,15 @@ def arrow_csv_batches(
     stream.seek(0)
     breaks, bad_seen, quotes, lines_before = False, False, 0, 0
     for index, segment in enumerate(_segments(stream)):
-        quotes += _quotes(segment)
+        quoted = _quotes(segment)
+        quotes += quoted
         first = index == 0
         # Arrow numbers records from 1: the header's in the first segment (blank lines
         # left out), the segment's first line in the others.
         offset = header_line - 1 if first else lines_before
         names = None if first else header
-        for batch, bad, seen in _segment_batches(segment, header, names, parallel, offset):
+        batches = _segment_batches(segment, header, names, parallel, offset, bool(quoted))
+        for batch, bad, seen in batches:
             breaks |= seen
             bad_seen |= bool(bad)
             yield batch, bad
@@ -70,25 +72,46 @@ def arrow_csv_batches(
         raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
 
 
-def _segments(stream: BinaryIO) -> Iterator[memoryview]:
-    """The file in pieces that end after a ``\\n`` with an even number of quotes before it
-    (so not inside a quoted cell); a piece grows until it can be cut so."""
-    rest = b""
+def _segments(
+    stream: BinaryIO, size: int | None = None, quoted: bool = True
+) -> Iterator[memoryview]:
+    """The file in pieces of about ``size`` bytes (default SEGMENT_BYTES) that end after a
+    ``\\n``; when cells may be ``quoted``, one with an even number of quotes before it (so
+    not inside a quoted cell). A piece grows until it can be cut so.
+
+    The pieces are views of one buffer, refilled in place: a fresh 32 MiB object for each
+    would cost the kernel a page fault per 4 KiB, a tenth of the backtest's time. A piece is
+    overwritten once the next is asked for; Arrow copies the cells it reads out of it."""
+    buffer, kept = bytearray(size or SEGMENT_BYTES), 0
     while True:
-        block = stream.read(SEGMENT_BYTES)
-        if len(block) < SEGMENT_BYTES:  # the end of the file: the rest goes in one piece
-            data = rest + block
-            if data:
-                yield memoryview(data)
+        view = memoryview(buffer)
+        filled = kept + _fill(stream, view[kept:])
+        if filled < len(buffer):  # the end of the file: the rest goes in one piece
+            if filled:
+                yield view[:filled]
             return
-        data = rest + block if rest else block
-        del block
-        cut = data.rfind(b"\n") + 1
-        if not cut or _quotes(memoryview(data)[:cut]) % 2:
-            rest = data  # no line end outside quotes yet: the piece grows
+        cut = buffer.rfind(b"\n") + 1
+        if not cut or (quoted and _quotes(view[:cut]) % 2):  # no line end to cut at: grow
+            buffer, kept = buffer + bytes(len(buffer)), filled
             continue
-        rest = data[cut:]
-        yield memoryview(data)[:cut]
+        yield view[:cut]
+        rest = bytes(view[cut:])
+        buffer[: len(rest)] = rest
+        kept = len(rest)
+
+
+def _fill(stream: BinaryIO, view: memoryview) -> int:
+    """Read into ``view`` until it is full or the file ends; the bytes read."""
+    done = 0
+    while done < len(view):
+        try:
+            got = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        except OSError as error:
+            raise BacktestInputError(f"cannot be read: {error.strerror or error}") from None
+        if not got:
+            break
+        done += got
+    return done
 
 
 def _count(segment: memoryview, needle: bytes) -> int:
@@ -110,9 +133,17 @@ def _line_ends(segment: memoryview) -> int:
 
 
 def _segment_batches(
-    segment: bytes, header: list[str], names: list[str] | None, parallel: bool, offset: int
+    segment: bytes,
+    header: list[str],
+    names: list[str] | None,
+    parallel: bool,
+    offset: int,
+    quoted: bool,
 ) -> Iterator[tuple[pa.RecordBatch, list[BadRow], bool]]:
-    """One segment's batches, their bad rows, and whether their cells hold line breaks."""
+    """One segment's batches, their bad rows, and whether their cells hold line breaks.
+
+    Only a ``quoted`` segment can hold a line break inside a cell: the others are cut into
+    blocks at any line end, which Arrow parses a third faster."""
     pending: list[Any] = []
 
     def bad_row(row: Any) -> str:
@@ -125,7 +156,9 @@ def _segment_batches(
             read_options=pa_csv.ReadOptions(
                 block_size=ARROW_BLOCK_BYTES, use_threads=parallel, column_names=names
             ),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, invalid_row_handler=bad_row),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=quoted, invalid_row_handler=bad_row
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(header, pa.string()),
                 strings_can_be_null=True,

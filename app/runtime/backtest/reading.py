@@ -51,21 +51,23 @@ class _Lines:
     """A file's lines, line ends kept (as ``csv`` wants), read and decoded in large blocks.
 
     Bytes that are not UTF-8 never stop the reading: the lines holding them are noted in
-    ``undecodable`` by 1-based number, and their rows become bad rows.
+    ``undecodable`` by 1-based number, and their rows become bad rows. ``first_line``: the
+    number of the stream's first line (a piece of a file read from its middle, where a byte
+    order mark is no such thing).
     """
 
-    def __init__(self, stream: BinaryIO, block: int | None = None) -> None:
+    def __init__(self, stream: BinaryIO, block: int | None = None, first_line: int = 1) -> None:
         self.stream = stream
         self.block = block  # bytes read at a time (default: BLOCK_BYTES)
         self.done = 0  # bytes handed out as lines
-        self.count = 0  # lines handed out
+        self.count = first_line - 1  # lines handed out, and those before the stream
         self.undecodable: set[int] = set()
 
     def __iter__(self) -> Iterator[str]:
         return chain.from_iterable(self._blocks())
 
     def _blocks(self) -> Iterator[list[str]]:
-        rest, first = b"", True
+        rest, first = b"", self.count == 0
         while True:
             try:
                 block = self.stream.read(self.block or BLOCK_BYTES)
@@ -210,7 +212,7 @@ def _sort_records(
 
 def _jsonl_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
     decode = JSON_DECODER.decode  # a key twice in a line makes it a bad row
-    numbered = enumerate(lines, start=1)
+    numbered = enumerate(lines, start=lines.count + 1)
     while True:
         rows: list[dict[str, Any]] = []
         bad: list[BadRow] = []

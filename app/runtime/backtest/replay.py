@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from typing import Any
 
 from app.runtime import UnknownElementError, as_spec
 from app.runtime.backtest.arrow_columns import ArrowColumns
+from app.runtime.backtest.arrow_json import BATCH_ROWS, arrow_table, jsonl_pieces
 from app.runtime.backtest.arrow_reading import (
     ExactReadingNeeded,
     NumberedReadingNeeded,
@@ -18,6 +20,7 @@ from app.runtime.backtest.arrow_reading import (
 )
 from app.runtime.backtest.columns import ColumnsBase, _Columns
 from app.runtime.backtest.decide import _decide_columns, _decide_rows
+from app.runtime.backtest.heap import heap_kept
 from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open, csv_header
 from app.runtime.backtest.result import BacktestInputError, BacktestResult, BadRow
@@ -82,7 +85,8 @@ def backtest(
         plan = _Plan(model, target, fmt, extra)
         return plan, plan.empty_result(os.fspath(path), method)
 
-    with collection_paused():  # batches are many small acyclic objects
+    # Batches are many small acyclic objects, and large arrays freed as soon as they are made.
+    with collection_paused(), heap_kept():
         if fmt == "parquet":
             plan, result = fresh()
             result.reader = "arrow"
@@ -104,6 +108,9 @@ def backtest(
                     observer.reset()
                 plan, result = fresh()
                 _replay_python(plan, result, path, per_row, progress, observer)
+        elif fmt == "jsonl" and not per_row:
+            plan, result = fresh()
+            _replay_arrow_jsonl(plan, result, path, progress, observer)
         else:
             plan, result = fresh()
             _replay_python(plan, result, path, per_row, progress, observer)
@@ -166,6 +173,37 @@ def _replay_python(
                 _decide(plan, _Columns(plan, chunk.rows), result, observer)
             if progress is not None:
                 progress(lines.done, size)
+
+
+def _replay_arrow_jsonl(
+    plan: _Plan,
+    result: BacktestResult,
+    path: str | os.PathLike[str],
+    progress: Progress | None,
+    observer: Any,
+) -> None:
+    """JSON lines piece by piece: Arrow where it reads exactly, else the Python reader."""
+    stream, size = _open(path)
+    readers = set()
+    with stream:
+        for piece, first_line in jsonl_pieces(stream):
+            table = arrow_table(piece, plan.columns)
+            if table is None:
+                readers.add("python")
+                lines = _Lines(io.BytesIO(piece), first_line=first_line)
+                for chunk in _jsonl_chunks(lines, plan):
+                    _tally_bad(result, chunk.bad)
+                    if chunk.rows:
+                        _decide(plan, _Columns(plan, chunk.rows), result, observer)
+            else:
+                readers.add("arrow")
+                plan.unseen -= set(table.column_names)
+                for batch in table.to_batches(max_chunksize=BATCH_ROWS):
+                    if batch.num_rows:
+                        _decide(plan, ArrowColumns(plan, batch), result, observer)
+            if progress is not None:
+                progress(min(stream.tell(), size), size)
+    result.reader = " and ".join(sorted(readers)) or "arrow"
 
 
 def _replay_parquet(

@@ -81,8 +81,9 @@ class BacktestResult:
     sweep: dict[str, Any] | None = None
     """A sweep's thresholds and quantiles (``--sweep``), when one was asked for."""
     reader: str = "python"
-    """Which reader read the rows: ``arrow`` (pyarrow), or ``python`` (JSON lines, the
-    per-row path, and CSV files whose lines only the Python reader can tell exactly)."""
+    """Which reader read the rows: ``arrow`` (pyarrow), ``python`` (the per-row path, CSV
+    files whose lines only the Python reader can tell exactly), or ``arrow and python``
+    (JSON lines of which some pieces only the Python reader reads exactly)."""
 
     @property
     def rows(self) -> int:
