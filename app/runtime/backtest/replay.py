@@ -185,6 +185,14 @@ def _replay_arrow_jsonl(
     """JSON lines piece by piece: Arrow where it reads exactly, else the Python reader."""
     stream, size = _open(path)
     readers = set()
+    start = 0  # bytes of the file before the piece
+
+    def report(within: float) -> None:
+        # Per batch, not per piece: a file of one piece would otherwise report only at its
+        # end, and Cancel (which acts on a report) could not stop it partway.
+        if progress is not None:
+            progress(min(start + int(within), size), size)
+
     with stream:
         for piece, first_line in jsonl_pieces(stream):
             table = arrow_table(piece, plan.columns)
@@ -195,14 +203,18 @@ def _replay_arrow_jsonl(
                     _tally_bad(result, chunk.bad)
                     if chunk.rows:
                         _decide(plan, _Columns(plan, chunk.rows), result, observer)
+                    report(lines.done)
             else:
                 readers.add("arrow")
                 plan.unseen -= set(table.column_names)
+                done, rows = 0, max(table.num_rows, 1)
                 for batch in table.to_batches(max_chunksize=BATCH_ROWS):
                     if batch.num_rows:
                         _decide(plan, ArrowColumns(plan, batch), result, observer)
-            if progress is not None:
-                progress(min(stream.tell(), size), size)
+                    done += batch.num_rows
+                    report(len(piece) * done / rows)
+            start += len(piece)
+            report(0)
     result.reader = " and ".join(sorted(readers)) or "arrow"
 
 
