@@ -42,12 +42,21 @@ class _Gate(GateStats):
         }
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+class _Clock:
+    """Minutes between the ledger's time texts, each text parsed once (a ledger of 100,000
+    decisions names the same times over and over: arrivals, first decisions, deployments)."""
 
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
 
-def _minutes(later: str, earlier: str) -> float:
-    return (_moment(later) - _moment(earlier)).total_seconds() / 60.0
+    def at(self, text: str) -> float:
+        minutes = self.seen.get(text)
+        if minutes is None:
+            minutes = self.seen[text] = datetime.fromisoformat(text).timestamp() / 60.0
+        return minutes
+
+    def minutes(self, later: str, earlier: str) -> float:
+        return self.at(later) - self.at(earlier)
 
 
 def sop_ids(ledger: Ledger) -> list[str]:
@@ -95,15 +104,22 @@ def ledger_stats(
         name = {"promote": "passed", "reject": "rejected", "hold": "held"}.get(decision)
         if name is not None:
             setattr(stats, name, getattr(stats, name) + number)
-    for gate, first_at, promoted_at in ledger.query(
-        "SELECT gate, MIN(decided_at), MIN(CASE WHEN decision = 'promote' THEN decided_at END) "
+    clock = _Clock()
+    # A candidate's first decision at each gate; its earliest one anywhere is its arrival.
+    arrivals: dict[tuple[str, str], str] = {}
+    for gate, model, version, first_at, promoted_at in ledger.query(
+        "SELECT gate, model, version, MIN(decided_at), "
+        "MIN(CASE WHEN decision = 'promote' THEN decided_at END) "
         f"FROM {checks} AND version IS NOT NULL GROUP BY gate, model, version",
         params,
     ):
         stats = gates.setdefault(gate, _Gate())
         stats.entered += 1
         if promoted_at is not None:
-            stats.waits.append(_minutes(promoted_at, first_at))
+            stats.waits.append(clock.minutes(promoted_at, first_at))
+        known = arrivals.get((model, version))
+        if known is None or first_at < known:
+            arrivals[(model, version)] = first_at
     for gate, blocked, number in ledger.query(
         f"SELECT gate, blocked_by, COUNT(*) FROM {checks} AND blocked_by <> '' "
         "GROUP BY gate, blocked_by",
@@ -111,16 +127,8 @@ def ledger_stats(
     ):
         for criterion in blocked.split():
             gates.setdefault(gate, _Gate()).blockers[criterion] += number
-    arrivals = {
-        (model, version): at
-        for model, version, at in ledger.query(
-            f"SELECT model, version, MIN(decided_at) FROM {checks} AND version IS NOT NULL "
-            "GROUP BY model, version",
-            params,
-        )
-    }
-    releases, failures = _releases(ledger, table, params, final_stage, arrivals, first)
-    period = _minutes(last, first)
+    releases, failures = _releases(ledger, table, params, final_stage, arrivals, first, clock)
+    period = clock.minutes(last, first)
     return {
         "sop_id": sop_id,
         "ledger": ledger.shown,
@@ -142,6 +150,7 @@ def _releases(
     stage: str | None,
     arrivals: dict[tuple[str, str], str],
     start: str,
+    clock: _Clock,
 ) -> tuple[list[Release], list[dict[str, Any]]]:
     """The last stage's deployments (promotions into it) as the simulator's releases, and
     the failed ones. A release failed when the stage was found in need of a rollback
@@ -175,10 +184,10 @@ def _releases(
     releases = [
         Release(
             index,
-            _minutes(release["arrived"], start),
-            _minutes(release["deployed"], start),
+            clock.minutes(release["arrived"], start),
+            clock.minutes(release["deployed"], start),
             failed=release["detected"] is not None,
-            restore_minutes=_minutes(release["restored"], release["detected"])
+            restore_minutes=clock.minutes(release["restored"], release["detected"])
             if release["detected"] and release["restored"]
             else None,
         )
@@ -190,7 +199,9 @@ def _releases(
             "deployed_at": release["deployed"],
             "detected_at": release["detected"],
             "restored_at": release["restored"],
-            "restore_hours": round(_minutes(release["restored"], release["detected"]) / HOUR, 4)
+            "restore_hours": round(
+                clock.minutes(release["restored"], release["detected"]) / HOUR, 4
+            )
             if release["restored"]
             else None,
         }
