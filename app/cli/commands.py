@@ -17,6 +17,7 @@ from app.cli.ledger_commands import register as register_ledger_commands
 from app.cli.measured_figures import measured_for, measured_option
 from app.cli.output import print_json, printable
 from app.cli.pipeline import SUMMARY, TRUST_HELP
+from app.cli.scenario_commands import register as register_scenario_commands
 from app.cli.workspace_commands import register as register_workspace_commands
 from app.spec.fileio import InputError, SaveError, inputs_kept
 
@@ -523,6 +524,7 @@ def schema(what: str) -> None:
 
 register_workspace_commands(cli)
 register_ledger_commands(cli)
+register_scenario_commands(cli)
 
 
 def run(args: list[str]) -> int:

@@ -73,20 +73,31 @@ def recorded_final_stage(ledger: Ledger, sop_id: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def decisions_of(
+    sop_id: str, since: str | None = None, until: str | None = None
+) -> tuple[str, list[str]]:
+    """``gatewright_ledger WHERE ...`` selecting one SOP's decisions in a period, and its
+    parameters (the ``since`` and ``until`` bounds are included)."""
+    where, params = "sop_id = ?", [sop_id]
+    if since is not None:
+        where, params = where + " AND decided_at >= ?", [*params, since]
+    if until is not None:
+        where, params = where + " AND decided_at <= ?", [*params, until]
+    return f"gatewright_ledger WHERE {where}", params
+
+
 def ledger_stats(
     ledger: Ledger,
     sop_id: str,
     final_stage: str | None,
     gate_order: list[str] | None = None,
     since: str | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
-    """The real figures of one SOP's decisions (from ``since``, a sortable UTC time as the
-    ledger writes them, when given). ``gate_order``: the gates to list first, in order
-    (the SOP's); gates the ledger records that it lacks follow."""
-    where, params = "sop_id = ?", [sop_id]
-    if since is not None:
-        where, params = where + " AND decided_at >= ?", [*params, since]
-    table = f"gatewright_ledger WHERE {where}"
+    """The real figures of one SOP's decisions (from ``since`` and up to ``until``, sortable
+    UTC times as the ledger writes them, when given). ``gate_order``: the gates to list
+    first, in order (the SOP's); gates the ledger records that it lacks follow."""
+    table, params = decisions_of(sop_id, since, until)
     count, first, last = ledger.query(
         f"SELECT COUNT(*), MIN(decided_at), MAX(decided_at) FROM {table}", params
     )[0]
@@ -94,6 +105,7 @@ def ledger_stats(
         raise LedgerError(
             f"{ledger.shown} holds no decision of the SOP {sop_id!r}"
             + (f" since {since}" if since else "")
+            + (f" until {until}" if until else "")
         )
     gates: dict[str, _Gate] = {gate: _Gate() for gate in gate_order or []}
     checks = f"{table} AND kind = 'check'"
@@ -133,6 +145,7 @@ def ledger_stats(
         "sop_id": sop_id,
         "ledger": ledger.shown,
         "since": since,
+        **({"until": until} if until is not None else {}),
         "period": {"from": first, "to": last, "days": round(period / (24 * HOUR), 4)},
         "decisions": count,
         "candidates": len(arrivals),
