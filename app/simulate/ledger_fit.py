@@ -198,8 +198,13 @@ class _Fit:
 
     def read(self, rows: list[tuple[Any, ...]]) -> None:
         known_gates = {gate.id for gate in self.spec.gates}
+        unreadable = 0
         for gate, model, version, tier, submitter, decided_at, document in rows:
-            at = _seconds(decided_at)
+            try:
+                at = _seconds(decided_at)
+            except (TypeError, ValueError):  # a tampered row: `ledger verify` names it
+                unreadable += 1
+                continue
             candidate = (model or "", version)
             if candidate not in self.arrivals:
                 self.arrivals[candidate] = at
@@ -219,6 +224,8 @@ class _Fit:
             visit = self.visits.setdefault((gate, *candidate), _Visit(at, submitter))
             visit.first = min(visit.first, at)
             visit.documents.append((at, _document(document)))
+        if unreadable:
+            self.warnings.append(f"{unreadable} decisions with an unreadable time were left out")
         for visit in self.visits.values():  # a decision replayed with --at may come later
             visit.documents.sort(key=lambda timed: timed[0])
 
@@ -325,7 +332,10 @@ class _Fit:
             results = visit.documents[0][1].get("criteria")  # the evidence as first submitted
             read: set[str] = set()
             for result in results if isinstance(results, list) else []:
-                if not isinstance(result, dict) or result.get("id") not in criteria.get(gate, {}):
+                known = criteria.get(gate, {})
+                if not isinstance(result, dict) or not isinstance(result.get("id"), str):
+                    continue
+                if result["id"] not in known:
                     continue
                 form, name = criteria[gate][result["id"]]
                 status, observed = result.get("status"), result.get("observed")
@@ -400,7 +410,7 @@ class _Fit:
                 counted = approvals.get("counted") if isinstance(approvals, dict) else None
                 for entry in counted if isinstance(counted, list) else []:
                     role = entry.get("role") if isinstance(entry, dict) else None
-                    if role not in members or role in answered:
+                    if not isinstance(role, str) or role not in members or role in answered:
                         continue
                     answered.add(role)
                     answers[role].append(entry.get("decision") == "reject")

@@ -52,7 +52,13 @@ class _Clock:
     def at(self, text: str) -> float:
         minutes = self.seen.get(text)
         if minutes is None:
-            minutes = self.seen[text] = datetime.fromisoformat(text).timestamp() / 60.0
+            try:
+                minutes = self.seen[text] = datetime.fromisoformat(text).timestamp() / 60.0
+            except (TypeError, ValueError):
+                raise LedgerError(
+                    f"the ledger holds a decision time that is not one ({str(text)[:40]!r}): "
+                    "was it edited? `gatewright ledger verify` names the entry"
+                ) from None
         return minutes
 
     def minutes(self, later: str, earlier: str) -> float:

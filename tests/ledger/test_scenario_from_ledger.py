@@ -204,6 +204,8 @@ def test_hostile_inputs(sop_file, spec_model, tmp_path, capsys) -> None:
         ledger._backend.execute(  # a row whose decision document is not JSON any more
             "UPDATE gatewright_ledger SET document = '{not json' WHERE seq = 3"
         )
+        odd = '{"criteria": [{"id": ["acc"]}, 5], "approvals": {"counted": [{"role": {}}, 1]}}'
+        ledger._backend.execute("UPDATE gatewright_ledger SET document = ? WHERE seq = 4", [odd])
     data, err = fit(capsys, sop_file, url, tmp_path / "fitted.json")
     assert data["candidates"]["submitters"] == ["ok.person"]
     assert "tiers" not in data["candidates"] and "risk tiers" in err
@@ -219,6 +221,13 @@ def test_hostile_inputs(sop_file, spec_model, tmp_path, capsys) -> None:
                        "-o", str(tmp_path / "w.json"), "--since", "2026-11-03",
                        "--until", "2026-11-01")  # fmt: skip
     assert code == 2 and "before --since" in err
+    with Ledger.open(url) as ledger:
+        ledger._backend.execute("UPDATE gatewright_ledger SET decided_at = 'x' WHERE seq = 5")
+    code, _, err = run(capsys, "scenario", "from-ledger", str(sop_file), "--ledger", url,
+                       "-o", str(tmp_path / "v.json"))  # fmt: skip
+    assert code == 2 and "ledger verify" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "ledger", "stats", str(sop_file), "--ledger", url)
+    assert code == 2 and "ledger verify" in err
 
 
 def test_the_password_is_masked(sop_file, spec_model, pg_server, pg_database, tmp_path, capsys):
