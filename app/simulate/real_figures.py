@@ -42,27 +42,27 @@ class _Gate(GateStats):
         }
 
 
-class _Clock:
-    """Minutes between the ledger's time texts, each text parsed once (a ledger of 100,000
-    decisions names the same times over and over: arrivals, first decisions, deployments)."""
+_parse = datetime.fromisoformat
 
-    def __init__(self) -> None:
-        self.seen: dict[str, float] = {}
 
-    def at(self, text: str) -> float:
-        minutes = self.seen.get(text)
-        if minutes is None:
-            try:
-                minutes = self.seen[text] = datetime.fromisoformat(text).timestamp() / 60.0
-            except (TypeError, ValueError):
-                raise LedgerError(
-                    f"the ledger holds a decision time that is not one ({str(text)[:40]!r}): "
-                    "was it edited? `gatewright ledger verify` names the entry"
-                ) from None
-        return minutes
+def _minutes(later: str, earlier: str) -> float:
+    """Minutes from ``earlier`` to ``later`` (the ledger's time texts)."""
+    try:
+        return (_parse(later) - _parse(earlier)).total_seconds() / 60.0
+    except (TypeError, ValueError):
+        shown = later if not isinstance(earlier, str) or _bad(later) else earlier
+        raise LedgerError(
+            f"the ledger holds a decision time that is not one ({str(shown)[:40]!r}): "
+            "was it edited? `gatewright ledger verify` names the entry"
+        ) from None
 
-    def minutes(self, later: str, earlier: str) -> float:
-        return self.at(later) - self.at(earlier)
+
+def _bad(text: object) -> bool:
+    try:
+        _parse(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def sop_ids(ledger: Ledger) -> list[str]:
@@ -122,7 +122,6 @@ def ledger_stats(
         name = {"promote": "passed", "reject": "rejected", "hold": "held"}.get(decision)
         if name is not None:
             setattr(stats, name, getattr(stats, name) + number)
-    clock = _Clock()
     # A candidate's first decision at each gate; its earliest one anywhere is its arrival.
     arrivals: dict[tuple[str, str], str] = {}
     for gate, model, version, first_at, promoted_at in ledger.query(
@@ -131,10 +130,10 @@ def ledger_stats(
         f"FROM {checks} AND version IS NOT NULL GROUP BY gate, model, version",
         params,
     ):
-        stats = gates.setdefault(gate, _Gate())
+        stats = gates.get(gate) or gates.setdefault(gate, _Gate())
         stats.entered += 1
         if promoted_at is not None:
-            stats.waits.append(clock.minutes(promoted_at, first_at))
+            stats.waits.append(_minutes(promoted_at, first_at))
         known = arrivals.get((model, version))
         if known is None or first_at < known:
             arrivals[(model, version)] = first_at
@@ -145,8 +144,8 @@ def ledger_stats(
     ):
         for criterion in blocked.split():
             gates.setdefault(gate, _Gate()).blockers[criterion] += number
-    releases, failures = _releases(ledger, table, params, final_stage, arrivals, first, clock)
-    period = clock.minutes(last, first)
+    releases, failures = _releases(ledger, table, params, final_stage, arrivals, first)
+    period = _minutes(last, first)
     return {
         "sop_id": sop_id,
         "ledger": ledger.shown,
@@ -169,7 +168,6 @@ def _releases(
     stage: str | None,
     arrivals: dict[tuple[str, str], str],
     start: str,
-    clock: _Clock,
 ) -> tuple[list[Release], list[dict[str, Any]]]:
     """The last stage's deployments (promotions into it) as the simulator's releases, and
     the failed ones. A release failed when the stage was found in need of a rollback
@@ -203,10 +201,10 @@ def _releases(
     releases = [
         Release(
             index,
-            clock.minutes(release["arrived"], start),
-            clock.minutes(release["deployed"], start),
+            _minutes(release["arrived"], start),
+            _minutes(release["deployed"], start),
             failed=release["detected"] is not None,
-            restore_minutes=clock.minutes(release["restored"], release["detected"])
+            restore_minutes=_minutes(release["restored"], release["detected"])
             if release["detected"] and release["restored"]
             else None,
         )
@@ -218,9 +216,7 @@ def _releases(
             "deployed_at": release["deployed"],
             "detected_at": release["detected"],
             "restored_at": release["restored"],
-            "restore_hours": round(
-                clock.minutes(release["restored"], release["detected"]) / HOUR, 4
-            )
+            "restore_hours": round(_minutes(release["restored"], release["detected"]) / HOUR, 4)
             if release["restored"]
             else None,
         }
