@@ -349,7 +349,8 @@ class _Fit:
                     elif _finite(observed):
                         values[name][gate].append(float(observed))
                 elif form == "check" and isinstance(observed, str) and status != "missing":
-                    checks[name][observed] += 1
+                    if not text_problem(observed):  # an outcome no scenario file may hold
+                        checks[name][observed] += 1
                 elif form == "artifact":
                     artifacts[name].append(status == "pass")
         self._metrics(candidates, values, seen, absent)
@@ -385,10 +386,14 @@ class _Fit:
                 continue
             candidates.setdefault("metrics", {})[name] = fit_distribution(pooled)
             self.fitted.append(f"metric {name}: {len(pooled)} values recorded at the gates")
+            overrides = candidates.setdefault("stage_metrics", {})
+            for gate in list(overrides):  # the base's values per gate give way to the fit
+                overrides[gate].pop(name, None)
+                if not overrides[gate]:
+                    del overrides[gate]
             if len(per_gate) > 1:
                 for gate, gate_values in sorted(per_gate.items()):
                     if len(gate_values) >= MIN_SAMPLES:
-                        overrides = candidates.setdefault("stage_metrics", {})
                         overrides.setdefault(gate, {})[name] = fit_distribution(gate_values)
                         self.fitted.append(f"metric {name} at {gate}: {len(gate_values)} values")
             share = absent[name] / seen[name]
@@ -428,7 +433,9 @@ class _Fit:
                     )
                 continue
             behaviour = dict(approvers.get(role, {}))
-            behaviour.pop("working_hours", None)  # the recorded delays include off hours
+            # The recorded delays include off hours, and only answers that came are seen.
+            behaviour.pop("working_hours", None)
+            behaviour.pop("respond_probability", None)
             rejects = sum(answers[role])
             behaviour["reject_probability"] = _round(rejects / len(answers[role]))
             fitted = f"approvers {role}: {rejects} of {len(answers[role])} answers rejected"

@@ -242,3 +242,32 @@ def test_the_password_is_masked(sop_file, spec_model, pg_server, pg_database, tm
     for secret in (password, urllib.parse.quote(password, safe="")):
         assert secret not in text and secret not in err
     assert ":***@" in data["fitted_from"]["ledger"] and data["candidates"]["count"] == 40
+
+
+def test_the_fit_overrides_what_the_base_says_of_the_same(sop_file, known, tmp_path, capsys):
+    """A base scenario's value per gate, working hours and silent approvers would hide the
+    fitted reality: they give way to it; what the base says of anything else stays."""
+    base = {
+        "format": "gatewright.scenario/1", "id": "small-base", "title": "Base", "sop": "small",
+        "candidates": {
+            "count": 5, "every_hours": {"dist": "fixed", "value": 1},
+            "stage_metrics": {"gate": {"accuracy": {"dist": "fixed", "value": 0.5}}},
+            "baseline": {"accuracy": 0.9},
+        },
+        "approvers": {
+            "ml-lead": {"delay_hours": {"dist": "fixed", "value": 99}, "working_hours": [9, 17],
+                        "respond_probability": 0.5},
+            "risk": {"delay_hours": {"dist": "fixed", "value": 7}},
+        },
+        "hold_review": {"dist": "fixed", "value": 3},
+    }  # fmt: skip
+    base_file = tmp_path / "base.json"
+    base_file.write_text(json.dumps(base), encoding="utf-8")
+    data, err = fit(capsys, sop_file, known, tmp_path / "fitted.json", "--base", str(base_file))
+    assert "stage_metrics" not in data["candidates"]
+    assert data["candidates"]["baseline"] == {"accuracy": 0.9}
+    lead = data["approvers"]["ml-lead"]
+    assert "working_hours" not in lead and "respond_probability" not in lead
+    assert lead["delay_hours"]["median"] == pytest.approx(DELAY_MEDIAN, rel=0.2)
+    assert data["approvers"]["risk"] == base["approvers"]["risk"]
+    assert data["hold_review"] == base["hold_review"] and "kept the scenario small-base" in err
