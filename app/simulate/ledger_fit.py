@@ -30,6 +30,7 @@ import json
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -48,11 +49,30 @@ DIGITS = 6
 
 @dataclass
 class _Visit:
-    """A candidate's decisions at one gate, oldest first."""
+    """What a candidate's decisions at one gate showed: when it was first decided, the
+    criteria results of that first decision, and each role's earliest counted answer."""
 
     first: float
     submitter: str | None
-    documents: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list)
+    answers: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    """Role -> (when a decision first counted its answer, whether it rejected)."""
+
+    def take(self, at: float, document: dict[str, Any]) -> None:
+        results = document.get("criteria")
+        if isinstance(results, list) and (at < self.first or not self.results):
+            self.results = results  # an earlier decision (replayed with --at) comes later
+        self.first = min(self.first, at)
+        approvals = document.get("approvals")
+        counted = approvals.get("counted") if isinstance(approvals, dict) else None
+        for entry in counted if isinstance(counted, list) else []:
+            role = entry.get("role") if isinstance(entry, dict) else None
+            if isinstance(role, str) and (role not in self.answers or at < self.answers[role][0]):
+                self.answers[role] = (at, entry.get("decision") == "reject")
+
+
+NO_ANSWERS = '"counted":[]'
+"""In a decision document as the ledger stores it (canonical JSON): no approval counted."""
 
 
 @dataclass
@@ -133,7 +153,7 @@ def fit_scenario(
         ledger, sop, path[-1].to if path else None, [g.id for g in spec.gates], since, until
     )  # LedgerError: unreadable, or nothing recorded for the SOP in the period
     table, params = decisions_of(sop, since, until)
-    rows = ledger.query(
+    rows = ledger.scan(
         "SELECT gate, model, version, tier, submitted_by, decided_at, document "
         f"FROM {table} AND kind = 'check' AND version IS NOT NULL ORDER BY seq",
         params,
@@ -196,7 +216,7 @@ class _Fit:
         self.missing_arrivals = ""
         self.strangers: set[str] = set()
 
-    def read(self, rows: list[tuple[Any, ...]]) -> None:
+    def read(self, rows: Iterable[tuple[Any, ...]]) -> None:
         known_gates = {gate.id for gate in self.spec.gates}
         unreadable = 0
         for gate, model, version, tier, submitter, decided_at, document in rows:
@@ -221,13 +241,15 @@ class _Fit:
                         "its decisions count as arrivals only"
                     )
                 continue
-            visit = self.visits.setdefault((gate, *candidate), _Visit(at, submitter))
-            visit.first = min(visit.first, at)
-            visit.documents.append((at, _document(document)))
+            key = (gate, *candidate)
+            visit = self.visits.get(key)
+            if visit is None:
+                visit = self.visits[key] = _Visit(at, submitter)
+            elif at >= visit.first and NO_ANSWERS in document:
+                continue  # neither the first decision nor one with answers: nothing to read
+            visit.take(at, _document(document))
         if unreadable:
             self.warnings.append(f"{unreadable} decisions with an unreadable time were left out")
-        for visit in self.visits.values():  # a decision replayed with --at may come later
-            visit.documents.sort(key=lambda timed: timed[0])
 
     # -- the scenario -------------------------------------------------------------------
 
@@ -329,9 +351,8 @@ class _Fit:
         checks: dict[str, Counter[str]] = defaultdict(Counter)
         artifacts: dict[str, list[bool]] = defaultdict(list)
         for (gate, *_candidate), visit in self.visits.items():
-            results = visit.documents[0][1].get("criteria")  # the evidence as first submitted
-            read: set[str] = set()
-            for result in results if isinstance(results, list) else []:
+            read: set[tuple[str, str]] = set()
+            for result in visit.results:  # the evidence as first submitted
                 known = criteria.get(gate, {})
                 if not isinstance(result, dict) or not isinstance(result.get("id"), str):
                     continue
@@ -407,22 +428,15 @@ class _Fit:
         members = {role.id: {person_key(m) for m in role.members} for role in self.spec.roles}
         delays: dict[str, list[tuple[float, int]]] = defaultdict(list)
         answers: dict[str, list[bool]] = defaultdict(list)
-        for (_gate, *_candidate), visit in self.visits.items():
+        for visit in self.visits.values():
             own = person_key(visit.submitter) if visit.submitter else None
-            answered: set[str] = set()
-            for at, document in visit.documents:
-                approvals = document.get("approvals")
-                counted = approvals.get("counted") if isinstance(approvals, dict) else None
-                for entry in counted if isinstance(counted, list) else []:
-                    role = entry.get("role") if isinstance(entry, dict) else None
-                    if not isinstance(role, str) or role not in members or role in answered:
-                        continue
-                    answered.add(role)
-                    answers[role].append(entry.get("decision") == "reject")
-                    eligible = len(members[role] - {own})
-                    delay = (at - visit.first) / HOUR
-                    if delay > 0:  # 0: answered before the gate was first checked
-                        delays[role].append((delay, eligible))
+            for role, (at, rejected) in visit.answers.items():
+                if role not in members:
+                    continue
+                answers[role].append(rejected)
+                delay = (at - visit.first) / HOUR
+                if delay > 0:  # 0: answered before the gate was first checked
+                    delays[role].append((delay, len(members[role] - {own})))
         approvers = dict(kept)
         asked = {rule.role for gate in self.spec.gates for rule in gate.approval.rules}
         for role in sorted(members):
