@@ -271,3 +271,20 @@ def test_the_fit_overrides_what_the_base_says_of_the_same(sop_file, known, tmp_p
     assert lead["delay_hours"]["median"] == pytest.approx(DELAY_MEDIAN, rel=0.2)
     assert data["approvers"]["risk"] == base["approvers"]["risk"]
     assert data["hold_review"] == base["hold_review"] and "kept the scenario small-base" in err
+
+
+def test_decisions_recorded_out_of_time_order(sop_file, spec_model, tmp_path, capsys) -> None:
+    """A decision replayed later with --at is recorded after one it precedes: the first
+    decision by time is the candidate's arrival and the start of its approval delay."""
+    url = str(tmp_path / "replayed.db")
+    with Ledger.open(url, create=True) as ledger:
+        for day in range(1, 8):
+            promoted = decided(spec_model, f"2026-11-0{day}T12:00:00Z", str(day))
+            held = decided(spec_model, f"2026-11-0{day}T10:00:00Z", str(day), approved=False)
+            ledger.append(promoted)
+            ledger.append(held)
+    data, _ = fit(capsys, sop_file, url, tmp_path / "fitted.json")
+    assert data["candidates"]["every_hours"] == {"dist": "exponential", "mean": 24.0}
+    lead = data["approvers"]["ml-lead"]
+    assert lead["delay_hours"] == {"dist": "lognormal", "median": 2.0, "sigma": 0.0}
+    assert "reject_probability" not in lead  # 0, the default, is not written
