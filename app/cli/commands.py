@@ -18,8 +18,8 @@ from app.cli.ledger_commands import register as register_ledger_commands
 from app.cli.measured_figures import measured_for, measured_option
 from app.cli.output import print_json, printable
 from app.cli.pipeline import SUMMARY, TRUST_HELP
+from app.cli.scenario_commands import register as register_scenario_commands
 from app.cli.workspace_commands import register as register_workspace_commands
-from app.spec.fileio import InputError, SaveError, inputs_kept
 
 JSON_HELP = "Print exactly one JSON document on standard output."
 SIGN_HELP = "Sign the spec with this private key (made by gatewright keygen -o NAME)."
@@ -185,6 +185,7 @@ def compile_command(file: Path, output: Path, key: str | None, policy: Path | No
     from app.cli.report import print_diagnostics
     from app.compiler.compile import CompileRefusedError, compile_data
     from app.model.io import load_document
+    from app.spec.fileio import inputs_kept
     from app.spec.files import write_spec
     from app.validate.policy import validation_setup
 
@@ -285,6 +286,7 @@ def export_command(
     """Export an SOP as FORMAT: pdf svg png dot markdown github gitlab argo argo-rollouts.
     With --ledger, the PDF and markdown print the real figures beside the simulated ones."""
     from app.cli.exporting import run_export
+    from app.spec.fileio import inputs_kept
 
     with inputs_kept(file, key):
         code = run_export(
@@ -537,6 +539,7 @@ def schema(what: str) -> None:
 
 register_workspace_commands(cli)
 register_ledger_commands(cli)
+register_scenario_commands(cli)
 
 
 def run(args: list[str]) -> int:
@@ -551,9 +554,15 @@ def run(args: list[str]) -> int:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         return 130
-    except (InputError, SaveError) as error:
-        click.echo(f"error: {printable(str(error))}", err=True)
-        return EXIT_UNUSABLE
     except PipeClosed:
         raise BrokenPipeError from None  # app.cli.guarded stops quietly, exit 2
+    except Exception as error:
+        # Imported here, not at start: the file readers load pydantic, which commands
+        # such as `ledger stats` never need (and an error of theirs means they are loaded).
+        from app.spec.fileio import InputError, SaveError
+
+        if not isinstance(error, InputError | SaveError):
+            raise
+        click.echo(f"error: {printable(str(error))}", err=True)
+        return EXIT_UNUSABLE
     return EXIT_OK

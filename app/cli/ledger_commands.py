@@ -18,6 +18,7 @@ from app.cli.workspace_commands import json_option
 
 if TYPE_CHECKING:
     from app.runtime.ledger import Ledger
+    from app.simulate.sop_outline import Outline
 
 LEDGER_HELP = (
     "The ledger: a file path or sqlite:///PATH (SQLite), or postgresql://USER@HOST/DATABASE "
@@ -167,19 +168,14 @@ def stats_command(
     from app.simulate.real_figures import ledger_stats, recorded_final_stage
 
     start = since_text(since)
-    spec = None
+    outline = None
     if not is_ledger(source):
-        from app.cli.simulating import _spec_of
-
-        _doc, spec = _spec_of(Path(source))
+        outline = sop_outline(Path(source))
     elif url is not None:
         raise click.UsageError("give the ledger once: as SOURCE or as --ledger, not both")
-    with opened(url if spec is not None else source) as ledger:
-        if spec is not None:
-            sop_id = spec.metadata.name
-            path = spec.promote_path()
-            stage = path[-1].to if path else None
-            order = [gate.id for gate in spec.gates]
+    with opened(url if outline is not None else source) as ledger:
+        if outline is not None:
+            sop_id, stage, order = outline.sop_id, outline.final_stage, outline.gates
         else:
             sop_id = sop or _only_sop(ledger)
             stage, order = recorded_final_stage(ledger, sop_id), None
@@ -188,6 +184,23 @@ def stats_command(
         print_json(figures)
     else:
         print_figures(figures)
+
+
+def sop_outline(file: Path) -> Outline:
+    """What ``stats`` needs of the SOP: read from its JSON without compiling it (networkx
+    and the validation rules were most of the command's time), else from its compiled spec
+    (a YAML document, or one whose promote path needs the compiler to name its problems)."""
+    from app.simulate.sop_outline import Outline, read_outline
+
+    outline = read_outline(file)
+    if outline is not None:
+        return outline
+    from app.cli.simulating import _spec_of
+
+    _doc, spec = _spec_of(file)
+    path = spec.promote_path()
+    return Outline(spec.metadata.name, [gate.id for gate in spec.gates],
+                   path[-1].to if path else None)  # fmt: skip
 
 
 def _only_sop(ledger: Ledger) -> str:

@@ -13,14 +13,45 @@ decision; evidence cannot set it (its ``now`` is ignored).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from app.runtime.evaluate import Decision, decide
-from app.runtime.monitor import MonitorResult, watch
-from app.spec.digest import DigestMismatchError, evidence_digest, verify_digest
-from app.spec.evidence import Evidence, Telemetry
-from app.spec.schema import GateSpec
+from app.spec.digest import DigestMismatchError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from app.runtime.evaluate import Decision
+    from app.runtime.monitor import MonitorResult
+    from app.spec.evidence import Evidence, Telemetry
+    from app.spec.schema import GateSpec
+
+# The decision code and the spec models load on first use, not with the package: the
+# ledger's modules live here too, and `ledger stats` (sqlite3 and the standard library)
+# would otherwise pay for every pydantic model of the runtime.
+_LAZY = {"Decision": "app.runtime.evaluate", "MonitorResult": "app.runtime.monitor"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Package(types.ModuleType):
+    """This package, whose ``monitor`` stays the function below: importing the submodule
+    ``app.runtime.monitor`` later (on first use) must not replace it, as it would a plain
+    package's attribute."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "monitor" and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "Decision",
@@ -45,6 +76,9 @@ class UnknownElementError(KeyError):
 
 def as_spec(spec: GateSpec | dict[str, Any]) -> GateSpec:
     """A spec model; a dict is digest-verified first (``DigestMismatchError``), then validated."""
+    from app.spec.digest import verify_digest
+    from app.spec.schema import GateSpec
+
     if isinstance(spec, GateSpec):
         return spec
     verify_digest(spec)
@@ -62,6 +96,10 @@ def check(
     """Decide whether a candidate passes ``gate`` at time ``at`` (default: now): promote,
     reject or hold. ``given`` is the data ``evidence`` was validated from, when it is a
     model (the decision's ``evidence_digest`` is taken over it)."""
+    from app.runtime.evaluate import decide
+    from app.spec.digest import evidence_digest
+    from app.spec.evidence import Evidence
+
     model = as_spec(spec)
     target = model.gate(gate)
     if target is None:
@@ -85,6 +123,9 @@ def monitor(
 ) -> MonitorResult:
     """Decide whether ``stage`` is healthy, must roll back, or cannot be told
     (inconclusive), from its telemetry windows up to ``at`` (default: all of them)."""
+    from app.runtime.monitor import watch
+    from app.spec.evidence import Telemetry
+
     model = as_spec(spec)
     if stage not in {s.id for s in model.stages}:
         known = ", ".join(s.id for s in model.stages)

@@ -179,6 +179,17 @@ class Ledger:
             end = len(promoted) - 1 - promoted[::-1].index(version)
         return next((found for found in reversed(promoted[:end]) if found != version), None)
 
+    def scan(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read-only query (as :meth:`query`) one at a time, for reading
+        decision documents that need not all fit in memory at once."""
+        with self._guarded("cannot read it"):
+            self._require()
+            rows = self._backend.stream(sql, params)
+            try:
+                yield from rows
+            finally:
+                rows.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Rows of a read-only query over ``gatewright_ledger`` (``?`` placeholders, SQL
         that SQLite and PostgreSQL both run): the aggregates ``ledger stats`` reads."""

@@ -9,8 +9,6 @@ from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.spec.timestamps import utc_text
-
 if TYPE_CHECKING:
     from app.runtime.evaluate import Decision
     from app.runtime.monitor import MonitorResult
@@ -200,6 +198,8 @@ def check_draft(spec: GateSpec, decision: Decision) -> Draft:
 def monitor_draft(spec: GateSpec, result: MonitorResult, decided_at: datetime) -> Draft:
     """What ``monitor`` records: the stage's verdict (it names no candidate: the version
     live in the stage is the one last promoted into it)."""
+    from app.spec.timestamps import utc_text  # with pydantic: not for reading the ledger
+
     return Draft(
         kind="monitor",
         sop_id=spec.metadata.name,
@@ -224,6 +224,8 @@ def rollback_draft(
     """What ``rollback`` records: the stage now runs ``to_version`` of ``model`` again,
     instead of ``from_version``. ``details`` (alias, policy, registry...) join the
     document."""
+    from app.spec.timestamps import utc_text
+
     document = {
         "kind": "rollback",
         "stage": stage,

@@ -42,12 +42,27 @@ class _Gate(GateStats):
         }
 
 
-def _moment(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+_parse = datetime.fromisoformat
 
 
 def _minutes(later: str, earlier: str) -> float:
-    return (_moment(later) - _moment(earlier)).total_seconds() / 60.0
+    """Minutes from ``earlier`` to ``later`` (the ledger's time texts)."""
+    try:
+        return (_parse(later) - _parse(earlier)).total_seconds() / 60.0
+    except (TypeError, ValueError):
+        shown = later if not isinstance(earlier, str) or _bad(later) else earlier
+        raise LedgerError(
+            f"the ledger holds a decision time that is not one ({str(shown)[:40]!r}): "
+            "was it edited? `gatewright ledger verify` names the entry"
+        ) from None
+
+
+def _bad(text: object) -> bool:
+    try:
+        _parse(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
+    return False
 
 
 def sop_ids(ledger: Ledger) -> list[str]:
@@ -64,20 +79,31 @@ def recorded_final_stage(ledger: Ledger, sop_id: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def decisions_of(
+    sop_id: str, since: str | None = None, until: str | None = None
+) -> tuple[str, list[str]]:
+    """``gatewright_ledger WHERE ...`` selecting one SOP's decisions in a period, and its
+    parameters (the ``since`` and ``until`` bounds are included)."""
+    where, params = "sop_id = ?", [sop_id]
+    if since is not None:
+        where, params = where + " AND decided_at >= ?", [*params, since]
+    if until is not None:
+        where, params = where + " AND decided_at <= ?", [*params, until]
+    return f"gatewright_ledger WHERE {where}", params
+
+
 def ledger_stats(
     ledger: Ledger,
     sop_id: str,
     final_stage: str | None,
     gate_order: list[str] | None = None,
     since: str | None = None,
+    until: str | None = None,
 ) -> dict[str, Any]:
-    """The real figures of one SOP's decisions (from ``since``, a sortable UTC time as the
-    ledger writes them, when given). ``gate_order``: the gates to list first, in order
-    (the SOP's); gates the ledger records that it lacks follow."""
-    where, params = "sop_id = ?", [sop_id]
-    if since is not None:
-        where, params = where + " AND decided_at >= ?", [*params, since]
-    table = f"gatewright_ledger WHERE {where}"
+    """The real figures of one SOP's decisions (from ``since`` and up to ``until``, sortable
+    UTC times as the ledger writes them, when given). ``gate_order``: the gates to list
+    first, in order (the SOP's); gates the ledger records that it lacks follow."""
+    table, params = decisions_of(sop_id, since, until)
     count, first, last = ledger.query(
         f"SELECT COUNT(*), MIN(decided_at), MAX(decided_at) FROM {table}", params
     )[0]
@@ -85,6 +111,7 @@ def ledger_stats(
         raise LedgerError(
             f"{ledger.shown} holds no decision of the SOP {sop_id!r}"
             + (f" since {since}" if since else "")
+            + (f" until {until}" if until else "")
         )
     gates: dict[str, _Gate] = {gate: _Gate() for gate in gate_order or []}
     checks = f"{table} AND kind = 'check'"
@@ -95,15 +122,21 @@ def ledger_stats(
         name = {"promote": "passed", "reject": "rejected", "hold": "held"}.get(decision)
         if name is not None:
             setattr(stats, name, getattr(stats, name) + number)
-    for gate, first_at, promoted_at in ledger.query(
-        "SELECT gate, MIN(decided_at), MIN(CASE WHEN decision = 'promote' THEN decided_at END) "
+    # A candidate's first decision at each gate; its earliest one anywhere is its arrival.
+    arrivals: dict[tuple[str, str], str] = {}
+    for gate, model, version, first_at, promoted_at in ledger.query(
+        "SELECT gate, model, version, MIN(decided_at), "
+        "MIN(CASE WHEN decision = 'promote' THEN decided_at END) "
         f"FROM {checks} AND version IS NOT NULL GROUP BY gate, model, version",
         params,
     ):
-        stats = gates.setdefault(gate, _Gate())
+        stats = gates.get(gate) or gates.setdefault(gate, _Gate())
         stats.entered += 1
         if promoted_at is not None:
             stats.waits.append(_minutes(promoted_at, first_at))
+        known = arrivals.get((model, version))
+        if known is None or first_at < known:
+            arrivals[(model, version)] = first_at
     for gate, blocked, number in ledger.query(
         f"SELECT gate, blocked_by, COUNT(*) FROM {checks} AND blocked_by <> '' "
         "GROUP BY gate, blocked_by",
@@ -111,20 +144,13 @@ def ledger_stats(
     ):
         for criterion in blocked.split():
             gates.setdefault(gate, _Gate()).blockers[criterion] += number
-    arrivals = {
-        (model, version): at
-        for model, version, at in ledger.query(
-            f"SELECT model, version, MIN(decided_at) FROM {checks} AND version IS NOT NULL "
-            "GROUP BY model, version",
-            params,
-        )
-    }
     releases, failures = _releases(ledger, table, params, final_stage, arrivals, first)
     period = _minutes(last, first)
     return {
         "sop_id": sop_id,
         "ledger": ledger.shown,
         "since": since,
+        **({"until": until} if until is not None else {}),
         "period": {"from": first, "to": last, "days": round(period / (24 * HOUR), 4)},
         "decisions": count,
         "candidates": len(arrivals),

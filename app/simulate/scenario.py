@@ -212,6 +212,26 @@ class ActionTiming(FileModel):
         return value
 
 
+class FittedFrom(FileModel):
+    """Where a scenario fitted by ``gatewright scenario from-ledger`` came from."""
+
+    ledger: Text = Field(description="The ledger's URL, password masked.")
+    sop: Slug = Field(description="The SOP whose decisions were read.")
+    since: Text | None = Field(None, description="Decisions from this time on (--since).")
+    until: Text | None = Field(None, description="Decisions up to this time (--until).")
+    first_decision: Text = Field(description="Time of the first decision read (UTC).")
+    last_decision: Text = Field(description="Time of the last decision read (UTC).")
+    decisions: NonNegative = Field(description="Decisions read.")
+    candidates: NonNegative = Field(description="Candidates (model and version) seen.")
+    gates: dict[Slug, dict[Key, NonNegative]] = Field(
+        default_factory=dict, description="Per gate: decisions, promote, reject, hold counts."
+    )
+    fitted: list[Text] = Field(default_factory=list, description="What was fitted, and how.")
+    kept: list[Text] = Field(
+        default_factory=list, description="What the ledger had too little data for, kept."
+    )
+
+
 class Scenario(FileModel):
     """What a simulation runs the SOP against."""
 
@@ -243,6 +263,9 @@ class Scenario(FileModel):
     actions: ActionTiming = Field(default_factory=ActionTiming, description="Default timing.")
     action_overrides: dict[Slug, ActionTiming] = Field(
         default_factory=dict, description="Timing per action id."
+    )
+    fitted_from: FittedFrom | None = Field(
+        None, description="Set when fitted to a decision ledger: where, which period, counts."
     )
 
     @model_validator(mode="after")
