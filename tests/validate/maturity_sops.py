@@ -117,6 +117,7 @@ def level_case(level: int) -> Case:
             "value": 0.05,
             "for_windows": 2,
             "max_minutes": 30,
+            "restores": [{"component": "model", "source": "registry-alias", "ref": "model@stable"}],
         },
         {
             "kind": "action",
@@ -154,6 +155,7 @@ def level_case(level: int) -> Case:
         "tiers": TIERS,
         "roles": _roles(level),
         "metrics": _metrics(level),
+        "components": [{"id": "model", "name": "Model", "kind": "model", "owner": "sre"}],
         "nodes": nodes,
         "edges": [
             {"id": f"e{i}", "source": s, "target": t, "kind": k}
