@@ -120,6 +120,7 @@ class PostgresBackend:
         except ImportError:
             raise LedgerError(f"{location.shown}: {POSTGRES_EXTRA}") from None
         self.location, self.errors = location, (psycopg.Error,)
+        self._found = False  # the ledger's tables exist (has_ledger)
         try:
             self.connection = psycopg.connect(
                 location.target,
@@ -135,15 +136,27 @@ class PostgresBackend:
     @contextmanager
     def transaction(self, write: bool) -> Iterator[None]:
         """One transaction; a writing one first takes the advisory lock every append takes,
-        which PostgreSQL releases at commit or rollback."""
-        with self.connection.transaction():
-            if write:
-                self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
+        which PostgreSQL releases at commit or rollback.
+
+        A writing one runs in pipeline mode: statements go to the server together until a
+        result is read, so an append takes two round trips (begin, lock and read the head;
+        then insert, move the head and commit) where one statement at a time took seven.
+        Each statement still runs after the one before it: the head is read under the lock."""
+        if not write:
+            with self.connection.transaction():
+                yield
+            return
+        with self.connection.pipeline(), self.connection.transaction():
+            self.connection.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
             yield
 
     def has_ledger(self) -> bool:
-        found = self.rows("SELECT to_regclass(%s) IS NOT NULL", [HEAD])
-        return bool(found[0][0])
+        # Once found, the tables stay (nothing drops them; if someone did, the next
+        # statement on them fails and says so): asked once per connection, not per append.
+        if not self._found:
+            found = self.rows("SELECT to_regclass(%s) IS NOT NULL", [HEAD])
+            self._found = bool(found[0][0])
+        return self._found
 
     def create(self) -> None:
         for statement in _SCHEMA:
