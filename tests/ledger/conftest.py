@@ -23,6 +23,7 @@ from app.runtime.ledger_entries import Draft, check_draft, monitor_draft, rollba
 from app.spec.files import write_spec
 from app.spec.schema import GateSpec
 from app.spec.timestamps import parse_timestamp
+from tests.cli import run
 from tests.environment import missing
 
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -182,3 +183,26 @@ def history(spec_model, ledger_url) -> str:
         ledger.append(decided(spec_model, "2026-11-05T10:00:00Z", "3"))
         ledger.append(decided(spec_model, "2026-11-06T10:00:00Z", "4", approved=False))
     return ledger_url
+
+
+def check_recorded(capsys: Any, spec_file: Path, file: Path, url: str) -> dict[str, Any]:
+    """`gatewright check --ledger URL --json` at the gate `gate` of ``spec_file`` on the
+    evidence ``file`` (at a fixed time): its decision document, once it says it recorded."""
+    code, out, err = run(
+        capsys,
+        "check",
+        str(spec_file),
+        "--gate",
+        "gate",
+        "--evidence",
+        str(file),
+        "--ledger",
+        url,
+        "--at",
+        "2026-11-21T10:00:00Z",
+        "--json",
+    )
+    document = json.loads(out)
+    exits = {"promote": 0, "reject": 1, "hold": 3}
+    assert "recorded in the ledger" in err and code == exits[document["decision"]], err
+    return document

@@ -12,7 +12,14 @@ import pytest
 from app.runtime.ledger import Ledger
 from app.runtime.ledger_entries import rollback_draft
 from tests.cli import run
-from tests.ledger.conftest import decided, evidence, moment, superuser_sql, write_json
+from tests.ledger.conftest import (
+    check_recorded,
+    decided,
+    evidence,
+    moment,
+    superuser_sql,
+    write_json,
+)
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
 
@@ -36,22 +43,7 @@ def record_three(spec_file: Path, tmp_path: Path, url: str, capsys: Any) -> None
         ("hold", "1.2", {"approved": False}),
     ):
         file = write_json(tmp_path / f"{name}.json", evidence(version, **kwargs))
-        _code, out, err = run(
-            capsys,
-            "check",
-            str(spec_file),
-            "--gate",
-            "gate",
-            "--evidence",
-            str(file),
-            "--ledger",
-            url,
-            "--at",
-            "2026-11-21T10:00:00Z",
-            "--json",
-        )
-        assert json.loads(out)["decision"] == name, err
-        assert "recorded in the ledger" in err
+        assert check_recorded(capsys, spec_file, file, url)["decision"] == name
 
 
 def test_check_records_what_the_contract_names(spec_file, tmp_path, ledger_url, capsys) -> None:

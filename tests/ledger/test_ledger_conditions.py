@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.cli import run
-from tests.ledger.conftest import evidence, write_json
+from tests.ledger.conftest import check_recorded, evidence, write_json
 from tests.ledger.test_ledger import sql
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
@@ -18,30 +18,11 @@ pytestmark = pytest.mark.usefixtures("no_ledger_env")
 CONDITION = "watch the fairness gap weekly for a month"
 
 
-def _recorded(capsys, spec_file: Path, file: Path, url: str) -> dict[str, Any]:
-    code, out, err = run(
-        capsys,
-        "check",
-        str(spec_file),
-        "--gate",
-        "gate",
-        "--evidence",
-        str(file),
-        "--ledger",
-        url,
-        "--at",
-        "2026-11-21T10:00:00Z",
-        "--json",
-    )
-    assert "recorded in the ledger" in err and code in (0, 1), err
-    return json.loads(out)
-
-
 def record_with_conditions(spec_file: Path, tmp_path: Path, url: str, capsys: Any) -> None:
     """A plain promote (as every entry was before approvals carried conditions), a revise
     and a promote with a condition."""
     plain = write_json(tmp_path / "plain.json", evidence("1.0"))
-    assert _recorded(capsys, spec_file, plain, url)["decision"] == "promote"
+    assert check_recorded(capsys, spec_file, plain, url)["decision"] == "promote"
     revised = evidence("1.1")
     revised["approvals"].append(
         {
@@ -53,11 +34,11 @@ def record_with_conditions(spec_file: Path, tmp_path: Path, url: str, capsys: An
             "conditions": ["retrain on the Q3 data"],
         }
     )
-    document = _recorded(capsys, spec_file, write_json(tmp_path / "r.json", revised), url)
+    document = check_recorded(capsys, spec_file, write_json(tmp_path / "r.json", revised), url)
     assert document["decision"] == "reject" and "revise-requested" in document["codes"]
     conditional = evidence("1.2")
     conditional["approvals"][0]["conditions"] = [CONDITION]
-    document = _recorded(capsys, spec_file, write_json(tmp_path / "c.json", conditional), url)
+    document = check_recorded(capsys, spec_file, write_json(tmp_path / "c.json", conditional), url)
     assert document["decision"] == "promote"
 
 
