@@ -44,7 +44,7 @@ def remarks(record: ApprovalLike) -> dict[str, Any]:
     if comment := getattr(record, "comment", None):
         found["comment"] = comment
     if conditions := getattr(record, "conditions", None):
-        found["conditions"] = list(conditions)
+        found["conditions"] = tuple(conditions)
     return found
 
 
@@ -58,43 +58,57 @@ def _ignored(record: ApprovalLike, reason: str) -> dict[str, str]:
 
 def _standing(record: ApprovalLike) -> tuple[Any, ...]:
     """What orders one person's records of one kind (and a rejection above a revise): the
-    time, then their content, so that the one that counts, the greatest, never depends on
-    the order of the file."""
-    found = remarks(record)
-    conditions = tuple(found.get("conditions", ()))
+    time, then their content (as :func:`remarks` gives it), so that the one that counts, the
+    greatest, never depends on the order of the file."""
     return (
         ADVERSE_RANK.get(record.decision, 0),
         record.at,
-        conditions,
-        found.get("comment", ""),
+        tuple(getattr(record, "conditions", None) or ()),
+        getattr(record, "comment", None) or "",
         record.role or "",
         record.by,
     )
 
 
-@dataclass(slots=True)
+class Entry(dict[str, Any]):
+    """One record as an outcome gives it (who, for which role, ...): a dict that cannot be
+    changed, since outcomes are shared (it reads, compares and serializes as a dict)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *_args: Any, **_kwargs: Any) -> None:
+        raise TypeError("an approval outcome is shared and cannot be changed; copy it first")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[Entry], tuple[dict[str, Any]]]:
+        return Entry, (dict(self),)  # unpickled whole, not item by item
+
+
+@dataclass(frozen=True, slots=True)
 class ApprovalOutcome:
+    """What the approvals decide. Outcomes are remembered and shared by every caller that
+    gives the same facts (:func:`evaluate_approvals`), so they cannot be changed: the lists
+    are tuples and the entries read-only mappings (``to_json`` gives plain copies)."""
+
     status: str  # satisfied | pending | rejected | not_required
-    counted: list[dict[str, Any]] = field(default_factory=list)
-    ignored: list[dict[str, str]] = field(default_factory=list)
-    short: list[str] = field(default_factory=list)
-    rejected_by: list[dict[str, str]] = field(default_factory=list)
-    revised_by: list[dict[str, Any]] = field(default_factory=list)
+    counted: tuple[Entry, ...] = ()
+    ignored: tuple[Entry, ...] = ()
+    short: tuple[str, ...] = ()
+    rejected_by: tuple[Entry, ...] = ()
+    revised_by: tuple[Entry, ...] = ()
     """Valid ``revise`` records: who, for which role, their comment and conditions."""
     submitter_unknown: bool = False
     """Separation of duties applies but the candidate names no submitter: nothing can count."""
 
-    def copy(self) -> ApprovalOutcome:
-        """A copy whose lists and entries are its own."""
-        return ApprovalOutcome(
-            self.status,
-            list(map(dict, self.counted)),
-            list(map(dict, self.ignored)),
-            list(self.short),
-            list(map(dict, self.rejected_by)),
-            list(map(dict, self.revised_by)),
-            self.submitter_unknown,
-        )
+
+def plain(entries: tuple[Entry, ...]) -> list[dict[str, Any]]:
+    """Entries as JSON-ready dicts of their own (a ``conditions`` list copied too)."""
+    return [
+        {key: list(value) if isinstance(value, tuple) else value for key, value in entry.items()}
+        for entry in entries
+    ]
 
 
 def rules_for(gate: SpecGate, tier: str) -> list[ApprovalRule]:
@@ -225,37 +239,51 @@ def evaluate_approvals(
     whether it counts, and one person's adverse records count once (:data:`ADVERSE_RANK`).
     The remaining approvals are assigned to rules so that the most rules are satisfied.
     """
+    return outcome_of(policy, approval_facts(policy, records, now))
+
+
+Facts = tuple[tuple[Any, ...], ...]
+"""The records as far as their outcome goes: one :class:`_Fact`'s fields per record."""
+
+
+def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime) -> Facts:
+    """What the outcome at ``now`` depends on: per record who, for which role, what, whether
+    it is dated after ``now`` or before the window, its rank (its place in :func:`_standing`
+    order, which stands in for its time) and its remarks. The same facts give the same
+    outcome, so they are the key it is remembered by (a simulation asks again and again)."""
     oldest = _window_start(now, policy.window)
-    # Which of one person's records counts goes by their standing (time, then content):
-    # each record's rank in that order stands in for its time.
-    order = sorted(range(len(records)), key=lambda i: _standing(records[i]))
-    rank = [0] * len(records)
-    for place, index in enumerate(order):
-        rank[index] = place
-    # The outcome depends on the records only through who, for which role, what, whether
-    # each is dated after ``now`` or before the window, its rank and its remarks: the same
-    # facts give the same outcome, so it is worked out once per policy (a simulation asks
-    # again and again).
-    facts = tuple(
-        _Fact(
+    count = len(records)
+    if count < 2:
+        ranks: list[int] = [0] * count
+    else:
+        standings = [_standing(record) for record in records]
+        ranks = [0] * count
+        for place, index in enumerate(sorted(range(count), key=standings.__getitem__)):
+            ranks[index] = place
+    return tuple(
+        (
             record.by,
             record.role,
             record.decision,
             "future"
             if record.at > now
             else ("expired" if oldest is not None and record.at < oldest else None),
-            rank[index],
+            rank,
             getattr(record, "comment", None),
             tuple(getattr(record, "conditions", None) or ()),
         )
-        for index, record in enumerate(records)
+        for record, rank in zip(records, ranks, strict=True)
     )
+
+
+def outcome_of(policy: ApprovalPolicy, facts: Facts) -> ApprovalOutcome:
+    """The outcome of ``facts`` (:func:`approval_facts`), worked out once per policy."""
     known = policy.outcomes.get(facts)
     if known is None:
         if len(policy.outcomes) >= OUTCOMES_KEPT:
             policy.outcomes.clear()
-        known = policy.outcomes[facts] = _outcome(policy, list(facts))
-    return known.copy()
+        known = policy.outcomes[facts] = _outcome(policy, [_Fact(*fact) for fact in facts])
+    return known
 
 
 OUTCOMES_KEPT = 4096
@@ -309,16 +337,17 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
         else:
             approving[person] = [(index, record, options)]
 
-    outcome = ApprovalOutcome("pending", submitter_unknown=policy.submitter_unknown)
+    rejected_by: list[Entry] = []
+    revised_by: list[Entry] = []
     rules = policy.rules
     for person, (index, record, options) in rejected.items():
         named = any(rules[rule].role == record.role for rule in options)
         role = record.role if named else rules[options[0]].role  # a role they may approve for
         entry = {"by": record.by, "role": role, "decision": record.decision, **remarks(record)}
         if record.decision == "revise":
-            outcome.revised_by.append(entry)
+            revised_by.append(Entry(entry))
         else:
-            outcome.rejected_by.append({"by": record.by, "role": role})
+            rejected_by.append(Entry({"by": record.by, "role": role}))
         fates[index] = (True, entry)
         for duplicate, other, _options in approving.pop(person, ()):
             fates[duplicate] = (False, _ignored(other, "duplicate-person"))
@@ -340,18 +369,26 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
                 chosen = False
             else:
                 fates[index] = (False, _ignored(record, "duplicate-person"))
-    outcome.counted = [entry for counts, entry in fates if counts]
-    outcome.ignored = [entry for counts, entry in fates if not counts]
-
     met = [load >= count for load, count in zip(loads, policy.counts, strict=True)]
-    for load, rule, done in zip(loads, rules, met, strict=True):
-        if not done:
-            outcome.short.append(f"{rule.count - load} more from {rule.role} ({load}/{rule.count})")
-    if outcome.rejected_by or outcome.revised_by:
-        outcome.status = "rejected"
+    if rejected_by or revised_by:
+        status = "rejected"
     elif not rules:
-        outcome.status = "not_required"
+        status = "not_required"
     elif (all(met) if policy.mode == "all" else any(met)) and not policy.submitter_unknown:
-        outcome.status = "satisfied"
-        outcome.short = []
-    return outcome
+        status = "satisfied"
+    else:
+        status = "pending"
+    short = () if status == "satisfied" else tuple(
+        f"{rule.count - load} more from {rule.role} ({load}/{rule.count})"
+        for load, rule, done in zip(loads, rules, met, strict=True)
+        if not done
+    )
+    return ApprovalOutcome(
+        status,
+        tuple(Entry(entry) for counts, entry in fates if counts),
+        tuple(Entry(entry) for counts, entry in fates if not counts),
+        short,
+        tuple(rejected_by),
+        tuple(revised_by),
+        policy.submitter_unknown,
+    )

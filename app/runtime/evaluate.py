@@ -6,14 +6,22 @@ Nothing from a file is ever evaluated as code: operators are looked up in a fixe
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from math import isfinite
 from typing import Any, Protocol
 
 from app import __version__
-from app.runtime.approvals import ApprovalLike, ApprovalOutcome, ApprovalPolicy, evaluate_approvals
+from app.runtime.approvals import (
+    ApprovalLike,
+    ApprovalOutcome,
+    ApprovalPolicy,
+    Facts,
+    approval_facts,
+    outcome_of,
+    plain,
+)
 from app.runtime.values import (
     MISSING,
     OPERATORS,
@@ -133,8 +141,8 @@ class Decision:
             "criteria": [result.to_json() for result in self.criteria],
             "approvals": {
                 "status": self.approvals.status,
-                "counted": self.approvals.counted,
-                "ignored": self.approvals.ignored,
+                "counted": plain(self.approvals.counted),
+                "ignored": plain(self.approvals.ignored),
             },
             "reasons": self.reasons,
             "codes": self.codes,
@@ -303,6 +311,10 @@ class CompiledGate:
         self.policies: dict[tuple[str, str | None], ApprovalPolicy] = {}
         """(tier, submitter as given) -> its approval policy: found once, asked per candidate."""
         self._applicable: dict[str, int] = {}
+        self.conclusions: dict[tuple[int, CriteriaVerdict, Facts], Conclusion] = {}
+        """(id of the approval policy, the criteria's verdict, the approvals' facts) -> what
+        the review concludes: the same inputs conclude the same (see ``GateReview.verdict``);
+        the policies are kept in ``policies``, so their ids stay theirs."""
 
     def applicable(self, tier: str) -> int:
         """How many blocking criteria apply to ``tier``: those a review does not skip."""
@@ -330,7 +342,17 @@ class CompiledGate:
         return GateReview(self, evidence).decision(at)
 
 
-def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[str], list[str]]:
+CriteriaVerdict = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+"""What the criteria say: sentences that reject, sentences that hold, and their codes."""
+
+Conclusion = tuple[Verdict, tuple[str, ...], tuple[str, ...], ApprovalOutcome]
+"""A review's decision at one moment: the verdict, its reasons and codes, the approvals."""
+
+CONCLUSIONS_KEPT = 4096
+"""Conclusions a :class:`CompiledGate` remembers (then it starts again)."""
+
+
+def _criteria_reasons(results: list[CriterionResult]) -> CriteriaVerdict:
     """Sentences for blocking criteria that reject or hold, and their reason codes."""
     rejects: list[str] = []
     holds: list[str] = []
@@ -351,7 +373,7 @@ def _criteria_reasons(results: list[CriterionResult]) -> tuple[list[str], list[s
             )
         (rejects if r.policy == "fail" else holds).append(sentence)
         codes.append(f"criterion-{r.status}-{r.policy}:{r.id}")
-    return rejects, holds, codes
+    return tuple(rejects), tuple(holds), tuple(codes)
 
 
 class GateReview:
@@ -399,13 +421,23 @@ class GateReview:
             return 0
         return sum(counts) if self.gate.approval.mode == "all" else min(counts)
 
-    def decision(self, now: datetime | None = None) -> Decision:
-        """The decision at ``now`` (default: the machine's clock; evidence never sets it)."""
-        evidence = self.evidence
-        when = now or datetime.now(UTC)
-        approvals = evaluate_approvals(self.approval, evidence.approvals, when)
-        rejects, holds, codes = self._verdict
-        rejects, holds, codes = list(rejects), list(holds), list(codes)
+    def verdict(self, now: datetime) -> Conclusion:
+        """The decision at ``now`` without its document: the verdict, reasons, codes and
+        approvals outcome (shared: read-only) that :meth:`decision` puts in one. The same
+        criteria verdict and approval facts conclude the same, so it is worked out once."""
+        policy = self.approval
+        facts = approval_facts(policy, self.evidence.approvals, now)
+        conclusions = self.compiled.conclusions
+        key = (id(policy), self._verdict, facts)
+        found = conclusions.get(key)
+        if found is None:
+            if len(conclusions) >= CONCLUSIONS_KEPT:
+                conclusions.clear()
+            found = conclusions[key] = self._conclude(outcome_of(policy, facts))
+        return found
+
+    def _conclude(self, approvals: ApprovalOutcome) -> Conclusion:
+        rejects, holds, codes = (list(part) for part in self._verdict)
         for item in approvals.rejected_by:
             rejects.append(f"{item['by']} rejected the candidate for role {item['role']}")
             codes.append(f"approval-rejected:{item['by']}")
@@ -447,15 +479,21 @@ class GateReview:
             else:
                 reasons.append(f"no approval is required for tier {self.tier!r}")
             codes.append("promoted")
-        gate, digest = self.gate.id, self.spec.digest
+        return decision, tuple(reasons), tuple(codes), approvals
+
+    def decision(self, now: datetime | None = None) -> Decision:
+        """The decision at ``now`` (default: the machine's clock; evidence never sets it)."""
+        evidence = self.evidence
+        when = now or datetime.now(UTC)
+        decision, reasons, codes, approvals = self.verdict(when)
         return Decision(
-            gate,
+            self.gate.id,
             decision,
-            digest,
+            self.spec.digest,
             self.criteria,
             approvals,
-            reasons,
-            codes,
+            list(reasons),
+            list(codes),
             when,
             evidence.candidate,
             # Where the approvals came from (a platform, or the evidence file), as
@@ -464,7 +502,7 @@ class GateReview:
         )
 
 
-def _conditions_count(item: dict[str, Any], what: str) -> str:
+def _conditions_count(item: Mapping[str, Any], what: str) -> str:
     """`` with 2 conditions <what>`` for a counted record that sets conditions, else ``""``."""
     count = len(item.get("conditions", ()))
     return f" with {count} condition{'s' if count != 1 else ''} {what}" if count else ""

@@ -219,7 +219,7 @@ class Simulation:
         elif outcome == Verdict.PROMOTE and review.needs_approvals:
             stats.held += 1  # check says hold while approvals are pending
         if outcome == Verdict.REJECT:
-            decision, reasons = "reject", review.decision(at(t)).reasons
+            decision, reasons = "reject", list(review.verdict(at(t))[1])
         else:
             t, decision, reasons = self.await_approvals(index, review, entered, t)
         stats.waits.append(t - entered)
@@ -255,14 +255,14 @@ class Simulation:
             log((t, EventType.APPROVAL, gate_id, index, detail))
             if answer == "approve" and len(records) < needed:
                 continue
-            decision = review.decision(when)
-            if decision.decision != "hold":
-                return t, decision.decision, decision.reasons
-        decision = review.decision(at(t))
-        if decision.decision != "hold":
-            return t, decision.decision, decision.reasons
+            decision, reasons, _codes, _approvals = review.verdict(when)
+            if decision != "hold":
+                return t, decision, list(reasons)
+        decision, reasons, _codes, approvals = review.verdict(at(t))
+        if decision != "hold":
+            return t, decision, list(reasons)
         t = max(t, deadline)
-        self.log(t, EventType.GATE_EXPIRED, gate.id, index, waiting=decision.approvals.short)
+        self.log(t, EventType.GATE_EXPIRED, gate.id, index, waiting=list(approvals.short))
         return t, "reject", None
 
     def responses(

@@ -32,6 +32,8 @@ class Response(NamedTuple):
     role: str
     decision: str
     at: datetime
+    comment: str | None = None  # the simulator's approvers leave no remarks
+    conditions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

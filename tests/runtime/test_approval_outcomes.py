@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.runtime.approvals import ApprovalPolicy, evaluate_approvals
-from app.spec.evidence import ApprovalRecord
+from app.runtime.evaluate import decide
+from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.schema import GateSpec
 from tests.runtime.conftest import AT, approval
 
@@ -40,17 +42,34 @@ def test_a_policy_that_has_seen_other_records_answers_as_a_new_one(
     assert evaluate_approvals(seasoned, parsed, now) == evaluate_approvals(fresh, parsed, now)
 
 
-def test_each_outcome_is_its_callers_own(spec: GateSpec) -> None:
+def test_a_shared_outcome_cannot_be_changed_and_documents_are_copies(spec: GateSpec) -> None:
     gate = spec.gate("gate")
     assert gate is not None
     policy = ApprovalPolicy.of(spec, gate, "low", "carol")
     records = [ApprovalRecord.model_validate(approval("alice", "ml-lead"))]
     first = evaluate_approvals(policy, records, AT)
-    first.counted[0]["by"] = "mallory"
-    first.short.append("changed by a caller")
+    with pytest.raises(TypeError):
+        first.counted[0]["by"] = "mallory"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        first.short.append("changed by a caller")  # type: ignore[attr-defined]
+    with pytest.raises(AttributeError):
+        first.status = "satisfied"  # type: ignore[misc]
+    # The decision document holds plain copies: changing one changes nothing remembered.
+    evidence = Evidence.model_validate(
+        {
+            "candidate": {"model": "m", "version": "1", "tier": "low", "submitted_by": "carol"},
+            "approvals": [approval("alice", "ml-lead")],
+        }
+    )
+    document = decide(spec, gate, evidence, AT).to_json()
+    document["approvals"]["counted"][0]["by"] = "mallory"
     second = evaluate_approvals(policy, records, AT)
-    assert second.counted == [{"by": "alice", "role": "ml-lead", "decision": "approve"}]
-    assert second.short == ["1 more from ml-lead (1/2)"]
+    assert second is first
+    assert list(map(dict, second.counted)) == [
+        {"by": "alice", "role": "ml-lead", "decision": "approve"}
+    ]
+    assert second.short == ("1 more from ml-lead (1/2)",)
+    assert decide(spec, gate, evidence, AT).to_json()["approvals"]["counted"][0]["by"] == "alice"
 
 
 def test_the_same_records_later_are_expired(spec: GateSpec) -> None:
