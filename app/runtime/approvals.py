@@ -378,10 +378,14 @@ def _outcome(policy: ApprovalPolicy, records: list[_Fact]) -> ApprovalOutcome:
         status = "satisfied"
     else:
         status = "pending"
-    short = () if status == "satisfied" else tuple(
-        f"{rule.count - load} more from {rule.role} ({load}/{rule.count})"
-        for load, rule, done in zip(loads, rules, met, strict=True)
-        if not done
+    short = (
+        ()
+        if status == "satisfied"
+        else tuple(
+            f"{rule.count - load} more from {rule.role} ({load}/{rule.count})"
+            for load, rule, done in zip(loads, rules, met, strict=True)
+            if not done
+        )
     )
     return ApprovalOutcome(
         status,
