@@ -93,7 +93,11 @@ class StageWatch:
         )
         """Each trigger with its id, metric, comparison, threshold and run, looked up once
         per spec: the simulator watches some 20,000 stages a run."""
-        self.runs = {t.id: 0 for p in self.policies for t in p.triggers}
+        self.restart()
+
+    def restart(self) -> None:
+        """Watch afresh: no window seen (the simulator watches each release with one)."""
+        self.runs = {t[1]: 0 for t in self.triggers}
         self.counted = dict.fromkeys(self.runs, 0)
         self.windows = 0
 

@@ -84,8 +84,9 @@ class Simulation:
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
-        self.drawn: dict[str, list[tuple[str, Callable[[random.Random], float]]]] = {}
-        """Per watched stage: the telemetry its triggers read, and how each is drawn."""
+        self.watches: dict[str, tuple[StageWatch, list[tuple[str, Callable[[], float]]]]] = {}
+        """Per watched stage: its watch (restarted for each release) and the telemetry its
+        triggers read, with how each is drawn."""
         people = scenario.candidates
         self.sources = {
             gate.id: EvidenceSource(
@@ -95,13 +96,16 @@ class Simulation:
                 people.checks,
                 people.artifacts,
                 people.baseline,
+                self.rng,
             )
             for gate in self.chain
         }
         final = self.chain[-1].to if self.chain else None
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
-        self.askers = {gate.id: askers(spec, scenario, gate) for gate in self.chain}
+        self.askers = {gate.id: askers(spec, scenario, gate, self.rng) for gate in self.chain}
+        self.deploy = scenario.deploy_minutes.sampler(self.rng)
+        self.hold_review = scenario.hold_review.sampler(self.rng)
         self.steps = [
             (
                 gate,
@@ -163,9 +167,10 @@ class Simulation:
         cumulative = list(itertools.accumulate(people.tiers[t] for t in tiers)) or [1.0]
         tiers = tiers or [self.spec.strictest_tier()]
         every = max(1, people.count // 100)
+        gap = people.every_hours.sampler(self.rng)
         for index in range(people.count):
             if index:
-                yield people.every_hours.sample(self.rng) * HOUR
+                yield gap() * HOUR
             if self.progress is not None and index % every == 0:
                 self.progress(index, people.count)
             tier = self.rng.choices(tiers, cum_weights=cumulative)[0]
@@ -177,13 +182,13 @@ class Simulation:
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
         detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
-        records, rng, deploy = self.records, self.rng, self.scenario.deploy_minutes.sample
+        records, deploy = self.records, self.deploy
         records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
         for gate, to, bake, watched_here in self.steps:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
-            t = left + max(0.0, deploy(rng))
+            t = left + max(0.0, deploy())
             records.append((t, EventType.DEPLOYED, to, index, None))
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
@@ -207,14 +212,14 @@ class Simulation:
         records = self.records
         records.append((t, EventType.GATE_ENTERED, gate_id, index, None))
         compiled = self.compiled[gate_id]
-        review = compiled.review(source.draw(self.rng, entrant))
+        review = compiled.review(source.draw(entrant))
         outcome = review.criteria_outcome
         if outcome == Verdict.HOLD:
             stats.held += 1
             self.log(t, EventType.GATE_HELD, gate_id, index, reason="data needs a person's review")
-            t += max(0.0, self.scenario.hold_review.sample(self.rng)) * HOUR
+            t += max(0.0, self.hold_review()) * HOUR
             self.log(t, EventType.GATE_REVIEWED, gate_id, index)
-            review = compiled.review(source.draw(self.rng, entrant, complete=True))
+            review = compiled.review(source.draw(entrant, complete=True))
             outcome = review.criteria_outcome
         elif outcome == Verdict.PROMOTE and review.needs_approvals:
             stats.held += 1  # check says hold while approvals are pending
@@ -277,7 +282,7 @@ class Simulation:
             for person, key in people:
                 if key == submitter or (respond < 1 and rng.random() >= respond):
                     continue
-                moment = asked + max(0.0, delay(rng)) * HOUR
+                moment = asked + max(0.0, delay()) * HOUR
                 if working_hours is not None:
                     moment = self.working_time(moment, working_hours)
                 answer = "reject" if reject and rng.random() < reject else "approve"
@@ -374,22 +379,24 @@ class Simulation:
         """How many windows until the watch decides, and its verdict then.
 
         Only the metrics the stage's triggers read are drawn, as at gates."""
-        telemetry, rng = self.scenario.telemetry, self.rng
-        watcher = StageWatch(self.spec, stage)
-        drawn = self.drawn.get(stage)
-        if drawn is None:
+        telemetry = self.scenario.telemetry
+        found = self.watches.get(stage)
+        if found is None:
+            watcher = StageWatch(self.spec, stage)
             read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
             drawn = [
-                (name, telemetry.metrics[name].sample)
+                (name, telemetry.metrics[name].sampler(self.rng))
                 for name in sorted(telemetry.metrics)
                 if name in read
             ]
-            self.drawn[stage] = drawn
+            found = self.watches[stage] = (watcher, drawn)
+        watcher, drawn = found
+        watcher.restart()
         observe = watcher.observe
         # Without a fault (most watches) each window is only drawn and observed.
         start, end = (fault.after_windows, fault.after_windows + fault.windows) if fault else (0, 0)
         for window in range(telemetry.watch_windows):
-            metrics = {name: sample(rng) for name, sample in drawn}
+            metrics = {name: sample() for name, sample in drawn}
             if start <= window < end:
                 apply_fault(fault, metrics)  # type: ignore[arg-type]
             if observe(metrics):
@@ -430,8 +437,9 @@ class Simulation:
             people.checks,
             people.artifacts,
             people.baseline,
+            rng,
         )
-        restored: Submission = source.draw(rng, Entrant(tier, ""))
+        restored: Submission = source.draw(Entrant(tier, ""))
         programs = self.plan_checks.get(plan.id)
         if programs is None:
             programs = self.plan_checks[plan.id] = [compile_criterion(c) for c in plan.checks]
@@ -469,7 +477,7 @@ Asker = tuple[
     frozenset[str] | None,
     float,
     float,
-    Callable[[random.Random], float],
+    Callable[[], float],
     tuple[int, int] | None,
     list[tuple[str, str]],
 ]
@@ -477,8 +485,9 @@ Asker = tuple[
 (respond and reject probabilities, delay, working hours), and its members with their keys."""
 
 
-def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate) -> list[Asker]:
-    """Who a gate asks for approval and how they answer, looked up once per run."""
+def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate, rng: random.Random) -> list[Asker]:
+    """Who a gate asks for approval and how they answer (delays drawn from ``rng``), looked
+    up once per run."""
     found = []
     for rule in gate.approval.rules:
         behaviour = scenario.approvers.get(rule.role, scenario.default_approvers)
@@ -489,7 +498,7 @@ def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate) -> list[Asker]:
                 None if rule.tiers is None else frozenset(rule.tiers),
                 behaviour.respond_probability,
                 behaviour.reject_probability,
-                behaviour.delay_hours.sample,
+                behaviour.delay_hours.sampler(rng),
                 behaviour.working_hours,
                 [(person, person_key(person)) for person in (role.members if role else [])],
             )

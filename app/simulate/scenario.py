@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import random
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -38,6 +41,9 @@ class Fixed(FileModel):
     def sample(self, rng: random.Random) -> float:
         return float(self.value)
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        return itertools.repeat(float(self.value)).__next__
+
 
 class Normal(FileModel):
     dist: Literal["normal"] = Field(description="A normal distribution, clipped to [min, max].")
@@ -60,6 +66,11 @@ class Normal(FileModel):
             value = float(self.max)
         return value
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        if self.min is None and self.max is None:
+            return functools.partial(rng.gauss, self.mean, self.sd)
+        return functools.partial(self.sample, rng)
+
 
 class Uniform(FileModel):
     dist: Literal["uniform"] = Field(description="Uniform between low and high.")
@@ -75,6 +86,9 @@ class Uniform(FileModel):
     def sample(self, rng: random.Random) -> float:
         return rng.uniform(self.low, self.high)
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        return functools.partial(rng.uniform, self.low, self.high)
+
 
 class LogNormal(FileModel):
     dist: Literal["lognormal"] = Field(description="Log-normal: right-skewed delays.")
@@ -85,6 +99,9 @@ class LogNormal(FileModel):
         # exp() overflows past e**709: a draw that far out is "forever" anyway.
         return self.median * math.exp(min(rng.gauss(0, self.sigma), 700.0)) if self.median else 0.0
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        return functools.partial(self.sample, rng)
+
 
 class Exponential(FileModel):
     dist: Literal["exponential"] = Field(description="Exponential: memoryless waits.")
@@ -93,11 +110,18 @@ class Exponential(FileModel):
     def sample(self, rng: random.Random) -> float:
         return rng.expovariate(1 / self.mean) if self.mean else 0.0
 
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        if not self.mean:
+            return itertools.repeat(0.0).__next__
+        return functools.partial(rng.expovariate, 1 / self.mean)
+
 
 Distribution = Annotated[
     Fixed | Normal | Uniform | LogNormal | Exponential, Field(discriminator="dist")
 ]
-"""Each distribution draws one value with ``sample(rng)``, the simulation's own generator."""
+"""Each distribution draws one value with ``sample(rng)``, the simulation's own generator;
+``sampler(rng)`` is the same draw bound to that generator once (a simulation draws some
+half a million values), giving the same values in the same order."""
 
 
 class Candidates(FileModel):

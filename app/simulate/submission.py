@@ -73,7 +73,7 @@ def reads(criteria: Iterable[Any]) -> dict[str, set[str]]:
 
 
 class EvidenceSource:
-    """Draws the evidence a list of criteria reads, and nothing else.
+    """Draws the evidence a list of criteria reads, and nothing else, from ``rng``.
 
     A criterion only ever reads its own metric, check or artifact, so values no criterion
     reads would not change a decision; they are not drawn.
@@ -87,12 +87,14 @@ class EvidenceSource:
         checks: dict[str, dict[str, float]],
         artifacts: dict[str, float],
         baseline: dict[str, float],
+        rng: random.Random,
     ) -> None:
+        self.rng = rng
         read = reads(criteria)
         # Drawn in name order: the same scenario gives the same run whatever the order of
         # the keys in its file.
         self.metrics = [
-            (name, metrics[name], missing.get(name, 0.0))
+            (name, metrics[name].sampler(rng), missing.get(name, 0.0))
             for name in sorted(metrics)
             if name in read["metric"]
         ]
@@ -106,11 +108,12 @@ class EvidenceSource:
         ]
         self.baseline = {name: value for name, value in baseline.items() if name in read["metric"]}
 
-    def draw(self, rng: random.Random, entrant: Entrant, complete: bool = False) -> Submission:
+    def draw(self, entrant: Entrant, complete: bool = False) -> Submission:
         """One visit's evidence. ``complete``: a person supplied any missing data."""
+        rng = self.rng
         metrics = {
-            name: dist.sample(rng)
-            for name, dist, missing in self.metrics
+            name: sample()
+            for name, sample, missing in self.metrics
             if complete or not missing or rng.random() >= missing
         }
         checks = {name: outcomes.sample(rng) for name, outcomes in self.checks}

@@ -259,8 +259,9 @@ def test_evidence_holds_only_what_the_criteria_read() -> None:
         {"security-scan": {}, "unit-tests": {"passed": 1, "failed": 0}},
         {"model-card": 1, "data-card": 0.5},
         {"accuracy": 0.9, "latency": 10},
+        random.Random(1),
     )
-    evidence = source.draw(random.Random(1), Entrant("high", "carol"))
+    evidence = source.draw(Entrant("high", "carol"))
     assert evidence.metrics == {"accuracy": 0.95}
     assert evidence.checks == {"unit-tests": "passed"}
     assert evidence.artifacts == ["model-card"]
