@@ -130,6 +130,7 @@ class ApprovalPolicy:
     submitter_unknown: bool  # separation of duties applies, and no submitter is given
     rules_of_role: dict[str, tuple[int, ...]]  # role -> indexes of the rules naming it
     counts: list[int]  # each rule's count
+    needed: int  # the fewest approvals that can satisfy the rules (0: none required)
     seen: dict[tuple[str | None, str], tuple[str, str | None, tuple[int, ...]]] = field(
         default_factory=dict
     )
@@ -165,7 +166,8 @@ class ApprovalPolicy:
             own if sod else None,
             sod and own is None and bool(rules),
             rules_of_role,
-            [rule.count for rule in rules],
+            counts := [rule.count for rule in rules],
+            (sum(counts) if approval.mode == "all" else min(counts)) if counts else 0,
         )
 
     def eligibility(self, role: str | None, by: str) -> tuple[str, str | None, tuple[int, ...]]:
@@ -253,27 +255,26 @@ def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: dat
     outcome, so they are the key it is remembered by (a simulation asks again and again)."""
     oldest = _window_start(now, policy.window)
     count = len(records)
-    if count < 2:
-        ranks: list[int] = [0] * count
-    else:
+    ranks: list[int] = [0] * count
+    if count > 1:
         standings = [_standing(record) for record in records]
-        ranks = [0] * count
         for place, index in enumerate(sorted(range(count), key=standings.__getitem__)):
             ranks[index] = place
-    return tuple(
-        (
-            record.by,
-            record.role,
-            record.decision,
-            "future"
-            if record.at > now
-            else ("expired" if oldest is not None and record.at < oldest else None),
-            rank,
-            getattr(record, "comment", None),
-            tuple(getattr(record, "conditions", None) or ()),
+    facts = []
+    for record, rank in zip(records, ranks, strict=True):
+        at = record.at
+        facts.append(
+            (
+                record.by,
+                record.role,
+                record.decision,
+                "future" if at > now else ("expired" if oldest is not None and at < oldest else None),
+                rank,
+                getattr(record, "comment", None),
+                tuple(getattr(record, "conditions", None) or ()),
+            )
         )
-        for record, rank in zip(records, ranks, strict=True)
-    )
+    return tuple(facts)
 
 
 def outcome_of(policy: ApprovalPolicy, facts: Facts) -> ApprovalOutcome:

@@ -222,6 +222,9 @@ def _check(criterion: Any) -> Program:
 
     def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         observed = evidence.checks.get(name, MISSING)
+        if observed.__class__ is str:  # the usual value, as same() compares it
+            passed = equals.__class__ is str and observed == equals
+            return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, observed)
         if observed is MISSING or observed is None:
             return CriterionResult(criterion, Status.MISSING, None)
         if unusable_check_value(observed):
@@ -358,7 +361,7 @@ def _criteria_reasons(results: list[CriterionResult]) -> CriteriaVerdict:
     holds: list[str] = []
     codes: list[str] = []
     for r in results:
-        if r.status in (Status.PASS, Status.SKIPPED) or r.severity != "blocking":
+        if r.status in _CLEAR or r.severity != "blocking":
             continue
         observed = _fmt(json_safe(r.observed))
         if r.status == Status.FAIL:
@@ -373,7 +376,13 @@ def _criteria_reasons(results: list[CriterionResult]) -> CriteriaVerdict:
             )
         (rejects if r.policy == "fail" else holds).append(sentence)
         codes.append(f"criterion-{r.status}-{r.policy}:{r.id}")
+    if not codes:
+        return _CLEAN
     return tuple(rejects), tuple(holds), tuple(codes)
+
+
+_CLEAR = frozenset((Status.PASS, Status.SKIPPED))
+_CLEAN: CriteriaVerdict = ((), (), ())
 
 
 class GateReview:
@@ -416,10 +425,7 @@ class GateReview:
 
         Until that many have been recorded the approvals can only be pending, or rejected by a
         rejection, so a caller may wait for them before asking for a ``decision`` again."""
-        counts = [rule.count for rule in self.approval.rules]
-        if not counts:
-            return 0
-        return sum(counts) if self.gate.approval.mode == "all" else min(counts)
+        return self.approval.needed
 
     def verdict(self, now: datetime) -> Conclusion:
         """The decision at ``now`` without its document: the verdict, reasons, codes and

@@ -35,7 +35,9 @@ def check_minute(minutes: float) -> float:
 
 def at(minutes: float) -> datetime:
     """The moment ``minutes`` of simulated time after ``EPOCH``."""
-    return datetime.fromtimestamp(_EPOCH_SECONDS + check_minute(minutes) * 60, UTC)
+    if not 0 <= minutes <= LAST_MINUTE:
+        check_minute(minutes)  # says why
+    return datetime.fromtimestamp(_EPOCH_SECONDS + minutes * 60, UTC)
 
 
 class Scheduler:

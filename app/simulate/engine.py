@@ -104,6 +104,9 @@ class Simulation:
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {gate.id: askers(spec, scenario, gate, self.rng) for gate in self.chain}
+        self.asked: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
+        """(gate, tier) -> every member asked, in the rules' order: person, person key,
+        role, and how they answer (see :data:`Asker`)."""
         self.deploy = scenario.deploy_minutes.sampler(self.rng)
         self.hold_review = scenario.hold_review.sampler(self.rng)
         self.steps = [
@@ -274,19 +277,27 @@ class Simulation:
         self, gate: SpecGate, entrant: Entrant, asked: float
     ) -> list[tuple[float, str, str, str]]:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
+        tier = entrant.tier
+        members = self.asked.get((gate.id, tier))
+        if members is None:
+            members = self.asked[(gate.id, tier)] = [
+                (person, key, role, respond, reject, delay, working_hours)
+                for role, tiers, respond, reject, delay, working_hours, people in self.askers[
+                    gate.id
+                ]
+                if tiers is None or tier in tiers
+                for person, key in people
+            ]
         planned = []
-        rng, tier, submitter = self.rng, entrant.tier, person_key(entrant.submitted_by)
-        for role, tiers, respond, reject, delay, working_hours, people in self.askers[gate.id]:
-            if tiers is not None and tier not in tiers:
+        rng, submitter = self.rng, person_key(entrant.submitted_by)
+        for person, key, role, respond, reject, delay, working_hours in members:
+            if key == submitter or (respond < 1 and rng.random() >= respond):
                 continue
-            for person, key in people:
-                if key == submitter or (respond < 1 and rng.random() >= respond):
-                    continue
-                moment = asked + max(0.0, delay()) * HOUR
-                if working_hours is not None:
-                    moment = self.working_time(moment, working_hours)
-                answer = "reject" if reject and rng.random() < reject else "approve"
-                planned.append((moment, person, role, answer))
+            moment = asked + max(0.0, delay()) * HOUR
+            if working_hours is not None:
+                moment = self.working_time(moment, working_hours)
+            answer = "reject" if reject and rng.random() < reject else "approve"
+            planned.append((moment, person, role, answer))
         planned.sort()
         return planned
 
