@@ -171,6 +171,7 @@ class Simulation:
         tiers = tiers or [self.spec.strictest_tier()]
         every = max(1, people.count // 100)
         gap = people.every_hours.sampler(self.rng)
+        keys: dict[str, str] = {}
         for index in range(people.count):
             if index:
                 yield gap() * HOUR
@@ -178,7 +179,10 @@ class Simulation:
                 self.progress(index, people.count)
             tier = self.rng.choices(tiers, cum_weights=cumulative)[0]
             submitter = self.rng.choice(people.submitters)
-            self.clock.start(self.candidate(index, Entrant(tier, submitter)))
+            key = keys.get(submitter)
+            if key is None:
+                key = keys[submitter] = person_key(submitter)
+            self.clock.start(self.candidate(index, Entrant(tier, submitter, key)))
 
     def candidate(self, index: int, entrant: Entrant) -> Process:
         """A candidate's walk through the gates, then its release when it reaches the end."""
@@ -289,7 +293,7 @@ class Simulation:
                 for person, key in people
             ]
         planned = []
-        rng, submitter = self.rng, person_key(entrant.submitted_by)
+        rng, submitter = self.rng, entrant.key
         for person, key, role, respond, reject, delay, working_hours in members:
             if key == submitter or (respond < 1 and rng.random() >= respond):
                 continue
@@ -336,7 +340,7 @@ class Simulation:
         yield decided - self.clock.now
         if self.live is not release:
             return  # a newer release replaced this one
-        if verdict.plan is None:
+        if verdict is None:
             self.log(decided, EventType.RELEASE_HEALTHY, stage, index)
             return
         restored = self.roll_back(index, stage, verdict, decided)
@@ -352,7 +356,7 @@ class Simulation:
         for its telemetry windows. Returns when it moves on, or None when a trigger fired
         and the stage was rolled back (the candidate goes no further)."""
         decided, verdict, _fault_start = self.stage_telemetry(index, stage, t)
-        if verdict.plan is None:
+        if verdict is None:
             self.log(decided, EventType.STAGE_HEALTHY, stage, index)
             return decided
         self.roll_back(index, stage, verdict, decided)
@@ -360,10 +364,11 @@ class Simulation:
 
     def stage_telemetry(
         self, index: int, stage: str, deployed: float
-    ) -> tuple[float, MonitorResult, float]:
+    ) -> tuple[float, MonitorResult | None, float]:
         """Draw a fault (at most one) and the telemetry of ``stage`` from ``deployed`` on.
 
-        Returns when the watch decides, its verdict, and when the fault started."""
+        Returns when the watch decides, its verdict (None: no trigger fired), and when the
+        fault started."""
         telemetry, rng = self.scenario.telemetry, self.rng
         faults = [
             f
@@ -386,8 +391,12 @@ class Simulation:
         windows, verdict = self.telemetry_verdict(stage, fault)
         return deployed + windows * telemetry.window_minutes, verdict, fault_start
 
-    def telemetry_verdict(self, stage: str, fault: Fault | None) -> tuple[int, MonitorResult]:
-        """How many windows until the watch decides, and its verdict then.
+    def telemetry_verdict(
+        self, stage: str, fault: Fault | None
+    ) -> tuple[int, MonitorResult | None]:
+        """How many windows until the watch decides, and its verdict then: the watch's result
+        when a trigger fired, else None (nothing to roll back, whether the watch was healthy
+        or too short to judge: the simulation goes on alike).
 
         Only the metrics the stage's triggers read are drawn, as at gates."""
         telemetry = self.scenario.telemetry
@@ -412,7 +421,7 @@ class Simulation:
                 apply_fault(fault, metrics)  # type: ignore[arg-type]
             if observe(metrics):
                 return window + 1, watcher.result()
-        return telemetry.watch_windows, watcher.result()
+        return telemetry.watch_windows, None
 
     def roll_back(self, index: int, stage: str, verdict: MonitorResult, fired: float) -> float:
         """Run the fired trigger's plan from minute ``fired``: its actions in order (with

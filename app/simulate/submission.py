@@ -19,10 +19,12 @@ from app.simulate.scenario import Distribution
 
 
 class Entrant(NamedTuple):
-    """A candidate as the runtime reads it."""
+    """A candidate as the runtime reads it (``key``: the submitter's person key, which the
+    simulator compares with approvers' own)."""
 
     tier: str
     submitted_by: str
+    key: str = ""
 
 
 class Response(NamedTuple):
