@@ -251,12 +251,15 @@ Facts = tuple[tuple[Any, ...], ...]
 def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime) -> Facts:
     """What the outcome at ``now`` depends on: per record who, for which role, what, whether
     it is dated after ``now`` or before the window, its rank (its place in :func:`_standing`
-    order, which stands in for its time) and its remarks. The same facts give the same
+    order, which stands in for its time, when its person has other records) and its remarks. The same facts give the same
     outcome, so they are the key it is remembered by (a simulation asks again and again)."""
-    oldest = _window_start(now, policy.window)
+    window = policy.window
+    oldest = None if window is None else _window_start(now, window)
     count = len(records)
     ranks: list[int] = [0] * count
-    if count > 1:
+    # A rank only ever orders one person's records (see _outcome): with one record per
+    # person it is 0 for every record, and the outcome is remembered for any order.
+    if count > 1 and len({policy.eligibility(r.role, r.by)[0] for r in records}) < count:
         standings = [_standing(record) for record in records]
         for place, index in enumerate(sorted(range(count), key=standings.__getitem__)):
             ranks[index] = place
@@ -301,7 +304,8 @@ class _Fact(NamedTuple):
     role: str | None
     decision: str
     timing: str | None  # "future", "expired" or None (dated within the window)
-    rank: int  # the record's place among all in :func:`_standing` order
+    rank: int  # the record's place among all in :func:`_standing` order (0 for all when
+    # no person has two records: a rank only orders one person's records)
     comment: str | None
     conditions: tuple[str, ...]
 

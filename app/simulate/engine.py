@@ -74,8 +74,9 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
-        self.records: list[Record] = []
-        """The log as compact records, made into events once, in time order, at the end."""
+        self.records: list[Event] = []
+        """The log in the order it was written, each event's ``t`` the exact minute (rounded
+        and put in time order at the end)."""
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.compiled = {gate.id: CompiledGate.of(spec, gate) for gate in self.chain}
@@ -125,32 +126,32 @@ class Simulation:
 
     def log(self, t: float, event: EventType, element: str, candidate: int, **detail: Any) -> None:
         """Record an event at simulated minute ``t`` (checked in ``run``); the candidates'
-        walks append their many records directly."""
-        self.records.append((t, event, element, candidate, detail))
+        walks append their many events directly. The detail is given only when it has one."""
+        if detail:
+            self.records.append(
+                {
+                    "t": t,
+                    "type": event,
+                    "element": element,
+                    "candidate": candidate,
+                    "detail": detail,
+                }
+            )
+        else:
+            self.records.append({"t": t, "type": event, "element": element, "candidate": candidate})
 
     # -- candidates --------------------------------------------------------------------
 
     def run(self) -> SimulationResult:
         self.clock.start(self.arrivals())
         self.clock.run()
+        events, self.records = self.records, []
         # The latest logged time, as ``if t > latest`` would find it event by event.
-        self.latest = max(itertools.chain((0.0,), map(itemgetter(0), self.records)))
+        self.latest = max(itertools.chain((0.0,), map(itemgetter("t"), events)))
         check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        # Every event names its element and candidate; the detail only when it has one.
-        events: list[Event] = [
-            {
-                "t": round(t, 3),
-                "type": kind,
-                "element": element,
-                "candidate": index,
-                "detail": detail,
-            }
-            if detail
-            else {"t": round(t, 3), "type": kind, "element": element, "candidate": index}
-            for t, kind, element, index, detail in self.records
-        ]
+        for event in events:
+            event["t"] = round(event["t"], 3)
         events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
-        self.records = []
         return SimulationResult(
             self.scenario.id,
             self.seed,
@@ -190,13 +191,21 @@ class Simulation:
         first = self.spec.stages[0].id
         detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
         records, deploy = self.records, self.deploy
-        records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
+        records.append(
+            {
+                "t": t,
+                "type": EventType.CANDIDATE_ARRIVED,
+                "element": first,
+                "candidate": index,
+                "detail": detail,
+            }
+        )
         for gate, to, bake, watched_here in self.steps:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
             t = left + max(0.0, deploy())
-            records.append((t, EventType.DEPLOYED, to, index, None))
+            records.append({"t": t, "type": EventType.DEPLOYED, "element": to, "candidate": index})
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
             baked = t + bake
@@ -217,7 +226,9 @@ class Simulation:
         stats.entered += 1
         entered = t
         records = self.records
-        records.append((t, EventType.GATE_ENTERED, gate_id, index, None))
+        records.append(
+            {"t": t, "type": EventType.GATE_ENTERED, "element": gate_id, "candidate": index}
+        )
         compiled = self.compiled[gate_id]
         review = compiled.review(source.draw(entrant))
         outcome = review.criteria_outcome
@@ -238,10 +249,18 @@ class Simulation:
         if decision != "promote":
             stats.rejected += 1
             if reasons is not None:
-                records.append((t, EventType.GATE_REJECTED, gate_id, index, {"reasons": reasons}))
+                self.log(t, EventType.GATE_REJECTED, gate_id, index, reasons=reasons)
             return None
         stats.passed += 1
-        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
+        records.append(
+            {
+                "t": t,
+                "type": EventType.GATE_PASSED,
+                "element": gate_id,
+                "candidate": index,
+                "detail": {"reasons": reasons},
+            }
+        )
         return t
 
     def await_approvals(
@@ -255,7 +274,7 @@ class Simulation:
         deadline = entered + self.scenario.approval_timeout_hours * HOUR
         t = asked
         needed = review.approvals_needed
-        log, gate_id = self.records.append, gate.id
+        log, gate_id, approval = self.records.append, gate.id, EventType.APPROVAL
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
@@ -264,7 +283,9 @@ class Simulation:
             when = at(t)
             records.append(Response(person, role, answer, when))
             detail = {"by": person, "role": role, "decision": answer}
-            log((t, EventType.APPROVAL, gate_id, index, detail))
+            log(
+                {"t": t, "type": approval, "element": gate_id, "candidate": index, "detail": detail}
+            )
             if answer == "approve" and len(records) < needed:
                 continue
             decision, reasons, _codes, _approvals = review.verdict(when)
@@ -486,10 +507,6 @@ class Simulation:
             }
         )
         return t
-
-
-Record = tuple[float, EventType, str, int, dict[str, Any] | None]
-"""An event as the engine logs it: minute, type, element, candidate, detail (or None)."""
 
 
 Asker = tuple[
