@@ -241,6 +241,10 @@ def _baseline(criterion: Any) -> Program:
     def run(evidence: EvidenceLike, _tier: Any = None) -> CriterionResult:
         raw = evidence.metrics.get(name, MISSING)
         base_raw = evidence.baseline.get(name, MISSING)
+        if raw.__class__ is float and base_raw.__class__ is float and isfinite(raw + base_raw):
+            # the usual values, as number() reads them (a sum is finite when both are)
+            passed = compare(raw, base_raw + delta)
+            return CriterionResult(criterion, Status.PASS if passed else Status.FAIL, raw, base_raw)
         if raw is MISSING or raw is None or base_raw is MISSING or base_raw is None:
             return CriterionResult(criterion, Status.MISSING, None if raw is MISSING else raw)
         value, base = number(raw), number(base_raw)
@@ -392,6 +396,8 @@ class GateReview:
     waits for approvers, so they are evaluated once; each ``decision`` re-reads the approvals
     recorded so far in ``evidence.approvals``. ``decide`` is a review decided once.
     """
+
+    __slots__ = ("compiled", "spec", "gate", "evidence", "tier", "criteria", "_verdict", "approval")
 
     def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
         self.compiled, self.spec, self.gate = compiled, compiled.spec, compiled.gate
