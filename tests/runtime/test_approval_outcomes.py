@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import pickle
 from datetime import timedelta
 
 import pytest
@@ -70,6 +73,10 @@ def test_a_shared_outcome_cannot_be_changed_and_documents_are_copies(spec: GateS
     ]
     assert second.short == ("1 more from ml-lead (1/2)",)
     assert decide(spec, gate, evidence, AT).to_json()["approvals"]["counted"][0]["by"] == "alice"
+    # A shared entry still copies, pickles (to a worker process) and serializes as a dict.
+    entry = second.counted[0]
+    assert pickle.loads(pickle.dumps(entry)) == entry and json.loads(json.dumps(entry)) == entry
+    assert copy.deepcopy(entry) == entry and {**entry, "by": "x"}["by"] == "x"
 
 
 def test_the_same_records_later_are_expired(spec: GateSpec) -> None:

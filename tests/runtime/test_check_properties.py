@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from app.runtime import as_spec, check
 from app.runtime.evaluate import CompiledGate
 from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.fileio import InputError
+from app.spec.schema import GateSpec
 from app.spec.files import load_spec, write_spec
 from tests.runtime.conftest import AT, approval
 
@@ -196,3 +198,25 @@ def test_leaving_out_an_approvals_role_never_loses_a_promotion(
     if approving:
         data.draw(st.sampled_from(approving))["role"] = None
     assert check(spec, "gate", evidence, at=AT).decision == "promote"
+
+
+@SETTINGS
+@given(
+    METRICS,
+    st.lists(RECORDS, max_size=5),
+    st.sampled_from(["low", "medium", "high"]),
+    st.integers(-30, 80),
+)
+def test_a_compiled_gate_that_has_decided_before_decides_as_a_new_one(
+    spec, spec_data, passing_evidence, metrics, records, tier, hours
+) -> None:
+    """Conclusions and approval outcomes are remembered by a compiled gate (for the spec's
+    life) and by its policies: one that has seen every earlier example, failing criteria,
+    holds and rejections included, decides exactly as one made now."""
+    evidence = Evidence.model_validate(evidence_with(passing_evidence, metrics, records, tier))
+    gate = spec.gate("gate")
+    now = AT + timedelta(hours=hours)
+    seasoned = CompiledGate.of(spec, gate).decide(evidence, now)
+    fresh_spec = GateSpec.model_validate(spec_data)  # its own memo: nothing remembered
+    fresh = CompiledGate(fresh_spec, fresh_spec.gate("gate")).decide(evidence, now)
+    assert seasoned.to_json() == fresh.to_json()

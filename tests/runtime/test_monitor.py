@@ -238,3 +238,23 @@ def test_every_fired_policy_is_listed(monitor_cli) -> None:
     code, text, _ = monitor_cli(windows(0.5, 0.5, latency=900))
     assert code == 1 and "policy acc-drop: target previous-stable" in text
     assert "policy slow: target previous-stable" in text and "Scale out [sre, 3 min]" in text
+
+
+def test_a_restarted_watch_judges_as_a_new_one(policy_spec) -> None:
+    """The simulator keeps one watch per stage and restarts it for each release: nothing
+    of the windows before the restart counts after it."""
+    from app.runtime import as_spec
+    from app.runtime.monitor import StageWatch
+
+    spec = as_spec(policy_spec)
+    used = StageWatch(spec, "prod")
+    for window in (0.5, 0.5):  # acc-drop fires
+        used.observe({"accuracy": window, "latency": 900})
+    assert used.result().decision == "rollback"
+    used.restart()
+    fresh = StageWatch(spec, "prod")
+    for watch in (used, fresh):
+        assert watch.observe({"accuracy": 0.5, "latency": 100}) is False  # one breach of two
+        assert watch.observe({"accuracy": 0.95, "latency": 100}) is False
+    assert used.result() == fresh.result()
+    assert used.result().decision == "healthy" and used.result().windows == 2

@@ -207,3 +207,34 @@ def test_a_workspace_typed_into_a_missing_folder_is_not_made(capsys, tmp_path: P
     assert "Scenario deployment-gate-month" in captured.out
     assert "not saved in the workspace" in captured.err and "does not exist" in captured.err
     assert not typo.parent.exists()
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [
+        {"dist": "fixed", "value": 3},
+        {"dist": "normal", "mean": 1, "sd": 2},
+        {"dist": "normal", "mean": 1, "sd": 2, "min": 0, "max": 2},
+        {"dist": "uniform", "low": 1, "high": 4},
+        {"dist": "lognormal", "median": 2, "sigma": 1},
+        {"dist": "lognormal", "median": 0, "sigma": 1},
+        {"dist": "exponential", "mean": 3},
+        {"dist": "exponential", "mean": 0},
+    ],
+)
+def test_a_bound_sampler_draws_what_sample_draws(dist: dict) -> None:
+    """The simulator binds each distribution to its generator once (``sampler``): the same
+    values, of the same type, in the same order as ``sample`` with that generator."""
+    import random
+
+    from pydantic import TypeAdapter
+
+    from app.simulate.scenario import Distribution
+
+    model = TypeAdapter(Distribution).validate_python(dist)
+    drawn = model.sampler(random.Random(5))
+    plain = random.Random(5)
+    expected = [model.sample(plain) for _ in range(500)]
+    got = [drawn() for _ in range(500)]
+    assert got == expected
+    assert {type(value) for value in got} == {float}
