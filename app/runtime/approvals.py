@@ -251,8 +251,9 @@ Facts = tuple[tuple[Any, ...], ...]
 def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: datetime) -> Facts:
     """What the outcome at ``now`` depends on: per record who, for which role, what, whether
     it is dated after ``now`` or before the window, its rank (its place in :func:`_standing`
-    order, which stands in for its time, when its person has other records) and its remarks. The same facts give the same
-    outcome, so they are the key it is remembered by (a simulation asks again and again)."""
+    order, which stands in for its time, when its person has other records) and its remarks.
+    The same facts give the same outcome, so they are the key it is remembered by (a
+    simulation asks again and again)."""
     window = policy.window
     oldest = None if window is None else _window_start(now, window)
     count = len(records)
@@ -266,12 +267,13 @@ def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: dat
     facts = []
     for record, rank in zip(records, ranks, strict=True):
         at = record.at
+        expired = oldest is not None and at < oldest
         facts.append(
             (
                 record.by,
                 record.role,
                 record.decision,
-                "future" if at > now else ("expired" if oldest is not None and at < oldest else None),
+                "future" if at > now else ("expired" if expired else None),
                 rank,
                 getattr(record, "comment", None),
                 tuple(getattr(record, "conditions", None) or ()),

@@ -397,7 +397,7 @@ class GateReview:
     recorded so far in ``evidence.approvals``. ``decide`` is a review decided once.
     """
 
-    __slots__ = ("compiled", "spec", "gate", "evidence", "tier", "criteria", "_verdict", "approval")
+    __slots__ = ("_verdict", "approval", "compiled", "criteria", "evidence", "gate", "spec", "tier")
 
     def __init__(self, compiled: CompiledGate, evidence: EvidenceLike) -> None:
         self.compiled, self.spec, self.gate = compiled, compiled.spec, compiled.gate

@@ -15,8 +15,8 @@ from app.runtime import as_spec, check
 from app.runtime.evaluate import CompiledGate
 from app.spec.evidence import ApprovalRecord, Evidence
 from app.spec.fileio import InputError
-from app.spec.schema import GateSpec
 from app.spec.files import load_spec, write_spec
+from app.spec.schema import GateSpec
 from tests.runtime.conftest import AT, approval
 
 SETTINGS = settings(
