@@ -268,17 +268,22 @@ def test_without_a_base_the_fault_is_a_drop_past_the_trigger(known, tmp_path, ca
     assert "telemetry: no production values for the watched metric(s) accuracy" in err
 
 
-def test_replayed_verdicts_fit_the_same(spec_model, spec_file, sop_file, tmp_path, capsys):
-    """Verdicts recorded after the promotions that follow them (monitor --at, replayed):
-    the stays are read in time order, and fit as when recorded as they happened."""
+def test_replayed_verdicts_fit_the_same(
+    ledger_url, spec_model, spec_file, sop_file, tmp_path, capsys
+) -> None:
+    """Verdicts recorded after the promotions that follow them (monitor --at, replayed),
+    on SQLite and PostgreSQL: the stays are read in time order, and fit as on SQLite when
+    recorded as they happened."""
     fits = []
-    for replay in (False, True):
-        url = str(tmp_path / f"ledger-{replay}.db")
-        known_watches(spec_model, spec_file, tmp_path, url, count=30, seed=4,
-                      replay=replay)  # fmt: skip
+    for url, replay in ((str(tmp_path / "in-order.db"), False), (ledger_url, True)):
+        truth = known_watches(spec_model, spec_file, tmp_path, url, count=30, seed=4,
+                              replay=replay)  # fmt: skip
         data, _ = fit(capsys, sop_file, url, tmp_path / f"f-{replay}.json")
         fits.append((data["telemetry"], data["actions"], data["fitted_from"]["fitted"]))
     assert fits[0] == fits[1]
+    rollbacks = truth.outcomes["rollback"]
+    said = f"faults at prod: {rollbacks} of {rollbacks + truth.outcomes['healthy']} watched"
+    assert any(line.startswith(said) for line in fits[0][2])
 
 
 def test_too_few_watches_keep_the_base(history, sop_file, base_file, tmp_path, capsys):
