@@ -89,11 +89,12 @@ class WatchFit:
 
     def __init__(self, spec: GateSpec, shown: str) -> None:
         self.spec, self.shown = spec, shown
-        self.watched = watched_stages(spec)
-        self.triggers: dict[str, list[SpecTrigger]] = {
+        triggers = {
             stage: [t for policy in spec.policies_for(stage) for t in policy.triggers]
-            for stage in self.watched
+            for stage in watched_stages(spec)
         }
+        self.triggers: dict[str, list[SpecTrigger]] = {s: t for s, t in triggers.items() if t}
+        self.watched = set(self.triggers)  # a stage no trigger watches never rolls back
         self.current: dict[str, _Stay] = {}
         self.healthy: Counter[str] = Counter()
         self.rolled_back: dict[str, Counter[str]] = {stage: Counter() for stage in self.watched}

@@ -300,6 +300,24 @@ def test_too_few_watches_keep_the_base(history, sop_file, base_file, tmp_path, c
     assert "warning: faults at prod: 1 watched stays" in err
 
 
+def test_healthy_watches_remove_the_base_faults(spec_model, spec_file, sop_file, tmp_path, capsys):
+    """Six releases, each watched healthy: the stage's faults (the base's, which strike any
+    stage) are fitted to none."""
+    url = str(tmp_path / "healthy.db")
+    t = parse_timestamp("2026-11-02T10:00:00Z")
+    for index in range(6):
+        at = t + timedelta(days=index)
+        with Ledger.open(url, create=True) as ledger:
+            ledger.append(check_draft(spec_model, check(spec_model, "gate", evidence(str(index)),
+                                                        at=at)))  # fmt: skip
+        monitored(spec_file, tmp_path, url, at + timedelta(hours=2), [HEALTHY] * 3)
+    base_file = write_json(tmp_path / "base.json", BASE)
+    data, _ = fit(capsys, sop_file, url, tmp_path / "f.json", "--base", str(base_file))
+    assert "faults" not in data["telemetry"]
+    assert "faults at prod: 0 of 6 watched stays ended in rollback" in data["fitted_from"]["fitted"]
+    assert Scenario.model_validate(data).telemetry.faults == []
+
+
 EDITS = {
     "not-json": "{not json",
     "no-fields": "{}",
