@@ -170,10 +170,8 @@ class WatchFit:
                 self.strangers[stage] += 1
             stay.metric = known[0] if known else self.triggers[stage][0].metric
             self.detected[stage] = (at, planned or 0.0)
-            plan = document.get("plan") if isinstance(document, dict) else {}
-            self.plan_actions.update(
-                a["id"] for a in plan["actions"] if isinstance(a.get("id"), str)
-            )
+            actions = document["plan"]["actions"]  # type: ignore[index]  # _plan_minutes read it
+            self.plan_actions.update(a["id"] for a in actions if isinstance(a.get("id"), str))
 
     def _close(self, stage: str) -> None:
         stay = self.current.pop(stage, None)

@@ -363,3 +363,17 @@ def test_a_huge_rollback_time_still_fits(spec_model, spec_file, sop_file, tmp_pa
     data, _ = fit(capsys, sop_file, url, tmp_path / "f.json")
     Scenario.model_validate(data)
     assert all(math.isfinite(v) for v in data["actions"]["factor"].values() if v != "lognormal")
+
+
+def test_a_trigger_the_sop_no_longer_has(history, sop_file, tmp_path, capsys) -> None:
+    """A rollback fired by a trigger since removed from the SOP counts as its stage's
+    first trigger's, and says so."""
+    with Ledger.open(history) as ledger:
+        (entry,) = [e for e in ledger.entries() if e.kind == "monitor"]
+        document = {**json.loads(entry.document), "fired": ["gone"]}
+        ledger._backend.execute(
+            "UPDATE gatewright_ledger SET document = ? WHERE seq = ?",
+            [json.dumps(document), entry.seq],
+        )
+    _, err = fit(capsys, sop_file, history, tmp_path / "f.json")
+    assert "faults at prod: 1 rollback verdicts name no trigger this SOP has there" in err
