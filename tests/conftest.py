@@ -24,6 +24,11 @@ def own_workspace(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def
 @pytest.fixture
 def small_doc() -> Sop:
     """dev -> gate -> prod, a reject path, and prod monitored by a trigger with a runbook."""
+    return small_sop()
+
+
+def small_sop() -> Sop:
+    """The ``small_doc`` fixture's SOP, for fixtures of a wider scope."""
     doc = new_document("small", "Small SOP")
     doc.set_document_field(
         "roles",

@@ -55,8 +55,9 @@ def from_ledger_command(
     base: str | None,
 ) -> None:
     """Write a scenario fitted to the SOP's recorded decisions: arrivals, risk tiers and
-    submitters, metric values, check outcomes and artifacts, and per role the approval
-    delay and rejection chance. What the ledger has too little data for (or does not
+    submitters, metric values, check outcomes and artifacts, per role the approval delay
+    and rejection chance, and from monitor and rollback entries each watched stage's fault
+    chance and the rollback actions' factor. What the ledger has too little data for (or does not
     record) is kept from the base scenario, with a warning; `fitted_from` in the file
     says where it came from. Run it with `gatewright simulate FILE --scenario OUTPUT`."""
     from app.cli.simulating import _spec_of

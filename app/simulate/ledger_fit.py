@@ -16,9 +16,13 @@ What the ledger holds, and what is fitted from it:
   may answer, the first answer is the earliest of theirs, which the fit allows for), and
   the share of those answers that rejected.
 
+- watches and rollbacks (app.simulate.ledger_watches): per watched stage, the chance that a
+  stay ends in rollback (the telemetry faults), and the rollback actions' factor.
+
 The ledger does not keep approval times themselves, baselines, hold reviews, deployment
-times, telemetry or rollback timings: those, and whatever the ledger has too little data
-for, are kept from the base scenario and listed in ``fitted_from.kept`` and the warnings.
+times, telemetry values or whether a rollback action failed: those, and whatever the
+ledger has too little data for, are kept from the base scenario and listed in
+``fitted_from.kept`` and the warnings.
 Nothing is invented: without a base, what cannot be fitted keeps the scenario format's
 defaults, and arrivals, which have none, must be fitted.
 """
@@ -35,16 +39,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from app.runtime.ledger import Ledger, LedgerError
+from app.simulate.ledger_watches import WatchFit
 from app.simulate.real_figures import decisions_of, ledger_stats
+from app.simulate.sample_fit import MIN_SAMPLES, fit_distribution, fit_first_of, rounded
 from app.simulate.scenario import Scenario
 from app.spec.schema import GateSpec
 from app.spec.types import person_id_problem, person_key, text_problem
 
-MIN_SAMPLES = 5
-"""Fewer observations than this fit nothing: the base scenario's value is kept."""
 HOUR = 3600.0
-DIGITS = 6
 
 
 @dataclass
@@ -91,43 +96,6 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _round(value: float) -> float:
-    return float(f"{value:.{DIGITS}g}")
-
-
-def fit_distribution(values: list[float]) -> dict[str, Any]:
-    """A normal distribution, or a log-normal one for positive right-skewed values."""
-    mean, sd = statistics.fmean(values), statistics.pstdev(values)
-    if min(values) > 0 and sd > 0:
-        skew = statistics.fmean(((v - mean) / sd) ** 3 for v in values)
-        if skew > 1:
-            logs = [math.log(v) for v in values]
-            return {"dist": "lognormal", "median": _round(math.exp(statistics.fmean(logs))),
-                    "sigma": _round(statistics.pstdev(logs))}  # fmt: skip
-    return {"dist": "normal", "mean": _round(mean), "sd": _round(sd)}
-
-
-def fit_first_of(delays: list[tuple[float, int]]) -> dict[str, Any]:
-    """A member's log-normal delay (hours) from the first answers of ``k`` members each:
-    the empirical distribution of the first answer, turned into a member's (``1 - (1 -
-    p) ** (1 / k)``), regressed on the normal quantiles (log delay = log median + sigma z)."""
-    ordered = sorted(delays)
-    count, normal = len(ordered), statistics.NormalDist()
-    points = []
-    for index, (delay, members) in enumerate(ordered):
-        first = (index + 0.5) / count
-        member = 1 - (1 - first) ** (1 / max(members, 1))
-        points.append((normal.inv_cdf(member), math.log(delay)))
-    zs, logs = [z for z, _ in points], [y for _, y in points]
-    spread = statistics.pvariance(zs)
-    sigma = 0.0
-    if spread > 0:
-        mean_z, mean_log = statistics.fmean(zs), statistics.fmean(logs)
-        sigma = max(0.0, sum((z - mean_z) * (y - mean_log) for z, y in points) / count / spread)
-    median = math.exp(statistics.fmean(logs) - sigma * statistics.fmean(zs))
-    return {"dist": "lognormal", "median": _round(median), "sigma": _round(sigma)}
-
-
 def _document(text: str) -> dict[str, Any]:
     try:
         found = json.loads(text)
@@ -160,7 +128,10 @@ def fit_scenario(
     )
     fit = _Fit(spec, base)
     fit.read(rows)
+    watches = WatchFit(spec, ledger.shown)
+    watches.scan(ledger, table, params)
     data = fit.scenario_data(figures)
+    watches.apply(data, fit.fitted, fit.warnings, fit.keep)
     if fit.missing_arrivals:
         raise LedgerError(
             f"{ledger.shown}: {fit.missing_arrivals}; give a base scenario (--base) to keep "
@@ -191,7 +162,15 @@ def fit_scenario(
         "fitted": fit.fitted,
         "kept": fit.kept,
     }
-    return Fitted(Scenario.model_validate(data), fit.warnings)
+    try:
+        return Fitted(Scenario.model_validate(data), fit.warnings)
+    except ValidationError as error:  # values no scenario holds: an edited ledger
+        problem = error.errors()[0]
+        place = ".".join(str(part) for part in problem["loc"])
+        raise LedgerError(
+            f"{ledger.shown}: its decisions fit no scenario ({place}: {problem['msg']}): was it "
+            "edited? `gatewright ledger verify` names the entry"
+        ) from None
 
 
 _EMPTY = Scenario.model_validate(
@@ -285,12 +264,12 @@ class _Fit:
                 "(the ledger does not record telemetry, and the base scenario has none): "
                 "simulated watches will find them missing; give --base with telemetry"
             )
-        for what in ("baseline values", "hold reviews", "deployment times", "telemetry",
-                     "rollback action timings", "the approval timeout"):  # fmt: skip
+        for what in ("baseline values", "hold reviews", "deployment times",
+                     "the approval timeout"):  # fmt: skip
             self.kept.append(f"{what}: the ledger does not record them")
         return data
 
-    def _keep(self, what: str, why: str) -> None:
+    def keep(self, what: str, why: str) -> None:
         source = f"the scenario {self.base.id}" if self.base else "the scenario format's default"
         self.kept.append(f"{what}: {why}")
         self.warnings.append(f"{what}: {why}; kept {source}")
@@ -302,12 +281,12 @@ class _Fit:
             if self.base is None:
                 self.missing_arrivals = why
                 return
-            self._keep("arrivals", why)
+            self.keep("arrivals", why)
             return
         gaps = [(later - earlier) / HOUR for earlier, later in itertools.pairwise(times)]
         mean = statistics.fmean(gaps)
         candidates["count"] = min(len(times), 100_000)
-        candidates["every_hours"] = {"dist": "exponential", "mean": _round(mean)}
+        candidates["every_hours"] = {"dist": "exponential", "mean": rounded(mean)}
         self.fitted.append(
             f"arrivals: {len(times)} candidates, exponential time between arrivals with "
             f"the mean of {len(gaps)} gaps ({mean:.4g} hours)"
@@ -321,10 +300,10 @@ class _Fit:
     def _people(self, candidates: dict[str, Any]) -> None:
         if self.tiers:
             total = sum(self.tiers.values())
-            candidates["tiers"] = {t: _round(n / total) for t, n in sorted(self.tiers.items())}
+            candidates["tiers"] = {t: rounded(n / total) for t, n in sorted(self.tiers.items())}
             self.fitted.append(f"risk tiers: the share of each among {total} candidates")
         else:
-            self._keep("risk tiers", "no candidate names a tier of this SOP")
+            self.keep("risk tiers", "no candidate names a tier of this SOP")
         if self.submitters:
             candidates["submitters"] = sorted(self.submitters)
             people = len(self.submitters)
@@ -332,7 +311,7 @@ class _Fit:
                 f"submitters: the {people} recorded ({'person' if people == 1 else 'people'})"
             )
         else:
-            self._keep("submitters", "no candidate names who submitted it")
+            self.keep("submitters", "no candidate names who submitted it")
 
     def _criteria(self) -> dict[str, dict[str, tuple[str, str]]]:
         """Per gate: criterion id -> (form, what it reads)."""
@@ -378,18 +357,18 @@ class _Fit:
         for name, outcomes in sorted(checks.items()):
             total = sum(outcomes.values())
             if total < MIN_SAMPLES:
-                self._keep(f"check {name}", f"{total} outcomes recorded")
+                self.keep(f"check {name}", f"{total} outcomes recorded")
                 continue
             candidates.setdefault("checks", {})[name] = {
-                outcome: _round(n / total) for outcome, n in sorted(outcomes.items())
+                outcome: rounded(n / total) for outcome, n in sorted(outcomes.items())
             }
             self.fitted.append(f"check {name}: the share of each of {total} outcomes")
         for name, present in sorted(artifacts.items()):
             if len(present) < MIN_SAMPLES:
-                self._keep(f"artifact {name}", f"{len(present)} observations recorded")
+                self.keep(f"artifact {name}", f"{len(present)} observations recorded")
                 continue
             share = sum(present) / len(present)
-            candidates.setdefault("artifacts", {})[name] = _round(share)
+            candidates.setdefault("artifacts", {})[name] = rounded(share)
             self.fitted.append(f"artifact {name}: present in {sum(present)} of {len(present)}")
 
     def _metrics(
@@ -403,7 +382,7 @@ class _Fit:
             per_gate = values.get(name, {})
             pooled = [v for gate_values in per_gate.values() for v in gate_values]
             if len(pooled) < MIN_SAMPLES:
-                self._keep(f"metric {name}", f"{len(pooled)} values recorded")
+                self.keep(f"metric {name}", f"{len(pooled)} values recorded")
                 continue
             candidates.setdefault("metrics", {})[name] = fit_distribution(pooled)
             self.fitted.append(f"metric {name}: {len(pooled)} values recorded at the gates")
@@ -420,7 +399,7 @@ class _Fit:
             share = absent[name] / seen[name]
             missing = candidates.setdefault("missing", {})
             if share > 0:
-                missing[name] = _round(share)
+                missing[name] = rounded(share)
             else:
                 missing.pop(name, None)
 
@@ -442,16 +421,14 @@ class _Fit:
         for role in sorted(members):
             if len(answers.get(role, [])) < MIN_SAMPLES:
                 if role in asked:
-                    self._keep(
-                        f"approvers {role}", f"{len(answers.get(role, []))} answers recorded"
-                    )
+                    self.keep(f"approvers {role}", f"{len(answers.get(role, []))} answers recorded")
                 continue
             behaviour = dict(approvers.get(role, {}))
             # The recorded delays include off hours, and only answers that came are seen.
             behaviour.pop("working_hours", None)
             behaviour.pop("respond_probability", None)
             rejects = sum(answers[role])
-            behaviour["reject_probability"] = _round(rejects / len(answers[role]))
+            behaviour["reject_probability"] = rounded(rejects / len(answers[role]))
             fitted = f"approvers {role}: {rejects} of {len(answers[role])} answers rejected"
             if len(delays[role]) >= MIN_SAMPLES:
                 behaviour["delay_hours"] = fit_first_of(delays[role])
@@ -459,7 +436,7 @@ class _Fit:
             elif "delay_hours" not in behaviour:
                 default = (self.base or _EMPTY).default_approvers.delay_hours
                 behaviour["delay_hours"] = default.model_dump(mode="json", exclude_none=True)
-                self._keep(f"approvers {role} delay", f"{len(delays[role])} delays recorded")
+                self.keep(f"approvers {role} delay", f"{len(delays[role])} delays recorded")
             approvers[role] = behaviour
             self.fitted.append(fitted)
         return approvers
