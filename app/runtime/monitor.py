@@ -93,12 +93,13 @@ class StageWatch:
         )
         """Each trigger with its id, metric, comparison, threshold and run, looked up once
         per spec: the simulator watches some 20,000 stages a run."""
+        self._none = {t[1]: 0 for t in self.triggers}
         self.restart()
 
     def restart(self) -> None:
         """Watch afresh: no window seen (the simulator watches each release with one)."""
-        self.runs = {t[1]: 0 for t in self.triggers}
-        self.counted = dict.fromkeys(self.runs, 0)
+        self.runs = self._none.copy()
+        self.counted = self._none.copy()
         self.windows = 0
 
     def observe(self, metrics: dict[str, Any]) -> bool:

@@ -440,7 +440,9 @@ class Simulation:
         # Without a fault (most watches) each window is only drawn and observed.
         start, end = (fault.after_windows, fault.after_windows + fault.windows) if fault else (0, 0)
         for window in range(telemetry.watch_windows):
-            metrics = {name: sample() for name, sample in drawn}
+            metrics = {}
+            for name, sample in drawn:  # a loop: a comprehension is a call per window
+                metrics[name] = sample()
             if start <= window < end:
                 apply_fault(fault, metrics)  # type: ignore[arg-type]
             if observe(metrics):
