@@ -124,3 +124,65 @@ def test_add_a_restore_then_type_its_safe_version(qtbot, active) -> None:
     assert dark_pixels(table.view) > shown
     # Order matters: data before the model that depends on it, so this order is refused.
     qtbot.waitUntil(lambda: any(d.rule == "restore-order" for d in active.problems.diagnostics))
+
+
+def shown(table, row: int, column: int) -> str:  # type: ignore[no-untyped-def]
+    """The text the table's view draws in a cell."""
+    return str(table.model.index(row, column).data(Qt.ItemDataRole.DisplayRole))
+
+
+def test_renaming_a_component_in_its_id_cell_renames_every_reference(qtbot, active) -> None:
+    """Typed into the catalog's id cell: other components' dependencies and each trigger's
+    restores follow, in one undo step; validation finds nothing dangling; the inspector
+    shows the new id where the old one was."""
+    doc = active.editor.doc
+    form = select(active)
+    table, steps = form.components, Steps(active)
+    row = [c.id for c in doc.components].index("model")
+    cell_before = (
+        table.view.viewport().grab(table.view.visualRect(table.model.index(row, 0))).toImage()
+    )
+    edit_cell(active, table, row, 0)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("scoring-model")
+    press(RETURN)
+    QApplication.processEvents()
+
+    def renamed() -> tuple[list[str], list[str], list[str]]:
+        return (
+            doc.component("prediction-api").depends_on,  # type: ignore[union-attr]
+            restores(active, "accuracy-drop"),
+            restores(active, "bias-alert"),
+        )
+
+    new = (["scoring-model", "serving-config"], ["scoring-model"])
+    new += (["training-data", "scoring-model", "serving-config"],)
+    old = (["model", "serving-config"], ["model"], ["training-data", "model", "serving-config"])
+    assert renamed() == new and steps.pushed == 1
+    assert doc.component("model") is None and doc.component("scoring-model") is not None
+    assert shown(table, row, 0) == "scoring-model"
+    cell_after = (
+        table.view.viewport().grab(table.view.visualRect(table.model.index(row, 0))).toImage()
+    )
+    assert cell_after != cell_before  # the cell is drawn again with the new id
+    # The dependent component's form ticks the renamed one, listed with its new id.
+    table.select([c.id for c in doc.components].index("prediction-api"))
+    depends = record_field(table, "depends on")
+    assert "scoring-model" in depends.value()
+    labels = [depends.item(i).text() for i in range(depends.count())]
+    assert "Model (scoring-model)" in labels
+    qtbot.waitUntil(lambda: not active._validation.isActive())  # validated since the edit
+    rules = [active.problems.item(r, 1).text() for r in range(active.problems.rowCount())]
+    assert not any(rule.startswith("component") for rule in rules), rules
+    # The trigger's restores table names the component by its name and new id.
+    trigger = select(active, "bias-alert")
+    restores_table = next(t for t in trigger.tables if t.view.accessibleName() == "Restores table")
+    assert [shown(restores_table, r, 0) for r in range(3)][1] == "Model (scoring-model)"
+    active.editor.stack.undo()
+    assert renamed() == old and doc.component("model") is not None
+    QApplication.processEvents()
+    assert shown(restores_table, 1, 0) == "model"  # named alike: the id alone
+    active.editor.stack.redo()
+    assert renamed() == new
+    QApplication.processEvents()
+    assert shown(restores_table, 1, 0) == "Model (scoring-model)"
