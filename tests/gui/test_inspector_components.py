@@ -186,3 +186,27 @@ def test_renaming_a_component_in_its_id_cell_renames_every_reference(qtbot, acti
     assert renamed() == new
     QApplication.processEvents()
     assert shown(restores_table, 1, 0) == "Model (scoring-model)"
+
+
+def test_a_renamed_component_shows_its_new_name_where_others_depend_on_it(qtbot, active) -> None:
+    doc = active.editor.doc
+    table = select(active).components
+    ids = [c.id for c in doc.components]
+    table.select(ids.index("prediction-api"))
+    depends = record_field(table, "depends on")
+    labels = lambda: [depends.item(i).text() for i in range(depends.count())]  # noqa: E731
+    assert "model" in labels()  # "Model" reads as its id: the id alone
+    edit_cell(active, table, ids.index("model"), 1)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("Scoring model")
+    press(RETURN)
+    table.select(ids.index("prediction-api"))
+    QApplication.processEvents()
+    assert doc.component("model").name == "Scoring model"  # type: ignore[union-attr]
+    assert "Scoring model (model)" in labels() and "model" not in labels()
+    item = depends.item(labels().index("Scoring model (model)"))
+    assert item.checkState() == Qt.CheckState.Checked
+    assert item.toolTip() == "Scoring model (model)"  # the whole label, when cut off
+    active.editor.stack.undo()  # the row stays selected: its list follows the catalog
+    QApplication.processEvents()
+    assert "model" in labels() and "Scoring model (model)" not in labels()

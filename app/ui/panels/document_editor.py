@@ -229,14 +229,6 @@ class DocumentForm(Form):
             [
                 key_column("id", "id", field_tip(Component, "id"), chars=16),
                 key_column("name", "name", field_tip(Component, "name")),
-                key_column(
-                    "kind",
-                    "kind",
-                    field_tip(Component, "kind"),
-                    editor="choice",
-                    choices=lambda _c: [(kind, kind) for kind in COMPONENT_KINDS],
-                    chars=14,
-                ),
             ],
             new_record=lambda components: {
                 "id": fresh_id("component", {c.get("id") for c in components}),
@@ -244,6 +236,14 @@ class DocumentForm(Form):
                 "kind": "model",
             },
             fields=[
+                # In the form, not the table: a third column is cut off in the inspector.
+                key_column(
+                    "kind",
+                    "kind",
+                    field_tip(Component, "kind"),
+                    editor="choice",
+                    choices=lambda _c: [(kind, kind) for kind in COMPONENT_KINDS],
+                ),
                 key_column(
                     "owner",
                     "owner",

@@ -129,7 +129,8 @@ class RecordForm(QGroupBox):
             if field is not force and field.hasFocus() and field.is_dirty():
                 continue  # what is being typed survives a refresh
             if kind == "subset":
-                field.set_options([(label, value, "") for label, value in column.choices(record)])
+                # The whole label as the tooltip: a narrow inspector cuts it off.
+                field.set_options([(text, value, text) for text, value in column.choices(record)])
             field.set_value(column.show(record) if kind == "text" else column.get(record))
         if self.isHidden():
             self.setVisible(True)
