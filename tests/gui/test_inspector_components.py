@@ -114,7 +114,7 @@ def test_add_a_restore_then_type_its_safe_version(qtbot, active) -> None:
     assert restores(active, "accuracy-drop") == ["model", "training-data"]
     added = active.editor.doc.node("accuracy-drop").restores[1]
     assert (added.source, added.ref) == ("dataset-version", "training-data@previous-stable")
-    edit_cell(active, table, 1, 2)
+    edit_cell(active, table, 1, 1)
     press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     typed("training-data@2026-11")
     press(RETURN)
@@ -206,7 +206,30 @@ def test_a_renamed_component_shows_its_new_name_where_others_depend_on_it(qtbot,
     assert "Scoring model (model)" in labels() and "model" not in labels()
     item = depends.item(labels().index("Scoring model (model)"))
     assert item.checkState() == Qt.CheckState.Checked
-    assert item.toolTip() == "Scoring model (model)"  # the whole label, when cut off
+    assert "Scoring model (model)" in item.toolTip()  # the whole label, when cut off
     active.editor.stack.undo()  # the row stays selected: its list follows the catalog
     QApplication.processEvents()
     assert "model" in labels() and "Scoring model (model)" not in labels()
+
+
+def test_catalog_and_restores_show_every_column_at_the_inspectors_width(qtbot, active) -> None:
+    """Each table fits the inspector: no column behind a scroll bar and no room kept for a
+    bar that is not there; a cell cut short shows its whole text, literally, as a tip."""
+    catalog = select(active).components
+    trigger = select(active, "bias-alert")
+    restores_table = next(t for t in trigger.tables if t.view.accessibleName() == "Restores table")
+    for table in (catalog, restores_table):
+        view = table.view
+        QApplication.processEvents()
+        header = view.horizontalHeader()
+        assert header.length() <= view.viewport().width()  # every column in sight
+        assert not view.horizontalScrollBar().isVisible()
+        rows = view.verticalHeader().length()
+        assert view.height() == header.height() + rows + 2 * view.frameWidth()
+    restores = [r.model_dump() for r in active.editor.doc.node("bias-alert").restores]
+    restores[2]["ref"] = "<b>refs/tags/serving-last-compliant-and-then-some</b>"
+    active.editor.set_property("bias-alert", "restores", restores)
+    QApplication.processEvents()
+    tip = restores_table.model.index(2, 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "&lt;b&gt;refs/tags/serving-last-compliant-and-then-some&lt;/b&gt;" in tip
+    assert shown(restores_table, 2, 1) == restores[2]["ref"]

@@ -19,6 +19,7 @@ from app.ui.panels.fields import (
     set_text,
 )
 from app.ui.panels.values import Option
+from app.ui.plain import literal
 
 Commit = Callable[[int, Any, Any, InlineError], bool]
 """``commit(row, column, value, error)``: write one field of the record in ``row``."""
@@ -130,7 +131,8 @@ class RecordForm(QGroupBox):
                 continue  # what is being typed survives a refresh
             if kind == "subset":
                 # The whole label as the tooltip: a narrow inspector cuts it off.
-                field.set_options([(text, value, text) for text, value in column.choices(record)])
+                options = column.choices(record)
+                field.set_options([(text, value, literal(text)) for text, value in options])
             field.set_value(column.show(record) if kind == "text" else column.get(record))
         if self.isHidden():
             self.setVisible(True)
