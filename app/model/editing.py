@@ -79,6 +79,16 @@ def _position(node_id: str, position: Any) -> Position:
         raise InvalidValueError(f"position of {node_id!r}: {error}") from None
 
 
+def _another_id(old_id: str, new_id: str) -> bool:
+    """Whether ``new_id`` renames something called ``old_id`` (False: it is the same id);
+    InvalidValueError when it is no valid id."""
+    try:
+        check_slug(new_id)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
+    return new_id != old_id
+
+
 class DocumentEditing:
     """The edit operations of :class:`~app.model.document.Sop`, kept apart from its fields."""
 
@@ -169,11 +179,7 @@ class DocumentEditing:
         """Give a node a new id, updating its edges and its position; False when the id is
         the node's own already (nothing changes)."""
         index = self.node_position(old_id)
-        try:
-            check_slug(new_id)
-        except ValueError as error:
-            raise InvalidValueError(str(error)) from None
-        if new_id == old_id:
+        if not _another_id(old_id, new_id):
             return False
         if self.has_node(new_id) or self.has_edge(new_id):
             raise DuplicateIdError(new_id)
@@ -198,11 +204,7 @@ class DocumentEditing:
         None when ``new_id`` is the component's own id already."""
         if self.component(old_id) is None:
             raise UnknownElementError(old_id, "component")
-        try:
-            check_slug(new_id)
-        except ValueError as error:
-            raise InvalidValueError(str(error)) from None
-        if new_id == old_id:
+        if not _another_id(old_id, new_id):
             return None
         if self.component(new_id) is not None:
             raise DuplicateIdError(new_id, "components")
