@@ -233,3 +233,22 @@ def test_catalog_and_restores_show_every_column_at_the_inspectors_width(qtbot, a
     tip = restores_table.model.index(2, 1).data(Qt.ItemDataRole.ToolTipRole)
     assert "&lt;b&gt;refs/tags/serving-last-compliant-and-then-some&lt;/b&gt;" in tip
     assert shown(restores_table, 2, 1) == restores[2]["ref"]
+
+
+def test_a_rename_that_would_list_a_component_twice_is_refused_inline(qtbot, active) -> None:
+    doc = active.editor.doc
+    restores = [r.model_dump() for r in doc.node("bias-alert").restores]
+    active.editor.set_property(
+        "bias-alert", "restores", [*restores, {**restores[0], "component": "scorer"}]
+    )
+    before, steps = doc.model_dump(), Steps(active)
+    table = select(active).components
+    edit_cell(active, table, [c.id for c in doc.components].index("model"), 0)
+    press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    typed("scorer")
+    press(RETURN)
+    QApplication.processEvents()
+    assert doc.model_dump() == before and steps.pushed == 0
+    assert table.error.isVisible()
+    assert "trigger 'bias-alert' restores both 'model' and 'scorer'" in table.error.text()
+    assert shown(table, [c.id for c in doc.components].index("model"), 0) == "model"
