@@ -4,6 +4,7 @@ runbook of every rollback policy that fired, then fails the run so that someone 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from exporters import argo_pods as pods
@@ -147,7 +148,9 @@ def _runbook_templates() -> list[Commented]:
     ]
 
 
-def rollback_template(policy: SpecRollback, registry: bool = False) -> Commented:
+def rollback_template(
+    policy: SpecRollback, registry: bool = False, components: Iterable[Any] = ()
+) -> Commented:
     """The runbook of one policy; ``registry``: it rolls the last stage back to its previous
     stable version, which its first step does in the MLflow registry (once per incident:
     the input ``fired`` names the policies that fired; run by hand, this one)."""
@@ -157,7 +160,7 @@ def rollback_template(policy: SpecRollback, registry: bool = False) -> Commented
         "Triggers: "
         + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
-        *restore_jobs.comment_lines(policy),
+        *restore_jobs.comment_lines(policy, components),
     ]
     if registry:
         parameters = [
@@ -332,7 +335,10 @@ def cron_workflow(spec: GateSpec) -> dict[str, Any] | None:
     templates: list[Any] = [_entry(spec)]
     templates += [_monitor_template(stage, policies[stage.id], signed) for stage in stages]
     registry = scripts.registry_policies(spec)
-    templates += [rollback_template(policy, policy.id in registry) for policy in spec.rollback]
+    templates += [
+        rollback_template(policy, policy.id in registry, spec.components)
+        for policy in spec.rollback
+    ]
     if registry:
         templates.append(_registry_template(spec, signed))
     templates += _runbook_templates()

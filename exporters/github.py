@@ -205,7 +205,11 @@ def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
         built[monitor_id] = jobs.monitor_job(stage)
         for policy in policies[stage.id]:
             built[f"rollback-{policy.id}"] = jobs.rollback_job(
-                policy, monitor_id, s.registry_policies(spec), spec.signature is not None
+                policy,
+                monitor_id,
+                s.registry_policies(spec),
+                spec.signature is not None,
+                spec.components,
             )
     workflow = {
         "name": f"Gatewright monitor: {spec.metadata.name}",

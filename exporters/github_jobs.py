@@ -6,6 +6,7 @@ kind of job's script is written once, in a local action (a signed export's pass 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
@@ -348,10 +349,12 @@ def rollback_job(
     monitor_job_id: str,
     registry_policies: list[str] | None = None,
     signed: bool = False,
+    components: Iterable[Any] = (),
 ) -> Commented:
     """The rollback job of one policy; ``registry_policies``: those that roll the last stage
     back to its previous stable version, which `gatewright rollback` does in the MLflow
-    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident); ``components``: the
+    spec's catalog, which names what the policy restores."""
     triggers = ", ".join(trigger.name for trigger in policy.triggers)
     steps: list[dict[str, Any]] = [checkout()]
     registry = policy.id in (registry_policies or [])
@@ -367,14 +370,19 @@ def rollback_job(
                 "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
             },
         ]
-    for restore in restore_jobs.steps(policy):
-        # GitHub env carries no user text here: the step's name shows the safe version.
+    for restore in restore_jobs.steps(policy, components):
+        # The component's name is the one user text in an env value: escaped as in a step's
+        # name, and printed by a constant script. The safe version shows in the name only.
         steps.append(
             {
                 "name": github_literal(
-                    f"Restore {restore.number}: {restore.name} from {restore.where}"
+                    f"Restore {restore.number}: {restore_jobs.described(restore)}"
                 ),
-                "env": {"RESTORE_COMPONENT": restore.component, "RESTORE_SOURCE": restore.source},
+                "env": {
+                    "RESTORE_COMPONENT": restore.component,
+                    "RESTORE_NAME": github_literal(restore.label),
+                    "RESTORE_SOURCE": restore.source,
+                },
                 "run": restore_jobs.RESTORE_STEP,
             }
         )

@@ -1,8 +1,9 @@
 """The scripts of the GitHub export, and the expressions it may write.
 
 GitHub evaluates ``${{ ... }}`` in almost every workflow value, so user text (names) only
-appears in ``name:`` fields, escaped with ``github_literal``; scripts are constants that
-read ids from ``env``, and every expression written is one of :data:`EXPRESSIONS`' forms.
+appears in ``name:`` fields (and a restore step's ``RESTORE_NAME``, which it prints),
+escaped with ``github_literal``; scripts are constants that read ids (and that one name)
+from ``env``, and every expression written is one of :data:`EXPRESSIONS`' forms.
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
         config[f"monitor-{stage.id}"] = monitor_job(stage, signed)
         for policy in policies[stage.id]:
             config[f"rollback-{policy.id}"] = rollback_job(
-                policy, s.registry_policies(spec), signed
+                policy, s.registry_policies(spec), signed, spec.components
             )
     header = [
         *p.header_lines(spec, "gitlab", spec_path),

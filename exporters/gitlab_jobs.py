@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
@@ -449,11 +450,15 @@ def monitor_job(stage: SpecStage, signed: bool = False) -> Commented:
 
 
 def rollback_job(
-    policy: SpecRollback, registry_policies: list[str] | None = None, signed: bool = False
+    policy: SpecRollback,
+    registry_policies: list[str] | None = None,
+    signed: bool = False,
+    components: Iterable[Any] = (),
 ) -> Commented:
     """The rollback job of one policy; ``registry_policies``: those that roll the last stage
     back to its previous stable version, which `gatewright rollback` does in the MLflow
-    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident)."""
+    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident); ``components``: the
+    spec's catalog, which names what the policy restores."""
     variables: dict[str, Any] = {
         "ROLLBACK_POLICY": policy.id,
         "STAGE_ID": policy.stage,
@@ -465,7 +470,7 @@ def rollback_job(
         variables[s.MLFLOW_JOB] = "true"
         variables["REGISTRY_POLICIES"] = " ".join(registry_policies or [])
         script.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
-    if plan := restore_jobs.plan_text(policy):
+    if plan := restore_jobs.plan_text(policy, components):
         variables["RESTORE_PLAN"] = _data(plan)
         script.append(restore_jobs.RESTORE_PLAN)
     lines = [
@@ -473,7 +478,7 @@ def rollback_job(
         "Triggers: "
         + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
         + ".",
-        *restore_jobs.comment_lines(policy),
+        *restore_jobs.comment_lines(policy, components),
         "It runs after the monitor job and goes on only if this policy fired;",
         *(
             [

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from app.spec.restore_plan import RestoreStep, restore_plan_text, restore_steps
+from app.spec.restore_plan import RestoreStep, restore_steps
 from app.spec.schema import SpecRollback
+from exporters.content import one_line as flat
 from exporters.pipelines import Script, one_line
 
 RESTORE_PLAN = Script(
@@ -16,24 +17,35 @@ RESTORE_PLAN = Script(
 
 
 RESTORE_STEP = Script(
-    'echo "Restore $RESTORE_COMPONENT from its safe version ($RESTORE_SOURCE, named in this '
-    'step) before the next step; replace this line with the restore itself"\n'
+    "printf 'Restore %s from its safe version (%s, named in this step) before the next step; "
+    'replace this line with the restore itself\\n\' "$RESTORE_NAME" "$RESTORE_SOURCE"\n'
 )
-"""One restore, in order: the step's name says what and from where (GitHub)."""
+"""One restore, in order: the step's name says what and from where, and the step prints
+the component's name from RESTORE_NAME (GitHub)."""
 
 
-def steps(policy: SpecRollback) -> list[RestoreStep]:
-    """The policy's restores, numbered in order."""
-    return restore_steps((), policy.restores)
+def steps(policy: SpecRollback, components: Iterable[Any]) -> list[RestoreStep]:
+    """The policy's restores, numbered in order, each named from the spec's ``components``."""
+    return restore_steps(components, policy.restores)
 
 
-def plan_text(policy: SpecRollback, components: Iterable[Any] = ()) -> str:
+def described(step: RestoreStep) -> str:
+    """``Model API (model-api) from git ref refs/tags/v1``: one line whatever the text."""
+    return f"{step.label} from {flat(step.where)}"
+
+
+def plan_line(step: RestoreStep) -> str:
+    """``2. Model API (model-api) from git ref refs/tags/v1``."""
+    return f"{step.number}. {described(step)}"
+
+
+def plan_text(policy: SpecRollback, components: Iterable[Any]) -> str:
     """The policy's restores as numbered lines ("" when it restores nothing)."""
-    return restore_plan_text(components, policy.restores)
+    return "\n".join(plan_line(step) for step in steps(policy, components))
 
 
-def comment_lines(policy: SpecRollback) -> list[str]:
+def comment_lines(policy: SpecRollback, components: Iterable[Any]) -> list[str]:
     """The plan for a job's comment block."""
-    text = plan_text(policy)
+    text = plan_text(policy, components)
     lines = [f"  {one_line(line, 200)}" for line in text.splitlines()]
     return ["Restores, in order:", *lines] if lines else []

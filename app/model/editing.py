@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from app.model.catalog import Position
+from app.model.components import ComponentRename, renamed_dependencies, renamed_restores
 from app.model.connections import can_connect, connection_options
 from app.model.edges import Edge
 from app.model.errors import (
@@ -15,6 +16,7 @@ from app.model.errors import (
     IllegalConnectionError,
     InvalidValueError,
     ModelError,
+    UnknownElementError,
     UnknownNodeError,
 )
 from app.model.events import Listener, ModelEvent
@@ -75,6 +77,16 @@ def _position(node_id: str, position: Any) -> Position:
         return Position(x=x, y=y)
     except (TypeError, ValueError) as error:
         raise InvalidValueError(f"position of {node_id!r}: {error}") from None
+
+
+def _another_id(old_id: str, new_id: str) -> bool:
+    """Whether ``new_id`` renames something called ``old_id`` (False: it is the same id);
+    InvalidValueError when it is no valid id."""
+    try:
+        check_slug(new_id)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
+    return new_id != old_id
 
 
 class DocumentEditing:
@@ -167,11 +179,7 @@ class DocumentEditing:
         """Give a node a new id, updating its edges and its position; False when the id is
         the node's own already (nothing changes)."""
         index = self.node_position(old_id)
-        try:
-            check_slug(new_id)
-        except ValueError as error:
-            raise InvalidValueError(str(error)) from None
-        if new_id == old_id:
+        if not _another_id(old_id, new_id):
             return False
         if self.has_node(new_id) or self.has_edge(new_id):
             raise DuplicateIdError(new_id)
@@ -188,6 +196,44 @@ class DocumentEditing:
             self._place(new_id, self.layout.pop(old_id))
         self._changed("node-renamed", [old_id, new_id], "id")
         return True
+
+    def rename_component(self: Sop, old_id: str, new_id: str) -> ComponentRename | None:
+        """Give a catalog component a new id, and with it every reference to it: the other
+        components' ``depends_on`` and each trigger's ``restores`` (as a node rename takes
+        its edges along); returns what it changed, for :meth:`undo_component_rename`, or
+        None when ``new_id`` is the component's own id already."""
+        if self.component(old_id) is None:
+            raise UnknownElementError(old_id, "component")
+        if not _another_id(old_id, new_id):
+            return None
+        if self.component(new_id) is not None:
+            raise DuplicateIdError(new_id, "components")
+        try:  # every change is worked out before any is made: a refusal changes nothing
+            catalog = renamed_dependencies(self.components, old_id, new_id)
+            restores = {
+                node.id: renamed_restores(node.id, node.restores, old_id, new_id)
+                for node in self.nodes
+                if any(r.component == old_id for r in getattr(node, "restores", ()))
+            }
+        except ValueError as error:
+            raise InvalidValueError(str(error)) from None
+        before = tuple((i, tuple(self.node(i).restores)) for i in restores)  # type: ignore[attr-defined]
+        rename = ComponentRename(old_id, new_id, tuple(self.components), before)
+        self._put_components(catalog, restores)
+        return rename
+
+    def undo_component_rename(self: Sop, rename: ComponentRename) -> None:
+        """Put back the catalog and the restores that :meth:`rename_component` changed."""
+        restores = {trigger: list(before) for trigger, before in rename.restores}
+        self._put_components(list(rename.components), restores)
+
+    def _put_components(self: Sop, catalog: list[Any], restores: dict[str, list[Any]]) -> None:
+        self.components = catalog
+        self._changed("document-changed", [], "components")
+        for trigger_id, trigger_restores in restores.items():
+            index = self.node_position(trigger_id)
+            self.nodes[index] = self.nodes[index].model_copy(update={"restores": trigger_restores})
+            self._changed("node-changed", [trigger_id], "restores")
 
     def move(self: Sop, node_id: str, x: float, y: float) -> Position | None:
         """Place a node on the canvas; returns its previous position (None if it had none)."""

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app.spec.types import name_with_id
+
 SOURCE_WORDS = {
     "registry-alias": "model registry alias",
     "dataset-version": "dataset version",
@@ -32,6 +34,12 @@ class RestoreStep:
     def where(self) -> str:
         """``git ref refs/tags/v1``: where the safe version is found."""
         return f"{SOURCE_WORDS.get(self.source, self.source)} {self.ref}"
+
+    @property
+    def label(self) -> str:
+        """The component by its name, on one line, with its id in parentheses when the
+        two differ (``Model API (model-api)``); the id alone when it is not in the catalog."""
+        return name_with_id(self.name, self.component)
 
     def line(self) -> str:
         kind = f" ({self.kind})" if self.kind else ""

@@ -49,6 +49,15 @@ def fresh_id(base: str, taken: Collection[str]) -> str:
     return candidate
 
 
+def name_with_id(name: str, element_id: str) -> str:
+    """A catalog entry as people read it: its name on one line, then its id in parentheses
+    (``Data science lead (ds-lead)``); the id alone when the name is empty or reads as it."""
+    shown = " ".join(str(name).split())
+    if not shown or shown.casefold() == element_id.casefold():
+        return element_id
+    return f"{shown} ({element_id})"
+
+
 def check_slug(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"an id must be a string, got {json_type_name(value)}")

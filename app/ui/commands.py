@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from app.model.catalog import Position
+from app.model.components import ComponentRename
 from app.model.document import Sop
 from app.model.edges import Edge
 from app.model.editing import NodeRemoval
@@ -160,6 +161,29 @@ class RenameNodeCommand(DocumentCommand):
 
     def undo(self) -> None:
         self.doc.rename_node(self.new_id, self.old_id)
+
+
+class RenameComponentCommand(DocumentCommand):
+    """A catalog component's new id, with the dependencies and restores that name it."""
+
+    def __init__(
+        self, doc: Sop, old_id: str, new_id: str, parent: QUndoCommand | None = None
+    ) -> None:
+        text = f"Change the id of component {quoted(old_id)} to {quoted(new_id)}"
+        super().__init__(undo_text(text), parent)
+        self.doc, self.old_id, self.new_id = doc, old_id, new_id
+        self.rename: ComponentRename | None = None
+
+    def apply(self) -> bool:
+        super().apply()
+        return self.rename is not None
+
+    def do(self) -> None:
+        self.rename = self.doc.rename_component(self.old_id, self.new_id)
+
+    def undo(self) -> None:
+        assert self.rename is not None
+        self.doc.undo_component_rename(self.rename)
 
 
 class MoveCommand(DocumentCommand):

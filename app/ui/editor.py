@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
+from app.model.components import renamed_component
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
 from app.model.edges import endpoints_allowed
@@ -27,6 +28,7 @@ from app.ui.commands import (
     DocumentCommand,
     MoveCommand,
     RemoveNodeCommand,
+    RenameComponentCommand,
     RenameNodeCommand,
     SetDocumentFieldCommand,
     SetFieldCommand,
@@ -206,7 +208,16 @@ class DocumentEditor(QObject):
         self._run(SetFieldCommand(self.doc, element_id, field, value))
 
     def set_document_property(self, field: str, value: Any) -> None:
+        """Change a document field; a components catalog whose only change is one id is a
+        component rename, which takes the dependencies and restores naming it along."""
+        if field == "components" and (rename := renamed_component(self.doc.components, value)):
+            self.rename_component(*rename)
+            return
         self._run(SetDocumentFieldCommand(self.doc, field, value))
+
+    def rename_component(self, old_id: str, new_id: str) -> None:
+        """Give a catalog component another id, every reference to it following (one step)."""
+        self._run(RenameComponentCommand(self.doc, old_id, new_id))
 
     def set_together(
         self,

@@ -29,6 +29,7 @@ from app.spec.digest import spec_text
 from app.spec.files import load_spec
 from exporters import argo, github, gitlab
 from exporters.context import ExportContext
+from exporters.github_scripts import EXPRESSION_ESCAPE
 from exporters.pipelines import ExportRefusedError, dump_yaml, one_line
 from exporters.registry import export
 from tests.exporters.pipelines_support import (
@@ -250,7 +251,9 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     assert "gatewright rollback" in steps[2]["run"]
     # Then what the rollback restores, the safe version shown as written, then the actions.
     ref = nodes["acc-drop"]["restores"][0]["ref"]
-    assert shown(steps[3]["name"]) == f"Restore 1: model from model registry alias {ref}"
+    label = hostile_raw["components"][0]["name"] + " (model)"
+    assert shown(steps[3]["name"]) == f"Restore 1: {label} from model registry alias {ref}"
+    assert shown(steps[3]["env"]["RESTORE_NAME"]) == label
     assert shown(steps[4]["name"]) == "Action 1: " + nodes["revert"]["name"]
     assert (
         shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
@@ -284,10 +287,19 @@ def test_github_writes_no_expression_of_its_own_making(hostile_exports, template
 
 
 def test_github_env_holds_no_user_text(hostile_exports, hostile_raw) -> None:
+    """Except a restore step's RESTORE_NAME, the component's name that the step prints:
+    escaped as a step's name is, so that GitHub evaluates no expression written in it."""
     texts = user_texts(hostile_raw)
+    named = 0
     for name, data in loaded(hostile_exports["github"], "github").items():
+        for step in find_values(data, {"steps"}):
+            for env in (s.get("env") or {} for s in step if isinstance(s, dict)):
+                if printed := env.pop("RESTORE_NAME", None):
+                    named += 1
+                    assert "${{" not in printed.replace(EXPRESSION_ESCAPE, "")
         for value in strings_in(find_values(data, {"env", "with", "if", "outputs"})):
             assert not any(text in value for text in texts), f"{name}: {value!r}"
+    assert named == 1
 
 
 def test_hostile_gitlab_names_are_unexpanded_variables(hostile_exports, hostile_raw) -> None:

@@ -164,6 +164,22 @@ class Session:
         done = self.attempt(lambda: self.editor.rename(old, new))
         assert done == (new == old or (_is_slug(new) and new not in taken))
 
+    def rename_component(self) -> None:
+        """As the Components table commits a typed id: the catalog with one id changed."""
+        ids = [component.id for component in self.doc.components]
+        if not ids:
+            return
+        old = self.draw(st.sampled_from(ids), "component")
+        new = self.draw(st.one_of(NEW_IDS, st.sampled_from(ids)), "new component id")
+        records = [c.model_dump(exclude_defaults=True) for c in self.doc.components]
+        records[ids.index(old)]["id"] = new
+        done = self.attempt(lambda: self.editor.set_document_property("components", records))
+        assert done == (new == old or (_is_slug(new) and new not in ids))
+        if done and new != old:  # nothing names the old id any more
+            named = [d for c in self.doc.components for d in c.depends_on]
+            named += [r.component for n in self.doc.nodes for r in getattr(n, "restores", ())]
+            assert old not in named
+
     def set_name(self) -> None:
         ids = self.node_ids()
         if not ids:
@@ -206,6 +222,7 @@ OPERATIONS = (
     "delete",
     "move",
     "rename",
+    "rename_component",
     "set_name",
     "set_edge_kind",
     "paste",

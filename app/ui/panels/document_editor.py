@@ -101,7 +101,8 @@ def source_column(key: str, header: str) -> Column:
 
 
 def dependencies_column(editor: DocumentEditor) -> Column:
-    """A component's ``depends_on``, ticked among the catalog's other components."""
+    """A component's ``depends_on``, ticked among the catalog's other components (each
+    listed by name and id, so that the id a rename gave shows)."""
 
     def put(component: dict[str, Any], chosen: Any) -> dict[str, Any]:
         updated = {k: v for k, v in component.items() if k != "depends_on"}
@@ -114,11 +115,9 @@ def dependencies_column(editor: DocumentEditor) -> Column:
         get=lambda component: list(component.get("depends_on", [])),
         put=put,
         editor=lambda _component: "subset",
-        choices=lambda component: [
-            (other.name, other.id)
-            for other in editor.doc.components
-            if other.id != component.get("id")
-        ],
+        choices=lambda component: catalog_options(
+            [other for other in editor.doc.components if other.id != component.get("id")]
+        ),
         kinds=("subset",),
         chars=20,
     )
@@ -230,14 +229,6 @@ class DocumentForm(Form):
             [
                 key_column("id", "id", field_tip(Component, "id"), chars=16),
                 key_column("name", "name", field_tip(Component, "name")),
-                key_column(
-                    "kind",
-                    "kind",
-                    field_tip(Component, "kind"),
-                    editor="choice",
-                    choices=lambda _c: [(kind, kind) for kind in COMPONENT_KINDS],
-                    chars=14,
-                ),
             ],
             new_record=lambda components: {
                 "id": fresh_id("component", {c.get("id") for c in components}),
@@ -245,6 +236,14 @@ class DocumentForm(Form):
                 "kind": "model",
             },
             fields=[
+                # In the form, not the table: a third column is cut off in the inspector.
+                key_column(
+                    "kind",
+                    "kind",
+                    field_tip(Component, "kind"),
+                    editor="choice",
+                    choices=lambda _c: [(kind, kind) for kind in COMPONENT_KINDS],
+                ),
                 key_column(
                     "owner",
                     "owner",

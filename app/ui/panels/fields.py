@@ -333,7 +333,7 @@ class ChecklistField(QListWidget):
 
     def set_options(self, options: Sequence[tuple[str, str, str]]) -> None:
         """``(label, value, tooltip)`` per row."""
-        self._options = list(options)
+        self._options = [tuple(option) for option in options]
 
     def is_dirty(self) -> bool:
         return False
@@ -349,12 +349,14 @@ class ChecklistField(QListWidget):
         chosen = list(value or [])
         known = {stored for _label, stored, _tip in self._options}
         rows = self._options + [(f"{v} (unknown)", v, "") for v in chosen if v not in known]
-        if self.value() == chosen and self.count() == len(rows):
+        shown = [
+            (item.text(), item.data(Qt.ItemDataRole.UserRole), item.toolTip())
+            for item in map(self.item, range(self.count()))
+        ]
+        if self.value() == chosen and shown == rows:
             return
         with QSignalBlocker(self):
-            if [self.item(r).data(Qt.ItemDataRole.UserRole) for r in range(self.count())] != [
-                stored for _label, stored, _tip in rows
-            ]:
+            if shown != rows:  # a renamed option shows its new label too
                 self.clear()
                 for label, stored, tip in rows:
                     item = QListWidgetItem(label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtGui import QPalette
@@ -38,6 +39,7 @@ from app.ui.panels.values import (
     format_value,
     parse_number,
 )
+from app.ui.plain import literal
 from app.validate.registry import RULES
 
 DEFAULT_SLA_MINUTES = 60
@@ -239,31 +241,40 @@ def _new_restore(editor: DocumentEditor, restores: list[Any]) -> dict[str, Any]:
 
 def _restores(form: Form, editor: DocumentEditor) -> None:
     section = form.section("Restores (in order: dependencies first)")
+    # Two columns fit the inspector's width; the source is in the form under the table, and
+    # a cell cut short shows its whole text as its tooltip.
+    columns = [
+        key_column(
+            "component",
+            "component",
+            field_tip(Restore, "component"),
+            editor="choice",
+            choices=lambda _r: catalog_options(editor.doc.components),
+        ),
+        key_column("ref", "safe version", field_tip(Restore, "ref"), chars=22),
+    ]
+    columns = [
+        replace(column, cell_tip=lambda record, shown=column.show: literal(shown(record)))
+        for column in columns
+    ]
     table = RecordTable(
         "restore",
-        [
-            key_column(
-                "component",
-                "component",
-                field_tip(Restore, "component"),
-                editor="choice",
-                choices=lambda _r: catalog_options(editor.doc.components),
-            ),
+        columns,
+        source=lambda: list(form.binder.current("restores", lean=True) or []),
+        commit=lambda records, error: form.binder.commit("restores", records, error),
+        new_record=lambda restores: _new_restore(editor, restores),
+        movable=True,
+        rows=(2, 6),
+        fields=[
             key_column(
                 "source",
                 "source",
                 field_tip(Restore, "source"),
                 editor="choice",
                 choices=lambda _r: _choices(SOURCE_KINDS),
-                chars=14,
-            ),
-            key_column("ref", "safe version", field_tip(Restore, "ref"), chars=22),
+            )
         ],
-        source=lambda: list(form.binder.current("restores", lean=True) or []),
-        commit=lambda records, error: form.binder.commit("restores", records, error),
-        new_record=lambda restores: _new_restore(editor, restores),
-        movable=True,
-        rows=(2, 6),
+        title=lambda restore: f"Restore of {restore.get('component', '')}",
     )
     form.table(section, table).view.setAccessibleName("Restores table")
 

@@ -19,6 +19,7 @@ from app.ui.panels.fields import (
     set_text,
 )
 from app.ui.panels.values import Option
+from app.ui.plain import literal
 
 Commit = Callable[[int, Any, Any, InlineError], bool]
 """``commit(row, column, value, error)``: write one field of the record in ``row``."""
@@ -129,7 +130,9 @@ class RecordForm(QGroupBox):
             if field is not force and field.hasFocus() and field.is_dirty():
                 continue  # what is being typed survives a refresh
             if kind == "subset":
-                field.set_options([(label, value, "") for label, value in column.choices(record)])
+                # The whole label as the tooltip: a narrow inspector cuts it off.
+                options = column.choices(record)
+                field.set_options([(text, value, literal(text)) for text, value in options])
             field.set_value(column.show(record) if kind == "text" else column.get(record))
         if self.isHidden():
             self.setVisible(True)

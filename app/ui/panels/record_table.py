@@ -300,10 +300,13 @@ class RecordTable(QWidget):
             view.setFixedHeight(height)
 
     def _content_width(self) -> int:
+        """The narrowest the columns can be: the stretched last one shrinks to the header's
+        default section size, whatever its cells hold (their text is cut short), before a
+        scroll bar shows; counting its cells' width reserved room for a bar never shown."""
         header = self.view.horizontalHeader()
         last = self.model.columnCount() - 1
         widths = [header.sectionSize(number) for number in range(last)]
-        return sum(widths) + (self.view.sizeHintForColumn(last) if last >= 0 else 0)
+        return sum(widths) + (header.defaultSectionSize() if last >= 0 else 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

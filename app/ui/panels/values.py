@@ -7,6 +7,8 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from app.spec.types import name_with_id
+
 Option = tuple[str, Any]
 """A choice as (label shown, value stored)."""
 
@@ -77,9 +79,4 @@ def field_tip(model: type, field: str) -> str:
 def catalog_options(entries: Sequence[Any]) -> list[Option]:
     """Roles or metrics as choices: the readable name first, the id after it as the
     secondary text (``Data science lead (ds-lead)``); the id alone when they are alike."""
-    options: list[Option] = []
-    for entry in entries:
-        name = " ".join(str(entry.name).split())
-        same = not name or name.casefold() == str(entry.id).casefold()
-        options.append((entry.id if same else f"{name} ({entry.id})", entry.id))
-    return options
+    return [(name_with_id(entry.name, str(entry.id)), entry.id) for entry in entries]
