@@ -112,7 +112,6 @@ class AttestationDialog(QDialog):
         self.export_button = self.buttons.addButton(
             "&Export", QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.export_button.setDefault(True)
         self.buttons.accepted.connect(self._export)
         self.buttons.rejected.connect(self.reject)
         side = QVBoxLayout()
@@ -130,6 +129,9 @@ class AttestationDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
         self._update_buttons()
+        # Set once the button is in the dialog (before, the dialog picks its own default).
+        self.export_button.setDefault(True)
+        self.files.setFocus()  # Return exports (the default button); Cancel is Escape
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
