@@ -14,13 +14,18 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QColor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
 
 from app.model.io import save_document
-from app.ui.attestations import AttestationDialog
+from app.ui.attestations import (
+    ATTESTATIONS_KEY,
+    AttestationDialog,
+    remember_attestations,
+    remembered_attestations,
+)
 from app.ui.main_window import MainWindow
 from tests.cli import run
 from tests.gui.windows import active_window
@@ -63,8 +68,11 @@ def click(widget: QWidget) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton, pos=widget.rect().center())
 
 
-def export_pdf(window: MainWindow, steps: Callable[[AttestationDialog], None]) -> list[str]:
-    """File › Export › PDF…; ``steps`` acts in the attestation dialog once it is open."""
+def export_pdf(
+    window: MainWindow, steps: Callable[[AttestationDialog], None], action: QAction | None = None
+) -> list[str]:
+    """File › Export › PDF… (or ``action``); ``steps`` acts in the attestation dialog once
+    it is open."""
     seen: list[str] = []
 
     def in_dialog() -> None:
@@ -86,7 +94,8 @@ def export_pdf(window: MainWindow, steps: Callable[[AttestationDialog], None]) -
             dialog.reject()
 
     QTimer.singleShot(0, in_dialog)
-    action = next(a for a in window.export_menu.actions() if a.text() == "&PDF…")
+    if action is None:
+        action = next(a for a in window.export_menu.actions() if a.text() == "&PDF…")
     action.trigger()
     return seen
 
@@ -242,3 +251,31 @@ def test_a_missing_remembered_file_is_named_inline(
     assert shown == [
         f"Cannot use this attestation: {gone}: cannot read it: No such file or directory"
     ]
+
+
+def test_the_markdown_export_asks_too_and_names_the_attestation(
+    monkeypatch, opened: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    good = write_attestation(tmp_path / "rita.toml", "level-3", ["technology-2"])
+    out = tmp_path / "sop.md"
+    answer_file_dialogs(monkeypatch, out, [[good]])
+
+    def steps(dialog: AttestationDialog) -> None:
+        click(dialog.add_button)
+        click(dialog.export_button)
+
+    action = next(a for a in opened.export_menu.actions() if a.text() == "&Markdown…")
+    seen = export_pdf(opened, steps, action)
+    assert seen == ["dialog"]
+    text = out.read_text(encoding="utf-8")
+    assert "technology 2" in text and "Rita Rossi" in text
+
+
+@pytest.mark.parametrize(
+    "stored", ["not json", "[1, 2]", '{"k": [1]}', '{"k": "a.toml"}', ""], ids=repr
+)
+def test_a_remembered_list_the_designer_cannot_read_counts_as_none(qapp, stored: str) -> None:  # type: ignore[no-untyped-def]
+    QSettings().setValue(ATTESTATIONS_KEY, stored)
+    assert remembered_attestations("k") == []
+    remember_attestations("k", ["a.toml"])
+    assert remembered_attestations("k") == ["a.toml"]
