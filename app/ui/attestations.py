@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QListWidget,
     QPushButton,
+    QSizePolicy,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -78,6 +81,38 @@ def remember_attestations(key: str, files: list[str]) -> None:
     settings.sync()
 
 
+class ProblemText(QTextEdit):
+    """A red sentence that wraps like a label, and also inside a long path or name (a
+    label would widen the dialog past the screen for a path without spaces)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setReadOnly(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setStyleSheet("QTextEdit { background: transparent; color: #b91c1c; }")
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.document().setDocumentMargin(0)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        """As tall as its wrapped lines at the current width."""
+        self.document().setTextWidth(self.viewport().width())
+        self.setFixedHeight(int(self.document().size().height()) + 2)
+
+
 class AttestationDialog(QDialog):
     """The attestation files of one export: Add…, Remove (or Delete), then Export."""
 
@@ -102,11 +137,8 @@ class AttestationDialog(QDialog):
         self.files.installEventFilter(self)  # Delete or Backspace removes the current file
         self.empty = plain_label("None: the statements that need a person stay unattested.")
         self.empty.setStyleSheet("color: palette(placeholder-text)")
-        self.error = plain_label()
+        self.error = ProblemText()
         self.error.setAccessibleName("Attestation problem")
-        self.error.setWordWrap(True)
-        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet("color: #b91c1c")
         self.error.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton(
@@ -186,7 +218,9 @@ class AttestationDialog(QDialog):
     def show_problem(self, sentence: str, names: list[str]) -> None:
         self.error.setText(f"Cannot use this attestation: {sentence}")
         self.error.show()
-        bad = next((row for row, name in enumerate(names) if sentence.startswith(f"{name}:")), -1)
+        bad = next(
+            (row for row, name in enumerate(names) if sentence.startswith(f"{Path(name)}:")), -1
+        )
         if bad >= 0:
             self.files.setCurrentRow(bad)
             self.files.setFocus()

@@ -279,3 +279,31 @@ def test_a_remembered_list_the_designer_cannot_read_counts_as_none(qapp, stored:
     assert remembered_attestations("k") == []
     remember_attestations("k", ["a.toml"])
     assert remembered_attestations("k") == ["a.toml"]
+
+
+def test_a_long_path_wraps_inside_the_dialog(
+    monkeypatch, opened: MainWindow, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A path without spaces wraps inside the problem's sentence: the dialog keeps its
+    width, and the whole sentence shows (on several lines)."""
+    folder = tmp_path / ("d" * 200)
+    folder.mkdir()
+    missing = folder / ("x" * 150 + ".toml")
+    answer_file_dialogs(monkeypatch, tmp_path / "sop.pdf", [[missing]])
+    widths: list[int] = []
+
+    def steps(dialog: AttestationDialog) -> None:
+        click(dialog.add_button)
+        widths.append(dialog.width())
+        click(dialog.export_button)
+        QTest.qWait(50)  # the layout settles
+        widths.append(dialog.width())
+        lines = dialog.error.document().size().height() / dialog.fontMetrics().lineSpacing()
+        widths.append(round(lines))
+        assert dialog.error.text().endswith("cannot read it: No such file or directory")
+        click(dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
+
+    assert export_pdf(opened, steps) == ["dialog"]
+    before, after, lines = widths
+    assert after == before < 1366
+    assert lines >= 4
