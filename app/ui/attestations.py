@@ -77,7 +77,7 @@ def remember_attestations(key: str, files: list[str]) -> None:
     stored.pop(key, None)
     kept = {key: files, **dict(list(stored.items())[: KEPT_DOCUMENTS - 1])}
     settings = QSettings()
-    settings.setValue(ATTESTATIONS_KEY, json.dumps(kept, ensure_ascii=False))
+    settings.setValue(ATTESTATIONS_KEY, json.dumps(kept))
     settings.sync()
 
 
