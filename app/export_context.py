@@ -67,6 +67,17 @@ def build_context(
     return context, diagnostics
 
 
+def read_attestation_files(doc: Sop, files: Iterable[str | Path]) -> list[Attestation]:
+    """The attestations in ``files`` for ``doc``, in order, for ``assess --attestation``,
+    ``export --attestation`` and the designer's export alike; the first file that cannot be
+    used raises :class:`app.validate.attestation.AttestationError` (one sentence naming the
+    file and the place)."""
+    from app.validate.attestation import read_attestations
+    from app.validate.maturity_standard import ATTESTABLE
+
+    return read_attestations([Path(f) for f in files], doc.id, ATTESTABLE)
+
+
 def _level(value: Any, level: Any) -> str:
     return "–" if value is None else f"{value:g} ({level})"
 

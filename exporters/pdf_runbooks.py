@@ -90,9 +90,21 @@ def _restores(doc: Sop, trigger: Any, width: float) -> list[Flowable]:
     ]
 
 
+AUTOMATED = (
+    "Automated: the pipeline's rollback job runs the registry rollback (gatewright rollback)."
+)
+"""Said of a step marked ``automation: registry-rollback`` (the maturity assessment counts it)."""
+
+
+def _details(action: Any) -> str:
+    if action.automation != "registry-rollback":
+        return str(action.description)
+    return f"{AUTOMATED} {action.description}".strip()
+
+
 def _actions(numbered: list[tuple[int, Any]], doc: Sop, width: float) -> list[Flowable]:
     rows = [
-        [str(i), a.name, content.role_name(doc, a.role), content.minutes(a.minutes), a.description]
+        [str(i), a.name, content.role_name(doc, a.role), content.minutes(a.minutes), _details(a)]
         for i, a in numbered
     ]
     if not rows:

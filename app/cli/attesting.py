@@ -30,10 +30,10 @@ attestation_option = click.option(
 
 def attestations_for(doc: Sop, files: tuple[Path, ...]) -> list[Attestation]:
     """Every attestation file read for ``doc``; the first unusable one ends the command."""
-    from app.validate.attestation import AttestationError, read_attestations
-    from app.validate.maturity_standard import ATTESTABLE
+    from app.export_context import read_attestation_files
+    from app.validate.attestation import AttestationError
 
     try:
-        return read_attestations(files, doc.id, ATTESTABLE)
+        return read_attestation_files(doc, files)
     except AttestationError as error:
         raise Failure(str(error)) from None

@@ -11,9 +11,10 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEventLoop, QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QProgressDialog, QWidget
@@ -27,6 +28,9 @@ from app.ui.files import ask_choice
 from app.ui.plain import literal
 from app.validate.diagnostics import Diagnostic
 from exporters.context import ExportContext
+
+if TYPE_CHECKING:
+    from app.validate.attestation import Attestation
 
 MAX_LISTED_ERRORS = 12
 PIPELINE_REFUSAL = (
@@ -46,13 +50,15 @@ class ExportChoice:
     suffix: str = ""
     folder: bool = False
     needs_spec: bool = False
+    assessed: bool = False
+    """Holds the maturity assessment: the export flow asks for attestation files."""
 
 
 EXPORTS: tuple[ExportChoice, ...] = (
-    ExportChoice("pdf", "&PDF…", "PDF", "PDF document (*.pdf)", ".pdf"),
+    ExportChoice("pdf", "&PDF…", "PDF", "PDF document (*.pdf)", ".pdf", assessed=True),
     ExportChoice("png", "P&NG image…", "PNG", "PNG image (*.png)", ".png"),
     ExportChoice("svg", "&SVG image…", "SVG", "SVG image (*.svg)", ".svg"),
-    ExportChoice("markdown", "&Markdown…", "Markdown", "Markdown (*.md)", ".md"),
+    ExportChoice("markdown", "&Markdown…", "Markdown", "Markdown (*.md)", ".md", assessed=True),
     ExportChoice("github", "&GitHub Actions…", "GitHub Actions", folder=True, needs_spec=True),
     ExportChoice("gitlab", "GitLab &CI…", "GitLab CI", folder=True, needs_spec=True),
     ExportChoice("argo", "&Argo Workflows…", "Argo Workflows", folder=True, needs_spec=True),
@@ -151,9 +157,24 @@ class ExportController(QObject):
     # -- asking ------------------------------------------------------------------------
 
     def export_dialog(self, key: str) -> list[Path] | None:
-        """Ask where to export, then export."""
-        out = self.ask_output(CHOICES[key])
-        return self.export_to(key, out) if out is not None else None
+        """Ask where to export (and, for an export with the maturity assessment, which
+        attestation files it counts), then export."""
+        choice = CHOICES[key]
+        out = self.ask_output(choice)
+        if out is None:
+            return None
+        attestations: list[Attestation] = []
+        if choice.assessed:
+            from app.ui.attestations import ask_attestations
+
+            asked = ask_attestations(
+                self.window, self.editor.doc, self.document_path(), choice.title
+            )
+            if asked is None:
+                self.message.emit(f"{choice.title} export cancelled; nothing was written")
+                return None
+            attestations = asked
+        return self.export_to(key, out, attestations=attestations)
 
     def ask_output(self, choice: ExportChoice) -> Path | None:
         document = self.document_path()
@@ -211,9 +232,14 @@ class ExportController(QObject):
     # -- exporting ---------------------------------------------------------------------
 
     def export_to(
-        self, key: str, out: Path, spec_path: str = DEFAULT_SPEC_PATH
+        self,
+        key: str,
+        out: Path,
+        spec_path: str = DEFAULT_SPEC_PATH,
+        attestations: Sequence[Attestation] = (),
     ) -> list[Path] | None:
-        """Validate, warn if invalid, then export with progress; the files written, or None."""
+        """Validate, warn if invalid, then export with progress; the files written, or None.
+        ``attestations``: what the maturity assessment counts (as ``--attestation``)."""
         if self.busy:
             self.message.emit("An export is already running")
             return None
@@ -225,7 +251,7 @@ class ExportController(QObject):
             # Real figures loaded from a ledger (View › Real-world figures…) go in too.
             real = getattr(getattr(self.window, "real_figures", None), "figures", None)
             context, _diagnostics = build_context(
-                doc, self.document_path(), spec_path, measured=real
+                doc, self.document_path(), spec_path, measured=real, attestations=attestations
             )
         except InputError as error:  # e.g. a broken .gatewright-lint.toml beside the file
             QMessageBox.warning(self.window, f"Cannot export {choice.title}", literal(str(error)))
