@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from app.spec.types import FileModel, Name, Reference, Slug, Text
 
@@ -80,18 +79,6 @@ def restores_once(restores: list[Restore]) -> list[Restore]:
     return restores
 
 
-@dataclass(frozen=True)
-class ComponentRename:
-    """What a component rename changed: the catalog and the restores of each trigger that
-    named the component, as they were before, so that undo puts back exactly those."""
-
-    old_id: str
-    new_id: str
-    components: tuple[Component, ...]
-    restores: tuple[tuple[str, tuple[Restore, ...]], ...]
-    """``(trigger id, its restores before)`` for each trigger whose restores changed."""
-
-
 def renamed_dependencies(
     components: Sequence[Component], old_id: str, new_id: str
 ) -> list[Component]:
@@ -125,39 +112,3 @@ def renamed_restores(
         restore.model_copy(update={"component": new_id}) if restore.component == old_id else restore
         for restore in restores
     ]
-
-
-def _record(component: Any) -> dict[str, Any] | None:
-    """A component as plain data with its defaults filled in (None when it is not one)."""
-    try:
-        model = (
-            component
-            if isinstance(component, Component)
-            else Component.model_validate(
-                component.model_dump() if isinstance(component, BaseModel) else component
-            )
-        )
-    except ValidationError:
-        return None
-    return model.model_dump()
-
-
-def renamed_component(before: Sequence[Any], after: Sequence[Any]) -> tuple[str, str] | None:
-    """``(old id, new id)`` when ``after`` is the catalog ``before`` with one component's id
-    changed and nothing else (the catalog table's id cell typed into), else None."""
-    if len(before) != len(after):
-        return None
-    old_records = [_record(component) for component in before]
-    new_records = [_record(component) for component in after]
-    changed = [
-        (old, new)
-        for old, new in zip(old_records, new_records, strict=True)
-        if old is None or new is None or old != new
-    ]
-    if len(changed) != 1:
-        return None
-    old, new = changed[0]
-    if old is None or new is None or {**new, "id": old["id"]} != old:
-        return None
-    ids = {record["id"] for record in old_records if record}
-    return (old["id"], new["id"]) if new["id"] not in ids else None

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from app.model.catalog import Position
-from app.model.components import ComponentRename, renamed_dependencies, renamed_restores
 from app.model.connections import can_connect, connection_options
 from app.model.edges import Edge
 from app.model.errors import (
@@ -21,6 +20,7 @@ from app.model.errors import (
 )
 from app.model.events import Listener, ModelEvent
 from app.model.nodes import NODE_CLASSES, NODE_KINDS, Node, NodeBase
+from app.model.renames import RENAMINGS, CatalogRename
 from app.spec.problems import problems_from
 from app.spec.types import check_slug
 
@@ -197,43 +197,62 @@ class DocumentEditing:
         self._changed("node-renamed", [old_id, new_id], "id")
         return True
 
-    def rename_component(self: Sop, old_id: str, new_id: str) -> ComponentRename | None:
-        """Give a catalog component a new id, and with it every reference to it: the other
-        components' ``depends_on`` and each trigger's ``restores`` (as a node rename takes
-        its edges along); returns what it changed, for :meth:`undo_component_rename`, or
-        None when ``new_id`` is the component's own id already."""
-        if self.component(old_id) is None:
-            raise UnknownElementError(old_id, "component")
-        if not _another_id(old_id, new_id):
+    def rename_entry(self: Sop, catalog: str, old_id: str, new_id: str) -> CatalogRename | None:
+        """Give an entry of ``catalog`` (components, roles or metrics) a new id, and with it
+        every reference to it (as a node rename takes its edges along): components'
+        ``depends_on`` and triggers' restores; components' owners, gates' approval rules and
+        actions' roles; criteria and triggers naming a metric. Returns what it changed, for
+        :meth:`undo_rename`, or None when ``new_id`` is the entry's own id already."""
+        renaming = RENAMINGS.get(catalog)
+        if renaming is None:
+            raise InvalidValueError(f"{catalog!r} is not a catalog whose ids can be renamed")
+        ids = [item.id for item in getattr(self, catalog)]
+        if old_id not in ids:
+            raise UnknownElementError(old_id, renaming.noun)
+        try:
+            renaming.check_id(new_id)
+        except ValueError as error:
+            raise InvalidValueError(str(error)) from None
+        if new_id == old_id:
             return None
-        if self.component(new_id) is not None:
-            raise DuplicateIdError(new_id, "components")
+        if new_id in ids:
+            raise DuplicateIdError(new_id, catalog)
         try:  # every change is worked out before any is made: a refusal changes nothing
-            catalog = renamed_dependencies(self.components, old_id, new_id)
-            restores = {
-                node.id: renamed_restores(node.id, node.restores, old_id, new_id)
+            fields = renaming.fields(self, old_id, new_id)
+            updates = {
+                node.id: update
                 for node in self.nodes
-                if any(r.component == old_id for r in getattr(node, "restores", ()))
+                if (update := renaming.node(node, old_id, new_id)) is not None
             }
         except ValueError as error:
             raise InvalidValueError(str(error)) from None
-        before = tuple((i, tuple(self.node(i).restores)) for i in restores)  # type: ignore[attr-defined]
-        rename = ComponentRename(old_id, new_id, tuple(self.components), before)
-        self._put_components(catalog, restores)
+        rename = CatalogRename(
+            catalog,
+            old_id,
+            new_id,
+            tuple((name, tuple(getattr(self, name))) for name in fields),
+            tuple((node_id, name, self.node(node_id)) for node_id, (name, _) in updates.items()),
+        )
+        nodes = {
+            node_id: (name, self.node(node_id).model_copy(update={name: value}))
+            for node_id, (name, value) in updates.items()
+        }
+        self._put_renamed(fields, nodes)
         return rename
 
-    def undo_component_rename(self: Sop, rename: ComponentRename) -> None:
-        """Put back the catalog and the restores that :meth:`rename_component` changed."""
-        restores = {trigger: list(before) for trigger, before in rename.restores}
-        self._put_components(list(rename.components), restores)
+    def undo_rename(self: Sop, rename: CatalogRename) -> None:
+        """Put back exactly the catalogs and nodes that :meth:`rename_entry` changed."""
+        fields = {name: list(before) for name, before in rename.fields}
+        nodes = {node_id: (name, before) for node_id, name, before in rename.nodes}
+        self._put_renamed(fields, nodes)
 
-    def _put_components(self: Sop, catalog: list[Any], restores: dict[str, list[Any]]) -> None:
-        self.components = catalog
-        self._changed("document-changed", [], "components")
-        for trigger_id, trigger_restores in restores.items():
-            index = self.node_position(trigger_id)
-            self.nodes[index] = self.nodes[index].model_copy(update={"restores": trigger_restores})
-            self._changed("node-changed", [trigger_id], "restores")
+    def _put_renamed(self: Sop, fields: dict[str, list[Any]], nodes: dict[str, Any]) -> None:
+        for name, value in fields.items():
+            setattr(self, name, value)
+            self._changed("document-changed", [], name)
+        for node_id, (name, node) in nodes.items():
+            self.nodes[self.node_position(node_id)] = node
+            self._changed("node-changed", [node_id], name)
 
     def move(self: Sop, node_id: str, x: float, y: float) -> Position | None:
         """Place a node on the canvas; returns its previous position (None if it had none)."""

@@ -12,12 +12,12 @@ from typing import Any
 from PySide6.QtGui import QUndoCommand
 
 from app.model.catalog import Position
-from app.model.components import ComponentRename
 from app.model.document import Sop
 from app.model.edges import Edge
 from app.model.editing import NodeRemoval
 from app.model.errors import ModelError
 from app.model.nodes import NodeBase
+from app.model.renames import RENAMINGS, CatalogRename
 from app.ui.labels import described, element_label, quoted, undo_text
 
 
@@ -163,27 +163,28 @@ class RenameNodeCommand(DocumentCommand):
         self.doc.rename_node(self.new_id, self.old_id)
 
 
-class RenameComponentCommand(DocumentCommand):
-    """A catalog component's new id, with the dependencies and restores that name it."""
+class RenameEntryCommand(DocumentCommand):
+    """A catalog entry's new id (component, role or metric), with every reference to it."""
 
     def __init__(
-        self, doc: Sop, old_id: str, new_id: str, parent: QUndoCommand | None = None
+        self, doc: Sop, catalog: str, old_id: str, new_id: str, parent: QUndoCommand | None = None
     ) -> None:
-        text = f"Change the id of component {quoted(old_id)} to {quoted(new_id)}"
+        noun = RENAMINGS[catalog].noun
+        text = f"Change the id of {noun} {quoted(old_id)} to {quoted(new_id)}"
         super().__init__(undo_text(text), parent)
-        self.doc, self.old_id, self.new_id = doc, old_id, new_id
-        self.rename: ComponentRename | None = None
+        self.doc, self.catalog, self.old_id, self.new_id = doc, catalog, old_id, new_id
+        self.rename: CatalogRename | None = None
 
     def apply(self) -> bool:
         super().apply()
         return self.rename is not None
 
     def do(self) -> None:
-        self.rename = self.doc.rename_component(self.old_id, self.new_id)
+        self.rename = self.doc.rename_entry(self.catalog, self.old_id, self.new_id)
 
     def undo(self) -> None:
         assert self.rename is not None
-        self.doc.undo_component_rename(self.rename)
+        self.doc.undo_rename(self.rename)
 
 
 class MoveCommand(DocumentCommand):

@@ -14,13 +14,13 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 
-from app.model.components import renamed_component
 from app.model.connections import can_connect, connection_options
 from app.model.document import Sop
 from app.model.edges import endpoints_allowed
 from app.model.errors import IllegalConnectionError, UnknownNodeError
 from app.model.events import ChangeBatch, ModelEvent
 from app.model.nodes import NODE_CLASSES
+from app.model.renames import renamed_entry
 from app.ui.commands import (
     AddNodeCommand,
     ConnectCommand,
@@ -28,7 +28,7 @@ from app.ui.commands import (
     DocumentCommand,
     MoveCommand,
     RemoveNodeCommand,
-    RenameComponentCommand,
+    RenameEntryCommand,
     RenameNodeCommand,
     SetDocumentFieldCommand,
     SetFieldCommand,
@@ -208,16 +208,16 @@ class DocumentEditor(QObject):
         self._run(SetFieldCommand(self.doc, element_id, field, value))
 
     def set_document_property(self, field: str, value: Any) -> None:
-        """Change a document field; a components catalog whose only change is one id is a
-        component rename, which takes the dependencies and restores naming it along."""
-        if field == "components" and (rename := renamed_component(self.doc.components, value)):
-            self.rename_component(*rename)
+        """Change a document field; a catalog (components, roles, metrics) whose only change
+        is one entry's id is a rename, which takes every reference to the entry along."""
+        if rename := renamed_entry(field, getattr(self.doc, field, []), value):
+            self.rename_entry(field, *rename)
             return
         self._run(SetDocumentFieldCommand(self.doc, field, value))
 
-    def rename_component(self, old_id: str, new_id: str) -> None:
-        """Give a catalog component another id, every reference to it following (one step)."""
-        self._run(RenameComponentCommand(self.doc, old_id, new_id))
+    def rename_entry(self, catalog: str, old_id: str, new_id: str) -> None:
+        """Give a catalog entry another id, every reference to it following (one step)."""
+        self._run(RenameEntryCommand(self.doc, catalog, old_id, new_id))
 
     def set_together(
         self,

@@ -19,7 +19,7 @@ from app.model.errors import ModelError
 from app.model.io import dumps_document, loads_document
 from app.model.nodes import NODE_KINDS
 from app.model.templates import template_text
-from app.spec.types import check_slug, check_visible_name
+from app.spec.types import check_key, check_slug, check_visible_name
 from app.ui.canvas.scene import SopScene
 from app.ui.editor import DocumentEditor
 
@@ -57,12 +57,38 @@ NEW_IDS = st.one_of(
 )
 
 
+METRIC_IDS = st.sampled_from(["latency_p95", "Latency", "a\u202eb", "$(x)"])
+
+
 def _is_slug(text: str) -> bool:
     try:
         check_slug(text)
     except ValueError:
         return False
     return True
+
+
+def _is_key(text: str) -> bool:
+    try:
+        check_key(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _references(doc: Sop, catalog: str) -> list[str]:
+    """Every id that names an entry of ``catalog`` from elsewhere in the document."""
+    nodes = doc.nodes
+    if catalog == "components":
+        named = [d for c in doc.components for d in c.depends_on]
+        return named + [r.component for n in nodes for r in getattr(n, "restores", ())]
+    if catalog == "roles":
+        named = [c.owner for c in doc.components if c.owner]
+        named += [n.role for n in nodes if n.kind == "action" and n.role]
+        return named + [r.role for n in nodes if n.kind == "gate" for r in n.approval.rules]
+    named = [n.metric for n in nodes if n.kind == "trigger"]
+    criteria = [c for n in nodes for c in getattr(n, "criteria", ())]
+    return named + [c.metric for c in criteria if c.form in ("metric", "baseline")]
 
 
 @cache
@@ -164,21 +190,21 @@ class Session:
         done = self.attempt(lambda: self.editor.rename(old, new))
         assert done == (new == old or (_is_slug(new) and new not in taken))
 
-    def rename_component(self) -> None:
-        """As the Components table commits a typed id: the catalog with one id changed."""
-        ids = [component.id for component in self.doc.components]
+    def rename_catalog_entry(self) -> None:
+        """As a catalog table commits a typed id: the catalog with one id changed."""
+        catalog = self.draw(st.sampled_from(["components", "roles", "metrics"]), "catalog")
+        ids = [entry.id for entry in getattr(self.doc, catalog)]
         if not ids:
             return
-        old = self.draw(st.sampled_from(ids), "component")
-        new = self.draw(st.one_of(NEW_IDS, st.sampled_from(ids)), "new component id")
-        records = [c.model_dump(exclude_defaults=True) for c in self.doc.components]
+        old = self.draw(st.sampled_from(ids), "entry")
+        new = self.draw(st.one_of(NEW_IDS, st.sampled_from(ids), METRIC_IDS), "new id")
+        records = [e.model_dump(exclude_defaults=True) for e in getattr(self.doc, catalog)]
         records[ids.index(old)]["id"] = new
-        done = self.attempt(lambda: self.editor.set_document_property("components", records))
-        assert done == (new == old or (_is_slug(new) and new not in ids))
+        done = self.attempt(lambda: self.editor.set_document_property(catalog, records))
+        valid = _is_key(new) if catalog == "metrics" else _is_slug(new)
+        assert done == (new == old or (valid and new not in ids))
         if done and new != old:  # nothing names the old id any more
-            named = [d for c in self.doc.components for d in c.depends_on]
-            named += [r.component for n in self.doc.nodes for r in getattr(n, "restores", ())]
-            assert old not in named
+            assert old not in _references(self.doc, catalog)
 
     def set_name(self) -> None:
         ids = self.node_ids()
@@ -222,7 +248,7 @@ OPERATIONS = (
     "delete",
     "move",
     "rename",
-    "rename_component",
+    "rename_catalog_entry",
     "set_name",
     "set_edge_kind",
     "paste",

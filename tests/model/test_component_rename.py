@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from app.model.components import renamed_component
 from app.model.document import Sop
 from app.model.errors import DuplicateIdError, InvalidValueError, UnknownElementError
+from app.model.renames import renamed_entry
 from app.model.templates import load_template
 from app.validate.engine import validate
 
@@ -41,7 +41,7 @@ def test_every_reference_follows_and_undo_puts_back_exactly(template: str) -> No
     old = named[0]  # one that is both depended on and restored
     before, dumped = references(doc), doc.model_dump()
     assert component_rules(doc) == []
-    rename = doc.rename_component(old, "renamed-part")
+    rename = doc.rename_entry("components", old, "renamed-part")
     assert rename is not None
     after = references(doc)
     assert old not in str(after)
@@ -56,7 +56,7 @@ def test_every_reference_follows_and_undo_puts_back_exactly(template: str) -> No
     assert doc.component("renamed-part").name == next(
         c["name"] for c in dumped["components"] if c["id"] == old
     )
-    doc.undo_component_rename(rename)
+    doc.undo_rename(rename)
     assert doc.model_dump() == dumped
 
 
@@ -64,7 +64,7 @@ def test_one_event_per_changed_place() -> None:
     doc = load_template("deployment-gate")
     events: list[Any] = []
     doc.subscribe(events.append)
-    doc.rename_component("model", "scoring-model")
+    doc.rename_entry("components", "model", "scoring-model")
     assert [(e.change, e.ids, e.field) for e in events] == [
         ("document-changed", (), "components"),
         ("node-changed", ("accuracy-drop",), "restores"),
@@ -80,10 +80,10 @@ def test_undo_keeps_a_reference_that_dangled_before() -> None:
     doc.set_field("accuracy-drop", "restores", [{**restores[0], "component": "scorer"}])
     assert ("component-defined", ("accuracy-drop",)) in component_rules(doc)
     dumped = doc.model_dump()
-    rename = doc.rename_component("model", "scorer")
+    rename = doc.rename_entry("components", "model", "scorer")
     assert component_rules(doc) == []
     assert [r.component for r in doc.node("bias-alert").restores][1] == "scorer"
-    doc.undo_component_rename(rename)
+    doc.undo_rename(rename)
     assert doc.model_dump() == dumped
 
 
@@ -102,7 +102,7 @@ def test_refusals_change_nothing(old: str, new: str, error: type, says: str) -> 
     doc = load_template("deployment-gate")
     dumped = doc.model_dump()
     with pytest.raises(error, match=says.replace("(", r"\(").replace("$", r"\$")):
-        doc.rename_component(old, new)
+        doc.rename_entry("components", old, new)
     assert doc.model_dump() == dumped
 
 
@@ -113,18 +113,18 @@ def test_a_name_already_listed_next_to_it_is_refused_whole() -> None:
     doc.set_field("bias-alert", "restores", [*restores, {**restores[0], "component": "scorer"}])
     dumped = doc.model_dump()
     with pytest.raises(InvalidValueError, match="'bias-alert' restores both 'model' and 'scorer'"):
-        doc.rename_component("model", "scorer")
+        doc.rename_entry("components", "model", "scorer")
     assert doc.model_dump() == dumped
     catalog = [c.model_dump() for c in doc.components]
     catalog[3]["depends_on"] = ["model", "serving-config", "cache"]
     doc.set_document_field("components", catalog)
     with pytest.raises(InvalidValueError, match="'prediction-api' depends on both"):
-        doc.rename_component("model", "cache")
+        doc.rename_entry("components", "model", "cache")
 
 
 def test_the_same_id_again_is_no_change() -> None:
     doc = load_template("deployment-gate")
-    assert doc.rename_component("model", "model") is None
+    assert doc.rename_entry("components", "model", "model") is None
 
 
 def test_a_catalog_with_only_one_id_changed_is_a_rename() -> None:
@@ -132,14 +132,16 @@ def test_a_catalog_with_only_one_id_changed_is_a_rename() -> None:
     lean = [c.model_dump(exclude_defaults=True) for c in doc.components]
     edited = [dict(c) for c in lean]
     edited[1]["id"] = "scorer"
-    assert renamed_component(doc.components, edited) == ("model", "scorer")
-    assert renamed_component(doc.components, lean) is None  # nothing changed
+    assert renamed_entry("components", doc.components, edited) == ("model", "scorer")
+    assert renamed_entry("components", doc.components, lean) is None  # nothing changed
     edited[1]["name"] = "Scorer"
-    assert renamed_component(doc.components, edited) is None  # more than the id
+    assert renamed_entry("components", doc.components, edited) is None  # more than the id
     swapped = [dict(c) for c in lean]
     swapped[1]["id"] = "training-data"  # an id taken: the catalog refuses it, no rename
-    assert renamed_component(doc.components, swapped) is None
-    assert renamed_component(doc.components, lean[:-1]) is None  # a removal
+    assert renamed_entry("components", doc.components, swapped) is None
+    assert renamed_entry("components", doc.components, lean[:-1]) is None  # a removal
     hostile = [dict(c) for c in lean]
     hostile[1]["id"] = "\ud800"
-    assert renamed_component(doc.components, hostile) is None  # left to the catalog's check
+    assert (
+        renamed_entry("components", doc.components, hostile) is None
+    )  # left to the catalog's check
