@@ -121,3 +121,25 @@ def focused() -> Any:
     from PySide6.QtWidgets import QApplication
 
     return QApplication.focusWidget()
+
+
+def edit_cell(window: MainWindow, table: RecordTable, row: int, column: int) -> QLineEdit:
+    """Double-click the cell where it is drawn, as a person opens it for typing."""
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    index = table.model.index(row, column)
+    window.inspector.ensureWidgetVisible(table.view)
+    table.view.scrollTo(index)
+    where = table.view.visualRect(index).center()
+    QTest.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    QTest.mouseDClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    QApplication.processEvents()
+    editor = focused()
+    assert isinstance(editor, QLineEdit), editor
+    return editor
+
+
+def shown(table: RecordTable, row: int, column: int) -> str:
+    """The text the table's view draws in a cell."""
+    return str(table.model.index(row, column).data(Qt.ItemDataRole.DisplayRole))

@@ -24,12 +24,17 @@ from app.ui.canvas.scene import SopScene
 from app.ui.editor import DocumentEditor
 
 
-def _is_node_name(text: str) -> bool:
+def _passes(check: Callable[[str], object], text: str) -> bool:
+    """Whether ``check`` accepts ``text``."""
     try:
-        check_visible_name(text)
+        check(text)
     except ValueError:
         return False
     return True
+
+
+def _is_node_name(text: str) -> bool:
+    return _passes(check_visible_name, text)
 
 
 def _bindings_lose_none() -> bool:
@@ -61,19 +66,11 @@ METRIC_IDS = st.sampled_from(["latency_p95", "Latency", "a\u202eb", "$(x)"])
 
 
 def _is_slug(text: str) -> bool:
-    try:
-        check_slug(text)
-    except ValueError:
-        return False
-    return True
+    return _passes(check_slug, text)
 
 
 def _is_key(text: str) -> bool:
-    try:
-        check_key(text)
-    except ValueError:
-        return False
-    return True
+    return _passes(check_key, text)
 
 
 def _references(doc: Sop, catalog: str) -> list[str]:

@@ -8,9 +8,18 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication
 
-from tests.gui.inspecting import Steps, click, focused, press, record_field, select, typed
+from tests.gui.inspecting import (
+    Steps,
+    click,
+    edit_cell,
+    press,
+    record_field,
+    select,
+    shown,
+    typed,
+)
 
 RETURN = Qt.Key.Key_Return
 
@@ -30,22 +39,6 @@ def active(qtbot, window):  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.waitActive(window)
     return window
-
-
-def edit_cell(window, table, row: int, column: int) -> QLineEdit:  # type: ignore[no-untyped-def]
-    """Double-click the cell where it is drawn, as a person opens it for typing."""
-    from PySide6.QtTest import QTest
-
-    index = table.model.index(row, column)
-    window.inspector.ensureWidgetVisible(table.view)
-    table.view.scrollTo(index)
-    where = table.view.visualRect(index).center()
-    QTest.mouseClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
-    QTest.mouseDClick(table.view.viewport(), Qt.MouseButton.LeftButton, pos=where)
-    QApplication.processEvents()
-    editor = focused()
-    assert isinstance(editor, QLineEdit), editor
-    return editor
 
 
 def restores(window, trigger: str = "bias-alert") -> list[str]:  # type: ignore[no-untyped-def]
@@ -124,11 +117,6 @@ def test_add_a_restore_then_type_its_safe_version(qtbot, active) -> None:
     assert dark_pixels(table.view) > shown
     # Order matters: data before the model that depends on it, so this order is refused.
     qtbot.waitUntil(lambda: any(d.rule == "restore-order" for d in active.problems.diagnostics))
-
-
-def shown(table, row: int, column: int) -> str:  # type: ignore[no-untyped-def]
-    """The text the table's view draws in a cell."""
-    return str(table.model.index(row, column).data(Qt.ItemDataRole.DisplayRole))
 
 
 def test_renaming_a_component_in_its_id_cell_renames_every_reference(qtbot, active) -> None:
