@@ -204,3 +204,35 @@ def test_a_catalog_with_only_one_id_changed_is_a_rename(catalog: str) -> None:
     hostile[1]["id"] = "\ud800"
     assert renamed_entry(catalog, entries, hostile) is None  # left to the catalog's check
     assert renamed_entry("tiers", doc.tiers, ["low", "mid", "high"]) is None
+
+
+def test_a_list_naming_both_ids_gets_the_new_one_twice_and_undo_tells_them_apart() -> None:
+    """A gate with rules for the old role and for the (missing) new one, and criteria on
+    the old metric and the (missing) new one: the rename makes both name the new id; undo
+    puts back which was which."""
+    doc = load_template("startup-lightweight")
+    approval = doc.node("release-gate").approval.model_dump()
+    approval["rules"].append({"role": "release-manager", "count": 2})
+    doc.set_field("release-gate", "approval", approval)
+    criteria = [c.model_dump(exclude_none=True) for c in doc.node("release-gate").criteria]
+    criteria.append({"id": "top1", "metric": "top1", "op": ">=", "value": 0.5})
+    doc.set_field("release-gate", "criteria", criteria)
+    text = dumps_document(doc)
+    roles = doc.rename_entry("roles", "ml-lead", "release-manager")
+    metrics = doc.rename_entry("metrics", "accuracy", "top1")
+    assert roles is not None and metrics is not None
+    gate = doc.node("release-gate")
+    assert [(r.role, r.count) for r in gate.approval.rules] == [
+        ("release-manager", 1),
+        ("security-champion", 1),
+        ("release-manager", 2),
+    ]
+    assert [c.metric for c in gate.criteria if c.form == "metric"] == [
+        "latency-p95-ms",
+        "top1",
+        "top1",
+    ]
+    assert dangling(doc) == []
+    doc.undo_rename(metrics)
+    doc.undo_rename(roles)
+    assert dumps_document(doc) == text
