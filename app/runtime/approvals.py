@@ -9,8 +9,10 @@ count for (:mod:`app.runtime.matching`), each person once per gate.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any, NamedTuple, Protocol
 
 from app.runtime.matching import best_assignment
@@ -260,26 +262,31 @@ def approval_facts(policy: ApprovalPolicy, records: list[ApprovalLike], now: dat
     ranks: list[int] = [0] * count
     # A rank only ever orders one person's records (see _outcome): with one record per
     # person it is 0 for every record, and the outcome is remembered for any order.
-    if count > 1 and len({policy.eligibility(r.role, r.by)[0] for r in records}) < count:
+    if count > 1 and len(set(map(_person, map(_BY, records)))) < count:
         standings = [_standing(record) for record in records]
         for place, index in enumerate(sorted(range(count), key=standings.__getitem__)):
             ranks[index] = place
-    facts = []
-    for record, rank in zip(records, ranks, strict=True):
-        at = record.at
-        expired = oldest is not None and at < oldest
-        facts.append(
+    return tuple(
+        [
             (
                 record.by,
                 record.role,
                 record.decision,
-                "future" if at > now else ("expired" if expired else None),
+                "future"
+                if record.at > now
+                else ("expired" if oldest is not None and record.at < oldest else None),
                 rank,
                 getattr(record, "comment", None),
                 tuple(getattr(record, "conditions", None) or ()),
             )
-        )
-    return tuple(facts)
+            for record, rank in zip(records, ranks, strict=True)
+        ]
+    )
+
+
+_BY = attrgetter("by")
+_person = functools.lru_cache(maxsize=4096)(person_key)
+"""``person_key``, remembered: the same approvers are read again and again."""
 
 
 def outcome_of(policy: ApprovalPolicy, facts: Facts) -> ApprovalOutcome:

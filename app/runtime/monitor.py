@@ -7,9 +7,10 @@ judge a trigger is inconclusive, never healthy.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import repeat
 from math import isfinite
 from typing import Any
 
@@ -65,15 +66,44 @@ class MonitorResult:
 
 
 _Watched = tuple[SpecTrigger, str, str, Callable[[Any, Any], bool], float, int]
+_FLOATS = {float}
 
 
-def _breached(trigger: SpecTrigger, metrics: dict[str, Any]) -> bool | None:
-    """True or False for a usable window; None when the window is skipped."""
-    raw = metrics.get(trigger.metric)
+def breach(trigger: SpecTrigger, raw: Any) -> bool | None:
+    """Whether one window's value breaches ``trigger``: True or False for a usable value (a
+    finite number), else as ``on_missing`` says (None: the window is skipped)."""
     usable = not isinstance(raw, bool) and isinstance(raw, int | float) and math.isfinite(raw)
     if not usable:
         return True if trigger.on_missing == "breach" else None
     return OPERATORS[trigger.op](raw, trigger.value)
+
+
+def _scan(
+    watched: _Watched, values: Sequence[Any] | None, count: int, run: int, counted: int
+) -> tuple[int | None, int, int]:
+    """One trigger over ``count`` windows of its metric (``values``, one per window, None
+    for a missing value; no list: missing in every window), from a run of ``run`` breached
+    windows and ``counted`` counted ones so far.
+
+    Returns the window at which the run reaches what the trigger needs (the scan stops
+    there; None: it never does), and the run and counted windows then."""
+    trigger, _tid, _metric, compare, threshold, needed = watched
+    if values is not None and set(map(type, values)) == _FLOATS and all(map(isfinite, values)):
+        # The usual windows, finite floats: compared in one pass, and a trigger without
+        # any breach (most watches) is done without looking at the windows one by one.
+        breaches: Sequence[bool | None] = list(map(compare, values, repeat(threshold, count)))
+        if True not in breaches:
+            return None, 0 if count else run, counted + count
+    else:
+        breaches = [breach(trigger, raw) for raw in values or repeat(None, count)]
+    for window, breached in enumerate(breaches):
+        if breached is None:
+            continue
+        counted += 1
+        run = run + 1 if breached else 0
+        if run >= needed:
+            return window, run, counted
+    return None, run, counted
 
 
 class StageWatch:
@@ -93,6 +123,8 @@ class StageWatch:
         )
         """Each trigger with its id, metric, comparison, threshold and run, looked up once
         per spec: the simulator watches some 20,000 stages a run."""
+        self.metrics = sorted({watched[2] for watched in self.triggers})
+        """The metrics the triggers read."""
         self._none = {t[1]: 0 for t in self.triggers}
         self.restart()
 
@@ -102,25 +134,51 @@ class StageWatch:
         self.counted = self._none.copy()
         self.windows = 0
 
-    def observe(self, metrics: dict[str, Any]) -> bool:
+    def observe(self, metrics: Mapping[str, Any]) -> bool:
         """Count one more window: a breach extends a trigger's run, a healthy window ends it.
 
         Returns whether a trigger has now fired (``result`` says which, and the plan)."""
-        fired = False
+        columns = {name: (metrics.get(name),) for name in self.metrics}
+        return self.observe_series(columns, 1) is not None
+
+    def observe_series(self, columns: Mapping[str, Sequence[Any]], count: int) -> int | None:
+        """Count ``count`` more windows, given as one list of values per metric (index: the
+        window; None or no list: missing), until a trigger fires.
+
+        Returns how many windows were counted when one fired (the watch stops after that
+        window; ``result`` says which fired), or None when none did (all were counted)."""
         runs, counted = self.runs, self.counted
-        self.windows += 1
-        for trigger, tid, metric, compare, value, needed in self.triggers:
-            raw = metrics.get(metric)
-            if raw.__class__ is float and isfinite(raw):  # the usual window, as _breached
-                breached: bool | None = compare(raw, value)
-            else:
-                breached = _breached(trigger, metrics)
-                if breached is None:
-                    continue
-            counted[tid] += 1
-            run = runs[tid] = runs[tid] + 1 if breached else 0
-            fired = fired or run >= needed
-        return fired
+        scans = []
+        first: int | None = None
+        for watched in self.triggers:
+            tid = watched[1]
+            scan = _scan(watched, columns.get(watched[2]), count, runs[tid], counted[tid])
+            scans.append(scan)
+            if scan[0] is not None and (first is None or scan[0] < first):
+                first = scan[0]
+        if first is not None:
+            # The watch stops at the first window a trigger fired in: the others are counted
+            # up to that window only.
+            scans = [
+                scan
+                if scan[0] == first
+                else _scan(
+                    watched,
+                    None if values is None else values[: first + 1],
+                    first + 1,
+                    runs[watched[1]],
+                    counted[watched[1]],
+                )
+                for watched, scan in zip(self.triggers, scans)
+                for values in (columns.get(watched[2]),)
+            ]
+        for watched, (_fired, run, seen) in zip(self.triggers, scans):
+            runs[watched[1]], counted[watched[1]] = run, seen
+        if first is None:
+            self.windows += count
+            return None
+        self.windows += first + 1
+        return first + 1
 
     def result(self) -> MonitorResult:
         """The verdict so far: rollback when a trigger fired, else inconclusive when a

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from app.runtime.monitor import _breached
+from app.runtime.monitor import breach
 from app.spec.evidence import Telemetry
 from app.spec.schema import GateSpec, SpecTrigger
 from app.spec.timestamps import utc_text
@@ -231,7 +231,7 @@ def evidence(spec: GateSpec, stage: str, telemetry: Telemetry) -> list[TriggerEv
             for window in windows:
                 if trigger.metric not in window.metrics:
                     missing.append(_clock(window.at))
-                verdict = _breached(trigger, window.metrics)
+                verdict = breach(trigger, window.metrics.get(trigger.metric))
                 if verdict is None:
                     continue
                 run = run + 1 if verdict else 0

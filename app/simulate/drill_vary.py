@@ -11,7 +11,7 @@ import random
 import re
 from typing import Any
 
-from app.runtime.monitor import _breached
+from app.runtime.monitor import breach
 from app.simulate.drill_file import DrillScenario
 from app.spec.evidence import Telemetry
 from app.spec.schema import GateSpec
@@ -60,7 +60,7 @@ def varied(spec: GateSpec, scenario: DrillScenario, seed: int) -> DrillScenario:
                 new = _like(old * (1 + rng.uniform(-share, share)), old)
                 watching = [t for t in triggers if t.metric == metric]
                 if all(
-                    _breached(t, {metric: new}) == _breached(t, {metric: old}) for t in watching
+                    breach(t, new) == breach(t, old) for t in watching
                 ):
                     metrics[metric] = new
             windows.append(window.model_copy(update={"metrics": metrics}))

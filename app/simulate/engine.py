@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from itertools import islice, repeat
 import math
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -27,12 +28,15 @@ from app.runtime.process import collection_paused
 from app.runtime.values import Status, Verdict
 from app.simulate.clock import EPOCH, Process, Scheduler, at, check_minute
 from app.simulate.dora import Release
-from app.simulate.events import Event, EventType
+from app.simulate.events import EventLog, EventType
 from app.simulate.results import HOUR, GateStats, SimulationResult
 from app.simulate.scenario import Fault, Scenario
 from app.simulate.submission import Entrant, EvidenceSource, Response, Submission
 from app.spec.schema import GateSpec, SpecGate, SpecRollback
 from app.spec.types import person_key
+
+new_tuple = tuple.__new__
+"""Makes a named tuple from all its fields without the Python call its constructor is."""
 
 MAX_ATTEMPTS = 100
 """An action that failed this often is counted done (by escalation): a scenario whose
@@ -74,18 +78,23 @@ class Simulation:
         self.rng = random.Random(seed)
         self.clock = Scheduler()
         self.chain = gate_chain(spec)
-        self.records: list[Event] = []
+        self.events = EventLog()
+        self.records, self.times = self.events.records, self.events.times
+        """The log's records and their minutes, appended to directly by the walks."""
         """The log in the order it was written, each event's ``t`` the exact minute (rounded
         and put in time order at the end)."""
         self.latest = 0.0
         self.gates = {gate.id: GateStats() for gate in self.chain}
         self.compiled = {gate.id: CompiledGate.of(spec, gate) for gate in self.chain}
         """Each gate's decision function, compiled once for the run."""
-        self.plan_checks: dict[str, list[Any]] = {}
+        self.plan_checks: dict[str, tuple[EvidenceSource, list[Any]]] = {}
+        """Per rollback plan: what its checks read after a rollback, and the checks."""
+        self.factors: dict[str, Callable[[], float]] = {}
+        """Per rollback action: how its durations are drawn (its timing's factor)."""
         self.releases: list[Release] = []
         self.rollbacks: list[dict[str, Any]] = []
         self.live: Any = None
-        self.watches: dict[str, tuple[StageWatch, list[tuple[str, Callable[[], float]]]]] = {}
+        self.watches: dict[str, tuple[StageWatch, list[tuple[str, Iterator[float]]]]] = {}
         """Per watched stage: its watch (restarted for each release) and the telemetry its
         triggers read, with how each is drawn."""
         people = scenario.candidates
@@ -105,9 +114,8 @@ class Simulation:
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {gate.id: askers(spec, scenario, gate, self.rng) for gate in self.chain}
-        self.asked: dict[tuple[str, str], list[tuple[Any, ...]]] = {}
-        """(gate, tier) -> every member asked, in the rules' order: person, person key,
-        role, and how they answer (see :data:`Asker`)."""
+        self.asked: dict[tuple[str, str], list[Asker]] = {}
+        """(gate, tier) -> the gate's rules that apply to the tier (see :data:`Asker`)."""
         self.deploy = scenario.deploy_minutes.sampler(self.rng)
         self.hold_review = scenario.hold_review.sampler(self.rng)
         self.steps = [
@@ -127,35 +135,21 @@ class Simulation:
     def log(self, t: float, event: EventType, element: str, candidate: int, **detail: Any) -> None:
         """Record an event at simulated minute ``t`` (checked in ``run``); the candidates'
         walks append their many events directly. The detail is given only when it has one."""
-        if detail:
-            self.records.append(
-                {
-                    "t": t,
-                    "type": event,
-                    "element": element,
-                    "candidate": candidate,
-                    "detail": detail,
-                }
-            )
-        else:
-            self.records.append({"t": t, "type": event, "element": element, "candidate": candidate})
+        self.times.append(t)
+        self.records.append((t, event, element, candidate, detail or None))
 
     # -- candidates --------------------------------------------------------------------
 
     def run(self) -> SimulationResult:
         self.clock.start(self.arrivals())
         self.clock.run()
-        events, self.records = self.records, []
-        # The latest logged time, as ``if t > latest`` would find it event by event.
-        self.latest = max(itertools.chain((0.0,), map(itemgetter("t"), events)))
-        check_minute(self.latest)  # every logged time is at most this (and none is negative)
-        for event in events:
-            event["t"] = round(event["t"], 3)
-        events.sort(key=itemgetter("t"))  # stable: same-time events keep their order
+        log = self.events
+        self.latest = check_minute(log.latest())  # every logged time is at most this
+        check_minute(log.earliest())  # and none is negative
         return SimulationResult(
             self.scenario.id,
             self.seed,
-            events,
+            log,
             self.gates,
             self.releases,
             self.rollbacks,
@@ -190,23 +184,17 @@ class Simulation:
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
         detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
-        records, deploy = self.records, self.deploy
-        records.append(
-            {
-                "t": t,
-                "type": EventType.CANDIDATE_ARRIVED,
-                "element": first,
-                "candidate": index,
-                "detail": detail,
-            }
-        )
+        records, deploy, times = self.records, self.deploy, self.times
+        times.append(t)
+        records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
         for gate, to, bake, watched_here in self.steps:
             left = self.through_gate(index, gate, entrant, t)
             if left is None:
                 return
             took = deploy()
             t = left + (took if took > 0.0 else 0.0)  # max(0.0, took), without the call
-            records.append({"t": t, "type": EventType.DEPLOYED, "element": to, "candidate": index})
+            times.append(t)
+            records.append((t, EventType.DEPLOYED, to, index, None))
             # A stage before production keeps the candidate for its bake time at least
             # (an A/B test that bakes a week is a week, however soon its watch is done).
             baked = t + bake
@@ -227,10 +215,9 @@ class Simulation:
         stats, source = self.gates[gate_id], self.sources[gate_id]
         stats.entered += 1
         entered = t
-        records = self.records
-        records.append(
-            {"t": t, "type": EventType.GATE_ENTERED, "element": gate_id, "candidate": index}
-        )
+        records, times = self.records, self.times
+        times.append(t)
+        records.append((t, EventType.GATE_ENTERED, gate_id, index, None))
         compiled = self.compiled[gate_id]
         review = compiled.review(source.draw(entrant))
         outcome = review.criteria_outcome
@@ -254,15 +241,8 @@ class Simulation:
                 self.log(t, EventType.GATE_REJECTED, gate_id, index, reasons=reasons)
             return None
         stats.passed += 1
-        records.append(
-            {
-                "t": t,
-                "type": EventType.GATE_PASSED,
-                "element": gate_id,
-                "candidate": index,
-                "detail": {"reasons": reasons},
-            }
-        )
+        times.append(t)
+        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
         return t
 
     def await_approvals(
@@ -276,18 +256,18 @@ class Simulation:
         deadline = entered + self.scenario.approval_timeout_hours * HOUR
         t = asked
         needed = review.approvals_needed
-        log, gate_id, approval = self.records.append, gate.id, EventType.APPROVAL
+        log, logged = self.records.append, self.times.append
+        gate_id, approval = gate.id, EventType.APPROVAL
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
             if moment > t:
                 t = moment
             when = at(t)
-            records.append(Response(person, role, answer, when))
+            records.append(new_tuple(Response, (person, role, answer, when, None, ())))
             detail = {"by": person, "role": role, "decision": answer}
-            log(
-                {"t": t, "type": approval, "element": gate_id, "candidate": index, "detail": detail}
-            )
+            logged(t)
+            log((t, approval, gate_id, index, detail))
             if answer == "approve" and len(records) < needed:
                 continue
             decision, reasons, _codes, _approvals = review.verdict(when)
@@ -305,27 +285,33 @@ class Simulation:
     ) -> list[tuple[float, str, str, str]]:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
         tier = entrant.tier
-        members = self.asked.get((gate.id, tier))
-        if members is None:
-            members = self.asked[(gate.id, tier)] = [
-                (person, key, role, respond, reject, delay, working_hours)
-                for role, tiers, respond, reject, delay, working_hours, people in self.askers[
-                    gate.id
-                ]
-                if tiers is None or tier in tiers
-                for person, key in people
+        rules = self.asked.get((gate.id, tier))
+        if rules is None:
+            rules = self.asked[(gate.id, tier)] = [
+                asker for asker in self.askers[gate.id] if asker[1] is None or tier in asker[1]
             ]
-        planned = []
+        planned: list[tuple[float, str, str, str]] = []
         rng, submitter = self.rng, entrant.key
-        for person, key, role, respond, reject, delay, working_hours in members:
-            if key == submitter or (respond < 1 and rng.random() >= respond):
+        for role, _tiers, respond, reject, delays, working_hours, people, keys in rules:
+            # One delay per member, drawn whether or not they answer.
+            waits = list(islice(delays, len(people)))
+            if respond >= 1 and not reject and working_hours is None and submitter not in keys:
+                # The usual rule: every member answers, and approves.
+                planned += zip(
+                    [asked + (wait if wait > 0.0 else 0.0) * HOUR for wait in waits],
+                    people,
+                    repeat(role),
+                    repeat("approve"),
+                )
                 continue
-            wait = delay()
-            moment = asked + (wait if wait > 0.0 else 0.0) * HOUR  # max(0.0, wait), faster
-            if working_hours is not None:
-                moment = self.working_time(moment, working_hours)
-            answer = "reject" if reject and rng.random() < reject else "approve"
-            planned.append((moment, person, role, answer))
+            for person, key, wait in zip(people, keys, waits, strict=True):
+                if key == submitter or (respond < 1 and rng.random() >= respond):
+                    continue
+                moment = asked + (wait if wait > 0.0 else 0.0) * HOUR  # max(0.0, wait), faster
+                if working_hours is not None:
+                    moment = self.working_time(moment, working_hours)
+                answer = "reject" if reject and rng.random() < reject else "approve"
+                planned.append((moment, person, role, answer))
         planned.sort()
         return planned
 
@@ -427,27 +413,23 @@ class Simulation:
         found = self.watches.get(stage)
         if found is None:
             watcher = StageWatch(self.spec, stage)
-            read = {trigger.metric for policy in watcher.policies for trigger in policy.triggers}
             drawn = [
-                (name, telemetry.metrics[name].sampler(self.rng))
+                (name, telemetry.metrics[name].values(self.rng))
                 for name in sorted(telemetry.metrics)
-                if name in read
+                if name in watcher.metrics
             ]
             found = self.watches[stage] = (watcher, drawn)
         watcher, drawn = found
         watcher.restart()
-        observe = watcher.observe
-        # Without a fault (most watches) each window is only drawn and observed.
-        start, end = (fault.after_windows, fault.after_windows + fault.windows) if fault else (0, 0)
-        for window in range(telemetry.watch_windows):
-            metrics = {}
-            for name, sample in drawn:  # a loop: a comprehension is a call per window
-                metrics[name] = sample()
-            if start <= window < end:
-                apply_fault(fault, metrics)  # type: ignore[arg-type]
-            if observe(metrics):
-                return window + 1, watcher.result()
-        return telemetry.watch_windows, None
+        count = telemetry.watch_windows
+        # The whole watch is drawn, then judged metric by metric.
+        columns = {name: list(islice(values, count)) for name, values in drawn}
+        if fault:
+            apply_fault(fault, columns)
+        fired = watcher.observe_series(columns, count)
+        if fired is None:
+            return count, None
+        return fired, watcher.result()
 
     def roll_back(self, index: int, stage: str, verdict: MonitorResult, fired: float) -> float:
         """Run the fired trigger's plan from minute ``fired``: its actions in order (with
@@ -460,9 +442,12 @@ class Simulation:
         self.log(t, EventType.ROLLBACK_STARTED, plan.id, index, target=plan.target)
         for action in plan.actions:
             timing = self.scenario.action_overrides.get(action.id, self.scenario.actions)
+            factor = self.factors.get(action.id)
+            if factor is None:
+                factor = self.factors[action.id] = timing.factor.sampler(rng)
             attempts, done = 1, {"role": action.role}
             while True:
-                t += max(0.0, action.minutes * timing.factor.sample(rng))
+                t += max(0.0, action.minutes * factor())
                 if rng.random() >= timing.failure_probability:
                     break
                 if attempts == MAX_ATTEMPTS:
@@ -475,20 +460,23 @@ class Simulation:
             self.log(t, EventType.ACTION_DONE, action.id, index, **done, attempts=attempts)
         # After the rollback the system runs healthy telemetry again; checks and artifacts
         # come out as the scenario's pipeline usually reports them.
-        people, tier = self.scenario.candidates, self.spec.strictest_tier()
-        source = EvidenceSource(
-            plan.checks,
-            self.scenario.telemetry.metrics,
-            {},
-            people.checks,
-            people.artifacts,
-            people.baseline,
-            rng,
-        )
+        tier = self.spec.strictest_tier()
+        found = self.plan_checks.get(plan.id)
+        if found is None:
+            people = self.scenario.candidates
+            source = EvidenceSource(
+                plan.checks,
+                self.scenario.telemetry.metrics,
+                {},
+                people.checks,
+                people.artifacts,
+                people.baseline,
+                rng,
+            )
+            programs = [compile_criterion(c) for c in plan.checks]
+            found = self.plan_checks[plan.id] = (source, programs)
+        source, programs = found
         restored: Submission = source.draw(Entrant(tier, ""))
-        programs = self.plan_checks.get(plan.id)
-        if programs is None:
-            programs = self.plan_checks[plan.id] = [compile_criterion(c) for c in plan.checks]
         results = [program(restored, tier) for program in programs]
         passed = all(
             r.status in (Status.PASS, Status.SKIPPED) for r in results if r.severity == "blocking"
@@ -519,12 +507,14 @@ Asker = tuple[
     frozenset[str] | None,
     float,
     float,
-    Callable[[], float],
+    Iterator[float],
     tuple[int, int] | None,
-    list[tuple[str, str]],
+    list[str],
+    list[str],
 ]
 """One approval rule as the simulation asks it: role, tiers, how its members respond
-(respond and reject probabilities, delay, working hours), and its members with their keys."""
+(respond and reject probabilities, delays, working hours), its members and their person
+keys (in the same order)."""
 
 
 def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate, rng: random.Random) -> list[Asker]:
@@ -534,29 +524,37 @@ def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate, rng: random.Rando
     for rule in gate.approval.rules:
         behaviour = scenario.approvers.get(rule.role, scenario.default_approvers)
         role = spec.role(rule.role)
+        people = list(role.members) if role else []
         found.append(
             (
                 rule.role,
                 None if rule.tiers is None else frozenset(rule.tiers),
                 behaviour.respond_probability,
                 behaviour.reject_probability,
-                behaviour.delay_hours.sampler(rng),
+                behaviour.delay_hours.values(rng),
                 behaviour.working_hours,
-                [(person, person_key(person)) for person in (role.members if role else [])],
+                people,
+                [person_key(person) for person in people],
             )
         )
     return found
 
 
-def apply_fault(fault: Fault, metrics: dict[str, float]) -> None:
-    if fault.kind == "missing":
-        metrics.pop(fault.metric, None)
-    elif fault.kind == "drop":
-        metrics[fault.metric] = fault.value
-    elif fault.kind == "spike":
-        metrics[fault.metric] = metrics.get(fault.metric, 0.0) * fault.factor
-    else:
-        metrics[fault.metric] = metrics.get(fault.metric, 0.0) + fault.value
+def apply_fault(fault: Fault, columns: dict[str, list[Any]]) -> None:
+    """Strike the windows ``fault`` lasts in its metric's values (a metric no trigger reads
+    has none: the fault changes nothing there)."""
+    values = columns.get(fault.metric)
+    if values is None:
+        return
+    for window in range(fault.after_windows, min(fault.after_windows + fault.windows, len(values))):
+        if fault.kind == "missing":
+            values[window] = None
+        elif fault.kind == "drop":
+            values[window] = float(fault.value)
+        elif fault.kind == "spike":
+            values[window] *= fault.factor
+        else:
+            values[window] += fault.value
 
 
 def simulate(

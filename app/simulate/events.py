@@ -34,3 +34,63 @@ Event = dict[str, Any]
 """One record of the log: ``t`` (minutes), ``type`` (an :class:`EventType`), and
 ``element``, ``candidate`` and ``detail`` when the event has them. Kept a plain dict: a
 10,000-release run records some 250,000 of them, and they are written out as JSON."""
+
+
+Record = tuple[float, EventType, str, int, "dict[str, Any] | None"]
+"""An event as the simulation writes it: minute, type, element, candidate, detail (None
+when it has none)."""
+
+
+class EventLog:
+    """The log as a run writes it, compact: one :data:`Record` per event in the order
+    written, and their minutes beside them. It is read (``events``) as dicts in time order,
+    built once, when someone asks: a Monte Carlo run's summary never does."""
+
+    __slots__ = ("_events", "records", "times")
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.times: list[float] = []
+        """Each record's minute (kept apart: the latest and the order are read from them)."""
+        self._events: list[Event] | None = None
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def latest(self) -> float:
+        """The latest minute logged (0 for an empty log)."""
+        return max(self.times, default=0.0)
+
+    def earliest(self) -> float:
+        """The earliest minute logged (0 for an empty log)."""
+        return min(self.times, default=0.0)
+
+    def events(self) -> list[Event]:
+        """The events in time order, each minute rounded to three decimals (events of the
+        same rounded minute in the order they were written). Some 250,000 in a 10,000-
+        release run: the minutes are rounded and ordered as one numpy array."""
+        if self._events is None:
+            import numpy
+
+            rounded = numpy.array(self.times, float).round(3)
+            order = rounded.argsort(kind="stable").tolist()
+            minutes, records = rounded.tolist(), self.records
+            events = []
+            for index in order:
+                _t, kind, element, candidate, detail = records[index]
+                if detail is None:
+                    events.append(
+                        {"t": minutes[index], "type": kind, "element": element, "candidate": candidate}
+                    )
+                else:
+                    events.append(
+                        {
+                            "t": minutes[index],
+                            "type": kind,
+                            "element": element,
+                            "candidate": candidate,
+                            "detail": detail,
+                        }
+                    )
+            self._events = events
+        return self._events

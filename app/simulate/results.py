@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.simulate.dora import Release, dora_metrics
-from app.simulate.events import Event
+from app.simulate.events import Event, EventLog
 
 HOUR = 60.0
 
@@ -38,12 +38,17 @@ class GateStats:
 class SimulationResult:
     scenario: str
     seed: int
-    events: list[Event]
+    log: EventLog
     gates: dict[str, GateStats]
     releases: list[Release]
     rollbacks: list[dict[str, Any]]
     period_minutes: float
     candidates: int
+
+    @property
+    def events(self) -> list[Event]:
+        """The event log in time order (built from the run's log when first read)."""
+        return self.log.events()
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import random
-from collections.abc import Callable
-from typing import Annotated, Literal
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from app.simulate.draws import drawn
 from app.spec.types import (
     FileModel,
     Key,
@@ -31,21 +31,32 @@ Windows = whole(1, 10_000)
 """A number of telemetry windows (a watch holds at most 10,000)."""
 HealthyWindows = whole(0, 10_000)
 
+if TYPE_CHECKING:
+    from numpy.random import Generator
+
 SCENARIO_FORMAT = "gatewright.scenario/1"
 
 
-class Fixed(FileModel):
+class Drawn(FileModel):
+    """A distribution: ``values(rng)`` are its endless draws."""
+
+    def values(self, rng: random.Random) -> Iterator[float]:
+        raise NotImplementedError
+
+    def sampler(self, rng: random.Random) -> Callable[[], float]:
+        """A function giving the next of ``values(rng)`` at each call."""
+        return self.values(rng).__next__
+
+
+class Fixed(Drawn):
     dist: Literal["fixed"] = Field(description="Always the same value.")
     value: Number = Field(description="The value.")
 
-    def sample(self, rng: random.Random) -> float:
-        return float(self.value)
-
-    def sampler(self, rng: random.Random) -> Callable[[], float]:
-        return itertools.repeat(float(self.value)).__next__
+    def values(self, rng: random.Random) -> Iterator[float]:
+        return itertools.repeat(float(self.value))
 
 
-class Normal(FileModel):
+class Normal(Drawn):
     dist: Literal["normal"] = Field(description="A normal distribution, clipped to [min, max].")
     mean: Number = Field(description="Mean.")
     sd: NonNegative = Field(description="Standard deviation.")
@@ -58,21 +69,14 @@ class Normal(FileModel):
             raise ValueError(f"min ({self.min:g}) is more than max ({self.max:g})")
         return self
 
-    def sample(self, rng: random.Random) -> float:
-        value = rng.gauss(self.mean, self.sd)
-        if self.min is not None and value < self.min:
-            value = float(self.min)
-        if self.max is not None and value > self.max:
-            value = float(self.max)
-        return value
-
-    def sampler(self, rng: random.Random) -> Callable[[], float]:
-        if self.min is None and self.max is None:
-            return functools.partial(rng.gauss, self.mean, self.sd)
-        return functools.partial(self.sample, rng)
+    def values(self, rng: random.Random) -> Iterator[float]:
+        mean, sd, low, high = self.mean, self.sd, self.min, self.max
+        if low is None and high is None:
+            return drawn(rng, lambda numbers, count: numbers.normal(mean, sd, count).tolist())
+        return drawn(rng, lambda numbers, count: numbers.normal(mean, sd, count).clip(low, high).tolist())
 
 
-class Uniform(FileModel):
+class Uniform(Drawn):
     dist: Literal["uniform"] = Field(description="Uniform between low and high.")
     low: Number = Field(description="Lowest value.")
     high: Number = Field(description="Highest value.")
@@ -83,45 +87,47 @@ class Uniform(FileModel):
             raise ValueError(f"low ({self.low:g}) is more than high ({self.high:g})")
         return self
 
-    def sample(self, rng: random.Random) -> float:
-        return rng.uniform(self.low, self.high)
-
-    def sampler(self, rng: random.Random) -> Callable[[], float]:
-        return functools.partial(rng.uniform, self.low, self.high)
+    def values(self, rng: random.Random) -> Iterator[float]:
+        low, high = self.low, self.high
+        return drawn(rng, lambda numbers, count: numbers.uniform(low, high, count).tolist())
 
 
-class LogNormal(FileModel):
+class LogNormal(Drawn):
     dist: Literal["lognormal"] = Field(description="Log-normal: right-skewed delays.")
     median: NonNegative = Field(description="Median value.")
     sigma: NonNegative = Field(description="Spread of the logarithm.")
 
-    def sample(self, rng: random.Random) -> float:
-        # exp() overflows past e**709: a draw that far out is "forever" anyway.
-        return self.median * math.exp(min(rng.gauss(0, self.sigma), 700.0)) if self.median else 0.0
+    def values(self, rng: random.Random) -> Iterator[float]:
+        median, sigma = self.median, self.sigma
+        if not median:
+            return itertools.repeat(0.0)
+        exp = math.exp
 
-    def sampler(self, rng: random.Random) -> Callable[[], float]:
-        return functools.partial(self.sample, rng)
+        def block(numbers: Generator, count: int) -> list[float]:
+            # exp() overflows past e**709: a draw that far out is "forever" anyway. math.exp,
+            # not numpy's: the same values on every processor.
+            return [median * exp(min(x, 700.0)) for x in numbers.normal(0.0, sigma, count).tolist()]
+
+        return drawn(rng, block)
 
 
-class Exponential(FileModel):
+class Exponential(Drawn):
     dist: Literal["exponential"] = Field(description="Exponential: memoryless waits.")
     mean: NonNegative = Field(description="Mean value.")
 
-    def sample(self, rng: random.Random) -> float:
-        return rng.expovariate(1 / self.mean) if self.mean else 0.0
-
-    def sampler(self, rng: random.Random) -> Callable[[], float]:
-        if not self.mean:
-            return itertools.repeat(0.0).__next__
-        return functools.partial(rng.expovariate, 1 / self.mean)
+    def values(self, rng: random.Random) -> Iterator[float]:
+        mean = self.mean
+        if not mean:
+            return itertools.repeat(0.0)
+        return drawn(rng, lambda numbers, count: numbers.exponential(mean, count).tolist())
 
 
 Distribution = Annotated[
     Fixed | Normal | Uniform | LogNormal | Exponential, Field(discriminator="dist")
 ]
-"""Each distribution draws one value with ``sample(rng)``, the simulation's own generator;
-``sampler(rng)`` is the same draw bound to that generator once (a simulation draws some
-half a million values), giving the same values in the same order."""
+"""Each distribution's ``values(rng)`` are its endless draws, from a generator of its own
+seeded from ``rng``, the run's (see :mod:`app.simulate.draws`); ``sampler(rng)`` draws the
+next of them at each call."""
 
 
 class Candidates(FileModel):
