@@ -65,8 +65,12 @@ class MonitorResult:
         }
 
 
-_Watched = tuple[SpecTrigger, str, str, Callable[[Any, Any], bool], float, int]
+_Watched = tuple[
+    SpecTrigger, str, str, Callable[[Any, Any], bool], float, int, Callable[..., Any] | None
+]
 _FLOATS = {float}
+_EXTREME = {">=": max, ">": max, "<=": min, "<": min}
+"""The value of a run that breaches a comparison if any does (none for == and !=)."""
 
 
 def breach(trigger: SpecTrigger, raw: Any) -> bool | None:
@@ -87,10 +91,12 @@ def _scan(
 
     Returns the window at which the run reaches what the trigger needs (the scan stops
     there; None: it never does), and the run and counted windows then."""
-    trigger, _tid, _metric, compare, threshold, needed = watched
-    if values is not None and set(map(type, values)) == _FLOATS and all(map(isfinite, values)):
-        # The usual windows, finite floats: compared in one pass, and a trigger without
-        # any breach (most watches) is done without looking at the windows one by one.
+    trigger, _tid, _metric, compare, threshold, needed, extreme = watched
+    if values and set(map(type, values)) == _FLOATS and all(map(isfinite, values)):
+        # The usual windows, finite floats: a trigger without any breach (most watches) is
+        # done without looking at the windows one by one.
+        if extreme is not None and not compare(extreme(values), threshold):
+            return None, 0, counted + count
         breaches: Sequence[bool | None] = list(map(compare, values, repeat(threshold, count)))
         if True not in breaches:
             return None, 0 if count else run, counted + count
@@ -116,7 +122,7 @@ class StageWatch:
         self.triggers: list[_Watched] = spec.memo(
             ("watched-triggers", stage),
             lambda: [
-                (t, t.id, t.metric, OPERATORS[t.op], t.value, t.for_windows)
+                (t, t.id, t.metric, OPERATORS[t.op], t.value, t.for_windows, _EXTREME.get(t.op))
                 for p in self.policies
                 for t in p.triggers
             ],
@@ -169,10 +175,10 @@ class StageWatch:
                     runs[watched[1]],
                     counted[watched[1]],
                 )
-                for watched, scan in zip(self.triggers, scans)
+                for watched, scan in zip(self.triggers, scans, strict=True)
                 for values in (columns.get(watched[2]),)
             ]
-        for watched, (_fired, run, seen) in zip(self.triggers, scans):
+        for watched, (_fired, run, seen) in zip(self.triggers, scans, strict=True):
             runs[watched[1]], counted[watched[1]] = run, seen
         if first is None:
             self.windows += count

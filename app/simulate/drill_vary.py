@@ -59,9 +59,7 @@ def varied(spec: GateSpec, scenario: DrillScenario, seed: int) -> DrillScenario:
                     continue
                 new = _like(old * (1 + rng.uniform(-share, share)), old)
                 watching = [t for t in triggers if t.metric == metric]
-                if all(
-                    breach(t, new) == breach(t, old) for t in watching
-                ):
+                if all(breach(t, new) == breach(t, old) for t in watching):
                     metrics[metric] = new
             windows.append(window.model_copy(update={"metrics": metrics}))
         telemetry = telemetry.model_copy(update={"windows": windows})

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from itertools import islice, repeat
 import math
 import random
 from collections.abc import Callable, Iterator, Mapping
-from operator import itemgetter
+from itertools import islice, repeat
 from typing import Any
 
 from app.runtime.evaluate import CompiledGate, GateReview, compile_criterion
@@ -167,13 +166,15 @@ class Simulation:
         every = max(1, people.count // 100)
         gap = people.every_hours.sampler(self.rng)
         keys: dict[str, str] = {}
+        single_tier, submitters = len(tiers) == 1, people.submitters
         for index in range(people.count):
             if index:
                 yield gap() * HOUR
             if self.progress is not None and index % every == 0:
                 self.progress(index, people.count)
-            tier = self.rng.choices(tiers, cum_weights=cumulative)[0]
-            submitter = self.rng.choice(people.submitters)
+            # A single tier or submitter is no draw.
+            tier = tiers[0] if single_tier else self.rng.choices(tiers, cum_weights=cumulative)[0]
+            submitter = submitters[0] if len(submitters) == 1 else self.rng.choice(submitters)
             key = keys.get(submitter)
             if key is None:
                 key = keys[submitter] = person_key(submitter)
@@ -183,7 +184,7 @@ class Simulation:
         """A candidate's walk through the gates, then its release when it reaches the end."""
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
-        detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
+        detail = (entrant.tier, entrant.submitted_by)
         records, deploy, times = self.records, self.deploy, self.times
         times.append(t)
         records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
@@ -242,7 +243,7 @@ class Simulation:
             return None
         stats.passed += 1
         times.append(t)
-        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
+        records.append((t, EventType.GATE_PASSED, gate_id, index, (reasons,)))
         return t
 
     def await_approvals(
@@ -261,13 +262,11 @@ class Simulation:
         for moment, person, role, answer in self.responses(gate, evidence.candidate, asked):
             if moment > deadline:
                 break
-            if moment > t:
-                t = moment
+            t = moment  # none is before ``asked``, and they come in time order
             when = at(t)
             records.append(new_tuple(Response, (person, role, answer, when, None, ())))
-            detail = {"by": person, "role": role, "decision": answer}
             logged(t)
-            log((t, approval, gate_id, index, detail))
+            log((t, approval, gate_id, index, (person, role, answer)))
             if answer == "approve" and len(records) < needed:
                 continue
             decision, reasons, _codes, _approvals = review.verdict(when)

@@ -36,9 +36,16 @@ Event = dict[str, Any]
 10,000-release run records some 250,000 of them, and they are written out as JSON."""
 
 
-Record = tuple[float, EventType, str, int, "dict[str, Any] | None"]
-"""An event as the simulation writes it: minute, type, element, candidate, detail (None
-when it has none)."""
+Record = tuple[float, EventType, str, int, "dict[str, Any] | tuple[Any, ...] | None"]
+"""An event as the simulation writes it: minute, type, element, candidate, and its detail:
+None when it has none, a dict, or for the most frequent kinds the values of
+:data:`DETAIL_FIELDS` (made a dict when the log is read)."""
+
+DETAIL_FIELDS: dict[EventType, tuple[str, ...]] = {
+    EventType.CANDIDATE_ARRIVED: ("tier", "submitter"),
+    EventType.APPROVAL: ("by", "role", "decision"),
+    EventType.GATE_PASSED: ("reasons",),
+}
 
 
 class EventLog:
@@ -78,9 +85,16 @@ class EventLog:
             events = []
             for index in order:
                 _t, kind, element, candidate, detail = records[index]
+                if detail.__class__ is tuple:
+                    detail = dict(zip(DETAIL_FIELDS[kind], detail, strict=True))
                 if detail is None:
                     events.append(
-                        {"t": minutes[index], "type": kind, "element": element, "candidate": candidate}
+                        {
+                            "t": minutes[index],
+                            "type": kind,
+                            "element": element,
+                            "candidate": candidate,
+                        }
                     )
                 else:
                     events.append(

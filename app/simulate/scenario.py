@@ -73,7 +73,9 @@ class Normal(Drawn):
         mean, sd, low, high = self.mean, self.sd, self.min, self.max
         if low is None and high is None:
             return drawn(rng, lambda numbers, count: numbers.normal(mean, sd, count).tolist())
-        return drawn(rng, lambda numbers, count: numbers.normal(mean, sd, count).clip(low, high).tolist())
+        return drawn(
+            rng, lambda numbers, count: numbers.normal(mean, sd, count).clip(low, high).tolist()
+        )
 
 
 class Uniform(Drawn):

@@ -58,6 +58,11 @@ class Outcomes:
         self.outcomes = [name for name in sorted(weights) if weights[name] > 0]
         self.cumulative = list(itertools.accumulate(weights[name] for name in self.outcomes))
 
+    @property
+    def fixed(self) -> bool:
+        """Whether there is a single outcome (drawn without randomness)."""
+        return len(self.outcomes) == 1
+
     def sample(self, rng: random.Random) -> str:
         if len(self.outcomes) == 1:
             return self.outcomes[0]
@@ -105,6 +110,15 @@ class EvidenceSource:
             for name in sorted(checks)
             if name in read["check"] and any(weight > 0 for weight in checks[name].values())
         ]
+        self.always = not any(missing for _name, _sample, missing in self.metrics)
+        """Whether every metric is always reported (none may be missing)."""
+        self.fixed_checks = {
+            name: outcomes.outcomes[0] for name, outcomes in self.checks if outcomes.fixed
+        }
+        """Checks with a single outcome: always reported as it."""
+        self.drawn_checks = [
+            (name, outcomes) for name, outcomes in self.checks if not outcomes.fixed
+        ]
         self.artifacts = [
             (name, artifacts[name]) for name in sorted(artifacts) if name in read["artifact"]
         ]
@@ -113,11 +127,16 @@ class EvidenceSource:
     def draw(self, entrant: Entrant, complete: bool = False) -> Submission:
         """One visit's evidence. ``complete``: a person supplied any missing data."""
         rng = self.rng
-        metrics = {
-            name: sample()
-            for name, sample, missing in self.metrics
-            if complete or not missing or rng.random() >= missing
-        }
-        checks = {name: outcomes.sample(rng) for name, outcomes in self.checks}
+        if complete or self.always:
+            metrics = {name: sample() for name, sample, _missing in self.metrics}
+        else:
+            metrics = {
+                name: sample()
+                for name, sample, missing in self.metrics
+                if not missing or rng.random() >= missing
+            }
+        checks = dict(self.fixed_checks)
+        for name, outcomes in self.drawn_checks:
+            checks[name] = outcomes.sample(rng)
         artifacts = [name for name, p in self.artifacts if p >= 1 or rng.random() < p]
         return Submission(entrant, metrics, dict(self.baseline), checks, artifacts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -209,32 +210,70 @@ def test_a_workspace_typed_into_a_missing_folder_is_not_made(capsys, tmp_path: P
     assert not typo.parent.exists()
 
 
+DRAWN = 40_000
+
+
 @pytest.mark.parametrize(
-    "dist",
+    ("dist", "mean", "sd", "low", "high"),
     [
-        {"dist": "fixed", "value": 3},
-        {"dist": "normal", "mean": 1, "sd": 2},
-        {"dist": "normal", "mean": 1, "sd": 2, "min": 0, "max": 2},
-        {"dist": "uniform", "low": 1, "high": 4},
-        {"dist": "lognormal", "median": 2, "sigma": 1},
-        {"dist": "lognormal", "median": 0, "sigma": 1},
-        {"dist": "exponential", "mean": 3},
-        {"dist": "exponential", "mean": 0},
+        ({"dist": "fixed", "value": 3}, 3.0, 0.0, 3.0, 3.0),
+        ({"dist": "normal", "mean": 1, "sd": 2}, 1.0, 2.0, None, None),
+        # clipped to [0, 2]: a third of the mass on each bound; the mean stays 1 by symmetry
+        ({"dist": "normal", "mean": 1, "sd": 2, "min": 0, "max": 2}, 1.0, None, 0.0, 2.0),
+        ({"dist": "uniform", "low": 1, "high": 4}, 2.5, 3 / 12**0.5, 1.0, 4.0),
+        # mean median * e^(sigma^2 / 2); sd median * sqrt((e^s2 - 1) e^s2)
+        ({"dist": "lognormal", "median": 2, "sigma": 0.5}, 2 * math.exp(0.125),
+         2 * math.sqrt((math.exp(0.25) - 1) * math.exp(0.25)), 0.0, None),
+        ({"dist": "lognormal", "median": 0, "sigma": 1}, 0.0, 0.0, 0.0, 0.0),
+        ({"dist": "exponential", "mean": 3}, 3.0, 3.0, 0.0, None),
+        ({"dist": "exponential", "mean": 0}, 0.0, 0.0, 0.0, 0.0),
     ],
-)
-def test_a_bound_sampler_draws_what_sample_draws(dist: dict) -> None:
-    """The simulator binds each distribution to its generator once (``sampler``): the same
-    values, of the same type, in the same order as ``sample`` with that generator."""
+)  # fmt: skip
+def test_each_distribution_draws_its_shape_the_same_for_the_same_seed(
+    dist: dict, mean: float, sd: float | None, low: float | None, high: float | None
+) -> None:
+    """Each distribution draws from a generator of its own seeded from the run's
+    (``values``; ``sampler`` gives them one by one): floats of the distribution's mean and
+    spread within their bounds, the same ones again for the same seed and others for
+    another seed."""
+    import itertools
     import random
+    import statistics
 
     from pydantic import TypeAdapter
 
     from app.simulate.scenario import Distribution
 
     model = TypeAdapter(Distribution).validate_python(dist)
-    drawn = model.sampler(random.Random(5))
-    plain = random.Random(5)
-    expected = [model.sample(plain) for _ in range(500)]
-    got = [drawn() for _ in range(500)]
-    assert got == expected
-    assert {type(value) for value in got} == {float}
+    values = list(itertools.islice(model.values(random.Random(5)), DRAWN))
+    sampler = model.sampler(random.Random(5))
+    assert [sampler() for _ in range(DRAWN)] == values  # one by one, the same values
+    assert {type(value) for value in values} == {float}
+    # Five standard errors: a wrong shape is far outside, a right one never gets there.
+    spread = statistics.pstdev(values)
+    assert abs(statistics.fmean(values) - mean) <= 5 * (sd or spread or 0) / DRAWN**0.5
+    if sd is not None:
+        assert spread == pytest.approx(sd, rel=0.05, abs=1e-12)
+    if low is not None:
+        assert min(values) >= low
+    if high is not None:
+        assert max(values) <= high
+    if low is not None and high is not None and low < high and dist["dist"] == "normal":
+        assert values.count(low) > DRAWN / 4 and values.count(high) > DRAWN / 4
+    other = list(itertools.islice(model.values(random.Random(6)), DRAWN))
+    assert (other == values) == (spread == 0)
+
+
+def test_blocks_of_draws_do_not_change_the_values() -> None:
+    """Values are drawn in blocks (16, 64, ... 4,096 at a time): the same values as drawing
+    them all at once from the same generator."""
+    import itertools
+    import random
+
+    from app.simulate.draws import drawn, generator
+
+    def block(numbers, count):  # type: ignore[no-untyped-def]
+        return numbers.normal(0.0, 1.0, count).tolist()
+
+    values = list(itertools.islice(drawn(random.Random(9), block), 10_000))
+    assert values == generator(random.Random(9)).normal(0.0, 1.0, 10_000).tolist()

@@ -71,7 +71,7 @@ def test_one_run_says_it_is_one_sample_and_how_restore_is_timed(capsys) -> None:
     assert code == 0
     assert "This run is one sample (seed 3); --runs 200 gives medians" in out
     assert "from the fault's start to the end of the rollback (detection included)" in out
-    assert "lead time for changes 179 hours (medium)" in out
+    assert "lead time for changes 182 hours (medium)" in out
     assert "over 36.4 days" in out
 
 
