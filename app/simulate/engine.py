@@ -184,7 +184,7 @@ class Simulation:
         """A candidate's walk through the gates, then its release when it reaches the end."""
         arrived = t = self.clock.now
         first = self.spec.stages[0].id
-        detail = (entrant.tier, entrant.submitted_by)
+        detail = {"tier": entrant.tier, "submitter": entrant.submitted_by}
         records, deploy, times = self.records, self.deploy, self.times
         times.append(t)
         records.append((t, EventType.CANDIDATE_ARRIVED, first, index, detail))
@@ -243,7 +243,7 @@ class Simulation:
             return None
         stats.passed += 1
         times.append(t)
-        records.append((t, EventType.GATE_PASSED, gate_id, index, (reasons,)))
+        records.append((t, EventType.GATE_PASSED, gate_id, index, {"reasons": reasons}))
         return t
 
     def await_approvals(
@@ -266,7 +266,7 @@ class Simulation:
             when = at(t)
             records.append(new_tuple(Response, (person, role, answer, when, None, ())))
             logged(t)
-            log((t, approval, gate_id, index, (person, role, answer)))
+            log((t, approval, gate_id, index, {"by": person, "role": role, "decision": answer}))
             if answer == "approve" and len(records) < needed:
                 continue
             decision, reasons, _codes, _approvals = review.verdict(when)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+from app.process import collection_paused
+
 
 class EventType(StrEnum):
     """What happened at a simulated minute. Members are strings, so the event log's JSON
@@ -36,16 +38,9 @@ Event = dict[str, Any]
 10,000-release run records some 250,000 of them, and they are written out as JSON."""
 
 
-Record = tuple[float, EventType, str, int, "dict[str, Any] | tuple[Any, ...] | None"]
-"""An event as the simulation writes it: minute, type, element, candidate, and its detail:
-None when it has none, a dict, or for the most frequent kinds the values of
-:data:`DETAIL_FIELDS` (made a dict when the log is read)."""
-
-DETAIL_FIELDS: dict[EventType, tuple[str, ...]] = {
-    EventType.CANDIDATE_ARRIVED: ("tier", "submitter"),
-    EventType.APPROVAL: ("by", "role", "decision"),
-    EventType.GATE_PASSED: ("reasons",),
-}
+Record = tuple[float, EventType, str, int, "dict[str, Any] | None"]
+"""An event as the simulation writes it: minute, type, element, candidate, and its detail
+(None when it has none)."""
 
 
 class EventLog:
@@ -77,34 +72,25 @@ class EventLog:
         same rounded minute in the order they were written). Some 250,000 in a 10,000-
         release run: the minutes are rounded and ordered as one numpy array."""
         if self._events is None:
-            import numpy
-
-            rounded = numpy.array(self.times, float).round(3)
-            order = rounded.argsort(kind="stable").tolist()
-            minutes, records = rounded.tolist(), self.records
-            events = []
-            for index in order:
-                _t, kind, element, candidate, detail = records[index]
-                if detail.__class__ is tuple:
-                    detail = dict(zip(DETAIL_FIELDS[kind], detail, strict=True))
-                if detail is None:
-                    events.append(
-                        {
-                            "t": minutes[index],
-                            "type": kind,
-                            "element": element,
-                            "candidate": candidate,
-                        }
-                    )
-                else:
-                    events.append(
-                        {
-                            "t": minutes[index],
-                            "type": kind,
-                            "element": element,
-                            "candidate": candidate,
-                            "detail": detail,
-                        }
-                    )
-            self._events = events
+            with collection_paused():  # many small acyclic objects, as in the run
+                self._events = self._read()
         return self._events
+
+    def _read(self) -> list[Event]:
+        import numpy
+
+        rounded = numpy.array(self.times, float).round(3)
+        order = rounded.argsort(kind="stable")
+        events = []
+        append = events.append
+        for t, (_t, kind, element, candidate, detail) in zip(
+            rounded[order].tolist(), map(self.records.__getitem__, order.tolist()), strict=True
+        ):
+            if detail is None:
+                append({"t": t, "type": kind, "element": element, "candidate": candidate})
+            else:
+                append(
+                    {"t": t, "type": kind, "element": element, "candidate": candidate,
+                     "detail": detail}
+                )  # fmt: skip
+        return events
