@@ -143,8 +143,11 @@ class Simulation:
         self.clock.start(self.arrivals())
         self.clock.run()
         log = self.events
-        self.latest = check_minute(log.latest())  # every logged time is at most this
-        check_minute(log.earliest())  # and none is negative
+        # Every logged time is a date: none negative, none past the latest, none NaN (which
+        # max and min step over, and which makes the sum NaN).
+        check_minute(sum(log.times) / len(log) if len(log) else 0.0)
+        self.latest = check_minute(log.latest())
+        check_minute(log.earliest())
         return SimulationResult(
             self.scenario.id,
             self.seed,

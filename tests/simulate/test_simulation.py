@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from typing import Any
 
@@ -397,6 +398,19 @@ def test_times_a_date_cannot_hold_stop_the_run_with_a_clear_error(spec) -> None:
     endless = scenario(telemetry__window_minutes=1e308)
     with pytest.raises(ScenarioRangeError, match="past what a date can hold"):
         simulate(spec, endless, 0)
+
+
+def test_a_time_that_is_not_a_number_stops_the_run_too(spec) -> None:
+    """max and min step over NaN: the check at the end of the run does not."""
+    from app.simulate.clock import ScenarioRangeError
+    from app.simulate.engine import Simulation
+    from app.simulate.events import EventType
+
+    run = Simulation(spec, scenario(), 0)
+    run.log(5.0, EventType.DEPLOYED, "prod", 0)
+    run.log(math.nan, EventType.DEPLOYED, "prod", 0)  # after a number: max keeps the number
+    with pytest.raises(ScenarioRangeError, match="past what a date can hold"):
+        run.run()
 
 
 def test_an_approver_who_never_answers_in_working_hours_lets_the_gate_expire(spec) -> None:
