@@ -113,8 +113,8 @@ class Simulation:
         self.watched_on_the_way = watched_stages(spec) - {final}
         """Stages before production with rollback triggers: candidates wait out their watch."""
         self.askers = {gate.id: askers(spec, scenario, gate, self.rng) for gate in self.chain}
-        self.asked: dict[tuple[str, str], list[Asker]] = {}
-        """(gate, tier) -> the gate's rules that apply to the tier (see :data:`Asker`)."""
+        self.asked: dict[tuple[str, str], Asked] = {}
+        """(gate, tier) -> the gate's rules that apply to the tier (see :data:`Asked`)."""
         self.deploy = scenario.deploy_minutes.sampler(self.rng)
         self.hold_review = scenario.hold_review.sampler(self.rng)
         self.steps = [
@@ -287,26 +287,30 @@ class Simulation:
     ) -> list[tuple[float, str, str, str]]:
         """Each asked approver's answer, in time order: when, who, for which role, what."""
         tier = entrant.tier
-        rules = self.asked.get((gate.id, tier))
-        if rules is None:
-            rules = self.asked[(gate.id, tier)] = [
-                asker for asker in self.askers[gate.id] if asker[1] is None or tier in asker[1]
-            ]
-        planned: list[tuple[float, str, str, str]] = []
+        found = self.asked.get((gate.id, tier))
+        if found is None:
+            found = self.asked[(gate.id, tier)] = asked_at(self.askers[gate.id], tier)
+        rules, plain, people, roles, keys = found
         rng, submitter = self.rng, entrant.key
-        for role, _tiers, respond, reject, delays, working_hours, people, keys in rules:
-            # One delay per member, drawn whether or not they answer.
-            waits = list(islice(delays, len(people)))
-            if respond >= 1 and not reject and working_hours is None and submitter not in keys:
-                # The usual rule: every member answers, and approves.
-                planned += zip(
+        if plain and submitter not in keys:
+            # The usual gate: every member answers, and approves (one delay each, drawn
+            # rule by rule as below).
+            waits: list[float] = []
+            for rule in rules:
+                waits += islice(rule[4], len(rule[6]))
+            return sorted(
+                zip(
                     [asked + (wait if wait > 0.0 else 0.0) * HOUR for wait in waits],
                     people,
-                    repeat(role),
+                    roles,
                     repeat("approve"),
                 )
-                continue
-            for person, key, wait in zip(people, keys, waits, strict=True):
+            )
+        planned: list[tuple[float, str, str, str]] = []
+        for role, _tiers, respond, reject, delays, working_hours, members, member_keys in rules:
+            # One delay per member, drawn whether or not they answer.
+            waits = list(islice(delays, len(members)))
+            for person, key, wait in zip(members, member_keys, waits, strict=True):
                 if key == submitter or (respond < 1 and rng.random() >= respond):
                     continue
                 moment = asked + (wait if wait > 0.0 else 0.0) * HOUR  # max(0.0, wait), faster
@@ -540,6 +544,28 @@ def askers(spec: GateSpec, scenario: Scenario, gate: SpecGate, rng: random.Rando
             )
         )
     return found
+
+
+Asked = tuple[list[Asker], bool, list[str], list[str], frozenset[str]]
+"""A gate's rules for one tier as the simulation asks them: the rules, whether they are
+plain (every member answers and approves, at any hour), and their members, each member's
+role and the members' person keys, rule after rule."""
+
+
+def asked_at(rules: list[Asker], tier: str) -> Asked:
+    """The rules of a gate that apply to ``tier``, with their members flattened."""
+    applying = [rule for rule in rules if rule[1] is None or tier in rule[1]]
+    plain = all(
+        respond >= 1 and not reject and working_hours is None
+        for _role, _tiers, respond, reject, _delays, working_hours, _people, _keys in applying
+    )
+    return (
+        applying,
+        plain,
+        [person for rule in applying for person in rule[6]],
+        [rule[0] for rule in applying for _person in rule[6]],
+        frozenset(key for rule in applying for key in rule[7]),
+    )
 
 
 def apply_fault(fault: Fault, columns: dict[str, list[Any]]) -> None:
