@@ -9,6 +9,10 @@ Candidates do not share anything at a gate, so each one's walk through the gates
 any stage watched before production, a canary say) is worked out in one go, with explicit
 times, when it arrives; the scheduler only orders what candidates share: production, where a
 newer release replaces the one being watched.
+
+Events are logged compactly as they are worked out (out of time order: a walk is worked out
+ahead) and read in time order from the :class:`EventLog` when someone asks. Random values
+come from each distribution's own generator, seeded from the run's (``app.simulate.draws``).
 """
 
 from __future__ import annotations
