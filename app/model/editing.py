@@ -37,6 +37,13 @@ _WIDER = {
     "content": ("layout", "content"),
     "graph": ("layout", "content", "graph"),
 }
+
+
+def _frozen(value: Any) -> tuple[Any, ...]:
+    """A list's items, or a table's ``(key, value)`` pairs, as a tuple."""
+    return tuple(value.items()) if isinstance(value, dict) else tuple(value)
+
+
 _DOCUMENT_FIELDS = ("id", "title", "version", "owner", "description", "tiers", "roles", "metrics")
 _DOCUMENT_FIELDS += ("components",)
 _DOCUMENT_FIELDS += (  # document control (app.model.control)
@@ -198,15 +205,16 @@ class DocumentEditing:
         return True
 
     def rename_entry(self: Sop, catalog: str, old_id: str, new_id: str) -> CatalogRename | None:
-        """Give an entry of ``catalog`` (components, roles or metrics) a new id, and with it
-        every reference to it (as a node rename takes its edges along): components'
+        """Give an entry of ``catalog`` (components, roles, metrics or tiers) a new id, and
+        with it every reference to it (as a node rename takes its edges along): components'
         ``depends_on`` and triggers' restores; components' owners, gates' approval rules and
-        actions' roles; criteria and triggers naming a metric. Returns what it changed, for
+        actions' roles; criteria and triggers naming a metric; the ``tiers`` of approval
+        rules and criteria, and lint options naming a tier. Returns what it changed, for
         :meth:`undo_rename`, or None when ``new_id`` is the entry's own id already."""
         renaming = RENAMINGS.get(catalog)
         if renaming is None:
             raise InvalidValueError(f"{catalog!r} is not a catalog whose ids can be renamed")
-        ids = [item.id for item in getattr(self, catalog)]
+        ids = renaming.ids(getattr(self, catalog))
         if old_id not in ids:
             raise UnknownElementError(old_id, renaming.noun)
         try:
@@ -222,7 +230,7 @@ class DocumentEditing:
             updates = {
                 node.id: update
                 for node in self.nodes
-                if (update := renaming.node(node, old_id, new_id)) is not None
+                if (update := renaming.node(node, old_id, new_id))
             }
         except ValueError as error:
             raise InvalidValueError(str(error)) from None
@@ -230,29 +238,37 @@ class DocumentEditing:
             catalog,
             old_id,
             new_id,
-            tuple((name, tuple(getattr(self, name))) for name in fields),
-            tuple((node_id, name, self.node(node_id)) for node_id, (name, _) in updates.items()),
+            tuple((name, _frozen(getattr(self, name))) for name in fields),
+            tuple(
+                (node_id, tuple(update), self.node(node_id)) for node_id, update in updates.items()
+            ),
         )
         nodes = {
-            node_id: (name, self.node(node_id).model_copy(update={name: value}))
-            for node_id, (name, value) in updates.items()
+            node_id: (tuple(update), self.node(node_id).model_copy(update=update))
+            for node_id, update in updates.items()
         }
         self._put_renamed(fields, nodes)
         return rename
 
     def undo_rename(self: Sop, rename: CatalogRename) -> None:
         """Put back exactly the catalogs and nodes that :meth:`rename_entry` changed."""
-        fields = {name: list(before) for name, before in rename.fields}
-        nodes = {node_id: (name, before) for node_id, name, before in rename.nodes}
+        fields = {
+            name: dict(before) if isinstance(getattr(self, name), dict) else list(before)
+            for name, before in rename.fields
+        }
+        nodes = {node_id: (names, before) for node_id, names, before in rename.nodes}
         self._put_renamed(fields, nodes)
 
-    def _put_renamed(self: Sop, fields: dict[str, list[Any]], nodes: dict[str, Any]) -> None:
+    def _put_renamed(
+        self: Sop, fields: dict[str, Any], nodes: dict[str, tuple[tuple[str, ...], Any]]
+    ) -> None:
         for name, value in fields.items():
             setattr(self, name, value)
             self._changed("document-changed", [], name)
-        for node_id, (name, node) in nodes.items():
+        for node_id, (names, node) in nodes.items():
             self.nodes[self.node_position(node_id)] = node
-            self._changed("node-changed", [node_id], name)
+            for name in names:
+                self._changed("node-changed", [node_id], name)
 
     def move(self: Sop, node_id: str, x: float, y: float) -> Position | None:
         """Place a node on the canvas; returns its previous position (None if it had none)."""

@@ -1,5 +1,6 @@
-"""Renaming a role or a metric in its catalog takes every reference along (approval rules,
-actions, component owners; criteria and triggers), as one change that undo puts back."""
+"""Renaming a role, a metric or a risk tier in its catalog takes every reference along
+(approval rules, actions, component owners; criteria and triggers; the tiers of approval
+rules and criteria, and lint options naming a tier), as one change that undo puts back."""
 
 from __future__ import annotations
 
@@ -40,8 +41,28 @@ def metric_references(doc: Sop) -> dict[str, Any]:
     }
 
 
+def tier_references(doc: Sop) -> dict[str, Any]:
+    """Every place a tier id is written, by where."""
+    return {
+        "catalog": list(doc.tiers),
+        "approvals": {
+            n.id: [r.tiers for r in n.approval.rules] for n in doc.nodes if n.kind == "gate"
+        },
+        "criteria": {
+            n.id: [c.tiers for c in n.criteria] for n in doc.nodes if n.kind in ("gate", "check")
+        },
+        "lint": [  # the artifacts table's keys as a list, so that swapped() reaches them
+            [rule, [list(pair) for pair in value.items()] if isinstance(value, dict) else value]
+            for rule, setting in doc.model_dump(mode="json", exclude_unset=True)
+            .get("lint", {})
+            .items()
+            for value in ([setting] if isinstance(setting, str) else setting.values())
+        ],
+    }
+
+
 def dangling(doc: Sop) -> list[tuple[str, tuple[str, ...]]]:
-    rules = ("role-defined", "metric-defined")
+    rules = ("role-defined", "metric-defined", "criterion-tier-known")
     return [(d.rule, d.elements) for d in validate(doc) if d.rule in rules]
 
 
@@ -61,6 +82,10 @@ CASES = [
     ("metrics", "deployment-gate", "accuracy", metric_references),  # trigger, gates, check
     ("metrics", "rollback-procedure", "latency-p95-ms", metric_references),
     ("metrics", "startup-lightweight", "error-rate", metric_references),
+    ("tiers", "deployment-gate", "high", tier_references),  # approvals and criteria
+    ("tiers", "continuous-quality-gates", "medium", tier_references),  # and a check's
+    ("tiers", "startup-lightweight", "high", tier_references),
+    ("tiers", "internal-productivity-tool", "low", tier_references),
 ]
 
 
@@ -70,6 +95,14 @@ def test_every_reference_follows_and_undo_redo_are_byte_identical(
 ) -> None:
     doc = load_template(template)
     new = "renamed_one" if catalog == "metrics" else "renamed-one"
+    if catalog == "tiers":  # the lint options that name a tier follow too
+        other = next(tier for tier in doc.tiers if tier != old)
+        lint = {
+            "high-tier-needs-independent-approval": {"level": "warning", "tier": old},
+            "required-artifacts": {"artifacts": {other: [], old: ["model-card"]}},
+            "role-unused": "off",
+        }
+        doc = Sop.model_validate({**doc.model_dump(exclude_unset=True), "lint": lint})
     before, text = references(doc), dumps_document(doc)
     assert dangling(doc) == []
     rename = doc.rename_entry(catalog, old, new)
@@ -168,7 +201,14 @@ def test_undo_keeps_a_reference_that_already_named_the_new_id(
         ("metrics", "accuracy", "$(x)", InvalidValueError, "not a valid name"),
         ("metrics", "accuracy", "", InvalidValueError, "not a valid name"),
         ("metrics", "nothing", "x", UnknownElementError, "no metric with id 'nothing'"),
-        ("tiers", "low", "lowest", InvalidValueError, "not a catalog whose ids can be renamed"),
+        ("tiers", "low", "high", DuplicateIdError, "already used among the tiers"),
+        ("tiers", "low", "High", InvalidValueError, "not a valid id"),
+        ("tiers", "low", "lo\u200bw", InvalidValueError, "not a valid id"),
+        ("tiers", "low", '"lowest"', InvalidValueError, "not a valid id"),
+        ("tiers", "low", "lo\x00w", InvalidValueError, "not a valid id"),
+        ("tiers", "low", "\ud800", InvalidValueError, "not a valid id"),
+        ("tiers", "medium", "x", UnknownElementError, "no tier with id 'medium'"),
+        ("definitions", "x", "y", InvalidValueError, "not a catalog whose ids can be renamed"),
     ],
 )
 def test_refusals_change_nothing(catalog: str, old: str, new: str, error: type, says: str) -> None:
@@ -183,6 +223,7 @@ def test_the_same_id_again_is_no_change() -> None:
     doc = load_template("startup-lightweight")
     assert doc.rename_entry("roles", "ml-lead", "ml-lead") is None
     assert doc.rename_entry("metrics", "accuracy", "accuracy") is None
+    assert doc.rename_entry("tiers", "low", "low") is None
 
 
 @pytest.mark.parametrize("catalog", ["roles", "metrics"])
@@ -203,7 +244,18 @@ def test_a_catalog_with_only_one_id_changed_is_a_rename(catalog: str) -> None:
     hostile = [dict(e) for e in lean]
     hostile[1]["id"] = "\ud800"
     assert renamed_entry(catalog, entries, hostile) is None  # left to the catalog's check
-    assert renamed_entry("tiers", doc.tiers, ["low", "mid", "high"]) is None
+    assert renamed_entry("definitions", doc.definitions, []) is None
+
+
+def test_a_tier_list_with_only_one_tier_changed_is_a_rename() -> None:
+    tiers = ["low", "medium", "high"]
+    assert renamed_entry("tiers", tiers, ["low", "moderate", "high"]) == ("medium", "moderate")
+    assert renamed_entry("tiers", tiers, list(tiers)) is None  # nothing changed
+    assert renamed_entry("tiers", tiers, ["low", "high", "medium"]) is None  # a move
+    assert renamed_entry("tiers", tiers, ["low", "low", "high"]) is None  # an id taken
+    assert renamed_entry("tiers", tiers, ["low", "medium"]) is None  # a removal
+    for hostile in ("Medium", "me\u200bdium", "\ud800", "'medium'", "", None):
+        assert renamed_entry("tiers", tiers, ["low", hostile, "high"]) is None
 
 
 def test_a_list_naming_both_ids_gets_the_new_one_twice_and_undo_tells_them_apart() -> None:
@@ -236,3 +288,49 @@ def test_a_list_naming_both_ids_gets_the_new_one_twice_and_undo_tells_them_apart
     doc.undo_rename(metrics)
     doc.undo_rename(roles)
     assert dumps_document(doc) == text
+
+
+def test_a_tiers_list_naming_both_ids_keeps_the_new_one_once_and_undo_puts_both_back() -> None:
+    """A criterion for the old tier and a (missing) new one: after the rename it lists the
+    new tier once (a list naming a tier twice is refused on load); undo restores both."""
+    doc = load_template("startup-lightweight")
+    criteria = [c.model_dump(exclude_none=True) for c in doc.node("release-gate").criteria]
+    criteria[0]["tiers"] = ["critical", "high"]
+    doc.set_field("release-gate", "criteria", criteria)
+    assert ("criterion-tier-known", ("release-gate",)) in dangling(doc)
+    text = dumps_document(doc)
+    rename = doc.rename_entry("tiers", "high", "critical")
+    assert rename is not None and dangling(doc) == []
+    assert doc.node("release-gate").criteria[0].tiers == ["critical"]
+    Sop.model_validate_json(dumps_document(doc))  # what it saves loads again
+    doc.undo_rename(rename)
+    assert dumps_document(doc) == text
+
+
+def test_a_lint_table_naming_both_tiers_refuses_the_rename_and_changes_nothing() -> None:
+    doc = load_template("startup-lightweight")
+    lint = {"required-artifacts": {"artifacts": {"high": ["model-card"], "critical": []}}}
+    doc = Sop.model_validate({**doc.model_dump(exclude_unset=True), "lint": lint})
+    text = dumps_document(doc)
+    with pytest.raises(InvalidValueError, match="for tier 'high' and for 'critical'; merge"):
+        doc.rename_entry("tiers", "high", "critical")
+    assert dumps_document(doc) == text
+
+
+def test_the_lint_options_a_tier_rename_rewrites_are_those_rules_options() -> None:
+    from app.model.renames import TIER_OPTIONS
+    from app.validate.registry import RULES
+
+    assert all(option in RULES[rule].options for rule, (option, _how) in TIER_OPTIONS.items())
+
+
+def test_a_tier_rename_announces_each_changed_place_once() -> None:
+    doc = load_template("startup-lightweight")
+    events: list[Any] = []
+    doc.subscribe(events.append)
+    doc.rename_entry("tiers", "high", "critical")
+    assert [(e.change, e.ids, e.field) for e in events] == [
+        ("document-changed", (), "tiers"),
+        ("node-changed", ("release-gate",), "approval"),
+        ("node-changed", ("release-gate",), "criteria"),
+    ]
