@@ -164,7 +164,7 @@ class RenameNodeCommand(DocumentCommand):
 
 
 class RenameEntryCommand(DocumentCommand):
-    """A catalog entry's new id (component, role or metric), with every reference to it."""
+    """A catalog entry's new id (component, role, metric or tier), with every reference to it."""
 
     def __init__(
         self, doc: Sop, catalog: str, old_id: str, new_id: str, parent: QUndoCommand | None = None

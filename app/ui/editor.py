@@ -208,8 +208,8 @@ class DocumentEditor(QObject):
         self._run(SetFieldCommand(self.doc, element_id, field, value))
 
     def set_document_property(self, field: str, value: Any) -> None:
-        """Change a document field; a catalog (components, roles, metrics) whose only change
-        is one entry's id is a rename, which takes every reference to the entry along."""
+        """Change a document field; a catalog (components, roles, metrics, tiers) whose only
+        change is one entry's id is a rename, which takes every reference to the entry along."""
         if rename := renamed_entry(field, getattr(self.doc, field, []), value):
             self.rename_entry(field, *rename)
             return

@@ -1,5 +1,5 @@
-"""A role or metric id typed anew into its catalog table renames every reference to it:
-one undo step, no dangling-reference problem, the new id drawn in the cell."""
+"""A role, metric or risk tier id typed anew into its catalog table renames every reference
+to it: one undo step, no dangling-reference problem, the new id drawn in the cell."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.model.document import Sop
-from tests.gui.inspecting import Steps, edit_cell, press, select, shown, typed
+from app.model.io import dumps_document
+from tests.gui.inspecting import Steps, criteria, edit_cell, press, select, shown, typed
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def type_id(window, catalog: str, old: str, text: str):  # type: ignore[no-untyp
     """Open the id cell of entry ``old`` in the document form's ``catalog`` table, type
     ``text`` over it and press Return; the table and the row."""
     table = getattr(select(window), catalog)
-    row = [entry.id for entry in getattr(window.editor.doc, catalog)].index(old)
+    row = [getattr(entry, "id", entry) for entry in getattr(window.editor.doc, catalog)].index(old)
     edit_cell(window, table, row, 0)
     press(Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     typed(text)
@@ -93,12 +94,15 @@ def test_typing_a_new_id_renames_every_reference(qtbot, active, catalog: str) ->
         ("roles", "$(x)", "not a valid id"),
         ("metrics", "Accuracy", "not a valid name"),
         ("metrics", "auc", "metric id 'auc' is used twice"),
+        ("tiers", "low", "tier 'low' is listed twice"),
+        ("tiers", "High", "not a valid id"),
+        ("tiers", '"critical"', "not a valid id"),
     ],
 )
 def test_a_taken_or_invalid_id_is_refused_inline(
     qtbot, active, catalog: str, typed_id: str, says: str
 ) -> None:
-    old = KINDS[catalog][0]
+    old = KINDS[catalog][0] if catalog in KINDS else "high"
     doc = active.editor.doc
     before, steps = doc.model_dump(), Steps(active)
     table, row = type_id(active, catalog, old, typed_id)
@@ -106,3 +110,47 @@ def test_a_taken_or_invalid_id_is_refused_inline(
     assert table.error.isVisible() and says in table.error.text(), table.error.text()
     assert "\n" not in table.error.text()  # one sentence, on one line
     assert shown(table, row, 0) == old
+
+
+def tier_references(doc: Sop) -> list[list[str] | None]:
+    lists = [r.tiers for n in doc.nodes if n.kind == "gate" for r in n.approval.rules]
+    return lists + [c.tiers for n in doc.nodes for c in getattr(n, "criteria", ())]
+
+
+def test_typing_a_new_tier_renames_the_tiers_of_rules_and_criteria(qtbot, active) -> None:
+    """``high`` becomes ``critical``: every approval rule and criterion for ``high`` follows
+    (a rule made to name ``critical`` first dangles until then); the production gate's
+    criteria table draws the new tier; undo puts the document back byte for byte."""
+    doc, rule = active.editor.doc, "criterion-tier-known"
+    approval = doc.node("staging-gate").approval.model_dump(exclude_none=True)
+    approval["rules"][0]["tiers"] = ["critical"]
+    active.editor.set_property("staging-gate", "approval", approval)
+    qtbot.waitUntil(lambda: rule in problem_rules(active))
+    before, text = tier_references(doc), dumps_document(doc)
+    expected = [
+        None if t is None else ["critical" if x == "high" else x for x in t] for t in before
+    ]
+    assert expected != before
+    steps = Steps(active)
+    table, row = type_id(active, "tiers", "high", "critical")
+    assert doc.tiers == ["low", "medium", "critical"] and tier_references(doc) == expected
+    assert steps.pushed == 1 and shown(table, row, 0) == "critical" and not table.error.isVisible()
+    qtbot.waitUntil(lambda: rule not in problem_rules(active))
+    assert not any(r.endswith("-defined") or r.endswith("-known") for r in problem_rules(active))
+    renamed = dumps_document(doc)
+    gate = criteria(select(active, "production-gate"))
+    rules = [shown(gate, r, 1) for r in range(gate.model.rowCount())]
+    assert [r for r in rules if "·" in r] == [
+        "demographic-parity-gap <= 0.05 · critical",
+        "compliance-review present · medium, critical",
+    ], rules
+    active.editor.stack.undo()
+    QApplication.processEvents()
+    assert dumps_document(doc) == text
+    qtbot.waitUntil(lambda: rule in problem_rules(active))
+    rules = [shown(gate, r, 1) for r in range(gate.model.rowCount())]
+    assert "compliance-review present · medium, high" in rules
+    active.editor.stack.redo()
+    QApplication.processEvents()
+    assert dumps_document(doc) == renamed
+    qtbot.waitUntil(lambda: rule not in problem_rules(active))
