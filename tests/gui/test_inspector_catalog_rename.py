@@ -154,3 +154,23 @@ def test_typing_a_new_tier_renames_the_tiers_of_rules_and_criteria(qtbot, active
     QApplication.processEvents()
     assert dumps_document(doc) == renamed
     qtbot.waitUntil(lambda: rule not in problem_rules(active))
+
+
+def test_a_role_renamed_onto_a_gates_other_rule_shows_the_twice_warning(qtbot, active) -> None:
+    """The production gate asks for the undefined role ``release-manager``; typing that id
+    over ``product-owner`` mends it and leaves two rules for one role: the Problems panel
+    shows the warning naming the gate and the role, with its fix."""
+    approval = active.editor.doc.node("production-gate").approval.model_dump(exclude_none=True)
+    approval["rules"].append({"role": "release-manager", "count": 2})
+    active.editor.set_property("production-gate", "approval", approval)
+    qtbot.waitUntil(lambda: "role-defined" in problem_rules(active))
+    assert "approval-role-twice" not in problem_rules(active)
+    type_id(active, "roles", "product-owner", "release-manager")
+    qtbot.waitUntil(lambda: "approval-role-twice" in problem_rules(active))
+    problems = active.problems
+    row = problem_rules(active).index("approval-role-twice")
+    assert problems.item(row, 0).text().endswith("warning")
+    assert "role 'release-manager'" in problems.item(row, 2).text()
+    assert "Security and compliance gate" in problems.item(row, 2).text()
+    assert problems.item(row, 3).text().startswith("Merge them into one rule")
+    assert "role-defined" not in problem_rules(active)

@@ -185,6 +185,12 @@ MUTATIONS: dict[str, tuple[Callable[[Data], None], tuple[str, ...]]] = {
     "role-defined": (set_(lambda d: node(d, "acc-approve"), role="ghost-role"), ("acc-approve",)),
     "role-has-members": (set_(lambda d: role(d, "product-owner"), members=[]), ("product-owner",)),
     "separation-feasible": (shared_members, ("production-gate",)),
+    "approval-role-twice": (
+        lambda d: node(d, "production-gate")["approval"]["rules"].append(
+            {"role": "security-reviewer", "tiers": ["high"]}
+        ),
+        ("production-gate",),
+    ),
     "person-id": (
         lambda d: role(d, "product-owner")["members"].append("Isabel Ruiz"),
         ("product-owner",),

@@ -1,4 +1,5 @@
-"""Role rules: roles exist, have members, can satisfy the approvals asked of them, are used."""
+"""Role rules: roles exist, have members, can satisfy the approvals asked of them, are asked
+once per gate, are used."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from app.model.graph import SopGraph
 from app.spec.types import person_id_problem, person_key
 from app.validate.registry import Finding, rule
+from app.validate.rules.governance import applies
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -161,6 +163,45 @@ def separation_feasible(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
                 if gate.id not in reported:
                     reported.add(gate.id)
                     yield Finding(message, (gate.id,))
+
+
+@rule(
+    "approval-role-twice",
+    "roles",
+    "warning",
+    "No gate has two approval rules for the same role that apply to the same tier (as a role "
+    "rename or a hand edit can leave behind).",
+    "Merge them into one rule with the count wanted (rules of one role for different tiers "
+    "can stay apart).",
+)
+def approval_role_twice(doc: Sop, graph: SopGraph) -> Iterator[Finding]:
+    for gate in doc.nodes_of_kind("gate"):
+        approval = gate.approval
+        by_role: dict[str, list[int]] = {}
+        for index, approval_rule in enumerate(approval.rules):
+            # Role ids compared exactly, as check looks a record's role up among the rules.
+            by_role.setdefault(approval_rule.role, []).append(index)
+        for role_id, indexes in by_role.items():
+            shared = [
+                t for t in doc.tiers if sum(applies(approval.rules[i], t) for i in indexes) > 1
+            ]
+            if not shared:
+                continue  # one rule per tier: a different count for each tier
+            indexes = [i for i in indexes if any(applies(approval.rules[i], t) for t in shared)]
+            rules = [approval.rules[i] for i in indexes]
+            counts = " and ".join(str(r.count) for r in rules)
+            # As check reads them: under "all" every rule is met by other people, so the
+            # counts add up; under "any" the smallest one alone promotes.
+            effect = (
+                "whose counts add up" if approval.mode == "all" else "the smallest alone promotes"
+            )
+            yield Finding(
+                f"gate {gate.name!r} has {len(rules)} approval rules for role {role_id!r} "
+                f"(counts {counts}) for tier(s) {', '.join(shared)}, {effect}; merge them into "
+                "one rule with the count wanted",
+                (gate.id,),
+                where=("nodes", doc.node_position(gate.id), "approval", "rules", indexes[1]),
+            )
 
 
 @rule(
