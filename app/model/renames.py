@@ -122,15 +122,15 @@ TIER_OPTIONS: dict[str, tuple[str, str]] = {
 how)``, as its value or as the keys of its table."""
 
 
-def _tier_option(value: Any, how: str, old: str, new: str) -> Any:
+def _tier_option(where: str, value: Any, how: str, old: str, new: str) -> Any:
     if how == "value":
         return _swap(value, old, new)
     if not isinstance(value, dict) or old not in value:
         return value
     if new in value:
         raise ValueError(
-            f"the lint option lists artifacts for tier {old!r} and for {new!r}; merge them "
-            "into one entry first"
+            f"the lint option {where} has an entry for tier {old!r} and for {new!r}; merge "
+            "them into one entry first"
         )
     return {(new if tier == old else tier): items for tier, items in value.items()}
 
@@ -142,7 +142,7 @@ def _renamed_lint(lint: dict[str, Any], old: str, new: str) -> dict[str, Any]:
         extra = getattr(setting, "model_extra", None) or {}
         if option not in extra:
             continue
-        value = _tier_option(extra[option], how, old, new)
+        value = _tier_option(f"{rule_id}.{option}", extra[option], how, old, new)
         if value != extra[option]:
             data = setting.model_dump(exclude_unset=True)  # type: ignore[union-attr]
             renamed[rule_id] = type(setting).model_validate({**data, option: value})

@@ -312,7 +312,10 @@ def test_a_lint_table_naming_both_tiers_refuses_the_rename_and_changes_nothing()
     lint = {"required-artifacts": {"artifacts": {"high": ["model-card"], "critical": []}}}
     doc = Sop.model_validate({**doc.model_dump(exclude_unset=True), "lint": lint})
     text = dumps_document(doc)
-    with pytest.raises(InvalidValueError, match="for tier 'high' and for 'critical'; merge"):
+    with pytest.raises(
+        InvalidValueError,
+        match=r"required-artifacts\.artifacts has an entry for tier 'high' and for 'critical'",
+    ):
         doc.rename_entry("tiers", "high", "critical")
     assert dumps_document(doc) == text
 
