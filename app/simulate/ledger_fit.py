@@ -35,6 +35,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -145,7 +146,8 @@ def fit_scenario(
         params,
     )
     fit = _Fit(spec, base, ledger.shown)
-    fit.read(rows)
+    with closing(rows):  # an entry not as recorded stops the reading while the ledger is open
+        fit.read(rows)
     watches = WatchFit(spec, ledger.shown)
     watches.scan(ledger, table, params)
     data = fit.scenario_data(figures)
