@@ -24,7 +24,8 @@ times, telemetry values or whether a rollback action failed: those, and whatever
 ledger has too little data for, are kept from the base scenario and listed in
 ``fitted_from.kept`` and the warnings.
 Nothing is invented: without a base, what cannot be fitted keeps the scenario format's
-defaults, and arrivals, which have none, must be fitted.
+defaults, and arrivals, which have none, must be fitted. Nor is anything fitted from an
+edited ledger (app.simulate.ledger_intact).
 """
 
 from __future__ import annotations
