@@ -59,7 +59,9 @@ def from_ledger_command(
     and rejection chance, and from monitor and rollback entries each watched stage's fault
     chance and the rollback actions' factor. What the ledger has too little data for (or does not
     record) is kept from the base scenario, with a warning; `fitted_from` in the file
-    says where it came from. Run it with `gatewright simulate FILE --scenario OUTPUT`."""
+    says where it came from. A ledger whose hash chain does not check out (an entry
+    edited, deleted, inserted or moved) is refused, naming the entry. Run it with
+    `gatewright simulate FILE --scenario OUTPUT`."""
     from app.cli.simulating import _spec_of
     from app.runtime.ledger_location import LedgerError
     from app.simulate.ledger_fit import fit_scenario

@@ -24,7 +24,8 @@ times, telemetry values or whether a rollback action failed: those, and whatever
 ledger has too little data for, are kept from the base scenario and listed in
 ``fitted_from.kept`` and the warnings.
 Nothing is invented: without a base, what cannot be fitted keeps the scenario format's
-defaults, and arrivals, which have none, must be fitted.
+defaults, and arrivals, which have none, must be fitted. Nor is anything fitted from an
+edited ledger (app.simulate.ledger_intact).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -42,6 +44,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.runtime.ledger import Ledger, LedgerError
+from app.simulate.ledger_intact import not_as_recorded, require_intact
 from app.simulate.ledger_watches import WatchFit
 from app.simulate.real_figures import decisions_of, ledger_stats
 from app.simulate.sample_fit import MIN_SAMPLES, fit_distribution, fit_first_of, rounded
@@ -96,12 +99,27 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _document(text: str) -> dict[str, Any]:
+def _document(text: str, seq: Any, shown: str) -> dict[str, Any]:
+    """The check decision document ``text`` of entry ``seq``; ``LedgerError`` when it is not
+    one as ``gatewright check`` writes it (its criteria and counted approvals are lists)."""
     try:
         found = json.loads(text)
     except ValueError:
-        return {}  # a tampered row: `ledger verify` reports it; it adds nothing here
-    return found if isinstance(found, dict) else {}
+        found = None
+    approvals = found.get("approvals") if isinstance(found, dict) else None
+    if not (
+        isinstance(found, dict)
+        and isinstance(found.get("criteria"), list)
+        and isinstance(approvals, dict)
+        and isinstance(approvals.get("counted"), list)
+    ):
+        raise not_as_recorded(
+            shown,
+            seq,
+            "check",
+            "its document is not JSON, or its criteria or counted approvals are not lists",
+        )
+    return found
 
 
 def fit_scenario(
@@ -114,7 +132,9 @@ def fit_scenario(
     """The scenario fitted to ``spec``'s decisions in ``ledger`` (from ``since``, up to
     ``until``: the ledger's sortable UTC times); ``base`` supplies what the ledger cannot.
     ``LedgerError`` when the ledger cannot be read or holds no decision of the SOP, and
-    when arrivals cannot be fitted and there is no base to keep them from."""
+    when arrivals cannot be fitted and there is no base to keep them from, and when the
+    ledger was edited (app.simulate.ledger_intact)."""
+    require_intact(ledger)
     sop = spec.metadata.name
     path = spec.promote_path()
     figures = ledger_stats(
@@ -122,12 +142,13 @@ def fit_scenario(
     )  # LedgerError: unreadable, or nothing recorded for the SOP in the period
     table, params = decisions_of(sop, since, until)
     rows = ledger.scan(
-        "SELECT gate, model, version, tier, submitted_by, decided_at, document "
+        "SELECT seq, gate, model, version, tier, submitted_by, decided_at, document "
         f"FROM {table} AND kind = 'check' AND version IS NOT NULL ORDER BY seq",
         params,
     )
-    fit = _Fit(spec, base)
-    fit.read(rows)
+    fit = _Fit(spec, base, ledger.shown)
+    with closing(rows):  # an entry not as recorded stops the reading while the ledger is open
+        fit.read(rows)
     watches = WatchFit(spec, ledger.shown)
     watches.scan(ledger, table, params)
     data = fit.scenario_data(figures)
@@ -168,8 +189,9 @@ def fit_scenario(
         problem = error.errors()[0]
         place = ".".join(str(part) for part in problem["loc"])
         raise LedgerError(
-            f"{ledger.shown}: its decisions fit no scenario ({place}: {problem['msg']}): was it "
-            "edited? `gatewright ledger verify` names the entry"
+            f"{ledger.shown}: its decisions fit no scenario ({place}: {problem['msg']}) though "
+            "its hash chain checks out: was the chain rewritten after an edit? Compare the "
+            "last hash `gatewright ledger verify` prints with a copy kept elsewhere"
         ) from None
 
 
@@ -183,8 +205,8 @@ _EMPTY = Scenario.model_validate(
 class _Fit:
     """The observations of one SOP's check decisions, and what they fit."""
 
-    def __init__(self, spec: GateSpec, base: Scenario | None) -> None:
-        self.spec, self.base = spec, base
+    def __init__(self, spec: GateSpec, base: Scenario | None, shown: str) -> None:
+        self.spec, self.base, self.shown = spec, base, shown
         self.arrivals: dict[tuple[str, str], float] = {}
         self.tiers: Counter[str] = Counter()
         self.submitters: Counter[str] = Counter()
@@ -197,13 +219,13 @@ class _Fit:
 
     def read(self, rows: Iterable[tuple[Any, ...]]) -> None:
         known_gates = {gate.id for gate in self.spec.gates}
-        unreadable = 0
-        for gate, model, version, tier, submitter, decided_at, document in rows:
+        for seq, gate, model, version, tier, submitter, decided_at, document in rows:
             try:
                 at = _seconds(decided_at)
-            except (TypeError, ValueError):  # a tampered row: `ledger verify` names it
-                unreadable += 1
-                continue
+            except (TypeError, ValueError):
+                raise not_as_recorded(
+                    self.shown, seq, "check", f"its decision time is not one ({decided_at!r:.40})"
+                ) from None
             candidate = (model or "", version)
             if candidate not in self.arrivals:
                 self.arrivals[candidate] = at
@@ -226,9 +248,7 @@ class _Fit:
                 visit = self.visits[key] = _Visit(at, submitter)
             elif at >= visit.first and NO_ANSWERS in document:
                 continue  # neither the first decision nor one with answers: nothing to read
-            visit.take(at, _document(document))
-        if unreadable:
-            self.warnings.append(f"{unreadable} decisions with an unreadable time were left out")
+            visit.take(at, _document(document, seq, self.shown))
 
     # -- the scenario -------------------------------------------------------------------
 

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.runtime.ledger import Ledger, LedgerError
+from app.runtime.ledger import Ledger
 from app.simulate.engine import watched_stages
+from app.simulate.ledger_intact import not_as_recorded
 from app.simulate.sample_fit import MIN_SAMPLES, fit_distribution, rounded
 from app.spec.schema import GateSpec, SpecTrigger
 
@@ -59,13 +60,12 @@ class _Stay:
     """The fired trigger's metric when a verdict said rollback (the stay ended there)."""
 
 
-def _seconds(text: Any, seq: Any, shown: str) -> float:
+def _seconds(text: Any, seq: Any, kind: str, shown: str) -> float:
     try:
         return datetime.fromisoformat(text).timestamp()
     except (TypeError, ValueError):
-        raise LedgerError(
-            f"{shown}: entry {seq} has a decision time that is not one ({str(text)[:40]!r}): "
-            "was it edited? `gatewright ledger verify` names the entry"
+        raise not_as_recorded(
+            shown, seq, kind, f"its decision time is not one ({str(text)[:40]!r})"
         ) from None
 
 
@@ -124,7 +124,7 @@ class WatchFit:
 
     def read(self, rows: Iterable[tuple[Any, ...]]) -> None:
         for seq, kind, stage, decision, decided_at, document in rows:
-            at = _seconds(decided_at, seq, self.shown)
+            at = _seconds(decided_at, seq, kind, self.shown)
             if kind == "check":
                 self._close(stage)
                 self.current[stage] = _Stay()
@@ -152,10 +152,11 @@ class WatchFit:
             or not isinstance(fired, list)
             or (decision == "rollback" and (not fired or planned is None))
         ):
-            raise LedgerError(
-                f"{self.shown}: entry {seq} is not a monitor decision as `gatewright monitor` "
-                "records it (its verdict, fired triggers or plan are missing or not as "
-                "written): was it edited? `gatewright ledger verify` names the entry"
+            raise not_as_recorded(
+                self.shown,
+                seq,
+                "monitor",
+                "its verdict, fired triggers or plan are missing or not as written",
             )
         stay = self.current.setdefault(stage, _Stay())  # a release from before the period
         if stay.metric is not None:

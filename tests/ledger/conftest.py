@@ -19,7 +19,15 @@ from app.model import Sop
 from app.model.io import save_document
 from app.runtime import check, monitor
 from app.runtime.ledger import Ledger
-from app.runtime.ledger_entries import Draft, check_draft, monitor_draft, rollback_draft
+from app.runtime.ledger_entries import (
+    COLUMNS,
+    GENESIS,
+    Draft,
+    check_draft,
+    entry_hash,
+    monitor_draft,
+    rollback_draft,
+)
 from app.spec.files import write_spec
 from app.spec.schema import GateSpec
 from app.spec.timestamps import parse_timestamp
@@ -206,3 +214,26 @@ def check_recorded(capsys: Any, spec_file: Path, file: Path, url: str) -> dict[s
     exits = {"promote": 0, "reject": 1, "hold": 3}
     assert "recorded in the ledger" in err and code == exits[document["decision"]], err
     return document
+
+
+def edit(
+    url: str, sql: str, params: list[Any] | tuple[Any, ...] = (), rewrite: bool = False
+) -> None:
+    """Change the ledger ``url`` with ``sql`` (what someone with write access to the database
+    could do); ``rewrite``: then recompute every entry's hash and the head, as someone who
+    rewrites the chain after the edit would (``ledger verify`` finds it intact)."""
+    with Ledger.open(url) as ledger:
+        backend = ledger._backend
+        backend.execute(sql, params)
+        if not rewrite:
+            return
+        previous, seq = GENESIS, 0
+        rows = backend.rows(f"SELECT {', '.join(COLUMNS)} FROM gatewright_ledger ORDER BY seq")
+        for row in rows:
+            values = {**dict(zip(COLUMNS, row, strict=True)), "prev_hash": previous}
+            seq, previous = values["seq"], entry_hash(values)
+            backend.execute(
+                "UPDATE gatewright_ledger SET prev_hash = ?, hash = ? WHERE seq = ?",
+                [values["prev_hash"], previous, seq],
+            )
+        backend.execute("UPDATE gatewright_ledger_head SET seq = ?, hash = ?", [seq, previous])

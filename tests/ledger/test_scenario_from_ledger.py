@@ -24,7 +24,7 @@ from app.simulate.events import EventType
 from app.simulate.scenario import Scenario
 from app.spec.timestamps import parse_timestamp
 from tests.cli import run
-from tests.ledger.conftest import decided, evidence
+from tests.ledger.conftest import decided, edit, evidence
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
 
@@ -201,11 +201,9 @@ def test_hostile_inputs(sop_file, spec_model, tmp_path, capsys) -> None:
             candidate = {"model": "m", "version": f"v{index}'\n", "tier": "\x00low",
                          "submitted_by": name}  # fmt: skip
             ledger.append(replace(draft, candidate=candidate))
-        ledger._backend.execute(  # a row whose decision document is not JSON any more
-            "UPDATE gatewright_ledger SET document = '{not json' WHERE seq = 3"
-        )
-        odd = '{"criteria": [{"id": ["acc"]}, 5], "approvals": {"counted": [{"role": {}}, 1]}}'
-        ledger._backend.execute("UPDATE gatewright_ledger SET document = ? WHERE seq = 4", [odd])
+    # Odd criteria and answers in a document whose chain was rewritten: read past, not fitted.
+    odd = '{"criteria": [{"id": ["acc"]}, 5], "approvals": {"counted": [{"role": {}}, 1]}}'
+    edit(url, "UPDATE gatewright_ledger SET document = ? WHERE seq = 4", [odd], rewrite=True)
     data, err = fit(capsys, sop_file, url, tmp_path / "fitted.json")
     assert data["candidates"]["submitters"] == ["ok.person"]
     assert "tiers" not in data["candidates"] and "risk tiers" in err
@@ -221,11 +219,10 @@ def test_hostile_inputs(sop_file, spec_model, tmp_path, capsys) -> None:
                        "-o", str(tmp_path / "w.json"), "--since", "2026-11-03",
                        "--until", "2026-11-01")  # fmt: skip
     assert code == 2 and "before --since" in err
-    with Ledger.open(url) as ledger:
-        ledger._backend.execute("UPDATE gatewright_ledger SET decided_at = 'x' WHERE seq = 5")
+    edit(url, "UPDATE gatewright_ledger SET decided_at = 'x' WHERE seq = 5")
     code, _, err = run(capsys, "scenario", "from-ledger", str(sop_file), "--ledger", url,
                        "-o", str(tmp_path / "v.json"))  # fmt: skip
-    assert code == 2 and "ledger verify" in err and err.count("\n") == 1
+    assert code == 2 and "broken at entry 5" in err and err.count("\n") == 1
     code, _, err = run(capsys, "ledger", "stats", str(sop_file), "--ledger", url)
     assert code == 2 and "ledger verify" in err
 

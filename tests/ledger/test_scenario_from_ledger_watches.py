@@ -33,7 +33,7 @@ from app.simulate.scenario import Distribution, Fixed, Scenario
 from app.spec.timestamps import parse_timestamp
 from tests.cli import run
 from tests.conftest import small_sop
-from tests.ledger.conftest import evidence, write_json
+from tests.ledger.conftest import edit, evidence, write_json
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
 
@@ -333,24 +333,31 @@ EDITS = {
 }
 
 
-@pytest.mark.parametrize("edit", sorted(EDITS))
-def test_edited_watch_entries_are_one_sentence(edit, history, sop_file, tmp_path, capsys):
+@pytest.mark.parametrize("rewrite", [False, True], ids=["edited", "chain-rewritten"])
+@pytest.mark.parametrize("change", sorted(EDITS))
+def test_edited_watch_entries_are_one_sentence(
+    change, rewrite, history, sop_file, tmp_path, capsys
+):
+    """An edited monitor entry breaks the hash chain, which names it; one whose chain was
+    rewritten after the edit is still not what `monitor` records, which names it too."""
     with Ledger.open(history) as ledger:
         (seq,) = [e.seq for e in ledger.entries() if e.kind == "monitor"]
-        if edit == "verdict":
-            sql, value = "decision = ?", "maybe"
-        elif edit == "time":
-            sql, value = "decided_at = ?", "9999-99-99"
-        else:
-            sql, value = "document = ?", EDITS[edit]
-        ledger._backend.execute(f"UPDATE gatewright_ledger SET {sql} WHERE seq = ?", [value, seq])
+    if change == "verdict":
+        sql, value = "decision = ?", "maybe"
+    elif change == "time":
+        sql, value = "decided_at = ?", "9999-99-99"
+    else:
+        sql, value = "document = ?", EDITS[change]
+    edit(history, f"UPDATE gatewright_ledger SET {sql} WHERE seq = ?", [value, seq], rewrite)
     out = tmp_path / "out.json"
     code, text, err = run(capsys, "scenario", "from-ledger", str(sop_file), "--ledger", history,
                           "-o", str(out))  # fmt: skip
     assert (code, text) == (2, "") and err.startswith("error: ") and err.count("\n") == 1, err
     assert "ledger verify" in err and not out.exists()
-    # The time is read first for `ledger stats`' figures, which do not name the entry.
-    assert f"entry {seq}" in err or edit == "time"
+    if not rewrite:
+        assert f" is broken at entry {seq}: its content does not match its hash" in err
+    elif change != "time":  # read first for `ledger stats`' figures, which name no entry
+        assert f": entry {seq} is not a monitor decision as `gatewright monitor`" in err
 
 
 def test_a_huge_rollback_time_still_fits(spec_model, spec_file, sop_file, tmp_path, capsys):
@@ -359,8 +366,9 @@ def test_a_huge_rollback_time_still_fits(spec_model, spec_file, sop_file, tmp_pa
     known_watches(spec_model, spec_file, tmp_path, url, count=40, seed=4)
     with Ledger.open(url) as ledger:
         last = [e.seq for e in ledger.entries() if e.kind == "rollback"][-1]
-        ledger._backend.execute("UPDATE gatewright_ledger SET decided_at = ? WHERE seq = ?",
-                                ["9999-12-31T23:59:59.000000Z", last])  # fmt: skip
+    # As recorded then: the chain is made again after it.
+    edit(url, "UPDATE gatewright_ledger SET decided_at = ? WHERE seq = ?",
+         ["9999-12-31T23:59:59.000000Z", last], rewrite=True)  # fmt: skip
     data, _ = fit(capsys, sop_file, url, tmp_path / "f.json")
     Scenario.model_validate(data)
     assert all(math.isfinite(v) for v in data["actions"]["factor"].values() if v != "lognormal")
@@ -371,10 +379,9 @@ def test_a_trigger_the_sop_no_longer_has(history, sop_file, tmp_path, capsys) ->
     first trigger's, and says so."""
     with Ledger.open(history) as ledger:
         (entry,) = [e for e in ledger.entries() if e.kind == "monitor"]
-        document = {**json.loads(entry.document), "fired": ["gone"]}
-        ledger._backend.execute(
-            "UPDATE gatewright_ledger SET document = ? WHERE seq = ?",
-            [json.dumps(document), entry.seq],
-        )
+    document = {**json.loads(entry.document), "fired": ["gone"]}
+    # As an earlier version of the SOP recorded it: the chain is made again after it.
+    edit(history, "UPDATE gatewright_ledger SET document = ? WHERE seq = ?",
+         [json.dumps(document), entry.seq], rewrite=True)  # fmt: skip
     _, err = fit(capsys, sop_file, history, tmp_path / "f.json")
     assert "faults at prod: 1 rollback verdicts name no trigger this SOP has there" in err
