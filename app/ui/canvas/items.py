@@ -229,7 +229,8 @@ class NodeItem(QGraphicsObject):
         if distant and self._plain:
             # The common case when zoomed out, kept to the fewest calls: per-item calls
             # into Qt, not the drawing, are most of the time a large canvas takes.
-            painter.drawImage(*_sprite(painter, self.kind, scale))
+            target, image = _SPRITES.get((self.kind, scale)) or _sprite(painter, self.kind, scale)
+            painter.drawImage(target, image)
             return
         paints = _node_paints(self.kind)
         selected = self.isSelected()
@@ -281,10 +282,6 @@ def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]
     """A node of ``kind`` as drawn far out at ``scale`` (outline, fill and name bar), drawn
     once into an image: blitting it costs a fraction of filling and stroking the outline.
     The image has the device's pixel ratio, so that each of its pixels is one on screen."""
-    key = (kind, scale)
-    sprite = _SPRITES.get(key)
-    if sprite is not None:
-        return sprite
     if len(_SPRITES) > 64:  # zooming through many scales: keep the cache small
         _SPRITES.clear()
     paints = _node_paints(kind)
@@ -309,7 +306,7 @@ def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]
     drawing.fillRect(_text_bar(path.boundingRect()), paints.text_bar)
     drawing.end()
     target = QRectF(area.left(), area.top(), image.width() / pixels, image.height() / pixels)
-    _SPRITES[key] = sprite = (target, image)
+    _SPRITES[kind, scale] = sprite = (target, image)
     return sprite
 
 
