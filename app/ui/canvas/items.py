@@ -281,7 +281,8 @@ class NodeItem(QGraphicsObject):
 def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]:
     """A node of ``kind`` as drawn far out at ``scale`` (outline, fill and name bar), drawn
     once into an image: blitting it costs a fraction of filling and stroking the outline.
-    The image has the device's pixel ratio, so that each of its pixels is one on screen."""
+    The image has the pixel ratio of the device it is first drawn on, so that each of its
+    pixels is one on screen (a second screen of another ratio at the same zoom reuses it)."""
     if len(_SPRITES) > 64:  # zooming through many scales: keep the cache small
         _SPRITES.clear()
     paints = _node_paints(kind)
