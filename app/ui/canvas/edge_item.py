@@ -64,6 +64,9 @@ class EdgeItem(QGraphicsItem):
         self.setZValue(Z_EDGE)
         self._points: list[QPointF] = []
         self._polyline = QPolygonF()
+        self._far_path = QPainterPath()
+        """The route as corners joined by straight lines, drawn to the tip: how it is drawn
+        far out, where the rounded corners and the head are each a pixel or less."""
         self.ends: tuple[tuple[float, float], tuple[float, float]] | None = None
         """The route's first and last points (on the source's and target's outlines)."""
         self._line = QPainterPath()
@@ -72,6 +75,8 @@ class EdgeItem(QGraphicsItem):
         self._bounds = QRectF()
         self._middle = QPointF()
         self._pen = QPen()
+        self._thin_pen = QPen()
+        """The pen as a one-pixel cosmetic line, for when it would be thinner than that."""
         self._brush = QBrush()
         self.apply_style()
 
@@ -90,7 +95,8 @@ class EdgeItem(QGraphicsItem):
         if paints is None:
             paints = _PAINTS[key] = _edge_paints(self.kind, self.colour(), key[2])
         self._pen, self._brush = QPen(paints[0]), paints[1]
-        self._thin_pen: QPen | None = None  # made at the first paint zoomed out
+        # Below this scale both the pen is thinner than a pixel and the head is left out.
+        self._far = min(HEAD_DETAIL / HEAD_LENGTH, MIN_SCREEN_WIDTH / self._pen.widthF())
         self._centre_dashes()
         if self.toolTip() != EDGE_STYLES[self.kind].label:
             self.setToolTip(EDGE_STYLES[self.kind].label)
@@ -115,6 +121,8 @@ class EdgeItem(QGraphicsItem):
         self.prepareGeometryChange()
         self._points = route
         self._polyline = QPolygonF(route)
+        self._far_path = QPainterPath()
+        self._far_path.addPolygon(self._polyline)
         self.ends = ((route[0].x(), route[0].y()), (route[-1].x(), route[-1].y()))
         tip, before = route[-1], route[-2]
         dx, dy = tip.x() - before.x(), tip.y() - before.y()
@@ -195,31 +203,34 @@ class EdgeItem(QGraphicsItem):
     def _centre_dashes(self) -> None:
         """Shift a dashed pen's pattern so that a dash, not a gap, lies at the midpoint:
         a person (or a test) looking at the middle of a connection sees its colour."""
-        self._thin_pen = None
         pattern = self._pen.dashPattern()
-        if not pattern or self._line.isEmpty():
-            return
-        width = self._pen.widthF() or 1.0
-        period = sum(pattern)
-        middle = self._line.length() / 2 / width
-        self._pen.setDashOffset((pattern[0] / 2 - middle) % period)
+        if pattern and not self._line.isEmpty():
+            width = self._pen.widthF() or 1.0
+            period = sum(pattern)
+            middle = self._line.length() / 2 / width
+            self._pen.setDashOffset((pattern[0] / 2 - middle) % period)
+        # Made here rather than at the first paint zoomed out: paint makes no calls it can
+        # spare (on a large canvas the calls, not the drawing, take most of the time).
+        self._thin_pen = QPen(self._pen)
+        self._thin_pen.setCosmetic(True)
+        self._thin_pen.setWidthF(MIN_SCREEN_WIDTH)
 
     # painting ---------------------------------------------------------------------------
 
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
-        pen = self._pen
         scale = painter.worldTransform().m11()  # views scale, never rotate
+        if scale < self._far:
+            # Far out a head is a blot of a pixel or two: the line alone, drawn to its tip
+            # with a one-pixel cosmetic pen (the raster engine's fast one).
+            painter.strokePath(self._far_path, self._thin_pen)
+            return
+        pen = self._pen
         if pen.widthF() * scale < MIN_SCREEN_WIDTH:
-            if self._thin_pen is None:
-                self._thin_pen = QPen(pen)
-                self._thin_pen.setCosmetic(True)
-                self._thin_pen.setWidthF(MIN_SCREEN_WIDTH)
             pen = self._thin_pen
         painter.setPen(pen)
         if scale * HEAD_LENGTH < HEAD_DETAIL:
-            # Far out a head is a blot of a pixel or two: the line alone, drawn to its tip.
             painter.drawPolyline(self._polyline)
             return
         painter.setBrush(Qt.BrushStyle.NoBrush)

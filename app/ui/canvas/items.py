@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 from app.ui.canvas.node_text import FittedText, fit_text
@@ -46,8 +55,7 @@ class NodeItem(QGraphicsObject):
         self._path = self._geometry.path
         self._bounds = self._path.boundingRect()
         self._bounding = self._bounds.adjusted(-10, -10, 14, 10)
-        self._text_bar = QRectF(0, 0, self._bounds.width() * 0.45, 7)
-        self._text_bar.moveCenter(self._bounds.center())
+        self._text_bar = _text_bar(self._bounds)
         self._text: FittedText | None = None
         self._with_handle: QPainterPath | None = None
         self.setFlags(
@@ -61,6 +69,8 @@ class NodeItem(QGraphicsObject):
         self._hover = False
         self._on_handle = False
         self._snapping = True
+        self._plain = True
+        """Neither selected, highlighted, hovered nor with a problem: far out, a sprite."""
 
     # setters ----------------------------------------------------------------------------
 
@@ -74,7 +84,7 @@ class NodeItem(QGraphicsObject):
         self.problem = severity
         self._problem_message = f"{severity}: {message}" if severity and message else ""
         self._tip()
-        self.update()
+        self._restyle()
 
     def set_note(self, note: str) -> None:
         """A reviewer's note: in the tooltip, and a small folded-page mark on the node."""
@@ -93,6 +103,10 @@ class NodeItem(QGraphicsObject):
     def set_highlight(self, colour: str | None) -> None:
         """A coloured halo (simulation tokens, fired triggers, find results)."""
         self.highlight = colour
+        self._restyle()
+
+    def _restyle(self) -> None:
+        self._plain = not (self.problem or self.highlight or self._hover or self.isSelected())
         self.update()
 
     def place(self, x: float, y: float) -> None:
@@ -177,12 +191,14 @@ class NodeItem(QGraphicsObject):
             scene = self.scene()
             if scene is not None:
                 scene.node_moved(self)  # type: ignore[attr-defined]
+        elif change == _SELECTION_CHANGED:
+            self._restyle()
         return super().itemChange(change, value)
 
     def hoverEnterEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self._hover = True
         self._follow_pointer(event.scenePos())
-        self.update()
+        self._restyle()
 
     def hoverMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self._follow_pointer(event.scenePos())
@@ -190,7 +206,7 @@ class NodeItem(QGraphicsObject):
     def hoverLeaveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self._hover = False
         self._follow_pointer(None)
-        self.update()
+        self._restyle()
 
     def _follow_pointer(self, scene_point: QPointF | None) -> None:
         """Grow the handle under the pointer, with a cross cursor saying "drag to connect"."""
@@ -208,16 +224,16 @@ class NodeItem(QGraphicsObject):
     def paint(
         self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
     ) -> None:
+        scale = painter.worldTransform().m11()  # views scale, never rotate
+        distant = scale < TEXT_DETAIL
+        if distant and self._plain:
+            # The common case when zoomed out, kept to the fewest calls: per-item calls
+            # into Qt, not the drawing, are most of the time a large canvas takes.
+            target, image = _SPRITES.get((self.kind, scale)) or _sprite(painter, self.kind, scale)
+            painter.drawImage(target, image)
+            return
         paints = _node_paints(self.kind)
         selected = self.isSelected()
-        distant = painter.worldTransform().m11() < TEXT_DETAIL  # views scale, never rotate
-        if distant and not (selected or self.highlight or self.problem or self._hover):
-            # The common case when zoomed out, kept to the fewest calls: outline and a bar.
-            painter.setPen(paints.border)
-            painter.setBrush(paints.fill)
-            painter.drawPath(self._path)
-            painter.fillRect(self._text_bar, paints.text_bar)
-            return
         if self.highlight:
             halo = QPen(QColor(self.highlight), 7)
             halo.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -260,6 +276,49 @@ class NodeItem(QGraphicsObject):
             painter.drawEllipse(
                 self.handle_rect(HANDLE_HOVER_RADIUS if self._on_handle else HANDLE_RADIUS)
             )
+
+
+def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]:
+    """A node of ``kind`` as drawn far out at ``scale`` (outline, fill and name bar), drawn
+    once into an image: blitting it costs a fraction of filling and stroking the outline.
+    The image has the pixel ratio of the device it is first drawn on, so that each of its
+    pixels is one on screen (a second screen of another ratio at the same zoom reuses it)."""
+    if len(_SPRITES) > 64:  # zooming through many scales: keep the cache small
+        _SPRITES.clear()
+    paints = _node_paints(kind)
+    path = outline_geometry(kind).path
+    area = path.boundingRect().adjusted(-2, -2, 2, 2)  # the pen's half width, and some
+    ratio = painter.device().devicePixelRatioF()
+    pixels = scale * ratio
+    image = QImage(
+        math.ceil(area.width() * pixels),
+        math.ceil(area.height() * pixels),
+        QImage.Format.Format_ARGB32_Premultiplied,
+    )
+    image.fill(0)
+    image.setDevicePixelRatio(ratio)
+    drawing = QPainter(image)
+    drawing.setRenderHint(QPainter.RenderHint.Antialiasing)
+    drawing.scale(scale, scale)
+    drawing.translate(-area.left(), -area.top())
+    drawing.setPen(paints.border)
+    drawing.setBrush(paints.fill)
+    drawing.drawPath(path)
+    drawing.fillRect(_text_bar(path.boundingRect()), paints.text_bar)
+    drawing.end()
+    target = QRectF(area.left(), area.top(), image.width() / pixels, image.height() / pixels)
+    _SPRITES[kind, scale] = sprite = (target, image)
+    return sprite
+
+
+_SPRITES: dict[tuple[str, float], tuple[QRectF, QImage]] = {}
+
+
+def _text_bar(bounds: QRectF) -> QRectF:
+    """Where the name is, as a bar: what stands in for text too small to read."""
+    bar = QRectF(0, 0, bounds.width() * 0.45, 7)
+    bar.moveCenter(bounds.center())
+    return bar
 
 
 def _paint_note_mark(painter: QPainter, bounds: QRectF) -> None:
