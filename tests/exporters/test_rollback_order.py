@@ -14,7 +14,6 @@ Names are hostile where they reach the YAML: action names and role names with ``
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,20 +34,18 @@ from tests.exporters.pipelines_support import export_doc, strings_in
 from tests.exporters.runner_support import (
     ACTIONLINT,
     GITLAB_CI_LOCAL,
-    git_repository,
     need_tool,
     recent,
-    runner_env,
     write_json,
 )
 from tests.exporters.test_github_runs import LINT
+from tests.exporters.test_gitlab_runs import run as gitlab_run
 
 MARKER = "/tmp/gatewright-rollback-order-pwned"
 HOSTILE_ACTION = (
     f"Approve $(touch {MARKER}) ${{{{ secrets.GITHUB_TOKEN }}}} \"q\" 's'\nnext \u202eevil"
 )
 HOSTILE_ROLE = f'Lead `touch {MARKER}` ${{{{ env.X }}}} "q"\n\u202e'
-SUMMARY = re.compile(r"^ (PASS|WARN|FAIL) +([a-z0-9][a-z0-9-]*)(?=\s|$)", re.M)
 MOVED = "No registry model (MLFLOW_TRACKING_URI, GATEWRIGHT_MLFLOW_MODEL)"
 """What the registry move prints when no MLflow is configured: the move step ran."""
 
@@ -193,49 +190,29 @@ def test_actionlint_passes_the_monitor_workflow_with_hostile_names(tmp_path: Pat
 # -- GitLab ---------------------------------------------------------------------------------
 
 
-def gitlab_run(repo: Path, runner_bin: Path, *args: str) -> tuple[dict[str, str], str]:
-    done = subprocess.run(
-        [str(GITLAB_CI_LOCAL), "--shell-isolation", "--force-shell-executor", *args],
-        cwd=repo,
-        env=runner_env(runner_bin),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    return {job: verdict for verdict, job in SUMMARY.findall(output)}, output
-
-
-def gitlab_log(repo: Path, job: str) -> str:
-    path = repo / ".gitlab-ci-local" / "output" / f"{job}.log"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
 def test_gitlab_leaves_the_move_to_a_manual_job_the_approvers_run(
     runner_bin: Path, tmp_path: Path
 ) -> None:
     need_tool(GITLAB_CI_LOCAL, "gitlab-ci-local")
     repo = repository(deployment_gate(), "gitlab", tmp_path / "repo")
-    git_repository(repo)
-    results, output = gitlab_run(repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true")
-    assert results == {
+    done = gitlab_run(repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true")
+    assert done.results == {
         "monitor-production": "WARN",
         "rollback-accuracy-drop": "PASS",
         "rollback-bias-alert": "PASS",
-    }, output[-3000:]  # the manual registry-accuracy-drop did not run
-    log = gitlab_log(repo, "rollback-accuracy-drop")
+    }, done.output[-3000:]  # the manual registry-accuracy-drop did not run
+    log = done.log("rollback-accuracy-drop")
     assert "Runbook action 2: replace this line with acc-approve (Approve $(touch" in log
     assert "waits in the manual job registry-accuracy-drop" in log
-    assert MOVED not in log and not gitlab_log(repo, "registry-accuracy-drop")
+    assert MOVED not in log and not done.log("registry-accuracy-drop")
     assert not Path(MARKER).exists()
 
-    results, output = gitlab_run(
+    done = gitlab_run(
         repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true", "--manual",
         "registry-accuracy-drop",
     )  # fmt: skip
-    assert results.get("registry-accuracy-drop") == "PASS", output[-3000:]
-    move = gitlab_log(repo, "registry-accuracy-drop")
+    assert done.results.get("registry-accuracy-drop") == "PASS", done.output[-3000:]
+    move = done.log("registry-accuracy-drop")
     assert MOVED in move
     assert move.index(MOVED) < move.index("Check 1: replace this line")
     assert not Path(MARKER).exists()
