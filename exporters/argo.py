@@ -375,7 +375,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
         return made["spec"]
 
     def monitor_text(spec: GateSpec, spec_path: str) -> str | None:
-        cron = argo_monitor.cron_workflow(spec)
+        cron = argo_monitor.cron_workflow(spec, doc)
         if cron is None:
             return None
         return p.dump_yaml(cron, [*_header(spec, spec_path), *argo_monitor.HEADER])

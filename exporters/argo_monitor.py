@@ -12,15 +12,20 @@ from exporters import pipeline_scripts as scripts
 from exporters import pipelines as p
 from exporters import restore_jobs
 from exporters.pipelines import Commented, Script
+from exporters.rollback_order import RollbackOrder, rollback_order, rollback_orders
 
 if TYPE_CHECKING:
-    from app.spec.schema import GateSpec, SpecRollback, SpecStage
+    from app.model.document import Sop
+    from app.spec.schema import GateSpec, SpecAction, SpecRollback, SpecStage
 
 MONITOR_FILE = "argo/monitor-cronworkflow.yaml"
 SCHEDULE = "*/15 * * * *"
 TELEMETRY_DIR = "/gatewright/telemetry"
 NO_TELEMETRY = '{"windows": []}'
 REGISTRY_TEMPLATE = "registry-rollback"
+APPROVAL_TEMPLATE = "await-rollback-approval"
+APPROVAL_STEP = "await-approval"
+"""The suspend step before a registry move that waits for people, and its template."""
 
 MONITOR = Script(
     f"""\
@@ -109,6 +114,14 @@ def _registry_template(spec: GateSpec, signed: bool) -> Commented:
     return Commented(template, lines)
 
 
+def _approval_template() -> Commented:
+    lines = (
+        "The registry move waits here for the people whose runbook steps come before it:",
+        "one of them resumes the run once those steps are done (argo resume).",
+    )
+    return Commented({"name": APPROVAL_TEMPLATE, "suspend": {}}, lines)
+
+
 def _runbook_templates() -> list[Commented]:
     action = {
         "name": "runbook-action",
@@ -148,12 +161,36 @@ def _runbook_templates() -> list[Commented]:
     ]
 
 
+def _action_step(action: SpecAction) -> list[dict[str, Any]]:
+    parameters = [{"name": "action-id", "value": action.id}]
+    if action.role:
+        parameters.append({"name": "role", "value": action.role})
+    return [
+        {
+            "name": f"action-{action.id}",
+            "template": "runbook-action",
+            "arguments": {"parameters": parameters},
+        }
+    ]
+
+
+def _action_line(number: int, action: SpecAction) -> str:
+    role = f", {action.role}" if action.role else ""
+    return f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
+
+
 def rollback_template(
-    policy: SpecRollback, registry: bool = False, components: Iterable[Any] = ()
+    policy: SpecRollback,
+    registry: bool = False,
+    components: Iterable[Any] = (),
+    order: RollbackOrder | None = None,
 ) -> Commented:
     """The runbook of one policy; ``registry``: it rolls the last stage back to its previous
-    stable version, which its first step does in the MLflow registry (once per incident:
-    the input ``fired`` names the policies that fired; run by hand, this one)."""
+    stable version, which a step does in the MLflow registry (once per incident: the input
+    ``fired`` names the policies that fired; run by hand, this one) where ``order`` puts it
+    (``exporters.rollback_order``: after the people's steps it waits for, behind a suspend
+    step that one of them resumes)."""
+    order = order or rollback_order(policy, registry, None)
     steps: list[list[dict[str, Any]]] = []
     lines = [
         f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
@@ -162,6 +199,15 @@ def rollback_template(
         + ".",
         *restore_jobs.comment_lines(policy, components),
     ]
+    for number, action in enumerate(order.before, start=1):
+        steps.append(_action_step(action))
+        lines.append(_action_line(number, action))
+    if order.waits:
+        steps.append([{"name": APPROVAL_STEP, "template": APPROVAL_TEMPLATE}])
+        lines.append(
+            f"  then: suspended until one of {', '.join(order.approvers)} resumes the run"
+            f" (argo resume WORKFLOW --node-field-selector displayName={APPROVAL_STEP})."
+        )
     if registry:
         parameters = [
             {"name": "policy", "value": policy.id},
@@ -176,24 +222,13 @@ def rollback_template(
                 }
             ]
         )
-        lines.append("  first: `gatewright rollback` in the MLflow registry (registry-rollback).")
-    for number, action in enumerate(policy.actions, start=1):
-        parameters = [{"name": "action-id", "value": action.id}]
-        if action.role:
-            parameters.append({"name": "role", "value": action.role})
-        steps.append(
-            [
-                {
-                    "name": f"action-{action.id}",
-                    "template": "runbook-action",
-                    "arguments": {"parameters": parameters},
-                }
-            ]
-        )
-        role = f", {action.role}" if action.role else ""
+        where = "then" if order.before else "first"
         lines.append(
-            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
+            f"  {where}: `gatewright rollback` in the MLflow registry (registry-rollback)."
         )
+    for number, action in enumerate(order.after, start=len(order.before) + 1):
+        steps.append(_action_step(action))
+        lines.append(_action_line(number, action))
     for number, check in enumerate(policy.checks, start=1):
         steps.append(
             [
@@ -205,7 +240,7 @@ def rollback_template(
             ]
         )
         lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if len(steps) == (1 if registry else 0):
+    if not policy.actions and not policy.checks:
         steps.append(
             [
                 {
@@ -297,8 +332,11 @@ HEADER = [
     "  artifact with one your metrics system writes (an http, s3 or gcs artifact).",
     "- When a trigger fires, the runbook of every policy that fired runs",
     "  (rollback-<policy>: its actions and checks are placeholders to replace; a",
-    "  previous-stable rollback of the last stage first moves the MLflow alias back when",
-    "  the parameter mlflow-model and the Secret's MLflow keys are set), then the",
+    "  previous-stable rollback of the last stage moves the MLflow alias back when the",
+    "  parameter mlflow-model and the Secret's MLflow keys are set, at the step the SOP",
+    "  marks registry-rollback; where people's steps come before the move, the run",
+    f"  suspends at {APPROVAL_STEP} until one of them resumes it: argo resume NAME",
+    f"  --node-field-selector displayName={APPROVAL_STEP}), then the",
     "  run fails so that alerts on failed workflows fire. A stage that is healthy leaves",
     "  its runbooks skipped. Run one runbook by hand with",
     "  argo submit --from cronwf/NAME --entrypoint rollback-<policy>.",
@@ -309,8 +347,9 @@ HEADER = [
 ]
 
 
-def cron_workflow(spec: GateSpec) -> dict[str, Any] | None:
-    """The monitor CronWorkflow, or None when no stage has rollback triggers."""
+def cron_workflow(spec: GateSpec, doc: Sop | None = None) -> dict[str, Any] | None:
+    """The monitor CronWorkflow, or None when no stage has rollback triggers (``doc``: the
+    SOP, which marks the runbook step the registry move carries out)."""
     stages = p.monitored_stages(spec)
     if not stages:
         return None
@@ -335,12 +374,15 @@ def cron_workflow(spec: GateSpec) -> dict[str, Any] | None:
     templates: list[Any] = [_entry(spec)]
     templates += [_monitor_template(stage, policies[stage.id], signed) for stage in stages]
     registry = scripts.registry_policies(spec)
+    orders = rollback_orders(spec, doc)
     templates += [
-        rollback_template(policy, policy.id in registry, spec.components)
+        rollback_template(policy, policy.id in registry, spec.components, orders[policy.id])
         for policy in spec.rollback
     ]
     if registry:
         templates.append(_registry_template(spec, signed))
+    if any(order.waits for order in orders.values()):
+        templates.append(_approval_template())
     templates += _runbook_templates()
     labels = pods.labels(spec)
     return {

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.spec.digest import json_text
 from exporters import github_jobs as jobs
+from exporters import github_rollback
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
 from exporters.github_scripts import (
@@ -27,6 +28,7 @@ from exporters.promote_plan import (
     stage_environments,
     stage_rollout,
 )
+from exporters.rollback_order import rollback_orders, waiting_words
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -188,8 +190,12 @@ MONITOR_HEADER = [
     "",
     "On demand, each monitored stage runs `gatewright monitor` on telemetry/<stage-id>.json",
     "(the telemetry_dir input changes the folder); the rollback job of every policy that",
-    "fired runs its runbook steps, placeholders to replace with your own commands. Rollback",
-    "jobs are not bound to an environment, so that required reviewers never delay one.",
+    "fired runs its runbook steps, placeholders to replace with your own commands. Where the",
+    "runbook puts people's steps (an action with a role) before the registry move",
+    "(`gatewright rollback`), the move waits in registry-<policy>, bound to the environment",
+    "rollback-<policy>: GitHub holds it until one of its required reviewers (those roles,",
+    "listed in .github/gatewright/environments.json) approves. Nothing else is bound to an",
+    "environment, so that required reviewers delay no other rollback step.",
     "To run it on a schedule, add `schedule: [{cron: '*/15 * * * *'}]` under `on:` once",
     "the telemetry step reads live telemetry: on a committed file every run would decide",
     "the same, and start the same rollback again.",
@@ -197,19 +203,21 @@ MONITOR_HEADER = [
 ]
 
 
-def monitor_workflow(spec: GateSpec, spec_path: str) -> str:
+def monitor_workflow(spec: GateSpec, spec_path: str, doc: Sop | None = None) -> str:
     built: dict[str, Any] = {}
     policies = p.policies_for(spec)
+    orders = rollback_orders(spec, doc)
     for stage in p.monitored_stages(spec):
         monitor_id = f"monitor-{stage.id}"
         built[monitor_id] = jobs.monitor_job(stage)
         for policy in policies[stage.id]:
-            built[f"rollback-{policy.id}"] = jobs.rollback_job(
+            built |= github_rollback.rollback_jobs(
                 policy,
                 monitor_id,
                 s.registry_policies(spec),
                 spec.signature is not None,
                 spec.components,
+                orders[policy.id],
             )
     workflow = {
         "name": f"Gatewright monitor: {spec.metadata.name}",
@@ -270,6 +278,12 @@ ENVIRONMENT_NOTES = {
         "of duties (gatewright check enforces the SOP's own rule on the submitter, the "
         "workflow's actor)."
     ),
+    "rollback": (
+        "The registry move of the rollback (job registry-<policy> of the monitor workflow) "
+        "waits here: the runbook puts people's steps before it, and GitHub holds the job "
+        "until one of these reviewers (the roles of those steps) approves. Replace each null "
+        "id as for the gates; any one listed reviewer releases the move."
+    ),
 }
 """What each kind of environment is for, said once for the file (`gatewright.kind`)."""
 
@@ -281,6 +295,18 @@ def _environment(name: str, payload: dict[str, Any], note: dict[str, Any]) -> di
         "payload": payload,
         "gatewright": note,
     }
+
+
+def _reviewers(roles: list[str], role_names: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "Team",
+            "id": None,
+            "gatewright_role": role,
+            "gatewright_role_name": role_names.get(role, role),
+        }
+        for role in roles
+    ]
 
 
 def environments(spec: GateSpec, doc: Sop) -> dict[str, Any]:
@@ -315,15 +341,7 @@ def environments(spec: GateSpec, doc: Sop) -> dict[str, Any]:
         roles = p.approval_role_ids(gate.approval)
         if not roles:
             continue
-        reviewers = [
-            {
-                "type": "Team",
-                "id": None,
-                "gatewright_role": role,
-                "gatewright_role_name": role_names.get(role, role),
-            }
-            for role in roles
-        ]
+        reviewers = _reviewers(roles, role_names)
         note = {
             "kind": "approval",
             "gate": gate.id,
@@ -337,12 +355,30 @@ def environments(spec: GateSpec, doc: Sop) -> dict[str, Any]:
             "deployment_branch_policy": _branch_policy(),
         }
         entries.append(_environment(approval_environment(gate), payload, note))
+    members = {role.id: list(role.members) for role in spec.roles}
+    for order in rollback_orders(spec, doc).values():
+        if not order.waits:
+            continue
+        reviewers = [
+            {**reviewer, "gatewright_members": members.get(reviewer["gatewright_role"], [])}
+            for reviewer in _reviewers(list(order.approvers), role_names)
+        ]
+        note = {
+            "kind": "rollback",
+            "rollback": order.policy,
+            "waits_for": p.one_line(waiting_words(order, role_names), 400),
+        }
+        if len(reviewers) > MAX_REVIEWERS:
+            note["notes"] = [f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams."]
+        payload = {"reviewers": reviewers, "deployment_branch_policy": _branch_policy()}
+        entries.append(_environment(order.environment, payload, note))
     document = p.payload_document(
         (
             "GitHub environments for the SOP, as payloads for PUT "
             "/repos/{owner}/{repo}/environments/{environment_name}: the environments deploy "
-            "jobs deploy to, each canary or shadow stage's bake environment, and one approval "
-            "environment per gate with approval rules. Fill in the reviewer ids, drop the "
+            "jobs deploy to, each canary or shadow stage's bake environment, one approval "
+            "environment per gate with approval rules, and one per rollback whose registry "
+            "move waits for people. Fill in the reviewer ids, drop the "
             "gatewright_* fields if your tooling is strict, then apply each payload, e.g. gh "
             "api --method PUT repos/OWNER/REPO/environments/NAME --input FILE."
         ),
@@ -374,7 +410,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
                 "Writing the monitor workflow",
                 MONITOR_FILE,
                 lambda spec, spec_path: (
-                    monitor_workflow(spec, spec_path) if spec.rollback else None
+                    monitor_workflow(spec, spec_path, doc) if spec.rollback else None
                 ),
             ),
             (

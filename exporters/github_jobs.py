@@ -6,14 +6,11 @@ kind of job's script is written once, in a local action (a signed export's pass 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
-from exporters import restore_jobs
 from exporters.github_scripts import (
-    ACTION,
     APPROVE,
     BAKE_CHECK,
     CHECK,
@@ -23,14 +20,13 @@ from exporters.github_scripts import (
     EVIDENCE_DIR_EXPR,
     MONITOR,
     TOKEN_EXPR,
-    VERIFY,
     github_literal,
 )
 from exporters.pipelines import Commented, Script
 from exporters.promote_plan import Job, bake_environment, weight_text
 
 if TYPE_CHECKING:
-    from app.spec.schema import SpecGate, SpecRollback, SpecStage
+    from app.spec.schema import SpecGate, SpecStage
 
 RUNNER = "ubuntu-latest"
 CHECKOUT = "actions/checkout@v4"
@@ -69,7 +65,6 @@ KEEP_DAYS = 90
 TIMEOUTS = {"evidence": 30, "check": 10, "approve": 10, "deploy": 60, "bake": 10, "monitor": 10}
 LONGEST_WAIT = 43_200
 """GitHub's longest environment wait timer, in minutes (30 days)."""
-ROLLBACK_TIMEOUT = 60
 
 # -- pieces ---------------------------------------------------------------------------------
 
@@ -340,109 +335,6 @@ def monitor_job(stage: SpecStage) -> Commented:
         f"Stage {stage.id}: `gatewright monitor` on telemetry/{stage.id}.json.",
         "0 healthy; 1 rollback: the job succeeds with a warning and lists every fired policy,",
         "whose rollback jobs run; 3 too little telemetry and 2 unusable: the job fails.",
-    ]
-    return Commented(body, tuple(lines))
-
-
-def rollback_job(
-    policy: SpecRollback,
-    monitor_job_id: str,
-    registry_policies: list[str] | None = None,
-    signed: bool = False,
-    components: Iterable[Any] = (),
-) -> Commented:
-    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
-    back to its previous stable version, which `gatewright rollback` does in the MLflow
-    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident); ``components``: the
-    spec's catalog, which names what the policy restores."""
-    triggers = ", ".join(trigger.name for trigger in policy.triggers)
-    steps: list[dict[str, Any]] = [checkout()]
-    registry = policy.id in (registry_policies or [])
-    if registry:
-        steps += [
-            runtime(),
-            {
-                "name": "Move the registry alias back to the version promoted before",
-                "env": {
-                    "REGISTRY_POLICIES": " ".join(registry_policies or []),
-                    "FIRED_POLICIES": f"${{{{ needs.{monitor_job_id}.outputs.policies }}}}",
-                },
-                "run": s.trusting(s.REGISTRY_ROLLBACK, signed),
-            },
-        ]
-    for restore in restore_jobs.steps(policy, components):
-        # The component's name is the one user text in an env value: escaped as in a step's
-        # name, and printed by a constant script. The safe version shows in the name only.
-        steps.append(
-            {
-                "name": github_literal(
-                    f"Restore {restore.number}: {restore_jobs.described(restore)}"
-                ),
-                "env": {
-                    "RESTORE_COMPONENT": restore.component,
-                    "RESTORE_NAME": github_literal(restore.label),
-                    "RESTORE_SOURCE": restore.source,
-                },
-                "run": restore_jobs.RESTORE_STEP,
-            }
-        )
-    for number, action in enumerate(policy.actions, start=1):
-        env = {"ACTION_ID": action.id}
-        if action.role:
-            env["ACTION_ROLE"] = action.role
-        steps.append(
-            {
-                "name": github_literal(f"Action {number}: {action.name}"),
-                "env": env,
-                "run": ACTION,
-            }
-        )
-    for check in policy.checks:
-        steps.append(
-            {
-                "name": github_literal(f"Check: {check.name or check.id}"),
-                "env": {"CHECK_ID": check.id},
-                "run": VERIFY,
-            }
-        )
-    minutes = p.timeout_minutes(policy)
-    body = head(
-        {
-            "name": github_literal(f"Rollback: {triggers}"),
-            "if": (f"contains(fromJSON(needs.{monitor_job_id}.outputs.policies), '{policy.id}')"),
-            "runs-on": RUNNER,
-            "env": {
-                "ROLLBACK_POLICY": policy.id,
-                "STAGE_ID": policy.stage,
-                "ROLLBACK_TARGET": policy.target,
-                **({s.MLFLOW_JOB: "true"} if registry else {}),
-            },
-        },
-        (monitor_job_id,),
-        minutes or ROLLBACK_TIMEOUT,
-    )
-    body["steps"] = steps
-    target = (
-        "redeploy the previous stable version"
-        if policy.target == "previous-stable"
-        else f"demote to {policy.target}"
-    )
-    sla = f"; SLA {minutes} minutes (the job times out then)" if minutes else ""
-    lines = [
-        f"Rollback policy {policy.id} of stage {policy.stage}: {target}{sla}.",
-        *(
-            [
-                "It runs when the monitor lists this policy among those fired. First `gatewright",
-                "rollback` moves the MLflow alias back (once per incident, when",
-                "GATEWRIGHT_MLFLOW_MODEL is set: see the header); each other step is a",
-                "placeholder for one runbook action or check, in the SOP's order.",
-            ]
-            if registry
-            else [
-                "It runs when the monitor lists this policy among those fired. Each step is a",
-                "placeholder for one runbook action or check, in the SOP's order.",
-            ]
-        ),
     ]
     return Commented(body, tuple(lines))
 

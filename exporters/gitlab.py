@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from app.spec.digest import json_text
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
-from exporters.gitlab_jobs import HEADER, base_templates, monitor_job, promote_job, rollback_job
+from exporters.gitlab_jobs import HEADER, base_templates, monitor_job, promote_job
+from exporters.gitlab_rollback import rollback_jobs
 from exporters.promote_plan import approval_environment, promote_jobs, stage_environments
+from exporters.rollback_order import RollbackOrder, rollback_orders, waiting_words
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -108,11 +110,12 @@ def ci_config(spec: GateSpec, spec_path: str, doc: Sop) -> str:
     for job in jobs:
         config[job.id] = promote_job(job, role_names, signed)
     policies = p.policies_for(spec)
+    orders = rollback_orders(spec, doc)
     for stage in monitored:
         config[f"monitor-{stage.id}"] = monitor_job(stage, signed)
         for policy in policies[stage.id]:
-            config[f"rollback-{policy.id}"] = rollback_job(
-                policy, s.registry_policies(spec), signed, spec.components
+            config |= rollback_jobs(
+                policy, s.registry_policies(spec), signed, spec.components, orders[policy.id]
             )
     header = [
         *p.header_lines(spec, "gitlab", spec_path),
@@ -149,6 +152,12 @@ ENVIRONMENT_NOTES = {
         "rules are met, then the job reads the deployment's approvals and gatewright check "
         "decides with them. Replace each null group_id with the id of the GitLab group whose "
         "members hold the role. GitLab ANDs approval rules (k approvals from each group)."
+    ),
+    "rollback": (
+        "The registry move of the rollback (the manual job registry-<policy>) deploys here: "
+        "the runbook puts people's steps before it, and only the deployers listed (the "
+        "groups of those roles) may run the job. Replace each null group_id with the id of "
+        "the GitLab group whose members hold the role."
     ),
 }
 """What each kind of environment is for, said once for the file (`gatewright.kind`)."""
@@ -194,9 +203,38 @@ def _approval_entry(gate: SpecGate, role_names: dict[str, str]) -> dict[str, Any
     }
 
 
-def protected_environments(spec: GateSpec) -> dict[str, Any]:
+def _rollback_entry(order: RollbackOrder, spec: GateSpec) -> dict[str, Any]:
+    """Only the people the runbook puts before the registry move may run it."""
+    roles = {role.id: role for role in spec.roles}
+    deployers = [
+        {
+            "group_id": None,
+            "gatewright_role": role,
+            "gatewright_role_name": roles[role].name if role in roles else role,
+            "gatewright_members": list(roles[role].members) if role in roles else [],
+        }
+        for role in order.approvers
+    ]
+    return {
+        "request": "POST /projects/:id/protected_environments",
+        "payload": {
+            "name": order.environment,
+            "deploy_access_levels": deployers,
+            "approval_rules": [],
+        },
+        "gatewright": {
+            "kind": "rollback",
+            "rollback": order.policy,
+            "waits_for": p.one_line(waiting_words(order, p.role_names_of(spec)), 400),
+        },
+    }
+
+
+def protected_environments(spec: GateSpec, doc: Sop | None = None) -> dict[str, Any]:
     """``POST /projects/:id/protected_environments`` payloads: the stages' environments,
-    where deploy jobs deploy, and each gate's approval environment, where people approve."""
+    where deploy jobs deploy, each gate's approval environment, where people approve, and
+    each rollback's whose registry move waits for people (``doc``: the SOP, which marks
+    the step the move carries out)."""
     role_names = p.role_names_of(spec)
     entries = []
     for name, stages in stage_environments(spec).items():
@@ -214,11 +252,15 @@ def protected_environments(spec: GateSpec) -> dict[str, Any]:
     for gate in spec.gates:
         if gate.approval.rules:
             entries.append(_approval_entry(gate, role_names))
+    for order in rollback_orders(spec, doc).values():
+        if order.waits:
+            entries.append(_rollback_entry(order, spec))
     document = p.payload_document(
         (
             "GitLab protected environments for the SOP, as payloads for "
             "POST /projects/:id/protected_environments (Premium): the environments deploy "
-            "jobs deploy to, and one approval environment per gate with approval rules. Fill "
+            "jobs deploy to, one approval environment per gate with approval rules, and one "
+            "per rollback whose registry move waits for people. Fill "
             "in the group ids, drop the gatewright_* fields if your tooling is strict, then "
             "send each payload. deploy_access_levels 40 means maintainers."
         ),
@@ -244,7 +286,7 @@ def export(format_name: str, doc: Sop, out: Path, context: ExportContext) -> lis
             (
                 "Writing the protected-environment payloads",
                 ENVIRONMENTS_FILE,
-                lambda spec, _spec_path: json_text(protected_environments(spec)),
+                lambda spec, _spec_path: json_text(protected_environments(spec, doc)),
             ),
         ],
         runtime=True,

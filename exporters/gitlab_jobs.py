@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from exporters import pipeline_scripts as s
 from exporters import pipelines as p
-from exporters import restore_jobs
 from exporters.pipelines import Commented, Script
 from exporters.promote_plan import Job, weight_text
 
 if TYPE_CHECKING:
-    from app.spec.schema import SpecRollback, SpecStage
+    from app.spec.schema import SpecStage
 
 BASE_JOB = ".gatewright"
 EVIDENCE_JOB = ".gatewright-evidence"
@@ -449,79 +447,6 @@ def monitor_job(stage: SpecStage, signed: bool = False) -> Commented:
     return Commented(job, tuple(lines))
 
 
-def rollback_job(
-    policy: SpecRollback,
-    registry_policies: list[str] | None = None,
-    signed: bool = False,
-    components: Iterable[Any] = (),
-) -> Commented:
-    """The rollback job of one policy; ``registry_policies``: those that roll the last stage
-    back to its previous stable version, which `gatewright rollback` does in the MLflow
-    registry when GATEWRIGHT_MLFLOW_MODEL is set (once per incident); ``components``: the
-    spec's catalog, which names what the policy restores."""
-    variables: dict[str, Any] = {
-        "ROLLBACK_POLICY": policy.id,
-        "STAGE_ID": policy.stage,
-        "ROLLBACK_TARGET": policy.target,
-    }
-    script: list[Script] = [ROLLBACK_FIRED]
-    registry = policy.id in (registry_policies or [])
-    if registry:
-        variables[s.MLFLOW_JOB] = "true"
-        variables["REGISTRY_POLICIES"] = " ".join(registry_policies or [])
-        script.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
-    if plan := restore_jobs.plan_text(policy, components):
-        variables["RESTORE_PLAN"] = _data(plan)
-        script.append(restore_jobs.RESTORE_PLAN)
-    lines = [
-        f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
-        "Triggers: "
-        + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
-        + ".",
-        *restore_jobs.comment_lines(policy, components),
-        "It runs after the monitor job and goes on only if this policy fired;",
-        *(
-            [
-                "`gatewright rollback` moves the MLflow alias GATEWRIGHT_MLFLOW_ALIAS of",
-                "GATEWRIGHT_MLFLOW_MODEL back to the version promoted before (when set);",
-            ]
-            if registry
-            else []
-        ),
-        "runbook, each line a placeholder to replace:",
-    ]
-    for number, action in enumerate(policy.actions, start=1):
-        variables[f"ACTION_{number}_ID"] = action.id
-        variables[f"ACTION_{number}_NAME"] = _data(action.name)
-        if action.role:
-            variables[f"ACTION_{number}_ROLE"] = action.role
-        script.append(_action_line(number))
-        role = f", {action.role}" if action.role else ""
-        lines.append(
-            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
-        )
-    for number, check in enumerate(policy.checks, start=1):
-        variables[f"CHECK_{number}_ID"] = check.id
-        variables[f"CHECK_{number}_NAME"] = _data(check.name or check.id)
-        script.append(_check_line(number))
-        lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
-    if len(script) == (2 if registry else 1) + (1 if plan else 0):
-        script.append(Script('echo "This rollback has no runbook steps: add yours here"\n'))
-    minutes = p.timeout_minutes(policy)
-    job: dict[str, Any] = {
-        "stage": "rollback",
-        "extends": [BASE_JOB],
-        "needs": [f"monitor-{policy.stage}"],
-        "variables": variables,
-        "script": script,
-        "timeout": _minutes(minutes or ROLLBACK_TIMEOUT),
-        "rules": [{"if": MONITOR_IF, "when": "on_success"}],
-    }
-    if minutes:
-        lines.append(f"SLA: {minutes} minutes (the job times out then).")
-    return Commented(job, tuple(lines))
-
-
 HEADER = [
     "",
     "How the SOP is enforced here",
@@ -553,6 +478,10 @@ HEADER = [
     "  fill in the group ids.",
     "- Scheduled pipelines (or GATEWRIGHT_MONITOR=true) run the monitor jobs instead; the",
     "  rollback job of every fired policy runs. Schedule it once its telemetry is live:",
-    "  on a committed file every run would decide the same.",
+    "  on a committed file every run would decide the same. Where the runbook puts people's",
+    "  steps (an action with a role) before the registry move (`gatewright rollback`), the",
+    "  move waits in the manual job registry-<policy> on the protected environment",
+    "  rollback-<policy>, which only those roles' groups may run (see",
+    "  gitlab/protected-environments.json).",
     *[f"- {line}" if i == 0 else f"  {line}" for i, line in enumerate(s.STACK_HELP)],
 ]

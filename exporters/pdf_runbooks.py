@@ -13,6 +13,7 @@ from exporters.context import ExportContext
 from exporters.pdf_layout import Heading
 from exporters.pdf_sections import SECTION_ROOM, criteria_table, facts, grid
 from exporters.pdf_style import DRAFT, para, styles
+from exporters.rollback_order import REGISTRY_ROLLBACK, people_before
 
 
 def runbook_section(doc: Sop, width: float) -> list[Flowable]:
@@ -43,7 +44,7 @@ def runbook_section(doc: Sop, width: float) -> list[Flowable]:
         out += _restores(doc, trigger, width)
         after = book.after_checks
         numbered = list(enumerate(book.actions, start=1))
-        out += _actions([(i, a) for i, a in numbered if a not in after], doc, width)
+        out += _actions([(i, a) for i, a in numbered if a not in after], doc, width, book.actions)
         for check in book.checks:
             out.append(Heading(f"Check: {content.one_line(check.name)}", s.h3, level=2, toc=False))
             if check.description:
@@ -58,7 +59,7 @@ def runbook_section(doc: Sop, width: float) -> list[Flowable]:
                     s.small.clone("note", keepWithNext=1),
                 )
             )
-            out += _actions([(i, a) for i, a in numbered if a in after], doc, width)
+            out += _actions([(i, a) for i, a in numbered if a in after], doc, width, book.actions)
     return out
 
 
@@ -96,15 +97,38 @@ AUTOMATED = (
 """Said of a step marked ``automation: registry-rollback`` (the maturity assessment counts it)."""
 
 
-def _details(action: Any) -> str:
-    if action.automation != "registry-rollback":
+WAITS = (
+    "It waits for the steps before it: the pipeline holds the move until one of {roles} "
+    "releases it (an approval environment on GitHub, a manual job on GitLab, a suspended "
+    "step on Argo)."
+)
+"""Said of a marked step that people's steps come before (rollback_order.people_before)."""
+
+
+def _details(action: Any, doc: Sop, before: list[Any]) -> str:
+    if action.automation != REGISTRY_ROLLBACK:
         return str(action.description)
-    return f"{AUTOMATED} {action.description}".strip()
+    people = people_before(before, len(before))
+    waits = WAITS.format(roles=", ".join(content.role_name(doc, r) for r in people))
+    return " ".join(
+        part for part in (AUTOMATED, waits if people else "", action.description) if part
+    )
 
 
-def _actions(numbered: list[tuple[int, Any]], doc: Sop, width: float) -> list[Flowable]:
+def _actions(
+    numbered: list[tuple[int, Any]], doc: Sop, width: float, book: list[Any] | None = None
+) -> list[Flowable]:
+    """The rows of ``numbered``; ``book``: every action of the runbook, in order (a marked
+    step says whom the pipeline waits for: the people of the steps before it)."""
+    book = book if book is not None else [a for _i, a in numbered]
     rows = [
-        [str(i), a.name, content.role_name(doc, a.role), content.minutes(a.minutes), _details(a)]
+        [
+            str(i),
+            a.name,
+            content.role_name(doc, a.role),
+            content.minutes(a.minutes),
+            _details(a, doc, book[: book.index(a)]),
+        ]
         for i, a in numbered
     ]
     if not rows:

@@ -173,7 +173,8 @@ class Action(NodeBase):
             "Who carries the step out: `manual` (a person), or `registry-rollback` (the "
             "exported pipeline's rollback job runs `gatewright rollback`, which moves the "
             "model's registry alias back to the version promoted before; the pipelines do "
-            "this for previous-stable rollbacks of the last stage). The maturity "
+            "this for previous-stable rollbacks of the last stage, after the people of the "
+            "steps before it release it). The maturity "
             "assessment counts a step as automated only when a pipeline job carries it out."
         ),
     )

@@ -192,7 +192,7 @@ def condition(text: str, context: dict[str, Any]) -> bool:
 class JobRun:
     """What became of one job."""
 
-    status: str  # success | failure | skipped
+    status: str  # success | failure | skipped | waiting (held by its environment)
     outputs: dict[str, str] = field(default_factory=dict)
     log: str = ""
     summary: str = ""
@@ -216,6 +216,9 @@ class GitHubRun:
     jobs: dict[str, JobRun] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     """The repository's secrets (none set: each reads as empty, as on GitHub)."""
+    held: set[str] = field(default_factory=set)
+    """Environments whose required reviewers have not approved: GitHub holds a job bound to
+    one (status ``waiting``), and the jobs that need it do not start."""
 
     def __post_init__(self) -> None:
         self.store = self.work / "artifacts"
@@ -263,6 +266,11 @@ class GitHubRun:
                 return JobRun("skipped")
         elif not ok:
             return JobRun("skipped")
+        environment = job.get("environment")
+        if isinstance(environment, dict):
+            environment = environment.get("name")
+        if environment in self.held:
+            return JobRun("waiting")
         workspace = self.work / "jobs" / job_id
         shutil.copytree(self.repo, workspace, ignore=shutil.ignore_patterns(".git"))
         env = dict(workflow_env)

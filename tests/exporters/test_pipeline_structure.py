@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 import yaml
 
+from app.compiler.compile import compile_spec
 from app.model.templates import load_template, template_ids
 from app.spec.schema import SpecStage
 from exporters import argo, github, gitlab
 from exporters.gitlab_jobs import MERGE_REQUEST_IF
 from exporters.promote_plan import stage_environment, stage_rollout
+from exporters.rollback_order import rollback_orders
 from tests.exporters.pipelines_support import FORMATS, SPEC_PATH, export_doc, loaded
 
 WEEK = 7 * 24 * 60
@@ -194,7 +196,9 @@ def test_merge_requests_run_the_checks_as_a_dry_run_only(exports) -> None:
                     {"if": MERGE_REQUEST_IF, "when": "on_success", "allow_failure": True}
                 ]
             else:
-                assert not merge and (promote_only or job_id.startswith(("monitor", "rollback")))
+                assert not merge and (
+                    promote_only or job_id.startswith(("monitor", "rollback", "registry"))
+                )
         dry = loaded(exports[template_id, "github"], "github")[github.DRY_RUN_FILE]
         assert dry["on"] == {"pull_request": {}}
         spec = spec_of(exports[template_id, "github"])
@@ -212,9 +216,17 @@ def test_the_payloads_put_approvals_on_the_gates_environments(exports) -> None:
             (exports[template_id, "gitlab"] / gitlab.ENVIRONMENTS_FILE).read_text()
         )
         names = {entry["payload"]["name"]: entry["payload"] for entry in payloads["environments"]}
-        assert set(names) == stage_names | gated
+        doc = load_template(template_id)
+        orders = rollback_orders(compile_spec(doc), doc).values()
+        # A registry move after people's steps waits on its own environment, which only
+        # those roles may deploy to (the manual job), with no approval rule.
+        waiting = {order.environment: order.approvers for order in orders if order.waits}
+        assert set(names) == stage_names | gated | set(waiting)
         assert all(names[name]["approval_rules"] for name in gated)
-        assert not any(names[name]["approval_rules"] for name in stage_names)
+        assert not any(names[name]["approval_rules"] for name in stage_names | set(waiting))
+        for name, roles in waiting.items():
+            deployers = names[name]["deploy_access_levels"]
+            assert tuple(d["gatewright_role"] for d in deployers) == roles
         assert payloads["project_settings"]["payload"] == {
             "allow_pipeline_trigger_approve_deployment": False
         }
@@ -222,7 +234,7 @@ def test_the_payloads_put_approvals_on_the_gates_environments(exports) -> None:
             (exports[template_id, "github"] / github.ENVIRONMENTS_FILE).read_text()
         )["environments"]
         reviewed = {e["environment_name"] for e in environments if e["payload"].get("reviewers")}
-        assert reviewed == gated
+        assert reviewed == gated | set(waiting)
 
 
 def test_the_runtime_comes_from_the_export_pinned_by_its_sha256(exports) -> None:

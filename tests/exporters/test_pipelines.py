@@ -245,16 +245,23 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     assert shown(jobs["deploy-dev"]["name"]) == "Deploy: " + nodes["dev"]["name"]
     assert shown(jobs["deploy-prod"]["name"]) == "Deploy: " + nodes["prod"]["name"]
     monitor_jobs = files[github.MONITOR_FILE]["jobs"]
-    assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop"}
+    assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop", "registry-acc-drop"}
     steps = monitor_jobs["rollback-acc-drop"]["steps"]
-    # The registry rollback (the runtime, then `gatewright rollback`) comes before the runbook.
-    assert "gatewright rollback" in steps[2]["run"]
-    # Then what the rollback restores, the safe version shown as written, then the actions.
+    # The runbook's one action has a role (a person's step): it comes first, and the registry
+    # move waits for that person in registry-acc-drop (its approval environment).
+    assert shown(steps[1]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    assert "gatewright rollback" not in json.dumps(steps)
+    moved = monitor_jobs["registry-acc-drop"]
+    assert moved["environment"] == "rollback-acc-drop"
+    assert moved["needs"] == ["monitor-prod", "rollback-acc-drop"]
+    # The runtime, then `gatewright rollback`, then what the rollback restores, the safe
+    # version shown as written.
+    assert "gatewright rollback" in moved["steps"][2]["run"]
     ref = nodes["acc-drop"]["restores"][0]["ref"]
     label = hostile_raw["components"][0]["name"] + " (model)"
-    assert shown(steps[3]["name"]) == f"Restore 1: {label} from model registry alias {ref}"
-    assert shown(steps[3]["env"]["RESTORE_NAME"]) == label
-    assert shown(steps[4]["name"]) == "Action 1: " + nodes["revert"]["name"]
+    restore = moved["steps"][3]
+    assert shown(restore["name"]) == f"Restore 1: {label} from model registry alias {ref}"
+    assert shown(restore["env"]["RESTORE_NAME"]) == label
     assert (
         shown(monitor_jobs["rollback-acc-drop"]["name"]) == "Rollback: " + nodes["acc-drop"]["name"]
     )
@@ -310,7 +317,7 @@ def test_hostile_gitlab_names_are_unexpanded_variables(hostile_exports, hostile_
         ".gatewright", ".gatewright-evidence", ".gatewright-check", ".gatewright-approve",
         ".gatewright-deploy", ".gatewright-bake", ".gatewright-monitor", "deploy-dev",
         "evidence-gate", "check-gate", "approve-gate", "deploy-prod", "monitor-prod",
-        "rollback-acc-drop",
+        "rollback-acc-drop", "registry-acc-drop",
     }  # fmt: skip
     assert set(ci) == {"stages", "variables"} | expected_jobs
     assert ci["check-gate"]["variables"]["GATE_NAME"] == {

@@ -67,20 +67,26 @@ def comments(text: str) -> str:
     )
 
 
-def restore_steps(folder: Path, job: str = "rollback-latency-spike") -> list[dict]:
+def restore_steps(folder: Path, job: str = "registry-latency-spike") -> list[dict]:
     workflow = yaml.safe_load((folder / ".github/workflows/gatewright-monitor.yml").read_text())
     return workflow["jobs"][job]["steps"]
 
 
-def test_github_rollback_job_shows_each_restore_in_order_before_the_runbook(
+def test_github_rollback_job_shows_each_restore_in_order_after_the_registry_move(
     doc, tmp_path: Path
 ) -> None:
+    """latency-spike's people's steps come first (rollback-latency-spike); the registry
+    move waits for them in registry-latency-spike, then the restores, then the rest."""
     export_doc(doc, "github", tmp_path)
     steps = restore_steps(tmp_path)
     names = [unescape_literal(str(step.get("name"))) for step in steps]
     first = names.index("Restore 1: infra-config from git ref refs/tags/infra-last-good")
+    assert names[first - 1] == "Move the registry alias back to the version promoted before"
     assert names[first + 1] == f"Restore 2: {NAME} (model-api) from git ref {HOSTILE}"
-    assert names[first + 2] == "Action 1: Initiate latency rollback"
+    assert names[first + 2] == "Action 5: Review and document learnings: latency"
+    people = [str(s.get("name")) for s in restore_steps(tmp_path, "rollback-latency-spike")]
+    assert people[1] == "Action 1: Initiate latency rollback"
+    assert not [name for name in people if name.startswith("Restore")]
     for step, (component, label) in zip(
         steps[first : first + 2],
         [("infra-config", "infra-config"), ("model-api", f"{NAME} (model-api)")],
@@ -101,7 +107,7 @@ def test_github_rollback_job_shows_each_restore_in_order_before_the_runbook(
 def test_gitlab_rollback_job_prints_the_plan_as_data(doc, tmp_path: Path) -> None:
     export_doc(doc, "gitlab", tmp_path)
     text = (tmp_path / ".gitlab-ci.yml").read_text()
-    job = yaml.safe_load(text)["rollback-latency-spike"]
+    job = yaml.safe_load(text)["registry-latency-spike"]  # with the registry move
     variable = job["variables"]["RESTORE_PLAN"]
     assert variable["expand"] is False
     (script,) = [line for line in job["script"] if "RESTORE_PLAN" in line]
@@ -130,7 +136,7 @@ def test_a_spec_whose_names_break_lines_still_prints_one_line_per_restore(
     )
     context = ExportContext(spec=spec, spec_path=SPEC_PATH)
     export("gitlab", made, tmp_path / "gl", context)
-    job = yaml.safe_load((tmp_path / "gl/.gitlab-ci.yml").read_text())["rollback-latency-spike"]
+    job = yaml.safe_load((tmp_path / "gl/.gitlab-ci.yml").read_text())["registry-latency-spike"]
     (script,) = [line for line in job["script"] if "RESTORE_PLAN" in line]
     plan = job["variables"]["RESTORE_PLAN"]["value"]
     lines = run_bash(script, {"RESTORE_PLAN": plan}, tmp_path).splitlines()

@@ -1,0 +1,161 @@
+"""The rollback jobs of the GitLab export: the runbook's steps in the SOP's order, and the
+registry move after the people the runbook puts before it (a manual job on a protected
+environment, which only they may run)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from exporters import pipeline_scripts as s
+from exporters import pipelines as p
+from exporters import restore_jobs
+from exporters.gitlab_jobs import (
+    BASE_JOB,
+    MONITOR_IF,
+    ROLLBACK_FIRED,
+    ROLLBACK_TIMEOUT,
+    _action_line,
+    _check_line,
+    _data,
+    _minutes,
+)
+from exporters.pipelines import Commented, Script
+from exporters.rollback_order import RollbackOrder, rollback_order
+
+if TYPE_CHECKING:
+    from app.spec.schema import SpecAction, SpecRollback
+
+HANDED_OVER = Script(
+    'echo "The registry move of $ROLLBACK_POLICY waits in the manual job $MOVE_JOB, on the '
+    'protected environment $APPROVAL_ENVIRONMENT: one of the people of the steps above runs it"\n'
+)
+"""The last line of a rollback job whose registry move waits for people."""
+NO_STEPS = Script('echo "This rollback has no runbook steps: add yours here"\n')
+
+
+def move_job_id(policy_id: str) -> str:
+    """The manual job that moves the registry alias once people have done their steps."""
+    return f"registry-{policy_id}"
+
+
+def _actions(
+    actions: Iterable[SpecAction], first: int, variables: dict[str, Any], lines: list[str]
+) -> list[Script]:
+    script = []
+    for number, action in enumerate(actions, start=first):
+        variables[f"ACTION_{number}_ID"] = action.id
+        variables[f"ACTION_{number}_NAME"] = _data(action.name)
+        if action.role:
+            variables[f"ACTION_{number}_ROLE"] = action.role
+        script.append(_action_line(number))
+        role = f", {action.role}" if action.role else ""
+        lines.append(
+            f"  {number}. {p.one_line(action.name, 60)} ({action.id}{role}, {action.minutes:g} min)"
+        )
+    return script
+
+
+def _checks(policy: SpecRollback, variables: dict[str, Any], lines: list[str]) -> list[Script]:
+    script = []
+    for number, check in enumerate(policy.checks, start=1):
+        variables[f"CHECK_{number}_ID"] = check.id
+        variables[f"CHECK_{number}_NAME"] = _data(check.name or check.id)
+        script.append(_check_line(number))
+        lines.append(f"  check: {p.one_line(check.name or check.id, 60)}")
+    return script
+
+
+def rollback_jobs(
+    policy: SpecRollback,
+    registry_policies: list[str] | None = None,
+    signed: bool = False,
+    components: Iterable[Any] = (),
+    order: RollbackOrder | None = None,
+) -> dict[str, Commented]:
+    """The jobs of one policy, by id: ``rollback-<policy>``, and the manual
+    ``registry-<policy>`` when the registry move waits for people (``order``: where the
+    move sits, from ``exporters.rollback_order``). ``registry_policies``: those that roll
+    the last stage back to its previous stable version (`gatewright rollback` moves the
+    MLflow alias, once per incident); ``components``: the spec's catalog."""
+    registry = registry_policies or []
+    order = order or rollback_order(policy, policy.id in registry, None)
+    base = {
+        "ROLLBACK_POLICY": policy.id,
+        "STAGE_ID": policy.stage,
+        "ROLLBACK_TARGET": policy.target,
+    }
+    variables: dict[str, Any] = dict(base)
+    lines = [
+        f"Rollback {policy.id} of stage {policy.stage} (target: {policy.target}).",
+        "Triggers: "
+        + "; ".join(f"{trigger.id} ({p.one_line(trigger.name, 60)})" for trigger in policy.triggers)
+        + ".",
+        *restore_jobs.comment_lines(policy, components),
+        "It runs after the monitor job and goes on only if this policy fired;",
+    ]
+    script: list[Script] = [ROLLBACK_FIRED]
+    if order.before:
+        lines.append("runbook steps before the registry move, each line a placeholder:")
+        script += _actions(order.before, 1, variables, lines)
+    move_vars: dict[str, Any] = dict(base) if order.waits else variables
+    move_lines: list[str] = [] if order.waits else lines
+    moved: list[Script] = [ROLLBACK_FIRED] if order.waits else script
+    if order.registry:
+        move_vars[s.MLFLOW_JOB] = "true"
+        move_vars["REGISTRY_POLICIES"] = " ".join(registry)
+        moved.append(s.trusting(s.REGISTRY_ROLLBACK, signed))
+        move_lines += [
+            "`gatewright rollback` moves the MLflow alias GATEWRIGHT_MLFLOW_ALIAS of",
+            "GATEWRIGHT_MLFLOW_MODEL back to the version promoted before (when set);",
+        ]
+    if plan := restore_jobs.plan_text(policy, components):
+        move_vars["RESTORE_PLAN"] = _data(plan)
+        moved.append(restore_jobs.RESTORE_PLAN)
+    move_lines.append("runbook, each line a placeholder to replace:")
+    moved += _actions(order.after, len(order.before) + 1, move_vars, move_lines)
+    moved += _checks(policy, move_vars, move_lines)
+    if not order.before and not order.after and not policy.checks:
+        moved.append(NO_STEPS)
+    minutes = p.timeout_minutes(policy)
+    sla = [f"SLA: {minutes} minutes (the job times out then)."] if minutes else []
+    job: dict[str, Any] = {
+        "stage": "rollback",
+        "extends": [BASE_JOB],
+        "needs": [f"monitor-{policy.stage}"],
+        "variables": variables,
+        "script": script,
+        "timeout": _minutes(minutes or ROLLBACK_TIMEOUT),
+        "rules": [{"if": MONITOR_IF, "when": "on_success"}],
+    }
+    if not order.waits:
+        return {f"rollback-{policy.id}": Commented(job, (*lines, *sla))}
+    move_id = move_job_id(policy.id)
+    variables |= {"MOVE_JOB": move_id, "APPROVAL_ENVIRONMENT": order.environment}
+    script.append(HANDED_OVER)
+    lines += [
+        f"The registry move waits in the manual job {move_id}, on the protected",
+        f"environment {order.environment}: roles {', '.join(order.approvers)} may run it.",
+    ]
+    move: dict[str, Any] = {
+        "stage": "rollback",
+        "extends": [BASE_JOB],
+        "needs": [f"monitor-{policy.stage}", f"rollback-{policy.id}"],
+        "variables": move_vars,
+        "script": moved,
+        "environment": {"name": order.environment, "action": "start", "deployment_tier": "other"},
+        "timeout": _minutes(minutes or ROLLBACK_TIMEOUT),
+        # Played by hand: only the people the runbook puts first may run it (the protected
+        # environment's deploy access). Allowed to stay unplayed, so that a pipeline in
+        # which nothing fired is not left blocked; played then, it says so and stops.
+        "rules": [{"if": MONITOR_IF, "when": "manual", "allow_failure": True}],
+    }
+    head = [
+        f"The registry move of rollback {policy.id}, after the people's steps of",
+        f"rollback-{policy.id}: a manual job that only the deployers of the protected",
+        f"environment {order.environment} may run (gitlab/protected-environments.json).",
+    ]
+    return {
+        f"rollback-{policy.id}": Commented(job, tuple(lines)),
+        move_id: Commented(move, (*head, *move_lines, *sla)),
+    }
