@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, BinaryIO
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -40,16 +41,29 @@ class NumberedReadingNeeded(Exception):
 
 def arrow_csv_batches(
     stream: BinaryIO, header: list[str], header_line: int, parallel: bool = True
-) -> Iterator[tuple[pa.RecordBatch, list[BadRow]]]:
-    """The CSV file's rows in record batches of text, with the bad rows each batch held.
+) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow]]]:
+    """The CSV file's rows in record batches of text (None: a segment without rows), with
+    the bad rows each batch held.
 
     ``header`` and ``header_line`` are what the Python reader found (the header checks are
     its own). The file goes to Arrow in segments of about SEGMENT_BYTES cut after a line
-    end outside quotes, one reader each: Arrow's streaming reader keeps what it decoded
-    until it is closed, so one reader over the whole file would grow with it. Read in
-    ``parallel``, Arrow does not number records: a bad row raises
+    end outside quotes, each read whole (Arrow decodes a segment's blocks on every core,
+    where its streaming reader decodes one block after another) and let go once decided,
+    so that memory stays flat. The next segment is read while the caller decides this
+    one's batches. Read in ``parallel``, Arrow does not number records: a bad row raises
     :class:`NumberedReadingNeeded`."""
     stream.seek(0)
+    yield from (
+        (batch, bad if index == 0 else [])
+        for batches, bad in ahead(_segment_tables(stream, header, header_line, parallel))
+        for index, batch in enumerate(batches)
+    )
+
+
+def _segment_tables(
+    stream: BinaryIO, header: list[str], header_line: int, parallel: bool
+) -> Iterator[tuple[list[pa.RecordBatch | None], list[BadRow]]]:
+    """Each segment's batches (see ``_segment_batches``) and bad rows."""
     breaks, bad_seen, quotes, lines_before = False, False, 0, 0
     for index, segment in enumerate(_segments(stream)):
         quoted = _quotes(segment)
@@ -59,17 +73,40 @@ def arrow_csv_batches(
         # left out), the segment's first line in the others.
         offset = header_line - 1 if first else lines_before
         names = None if first else header
-        batches = _segment_batches(segment, header, names, parallel, offset, bool(quoted))
-        for batch, bad, seen in batches:
-            breaks |= seen
-            bad_seen |= bool(bad)
-            yield batch, bad
+        batches, bad, seen = _segment_batches(
+            segment, header, names, parallel, offset, bool(quoted)
+        )
+        breaks |= seen
+        bad_seen |= bool(bad)
+        yield batches, bad
         if not parallel:  # only a reading one block after another numbers bad rows
             lines_before += _line_ends(segment)
     if quotes % 2:  # a quote left open: Arrow drops the record it starts, silently
         raise ExactReadingNeeded
     if bad_seen and (breaks or _has_blank_lines(stream)):
         raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
+
+
+T = TypeVar("T")
+
+
+def ahead(items: Iterator[T]) -> Iterator[T]:
+    """``items``, each next one made in a thread of its own while the caller uses this one
+    (Arrow's reading releases the GIL). What making an item raises is raised in its turn."""
+    with ThreadPoolExecutor(1, thread_name_prefix="backtest-read") as worker:
+        coming = worker.submit(next, items, _END)
+        try:
+            while (item := coming.result()) is not _END:
+                coming = worker.submit(next, items, _END)
+                yield item  # type: ignore[misc]
+        finally:
+            wait([coming])  # the worker is done with ``items`` before it is closed here
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+
+_END = object()
 
 
 def _segments(
@@ -139,8 +176,9 @@ def _segment_batches(
     parallel: bool,
     offset: int,
     quoted: bool,
-) -> Iterator[tuple[pa.RecordBatch, list[BadRow], bool]]:
-    """One segment's batches, their bad rows, and whether their cells hold line breaks.
+) -> tuple[list[pa.RecordBatch | None], list[BadRow], bool]:
+    """One segment's batches (None when it has no rows), its bad rows, and whether its
+    cells hold line breaks.
 
     Only a ``quoted`` segment can hold a line break inside a cell: the others are cut into
     blocks at any line end, which Arrow parses a third faster."""
@@ -151,7 +189,7 @@ def _segment_batches(
         return "skip"
 
     try:
-        reader = pa_csv.open_csv(
+        table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(segment)),
             read_options=pa_csv.ReadOptions(
                 block_size=ARROW_BLOCK_BYTES, use_threads=parallel, column_names=names
@@ -166,34 +204,27 @@ def _segment_batches(
                 check_utf8=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
         raise ExactReadingNeeded from None
-    if reader.schema.names != header:
+    if table.column_names != header:
         raise ExactReadingNeeded
     limit, width = csv.field_size_limit(), len(header)
-    with reader:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
-                raise ExactReadingNeeded from None
-            breaks = False
-            for array in batch.columns:
-                breaks |= _inspect(array, limit)
-            bad = []
-            for number, fields, text in pending:
-                if number is None:
-                    raise NumberedReadingNeeded
-                if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
-                    raise ExactReadingNeeded
-                reason = f"has {fields} fields where the header has {width}"
-                bad.append(BadRow(offset + number, reason))
-            pending.clear()
-            yield batch, bad, breaks
-    if pending:  # bad rows after the last batch
-        raise NumberedReadingNeeded if pending[0][0] is None else ExactReadingNeeded
+    # The whole buffer the segment is a view of (ASCII there is ASCII in the segment):
+    # bytes.isascii is one fast pass, where each column's bytes would be one each.
+    ascii_only = getattr(segment, "obj", segment).isascii()
+    breaks = False
+    for column in table.columns:
+        for array in column.chunks:
+            breaks |= _inspect(array, limit, quoted, ascii_only)
+    bad = []
+    for number, fields, text in pending:
+        if number is None:
+            raise NumberedReadingNeeded
+        if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
+            raise ExactReadingNeeded
+        reason = f"has {fields} fields where the header has {width}"
+        bad.append(BadRow(offset + number, reason))
+    return table.to_batches() or [None], bad, breaks
 
 
 def _has_blank_lines(stream: BinaryIO) -> bool:
@@ -209,20 +240,21 @@ def _has_blank_lines(stream: BinaryIO) -> bool:
     return False
 
 
-def _inspect(array: pa.Array, limit: int) -> bool:
-    """Whether a column's cells hold line breaks; raises when only the Python reader can
-    tell what the column's rows are (bytes that are not UTF-8, a field over its limit)."""
+def _inspect(array: pa.Array, limit: int, quoted: bool = True, ascii_only: bool = False) -> bool:
+    """Whether a column's cells hold line breaks (only cells of a ``quoted`` segment can);
+    raises when only the Python reader can tell what the column's rows are (bytes that are
+    not UTF-8, unless the segment is ``ascii_only``; a field over its limit)."""
     offsets, data = text_bytes(array)
     if not len(data):
         return False
-    if int(data.max()) >= 128:
+    if not ascii_only and int(data.max()) >= 128:
         try:
             array.validate(full=True)
         except pa.ArrowInvalid:
             raise ExactReadingNeeded from None
     if len(data) > limit and int(np.diff(offsets).max()) > limit:
         raise ExactReadingNeeded
-    if int(data.min()) > 13:
+    if not quoted or int(data.min()) > 13:
         return False
     return bool(((data == 10) | (data == 13)).any())
 

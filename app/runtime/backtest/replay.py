@@ -145,7 +145,7 @@ def _replay_arrow_csv(
         plan.bind_header(header)
         for batch, bad in arrow_csv_batches(stream, header, reader.line_num, parallel):
             _tally_bad(result, bad)
-            if batch.num_rows:
+            if batch is not None and batch.num_rows:
                 _decide(plan, ArrowColumns(plan, batch), result, observer)
             if progress is not None:
                 progress(min(stream.tell(), size), size)
