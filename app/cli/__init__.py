@@ -43,6 +43,13 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli.designer import main as designer_main
 
         return guarded(lambda: designer_main(args[1:]))
+    if args[0] == "backtest":
+        # Straight to the command, without the command table's imports (see
+        # app.cli.backtest_command); the collector is paused as for pipeline commands.
+        with collection_paused():
+            from app.cli.backtest_command import main as backtest_main
+
+            return guarded(lambda: backtest_main(args[1:]))
     from app.cli.commands import run
 
     return guarded(lambda: run(args))

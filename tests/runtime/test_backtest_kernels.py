@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from app.runtime.backtest import kernels
-from app.runtime.backtest.arrow_reading import ahead
+from app.runtime.backtest.arrow_reading import Ahead
 from app.spec.files import write_spec
 from tests.runtime.test_backtest import HEADER, ROWS, SPEC_DATA, as_json_row, write_csv
 
@@ -106,7 +106,7 @@ def test_ahead_makes_the_next_item_in_another_thread() -> None:
             made_in.append(threading.current_thread().name)
             yield number
 
-    assert list(ahead(items())) == [0, 1, 2]
+    assert list(Ahead(items())) == [0, 1, 2]
     assert made_in and all(name.startswith("backtest-read") for name in made_in)
 
 
@@ -117,7 +117,7 @@ def test_ahead_raises_in_turn_and_closes_what_it_stops_reading() -> None:
         yield 1
         raise ValueError("the second item cannot be made")
 
-    reading = ahead(failing())
+    reading = Ahead(failing())
     assert next(reading) == 1
     with pytest.raises(ValueError, match="second item"):
         next(reading)
@@ -131,7 +131,7 @@ def test_ahead_raises_in_turn_and_closes_what_it_stops_reading() -> None:
         finally:
             closed.set()
 
-    reading = ahead(endless())
+    reading = Ahead(endless())
     assert next(reading) == 0
     reading.close()  # the caller stops early (an error of its own, say)
     assert closed.is_set()

@@ -26,19 +26,10 @@ from app.runtime.backtest.columns import (
     _finish_numbers,
     absent_numbers,
 )
+from app.runtime.backtest.kernels import text_bytes
 from app.runtime.backtest.plan import EXACT_LIMIT, _json_artifacts, _Plan, _split_artifacts
 
 Numbers = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
-
-
-def text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A string array's offsets and the bytes they index, as numpy views (no copy)."""
-    offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
-    data_buffer = array.buffers()[2]
-    if data_buffer is None or offsets[-1] == offsets[0]:
-        return offsets, np.zeros(0, np.uint8)
-    data = np.frombuffer(data_buffer, np.uint8, int(offsets[-1] - offsets[0]), int(offsets[0]))
-    return offsets, data
 
 
 def odd_cells(array: pa.Array) -> np.ndarray:
@@ -119,6 +110,15 @@ def json_values(kind: pa.DataType, values: list[Any]) -> list[Any]:
     if supported(kind):
         return values
     return [None if value is None else {"value": str(value)} for value in values]
+
+
+def json_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """A batch's rows as JSON-like dicts: what the per-row path decides."""
+    names = batch.schema.names
+    if not names:  # none of the columns the gate reads
+        return [{} for _ in range(batch.num_rows)]
+    columns = [json_values(array.type, array.to_pylist()) for array in batch.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def supported(kind: pa.DataType) -> bool:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from app.runtime.backtest.arrow_columns import json_values, text_bytes
+from app.runtime.backtest.kernels import text_bytes
 from app.runtime.backtest.reading import _open
 
 if TYPE_CHECKING:
@@ -52,12 +52,23 @@ def arrow_csv_batches(
     so that memory stays flat. The next segment is read while the caller decides this
     one's batches. Read in ``parallel``, Arrow does not number records: a bad row raises
     :class:`NumberedReadingNeeded`."""
+    return batches_of(csv_tables(stream, header, header_line, parallel))
+
+
+def csv_tables(stream: BinaryIO, header: list[str], header_line: int, parallel: bool) -> Ahead:
+    """The segments' batches and bad rows, the first already being read (see
+    ``arrow_csv_batches``)."""
     stream.seek(0)
-    yield from (
-        (batch, bad if index == 0 else [])
-        for batches, bad in ahead(_segment_tables(stream, header, header_line, parallel))
-        for index, batch in enumerate(batches)
-    )
+    return Ahead(_segment_tables(stream, header, header_line, parallel))
+
+
+def batches_of(tables: Ahead) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow]]]:
+    """Each batch of the segments read by ``csv_tables``, with the segment's bad rows given
+    with its first batch."""
+    with tables:
+        for batches, bad in tables:
+            for index, batch in enumerate(batches):
+                yield batch, (bad if index == 0 else [])
 
 
 def _segment_tables(
@@ -87,23 +98,48 @@ def _segment_tables(
         raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
 
 
-T = TypeVar("T")
+class Ahead:
+    """The items of an iterator, each made in a thread of its own while the caller uses the
+    one before (Arrow's reading releases the GIL); the first is started at once. What
+    making an item raises is raised in its turn. ``close`` (or leaving a ``with`` block)
+    waits for the item being made and closes the iterator."""
 
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="backtest-read")
+        self._coming: Future[Any] | None = self._worker.submit(next, items, _END)
 
-def ahead(items: Iterator[T]) -> Iterator[T]:
-    """``items``, each next one made in a thread of its own while the caller uses this one
-    (Arrow's reading releases the GIL). What making an item raises is raised in its turn."""
-    with ThreadPoolExecutor(1, thread_name_prefix="backtest-read") as worker:
-        coming = worker.submit(next, items, _END)
+    def __iter__(self) -> Ahead:
+        return self
+
+    def __next__(self) -> Any:
+        if self._coming is None:
+            raise StopIteration
         try:
-            while (item := coming.result()) is not _END:
-                coming = worker.submit(next, items, _END)
-                yield item  # type: ignore[misc]
-        finally:
-            wait([coming])  # the worker is done with ``items`` before it is closed here
-            close = getattr(items, "close", None)
-            if close is not None:
-                close()
+            item = self._coming.result()
+        except BaseException:
+            self.close()
+            raise
+        if item is _END:
+            self.close()
+            raise StopIteration
+        self._coming = self._worker.submit(next, self._items, _END)
+        return item
+
+    def close(self) -> None:
+        coming, self._coming = self._coming, None
+        if coming is not None:
+            wait([coming])  # the worker is done with the items before they are closed here
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        self._worker.shutdown()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 _END = object()
@@ -327,15 +363,6 @@ def decoded(batch: pa.RecordBatch) -> pa.RecordBatch:
         for array in batch.columns
     ]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-
-
-def json_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
-    """A batch's rows as JSON-like dicts: what the per-row path decides."""
-    names = batch.schema.names
-    if not names:  # none of the columns the gate reads
-        return [{} for _ in range(batch.num_rows)]
-    columns = [json_values(array.type, array.to_pylist()) for array in batch.columns]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _first_line(error: BaseException) -> str:

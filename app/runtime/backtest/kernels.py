@@ -59,6 +59,16 @@ def nulls(array: pa.Array) -> np.ndarray:
     return bits[array.offset : array.offset + n] == 0
 
 
+def text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's offsets and the bytes they index, as numpy views (no copy)."""
+    offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
+    data_buffer = array.buffers()[2]
+    if data_buffer is None or offsets[-1] == offsets[0]:
+        return offsets, np.zeros(0, np.uint8)
+    data = np.frombuffer(data_buffer, np.uint8, int(offsets[-1] - offsets[0]), int(offsets[0]))
+    return offsets, data
+
+
 def to_numpy(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean, integer or floating-point array's values (what ``Array.to_numpy`` gives):
     null floats are NaN; booleans and integers must have no nulls. A view of the array's
