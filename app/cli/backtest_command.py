@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from app.cli.help_texts import JSON_HELP, TRUST_HELP
 from app.cli.invoking import Command, run_command
-from app.cli.pipeline import JSON_HELP, TRUST_HELP
 
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
@@ -99,37 +100,37 @@ def _segment_tables(
 
 
 class Ahead:
-    """The items of an iterator, each made in a thread of its own while the caller uses the
-    one before (Arrow's reading releases the GIL); the first is started at once. What
+    """The items of an iterator, made in a thread of their own up to ``depth`` ahead of the
+    caller (Arrow's reading releases the GIL); the first ones are started at once. What
     making an item raises is raised in its turn. ``close`` (or leaving a ``with`` block)
-    waits for the item being made and closes the iterator."""
+    waits for the items being made and closes the iterator."""
 
-    def __init__(self, items: Iterator[Any]) -> None:
+    def __init__(self, items: Iterator[Any], depth: int = 2) -> None:
         self._items = items
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="backtest-read")
-        self._coming: Future[Any] | None = self._worker.submit(next, items, _END)
+        # One worker makes the items one after another, in order.
+        self._coming = deque(self._worker.submit(next, items, _END) for _ in range(depth))
 
     def __iter__(self) -> Ahead:
         return self
 
     def __next__(self) -> Any:
-        if self._coming is None:
+        if not self._coming:
             raise StopIteration
         try:
-            item = self._coming.result()
+            item = self._coming.popleft().result()
         except BaseException:
             self.close()
             raise
         if item is _END:
             self.close()
             raise StopIteration
-        self._coming = self._worker.submit(next, self._items, _END)
+        self._coming.append(self._worker.submit(next, self._items, _END))
         return item
 
     def close(self) -> None:
-        coming, self._coming = self._coming, None
-        if coming is not None:
-            wait([coming])  # the worker is done with the items before they are closed here
+        coming, self._coming = self._coming, deque()
+        wait(coming)  # the worker is done with the items before they are closed here
         close = getattr(self._items, "close", None)
         if close is not None:
             close()
