@@ -174,3 +174,34 @@ def test_discard_closes_a_reading_nobody_took(tmp_path: Path) -> None:
     assert started is not None
     early.discard()
     assert started.stream.closed and early._waiting is None
+
+
+@pytest.mark.parametrize(
+    ("gate", "extra"), [(GATE, ["--json"]), (GATE, []), ("nope", []), (GATE, ["--max-miss", "2"])]
+)
+def test_the_process_ends_with_all_it_printed(
+    capsys: pytest.CaptureFixture[str], spec_file: Path, gate: str, extra: list[str]
+) -> None:
+    """As a process (`gatewright`, main() without arguments), the command ends without the
+    interpreter's teardown: what it printed is all there, and its exit code is the one the
+    command returned."""
+    results = history(spec_file.parent)
+    args = ["backtest", str(spec_file), "--gate", gate, "--results", str(results), *extra]
+    code = main(args)
+    out, err = capsys.readouterr()
+    entry = Path(sys.executable).with_name("gatewright")
+    done = subprocess.run([str(entry), *args], capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (code, out, err)
+    assert out or err
+
+
+def test_a_full_disk_is_said_and_exits_2(spec_file: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    results = history(spec_file.parent)
+    entry = Path(sys.executable).with_name("gatewright")
+    args = ["backtest", str(spec_file), "--gate", GATE, "--results", str(results), "--json"]
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(entry), *args], stdout=full, stderr=subprocess.PIPE, text=True)
+    assert done.returncode == 2
+    assert done.stderr == "error: cannot write the output: No space left on device\n"
