@@ -114,7 +114,8 @@ print(json.dumps([code, "app.cli.commands" in loaded, loaded]), file=sys.stderr)
 
 def test_the_reading_starts_before_the_spec_models_load(spec_file: Path) -> None:
     """The process imports neither the command table nor the spec models before the file's
-    reading (app.runtime.backtest.early, with numpy and pyarrow) has started."""
+    reading (app.runtime.backtest.early, with numpy and pyarrow) has started; nor check's
+    decision code and evidence models, which only the per-row path needs."""
     results = history(spec_file.parent)
     args = ["backtest", str(spec_file), "--gate", GATE, "--results", str(results), "--json"]
     done = subprocess.run(
@@ -125,6 +126,7 @@ def test_the_reading_starts_before_the_spec_models_load(spec_file: Path) -> None
     assert not table
     assert loaded.index("app.runtime.backtest.early") < loaded.index("app.spec.schema")
     assert loaded.index("pyarrow.csv") < loaded.index("pydantic")
+    assert "app.runtime.evaluate" not in loaded and "app.spec.evidence" not in loaded
 
 
 def test_a_backtest_takes_up_the_reading_started_for_its_file(tmp_path: Path) -> None:

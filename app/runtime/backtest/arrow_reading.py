@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import pyarrow.dataset as pa_dataset
 from app.runtime.backtest.result import BacktestInputError, BadRow
 
-ARROW_BLOCK_BYTES = 4 << 20
+ARROW_BLOCK_BYTES = 8 << 20
 SEGMENT_BYTES = 32 << 20
 PARQUET_BATCH_ROWS = 65_536
 
