@@ -13,6 +13,7 @@ from app.runtime.backtest import early
 from app.runtime.backtest.arrow_columns import ArrowColumns, json_rows
 from app.runtime.backtest.arrow_json import BATCH_ROWS, arrow_table, jsonl_pieces
 from app.runtime.backtest.arrow_reading import (
+    Ahead,
     ExactReadingNeeded,
     NumberedReadingNeeded,
     arrow_csv_batches,
@@ -225,12 +226,14 @@ def _replay_parquet(
     present = [name for name in plan.columns if name in source.schema.names]
     plan.unseen -= set(present)
     total = source.count_rows()
-    for batch, done, bad, count in parquet_batches(source, present):
-        _tally_bad(result, bad, count)
-        if batch is not None and batch.num_rows:
-            if per_row:
-                _decide_rows(plan, json_rows(batch), result)
-            else:
-                _decide(plan, ArrowColumns(plan, batch), result, observer)
-        if progress is not None:
-            progress(done, total)
+    # The next row groups are decoded while this one is decided.
+    with Ahead(parquet_batches(source, present)) as batches:
+        for batch, done, bad, count in batches:
+            _tally_bad(result, bad, count)
+            if batch is not None and batch.num_rows:
+                if per_row:
+                    _decide_rows(plan, json_rows(batch), result)
+                else:
+                    _decide(plan, ArrowColumns(plan, batch), result, observer)
+            if progress is not None:
+                progress(done, total)
