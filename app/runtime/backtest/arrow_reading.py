@@ -42,9 +42,11 @@ class NumberedReadingNeeded(Exception):
 
 def arrow_csv_batches(
     stream: BinaryIO, header: list[str], header_line: int, parallel: bool = True
-) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow]]]:
+) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow], int]]:
     """The CSV file's rows in record batches of text (None: a segment without rows), with
-    the bad rows each batch held.
+    the bad rows each batch held and the bytes of the file up to its last row (about: a
+    segment's bytes are shared out among its batches by rows). The stream's position is
+    no measure of what was decided: the reading runs ahead.
 
     ``header`` and ``header_line`` are what the Python reader found (the header checks are
     its own). The file goes to Arrow in segments of about SEGMENT_BYTES cut after a line
@@ -63,21 +65,29 @@ def csv_tables(stream: BinaryIO, header: list[str], header_line: int, parallel: 
     return Ahead(_segment_tables(stream, header, header_line, parallel))
 
 
-def batches_of(tables: Ahead) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow]]]:
+def batches_of(tables: Ahead) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow], int]]:
     """Each batch of the segments read by ``csv_tables``, with the segment's bad rows given
-    with its first batch."""
+    with its first batch, and the bytes read up to the batch's end."""
+    start = 0
     with tables:
-        for batches, bad in tables:
+        for batches, bad, end in tables:
+            rows = sum(batch.num_rows for batch in batches if batch is not None)
+            done = 0
             for index, batch in enumerate(batches):
-                yield batch, (bad if index == 0 else [])
+                done += 0 if batch is None else batch.num_rows
+                within = (end - start) * done // rows if rows else end - start
+                yield batch, (bad if index == 0 else []), start + within
+            start = end
 
 
 def _segment_tables(
     stream: BinaryIO, header: list[str], header_line: int, parallel: bool
-) -> Iterator[tuple[list[pa.RecordBatch | None], list[BadRow]]]:
-    """Each segment's batches (see ``_segment_batches``) and bad rows."""
-    breaks, bad_seen, quotes, lines_before = False, False, 0, 0
+) -> Iterator[tuple[list[pa.RecordBatch | None], list[BadRow], int]]:
+    """Each segment's batches (see ``_segment_batches``), bad rows, and the bytes of the
+    file up to the segment's end."""
+    breaks, bad_seen, quotes, lines_before, end = False, False, 0, 0, 0
     for index, segment in enumerate(_segments(stream)):
+        end += len(segment)
         quoted = _quotes(segment)
         quotes += quoted
         first = index == 0
@@ -90,7 +100,7 @@ def _segment_tables(
         )
         breaks |= seen
         bad_seen |= bool(bad)
-        yield batches, bad
+        yield batches, bad, end
         if not parallel:  # only a reading one block after another numbers bad rows
             lines_before += _line_ends(segment)
     if quotes % 2:  # a quote left open: Arrow drops the record it starts, silently

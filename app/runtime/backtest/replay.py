@@ -139,12 +139,12 @@ def _replay_arrow_csv(
             batches = arrow_csv_batches(stream, header, reader.line_num, parallel)
         plan.bind_header(header)
         with closing(batches):
-            for batch, bad in batches:
+            for batch, bad, done in batches:
                 _tally_bad(result, bad)
                 if batch is not None and batch.num_rows:
                     _decide(plan, ArrowColumns(plan, batch), result, observer)
                 if progress is not None:
-                    progress(min(stream.tell(), size), size)
+                    progress(min(done, size), size)
     if progress is not None:
         progress(size, size)
 
