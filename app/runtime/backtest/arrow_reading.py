@@ -73,7 +73,8 @@ def batches_of(tables: Ahead) -> Iterator[tuple[pa.RecordBatch | None, list[BadR
         for batches, bad, end in tables:
             rows = sum(batch.num_rows for batch in batches if batch is not None)
             done = 0
-            for index, batch in enumerate(batches):
+            for index in range(len(batches)):
+                batch, batches[index] = batches[index], None  # freed once decided
                 done += 0 if batch is None else batch.num_rows
                 within = (end - start) * done // rows if rows else end - start
                 yield batch, (bad if index == 0 else []), start + within
