@@ -68,8 +68,9 @@ def end_process(code: int) -> None:
     """Exit with ``code`` without tearing the interpreter down. For a command that leaves
     nothing to clean up (its files closed, no atexit work of its own): Python's teardown of
     the modules a backtest loads (pydantic's models, numpy, pyarrow) takes 60 to 80 ms, a
-    tenth of the command. Standard output and error are flushed first; one that cannot
-    be written changes the exit code as it would at a normal exit."""
+    tenth of the command. Standard output and error are flushed first (``guarded`` has
+    flushed standard output and reported a failure to write it already; one failing here
+    turns a success into exit 2, never into silence)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
