@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.runtime.ledger_backends import FORMAT, HEAD, TABLE, Backend, connect
-from app.runtime.ledger_entries import COLUMNS, GENESIS, Draft, Entry, entry_hash
+from app.runtime.ledger_entries import COLUMNS, GENESIS, Draft, Entry, entry_hash, not_as_written
 from app.runtime.ledger_location import LedgerError, LedgerLocation, parse_location
 
 __all__ = ["Break", "Ledger", "LedgerError", "Verdict"]
@@ -241,4 +241,8 @@ def _problem(values: dict[str, Any], previous: int, previous_hash: str) -> Break
     if values["prev_hash"] != previous_hash:
         return Break(seq, f"it does not follow entry {previous}: its prev_hash is not that "
                           "entry's hash (an entry was replaced or reordered)")  # fmt: skip
+    wrong = not_as_written(values)
+    if wrong is not None:  # its hash checks out: the chain was rewritten after an edit
+        return Break(seq, f"{wrong}: no gatewright command wrote it, so the chain was "
+                          "rewritten after it was edited")  # fmt: skip
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from contextlib import suppress
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
@@ -113,6 +114,34 @@ def entry_hash(values: dict[str, Any]) -> str:
 def sortable_time(moment: datetime) -> str:
     """``2026-11-21T10:00:00.000000Z``: fixed width, so that text order is time order."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_TIME_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+KINDS = ("check", "monitor", "rollback")
+
+
+def not_as_written(values: dict[str, Any]) -> str | None:
+    """Why a stored entry is not as :meth:`Draft.entry` writes one (None: it is): a kind
+    the ledger does not record, or a time not in its fixed-width UTC form. Such an entry
+    can pass its hash only when someone rewrote the chain after editing it."""
+    if values["kind"] not in KINDS:
+        return f"its kind ({str(values['kind'])[:40]!r}) is none the ledger records"
+    for name in ("decided_at", "recorded_at"):
+        text = values[name]
+        if not isinstance(text, str) or not _TIME_SHAPE.fullmatch(text) or _impossible(text):
+            return (
+                f"its {name} ({str(text)[:40]!r}) is not a time as the ledger records them "
+                "(UTC, to the microsecond)"
+            )
+    return None
+
+
+def _impossible(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return True  # e.g. a 13th month
+    return False
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,11 @@ def start(path: str | None = None) -> tuple[QApplication, list[MainWindow]]:
     skip_pydantic_plugins()
     from PySide6.QtWidgets import QApplication
 
+    from app.ui.collector import collect_in_gui_thread
     from app.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_in_gui_thread(app)  # never in an export or backtest thread: see app.ui.collector
     app.setApplicationName("Gatewright")
     app.setOrganizationName("Gatewright")
     window = MainWindow()

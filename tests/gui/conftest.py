@@ -5,6 +5,18 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.fixture(scope="module", autouse=True)
+def collection_in_the_gui_thread(qapp):  # type: ignore[no-untyped-def]
+    """As in the designer (app.ui.launch): the cyclic collector runs in the GUI thread
+    only, so no export or backtest thread ever destroys a window a test let go of. Per
+    module, so that the tests after the GUI's run with the interpreter's own collector."""
+    from app.ui.collector import collect_in_gui_thread
+
+    collector = collect_in_gui_thread(qapp)
+    yield collector
+    collector.uninstall()
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch) -> None:
     from PySide6.QtCore import QCoreApplication, QSettings

@@ -9,10 +9,11 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from app.ui.canvas import items
 from app.ui.canvas.items import SEVERITY_COLOURS, _node_paints
 from app.ui.main_window import MainWindow
 from exporters.style import EDGE_STYLES, NODE_STYLES
@@ -128,3 +129,34 @@ def test_far_out_a_highlighted_or_faulty_node_is_drawn_as_such(designer) -> None
     assert seen()[1] >= 0.6, f"{node_id}: no problem badge at 25%"
     item.set_problem(None)
     assert seen()[1] < 0.3, f"{node_id}: the badge stayed"
+
+
+def _on_a_screen(window: MainWindow, ratio: float) -> QImage:
+    """The view as a screen of pixel ratio ``ratio`` shows it (rendered into an image of
+    that ratio, as a window moved to that screen paints into its backing store)."""
+    size = window.view.viewport().size()
+    image = QImage(
+        round(size.width() * ratio), round(size.height() * ratio), QImage.Format.Format_RGB32
+    )
+    image.setDevicePixelRatio(ratio)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    shown = QRectF(0, 0, size.width(), size.height())  # in the screen's logical pixels
+    window.view.render(painter, shown, window.view.viewport().rect())
+    painter.end()
+    return image
+
+
+def test_a_second_screen_of_another_pixel_ratio_gets_sharp_nodes(designer) -> None:  # type: ignore[no-untyped-def]
+    """A window moved from a 1x screen to a 2x one shows the far-out nodes drawn for 2x
+    pixels, exactly as if it had opened there, not the 1x pictures scaled up."""
+    open_template(designer, "automated-pipeline", FAR)
+    items._SPRITES.clear()
+    sharp = _on_a_screen(designer, 2.0)  # opened on the 2x screen
+    items._SPRITES.clear()
+    _on_a_screen(designer, 1.0)  # opened on the 1x screen, then moved
+    moved = _on_a_screen(designer, 2.0)
+    assert moved == sharp
+    items._SPRITES.clear()
+    single = _on_a_screen(designer, 1.0)
+    assert _on_a_screen(designer, 2.0) != single.scaled(sharp.size())  # the test can tell

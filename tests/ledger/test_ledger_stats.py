@@ -12,7 +12,7 @@ from app.runtime.ledger import Ledger
 from app.simulate.dora import dora_metrics
 from app.simulate.results import GateStats
 from tests.cli import run
-from tests.ledger.conftest import decided
+from tests.ledger.conftest import decided, edit
 
 pytestmark = pytest.mark.usefixtures("no_ledger_env")
 
@@ -97,3 +97,35 @@ def test_bad_stats_input(sop_file, history, tmp_path, capsys) -> None:
     assert code == 2 and "no decision of the SOP" in err
     code, _, err = run(capsys, "ledger", "stats", history, "--ledger", history)
     assert code == 2 and "once" in err
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "words"),
+    [
+        ("decided_at", "yesterday", "its decided_at ('yesterday') is not a time"),
+        ("decided_at", "2026-11-03 14:00:00", "its decided_at ('2026-11-03 14:00:00')"),
+        ("recorded_at", "2026-13-03T14:00:00.000000Z", "its recorded_at"),
+        ("decided_at", "2026-11-03T14:00:00.000000Z\u202e", "its decided_at"),
+        ("kind", "promote", "its kind ('promote') is none the ledger records"),
+    ],
+    ids=["words", "no-zone", "month-13", "bidi", "kind"],
+)
+def test_an_entry_no_command_wrote_is_named_by_verify_even_in_a_rewritten_chain(
+    sop_file, history, capsys, column: str, value: str, words: str
+) -> None:
+    """Someone edits entry 5 and recomputes every hash after it: the chain checks out, but
+    the entry is not as any command writes one. `ledger verify` names it (exit 1), as the
+    sentence `ledger stats` refuses the ledger with says it will."""
+    edit(history, f"UPDATE gatewright_ledger SET {column} = ? WHERE seq = 5", [value], True)
+    code, out, _ = run(capsys, "ledger", "verify", "--ledger", history)
+    assert code == 1 and out.startswith("ledger broken at entry 5: " + words), out
+    assert "rewritten" in out
+    if column == "decided_at":  # what stats reads: it cannot, and points to verify
+        code, _, err = run(capsys, "ledger", "stats", str(sop_file), "--ledger", history)
+        assert code == 2 and "`gatewright ledger verify` names the entry" in err, err
+
+
+def test_an_intact_ledger_still_verifies(history, capsys) -> None:
+    edit(history, "UPDATE gatewright_ledger SET blocked_by = blocked_by WHERE seq = 5", [], True)
+    code, out, _ = run(capsys, "ledger", "verify", "--ledger", history)
+    assert code == 0, out

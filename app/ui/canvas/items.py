@@ -229,7 +229,10 @@ class NodeItem(QGraphicsObject):
         if distant and self._plain:
             # The common case when zoomed out, kept to the fewest calls: per-item calls
             # into Qt, not the drawing, are most of the time a large canvas takes.
-            target, image = _SPRITES.get((self.kind, scale)) or _sprite(painter, self.kind, scale)
+            ratio = painter.device().devicePixelRatioF()  # screens differ: one image each
+            target, image = _SPRITES.get((self.kind, scale, ratio)) or _sprite(
+                self.kind, scale, ratio
+            )
             painter.drawImage(target, image)
             return
         paints = _node_paints(self.kind)
@@ -278,17 +281,16 @@ class NodeItem(QGraphicsObject):
             )
 
 
-def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]:
+def _sprite(kind: str, scale: float, ratio: float) -> tuple[QRectF, QImage]:
     """A node of ``kind`` as drawn far out at ``scale`` (outline, fill and name bar), drawn
     once into an image: blitting it costs a fraction of filling and stroking the outline.
-    The image has the pixel ratio of the device it is first drawn on, so that each of its
-    pixels is one on screen (a second screen of another ratio at the same zoom reuses it)."""
+    The image has the pixel ratio of the device it is drawn on, ``ratio``, so that each of
+    its pixels is one on screen; a screen of another ratio gets an image of its own."""
     if len(_SPRITES) > 64:  # zooming through many scales: keep the cache small
         _SPRITES.clear()
     paints = _node_paints(kind)
     path = outline_geometry(kind).path
     area = path.boundingRect().adjusted(-2, -2, 2, 2)  # the pen's half width, and some
-    ratio = painter.device().devicePixelRatioF()
     pixels = scale * ratio
     image = QImage(
         math.ceil(area.width() * pixels),
@@ -307,11 +309,11 @@ def _sprite(painter: QPainter, kind: str, scale: float) -> tuple[QRectF, QImage]
     drawing.fillRect(_text_bar(path.boundingRect()), paints.text_bar)
     drawing.end()
     target = QRectF(area.left(), area.top(), image.width() / pixels, image.height() / pixels)
-    _SPRITES[kind, scale] = sprite = (target, image)
+    _SPRITES[kind, scale, ratio] = sprite = (target, image)
     return sprite
 
 
-_SPRITES: dict[tuple[str, float], tuple[QRectF, QImage]] = {}
+_SPRITES: dict[tuple[str, float, float], tuple[QRectF, QImage]] = {}
 
 
 def _text_bar(bounds: QRectF) -> QRectF:
