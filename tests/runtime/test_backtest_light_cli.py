@@ -207,3 +207,22 @@ def test_a_full_disk_is_said_and_exits_2(spec_file: Path) -> None:
         done = subprocess.run([str(entry), *args], stdout=full, stderr=subprocess.PIPE, text=True)
     assert done.returncode == 2
     assert done.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_arrow_reads_on_one_core_until_the_backtest_takes_over(tmp_path: Path) -> None:
+    """While the spec's models load, Arrow decodes on one core (the imports on the other);
+    the backtest gets Arrow's threads back when it takes the reading up, or when the
+    reading is dropped."""
+    import pyarrow as pa
+
+    before = pa.cpu_count()
+    path = write_csv(tmp_path / "history.csv", ROWS)
+    early.start(path)
+    assert pa.cpu_count() == 1
+    assert backtest(SPEC, GATE, path).rows == len(ROWS)
+    assert pa.cpu_count() == before
+    early.start(path)
+    early.discard()
+    assert pa.cpu_count() == before
+    early.start(tmp_path / "missing.csv")  # nothing started: nothing lowered
+    assert pa.cpu_count() == before
