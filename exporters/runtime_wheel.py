@@ -38,6 +38,7 @@ CLI_MODULES = (
     "__init__.py",
     "evidence.py",
     "exit_codes.py",
+    "help_texts.py",
     "output.py",
     "pipeline.py",
     "rollback.py",

@@ -43,6 +43,16 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli.designer import main as designer_main
 
         return guarded(lambda: designer_main(args[1:]))
+    if args[0] == "backtest":
+        # Straight to the command, without the command table's imports (see
+        # app.cli.backtest_command); the collector is paused as for pipeline commands.
+        with collection_paused():
+            from app.cli.backtest_command import main as backtest_main
+
+            code = guarded(lambda: backtest_main(args[1:]))
+        if argv is None:  # the process's own command line: it ends here
+            end_process(code)
+        return code
     from app.cli.commands import run
 
     return guarded(lambda: run(args))
@@ -52,6 +62,21 @@ PIPELINE_COMMANDS = ("check", "monitor", "evidence", "decision", "rollback")
 """What pipelines run (app.cli.pipeline), parsed with argparse before click is imported."""
 RUNTIME_COMMANDS = (*PIPELINE_COMMANDS, "--version")
 """What the pipeline runtime (exporters.runtime_wheel) runs, without click or the model."""
+
+
+def end_process(code: int) -> None:
+    """Exit with ``code`` without tearing the interpreter down. For a command that leaves
+    nothing to clean up (its files closed, no atexit work of its own): Python's teardown of
+    the modules a backtest loads (pydantic's models, numpy, pyarrow) takes 60 to 80 ms, a
+    tenth of the command. Standard output and error are flushed first (``guarded`` has
+    flushed standard output and reported a failure to write it already; one failing here
+    turns a success into exit 2, never into silence)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or EXIT_UNUSABLE
+    os._exit(code)
 
 
 def runtime_only() -> bool:

@@ -7,15 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from app.cli.output import print_json
 from app.cli.progress import stderr_progress
-from app.runtime.backtest import BacktestInputError, BacktestResult, backtest
-from app.spec.fileio import InputError
-from app.spec.files import load_spec
+
+if TYPE_CHECKING:
+    from app.runtime.backtest import BacktestResult
 
 PROGRESS_BYTES = 8 << 20
 """Files at least this large get a progress bar on a terminal's stderr."""
@@ -42,7 +42,31 @@ def run_backtest(
 ) -> None:
     """Load the spec (digest first, then the signature when keys are trusted), backtest the
     gate (and sweep a criterion), print a table or one JSON document."""
+    from app.runtime.backtest import early
+
+    if not per_row:
+        # Arrow reads the file's first rows while the spec and its models load; the
+        # backtest takes the reading up (app.runtime.backtest.early).
+        early.start(results)
+    try:
+        _run_backtest(spec_path, gate_id, results, as_json, per_row, trust, options)
+    finally:
+        early.discard()  # a reading the backtest never took (the spec was refused, say)
+
+
+def _run_backtest(
+    spec_path: Path,
+    gate_id: str,
+    results: Path,
+    as_json: bool,
+    per_row: bool,
+    trust: tuple[str, ...],
+    options: SweepOptions | None,
+) -> None:
     from app.runtime import UnknownElementError
+    from app.runtime.backtest import BacktestInputError, backtest
+    from app.spec.fileio import InputError
+    from app.spec.files import load_spec
 
     options = options or SweepOptions()
     spec = load_spec(spec_path, trust)
@@ -74,6 +98,7 @@ def run_backtest(
 
 def _sweep(spec: Any, gate_id: str, results: Path, options: SweepOptions, progress: Any) -> Any:
     from app.runtime.backtest.sweep import SweepError, SweepRequest, parse_range, sweep
+    from app.spec.fileio import InputError
 
     try:
         thresholds = None if options.thresholds is None else parse_range(options.thresholds)

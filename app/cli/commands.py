@@ -12,30 +12,19 @@ import click
 from app import __version__
 from app.cli import designer
 from app.cli.attesting import attestation_option, attestations_for
+from app.cli.backtest_command import backtest
 from app.cli.errors import Failure
-from app.cli.exit_codes import EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.exit_codes import EXIT_NEGATIVE
+from app.cli.invoking import Commands, run_command
 from app.cli.ledger_commands import register as register_ledger_commands
 from app.cli.measured_figures import measured_for, measured_option
 from app.cli.output import print_json, printable
-from app.cli.pipeline import SUMMARY, TRUST_HELP
+from app.cli.pipeline import SUMMARY
 from app.cli.scenario_commands import register as register_scenario_commands
 from app.cli.workspace_commands import register as register_workspace_commands
 
 JSON_HELP = "Print exactly one JSON document on standard output."
 SIGN_HELP = "Sign the spec with this private key (made by gatewright keygen -o NAME)."
-
-
-class PipeClosed(Exception):
-    """Standard output's reader went away (``| head``); not an OSError, which click would
-    turn into exit 1, the contract's "negative verdict"."""
-
-
-class Commands(click.Group):
-    def invoke(self, ctx: click.Context) -> object:
-        try:
-            return super().invoke(ctx)
-        except BrokenPipeError:
-            raise PipeClosed() from None
 
 
 @click.group(
@@ -473,60 +462,6 @@ _argparse_command("gui", designer.SUMMARY, designer.main)
 
 
 @cli.command()
-@click.argument("spec", type=click.Path(path_type=Path))
-@click.option("--gate", "gate_id", required=True, help="Id of the gate to replay.")
-@click.option(
-    "--results",
-    type=click.Path(path_type=Path),
-    required=True,
-    help="Historical candidates, one per row: a .csv, .jsonl or .parquet file, or a folder "
-    "of Parquet files (a partitioned dataset).",
-)
-@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
-@click.option("--per-row", is_flag=True, help="Decide row by row with check's code (slower).")
-@click.option("--trust", multiple=True, metavar="PUB", help=TRUST_HELP)
-@click.option(
-    "--sweep", "sweep_id", metavar="CRITERION", help="Try a criterion's threshold over a range."
-)
-@click.option(
-    "--range",
-    "sweep_range",
-    metavar="LO:HI:STEP",
-    help="Thresholds to sweep (default: from the values' 1st to 99th percentile).",
-)
-@click.option(
-    "--outcome",
-    metavar="COLUMN",
-    help="With --sweep: a 0/1 column, 1 if the release caused an incident.",
-)
-@click.option(
-    "--max-miss",
-    type=click.FloatRange(0, 1),
-    default=0.05,
-    show_default=True,
-    help="With --outcome: the share of incidents a threshold may let through.",
-)
-def backtest(
-    spec: Path,
-    gate_id: str,
-    results: Path,
-    as_json: bool,
-    per_row: bool,
-    trust: tuple[str, ...],
-    sweep_id: str | None,
-    sweep_range: str | None,
-    outcome: str | None,
-    max_miss: float,
-) -> None:
-    """Replay a gate's criteria over historical candidates: pass rates, outcomes, blockers;
-    with --sweep, what each threshold of one criterion would have done."""
-    from app.cli.backtest_report import SweepOptions, run_backtest
-
-    options = SweepOptions(sweep_id, sweep_range, outcome, max_miss)
-    run_backtest(spec, gate_id, results, as_json, per_row, trust, options)
-
-
-@cli.command()
 @click.argument(
     "what", type=click.Choice(["sop", "spec", "evidence", "telemetry", "scenario", "drill"])
 )
@@ -537,6 +472,7 @@ def schema(what: str) -> None:
     print_json(schema_of(what))
 
 
+cli.add_command(backtest)
 register_workspace_commands(cli)
 register_ledger_commands(cli)
 register_scenario_commands(cli)
@@ -544,25 +480,4 @@ register_scenario_commands(cli)
 
 def run(args: list[str]) -> int:
     """Invoke the command line with the contract's error style and exit codes."""
-    try:
-        cli.main(args=args, prog_name="gatewright", standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as error:
-        error.show()
-        return error.exit_code
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        return 130
-    except PipeClosed:
-        raise BrokenPipeError from None  # app.cli.guarded stops quietly, exit 2
-    except Exception as error:
-        # Imported here, not at start: the file readers load pydantic, which commands
-        # such as `ledger stats` never need (and an error of theirs means they are loaded).
-        from app.spec.fileio import InputError, SaveError
-
-        if not isinstance(error, InputError | SaveError):
-            raise
-        click.echo(f"error: {printable(str(error))}", err=True)
-        return EXIT_UNUSABLE
-    return EXIT_OK
+    return run_command(cli, args, "gatewright")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.cli.exit_codes import EXIT_HOLD, EXIT_NEGATIVE, EXIT_OK, EXIT_UNUSABLE
+from app.cli.help_texts import JSON_HELP, TRUST_HELP
 from app.cli.output import print_json, printable
 
 DECISION_EXIT = {"promote": EXIT_OK, "reject": EXIT_NEGATIVE, "hold": EXIT_HOLD}
@@ -25,11 +26,6 @@ SUMMARY = {
     "rollback": "Roll a stage back in the model registry to the version promoted before, "
     "recorded in the ledger: exit 0 done, 2 when it cannot be carried out (nothing moved).",
 }
-JSON_HELP = "Print exactly one JSON document on standard output."
-TRUST_HELP = (
-    "Run the spec only if it is signed by this public key (gatewright keygen's NAME.pub); "
-    "repeatable. GATEWRIGHT_TRUST adds keys, separated by ':'."
-)
 LEDGER_HELP = (
     "Record the decision in this ledger: a file path or sqlite:///PATH (SQLite), or "
     "postgresql://USER@HOST/DATABASE; default: $GATEWRIGHT_LEDGER. A decision that cannot "

@@ -244,3 +244,19 @@ def test_a_quote_left_open_over_many_segments_ends(
     path.write_text(",".join(HEADER) + "\n" + good + '\n"open\n' + (good + "\n") * 30)
     assert reader_of(path) == "python"
     assert both(path)["bad_rows"]["count"] == 1
+
+
+def test_progress_counts_what_was_decided_not_what_was_read_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading runs two segments ahead of the decisions: progress reports the bytes of
+    the rows decided (the first report is the first segment's end), rising to the size."""
+    monkeypatch.setattr(arrow_reading, "SEGMENT_BYTES", 256)
+    path = write_csv(tmp_path / "results.csv", ROWS * 40)
+    data = path.read_bytes()
+    seen: list[int] = []
+    answer = backtest(SPEC, GATE, path, progress=lambda done, total: seen.append(done))
+    assert answer.reader == "arrow" and answer.rows == len(ROWS) * 40
+    assert seen[0] == data[:256].rfind(b"\n") + 1
+    assert seen == sorted(seen) and seen[-1] == len(data)
+    assert len(seen) > len(data) // 256

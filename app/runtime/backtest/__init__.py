@@ -39,13 +39,42 @@ pyarrow are imported here only: ``check`` and ``monitor`` never import this modu
 
 from __future__ import annotations
 
-from app.runtime.backtest import arrow_json, arrow_reading
-from app.runtime.backtest.columns import _Columns
-from app.runtime.backtest.decide import _decide_columns
-from app.runtime.backtest.plan import _Plan
-from app.runtime.backtest.reading import BLOCK_BYTES, CHUNK_ROWS, _csv_chunks, _Lines
-from app.runtime.backtest.replay import SHOWN_BAD_ROWS, backtest
-from app.runtime.backtest.result import BacktestInputError, BacktestResult
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.runtime.backtest import arrow_json, arrow_reading
+    from app.runtime.backtest.columns import _Columns
+    from app.runtime.backtest.decide import _decide_columns
+    from app.runtime.backtest.plan import _Plan
+    from app.runtime.backtest.reading import BLOCK_BYTES, CHUNK_ROWS, _csv_chunks, _Lines
+    from app.runtime.backtest.replay import SHOWN_BAD_ROWS, backtest
+    from app.runtime.backtest.result import BacktestInputError, BacktestResult
+
+# Loaded on first use, not with the package: `gatewright backtest` starts reading the
+# history file (app.runtime.backtest.early) before the spec models it decides with load.
+_LAZY = {
+    "BLOCK_BYTES": "reading",
+    "CHUNK_ROWS": "reading",
+    "SHOWN_BAD_ROWS": "replay",
+    "BacktestInputError": "result",
+    "BacktestResult": "result",
+    "_Columns": "columns",
+    "_Lines": "reading",
+    "_Plan": "plan",
+    "_csv_chunks": "reading",
+    "_decide_columns": "decide",
+    "backtest": "replay",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    if name in ("arrow_json", "arrow_reading"):
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BLOCK_BYTES",

@@ -26,19 +26,10 @@ from app.runtime.backtest.columns import (
     _finish_numbers,
     absent_numbers,
 )
+from app.runtime.backtest.kernels import text_bytes
 from app.runtime.backtest.plan import EXACT_LIMIT, _json_artifacts, _Plan, _split_artifacts
 
 Numbers = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
-
-
-def text_bytes(array: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A string array's offsets and the bytes they index, as numpy views (no copy)."""
-    offsets = np.frombuffer(array.buffers()[1], np.int32, len(array) + 1, array.offset * 4)
-    data_buffer = array.buffers()[2]
-    if data_buffer is None or offsets[-1] == offsets[0]:
-        return offsets, np.zeros(0, np.uint8)
-    data = np.frombuffer(data_buffer, np.uint8, int(offsets[-1] - offsets[0]), int(offsets[0]))
-    return offsets, data
 
 
 def odd_cells(array: pa.Array) -> np.ndarray:
@@ -66,7 +57,7 @@ def csv_numbers(array: pa.Array) -> Numbers:
     odd = odd_cells(array)
     clean = without(array, missing, odd) if len(odd) else array
     try:
-        values = kernels.cast(clean, pa.float64()).to_numpy(zero_copy_only=False)
+        values = kernels.to_numpy(kernels.cast(clean, pa.float64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # "1e5e5", "--1": plain, no number
         cells = ["" if cell is None else cell for cell in array.to_pylist()]
         return _csv_numbers(cells)
@@ -94,7 +85,7 @@ def typed_numbers(array: pa.Array) -> Numbers:
     kind, n = array.type, len(array)
     missing = kernels.nulls(array)
     if pa.types.is_floating(kind) or pa.types.is_integer(kind):
-        values = kernels.cast(array, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+        values = kernels.to_numpy(kernels.cast(array, pa.float64(), safe=False))
         if not values.flags.writeable:
             values = values.copy()
         inexact: list[int] = []
@@ -119,6 +110,15 @@ def json_values(kind: pa.DataType, values: list[Any]) -> list[Any]:
     if supported(kind):
         return values
     return [None if value is None else {"value": str(value)} for value in values]
+
+
+def json_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
+    """A batch's rows as JSON-like dicts: what the per-row path decides."""
+    names = batch.schema.names
+    if not names:  # none of the columns the gate reads
+        return [{} for _ in range(batch.num_rows)]
+    columns = [json_values(array.type, array.to_pylist()) for array in batch.columns]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def supported(kind: pa.DataType) -> bool:
@@ -164,8 +164,8 @@ class ArrowColumns(ColumnsBase):
         strictest = self.plan.strictest
         if raw is None or not pa.types.is_string(raw.type):
             return np.full(self.n, strictest, np.int16)
-        index = kernels.index_in(raw, pa.array(self.plan.spec.tiers))
-        return kernels.fill_null(index, strictest).to_numpy(zero_copy_only=False).astype(np.int16)
+        index = kernels.index_in(raw, kernels.strings(self.plan.spec.tiers))
+        return kernels.to_numpy(kernels.fill_null(index, strictest)).astype(np.int16)
 
     def number(self, name: str) -> Numbers:
         if name not in self._numbers:
@@ -197,14 +197,13 @@ class ArrowColumns(ColumnsBase):
         equals = criterion.equals
         if self.text or pa.types.is_string(raw.type):
             if isinstance(equals, str) and equals:
-                passes = kernels.fill_null(kernels.call("equal", raw, equals), False)
-                passes = passes.to_numpy(zero_copy_only=False)
+                passes = kernels.to_numpy(
+                    kernels.fill_null(kernels.call("equal", raw, equals), False)
+                )
             else:  # text never equals a number or a boolean; a CSV cell is never ""
                 empty = equals == "" and not self.text
                 passes = (
-                    kernels.fill_null(kernels.call("equal", raw, ""), False).to_numpy(
-                        zero_copy_only=False
-                    )
+                    kernels.to_numpy(kernels.fill_null(kernels.call("equal", raw, ""), False))
                     if empty
                     else np.zeros(n, bool)
                 )
@@ -223,9 +222,9 @@ class ArrowColumns(ColumnsBase):
             if not pa.types.is_string(raw.type.value_type):
                 return np.zeros(n, bool)
             items = kernels.call("list_flatten", raw)
-            parents = kernels.call("list_parent_indices", raw).to_numpy(zero_copy_only=False)
+            parents = kernels.to_numpy(kernels.call("list_parent_indices", raw))
             hits = kernels.fill_null(kernels.call("equal", items, name), False)
-            hits = hits.to_numpy(zero_copy_only=False)
+            hits = kernels.to_numpy(hits)
             passes = np.zeros(n, bool)
             passes[parents[hits]] = True
             return passes
@@ -242,4 +241,4 @@ def _artifacts_in_text(raw: pa.Array, name: str) -> np.ndarray:
         found = [cell is not None and name in _split_artifacts(cell) for cell in cells]
         return np.fromiter(found, bool, len(cells))
     padded = kernels.call("binary_join_element_wise", "", kernels.fill_null(raw, ""), "", ";")
-    return kernels.match_substring(padded, f";{name};").to_numpy(zero_copy_only=False)
+    return kernels.to_numpy(kernels.match_substring(padded, f";{name};"))

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.json as pa_json
 
+from app.runtime.backtest import kernels
 from app.runtime.backtest.arrow_reading import _line_ends, _segments
 from app.runtime.backtest.plan import EXACT_LIMIT
 
@@ -132,7 +133,7 @@ def _beyond_exact(column: pa.ChunkedArray) -> bool:
     """Whether a float column holds a finite value beyond float64's exact integers: it may
     have been an integer, which Python keeps exact (JSON's infinities are Python's too)."""
     for chunk in column.chunks:
-        values = np.abs(chunk.to_numpy(zero_copy_only=False))
+        values = np.abs(kernels.to_numpy(chunk))
         with np.errstate(invalid="ignore"):
             if ((values > EXACT_LIMIT) & (values != np.inf)).any():
                 return True

@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from app.runtime.backtest.arrow_columns import json_values, text_bytes
+from app.runtime.backtest.kernels import text_bytes
 from app.runtime.backtest.reading import _open
 
 if TYPE_CHECKING:
     import pyarrow.dataset as pa_dataset
 from app.runtime.backtest.result import BacktestInputError, BadRow
 
-ARROW_BLOCK_BYTES = 4 << 20
+ARROW_BLOCK_BYTES = 8 << 20
 SEGMENT_BYTES = 32 << 20
 PARQUET_BATCH_ROWS = 65_536
 
@@ -40,18 +42,53 @@ class NumberedReadingNeeded(Exception):
 
 def arrow_csv_batches(
     stream: BinaryIO, header: list[str], header_line: int, parallel: bool = True
-) -> Iterator[tuple[pa.RecordBatch, list[BadRow]]]:
-    """The CSV file's rows in record batches of text, with the bad rows each batch held.
+) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow], int]]:
+    """The CSV file's rows in record batches of text (None: a segment without rows), with
+    the bad rows each batch held and the bytes of the file up to its last row (about: a
+    segment's bytes are shared out among its batches by rows). The stream's position is
+    no measure of what was decided: the reading runs ahead.
 
     ``header`` and ``header_line`` are what the Python reader found (the header checks are
     its own). The file goes to Arrow in segments of about SEGMENT_BYTES cut after a line
-    end outside quotes, one reader each: Arrow's streaming reader keeps what it decoded
-    until it is closed, so one reader over the whole file would grow with it. Read in
-    ``parallel``, Arrow does not number records: a bad row raises
+    end outside quotes, each read whole (Arrow decodes a segment's blocks on every core,
+    where its streaming reader decodes one block after another) and let go once decided,
+    so that memory stays flat. The next segment is read while the caller decides this
+    one's batches. Read in ``parallel``, Arrow does not number records: a bad row raises
     :class:`NumberedReadingNeeded`."""
+    return batches_of(csv_tables(stream, header, header_line, parallel))
+
+
+def csv_tables(stream: BinaryIO, header: list[str], header_line: int, parallel: bool) -> Ahead:
+    """The segments' batches and bad rows, the first already being read (see
+    ``arrow_csv_batches``)."""
     stream.seek(0)
-    breaks, bad_seen, quotes, lines_before = False, False, 0, 0
+    return Ahead(_segment_tables(stream, header, header_line, parallel))
+
+
+def batches_of(tables: Ahead) -> Iterator[tuple[pa.RecordBatch | None, list[BadRow], int]]:
+    """Each batch of the segments read by ``csv_tables``, with the segment's bad rows given
+    with its first batch, and the bytes read up to the batch's end."""
+    start = 0
+    with tables:
+        for batches, bad, end in tables:
+            rows = sum(batch.num_rows for batch in batches if batch is not None)
+            done = 0
+            for index in range(len(batches)):
+                batch, batches[index] = batches[index], None  # freed once decided
+                done += 0 if batch is None else batch.num_rows
+                within = (end - start) * done // rows if rows else end - start
+                yield batch, (bad if index == 0 else []), start + within
+            start = end
+
+
+def _segment_tables(
+    stream: BinaryIO, header: list[str], header_line: int, parallel: bool
+) -> Iterator[tuple[list[pa.RecordBatch | None], list[BadRow], int]]:
+    """Each segment's batches (see ``_segment_batches``), bad rows, and the bytes of the
+    file up to the segment's end."""
+    breaks, bad_seen, quotes, lines_before, end = False, False, 0, 0, 0
     for index, segment in enumerate(_segments(stream)):
+        end += len(segment)
         quoted = _quotes(segment)
         quotes += quoted
         first = index == 0
@@ -59,17 +96,65 @@ def arrow_csv_batches(
         # left out), the segment's first line in the others.
         offset = header_line - 1 if first else lines_before
         names = None if first else header
-        batches = _segment_batches(segment, header, names, parallel, offset, bool(quoted))
-        for batch, bad, seen in batches:
-            breaks |= seen
-            bad_seen |= bool(bad)
-            yield batch, bad
+        batches, bad, seen = _segment_batches(
+            segment, header, names, parallel, offset, bool(quoted)
+        )
+        breaks |= seen
+        bad_seen |= bool(bad)
+        yield batches, bad, end
         if not parallel:  # only a reading one block after another numbers bad rows
             lines_before += _line_ends(segment)
     if quotes % 2:  # a quote left open: Arrow drops the record it starts, silently
         raise ExactReadingNeeded
     if bad_seen and (breaks or _has_blank_lines(stream)):
         raise ExactReadingNeeded  # the lines Arrow numbered are not the file's lines
+
+
+class Ahead:
+    """The items of an iterator, made in a thread of their own up to ``depth`` ahead of the
+    caller (Arrow's reading releases the GIL); the first ones are started at once. What
+    making an item raises is raised in its turn. ``close`` (or leaving a ``with`` block)
+    waits for the items being made and closes the iterator."""
+
+    def __init__(self, items: Iterator[Any], depth: int = 2) -> None:
+        self._items = items
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="backtest-read")
+        # One worker makes the items one after another, in order.
+        self._coming = deque(self._worker.submit(next, items, _END) for _ in range(depth))
+
+    def __iter__(self) -> Ahead:
+        return self
+
+    def __next__(self) -> Any:
+        if not self._coming:
+            raise StopIteration
+        try:
+            item = self._coming.popleft().result()
+        except BaseException:
+            self.close()
+            raise
+        if item is _END:
+            self.close()
+            raise StopIteration
+        self._coming.append(self._worker.submit(next, self._items, _END))
+        return item
+
+    def close(self) -> None:
+        coming, self._coming = self._coming, deque()
+        wait(coming)  # the worker is done with the items before they are closed here
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        self._worker.shutdown()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_END = object()
 
 
 def _segments(
@@ -139,8 +224,9 @@ def _segment_batches(
     parallel: bool,
     offset: int,
     quoted: bool,
-) -> Iterator[tuple[pa.RecordBatch, list[BadRow], bool]]:
-    """One segment's batches, their bad rows, and whether their cells hold line breaks.
+) -> tuple[list[pa.RecordBatch | None], list[BadRow], bool]:
+    """One segment's batches (None when it has no rows), its bad rows, and whether its
+    cells hold line breaks.
 
     Only a ``quoted`` segment can hold a line break inside a cell: the others are cut into
     blocks at any line end, which Arrow parses a third faster."""
@@ -151,7 +237,7 @@ def _segment_batches(
         return "skip"
 
     try:
-        reader = pa_csv.open_csv(
+        table = pa_csv.read_csv(
             pa.BufferReader(pa.py_buffer(segment)),
             read_options=pa_csv.ReadOptions(
                 block_size=ARROW_BLOCK_BYTES, use_threads=parallel, column_names=names
@@ -166,34 +252,27 @@ def _segment_batches(
                 check_utf8=False,
             ),
         )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
         raise ExactReadingNeeded from None
-    if reader.schema.names != header:
+    if table.column_names != header:
         raise ExactReadingNeeded
     limit, width = csv.field_size_limit(), len(header)
-    with reader:
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                break
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a row over a block...
-                raise ExactReadingNeeded from None
-            breaks = False
-            for array in batch.columns:
-                breaks |= _inspect(array, limit)
-            bad = []
-            for number, fields, text in pending:
-                if number is None:
-                    raise NumberedReadingNeeded
-                if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
-                    raise ExactReadingNeeded
-                reason = f"has {fields} fields where the header has {width}"
-                bad.append(BadRow(offset + number, reason))
-            pending.clear()
-            yield batch, bad, breaks
-    if pending:  # bad rows after the last batch
-        raise NumberedReadingNeeded if pending[0][0] is None else ExactReadingNeeded
+    # The whole buffer the segment is a view of (ASCII there is ASCII in the segment):
+    # bytes.isascii is one fast pass, where each column's bytes would be one each.
+    ascii_only = getattr(segment, "obj", segment).isascii()
+    breaks = False
+    for column in table.columns:
+        for array in column.chunks:
+            breaks |= _inspect(array, limit, quoted, ascii_only)
+    bad = []
+    for number, fields, text in pending:
+        if number is None:
+            raise NumberedReadingNeeded
+        if '"' in text or "\n" in text or "\r" in text or len(text) > limit:
+            raise ExactReadingNeeded
+        reason = f"has {fields} fields where the header has {width}"
+        bad.append(BadRow(offset + number, reason))
+    return table.to_batches() or [None], bad, breaks
 
 
 def _has_blank_lines(stream: BinaryIO) -> bool:
@@ -209,20 +288,21 @@ def _has_blank_lines(stream: BinaryIO) -> bool:
     return False
 
 
-def _inspect(array: pa.Array, limit: int) -> bool:
-    """Whether a column's cells hold line breaks; raises when only the Python reader can
-    tell what the column's rows are (bytes that are not UTF-8, a field over its limit)."""
+def _inspect(array: pa.Array, limit: int, quoted: bool = True, ascii_only: bool = False) -> bool:
+    """Whether a column's cells hold line breaks (only cells of a ``quoted`` segment can);
+    raises when only the Python reader can tell what the column's rows are (bytes that are
+    not UTF-8, unless the segment is ``ascii_only``; a field over its limit)."""
     offsets, data = text_bytes(array)
     if not len(data):
         return False
-    if int(data.max()) >= 128:
+    if not ascii_only and int(data.max()) >= 128:
         try:
             array.validate(full=True)
         except pa.ArrowInvalid:
             raise ExactReadingNeeded from None
     if len(data) > limit and int(np.diff(offsets).max()) > limit:
         raise ExactReadingNeeded
-    if int(data.min()) > 13:
+    if not quoted or int(data.min()) > 13:
         return False
     return bool(((data == 10) | (data == 13)).any())
 
@@ -295,15 +375,6 @@ def decoded(batch: pa.RecordBatch) -> pa.RecordBatch:
         for array in batch.columns
     ]
     return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
-
-
-def json_rows(batch: pa.RecordBatch) -> list[dict[str, Any]]:
-    """A batch's rows as JSON-like dicts: what the per-row path decides."""
-    names = batch.schema.names
-    if not names:  # none of the columns the gate reads
-        return [{} for _ in range(batch.num_rows)]
-    columns = [json_values(array.type, array.to_pylist()) for array in batch.columns]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _first_line(error: BaseException) -> str:

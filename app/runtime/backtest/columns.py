@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 
 from app.runtime.backtest.plan import EXACT_LIMIT, _json_artifacts, _Plan
-from app.runtime.evaluate import evaluate_criterion
 from app.runtime.values import OPERATORS, Status, number, same, unusable_check_value
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # passes, missing, invalid (boolean)
@@ -86,6 +85,8 @@ class ColumnsBase:
 
     def _exact(self, criterion: Any, rows: Sequence[int], start: Arrays | None = None) -> Arrays:
         """Decide some rows with ``evaluate_criterion`` itself (integers beyond float64)."""
+        from app.runtime.evaluate import evaluate_criterion  # rare: loaded when needed
+
         if start is None:
             passes, missing, invalid = (np.zeros(self.n, bool) for _ in range(3))
         else:

@@ -7,8 +7,13 @@ import json
 import os
 from itertools import islice
 
-from app.runtime.backtest.reading import _Lines, _open, csv_header
-from app.runtime.backtest.replay import HEADER_BLOCK_BYTES, results_format
+from app.runtime.backtest.reading import (
+    HEADER_BLOCK_BYTES,
+    _Lines,
+    _open,
+    csv_header,
+    results_format,
+)
 
 JSON_LINES_LOOKED_AT = 200
 """JSON lines have no header: the keys of the first lines stand for the file's."""

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.runtime.backtest.result import BacktestResult, CriterionTally
-from app.runtime.evaluate import CompiledGate
 from app.spec.criteria import Approval
-from app.spec.evidence import Candidate, Evidence
 from app.spec.schema import GateSpec, SpecGate
 from app.spec.types import text_problem
+
+if TYPE_CHECKING:
+    from app.runtime.evaluate import CompiledGate
+    from app.spec.evidence import Evidence
 
 EXACT_LIMIT = 2**52
 """Larger integers (and sums of them) are not exact as float64: the rows or criteria that
@@ -57,7 +60,6 @@ class _Plan:
         self.csv = fmt == "csv"
         self.criteria = list(gate.criteria)
         self.criteria_only = gate.model_copy(update={"approval": Approval()})
-        self.compiled = CompiledGate(spec, self.criteria_only)  # the per-row path's decide
         self.tier_index = {tier: index for index, tier in enumerate(spec.tiers)}
         self.strictest = self.tier_index[spec.strictest_tier()]
         numeric = [c for c in self.criteria if c.form in ("metric", "baseline")]
@@ -74,6 +76,14 @@ class _Plan:
         self.columns = list(dict.fromkeys([*names, *extra]))  # extra: a sweep's outcome
         self.unseen = set(self.columns)
         self.positions: dict[str, int] = {}  # CSV: column name -> field index
+
+    @functools.cached_property
+    def compiled(self) -> CompiledGate:
+        """The per-row path's decide. Made, and check's decision code and evidence models
+        imported, only when a row is decided that way: the vectorised path never needs them."""
+        from app.runtime.evaluate import CompiledGate
+
+        return CompiledGate(self.spec, self.criteria_only)
 
     def empty_result(self, source: str, method: str) -> BacktestResult:
         return BacktestResult(
@@ -108,6 +118,8 @@ class _Plan:
     def evidence_of(self, values: dict[str, Any]) -> Evidence:
         """The evidence of one row given as a mapping: CSV cells (text; empty cells left out)
         or JSON values (JSON lines, Parquet)."""
+        from app.spec.evidence import Candidate, Evidence
+
         if self.csv:
             metrics = {m: _csv_number(values[m]) for m in self.metrics if m in values}
             baseline = {

@@ -12,15 +12,23 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from app.runtime.backtest.plan import _Plan
 from app.runtime.backtest.result import BacktestInputError, BadRow
-from app.spec.jsondata import JSON_DECODER
-from app.spec.types import json_type_name
+
+if TYPE_CHECKING:
+    from app.runtime.backtest.plan import _Plan
 
 CHUNK_ROWS = 32_768
 BLOCK_BYTES = 4 << 20
+HEADER_BLOCK_BYTES = 64 << 10
+FORMATS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogateescape)
 
@@ -29,6 +37,20 @@ _ESCAPED = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8 (surrogate
 class _Chunk:
     rows: list[Any]  # CSV: lists of cells as wide as the header; JSON lines: dicts
     bad: list[BadRow]
+
+
+def results_format(path: str | os.PathLike[str]) -> str:
+    """``csv``, ``jsonl`` or ``parquet``, from the extension (a folder is a Parquet dataset)."""
+    name = os.fspath(path)
+    if os.path.isdir(name):
+        return "parquet"
+    extension = os.path.splitext(name)[1].lower()
+    if extension not in FORMATS:
+        raise BacktestInputError(
+            f"has the extension {extension or '(none)'!r}; backtest reads .csv, .jsonl and "
+            ".parquet files, or a folder of Parquet files"
+        )
+    return FORMATS[extension]
 
 
 def _open(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
@@ -211,6 +233,10 @@ def _sort_records(
 
 
 def _jsonl_chunks(lines: _Lines, plan: _Plan) -> Iterator[_Chunk]:
+    # Imported here: CSV files never need them (and pydantic comes with app.spec.types).
+    from app.spec.jsondata import JSON_DECODER
+    from app.spec.types import json_type_name
+
     decode = JSON_DECODER.decode  # a key twice in a line makes it a bad row
     numbered = enumerate(lines, start=lines.count + 1)
     while True:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any
 
 from app.runtime import UnknownElementError, as_spec
-from app.runtime.backtest.arrow_columns import ArrowColumns
+from app.runtime.backtest import early
+from app.runtime.backtest.arrow_columns import ArrowColumns, json_rows
 from app.runtime.backtest.arrow_json import BATCH_ROWS, arrow_table, jsonl_pieces
 from app.runtime.backtest.arrow_reading import (
+    Ahead,
     ExactReadingNeeded,
     NumberedReadingNeeded,
     arrow_csv_batches,
-    json_rows,
+    batches_of,
     parquet_batches,
     parquet_source,
 )
@@ -22,38 +25,24 @@ from app.runtime.backtest.columns import ColumnsBase, _Columns
 from app.runtime.backtest.decide import _decide_columns, _decide_rows
 from app.runtime.backtest.heap import heap_kept
 from app.runtime.backtest.plan import _Plan
-from app.runtime.backtest.reading import _csv_chunks, _jsonl_chunks, _Lines, _open, csv_header
-from app.runtime.backtest.result import BacktestInputError, BacktestResult, BadRow
+from app.runtime.backtest.reading import (
+    HEADER_BLOCK_BYTES,
+    _csv_chunks,
+    _jsonl_chunks,
+    _Lines,
+    _open,
+    csv_header,
+    results_format,
+)
+from app.runtime.backtest.result import BacktestResult, BadRow
 from app.runtime.process import collection_paused
 from app.spec.schema import GateSpec
 
-FORMATS = {
-    ".csv": "csv",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-}
 SHOWN_BAD_ROWS = 20
-HEADER_BLOCK_BYTES = 64 << 10
 
 Progress = Callable[[int, int], None]
 """Called after each batch with (done, total): bytes of a CSV or JSON-lines file, rows of
 Parquet; it may raise to cancel."""
-
-
-def results_format(path: str | os.PathLike[str]) -> str:
-    """``csv``, ``jsonl`` or ``parquet``, from the extension (a folder is a Parquet dataset)."""
-    name = os.fspath(path)
-    if os.path.isdir(name):
-        return "parquet"
-    extension = os.path.splitext(name)[1].lower()
-    if extension not in FORMATS:
-        raise BacktestInputError(
-            f"has the extension {extension or '(none)'!r}; backtest reads .csv, .jsonl and "
-            ".parquet files, or a folder of Parquet files"
-        )
-    return FORMATS[extension]
 
 
 def backtest(
@@ -138,17 +127,24 @@ def _replay_arrow_csv(
     observer: Any,
     parallel: bool,
 ) -> None:
-    stream, size = _open(path)
+    started = early.taken(path) if parallel else None  # see app.runtime.backtest.early
+    if started is not None:
+        stream, size, header = started.stream, started.size, started.header
+        batches = batches_of(started.tables)
+    else:
+        stream, size = _open(path)
     with stream:
-        lines = _Lines(stream, HEADER_BLOCK_BYTES)
-        reader, header = csv_header(lines)
+        if started is None:
+            reader, header = csv_header(_Lines(stream, HEADER_BLOCK_BYTES))
+            batches = arrow_csv_batches(stream, header, reader.line_num, parallel)
         plan.bind_header(header)
-        for batch, bad in arrow_csv_batches(stream, header, reader.line_num, parallel):
-            _tally_bad(result, bad)
-            if batch.num_rows:
-                _decide(plan, ArrowColumns(plan, batch), result, observer)
-            if progress is not None:
-                progress(min(stream.tell(), size), size)
+        with closing(batches):
+            for batch, bad, done in batches:
+                _tally_bad(result, bad)
+                if batch is not None and batch.num_rows:
+                    _decide(plan, ArrowColumns(plan, batch), result, observer)
+                if progress is not None:
+                    progress(min(done, size), size)
     if progress is not None:
         progress(size, size)
 
@@ -230,12 +226,14 @@ def _replay_parquet(
     present = [name for name in plan.columns if name in source.schema.names]
     plan.unseen -= set(present)
     total = source.count_rows()
-    for batch, done, bad, count in parquet_batches(source, present):
-        _tally_bad(result, bad, count)
-        if batch is not None and batch.num_rows:
-            if per_row:
-                _decide_rows(plan, json_rows(batch), result)
-            else:
-                _decide(plan, ArrowColumns(plan, batch), result, observer)
-        if progress is not None:
-            progress(done, total)
+    # The next row groups are decoded while this one is decided.
+    with Ahead(parquet_batches(source, present)) as batches:
+        for batch, done, bad, count in batches:
+            _tally_bad(result, bad, count)
+            if batch is not None and batch.num_rows:
+                if per_row:
+                    _decide_rows(plan, json_rows(batch), result)
+                else:
+                    _decide(plan, ArrowColumns(plan, batch), result, observer)
+            if progress is not None:
+                progress(done, total)

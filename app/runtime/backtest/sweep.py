@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from app.runtime import UnknownElementError, as_spec
+from app.runtime.backtest import kernels
 from app.runtime.backtest.arrow_columns import ArrowColumns
 from app.runtime.backtest.columns import ColumnsBase, compare
 from app.runtime.backtest.replay import Progress, backtest
@@ -73,8 +73,9 @@ def outcome_codes(columns: ColumnsBase, name: str) -> np.ndarray:
     if raw is None:
         return codes
     if isinstance(columns, ArrowColumns) and columns.text:
-        codes[pc.equal(raw, "0").fill_null(False).to_numpy(zero_copy_only=False)] = GOOD
-        codes[pc.equal(raw, "1").fill_null(False).to_numpy(zero_copy_only=False)] = INCIDENT
+        for cell, code in (("0", GOOD), ("1", INCIDENT)):
+            equal = kernels.fill_null(kernels.call("equal", raw, cell), False)
+            codes[kernels.to_numpy(equal)] = code
         return codes
     values = raw.to_pylist() if isinstance(raw, pa.Array) else raw
     text = columns.plan.csv
