@@ -24,8 +24,13 @@ TELEMETRY_DIR = "/gatewright/telemetry"
 NO_TELEMETRY = '{"windows": []}'
 REGISTRY_TEMPLATE = "registry-rollback"
 APPROVAL_TEMPLATE = "await-rollback-approval"
-APPROVAL_STEP = "await-approval"
-"""The suspend step before a registry move that waits for people, and its template."""
+"""The template of the suspend steps before a registry move that waits for people."""
+
+
+def approval_step(action_id: str) -> str:
+    """The suspend step of one people's step before the move: ``await-<action id>``."""
+    return f"await-{action_id}"
+
 
 MONITOR = Script(
     f"""\
@@ -116,8 +121,9 @@ def _registry_template(spec: GateSpec, signed: bool) -> Commented:
 
 def _approval_template() -> Commented:
     lines = (
-        "The registry move waits here for the people whose runbook steps come before it:",
-        "one of them resumes the run once those steps are done (argo resume).",
+        "The registry move waits at one such step per people's step before it, in runbook",
+        "order (await-<action-id>): a person of that step's role resumes it (argo resume).",
+        "Argo cannot restrict who resumes: whoever may resume workflows in the namespace can.",
     )
     return Commented({"name": APPROVAL_TEMPLATE, "suspend": {}}, lines)
 
@@ -202,11 +208,12 @@ def rollback_template(
     for number, action in enumerate(order.before, start=1):
         steps.append(_action_step(action))
         lines.append(_action_line(number, action))
-    if order.waits:
-        steps.append([{"name": APPROVAL_STEP, "template": APPROVAL_TEMPLATE}])
+    for approval in order.approvals if order.waits else ():
+        name = approval_step(approval.action)
+        steps.append([{"name": name, "template": APPROVAL_TEMPLATE}])
         lines.append(
-            f"  then: suspended until one of {', '.join(order.approvers)} resumes the run"
-            f" (argo resume WORKFLOW --node-field-selector displayName={APPROVAL_STEP})."
+            f"  then: suspended at {name} until {approval.role} resumes step {approval.number}"
+            f" (argo resume WORKFLOW --node-field-selector displayName={name})."
         )
     if registry:
         parameters = [
@@ -335,8 +342,9 @@ HEADER = [
     "  previous-stable rollback of the last stage moves the MLflow alias back when the",
     "  parameter mlflow-model and the Secret's MLflow keys are set, at the step the SOP",
     "  marks registry-rollback; where people's steps come before the move, the run",
-    f"  suspends at {APPROVAL_STEP} until one of them resumes it: argo resume NAME",
-    f"  --node-field-selector displayName={APPROVAL_STEP}), then the",
+    "  suspends at await-<action-id> for each of them in turn, in runbook order (argo",
+    "  resume NAME --node-field-selector displayName=await-<action-id>; Argo cannot",
+    "  restrict who resumes), then the",
     "  run fails so that alerts on failed workflows fire. A stage that is healthy leaves",
     "  its runbooks skipped. Run one runbook by hand with",
     "  argo submit --from cronwf/NAME --entrypoint rollback-<policy>.",

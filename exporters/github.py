@@ -28,7 +28,7 @@ from exporters.promote_plan import (
     stage_environments,
     stage_rollout,
 )
-from exporters.rollback_order import rollback_orders, waiting_words
+from exporters.rollback_order import approval_words, rollback_orders, waiting_words
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -192,9 +192,10 @@ MONITOR_HEADER = [
     "(the telemetry_dir input changes the folder); the rollback job of every policy that",
     "fired runs its runbook steps, placeholders to replace with your own commands. Where the",
     "runbook puts people's steps (an action with a role) before the registry move",
-    "(`gatewright rollback`), the move waits in registry-<policy>, bound to the environment",
-    "rollback-<policy>: GitHub holds it until one of its required reviewers (those roles,",
-    "listed in .github/gatewright/environments.json) approves. Nothing else is bound to an",
+    "(`gatewright rollback`), each of those steps waits in its own job, in runbook order,",
+    "bound to the environment rollback-<policy>-<action-id>: GitHub holds it until a",
+    "required reviewer of that step's role (.github/gatewright/environments.json) approves;",
+    "registry-<policy> moves the alias after the last. Nothing else is bound to an",
     "environment, so that required reviewers delay no other rollback step.",
     "To run it on a schedule, add `schedule: [{cron: '*/15 * * * *'}]` under `on:` once",
     "the telemetry step reads live telemetry: on a committed file every run would decide",
@@ -279,10 +280,10 @@ ENVIRONMENT_NOTES = {
         "workflow's actor)."
     ),
     "rollback": (
-        "The registry move of the rollback (job registry-<policy> of the monitor workflow) "
-        "waits here: the runbook puts people's steps before it, and GitHub holds the job "
-        "until one of these reviewers (the roles of those steps) approves. Replace each null "
-        "id as for the gates; any one listed reviewer releases the move."
+        "One people's step before the registry move of a rollback (job registry-<policy> of "
+        "the monitor workflow): its approve-rollback-<policy>-<action> job waits here until "
+        "a reviewer of that step's role approves, after the step before it; the move runs "
+        "after the last. Replace each null id as for the gates."
     ),
 }
 """What each kind of environment is for, said once for the file (`gatewright.kind`)."""
@@ -359,19 +360,20 @@ def environments(spec: GateSpec, doc: Sop) -> dict[str, Any]:
     for order in rollback_orders(spec, doc).values():
         if not order.waits:
             continue
-        reviewers = [
-            {**reviewer, "gatewright_members": members.get(reviewer["gatewright_role"], [])}
-            for reviewer in _reviewers(list(order.approvers), role_names)
-        ]
-        note = {
-            "kind": "rollback",
-            "rollback": order.policy,
-            "waits_for": p.one_line(waiting_words(order, role_names), 400),
-        }
-        if len(reviewers) > MAX_REVIEWERS:
-            note["notes"] = [f"GitHub accepts at most {MAX_REVIEWERS} reviewers: merge some teams."]
-        payload = {"reviewers": reviewers, "deployment_branch_policy": _branch_policy()}
-        entries.append(_environment(order.environment, payload, note))
+        for approval in order.approvals:
+            reviewers = [
+                {**reviewer, "gatewright_members": members.get(reviewer["gatewright_role"], [])}
+                for reviewer in _reviewers([approval.role], role_names)
+            ]
+            note = {
+                "kind": "rollback",
+                "rollback": order.policy,
+                "step": approval.action,
+                "releases": p.one_line(approval_words(approval, role_names), 400),
+                "waits_for": p.one_line(waiting_words(order, role_names), 400),
+            }
+            payload = {"reviewers": reviewers, "deployment_branch_policy": _branch_policy()}
+            entries.append(_environment(approval.environment, payload, note))
     document = p.payload_document(
         (
             "GitHub environments for the SOP, as payloads for PUT "

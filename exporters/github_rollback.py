@@ -1,6 +1,6 @@
 """The rollback jobs of the GitHub monitor workflow: the runbook's steps in the SOP's order,
-and the registry move after the people the runbook puts before it (an approval
-environment holds it until one of them approves)."""
+and the registry move after the people's steps the runbook puts before it (one job per
+step, each held by its own environment until a person of that step's role approves)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,15 @@ if TYPE_CHECKING:
 ROLLBACK_TIMEOUT = 60
 
 HANDED_OVER = Script(
-    'echo "The registry move of $ROLLBACK_POLICY waits in job $MOVE_JOB for a reviewer of '
-    'the environment $APPROVAL_ENVIRONMENT (the people of the steps above)"\n'
+    "echo \"The registry move of $ROLLBACK_POLICY waits in job $MOVE_JOB for each people's "
+    "step in order, first $APPROVAL_ENVIRONMENT (its role's reviewers approve)\"\n"
 )
 """The last step of a rollback job whose registry move waits for people."""
+APPROVED = Script(
+    'echo "Step $ACTION_NUMBER ($ACTION_ID, role $ACTION_ROLE) of $ROLLBACK_POLICY approved '
+    'in the environment $APPROVAL_ENVIRONMENT"\n'
+)
+"""The one step of an approval job: GitHub ran it, so a reviewer of its environment approved."""
 
 
 def move_job_id(policy_id: str) -> str:
@@ -100,8 +105,9 @@ def rollback_jobs(
     components: Iterable[Any] = (),
     order: RollbackOrder | None = None,
 ) -> dict[str, Commented]:
-    """The jobs of one policy, by id: ``rollback-<policy>``, and ``registry-<policy>`` when
-    the registry move waits for people (``order``: where the move sits, as
+    """The jobs of one policy, by id: ``rollback-<policy>``, and when the registry move
+    waits for people one ``approve-<environment>`` job per people's step, chained in
+    runbook order, then ``registry-<policy>`` (``order``: where the move sits, as
     ``exporters.rollback_order`` computes it from the SOP). ``registry_policies``: those that
     roll the last stage back to its previous stable version (`gatewright rollback` moves
     the MLflow alias, once per incident); ``components``: the spec's catalog."""
@@ -156,35 +162,63 @@ def rollback_jobs(
         )
         return {f"rollback-{policy.id}": Commented(body, tuple(lines))}
     move_id = move_job_id(policy.id)
-    fields["env"] = env | {"MOVE_JOB": move_id, "APPROVAL_ENVIRONMENT": order.environment}
+    first = order.approvals[0]
+    fields["env"] = env | {"MOVE_JOB": move_id, "APPROVAL_ENVIRONMENT": first.environment}
     body = head(fields, (monitor_job_id,), minutes or ROLLBACK_TIMEOUT)
     handed = {"name": "Hand the registry move over to the approvers", "run": HANDED_OVER}
     body["steps"] = [checkout(), *before, handed]
-    roles = ", ".join(order.approvers)
+    chain = " -> ".join(a.job for a in order.approvals)
     lines += [
         "It runs when the monitor lists this policy among those fired: the runbook's steps",
-        f"before the registry move, each a placeholder. The move waits in {move_id} for",
-        f"a reviewer of the environment {order.environment} (roles {roles}).",
+        "before the registry move, each a placeholder. Then each people's step waits in",
+        f"its own job, in order ({chain}), and the move in {move_id} after the last.",
     ]
+    built = {f"rollback-{policy.id}": Commented(body, tuple(lines))}
+    previous = f"rollback-{policy.id}"
+    for approval in order.approvals:
+        job = head(
+            {
+                "name": github_literal(f"Approve step {approval.number}: {triggers}"),
+                "if": _fired(monitor_job_id, policy.id),
+                "runs-on": RUNNER,
+                "environment": approval.environment,
+                "env": {
+                    "ROLLBACK_POLICY": policy.id,
+                    "ACTION_NUMBER": str(approval.number),
+                    "ACTION_ID": approval.action,
+                    "ACTION_ROLE": approval.role,
+                    "APPROVAL_ENVIRONMENT": approval.environment,
+                },
+            },
+            (monitor_job_id, previous),
+            minutes or ROLLBACK_TIMEOUT,
+        )
+        job["steps"] = [{"name": "Say who approved this step", "run": APPROVED}]
+        built[approval.job] = Commented(
+            job,
+            (
+                f"Step {approval.number} ({approval.action}) of rollback {policy.id}: GitHub",
+                f"holds this job until a required reviewer of {approval.environment} (role",
+                f"{approval.role} only: .github/gatewright/environments.json) approves.",
+            ),
+        )
+        previous = approval.job
     move = head(
         {
             "name": github_literal(f"Rollback after approval: {triggers}"),
             "if": _fired(monitor_job_id, policy.id),
             "runs-on": RUNNER,
-            "environment": order.environment,
             "env": env | mlflow_env,
         },
-        (monitor_job_id, f"rollback-{policy.id}"),
+        (monitor_job_id, previous),
         minutes or ROLLBACK_TIMEOUT,
     )
     move["steps"] = [checkout(), *moved]
     move_lines = [
-        f"The registry move of {policy.id}: GitHub holds this job until a required reviewer",
-        f"of {order.environment} approves (.github/gatewright/environments.json). Then",
-        "`gatewright rollback` moves the MLflow alias back (once per incident, when",
-        "GATEWRIGHT_MLFLOW_MODEL is set), and the runbook's remaining steps and checks follow.",
+        f"The registry move of {policy.id}: it runs after {previous}, the last people's step,",
+        "each approved in turn by its own role. Then `gatewright rollback` moves the MLflow",
+        "alias back (once per incident, when GATEWRIGHT_MLFLOW_MODEL is set), and the",
+        "runbook's remaining steps and checks follow.",
     ]
-    return {
-        f"rollback-{policy.id}": Commented(body, tuple(lines)),
-        move_id: Commented(move, tuple(move_lines)),
-    }
+    built[move_id] = Commented(move, tuple(move_lines))
+    return built

@@ -15,7 +15,13 @@ from exporters import pipelines as p
 from exporters.gitlab_jobs import HEADER, base_templates, monitor_job, promote_job
 from exporters.gitlab_rollback import rollback_jobs
 from exporters.promote_plan import approval_environment, promote_jobs, stage_environments
-from exporters.rollback_order import RollbackOrder, rollback_orders, waiting_words
+from exporters.rollback_order import (
+    Approval,
+    RollbackOrder,
+    approval_words,
+    rollback_orders,
+    waiting_words,
+)
 
 if TYPE_CHECKING:
     from app.model.document import Sop
@@ -154,10 +160,11 @@ ENVIRONMENT_NOTES = {
         "members hold the role. GitLab ANDs approval rules (k approvals from each group)."
     ),
     "rollback": (
-        "The registry move of the rollback (the manual job registry-<policy>) deploys here: "
-        "the runbook puts people's steps before it, and only the deployers listed (the "
-        "groups of those roles) may run the job. Replace each null group_id with the id of "
-        "the GitLab group whose members hold the role."
+        "One people's step before the registry move of a rollback: its manual job "
+        "(approve-rollback-<policy>-<action>; for the last step, the move's own job "
+        "registry-<policy>) deploys here, after the step before it, and only the deployer "
+        "listed (the group of that step's role) may run it. Replace each null group_id with "
+        "the id of the GitLab group whose members hold the role."
     ),
 }
 """What each kind of environment is for, said once for the file (`gatewright.kind`)."""
@@ -203,29 +210,29 @@ def _approval_entry(gate: SpecGate, role_names: dict[str, str]) -> dict[str, Any
     }
 
 
-def _rollback_entry(order: RollbackOrder, spec: GateSpec) -> dict[str, Any]:
-    """Only the people the runbook puts before the registry move may run it."""
-    roles = {role.id: role for role in spec.roles}
-    deployers = [
-        {
-            "group_id": None,
-            "gatewright_role": role,
-            "gatewright_role_name": roles[role].name if role in roles else role,
-            "gatewright_members": list(roles[role].members) if role in roles else [],
-        }
-        for role in order.approvers
-    ]
+def _rollback_entry(order: RollbackOrder, approval: Approval, spec: GateSpec) -> dict[str, Any]:
+    """Only the people of one step's role may run that step's manual approval job."""
+    role = next((r for r in spec.roles if r.id == approval.role), None)
+    deployer = {
+        "group_id": None,
+        "gatewright_role": approval.role,
+        "gatewright_role_name": role.name if role else approval.role,
+        "gatewright_members": list(role.members) if role else [],
+    }
+    role_names = p.role_names_of(spec)
     return {
         "request": "POST /projects/:id/protected_environments",
         "payload": {
-            "name": order.environment,
-            "deploy_access_levels": deployers,
+            "name": approval.environment,
+            "deploy_access_levels": [deployer],
             "approval_rules": [],
         },
         "gatewright": {
             "kind": "rollback",
             "rollback": order.policy,
-            "waits_for": p.one_line(waiting_words(order, p.role_names_of(spec)), 400),
+            "step": approval.action,
+            "releases": p.one_line(approval_words(approval, role_names), 400),
+            "waits_for": p.one_line(waiting_words(order, role_names), 400),
         },
     }
 
@@ -254,7 +261,7 @@ def protected_environments(spec: GateSpec, doc: Sop | None = None) -> dict[str, 
             entries.append(_approval_entry(gate, role_names))
     for order in rollback_orders(spec, doc).values():
         if order.waits:
-            entries.append(_rollback_entry(order, spec))
+            entries += [_rollback_entry(order, a, spec) for a in order.approvals]
     document = p.payload_document(
         (
             "GitLab protected environments for the SOP, as payloads for "

@@ -1,6 +1,7 @@
 """The rollback jobs of the GitLab export: the runbook's steps in the SOP's order, and the
-registry move after the people the runbook puts before it (a manual job on a protected
-environment, which only they may run)."""
+registry move after the people's steps the runbook puts before it (a chain of manual jobs,
+one per step, each on a protected environment that only that step's role may deploy to; the
+last of them is the move's own job)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,15 @@ if TYPE_CHECKING:
     from app.spec.schema import SpecAction, SpecRollback
 
 HANDED_OVER = Script(
-    'echo "The registry move of $ROLLBACK_POLICY waits in the manual job $MOVE_JOB, on the '
-    'protected environment $APPROVAL_ENVIRONMENT: one of the people of the steps above runs it"\n'
+    "echo \"The registry move of $ROLLBACK_POLICY waits in $MOVE_JOB for each people's step in "
+    'order: first the manual job $APPROVAL_JOB, which only its role may run"\n'
 )
 """The last line of a rollback job whose registry move waits for people."""
+APPROVED = Script(
+    'echo "Step $ACTION_NUMBER ($ACTION_ID, role $ACTION_ROLE) of $ROLLBACK_POLICY approved '
+    'on the protected environment $APPROVAL_ENVIRONMENT"\n'
+)
+"""The script of a manual approval job: it ran, so a deployer of its environment played it."""
 NO_STEPS = Script('echo "This rollback has no runbook steps: add yours here"\n')
 
 
@@ -73,11 +79,13 @@ def rollback_jobs(
     components: Iterable[Any] = (),
     order: RollbackOrder | None = None,
 ) -> dict[str, Commented]:
-    """The jobs of one policy, by id: ``rollback-<policy>``, and the manual
-    ``registry-<policy>`` when the registry move waits for people (``order``: where the
-    move sits, from ``exporters.rollback_order``). ``registry_policies``: those that roll
-    the last stage back to its previous stable version (`gatewright rollback` moves the
-    MLflow alias, once per incident); ``components``: the spec's catalog."""
+    """The jobs of one policy, by id: ``rollback-<policy>``, and when the registry move
+    waits for people one manual ``approve-<environment>`` job per people's step but the
+    last, chained in runbook order, then the manual ``registry-<policy>`` of the last
+    (``order``: where the move sits, from ``exporters.rollback_order``).
+    ``registry_policies``: those that roll the last stage back to its previous stable
+    version (`gatewright rollback` moves the MLflow alias, once per incident);
+    ``components``: the spec's catalog."""
     registry = registry_policies or []
     order = order or rollback_order(policy, policy.id in registry, None)
     base = {
@@ -131,31 +139,76 @@ def rollback_jobs(
     if not order.waits:
         return {f"rollback-{policy.id}": Commented(job, (*lines, *sla))}
     move_id = move_job_id(policy.id)
-    variables |= {"MOVE_JOB": move_id, "APPROVAL_ENVIRONMENT": order.environment}
+    *steps, last = order.approvals
+    # The last person's step is the move's own manual job: gitlab-ci-local refuses a
+    # pipeline whose automatic job needs an unplayed manual one, and GitLab holds a job
+    # that needs an unplayed manual job, so each job of the chain is played by its role.
+    jobs = [a.job for a in steps] + [move_id]
+    variables |= {"MOVE_JOB": move_id, "APPROVAL_JOB": jobs[0]}
     script.append(HANDED_OVER)
+    chain = " -> ".join(jobs)
     lines += [
-        f"The registry move waits in the manual job {move_id}, on the protected",
-        f"environment {order.environment}: roles {', '.join(order.approvers)} may run it.",
+        "The registry move waits for each people's step in order, each a manual job on its",
+        f"own protected environment that only that step's role may run: {chain}.",
     ]
+    timeout = _minutes(minutes or ROLLBACK_TIMEOUT)
+    built = {f"rollback-{policy.id}": Commented(job, tuple(lines))}
+    previous = f"rollback-{policy.id}"
+    for approval in steps:
+        approve: dict[str, Any] = {
+            "stage": "rollback",
+            "extends": [BASE_JOB],
+            "needs": [f"monitor-{policy.stage}", previous],
+            "variables": base
+            | {
+                "ACTION_NUMBER": str(approval.number),
+                "ACTION_ID": approval.action,
+                "ACTION_ROLE": approval.role,
+                "APPROVAL_ENVIRONMENT": approval.environment,
+            },
+            "script": [ROLLBACK_FIRED, APPROVED],
+            "environment": {
+                "name": approval.environment,
+                "action": "start",
+                "deployment_tier": "other",
+            },
+            "timeout": timeout,
+            # Played by hand, only by the deployers of its protected environment (this
+            # step's role). Allowed to stay unplayed, so that a pipeline in which nothing
+            # fired is not left blocked; the jobs that need it wait for it all the same.
+            "rules": [{"if": MONITOR_IF, "when": "manual", "allow_failure": True}],
+        }
+        built[approval.job] = Commented(
+            approve,
+            (
+                f"Step {approval.number} ({approval.action}) of rollback {policy.id}: a manual",
+                "job that only the deployers of the protected environment",
+                f"{approval.environment} (role {approval.role}, in",
+                f"gitlab/protected-environments.json) may run, after {previous}.",
+            ),
+        )
+        previous = approval.job
     move: dict[str, Any] = {
         "stage": "rollback",
         "extends": [BASE_JOB],
-        "needs": [f"monitor-{policy.stage}", f"rollback-{policy.id}"],
-        "variables": move_vars,
-        "script": moved,
-        "environment": {"name": order.environment, "action": "start", "deployment_tier": "other"},
-        "timeout": _minutes(minutes or ROLLBACK_TIMEOUT),
-        # Played by hand: only the people the runbook puts first may run it (the protected
-        # environment's deploy access). Allowed to stay unplayed, so that a pipeline in
-        # which nothing fired is not left blocked; played then, it says so and stops.
+        "needs": [f"monitor-{policy.stage}", previous],
+        "variables": move_vars
+        | {
+            "ACTION_NUMBER": str(last.number),
+            "ACTION_ID": last.action,
+            "ACTION_ROLE": last.role,
+            "APPROVAL_ENVIRONMENT": last.environment,
+        },
+        "script": [moved[0], APPROVED, *moved[1:]],
+        "environment": {"name": last.environment, "action": "start", "deployment_tier": "other"},
+        "timeout": timeout,
+        # The last person's step: played by hand, only by its role (see the chain above).
         "rules": [{"if": MONITOR_IF, "when": "manual", "allow_failure": True}],
     }
     head = [
-        f"The registry move of rollback {policy.id}, after the people's steps of",
-        f"rollback-{policy.id}: a manual job that only the deployers of the protected",
-        f"environment {order.environment} may run (gitlab/protected-environments.json).",
+        f"The registry move of rollback {policy.id}, played by the last people's step",
+        f"({last.number}, {last.action}): a manual job that only the deployers of the protected",
+        f"environment {last.environment} (role {last.role}) may run, after {previous}.",
     ]
-    return {
-        f"rollback-{policy.id}": Commented(job, tuple(lines)),
-        move_id: Commented(move, (*head, *move_lines, *sla)),
-    }
+    built[move_id] = Commented(move, (*head, *move_lines, *sla))
+    return built

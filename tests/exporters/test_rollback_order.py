@@ -1,12 +1,14 @@
-"""The registry move of an exported rollback waits for the people its runbook puts before it.
+"""The registry move of an exported rollback waits for each people's step its runbook puts
+before it, in order, each released only by that step's role.
 
-deployment-gate's accuracy-drop runbook has people's steps ("Approve rollback", the data
-science lead) and no step marked ``registry-rollback``: its exported pipelines must not
-move the registry alias before them. GitHub: the move runs in a job bound to the approval
-environment rollback-<policy> (run here with the local harness, the environment held,
-then approved); GitLab: a manual job on a protected environment (run with gitlab-ci-local,
-then played with --manual); Argo: a suspend step before the move (schema-valid). A runbook
-whose marked step comes first (startup-lightweight, automated-pipeline) moves at once.
+deployment-gate's accuracy-drop runbook: the SRE on call initiates, then the data science
+lead approves; the exported pipelines must not move the registry alias before BOTH, in that
+order. GitHub: one job per step, each bound to its own environment
+rollback-<policy>-<action> whose reviewers are that step's role (run here with the local
+harness, the data science lead's environment held, then approved); GitLab: a chain of
+manual jobs on protected environments (run with gitlab-ci-local, the first played alone,
+then both); Argo: one suspend step per person's step before the move (schema-valid). A
+runbook whose marked step comes first (startup-lightweight, automated-pipeline) moves at once.
 Names are hostile where they reach the YAML: action names and role names with ``$(...)``,
 ``${{ }}``, quotes, a newline and a bidi control.
 """
@@ -88,7 +90,11 @@ def test_the_move_waits_for_every_person_when_no_step_is_marked() -> None:
     assert order.registry and order.waits and order.marked is None
     assert order.approvers == ("sre-oncall", "ds-lead", "ml-engineer")
     assert [a.id for a in order.before] == ["acc-initiate", "acc-approve", "acc-redeploy"]
-    assert order.environment == "rollback-accuracy-drop"
+    assert [(a.action, a.role, a.number, a.environment) for a in order.approvals] == [
+        ("acc-initiate", "sre-oncall", 1, "rollback-accuracy-drop-acc-initiate"),
+        ("acc-approve", "ds-lead", 2, "rollback-accuracy-drop-acc-approve"),
+        ("acc-redeploy", "ml-engineer", 3, "rollback-accuracy-drop-acc-redeploy"),
+    ]
 
 
 def test_a_marked_step_after_the_approval_waits_for_the_people_before_it_only() -> None:
@@ -97,6 +103,25 @@ def test_a_marked_step_after_the_approval_waits_for_the_people_before_it_only() 
     assert order.marked == "acc-redeploy"
     assert order.approvers == ("sre-oncall", "ds-lead")
     assert [a.id for a in order.after] == ["acc-redeploy"]
+    assert [(a.action, a.role) for a in order.approvals] == [
+        ("acc-initiate", "sre-oncall"),
+        ("acc-approve", "ds-lead"),
+    ]
+
+
+def test_an_approval_environment_named_like_another_gets_a_hashed_suffix() -> None:
+    doc = deployment_gate(**{"acc-redeploy": "registry-rollback"})
+    spec = compile_spec(doc)
+    plain = [a.environment for a in rollback_orders(spec, doc)["accuracy-drop"].approvals]
+    assert plain == ["rollback-accuracy-drop-acc-initiate", "rollback-accuracy-drop-acc-approve"]
+    # A gate named like the second environment: its approve- job and environment would clash.
+    gates = [spec.gates[0].model_copy(update={"id": plain[1]}), *spec.gates[1:]]
+    clash = spec.model_copy(update={"gates": gates})
+    names = [a.environment for a in rollback_orders(clash, doc)["accuracy-drop"].approvals]
+    assert names[0] == plain[0]
+    assert names[1].startswith(plain[1] + "-") and len(names[1]) == len(plain[1]) + 9
+    again = [a.environment for a in rollback_orders(clash, doc)["accuracy-drop"].approvals]
+    assert again == names  # stable from one export to the next
 
 
 @pytest.mark.parametrize("template_id", ["automated-pipeline", "startup-lightweight"])
@@ -113,40 +138,67 @@ def test_a_marked_first_step_moves_at_once(template_id: str) -> None:
 # -- GitHub ---------------------------------------------------------------------------------
 
 
-def test_github_holds_the_move_until_the_approvers_environment_is_approved(
+SRE_JOB = "approve-rollback-accuracy-drop-acc-initiate"
+LEAD_JOB = "approve-rollback-accuracy-drop-acc-approve"
+LEAD_ENVIRONMENT = "rollback-accuracy-drop-acc-approve"
+
+
+def test_github_moves_only_after_each_persons_step_is_approved_by_its_role(
     runner_bin: Path, tmp_path: Path
 ) -> None:
-    repo = repository(deployment_gate(), "github", tmp_path / "repo")
-    held = GitHubRun(repo, tmp_path / "held", runner_bin, held={"rollback-accuracy-drop"})
+    doc = deployment_gate(**{"acc-redeploy": "registry-rollback"})
+    repo = repository(doc, "github", tmp_path / "repo")
+    # The SRE on call approved their step; the data science lead has not approved theirs.
+    held = GitHubRun(repo, tmp_path / "held", runner_bin, held={LEAD_ENVIRONMENT})
     jobs = held.run(github.MONITOR_FILE)
     assert jobs["monitor-production"].outputs["decision"] == "rollback"
     before = jobs["rollback-accuracy-drop"]
     assert before.status == "success", before.log
     assert "Replace this step with runbook action acc-approve (role: ds-lead)" in before.log
-    assert "waits in job registry-accuracy-drop" in before.log
+    assert "waits in job registry-accuracy-drop for each people's step in order" in before.log
     assert MOVED not in before.log and "gatewright rollback" not in before.log
-    assert jobs["registry-accuracy-drop"].status == "waiting"
+    assert jobs[SRE_JOB].status == "success", jobs[SRE_JOB].log
+    assert "Step 1 (acc-initiate, role sre-oncall)" in jobs[SRE_JOB].log
+    assert jobs[LEAD_JOB].status == "waiting"
+    assert jobs["registry-accuracy-drop"].status == "skipped"  # the move did not run
     assert jobs["rollback-bias-alert"].status == "skipped"  # it did not fire
     assert not Path(MARKER).exists()
 
     approved = GitHubRun(repo, tmp_path / "approved", runner_bin).run(github.MONITOR_FILE)
     order = list(approved)
-    assert order.index("rollback-accuracy-drop") < order.index("registry-accuracy-drop")
+    assert (
+        order.index("rollback-accuracy-drop")
+        < order.index(SRE_JOB)
+        < order.index(LEAD_JOB)
+        < order.index("registry-accuracy-drop")
+    )
+    assert approved[LEAD_JOB].status == "success"
     move = approved["registry-accuracy-drop"]
     assert move.status == "success", move.log
     assert MOVED in move.log
+    assert move.log.index(MOVED) < move.log.index("runbook action acc-redeploy")
     assert move.log.index(MOVED) < move.log.index("a check that accuracy-restored holds")
-    assert "runbook action" not in move.log  # every person's step came before
     assert not Path(MARKER).exists()
 
+    workflow = yaml.safe_load((repo / github.MONITOR_FILE).read_text(encoding="utf-8"))["jobs"]
+    assert workflow[SRE_JOB]["needs"][-1] == "rollback-accuracy-drop"
+    assert workflow[LEAD_JOB]["needs"][-1] == SRE_JOB
+    assert workflow["registry-accuracy-drop"]["needs"][-1] == LEAD_JOB
+    assert "environment" not in workflow["registry-accuracy-drop"]
+
     payloads = json.loads((repo / github.ENVIRONMENTS_FILE).read_text(encoding="utf-8"))
-    entry = next(e for e in payloads["environments"] if e["gatewright"]["kind"] == "rollback")
-    assert entry["environment_name"] == "rollback-accuracy-drop"
-    reviewers = entry["payload"]["reviewers"]
-    assert [r["gatewright_role"] for r in reviewers] == ["sre-oncall", "ds-lead", "ml-engineer"]
-    assert reviewers[1]["gatewright_role_name"] == HOSTILE_ROLE  # data, kept as written
-    assert reviewers[1]["gatewright_members"] == ["alice", "bruno", "chen"]
-    assert "\n" not in entry["gatewright"]["waits_for"]
+    entries = [e for e in payloads["environments"] if e["gatewright"]["kind"] == "rollback"]
+    assert [e["environment_name"] for e in entries] == [
+        "rollback-accuracy-drop-acc-initiate",
+        LEAD_ENVIRONMENT,
+    ]
+    sre, lead = ([r["gatewright_role"] for r in e["payload"]["reviewers"]] for e in entries)
+    assert (sre, lead) == (["sre-oncall"], ["ds-lead"])  # each step's role only
+    reviewer = entries[1]["payload"]["reviewers"][0]
+    assert reviewer["gatewright_role_name"] == HOSTILE_ROLE  # data, kept as written
+    assert reviewer["gatewright_members"] == ["alice", "bruno", "chen"]
+    assert "\n" not in entries[1]["gatewright"]["waits_for"]
+    assert "\n" not in entries[1]["gatewright"]["releases"]
 
 
 def test_github_moves_at_once_where_the_marked_step_comes_first(
@@ -180,6 +232,12 @@ def test_actionlint_passes_the_monitor_workflow_with_hostile_names(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout) == []
+    unmarked = yaml.safe_load(Path(files[0]).read_text(encoding="utf-8"))["jobs"]
+    assert [job for job in unmarked if job.startswith("approve-")] == [
+        SRE_JOB,
+        LEAD_JOB,
+        "approve-rollback-accuracy-drop-acc-redeploy",
+    ]
     marked = yaml.safe_load(Path(files[1]).read_text(encoding="utf-8"))["jobs"]
     names = [step["name"] for step in marked["registry-accuracy-drop"]["steps"]]
     assert names[2] == "Move the registry alias back to the version promoted before"
@@ -190,42 +248,64 @@ def test_actionlint_passes_the_monitor_workflow_with_hostile_names(tmp_path: Pat
 # -- GitLab ---------------------------------------------------------------------------------
 
 
-def test_gitlab_leaves_the_move_to_a_manual_job_the_approvers_run(
+def test_gitlab_moves_only_after_each_persons_manual_job_is_played_in_order(
     runner_bin: Path, tmp_path: Path
 ) -> None:
     need_tool(GITLAB_CI_LOCAL, "gitlab-ci-local")
-    repo = repository(deployment_gate(), "gitlab", tmp_path / "repo")
-    done = gitlab_run(repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true")
+    doc = deployment_gate(**{"acc-redeploy": "registry-rollback"})
+    repo = repository(doc, "gitlab", tmp_path / "repo")
+    monitor = ("--variable", "GATEWRIGHT_MONITOR=true")
+    done = gitlab_run(repo, runner_bin, *monitor)
     assert done.results == {
         "monitor-production": "WARN",
         "rollback-accuracy-drop": "PASS",
         "rollback-bias-alert": "PASS",
-    }, done.output[-3000:]  # the manual registry-accuracy-drop did not run
+    }, done.output[-3000:]  # no manual job played: nothing after them ran
     log = done.log("rollback-accuracy-drop")
     assert "Runbook action 2: replace this line with acc-approve (Approve $(touch" in log
-    assert "waits in the manual job registry-accuracy-drop" in log
+    assert f"first the manual job {SRE_JOB}, which only its role may run" in log
     assert MOVED not in log and not done.log("registry-accuracy-drop")
+
+    # The SRE on call plays their step; the data science lead has not played theirs (the
+    # move's own manual job, on the lead's protected environment).
+    done = gitlab_run(repo, runner_bin, *monitor, "--manual", SRE_JOB)
+    assert done.results.get(SRE_JOB) == "PASS", done.output[-3000:]
+    assert "Step 1 (acc-initiate, role sre-oncall)" in done.log(SRE_JOB)
+    assert "registry-accuracy-drop" not in done.results, done.output[-3000:]
+    assert not done.log("registry-accuracy-drop") and MOVED not in done.output
     assert not Path(MARKER).exists()
 
     done = gitlab_run(
-        repo, runner_bin, "--variable", "GATEWRIGHT_MONITOR=true", "--manual",
-        "registry-accuracy-drop",
-    )  # fmt: skip
+        repo, runner_bin, *monitor, "--manual", SRE_JOB, "--manual", "registry-accuracy-drop"
+    )
+    assert done.results.get(SRE_JOB) == "PASS", done.output[-3000:]
     assert done.results.get("registry-accuracy-drop") == "PASS", done.output[-3000:]
     move = done.log("registry-accuracy-drop")
-    assert MOVED in move
+    assert "Step 2 (acc-approve, role ds-lead)" in move
+    assert move.index("Step 2 (acc-approve") < move.index(MOVED)
     assert move.index(MOVED) < move.index("Check 1: replace this line")
     assert not Path(MARKER).exists()
 
     payloads = json.loads((repo / "gitlab" / "protected-environments.json").read_text("utf-8"))
-    entry = next(e for e in payloads["environments"] if e["gatewright"]["kind"] == "rollback")
-    assert entry["payload"]["name"] == "rollback-accuracy-drop"
-    deployers = entry["payload"]["deploy_access_levels"]
-    assert [d["gatewright_role"] for d in deployers] == ["sre-oncall", "ds-lead", "ml-engineer"]
+    entries = [e for e in payloads["environments"] if e["gatewright"]["kind"] == "rollback"]
+    assert [e["payload"]["name"] for e in entries] == [
+        "rollback-accuracy-drop-acc-initiate",
+        LEAD_ENVIRONMENT,
+    ]
+    deployers = [
+        [d["gatewright_role"] for d in e["payload"]["deploy_access_levels"]] for e in entries
+    ]
+    assert deployers == [["sre-oncall"], ["ds-lead"]]  # each step's role only
     config = yaml.safe_load((repo / ".gitlab-ci.yml").read_text(encoding="utf-8"))
-    job = config["registry-accuracy-drop"]
-    assert job["environment"]["name"] == "rollback-accuracy-drop"
-    assert job["rules"][0]["when"] == "manual"
+    move_job = config["registry-accuracy-drop"]
+    assert config[SRE_JOB]["environment"]["name"] == "rollback-accuracy-drop-acc-initiate"
+    assert move_job["environment"]["name"] == LEAD_ENVIRONMENT
+    assert [config[j]["rules"][0]["when"] for j in (SRE_JOB, "registry-accuracy-drop")] == [
+        "manual",
+        "manual",
+    ]
+    assert config[SRE_JOB]["needs"][-1] == "rollback-accuracy-drop"
+    assert move_job["needs"][-1] == SRE_JOB  # GitLab holds it until the SRE's job ran
     assert config["rollback-accuracy-drop"]["variables"]["ACTION_2_NAME"]["expand"] is False
 
 
@@ -245,9 +325,9 @@ def test_argo_suspends_before_the_move_and_validates(tmp_path: Path) -> None:
     cron = yaml.safe_load((tmp_path / "a" / argo.MONITOR_FILE).read_text(encoding="utf-8"))
     assert schema_errors(cron) == []
     steps = runbook_steps(tmp_path / "a", "accuracy-drop")
-    assert steps[:5] == [
-        "action-acc-initiate", "action-acc-approve", "await-approval", "registry",
-        "action-acc-redeploy",
+    assert steps[:6] == [
+        "action-acc-initiate", "action-acc-approve", "await-acc-initiate", "await-acc-approve",
+        "registry", "action-acc-redeploy",
     ]  # fmt: skip
     suspend = next(
         t
