@@ -36,8 +36,10 @@ from tests.exporters.pipelines_support import export_doc, strings_in
 from tests.exporters.runner_support import (
     ACTIONLINT,
     GITLAB_CI_LOCAL,
+    git_repository,
     need_tool,
     recent,
+    runner_env,
     write_json,
 )
 from tests.exporters.test_github_runs import LINT
@@ -152,6 +154,8 @@ def test_github_moves_only_after_each_persons_step_is_approved_by_its_role(
     held = GitHubRun(repo, tmp_path / "held", runner_bin, held={LEAD_ENVIRONMENT})
     jobs = held.run(github.MONITOR_FILE)
     assert jobs["monitor-production"].outputs["decision"] == "rollback"
+    assert jobs["registry-accuracy-drop"].status == "skipped"  # the move did not run
+    assert MOVED not in "".join(job.log for job in jobs.values())
     before = jobs["rollback-accuracy-drop"]
     assert before.status == "success", before.log
     assert "Replace this step with runbook action acc-approve (role: ds-lead)" in before.log
@@ -160,7 +164,6 @@ def test_github_moves_only_after_each_persons_step_is_approved_by_its_role(
     assert jobs[SRE_JOB].status == "success", jobs[SRE_JOB].log
     assert "Step 1 (acc-initiate, role sre-oncall)" in jobs[SRE_JOB].log
     assert jobs[LEAD_JOB].status == "waiting"
-    assert jobs["registry-accuracy-drop"].status == "skipped"  # the move did not run
     assert jobs["rollback-bias-alert"].status == "skipped"  # it did not fire
     assert not Path(MARKER).exists()
 
@@ -261,6 +264,20 @@ def test_gitlab_moves_only_after_each_persons_manual_job_is_played_in_order(
         "rollback-accuracy-drop": "PASS",
         "rollback-bias-alert": "PASS",
     }, done.output[-3000:]  # no manual job played: nothing after them ran
+    # The data science lead plays the move's job before the SRE on call played theirs:
+    # the job needs the SRE's, so gitlab-ci-local refuses (GitLab holds it) and nothing moves.
+    git_repository(repo)
+    skipped = subprocess.run(
+        [str(GITLAB_CI_LOCAL), "--shell-isolation", "--force-shell-executor", *monitor,
+         "--manual", "registry-accuracy-drop"],
+        cwd=repo, env=runner_env(runner_bin), capture_output=True, text=True, timeout=600,
+        check=False,
+    )  # fmt: skip
+    refused = skipped.stdout + skipped.stderr
+    assert MOVED not in refused, refused[-3000:]
+    assert not (repo / ".gitlab-ci-local" / "output" / "registry-accuracy-drop.log").exists()
+    assert f"{SRE_JOB} is when:manual, its needed by registry-accuracy-drop" in refused
+
     log = done.log("rollback-accuracy-drop")
     assert "Runbook action 2: replace this line with acc-approve (Approve $(touch" in log
     assert f"first the manual job {SRE_JOB}, which only its role may run" in log
