@@ -98,9 +98,9 @@ AUTOMATED = (
 
 
 WAITS = (
-    "It waits for the steps before it: the pipeline holds the move until one of {roles} "
-    "releases it (an approval environment on GitHub, a manual job on GitLab, a suspended "
-    "step on Argo)."
+    "It waits for the steps before it: the pipeline holds the move until each of them is "
+    "released in order, each by its own role ({roles}): an approval environment per step "
+    "on GitHub, a manual job per step on GitLab, a suspended step per step on Argo."
 )
 """Said of a marked step that people's steps come before (rollback_order.people_before)."""
 

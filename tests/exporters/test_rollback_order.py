@@ -383,8 +383,8 @@ def test_the_pdf_says_a_marked_step_waits_for_the_people_before_it(tmp_path: Pat
     ).stdout
     words = " ".join(text[text.index("Rollback runbooks\nRunbook") :].split())
     said = (
-        "It waits for the steps before it: the pipeline holds the move until one of SRE on "
-        "call, Lead"
+        "It waits for the steps before it: the pipeline holds the move until each of them "
+        "is released in order, each by its own role (SRE on call, Lead"
     )
     assert words.count(said) == 1
     redeploy = words.index("Redeploy previous stable version")
