@@ -197,7 +197,8 @@ def test_merge_requests_run_the_checks_as_a_dry_run_only(exports) -> None:
                 ]
             else:
                 assert not merge and (
-                    promote_only or job_id.startswith(("monitor", "rollback", "registry"))
+                    promote_only
+                    or job_id.startswith(("monitor", "rollback", "registry", "approve-rollback"))
                 )
         dry = loaded(exports[template_id, "github"], "github")[github.DRY_RUN_FILE]
         assert dry["on"] == {"pull_request": {}}
@@ -218,9 +219,15 @@ def test_the_payloads_put_approvals_on_the_gates_environments(exports) -> None:
         names = {entry["payload"]["name"]: entry["payload"] for entry in payloads["environments"]}
         doc = load_template(template_id)
         orders = rollback_orders(compile_spec(doc), doc).values()
-        # A registry move after people's steps waits on its own environment, which only
-        # those roles may deploy to (the manual job), with no approval rule.
-        waiting = {order.environment: order.approvers for order in orders if order.waits}
+        # A registry move after people's steps waits for each of them on its own
+        # environment, which only that step's role may deploy to (a manual job), with no
+        # approval rule.
+        waiting = {
+            approval.environment: (approval.role,)
+            for order in orders
+            if order.waits
+            for approval in order.approvals
+        }
         assert set(names) == stage_names | gated | set(waiting)
         assert all(names[name]["approval_rules"] for name in gated)
         assert not any(names[name]["approval_rules"] for name in stage_names | set(waiting))

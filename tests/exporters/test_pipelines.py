@@ -245,15 +245,18 @@ def test_hostile_github_names_read_back_exactly(hostile_exports, hostile_raw) ->
     assert shown(jobs["deploy-dev"]["name"]) == "Deploy: " + nodes["dev"]["name"]
     assert shown(jobs["deploy-prod"]["name"]) == "Deploy: " + nodes["prod"]["name"]
     monitor_jobs = files[github.MONITOR_FILE]["jobs"]
-    assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop", "registry-acc-drop"}
+    approve = "approve-rollback-acc-drop-revert"
+    assert set(monitor_jobs) == {"monitor-prod", "rollback-acc-drop", approve, "registry-acc-drop"}
     steps = monitor_jobs["rollback-acc-drop"]["steps"]
     # The runbook's one action has a role (a person's step): it comes first, and the registry
-    # move waits for that person in registry-acc-drop (its approval environment).
+    # move waits for that person's step in its own job and environment.
     assert shown(steps[1]["name"]) == "Action 1: " + nodes["revert"]["name"]
     assert "gatewright rollback" not in json.dumps(steps)
+    assert monitor_jobs[approve]["environment"] == "rollback-acc-drop-revert"
+    assert monitor_jobs[approve]["needs"] == ["monitor-prod", "rollback-acc-drop"]
     moved = monitor_jobs["registry-acc-drop"]
-    assert moved["environment"] == "rollback-acc-drop"
-    assert moved["needs"] == ["monitor-prod", "rollback-acc-drop"]
+    assert "environment" not in moved
+    assert moved["needs"] == ["monitor-prod", approve]
     # The runtime, then `gatewright rollback`, then what the rollback restores, the safe
     # version shown as written.
     assert "gatewright rollback" in moved["steps"][2]["run"]
