@@ -44,20 +44,23 @@ class RollbackOrder:
     """One policy's runbook split around the registry move.
 
     ``before``: the actions done (and printed) before the move; ``after``: the rest, the
-    marked step first; ``approvers``: the roles of the people's steps in ``before`` (first
-    mention first), whom the move waits for; ``registry``: the policy's job moves the alias
-    at all (a previous-stable rollback of the last stage)."""
+    marked step first; ``registry``: the policy's job moves the alias at all (a
+    previous-stable rollback of the last stage)."""
 
     policy: str
     registry: bool
     before: tuple[SpecAction, ...]
     after: tuple[SpecAction, ...]
-    approvers: tuple[str, ...]
     marked: str | None = None
     """Id of the step marked ``automation: registry-rollback``, when one is."""
     approvals: tuple[Approval, ...] = ()
     """One per people's step in ``before``, in runbook order: the move waits for each, and
     each waits for the one before it, released only by its own role's people."""
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        """The roles the move waits for, first mention first."""
+        return tuple(dict.fromkeys(approval.role for approval in self.approvals))
 
     @property
     def waits(self) -> bool:
@@ -96,7 +99,7 @@ def rollback_order(policy: SpecRollback, registry: bool, doc: Sop | None) -> Rol
     first when no step names a role. Not moving (``registry`` false): every action after."""
     actions = tuple(policy.actions)
     if not registry:
-        return RollbackOrder(policy.id, False, (), actions, ())
+        return RollbackOrder(policy.id, False, (), actions)
     marked = next((i for i, a in enumerate(actions) if _marked(doc, a.id)), None)
     if marked is not None:
         at = marked
@@ -104,13 +107,11 @@ def rollback_order(policy: SpecRollback, registry: bool, doc: Sop | None) -> Rol
         people = [i for i, a in enumerate(actions) if a.role and not a.after_checks]
         at = people[-1] + 1 if people else 0
     before, after = actions[:at], actions[at:]
-    approvers = people_before(actions, at)
     return RollbackOrder(
         policy.id,
         True,
         before,
         after,
-        approvers,
         actions[marked].id if marked is not None else None,
         _approvals(policy.id, before),
     )
